@@ -1,0 +1,70 @@
+// Bounded reassembly of what a client sends first on a TCP connection:
+// HTTP/1.x request heads (keep-alive and pipelined: every request counts) and
+// TLS ClientHellos, from uplink segments only (the engine decides direction).
+//
+// State is kept only where it is needed: a segment that holds a whole request
+// head and nothing after it is parsed in place with no state. A flow gets
+// state when a head or ClientHello is incomplete, or a request body continues
+// past the segment (body bytes are skipped by Content-Length / chunked framing:
+// a body never yields a head). Out-of-order segments are held in a small
+// preallocated ring (orphans) and joined when the gap fills; retransmitted
+// bytes are trimmed. A flow first seen mid-stream (no SYN) is parsed from its
+// first segment that starts a request head. FIN/RST drop the flow.
+// Bounds: max_flows (oldest evicted, tcp.flow_evicted), max_head_bytes per head
+// (tcp.request_head_too_large; the flow then resyncs on the next segment that
+// starts a head), idle timeout (tcp.flow_timeout), orphan ring size
+// (tcp.out_of_order_dropped). Buffers are preallocated or reused: nothing is
+// allocated per packet in the steady state.
+#pragma once
+#include <cstdint>
+#include "l4.h"
+#include "status.h"
+
+namespace gnpay {
+
+struct FlowKey {
+  IpAddr src, dst;        // inner (UE -> server)
+  uint16_t sport = 0, dport = 0;
+  uint64_t tunnel = 0;    // engine's tunnel identity (GSN index << 32 | TEID), 0 if none
+};
+
+enum class HeadKind : uint8_t { Http = 0, TlsClientHello };
+
+class HeadSink {
+ public:
+  virtual ~HeadSink() = default;
+  // `bytes` is the whole head (HTTP: through the blank line; TLS: the records
+  // holding the whole ClientHello message). Valid only during the call.
+  virtual void on_head(HeadKind kind, Span bytes) = 0;
+};
+
+struct HeadLimits {
+  size_t max_flows = 65536;
+  size_t max_head_bytes = 16384;
+  uint64_t timeout_ns = 120ull * 1000000000ull;
+  size_t orphan_slots = 1024;
+  size_t orphan_max_bytes = 2048;   // a larger out-of-order segment is not held
+};
+
+class RequestHeadAssembler {
+ public:
+  explicit RequestHeadAssembler(const HeadLimits& limits = HeadLimits());
+  ~RequestHeadAssembler();
+  RequestHeadAssembler(const RequestHeadAssembler&) = delete;
+  RequestHeadAssembler& operator=(const RequestHeadAssembler&) = delete;
+
+  void feed(const FlowKey& key, const TcpSegment& seg, uint64_t ts_ns, HeadSink& sink, AnomalyCounters& an);
+  void expire(uint64_t now_ns, AnomalyCounters& an);
+
+  size_t flows() const;
+  size_t orphans() const;
+  uint64_t evicted() const;
+  size_t memory_bytes() const;   // buffers held, for the bounds tests
+  void clear();
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+}  // namespace gnpay
