@@ -1,0 +1,39 @@
+// Shared CLI plumbing: exit codes and errors that carry them.
+// Exit codes: 0 success, 1 runtime failure, 2 bad usage, 3 unreadable or corrupt capture.
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_CAPTURE = 3;
+
+/** An error the CLI reports as one line on stderr, exiting with `exitCode`. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_FAILURE,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT_USAGE);
+    this.name = 'UsageError';
+  }
+}
+
+/** commander option parser for positive integers. */
+export function parsePositiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^[0-9]+$/.test(value) || Number(value) <= 0 || !Number.isSafeInteger(Number(value))) {
+      throw new UsageError(`${name} must be a positive integer, got "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+/** commander collector for repeatable options. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return (previous ?? []).concat([value]);
+}
