@@ -28,6 +28,7 @@ enum class AnomalyKind : uint8_t { Truncated, Malformed, Unsupported, Evicted };
   X(LinkTruncated, "link.truncated", Truncated)                                   \
   X(LinkUnsupportedType, "link.unsupported_linktype", Unsupported)                \
   X(VlanTooDeep, "link.vlan_too_deep", Unsupported)                               \
+  X(LinkRawBadVersion, "link.raw_bad_ip_version", Malformed)                      \
   /* IPv4 / IPv6 */                                                               \
   X(Ipv4Truncated, "ipv4.truncated", Truncated)                                   \
   X(Ipv4BadHeaderLength, "ipv4.bad_header_length", Malformed)                     \
@@ -38,6 +39,7 @@ enum class AnomalyKind : uint8_t { Truncated, Malformed, Unsupported, Evicted };
   X(Ipv6ExtTruncated, "ipv6.ext_header_truncated", Truncated)                     \
   X(Ipv6TooManyExt, "ipv6.too_many_ext_headers", Malformed)                       \
   X(Ipv6Jumbogram, "ipv6.jumbogram", Unsupported)                                 \
+  X(Ipv6BadVersion, "ipv6.bad_version", Malformed)                                \
   /* outer/inner IP fragment reassembly */                                        \
   X(FragBadOffset, "frag.bad_offset", Malformed)                                  \
   X(FragTooLarge, "frag.datagram_too_large", Malformed)                           \
@@ -83,6 +85,7 @@ enum class AnomalyKind : uint8_t { Truncated, Malformed, Unsupported, Evicted };
   X(Gtp1cUnknownContext, "gtpv1c.unknown_context", Unsupported)                   \
   X(Gtp1cPendingEvicted, "gtpv1c.pending_request_evicted", Evicted)               \
   X(Gtp1cPendingTimeout, "gtpv1c.pending_request_timeout", Evicted)               \
+  X(Gtp1cBadExtHeader, "gtpv1c.bad_ext_header", Malformed)                        \
   /* GTPv2-C (TS 29.274) */                                                       \
   X(Gtp2cTruncated, "gtpv2c.truncated", Truncated)                                \
   X(Gtp2cBadLength, "gtpv2c.bad_length", Malformed)                               \
