@@ -119,7 +119,8 @@ enum class AnomalyKind : uint8_t { Truncated, Malformed, Unsupported, Evicted };
   X(TlsTruncated, "tls.truncated", Truncated)                                     \
   X(TlsBadClientHello, "tls.bad_client_hello", Malformed)                         \
   X(TlsBadSni, "tls.bad_server_name", Malformed)                                  \
-  X(TokenInvalid, "token.invalid_value", Malformed)
+  X(TokenInvalid, "token.invalid_value", Malformed)                               \
+  X(HttpBadChunk, "http.bad_chunked_body", Malformed)
 
 enum class Anomaly : uint16_t {
 #define GNPAY_X(id, name, kind) id,
