@@ -29,10 +29,32 @@ enum class ReadStatus : uint8_t {
 
 constexpr size_t kMaxPcapngInterfaces = 256;
 
+// What is an error (next() returns Error; error() is a static message,
+// error_offset() the offset of the record/block at fault, packets() the frames
+// returned before it; the parser stays in error):
+//   pcap: a record header cut short, or a caplen running past the end of the
+//         file (the classic damaged download). caplen > snaplen is only counted
+//         (pcap.caplen_exceeds_snaplen) and the record returned.
+//   pcapng: a block length < 12, not a multiple of 4, running past the end of
+//         the file, or different from its trailing copy; a bad byte-order magic
+//         or major version != 1 in a SHB; an IDB, EPB, OPB or SPB too short for
+//         its fixed fields, packet data running past its block, malformed IDB
+//         options, an if_tsresol beyond 10^-19 / 2^-63, more than
+//         kMaxPcapngInterfaces IDBs in a section.
+// Not errors: an EPB/OPB naming an interface the section has not described, or
+// an SPB in a section without interface 0, is counted (pcapng.bad_interface_id)
+// and skipped (not returned, not counted in packets()). Blocks gnpay does not
+// read are skipped: NRB (4), ISB (5), systemd journal (9), DSB (10) and custom
+// blocks (0xBAD, 0x40000BAD) silently, any other type counted as
+// pcapng.unknown_block. An SPB has no timestamp (ts_ns 0); its caplen is
+// min(original length, block space, interface snaplen when non-zero).
+// Timestamps: pcap µs or ns; pcapng per interface if_tsresol (option 9, 10^-n,
+// or 2^-n with the high bit) and if_tsoffset (option 14, seconds); converted
+// to ns since the epoch, clamped at 0.
 class CaptureFileParser {
  public:
   // `file` must outlive the parser. Returns false (with error()) when the
-  // magic is neither pcap nor pcapng, or the header is truncated.
+  // magic is neither pcap nor pcapng, or the header (or first SHB) is bad.
   bool open(Span file);
   ReadStatus next(CaptureFrame& frame, AnomalyCounters& an);
 
@@ -49,8 +71,10 @@ class CaptureFileParser {
   ReadStatus fail(const char* what, uint64_t at);
   ReadStatus next_pcap(CaptureFrame& frame, AnomalyCounters& an);
   ReadStatus next_pcapng(CaptureFrame& frame, AnomalyCounters& an);
-  bool parse_shb(uint64_t at, uint32_t block_len);  // sets byte order, resets interfaces
-  bool parse_idb(Span body);
+  bool parse_shb(uint64_t at);  // sets byte order, resets interfaces; false after fail()
+  bool parse_idb(Span body, uint64_t at);
+  bool block_length(uint64_t at, uint32_t& len);  // reads and checks a block's length; false after fail()
+  uint32_t u32_at(uint64_t off) const;
 
   Span file_;
   CaptureFormat format_ = CaptureFormat::Unknown;
@@ -65,6 +89,7 @@ class CaptureFileParser {
 
   struct Iface {
     uint32_t linktype = 0;
+    uint32_t snaplen = 0;
     uint64_t ts_units_per_sec = 1000000;  // if_tsresol, default µs
     int64_t ts_offset_sec = 0;            // if_tsoffset
   };

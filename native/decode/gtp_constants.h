@@ -1,8 +1,9 @@
 // GTP constants, one table per protocol, each value citing its 3GPP clause.
 //   TS 29.060 (GTPv1-C and the GTPv1 header), TS 29.274 (GTPv2-C), TS 29.281 (GTP-U).
 // Note: Create PDP Context Request is 16 (TS 29.060 Table 1), not 7.
-// test/native/test_constants.cc checks these values against the specs' tables.
+// native/test/test_constants.cc checks these values against the specs' tables.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace gnpay {
@@ -37,6 +38,7 @@ constexpr uint8_t kSupportedExtensionHeadersNotification = 31;  // TS 29.281 s7.
 constexpr uint8_t kSgsnContextRequest = 50;
 constexpr uint8_t kSgsnContextResponse = 51;
 constexpr uint8_t kSgsnContextAcknowledge = 52;
+constexpr uint8_t kTunnelStatus = 253;                 // TS 29.281 s7.3.4 (Rel-16)
 constexpr uint8_t kEndMarker = 254;                    // TS 29.281 s7.3.3
 constexpr uint8_t kGpdu = 255;                         // TS 29.281 s6.1 Table 6.1-1 (G-PDU)
 }  // namespace msg
@@ -107,7 +109,9 @@ constexpr uint8_t kPdpTypeIpv4v6 = 0x8D;
 constexpr uint8_t kPdpTypePpp = 0x01;
 
 // A stable snake_case name for statistics ("create_pdp_context_request"), or
-// nullptr for a type gnpay has no name for (counted as "other").
+// nullptr for a type gnpay has no name for (counted as "other"). Covers every
+// message of TS 29.060 Table 1, including the GTP-U ones ("g_pdu",
+// "end_marker", "error_indication", "tunnel_status").
 const char* message_name(uint8_t type);
 
 }  // namespace gtp1
@@ -205,8 +209,12 @@ constexpr uint8_t kS4SgsnGtpc = 17;
 enum class Plane : uint8_t { None = 0, Control, User };
 enum class Dir : uint8_t { Uplink = 0, Downlink = 1 };
 struct IfaceRole { Plane plane; Dir dir; };
+// Plane::None for interface types that are not on a bearer's path (PMIPv6,
+// S10/S3/S16/N26, MBMS, handover data forwarding) or not defined.
 IfaceRole iface_role(uint8_t iface_type);
 
+// Snake_case name of a TS 29.274 Table 6.1-1 message ("create_session_request",
+// "modify_bearer_response"...), nullptr when not defined there.
 const char* message_name(uint8_t type);
 
 }  // namespace gtp2

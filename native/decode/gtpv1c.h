@@ -11,6 +11,7 @@
 namespace gnpay {
 
 constexpr size_t kMaxGtpv1Ies = 64;      // IEs walked per message before gtpv1c.too_many_ies
+constexpr size_t kMaxGtpv1cExtHeaders = 8;  // header extension chain (E flag), gtpv1c.bad_ext_header beyond
 constexpr size_t kMaxGsnAddresses = 4;   // signalling, user, and the alternative pair
 constexpr size_t kMaxApnLen = 100;       // TS 23.003 s9.1: APN at most 100 octets
 
@@ -57,10 +58,23 @@ struct Gtp1cMessage {
 
 // Decodes a GTPv1-C message from a UDP 2123 payload whose version nibble is 1.
 // Ok: header and IEs walked (some IEs may have been skipped as anomalies,
-// e.g. a MSISDN with bad TBCD is counted as gtpv1c.bad_tbcd and left absent).
+// e.g. a MSISDN with bad TBCD is counted as gtpv1c.bad_tbcd and left absent;
+// an EUA with an address of the wrong size is gtpv1c.bad_end_user_address with
+// has_eua set and no address; a GSN Address not of 4 or 16 octets is
+// gtpv1c.ie_bad_length and skipped).
 // Truncated / Malformed: the header itself could not be read, or an IE stopped
-// the walk; what was read before that point stays in `out`.
-// Unsupported: a message type gnpay does not decode the IEs of (header filled).
+// the walk; what was read before that point stays in `out`. Truncated (the
+// *.truncated names) only when `udp_truncated` says the capture cut the
+// datagram; otherwise a length running past the bytes is Malformed
+// (gtpv1c.bad_length for the header length, gtpv1c.ie_bad_length for an IE).
+// An unknown TV type stops the walk (gtpv1c.ie_unknown_tv): its length is unknowable.
+// Unsupported: version 0 (gtp.v0_unsupported), GTP' (PT 0, gtp.prime_unsupported),
+// or a message type not in TS 29.060 Table 1 or only meaningful on GTP-U
+// (G-PDU, End Marker, Tunnel Status): gtpv1c.unknown_message, header filled.
+// IEs of every other message type are walked. Mandatory-IE checks
+// (gtpv1c.missing_mandatory_ie) are left to the engine, which knows what it needs.
+// The 3-argument form assumes the datagram is complete.
+Status decode_gtpv1c(Span udp_payload, bool udp_truncated, Gtp1cMessage& out, AnomalyCounters& an);
 Status decode_gtpv1c(Span udp_payload, Gtp1cMessage& out, AnomalyCounters& an);
 
 }  // namespace gnpay

@@ -11,7 +11,12 @@
 namespace gnpay {
 
 constexpr size_t kMaxGtpv2Ies = 64;          // IEs per message (and per grouped IE)
-constexpr size_t kMaxGtpv2GroupDepth = 2;    // grouped inside grouped: no deeper
+// IE list levels walked: the message's own IEs (level 1) and those inside a
+// top-level Bearer Context (level 2). A grouped IE found at level 2 (a grouped
+// IE inside a Bearer Context: no TS 29.274 message has one) is skipped and
+// counted as gtpv2c.grouped_ie_too_deep. Other grouped IEs at level 1 (PDN
+// Connection, Overload Control...) are skipped whole: gnpay reads nothing in them.
+constexpr size_t kMaxGtpv2GroupDepth = 2;
 constexpr size_t kMaxFteids = 8;             // top-level F-TEIDs kept
 constexpr size_t kMaxBearerContexts = 11;    // EBI 5..15
 constexpr size_t kMaxBearerFteids = 6;
@@ -44,7 +49,8 @@ struct Gtp2cMessage {
   bool has_msisdn = false;  Digits msisdn;
   bool has_mei = false;     Digits mei;
   bool has_apn = false;     Apn apn;
-  bool has_ebi = false;     uint8_t ebi = 0;   // top-level EBI (Linked EBI in Create Session, EBI in Delete Session)
+  bool has_ebi = false;     uint8_t ebi = 0;   // top-level EBI of instance 0 (Linked EBI in Create Session, Delete Session, Create/Delete Bearer Request)
+  uint8_t n_ebis = 0;       uint8_t ebis[kMaxBearerContexts] = {0};  // top-level EBIs of instance 1 (Delete Bearer Request: the bearers to delete)
   // PDN Address Allocation (s8.14)
   bool has_paa = false;     uint8_t pdn_type = 0;
   bool has_ue_v4 = false;   uint8_t ue_v4[4] = {0};
@@ -56,8 +62,20 @@ struct Gtp2cMessage {
 };
 
 // Decodes a GTPv2-C message from a UDP 2123 payload whose version field is 2.
-// Same outcome rules as decode_gtpv1c. A piggybacked message (P flag) is
-// counted (gtpv2c.piggybacked_message) and only the first message is decoded.
+// Same outcome rules as decode_gtpv1c (Truncated only when `udp_truncated`;
+// a version other than 2: gtp.v0_unsupported for 0, gtp.bad_version otherwise;
+// a type not in TS 29.274 Table 6.1-1: gtpv2c.unknown_message, Unsupported).
+// A piggybacked message (P flag) is counted (gtpv2c.piggybacked_message) and
+// only the first message is decoded.
+// Taken from the top level: IMSI, MSISDN, MEI, APN, PAA (any instance), Cause
+// and EBI (instance 0; EBIs of instance 1 go to `ebis`), F-TEIDs (each with its
+// instance, up to kMaxFteids), Bearer Contexts (EBI, Cause, F-TEIDs; up to
+// kMaxBearerContexts). A value that cannot be used (bad TBCD, APN, PAA,
+// F-TEID, a zero-length Cause/EBI/TBCD IE: gtpv2c.ie_bad_length) is counted
+// and left absent; the walk goes on. An IE inside a Bearer Context running past
+// it is gtpv2c.ie_bad_length and ends that Bearer Context only.
+// The 3-argument form assumes the datagram is complete.
+Status decode_gtpv2c(Span udp_payload, bool udp_truncated, Gtp2cMessage& out, AnomalyCounters& an);
 Status decode_gtpv2c(Span udp_payload, Gtp2cMessage& out, AnomalyCounters& an);
 
 }  // namespace gnpay

@@ -35,11 +35,29 @@ struct IpPacket {
   bool more_fragments = false;
   uint32_t frag_offset = 0;   // in bytes
   uint32_t frag_id = 0;       // IPv4: 16-bit id; IPv6: 32-bit identification
+  // The fragment's bytes as they sit at frag_offset in the original datagram:
+  // IPv4: the same as payload; IPv6: everything after the Fragment header (in a
+  // first fragment, payload starts later, after the extension headers of the
+  // fragmentable part). Set for fragments only; what IpReassembler copies.
+  Span frag_data;
 
   void reset() { *this = IpPacket(); }
 };
 
-// decode_ip dispatches on the version nibble.
+// Outcomes:
+//   Ok         header read; `truncated` says whether the capture cut the datagram
+//              (counted once here as ipv4.truncated / ipv6.truncated: UDP and GTP-U
+//              below are told through their *_truncated arguments and do not count it again)
+//   Truncated  the header itself (or an IPv6 extension header) is cut by the capture
+//   Malformed  lengths that contradict each other, wrong version, too many IPv6 extension headers
+//   Unsupported  IPv6 jumbogram
+// Header checksums are never verified. An IPv4 total length of 0 (TSO/GSO
+// captures taken on the sending host) is read as "the captured length", as
+// Wireshark does. A non-first fragment's payload is the fragment data and
+// `proto` the protocol of the whole datagram. An IPv6 atomic fragment (offset
+// 0, M 0) is not a fragment. Walked IPv6 extension headers: hop-by-hop,
+// routing, destination options, fragment, AH (at most kMaxIpv6ExtHeaders).
+// decode_ip dispatches on the version nibble (neither 4 nor 6: ipv4.bad_version).
 Status decode_ipv4(Span bytes, IpPacket& out, AnomalyCounters& an);
 Status decode_ipv6(Span bytes, IpPacket& out, AnomalyCounters& an);
 Status decode_ip(Span bytes, IpPacket& out, AnomalyCounters& an);

@@ -31,6 +31,12 @@ struct TcpSegment {
   uint8_t flags = 0;
   Span payload;
 };
+// Truncated (tcp.truncated): the header or its options run past the bytes and
+// the IP layer said the capture cut the datagram; Malformed (tcp.bad_data_offset):
+// a data offset below 5 words, or past a complete IP payload.
+// The 3-argument form does not know whether the IP payload is complete and
+// treats a short header as truncated.
+Status decode_tcp(Span bytes, bool ip_truncated, TcpSegment& out, AnomalyCounters& an);
 Status decode_tcp(Span bytes, TcpSegment& out, AnomalyCounters& an);
 
 }  // namespace gnpay

@@ -14,9 +14,12 @@ struct Digits {
   void clear() { len = 0; d[0] = 0; }
 };
 
-// Decodes TBCD: low nibble first, 0xF only as the filler of the last octet's
-// high nibble. Returns false (and clears out) on a digit 0xA-0xE, a filler
-// anywhere else, or more than kMaxDigits digits. An empty span decodes to "".
+// Decodes TBCD: low nibble first; 0xF is the filler and may only end the
+// string (normally the last octet's high nibble; a fixed-size field such as the
+// GTPv1 IMSI TV of 8 octets pads a shorter number with whole 0xFF octets, so
+// every nibble after the first filler must be a filler too). Returns false (and
+// clears out) on a digit 0xA-0xE, a digit after a filler, or more than
+// kMaxDigits digits. An empty span (or fillers only) decodes to "".
 bool decode_tbcd(Span bytes, Digits& out);
 
 }  // namespace gnpay
