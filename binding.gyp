@@ -1,0 +1,21 @@
+{
+  "targets": [
+    {
+      "target_name": "gnpay",
+      "sources": [
+        "<!@(ls -1 native/decode/*.cc native/engine/*.cc native/source/*.cc native/addon/*.cc)"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native/decode",
+        "native/engine",
+        "native/source"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++14", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "libraries": ["-lpcap"]
+    }
+  ]
+}

@@ -1,0 +1,482 @@
+// The N-API boundary (node-addon-api). The only file that includes napi.h.
+// TypeScript (src/native/) validates every input before it reaches here; this
+// layer still checks types and throws TypeError rather than crash.
+// Per-instance state only (no globals); explicit close(); worker threads never
+// touch JS: they hand batches to the JS thread through a ThreadSafeFunction.
+#include <napi.h>
+
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "convert.h"
+#include "engine.h"
+#include "live.h"
+#include "replay.h"
+
+namespace gnpay {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Options
+
+size_t GetSize(const Napi::Object& o, const char* key, size_t def) {
+  if (!o.Has(key)) return def;
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return def;
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > 9007199254740991.0) throw Napi::RangeError::New(o.Env(), std::string(key) + " out of range");
+  return size_t(d);
+}
+
+void ParseCarriers(Napi::Env env, const Napi::Value& v, CarrierSet& out) {
+  out.clear();
+  if (v.IsUndefined() || v.IsNull()) return;
+  if (!v.IsArray()) throw Napi::TypeError::New(env, "carriers must be an array of strings");
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value s = a.Get(i);
+    if (!s.IsString()) throw Napi::TypeError::New(env, "carriers must be an array of strings");
+    std::string spec = s.As<Napi::String>().Utf8Value();
+    if (!out.add_spec(spec.data(), spec.size()))
+      throw Napi::TypeError::New(env, "invalid carrier \"" + spec + "\"");
+  }
+}
+
+EngineOptions ParseEngineOptions(Napi::Env env, const Napi::Object& o) {
+  EngineOptions opt;
+  ParseCarriers(env, o.Get("carriers"), opt.carriers);
+  opt.emit_requests = o.Has("requests") && o.Get("requests").ToBoolean().Value();
+  if (o.Has("limits") && o.Get("limits").IsObject()) {
+    Napi::Object l = o.Get("limits").As<Napi::Object>();
+    EngineLimits& L = opt.limits;
+    L.max_sessions = GetSize(l, "maxSessions", L.max_sessions);
+    L.max_pending = GetSize(l, "maxPendingRequests", L.max_pending);
+    L.pending_timeout_ns = uint64_t(GetSize(l, "pendingTimeoutSeconds", L.pending_timeout_ns / 1000000000ull)) * 1000000000ull;
+    L.outer_fragments.max_datagrams = GetSize(l, "maxFragmentDatagrams", L.outer_fragments.max_datagrams);
+    L.outer_fragments.max_bytes = GetSize(l, "maxFragmentBytes", L.outer_fragments.max_bytes);
+    L.outer_fragments.timeout_ns =
+        uint64_t(GetSize(l, "fragmentTimeoutSeconds", L.outer_fragments.timeout_ns / 1000000000ull)) * 1000000000ull;
+    L.heads.max_flows = GetSize(l, "maxTcpFlows", L.heads.max_flows);
+    L.heads.max_head_bytes = GetSize(l, "maxRequestHeadBytes", L.heads.max_head_bytes);
+    L.heads.timeout_ns = uint64_t(GetSize(l, "tcpFlowTimeoutSeconds", L.heads.timeout_ns / 1000000000ull)) * 1000000000ull;
+    if (L.max_sessions == 0 || L.max_pending == 0 || L.heads.max_flows == 0)
+      throw Napi::RangeError::New(env, "limits must be positive");
+  }
+  return opt;
+}
+
+// ---------------------------------------------------------------------------
+// Engine
+
+class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Engine",
+                       {
+                           InstanceMethod("stats", &EngineWrap::Stats),
+                           InstanceMethod("tables", &EngineWrap::Tables),
+                           InstanceMethod("setCarriers", &EngineWrap::SetCarriers),
+                           InstanceMethod("exportSessions", &EngineWrap::ExportSessions),
+                           InstanceMethod("importSessions", &EngineWrap::ImportSessions),
+                           InstanceMethod("processFrame", &EngineWrap::ProcessFrame),
+                           InstanceMethod("close", &EngineWrap::Close),
+                       });
+  }
+
+  explicit EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "Engine(options) needs an object");
+    EngineOptions opt = ParseEngineOptions(env, info[0].As<Napi::Object>());
+    shared_ = std::make_shared<SharedEngine>();
+    shared_->engine.reset(new Engine(opt));
+  }
+
+  std::shared_ptr<SharedEngine> shared() const { return shared_; }
+  bool closed() const { return !shared_ || !shared_->engine; }
+
+ private:
+  Engine& Checked(Napi::Env env) {
+    if (closed()) throw Napi::Error::New(env, "engine is closed");
+    return *shared_->engine;
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Engine& e = Checked(info.Env());
+    std::lock_guard<std::mutex> lk(shared_->mu);
+    return StatsToJs(info.Env(), e.stats());
+  }
+
+  Napi::Value Tables(const Napi::CallbackInfo& info) {
+    Engine& e = Checked(info.Env());
+    std::lock_guard<std::mutex> lk(shared_->mu);
+    return TablesToJs(info.Env(), e.tables());
+  }
+
+  Napi::Value SetCarriers(const Napi::CallbackInfo& info) {
+    Engine& e = Checked(info.Env());
+    CarrierSet c;
+    ParseCarriers(info.Env(), info.Length() ? info[0] : info.Env().Undefined(), c);
+    std::lock_guard<std::mutex> lk(shared_->mu);
+    e.set_carriers(c);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value ExportSessions(const Napi::CallbackInfo& info) {
+    Engine& e = Checked(info.Env());
+    std::vector<uint8_t> out;
+    {
+      std::lock_guard<std::mutex> lk(shared_->mu);
+      e.export_sessions(out);
+    }
+    return Napi::Buffer<uint8_t>::Copy(info.Env(), out.data(), out.size());
+  }
+
+  Napi::Value ImportSessions(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Engine& e = Checked(env);
+    if (info.Length() < 3 || !info[0].IsBuffer() || !info[1].IsNumber() || !info[2].IsNumber())
+      throw Napi::TypeError::New(env, "importSessions(buffer, nowMs, maxAgeMs)");
+    Napi::Buffer<uint8_t> b = info[0].As<Napi::Buffer<uint8_t>>();
+    uint64_t now_ns = uint64_t(info[1].As<Napi::Number>().DoubleValue()) * 1000000ull;
+    uint64_t max_age_ns = uint64_t(info[2].As<Napi::Number>().DoubleValue()) * 1000000ull;
+    const char* err = nullptr;
+    size_t n;
+    {
+      std::lock_guard<std::mutex> lk(shared_->mu);
+      n = e.import_sessions(Span(b.Data(), b.Length()), now_ns, max_age_ns, &err);
+    }
+    if (err) throw Napi::Error::New(env, std::string("checkpoint: ") + err);
+    return Napi::Number::New(env, double(n));
+  }
+
+  // For tests: decode one frame given as a Buffer; returns its events.
+  Napi::Value ProcessFrame(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Engine& e = Checked(env);
+    if (info.Length() < 3 || !info[0].IsBuffer() || !info[1].IsNumber() || !info[2].IsNumber())
+      throw Napi::TypeError::New(env, "processFrame(frame, linktype, tsNs[, packet])");
+    Napi::Buffer<uint8_t> b = info[0].As<Napi::Buffer<uint8_t>>();
+    CaptureFrame f;
+    f.data = Span(b.Data(), b.Length());
+    f.caplen = f.origlen = uint32_t(b.Length());
+    f.linktype = info[1].As<Napi::Number>().Uint32Value();
+    f.ts_ns = uint64_t(info[2].As<Napi::Number>().DoubleValue());
+    uint64_t packet = info.Length() > 3 && info[3].IsNumber() ? uint64_t(info[3].As<Napi::Number>().DoubleValue()) : 1;
+    EventSink sink;
+    {
+      std::lock_guard<std::mutex> lk(shared_->mu);
+      e.process(f, packet, 0, sink);
+    }
+    Napi::Array out = Napi::Array::New(env, sink.events.size());
+    for (size_t i = 0; i < sink.events.size(); i++) out.Set(uint32_t(i), EventToJs(env, sink.events[i]));
+    return out;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (shared_) {
+      std::lock_guard<std::mutex> lk(shared_->mu);
+      shared_->engine.reset();
+    }
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<SharedEngine> shared_;
+};
+
+// ---------------------------------------------------------------------------
+// A stream of batches from a native thread (file replay or live capture),
+// pulled by JS with next(): a Promise of {events, ...} or null at the end.
+
+class StreamBase {
+ public:
+  virtual ~StreamBase() = default;
+
+ protected:
+  void InitTsfn(Napi::Env env, const char* name) {
+    tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), name, 0, 1);
+    tsfn_active_ = true;
+  }
+  // Called from the native thread when a batch was queued.
+  void NotifyFromThread() {
+    std::lock_guard<std::mutex> lk(tsfn_mu_);
+    if (!tsfn_active_) return;
+    tsfn_.NonBlockingCall(this, [](Napi::Env env, Napi::Function, StreamBase* self) { self->Deliver(env); });
+  }
+  void ReleaseTsfn() {
+    std::lock_guard<std::mutex> lk(tsfn_mu_);
+    if (tsfn_active_) {
+      tsfn_.Release();
+      tsfn_active_ = false;
+    }
+  }
+
+  virtual BatchQueue* Queue() = 0;
+  virtual Napi::Value BatchToJs(Napi::Env env, Batch& b) = 0;
+
+  Napi::Value Next(Napi::Env env) {
+    if (pending_) throw Napi::Error::New(env, "next() called again before the previous promise settled");
+    Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+    if (ended_) {
+      d.Resolve(env.Null());
+      return d.Promise();
+    }
+    std::unique_ptr<Batch> b = Queue() ? Queue()->pop() : nullptr;
+    if (b) {
+      Settle(env, d, *b);
+      return d.Promise();
+    }
+    pending_.reset(new Napi::Promise::Deferred(d));
+    return d.Promise();
+  }
+
+  void Deliver(Napi::Env env) {
+    if (!pending_ || !Queue()) return;
+    std::unique_ptr<Batch> b = Queue()->pop();
+    if (!b) return;
+    std::unique_ptr<Napi::Promise::Deferred> d(pending_.release());
+    Settle(env, *d, *b);
+  }
+
+  void Settle(Napi::Env env, Napi::Promise::Deferred& d, Batch& b) {
+    Napi::HandleScope scope(env);
+    if (b.end) {
+      ended_ = true;
+      ReleaseTsfn();
+    }
+    d.Resolve(BatchToJs(env, b));
+  }
+
+  // Resolve a waiting next() with null (stream closed).
+  void EndPending(Napi::Env env) {
+    ended_ = true;
+    if (pending_) {
+      std::unique_ptr<Napi::Promise::Deferred> d(pending_.release());
+      d->Resolve(env.Null());
+    }
+  }
+
+  Napi::ThreadSafeFunction tsfn_;
+  std::mutex tsfn_mu_;
+  bool tsfn_active_ = false;
+  bool ended_ = false;
+  std::unique_ptr<Napi::Promise::Deferred> pending_;
+};
+
+Napi::Value BatchCommon(Napi::Env env, Batch& b) {
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array ev = Napi::Array::New(env, b.events.size());
+  for (size_t i = 0; i < b.events.size(); i++) ev.Set(uint32_t(i), EventToJs(env, b.events[i]));
+  o.Set("events", ev);
+  o.Set("fileIndex", Napi::Number::New(env, b.file_index));
+  o.Set("offset", Napi::Number::New(env, double(b.offset)));
+  o.Set("size", Napi::Number::New(env, double(b.size)));
+  o.Set("packets", Napi::Number::New(env, double(b.packets)));
+  o.Set("end", Napi::Boolean::New(env, b.end));
+  if (b.error) {
+    Napi::Object e = Napi::Object::New(env);
+    e.Set("message", Napi::String::New(env, b.error_message));
+    e.Set("file", Napi::String::New(env, b.error_file));
+    e.Set("offset", Napi::Number::New(env, double(b.error_offset)));
+    e.Set("packet", Napi::Number::New(env, double(b.error_packet)));
+    o.Set("error", e);
+  } else {
+    o.Set("error", env.Null());
+  }
+  return o;
+}
+
+class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Replay",
+                       {
+                           InstanceMethod("next", &ReplayWrap::NextJs),
+                           InstanceMethod("progress", &ReplayWrap::Progress),
+                           InstanceMethod("close", &ReplayWrap::Close),
+                       });
+  }
+
+  // new Replay(engine, files[], {batchEvents, maxBatches})
+  explicit ReplayWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ReplayWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsArray())
+      throw Napi::TypeError::New(env, "Replay(engine, files[, options])");
+    EngineWrap* ew = Napi::ObjectWrap<EngineWrap>::Unwrap(info[0].As<Napi::Object>());
+    if (!ew || ew->closed()) throw Napi::Error::New(env, "engine is closed");
+    engine_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
+    ReplayOptions opt;
+    Napi::Array files = info[1].As<Napi::Array>();
+    for (uint32_t i = 0; i < files.Length(); i++) {
+      Napi::Value f = files.Get(i);
+      if (!f.IsString()) throw Napi::TypeError::New(env, "files must be strings");
+      opt.files.push_back(f.As<Napi::String>().Utf8Value());
+    }
+    if (info.Length() > 2 && info[2].IsObject()) {
+      Napi::Object o = info[2].As<Napi::Object>();
+      opt.batch_events = GetSize(o, "batchEvents", opt.batch_events);
+      opt.max_batches = GetSize(o, "maxBatches", opt.max_batches);
+      if (opt.batch_events == 0 || opt.max_batches == 0) throw Napi::RangeError::New(env, "batch sizes must be positive");
+    }
+    InitTsfn(env, "gnpay-replay");
+    replay_.reset(new Replay(ew->shared(), opt, [this] { NotifyFromThread(); }));
+    replay_->start();
+  }
+
+  ~ReplayWrap() override {
+    if (replay_) replay_->stop();
+    ReleaseTsfn();
+  }
+
+ private:
+  BatchQueue* Queue() override { return replay_ ? &replay_->queue() : nullptr; }
+  Napi::Value BatchToJs(Napi::Env env, Batch& b) override { return BatchCommon(env, b); }
+
+  Napi::Value NextJs(const Napi::CallbackInfo& info) { return Next(info.Env()); }
+
+  Napi::Value Progress(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    if (!replay_) return o;
+    o.Set("fileIndex", Napi::Number::New(env, replay_->file_index()));
+    o.Set("offset", Napi::Number::New(env, double(replay_->offset())));
+    o.Set("size", Napi::Number::New(env, double(replay_->file_size())));
+    o.Set("packets", Napi::Number::New(env, double(replay_->packets())));
+    o.Set("totalBytes", Napi::Number::New(env, double(replay_->total_bytes())));
+    o.Set("finished", Napi::Boolean::New(env, replay_->finished()));
+    return o;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (replay_) replay_->stop();
+    ReleaseTsfn();
+    EndPending(info.Env());
+    return info.Env().Undefined();
+  }
+
+  std::unique_ptr<Replay> replay_;
+  Napi::ObjectReference engine_ref_;  // keeps the engine alive while replaying
+};
+
+// ---------------------------------------------------------------------------
+// Live capture (libpcap, TPACKET_V3), one thread per interface.
+
+class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Live",
+                       {
+                           InstanceMethod("next", &LiveWrap::NextJs),
+                           InstanceMethod("captureStats", &LiveWrap::CaptureStats),
+                           InstanceMethod("close", &LiveWrap::Close),
+                       });
+  }
+
+  // new Live(engine, interfaces[], {bufferBytes, snaplen, filter, batchEvents, maxBatches, flushMs})
+  explicit LiveWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LiveWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsArray())
+      throw Napi::TypeError::New(env, "Live(engine, interfaces[, options])");
+    EngineWrap* ew = Napi::ObjectWrap<EngineWrap>::Unwrap(info[0].As<Napi::Object>());
+    if (!ew || ew->closed()) throw Napi::Error::New(env, "engine is closed");
+    engine_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
+    LiveOptions opt;
+    Napi::Array ifs = info[1].As<Napi::Array>();
+    for (uint32_t i = 0; i < ifs.Length(); i++) {
+      Napi::Value f = ifs.Get(i);
+      if (!f.IsString()) throw Napi::TypeError::New(env, "interfaces must be strings");
+      opt.interfaces.push_back(f.As<Napi::String>().Utf8Value());
+    }
+    if (info.Length() > 2 && info[2].IsObject()) {
+      Napi::Object o = info[2].As<Napi::Object>();
+      opt.buffer_bytes = GetSize(o, "bufferBytes", opt.buffer_bytes);
+      opt.snaplen = int(GetSize(o, "snaplen", size_t(opt.snaplen)));
+      opt.batch_events = GetSize(o, "batchEvents", opt.batch_events);
+      opt.max_batches = GetSize(o, "maxBatches", opt.max_batches);
+      opt.flush_ms = int(GetSize(o, "flushMs", size_t(opt.flush_ms)));
+      if (o.Has("filter") && o.Get("filter").IsString()) opt.filter = o.Get("filter").As<Napi::String>().Utf8Value();
+    }
+    InitTsfn(env, "gnpay-live");
+    live_.reset(new LiveCapture(ew->shared(), opt, [this] { NotifyFromThread(); }));
+    std::string err;
+    if (!live_->start(&err)) {
+      live_.reset();
+      ReleaseTsfn();
+      throw Napi::Error::New(env, err);
+    }
+  }
+
+  ~LiveWrap() override {
+    if (live_) live_->stop();
+    ReleaseTsfn();
+  }
+
+ private:
+  BatchQueue* Queue() override { return live_ ? &live_->queue() : nullptr; }
+  Napi::Value BatchToJs(Napi::Env env, Batch& b) override { return BatchCommon(env, b); }
+  Napi::Value NextJs(const Napi::CallbackInfo& info) { return Next(info.Env()); }
+
+  Napi::Value CaptureStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env);
+    if (!live_) return out;
+    std::vector<LiveIfaceStats> st = live_->stats();
+    for (size_t i = 0; i < st.size(); i++) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("interface", Napi::String::New(env, st[i].name));
+      o.Set("packets", Napi::Number::New(env, double(st[i].packets)));
+      o.Set("bytes", Napi::Number::New(env, double(st[i].bytes)));
+      o.Set("kernelReceived", Napi::Number::New(env, double(st[i].ps_recv)));
+      o.Set("kernelDropped", Napi::Number::New(env, double(st[i].ps_drop)));
+      o.Set("interfaceDropped", Napi::Number::New(env, double(st[i].ps_ifdrop)));
+      o.Set("shedBatches", Napi::Number::New(env, double(st[i].shed_batches)));
+      o.Set("shedEvents", Napi::Number::New(env, double(st[i].shed_events)));
+      o.Set("error", st[i].error.empty() ? env.Null() : Napi::String::New(env, st[i].error));
+      out.Set(uint32_t(i), o);
+    }
+    return out;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (live_) live_->stop();
+    ReleaseTsfn();
+    EndPending(info.Env());
+    return info.Env().Undefined();
+  }
+
+  std::unique_ptr<LiveCapture> live_;
+  Napi::ObjectReference engine_ref_;
+};
+
+Napi::Value AnomalyNames(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array a = Napi::Array::New(env, kAnomalyCount);
+  for (size_t i = 0; i < kAnomalyCount; i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", Napi::String::New(env, anomaly_name(Anomaly(i))));
+    o.Set("kind", Napi::String::New(env, anomaly_kind_name(anomaly_kind(Anomaly(i)))));
+    a.Set(uint32_t(i), o);
+  }
+  return a;
+}
+
+Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
+  exports.Set("Engine", EngineWrap::Init(env));
+  exports.Set("Replay", ReplayWrap::Init(env));
+  exports.Set("Live", LiveWrap::Init(env));
+  exports.Set("anomalyNames", Napi::Function::New(env, AnomalyNames));
+  exports.Set("libpcapVersion", Napi::String::New(env, LiveCapture::libpcap_version()));
+  return exports;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) { return InitImpl(env, exports); }
+}  // namespace gnpay
+
+static Napi::Object InitGnpay(Napi::Env env, Napi::Object exports) { return gnpay::Init(env, exports); }
+
+NODE_API_MODULE(gnpay, InitGnpay)

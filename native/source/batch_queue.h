@@ -1,0 +1,83 @@
+// Batches of events travelling from a capture thread to JavaScript.
+// Bounded: a file replay waits when JS has not taken earlier batches
+// (backpressure); a live capture never waits and counts what it sheds.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "events.h"
+
+namespace gnpay {
+
+struct Batch {
+  std::vector<Event> events;
+  uint32_t file_index = 0;   // replay: which file; live: unused
+  uint64_t offset = 0;       // replay: bytes of the current file consumed
+  uint64_t size = 0;         // replay: size of the current file
+  uint64_t packets = 0;      // frames read so far (all files / interfaces)
+  bool end = false;          // last batch of the stream
+  bool error = false;        // the stream stopped on a corrupt or unreadable capture
+  std::string error_message;
+  std::string error_file;
+  uint64_t error_offset = 0;
+  uint64_t error_packet = 0; // 1-based index of the packet that could not be read
+};
+
+class BatchQueue {
+ public:
+  explicit BatchQueue(size_t max_batches) : max_(max_batches ? max_batches : 1) {}
+
+  // Blocks while full unless closed. False when closed.
+  bool push_wait(std::unique_ptr<Batch> b) {
+    std::unique_lock<std::mutex> lk(mu_);
+    cv_space_.wait(lk, [&] { return closed_ || q_.size() < max_; });
+    if (closed_) return false;
+    q_.push_back(std::move(b));
+    return true;
+  }
+  // Never blocks. False (batch dropped) when full or closed.
+  bool try_push(std::unique_ptr<Batch>& b) {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (closed_ || q_.size() >= max_) return false;
+    q_.push_back(std::move(b));
+    return true;
+  }
+  // Always succeeds unless closed (for the final batch of a live stream).
+  bool force_push(std::unique_ptr<Batch> b) {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (closed_) return false;
+    q_.push_back(std::move(b));
+    return true;
+  }
+  std::unique_ptr<Batch> pop() {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (q_.empty()) return nullptr;
+    std::unique_ptr<Batch> b = std::move(q_.front());
+    q_.pop_front();
+    cv_space_.notify_one();
+    return b;
+  }
+  void close() {
+    std::lock_guard<std::mutex> lk(mu_);
+    closed_ = true;
+    cv_space_.notify_all();
+  }
+  size_t size() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    return q_.size();
+  }
+
+ private:
+  size_t max_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_space_;
+  std::deque<std::unique_ptr<Batch>> q_;
+  bool closed_ = false;
+};
+
+}  // namespace gnpay

@@ -1,0 +1,237 @@
+#include "live.h"
+
+#include <pcap/pcap.h>
+#include <poll.h>
+
+#include <chrono>
+#include <cstring>
+
+namespace gnpay {
+
+struct LiveCapture::Iface {
+  std::string name;
+  uint32_t index = 0;
+  pcap_t* handle = nullptr;
+  uint32_t linktype = 0;
+  std::thread thread;
+  LiveIfaceStats stats;  // guarded by stats_mu_
+};
+
+LiveCapture::LiveCapture(std::shared_ptr<SharedEngine> engine, LiveOptions options, std::function<void()> notify)
+    : engine_(std::move(engine)), options_(std::move(options)), notify_(std::move(notify)),
+      queue_(options_.max_batches) {}
+
+LiveCapture::~LiveCapture() { stop(); }
+
+const char* LiveCapture::libpcap_version() { return pcap_lib_version(); }
+
+std::string LiveCapture::default_filter() {
+  const std::string b =
+      "(udp port 2123 or udp port 2152 or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44))";
+  // `vlan` shifts the offsets of what follows it, hence the nesting
+  return b + " or (vlan and (" + b + " or (vlan and " + b + ")))";
+}
+
+bool LiveCapture::start(std::string* error) {
+  char errbuf[PCAP_ERRBUF_SIZE];
+  std::string filter = options_.filter.empty() ? default_filter() : options_.filter;
+  for (size_t i = 0; i < options_.interfaces.size(); i++) {
+    std::unique_ptr<Iface> f(new Iface());
+    f->name = options_.interfaces[i];
+    f->index = uint32_t(i);
+    f->stats.name = f->name;
+    errbuf[0] = 0;
+    pcap_t* h = pcap_create(f->name.c_str(), errbuf);
+    if (!h) {
+      *error = "cannot open interface " + f->name + ": " + errbuf;
+      stop();
+      return false;
+    }
+    f->handle = h;
+    pcap_set_snaplen(h, options_.snaplen);
+    pcap_set_promisc(h, 1);
+    pcap_set_buffer_size(h, int(options_.buffer_bytes > 0x7fffffff ? 0x7fffffff : options_.buffer_bytes));
+    pcap_set_immediate_mode(h, 0);  // TPACKET_V3 is used only with immediate mode off
+    pcap_set_timeout(h, options_.flush_ms > 0 ? options_.flush_ms : 50);
+    pcap_set_tstamp_precision(h, PCAP_TSTAMP_PRECISION_NANO);
+    int rc = pcap_activate(h);
+    if (rc < 0) {
+      *error = "cannot capture on " + f->name + ": " + pcap_geterr(h);
+      if (rc == PCAP_ERROR_PERM_DENIED)
+        *error += " (needs CAP_NET_RAW and CAP_NET_ADMIN; see `gnpay systemd-unit`)";
+      ifaces_.push_back(std::move(f));
+      stop();
+      return false;
+    }
+    struct bpf_program prog;
+    if (pcap_compile(h, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+      *error = "bad capture filter: " + std::string(pcap_geterr(h));
+      ifaces_.push_back(std::move(f));
+      stop();
+      return false;
+    }
+    rc = pcap_setfilter(h, &prog);
+    pcap_freecode(&prog);
+    if (rc != 0) {
+      *error = "cannot set capture filter on " + f->name + ": " + pcap_geterr(h);
+      ifaces_.push_back(std::move(f));
+      stop();
+      return false;
+    }
+    if (pcap_setnonblock(h, 1, errbuf) != 0) {
+      *error = "cannot set non-blocking mode on " + f->name + ": " + errbuf;
+      ifaces_.push_back(std::move(f));
+      stop();
+      return false;
+    }
+    f->linktype = uint32_t(pcap_datalink(h));
+    ifaces_.push_back(std::move(f));
+  }
+  for (auto& f : ifaces_) {
+    Iface* p = f.get();
+    p->thread = std::thread([this, p] { run(p); });
+  }
+  return true;
+}
+
+void LiveCapture::stop() {
+  stop_.store(true);
+  for (auto& f : ifaces_)
+    if (f->thread.joinable()) f->thread.join();
+  for (auto& f : ifaces_) {
+    if (f->handle) {
+      pcap_close(f->handle);
+      f->handle = nullptr;
+    }
+  }
+  queue_.close();
+}
+
+std::vector<LiveIfaceStats> LiveCapture::stats() const {
+  std::lock_guard<std::mutex> lk(stats_mu_);
+  std::vector<LiveIfaceStats> out;
+  for (auto& f : ifaces_) out.push_back(f->stats);
+  return out;
+}
+
+namespace {
+struct DispatchCtx {
+  Engine* engine;
+  EventSink* sink;
+  uint32_t linktype;
+  uint32_t source;
+  uint64_t packets;
+  uint64_t bytes;
+  uint64_t last_ts;
+};
+void on_packet(u_char* user, const struct pcap_pkthdr* h, const u_char* data) {
+  DispatchCtx* c = reinterpret_cast<DispatchCtx*>(user);
+  CaptureFrame f;
+  f.ts_ns = uint64_t(h->ts.tv_sec) * 1000000000ull + uint64_t(h->ts.tv_usec);  // nanosecond precision
+  f.linktype = c->linktype;
+  f.iface = c->source;
+  f.caplen = h->caplen;
+  f.origlen = h->len;
+  f.data = Span(data, h->caplen);
+  c->packets++;
+  c->bytes += h->len;
+  c->last_ts = f.ts_ns;
+  c->engine->process(f, c->packets, c->source, *c->sink);
+}
+uint64_t now_ns() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count());
+}
+}  // namespace
+
+void LiveCapture::run(Iface* f) {
+  EventSink sink;
+  sink.events.reserve(options_.batch_events * 2);
+  std::unique_ptr<Batch> batch(new Batch());
+  auto last_flush = std::chrono::steady_clock::now();
+  auto last_stats = last_flush;
+  uint64_t packets = 0, bytes = 0, shed_batches = 0, shed_events = 0;
+  int fd = pcap_get_selectable_fd(f->handle);
+  const int tick_ms = options_.flush_ms > 0 ? options_.flush_ms : 50;
+
+  auto flush = [&](bool force) {
+    if (batch->events.empty() && !force) return;
+    batch->packets = packets;
+    if (!queue_.try_push(batch)) {
+      shed_batches++;
+      shed_events += batch->events.size();
+      batch.reset(new Batch());
+    } else {
+      batch.reset(new Batch());
+      if (notify_) notify_();
+    }
+    last_flush = std::chrono::steady_clock::now();
+  };
+
+  while (!stop_.load()) {
+    if (fd >= 0) {
+      struct pollfd pfd;
+      pfd.fd = fd;
+      pfd.events = POLLIN;
+      pfd.revents = 0;
+      poll(&pfd, 1, tick_ms);
+    }
+    DispatchCtx ctx{nullptr, &sink, f->linktype, f->index, packets, 0, 0};
+    int n;
+    {
+      std::lock_guard<std::mutex> lk(engine_->mu);
+      if (!engine_->engine) break;
+      ctx.engine = engine_->engine.get();
+      n = pcap_dispatch(f->handle, -1, on_packet, reinterpret_cast<u_char*>(&ctx));
+      if (n == 0) ctx.engine->housekeeping(now_ns());
+    }
+    if (n < 0 && n != PCAP_ERROR_BREAK) {
+      std::lock_guard<std::mutex> lk(stats_mu_);
+      f->stats.error = pcap_geterr(f->handle);
+      break;
+    }
+    packets = ctx.packets;
+    bytes += ctx.bytes;
+    for (Event& e : sink.events) batch->events.push_back(std::move(e));
+    sink.events.clear();
+    auto now = std::chrono::steady_clock::now();
+    if (batch->events.size() >= options_.batch_events ||
+        (!batch->events.empty() && now - last_flush >= std::chrono::milliseconds(tick_ms)))
+      flush(false);
+    if (now - last_stats >= std::chrono::seconds(1)) {
+      struct pcap_stat ps;
+      std::memset(&ps, 0, sizeof ps);
+      bool ok = pcap_stats(f->handle, &ps) == 0;
+      std::lock_guard<std::mutex> lk(stats_mu_);
+      if (ok) {
+        f->stats.ps_recv = ps.ps_recv;
+        f->stats.ps_drop = ps.ps_drop;
+        f->stats.ps_ifdrop = ps.ps_ifdrop;
+      }
+      last_stats = now;
+    }
+    std::lock_guard<std::mutex> lk(stats_mu_);
+    f->stats.packets = packets;
+    f->stats.bytes = bytes;
+    f->stats.shed_batches = shed_batches;
+    f->stats.shed_events = shed_events;
+  }
+  // last events and final counters
+  for (Event& e : sink.events) batch->events.push_back(std::move(e));
+  if (!batch->events.empty()) flush(false);
+  struct pcap_stat ps;
+  std::memset(&ps, 0, sizeof ps);
+  if (f->handle && pcap_stats(f->handle, &ps) == 0) {
+    std::lock_guard<std::mutex> lk(stats_mu_);
+    f->stats.ps_recv = ps.ps_recv;
+    f->stats.ps_drop = ps.ps_drop;
+    f->stats.ps_ifdrop = ps.ps_ifdrop;
+    f->stats.packets = packets;
+    f->stats.bytes = bytes;
+    f->stats.shed_batches = shed_batches;
+    f->stats.shed_events = shed_events;
+  }
+}
+
+}  // namespace gnpay

@@ -1,0 +1,113 @@
+#include "replay.h"
+
+#include <sys/stat.h>
+
+#include "capture_file.h"
+#include "mapped_file.h"
+
+namespace gnpay {
+
+Replay::Replay(std::shared_ptr<SharedEngine> engine, ReplayOptions options, std::function<void()> notify)
+    : engine_(std::move(engine)), options_(std::move(options)), notify_(std::move(notify)),
+      queue_(options_.max_batches) {
+  for (const std::string& f : options_.files) {
+    struct stat st;
+    if (::stat(f.c_str(), &st) == 0) total_bytes_ += uint64_t(st.st_size);
+  }
+}
+
+Replay::~Replay() { stop(); }
+
+void Replay::start() { thread_ = std::thread([this] { run(); }); }
+
+void Replay::stop() {
+  stop_.store(true);
+  queue_.close();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Replay::flush(std::unique_ptr<Batch>& batch, bool end) {
+  batch->file_index = file_index_.load();
+  batch->offset = offset_.load();
+  batch->size = size_.load();
+  batch->packets = packets_.load();
+  batch->end = end;
+  bool ok = queue_.push_wait(std::move(batch));
+  batch.reset(new Batch());
+  batch->events.reserve(options_.batch_events);
+  if (ok && notify_) notify_();
+  return ok;
+}
+
+void Replay::run() {
+  std::unique_ptr<Batch> batch(new Batch());
+  batch->events.reserve(options_.batch_events);
+  EventSink sink;
+  sink.events.reserve(options_.batch_events * 2);
+  auto move_events = [&] {
+    for (Event& e : sink.events) batch->events.push_back(std::move(e));
+    sink.events.clear();
+  };
+  uint64_t base_packets = 0;
+  for (uint32_t fi = 0; fi < options_.files.size() && !stop_.load(); fi++) {
+    const std::string& path = options_.files[fi];
+    file_index_.store(fi);
+    offset_.store(0);
+    MappedFile mf;
+    auto fail = [&](const std::string& msg, uint64_t at, uint64_t packet) {
+      move_events();
+      if (!batch->events.empty()) flush(batch, false);
+      batch->error = true;
+      batch->error_message = msg;
+      batch->error_file = path;
+      batch->error_offset = at;
+      batch->error_packet = packet;
+      flush(batch, true);
+      finished_.store(true);
+    };
+    if (!mf.open(path)) {
+      fail(mf.error(), 0, 0);
+      return;
+    }
+    size_.store(mf.size());
+    CaptureFileParser parser;
+    if (!parser.open(Span(mf.data(), mf.size()))) {
+      fail(std::string(parser.error()), parser.error_offset(), 0);
+      return;
+    }
+    bool done = false;
+    while (!done && !stop_.load()) {
+      ReadStatus st = ReadStatus::Frame;
+      {
+        std::lock_guard<std::mutex> lk(engine_->mu);
+        Engine& eng = *engine_->engine;
+        for (size_t k = 0; k < options_.chunk_frames; k++) {
+          CaptureFrame frame;
+          st = parser.next(frame, eng.anomalies());
+          if (st != ReadStatus::Frame) break;
+          eng.process(frame, parser.packets(), fi, sink);
+        }
+      }
+      packets_.store(base_packets + parser.packets());
+      offset_.store(parser.offset());
+      move_events();
+      if (st == ReadStatus::Error) {
+        fail(std::string(parser.error()), parser.error_offset(), parser.packets() + 1);
+        return;
+      }
+      if (st == ReadStatus::End) done = true;
+      if (batch->events.size() >= options_.batch_events) {
+        if (!flush(batch, false)) return;
+      }
+    }
+    base_packets += parser.packets();
+  }
+  if (stop_.load()) {
+    finished_.store(true);
+    return;
+  }
+  flush(batch, true);
+  finished_.store(true);
+}
+
+}  // namespace gnpay

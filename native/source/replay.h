@@ -1,0 +1,66 @@
+// Replays capture files through an engine on a thread of its own, handing
+// events out in batches through a bounded queue (it waits when the queue is
+// full: backpressure). No N-API here: the addon wraps it.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "batch_queue.h"
+#include "engine.h"
+
+namespace gnpay {
+
+// One engine shared by the sources that feed it; its mutex is held around
+// process() calls (per chunk of frames) and by JS-thread readers of stats.
+struct SharedEngine {
+  std::mutex mu;
+  std::unique_ptr<Engine> engine;
+};
+
+struct ReplayOptions {
+  std::vector<std::string> files;
+  size_t batch_events = 256;   // flush a batch at this many events
+  size_t max_batches = 8;      // queue bound
+  size_t chunk_frames = 256;   // frames decoded per engine lock
+};
+
+class Replay {
+ public:
+  Replay(std::shared_ptr<SharedEngine> engine, ReplayOptions options, std::function<void()> notify);
+  ~Replay();
+  Replay(const Replay&) = delete;
+  Replay& operator=(const Replay&) = delete;
+
+  void start();
+  void stop();  // asks the thread to stop, unblocks it, joins it
+  BatchQueue& queue() { return queue_; }
+
+  uint32_t file_index() const { return file_index_.load(); }
+  uint64_t offset() const { return offset_.load(); }
+  uint64_t file_size() const { return size_.load(); }
+  uint64_t packets() const { return packets_.load(); }
+  uint64_t total_bytes() const { return total_bytes_; }   // sum of the sizes of all files (0 if unknown)
+  bool finished() const { return finished_.load(); }
+
+ private:
+  void run();
+  bool flush(std::unique_ptr<Batch>& batch, bool end);
+
+  std::shared_ptr<SharedEngine> engine_;
+  ReplayOptions options_;
+  std::function<void()> notify_;
+  BatchQueue queue_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> finished_{false};
+  std::atomic<uint32_t> file_index_{0};
+  std::atomic<uint64_t> offset_{0}, size_{0}, packets_{0};
+  uint64_t total_bytes_ = 0;
+};
+
+}  // namespace gnpay

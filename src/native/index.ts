@@ -1,0 +1,335 @@
+// Typed wrapper over the native addon (build/Release/gnpay.node).
+// Inputs are validated here, before they reach C++ (sharp / better-sqlite3 style).
+import fs from 'node:fs';
+import path from 'node:path';
+import type {
+  CaptureOptions,
+  CaptureSource,
+  DecodeEvent,
+  EngineLimits,
+  StatsEvent,
+} from './types';
+
+export * from './types';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+interface NativeEngine {
+  stats(): Record<string, any>;
+  tables(): Record<string, number>;
+  setCarriers(carriers: string[]): void;
+  exportSessions(): Buffer;
+  importSessions(buf: Buffer, nowMs: number, maxAgeMs: number): number;
+  processFrame(frame: Buffer, linktype: number, tsNs: number, packet?: number): DecodeEvent[];
+  close(): void;
+}
+interface NativeBatch {
+  events: DecodeEvent[];
+  fileIndex: number;
+  offset: number;
+  size: number;
+  packets: number;
+  end: boolean;
+  error: null | { message: string; file: string; offset: number; packet: number };
+}
+interface NativeStream {
+  next(): Promise<NativeBatch | null>;
+  close(): void;
+}
+interface NativeReplay extends NativeStream {
+  progress(): { fileIndex: number; offset: number; size: number; packets: number; totalBytes: number; finished: boolean };
+}
+interface NativeLive extends NativeStream {
+  captureStats(): LiveInterfaceStats[];
+}
+interface Addon {
+  Engine: new (opts: object) => NativeEngine;
+  Replay: new (engine: NativeEngine, files: string[], opts?: object) => NativeReplay;
+  Live: new (engine: NativeEngine, interfaces: string[], opts?: object) => NativeLive;
+  anomalyNames(): { name: string; kind: string }[];
+  libpcapVersion: string;
+}
+
+export interface LiveInterfaceStats {
+  interface: string;
+  packets: number;
+  bytes: number;
+  kernelReceived: number;
+  kernelDropped: number;
+  interfaceDropped: number;
+  shedBatches: number;
+  shedEvents: number;
+  error: string | null;
+}
+
+let addon: Addon | undefined;
+
+/** Loads the addon once. The package root holds build/Release/gnpay.node. */
+export function loadAddon(): Addon {
+  if (addon) return addon;
+  const root = path.resolve(__dirname, '..', '..');
+  const candidates = [
+    process.env.GNPAY_ADDON,
+    path.join(root, 'build', 'Release', 'gnpay.node'),
+    path.join(root, 'build', 'Debug', 'gnpay.node'),
+  ].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  for (const p of candidates) {
+    if (fs.existsSync(p)) {
+      addon = require(p) as Addon;
+      return addon;
+    }
+  }
+  throw new Error(
+    `gnpay native addon not found (looked in ${candidates.join(', ')}); build it with "npm run build:native"`,
+  );
+}
+
+export const CARRIER_KINDS = ['query', 'path', 'host', 'header', 'cookie'] as const;
+export const DEFAULT_CARRIERS = ['query:gnpay_token'];
+
+/** Validates a carrier spec ("query:gnpay_token"); returns an error message or null. */
+export function carrierError(spec: string): string | null {
+  const i = spec.indexOf(':');
+  if (i <= 0) return `carrier "${spec}" must look like kind:argument (kinds: ${CARRIER_KINDS.join(', ')})`;
+  const kind = spec.slice(0, i);
+  const arg = spec.slice(i + 1);
+  if (!(CARRIER_KINDS as readonly string[]).includes(kind))
+    return `carrier "${spec}": unknown kind "${kind}" (kinds: ${CARRIER_KINDS.join(', ')})`;
+  if (arg.length === 0) return `carrier "${spec}": the argument is empty`;
+  if (arg.length > 255) return `carrier "${spec}": the argument is longer than 255 characters`;
+  if (!/^[\x21-\x7e]+$/.test(arg)) return `carrier "${spec}": the argument must be printable ASCII without spaces`;
+  if (kind === 'host' && !/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$/.test(arg))
+    return `carrier "${spec}": not a DNS name suffix`;
+  if (kind === 'path' && !arg.startsWith('/')) return `carrier "${spec}": a path prefix starts with "/"`;
+  return null;
+}
+
+export function validateCarriers(carriers: string[]): string[] {
+  if (carriers.length > 32) throw new TypeError('at most 32 carriers');
+  for (const c of carriers) {
+    const err = carrierError(c);
+    if (err) throw new TypeError(err);
+  }
+  return carriers;
+}
+
+const LIMIT_KEYS: (keyof EngineLimits)[] = [
+  'maxSessions',
+  'maxPendingRequests',
+  'pendingTimeoutSeconds',
+  'maxFragmentDatagrams',
+  'maxFragmentBytes',
+  'fragmentTimeoutSeconds',
+  'maxTcpFlows',
+  'maxRequestHeadBytes',
+  'tcpFlowTimeoutSeconds',
+];
+
+export function validateLimits(limits: Partial<EngineLimits> | undefined): Partial<EngineLimits> {
+  const out: Partial<EngineLimits> = {};
+  if (!limits) return out;
+  for (const [k, v] of Object.entries(limits)) {
+    if (!(LIMIT_KEYS as string[]).includes(k)) throw new TypeError(`unknown engine limit "${k}"`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
+      throw new TypeError(`engine limit ${k} must be a positive integer`);
+    out[k as keyof EngineLimits] = v;
+  }
+  return out;
+}
+
+export interface EngineOptions {
+  carriers: string[];
+  requests?: boolean;
+  limits?: Partial<EngineLimits>;
+}
+
+/** The decode engine: the tunnel table and every bounded decoder state. */
+export class Engine {
+  readonly native: NativeEngine;
+  private closed = false;
+
+  constructor(opts: EngineOptions) {
+    const carriers = validateCarriers(opts.carriers);
+    this.native = new (loadAddon().Engine)({
+      carriers,
+      requests: opts.requests === true,
+      limits: validateLimits(opts.limits),
+    });
+  }
+
+  stats(): StatsEvent {
+    const s = this.native.stats() as StatsEvent;
+    const t = this.native.tables();
+    (s.sessions as Record<string, number>).active = t.sessions;
+    return s;
+  }
+  tables(): Record<string, number> {
+    return this.native.tables();
+  }
+  setCarriers(carriers: string[]): void {
+    this.native.setCarriers(validateCarriers(carriers));
+  }
+  exportSessions(): Buffer {
+    return this.native.exportSessions();
+  }
+  importSessions(checkpoint: Buffer, nowMs: number, maxAgeMs: number): number {
+    if (!Buffer.isBuffer(checkpoint)) throw new TypeError('checkpoint must be a Buffer');
+    return this.native.importSessions(checkpoint, nowMs, maxAgeMs);
+  }
+  /** Decodes one frame (tests, tools). */
+  processFrame(frame: Buffer, linktype: number, tsNs: number, packet = 1): DecodeEvent[] {
+    return this.native.processFrame(frame, linktype, tsNs, packet);
+  }
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.native.close();
+  }
+}
+
+/** A capture file that could not be read to its end. */
+export class CaptureFileError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly offset: number,
+    readonly packet: number,
+  ) {
+    super(message);
+    this.name = 'CaptureFileError';
+  }
+}
+
+export interface ReplayProgress {
+  fileIndex: number;
+  files: number;
+  bytesRead: number;
+  totalBytes: number;
+  packets: number;
+}
+
+function checkReadable(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (err) {
+    throw new CaptureFileError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, file, 0, 0);
+  }
+  if (!st.isFile()) throw new CaptureFileError(`${file} is not a regular file`, file, 0, 0);
+}
+
+class NativeCapture implements CaptureSource {
+  private stream: NativeReplay | NativeLive | null = null;
+  private readonly files: string[];
+  private readonly fileSizes: number[];
+  private closed = false;
+  private finishedBytes = 0;
+
+  constructor(
+    readonly engine: Engine,
+    private readonly opts: CaptureOptions & { live?: LiveOptions },
+    private readonly ownsEngine: boolean,
+  ) {
+    this.files = opts.files ?? [];
+    this.fileSizes = this.files.map((f) => {
+      checkReadable(f);
+      return fs.statSync(f).size;
+    });
+    const addonApi = loadAddon();
+    if (this.files.length > 0) {
+      this.stream = new addonApi.Replay(engine.native, this.files, { batchEvents: 256, maxBatches: 8 });
+    } else if ((opts.interfaces ?? []).length > 0) {
+      const l = opts.live ?? {};
+      this.stream = new addonApi.Live(engine.native, opts.interfaces!, {
+        bufferBytes: l.bufferBytes,
+        snaplen: l.snaplen,
+        filter: l.filter,
+        flushMs: l.flushMs,
+      });
+    } else {
+      throw new TypeError('a capture needs files or interfaces');
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<DecodeEvent[]> {
+    const stream = this.stream;
+    if (!stream) return;
+    for (;;) {
+      const b = await stream.next();
+      if (!b) return;
+      if (b.events.length > 0) yield b.events;
+      if (b.error) {
+        throw new CaptureFileError(b.error.message, b.error.file, b.error.offset, b.error.packet);
+      }
+      if (b.end) return;
+    }
+  }
+
+  stats(): StatsEvent {
+    return this.engine.stats();
+  }
+
+  progress(): ReplayProgress {
+    const s = this.stream as NativeReplay | null;
+    const total = this.fileSizes.reduce((a, b) => a + b, 0);
+    if (!s || typeof (s as NativeReplay).progress !== 'function')
+      return { fileIndex: 0, files: this.files.length, bytesRead: 0, totalBytes: total, packets: 0 };
+    const p = s.progress();
+    this.finishedBytes = this.fileSizes.slice(0, p.fileIndex).reduce((a, b) => a + b, 0);
+    return {
+      fileIndex: p.fileIndex,
+      files: this.files.length,
+      bytesRead: p.finished ? total : this.finishedBytes + p.offset,
+      totalBytes: total,
+      packets: p.packets,
+    };
+  }
+
+  captureStats(): LiveInterfaceStats[] {
+    const s = this.stream as NativeLive | null;
+    return s && typeof (s as NativeLive).captureStats === 'function' ? s.captureStats() : [];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stream?.close();
+    this.stream = null;
+    if (this.ownsEngine) this.engine.close();
+  }
+}
+
+export interface LiveOptions {
+  bufferBytes?: number;
+  snaplen?: number;
+  filter?: string;
+  flushMs?: number;
+}
+
+export type Capture = NativeCapture;
+
+/**
+ * Opens a capture (files replayed in order, or live interfaces) on an engine
+ * of its own, or on `engine` when given (so that the tunnel table survives
+ * across captures, e.g. `gnpay run --read a.pcap b.pcap`).
+ */
+export function openCapture(
+  opts: CaptureOptions & { live?: LiveOptions },
+  engine?: Engine,
+): Capture {
+  const own = !engine;
+  const eng = engine ?? new Engine({ carriers: opts.carriers, requests: opts.requests, limits: opts.limits });
+  try {
+    return new NativeCapture(eng, opts, own);
+  } catch (err) {
+    if (own) eng.close();
+    throw err;
+  }
+}
+
+export function anomalyNames(): { name: string; kind: string }[] {
+  return loadAddon().anomalyNames();
+}
+
+export function libpcapVersion(): string {
+  return loadAddon().libpcapVersion;
+}
