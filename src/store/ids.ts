@@ -1,0 +1,70 @@
+// Random identifiers, tokens and secrets, and their hashes.
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** `n` characters of lower-case RFC 4648 base32, 5 random bits each (256 % 32 == 0: unbiased). */
+export function randomBase32(n: number): string {
+  const bytes = randomBytes(n);
+  let s = '';
+  for (let i = 0; i < n; i++) s += BASE32[bytes[i] & 31];
+  return s;
+}
+
+/** A payment token: 26 base32 characters = 130 bits, valid in a DNS label. */
+export function newToken(): string {
+  return randomBase32(26);
+}
+
+export const TOKEN_RE = /^[a-z2-7]{26}$/;
+
+export function newOrderId(): string {
+  return `ord_${randomBase32(26)}`;
+}
+
+export function newSpId(): string {
+  return `sp_${randomBase32(16)}`;
+}
+
+/** An API key: 200 random bits. */
+export function newApiKey(): string {
+  return `gnpk_${randomBase32(40)}`;
+}
+
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}
+
+export function newEventId(): string {
+  return randomUUID();
+}
+
+export function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+export function hmacSha256(key: string, s: string): Buffer {
+  return createHmac('sha256', key).update(s).digest();
+}
+
+/** Constant-time equality of two strings (false when the lengths differ). */
+export function safeEqual(a: string, b: string): boolean {
+  const ba = Buffer.from(a);
+  const bb = Buffer.from(b);
+  if (ba.length !== bb.length) return false;
+  return timingSafeEqual(ba, bb);
+}
+
+/** Canonical JSON (sorted keys) for comparing request bodies. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

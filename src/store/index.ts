@@ -1,0 +1,57 @@
+// The store: one SQLite database (WAL) behind typed repositories.
+import { Associator } from './associate';
+import { openDatabase, type DB, type OpenOptions } from './db';
+import { EventFeed } from './events';
+import { Ledger } from './ledger';
+import { OrderRepo } from './orders';
+import { PaymentOutbox } from './payment-outbox';
+import { SecretBox, type SecretsOptions } from './secrets';
+import { SpRepo } from './sps';
+import { Transitions } from './transitions';
+import type { Clock } from './types';
+import { WebhookOutbox } from './webhook-outbox';
+
+export interface StoreOptions extends OpenOptions {
+  clock?: Clock;
+  secrets?: SecretsOptions;
+}
+
+export class Store {
+  readonly transitions: Transitions;
+  readonly sps: SpRepo;
+  readonly orders: OrderRepo;
+  readonly associator: Associator;
+  readonly payments: PaymentOutbox;
+  readonly webhooks: WebhookOutbox;
+  readonly events: EventFeed;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+
+  constructor(
+    readonly db: DB,
+    opts: StoreOptions = {},
+  ) {
+    const clock = opts.clock ?? Date.now;
+    this.clock = clock;
+    this.transitions = new Transitions(db);
+    this.sps = new SpRepo(db, new SecretBox(opts.secrets), clock);
+    this.orders = new OrderRepo(db, this.transitions, clock);
+    this.associator = new Associator(db, this.orders, this.transitions);
+    this.payments = new PaymentOutbox(db, this.transitions, clock);
+    this.webhooks = new WebhookOutbox(db, clock);
+    this.events = new EventFeed(db);
+    this.ledger = new Ledger(db, clock);
+  }
+
+  static open(file: string, opts: StoreOptions = {}): Store {
+    return new Store(openDatabase(file, opts), opts);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export { DomainError } from './errors';
+export { DatabaseLockedError, lockDatabase } from './lock';
+export type * from './types';

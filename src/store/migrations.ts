@@ -1,0 +1,123 @@
+// Schema migrations, applied in order; schema_version holds the last applied.
+// Append new migrations; never edit one that has shipped.
+// Times are integer milliseconds since the epoch; money is integer minor units.
+export const MIGRATIONS: string[] = [
+  // 1: the payment flow
+  `
+  CREATE TABLE sps (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    webhook_url TEXT,
+    key_hash BLOB NOT NULL UNIQUE,
+    key_hint TEXT NOT NULL,
+    webhook_secret TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE TABLE orders (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    sp_id TEXT NOT NULL REFERENCES sps(id),
+    token TEXT NOT NULL,
+    token_hash BLOB NOT NULL UNIQUE,
+    pay_url TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    description TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    msisdn TEXT,
+    imsi TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    associated_at INTEGER,
+    completed_at INTEGER,
+    idempotency_key TEXT,
+    request_hash TEXT,
+    UNIQUE (sp_id, idempotency_key)
+  );
+  CREATE INDEX orders_sp_seq ON orders(sp_id, seq);
+  CREATE INDEX orders_sp_status ON orders(sp_id, status, seq);
+  CREATE INDEX orders_sp_reference ON orders(sp_id, reference, seq);
+  CREATE INDEX orders_pending_expiry ON orders(expires_at) WHERE status = 'pending';
+  CREATE INDEX orders_msisdn ON orders(msisdn, associated_at) WHERE msisdn IS NOT NULL;
+  CREATE TABLE sightings (
+    id INTEGER PRIMARY KEY,
+    source_key TEXT NOT NULL UNIQUE,
+    seen_at INTEGER NOT NULL,
+    ts TEXT NOT NULL,
+    packet INTEGER NOT NULL,
+    token TEXT NOT NULL,
+    carrier TEXT,
+    via TEXT,
+    msisdn TEXT,
+    imsi TEXT,
+    imei TEXT,
+    apn TEXT,
+    ue_ip TEXT,
+    teid INTEGER,
+    resolved_by TEXT,
+    outcome TEXT NOT NULL,
+    order_id TEXT
+  );
+  CREATE INDEX sightings_order ON sightings(order_id) WHERE order_id IS NOT NULL;
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    sp_id TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    previous_status TEXT,
+    time INTEGER NOT NULL,
+    snapshot TEXT NOT NULL
+  );
+  CREATE INDEX events_sp_seq ON events(sp_id, seq);
+  CREATE INDEX events_order ON events(order_id, seq);
+  CREATE TABLE webhook_outbox (
+    id INTEGER PRIMARY KEY,
+    event_seq INTEGER NOT NULL REFERENCES events(seq),
+    sp_id TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until INTEGER,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    last_error TEXT
+  );
+  CREATE INDEX webhook_due ON webhook_outbox(next_attempt_at) WHERE state = 'pending';
+  CREATE INDEX webhook_order ON webhook_outbox(order_id, id) WHERE state = 'pending';
+  CREATE TABLE payment_outbox (
+    order_id TEXT PRIMARY KEY REFERENCES orders(id),
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    started_at INTEGER,
+    created_at INTEGER NOT NULL,
+    last_error TEXT
+  );
+  CREATE INDEX payment_due ON payment_outbox(next_attempt_at) WHERE state = 'pending';
+  CREATE TABLE ledger_accounts (
+    msisdn TEXT PRIMARY KEY,
+    balance INTEGER NOT NULL DEFAULT 0,
+    currency TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE ledger_entries (
+    id INTEGER PRIMARY KEY,
+    msisdn TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    order_id TEXT UNIQUE,
+    note TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX ledger_entries_msisdn ON ledger_entries(msisdn, id);
+  `,
+];

@@ -1,0 +1,137 @@
+// The one way an order changes state: in the caller's transaction, the order
+// row, its event-feed row and its webhook outbox row are written together, so
+// a crash never leaves a state change without its event or its notification.
+import type { DB } from './db';
+import { newEventId } from './ids';
+import type { OrderReason, OrderRow, OrderSnapshot, OrderStatus } from './types';
+
+/** Which state may follow which (anything else is a bug). */
+export const ALLOWED: Record<OrderStatus, readonly OrderStatus[]> = {
+  pending: ['associated', 'expired', 'cancelled'],
+  associated: ['paid', 'declined', 'failed', 'conflict'],
+  paid: [],
+  declined: [],
+  failed: [],
+  expired: [],
+  cancelled: [],
+  conflict: [],
+};
+
+export interface TransitionChanges {
+  reason?: OrderReason | null;
+  msisdn?: string;
+  imsi?: string | null;
+}
+
+export type TransitionListener = (from: OrderStatus | null, to: OrderStatus, order: OrderRow) => void;
+
+export function snapshotOf(o: OrderRow): OrderSnapshot {
+  return {
+    id: o.id,
+    sp_id: o.sp_id,
+    token: o.token,
+    pay_url: o.pay_url,
+    amount: o.amount,
+    currency: o.currency,
+    reference: o.reference,
+    description: o.description,
+    status: o.status,
+    reason: o.reason,
+    msisdn: o.msisdn,
+    created_at: o.created_at,
+    updated_at: o.updated_at,
+    expires_at: o.expires_at,
+    associated_at: o.associated_at,
+    completed_at: o.completed_at,
+  };
+}
+
+export class Transitions {
+  private readonly update;
+  private readonly insertEvent;
+  private readonly insertWebhook;
+  readonly listeners: TransitionListener[] = [];
+  private emitted: Array<[OrderStatus | null, OrderStatus, OrderRow]> = [];
+
+  constructor(private readonly db: DB) {
+    this.update = db.prepare(
+      `UPDATE orders SET status = ?, reason = ?, msisdn = ?, imsi = ?, associated_at = ?, completed_at = ?, updated_at = ?
+       WHERE id = ? AND status = ?`,
+    );
+    this.insertEvent = db.prepare(
+      `INSERT INTO events (id, sp_id, order_id, status, previous_status, time, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertWebhook = db.prepare(
+      `INSERT INTO webhook_outbox (event_seq, sp_id, order_id, next_attempt_at, created_at)
+       SELECT ?, id, ?, ?, ? FROM sps WHERE id = ? AND webhook_url IS NOT NULL AND revoked_at IS NULL`,
+    );
+  }
+
+  /**
+   * Runs `fn` in an IMMEDIATE transaction (a savepoint when nested); listeners
+   * hear of the transitions only once the outermost transaction has committed.
+   */
+  tx<T>(fn: () => T): T {
+    let result: T;
+    try {
+      result = this.db.transaction(fn).immediate();
+    } catch (err) {
+      if (!this.db.inTransaction) this.emitted = [];
+      throw err;
+    }
+    if (!this.db.inTransaction) {
+      const done = this.emitted;
+      this.emitted = [];
+      for (const [from, to, o] of done) for (const l of this.listeners) l(from, to, o);
+    }
+    return result;
+  }
+
+  /** Records the creation of an order (state `pending`): event + webhook. */
+  created(order: OrderRow): void {
+    this.record(order, null);
+  }
+
+  /** Moves `order` to `to` (must be called inside a transaction); returns the new row. */
+  apply(order: OrderRow, to: OrderStatus, now: number, changes: TransitionChanges = {}): OrderRow {
+    if (!ALLOWED[order.status].includes(to)) throw new Error(`illegal transition ${order.status} -> ${to} of ${order.id}`);
+    const next: OrderRow = {
+      ...order,
+      status: to,
+      reason: changes.reason !== undefined ? changes.reason : order.reason,
+      msisdn: changes.msisdn ?? order.msisdn,
+      imsi: changes.imsi !== undefined ? changes.imsi : order.imsi,
+      associated_at: to === 'associated' ? now : order.associated_at,
+      completed_at: ALLOWED[to].length === 0 ? now : order.completed_at,
+      updated_at: now,
+    };
+    const r = this.update.run(
+      next.status,
+      next.reason,
+      next.msisdn,
+      next.imsi,
+      next.associated_at,
+      next.completed_at,
+      next.updated_at,
+      order.id,
+      order.status,
+    );
+    if (r.changes !== 1) throw new Error(`order ${order.id} is no longer ${order.status}`);
+    this.record(next, order.status);
+    return next;
+  }
+
+  private record(order: OrderRow, previous: OrderStatus | null): void {
+    const ev = this.insertEvent.run(
+      newEventId(),
+      order.sp_id,
+      order.id,
+      order.status,
+      previous,
+      order.updated_at,
+      JSON.stringify(snapshotOf(order)),
+    );
+    this.insertWebhook.run(ev.lastInsertRowid, order.id, order.updated_at, order.updated_at, order.sp_id);
+    this.emitted.push([previous, order.status, order]);
+  }
+}

@@ -1,0 +1,79 @@
+// Rows and domain types of the store.
+import type { OrderReason, OrderStatus } from '../client/types';
+
+export type { OrderReason, OrderStatus };
+
+export const SCOPES = ['msisdn:read'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface Sp {
+  id: string;
+  name: string;
+  webhookUrl: string | null;
+  keyHint: string;
+  scopes: Scope[];
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface OrderRow {
+  seq: number;
+  id: string;
+  sp_id: string;
+  token: string;
+  pay_url: string;
+  amount: number;
+  currency: string;
+  reference: string;
+  description: string;
+  status: OrderStatus;
+  reason: OrderReason | null;
+  msisdn: string | null;
+  imsi: string | null;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+  associated_at: number | null;
+  completed_at: number | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+}
+
+/** What an event stores of the order at that moment (rendered per SP at read time). */
+export type OrderSnapshot = Omit<OrderRow, 'seq' | 'idempotency_key' | 'request_hash' | 'imsi'>;
+
+export interface EventRow {
+  seq: number;
+  id: string;
+  sp_id: string;
+  order_id: string;
+  status: OrderStatus;
+  previous_status: OrderStatus | null;
+  time: number;
+  snapshot: string;
+}
+
+export type SightingOutcome =
+  | 'associated'
+  | 'declined'
+  | 'duplicate'
+  | 'conflict'
+  | 'used'
+  | 'expired'
+  | 'cancelled'
+  | 'unknown'
+  | 'unresolved';
+
+export const SIGHTING_OUTCOMES: readonly SightingOutcome[] = [
+  'associated',
+  'declined',
+  'duplicate',
+  'conflict',
+  'used',
+  'expired',
+  'cancelled',
+  'unknown',
+  'unresolved',
+];
+
+export type Clock = () => number;

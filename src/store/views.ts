@@ -1,0 +1,48 @@
+// How orders and events look to an SP (the API, webhooks and the CLI's --json).
+import type { Order, OrderEvent, OrderEventType } from '../client/types';
+import type { EventRow, OrderSnapshot, Scope } from './types';
+
+export const EVENT_SOURCE = '/gnpay/v1/orders';
+
+/** "+49151*****67": the country code and the first digits, and the last two; all but the last two when short. */
+export function maskMsisdn(digits: string): string {
+  if (digits.length <= 7) return `+${'*'.repeat(Math.max(0, digits.length - 2))}${digits.slice(-2)}`;
+  return `+${digits.slice(0, 5)}${'*'.repeat(digits.length - 7)}${digits.slice(-2)}`;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function orderView(o: OrderSnapshot, scopes: readonly Scope[]): Order {
+  return {
+    id: o.id,
+    status: o.status,
+    amount: o.amount,
+    currency: o.currency,
+    reference: o.reference,
+    description: o.description,
+    token: o.token,
+    payUrl: o.pay_url,
+    msisdn: o.msisdn === null ? null : scopes.includes('msisdn:read') ? `+${o.msisdn}` : maskMsisdn(o.msisdn),
+    reason: o.reason,
+    createdAt: iso(o.created_at)!,
+    updatedAt: iso(o.updated_at)!,
+    expiresAt: iso(o.expires_at)!,
+    associatedAt: iso(o.associated_at),
+    completedAt: iso(o.completed_at),
+  };
+}
+
+/** A state change as a CloudEvents 1.0 event; `data` is the order at that moment. */
+export function eventView(e: EventRow, scopes: readonly Scope[]): OrderEvent {
+  return {
+    specversion: '1.0',
+    id: e.id,
+    source: EVENT_SOURCE,
+    type: `org.gnpay.order.${e.status}` as OrderEventType,
+    subject: e.order_id,
+    time: new Date(e.time).toISOString(),
+    datacontenttype: 'application/json',
+    cursor: String(e.seq),
+    data: orderView(JSON.parse(e.snapshot) as OrderSnapshot, scopes),
+  };
+}

@@ -1,0 +1,62 @@
+// Shared test helpers (not a test: tap lists it as "no tests found").
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SightingEvent } from '../../src/native/types';
+import { Store, type StoreOptions } from '../../src/store';
+
+export const TEMPLATE = 'http://pay.example.net/pay?pay_token={token}';
+export const ORDER_OPTS = { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 900, maxTtlSeconds: 86400 };
+
+export function tmpDir(t: { teardown(fn: () => void): void }): string {
+  const d = mkdtempSync(join(tmpdir(), 'gnpay-test-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/** A manual clock for the store. */
+export class FakeClock {
+  constructor(public t = Date.parse('2025-01-01T00:00:00Z')) {}
+  now = (): number => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export function openStore(t: { teardown(fn: () => void): void }, opts: StoreOptions = {}): Store {
+  const store = Store.open(join(tmpDir(t), 'gnpay.db'), opts);
+  t.teardown(() => store.close());
+  return store;
+}
+
+let packet = 0;
+export function sighting(token: string, msisdn: string | null, extra: Partial<SightingEvent> = {}): SightingEvent {
+  packet++;
+  return {
+    type: 'sighting',
+    ts: `2025-01-01T00:00:${String(packet % 60).padStart(2, '0')}.000000Z`,
+    packet,
+    token,
+    carrier: 'query',
+    via: 'http',
+    msisdn,
+    imsi: msisdn ? '262011234567890' : null,
+    imei: null,
+    apn: 'internet',
+    ueIp: '10.1.2.3',
+    teid: 1002,
+    resolvedBy: msisdn ? 'teid' : null,
+    ...extra,
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or `ms` pass (no timed assertions: only a bound). */
+export async function until<T>(fn: () => T | Promise<T>, ms = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,120 @@
+import t from 'tap';
+import type { Store } from '../../src/store';
+import { FakeClock, ORDER_OPTS, openStore, sighting } from '../e2e/harness';
+
+const A = '491511234567';
+const B = '491517654321';
+
+function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+  const clock = new FakeClock();
+  const store = openStore(t, { clock: clock.now });
+  const sp = store.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:1/h' }).sp;
+  const order = (amount = 100, ttlSeconds?: number) =>
+    store.orders.create(sp.id, { amount, currency: 'EUR', reference: 'r', ttlSeconds }, ORDER_OPTS).order;
+  const run = (sightings: ReturnType<typeof sighting>[], limits = {}) =>
+    store.associator.process(sightings, { now: clock.t, sourceId: 'test', limits }).map((r) => r.outcome);
+  const status = (id: string) => store.orders.find(id)!.status;
+  return { clock, store, sp, order, run, status };
+}
+
+const payments = (store: Store) => store.db.prepare('SELECT order_id, state FROM payment_outbox ORDER BY order_id').all();
+
+t.test('a valid token from a resolved subscriber associates once and queues one charge', async (t) => {
+  const { store, order, run, status } = setup(t);
+  const o = order();
+  t.same(run([sighting(o.token, A)]), ['associated']);
+  t.equal(status(o.id), 'associated');
+  const row = store.orders.find(o.id)!;
+  t.equal(row.msisdn, A);
+  t.equal(row.imsi, '262011234567890');
+  t.same(payments(store), [{ order_id: o.id, state: 'pending' }]);
+  t.same(run([sighting(o.token, `+${A}`)]), ['duplicate'], 'same MSISDN again: no-op (with or without +)');
+  t.equal(payments(store).length, 1);
+  t.same(store.events.forOrder(o.id).map((e) => e.status), ['pending', 'associated']);
+});
+
+t.test('replaying the same sighting (crash, restart) changes nothing', async (t) => {
+  const { store, order, clock } = setup(t);
+  const o = order();
+  const s = sighting(o.token, A);
+  const first = store.associator.process([s], { now: clock.t, sourceId: 'cap' });
+  t.same(first, [{ outcome: 'associated', orderId: o.id, replayed: false }]);
+  const again = store.associator.process([s], { now: clock.t, sourceId: 'cap' });
+  t.same(again, [{ outcome: 'duplicate', orderId: null, replayed: true }]);
+  t.equal(store.db.prepare('SELECT COUNT(*) FROM sightings').pluck().get(), 1);
+});
+
+t.test('unknown and unresolved tokens are kept for audit and change nothing', async (t) => {
+  const { store, order, run, status } = setup(t);
+  const o = order();
+  t.same(run([sighting('a'.repeat(26), A), sighting(o.token, null), sighting('short-token-value-x', A)]), ['unknown', 'unresolved', 'unknown']);
+  t.equal(status(o.id), 'pending', 'an unresolved sighting does not use the token up');
+  t.same(run([sighting(o.token, A)]), ['associated']);
+  const audit = store.db.prepare('SELECT outcome, order_id, msisdn FROM sightings ORDER BY id').all();
+  t.same(audit, [
+    { outcome: 'unknown', order_id: null, msisdn: A },
+    { outcome: 'unresolved', order_id: o.id, msisdn: null },
+    { outcome: 'unknown', order_id: null, msisdn: A },
+    { outcome: 'associated', order_id: o.id, msisdn: A },
+  ]);
+});
+
+t.test('an expired token is not charged', async (t) => {
+  const { store, order, run, status, clock } = setup(t);
+  const o = order(100, 60);
+  clock.advance(60_000);
+  t.same(run([sighting(o.token, A)]), ['expired']);
+  t.equal(status(o.id), 'expired');
+  t.same(run([sighting(o.token, A)]), ['expired']);
+  t.same(payments(store), []);
+});
+
+t.test('a cancelled token is not charged', async (t) => {
+  const { store, sp, order, run } = setup(t);
+  const o = order();
+  store.orders.cancel(sp.id, o.id);
+  t.same(run([sighting(o.token, A)]), ['cancelled']);
+  t.same(payments(store), []);
+});
+
+t.test('a second MSISDN before the charge starts: conflict, nothing charged', async (t) => {
+  const { store, order, run, status } = setup(t);
+  const o = order();
+  t.same(run([sighting(o.token, A), sighting(o.token, B)]), ['associated', 'conflict']);
+  t.equal(status(o.id), 'conflict');
+  t.equal(store.orders.find(o.id)!.reason, 'TOKEN_CONFLICT');
+  t.same(payments(store), [{ order_id: o.id, state: 'cancelled' }]);
+  t.same(store.payments.lease('w', 10, 1000), [], 'nothing to charge');
+  t.same(run([sighting(o.token, A)]), ['conflict']);
+});
+
+t.test('a second MSISDN once the charge is under way, or after it: used', async (t) => {
+  const { store, order, run } = setup(t);
+  const o = order();
+  run([sighting(o.token, A)]);
+  t.equal(store.payments.lease('w', 10, 1000).length, 1);
+  t.same(run([sighting(o.token, B)]), ['used']);
+  store.payments.settle(o.id, 'w', { status: 'paid' });
+  t.same(run([sighting(o.token, B), sighting(o.token, A)]), ['used', 'duplicate']);
+});
+
+t.test('per-MSISDN limits decline with a reason', async (t) => {
+  const { store, order, run, status, clock } = setup(t);
+  const limits = { amountPerDay: 250, ordersPerHour: 2 };
+  const [o1, o2, o3] = [order(100), order(100), order(100)];
+  t.same(run([sighting(o1.token, A), sighting(o2.token, A), sighting(o3.token, A)], limits), ['associated', 'associated', 'declined']);
+  t.equal(store.orders.find(o3.id)!.reason, 'LIMIT_AMOUNT_PER_DAY');
+  t.same(store.events.forOrder(o3.id).map((e) => e.status), ['pending', 'associated', 'declined']);
+  const o4 = order(10);
+  t.same(run([sighting(o4.token, A)], limits), ['declined']);
+  t.equal(store.orders.find(o4.id)!.reason, 'LIMIT_ORDERS_PER_HOUR');
+  const o5 = order(10);
+  t.same(run([sighting(o5.token, B)], limits), ['associated'], 'limits are per MSISDN');
+  clock.advance(3_600_001);
+  const o6 = order(10);
+  t.same(run([sighting(o6.token, A)], limits), ['associated'], 'the hour has passed, the day not: 210 <= 250');
+  clock.advance(86_400_000);
+  const o7 = order(240);
+  t.same(run([sighting(o7.token, A)], { amountPerDay: 250, ordersPerHour: null }), ['associated']);
+  t.equal(status(o7.id), 'associated');
+});

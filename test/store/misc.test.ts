@@ -1,0 +1,60 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { DatabaseLockedError, lockDatabase } from '../../src/store';
+import { parsePayUrlTemplate, renderPayUrl } from '../../src/store/payurl';
+import { eventView, maskMsisdn, orderView } from '../../src/store/views';
+import { tmpDir } from '../e2e/harness';
+
+t.test('lock: one holder, stale locks taken over', async (t) => {
+  const db = join(tmpDir(t), 'x.db');
+  const lock = lockDatabase(db);
+  t.equal(readFileSync(lock.path, 'utf8'), `${process.pid}\n`);
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+  t.teardown(() => child.kill('SIGKILL'));
+  lock.release();
+  lock.release();
+  t.notOk(existsSync(lock.path));
+  writeFileSync(`${db}.lock`, `${child.pid}\n`);
+  t.throws(() => lockDatabase(db), DatabaseLockedError);
+  t.throws(() => lockDatabase(db), /is in use by another gnpay run \(pid \d+\)/);
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  const taken = lockDatabase(db);
+  t.equal(readFileSync(taken.path, 'utf8'), `${process.pid}\n`, 'stale lock of a dead pid is taken over');
+  writeFileSync(taken.path, '1\n');
+  taken.release();
+  t.ok(existsSync(taken.path), 'a lock that is not ours is left alone');
+  t.throws(() => lockDatabase(join(tmpDir(t), 'no', 'such', 'dir.db')), { code: 'ENOENT' });
+});
+
+t.test('pay URL templates and their carriers', async (t) => {
+  t.same(parsePayUrlTemplate('http://pay.example.net/pay?pay_token={token}'), { carrier: 'query:pay_token' });
+  t.same(parsePayUrlTemplate('http://pay.example.net/pay?a=1&t%5Fk={token}&b=2'), { carrier: 'query:t_k' });
+  t.same(parsePayUrlTemplate('https://{token}.Pay.Example.net/'), { carrier: 'host:pay.example.net' });
+  t.same(parsePayUrlTemplate('https://{token}.pay.example.net:8443/x'), { carrier: 'host:pay.example.net' });
+  t.same(parsePayUrlTemplate('http://pay.example.net/p/q/{token}/ok'), { carrier: 'path:/p/q/' });
+  t.same(parsePayUrlTemplate('http://pay.example.net/p/{token}'), { carrier: 'path:/p/' });
+  for (const bad of ['http://x/{token}/{token}', 'http://x/', 'ftp://x/{token}', '{token}', 'http://a{token}.x/', 'http://x/{token}', 'http://x/a{token}', 'http://x/?a=b{token}']) {
+    t.throws(() => parsePayUrlTemplate(bad), undefined, bad);
+  }
+  t.equal(renderPayUrl('https://{token}.p.net/', 'abc'), 'https://abc.p.net/');
+});
+
+t.test('MSISDN masking and views', async (t) => {
+  t.equal(maskMsisdn('4915112345689'), '+49151******89');
+  t.equal(maskMsisdn('491511234567'), '+49151*****67');
+  t.equal(maskMsisdn('1234567'), '+*****67');
+  t.equal(maskMsisdn('1'), '+1');
+  const snap = {
+    id: 'ord_x', sp_id: 'sp_x', token: 't', pay_url: 'u', amount: 1, currency: 'EUR', reference: 'r', description: '',
+    status: 'paid' as const, reason: null, msisdn: '491511234567', created_at: 0, updated_at: 1000, expires_at: 2000,
+    associated_at: 500, completed_at: 1000,
+  };
+  t.equal(orderView(snap, []).msisdn, '+49151*****67');
+  t.equal(orderView(snap, ['msisdn:read']).msisdn, '+491511234567');
+  t.equal(orderView({ ...snap, msisdn: null, associated_at: null, completed_at: null }, ['msisdn:read']).msisdn, null);
+  const ev = eventView({ seq: 7, id: 'e', sp_id: 'sp_x', order_id: 'ord_x', status: 'paid', previous_status: 'associated', time: 1000, snapshot: JSON.stringify(snap) }, []);
+  t.match(ev, { specversion: '1.0', type: 'org.gnpay.order.paid', subject: 'ord_x', cursor: '7', time: '1970-01-01T00:00:01.000Z', data: { id: 'ord_x', msisdn: '+49151*****67' } });
+});

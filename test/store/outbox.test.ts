@@ -1,0 +1,101 @@
+import t from 'tap';
+import { FakeClock, ORDER_OPTS, openStore, sighting } from '../e2e/harness';
+
+const A = '491511234567';
+
+t.test('payment outbox: lease, retry, settle, exactly one owner', async (t) => {
+  const clock = new FakeClock();
+  const store = openStore(t, { clock: clock.now });
+  const sp = store.sps.add({ name: 'shop' }).sp;
+  const orders = [1, 2, 3].map((n) => store.orders.create(sp.id, { amount: n, currency: 'EUR', reference: `r${n}` }, ORDER_OPTS).order);
+  store.associator.process(orders.map((o) => sighting(o.token, A)), { now: clock.t, sourceId: 's' });
+  t.equal(store.payments.pendingCount(), 3);
+  t.equal(store.payments.nextDueAt(), clock.t);
+
+  const mine = store.payments.lease('w1', 2, 30_000);
+  t.equal(mine.length, 2);
+  t.same(mine.map((p) => p.attempt), [1, 1]);
+  t.equal(mine[0].order.status, 'associated');
+  const theirs = store.payments.lease('w2', 10, 30_000);
+  t.equal(theirs.length, 1, 'a leased payment is not leased again');
+  t.equal(store.payments.settle(theirs[0].order.id, 'w1', { status: 'paid' }), null, 'not w1\'s lease');
+  t.equal(store.payments.retry(theirs[0].order.id, 'w1', clock.t, 'x'), false);
+
+  t.equal(store.payments.retry(mine[0].order.id, 'w1', clock.t + 5000, 'HTTP 500'), true);
+  t.same(store.payments.lease('w2', 10, 30_000), [], 'not due yet');
+  clock.advance(5000);
+  const again = store.payments.lease('w2', 10, 30_000);
+  t.equal(again.length, 1);
+  t.equal(again[0].attempt, 2);
+
+  const paid = store.payments.settle(again[0].order.id, 'w2', { status: 'paid' });
+  t.equal(paid?.status, 'paid');
+  t.equal(paid?.reason, null);
+  t.ok(paid?.completed_at);
+  t.equal(store.payments.settle(again[0].order.id, 'w2', { status: 'paid' }), null, 'settled once');
+  const declined = store.payments.settle(mine[1].order.id, 'w1', { status: 'declined', reason: 'INSUFFICIENT_FUNDS' });
+  t.equal(declined?.reason, 'INSUFFICIENT_FUNDS');
+
+  // a crashed worker's lease: released at start
+  t.equal(store.payments.releaseAll(), 1);
+  const after = store.payments.lease('w3', 10, 30_000);
+  t.equal(after.length, 1);
+  t.equal(store.payments.settle(after[0].order.id, 'w3', { status: 'failed', reason: 'PAYMENT_FAILED' }, 'timeout')?.status, 'failed');
+  t.equal(store.payments.pendingCount(), 0);
+  t.equal(store.payments.nextDueAt(), null);
+  t.same(
+    store.db.prepare('SELECT state FROM payment_outbox ORDER BY rowid').pluck().all().sort(),
+    ['declined', 'done', 'failed'],
+  );
+});
+
+t.test('webhook outbox: per-order order, retries, dead letters', async (t) => {
+  const clock = new FakeClock();
+  const store = openStore(t, { clock: clock.now });
+  const sp = store.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:9/h', scopes: ['msisdn:read'] }).sp;
+  const o1 = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'a' }, ORDER_OPTS).order;
+  const o2 = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'b' }, ORDER_OPTS).order;
+  store.orders.cancel(sp.id, o1.id);
+  t.equal(store.webhooks.pendingCount(), 3);
+  t.equal(store.webhooks.nextDueAt(), clock.t);
+
+  const batch = store.webhooks.lease(10, 10_000);
+  t.same(batch.map((w) => [w.event.order_id, w.event.status]), [[o1.id, 'pending'], [o2.id, 'pending']], 'o1 cancelled waits for o1 pending');
+  t.same(batch[0].sp, { id: sp.id, webhookUrl: 'http://127.0.0.1:9/h', scopes: ['msisdn:read'], revoked: false });
+  t.equal(batch[0].attempt, 1);
+  t.same(store.webhooks.lease(10, 10_000), [], 'leased rows are not handed out twice');
+  store.webhooks.retry(batch[0].id, clock.t + 1000, 'HTTP 502');
+  store.webhooks.markDelivered(batch[1].id);
+  clock.advance(1000);
+  const next = store.webhooks.lease(10, 10_000);
+  t.same(next.map((w) => [w.event.status, w.attempt]), [['pending', 2]]);
+  store.webhooks.markDead(next[0].id, 'gave up');
+  const last = store.webhooks.lease(10, 10_000);
+  t.same(last.map((w) => w.event.status), ['cancelled']);
+  t.equal(store.webhooks.releaseAll(), 1);
+  store.webhooks.markDelivered(last[0].id);
+  t.equal(store.webhooks.pendingCount(), 0);
+  t.equal(store.webhooks.nextDueAt(), null);
+});
+
+t.test('ledger: credits, one debit per order, declines', async (t) => {
+  const store = openStore(t);
+  t.same(store.ledger.show(A), { msisdn: A, balance: 0, entries: [] });
+  const acc = store.ledger.credit(A, 1000, { currency: 'EUR', note: 'top-up' });
+  t.equal(acc.balance, 1000);
+  t.equal(acc.currency, 'EUR');
+  t.match(acc.entries, [{ amount: 1000, kind: 'credit', orderId: null, note: 'top-up' }]);
+  t.throws(() => store.ledger.credit(A, 5, { currency: 'USD' }), { code: 'INVALID_ARGUMENT' });
+  t.throws(() => store.ledger.credit(A, 0), { code: 'INVALID_ARGUMENT' });
+  t.throws(() => store.ledger.credit(A, 1.5), { code: 'INVALID_ARGUMENT' });
+  t.equal(store.ledger.credit(A, 1).balance, 1001);
+  t.same(store.ledger.debit('ord_1', A, 600, 'EUR'), { outcome: 'succeeded', replayed: false });
+  t.same(store.ledger.debit('ord_1', A, 600, 'EUR'), { outcome: 'succeeded', replayed: true });
+  t.same(store.ledger.debit('ord_2', A, 600, 'EUR'), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' });
+  t.same(store.ledger.debit('ord_3', A, 1, 'USD'), { outcome: 'declined', reason: 'CURRENCY_MISMATCH' });
+  t.same(store.ledger.debit('ord_4', '49000', 1, 'EUR'), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' });
+  t.equal(store.ledger.show(A).balance, 401);
+  t.equal(store.ledger.show(A).entries[0].orderId, 'ord_1');
+  store.ledger.credit('49000', 5);
+  t.same(store.ledger.accounts(), [{ msisdn: '49000', balance: 5 }, { msisdn: A, balance: 401, currency: 'EUR' }]);
+});
