@@ -1,0 +1,55 @@
+// gnpay decode FILE... [--carrier kind:arg]... [--jsonl | --stats] [--requests]
+import type { Command } from 'commander';
+import { decode } from '../decode';
+import { CaptureFileError, carrierError } from '../native';
+import { CliError, collect, EXIT_CAPTURE, parsePositiveInt, UsageError } from './common';
+
+export function registerDecode(program: Command): void {
+  program
+    .command('decode')
+    .description('decode pcap/pcapng captures of Gn or S5/S8 traffic: sessions, token sightings, statistics')
+    .argument('<files...>', 'capture files (pcap or pcapng), replayed in order through one tunnel table')
+    .option('-c, --carrier <kind:arg>', 'where tokens travel: query:NAME, path:PREFIX, host:SUFFIX, header:NAME, cookie:NAME (repeatable; default query:gnpay_token)', collect)
+    .option('--jsonl', 'one JSON object per line (docs/events.md), then a stats object')
+    .option('--stats', 'only a statistics summary')
+    .option('--requests', 'also report every uplink HTTP request, DNS query and TLS ClientHello')
+    .option('--max-sessions <n>', 'bound of the tunnel table', parsePositiveInt('--max-sessions'))
+    .option('--max-tcp-flows <n>', 'bound of the TCP request-head reassembly table', parsePositiveInt('--max-tcp-flows'))
+    .option('--no-progress', 'never draw the progress bar (it is drawn only on a terminal anyway)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done, 2 bad usage, 3 unreadable or corrupt capture (what was decoded before the damage is printed first).',
+    )
+    .action(async (files: string[], o: Record<string, unknown>) => {
+      if (o.jsonl && o.stats) throw new UsageError('--jsonl and --stats cannot be combined');
+      const carriers = (o.carrier as string[] | undefined) ?? [];
+      for (const c of carriers) {
+        const err = carrierError(c);
+        if (err) throw new UsageError(err);
+      }
+      const limits: Record<string, number> = {};
+      if (o.maxSessions) limits.maxSessions = o.maxSessions as number;
+      if (o.maxTcpFlows) limits.maxTcpFlows = o.maxTcpFlows as number;
+      const res = await decode({
+        files,
+        carriers,
+        format: o.jsonl ? 'jsonl' : o.stats ? 'stats' : 'table',
+        requests: o.requests === true,
+        limits,
+        progress: o.progress !== false,
+        out: process.stdout,
+      }).catch((err: unknown) => {
+        if (err instanceof CaptureFileError) throw new CliError(err.message, EXIT_CAPTURE);
+        throw err;
+      });
+      if (res.error) {
+        const e = res.error;
+        process.stderr.write(
+          `gnpay: ${e.file}: ${e.message}` +
+            (e.packet > 0 ? ` at file offset ${e.offset} (packet ${e.packet})` : e.offset > 0 ? ` at file offset ${e.offset}` : '') +
+            '\n',
+        );
+        process.exitCode = EXIT_CAPTURE;
+      }
+    });
+}

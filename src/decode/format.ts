@@ -1,0 +1,94 @@
+// Human-readable output of `gnpay decode` (without --jsonl) and `--stats`.
+import type { DecodeEvent, StatsEvent } from '../native/types';
+
+export const TABLE_HEADER = [
+  'PACKET'.padEnd(8),
+  'TIME (UTC)'.padEnd(26),
+  'EVENT'.padEnd(16),
+  'MSISDN'.padEnd(16),
+  'IMSI'.padEnd(16),
+  'DETAILS',
+].join(' ');
+
+function cell(v: string | number | null | undefined, w: number): string {
+  const s = v === null || v === undefined || v === '' ? '-' : String(v);
+  return s.length > w ? s.slice(0, w - 1) + '~' : s.padEnd(w);
+}
+
+function time(ts: string): string {
+  return ts.replace('T', ' ').replace('Z', '');
+}
+
+export function formatEventRow(e: DecodeEvent): string {
+  let kind: string;
+  let details: string;
+  switch (e.type) {
+    case 'session': {
+      kind = `session ${e.event}`;
+      const t = e.tunnels
+        .map((x) => `${x.plane === 'control' ? 'c' : 'u'}-${x.dir === 'uplink' ? 'up' : 'down'} ${x.addr}/0x${x.teid.toString(16)}`)
+        .join(', ');
+      details = `gtpv${e.gtp} apn ${e.apn ?? '-'} ue ${e.ueIp ?? '-'}${e.ueIpv6 && e.ueIpv6 !== e.ueIp ? ' ' + e.ueIpv6 : ''} bearer ${e.bearer ?? '-'}${e.linkedBearer ? ` (linked ${e.linkedBearer})` : ''}${t ? ' [' + t + ']' : ''}`;
+      break;
+    }
+    case 'sighting':
+      kind = 'sighting';
+      details = `${e.carrier} via ${e.via} token ${e.token} ue ${e.ueIp} teid 0x${e.teid.toString(16)} ${e.resolvedBy ? 'by ' + e.resolvedBy : 'unresolved'}`;
+      break;
+    case 'request':
+      kind = `request ${e.via}`;
+      details =
+        e.via === 'http'
+          ? `${e.method} ${e.host ?? '-'} ${e.target ?? ''} from ${e.ueIp}`
+          : `${e.name ?? '-'} from ${e.ueIp}`;
+      break;
+  }
+  return [cell(e.packet, 8), cell(time(e.ts), 26), cell(kind, 16), cell(e.msisdn, 16), cell(e.imsi, 16), details].join(' ');
+}
+
+function block(title: string, rows: [string, number | string][]): string {
+  if (rows.length === 0) return '';
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return `${title}\n` + rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n') + '\n';
+}
+
+function entries(o: unknown): [string, number][] {
+  if (!o || typeof o !== 'object') return [];
+  return Object.entries(o as Record<string, number>).filter(([, v]) => typeof v === 'number' && v > 0);
+}
+
+export function formatStats(s: StatsEvent, files: string[]): string {
+  const st = s as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let out = `Capture: ${files.join(', ')}\n`;
+  out += block('Packets', [
+    ['packets', st.packets],
+    ['bytes', st.bytes],
+    ['IP packets', st.ipPackets],
+    ['non-IP frames', st.nonIp],
+    ['outer datagrams reassembled', st.fragments?.outerReassembled ?? 0],
+  ]);
+  out += block('GTPv1-C messages', entries(st.gtpc?.v1));
+  out += block('GTPv2-C messages', entries(st.gtpc?.v2));
+  out += block('GTP-U messages', entries(st.gtpu));
+  out += block('G-PDUs', [
+    ['resolved by TEID', st.gpdu?.byTeid ?? 0],
+    ['resolved by UE address', st.gpdu?.byUeIp ?? 0],
+    ['unresolved', st.gpdu?.unresolved ?? 0],
+    ['downlink', st.gpdu?.downlink ?? 0],
+  ]);
+  out += block('Sessions', [
+    ['created', st.sessions?.created ?? 0],
+    ['updated', st.sessions?.updated ?? 0],
+    ['deleted', st.sessions?.deleted ?? 0],
+    ['active at end', st.sessions?.active ?? 0],
+    ['evicted', st.sessions?.evicted ?? 0],
+    ['rejected responses', st.gtpc?.rejected ?? 0],
+  ]);
+  out += block('Token sightings', [
+    ['sightings', st.sightings],
+    ['unresolved subscriber', st.unresolvedSightings],
+  ]);
+  const an = entries(st.anomalies);
+  out += an.length ? block('Anomalies', an) : 'Anomalies\n  none\n';
+  return out;
+}

@@ -1,0 +1,73 @@
+// `gnpay decode`: replay capture files through the engine and write what it
+// finds: JSONL (docs/events.md), a readable table, or a statistics summary.
+import type { Writable } from 'node:stream';
+import { CaptureFileError, DEFAULT_CARRIERS, openCapture } from '../native';
+import type { DecodeEvent, EngineLimits, StatsEvent } from '../native/types';
+import { ProgressBar } from '../progress';
+import { formatEventRow, formatStats, TABLE_HEADER } from './format';
+
+export interface DecodeOptions {
+  files: string[];
+  carriers?: string[];
+  format: 'jsonl' | 'table' | 'stats';
+  requests?: boolean;
+  limits?: Partial<EngineLimits>;
+  progress?: boolean; // draw a progress bar on stderr when it is a terminal
+  out: Writable;
+}
+
+export interface DecodeResult {
+  stats: StatsEvent;
+  events: number;
+  error: CaptureFileError | null;
+}
+
+function write(out: Writable, s: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (out.write(s)) resolve();
+    else {
+      out.once('drain', resolve);
+      out.once('error', reject);
+    }
+  });
+}
+
+export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
+  const capture = openCapture({
+    files: opts.files,
+    carriers: opts.carriers && opts.carriers.length > 0 ? opts.carriers : DEFAULT_CARRIERS,
+    requests: opts.requests,
+    limits: opts.limits,
+  });
+  const bar = opts.progress ? new ProgressBar(() => capture.progress()).start() : null;
+  let events = 0;
+  let error: CaptureFileError | null = null;
+  try {
+    if (opts.format === 'table') await write(opts.out, TABLE_HEADER + '\n');
+    try {
+      for await (const batch of capture) {
+        if (opts.format === 'stats') {
+          events += batch.length;
+          continue;
+        }
+        let chunk = '';
+        for (const e of batch as DecodeEvent[]) {
+          chunk += (opts.format === 'jsonl' ? JSON.stringify(e) : formatEventRow(e)) + '\n';
+          events++;
+        }
+        if (chunk) await write(opts.out, chunk);
+      }
+    } catch (err) {
+      if (!(err instanceof CaptureFileError)) throw err;
+      error = err;
+    }
+    bar?.stop();
+    const stats = capture.stats();
+    if (opts.format === 'jsonl') await write(opts.out, JSON.stringify(stats) + '\n');
+    else await write(opts.out, (opts.format === 'table' ? '\n' : '') + formatStats(stats, opts.files));
+    return { stats, events, error };
+  } finally {
+    bar?.stop();
+    await capture.close();
+  }
+}
