@@ -22,6 +22,11 @@ struct HttpRequestHead {
   uint64_t content_length = 0;
   bool chunked = false;          // Transfer-Encoding: chunked
   size_t head_len = 0;           // bytes up to and including the blank line
+  // Added: the body length cannot be told (Content-Length not 1*DIGIT or
+  // conflicting duplicates, or a Transfer-Encoding whose final coding is not
+  // chunked): the connection must resync on the next request start.
+  bool bad_framing = false;
+  uint16_t bad_header_lines = 0;  // header lines skipped as malformed (obs-fold, no colon, ...)
 
   void reset();
 };
@@ -40,7 +45,26 @@ size_t http_head_length(Span data);
 // Malformed: bad request line (http.bad_request_line) or header
 // (http.bad_header); headers past kMaxHttpHeaders are counted
 // (http.too_many_headers) and ignored, the rest stays usable (Ok).
+// Details (added): leading empty lines before the request line are skipped
+// (RFC 9112 s2.2); bare LF line endings are accepted. A bad request line leaves
+// method/target/version empty. A bad header line (obs-fold, no colon, space
+// before the colon, bad name) or a bad Content-Length is counted and skipped
+// and parsing continues: the result is Malformed but `out` still holds the
+// request line and every good header, so carriers can still be matched
+// (check `!out.method.empty()`). Truncated (nothing counted) when data holds
+// no terminator.
 Status parse_http_request_head(Span data, HttpRequestHead& out, AnomalyCounters& an);
+
+// Added: body framing of a whole head (RFC 9112 s6.3), the same rules as
+// parse_http_request_head but without storing headers or counting anomalies
+// (the request-head assembler uses it to skip bodies).
+enum class HttpBodyKind : uint8_t { None = 0, Length, Chunked, Invalid };
+struct HttpFraming {
+  HttpBodyKind kind = HttpBodyKind::None;
+  uint64_t length = 0;  // for Length
+};
+// Invalid when the request line is bad or bad_framing would be set.
+HttpFraming http_request_framing(Span head);
 
 // Case-insensitive ASCII comparison helper used by the carriers.
 bool ascii_iequals(Span a, const char* b, size_t blen);
