@@ -60,3 +60,11 @@ export async function until<T>(fn: () => T | Promise<T>, ms = 10_000, what = 'co
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Every row of every table, as one string: "changes nothing in the database" compares two of these. */
+export function dumpDb(store: Store): string {
+  const tables = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[];
+  return JSON.stringify(tables.map((name) => [name, store.db.prepare(`SELECT * FROM "${name}"`).all()]));
+}
+
+export const API_SETTINGS = { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 900, maxTtlSeconds: 86400, ordersPerMinute: null as number | null };

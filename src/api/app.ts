@@ -1,0 +1,184 @@
+// The SP API on fastify, built apart from the server: buildApp(deps) for
+// inject() in unit tests, app.listen() in the daemon.
+import { randomUUID } from 'node:crypto';
+import Ajv from 'ajv';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { createMetrics, type Metrics } from '../metrics';
+import type { Store } from '../store';
+import type { Sp } from '../store/types';
+import { eventView, orderView } from '../store/views';
+import { ApiError, toErrorBody } from './errors';
+import { buildOpenApi } from './openapi';
+import { RateLimiter } from './ratelimit';
+import { ROUTES } from './routes';
+import { CORRELATOR_PATTERN, EmptyBody } from './schemas';
+import type { CreateOrderInput } from '../store/orders';
+import type { OrderStatus } from '../store/types';
+
+/** Settings the API reads on every request (a config reload changes them). */
+export interface ApiSettings {
+  payUrlTemplate: string;
+  defaultTtlSeconds: number;
+  maxTtlSeconds: number;
+  /** order creations per minute per SP key; null = unlimited */
+  ordersPerMinute: number | null;
+}
+
+export interface AppDeps {
+  store: Store;
+  settings: () => ApiSettings;
+  bodyLimitBytes?: number;
+  metrics?: Metrics;
+  logger?: Logger;
+  /** readiness (/readyz): false while starting or draining */
+  ready?: () => boolean;
+  clock?: () => number;
+  version?: string;
+  /** an order changed through the API (the webhook worker is woken) */
+  onChange?: () => void;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    sp: Sp | null;
+    correlator: string;
+  }
+  interface FastifyContextConfig {
+    auth?: boolean;
+    operationId?: string;
+  }
+}
+
+const CORRELATOR_RE = new RegExp(CORRELATOR_PATTERN);
+
+function bearer(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string') return null;
+  const m = /^Bearer[ ]+([\x21-\x7e]{1,200})$/i.exec(h);
+  return m ? m[1] : null;
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const { store } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const limiter = new RateLimiter(deps.clock);
+  const openapi = buildOpenApi(deps.version ?? '0.0.0');
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimitBytes ?? 16 * 1024,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    return503OnClosing: true,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+
+  // strict bodies (no coercion, nothing removed); query strings and params are text, coerced to the schema's types
+  const strict = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, formats: { 'date-time': true } });
+  const lenient = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false, formats: { 'date-time': true } });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('sp', null);
+  app.decorateRequest('correlator', '');
+
+  app.addHook('onRequest', async (req, reply) => {
+    const given = req.headers['x-correlator'];
+    const valid = typeof given === 'string' && given.length > 0 && CORRELATOR_RE.test(given);
+    req.correlator = valid ? given : randomUUID();
+    reply.header('x-correlator', req.correlator);
+    reply.header('cache-control', 'no-store');
+    if (given !== undefined && !valid) throw new ApiError('INVALID_ARGUMENT', 'x-correlator must match ' + CORRELATOR_PATTERN);
+    const cfg = req.routeOptions.config;
+    if (!cfg.auth) return;
+    const key = bearer(req);
+    const sp = key ? store.sps.authenticate(key) : null;
+    if (!sp) throw new ApiError('UNAUTHENTICATED', key ? 'invalid or revoked API key' : 'missing Authorization: Bearer <api key>');
+    req.sp = sp;
+    if (cfg.operationId === 'createOrder') {
+      const perMinute = deps.settings().ordersPerMinute;
+      if (perMinute) {
+        const r = limiter.take(sp.id, perMinute);
+        if (!r.ok) {
+          reply.header('retry-after', String(r.retryAfterSeconds));
+          throw new ApiError('TOO_MANY_REQUESTS', `more than ${perMinute} orders per minute; retry after ${r.retryAfterSeconds} s`);
+        }
+      }
+    }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    metrics.httpSeconds.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const body = toErrorBody(err);
+    if (body.status >= 500) req.log.error({ err, correlator: req.correlator }, 'request failed');
+    reply.code(body.status).type('application/json').send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ status: 404, code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  type Handler = (req: FastifyRequest, reply: FastifyReply) => unknown;
+  const handlers: Record<string, Handler> = {
+    createOrder: (req, reply) => {
+      const s = deps.settings();
+      const key = req.headers['idempotency-key'];
+      const { order, replayed } = store.orders.create(req.sp!.id, req.body as CreateOrderInput, {
+        idempotencyKey: typeof key === 'string' ? key : undefined,
+        payUrlTemplate: s.payUrlTemplate,
+        defaultTtlSeconds: s.defaultTtlSeconds,
+        maxTtlSeconds: s.maxTtlSeconds,
+      });
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      else deps.onChange?.();
+      reply.code(201);
+      return orderView(order, req.sp!.scopes);
+    },
+    listOrders: (req) => {
+      const q = req.query as { status?: OrderStatus; reference?: string; limit: number; after?: string };
+      const page = store.orders.list(req.sp!.id, { status: q.status, reference: q.reference, limit: q.limit, after: q.after === undefined ? undefined : Number(q.after) });
+      return { orders: page.orders.map((o) => orderView(o, req.sp!.scopes)), nextCursor: page.nextCursor === null ? null : String(page.nextCursor) };
+    },
+    getOrder: (req) => orderView(store.orders.get(req.sp!.id, (req.params as { id: string }).id), req.sp!.scopes),
+    cancelOrder: (req) => {
+      const o = store.orders.cancel(req.sp!.id, (req.params as { id: string }).id);
+      deps.onChange?.();
+      return orderView(o, req.sp!.scopes);
+    },
+    listEvents: (req) => {
+      const q = req.query as { after: string; limit: number };
+      store.orders.expireDue();
+      const rows = store.events.list(req.sp!.id, Number(q.after), q.limit);
+      return { events: rows.map((e) => eventView(e, req.sp!.scopes)), nextCursor: rows.length ? String(rows[rows.length - 1].seq) : q.after };
+    },
+    openapi: () => openapi,
+    healthz: () => ({ status: 'ok' }),
+    readyz: (_req, reply) => {
+      const ok = (deps.ready?.() ?? true) && store.db.open;
+      reply.code(ok ? 200 : 503);
+      return { status: ok ? 'ok' : 'unavailable' };
+    },
+    metrics: async (_req, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  };
+
+  for (const r of ROUTES) {
+    app.route({
+      method: r.method,
+      url: r.url,
+      schema: r.schema,
+      config: { auth: r.auth, operationId: r.operationId },
+      // a POST whose body schema allows nothing may come without a body
+      ...(r.schema.body === EmptyBody ? { preValidation: async (req: FastifyRequest) => void (req.body ??= {}) } : {}),
+      handler: handlers[r.operationId],
+    });
+  }
+  return app;
+}

@@ -1,0 +1,115 @@
+// The route table: method, URL, schemas and documentation of every route. The
+// app registers handlers for these; openapi.ts documents exactly these.
+import * as S from './schemas';
+
+export interface RouteSpec {
+  method: 'GET' | 'POST';
+  url: string;
+  operationId: string;
+  summary: string;
+  tags: string[];
+  /** requires `Authorization: Bearer <api key>` */
+  auth: boolean;
+  schema: {
+    params?: S.Schema;
+    querystring?: S.Schema;
+    headers?: S.Schema;
+    body?: S.Schema;
+    response: Record<number, S.Schema>;
+  };
+  /** non-JSON response media type (documentation only) */
+  produces?: string;
+}
+
+const err = S.ErrorBody;
+const authErrors = { 401: err, 429: err, 500: err };
+
+export const ROUTES: RouteSpec[] = [
+  {
+    method: 'POST',
+    url: '/v1/orders',
+    operationId: 'createOrder',
+    summary: 'Create an order and get its payment token and pay URL',
+    tags: ['orders'],
+    auth: true,
+    schema: {
+      querystring: S.NoQuery,
+      headers: S.IdempotencyHeaders,
+      body: S.CreateOrderBody,
+      response: { 201: S.Order, 400: err, 409: err, 413: err, 415: err, ...authErrors },
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/orders',
+    operationId: 'listOrders',
+    summary: 'List your orders, oldest first, optionally by status or reference',
+    tags: ['orders'],
+    auth: true,
+    schema: { querystring: S.ListOrdersQuery, response: { 200: S.OrderList, 400: err, ...authErrors } },
+  },
+  {
+    method: 'GET',
+    url: '/v1/orders/:id',
+    operationId: 'getOrder',
+    summary: 'Get one of your orders',
+    tags: ['orders'],
+    auth: true,
+    schema: { params: S.OrderIdParams, querystring: S.NoQuery, response: { 200: S.Order, 400: err, 404: err, ...authErrors } },
+  },
+  {
+    method: 'POST',
+    url: '/v1/orders/:id/cancel',
+    operationId: 'cancelOrder',
+    summary: 'Cancel a pending order (cancelling a cancelled order returns it unchanged)',
+    tags: ['orders'],
+    auth: true,
+    schema: { params: S.OrderIdParams, querystring: S.NoQuery, body: S.EmptyBody, response: { 200: S.Order, 400: err, 404: err, 409: err, 415: err, ...authErrors } },
+  },
+  {
+    method: 'GET',
+    url: '/v1/events',
+    operationId: 'listEvents',
+    summary: 'State changes of your orders in commit order, after a cursor (poll it)',
+    tags: ['events'],
+    auth: true,
+    schema: { querystring: S.EventsQuery, response: { 200: S.EventPage, 400: err, ...authErrors } },
+  },
+  {
+    method: 'GET',
+    url: '/openapi.json',
+    operationId: 'openapi',
+    summary: 'This OpenAPI document',
+    tags: ['operations'],
+    auth: false,
+    schema: { querystring: S.NoQuery, response: { 200: { type: 'object', additionalProperties: true } } },
+  },
+  {
+    method: 'GET',
+    url: '/healthz',
+    operationId: 'healthz',
+    summary: 'Liveness: the process answers',
+    tags: ['operations'],
+    auth: false,
+    schema: { querystring: S.NoQuery, response: { 200: S.Health } },
+  },
+  {
+    method: 'GET',
+    url: '/readyz',
+    operationId: 'readyz',
+    summary: 'Readiness: the database is open and the daemon is not draining',
+    tags: ['operations'],
+    auth: false,
+    schema: { querystring: S.NoQuery, response: { 200: S.Health, 503: S.Health } },
+  },
+  {
+    method: 'GET',
+    url: '/metrics',
+    operationId: 'metrics',
+    summary: 'Prometheus metrics (text exposition format)',
+    tags: ['operations'],
+    auth: false,
+    produces: 'text/plain',
+    schema: { querystring: S.NoQuery, response: { 200: { type: 'string' } } },
+  },
+];

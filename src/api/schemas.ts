@@ -1,0 +1,158 @@
+// JSON Schemas of the SP API. The routes validate and serialize with these,
+// and the OpenAPI document (openapi.ts) is generated from the same objects.
+import { ERROR_CODES } from '../client/codes';
+import { ORDER_REASONS, ORDER_STATUSES } from '../client/types';
+import { CURRENCIES } from './currencies';
+
+export type Schema = Record<string, unknown>;
+
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+export const ORDER_ID_PATTERN = '^ord_[a-z2-7]{26}$';
+export const CURSOR_PATTERN = '^[0-9]{1,15}$';
+export const CORRELATOR_PATTERN = '^[a-zA-Z0-9-_:;.\\/<>{}]{0,256}$';
+
+export const ErrorBody: Schema = {
+  type: 'object',
+  description: 'Every error: `status` equals the HTTP status; `code` is stable (see the error registry in docs/api.md).',
+  required: ['status', 'code', 'message'],
+  additionalProperties: false,
+  properties: {
+    status: { type: 'integer' },
+    code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+    message: { type: 'string' },
+  },
+};
+
+export const Order: Schema = {
+  type: 'object',
+  required: [
+    'id', 'status', 'amount', 'currency', 'reference', 'description', 'token', 'payUrl', 'msisdn', 'reason',
+    'createdAt', 'updatedAt', 'expiresAt', 'associatedAt', 'completedAt',
+  ],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', pattern: ORDER_ID_PATTERN },
+    status: { type: 'string', enum: [...ORDER_STATUSES] },
+    amount: { type: 'integer', minimum: 1, description: 'minor units of the currency' },
+    currency: { type: 'string', description: 'ISO 4217' },
+    reference: { type: 'string' },
+    description: { type: 'string' },
+    token: { type: 'string', pattern: '^[a-z2-7]{26}$' },
+    payUrl: { type: 'string' },
+    msisdn: {
+      type: ['string', 'null'],
+      description: 'the subscriber who paid, E.164 with "+"; masked ("+49151*****67") unless the key has the msisdn:read scope',
+    },
+    reason: { type: ['string', 'null'], enum: [...ORDER_REASONS, null], description: 'why the order was declined, failed or is in conflict' },
+    createdAt: dateTime,
+    updatedAt: dateTime,
+    expiresAt: dateTime,
+    associatedAt: nullableDateTime,
+    completedAt: nullableDateTime,
+  },
+};
+
+export const CreateOrderBody: Schema = {
+  type: 'object',
+  required: ['amount', 'currency', 'reference'],
+  additionalProperties: false,
+  properties: {
+    amount: { type: 'integer', minimum: 1, maximum: 1_000_000_000_000, description: 'minor units (cents): 499 = 4.99 EUR' },
+    currency: { type: 'string', enum: [...CURRENCIES], description: 'ISO 4217 code' },
+    reference: { type: 'string', minLength: 1, maxLength: 128, description: "the SP's own order id" },
+    description: { type: 'string', maxLength: 1000 },
+    ttlSeconds: { type: 'integer', minimum: 1, description: 'how long the token is valid (default and maximum in the configuration)' },
+  },
+};
+
+export const OrderIdParams: Schema = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: { type: 'string', maxLength: 64 } },
+};
+
+export const IdempotencyHeaders: Schema = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]+$',
+      description: 'the same key with the same body returns the same order; with another body, 409 CONFLICT',
+    },
+  },
+};
+
+export const ListOrdersQuery: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: [...ORDER_STATUSES] },
+    reference: { type: 'string', minLength: 1, maxLength: 128 },
+    limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+    after: { type: 'string', pattern: CURSOR_PATTERN, description: 'nextCursor of the previous page' },
+  },
+};
+
+export const OrderList: Schema = {
+  type: 'object',
+  required: ['orders', 'nextCursor'],
+  additionalProperties: false,
+  properties: {
+    orders: { type: 'array', items: Order },
+    nextCursor: { type: ['string', 'null'] },
+  },
+};
+
+export const OrderEvent: Schema = {
+  type: 'object',
+  description: 'A CloudEvents 1.0 event: one state change of an order; `data` is the order right after it.',
+  required: ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'cursor', 'data'],
+  additionalProperties: false,
+  properties: {
+    specversion: { type: 'string', enum: ['1.0'] },
+    id: { type: 'string', description: 'unique per event: deduplicate deliveries with it' },
+    source: { type: 'string' },
+    type: { type: 'string', enum: ORDER_STATUSES.map((s) => `org.gnpay.order.${s}`) },
+    subject: { type: 'string', description: 'the order id' },
+    time: dateTime,
+    datacontenttype: { type: 'string', enum: ['application/json'] },
+    cursor: { type: 'string', description: 'position of this event in the feed (GET /v1/events?after=)' },
+    data: Order,
+  },
+};
+
+export const EventsQuery: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    after: { type: 'string', pattern: CURSOR_PATTERN, default: '0', description: 'the last cursor you processed; 0 = from the start' },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+  },
+};
+
+export const EventPage: Schema = {
+  type: 'object',
+  required: ['events', 'nextCursor'],
+  additionalProperties: false,
+  properties: {
+    events: { type: 'array', items: OrderEvent },
+    nextCursor: { type: 'string', description: 'pass as `after` next time' },
+  },
+};
+
+/** A POST without parameters: no body, or an empty JSON object. */
+export const EmptyBody: Schema = { type: 'object', additionalProperties: false, properties: {} };
+
+export const NoQuery: Schema = { type: 'object', additionalProperties: false, properties: {} };
+
+export const Health: Schema = {
+  type: 'object',
+  required: ['status'],
+  additionalProperties: false,
+  properties: { status: { type: 'string', enum: ['ok', 'unavailable'] } },
+};

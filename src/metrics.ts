@@ -1,0 +1,57 @@
+// Prometheus metrics of the payment side (the capture side adds its own to the
+// same registry). One registry per daemon, served at /metrics.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ORDER_STATUSES } from './client/types';
+
+export interface Metrics {
+  registry: Registry;
+  /** state changes of orders, by the state entered */
+  orderTransitions: Counter<'to'>;
+  /** orders currently in each state (read from the database at scrape time) */
+  orders: Gauge<'status'>;
+  paymentAttempts: Counter<'driver' | 'outcome'>;
+  paymentSeconds: Histogram<'driver' | 'outcome'>;
+  webhookAttempts: Counter<'outcome'>;
+  webhookSeconds: Histogram<'outcome'>;
+  /** sightings by outcome: associated, declined, duplicate, conflict, used, expired, cancelled, unknown, unresolved */
+  sightings: Counter<'outcome'>;
+  /** batches of decode events committed by the pipeline */
+  batches: Counter<never>;
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  httpSeconds: Histogram<'method' | 'route'>;
+  /** set by the daemon: counts of orders per status */
+  ordersByStatus: (() => Record<string, number>) | null;
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string } = {}): Metrics {
+  const registry = new Registry();
+  const p = opts.prefix ?? 'gnpay_';
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: p });
+  const registers = [registry];
+  const latency = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+  const m: Metrics = {
+    registry,
+    ordersByStatus: null,
+    orderTransitions: new Counter({ name: `${p}order_transitions_total`, help: 'Order state changes by the state entered', labelNames: ['to'], registers }),
+    orders: new Gauge({
+      name: `${p}orders`,
+      help: 'Orders in each state',
+      labelNames: ['status'],
+      registers,
+      collect() {
+        const counts = m.ordersByStatus?.();
+        if (!counts) return;
+        for (const s of ORDER_STATUSES) this.set({ status: s }, counts[s] ?? 0);
+      },
+    }),
+    paymentAttempts: new Counter({ name: `${p}payment_attempts_total`, help: 'Charge attempts by driver and outcome', labelNames: ['driver', 'outcome'], registers }),
+    paymentSeconds: new Histogram({ name: `${p}payment_seconds`, help: 'Charge attempt latency', labelNames: ['driver', 'outcome'], buckets: latency, registers }),
+    webhookAttempts: new Counter({ name: `${p}webhook_attempts_total`, help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers }),
+    webhookSeconds: new Histogram({ name: `${p}webhook_seconds`, help: 'Webhook delivery latency', labelNames: ['outcome'], buckets: latency, registers }),
+    sightings: new Counter({ name: `${p}sightings_total`, help: 'Token sightings by outcome', labelNames: ['outcome'], registers }),
+    batches: new Counter({ name: `${p}pipeline_batches_total`, help: 'Batches of decode events committed', registers }),
+    httpRequests: new Counter({ name: `${p}http_requests_total`, help: 'API requests by route and status', labelNames: ['method', 'route', 'status'], registers }),
+    httpSeconds: new Histogram({ name: `${p}http_request_seconds`, help: 'API request latency', labelNames: ['method', 'route'], buckets: latency, registers }),
+  };
+  return m;
+}
