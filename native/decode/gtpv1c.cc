@@ -265,6 +265,10 @@ Status decode_gtpv1c(Span udp_payload, bool udp_truncated, Gtp1cMessage& out, An
     }
     take_ie(type, v, out, an);
   }
+  if (cut) {  // every IE present was whole, but the message goes on past the capture
+    an.bump(Anomaly::Gtp1cTruncated);
+    return Status::Truncated;
+  }
   return Status::Ok;
 }
 

@@ -254,6 +254,10 @@ Status decode_gtpv2c(Span udp_payload, bool udp_truncated, Gtp2cMessage& out, An
     out.ie_count++;
     take_top(e, out, an);
   }
+  if (cut) {  // every IE present was whole, but the message goes on past the capture
+    an.bump(Anomaly::Gtp2cTruncated);
+    return Status::Truncated;
+  }
   return Status::Ok;
 }
 
