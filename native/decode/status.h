@@ -56,6 +56,7 @@ enum class AnomalyKind : uint8_t { Truncated, Malformed, Unsupported, Evicted };
   X(TcpFlowTimeout, "tcp.flow_timeout", Evicted)                                  \
   X(TcpHeadTooLarge, "tcp.request_head_too_large", Malformed)                     \
   X(TcpOooDropped, "tcp.out_of_order_dropped", Evicted)                           \
+  X(TcpGapAbandoned, "tcp.gap_abandoned", Truncated)                              \
   /* GTP common / GTP-U (TS 29.281) */                                            \
   X(GtpV0, "gtp.v0_unsupported", Unsupported)                                     \
   X(GtpPrime, "gtp.prime_unsupported", Unsupported)                               \
