@@ -56,7 +56,9 @@ export class PaymentOutbox {
     this.order = db.prepare('SELECT * FROM orders WHERE id = ?');
     this.release = db.prepare(`UPDATE payment_outbox SET lease_owner = NULL, lease_until = NULL WHERE state = 'pending' AND lease_owner IS NOT NULL`);
     this.pending = db.prepare(`SELECT COUNT(*) FROM payment_outbox WHERE state = 'pending'`).pluck();
-    this.next = db.prepare(`SELECT MIN(next_attempt_at) FROM payment_outbox WHERE state = 'pending'`).pluck();
+    this.next = db
+      .prepare(`SELECT MIN(next_attempt_at) FROM payment_outbox WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < ?)`)
+      .pluck();
   }
 
   /** Leases up to `max` due payments to `owner` for `leaseMs`. */
@@ -101,8 +103,8 @@ export class PaymentOutbox {
     return this.pending.get() as number;
   }
 
-  /** When the next pending payment is due (ms), or null. */
+  /** When the next pending, unleased row is due (ms), or null. */
   nextDueAt(): number | null {
-    return (this.next.get() as number | null) ?? null;
+    return (this.next.get(this.clock()) as number | null) ?? null;
   }
 }

@@ -49,7 +49,12 @@ export class WebhookOutbox {
     this.dead = db.prepare(`UPDATE webhook_outbox SET state = 'dead', lease_until = NULL, last_error = ? WHERE id = ?`);
     this.release = db.prepare(`UPDATE webhook_outbox SET lease_until = NULL WHERE state = 'pending' AND lease_until IS NOT NULL`);
     this.pending = db.prepare(`SELECT COUNT(*) FROM webhook_outbox WHERE state = 'pending'`).pluck();
-    this.next = db.prepare(`SELECT MIN(next_attempt_at) FROM webhook_outbox WHERE state = 'pending'`).pluck();
+    this.next = db
+      .prepare(
+        `SELECT MIN(w.next_attempt_at) FROM webhook_outbox w WHERE w.state = 'pending' AND (w.lease_until IS NULL OR w.lease_until < ?)
+         AND NOT EXISTS (SELECT 1 FROM webhook_outbox p WHERE p.order_id = w.order_id AND p.state = 'pending' AND p.id < w.id)`,
+      )
+      .pluck();
   }
 
   lease(max: number, leaseMs: number): LeasedWebhook[] {
@@ -93,7 +98,8 @@ export class WebhookOutbox {
     return this.pending.get() as number;
   }
 
+  /** When the next pending, unleased row is due (ms), or null. */
   nextDueAt(): number | null {
-    return (this.next.get() as number | null) ?? null;
+    return (this.next.get(this.clock()) as number | null) ?? null;
   }
 }

@@ -6,7 +6,7 @@ import { API_SETTINGS, FakeClock, openStore, sighting } from '../e2e/harness';
 function setup(t: Parameters<Parameters<typeof t.test>[1]>[0], settings: Partial<ApiSettings> = {}, extra: Record<string, unknown> = {}) {
   const clock = new FakeClock(Date.now());
   const store = openStore(t, { clock: clock.now });
-  const a = store.sps.add({ name: 'a', webhookUrl: 'http://127.0.0.1:9/a' });
+  const a = store.sps.add({ name: 'a', webhookUrl: 'http://127.0.0.1:19/a' });
   const b = store.sps.add({ name: 'b', scopes: ['msisdn:read'] });
   let changes = 0;
   const metrics = createMetrics();

@@ -68,3 +68,33 @@ export function dumpDb(store: Store): string {
 }
 
 export const API_SETTINGS = { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 900, maxTtlSeconds: 86400, ordersPerMinute: null as number | null };
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+/** A real HTTP server on 127.0.0.1 (port 0); closed at teardown. */
+export async function httpServer(
+  t: { teardown(fn: () => unknown): void },
+  handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => handler(req, Buffer.concat(chunks).toString('utf8'), res));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  });
+  const { port } = server.address() as { port: number };
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+/** The URL of a port on 127.0.0.1 where nothing listens (connections are refused). */
+export async function closedPort(): Promise<string> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return `http://127.0.0.1:${port}`;
+}

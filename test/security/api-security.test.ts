@@ -6,7 +6,7 @@ import { API_SETTINGS, dumpDb, openStore, sighting } from '../e2e/harness';
 
 t.test('abuse of the SP API', async (t) => {
   const store = openStore(t);
-  const a = store.sps.add({ name: 'a', webhookUrl: 'http://127.0.0.1:9/a' });
+  const a = store.sps.add({ name: 'a', webhookUrl: 'http://127.0.0.1:19/a' });
   const b = store.sps.add({ name: 'b' });
   const revoked = store.sps.add({ name: 'gone' });
   store.sps.revoke(revoked.sp.id);

@@ -8,7 +8,7 @@ const B = '491517654321';
 function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
   const clock = new FakeClock();
   const store = openStore(t, { clock: clock.now });
-  const sp = store.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:1/h' }).sp;
+  const sp = store.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:19/h' }).sp;
   const order = (amount = 100, ttlSeconds?: number) =>
     store.orders.create(sp.id, { amount, currency: 'EUR', reference: 'r', ttlSeconds }, ORDER_OPTS).order;
   const run = (sightings: ReturnType<typeof sighting>[], limits = {}) =>

@@ -52,7 +52,7 @@ t.test('payment outbox: lease, retry, settle, exactly one owner', async (t) => {
 t.test('webhook outbox: per-order order, retries, dead letters', async (t) => {
   const clock = new FakeClock();
   const store = openStore(t, { clock: clock.now });
-  const sp = store.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:9/h', scopes: ['msisdn:read'] }).sp;
+  const sp = store.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:19/h', scopes: ['msisdn:read'] }).sp;
   const o1 = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'a' }, ORDER_OPTS).order;
   const o2 = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'b' }, ORDER_OPTS).order;
   store.orders.cancel(sp.id, o1.id);
@@ -61,7 +61,7 @@ t.test('webhook outbox: per-order order, retries, dead letters', async (t) => {
 
   const batch = store.webhooks.lease(10, 10_000);
   t.same(batch.map((w) => [w.event.order_id, w.event.status]), [[o1.id, 'pending'], [o2.id, 'pending']], 'o1 cancelled waits for o1 pending');
-  t.same(batch[0].sp, { id: sp.id, webhookUrl: 'http://127.0.0.1:9/h', scopes: ['msisdn:read'], revoked: false });
+  t.same(batch[0].sp, { id: sp.id, webhookUrl: 'http://127.0.0.1:19/h', scopes: ['msisdn:read'], revoked: false });
   t.equal(batch[0].attempt, 1);
   t.same(store.webhooks.lease(10, 10_000), [], 'leased rows are not handed out twice');
   store.webhooks.retry(batch[0].id, clock.t + 1000, 'HTTP 502');

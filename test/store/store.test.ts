@@ -39,7 +39,7 @@ t.test('tokens are 26 characters of lower-case base32', async (t) => {
 
 t.test('SPs: keys hashed, authenticate, revoke', async (t) => {
   const store = openStore(t);
-  const { sp, apiKey, webhookSecret } = store.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:1/hook', scopes: ['msisdn:read', 'msisdn:read'] });
+  const { sp, apiKey, webhookSecret } = store.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:19/hook', scopes: ['msisdn:read', 'msisdn:read'] });
   t.match(apiKey, /^gnpk_[a-z2-7]{40}$/);
   t.match(webhookSecret, /^whsec_/);
   t.same(sp.scopes, ['msisdn:read']);
@@ -75,7 +75,7 @@ t.test('secrets: pepper and encrypted webhook secrets', async (t) => {
 t.test('orders: create, idempotency, reads scoped to the SP, list, cancel, expiry', async (t) => {
   const clock = new FakeClock();
   const store = openStore(t, { clock: clock.now });
-  const a = store.sps.add({ name: 'a', webhookUrl: 'http://127.0.0.1:1/a' }).sp;
+  const a = store.sps.add({ name: 'a', webhookUrl: 'http://127.0.0.1:19/a' }).sp;
   const b = store.sps.add({ name: 'b' }).sp;
   const input = { amount: 499, currency: 'EUR', reference: 'r-1', description: 'song' };
   const first = store.orders.create(a.id, input, { ...ORDER_OPTS, idempotencyKey: 'k1' });

@@ -1,0 +1,28 @@
+// Payment platform drivers: charge a subscriber once per order.
+import type { OrderReason } from '../client/types';
+
+export interface ChargeRequest {
+  /** the order id: the platform must charge at most once per key */
+  idempotencyKey: string;
+  /** international format, digits only (no "+") */
+  msisdn: string;
+  /** minor units */
+  amount: number;
+  currency: string;
+  /** the SP's reference of the order */
+  reference: string;
+  description: string;
+}
+
+export type ChargeResult =
+  /** final: the subscriber was charged */
+  | { outcome: 'succeeded' }
+  /** final: the subscriber was not charged */
+  | { outcome: 'declined'; reason: OrderReason; detail?: string }
+  /** not known or not done: try again later (same idempotency key) */
+  | { outcome: 'retry'; error: string };
+
+export interface PaymentDriver {
+  readonly name: string;
+  charge(req: ChargeRequest): Promise<ChargeResult>;
+}

@@ -1,0 +1,80 @@
+import t from 'tap';
+import { backoffMs } from '../../src/payments/backoff';
+import { HttpDriver } from '../../src/payments/http';
+import { LedgerDriver } from '../../src/payments/ledger';
+import { parseSignatureHeader, signatureMatches } from '../../src/client/signature';
+import { closedPort, httpServer, openStore } from '../e2e/harness';
+
+const req = { idempotencyKey: 'ord_1', msisdn: '491511234567', amount: 250, currency: 'EUR', reference: 'r-1', description: 'd' };
+
+t.test('backoff: exponential, jittered, bounded', async (t) => {
+  const o = { baseMs: 100, maxMs: 1000 };
+  t.same([1, 2, 3, 4, 5, 50].map((n) => backoffMs(n, o, () => 0)), [50, 100, 200, 400, 500, 500]);
+  t.same([1, 2, 3, 4, 5, 50].map((n) => backoffMs(n, o, () => 1)), [100, 200, 400, 800, 1000, 1000]);
+  t.equal(backoffMs(0, o, () => 1), 100);
+  const v = backoffMs(3, o);
+  t.ok(v >= 200 && v <= 400);
+});
+
+t.test('ledger driver', async (t) => {
+  const store = openStore(t);
+  const d = new LedgerDriver(store.ledger);
+  t.equal(d.name, 'ledger');
+  t.same(await d.charge(req), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' });
+  store.ledger.credit(req.msisdn, 300);
+  t.same(await d.charge(req), { outcome: 'succeeded' });
+  t.same(await d.charge(req), { outcome: 'succeeded' }, 'same key: no second debit');
+  t.equal(store.ledger.show(req.msisdn).balance, 50);
+});
+
+t.test('http driver: signed request, answers mapped', async (t) => {
+  const secret = 'platform-secret';
+  const seen: Array<{ headers: Record<string, unknown>; body: string }> = [];
+  let answer: (res: import('node:http').ServerResponse) => void = (res) => res.end();
+  const { url } = await httpServer(t, (r, body, res) => {
+    seen.push({ headers: r.headers, body });
+    answer(res);
+  });
+  const d = new HttpDriver({ url: `${url}/charge`, secret, timeoutMs: 300, clock: () => 1_700_000_000_000 });
+  t.equal(d.name, 'http');
+  const reply = (status: number, body: string) => (res: import('node:http').ServerResponse) => {
+    res.statusCode = status;
+    res.end(body);
+  };
+  const cases: Array<[string, (res: import('node:http').ServerResponse) => void, string, string?]> = [
+    ['succeeded', reply(200, '{"status":"succeeded"}'), 'succeeded'],
+    ['declined', reply(200, '{"status":"declined","reason":"no credit"}'), 'declined', 'PLATFORM_DECLINED'],
+    ['201 succeeded', reply(201, '{"status":"succeeded"}'), 'succeeded'],
+    ['2xx without a status', reply(200, '{}'), 'retry'],
+    ['2xx not JSON', reply(200, 'ok'), 'retry'],
+    ['400', reply(400, '{}'), 'declined', 'PLATFORM_REJECTED'],
+    ['402', reply(402, ''), 'declined', 'PLATFORM_REJECTED'],
+    ['408', reply(408, ''), 'retry'],
+    ['429', reply(429, ''), 'retry'],
+    ['500', reply(500, ''), 'retry'],
+    ['503', reply(503, ''), 'retry'],
+    ['302', (res) => { res.statusCode = 302; res.setHeader('location', 'http://127.0.0.1:1/'); res.end(); }, 'retry'],
+    ['timeout', () => {}, 'retry'],
+    ['reset', (res) => res.socket?.destroy(), 'retry'],
+  ];
+  for (const [name, a, outcome, reason] of cases) {
+    answer = a;
+    const r = await d.charge(req);
+    t.equal(r.outcome, outcome, name);
+    if (reason) t.equal((r as { reason: string }).reason, reason, `${name} reason`);
+    if (name === 'timeout') t.match((r as { error: string }).error, /timeout after 300 ms/);
+  }
+  const first = seen[0];
+  t.same(JSON.parse(first.body), { idempotencyKey: 'ord_1', msisdn: '+491511234567', amount: 250, currency: 'EUR', reference: 'r-1', description: 'd' });
+  t.equal(first.headers['idempotency-key'], 'ord_1');
+  t.equal(first.headers['content-type'], 'application/json');
+  const sig = parseSignatureHeader(String(first.headers['gnpay-signature']));
+  t.equal(sig?.timestamp, 1_700_000_000);
+  t.ok(signatureMatches(secret, sig!, first.body), 'the platform can verify the signature');
+  t.notOk(signatureMatches('other', sig!, first.body));
+
+  const down = new HttpDriver({ url: `${await closedPort()}/charge`, secret, timeoutMs: 1000 });
+  const r = await down.charge(req);
+  t.equal(r.outcome, 'retry');
+  t.match((r as { error: string }).error, /ECONNREFUSED/);
+});
