@@ -5,10 +5,20 @@ import { isIPv4, isIPv6 } from 'node:net';
 /** An IP address as text ("192.0.2.1", "2001:db8::1"). */
 export type Ip = string;
 
+const versionCache = new Map<string, 4 | 6>();
+const bytesCache = new Map<string, Buffer>();
+const CACHE_MAX = 1 << 16;
+
 export function ipVersion(ip: Ip): 4 | 6 {
-  if (isIPv4(ip)) return 4;
-  if (isIPv6(ip)) return 6;
-  throw new Error(`not an IP address: ${ip}`);
+  const c = versionCache.get(ip);
+  if (c) return c;
+  let v: 4 | 6;
+  if (isIPv4(ip)) v = 4;
+  else if (isIPv6(ip)) v = 6;
+  else throw new Error(`not an IP address: ${ip}`);
+  if (versionCache.size >= CACHE_MAX) versionCache.clear();
+  versionCache.set(ip, v);
+  return v;
 }
 
 export function ipv4Bytes(ip: Ip): Buffer {
@@ -50,8 +60,15 @@ export function ipv6Bytes(ip: Ip): Buffer {
   return out;
 }
 
+/** The bytes of an address (a shared, cached Buffer: copy from it, never write to it). */
 export function ipBytes(ip: Ip): Buffer {
-  return ipVersion(ip) === 4 ? ipv4Bytes(ip) : ipv6Bytes(ip);
+  let b = bytesCache.get(ip);
+  if (!b) {
+    b = ipVersion(ip) === 4 ? ipv4Bytes(ip) : ipv6Bytes(ip);
+    if (bytesCache.size >= CACHE_MAX) bytesCache.clear();
+    bytesCache.set(ip, b);
+  }
+  return b;
 }
 
 /** RFC 5952 text of 16 bytes (lower-case, longest zero run compressed). */

@@ -171,7 +171,8 @@ export function gtp1(msgType: number, body: Uint8Array, o: Gtp1HeaderOptions): B
     extParts.push(b);
   });
   const optLen = hasOpt ? 4 : 0;
-  const extLen = extParts.reduce((a, b) => a + b.length, 0);
+  let extLen = 0;
+  for (const p of extParts) extLen += p.length;
   const h = Buffer.alloc(8 + optLen);
   h[0] = o.flags ?? (0x30 | (ext.length ? 0x04 : 0) | (o.seq !== undefined ? 0x02 : 0) | (o.npdu !== undefined ? 0x01 : 0));
   h[1] = msgType;
@@ -182,7 +183,24 @@ export function gtp1(msgType: number, body: Uint8Array, o: Gtp1HeaderOptions): B
     h[10] = o.npdu ?? 0;
     h[11] = ext.length ? ext[0].type : 0;
   }
+  if (!extParts.length && body.length === 0) return h;
   return Buffer.concat([h, ...extParts, body]);
+}
+
+/** just the GTPv1 header (with options/extension headers) for a body of `bodyLen` octets */
+export function gtp1Header(msgType: number, bodyLen: number, o: Gtp1HeaderOptions): Buffer {
+  if (!o.ext?.length && o.seq === undefined && o.npdu === undefined && o.length === undefined && o.flags === undefined) {
+    const h = Buffer.allocUnsafe(8);
+    h[0] = 0x30;
+    h[1] = msgType;
+    h.writeUInt16BE(bodyLen, 2);
+    h.writeUInt32BE(o.teid >>> 0, 4);
+    return h;
+  }
+  const full = gtp1(msgType, Buffer.alloc(0), { ...o, length: o.length ?? undefined });
+  // fix the length for the real body
+  if (o.length === undefined) full.writeUInt16BE(full.length - 8 + bodyLen, 2);
+  return full;
 }
 
 /** A G-PDU (type 255) carrying an inner IP packet. */

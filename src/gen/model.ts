@@ -71,7 +71,9 @@ export function tunnel(plane: 'control' | 'user', dir: Dir, addr: string, teid: 
 
 export class SessionModel {
   private nextId = 1;
-  private contexts: Ctx[] = [];
+  private contexts = new Set<Ctx>();
+  private primaries = new Map<string, Ctx>();
+  private nActive = 0;
   private userIndex = new Map<string, { ctx: Ctx; dir: Dir }>();
   private ueIndex = new Map<string, Set<Ctx>>();
   readonly counters: ModelCounters = { created: 0, updated: 0, deleted: 0, sightings: 0, unresolvedSightings: 0, requests: 0 };
@@ -79,9 +81,11 @@ export class SessionModel {
   constructor(private emit: (e: ExpectedEvent) => void) {}
 
   get active(): number {
-    let n = 0;
-    for (const c of this.contexts) if (c.active) n++;
-    return n;
+    return this.nActive;
+  }
+
+  private static primaryKey(c: { gtp: number; imsi: string | null; bearer: number; createdFrom?: string }): string {
+    return `${c.gtp}|${c.imsi}|${c.bearer}|${c.gtp === 2 ? c.createdFrom ?? '' : ''}`;
   }
 
   newCtx(p: Partial<Ctx> & { gtp: 1 | 2; bearer: number }): Ctx {
@@ -107,19 +111,14 @@ export class SessionModel {
 
   // -------------------------------------------------------------- lookups
 
-  findPrimary(pred: (c: Ctx) => boolean): Ctx | undefined {
-    return this.contexts.find((c) => c.active && c.primary === c && pred(c));
-  }
-
-  /** the active context whose control endpoint (either direction) is (addr, teid) */
-  byControl(addr: string, teid: number, dir?: Dir): Ctx | undefined {
-    const a = canonicalIp(addr);
-    return this.contexts.find(
-      (c) =>
-        c.active &&
-        c.primary === c &&
-        [...(dir !== 'downlink' ? c.ctrlUp : []), ...(dir !== 'uplink' ? c.ctrlDown : [])].some((t) => t.addr === a && t.teid === teid >>> 0),
-    );
+  /**
+   * The active primary context (GTPv1) or default bearer (GTPv2) a new Create
+   * replaces: same IMSI and NSAPI (GTPv1); same IMSI, EBI and control
+   * downlink address (GTPv2).
+   */
+  findReplaced(gtp: 1 | 2, imsi: string, bearer: number, createdFrom?: string): Ctx | undefined {
+    const c = this.primaries.get(SessionModel.primaryKey({ gtp, imsi, bearer, createdFrom }));
+    return c && c.active ? c : undefined;
   }
 
   // -------------------------------------------------------------- state changes
@@ -153,7 +152,9 @@ export class SessionModel {
     ctx.active = true;
     if (!ctx.primary) ctx.primary = ctx;
     if (ctx.primary !== ctx) ctx.primary.secondaries.push(ctx);
-    this.contexts.push(ctx);
+    else if (ctx.imsi) this.primaries.set(SessionModel.primaryKey(ctx), ctx);
+    this.contexts.add(ctx);
+    this.nActive++;
     this.index(ctx);
     this.counters.created++;
     this.emit(this.sessionEvent('create', ctx, pkt, ts));
@@ -173,7 +174,9 @@ export class SessionModel {
     if (!ctx.active) return;
     ctx.active = false;
     this.unindex(ctx);
-    this.contexts = this.contexts.filter((c) => c !== ctx);
+    this.contexts.delete(ctx);
+    this.nActive--;
+    if (ctx.primary === ctx && ctx.imsi && this.primaries.get(SessionModel.primaryKey(ctx)) === ctx) this.primaries.delete(SessionModel.primaryKey(ctx));
     if (ctx.primary && ctx.primary !== ctx) ctx.primary.secondaries = ctx.primary.secondaries.filter((c) => c !== ctx);
     this.counters.deleted++;
     this.emit(this.sessionEvent('delete', ctx, pkt, ts));

@@ -1,6 +1,7 @@
 // Link, network and transport layer builders: pure functions returning Buffers.
 import { Ip, inetChecksum, ipBytes, ipVersion, sum16 } from './bytes';
 
+
 /** LINKTYPE_* values (tcpdump.org link-layer header types). */
 export const LINKTYPE = {
   ETHERNET: 1,
@@ -15,9 +16,15 @@ export const ETHERTYPE = { IPV4: 0x0800, IPV6: 0x86dd, VLAN: 0x8100, QINQ: 0x88a
 
 export const IPPROTO = { TCP: 6, UDP: 17, IPV6_FRAG: 44 } as const;
 
+const macCache = new Map<string, Buffer>();
+
+/** MAC text to bytes (cached, shared: never write to the result) */
 export function macBytes(mac: string): Buffer {
-  const b = Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
-  if (b.length !== 6) throw new Error(`bad MAC ${mac}`);
+  let b = macCache.get(mac);
+  if (b) return b;
+  b = Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
+  if (b.length !== 6 || b.some((x) => Number.isNaN(x))) throw new Error(`bad MAC ${mac}`);
+  if (macCache.size < 1024) macCache.set(mac, b);
   return b;
 }
 
@@ -249,4 +256,124 @@ export function tcp(src: Ip, dst: Ip, sport: number, dport: number, payload: Uin
 
 export function ipTcp(src: Ip, dst: Ip, sport: number, dport: number, payload: Uint8Array, o: TcpOptions, ipo: Ipv4Options = {}): Buffer {
   return ip(src, dst, IPPROTO.TCP, tcp(src, dst, sport, dport, payload, o), ipo);
+}
+
+/**
+ * IPv4/IPv6 + TCP in one buffer (the hot path of inner packets): same bytes
+ * as `ip(src, dst, 6, tcp(...))` with IPv4 id/DF as given.
+ */
+export function ipTcpFast(src: Ip, dst: Ip, sport: number, dport: number, payload: Uint8Array, o: TcpOptions, id = 0, df = true): Buffer {
+  const v4 = ipVersion(src) === 4;
+  const ih = v4 ? 20 : 40;
+  const optLen = o.mss !== undefined ? 4 : 0;
+  const th = 20 + optLen;
+  const b = Buffer.allocUnsafe(ih + th + payload.length);
+  const sb = ipBytes(src);
+  const db = ipBytes(dst);
+  if (v4) {
+    b[0] = 0x45;
+    b[1] = 0;
+    b.writeUInt16BE(b.length, 2);
+    b.writeUInt16BE(id & 0xffff, 4);
+    b.writeUInt16BE(df ? 0x4000 : 0, 6);
+    b[8] = 64;
+    b[9] = IPPROTO.TCP;
+    b[10] = 0;
+    b[11] = 0;
+    sb.copy(b, 12);
+    db.copy(b, 16);
+    b.writeUInt16BE(inetChecksum(b, 0, 20), 10);
+  } else {
+    b.writeUInt32BE(6 << 28, 0);
+    b.writeUInt16BE(th + payload.length, 4);
+    b[6] = IPPROTO.TCP;
+    b[7] = 64;
+    sb.copy(b, 8);
+    db.copy(b, 24);
+  }
+  const t = ih;
+  b.writeUInt16BE(sport, t);
+  b.writeUInt16BE(dport, t + 2);
+  b.writeUInt32BE(o.seq >>> 0, t + 4);
+  b.writeUInt32BE((o.ack ?? 0) >>> 0, t + 8);
+  b[t + 12] = (th / 4) << 4;
+  b[t + 13] = o.flags ?? TCP.ACK | TCP.PSH;
+  b.writeUInt16BE(o.window ?? 65535, t + 14);
+  b[t + 16] = 0;
+  b[t + 17] = 0;
+  b[t + 18] = 0;
+  b[t + 19] = 0;
+  if (o.mss !== undefined) {
+    b[t + 20] = 2;
+    b[t + 21] = 4;
+    b.writeUInt16BE(o.mss, t + 22);
+  }
+  b.set(payload, t + th);
+  b.writeUInt16BE(inetChecksum(b, t, b.length, pseudoSum(src, dst, IPPROTO.TCP, th + payload.length)), t + 16);
+  return b;
+}
+
+/**
+ * Link header + outer IP + UDP (checksum 0 on IPv4, computed on IPv6) +
+ * `gtpHeader` + `inner`, in one buffer: the same bytes as
+ * frame(ipUdp(src, dst, sport, dport, concat(gtpHeader, inner)), link).
+ */
+export function udpFrameFast(
+  linkHeader: Buffer,
+  src: Ip,
+  dst: Ip,
+  sport: number,
+  dport: number,
+  gtpHeader: Uint8Array,
+  inner: Uint8Array,
+  id: number,
+): Buffer {
+  const v4 = ipVersion(src) === 4;
+  const ih = v4 ? 20 : 40;
+  const L = linkHeader.length;
+  const ulen = 8 + gtpHeader.length + inner.length;
+  const b = Buffer.allocUnsafe(L + ih + ulen);
+  linkHeader.copy(b, 0);
+  const sb = ipBytes(src);
+  const db = ipBytes(dst);
+  if (v4) {
+    b[L] = 0x45;
+    b[L + 1] = 0;
+    b.writeUInt16BE(ih + ulen, L + 2);
+    b.writeUInt16BE(id & 0xffff, L + 4);
+    b.writeUInt16BE(0, L + 6);
+    b[L + 8] = 64;
+    b[L + 9] = IPPROTO.UDP;
+    b[L + 10] = 0;
+    b[L + 11] = 0;
+    sb.copy(b, L + 12);
+    db.copy(b, L + 16);
+    b.writeUInt16BE(inetChecksum(b, L, L + 20), L + 10);
+  } else {
+    b.writeUInt32BE(6 << 28, L);
+    b.writeUInt16BE(ulen, L + 4);
+    b[L + 6] = IPPROTO.UDP;
+    b[L + 7] = 64;
+    sb.copy(b, L + 8);
+    db.copy(b, L + 24);
+  }
+  const u = L + ih;
+  b.writeUInt16BE(sport, u);
+  b.writeUInt16BE(dport, u + 2);
+  b.writeUInt16BE(ulen, u + 4);
+  b.writeUInt16BE(0, u + 6);
+  b.set(gtpHeader, u + 8);
+  b.set(inner, u + 8 + gtpHeader.length);
+  if (!v4) {
+    let c = inetChecksum(b, u, b.length, pseudoSum(src, dst, IPPROTO.UDP, ulen));
+    if (c === 0) c = 0xffff;
+    b.writeUInt16BE(c, u + 6);
+  }
+  return b;
+}
+
+/** the link-layer header `frame()` would put before an IP packet of that version */
+export function linkHeader(link: LinkSpec, ipv: 4 | 6): Buffer {
+  const probe = Buffer.from([ipv << 4]);
+  return frame(probe, link).subarray(0, -1);
 }

@@ -17,6 +17,7 @@ import {
   deleteSessionResponse,
   Fteid,
   gpdu,
+  gtp1Header,
   GtpExtHeader,
   IFACE,
   modifyBearerRequest,
@@ -24,16 +25,18 @@ import {
   PCO_DEFAULT,
   updatePdpRequest,
   updatePdpResponse,
+  V1,
   V1_NAMES,
   V2_NAMES,
 } from './gtp';
 import { Ctx, Dir, Expect, ExpectedEvent, SessionModel, tunnel } from './model';
-import { ethernet, fragmentIpv4, IPPROTO, ipUdp, ipv4, ipv6, LINKTYPE, sll, sll2, tcp, TCP, udp } from './net';
+import { ethernet, fragmentIpv4, IPPROTO, ipTcpFast, ipUdp, ipv4, ipv6, LINKTYPE, linkHeader, sll, sll2, TCP, udp, udpFrameFast } from './net';
 import { CaptureWriter } from './writer';
 import { DNS_TYPE, dnsQuery, dnsResponse } from './app';
 import type { Carrier, Via } from '../native/types';
 
 export const GTPC_PORT = 2123;
+const NO_TRANSPORT: Transport = {};
 export const GTPU_PORT = 2152;
 
 /** How one packet travels: link options, outer fragmentation, capture cut. */
@@ -186,7 +189,8 @@ export class Scenario {
   private sec: number;
   private nsec: number;
   stepNs: number;
-  private tsText = '';
+  private lastSec = 0;
+  private lastNsec = 0;
   private ipId = 1;
   private seq1 = 0x1000;
   private seq2 = 0x100;
@@ -234,7 +238,7 @@ export class Scenario {
 
   /** ISO text of the last written packet's timestamp */
   get lastTs(): string {
-    return this.tsText;
+    return isoMicros(this.lastSec, this.lastNsec);
   }
 
   get packets(): number {
@@ -271,9 +275,19 @@ export class Scenario {
     const [s, n] = this.w.quantize(this.sec, this.nsec, t.iface ?? 0);
     const cut = t.snap !== undefined && t.snap < data.length ? data.subarray(0, t.snap) : data;
     this.w.packet(cut, s, n, { iface: t.iface ?? 0, origLen: data.length, spb: t.spb });
-    this.tsText = isoMicros(s, n);
+    this.lastSec = s;
+    this.lastNsec = n;
     this.tick();
     return this.w.packets;
+  }
+
+  /** fast path for bulk traffic: a whole link-layer frame on interface 0, µs-aligned clock assumed */
+  fastFrame(data: Uint8Array): void {
+    this.w.packet(data, this.sec, this.nsec);
+    this.lastSec = this.sec;
+    this.lastNsec = this.nsec;
+    this.nsec += this.stepNs;
+    if (this.nsec >= 1e9) this.tick(0);
   }
 
   nextIpId(): number {
@@ -315,10 +329,30 @@ export class Scenario {
     return this.sendIp(ipUdp(src, dst, GTPU_PORT, GTPU_PORT, msg, { id: this.nextIpId() }, { noChecksum: ipVersion(src) === 4 }), t);
   }
 
+  private linkHeaders = new Map<string, Buffer>();
+
   /** a G-PDU carrying `inner` on `path` in direction `dir` */
-  gpdu(path: UserPath, dir: 'up' | 'down', inner: Buffer, t: Transport = {}): number {
-    const tt = { ...path.transport, ...t };
-    const msg = gpdu(dir === 'up' ? path.teidUp : path.teidDown, inner, { seq: tt.gtpSeq, ext: tt.ext });
+  gpdu(path: UserPath, dir: 'up' | 'down', inner: Buffer, t: Transport = NO_TRANSPORT): number {
+    const tt = path.transport || t !== NO_TRANSPORT ? { ...path.transport, ...t } : t;
+    const teid = dir === 'up' ? path.teidUp : path.teidDown;
+    const src = dir === 'up' ? path.ran : path.core;
+    const dst = dir === 'up' ? path.core : path.ran;
+    const outerLen = (ipVersion(src) === 4 ? 20 : 40) + 8 + 8 + inner.length;
+    if (!tt.mtu || outerLen <= tt.mtu) {
+      // one buffer for link + IP + UDP + GTP + inner
+      const iface = tt.iface ?? 0;
+      const v = ipVersion(src);
+      const lk = `${iface}|${v}|${(tt.vlans ?? []).join(',')}|${tt.qinq ? 1 : 0}|${this.w.linktype(iface)}`;
+      let lh = this.linkHeaders.get(lk);
+      if (!lh) {
+        lh = linkHeader({ linktype: this.w.linktype(iface), eth: { vlans: tt.vlans, qinq: tt.qinq } }, v);
+        this.linkHeaders.set(lk, lh);
+      }
+      const h = gtp1Header(V1.G_PDU, inner.length, { teid, seq: tt.gtpSeq, ext: tt.ext });
+      this.gtpu.g_pdu++;
+      return this.rawFrame(udpFrameFast(lh, src, dst, GTPU_PORT, GTPU_PORT, h, inner, this.nextIpId()), tt);
+    }
+    const msg = gpdu(teid, inner, { seq: tt.gtpSeq, ext: tt.ext });
     return dir === 'up' ? this.gtpuMsg(path.ran, path.core, msg, tt) : this.gtpuMsg(path.core, path.ran, msg, tt);
   }
 
@@ -447,7 +481,7 @@ export class Scenario {
       this.model.create(c, pkt, ts);
       return p;
     }
-    const old = this.model.findPrimary((c) => c.gtp === 1 && c.imsi === sub.imsi && c.bearer === p.nsapi);
+    const old = this.model.findReplaced(1, sub.imsi, p.nsapi);
     if (old) this.model.remove(old, pkt, ts);
     const c = this.model.newCtx({
       gtp: 1,
@@ -617,9 +651,7 @@ export class Scenario {
     if (!accepted) return null;
     pdn.bearers.push(b);
     const ts = this.lastTs;
-    const old = this.model.findPrimary(
-      (c) => c.gtp === 2 && c.imsi === sub.imsi && c.bearer === ebi && c.createdFrom === canonicalIp(cDown.addr),
-    );
+    const old = this.model.findReplaced(2, sub.imsi, ebi, canonicalIp(cDown.addr));
     if (old) this.model.removeGroup(old, pkt, ts);
     const c = this.model.newCtx({
       gtp: 2,
@@ -853,8 +885,7 @@ export function innerUdp(src: Ip, dst: Ip, sport: number, dport: number, payload
 }
 
 export function innerTcp(src: Ip, dst: Ip, sport: number, dport: number, payload: Uint8Array, seq: number, ack: number, flags: number, mss?: number): Buffer {
-  const t = tcp(src, dst, sport, dport, payload, { seq, ack, flags, mss });
-  return ipVersion(src) === 4 ? ipv4(src, dst, IPPROTO.TCP, t, { id: (seq ^ sport) & 0xffff, df: true }) : ipv6(src, dst, IPPROTO.TCP, t);
+  return ipTcpFast(src, dst, sport, dport, payload, { seq, ack, flags, mss }, (seq ^ sport) & 0xffff, true);
 }
 
 // ------------------------------------------------------------ TCP flows

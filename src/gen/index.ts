@@ -1,0 +1,18 @@
+// The fixture generator: captures with known truth and the events gnpay must
+// output for them (docs/events.md, docs/sessions.md). See src/gen/README.md.
+export * from './bytes';
+export * from './net';
+export * from './gtp';
+export * from './app';
+export * from './writer';
+export * from './model';
+export * from './scenario';
+export * from './output';
+export { FIXTURES, gnBasic, gnLifecycle, gnTransport, gnIpv6, s5Gtpv2, noGtpc, malformed, corruptBlock } from './fixtures';
+export type { FixtureOptions, FixtureSpec } from './fixtures';
+export { bench, flood, TcpTemplate } from './large';
+export type { LargeOptions, FloodOptions } from './large';
+export { demoCapture, urlTokens } from './demo';
+export type { DemoOptions, DemoResult } from './demo';
+export { SCENARIOS, runScenario } from './registry';
+export type { ScenarioName, RunOptions } from './registry';

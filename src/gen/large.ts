@@ -1,0 +1,379 @@
+// Scenarios generated on demand (never committed): the benchmark capture,
+// the state-exhaustion floods. Bulk packets are patched templates written
+// straight through the streaming writer; everything that makes an event goes
+// through the Scenario (and so through the model).
+import { dnsQuery, httpRequest, httpResponse, tlsClientHello } from './app';
+import { inetChecksum, ipv4Bytes, makeToken, sum16, fold16 } from './bytes';
+import { createPdpRequest, gpdu, gtp1cEchoRequest, gtp1cEchoResponse, V1 } from './gtp';
+import { ethernet, fragmentIpv4, IPPROTO, ipUdp, ipv4, LINKTYPE, pseudoSum, TCP } from './net';
+import { DEFAULT_CARRIERS, GenResult, JsonlFile, sinkFor } from './output';
+import { expect, Gn1Subscriber, innerTcp, Pdn, Pdp, Scenario, UserPath } from './scenario';
+import { CaptureFormat, CaptureWriter, MemorySink, openWriter } from './writer';
+import { ExpectedEvent } from './model';
+
+export interface LargeOptions {
+  /** capture file (required for large captures: bytes are streamed) */
+  out?: string;
+  /** expected events as JSONL (streamed) */
+  expected?: string;
+  format?: CaptureFormat;
+  /** approximate number of packets (the scenario stops at the first action boundary past it) */
+  packets?: number;
+  seed?: number;
+  /** legitimate subscribers (bench: all subscribers) */
+  subscribers?: number;
+  /** called for each expected event (in addition to `expected`) */
+  onEvent?: (e: ExpectedEvent) => void;
+}
+
+interface Ctx {
+  s: Scenario;
+  w: CaptureWriter;
+  jsonl?: JsonlFile;
+  sink: ReturnType<typeof sinkFor>;
+}
+
+function open(o: LargeOptions, seed: number, stepNs: number): Ctx {
+  const sink = sinkFor(o.out);
+  const w = openWriter(o.format ?? 'pcap', sink, { linktype: LINKTYPE.ETHERNET });
+  const jsonl = o.expected ? new JsonlFile(o.expected) : undefined;
+  const s = new Scenario(w, {
+    seed: o.seed ?? seed,
+    stepNs,
+    keepEvents: !o.expected && !o.onEvent,
+    onEvent: (e) => {
+      jsonl?.push(e);
+      o.onEvent?.(e);
+    },
+  });
+  return { s, w, jsonl, sink };
+}
+
+function close(c: Ctx, extra: Record<string, unknown> = {}): GenResult {
+  c.w.close();
+  c.jsonl?.close();
+  return {
+    capture: c.sink instanceof MemorySink ? c.sink.bytes() : undefined,
+    events: c.s.events,
+    stats: { carriers: [...DEFAULT_CARRIERS], ...c.s.expectedStats(), ...extra },
+  };
+}
+
+/**
+ * A G-PDU carrying one inner TCP segment, built once and patched per packet:
+ * outer IPv4 id + header checksum, inner IPv4 id + checksum, TCP seq/ack +
+ * checksum (incremental over a precomputed payload sum).
+ */
+export class TcpTemplate {
+  readonly frame: Buffer;
+  private base: number; // TCP checksum partial sum without seq/ack
+  private static readonly OUTER = 14;
+  private static readonly INNER = 14 + 20 + 8 + 8;
+  private static readonly TCPO = 14 + 20 + 8 + 8 + 20;
+  constructor(
+    outerSrc: string,
+    outerDst: string,
+    teid: number,
+    innerSrc: string,
+    innerDst: string,
+    sport: number,
+    dport: number,
+    payload: Buffer,
+    flags: number = TCP.ACK,
+  ) {
+    const inner = innerTcp(innerSrc, innerDst, sport, dport, payload, 0, 0, flags);
+    this.frame = ethernet(ipUdp(outerSrc, outerDst, 2152, 2152, gpdu(teid, inner), { id: 1 }, { noChecksum: true }));
+    const t = TcpTemplate.TCPO;
+    this.frame.writeUInt16BE(0, t + 16);
+    this.base = sum16(this.frame, t, this.frame.length, pseudoSum(innerSrc, innerDst, IPPROTO.TCP, this.frame.length - t));
+  }
+  /** patch the per-packet fields and return the frame (valid until the next call) */
+  patch(outerId: number, innerId: number, seq: number, ack: number): Buffer {
+    const f = this.frame;
+    const o = TcpTemplate.OUTER;
+    f.writeUInt16BE(outerId & 0xffff, o + 4);
+    f.writeUInt16BE(0, o + 10);
+    f.writeUInt16BE(inetChecksum(f, o, o + 20), o + 10);
+    const i = TcpTemplate.INNER;
+    f.writeUInt16BE(innerId & 0xffff, i + 4);
+    f.writeUInt16BE(0, i + 10);
+    f.writeUInt16BE(inetChecksum(f, i, i + 20), i + 10);
+    const t = TcpTemplate.TCPO;
+    f.writeUInt32BE(seq >>> 0, t + 4);
+    f.writeUInt32BE(ack >>> 0, t + 8);
+    const sum = this.base + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff);
+    f.writeUInt16BE(~fold16(sum) & 0xffff, t + 16);
+    return f;
+  }
+}
+
+interface BulkFlow {
+  down: TcpTemplate; // server -> UE, 1400 bytes
+  up: TcpTemplate; // UE -> server, ACK only
+  upload: TcpTemplate; // UE -> server, 1200 bytes of upload
+  seqDown: number;
+  seqUp: number;
+  innerId: number;
+}
+
+const SERVERS = ['203.0.113.10', '203.0.113.20', '203.0.113.30', '198.51.100.140', '192.0.2.200'];
+
+function benchSub(i: number): Gn1Subscriber {
+  const sg = i % 8;
+  return {
+    imsi: `26201${String(3_000_000_000 + i).padStart(10, '0')}`,
+    msisdn: `49152${String(10_000_000 + i).padStart(8, '0')}`,
+    imei: `35${String(10_000_000_000_000 + i).padStart(14, '0')}`,
+    apn: i % 10 === 0 ? 'ims' : 'internet',
+    ueIp: `10.${64 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`,
+    sgsnC: `192.0.2.${10 + sg}`,
+    sgsnU: `192.0.2.${30 + sg}`,
+    ggsnC: `198.51.100.${1 + (i % 2)}`,
+    ggsnU: `198.51.100.${11 + (i % 2)}`,
+  };
+}
+
+/**
+ * The benchmark capture: many GTPv1 subscribers (a tenth on S5/S8 GTPv2),
+ * bulk TCP both ways, ≈1% of packets in token-carrying requests (query,
+ * path, header, cookie, DNS, TLS SNI), plain HTTP / DNS / TLS requests,
+ * ≈1% of downlink packets with a 1500-byte inner packet (outer fragments),
+ * GTP-C echoes. Events (creates + sightings) are streamed to `expected`.
+ */
+export function bench(o: LargeOptions = {}): GenResult {
+  const target = o.packets ?? 1_000_000;
+  const nSubs = o.subscribers ?? Math.max(10, Math.min(20000, Math.floor(target / 500)));
+  const c = open(o, 2001, 20_000);
+  const s = c.s;
+  const rng = s.rng;
+  const pdps: { path: UserPath; flow: BulkFlow }[] = [];
+  const s5nodes = { sgwC: '192.0.2.100', sgwU: '192.0.2.101', pgwC: '198.51.100.100', pgwU: '198.51.100.101' };
+  for (let i = 0; i < nSubs; i++) {
+    let path: UserPath;
+    if (i % 10 === 9) {
+      const sub = benchSub(i);
+      const pdn: Pdn = s.createSession({ imsi: sub.imsi, msisdn: sub.msisdn, mei: sub.imei, apn: sub.apn, ueIp: sub.ueIp, iface: 's5', ...s5nodes })!;
+      path = s.bearerPath(pdn);
+    } else {
+      const p: Pdp = s.createPdp(benchSub(i))!;
+      path = s.pdpPath(p);
+    }
+    const srv = SERVERS[i % SERVERS.length];
+    const sport = 40000 + (i % 20000);
+    const flow: BulkFlow = {
+      down: new TcpTemplate(path.core, path.ran, path.teidDown, srv, path.ueIp, 443, sport, Buffer.alloc(1400, 0x17)),
+      up: new TcpTemplate(path.ran, path.core, path.teidUp, path.ueIp, srv, sport, 443, Buffer.alloc(0)),
+      upload: new TcpTemplate(path.ran, path.core, path.teidUp, path.ueIp, srv, sport + 1, 8443, Buffer.alloc(1200, 0x17)),
+      seqDown: rng.u32(),
+      seqUp: rng.u32(),
+      innerId: rng.int(1, 0xffff),
+    };
+    pdps.push({ path, flow });
+  }
+  let outerId = 1;
+  let echo = 0;
+  const tokenKinds = ['query', 'path', 'header', 'cookie', 'dns', 'tls'] as const;
+  while (s.packets < target) {
+    const r = rng.next();
+    const sub = pdps[rng.u32() % pdps.length];
+    const f = sub.flow;
+    if (r < 0.93) {
+      // bulk: mostly downlink data, uplink ACKs, some uploads
+      const k = rng.next();
+      outerId = (outerId + 1) & 0xffff;
+      f.innerId = (f.innerId + 1) & 0xffff;
+      if (k < 0.6) {
+        s.fastFrame(f.down.patch(outerId, f.innerId, f.seqDown, f.seqUp));
+        f.seqDown = (f.seqDown + 1400) >>> 0;
+      } else if (k < 0.9) {
+        s.fastFrame(f.up.patch(outerId, f.innerId, f.seqUp, f.seqDown));
+      } else {
+        s.fastFrame(f.upload.patch(outerId, f.innerId, f.seqUp, f.seqDown));
+        f.seqUp = (f.seqUp + 1200) >>> 0;
+      }
+      s.gtpu.g_pdu++;
+    } else if (r < 0.935) {
+      // a 1500-byte inner packet downlink: two outer fragments
+      const inner = innerTcp(SERVERS[0], sub.path.ueIp, 443, 40000, Buffer.alloc(1460, 0x17), f.seqDown, f.seqUp, TCP.ACK);
+      f.seqDown = (f.seqDown + 1460) >>> 0;
+      s.gpdu(sub.path, 'down', inner, { mtu: 1500 });
+    } else if (r < 0.9365) {
+      // a token-carrying request (≈8 packets each: ≈1% of all packets)
+      const kind = tokenKinds[rng.u32() % tokenKinds.length];
+      const t = makeToken(rng, 24, kind === 'dns' || kind === 'tls');
+      if (kind === 'dns') {
+        s.dnsQuery(sub.path, `${t}.pay.example.net`, { expects: [expect(t, 'host', 'dns')] });
+        s.dnsResponse(sub.path, `${t}.pay.example.net`, ['203.0.113.80']);
+      } else if (kind === 'tls') {
+        const fl = s.tcp(sub.path, { dport: 443 });
+        const ch = tlsClientHello({ sni: `${t}.pay.example.net`, rng, pq: rng.next() < 0.5 });
+        fl.send(ch, { cuts: ch.length > 1360 ? [1360] : [ch.length], heads: [{ end: ch.length, expects: [expect(t, 'host', 'tls-sni')] }] });
+        fl.respond(Buffer.alloc(1200, 0x16));
+        fl.close();
+      } else {
+        const req =
+          kind === 'query'
+            ? httpRequest({ target: `/pay?pay_token=${t}`, host: 'pay.example.net' })
+            : kind === 'path'
+              ? httpRequest({ target: `/pay/${t}`, host: 'pay.example.net' })
+              : kind === 'header'
+                ? httpRequest({ target: '/charge', host: 'sp.example.org', headers: [['X-Pay-Token', t]] })
+                : httpRequest({ target: '/cart', host: 'sp.example.org', headers: [['Cookie', `sid=1; pay_token=${t}`]] });
+        const fl = s.tcp(sub.path);
+        fl.request(req, [expect(t, kind)]);
+        fl.respond(httpResponse({ body: 'ok' }));
+        fl.close();
+      }
+    } else if (r < 0.96) {
+      // plain DNS query + response
+      const name = `cdn${rng.int(1, 50)}.example.com`;
+      s.dnsQuery(sub.path, name);
+      s.dnsResponse(sub.path, name, ['203.0.113.10']);
+    } else if (r < 0.975) {
+      // plain HTTP request on a new connection
+      const fl = s.tcp(sub.path);
+      fl.request(httpRequest({ target: `/img/${rng.int(1, 1e6)}.jpg`, host: 'static.example.com' }), []);
+      fl.respond(httpResponse({ body: Buffer.alloc(1300, 0x41) }));
+    } else if (r < 0.985) {
+      // plain TLS ClientHello
+      const fl = s.tcp(sub.path, { dport: 443 });
+      const ch = tlsClientHello({ sni: 'www.example.com', rng });
+      fl.send(ch, { heads: [{ end: ch.length, expects: [] }] });
+    } else if (r < 0.986) {
+      echo++;
+      s.gtpc('192.0.2.10', '198.51.100.1', gtp1cEchoRequest(echo & 0xffff));
+      s.gtpc('198.51.100.1', '192.0.2.10', gtp1cEchoResponse(echo & 0xffff, 1));
+    } else {
+      // uplink bulk burst
+      for (let k = 0; k < 8; k++) {
+        outerId = (outerId + 1) & 0xffff;
+        f.innerId = (f.innerId + 1) & 0xffff;
+        s.fastFrame(f.upload.patch(outerId, f.innerId, f.seqUp, f.seqDown));
+        f.seqUp = (f.seqUp + 1200) >>> 0;
+        s.gtpu.g_pdu++;
+      }
+    }
+  }
+  return close(c, { subscribers: nSubs });
+}
+
+// ---------------------------------------------------------------- floods
+
+type FloodKind = 'pending' | 'fragments' | 'flows' | 'teids';
+
+export interface FloodOptions extends LargeOptions {
+  /** flood-teids: 'sessions' (Create PDP pairs, default) or 'gpdu' (G-PDUs to unknown TEIDs) */
+  mode?: 'sessions' | 'gpdu';
+}
+
+/** a legitimate subscriber: attach, one token request right after it */
+function legit(s: Scenario, i: number, extraPackets: (n: number) => void): void {
+  const sub = benchSub(i);
+  const p = s.createPdp(sub, {
+    sgsnTeidC: 0x80000000 + i * 4,
+    sgsnTeidU: 0x80000001 + i * 4,
+    ggsnTeidC: 0x80000002 + i * 4,
+    ggsnTeidU: 0x80000003 + i * 4,
+  })!;
+  const path = s.pdpPath(p);
+  const t = makeToken(s.rng, 24);
+  const f = s.tcp(path);
+  f.request(httpRequest({ target: `/pay?pay_token=${t}`, host: 'pay.example.net' }), [expect(t, 'query')]);
+  f.respond(httpResponse({ body: 'ok' }));
+  f.close();
+  extraPackets(i);
+}
+
+/**
+ * State-exhaustion captures. Every `legitEvery` flood packets a legitimate
+ * subscriber attaches and sends a token at once (Create + response + request
+ * adjacent, so bounded tables evicting their oldest entries keep it): its
+ * session and sighting are in the expected output.
+ *  - pending: Create PDP Context Requests never answered (from other SGSN addresses);
+ *  - fragments: first fragments of datagrams that never complete;
+ *  - flows: TCP segments that start a request head and never finish it, each on its own flow;
+ *  - teids: Create PDP pairs for distinct TEIDs (mode sessions) or G-PDUs to distinct unknown TEIDs (mode gpdu).
+ */
+export function flood(kind: FloodKind, o: FloodOptions = {}): GenResult {
+  const target = o.packets ?? 1_000_000;
+  const nLegit = o.subscribers ?? 20;
+  const c = open(o, 3000 + kind.length, 10_000);
+  const s = c.s;
+  const legitEvery = Math.max(1, Math.floor(target / (nLegit + 1)));
+  let nextLegit = legitEvery;
+  let li = 0;
+  let n = 0;
+  const flooder = s.createPdp(benchSub(999_999), { sgsnTeidC: 0x7ffffff0, sgsnTeidU: 0x7ffffff1, ggsnTeidC: 0x7ffffff2, ggsnTeidU: 0x7ffffff3 })!;
+  const fpath = s.pdpPath(flooder);
+  const mode = o.mode ?? 'sessions';
+  while (s.packets < target) {
+    if (s.packets >= nextLegit && li < nLegit) {
+      legit(s, li++, () => undefined);
+      nextLegit += legitEvery;
+      continue;
+    }
+    n++;
+    const a = (n >>> 16) & 0xff;
+    const b = (n >>> 8) & 0xff;
+    const d = n & 0xff;
+    switch (kind) {
+      case 'pending': {
+        const req = createPdpRequest({
+          seq: n & 0xffff,
+          imsi: `99999${String(n).padStart(10, '0')}`,
+          recovery: 1,
+          selectionMode: 0,
+          teidData: n,
+          teidCp: n,
+          nsapi: 5,
+          pdpType: 'ipv4',
+          apn: 'internet',
+          gsnSignalling: `172.16.${a}.${b}`,
+          msisdn: `4900${String(n).padStart(9, '0')}`,
+        });
+        s.gtpc(`172.16.${a}.${b}`, '198.51.100.1', req);
+        break;
+      }
+      case 'fragments': {
+        const inner = innerTcp(`100.${64 + (a & 63)}.${b}.${d}`, '203.0.113.10', 40000, 443, Buffer.alloc(1460, 0x17), n, 1, TCP.ACK);
+        const outer = ipUdp('192.0.2.250', '198.51.100.250', 2152, 2152, gpdu(n, inner), { id: n & 0xffff }, { noChecksum: true });
+        const frags = fragmentIpv4(outer, 1500);
+        // vary the source so the (src, dst, id) keys stay distinct past 65536
+        const first = Buffer.from(frags[0]);
+        ipv4Bytes(`192.0.${2 + (a & 7)}.${b}`).copy(first, 12);
+        first.writeUInt16BE(0, 10);
+        first.writeUInt16BE(inetChecksum(first, 0, 20), 10);
+        s.frame(first);
+        break;
+      }
+      case 'flows': {
+        const head = Buffer.from(`GET /slow/${n} HTTP/1.1\r\nHost: flood.example.com\r\nX-Pad: `);
+        const inner = innerTcp(fpath.ueIp, '203.0.113.10', 1024 + (n % 60000), 80 + Math.floor(n / 60000), head, n, 1, TCP.ACK | TCP.PSH);
+        s.gpdu(fpath, 'up', inner);
+        break;
+      }
+      case 'teids': {
+        if (mode === 'gpdu') {
+          const inner = innerTcp(`100.${64 + (a & 63)}.${b}.${d}`, '203.0.113.10', 40000, 443, Buffer.alloc(200, 0x17), n, 1, TCP.ACK);
+          s.gtpuMsg('192.0.2.251', '198.51.100.251', gpdu(n, inner));
+        } else {
+          const sub: Gn1Subscriber = {
+            imsi: `99998${String(n).padStart(10, '0')}`,
+            msisdn: `4901${String(n).padStart(9, '0')}`,
+            apn: 'internet',
+            ueIp: `100.${64 + (a & 63)}.${b}.${d}`,
+            sgsnC: '192.0.2.240',
+            sgsnU: '192.0.2.241',
+            ggsnC: '198.51.100.240',
+            ggsnU: '198.51.100.241',
+          };
+          s.createPdp(sub, { sgsnTeidC: n * 4, sgsnTeidU: n * 4 + 1, ggsnTeidC: n * 4 + 2, ggsnTeidU: n * 4 + 3 });
+        }
+        break;
+      }
+    }
+  }
+  return close(c, { legitimateSubscribers: li, flood: kind, floodItems: n });
+}
+
+export { V1, ipv4, dnsQuery };

@@ -1,0 +1,23 @@
+// Regenerates the committed fixtures (fixtures/*.pcap[ng] with their
+// .expected.jsonl and .expected-stats.json) from src/gen with fixed seeds.
+//   npx ts-node --transpile-only tools/gen-fixtures.ts [outdir]
+// Regenerating must give byte-identical files (test/gen/determinism.test.ts).
+import * as path from 'node:path';
+import { FIXTURES } from '../src/gen/fixtures';
+import { writeExpectations } from '../src/gen/output';
+
+export function generateFixtures(dir: string): string[] {
+  const written: string[] = [];
+  for (const f of FIXTURES) {
+    const out = path.join(dir, f.file);
+    const r = f.build({ out });
+    writeExpectations(path.join(dir, f.name), r);
+    written.push(out, path.join(dir, `${f.name}.expected.jsonl`), path.join(dir, `${f.name}.expected-stats.json`));
+  }
+  return written;
+}
+
+if (require.main === module) {
+  const dir = process.argv[2] ?? path.join(__dirname, '..', 'fixtures');
+  for (const f of generateFixtures(dir)) process.stdout.write(`${f}\n`);
+}
