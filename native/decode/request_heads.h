@@ -15,6 +15,32 @@
 // starts a head), idle timeout (tcp.flow_timeout), orphan ring size
 // (tcp.out_of_order_dropped). Buffers are preallocated or reused: nothing is
 // allocated per packet in the steady state.
+//
+// Details (added with the implementation):
+// - A SYN creates a light flow (no buffer) so that the first data segments
+//   can be placed even out of order; the flow is dropped again as soon as
+//   nothing is pending (after a whole head with no body continuing), so an
+//   idle keep-alive connection holds no state. A later request of that
+//   connection is found again from the segment that starts it.
+// - A segment of a flow without state that does not start a head but ends
+//   with a blank line (the tail of a head whose start is late) is held in the
+//   orphan ring; a flow later created for that key adopts it.
+// - A gap that does not fill (more than orphans_per_flow segments waiting) is
+//   taken as capture loss: the flow's partial head and orphans are dropped
+//   (orphans counted) and the segment is handled as if the flow were new. In a
+//   Content-Length body a gap is simply skipped. A ClientHello whose missing
+//   bytes the client has already sent past is handed to the sink as it is
+//   (parse_tls_client_hello then reports truncation and still finds the SNI
+//   when it was seen).
+// - Every orphan discarded without being used (ring overflow, too large,
+//   timeout, flow closed with a gap) counts tcp.out_of_order_dropped.
+// - Per-flow head buffers grow (x2, from 1 KiB) up to max_head_bytes and are
+//   kept when the slot is reused; their total is capped by max_buffer_bytes
+//   (the oldest flows holding buffers are evicted, tcp.flow_evicted).
+// - A chunked body whose framing cannot be followed counts
+//   http.bad_chunked_body and the flow resyncs like after a bad Content-Length.
+// - The sink is called from inside feed(); it must not call back into the
+//   assembler.
 #pragma once
 #include <cstdint>
 #include "l4.h"
@@ -44,6 +70,9 @@ struct HeadLimits {
   uint64_t timeout_ns = 120ull * 1000000000ull;
   size_t orphan_slots = 1024;
   size_t orphan_max_bytes = 2048;   // a larger out-of-order segment is not held
+  // Added:
+  size_t orphans_per_flow = 16;        // more waiting segments: the gap is taken as capture loss
+  size_t max_buffer_bytes = 64u << 20; // total of the per-flow head buffers
 };
 
 class RequestHeadAssembler {
@@ -59,7 +88,7 @@ class RequestHeadAssembler {
   size_t flows() const;
   size_t orphans() const;
   uint64_t evicted() const;
-  size_t memory_bytes() const;   // buffers held, for the bounds tests
+  size_t memory_bytes() const;   // buffers held, for the bounds tests (tables, ring and head buffers)
   void clear();
 
  private:
