@@ -16,3 +16,5 @@ export { demoCapture, urlTokens } from './demo';
 export type { DemoOptions, DemoResult } from './demo';
 export { SCENARIOS, runScenario } from './registry';
 export type { ScenarioName, RunOptions } from './registry';
+export { readCapture, dissect, gpduInner, innerTcpPayload } from './reader';
+export type { ReadFrame, ReadResult, Dissected } from './reader';
