@@ -2,10 +2,18 @@
 import type { Command } from 'commander';
 import { registerDecode } from './decode';
 import { registerGen } from './gen';
+import { registerLedger } from './ledger';
+import { registerOrders } from './orders';
+import { registerRun } from './run';
+import { registerSp } from './sp';
 
 export type Register = (program: Command) => void;
 
 export const commands: Register[] = [
   registerDecode,
   registerGen,
+  registerRun,
+  registerSp,
+  registerOrders,
+  registerLedger,
 ];

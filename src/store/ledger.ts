@@ -97,9 +97,7 @@ export class Ledger {
 
   show(msisdn: string, maxEntries = 100): LedgerAccount {
     const acc = this.account.get(msisdn) as AccountRow | undefined;
-    const out: LedgerAccount = { msisdn, balance: acc?.balance ?? 0, entries: [] };
-    if (acc?.currency) out.currency = acc.currency;
-    out.entries = (this.entries.all(msisdn, maxEntries) as EntryRow[]).map((e) => ({
+    const entries = (this.entries.all(msisdn, maxEntries) as EntryRow[]).map((e) => ({
       id: e.id,
       amount: e.amount,
       kind: e.kind,
@@ -107,7 +105,7 @@ export class Ledger {
       note: e.note,
       createdAt: new Date(e.created_at).toISOString(),
     }));
-    return out;
+    return acc?.currency ? { msisdn, balance: acc.balance, currency: acc.currency, entries } : { msisdn, balance: acc?.balance ?? 0, entries };
   }
 
   accounts(): Array<{ msisdn: string; balance: number; currency?: string }> {

@@ -1,0 +1,125 @@
+// gnpay orders create|show|list: orders straight in the database, printed as the API shows them.
+import Ajv from 'ajv';
+import type { Command } from 'commander';
+import { validationMessage } from '../api/errors';
+import { CreateOrderBody } from '../api/schemas';
+import type { Order } from '../client/types';
+import { ORDER_STATUSES } from '../client/types';
+import type { Store } from '../store';
+import type { CreateOrderInput } from '../store/orders';
+import type { OrderRow, OrderStatus } from '../store/types';
+import { orderView } from '../store/views';
+import { CliError, parsePositiveInt, UsageError } from './common';
+import { addDbOptions, print, withStore } from './run';
+
+const validateBody = new Ajv({ coerceTypes: false }).compile(CreateOrderBody);
+
+function view(store: Store, o: OrderRow): Order {
+  return orderView(o, store.sps.get(o.sp_id)?.scopes ?? []);
+}
+
+function money(amount: number, currency: string): string {
+  return `${amount} ${currency} (minor units)`;
+}
+
+function orderText(o: Order): string {
+  return [
+    `id          ${o.id}`,
+    `status      ${o.status}${o.reason ? ` (${o.reason})` : ''}`,
+    `amount      ${money(o.amount, o.currency)}`,
+    `reference   ${o.reference}`,
+    `description ${o.description}`,
+    `pay URL     ${o.payUrl}`,
+    `msisdn      ${o.msisdn ?? '-'}`,
+    `created     ${o.createdAt}`,
+    `expires     ${o.expiresAt}`,
+    `associated  ${o.associatedAt ?? '-'}`,
+    `completed   ${o.completedAt ?? '-'}`,
+  ].join('\n');
+}
+
+interface CreateFlags {
+  sp: string;
+  amount: string;
+  currency: string;
+  reference: string;
+  description?: string;
+  ttl?: number;
+  idempotencyKey?: string;
+  payUrl?: string;
+  db?: string;
+  config?: string;
+  json?: boolean;
+}
+
+export function registerOrders(program: Command): void {
+  const orders = program.command('orders').description('orders: create, show, list');
+  addDbOptions(
+    orders
+      .command('create')
+      .description('create an order for an SP (as POST /v1/orders does)')
+      .requiredOption('--sp <id>', 'the SP')
+      .requiredOption('--amount <minor units>', 'integer amount in minor units (499 = 4.99 EUR)')
+      .requiredOption('--currency <ISO 4217>', 'currency code')
+      .requiredOption('--reference <ref>', "the SP's order id")
+      .option('--description <text>', 'what is bought')
+      .option('--ttl <seconds>', 'token validity', parsePositiveInt('--ttl'))
+      .option('--idempotency-key <key>', 'the same key with the same order returns the same order')
+      .option('--pay-url <template>', 'pay URL template (default from the config)'),
+  ).action((o: CreateFlags) =>
+    withStore(
+      o,
+      (store, config) => {
+        const sp = store.sps.get(o.sp);
+        if (!sp || sp.revokedAt !== null) throw new CliError(`no active SP ${o.sp}`);
+        if (!/^-?[0-9]+(\.[0-9]+)?$/.test(o.amount)) throw new UsageError(`--amount must be an integer (minor units), got "${o.amount}"`);
+        const input: CreateOrderInput = { amount: Number(o.amount), currency: o.currency, reference: o.reference };
+        if (o.description !== undefined) input.description = o.description;
+        if (o.ttl !== undefined) input.ttlSeconds = o.ttl;
+        if (!validateBody(input)) throw new UsageError(validationMessage('order', validateBody.errors as never));
+        const { order } = store.orders.create(sp.id, input, {
+          idempotencyKey: o.idempotencyKey,
+          payUrlTemplate: config.payUrlTemplate,
+          defaultTtlSeconds: config.orders.defaultTtlSeconds,
+          maxTtlSeconds: config.orders.maxTtlSeconds,
+        });
+        const v = view(store, order);
+        print(o.json, v, () => orderText(v));
+      },
+      o.payUrl !== undefined ? { payUrlTemplate: o.payUrl } : {},
+    ),
+  );
+  addDbOptions(orders.command('show').description('show an order and its state changes').argument('<id>', 'order id')).action(
+    (id: string, o: { db?: string; config?: string; json?: boolean }) =>
+      withStore(o, (store) => {
+        const row = store.orders.find(id);
+        if (!row) throw new CliError(`no order ${id}`);
+        const v = view(store, store.orders.expireIfDue(row));
+        const events = store.events.forOrder(id);
+        print(o.json, v, () => `${orderText(v)}\n\n${events.map((e) => `${new Date(e.time).toISOString()}  ${e.previous_status ?? '-'} -> ${e.status}`).join('\n')}`);
+      }),
+  );
+  addDbOptions(
+    orders
+      .command('list')
+      .description('list orders, oldest first')
+      .option('--sp <id>', 'only this SP')
+      .option('--status <status>', `only this status: ${ORDER_STATUSES.join(', ')}`)
+      .option('--reference <ref>', 'only this reference')
+      .option('--limit <n>', 'at most this many (default 50)', parsePositiveInt('--limit'))
+      .option('--after <cursor>', 'the nextCursor of the previous page'),
+  ).action((o: { sp?: string; status?: string; reference?: string; limit?: number; after?: string; db?: string; config?: string; json?: boolean }) =>
+    withStore(o, (store) => {
+      if (o.status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(o.status)) throw new UsageError(`--status must be one of ${ORDER_STATUSES.join(', ')}`);
+      if (o.after !== undefined && !/^[0-9]{1,15}$/.test(o.after)) throw new UsageError('--after must be a cursor printed by a previous page');
+      const page = store.orders.list(o.sp ?? null, { status: o.status as OrderStatus | undefined, reference: o.reference, limit: o.limit, after: o.after === undefined ? undefined : Number(o.after) });
+      const out = { orders: page.orders.map((r) => view(store, r)), nextCursor: page.nextCursor === null ? null : String(page.nextCursor) };
+      print(o.json, out, () =>
+        [
+          ...out.orders.map((v) => `${v.id}  ${v.status.padEnd(10)}  ${String(v.amount).padStart(8)} ${v.currency}  ${v.reference}  ${v.msisdn ?? '-'}`),
+          ...(out.nextCursor ? [`(more: --after ${out.nextCursor})`] : out.orders.length ? [] : ['(no orders)']),
+        ].join('\n'),
+      );
+    }),
+  );
+}

@@ -1,0 +1,122 @@
+// gnpay run --db FILE --listen HOST:PORT [--read CAPTURE...] [--config FILE] [--carrier kind:arg]... [--interface IF]...
+import type { Command } from 'commander';
+import { ConfigError, loadConfig, storeOptions, type Config, type ConfigInput } from '../config';
+import { carrierError } from '../native';
+import { Daemon } from '../pipeline/daemon';
+import { DomainError, Store } from '../store';
+import { DatabaseLockedError } from '../store/lock';
+import { CliError, collect, EXIT_FAILURE, EXIT_USAGE, UsageError } from './common';
+
+export interface RunFlags {
+  db?: string;
+  listen?: string;
+  config?: string;
+  read?: string[];
+  carrier?: string[];
+  interface?: string[];
+  payUrl?: string;
+  logLevel?: string;
+  exitWhenDone?: boolean;
+}
+
+/** The flags as a config overlay (flags override the file). */
+export function flagsToConfig(o: RunFlags): ConfigInput {
+  const c: Record<string, unknown> = {};
+  if (o.db !== undefined) c.db = o.db;
+  if (o.listen !== undefined) c.listen = o.listen;
+  if (o.carrier !== undefined) c.carriers = o.carrier;
+  if (o.payUrl !== undefined) c.payUrlTemplate = o.payUrl;
+  if (o.interface !== undefined) c.capture = { interfaces: o.interface };
+  if (o.logLevel !== undefined) c.log = { level: o.logLevel };
+  return c;
+}
+
+export function configFrom(file: string | undefined, flags: ConfigInput) {
+  try {
+    return loadConfig(file ?? null, flags);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
+    throw err;
+  }
+}
+
+export async function run(o: RunFlags): Promise<number> {
+  for (const c of o.carrier ?? []) {
+    const err = carrierError(c);
+    if (err) throw new UsageError(err);
+  }
+  if (o.exitWhenDone && !(o.read?.length)) throw new UsageError('--exit-when-done needs --read');
+  const flags = flagsToConfig(o);
+  const config = configFrom(o.config, flags);
+  if (!config.db) throw new UsageError('a database is required: --db FILE (or "db" in the config file)');
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({
+      config,
+      configFile: o.config ?? null,
+      flags,
+      read: o.read,
+      exitWhenDone: o.exitWhenDone,
+      signals: true,
+      version: require('../../package.json').version,
+    });
+  } catch (err) {
+    if (err instanceof DatabaseLockedError) throw new CliError(err.message);
+    if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
+    throw err;
+  }
+  const code = await daemon.done;
+  // lingering keep-alive sockets must not hold the process past its end
+  setTimeout(() => process.exit(code), 200).unref();
+  return code;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the daemon: capture -> decode -> associate -> charge -> notify, and the SP API')
+    .option('--db <file>', 'the SQLite database (created when missing)')
+    .option('--listen <host:port>', 'address of the SP API (default 127.0.0.1:8080)')
+    .option('--config <file>', 'JSON configuration file (flags override it; reloaded on SIGHUP)')
+    .option('--read <captures...>', 'replay capture files through the pipeline (repeatable)', (v: string, p: string[] | undefined) => collect(v, p))
+    .option('--exit-when-done', 'with --read: exit once every association from the captures is charged and notified')
+    .option('-c, --carrier <kind:arg>', 'extra token carrier (repeatable); the one implied by the pay URL template is always active', collect)
+    .option('-i, --interface <name>', 'capture live on this interface (repeatable)', collect)
+    .option('--pay-url <template>', 'pay URL template, e.g. "http://pay.example.net/pay?pay_token={token}"')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .addHelpText('after', '\nSignals: SIGTERM/SIGINT drain and stop (bounded by shutdown.timeoutMs), SIGHUP reloads the configuration.')
+    .action(async (o: RunFlags) => {
+      process.exitCode = await run(o);
+    });
+}
+
+/** For the admin commands (sp, orders, ledger): --db / --config select the database and its secrets. */
+export function addDbOptions(cmd: Command): Command {
+  return cmd
+    .option('--db <file>', 'the SQLite database (or "db" in the config file)')
+    .option('--config <file>', 'JSON configuration file (secrets, pay URL template)')
+    .option('--json', 'print JSON');
+}
+
+export function openStoreFor(o: { db?: string; config?: string }, extra: ConfigInput = {}) {
+  const config = configFrom(o.config, { ...extra, ...(o.db !== undefined ? { db: o.db } : {}) });
+  if (!config.db) throw new UsageError('a database is required: --db FILE (or "db" in the config file)');
+  return { config, store: Store.open(config.db, storeOptions(config)) };
+}
+
+/** Runs `fn` with an open store and closes it after. */
+export async function withStore<T>(o: { db?: string; config?: string }, fn: (store: Store, config: Config) => T | Promise<T>, extra: ConfigInput = {}): Promise<T> {
+  const { store, config } = openStoreFor(o, extra);
+  try {
+    return await fn(store, config);
+  } catch (err) {
+    if (err instanceof DomainError) throw new CliError(err.message, err.status === 404 ? EXIT_FAILURE : EXIT_USAGE);
+    throw err;
+  } finally {
+    store.close();
+  }
+}
+
+export function print(json: boolean | undefined, value: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}

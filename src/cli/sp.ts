@@ -1,0 +1,76 @@
+// gnpay sp add|list|revoke: service providers and their API keys.
+import type { Command } from 'commander';
+import { SCOPES, type Scope, type Sp } from '../store/types';
+import { collect, UsageError } from './common';
+import { addDbOptions, print, withStore } from './run';
+
+function spJson(sp: Sp) {
+  return {
+    id: sp.id,
+    name: sp.name,
+    webhookUrl: sp.webhookUrl,
+    scopes: sp.scopes,
+    keyHint: sp.keyHint,
+    createdAt: new Date(sp.createdAt).toISOString(),
+    revokedAt: sp.revokedAt === null ? null : new Date(sp.revokedAt).toISOString(),
+  };
+}
+
+function checkWebhook(url: string | undefined): string | null {
+  if (url === undefined) return null;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`--webhook must be an http(s) URL, got "${url}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--webhook must be an http(s) URL, got "${url}"`);
+  return url;
+}
+
+export function registerSp(program: Command): void {
+  const sp = program.command('sp').description('service providers: API keys, webhooks, scopes');
+  addDbOptions(
+    sp
+      .command('add')
+      .description('add an SP; prints its id, API key and webhook secret (shown this once: only hashes are kept)')
+      .requiredOption('--name <name>', 'a name for the SP')
+      .option('--webhook <url>', 'where state changes are POSTed (signed CloudEvents)')
+      .option('--scope <scope>', `grant a scope (repeatable): ${SCOPES.join(', ')}`, collect),
+  ).action((o: { name: string; webhook?: string; scope?: string[]; db?: string; config?: string; json?: boolean }) =>
+    withStore(o, (store) => {
+      for (const s of o.scope ?? []) if (!(SCOPES as readonly string[]).includes(s)) throw new UsageError(`unknown scope "${s}" (scopes: ${SCOPES.join(', ')})`);
+      if (!o.name.trim() || o.name.length > 200) throw new UsageError('--name must be 1 to 200 characters');
+      const added = store.sps.add({ name: o.name, webhookUrl: checkWebhook(o.webhook), scopes: (o.scope ?? []) as Scope[] });
+      const out = { id: added.sp.id, name: added.sp.name, apiKey: added.apiKey, webhookSecret: added.webhookSecret, scopes: added.sp.scopes };
+      print(o.json, out, () =>
+        [
+          `id              ${out.id}`,
+          `name            ${out.name}`,
+          `api key         ${out.apiKey}`,
+          `webhook secret  ${out.webhookSecret}`,
+          `scopes          ${out.scopes.join(', ') || '(none)'}`,
+          '',
+          'The API key and the webhook secret are shown only this once.',
+        ].join('\n'),
+      );
+    }),
+  );
+  addDbOptions(sp.command('list').description('list the SPs (never their keys)')).action((o: { db?: string; config?: string; json?: boolean }) =>
+    withStore(o, (store) => {
+      const all = store.sps.list().map(spJson);
+      print(o.json, all, () =>
+        all.length === 0
+          ? '(no SPs)'
+          : all.map((s) => `${s.id}  ${s.revokedAt ? 'revoked' : 'active '}  ${s.keyHint}  ${s.name}  ${s.webhookUrl ?? '-'}  ${s.scopes.join(',')}`).join('\n'),
+      );
+    }),
+  );
+  addDbOptions(sp.command('revoke').description("revoke an SP's API key (immediately; its webhooks stop)").argument('<id>', 'the SP id')).action(
+    (id: string, o: { db?: string; config?: string; json?: boolean }) =>
+      withStore(o, (store) => {
+        const s = spJson(store.sps.revoke(id));
+        print(o.json, s, () => `revoked ${s.id} (${s.name})`);
+      }),
+  );
+}

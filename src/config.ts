@@ -1,0 +1,222 @@
+// The configuration: one JSON file validated at start (errors name the key),
+// embedded defaults, flags on top. Reloaded on SIGHUP by the daemon.
+import { readFileSync } from 'node:fs';
+import Ajv, { type ErrorObject } from 'ajv';
+import { carrierError } from './native';
+import type { EngineLimits } from './native/types';
+import { parsePayUrlTemplate } from './store/payurl';
+
+export interface Config {
+  /** HOST:PORT of the API (port 0: any free port) */
+  listen: string;
+  /** the SQLite database file */
+  db: string | null;
+  /** where the subscriber's phone goes to pay; {token} is replaced by the order's token */
+  payUrlTemplate: string;
+  /** extra token carriers ("kind:arg"); the one implied by payUrlTemplate is always active */
+  carriers: string[];
+  api: { bodyLimitBytes: number; version?: string };
+  orders: { defaultTtlSeconds: number; maxTtlSeconds: number };
+  limits: { perMsisdn: { amountPerDay: number | null; ordersPerHour: number | null } };
+  rateLimit: { ordersPerMinute: number | null };
+  payments: {
+    driver: 'ledger' | 'http';
+    concurrency: number;
+    retry: { baseMs: number; maxMs: number };
+    http: { url: string | null; secret: string | null; secretFile: string | null; timeoutMs: number; maxAttempts: number };
+  };
+  webhooks: { timeoutMs: number; retryHours: number; concurrency: number; retry: { baseMs: number; maxMs: number } };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; redactPersonalData: boolean; destination: 'stdout' | 'stderr' };
+  secrets: { apiKeyPepper: string | null; webhookSecretKey: string | null; webhookSecretKeyFile: string | null };
+  /** live capture (consumed by the capture engine) */
+  capture: { interfaces: string[]; bufferMiB: number | null; snaplen: number | null; filter: string | null };
+  /** decode engine bounds (consumed by the capture engine) */
+  decode: { limits: Partial<EngineLimits> };
+  /** checkpoint of the engine's tunnel table in the database (consumed by the capture engine) */
+  checkpoint: { intervalSeconds: number; maxAgeHours: number };
+  shutdown: { timeoutMs: number };
+}
+
+export const DEFAULTS: Config = {
+  listen: '127.0.0.1:8080',
+  db: null,
+  payUrlTemplate: 'http://pay.example.net/pay?pay_token={token}',
+  carriers: [],
+  api: { bodyLimitBytes: 16 * 1024 },
+  orders: { defaultTtlSeconds: 900, maxTtlSeconds: 86_400 },
+  limits: { perMsisdn: { amountPerDay: null, ordersPerHour: null } },
+  rateLimit: { ordersPerMinute: 600 },
+  payments: {
+    driver: 'ledger',
+    concurrency: 8,
+    retry: { baseMs: 500, maxMs: 60_000 },
+    http: { url: null, secret: null, secretFile: null, timeoutMs: 10_000, maxAttempts: 8 },
+  },
+  webhooks: { timeoutMs: 10_000, retryHours: 24, concurrency: 8, retry: { baseMs: 1000, maxMs: 900_000 } },
+  log: { level: 'info', redactPersonalData: true, destination: 'stdout' },
+  secrets: { apiKeyPepper: null, webhookSecretKey: null, webhookSecretKeyFile: null },
+  capture: { interfaces: [], bufferMiB: null, snaplen: null, filter: null },
+  decode: { limits: {} },
+  checkpoint: { intervalSeconds: 10, maxAgeHours: 24 },
+  shutdown: { timeoutMs: 10_000 },
+};
+
+/** Any JSON-like partial of a Config (the file, the flags). */
+export type ConfigInput = { [K in keyof Config]?: unknown };
+
+const posInt = { type: 'integer', minimum: 1 };
+const nullablePosInt = { type: ['integer', 'null'], minimum: 1 };
+const str = { type: 'string', minLength: 1 };
+const nullableStr = { type: ['string', 'null'], minLength: 1 };
+const obj = (properties: Record<string, unknown>, required: string[] = Object.keys(properties)) => ({ type: 'object', additionalProperties: false, required, properties });
+const retry = obj({ baseMs: posInt, maxMs: posInt });
+
+const LIMIT_KEYS = ['maxSessions', 'maxPendingRequests', 'pendingTimeoutSeconds', 'maxFragmentDatagrams', 'maxFragmentBytes', 'fragmentTimeoutSeconds', 'maxTcpFlows', 'maxRequestHeadBytes', 'tcpFlowTimeoutSeconds'];
+
+const SCHEMA = obj({
+  listen: str,
+  db: nullableStr,
+  payUrlTemplate: str,
+  carriers: { type: 'array', items: str },
+  api: obj({ bodyLimitBytes: { type: 'integer', minimum: 256, maximum: 10 * 1024 * 1024 }, version: str }, ['bodyLimitBytes']),
+  orders: obj({ defaultTtlSeconds: posInt, maxTtlSeconds: posInt }),
+  limits: obj({ perMsisdn: obj({ amountPerDay: nullablePosInt, ordersPerHour: nullablePosInt }) }),
+  rateLimit: obj({ ordersPerMinute: nullablePosInt }),
+  payments: obj({
+    driver: { enum: ['ledger', 'http'] },
+    concurrency: posInt,
+    retry,
+    http: obj({ url: nullableStr, secret: nullableStr, secretFile: nullableStr, timeoutMs: posInt, maxAttempts: posInt }),
+  }),
+  webhooks: obj({ timeoutMs: posInt, retryHours: { type: 'number', exclusiveMinimum: 0 }, concurrency: posInt, retry }),
+  log: obj({ level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, redactPersonalData: { type: 'boolean' }, destination: { enum: ['stdout', 'stderr'] } }),
+  secrets: obj({ apiKeyPepper: nullableStr, webhookSecretKey: nullableStr, webhookSecretKeyFile: nullableStr }),
+  capture: obj({ interfaces: { type: 'array', items: str }, bufferMiB: nullablePosInt, snaplen: nullablePosInt, filter: nullableStr }),
+  decode: obj({ limits: obj(Object.fromEntries(LIMIT_KEYS.map((k) => [k, posInt])), []) }),
+  checkpoint: obj({ intervalSeconds: posInt, maxAgeHours: posInt }),
+  shutdown: obj({ timeoutMs: posInt }),
+});
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(`config: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile(SCHEMA);
+
+function keyOf(e: ErrorObject): string {
+  const path = e.instancePath.slice(1).replace(/\//g, '.');
+  if (e.keyword === 'additionalProperties') return [path, String(e.params.additionalProperty)].filter(Boolean).join('.');
+  if (e.keyword === 'required') return [path, String(e.params.missingProperty)].filter(Boolean).join('.');
+  return path || '(the file)';
+}
+
+function describe(e: ErrorObject): string {
+  const key = keyOf(e);
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${key} is not a known key`;
+    case 'required':
+      return `${key} is required`;
+    case 'enum':
+      return `${key} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${key} ${e.message}`;
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Objects merge key by key; anything else (arrays included) replaces. `undefined` leaves the value. */
+export function merge<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? merge(out[k], v) : v;
+  return out as T;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):([0-9]{1,5})$/.exec(listen);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(`listen must be HOST:PORT (e.g. 127.0.0.1:8080), got "${listen}"`);
+  return { host: m[1] ?? m[2], port };
+}
+
+function isUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** Validates a complete configuration; throws ConfigError naming the key. */
+export function checkConfig(c: unknown): Config {
+  if (!validate(c)) throw new ConfigError(describe(validate.errors![0]));
+  const cfg = c as unknown as Config;
+  parseListen(cfg.listen);
+  try {
+    parsePayUrlTemplate(cfg.payUrlTemplate);
+  } catch (err) {
+    throw new ConfigError(`payUrlTemplate ${(err as Error).message}`);
+  }
+  cfg.carriers.forEach((s, i) => {
+    const err = carrierError(s);
+    if (err) throw new ConfigError(`carriers[${i}]: ${err}`);
+  });
+  if (cfg.orders.defaultTtlSeconds > cfg.orders.maxTtlSeconds) throw new ConfigError('orders.defaultTtlSeconds must not exceed orders.maxTtlSeconds');
+  const h = cfg.payments.http;
+  if (h.url !== null && !isUrl(h.url)) throw new ConfigError('payments.http.url must be a URL');
+  if (cfg.payments.driver === 'http') {
+    if (h.url === null) throw new ConfigError('payments.http.url is required when payments.driver is "http"');
+    if (h.secret === null && h.secretFile === null) throw new ConfigError('payments.http.secret or payments.http.secretFile is required when payments.driver is "http"');
+  }
+  return cfg;
+}
+
+/** Reads a JSON config file (null: defaults only), merges the flags over it and validates. */
+export function loadConfig(file: string | null, flags: ConfigInput = {}): Config {
+  let fromFile: unknown = {};
+  if (file !== null) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    try {
+      fromFile = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (!isPlainObject(fromFile)) throw new ConfigError(`${file} must hold a JSON object`);
+  }
+  return checkConfig(merge(merge(structuredClone(DEFAULTS), fromFile), flags));
+}
+
+/** Reads a secret that the config gives inline or as a file (trailing newline trimmed). */
+export function readSecret(inline: string | null, file: string | null, key: string): string | null {
+  if (inline !== null) return inline;
+  if (file === null) return null;
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new ConfigError(`${key}File: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** Store options (secrets) of a configuration. */
+export function storeOptions(config: Config): { secrets: { apiKeyPepper?: string; webhookSecretKey?: string } } {
+  const s = config.secrets;
+  return {
+    secrets: {
+      apiKeyPepper: s.apiKeyPepper ?? undefined,
+      webhookSecretKey: readSecret(s.webhookSecretKey, s.webhookSecretKeyFile, 'secrets.webhookSecretKey') ?? undefined,
+    },
+  };
+}

@@ -1,0 +1,313 @@
+// The daemon: source -> decode -> associate -> charge -> notify, and the SP
+// API, over one database. Started by `gnpay run` (and `gnpay demo`).
+import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from '../api/app';
+import { loadConfig, parseListen, readSecret, storeOptions, type Config, type ConfigInput } from '../config';
+import { createLogger } from '../log';
+import { createMetrics, type Metrics } from '../metrics';
+import type { CaptureOptions, DecodeEvent } from '../native/types';
+import { HttpDriver } from '../payments/http';
+import { LedgerDriver } from '../payments/ledger';
+import type { PaymentDriver } from '../payments/types';
+import { PaymentWorker } from '../payments/worker';
+import { Store } from '../store';
+import { lockDatabase, type DbLock } from '../store/lock';
+import { WebhookWorker } from '../webhooks/worker';
+import { activeCarriers } from './carriers';
+import { emptyStats, runPipeline, type PipelineStats } from './pipeline';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_CAPTURE = 3;
+
+/** A running source of decode events (the native capture, or anything iterable in tests). */
+export type EventSource = AsyncIterable<DecodeEvent[]> & {
+  close?(): Promise<void>;
+  /** the native capture's engine: carriers change on reload */
+  engine?: { setCarriers(carriers: string[]): void };
+};
+
+export type SourceFactory = (opts: CaptureOptions & { live?: { bufferBytes?: number; snaplen?: number; filter?: string } }) => EventSource;
+
+export interface DaemonOptions {
+  config: Config;
+  /** the file and flags the config came from (reloaded on SIGHUP) */
+  configFile?: string | null;
+  flags?: ConfigInput;
+  /** capture files to replay through the pipeline */
+  read?: string[];
+  /** after the replay: exit once every association is charged and notified */
+  exitWhenDone?: boolean;
+  openSource?: SourceFactory;
+  logger?: Logger;
+  /** install SIGTERM / SIGINT / SIGHUP handlers (the CLI does) */
+  signals?: boolean;
+  clock?: () => number;
+  version?: string;
+}
+
+const defaultSource: SourceFactory = (opts) => {
+  // loaded lazily: the API-only daemon and the tests with synthetic sources need no addon
+  const native = require('../native') as typeof import('../native');
+  return native.openCapture(opts);
+};
+
+export class Daemon {
+  readonly store: Store;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly done: Promise<number>;
+  readonly pipeline: PipelineStats = emptyStats();
+  url = '';
+  config: Config;
+  private app!: FastifyInstance;
+  private payments!: PaymentWorker;
+  private webhooks!: WebhookWorker;
+  private source: EventSource | null = null;
+  private readonly abort = new AbortController();
+  private sweeper: NodeJS.Timeout | null = null;
+  private ready = false;
+  private stopping: Promise<number> | null = null;
+  private resolveDone!: (code: number) => void;
+  private readonly signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
+
+  private constructor(
+    private readonly o: DaemonOptions,
+    private readonly lock: DbLock,
+  ) {
+    this.config = o.config;
+    this.log = o.logger ?? createLogger({ ...o.config.log });
+    this.done = new Promise((r) => (this.resolveDone = r));
+    this.store = Store.open(o.config.db!, { clock: o.clock, ...storeOptions(o.config) });
+    this.metrics = createMetrics({ defaultMetrics: true });
+  }
+
+  static async start(o: DaemonOptions): Promise<Daemon> {
+    if (!o.config.db) throw new Error('config: db is required (--db FILE)');
+    if ((o.read?.length ?? 0) > 0 && o.config.capture.interfaces.length > 0) throw new Error('--read and live capture interfaces cannot be combined');
+    const lock = lockDatabase(o.config.db);
+    let d: Daemon;
+    try {
+      d = new Daemon(o, lock);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+    try {
+      await d.init();
+    } catch (err) {
+      await d.shutdown('start failed', EXIT_FAILURE);
+      throw err;
+    }
+    return d;
+  }
+
+  private async init(): Promise<void> {
+    const { store, metrics, log, config } = this;
+    const version = this.o.version ?? '0.0.0';
+    // the database lock is ours: leases held by a process that died are void
+    const released = store.payments.releaseAll() + store.webhooks.releaseAll();
+    if (released) log.warn({ released }, 'released leases of a previous process');
+    metrics.ordersByStatus = () =>
+      Object.fromEntries((store.db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all() as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]));
+
+    this.webhooks = new WebhookWorker(
+      store,
+      { ...config.webhooks, backoff: config.webhooks.retry, userAgent: `gnpay/${version}` },
+      { metrics, log },
+    );
+    this.payments = new PaymentWorker(
+      store,
+      {
+        driver: this.driver(version),
+        concurrency: config.payments.concurrency,
+        maxAttempts: config.payments.http.maxAttempts,
+        backoff: config.payments.retry,
+        leaseMs: Math.max(30_000, config.payments.http.timeoutMs * 3),
+      },
+      { metrics, log },
+    );
+    store.transitions.listeners.push((_from, to) => {
+      metrics.orderTransitions.inc({ to });
+      this.webhooks.wake();
+    });
+    this.payments.start();
+    this.webhooks.start();
+    this.sweeper = setInterval(() => {
+      try {
+        store.orders.expireDue();
+      } catch (err) {
+        log.error({ err }, 'expiry sweep failed');
+      }
+    }, 1000);
+    this.sweeper.unref();
+
+    this.app = buildApp({
+      store,
+      metrics,
+      logger: log,
+      version,
+      bodyLimitBytes: config.api.bodyLimitBytes,
+      ready: () => this.ready,
+      settings: () => ({
+        payUrlTemplate: this.config.payUrlTemplate,
+        defaultTtlSeconds: this.config.orders.defaultTtlSeconds,
+        maxTtlSeconds: this.config.orders.maxTtlSeconds,
+        ordersPerMinute: this.config.rateLimit.ordersPerMinute,
+      }),
+    });
+    const { host, port } = parseListen(config.listen);
+    await this.app.listen({ host, port });
+    const addr = this.app.server.address() as { address: string; port: number };
+    this.url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    if (this.o.signals) this.installSignals();
+    this.ready = true;
+    log.info({ url: this.url, db: config.db, carriers: activeCarriers(config), driver: config.payments.driver }, 'gnpay listening');
+    this.startSource();
+  }
+
+  private driver(version: string): PaymentDriver {
+    const p = this.config.payments;
+    if (p.driver === 'ledger') return new LedgerDriver(this.store.ledger);
+    return new HttpDriver({
+      url: p.http.url!,
+      secret: readSecret(p.http.secret, p.http.secretFile, 'payments.http.secret')!,
+      timeoutMs: p.http.timeoutMs,
+      userAgent: `gnpay/${version}`,
+    });
+  }
+
+  private startSource(): void {
+    const files = this.o.read ?? [];
+    if (files.length === 0 && this.config.capture.interfaces.length === 0) return; // API only
+    this.replay(files).then(
+      async () => {
+        if (this.o.exitWhenDone) await this.drainThenExit(EXIT_OK);
+      },
+      async (err: Error) => {
+        if (this.stopping) return;
+        this.log.error({ err: { message: err.message, name: err.name } }, 'source failed');
+        if (this.o.exitWhenDone) await this.drainThenExit(err.name === 'CaptureFileError' ? EXIT_CAPTURE : EXIT_FAILURE);
+      },
+    );
+  }
+
+  /**
+   * Runs capture files (or, with none, the configured live interfaces) through
+   * the pipeline; resolves when the source ends (its associations are committed,
+   * their charges and webhooks may still be under way: see settled()).
+   */
+  async replay(read: string[]): Promise<PipelineStats> {
+    const files = read.map((f) => resolve(f));
+    const c = this.config.capture;
+    const open = this.o.openSource ?? defaultSource;
+    const sourceId = files.length ? `files:${files.join('|')}` : 'live';
+    // issue 4 hook: the tunnel-table checkpoint is restored into the engine here and saved periodically
+    const source = open({
+      files: files.length ? files : undefined,
+      interfaces: files.length ? undefined : c.interfaces,
+      carriers: activeCarriers(this.config),
+      limits: this.config.decode.limits,
+      live: { bufferBytes: c.bufferMiB ? c.bufferMiB * 1024 * 1024 : undefined, snaplen: c.snaplen ?? undefined, filter: c.filter ?? undefined },
+    });
+    this.source = source;
+    try {
+      await runPipeline(
+        source,
+        {
+          store: this.store,
+          sourceId,
+          metrics: this.metrics,
+          log: this.log,
+          limits: () => this.config.limits.perMsisdn,
+          onAssociated: () => this.payments.wake(),
+        },
+        this.abort.signal,
+        this.pipeline,
+      );
+    } finally {
+      await source.close?.();
+    }
+    this.log.info({ ...this.pipeline }, 'source finished');
+    return this.pipeline;
+  }
+
+  /** True when no payment and no webhook is pending. */
+  settled(): boolean {
+    return this.store.payments.pendingCount() === 0 && this.store.webhooks.pendingCount() === 0;
+  }
+
+  /** Waits until no payment and no webhook is pending, then shuts down with `code`. */
+  private async drainThenExit(code: number): Promise<void> {
+    while (!this.stopping && !this.settled()) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!this.stopping) {
+      this.log.info('every association charged and notified');
+      await this.shutdown('done', code);
+    }
+  }
+
+  private installSignals(): void {
+    const on = (sig: NodeJS.Signals, fn: () => void) => {
+      process.on(sig, fn);
+      this.signalHandlers.push([sig, fn]);
+    };
+    on('SIGTERM', () => void this.shutdown('SIGTERM'));
+    on('SIGINT', () => void this.shutdown('SIGINT'));
+    on('SIGHUP', () => void this.reload());
+  }
+
+  /** Re-reads the config file (carriers, limits, rate limits, TTLs, pay URL, log level); keeps the old one when invalid. */
+  reload(): boolean {
+    let next: Config;
+    try {
+      next = loadConfig(this.o.configFile ?? null, this.o.flags ?? {});
+    } catch (err) {
+      this.log.error({ err: { message: (err as Error).message } }, 'reload failed: keeping the running configuration');
+      return false;
+    }
+    const before = JSON.stringify(activeCarriers(this.config));
+    this.config = next;
+    this.log.level = next.log.level;
+    const carriers = activeCarriers(next);
+    if (JSON.stringify(carriers) !== before) this.source?.engine?.setCarriers(carriers);
+    this.log.info({ carriers }, 'configuration reloaded');
+    return true;
+  }
+
+  /** Stops once: sources, API, workers drained within shutdown.timeoutMs; resolves with the exit code. */
+  shutdown(reason: string, code = EXIT_OK): Promise<number> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      this.ready = false;
+      this.log.info({ reason }, 'shutting down');
+      const budget = this.config.shutdown.timeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      const hard = new Promise<number>((r) => {
+        timer = setTimeout(() => r(EXIT_FAILURE), budget);
+      });
+      const graceful = this.drain(budget).then(() => code);
+      const result = await Promise.race([graceful, hard]);
+      clearTimeout(timer);
+      if (result !== code) this.log.error({ timeoutMs: budget }, 'shutdown timed out');
+      for (const [sig, fn] of this.signalHandlers) process.off(sig, fn);
+      this.store.close();
+      this.lock.release();
+      this.log.info({ code }, 'stopped');
+      this.resolveDone(result);
+      return result;
+    })();
+    return this.stopping;
+  }
+
+  private async drain(budget: number): Promise<void> {
+    this.abort.abort();
+    if (this.sweeper) clearInterval(this.sweeper);
+    await this.source?.close?.();
+    await this.app?.close();
+    await Promise.all([this.payments?.stop(budget), this.webhooks?.stop(budget)]);
+  }
+}

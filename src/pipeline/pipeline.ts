@@ -1,0 +1,70 @@
+// source -> associate: consumes batches of decode events (any
+// AsyncIterable<DecodeEvent[]>: the native engine, or synthetic batches in
+// tests) and processes the sightings of each batch in one transaction.
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
+import type { DecodeEvent, SightingEvent } from '../native/types';
+import type { Store } from '../store';
+import type { PerMsisdnLimits } from '../store/associate';
+import { SIGHTING_OUTCOMES, type SightingOutcome } from '../store/types';
+
+export interface PipelineDeps {
+  store: Store;
+  /** identifies the source for replay deduplication ("live", or the files) */
+  sourceId: string;
+  limits: () => PerMsisdnLimits;
+  metrics?: Metrics;
+  log?: Logger;
+  /** a batch associated at least one order (the payment worker is woken) */
+  onAssociated?: () => void;
+  /** a batch was committed (webhooks of the changes are due) */
+  onCommitted?: (results: { outcome: SightingOutcome; orderId: string | null }[]) => void;
+  /** every batch, before its sightings (hook for the tunnel-table checkpoint, session metrics) */
+  onBatch?: (batch: DecodeEvent[]) => void;
+}
+
+export interface PipelineStats {
+  batches: number;
+  events: number;
+  sightings: number;
+  /** sightings processed before (replay after a restart): nothing changed */
+  replayed: number;
+  outcomes: Record<SightingOutcome, number>;
+}
+
+export function emptyStats(): PipelineStats {
+  return { batches: 0, events: 0, sightings: 0, replayed: 0, outcomes: Object.fromEntries(SIGHTING_OUTCOMES.map((o) => [o, 0])) as Record<SightingOutcome, number> };
+}
+
+/** Runs until the source ends or `signal` aborts (between batches). */
+export async function runPipeline(source: AsyncIterable<DecodeEvent[]>, deps: PipelineDeps, signal?: AbortSignal, stats = emptyStats()): Promise<PipelineStats> {
+  for await (const batch of source) {
+    processBatch(batch, deps, stats);
+    if (signal?.aborted) break;
+  }
+  return stats;
+}
+
+export function processBatch(batch: DecodeEvent[], deps: PipelineDeps, stats: PipelineStats = emptyStats()): PipelineStats {
+  deps.onBatch?.(batch);
+  stats.batches++;
+  stats.events += batch.length;
+  const sightings = batch.filter((e): e is SightingEvent => e.type === 'sighting');
+  if (sightings.length === 0) return stats;
+  const results = deps.store.associator.process(sightings, { now: deps.store.clock(), sourceId: deps.sourceId, limits: deps.limits() });
+  deps.metrics?.batches.inc();
+  let associated = false;
+  for (const r of results) {
+    stats.sightings++;
+    if (r.replayed) {
+      stats.replayed++;
+      continue;
+    }
+    stats.outcomes[r.outcome]++;
+    deps.metrics?.sightings.inc({ outcome: r.outcome });
+    if (r.outcome === 'associated') associated = true;
+  }
+  if (associated) deps.onAssociated?.();
+  deps.onCommitted?.(results);
+  return stats;
+}
