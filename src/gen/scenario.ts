@@ -395,6 +395,7 @@ export class Scenario {
     } = {},
   ): Pdp | null {
     const prim = o.secondaryOf ?? null;
+    if (prim && !o.unmodelled && !(prim.ctx && prim.ctx.active)) throw new Error('secondary of a primary that is not active');
     const sgsnU = o.singleGsn ? sub.sgsnC : sub.sgsnU ?? sub.sgsnC;
     const ggsnU = sub.ggsnU ?? sub.ggsnC;
     const p: Pdp = {
@@ -459,8 +460,7 @@ export class Scenario {
     const ts = this.lastTs;
     // the model: docs/sessions.md GTPv1 Create PDP Context
     if (prim) {
-      const pc = prim.ctx;
-      if (!pc || !pc.active) throw new Error('secondary of an unknown primary');
+      const pc = prim.ctx!;
       const c = this.model.newCtx({
         gtp: 1,
         bearer: p.nsapi,

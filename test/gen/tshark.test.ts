@@ -1,0 +1,159 @@
+// tshark (the oracle) decodes what the generator says it wrote: GTP IEs
+// (IMSI, MSISDN, IMEI, APN, EUA/PAA, TEIDs, GSN addresses / F-TEIDs) of every
+// session event, and the HTTP host/URI/header, DNS name or TLS SNI holding
+// the token of every sighting, at the packet the sighting names.
+import t from 'tap';
+import type { Test } from 'tap';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { demoCapture, FIXTURES } from '../../src/gen';
+
+const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
+if (!hasTshark) {
+  t.plan(0, 'tshark is not installed');
+} else {
+  const dir = path.join(__dirname, '..', '..', 'fixtures');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-tshark-'));
+  t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const FIELDS = [
+    'frame.number',
+    'gtp.message',
+    'gtp.seq_number',
+    'e212.imsi',
+    'e164.msisdn',
+    'gtp.ext_imeisv',
+    'gtp.apn',
+    'gtp.user_ipv4',
+    'gtp.user_ipv6',
+    'gtp.teid_data',
+    'gtp.teid_cp',
+    'gtp.gsn_ipv4',
+    'gtp.gsn_ipv6',
+    'gtpv2.message_type',
+    'gtpv2.seq',
+    'gtpv2.mei',
+    'gtpv2.apn',
+    'gtpv2.pdn_addr_and_prefix.ipv4',
+    'gtpv2.pdn_addr_and_prefix.ipv6',
+    'gtpv2.f_teid_interface_type',
+    'gtpv2.f_teid_gre_key',
+    'gtpv2.f_teid_ipv4',
+    'gtpv2.f_teid_ipv6',
+    'gtp.teid',
+    'http.host',
+    'http.request.uri',
+    'http.request.line',
+    'dns.qry.name',
+    'dns.flags.response',
+    'tls.handshake.extensions_server_name',
+  ];
+
+  type Row = Record<string, string[]>;
+  const tshark = (file: string): Map<number, Row> => {
+    const out = execFileSync(
+      'tshark',
+      ['-n', '-r', file, '-o', 'tcp.reassemble_out_of_order:TRUE', '-T', 'fields', '-E', 'separator=\t', '-E', 'aggregator=|', '-E', 'occurrence=a', ...FIELDS.flatMap((f) => ['-e', f])],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const rows = new Map<number, Row>();
+    for (const line of out.split('\n')) {
+      if (!line) continue;
+      const cols = line.split('\t');
+      const row: Row = {};
+      FIELDS.forEach((f, i) => (row[f] = cols[i] ? cols[i].split('|') : []));
+      rows.set(Number(cols[0]), row);
+    }
+    return rows;
+  };
+  const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
+
+  const check = (t: Test, name: string, file: string, events: Record<string, unknown>[]) => {
+    const rows = tshark(file);
+    let sessions = 0;
+    let sightings = 0;
+    for (const e of events as Record<string, any>[]) {
+      const row = rows.get(e.packet)!;
+      if (e.type === 'session' && e.event === 'create' && e.linkedBearer === null) {
+        sessions++;
+        if (e.gtp === 1) {
+          t.same(row['gtp.message'], ['0x11'], `${name} #${e.packet}: Create PDP Context Response`);
+          const seq = row['gtp.seq_number'][0];
+          const req = [...rows.values()].filter((r) => r['gtp.message'][0] === '0x10' && r['gtp.seq_number'][0] === seq && Number(r['frame.number'][0]) < e.packet).pop()!;
+          t.ok(req, 'its request');
+          t.same(req['e212.imsi'], [e.imsi], 'IMSI');
+          t.same(req['e164.msisdn'], e.msisdn ? [e.msisdn] : [], 'MSISDN');
+          t.same(req['gtp.ext_imeisv'], e.imei ? [e.imei] : [], 'IMEI(SV)');
+          t.same(req['gtp.apn'], [e.apn], 'APN');
+          const ue = [...row['gtp.user_ipv4'], ...row['gtp.user_ipv6']];
+          if (e.ueIp) t.ok(ue.includes(e.ueIp), `UE address ${e.ueIp} in the EUA`);
+          if (e.ueIpv6) t.ok(ue.includes(e.ueIpv6), `UE IPv6 ${e.ueIpv6} in the EUA`);
+          const gsn = (r: Row) => [...r['gtp.gsn_ipv4'], ...r['gtp.gsn_ipv6']];
+          for (const tu of e.tunnels) {
+            const r = tu.dir === 'uplink' ? row : req;
+            const teids = tu.plane === 'control' ? r['gtp.teid_cp'] : r['gtp.teid_data'];
+            t.ok(teids.includes(hex(tu.teid)), `${tu.plane} ${tu.dir} TEID ${hex(tu.teid)}`);
+            t.ok(gsn(r).includes(tu.addr), `${tu.plane} ${tu.dir} address ${tu.addr}`);
+          }
+        } else {
+          t.same(row['gtpv2.message_type'][0], '33', `${name} #${e.packet}: Create Session Response`);
+          const seq = row['gtpv2.seq'][0];
+          const req = [...rows.values()].filter((r) => r['gtpv2.message_type'][0] === '32' && r['gtpv2.seq'][0] === seq && Number(r['frame.number'][0]) < e.packet).pop()!;
+          t.same(req['e212.imsi'], [e.imsi], 'IMSI');
+          t.same(req['e164.msisdn'], e.msisdn ? [e.msisdn] : [], 'MSISDN');
+          t.same(req['gtpv2.mei'], [e.imei], 'MEI');
+          t.same(req['gtpv2.apn'], [e.apn], 'APN');
+          if (e.ueIp) t.ok([...row['gtpv2.pdn_addr_and_prefix.ipv4'], ...row['gtpv2.pdn_addr_and_prefix.ipv6']].includes(e.ueIp), 'PAA');
+          const fteids = [req, row].flatMap((r) =>
+            r['gtpv2.f_teid_gre_key'].map((k, i) => ({ key: k, addr: r['gtpv2.f_teid_ipv4'][i] ?? r['gtpv2.f_teid_ipv6'][i], iface: Number(r['gtpv2.f_teid_interface_type'][i]) })),
+          );
+          for (const tu of e.tunnels) t.ok(fteids.some((f) => f.key === hex(tu.teid) && f.addr === tu.addr), `F-TEID ${tu.plane} ${tu.dir} ${tu.addr} ${hex(tu.teid)}`);
+        }
+      } else if (e.type === 'sighting') {
+        sightings++;
+        const teids = row['gtp.teid'];
+        if (teids.length) t.ok(teids.includes(hex(e.teid)), `${name} #${e.packet}: G-PDU TEID ${hex(e.teid)}`);
+        const lower = (a: string[]) => a.map((x) => x.toLowerCase());
+        if (e.via === 'http') {
+          const where = e.carrier === 'host' ? lower(row['http.host']) : e.carrier === 'query' || e.carrier === 'path' ? row['http.request.uri'] : row['http.request.line'];
+          t.ok(where.some((v) => v.includes(e.token)), `${name} #${e.packet}: tshark sees token ${e.token} in the HTTP ${e.carrier}`);
+        } else if (e.via === 'dns') {
+          t.same(row['dns.flags.response'], ['0'], 'a DNS query');
+          t.ok(lower(row['dns.qry.name']).some((v) => v.startsWith(`${e.token}.`)), `${name} #${e.packet}: tshark sees ${e.token} in the query name`);
+        } else {
+          t.ok(lower(row['tls.handshake.extensions_server_name']).some((v) => v.startsWith(`${e.token}.`)), `${name} #${e.packet}: tshark sees ${e.token} in the SNI`);
+        }
+      }
+    }
+    t.ok(sessions + sightings > 0);
+  };
+
+  for (const fx of FIXTURES) {
+    if (fx.name === 'malformed' || fx.name === 'corrupt-block') continue;
+    t.test(`tshark agrees with ${fx.file}`, async (t) => {
+      const events = fs
+        .readFileSync(path.join(dir, `${fx.name}.expected.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      check(t, fx.name, path.join(dir, fx.file), events);
+    });
+  }
+
+  t.test('tshark agrees with the demo capture (every payUrl form)', async (t) => {
+    for (const payUrl of ['http://pay.example.net/pay?pay_token={token}', 'https://{token}.pay.example.net/', 'http://pay.example.net/pay/{token}']) {
+      const out = path.join(tmp, 'demo.pcap');
+      const r = demoCapture({ payUrl, msisdn: '491511234567', imsi: '262011234567890', imei: '3534900698733001', out, startSec: 1714557600 });
+      t.ok(r.events.filter((e) => e.type === 'sighting').length >= 1, `${payUrl}: sightings predicted`);
+      check(t, payUrl, out, r.events as unknown as Record<string, unknown>[]);
+    }
+  });
+
+  t.test('tshark sees the malformed fixture as malformed where it should', async (t) => {
+    const out = execFileSync('tshark', ['-n', '-r', path.join(dir, 'malformed.pcap')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    t.match(out, /Malformed|Bogus|bad|unreassembled|Unknown/i);
+    t.match(out, /GTP'|GTPv0|GTP <CDR>|Data record transfer/i, "GTP' / GTPv0 recognised");
+  });
+}
