@@ -267,7 +267,12 @@ export class PcapngWriter implements CaptureWriter {
     for (const i of s.interfaces) this.addInterface(i);
   }
   addInterface(i: PcapngInterface): number {
-    const full: Required<PcapngInterface> = { snaplen: 262144, tsresol: 6, name: `if${this.ifaces.length}`, ...i };
+    const full: Required<PcapngInterface> = {
+      linktype: i.linktype,
+      snaplen: i.snaplen ?? 262144,
+      tsresol: i.tsresol ?? 6,
+      name: i.name ?? `if${this.ifaces.length}`,
+    };
     const body = Buffer.alloc(8);
     this.w16(body, full.linktype, 0);
     this.w16(body, 0, 2);
