@@ -5,6 +5,10 @@
 // older than the timeout (capture time) are dropped (frag.timeout).
 // Buffers are allocated once when a slot is first used and then reused: the
 // steady state allocates nothing per packet.
+// Datagrams are keyed by (version, src, dst, id, protocol) for IPv4 and by
+// (version, src, dst, id) for IPv6 (RFC 8200 s4.5: the protocol of a later
+// IPv6 fragment is the Fragment header's Next Header, which may name an
+// extension header of the fragmentable part rather than the upper layer).
 #pragma once
 #include <vector>
 #include "ip.h"

@@ -18,7 +18,11 @@ struct UdpDatagram {
   bool truncated = false;  // the capture holds fewer bytes than the UDP length says
 };
 // A UDP length smaller than 8 or larger than the IP payload (when the IP
-// payload is complete) is Malformed (udp.bad_length).
+// payload is complete) is Malformed (udp.bad_length). When the capture cut the
+// IP datagram (ip_truncated), a longer UDP length is Ok with truncated = true
+// (not counted again) and a header cut short is Truncated (udp.truncated); a
+// complete IP payload too short for the 8-octet header is udp.bad_length.
+// Checksums are never verified.
 Status decode_udp(Span bytes, bool ip_truncated, UdpDatagram& out, AnomalyCounters& an);
 
 namespace tcpflag {
