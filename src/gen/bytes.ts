@@ -105,16 +105,40 @@ export function ipv6Prefix64(ip: Ip): string {
   return ipv6Bytes(ip).subarray(0, 8).toString('hex');
 }
 
-/** Ones'-complement sum of `buf[start, end)` folded into 32 bits (not complemented). */
+/**
+ * Ones'-complement sum of `buf[start, end)` as big-endian 16-bit words, plus
+ * `acc`, not folded (RFC 1071). Long aligned runs are summed as 32-bit
+ * little-endian words (the sum is byte-order independent up to a final swap).
+ */
 export function sum16(buf: Uint8Array, start = 0, end = buf.length, acc = 0): number {
   let s = acc;
   let i = start;
-  const even = end - ((end - start) & 1);
+  if (end - start >= 64 && LITTLE_ENDIAN) {
+    const abs = buf.byteOffset + start;
+    const pad = (4 - (abs & 3)) & 3;
+    if ((pad & 1) === 0) {
+      if (pad === 2) {
+        s += (buf[i] << 8) | buf[i + 1];
+        i += 2;
+      }
+      const words = (end - i) >>> 2;
+      const u32 = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
+      let le = 0;
+      for (let k = 0; k < words; k++) le += u32[k];
+      // fold the little-endian sum to 16 bits, then swap its bytes
+      let f = le;
+      while (f > 0xffff) f = (f & 0xffff) + Math.floor(f / 0x10000);
+      s += ((f & 0xff) << 8) | (f >>> 8);
+      i += words * 4;
+    }
+  }
+  const even = end - ((end - i) & 1);
   for (; i < even; i += 2) s += (buf[i] << 8) | buf[i + 1];
   if (i < end) s += buf[i] << 8;
-  // fold lazily to stay within double precision (fine for any realistic size)
   return s;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export function fold16(sum: number): number {
   let s = sum;
@@ -173,10 +197,17 @@ export function apnBytes(apn: string): Buffer {
   return Buffer.concat(parts);
 }
 
-/** DNS name (RFC 1035 s3.1) in label form with the terminating zero. */
+const dnsCache = new Map<string, Buffer>();
+
+/** DNS name (RFC 1035 s3.1) in label form with the terminating zero (cached: never write to it). */
 export function dnsName(name: string): Buffer {
+  let b = dnsCache.get(name);
+  if (b) return b;
   const n = name.endsWith('.') ? name.slice(0, -1) : name;
-  return Buffer.concat([apnBytes(n), Buffer.from([0])]);
+  b = Buffer.concat([apnBytes(n), Buffer.from([0])]);
+  if (dnsCache.size >= 4096) dnsCache.clear();
+  dnsCache.set(name, b);
+  return b;
 }
 
 /**

@@ -313,6 +313,46 @@ export function ipTcpFast(src: Ip, dst: Ip, sport: number, dport: number, payloa
   return b;
 }
 
+/** IPv4/IPv6 + UDP (checksum computed) in one buffer: the same bytes as ip(src, dst, 17, udp(...), { id }). */
+export function ipUdpFast(src: Ip, dst: Ip, sport: number, dport: number, payload: Uint8Array, id = 0): Buffer {
+  const v4 = ipVersion(src) === 4;
+  const ih = v4 ? 20 : 40;
+  const ulen = 8 + payload.length;
+  const b = Buffer.allocUnsafe(ih + ulen);
+  const sb = ipBytes(src);
+  const db = ipBytes(dst);
+  if (v4) {
+    b[0] = 0x45;
+    b[1] = 0;
+    b.writeUInt16BE(b.length, 2);
+    b.writeUInt16BE(id & 0xffff, 4);
+    b.writeUInt16BE(0, 6);
+    b[8] = 64;
+    b[9] = IPPROTO.UDP;
+    b[10] = 0;
+    b[11] = 0;
+    sb.copy(b, 12);
+    db.copy(b, 16);
+    b.writeUInt16BE(inetChecksum(b, 0, 20), 10);
+  } else {
+    b.writeUInt32BE(6 << 28, 0);
+    b.writeUInt16BE(ulen, 4);
+    b[6] = IPPROTO.UDP;
+    b[7] = 64;
+    sb.copy(b, 8);
+    db.copy(b, 24);
+  }
+  b.writeUInt16BE(sport, ih);
+  b.writeUInt16BE(dport, ih + 2);
+  b.writeUInt16BE(ulen, ih + 4);
+  b.writeUInt16BE(0, ih + 6);
+  b.set(payload, ih + 8);
+  let c = inetChecksum(b, ih, b.length, pseudoSum(src, dst, IPPROTO.UDP, ulen));
+  if (c === 0) c = 0xffff;
+  b.writeUInt16BE(c, ih + 6);
+  return b;
+}
+
 /**
  * Link header + outer IP + UDP (checksum 0 on IPv4, computed on IPv6) +
  * `gtpHeader` + `inner`, in one buffer: the same bytes as

@@ -30,7 +30,7 @@ import {
   V2_NAMES,
 } from './gtp';
 import { Ctx, Dir, Expect, ExpectedEvent, SessionModel, tunnel } from './model';
-import { ethernet, fragmentIpv4, IPPROTO, ipTcpFast, ipUdp, ipv4, ipv6, LINKTYPE, linkHeader, sll, sll2, TCP, udp, udpFrameFast } from './net';
+import { ethernet, fragmentIpv4, ipTcpFast, ipUdp, ipUdpFast, LINKTYPE, linkHeader, sll, sll2, TCP, udpFrameFast } from './net';
 import { CaptureWriter } from './writer';
 import { DNS_TYPE, dnsQuery, dnsResponse } from './app';
 import type { Carrier, Via } from '../native/types';
@@ -880,8 +880,7 @@ export function defaultServer(ue: Ip, kind: 'dns' | 'http' | 'tls'): Ip {
 }
 
 export function innerUdp(src: Ip, dst: Ip, sport: number, dport: number, payload: Buffer): Buffer {
-  const u = udp(src, dst, sport, dport, payload);
-  return ipVersion(src) === 4 ? ipv4(src, dst, IPPROTO.UDP, u, { id: (sport * 7 + payload.length) & 0xffff }) : ipv6(src, dst, IPPROTO.UDP, u);
+  return ipUdpFast(src, dst, sport, dport, payload, (sport * 7 + payload.length) & 0xffff);
 }
 
 export function innerTcp(src: Ip, dst: Ip, sport: number, dport: number, payload: Uint8Array, seq: number, ack: number, flags: number, mss?: number): Buffer {

@@ -62,9 +62,12 @@ import {
   gtp1cEchoRequest,
   gtpuEchoRequest,
   frame,
+  fold16,
+  sum16,
   macBytes,
   ip,
   ipTcp,
+  ipUdpFast,
 } from '../../src/gen';
 
 /** walks GTPv1-C IEs: [type, value][] */
@@ -184,11 +187,34 @@ t.test('IPv4, IPv6, UDP, TCP checksums', async (t) => {
   t.same(fast, ipv4('10.0.0.1', '203.0.113.1', 6, tcp('10.0.0.1', '203.0.113.1', 40000, 80, Buffer.from('x'), { seq: 1, ack: 2, flags: 0x18 }), { id: 9, df: true }), 'fast builder = general builder (IPv4)');
   const fast6 = ipTcpFast('2001:db8::1', '2001:db8::2', 1, 2, Buffer.from('y'), { seq: 1, mss: 1200 });
   t.same(fast6, ipv6('2001:db8::1', '2001:db8::2', 6, tcp('2001:db8::1', '2001:db8::2', 1, 2, Buffer.from('y'), { seq: 1, mss: 1200 })), 'fast builder = general builder (IPv6)');
+  t.same(ipUdpFast('10.0.0.1', '10.0.0.2', 5, 53, Buffer.from('q'), 3), ipv4('10.0.0.1', '10.0.0.2', 17, udp('10.0.0.1', '10.0.0.2', 5, 53, Buffer.from('q')), { id: 3 }));
+  t.same(ipUdpFast('2001:db8::1', '2001:db8::2', 5, 53, Buffer.from('q')), ipv6('2001:db8::1', '2001:db8::2', 17, udp('2001:db8::1', '2001:db8::2', 5, 53, Buffer.from('q'))));
   t.same(ipTcp('10.0.0.1', '10.0.0.2', 1, 2, Buffer.alloc(0), { seq: 5 }), ipv4('10.0.0.1', '10.0.0.2', 6, tcp('10.0.0.1', '10.0.0.2', 1, 2, Buffer.alloc(0), { seq: 5 })));
   const v6 = ipv6('2001:db8::1', '2001:db8::2', 17, Buffer.alloc(3), { hopLimit: 9, flowLabel: 5 });
   t.equal(v6[0] >> 4, 6);
   t.equal(v6.readUInt16BE(4), 3);
   t.equal(v6[7], 9);
+});
+
+t.test('sum16: the 32-bit fast path equals the byte loop at every alignment', async (t) => {
+  const r = new Rng(9);
+  const ref = (b: Uint8Array, s: number, e: number, acc: number) => {
+    let x = acc;
+    let i = s;
+    for (; i + 1 < e; i += 2) x += (b[i] << 8) | b[i + 1];
+    if (i < e) x += b[i] << 8;
+    return x;
+  };
+  let bad = 0;
+  for (let n = 0; n < 2000; n++) {
+    const b = r.bytes(2100).subarray(r.int(0, 3));
+    const s = r.int(0, 100);
+    const e = r.int(s, b.length);
+    if (fold16(sum16(b, s, e, 5)) !== fold16(ref(b, s, e, 5))) bad++;
+  }
+  t.equal(bad, 0);
+  const ff = Buffer.alloc(4000, 0xff);
+  t.equal(fold16(sum16(ff)), fold16(ref(ff, 0, ff.length, 0)), 'carries');
 });
 
 t.test('IPv4 fragmentation at an MTU', async (t) => {
