@@ -65,6 +65,7 @@ export async function run(o: RunFlags): Promise<number> {
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
     throw err;
   }
+  process.stderr.write(`gnpay: listening on ${daemon.url}\n`);
   const code = await daemon.done;
   // lingering keep-alive sockets must not hold the process past its end
   setTimeout(() => process.exit(code), 200).unref();

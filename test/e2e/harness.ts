@@ -1,5 +1,7 @@
 // Shared test helpers (not a test: tap lists it as "no tests found").
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SightingEvent } from '../../src/native/types';
@@ -69,7 +71,6 @@ export function dumpDb(store: Store): string {
 
 export const API_SETTINGS = { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 900, maxTtlSeconds: 86400, ordersPerMinute: null as number | null };
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /** A real HTTP server on 127.0.0.1 (port 0); closed at teardown. */
 export async function httpServer(
@@ -97,4 +98,107 @@ export async function closedPort(): Promise<string> {
   const { port } = s.address() as { port: number };
   await new Promise((r) => s.close(r));
   return `http://127.0.0.1:${port}`;
+}
+
+// ---- the daemon as a real child process (node dist/cli.js) ----
+
+export const ROOT = join(__dirname, '..', '..');
+export const CLI = join(ROOT, 'dist', 'cli.js');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Compiles src/ to dist/ when dist is missing or older than a source (one build at a time across test files). */
+export function ensureBuilt(): void {
+  const fresh = () => existsSync(CLI) && statSync(CLI).mtimeMs >= newestMtime(join(ROOT, 'src'));
+  if (fresh()) return;
+  const lock = join(tmpdir(), 'gnpay-build.lock');
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error('timed out waiting for another test file to build dist/');
+      execFileSync('sleep', ['0.5']);
+    }
+  }
+  try {
+    if (!fresh()) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], { stdio: 'inherit' });
+    if (!fresh()) execFileSync('touch', [CLI]);
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
+/** Runs the CLI to its end; stdout parsed as JSON when `json`. */
+export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): { code: number; stdout: string; stderr: string } {
+  ensureBuilt();
+  try {
+    const stdout = execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+    return { code: 0, stdout, stderr: '' };
+  } catch (err) {
+    const e = err as { status: number; stdout: string; stderr: string };
+    return { code: e.status, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+export interface ChildDaemon {
+  child: ChildProcess;
+  url: string;
+  logs: Array<Record<string, unknown>>;
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `gnpay run ARGS` and waits for its "gnpay: listening on URL" line on stderr. */
+export async function spawnDaemon(t: { teardown(fn: () => unknown): void }, args: string[], opts: { env?: NodeJS.ProcessEnv; waitForUrl?: boolean } = {}): Promise<ChildDaemon> {
+  ensureBuilt();
+  const child = spawn(process.execPath, [CLI, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const logs: Array<Record<string, unknown>> = [];
+  const stderr: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  let buf = '';
+  let resolveUrl: (u: string) => void;
+  const urlP = new Promise<string>((r) => (resolveUrl = r));
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        const rec = JSON.parse(line) as Record<string, unknown>;
+        logs.push(rec);
+      } catch {
+        logs.push({ raw: line });
+      }
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    const s = d.toString('utf8');
+    stderr.push(s);
+    const m = /gnpay: listening on (\S+)/.exec(stderr.join(''));
+    if (m) resolveUrl(m[1]);
+  });
+  if (opts.waitForUrl === false) return { child, url: '', logs, stderr, exited };
+  const url = await Promise.race([
+    urlP,
+    exited.then((e) => {
+      throw new Error(`gnpay run exited (${e.code ?? e.signal}) before listening: ${stderr.join('')}`);
+    }),
+  ]);
+  return { child, url, logs, stderr, exited };
 }
