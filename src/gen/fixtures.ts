@@ -130,6 +130,18 @@ export function gnBasic(o: FixtureOptions = {}): GenResult {
     expect(t8, 'header'),
   ]);
 
+  // a POST (form body) whose head carries the token in a header
+  const t9 = tok();
+  {
+    const f = s.tcp(pc);
+    f.request(
+      httpRequest({ method: 'POST', target: '/api/v1/confirm', host: 'sp.example.org', headers: [['X-Pay-Token', t9], ['Content-Type', 'application/x-www-form-urlencoded']], body: 'amount=199&currency=EUR' }),
+      [expect(t9, 'header')],
+    );
+    f.respond(httpResponse({ body: 'confirmed' }));
+    f.close();
+  }
+
   // ---- negatives
   // a downlink response carrying a token (redirect + body): nothing
   const n1 = tok();
