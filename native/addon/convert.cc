@@ -152,6 +152,7 @@ Napi::Value StatsToJs(Napi::Env env, const EngineStats& s) {
   o.Set("unresolvedSightings", num(s.unresolved_sightings));
   o.Set("requests", num(s.requests));
   Napi::Object frag = Napi::Object::New(env);
+  frag.Set("reassembled", num(s.outer_reassembled + s.inner_reassembled));
   frag.Set("outerReassembled", num(s.outer_reassembled));
   frag.Set("innerReassembled", num(s.inner_reassembled));
   o.Set("fragments", frag);

@@ -376,12 +376,12 @@ void Engine::on_dns(const UdpDatagram& udp) {
   dns_.reset();
   if (parse_dns_query(udp.payload, dns_, stats_.anomalies) != Status::Ok) return;
   if (dns_.is_response || dns_.name_len == 0) return;  // only what the UE asks
+  stats_.requests++;
   if (options_.emit_requests) {
     Event& e = new_event(EventType::Request);
     e.via = Via::Dns;
     std::memcpy(e.name, dns_.name, dns_.name_len);
     e.name[dns_.name_len] = 0;
-    stats_.requests++;
   }
   matches_.clear();
   match_hostname(options_.carriers, Span(reinterpret_cast<const uint8_t*>(dns_.name), dns_.name_len), Via::Dns,
@@ -399,13 +399,13 @@ void Engine::on_head(HeadKind kind, Span bytes) {
   if (kind == HeadKind::Http) {
     http_.reset();
     if (parse_http_request_head(bytes, http_, stats_.anomalies) != Status::Ok) return;
+    stats_.requests++;
     if (options_.emit_requests) {
       Event& e = new_event(EventType::Request);
       e.via = Via::Http;
       copy_text(e.method, sizeof(e.method), http_.method);
       copy_text(e.host, sizeof(e.host), http_.host);
       copy_text(e.target, sizeof(e.target), http_.target);
-      stats_.requests++;
     }
     matches_.clear();
     match_http_request(options_.carriers, http_, matches_, stats_.anomalies);
@@ -414,6 +414,7 @@ void Engine::on_head(HeadKind kind, Span bytes) {
   }
   tls_.reset();
   if (parse_tls_client_hello(bytes, tls_, stats_.anomalies) != Status::Ok) return;
+  stats_.requests++;
   if (options_.emit_requests) {
     Event& e = new_event(EventType::Request);
     e.via = Via::TlsSni;
@@ -421,7 +422,6 @@ void Engine::on_head(HeadKind kind, Span bytes) {
       std::memcpy(e.name, tls_.sni, tls_.sni_len);
       e.name[tls_.sni_len] = 0;
     }
-    stats_.requests++;
   }
   if (!tls_.has_sni) return;
   matches_.clear();
@@ -497,12 +497,16 @@ void Engine::emit_session(SessionChange change, uint32_t idx) {
     t.teid = ep.teid;
     t.addr = sessions_.gsn_addr(ep.gsn);
   };
-  add(0, 0, s.ctrl_up, 0);
-  add(0, 1, s.ctrl_down, 0);
-  for (uint8_t i = 0; i < s.n_user; i++)
-    if (!((s.user_down_mask >> i) & 1)) add(1, 0, s.user[i], s.user_bearer[i]);
-  for (uint8_t i = 0; i < s.n_user; i++)
-    if ((s.user_down_mask >> i) & 1) add(1, 1, s.user[i], s.user_bearer[i]);
+  // control uplink(s), control downlink(s), then user uplink(s), user downlink(s)
+  for (uint8_t plane = 0; plane < 2; plane++)
+    for (uint8_t dir = 0; dir < 2; dir++) {
+      if (plane == 0) add(0, dir, dir ? s.ctrl_down : s.ctrl_up, 0);
+      for (uint8_t i = 0; i < s.n_user; i++) {
+        bool is_ctrl = (s.user_ctrl_mask >> i) & 1;
+        bool is_down = (s.user_down_mask >> i) & 1;
+        if (is_ctrl == (plane == 0) && is_down == (dir == 1)) add(plane, dir, s.user[i], plane ? s.user_bearer[i] : 0);
+      }
+    }
   switch (change) {
     case SessionChange::Create: stats_.sessions_created++; break;
     case SessionChange::Update: stats_.sessions_updated++; break;
@@ -526,11 +530,12 @@ void Engine::delete_group(uint32_t primary) {
 }
 
 // Adds a user endpoint to a context (deduplicated); false when full.
-static bool add_user_endpoint(Session& s, const Endpoint& ep, Dir dir, uint8_t bearer) {
+static bool add_user_endpoint(Session& s, const Endpoint& ep, Dir dir, uint8_t bearer, bool ctrl = false) {
   if (!ep.valid() || ep.teid == 0) return false;
   for (uint8_t i = 0; i < s.n_user; i++) {
     bool down = (s.user_down_mask >> i) & 1;
-    if (s.user[i] == ep && down == (dir == Dir::Downlink)) return true;
+    bool is_ctrl = (s.user_ctrl_mask >> i) & 1;
+    if (s.user[i] == ep && down == (dir == Dir::Downlink) && is_ctrl == ctrl) return true;
   }
   if (s.n_user >= kMaxUserEndpoints) return false;
   uint8_t i = s.n_user++;
@@ -538,6 +543,8 @@ static bool add_user_endpoint(Session& s, const Endpoint& ep, Dir dir, uint8_t b
   s.user_bearer[i] = bearer;
   if (dir == Dir::Downlink) s.user_down_mask |= uint8_t(1u << i);
   else s.user_down_mask &= uint8_t(~(1u << i));
+  if (ctrl) s.user_ctrl_mask |= uint8_t(1u << i);
+  else s.user_ctrl_mask &= uint8_t(~(1u << i));
   return true;
 }
 
@@ -546,16 +553,20 @@ static void replace_user_endpoint(Session& s, const Endpoint& ep, Dir dir, uint8
   if (!*cleared) {
     uint8_t w = 0;
     uint8_t mask = 0;
+    uint8_t cmask = 0;
     for (uint8_t i = 0; i < s.n_user; i++) {
       bool down = (s.user_down_mask >> i) & 1;
-      if (down == (dir == Dir::Downlink)) continue;
+      bool is_ctrl = (s.user_ctrl_mask >> i) & 1;
+      if (down == (dir == Dir::Downlink) && !is_ctrl) continue;
       s.user[w] = s.user[i];
       s.user_bearer[w] = s.user_bearer[i];
       if (down) mask |= uint8_t(1u << w);
+      if (is_ctrl) cmask |= uint8_t(1u << w);
       w++;
     }
     s.n_user = w;
     s.user_down_mask = mask;
+    s.user_ctrl_mask = cmask;
     *cleared = true;
   }
   add_user_endpoint(s, ep, dir, bearer);
@@ -947,10 +958,19 @@ void Engine::v2_create_session(const Pending& req, const Gtp2cMessage& resp, con
   else if (req.has_ebi) ebi = req.ebi;
 
   Endpoint ctrl_up, ctrl_down;
+  Endpoint extra[4];
+  uint8_t extra_dir[4] = {0};
+  size_t n_extra = 0;
   auto pick_ctrl = [&](uint8_t plane, uint8_t dir, uint8_t bc, uint32_t teid, const IpAddr& a) {
     if (plane != 0 || bc != 0xFF) return;
+    Endpoint ep{sessions_.gsn_intern(a), teid};
     Endpoint& slot = dir ? ctrl_down : ctrl_up;
-    if (!slot.valid()) slot = Endpoint{sessions_.gsn_intern(a), teid};
+    if (!slot.valid()) slot = ep;
+    else if (!(slot == ep) && n_extra < 4) {
+      // another hop's control endpoint carried in this message (the PGW's S5/S8-C on S11): reported only
+      extra[n_extra] = ep;
+      extra_dir[n_extra++] = dir;
+    }
   };
   for (uint8_t i = 0; i < req.n_ep; i++) pick_ctrl(req.ep[i].plane, req.ep[i].dir, req.ep[i].bc, req.ep[i].teid, req.ep[i].addr);
   for (size_t i = 0; i < nrep; i++) pick_ctrl(rep[i].plane, rep[i].dir, rep[i].bc, rep[i].teid, rep[i].addr);
@@ -982,6 +1002,8 @@ void Engine::v2_create_session(const Pending& req, const Gtp2cMessage& resp, con
     set_ue_addresses(s, req.has_ue_v4, req.ue_v4, req.has_ue_v6, req.ue_v6);
   s.ctrl_up = ctrl_up;
   s.ctrl_down = ctrl_down;
+  for (size_t i = 0; i < n_extra; i++)
+    add_user_endpoint(s, extra[i], extra_dir[i] ? Dir::Downlink : Dir::Uplink, 0, true);
   // user endpoints of the default bearer: request first, then response
   for (uint8_t i = 0; i < req.n_ep; i++) {
     const Pending::Ep& e = req.ep[i];
@@ -1206,6 +1228,7 @@ void Engine::export_sessions(std::vector<uint8_t>& out) const {
     ep(s.ctrl_down);
     out.push_back(s.n_user);
     out.push_back(s.user_down_mask);
+    out.push_back(s.user_ctrl_mask);
     for (uint8_t i = 0; i < s.n_user; i++) {
       ep(s.user[i]);
       out.push_back(s.user_bearer[i]);
@@ -1279,13 +1302,15 @@ size_t Engine::import_sessions(Span data, uint64_t now_ns, uint64_t max_age_ns, 
       if (valid && a.is_set()) e = Endpoint{sessions_.gsn_intern(a), teid};
       return true;
     };
-    uint8_t n_user, down_mask;
-    if (!ep(s.ctrl_up) || !ep(s.ctrl_down) || !r.u8(n_user) || !r.u8(down_mask) || n_user > kMaxUserEndpoints) {
+    uint8_t n_user, down_mask, ctrl_mask;
+    if (!ep(s.ctrl_up) || !ep(s.ctrl_down) || !r.u8(n_user) || !r.u8(down_mask) || !r.u8(ctrl_mask) ||
+        n_user > kMaxUserEndpoints) {
       *error = "checkpoint truncated";
       return restored;
     }
     s.n_user = n_user;
     s.user_down_mask = down_mask;
+    s.user_ctrl_mask = ctrl_mask;
     for (uint8_t i = 0; i < n_user; i++)
       if (!ep(s.user[i]) || !r.u8(s.user_bearer[i])) {
         *error = "checkpoint truncated";

@@ -150,7 +150,7 @@ void SessionTable::index(uint32_t idx) {
       endpoints_.put(ep_key(s.ctrl_down.gsn, PlaneKind::Control, s.ctrl_down.teid), idx | kDirBit);
   }
   for (uint8_t i = 0; i < s.n_user; i++) {
-    if (!s.user[i].valid()) continue;
+    if (!s.user[i].valid() || ((s.user_ctrl_mask >> i) & 1)) continue;
     uint32_t v = idx | ((s.user_down_mask >> i) & 1 ? kDirBit : 0);
     endpoints_.put(ep_key(s.user[i].gsn, PlaneKind::User, s.user[i].teid), v);
   }
@@ -204,7 +204,7 @@ void SessionTable::unindex(uint32_t idx) {
     if (s.ctrl_down.valid()) drop(ep_key(s.ctrl_down.gsn, PlaneKind::Control, s.ctrl_down.teid));
   }
   for (uint8_t i = 0; i < s.n_user; i++)
-    if (s.user[i].valid()) drop(ep_key(s.user[i].gsn, PlaneKind::User, s.user[i].teid));
+    if (s.user[i].valid() && !((s.user_ctrl_mask >> i) & 1)) drop(ep_key(s.user[i].gsn, PlaneKind::User, s.user[i].teid));
   if (s.flags & sflag::kHasV4) chain_remove(ue_v4_, v4_key(s.ue_v4), idx, false);
   if (s.flags & sflag::kHasV6) chain_remove(ue_v6_, v6_prefix_key(s.ue_v6), idx, true);
   uint64_t ik = identity_key(s);

@@ -16,7 +16,7 @@
 namespace gnpay {
 
 constexpr uint32_t kNone = 0xFFFFFFFFu;
-constexpr size_t kMaxUserEndpoints = 4;
+constexpr size_t kMaxUserEndpoints = 5;  // user-plane endpoints, and report-only extra control ones
 constexpr size_t kMaxInternedGsns = 1u << 20;
 constexpr size_t kMaxApns = 1u << 16;
 
@@ -49,6 +49,8 @@ struct Session {
   uint8_t flags = 0;
   uint8_t n_user = 0;
   uint8_t user_down_mask = 0;     // bit i: user[i] receives downlink
+  uint8_t user_ctrl_mask = 0;     // bit i: user[i] is an extra control endpoint (reported, not indexed:
+                                  // e.g. the PGW's S5/S8-C F-TEID carried on S11)
   uint8_t user_bearer[kMaxUserEndpoints] = {0};
 };
 

@@ -65,7 +65,7 @@ export function formatStats(s: StatsEvent, files: string[]): string {
     ['bytes', st.bytes],
     ['IP packets', st.ipPackets],
     ['non-IP frames', st.nonIp],
-    ['outer datagrams reassembled', st.fragments?.outerReassembled ?? 0],
+    ['fragmented datagrams reassembled', st.fragments?.reassembled ?? 0],
   ]);
   out += block('GTPv1-C messages', entries(st.gtpc?.v1));
   out += block('GTPv2-C messages', entries(st.gtpc?.v2));

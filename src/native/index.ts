@@ -160,6 +160,7 @@ export class Engine {
     const s = this.native.stats() as StatsEvent;
     const t = this.native.tables();
     (s.sessions as Record<string, number>).active = t.sessions;
+    (s.fragments as Record<string, number>).pending = t.fragments;
     return s;
   }
   tables(): Record<string, number> {
