@@ -292,7 +292,14 @@ export class Daemon {
       const graceful = this.drain(budget).then(() => code);
       const result = await Promise.race([graceful, hard]);
       clearTimeout(timer);
-      if (result !== code) this.log.error({ timeoutMs: budget }, 'shutdown timed out');
+      if (result !== code) {
+        this.log.error({ timeoutMs: budget }, 'shutdown timed out');
+        // what did not drain in time is cut off
+        this.app?.server.closeAllConnections();
+        this.app?.server.close();
+        void this.payments?.stop(0);
+        void this.webhooks?.stop(0);
+      }
       for (const [sig, fn] of this.signalHandlers) process.off(sig, fn);
       this.store.close();
       this.lock.release();

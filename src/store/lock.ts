@@ -49,7 +49,7 @@ export function lockDatabase(dbFile: string): DbLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 0) throw err;
       const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new DatabaseLockedError(dbFile, pid);
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new DatabaseLockedError(dbFile, pid);
       unlinkSync(path); // stale: its process is gone
     }
   }

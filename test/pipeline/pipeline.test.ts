@@ -1,0 +1,168 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/log';
+import type { DecodeEvent, SessionEvent } from '../../src/native/types';
+import { Daemon, type EventSource } from '../../src/pipeline/daemon';
+import { processBatch, runPipeline } from '../../src/pipeline/pipeline';
+import { activeCarriers } from '../../src/pipeline/carriers';
+import { DatabaseLockedError } from '../../src/store/lock';
+import { verifyWebhook } from '../../src/client';
+import { GnpayClient } from '../../src/client';
+import { ORDER_OPTS, httpServer, openStore, sighting, tmpDir, until } from '../e2e/harness';
+
+const session: SessionEvent = {
+  type: 'session', event: 'create', ts: '2025-01-01T00:00:00.000000Z', packet: 1, gtp: 1, imsi: '262011234567890', msisdn: '491511234567',
+  imei: null, apn: 'internet', ueIp: '10.1.2.3', ueIpv6: null, bearer: 5, linkedBearer: null, tunnels: [],
+};
+
+async function* batches(...bs: DecodeEvent[][]): AsyncGenerator<DecodeEvent[]> {
+  for (const b of bs) yield b;
+}
+
+/** A synthetic source: the batches, then the end (or never, with `hang`). */
+function source(bs: DecodeEvent[][], hang = false): EventSource {
+  let closed = false;
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (const b of bs) yield b;
+      while (hang && !closed) await new Promise((r) => setTimeout(r, 10));
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}
+
+const silent = createLogger({ level: 'silent', redactPersonalData: true });
+
+t.test('runPipeline: one transaction per batch, outcomes counted, abort between batches', async (t) => {
+  const store = openStore(t);
+  const sp = store.sps.add({ name: 's' }).sp;
+  const o = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS).order;
+  let associated = 0;
+  const committed: number[] = [];
+  const seenBatches: number[] = [];
+  const deps = {
+    store,
+    sourceId: 'test',
+    limits: () => ({}),
+    onAssociated: () => associated++,
+    onCommitted: (r: unknown[]) => committed.push(r.length),
+    onBatch: (b: DecodeEvent[]) => seenBatches.push(b.length),
+  };
+  const s1 = sighting(o.token, '491511234567');
+  const stats = await runPipeline(batches([session], [s1, sighting('x'.repeat(26), '491511234567'), session], [sighting(o.token, null)]), deps);
+  t.same({ ...stats, outcomes: undefined }, { batches: 3, events: 5, sightings: 3, replayed: 0, outcomes: undefined });
+  t.equal(stats.outcomes.associated, 1);
+  t.equal(stats.outcomes.unknown, 1);
+  t.equal(stats.outcomes.unresolved, 1);
+  t.equal(associated, 1);
+  t.same(committed, [2, 1]);
+  t.same(seenBatches, [1, 3, 1]);
+  const again = processBatch([s1], deps);
+  t.equal(again.replayed, 1, 'the same sighting again (replay after a crash) changes nothing');
+  const ac = new AbortController();
+  ac.abort();
+  const cut = await runPipeline(batches([session], [session]), deps, ac.signal);
+  t.equal(cut.batches, 1, 'stops after the batch under way');
+});
+
+t.test('the daemon in-process: synthetic capture -> paid -> webhook, exit when done', async (t) => {
+  const dir = tmpDir(t);
+  const received: string[] = [];
+  let secret = '';
+  const hook = await httpServer(t, (req, body, res) => {
+    received.push(verifyWebhook(body, req.headers as Record<string, string>, secret).type);
+    res.end();
+  });
+  const config = loadConfig(null, { db: join(dir, 'g.db'), listen: '127.0.0.1:0' });
+  // first daemon: API only, to create the order
+  const api = await Daemon.start({ config, logger: silent });
+  t.match(api.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  await t.rejects(Daemon.start({ config, logger: silent }), DatabaseLockedError, 'a second daemon on the same database is refused');
+  const added = api.store.sps.add({ name: 'shop', webhookUrl: `${hook.url}/hook` });
+  secret = added.webhookSecret;
+  api.store.ledger.credit('491511234567', 500, { currency: 'EUR' });
+  const client = new GnpayClient({ baseUrl: api.url, apiKey: added.apiKey });
+  const order = await client.createOrder({ amount: 199, currency: 'EUR', reference: 'cart-1' });
+  t.equal(await fetch(`${api.url}/readyz`).then((r) => r.status), 200);
+  t.equal(await api.shutdown('test'), 0);
+  t.equal(await api.shutdown('again'), 0, 'shutdown once');
+  t.equal(await api.done, 0);
+
+  // second daemon: replays a "capture" and exits when charged and notified
+  const d = await Daemon.start({
+    config,
+    logger: silent,
+    read: ['synthetic.pcap'],
+    exitWhenDone: true,
+    openSource: (opts) => {
+      t.same(opts.carriers, ['query:pay_token']);
+      t.match(opts.files![0], /synthetic\.pcap$/);
+      return source([[session, sighting(order.token, '491511234567')]]);
+    },
+  });
+  t.equal(await d.done, 0);
+  t.equal(d.pipeline.outcomes.associated, 1);
+  await until(() => received.length === 3);
+  t.same(received, ['org.gnpay.order.pending', 'org.gnpay.order.associated', 'org.gnpay.order.paid']);
+});
+
+t.test('reload, failing sources, the shutdown deadline', async (t) => {
+  const dir = tmpDir(t);
+  const file = join(dir, 'gnpay.json');
+  writeFileSync(file, JSON.stringify({ limits: { perMsisdn: { ordersPerHour: 5 } }, carriers: ['header:X-Pay'], shutdown: { timeoutMs: 300 } }));
+  const flags = { db: join(dir, 'g.db'), listen: '127.0.0.1:0' };
+  const carriers: string[][] = [];
+  const src = source([[session]], true);
+  src.engine = { setCarriers: (c) => carriers.push(c) };
+  const d = await Daemon.start({ config: loadConfig(file, flags), configFile: file, flags, logger: silent, read: ['a'], openSource: () => src });
+  t.equal(d.config.limits.perMsisdn.ordersPerHour, 5);
+  writeFileSync(file, JSON.stringify({ limits: { perMsisdn: { ordersPerHour: 1 } }, carriers: ['cookie:pay'], shutdown: { timeoutMs: 300 } }));
+  t.equal(d.reload(), true);
+  t.equal(d.config.limits.perMsisdn.ordersPerHour, 1);
+  t.same(carriers, [['query:pay_token', 'cookie:pay']]);
+  t.equal(d.reload(), true);
+  t.equal(carriers.length, 1, 'unchanged carriers are not pushed again');
+  writeFileSync(file, '{"limits": ');
+  t.equal(d.reload(), false, 'an invalid file keeps the running config');
+  t.equal(d.config.limits.perMsisdn.ordersPerHour, 1);
+  t.equal(await d.shutdown('test'), 0);
+
+  // a source that fails: with --exit-when-done the daemon exits 3 for a capture error, 1 otherwise
+  const failing = (name: string): EventSource => ({
+    async *[Symbol.asyncIterator]() {
+      const e = new Error('truncated');
+      e.name = name;
+      throw e;
+    },
+  });
+  const d2 = await Daemon.start({ config: loadConfig(null, flags), logger: silent, read: ['a'], exitWhenDone: true, openSource: () => failing('CaptureFileError') });
+  t.equal(await d2.done, 3);
+  const d3 = await Daemon.start({ config: loadConfig(null, flags), logger: silent, read: ['a'], exitWhenDone: true, openSource: () => failing('Error') });
+  t.equal(await d3.done, 1);
+  const d4 = await Daemon.start({ config: loadConfig(null, flags), logger: silent, read: ['a'], openSource: () => failing('Error') });
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(await d4.shutdown('test'), 0, 'without --exit-when-done a failed replay leaves the API up');
+
+  // a source whose close never returns: the hard deadline ends the shutdown with 1
+  const stuck: EventSource = { async *[Symbol.asyncIterator]() { await new Promise(() => {}); }, close: () => new Promise(() => {}) };
+  const d5 = await Daemon.start({ config: loadConfig(null, { ...flags, shutdown: { timeoutMs: 200 } }), logger: silent, read: ['a'], openSource: () => stuck });
+  t.equal(await d5.shutdown('test'), 1);
+});
+
+t.test('start refusals and carriers', async (t) => {
+  const dir = tmpDir(t);
+  await t.rejects(Daemon.start({ config: loadConfig(null, {}), logger: silent }), /db is required/);
+  await t.rejects(
+    Daemon.start({ config: loadConfig(null, { db: join(dir, 'x.db'), capture: { interfaces: ['eth0'] } }), logger: silent, read: ['a'] }),
+    /cannot be combined/,
+  );
+  await t.rejects(Daemon.start({ config: loadConfig(null, { db: join(dir, 'y.db'), listen: '256.0.0.1:80' }), logger: silent }), /ENOTFOUND|EADDRNOTAVAIL|getaddrinfo/);
+  const again = await Daemon.start({ config: loadConfig(null, { db: join(dir, 'y.db'), listen: '127.0.0.1:0' }), logger: silent });
+  t.ok(again.url, 'a failed start released the lock');
+  await again.shutdown('test');
+  t.same(activeCarriers({ payUrlTemplate: 'https://{token}.pay.example.net/', carriers: ['host:pay.example.net', 'query:x'] }), ['host:pay.example.net', 'query:x']);
+});
