@@ -3,13 +3,13 @@
 // straight through the streaming writer; everything that makes an event goes
 // through the Scenario (and so through the model).
 import { dnsQuery, httpRequest, httpResponse, tlsClientHello } from './app';
-import { inetChecksum, ipv4Bytes, makeToken, sum16, fold16 } from './bytes';
-import { createPdpRequest, gpdu, gtp1cEchoRequest, gtp1cEchoResponse, V1 } from './gtp';
-import { ethernet, fragmentIpv4, IPPROTO, ipUdp, ipv4, LINKTYPE, pseudoSum, TCP } from './net';
+import { inetChecksum, ipv4Bytes, makeToken, sum16, fold16, tbcd } from './bytes';
+import { createPdpRequest, createPdpResponse, gpdu, gtp1cEchoRequest, gtp1cEchoResponse, PCO_DEFAULT, TV_LENGTH, V1 } from './gtp';
+import { ethernet, fragmentIpv4, IPPROTO, ipUdp, ipv4, linkHeader, LINKTYPE, pseudoSum, TCP, udpFrameFast } from './net';
 import { DEFAULT_CARRIERS, GenResult, JsonlFile, sinkFor } from './output';
 import { expect, Gn1Subscriber, innerTcp, Pdn, Pdp, Scenario, UserPath } from './scenario';
 import { CaptureFormat, CaptureWriter, MemorySink, openWriter } from './writer';
-import { ExpectedEvent } from './model';
+import { ExpectedEvent, tunnel } from './model';
 
 export interface LargeOptions {
   /** capture file (required for large captures: bytes are streamed) */
@@ -267,7 +267,7 @@ export interface FloodOptions extends LargeOptions {
 }
 
 /** a legitimate subscriber: attach, one token request right after it */
-function legit(s: Scenario, i: number, extraPackets: (n: number) => void): void {
+function legit(s: Scenario, i: number): void {
   const sub = benchSub(i);
   const p = s.createPdp(sub, {
     sgsnTeidC: 0x80000000 + i * 4,
@@ -281,7 +281,6 @@ function legit(s: Scenario, i: number, extraPackets: (n: number) => void): void 
   f.request(httpRequest({ target: `/pay?pay_token=${t}`, host: 'pay.example.net' }), [expect(t, 'query')]);
   f.respond(httpResponse({ body: 'ok' }));
   f.close();
-  extraPackets(i);
 }
 
 /**
@@ -306,9 +305,37 @@ export function flood(kind: FloodKind, o: FloodOptions = {}): GenResult {
   const flooder = s.createPdp(benchSub(999_999), { sgsnTeidC: 0x7ffffff0, sgsnTeidU: 0x7ffffff1, ggsnTeidC: 0x7ffffff2, ggsnTeidU: 0x7ffffff3 })!;
   const fpath = s.pdpPath(flooder);
   const mode = o.mode ?? 'sessions';
+  const lh = linkHeader({ linktype: s.w.linktype(0) }, 4);
+  const noHeader = Buffer.alloc(0);
+  const F = { sgsnC: '192.0.2.240', sgsnU: '192.0.2.241', ggsnC: '198.51.100.240', ggsnU: '198.51.100.241' };
+  // Create PDP Context Request / Response templates, patched per flood item
+  const req = createPdpRequest({
+    seq: 0,
+    imsi: '999990000000000',
+    recovery: 1,
+    selectionMode: 0,
+    teidData: 0,
+    teidCp: 0,
+    nsapi: 5,
+    pdpType: 'ipv4',
+    apn: 'internet',
+    pco: PCO_DEFAULT,
+    gsnSignalling: F.sgsnC,
+    gsnUser: F.sgsnU,
+    msisdn: '4900000000000',
+  });
+  const resp = createPdpResponse({ seq: 0, teid: 0, cause: 128, recovery: 1, teidData: 0, teidCp: 0, chargingId: 0, ueV4: '0.0.0.0', gsnSignalling: F.ggsnC, gsnUser: F.ggsnU });
+  const qo = ieOffsets(req);
+  const ro = ieOffsets(resp);
+  const apn = 'internet';
+  // first fragment template (fragments)
+  const fragInner = innerTcp('100.64.0.1', '203.0.113.10', 40000, 443, Buffer.alloc(1460, 0x17), 1, 1, TCP.ACK);
+  const frag0 = fragmentIpv4(ipUdp('192.0.2.250', '198.51.100.250', 2152, 2152, gpdu(0, fragInner), { id: 0 }, { noChecksum: true }), 1500)[0];
+  const fragFrame = Buffer.concat([lh, frag0]);
+  const L = lh.length;
   while (s.packets < target) {
     if (s.packets >= nextLegit && li < nLegit) {
-      legit(s, li++, () => undefined);
+      legit(s, li++);
       nextLegit += legitEvery;
       continue;
     }
@@ -318,32 +345,22 @@ export function flood(kind: FloodKind, o: FloodOptions = {}): GenResult {
     const d = n & 0xff;
     switch (kind) {
       case 'pending': {
-        const req = createPdpRequest({
-          seq: n & 0xffff,
-          imsi: `99999${String(n).padStart(10, '0')}`,
-          recovery: 1,
-          selectionMode: 0,
-          teidData: n,
-          teidCp: n,
-          nsapi: 5,
-          pdpType: 'ipv4',
-          apn: 'internet',
-          gsnSignalling: `172.16.${a}.${b}`,
-          msisdn: `4900${String(n).padStart(9, '0')}`,
-        });
-        s.gtpc(`172.16.${a}.${b}`, '198.51.100.1', req);
+        req.writeUInt16BE(n & 0xffff, 8);
+        tbcd(`99999${String(n).padStart(10, '0')}`).copy(req, qo.get(2)![0]);
+        req.writeUInt32BE(n, qo.get(16)![0]);
+        req.writeUInt32BE(n, qo.get(17)![0]);
+        s.gtpcV1.create_pdp_context_request = (s.gtpcV1.create_pdp_context_request ?? 0) + 1;
+        s.rawFrame(udpFrameFast(lh, `172.16.${a}.${b}`, '198.51.100.1', 2123, 2123, noHeader, req, s.nextIpId()));
         break;
       }
       case 'fragments': {
-        const inner = innerTcp(`100.${64 + (a & 63)}.${b}.${d}`, '203.0.113.10', 40000, 443, Buffer.alloc(1460, 0x17), n, 1, TCP.ACK);
-        const outer = ipUdp('192.0.2.250', '198.51.100.250', 2152, 2152, gpdu(n, inner), { id: n & 0xffff }, { noChecksum: true });
-        const frags = fragmentIpv4(outer, 1500);
-        // vary the source so the (src, dst, id) keys stay distinct past 65536
-        const first = Buffer.from(frags[0]);
-        ipv4Bytes(`192.0.${2 + (a & 7)}.${b}`).copy(first, 12);
-        first.writeUInt16BE(0, 10);
-        first.writeUInt16BE(inetChecksum(first, 0, 20), 10);
-        s.frame(first);
+        // distinct (src, id) per datagram; the TEID is the flood number
+        ipv4Bytes(`192.0.${2 + (a & 7)}.${b}`).copy(fragFrame, L + 12);
+        fragFrame.writeUInt16BE(n & 0xffff, L + 4);
+        fragFrame.writeUInt16BE(0, L + 10);
+        fragFrame.writeUInt16BE(inetChecksum(fragFrame, L, L + 20), L + 10);
+        fragFrame.writeUInt32BE(n, L + 20 + 8 + 4);
+        s.rawFrame(fragFrame);
         break;
       }
       case 'flows': {
@@ -356,24 +373,65 @@ export function flood(kind: FloodKind, o: FloodOptions = {}): GenResult {
         if (mode === 'gpdu') {
           const inner = innerTcp(`100.${64 + (a & 63)}.${b}.${d}`, '203.0.113.10', 40000, 443, Buffer.alloc(200, 0x17), n, 1, TCP.ACK);
           s.gtpuMsg('192.0.2.251', '198.51.100.251', gpdu(n, inner));
-        } else {
-          const sub: Gn1Subscriber = {
-            imsi: `99998${String(n).padStart(10, '0')}`,
-            msisdn: `4901${String(n).padStart(9, '0')}`,
-            apn: 'internet',
-            ueIp: `100.${64 + (a & 63)}.${b}.${d}`,
-            sgsnC: '192.0.2.240',
-            sgsnU: '192.0.2.241',
-            ggsnC: '198.51.100.240',
-            ggsnU: '198.51.100.241',
-          };
-          s.createPdp(sub, { sgsnTeidC: n * 4, sgsnTeidU: n * 4 + 1, ggsnTeidC: n * 4 + 2, ggsnTeidU: n * 4 + 3 });
+          break;
         }
+        // a Create PDP Context pair for distinct TEIDs; the session is announced
+        // (`create`) but not kept in the model: its TEIDs and UE address are
+        // never used by the legitimate subscribers, so it cannot change a resolution
+        const imsi = `99998${String(n).padStart(10, '0')}`;
+        const msisdn = `4901${String(n).padStart(9, '0')}`;
+        const ue = `100.${64 + (a & 63)}.${b}.${d}`;
+        const seq = n & 0xffff;
+        const [sc, su, gc, gu] = [n * 4, n * 4 + 1, n * 4 + 2, n * 4 + 3];
+        req.writeUInt16BE(seq, 8);
+        tbcd(imsi).copy(req, qo.get(2)![0]);
+        req.writeUInt32BE(su, qo.get(16)![0]);
+        req.writeUInt32BE(sc, qo.get(17)![0]);
+        tbcd(msisdn).copy(req, qo.get(134)![0] + 1);
+        s.gtpcV1.create_pdp_context_request = (s.gtpcV1.create_pdp_context_request ?? 0) + 1;
+        s.rawFrame(udpFrameFast(lh, F.sgsnC, F.ggsnC, 2123, 2123, noHeader, req, s.nextIpId()));
+        s.tick();
+        resp.writeUInt16BE(seq, 8);
+        resp.writeUInt32BE(sc, 4);
+        resp.writeUInt32BE(gu, ro.get(16)![0]);
+        resp.writeUInt32BE(gc, ro.get(17)![0]);
+        resp.writeUInt32BE(n, ro.get(127)![0]);
+        ipv4Bytes(ue).copy(resp, ro.get(128)![0] + 2);
+        s.gtpcV1.create_pdp_context_response = (s.gtpcV1.create_pdp_context_response ?? 0) + 1;
+        const pkt = s.rawFrame(udpFrameFast(lh, F.ggsnC, F.sgsnC, 2123, 2123, noHeader, resp, s.nextIpId()));
+        const ctx = s.model.newCtx({ gtp: 1, bearer: 5, imsi, msisdn, apn, ueIp: ue });
+        ctx.ctrlUp = [tunnel('control', 'uplink', F.ggsnC, gc)];
+        ctx.ctrlDown = [tunnel('control', 'downlink', F.sgsnC, sc)];
+        ctx.userUp = [tunnel('user', 'uplink', F.ggsnU, gu, 5)];
+        ctx.userDown = [tunnel('user', 'downlink', F.sgsnU, su, 5)];
+        s.model.announce(ctx, pkt, s.lastTs);
         break;
       }
     }
   }
-  return close(c, { legitimateSubscribers: li, flood: kind, floodItems: n });
+  const r = close(c, { legitimateSubscribers: li, flood: kind, floodItems: n });
+  // bounded tables evict: what stays active is not predictable under a flood
+  delete (r.stats.sessions as Record<string, number>).active;
+  return r;
+}
+
+/** value offsets of each IE type in a GTPv1-C message with the optional header fields */
+function ieOffsets(msg: Buffer): Map<number, number[]> {
+  const m = new Map<number, number[]>();
+  let o = 12;
+  while (o < msg.length) {
+    const type = msg[o];
+    const list = m.get(type) ?? [];
+    m.set(type, list);
+    if (type < 128) {
+      list.push(o + 1);
+      o += 1 + TV_LENGTH[type];
+    } else {
+      list.push(o + 3);
+      o += 3 + msg.readUInt16BE(o + 1);
+    }
+  }
+  return m;
 }
 
 export { V1, ipv4, dnsQuery };

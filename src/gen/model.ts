@@ -160,6 +160,15 @@ export class SessionModel {
     this.emit(this.sessionEvent('create', ctx, pkt, ts));
   }
 
+  /**
+   * Emit `create` for a context that is not kept (flood sessions that can
+   * never take part in a resolution): counted as created, never active.
+   */
+  announce(ctx: Ctx, pkt: number, ts: string): void {
+    this.counters.created++;
+    this.emit(this.sessionEvent('create', ctx, pkt, ts));
+  }
+
   /** apply `change` to an active context and emit one `update` with the state after it */
   update(ctx: Ctx, change: (c: Ctx) => void, pkt: number, ts: string): void {
     this.unindex(ctx);

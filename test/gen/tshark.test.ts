@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { demoCapture, FIXTURES } from '../../src/gen';
+import { bench, demoCapture, FIXTURES, flood } from '../../src/gen';
 
 const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!hasTshark) {
@@ -149,6 +149,24 @@ if (!hasTshark) {
       t.ok(r.events.filter((e) => e.type === 'sighting').length >= 1, `${payUrl}: sightings predicted`);
       check(t, payUrl, out, r.events as unknown as Record<string, unknown>[]);
     }
+  });
+
+  t.test('tshark agrees with patched flood templates and the bench', async (t) => {
+    for (const kind of ['teids', 'pending'] as const) {
+      const out = path.join(tmp, `flood-${kind}.pcap`);
+      const r = flood(kind, { packets: 600, subscribers: 2, out });
+      check(t, `flood-${kind}`, out, r.events as unknown as Record<string, unknown>[]);
+      if (kind === 'pending') {
+        const imsis = execFileSync('tshark', ['-n', '-r', out, '-Y', 'gtp.message==0x10', '-T', 'fields', '-e', 'e212.imsi'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+        t.equal(new Set(imsis).size, imsis.length, 'every pending request has its own IMSI');
+        t.ok(imsis.length > 400);
+      }
+    }
+    const out = path.join(tmp, 'bench.pcap');
+    const r = bench({ packets: 3000, out });
+    check(t, 'bench', out, r.events as unknown as Record<string, unknown>[]);
+    const warn = execFileSync('tshark', ['-n', '-r', out, '-q', '-z', 'expert,error'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    t.notMatch(warn, /Malformed|Checksum/i, 'no malformed packet or bad checksum in the bench capture');
   });
 
   t.test('tshark sees the malformed fixture as malformed where it should', async (t) => {
