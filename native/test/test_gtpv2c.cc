@@ -499,3 +499,30 @@ TEST_CASE("gtpv2c: golden: open5gs captures against tshark") {
   CHECK(compare_capture(dir, "open5gs/nonipsec_reg.pcapng") >= 10);
   CHECK(compare_capture(dir, "open5gs/volte.pcapng") >= 8);
 }
+
+TEST_CASE("gtpv2c: golden: nDPI/gtp_false_positive.pcapng frame 7 is refused") {
+  // Why this capture: non-GTP UDP from port 2123; tshark shows an "Echo Request"
+  // of message length 0 followed by 300 octets of IEs it cannot make sense of
+  // (Error: less data left than indicated). A length below 4 is gtpv2c.bad_length.
+  const std::string dir = gnpay_golden::public_dir();
+  if (dir.empty()) {
+    MESSAGE("public fixtures absent: skipped");
+    return;
+  }
+  std::vector<uint8_t> file;
+  REQUIRE(gnpay_golden::read_whole_file(dir + "/nDPI/gtp_false_positive.pcapng", file));
+  auto rows = gnpay_golden::read_tsv(dir + "/oracle/nDPI/gtp_false_positive.pcapng/gtpc_v2.tsv");
+  REQUIRE(rows.size() == 1);
+  gnpay_golden::UdpFrame f;
+  REQUIRE(gnpay_golden::udp_frame(file, std::stoull(rows[0]["frame.number"]), f));
+  Gtp2cMessage m;
+  AnomalyCounters an;
+  CHECK(decode_gtpv2c(f.udp.payload, f.udp.truncated, m, an) == Status::Malformed);
+  CHECK(an.get(Anomaly::Gtp2cBadLength) == 1);
+  CHECK(an.total() == 1);
+  CHECK(std::to_string(m.msg_type) == rows[0]["gtpv2.message_type"]);  // the header as far as it goes
+  char seq[16];
+  std::snprintf(seq, sizeof seq, "0x%06x", m.seq);
+  CHECK(rows[0]["gtpv2.seq"] == seq);
+  CHECK(m.ie_count == 0);
+}
