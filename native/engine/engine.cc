@@ -280,6 +280,20 @@ void Engine::on_udp(const IpPacket& ip, const UdpDatagram& udp) {
 // ---------------------------------------------------------------------------
 // GTP-U
 
+// The GSN index of an outer destination address, through a small direct-mapped
+// cache (a Gn link has few GSN addresses; the table lookup hashes 16 bytes).
+// Entries are invalidated when the table learns addresses (gsn_generation_).
+uint32_t Engine::gsn_cached(const IpAddr& a) {
+  uint32_t h = uint32_t(a.b[15]) ^ (uint32_t(a.b[14]) << 3) ^ (uint32_t(a.b[13]) << 1);
+  GsnCacheEntry& e = gsn_cache_[h & (kGsnCacheSize - 1)];
+  size_t gen = sessions_.gsn_count();
+  if (e.generation == gen && e.addr == a) return e.idx;
+  e.addr = a;
+  e.idx = sessions_.gsn_find(a);
+  e.generation = gen;
+  return e.idx;
+}
+
 void Engine::on_gtpu(const IpPacket& outer, const UdpDatagram& udp) {
   gtpu_.reset();
   Status st = decode_gtpu(udp.payload, udp.truncated, gtpu_, stats_.anomalies);
@@ -289,8 +303,12 @@ void Engine::on_gtpu(const IpPacket& outer, const UdpDatagram& udp) {
 }
 
 void Engine::on_gpdu(const IpPacket& outer, const GtpuHeader& gh) {
-  uint32_t gsn = sessions_.gsn_find(outer.dst);
+  uint32_t gsn = gsn_cached(outer.dst);
   EndpointHit hit = sessions_.find_user(gsn, gh.teid);
+  if (hit.session != kNone && hit.dir == Dir::Downlink) {
+    stats_.gpdu_downlink++;  // towards the UE: nothing in it makes a sighting; not even decoded
+    return;
+  }
   inner_ip_.reset();
   if (gh.payload.size == 0) return;
   uint8_t v = gh.payload[0] >> 4;
@@ -303,6 +321,7 @@ void Engine::on_gpdu(const IpPacket& outer, const GtpuHeader& gh) {
   cur_session_ = kNone;
   cur_resolved_ = ResolvedBy::None;
   cur_teid_ = gh.teid;
+  cur_gsn_ = gsn;
   cur_ue_ = inner_ip_.src;
   cur_dst_ = inner_ip_.dst;
   bool downlink = false;
@@ -358,6 +377,8 @@ void Engine::on_inner(const IpPacket& inner) {
   if (inner.proto != ipproto::kTcp) return;
   tcp_ = TcpSegment();
   if (decode_tcp(inner.payload, tcp_, stats_.anomalies) != Status::Ok) return;
+  // a bare ACK carries nothing and changes no flow state
+  if (tcp_.payload.size == 0 && !(tcp_.flags & (tcpflag::kSyn | tcpflag::kFin | tcpflag::kRst))) return;
   if (cur_resolved_ == ResolvedBy::None) {
     // direction unknown: a server port talking to an ephemeral one is downlink
     bool server_src = tcp_.sport == 80 || tcp_.sport == 443 || tcp_.sport == 8080 || tcp_.sport == 8443;
@@ -368,7 +389,7 @@ void Engine::on_inner(const IpPacket& inner) {
   key.dst = inner.dst;
   key.sport = tcp_.sport;
   key.dport = tcp_.dport;
-  key.tunnel = (uint64_t(sessions_.gsn_find(outer_ip_.dst)) << 32) | cur_teid_;
+  key.tunnel = (uint64_t(cur_gsn_) << 32) | cur_teid_;
   heads_.feed(key, tcp_, now_ns_, *head_sink_, stats_.anomalies);
 }
 

@@ -95,6 +95,7 @@ class Engine {
   class PendingTable;
   struct HeadSinkImpl;
 
+  uint32_t gsn_cached(const IpAddr& a);
   void on_udp(const IpPacket& ip, const UdpDatagram& udp);
   void on_gtpu(const IpPacket& outer, const UdpDatagram& udp);
   void on_gpdu(const IpPacket& outer, const GtpuHeader& gh);
@@ -151,6 +152,14 @@ class Engine {
   uint32_t cur_session_ = kNone;
   ResolvedBy cur_resolved_ = ResolvedBy::None;
   uint32_t cur_teid_ = 0;
+  uint32_t cur_gsn_ = kNone;
+  struct GsnCacheEntry {
+    IpAddr addr;
+    uint32_t idx = kNone;
+    size_t generation = ~size_t(0);
+  };
+  static constexpr size_t kGsnCacheSize = 16;
+  GsnCacheEntry gsn_cache_[kGsnCacheSize];
   IpAddr cur_ue_, cur_dst_;
   uint64_t packets_since_housekeeping_ = 0;
 };

@@ -70,6 +70,7 @@ class SessionTable {
   uint32_t gsn_find(const IpAddr& a) const;
   uint32_t gsn_intern(const IpAddr& a);  // kNone when the table is full
   const IpAddr& gsn_addr(uint32_t idx) const { return gsn_addrs_[idx]; }
+  size_t gsn_count() const { return gsn_addrs_.size(); }  // grows only: a cache generation
   uint32_t apn_intern(const Apn& apn);   // kNone when full or empty
   void apn_text(uint32_t idx, Apn& out) const;
 

@@ -33,7 +33,7 @@ bool MappedFile::open(const std::string& path) {
     data_ = nullptr;
     return true;
   }
-  void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   ::close(fd);
   if (p == MAP_FAILED) {
     error_ = "cannot map " + path + ": " + std::strerror(errno);

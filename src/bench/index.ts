@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// npm run bench [-- <name> [options]]: the project's benchmarks (never tests).
+//   decode    issue "decode engine": libpcap read loop vs gnpay decode (default)
+//   payments  issue "payment flow": sightings/s through associate -> charge -> feed, latency to paid
+import { Command } from 'commander';
+import { runDecodeBench } from './decode';
+
+async function main(): Promise<void> {
+  const program = new Command().name('gnpay-bench');
+  program
+    .command('decode', { isDefault: true })
+    .option('--packets <n>', 'packets in the generated capture', (v) => Number(v), 1_000_000)
+    .option('--repeat <n>', 'runs of each reader (best is kept)', (v) => Number(v), 3)
+    .option('--dir <dir>', 'keep the capture in this directory')
+    .action(async (o) => {
+      await runDecodeBench({ packets: o.packets, repeat: o.repeat, dir: o.dir });
+    });
+  program
+    .command('payments')
+    .option('--sightings <n>', 'sightings to push through', (v) => Number(v), 20000)
+    .action(async (o) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require('./payments');
+      await mod.runPaymentsBench(o);
+    });
+  await program.parseAsync(process.argv);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exitCode = 1;
+});
