@@ -67,6 +67,8 @@ function close(c: Ctx, extra: Record<string, unknown> = {}): GenResult {
 export class TcpTemplate {
   readonly frame: Buffer;
   private base: number; // TCP checksum partial sum without seq/ack
+  private outerBase: number; // outer IPv4 header sum without id/checksum
+  private innerBase: number; // inner IPv4 header sum without id/checksum
   private static readonly OUTER = 14;
   private static readonly INNER = 14 + 20 + 8 + 8;
   private static readonly TCPO = 14 + 20 + 8 + 8 + 20;
@@ -82,27 +84,49 @@ export class TcpTemplate {
     flags: number = TCP.ACK,
   ) {
     const inner = innerTcp(innerSrc, innerDst, sport, dport, payload, 0, 0, flags);
-    this.frame = ethernet(ipUdp(outerSrc, outerDst, 2152, 2152, gpdu(teid, inner), { id: 1 }, { noChecksum: true }));
+    this.frame = ethernet(ipUdp(outerSrc, outerDst, 2152, 2152, gpdu(teid, inner), { id: 0 }, { noChecksum: true }));
+    const f = this.frame;
     const t = TcpTemplate.TCPO;
-    this.frame.writeUInt16BE(0, t + 16);
-    this.base = sum16(this.frame, t, this.frame.length, pseudoSum(innerSrc, innerDst, IPPROTO.TCP, this.frame.length - t));
+    f.writeUInt16BE(0, t + 16);
+    this.base = sum16(f, t, f.length, pseudoSum(innerSrc, innerDst, IPPROTO.TCP, f.length - t));
+    const o = TcpTemplate.OUTER;
+    const i = TcpTemplate.INNER;
+    f.writeUInt16BE(0, o + 4);
+    f.writeUInt16BE(0, o + 10);
+    f.writeUInt16BE(0, i + 4);
+    f.writeUInt16BE(0, i + 10);
+    this.outerBase = sum16(f, o, o + 20);
+    this.innerBase = sum16(f, i, i + 20);
   }
-  /** patch the per-packet fields and return the frame (valid until the next call) */
+  /** patch the per-packet fields and return the frame (valid until the next call); checksums incremental (RFC 1624) */
   patch(outerId: number, innerId: number, seq: number, ack: number): Buffer {
     const f = this.frame;
     const o = TcpTemplate.OUTER;
-    f.writeUInt16BE(outerId & 0xffff, o + 4);
-    f.writeUInt16BE(0, o + 10);
-    f.writeUInt16BE(inetChecksum(f, o, o + 20), o + 10);
     const i = TcpTemplate.INNER;
-    f.writeUInt16BE(innerId & 0xffff, i + 4);
-    f.writeUInt16BE(0, i + 10);
-    f.writeUInt16BE(inetChecksum(f, i, i + 20), i + 10);
     const t = TcpTemplate.TCPO;
-    f.writeUInt32BE(seq >>> 0, t + 4);
-    f.writeUInt32BE(ack >>> 0, t + 8);
-    const sum = this.base + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff);
-    f.writeUInt16BE(~fold16(sum) & 0xffff, t + 16);
+    outerId &= 0xffff;
+    innerId &= 0xffff;
+    f[o + 4] = outerId >>> 8;
+    f[o + 5] = outerId & 0xff;
+    let c = ~fold16(this.outerBase + outerId) & 0xffff;
+    f[o + 10] = c >>> 8;
+    f[o + 11] = c & 0xff;
+    f[i + 4] = innerId >>> 8;
+    f[i + 5] = innerId & 0xff;
+    c = ~fold16(this.innerBase + innerId) & 0xffff;
+    f[i + 10] = c >>> 8;
+    f[i + 11] = c & 0xff;
+    f[t + 4] = seq >>> 24;
+    f[t + 5] = (seq >>> 16) & 0xff;
+    f[t + 6] = (seq >>> 8) & 0xff;
+    f[t + 7] = seq & 0xff;
+    f[t + 8] = ack >>> 24;
+    f[t + 9] = (ack >>> 16) & 0xff;
+    f[t + 10] = (ack >>> 8) & 0xff;
+    f[t + 11] = ack & 0xff;
+    c = ~fold16(this.base + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff)) & 0xffff;
+    f[t + 16] = c >>> 8;
+    f[t + 17] = c & 0xff;
     return f;
   }
 }

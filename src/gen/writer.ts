@@ -112,6 +112,20 @@ export interface CaptureWriter {
   close(): void;
 }
 
+function put32(b: Buffer, at: number, v: number, be: boolean): void {
+  if (be) {
+    b[at] = v >>> 24;
+    b[at + 1] = (v >>> 16) & 0xff;
+    b[at + 2] = (v >>> 8) & 0xff;
+    b[at + 3] = v & 0xff;
+  } else {
+    b[at] = v & 0xff;
+    b[at + 1] = (v >>> 8) & 0xff;
+    b[at + 2] = (v >>> 16) & 0xff;
+    b[at + 3] = v >>> 24;
+  }
+}
+
 export interface PcapOptions {
   linktype: number;
   nanos?: boolean;
@@ -156,22 +170,15 @@ export class PcapWriter implements CaptureWriter {
   quantize(sec: number, nsec: number): [number, number] {
     return this.nanos ? [sec, nsec] : [sec, nsec - (nsec % 1000)];
   }
-  packet(data: Uint8Array, sec: number, nsec: number, o: PacketOptions = {}): void {
-    const caplen = Math.min(data.length, this.snaplen);
-    const orig = o.origLen ?? data.length;
+  packet(data: Uint8Array, sec: number, nsec: number, o?: PacketOptions): void {
+    const caplen = data.length < this.snaplen ? data.length : this.snaplen;
+    const orig = o?.origLen ?? data.length;
     const { buf, off } = this.sink.reserve(16 + caplen);
     const frac = this.nanos ? nsec : Math.floor(nsec / 1000);
-    if (this.bigEndian) {
-      buf.writeUInt32BE(sec >>> 0, off);
-      buf.writeUInt32BE(frac, off + 4);
-      buf.writeUInt32BE(caplen, off + 8);
-      buf.writeUInt32BE(orig, off + 12);
-    } else {
-      buf.writeUInt32LE(sec >>> 0, off);
-      buf.writeUInt32LE(frac, off + 4);
-      buf.writeUInt32LE(caplen, off + 8);
-      buf.writeUInt32LE(orig, off + 12);
-    }
+    put32(buf, off, sec >>> 0, this.bigEndian);
+    put32(buf, off + 4, frac, this.bigEndian);
+    put32(buf, off + 8, caplen, this.bigEndian);
+    put32(buf, off + 12, orig, this.bigEndian);
     buf.set(caplen === data.length ? data : data.subarray(0, caplen), off + 16);
     this.n++;
   }
