@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerDecode } from './decode';
 import { registerGen } from './gen';
+import { registerInterfaces } from './interfaces';
 import { registerLedger } from './ledger';
 import { registerOrders } from './orders';
 import { registerRun } from './run';
@@ -16,4 +17,5 @@ export const commands: Register[] = [
   registerSp,
   registerOrders,
   registerLedger,
+  registerInterfaces,
 ];

@@ -224,6 +224,8 @@ class NativeCapture implements CaptureSource {
   private readonly fileSizes: number[];
   private closed = false;
   private finishedBytes = 0;
+  private finalStats: StatsEvent | null = null;
+  private finalCaptureStats: LiveInterfaceStats[] | null = null;
 
   constructor(
     readonly engine: Engine,
@@ -266,7 +268,7 @@ class NativeCapture implements CaptureSource {
   }
 
   stats(): StatsEvent {
-    return this.engine.stats();
+    return this.finalStats ?? this.engine.stats();
   }
 
   progress(): ReplayProgress {
@@ -286,15 +288,19 @@ class NativeCapture implements CaptureSource {
   }
 
   captureStats(): LiveInterfaceStats[] {
+    if (this.finalCaptureStats) return this.finalCaptureStats;
     const s = this.stream as NativeLive | null;
     return s && typeof (s as NativeLive).captureStats === 'function' ? s.captureStats() : [];
   }
 
+  /** Stops the capture threads and frees the engine (when owned); stats stay readable. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.stream?.close();
+    this.finalCaptureStats = this.captureStats();
     this.stream = null;
+    this.finalStats = this.engine.stats();
     if (this.ownsEngine) this.engine.close();
   }
 }
