@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerDecode } from './decode';
 import { registerGen } from './gen';
 import { registerInterfaces } from './interfaces';
+import { registerSystemd } from './systemd';
 import { registerLedger } from './ledger';
 import { registerOrders } from './orders';
 import { registerRun } from './run';
@@ -18,4 +19,5 @@ export const commands: Register[] = [
   registerOrders,
   registerLedger,
   registerInterfaces,
+  registerSystemd,
 ];
