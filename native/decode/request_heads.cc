@@ -23,6 +23,7 @@ namespace {
 constexpr uint32_t kNil = 0xffffffffu;
 constexpr size_t kMinBuffer = 1024;
 constexpr size_t kMaxChunkLine = 4096;  // chunk-size line with extensions
+constexpr int32_t kMaxSeqJump = 1 << 20;  // a segment further from next_seq starts over
 
 enum Mode : uint8_t {
   kSyn = 0,      // SYN seen, no data yet
@@ -133,6 +134,8 @@ struct RequestHeadAssembler::Impl {
   std::vector<uint8_t> replay_data;
   bool replaying = false;
 
+  std::vector<uint64_t> recent;  // fingerprints of heads handed over lately (direct-mapped)
+
   explicit Impl(const HeadLimits& l) : lim(l) {
     if (lim.max_flows == 0) lim.max_flows = 1;
     if (lim.max_flows > kNil / 4) lim.max_flows = kNil / 4;
@@ -153,6 +156,11 @@ struct RequestHeadAssembler::Impl {
       if (per > lim.orphan_slots) per = lim.orphan_slots;
       replay.reserve(per + 1);
       replay_data.resize(per * lim.orphan_max_bytes);
+    }
+    if (lim.recent_heads) {
+      size_t r = 16;
+      while (r < lim.recent_heads) r <<= 1;
+      recent.assign(r, 0);
     }
     // Seeded so that flow keys cannot be chosen to collide in the index.
     seed = fmix64(uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()) ^
@@ -376,7 +384,19 @@ struct RequestHeadAssembler::Impl {
   }
 
   // ---- parsing ----
-  void emit(HeadKind k, Span bytes) { sink->on_head(k, bytes); }
+  // Every head goes through here with the flow's hash and the sequence number of
+  // its first byte. A head already handed over (a retransmission of a segment
+  // whose flow state is gone) is not handed over again: tshark does not
+  // dissect retransmitted data either.
+  void emit(HeadKind k, Span bytes, uint64_t fh, uint32_t start_seq) {
+    if (!recent.empty()) {
+      uint64_t fp = fmix64(fh ^ (uint64_t(start_seq) * 0x9e3779b97f4a7c15ULL) ^ uint64_t(k)) | 1;
+      uint64_t& slot = recent[size_t(fp) & (recent.size() - 1)];
+      if (slot == fp) return;
+      slot = fp;
+    }
+    sink->on_head(k, bytes);
+  }
 
   void after_http_head(Parse& p, Span head) {
     HttpFraming fr = http_request_framing(head);
@@ -516,7 +536,7 @@ struct RequestHeadAssembler::Impl {
   // Consumes d in the modes that need no buffer. Heads that lie wholly in d are
   // handed to the sink in place. When a head starts but does not end in d,
   // *tail is set to its bytes and p.mode to kHeadHttp / kHeadTls.
-  void run(Parse& p, Span d, Span* tail) {
+  void run(Parse& p, Span d, Span* tail, uint64_t fh, uint32_t seq0) {
     *tail = Span();
     size_t i = 0;
     while (i < d.size) {
@@ -532,7 +552,7 @@ struct RequestHeadAssembler::Impl {
             size_t hl = http_head_length(rest.prefix(lim.max_head_bytes));
             if (hl) {
               Span head = rest.prefix(hl);
-              emit(HeadKind::Http, head);
+              emit(HeadKind::Http, head, fh, seq0 + uint32_t(i));
               after_http_head(p, head);
               i += hl;
               break;
@@ -554,7 +574,7 @@ struct RequestHeadAssembler::Impl {
               return;
             }
             if (need && need <= rest.size) {
-              emit(HeadKind::TlsClientHello, rest.prefix(need));
+              emit(HeadKind::TlsClientHello, rest.prefix(need), fh, seq0 + uint32_t(i));
               p.mode = kLost;  // what follows a ClientHello is no head
               return;
             }
@@ -610,7 +630,7 @@ struct RequestHeadAssembler::Impl {
       if (hl) {
         hl += from;
         Span head = buf.prefix(hl);
-        emit(HeadKind::Http, head);
+        emit(HeadKind::Http, head, f.hash, f.head_seq);
         after_http_head(f.p, head);
         f.len = 0;
         return hl - old;
@@ -630,7 +650,7 @@ struct RequestHeadAssembler::Impl {
         return d.size;
       }
       if (need && need <= f.len) {
-        emit(HeadKind::TlsClientHello, buf.prefix(need));
+        emit(HeadKind::TlsClientHello, buf.prefix(need), f.hash, f.head_seq);
         f.p.mode = kLost;
         f.len = 0;
         return d.size;
@@ -664,7 +684,7 @@ struct RequestHeadAssembler::Impl {
       }
       if (f.p.mode == kLost) break;
       Span tail;
-      run(f.p, d.from(i), &tail);
+      run(f.p, d.from(i), &tail, f.hash, f.next_seq + uint32_t(i));
       if (tail.size) {
         if (!ensure_cap(s, tail.size)) {
           too_large(f, tail);
@@ -720,9 +740,15 @@ struct RequestHeadAssembler::Impl {
     purge_orphans(s);
     release(s);
   }
-  void settle(uint32_t s) {  // drop the state once nothing is pending
+  // A flow that lost track (or whose ClientHello is through) is dropped; a flow
+  // between requests stays, idle, so that its next requests are placed by
+  // sequence number (retransmissions trimmed, reordering joined).
+  void settle(uint32_t s) {
     Flow& f = flows[s];
-    if (f.in_use && (f.p.mode == kBoundary || f.p.mode == kLost)) release(s);
+    if (f.in_use && f.p.mode == kLost) release(s);
+  }
+  static bool pending(const Flow& f) {
+    return f.n_orphans || (f.p.mode != kBoundary && f.p.mode != kSyn && f.p.mode != kLost);
   }
 
   void stateless(const FlowKey& k, uint64_t h, uint32_t seq, Span d, uint8_t flags, uint64_t ts) {
@@ -735,7 +761,7 @@ struct RequestHeadAssembler::Impl {
     }
     Parse p;
     Span tail;
-    run(p, d, &tail);
+    run(p, d, &tail, h, seq);
     if (fin) return;
     if (p.mode == kBoundary || p.mode == kLost) return;  // nothing pending: no state
     uint32_t s = create(k, h, ts);
@@ -762,7 +788,7 @@ struct RequestHeadAssembler::Impl {
     size_t need = tls_client_hello_needed(Span(f.buf, f.len));
     if (need == 0 || need == kTlsNotClientHello) return false;
     if (int64_t(int32_t(seq - f.head_seq)) < int64_t(need)) return false;
-    emit(HeadKind::TlsClientHello, Span(f.buf, f.len));
+    emit(HeadKind::TlsClientHello, Span(f.buf, f.len), f.hash, f.head_seq);
     f.p.mode = kLost;
     f.len = 0;
     return true;
@@ -805,8 +831,16 @@ struct RequestHeadAssembler::Impl {
       return;
     }
     int32_t diff = int32_t(seq - f.next_seq);
+    bool body_skip = f.p.mode == kBodyLen && diff > 0 && uint64_t(diff) <= f.p.left;
+    if (!body_skip && (diff > kMaxSeqJump || diff < -kMaxSeqJump)) {
+      // Far from where the flow is: another connection on the same addresses and
+      // ports whose SYN was not seen. Start over.
+      close(s);
+      stateless(k, h, seq, d, fl, ts);
+      return;
+    }
     if (diff > 0) {
-      if (f.p.mode == kBodyLen && uint64_t(diff) <= f.p.left) {
+      if (body_skip) {
         f.p.left -= uint64_t(diff);  // a gap inside a Content-Length body does not matter
         f.next_seq = seq;
         if (f.p.left == 0) f.p.mode = kBoundary;
@@ -883,7 +917,7 @@ struct RequestHeadAssembler::Impl {
     while (lru_tail != kNil) {
       const Flow& f = flows[lru_tail];
       if (!(now > f.last_ts && now - f.last_ts > lim.timeout_ns)) break;
-      an->bump(Anomaly::TcpFlowTimeout);
+      if (pending(f)) an->bump(Anomaly::TcpFlowTimeout);  // an idle connection just ends
       release(lru_tail);
     }
     if (!ring.empty()) expire_orphans(now);
@@ -891,6 +925,7 @@ struct RequestHeadAssembler::Impl {
 
   void clear() {
     while (lru_tail != kNil) release(lru_tail);
+    std::fill(recent.begin(), recent.end(), 0);
     for (Orphan& o : ring) o.used = false;
     ring_used = 0;
     ring_tail = ring_ins;
@@ -899,6 +934,7 @@ struct RequestHeadAssembler::Impl {
   size_t memory() const {
     return sizeof(*this) + flows.capacity() * sizeof(Flow) + free_slots.capacity() * sizeof(uint32_t) +
            index.capacity() * sizeof(uint32_t) + ring.capacity() * sizeof(Orphan) + ring_data.capacity() +
+           replay.capacity() * sizeof(Replay) + replay_data.capacity() + recent.capacity() * sizeof(uint64_t) +
            buffer_bytes;
   }
 };

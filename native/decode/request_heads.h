@@ -18,10 +18,14 @@
 //
 // Details (added with the implementation):
 // - A SYN creates a light flow (no buffer) so that the first data segments
-//   can be placed even out of order; the flow is dropped again as soon as
-//   nothing is pending (after a whole head with no body continuing), so an
-//   idle keep-alive connection holds no state. A later request of that
-//   connection is found again from the segment that starts it.
+//   can be placed even out of order. A flow that exists (from a SYN, or
+//   created for a head or body spanning segments) stays between requests as
+//   a light idle flow, so that later requests of a keep-alive connection are
+//   placed by sequence number (retransmissions trimmed, reordering joined);
+//   it goes at FIN/RST, after a ClientHello, when the bytes stop looking like
+//   requests, by eviction or by timeout. tcp.flow_timeout counts only flows
+//   that time out with something pending (a partial head, a body, waiting
+//   segments); tcp.flow_evicted counts every eviction.
 // - A segment of a flow without state that does not start a head but ends
 //   with a blank line (the tail of a head whose start is late) is held in the
 //   orphan ring; a flow later created for that key adopts it.
@@ -32,6 +36,8 @@
 //   bytes the client has already sent past is handed to the sink as it is
 //   (parse_tls_client_hello then reports truncation and still finds the SNI
 //   when it was seen).
+// - A segment more than 1 MiB before or after where a flow is (outside a
+//   Content-Length body) drops the flow and is handled as if it were new.
 // - Every orphan discarded without being used (ring overflow, too large,
 //   timeout, flow closed with a gap) counts tcp.out_of_order_dropped.
 // - Per-flow head buffers grow (x2, from 1 KiB) up to max_head_bytes and are
@@ -39,6 +45,10 @@
 //   (the oldest flows holding buffers are evicted, tcp.flow_evicted).
 // - A chunked body whose framing cannot be followed counts
 //   http.bad_chunked_body and the flow resyncs like after a bad Content-Length.
+// - A head is handed over once: a retransmission of a segment holding a head
+//   that was already handed over (flow + sequence number of the head's first
+//   byte, remembered in a fixed table of recent_heads fingerprints) is dropped,
+//   as tshark does not dissect retransmitted data either.
 // - The sink is called from inside feed(); it must not call back into the
 //   assembler.
 #pragma once
@@ -73,6 +83,7 @@ struct HeadLimits {
   // Added:
   size_t orphans_per_flow = 16;        // more waiting segments: the gap is taken as capture loss
   size_t max_buffer_bytes = 64u << 20; // total of the per-flow head buffers
+  size_t recent_heads = 8192;          // fingerprints of heads handed over, to drop retransmitted ones (0: off)
 };
 
 class RequestHeadAssembler {

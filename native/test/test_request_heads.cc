@@ -140,12 +140,17 @@ TEST_CASE("heads: a whole head in one segment is parsed in place, no state") {
   CHECK(sink.heads[5].second == get_head("/after"));
   CHECK(a.flows() == 0);
   CHECK(an.total() == 0);
-  // A SYN makes a light flow, which goes away once the head is through.
+  // A SYN makes a light flow (no buffer); it stays idle between requests and
+  // goes with the FIN.
+  size_t mem = a.memory_bytes();
   feed(key(4), 999, "", SYN);
   CHECK(a.flows() == 1);
   feed(key(4), 1000, h);
-  CHECK(a.flows() == 0);
+  CHECK(a.flows() == 1);
   CHECK(sink.heads.size() == 7);
+  CHECK(a.memory_bytes() == mem);
+  feed(key(4), uint32_t(1000 + h.size()), "", FIN | ACK);
+  CHECK(a.flows() == 0);
   CHECK(a.memory_bytes() > 0);
 }
 
@@ -164,7 +169,18 @@ TEST_CASE("heads: keep-alive, every request of the connection") {
   }
   CHECK(sink.http() == 5);
   CHECK(sink.heads[4].second == get_head("/r4"));
+  CHECK(a.flows() == 1);  // idle between requests
+  // The next request's segments reversed, and a retransmission of an old one.
+  std::string big = get_head("/r5", "X-Pad: " + std::string(1200, 'p') + "\r\n");
+  feed(k, seq + 600, big.substr(600));
+  feed(k, seq - 50, get_head("/r4").substr(get_head("/r4").size() - 50));
+  feed(k, seq, big.substr(0, 600));
+  REQUIRE(sink.http() == 6);
+  CHECK(sink.heads[5].second == big);
+  seq += uint32_t(big.size());
+  feed(k, seq, "", FIN | ACK);
   CHECK(a.flows() == 0);
+  CHECK(an.total() == 0);
 }
 
 TEST_CASE("heads: a head split over segments, in order") {
@@ -180,22 +196,26 @@ TEST_CASE("heads: a head split over segments, in order") {
   }
   REQUIRE(sink.heads.size() == 1);
   CHECK(sink.heads[0].second == h);
-  CHECK(a.flows() == 0);
+  CHECK(a.flows() == 1);  // created for the split head, idle now
   // Split right before the final CRLF, and byte by byte.
-  feed(k, 20000, h.substr(0, h.size() - 2));
+  feed(key(11), 20000, h.substr(0, h.size() - 2));
   CHECK(sink.heads.size() == 1);
-  feed(k, uint32_t(20000 + h.size() - 2), "\r\n");
+  feed(key(11), uint32_t(20000 + h.size() - 2), "\r\n");
   CHECK(sink.heads.size() == 2);
   std::string small = get_head("/x");
-  for (size_t i = 0; i < small.size(); i++) feed(k, uint32_t(90000 + i), small.substr(i, 1));
+  for (size_t i = 0; i < small.size(); i++) feed(key(12), uint32_t(90000 + i), small.substr(i, 1));
   REQUIRE(sink.heads.size() == 3);
   CHECK(sink.heads[2].second == small);
+  CHECK(a.flows() == 3);
   // A first segment of one byte that does not go on like a method.
   feed(key(10), 5, "G");
-  CHECK(a.flows() == 1);
+  CHECK(a.flows() == 4);
   feed(key(10), 6, "ARBAGE / HTTP/1.1\r\n\r\n");
   CHECK(sink.heads.size() == 3);
-  CHECK(a.flows() == 0);
+  CHECK(a.flows() == 3);
+  // An idle flow that gets something else than a request is dropped.
+  feed(key(12), uint32_t(90000 + small.size()), "\x17\x03\x03 not http");
+  CHECK(a.flows() == 2);
   CHECK(an.total() == 0);
 }
 
@@ -217,7 +237,7 @@ TEST_CASE("heads: a head split over segments, out of order") {
     REQUIRE(sink.heads.size() == 1);
     CHECK(sink.heads[0].second == h);
     CHECK(a.orphans() == 0);
-    CHECK(a.flows() == 0);
+    CHECK(a.flows() == 1);  // idle
     CHECK(an.total() == 0);
   }
   SUBCASE("reversed, two parts, flow seen mid-stream (no SYN)") {
@@ -233,7 +253,7 @@ TEST_CASE("heads: a head split over segments, out of order") {
     REQUIRE(sink.heads.size() == 1);
     CHECK(sink.heads[0].second == h);
     CHECK(a.orphans() == 0);
-    CHECK(a.flows() == 0);
+    CHECK(a.flows() == 1);
   }
   SUBCASE("the second request of a keep-alive connection, reversed") {
     RequestHeadAssembler a;
@@ -244,7 +264,7 @@ TEST_CASE("heads: a head split over segments, out of order") {
     std::string first = get_head("/first");
     feed(k, 1, "", SYN);
     feed(k, 2, first);
-    CHECK(a.flows() == 0);
+    CHECK(a.flows() == 1);
     uint32_t s2 = uint32_t(2 + first.size());
     feed(k, s2 + 700, p2 + p3);
     feed(k, s2, p1);
@@ -291,7 +311,48 @@ TEST_CASE("heads: retransmitted and overlapping segments are trimmed") {
   REQUIRE(sink.heads.size() == 2);
   CHECK(sink.heads[1].second == h);
   CHECK(an.total() == 0);
-  CHECK(a.flows() == 0);
+  CHECK(a.flows() == 1);
+}
+
+// tshark (the oracle) does not dissect a retransmitted request: neither do we,
+// even once the flow's state is gone.
+TEST_CASE("heads: a retransmitted head is handed over once") {
+  RequestHeadAssembler a;
+  Sink sink;
+  AnomalyCounters an;
+  Feeder feed{a, sink, an};
+  std::string h = get_head();
+  feed(key(1), 100, h);
+  feed(key(1), 100, h);  // mid-stream flow, no state at all
+  CHECK(sink.heads.size() == 1);
+  feed(key(2), 99, "", SYN);
+  feed(key(2), 100, h + get_head("/2"));
+  feed(key(2), 100, h + get_head("/2"));  // both pipelined heads again
+  CHECK(sink.heads.size() == 3);
+  feed(key(2), uint32_t(100 + h.size()), get_head("/2"));  // the second one alone
+  CHECK(sink.heads.size() == 3);
+  feed(key(3), 10, h.substr(0, 40));
+  feed(key(3), 50, h.substr(40));
+  feed(key(3), 10, h.substr(0, 40));  // a split head retransmitted after it was through
+  feed(key(3), 50, h.substr(40));
+  CHECK(sink.heads.size() == 4);
+  std::string ch = as_string(pq_hello_records({16384}));
+  feed(key(4), 7, "", SYN);
+  feed(key(4), 8, ch.substr(0, 1000));
+  feed(key(4), 1008, ch.substr(1000));
+  feed(key(4), 8, ch.substr(0, 1000));  // the ClientHello retransmitted
+  feed(key(4), 1008, ch.substr(1000));
+  CHECK(sink.heads.size() == 5);
+  // The same bytes at another sequence number are another request.
+  feed(key(1), uint32_t(100 + h.size()), h);
+  CHECK(sink.heads.size() == 6);
+  HeadLimits off;
+  off.recent_heads = 0;
+  RequestHeadAssembler b(off);
+  Feeder feed_b{b, sink, an};
+  feed_b(key(1), 100, h);
+  feed_b(key(1), 100, h);
+  CHECK(sink.heads.size() == 8);
 }
 
 TEST_CASE("heads: a flow first seen mid-stream starts at a segment that starts a head") {
@@ -341,8 +402,13 @@ TEST_CASE("heads: a Content-Length body is skipped, even when it holds request t
   REQUIRE(sink.heads.size() == 2);
   CHECK(sink.heads[0].second == post);
   CHECK(sink.heads[1].second == after);
-  CHECK(a.flows() == 0);
+  CHECK(a.flows() == 1);
   CHECK(an.total() == 0);
+  // The whole exchange retransmitted: nothing new.
+  size_t half = stream.size() / 2;
+  feed(k, seq, stream.substr(0, half));
+  feed(k, uint32_t(seq + half), stream.substr(half));
+  CHECK(sink.heads.size() == 2);
 }
 
 TEST_CASE("heads: a gap inside a Content-Length body is skipped") {
@@ -358,9 +424,13 @@ TEST_CASE("heads: a gap inside a Content-Length body is skipped") {
   feed(k, uint32_t(post.size() + 3000), get_head("/next"));
   REQUIRE(sink.heads.size() == 2);
   CHECK(sink.heads[1].second == get_head("/next"));
-  // The lost body bytes, retransmitted late: old, ignored.
+  // The lost body bytes, retransmitted late: old for the idle flow, ignored.
   feed(k, uint32_t(post.size() + 100), "GET /late HTTP/1.1\r\n\r\n");
-  CHECK(sink.heads.size() == 3);  // the flow was released after the head; mid-stream rule applies
+  CHECK(sink.heads.size() == 2);
+  // Without flow state (another probe start) such a segment would count: the
+  // mid-stream rule. A segment far from the flow's position starts over too.
+  feed(k, uint32_t(post.size() + 3000 + (4u << 20)), get_head("/far"));
+  CHECK(sink.heads.size() == 3);
 }
 
 TEST_CASE("heads: a chunked body is skipped by its framing") {
@@ -388,15 +458,15 @@ TEST_CASE("heads: a chunked body is skipped by its framing") {
     REQUIRE_MESSAGE(sink.heads.size() == 2, cut);
     CHECK(sink.heads[0].second == post);
     CHECK(sink.heads[1].second == get_head("/after"));
-    CHECK(a.flows() == 0);
   }
   CHECK(an.total() == 0);
   // Bad chunk framing: counted, and the flow resyncs on a segment that starts a request.
   sink.heads.clear();
+  size_t flows_before = a.flows();
   feed(k, 1, post + "zz\r\n" + fake);
   CHECK(an.get(Anomaly::HttpBadChunk) == 1);
   CHECK(sink.heads.size() == 1);
-  CHECK(a.flows() == 0);
+  CHECK(a.flows() == flows_before);
   feed(k, uint32_t(1 + post.size() + 4 + fake.size()), get_head("/resync"));
   CHECK(sink.heads.size() == 2);
   // Chunk data not followed by CRLF, and an over-long chunk size.
@@ -545,6 +615,8 @@ TEST_CASE("heads: FIN and RST drop the flow") {
   CHECK(a.flows() == 0);
   feed(key(5), 100, h, SYN);
   CHECK(sink.heads.size() == 2);
+  CHECK(a.flows() == 1);
+  feed(key(5), uint32_t(101 + h.size()), "", FIN | ACK);
   CHECK(a.flows() == 0);
 }
 
@@ -576,9 +648,10 @@ TEST_CASE("heads: max_head_bytes, then resync") {
   CHECK(sink.heads.size() == 3);
   // A ClientHello larger than max_head_bytes.
   std::string ch = as_string(pq_hello_records({16384}));
+  size_t before = a.flows();
   feed(key(5), 1, ch.substr(0, 500));
   CHECK(an.get(Anomaly::TcpHeadTooLarge) == 3);
-  CHECK(a.flows() == 0);
+  CHECK(a.flows() == before);
 }
 
 TEST_CASE("heads: idle timeout on capture time") {
@@ -624,13 +697,15 @@ TEST_CASE("heads: max_flows evicts the oldest") {
   CHECK(an.get(Anomaly::TcpFlowEvicted) == 1);
   for (uint32_t i = 1; i <= 5; i++) feed(key(i), 31, h.substr(30));
   CHECK(sink.heads.size() == 4);  // key 1 was the oldest
+  CHECK(a.flows() == 4);          // idle now
+  for (uint32_t i = 2; i <= 5; i++) feed(key(i), uint32_t(1 + h.size()), "", FIN | ACK);
   CHECK(a.flows() == 0);
-  // Activity keeps a flow young (later requests of the same connections).
-  for (uint32_t i = 1; i <= 4; i++) feed(key(i), 1001, h.substr(0, 30));
-  feed(key(1), 1031, h.substr(30, 2));
-  feed(key(9), 1001, h.substr(0, 30));  // evicts key 2, not key 1
-  feed(key(1), 1033, h.substr(32));
-  feed(key(2), 1031, h.substr(30));
+  // Activity keeps a flow young.
+  for (uint32_t i = 11; i <= 14; i++) feed(key(i), 1, h.substr(0, 30));
+  feed(key(11), 31, h.substr(30, 2));
+  feed(key(19), 1, h.substr(0, 30));  // evicts key 12, not key 11
+  feed(key(11), 33, h.substr(32));
+  feed(key(12), 31, h.substr(30));
   CHECK(sink.heads.size() == 5);
   CHECK(a.evicted() == 2);
   // Same addresses and ports in another tunnel are another flow.
@@ -727,7 +802,15 @@ TEST_CASE("heads: many concurrent flows through the index") {
     feed(key(i), 41, h.substr(40));
   }
   CHECK(sink.heads.size() == n);
-  CHECK(a.flows() == 0);
+  CHECK(a.flows() == n);  // idle between requests
+  // Close them in another scrambled order (exercises deletion from the index).
+  for (uint32_t j = 0; j < n; j += 2) {
+    uint32_t i = uint32_t((uint64_t(j) * 40507u) % n);  // gcd(40507, 6000) = 1
+    feed(key(i), uint32_t(1 + h.size()), "", FIN | ACK);
+  }
+  CHECK(a.flows() == n / 2);
+  for (uint32_t i = 0; i < n; i++) feed(key(i), uint32_t(1 + h.size()), get_head("/2"));  // next requests
+  CHECK(sink.heads.size() == n + n);
   CHECK(an.total() == 0);
   a.clear();
   CHECK(a.flows() == 0);
@@ -793,6 +876,115 @@ TEST_CASE("heads: the total of head buffers is capped by max_buffer_bytes") {
   feed(key(49), uint32_t(1 + big.size()), " HTTP/1.1\r\n\r\n");
   REQUIRE(sink.heads.size() == 1);
   CHECK(sink.heads[0].second == big + " HTTP/1.1\r\n\r\n");
+}
+
+namespace {
+struct Rng {
+  uint64_t x;
+  uint32_t next() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return uint32_t(x >> 11);
+  }
+  uint32_t below(uint32_t n) { return next() % n; }
+};
+
+// A keep-alive stream of random requests (small and large heads, Content-Length
+// and chunked bodies that hold request text) and the heads it must yield.
+std::string random_stream(Rng& r, std::vector<std::string>& heads) {
+  std::string fake = "GET /pay?gnpay_token=" + TOK + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string out;
+  uint32_t n = 1 + r.below(6);
+  for (uint32_t i = 0; i < n; i++) {
+    switch (r.below(4)) {
+      case 0: {
+        std::string h = get_head("/r" + std::to_string(r.next()));
+        heads.push_back(h);
+        out += h;
+        break;
+      }
+      case 1: {
+        std::string h = get_head("/big", "Cookie: " + std::string(1000 + r.below(4000), 'c') + "\r\n");
+        heads.push_back(h);
+        out += h;
+        break;
+      }
+      case 2: {
+        std::string body;
+        while (body.size() < r.below(3000)) body += r.below(2) ? fake : std::string(1 + r.below(200), 'b');
+        std::string h = "POST /u HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+        heads.push_back(h);
+        out += h + body;
+        if (r.below(3) == 0) out += "\r\n";  // a stray CRLF after a body (RFC 9112 s2.2)
+        break;
+      }
+      default: {
+        std::string h = "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+        heads.push_back(h);
+        out += h;
+        uint32_t chunks = r.below(4);
+        for (uint32_t c = 0; c < chunks; c++) {
+          std::string data = r.below(2) ? fake : std::string(1 + r.below(1500), 'd');
+          char sz[24];
+          snprintf(sz, sizeof sz, r.below(2) ? "%zx" : "%zX", data.size());
+          out += std::string(sz) + (r.below(3) == 0 ? ";name=\"v\"" : "") + "\r\n" + data + "\r\n";
+        }
+        out += r.below(3) == 0 ? "0\r\nX-Trailer: " + fake.substr(0, 30) + "\r\n\r\n" : "0\r\n\r\n";
+        break;
+      }
+    }
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("heads: random segmentation, reordering and retransmissions give the same heads") {
+  Rng r{0x9e3779b97f4a7c15ull};
+  RequestHeadAssembler a;
+  Sink sink;
+  AnomalyCounters an;
+  for (uint32_t iter = 0; iter < 400; iter++) {
+    std::vector<std::string> want;
+    std::string stream = random_stream(r, want);
+    // Segments of 1..1400 bytes (often small near the edges of heads).
+    std::vector<std::pair<uint32_t, uint32_t>> segs;  // (offset, length)
+    for (uint32_t off = 0; off < stream.size();) {
+      uint32_t len = r.below(4) == 0 ? 1 + r.below(40) : 1 + r.below(1400);
+      if (len > stream.size() - off) len = uint32_t(stream.size() - off);
+      segs.emplace_back(off, len);
+      off += len;
+    }
+    bool syn = iter % 4 != 0;  // without a SYN: in order only (the mid-stream rule)
+    if (syn) {
+      for (size_t i = 0; i + 1 < segs.size(); i += 3) {  // shuffle within windows of three
+        size_t w = std::min<size_t>(3, segs.size() - i);
+        for (size_t k = w; k > 1; k--) std::swap(segs[i + k - 1], segs[i + r.below(uint32_t(k))]);
+      }
+    }
+    FlowKey k = key(iter, 99);
+    uint32_t isn = r.next();
+    sink.heads.clear();
+    Feeder feed{a, sink, an};
+    if (syn) feed(k, isn, "", SYN);
+    for (size_t i = 0; i < segs.size(); i++) {
+      feed(k, isn + 1 + segs[i].first, stream.substr(segs[i].first, segs[i].second));
+      if (syn && r.below(8) == 0) {  // a retransmission of something sent before, possibly re-cut
+        auto& old = segs[r.below(uint32_t(i + 1))];
+        uint32_t extra = r.below(2) ? r.below(200) : 0;
+        uint32_t len = std::min<uint32_t>(old.second + extra, uint32_t(stream.size() - old.first));
+        feed(k, isn + 1 + old.first, stream.substr(old.first, len));
+      }
+    }
+    std::vector<std::string> got;
+    for (auto& h : sink.heads) got.push_back(h.second);
+    REQUIRE_MESSAGE(got == want, "iteration " << iter << " syn " << syn);
+    feed(k, uint32_t(isn + 1 + stream.size()), "", FIN | ACK);
+  }
+  CHECK(a.flows() == 0);
+  CHECK(an.get(Anomaly::HttpBadChunk) == 0);
+  CHECK(an.get(Anomaly::TcpHeadTooLarge) == 0);
+  CHECK(an.get(Anomaly::TcpGapAbandoned) == 0);
 }
 
 // Golden: zeek/gtp1_gn_normal_incl_fragmentation.pcap, the UE's side of the
