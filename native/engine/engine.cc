@@ -68,6 +68,8 @@ struct Engine::Pending {
   Ep ep[kMaxEps];
   uint8_t n_bc = 0;
   uint8_t bc_ebi[kMaxBearerContexts] = {0};
+  uint8_t n_ebis = 0;                         // Delete Bearer Request: the bearers named (instance 1)
+  uint8_t ebis[kMaxBearerContexts] = {0};
 };
 
 class Engine::PendingTable {
@@ -376,7 +378,7 @@ void Engine::on_inner(const IpPacket& inner) {
   }
   if (inner.proto != ipproto::kTcp) return;
   tcp_ = TcpSegment();
-  if (decode_tcp(inner.payload, tcp_, stats_.anomalies) != Status::Ok) return;
+  if (decode_tcp(inner.payload, inner.truncated, tcp_, stats_.anomalies) != Status::Ok) return;
   // a bare ACK carries nothing and changes no flow state
   if (tcp_.payload.size == 0 && !(tcp_.flags & (tcpflag::kSyn | tcpflag::kFin | tcpflag::kRst))) return;
   if (cur_resolved_ == ResolvedBy::None) {
@@ -613,7 +615,7 @@ static void set_ue_addresses(Session& s, bool has_v4, const uint8_t* v4, bool ha
 
 void Engine::on_gtpv1c(const IpPacket& outer, const UdpDatagram& udp) {
   v1_.reset();
-  Status st = decode_gtpv1c(udp.payload, v1_, stats_.anomalies);
+  Status st = decode_gtpv1c(udp.payload, udp.truncated, v1_, stats_.anomalies);
   if (st == Status::Truncated && v1_.msg_type == 0) return;
   stats_.gtpv1c[v1_.msg_type]++;
   if (st != Status::Ok) return;  // a message cut short changes no state
@@ -845,7 +847,7 @@ void Engine::v1_delete(const Pending& req, const Gtp1cMessage& resp) {
 
 void Engine::on_gtpv2c(const IpPacket& outer, const UdpDatagram& udp) {
   v2_.reset();
-  Status st = decode_gtpv2c(udp.payload, v2_, stats_.anomalies);
+  Status st = decode_gtpv2c(udp.payload, udp.truncated, v2_, stats_.anomalies);
   if (st == Status::Truncated && v2_.msg_type == 0) return;
   stats_.gtpv2c[v2_.msg_type]++;
   if (st != Status::Ok) return;
@@ -869,6 +871,8 @@ void Engine::on_gtpv2c(const IpPacket& outer, const UdpDatagram& udp) {
       if (v2_.has_apn) p.apn = v2_.apn;
       p.has_ebi = v2_.has_ebi;
       p.ebi = v2_.ebi;
+      p.n_ebis = v2_.n_ebis;
+      std::memcpy(p.ebis, v2_.ebis, sizeof p.ebis);
       p.has_ue_v4 = v2_.has_ue_v4;
       std::memcpy(p.ue_v4, v2_.ue_v4, 4);
       p.has_ue_v6 = v2_.has_ue_v6;
@@ -1179,6 +1183,17 @@ void Engine::v2_delete_bearer(const Pending& req, const Gtp2cMessage& resp) {
     const BearerContext& bc = resp.bearer[b];
     if (!bc.has_ebi || (bc.has_cause && !gtp2::cause_accepted(bc.cause))) continue;
     uint32_t idx = find_bearer(sessions_, group, bc.ebi);
+    if (idx == kNone) continue;
+    any = true;
+    if (idx == group) {
+      delete_group(group);
+      return;
+    }
+    delete_one(idx);
+  }
+  if (any) return;
+  for (uint8_t i = 0; i < req.n_ebis && i < kMaxBearerContexts; i++) {
+    uint32_t idx = find_bearer(sessions_, group, req.ebis[i]);
     if (idx == kNone) continue;
     any = true;
     if (idx == group) {

@@ -1,0 +1,168 @@
+#include "fuzz_entry.h"
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "dns_query.h"
+#include "engine.h"
+#include "http_request.h"
+#include "tls_client_hello.h"
+
+namespace gnpay {
+namespace {
+
+EngineOptions small_options() {
+  EngineOptions o;
+  o.limits.max_sessions = 64;
+  o.limits.max_pending = 16;
+  o.limits.pending_timeout_ns = 5ull * 1000000000ull;
+  o.limits.outer_fragments.max_datagrams = 8;
+  o.limits.outer_fragments.max_bytes = 64 * 1024;
+  o.limits.inner_fragments.max_datagrams = 8;
+  o.limits.inner_fragments.max_bytes = 64 * 1024;
+  o.limits.heads.max_flows = 16;
+  o.limits.heads.orphan_slots = 16;
+  o.limits.heads.max_head_bytes = 4096;
+  o.limits.heads.max_buffer_bytes = 64 * 1024;
+  const char* specs[] = {"query:pay_token", "path:/pay/", "host:pay.example.net", "header:X-Pay-Token",
+                         "cookie:pay_token"};
+  for (const char* s : specs) o.carriers.add_spec(s, std::strlen(s));
+  o.emit_requests = true;
+  return o;
+}
+
+void check_events(const EventSink& sink) {
+  // events must be well-formed: bounded counts, NUL-terminated texts
+  for (const Event& e : sink.events) {
+    if (e.n_tunnels > kMaxEventTunnels) __builtin_trap();
+    if (e.match.len > kMaxTokenLen) __builtin_trap();
+    if (std::memchr(e.target, 0, sizeof e.target) == nullptr) __builtin_trap();
+  }
+}
+
+void run_capture(Span file) {
+  Engine eng(small_options());
+  CaptureFileParser parser;
+  EventSink sink;
+  if (!parser.open(file)) return;
+  CaptureFrame f;
+  size_t n = 0;
+  while (n++ < 10000 && parser.next(f, eng.anomalies()) == ReadStatus::Frame) eng.process(f, parser.packets(), 0, sink);
+  check_events(sink);
+  std::vector<uint8_t> cp;
+  eng.export_sessions(cp);
+  Engine again(small_options());
+  const char* err = nullptr;
+  again.import_sessions(Span(cp.data(), cp.size()), 0, 0, &err);
+  if (err) __builtin_trap();  // our own checkpoint must always read back
+}
+
+void run_frames(uint32_t linktype, Span rest) {
+  Engine eng(small_options());
+  EventSink sink;
+  ByteReader r(rest);
+  uint64_t ts = 1700000000ull * 1000000000ull;
+  uint64_t packet = 0;
+  while (!r.empty()) {
+    uint16_t len = 0;
+    Span frame;
+    if (!r.be16(len)) break;
+    if (!r.span(len, frame)) frame = r.rest(), r.skip(r.remaining());
+    CaptureFrame f;
+    f.data = frame;
+    f.caplen = f.origlen = uint32_t(frame.size);
+    f.linktype = linktype;
+    f.ts_ns = ts;
+    ts += (len & 0xFF) * 100000000ull;  // sometimes large steps: timeouts run
+    eng.process(f, ++packet, 0, sink);
+  }
+  check_events(sink);
+  // importing a damaged checkpoint must fail cleanly, never crash
+  const char* err = nullptr;
+  eng.import_sessions(rest, 0, 0, &err);
+}
+
+void run_app(Span rest) {
+  AnomalyCounters an;
+  EngineOptions o = small_options();
+  HttpRequestHead head;
+  size_t hl = http_head_length(rest);
+  if (hl > 0 && parse_http_request_head(rest.prefix(hl), head, an) == Status::Ok) {
+    TokenMatches m;
+    match_http_request(o.carriers, head, m, an);
+  }
+  DnsQuery q;
+  if (parse_dns_query(rest, q, an) == Status::Ok && !q.is_response) {
+    TokenMatches m;
+    match_hostname(o.carriers, Span(reinterpret_cast<const uint8_t*>(q.name), q.name_len), Via::Dns, m, an);
+  }
+  TlsClientHelloInfo tls;
+  tls_client_hello_needed(rest);
+  if (parse_tls_client_hello(rest, tls, an) == Status::Ok && tls.has_sni) {
+    TokenMatches m;
+    match_hostname(o.carriers, Span(reinterpret_cast<const uint8_t*>(tls.sni), tls.sni_len), Via::TlsSni, m, an);
+  }
+}
+
+struct NullSink : HeadSink {
+  void on_head(HeadKind kind, Span bytes) override {
+    AnomalyCounters an;
+    if (kind == HeadKind::Http) {
+      HttpRequestHead h;
+      parse_http_request_head(bytes, h, an);
+    } else {
+      TlsClientHelloInfo t;
+      parse_tls_client_hello(bytes, t, an);
+    }
+  }
+};
+
+void run_tcp(Span rest) {
+  HeadLimits lim = small_options().limits.heads;
+  RequestHeadAssembler a(lim);
+  NullSink sink;
+  AnomalyCounters an;
+  ByteReader r(rest);
+  uint32_t seq = 1000;
+  uint64_t ts = 0;
+  while (!r.empty()) {
+    uint8_t flags = 0, delta = 0, len = 0, flow = 0;
+    if (!r.u8(flags) || !r.u8(delta) || !r.u8(len) || !r.u8(flow)) break;
+    Span payload;
+    if (!r.span(len, payload)) payload = r.rest(), r.skip(r.remaining());
+    FlowKey k;
+    uint8_t a4[4] = {10, 0, 0, uint8_t(flow & 3)};
+    uint8_t b4[4] = {192, 0, 2, 1};
+    k.src = IpAddr::v4(a4);
+    k.dst = IpAddr::v4(b4);
+    k.sport = uint16_t(40000 + (flow >> 2));
+    k.dport = 80;
+    TcpSegment s;
+    s.flags = flags;
+    s.seq = seq + uint32_t(int8_t(delta));
+    s.payload = payload;
+    ts += uint64_t(flow) * 1000000000ull;
+    a.feed(k, s, ts, sink, an);
+    seq = s.seq + uint32_t(payload.size);
+  }
+  if (a.flows() > lim.max_flows) __builtin_trap();
+}
+
+}  // namespace
+
+int fuzz_one(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  Span rest(data + 1, size - 1);
+  static const uint32_t kLink[] = {1, 101, 113, 276, 0};
+  uint8_t sel = data[0] % 8;
+  switch (sel) {
+    case 0: run_capture(rest); break;
+    case 1: case 2: case 3: case 4: case 5: run_frames(kLink[sel - 1], rest); break;
+    case 6: run_app(rest); break;
+    case 7: run_tcp(rest); break;
+  }
+  return 0;
+}
+
+}  // namespace gnpay
