@@ -8,6 +8,10 @@ export class LedgerDriver implements PaymentDriver {
   constructor(private readonly ledger: Ledger) {}
 
   async charge(req: ChargeRequest): Promise<ChargeResult> {
+    return this.chargeInTransaction(req);
+  }
+
+  chargeInTransaction(req: ChargeRequest): ChargeResult {
     const r = this.ledger.debit(req.idempotencyKey, req.msisdn, req.amount, req.currency);
     return r.outcome === 'succeeded' ? { outcome: 'succeeded' } : { outcome: 'declined', reason: r.reason };
   }

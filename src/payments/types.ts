@@ -25,4 +25,10 @@ export type ChargeResult =
 export interface PaymentDriver {
   readonly name: string;
   charge(req: ChargeRequest): Promise<ChargeResult>;
+  /**
+   * For a driver whose money lives in the gnpay database (the ledger): the
+   * charge as part of the caller's transaction, so the debit and the order's
+   * final state commit together and a batch of orders costs one commit.
+   */
+  chargeInTransaction?(req: ChargeRequest): ChargeResult;
 }

@@ -9,7 +9,7 @@ import type { LeasedPayment } from '../store/payment-outbox';
 import type { OrderRow } from '../store/types';
 import { backoffMs, type BackoffOptions } from './backoff';
 import { WorkLoop } from './loop';
-import type { ChargeResult, PaymentDriver } from './types';
+import type { ChargeRequest, ChargeResult, PaymentDriver } from './types';
 
 export interface PaymentWorkerOptions {
   driver: PaymentDriver;
@@ -20,6 +20,8 @@ export interface PaymentWorkerOptions {
   /** how long a lease holds (longer than a charge can take) */
   leaseMs: number;
   pollMs?: number;
+  /** orders charged per transaction by a driver that charges inside the database (default 256) */
+  batchSize?: number;
 }
 
 export interface WorkerDeps {
@@ -32,22 +34,63 @@ export interface WorkerDeps {
 
 export class PaymentWorker {
   readonly owner = `pay-${randomUUID()}`;
-  private readonly loop: WorkLoop<LeasedPayment>;
+  private readonly loop: WorkLoop<LeasedPayment> | WorkLoop<OrderRow[]>;
 
   constructor(
     private readonly store: Store,
     private readonly o: PaymentWorkerOptions,
     private readonly deps: WorkerDeps = {},
   ) {
-    this.loop = new WorkLoop({
-      concurrency: o.concurrency,
-      pollMs: o.pollMs ?? 1000,
-      clock: store.clock,
-      lease: (max) => store.payments.lease(this.owner, max, o.leaseMs),
-      nextDueAt: () => store.payments.nextDueAt(),
-      handle: (p) => this.charge(p),
-      onError: (err) => deps.log?.error({ err }, 'payment worker error'),
-    });
+    const inTx = o.driver.chargeInTransaction?.bind(o.driver);
+    this.loop = inTx
+      ? // money in our own database: charge and settle whole batches in one transaction
+        new WorkLoop<OrderRow[]>({
+          concurrency: 1,
+          pollMs: o.pollMs ?? 1000,
+          clock: store.clock,
+          lease: () => {
+            const settled = store.payments.processInTransaction(this.owner, o.batchSize ?? 256, (order, attempt) => this.settleSync(inTx, order, attempt));
+            return settled.length ? [settled] : [];
+          },
+          nextDueAt: () => store.payments.nextDueAt(),
+          handle: async (settled) => settled.forEach((s) => this.settled(s, 1)),
+          onError: (err) => deps.log?.error({ err }, 'payment worker error'),
+        })
+      : new WorkLoop<LeasedPayment>({
+          concurrency: o.concurrency,
+          pollMs: o.pollMs ?? 1000,
+          clock: store.clock,
+          lease: (max) => store.payments.lease(this.owner, max, o.leaseMs),
+          nextDueAt: () => store.payments.nextDueAt(),
+          handle: (p) => this.charge(p),
+          onError: (err) => deps.log?.error({ err }, 'payment worker error'),
+        });
+  }
+
+  private settleSync(charge: (r: ChargeRequest) => ChargeResult, order: OrderRow, attempt: number) {
+    const t0 = performance.now();
+    let r: ChargeResult;
+    try {
+      r = charge(request(order));
+    } catch (err) {
+      r = { outcome: 'retry', error: err instanceof Error ? err.message : String(err) };
+    }
+    this.observe(r, t0);
+    if (r.outcome === 'succeeded') return { settlement: { status: 'paid' as const } };
+    if (r.outcome === 'declined') return { settlement: { status: 'declined' as const, reason: r.reason }, lastError: r.detail };
+    if (attempt >= this.o.maxAttempts) return { settlement: { status: 'failed' as const, reason: 'PAYMENT_FAILED' as const }, lastError: r.error };
+    return { retryAt: this.store.clock() + backoffMs(attempt, this.o.backoff, this.deps.random), lastError: r.error };
+  }
+
+  private observe(r: ChargeResult, t0: number): void {
+    const driver = this.o.driver.name;
+    this.deps.metrics?.paymentAttempts.inc({ driver, outcome: r.outcome });
+    this.deps.metrics?.paymentSeconds.observe({ driver, outcome: r.outcome }, (performance.now() - t0) / 1000);
+  }
+
+  private settled(o: OrderRow, attempt: number): void {
+    this.deps.log?.info({ orderId: o.id, status: o.status, reason: o.reason, attempt }, 'order settled');
+    this.deps.onSettled?.(o);
   }
 
   start(): void {
@@ -64,24 +107,14 @@ export class PaymentWorker {
 
   private async charge(p: LeasedPayment): Promise<void> {
     const { order } = p;
-    const driver = this.o.driver;
     const t0 = performance.now();
     let r: ChargeResult;
     try {
-      r = await driver.charge({
-        idempotencyKey: order.id,
-        msisdn: order.msisdn!,
-        amount: order.amount,
-        currency: order.currency,
-        reference: order.reference,
-        description: order.description,
-      });
+      r = await this.o.driver.charge(request(order));
     } catch (err) {
       r = { outcome: 'retry', error: err instanceof Error ? err.message : String(err) };
     }
-    const seconds = (performance.now() - t0) / 1000;
-    this.deps.metrics?.paymentAttempts.inc({ driver: driver.name, outcome: r.outcome });
-    this.deps.metrics?.paymentSeconds.observe({ driver: driver.name, outcome: r.outcome }, seconds);
+    this.observe(r, t0);
     let settled: OrderRow | null = null;
     if (r.outcome === 'succeeded') {
       settled = this.store.payments.settle(order.id, this.owner, { status: 'paid' });
@@ -95,9 +128,17 @@ export class PaymentWorker {
       this.deps.log?.warn({ orderId: order.id, attempt: p.attempt, error: r.error, retryInMs: delay }, 'charge failed, will retry');
       return;
     }
-    if (settled) {
-      this.deps.log?.info({ orderId: order.id, status: settled.status, reason: settled.reason, attempt: p.attempt }, 'order settled');
-      this.deps.onSettled?.(settled);
-    }
+    if (settled) this.settled(settled, p.attempt);
   }
+}
+
+function request(order: OrderRow): ChargeRequest {
+  return {
+    idempotencyKey: order.id,
+    msisdn: order.msisdn!,
+    amount: order.amount,
+    currency: order.currency,
+    reference: order.reference,
+    description: order.description,
+  };
 }

@@ -73,6 +73,30 @@ export class PaymentOutbox {
     });
   }
 
+  /**
+   * Leases, charges and settles up to `max` due payments in ONE transaction,
+   * for a driver that charges inside the database (`charge` runs in the
+   * transaction; returning null leaves the payment for a later attempt).
+   */
+  processInTransaction(owner: string, max: number, charge: (order: OrderRow, attempt: number) => { settlement: Settlement; lastError?: string } | { retryAt: number; lastError: string }): OrderRow[] {
+    const now = this.clock();
+    return this.transitions.tx(() => {
+      const ids = this.due.pluck().all(now, now, max) as string[];
+      const settled: OrderRow[] = [];
+      for (const id of ids) {
+        const attempt = this.take.pluck().get(owner, now + 60_000, now, id) as number;
+        const r = charge(this.order.get(id) as OrderRow, attempt);
+        if ('retryAt' in r) {
+          this.again.run(r.retryAt, r.lastError.slice(0, 500), id);
+          continue;
+        }
+        const o = this.settle(id, owner, r.settlement, r.lastError ?? null);
+        if (o) settled.push(o);
+      }
+      return settled;
+    });
+  }
+
   /** Final outcome of the charge: order and outbox in one transaction. Null if the lease was lost. */
   settle(orderId: string, owner: string, s: Settlement, lastError: string | null = null): OrderRow | null {
     return this.transitions.tx(() => {

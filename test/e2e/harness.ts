@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, sta
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FileSink, LINKTYPE, PcapWriter, Scenario, expect as carries, httpRequest, type Pdp } from '../../src/gen';
 import type { SightingEvent } from '../../src/native/types';
 import { Store, type StoreOptions } from '../../src/store';
 
@@ -201,4 +202,44 @@ export async function spawnDaemon(t: { teardown(fn: () => unknown): void }, args
     }),
   ]);
   return { child, url, logs, stderr, exited };
+}
+
+// ---- captures made by our fixture generator (src/gen) ----
+
+export interface PhoneRequest {
+  /** index of the subscriber (created on first use), or 'unattached' for a phone whose tunnel gnpay never saw set up */
+  who: number | 'unattached';
+  token: string;
+}
+
+export const msisdnOf = (i: number) => `4917${String(1_000_000 + i).padStart(8, '0')}`;
+export const imsiOf = (i: number) => `26202${String(1_000_000_000 + i)}`;
+
+/**
+ * A capture where subscribers' phones open pay URLs (query carrier
+ * pay_token, as TEMPLATE): each subscriber attaches (GTPv1 Create PDP
+ * Context) before its first request.
+ */
+export function phoneCapture(file: string, requests: PhoneRequest[], seed = 7): void {
+  const w = new PcapWriter(new FileSink(file), { linktype: LINKTYPE.ETHERNET });
+  const s = new Scenario(w, { seed, startSec: Math.floor(Date.now() / 1000), stepNs: 100_000 });
+  const pdps = new Map<number, Pdp>();
+  const ip = (i: number) => `10.${((i + 1) >> 16) & 255}.${((i + 1) >> 8) & 255}.${(i + 1) & 255}`;
+  for (const r of requests) {
+    let path;
+    if (r.who === 'unattached') {
+      path = { ran: '192.0.2.99', core: '198.51.100.99', teidUp: 0x7777, teidDown: 0x8888, ueIp: '10.250.0.1' };
+    } else {
+      let pdp = pdps.get(r.who);
+      if (!pdp) {
+        pdp = s.createPdp({ imsi: imsiOf(r.who), msisdn: msisdnOf(r.who), imei: null, apn: 'internet', ueIp: ip(r.who), sgsnC: '192.0.2.10', sgsnU: '192.0.2.11', ggsnC: '198.51.100.1', ggsnU: '198.51.100.2' })!;
+        pdps.set(r.who, pdp);
+      }
+      path = s.pdpPath(pdp);
+    }
+    const f = s.tcp(path, { server: '203.0.113.80', dport: 80 });
+    f.request(httpRequest({ target: `/pay?pay_token=${r.token}`, host: 'pay.example.net' }), [carries(r.token, 'query')]);
+    f.close();
+  }
+  w.close();
 }

@@ -143,3 +143,32 @@ t.test('payment platform faults: 500s, timeouts, dropped connections', async (t)
   t.same([...new Set(charged.values())], [1], 'no key charged twice');
   t.same([...charged.keys()].filter((k) => !orders.some((o) => o.id === k)), []);
 });
+
+t.test('a driver charging inside the database: batches, retries, failures', async (t) => {
+  const store = openStore(t);
+  const orders = associatedOrders(store, 3);
+  const calls = new Map<string, number>();
+  const driver: PaymentDriver = {
+    name: 'intx',
+    async charge() {
+      throw new Error('not used');
+    },
+    chargeInTransaction(req) {
+      const n = (calls.get(req.idempotencyKey) ?? 0) + 1;
+      calls.set(req.idempotencyKey, n);
+      if (req.idempotencyKey === orders[0].id) return { outcome: 'succeeded' };
+      if (req.idempotencyKey === orders[1].id) {
+        if (n === 1) throw new Error('lock timeout');
+        return { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS', detail: 'x' };
+      }
+      return { outcome: 'retry', error: 'busy' };
+    },
+  };
+  const settled: string[] = [];
+  const w = new PaymentWorker(store, { driver, concurrency: 4, maxAttempts: 3, backoff: { baseMs: 5, maxMs: 10 }, leaseMs: 10_000, pollMs: 20 }, { onSettled: (o) => settled.push(`${o.reference}:${o.status}`) });
+  w.start();
+  await until(() => settled.length === 3);
+  await w.stop(1000);
+  t.same(settled.sort(), ['r0:paid', 'r1:declined', 'r2:failed']);
+  t.same([...calls.values()], [1, 2, 3]);
+});
