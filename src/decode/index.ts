@@ -63,6 +63,16 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
     }
     bar?.stop();
     const stats = capture.stats();
+    // measured, for the bounds tests and operators: what the tables hold and the process peak
+    const t = capture.engine.tables();
+    (stats as Record<string, unknown>).memory = {
+      tableBytes: t.sessionBytes + t.fragmentBytes + t.tcpFlowBytes,
+      sessionBytes: t.sessionBytes,
+      fragmentBytes: t.fragmentBytes,
+      tcpFlowBytes: t.tcpFlowBytes,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
+    (stats as Record<string, unknown>).tables = t;
     if (opts.format === 'jsonl') await write(opts.out, JSON.stringify(stats) + '\n');
     else await write(opts.out, (opts.format === 'table' ? '\n' : '') + formatStats(stats, opts.files));
     return { stats, events, error };
