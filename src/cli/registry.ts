@@ -1,6 +1,7 @@
 // Every subcommand registers itself here (one line each).
 import type { Command } from 'commander';
 import { registerDecode } from './decode';
+import { registerDemo } from './demo';
 import { registerGen } from './gen';
 import { registerInterfaces } from './interfaces';
 import { registerSystemd } from './systemd';
@@ -18,6 +19,7 @@ export const commands: Register[] = [
   registerSp,
   registerOrders,
   registerLedger,
+  registerDemo,
   registerInterfaces,
   registerSystemd,
 ];
