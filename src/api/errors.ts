@@ -22,7 +22,7 @@ export function validationMessage(context: string, errors: AjvError[]): string {
   const e = errors[0];
   const where = `${context}${e.instancePath}`;
   if (e.keyword === 'additionalProperties') return `${where} must NOT have additional property '${String(e.params.additionalProperty)}'`;
-  if (e.keyword === 'enum' && context === 'body' && e.instancePath === '/currency') return `${where} must be an ISO 4217 currency code`;
+  if (e.keyword === 'enum' && e.instancePath === '/currency') return `${where} must be an ISO 4217 currency code`;
   return `${where} ${e.message ?? 'is invalid'}`;
 }
 

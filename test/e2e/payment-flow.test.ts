@@ -5,6 +5,8 @@ import t from 'tap';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import Ajv from 'ajv';
+import { OrderEvent as OrderEventSchema } from '../../src/api/schemas';
 import { GnpayClient, parseSignatureHeader, signatureMatches, verifyWebhook, type Order, type OrderEvent } from '../../src/client';
 import { cli, httpServer, msisdnOf, phoneCapture, spawnDaemon, tmpDir, until } from '../e2e/harness';
 
@@ -69,6 +71,9 @@ t.test('an order goes pending -> associated -> paid through the http driver, not
   t.same(webhooks.map((w) => w.type), ['org.gnpay.order.pending', 'org.gnpay.order.associated', 'org.gnpay.order.paid'], 'signed webhooks, verified, in order');
   t.same(webhooks.map((w) => w.data.status), ['pending', 'associated', 'paid']);
   t.equal(new Set(webhooks.map((w) => w.id)).size, 3);
+  const validEvent = new Ajv({ formats: { 'date-time': true } }).compile(OrderEventSchema);
+  t.ok(webhooks.every((w) => validEvent(w)), 'each webhook body is a CloudEvents 1.0 event as docs/openapi.json describes');
+  t.match(webhooks[2], { specversion: '1.0', source: '/gnpay/v1/orders', subject: order.id, datacontenttype: 'application/json' });
   const feed = await live.eventsPage();
   t.same(feed.events.map((e) => `${e.data.status}`), ['pending', 'associated', 'paid'], 'the event feed shows each step');
   t.same(feed.events.map((e) => e.id), webhooks.map((w) => w.id), 'the same events as the webhooks');

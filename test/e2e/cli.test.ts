@@ -1,0 +1,119 @@
+// Contract tests of the CLI: --json shapes, exit codes, messages; `gnpay run` signals.
+import t from 'tap';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import Ajv from 'ajv';
+import { Order as OrderSchema } from '../../src/api/schemas';
+import { cli, spawnDaemon, tmpDir, until } from '../e2e/harness';
+
+const validOrder = new Ajv({ formats: { 'date-time': true } }).compile(OrderSchema);
+
+t.test('sp, orders, ledger: --json shapes and text', async (t) => {
+  const dir = tmpDir(t);
+  const db = join(dir, 'g.db');
+  const added = JSON.parse(cli(['sp', 'add', '--db', db, '--name', 'shop', '--webhook', 'https://shop.example/hook', '--scope', 'msisdn:read', '--json']).stdout);
+  t.same(Object.keys(added), ['id', 'name', 'apiKey', 'webhookSecret', 'scopes']);
+  t.same(added.scopes, ['msisdn:read']);
+  const text = cli(['sp', 'add', '--db', db, '--name', 'other']);
+  t.match(text.stdout, /api key +gnpk_\w+\nwebhook secret +whsec_\S+\nscopes +\(none\)\n\nThe API key and the webhook secret are shown only this once\./);
+  const list = JSON.parse(cli(['sp', 'list', '--db', db, '--json']).stdout);
+  t.equal(list.length, 2);
+  t.same(Object.keys(list[0]), ['id', 'name', 'webhookUrl', 'scopes', 'keyHint', 'createdAt', 'revokedAt']);
+  t.notOk(JSON.stringify(list).includes(added.apiKey), 'list never shows keys');
+  t.match(cli(["sp", "list", "--db", db]).stdout, new RegExp(`${added.id}  active   gnpk_\\w+…  shop  https://shop.example/hook  msisdn:read`));
+
+  const order = JSON.parse(cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '250', '--currency', 'EUR', '--reference', 'r-1', '--description', 'x', '--ttl', '60', '--idempotency-key', 'k', '--json']).stdout);
+  t.ok(validOrder(order), 'orders create prints the order as the API does');
+  t.equal(order.status, 'pending');
+  const again = JSON.parse(cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '250', '--currency', 'EUR', '--reference', 'r-1', '--description', 'x', '--ttl', '60', '--idempotency-key', 'k', '--json']).stdout);
+  t.equal(again.id, order.id, 'idempotent');
+  const shown = JSON.parse(cli(['orders', 'show', order.id, '--db', db, '--json']).stdout);
+  t.same(shown, order);
+  t.match(cli(['orders', 'show', order.id, '--db', db]).stdout, /status +pending\n[\s\S]*- -> pending/);
+  cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '1', '--currency', 'USD', '--reference', 'r-2', '--pay-url', 'https://{token}.p.example/']);
+  const page = JSON.parse(cli(['orders', 'list', '--db', db, '--limit', '1', '--json']).stdout);
+  t.same(Object.keys(page), ['orders', 'nextCursor']);
+  t.ok(page.nextCursor);
+  const rest = JSON.parse(cli(['orders', 'list', '--db', db, '--after', page.nextCursor, '--status', 'pending', '--sp', added.id, '--reference', 'r-2', '--json']).stdout);
+  t.match(rest.orders[0].payUrl, /^https:\/\/[a-z2-7]{26}\.p\.example\/$/);
+  t.match(cli(['orders', 'list', '--db', db, '--limit', '1']).stdout, /\(more: --after \d+\)/);
+  t.match(cli(['orders', 'list', '--db', db, '--status', 'paid']).stdout, /\(no orders\)/);
+
+  const acc = JSON.parse(cli(['ledger', 'credit', '--db', db, '--msisdn', '+491511234567', '--amount', '500', '--currency', 'EUR', '--note', 'top-up', '--json']).stdout);
+  t.same(Object.keys(acc), ['msisdn', 'balance', 'currency', 'entries']);
+  t.match(acc, { msisdn: '491511234567', balance: 500, currency: 'EUR', entries: [{ amount: 500, kind: 'credit', note: 'top-up' }] });
+  t.same(Object.keys(JSON.parse(cli(['ledger', 'show', '--db', db, '--msisdn', '4900000', '--json']).stdout)), ['msisdn', 'balance', 'entries'], 'currency only when the account has one');
+  t.match(cli(['ledger', 'show', '--db', db, '--msisdn', '491511234567']).stdout, /balance +500 EUR \(minor units\)\n .*credit +500 +top-up/);
+  t.same(JSON.parse(cli(['ledger', 'show', '--db', db, '--json']).stdout), [{ msisdn: '491511234567', balance: 500, currency: 'EUR' }]);
+  t.match(cli(['ledger', 'show', '--db', db]).stdout, /491511234567 +500 EUR/);
+  t.match(cli(['ledger', 'show', '--db', join(dir, 'empty.db')]).stdout, /\(no accounts\)/);
+  t.match(cli(['sp', 'list', '--db', join(dir, 'empty.db')]).stdout, /\(no SPs\)/);
+
+  const revoked = JSON.parse(cli(['sp', 'revoke', added.id, '--db', db, '--json']).stdout);
+  t.ok(revoked.revokedAt);
+  t.match(cli(['sp', 'revoke', added.id, '--db', db]).stdout, /revoked sp_\w+ \(shop\)/);
+});
+
+t.test('errors: exit codes and messages', async (t) => {
+  const dir = tmpDir(t);
+  const db = join(dir, 'g.db');
+  const sp = JSON.parse(cli(['sp', 'add', '--db', db, '--name', 's', '--json']).stdout);
+  const cases: Array<[string[], number, RegExp]> = [
+    [['sp', 'add', '--name', 's'], 2, /a database is required: --db FILE/],
+    [['sp', 'add', '--db', db, '--name', 's', '--scope', 'admin'], 2, /unknown scope "admin"/],
+    [['sp', 'add', '--db', db, '--name', 's', '--webhook', 'ftp://x'], 2, /--webhook must be an http\(s\) URL/],
+    [['sp', 'add', '--db', db, '--name', 's', '--webhook', 'not a url'], 2, /--webhook must be an http\(s\) URL/],
+    [['sp', 'add', '--db', db, '--name', ' '], 2, /--name must be 1 to 200 characters/],
+    [['sp', 'revoke', 'sp_nope', '--db', db], 1, /no SP sp_nope/],
+    [['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '1.5', '--currency', 'EUR', '--reference', 'r'], 2, /order\/amount must be integer/],
+    [['orders', 'create', '--db', db, '--sp', sp.id, '--amount', 'ten', '--currency', 'EUR', '--reference', 'r'], 2, /--amount must be an integer/],
+    [['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '1', '--currency', 'XYZ', '--reference', 'r'], 2, /order\/currency must be an ISO 4217 currency code/],
+    [['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '1', '--currency', 'EUR', '--reference', 'r', '--ttl', '999999'], 2, /ttlSeconds must be at most 86400/],
+    [['orders', 'create', '--db', db, '--sp', 'sp_nope', '--amount', '1', '--currency', 'EUR', '--reference', 'r'], 1, /no active SP sp_nope/],
+    [['orders', 'show', 'ord_nope', '--db', db], 1, /no order ord_nope/],
+    [['orders', 'list', '--db', db, '--status', 'lost'], 2, /--status must be one of/],
+    [['orders', 'list', '--db', db, '--after', 'x'], 2, /--after must be a cursor/],
+    [['ledger', 'credit', '--db', db, '--msisdn', 'abc', '--amount', '1'], 2, /--msisdn must be an international number/],
+    [['ledger', 'credit', '--db', db, '--msisdn', '4915', '--amount', '1'], 2, /--msisdn must be/],
+    [['ledger', 'credit', '--db', db, '--msisdn', '491511234567', '--amount', '-1'], 2, /--amount must be a positive integer/],
+    [['ledger', 'credit', '--db', db, '--msisdn', '491511234567', '--amount', '1', '--currency', 'eur'], 2, /--currency must be an ISO 4217 code/],
+    [['ledger', 'credit', '--db', db, '--msisdn', '491511234567', '--amount', '1', '--currency', 'EUR'], 0, /balance/],
+    [['ledger', 'credit', '--db', db, '--msisdn', '491511234567', '--amount', '1', '--currency', 'USD'], 2, /is in EUR, not USD/],
+    [['run', '--listen', '127.0.0.1:0'], 2, /a database is required/],
+    [['run', '--db', db, '--carrier', 'nope'], 2, /carrier "nope" must look like kind:argument/],
+    [['run', '--db', db, '--exit-when-done'], 2, /--exit-when-done needs --read/],
+    [['run', '--db', db, '--config', join(dir, 'missing.json')], 2, /config: cannot read/],
+    [['run', '--db', db, '--listen', 'nowhere'], 2, /config: listen must be HOST:PORT/],
+  ];
+  for (const [args, code, re] of cases) {
+    const r = cli(args);
+    t.equal(r.code, code, args.join(' '));
+    t.match(code === 0 ? r.stdout : r.stderr, re, args.join(' '));
+  }
+});
+
+t.test('gnpay run: one daemon per database, SIGHUP reloads, SIGTERM drains, health', async (t) => {
+  const dir = tmpDir(t);
+  const db = join(dir, 'g.db');
+  const cfg = join(dir, 'c.json');
+  writeFileSync(cfg, JSON.stringify({ rateLimit: { ordersPerMinute: 100 } }));
+  const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg]);
+  t.same(await (await fetch(`${d.url}/healthz`)).json(), { status: 'ok' });
+  t.same(await (await fetch(`${d.url}/readyz`)).json(), { status: 'ok' });
+  const second = cli(['run', '--db', db, '--listen', '127.0.0.1:0']);
+  t.equal(second.code, 1);
+  t.match(second.stderr, new RegExp(`gnpay: database .*g\\.db is in use by another gnpay run \\(pid ${d.child.pid}\\); stop it first`));
+  writeFileSync(cfg, JSON.stringify({ rateLimit: { ordersPerMinute: 1 }, carriers: ['header:X-Pay-Token'] }));
+  d.child.kill('SIGHUP');
+  await until(() => d.logs.some((l) => l.msg === 'configuration reloaded'), 10_000, 'reload');
+  t.same(d.logs.find((l) => l.msg === 'configuration reloaded')!.carriers, ['query:pay_token', 'header:X-Pay-Token']);
+  writeFileSync(cfg, '{"rateLimit": 5}');
+  d.child.kill('SIGHUP');
+  await until(() => d.logs.some((l) => l.msg === 'reload failed: keeping the running configuration'), 10_000, 'failed reload');
+  d.child.kill('SIGTERM');
+  t.same(await d.exited, { code: 0, signal: null });
+  t.ok(d.logs.some((l) => l.msg === 'shutting down' && l.reason === 'SIGTERM'));
+  const again = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0']);
+  again.child.kill('SIGINT');
+  t.same(await again.exited, { code: 0, signal: null }, 'the lock was released: a new daemon starts');
+});
