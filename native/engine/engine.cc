@@ -527,7 +527,7 @@ void Engine::emit_session(SessionChange change, uint32_t idx) {
       for (uint8_t i = 0; i < s.n_user; i++) {
         bool is_ctrl = (s.user_ctrl_mask >> i) & 1;
         bool is_down = (s.user_down_mask >> i) & 1;
-        if (is_ctrl == (plane == 0) && is_down == (dir == 1)) add(plane, dir, s.user[i], plane ? s.user_bearer[i] : 0);
+        if (is_ctrl == (plane == 0) && is_down == (dir == 1)) add(plane, dir, s.user[i], plane ? s.bearer : 0);
       }
     }
   switch (change) {
@@ -563,7 +563,7 @@ static bool add_user_endpoint(Session& s, const Endpoint& ep, Dir dir, uint8_t b
   if (s.n_user >= kMaxUserEndpoints) return false;
   uint8_t i = s.n_user++;
   s.user[i] = ep;
-  s.user_bearer[i] = bearer;
+  (void)bearer;  // a record is one bearer: its user endpoints are that bearer's
   if (dir == Dir::Downlink) s.user_down_mask |= uint8_t(1u << i);
   else s.user_down_mask &= uint8_t(~(1u << i));
   if (ctrl) s.user_ctrl_mask |= uint8_t(1u << i);
@@ -582,7 +582,6 @@ static void replace_user_endpoint(Session& s, const Endpoint& ep, Dir dir, uint8
       bool is_ctrl = (s.user_ctrl_mask >> i) & 1;
       if (down == (dir == Dir::Downlink) && !is_ctrl) continue;
       s.user[w] = s.user[i];
-      s.user_bearer[w] = s.user_bearer[i];
       if (down) mask |= uint8_t(1u << w);
       if (is_ctrl) cmask |= uint8_t(1u << w);
       w++;
@@ -1253,7 +1252,6 @@ void Engine::export_sessions(std::vector<uint8_t>& out) const {
     out.push_back(s.gtp);
     out.push_back(s.bearer);
     out.push_back(s.linked);
-    put32(out, s.created_s);
     put32(out, s.updated_s);
     auto ep = [&](const Endpoint& e) {
       out.push_back(e.valid() ? 1 : 0);
@@ -1267,7 +1265,6 @@ void Engine::export_sessions(std::vector<uint8_t>& out) const {
     out.push_back(s.user_ctrl_mask);
     for (uint8_t i = 0; i < s.n_user; i++) {
       ep(s.user[i]);
-      out.push_back(s.user_bearer[i]);
     }
     count++;
   };
@@ -1326,7 +1323,7 @@ size_t Engine::import_sessions(Span data, uint64_t now_ns, uint64_t max_age_ns, 
     apn.s[apn_len] = 0;
     uint8_t flags;
     if (!r.u8(flags) || !r.le32(s.ue_v4) || !r.copy(s.ue_v6, 16) || !r.u8(s.gtp) || !r.u8(s.bearer) ||
-        !r.u8(s.linked) || !r.le32(s.created_s) || !r.le32(s.updated_s)) {
+        !r.u8(s.linked) || !r.le32(s.updated_s)) {
       *error = "checkpoint truncated";
       return restored;
     }
@@ -1348,7 +1345,7 @@ size_t Engine::import_sessions(Span data, uint64_t now_ns, uint64_t max_age_ns, 
     s.user_down_mask = down_mask;
     s.user_ctrl_mask = ctrl_mask;
     for (uint8_t i = 0; i < n_user; i++)
-      if (!ep(s.user[i]) || !r.u8(s.user_bearer[i])) {
+      if (!ep(s.user[i])) {
         *error = "checkpoint truncated";
         return restored;
       }
@@ -1362,11 +1359,11 @@ size_t Engine::import_sessions(Span data, uint64_t now_ns, uint64_t max_age_ns, 
     uint64_t evicted = 0;
     uint32_t idx = sessions_.alloc(&evicted);
     Session& d = sessions_.at(idx);
-    uint32_t created = s.created_s, updated = s.updated_s;
+    uint32_t updated = s.updated_s;
     d = s;
     d.apn = sessions_.apn_intern(apn);
     d.flags = uint8_t(flags & (sflag::kHasV4 | sflag::kHasV6));
-    d.lru_prev = d.lru_next = d.next_sibling = d.next_v4 = d.next_v6 = kNone;
+    d.next_sibling = d.next_v4 = d.next_v6 = kNone;
     d.primary = primary == kNone ? idx : primary;
     if (primary != kNone) {
       uint32_t* link = &sessions_.at(primary).next_sibling;
@@ -1374,7 +1371,6 @@ size_t Engine::import_sessions(Span data, uint64_t now_ns, uint64_t max_age_ns, 
       *link = idx;
     }
     sessions_.commit(idx, updated);
-    sessions_.at(idx).created_s = created;
     remap.put(old_idx, idx);
     restored++;
   }

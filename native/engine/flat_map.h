@@ -1,14 +1,54 @@
 // Open-addressing hash map from a 64-bit key to a small trivially-copyable
-// value: linear probing, backward-shift deletion (no tombstones), power-of-two
-// capacity grown at 3/4 load. Keys and values live in two flat arrays, so an
-// entry costs 8 + sizeof(V) bytes over the capacity. Growth allocates (amortised,
-// bounded by the caller's table limits); lookups and erases never allocate.
+// value: linear probing, backward-shift deletion (no tombstones). The capacity
+// is any size (slot = multiply-shift of the hash, no power of two) and grows by
+// 1.5x at 85% load, so the table is never less than ~57% full once grown: an
+// entry costs (8 + sizeof(V)) / load bytes - this is what keeps a tunnel table
+// of a million subscribers small. Keys and values live in two flat arrays.
+// Growth allocates (amortised, bounded by the caller's table limits); lookups
+// and erases never allocate.
 #pragma once
+#include <sys/mman.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <vector>
 
 namespace gnpay {
+
+// Large arrays straight from mmap, small ones from malloc. A table that grows
+// frees its previous arrays; memory from mmap goes back to the system at once,
+// while glibc's heap would keep it resident (its mmap threshold rises after the
+// first large free), inflating the resident size of a grown table by a third.
+template <typename T>
+struct BigAllocator {
+  using value_type = T;
+  static constexpr size_t kMmapBytes = 256 * 1024;
+  BigAllocator() = default;
+  template <typename U>
+  BigAllocator(const BigAllocator<U>&) {}
+  T* allocate(size_t n) {
+    size_t bytes = n * sizeof(T);
+    if (bytes >= kMmapBytes) {
+      void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) throw std::bad_alloc();
+      return static_cast<T*>(p);
+    }
+    void* p = std::malloc(bytes ? bytes : 1);
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t n) {
+    size_t bytes = n * sizeof(T);
+    if (bytes >= kMmapBytes) munmap(p, bytes);
+    else std::free(p);
+  }
+  template <typename U>
+  bool operator==(const BigAllocator<U>&) const { return true; }
+  template <typename U>
+  bool operator!=(const BigAllocator<U>&) const { return false; }
+};
 
 inline uint64_t mix64(uint64_t k) {
   k ^= k >> 33;
@@ -24,27 +64,27 @@ class FlatMap64 {
  public:
   static constexpr uint64_t kEmpty = ~uint64_t(0);  // never a valid key
 
-  explicit FlatMap64(size_t initial_capacity = 16) { rehash(round_up(initial_capacity)); }
+  explicit FlatMap64(size_t initial_capacity = 16) { rehash(initial_capacity < 16 ? 16 : initial_capacity); }
 
   size_t size() const { return size_; }
   size_t capacity() const { return keys_.size(); }
   size_t memory_bytes() const { return keys_.capacity() * sizeof(uint64_t) + vals_.capacity() * sizeof(V); }
 
   V* find(uint64_t key) {
-    size_t i = mix64(key) & mask_;
+    size_t i = slot(key);
     for (;;) {
       uint64_t k = keys_[i];
       if (k == key) return &vals_[i];
       if (k == kEmpty) return nullptr;
-      i = (i + 1) & mask_;
+      if (++i == cap_) i = 0;
     }
   }
   const V* find(uint64_t key) const { return const_cast<FlatMap64*>(this)->find(key); }
 
   // Inserts or overwrites. Returns true when the key was new.
   bool put(uint64_t key, const V& v) {
-    if ((size_ + 1) * 4 > keys_.size() * 3) rehash(keys_.size() * 2);
-    size_t i = mix64(key) & mask_;
+    if ((size_ + 1) * 20 > cap_ * 17) rehash(cap_ + cap_ / 2);
+    size_t i = slot(key);
     for (;;) {
       uint64_t k = keys_[i];
       if (k == key) { vals_[i] = v; return false; }
@@ -54,27 +94,27 @@ class FlatMap64 {
         size_++;
         return true;
       }
-      i = (i + 1) & mask_;
+      if (++i == cap_) i = 0;
     }
   }
 
   bool erase(uint64_t key) {
-    size_t i = mix64(key) & mask_;
+    size_t i = slot(key);
     for (;;) {
       uint64_t k = keys_[i];
       if (k == kEmpty) return false;
       if (k == key) break;
-      i = (i + 1) & mask_;
+      if (++i == cap_) i = 0;
     }
     // backward-shift: pull later members of the probe run into the hole
     size_t j = i;
     for (;;) {
-      j = (j + 1) & mask_;
+      if (++j == cap_) j = 0;
       uint64_t k = keys_[j];
       if (k == kEmpty) break;
-      size_t ideal = mix64(k) & mask_;
+      size_t ideal = slot(k);
       // move k to i when i lies cyclically in [ideal, j)
-      if (((j - ideal) & mask_) >= ((j - i) & mask_)) {
+      if (dist(ideal, j) >= dist(i, j)) {
         keys_[i] = k;
         vals_[i] = vals_[j];
         i = j;
@@ -86,8 +126,8 @@ class FlatMap64 {
   }
 
   void clear() {
-    std::vector<uint64_t>().swap(keys_);
-    std::vector<V>().swap(vals_);
+    std::vector<uint64_t, BigAllocator<uint64_t>>().swap(keys_);
+    std::vector<V, BigAllocator<V>>().swap(vals_);
     size_ = 0;
     rehash(16);
   }
@@ -99,27 +139,29 @@ class FlatMap64 {
   }
 
  private:
-  static size_t round_up(size_t n) {
-    size_t c = 16;
-    while (c < n) c <<= 1;
-    return c;
+  // slot of a key: the high half of hash * capacity (Lemire's multiply-shift)
+  size_t slot(uint64_t key) const {
+    return size_t((static_cast<unsigned __int128>(mix64(key)) * cap_) >> 64);
   }
+  size_t dist(size_t from, size_t to) const { return to >= from ? to - from : to + cap_ - from; }
   void rehash(size_t cap) {
-    std::vector<uint64_t> old_k;
-    std::vector<V> old_v;
+    std::vector<uint64_t, BigAllocator<uint64_t>> old_k;
+    std::vector<V, BigAllocator<V>> old_v;
     old_k.swap(keys_);
     old_v.swap(vals_);
     keys_.assign(cap, kEmpty);
     vals_.assign(cap, V());
-    mask_ = cap - 1;
+    keys_.shrink_to_fit();
+    vals_.shrink_to_fit();
+    cap_ = cap;
     size_ = 0;
     for (size_t i = 0; i < old_k.size(); i++)
       if (old_k[i] != kEmpty) put(old_k[i], old_v[i]);
   }
 
-  std::vector<uint64_t> keys_;
-  std::vector<V> vals_;
-  size_t mask_ = 0;
+  std::vector<uint64_t, BigAllocator<uint64_t>> keys_;
+  std::vector<V, BigAllocator<V>> vals_;
+  size_t cap_ = 0;
   size_t size_ = 0;
 };
 

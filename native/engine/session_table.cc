@@ -96,17 +96,37 @@ void SessionTable::apn_text(uint32_t idx, Apn& out) const {
   out.len = uint8_t(n);
 }
 
+uint32_t SessionTable::pick_victim() {
+  size_t n = sessions_.size();
+  uint32_t best = kNone;
+  uint32_t best_age = 0;
+  for (size_t scanned = 0, sampled = 0; scanned < n && sampled < 16; scanned++) {
+    uint32_t i = uint32_t(hand_++ % n);
+    const Session& s = sessions_[i];
+    if (!(s.flags & sflag::kActive)) continue;
+    sampled++;
+    uint32_t age = touch_seq_ - s.touched;  // wraps safely: ages stay far below 2^32
+    if (best == kNone || age > best_age) {
+      best = i;
+      best_age = age;
+    }
+  }
+  return best;
+}
+
 uint32_t SessionTable::alloc(uint64_t* evicted) {
   *evicted = 0;
-  if (active_ >= max_ && lru_head_ != kNone) {
-    uint32_t victim = lru_head_;
-    remove(victim);
-    *evicted = 1;
+  if (active_ >= max_) {
+    uint32_t victim = pick_victim();
+    if (victim != kNone) {
+      remove(victim);
+      *evicted = 1;
+    }
   }
   uint32_t idx;
   if (free_head_ != kNone) {
     idx = free_head_;
-    free_head_ = sessions_[idx].lru_next;
+    free_head_ = sessions_[idx].next_sibling;
   } else {
     idx = uint32_t(sessions_.size());
     sessions_.emplace_back();
@@ -114,24 +134,6 @@ uint32_t SessionTable::alloc(uint64_t* evicted) {
   sessions_[idx] = Session();
   sessions_[idx].primary = idx;
   return idx;
-}
-
-void SessionTable::lru_unlink(uint32_t idx) {
-  Session& s = sessions_[idx];
-  if (s.lru_prev != kNone) sessions_[s.lru_prev].lru_next = s.lru_next;
-  else lru_head_ = s.lru_next;
-  if (s.lru_next != kNone) sessions_[s.lru_next].lru_prev = s.lru_prev;
-  else lru_tail_ = s.lru_prev;
-  s.lru_prev = s.lru_next = kNone;
-}
-
-void SessionTable::lru_push_back(uint32_t idx) {
-  Session& s = sessions_[idx];
-  s.lru_prev = lru_tail_;
-  s.lru_next = kNone;
-  if (lru_tail_ != kNone) sessions_[lru_tail_].lru_next = idx;
-  else lru_head_ = idx;
-  lru_tail_ = idx;
 }
 
 uint64_t SessionTable::identity_key(const Session& s) const {
@@ -217,17 +219,16 @@ void SessionTable::unindex(uint32_t idx) {
 void SessionTable::commit(uint32_t idx, uint32_t now_s) {
   Session& s = sessions_[idx];
   s.flags |= sflag::kActive;
-  s.created_s = s.updated_s = now_s;
+  s.updated_s = now_s;
+  s.touched = ++touch_seq_;
   index(idx);
-  lru_push_back(idx);
   active_++;
 }
 
 void SessionTable::reindex(uint32_t idx, uint32_t now_s) {
   sessions_[idx].updated_s = now_s;
+  sessions_[idx].touched = ++touch_seq_;
   index(idx);
-  lru_unlink(idx);
-  lru_push_back(idx);
 }
 
 void SessionTable::remove(uint32_t idx) {
@@ -255,9 +256,8 @@ void SessionTable::remove(uint32_t idx) {
       c = nx;
     }
   }
-  lru_unlink(idx);
   s.flags = 0;
-  s.lru_next = free_head_;
+  s.next_sibling = free_head_;  // free records are chained through next_sibling
   free_head_ = idx;
   active_--;
 }
@@ -323,7 +323,7 @@ uint32_t SessionTable::find_ue_v6(const uint8_t* v6, size_t* count) const {
 }
 
 size_t SessionTable::memory_bytes() const {
-  return sessions_.capacity() * sizeof(Session) + endpoints_.memory_bytes() + ue_v4_.memory_bytes() +
+  return sessions_.memory_bytes() + endpoints_.memory_bytes() + ue_v4_.memory_bytes() +
          ue_v6_.memory_bytes() + identity_.memory_bytes() + gsn_addrs_.capacity() * sizeof(IpAddr) +
          gsn_index_.memory_bytes() + apn_index_.memory_bytes() + apns_.capacity() * sizeof(std::string);
 }

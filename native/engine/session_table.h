@@ -3,9 +3,12 @@
 // UE IPv4 / IPv6 /64 -> contexts, (IMSI, bearer, hop) -> context.
 // Compact by design (1 million contexts in well under 300 bytes each): digits
 // packed in 64 bits, GSN addresses and APNs interned, flat open-addressing maps.
-// Bounded: at max_sessions the least recently created/updated context is evicted.
+// Bounded: at max_sessions a context is evicted: the least recently created or
+// updated among 16 sampled from a clock hand (exact in small tables, an
+// approximation of LRU without the 8 bytes of list links per record).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 #include "flat_map.h"
@@ -16,7 +19,7 @@
 namespace gnpay {
 
 constexpr uint32_t kNone = 0xFFFFFFFFu;
-constexpr size_t kMaxUserEndpoints = 5;  // user-plane endpoints, and report-only extra control ones
+constexpr size_t kMaxUserEndpoints = 4;  // user-plane endpoints, and report-only extra control ones
 constexpr size_t kMaxInternedGsns = 1u << 20;
 constexpr size_t kMaxApns = 1u << 16;
 
@@ -40,19 +43,18 @@ struct Session {
   uint32_t apn = kNone;
   Endpoint ctrl_up, ctrl_down;
   Endpoint user[kMaxUserEndpoints];
-  uint32_t lru_prev = kNone, lru_next = kNone;
   uint32_t primary = kNone;       // itself for a primary context
   uint32_t next_sibling = kNone;  // next secondary of the same primary
   uint32_t next_v4 = kNone, next_v6 = kNone;  // other contexts holding the same UE address
-  uint32_t created_s = 0, updated_s = 0;      // capture time, seconds
+  uint32_t touched = 0;    // table-wide sequence of the last create/update: the eviction order
+  uint32_t updated_s = 0;  // capture time (seconds) of the last create/update: the checkpoint age
   uint8_t gtp = 0, bearer = 0, linked = 0;
   uint8_t flags = 0;
   uint8_t n_user = 0;
   uint8_t user_down_mask = 0;     // bit i: user[i] receives downlink
   uint8_t user_ctrl_mask = 0;     // bit i: user[i] is an extra control endpoint (reported, not indexed:
                                   // e.g. the PGW's S5/S8-C F-TEID carried on S11)
-  uint8_t user_bearer[kMaxUserEndpoints] = {0};
-};
+};  // 128 bytes: a record is one bearer, so user endpoints need no bearer of their own
 
 enum class Dir : uint8_t { Uplink = 0, Downlink = 1 };
 enum class PlaneKind : uint8_t { Control = 0, User = 1 };
@@ -60,6 +62,27 @@ enum class PlaneKind : uint8_t { Control = 0, User = 1 };
 struct EndpointHit {
   uint32_t session = kNone;
   Dir dir = Dir::Uplink;
+};
+
+// Records in fixed-size blocks: growth never copies and never reserves twice
+// what is used (a vector doubling past a million records would).
+template <typename T, size_t kBlock = 16384>
+class PagedVector {
+ public:
+  size_t size() const { return size_; }
+  T& operator[](size_t i) { return blocks_[i / kBlock][i % kBlock]; }
+  const T& operator[](size_t i) const { return blocks_[i / kBlock][i % kBlock]; }
+  T& emplace_back() {
+    if (size_ == blocks_.size() * kBlock) blocks_.emplace_back(new T[kBlock]);  // 2.3 MB blocks, never freed before the table
+    T& t = (*this)[size_++];
+    t = T();
+    return t;
+  }
+  size_t memory_bytes() const { return blocks_.size() * kBlock * sizeof(T) + blocks_.capacity() * sizeof(void*); }
+
+ private:
+  std::vector<std::unique_ptr<T[]>> blocks_;
+  size_t size_ = 0;
 };
 
 class SessionTable {
@@ -110,17 +133,17 @@ class SessionTable {
     return (uint64_t(gsn) << 33) | (uint64_t(plane) << 32) | teid;
   }
   uint64_t identity_key(const Session& s) const;
-  void lru_unlink(uint32_t idx);
-  void lru_push_back(uint32_t idx);
+  uint32_t pick_victim();
   void index(uint32_t idx);
   uint32_t chain_unique(uint32_t head, bool v6, size_t* count) const;
   void chain_remove(FlatMap64<uint32_t>& map, uint64_t key, uint32_t idx, bool v6);
 
   size_t max_;
-  std::vector<Session> sessions_;
+  PagedVector<Session> sessions_;
   uint32_t free_head_ = kNone;
   size_t active_ = 0;
-  uint32_t lru_head_ = kNone, lru_tail_ = kNone;
+  uint32_t touch_seq_ = 0;
+  size_t hand_ = 0;
 
   FlatMap64<uint32_t> endpoints_;  // ep_key -> session | dir << 31
   FlatMap64<uint32_t> ue_v4_;      // (1<<32 | v4) -> first context in chain

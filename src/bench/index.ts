@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // npm run bench [-- <name> [options]]: the project's benchmarks (never tests).
 //   decode    issue "decode engine": libpcap read loop vs gnpay decode (default)
+//   memory    issue "appliance": resident memory with 1 million active sessions
 //   payments  issue "payment flow": sightings/s through associate -> charge -> feed, latency to paid
 import { Command } from 'commander';
 import { runDecodeBench } from './decode';
+import { runMemoryBench } from './memory';
 
 async function main(): Promise<void> {
   const program = new Command().name('gnpay-bench');
@@ -14,6 +16,13 @@ async function main(): Promise<void> {
     .option('--dir <dir>', 'keep the capture in this directory')
     .action(async (o) => {
       await runDecodeBench({ packets: o.packets, repeat: o.repeat, dir: o.dir });
+    });
+  program
+    .command('memory')
+    .description('resident memory of the tunnel table with N active sessions')
+    .option('--sessions <n>', 'active sessions', (v) => Number(v), 1_000_000)
+    .action(async (o) => {
+      await runMemoryBench({ sessions: o.sessions });
     });
   program
     .command('payments')
