@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bench, FIXTURES } from '../../src/gen';
-import { generateFixtures } from '../../tools/gen-fixtures';
+import { generateFixtures } from '../../src/tools/gen-fixtures';
 
 const committed = path.join(__dirname, '..', '..', 'fixtures');
 
@@ -18,7 +18,7 @@ t.test('regenerated fixtures are byte-identical to the committed ones', async (t
     const name = path.basename(f);
     const a = fs.readFileSync(f);
     const b = fs.readFileSync(path.join(committed, name));
-    t.ok(a.equals(b), `${name} unchanged (regenerate with tools/gen-fixtures.ts and review the diff)`);
+    t.ok(a.equals(b), `${name} unchanged (regenerate with npm run fixtures and review the diff)`);
   }
 });
 
