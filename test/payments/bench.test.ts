@@ -1,0 +1,22 @@
+// The payments benchmark runs (small) and reports its figures (no timing is asserted).
+import t from 'tap';
+import { runPaymentsBench } from '../../src/bench/payments';
+
+t.test('runPaymentsBench', async (t) => {
+  const lines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((s: string) => lines.push(s) > 0) as typeof process.stdout.write;
+  let r: Record<string, number>;
+  try {
+    r = await runPaymentsBench({ sightings: 300, batch: 64, latencySamples: 5, fullSync: false });
+  } finally {
+    process.stdout.write = write;
+  }
+  t.equal(r.sightings, 300);
+  t.equal(r.feedEvents, 900, 'pending, associated, paid for each order');
+  for (const k of ['sightingsPerSecond', 'committedSightingsPerSecond', 'feedEventsPerSecond', 'latencyP50Ms', 'latencyP99Ms']) t.ok(r[k] > 0, k);
+  t.equal(r.latencySamples, 5);
+  t.match(lines.join(''), /arrival -> paid visible at GET \/v1\/orders\/\{id\} +p50/);
+  const quiet = await runPaymentsBench({ sightings: 10, latencySamples: 1, print: false });
+  t.equal(quiet.sightings, 10);
+});
