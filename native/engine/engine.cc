@@ -421,7 +421,8 @@ static void copy_text(char* dst, size_t cap, Span s) {
 void Engine::on_head(HeadKind kind, Span bytes) {
   if (kind == HeadKind::Http) {
     http_.reset();
-    if (parse_http_request_head(bytes, http_, stats_.anomalies) != Status::Ok) return;
+    // a head with a broken header line is still a request: its line and good headers count
+    if (parse_http_request_head(bytes, http_, stats_.anomalies) != Status::Ok && http_.method.empty()) return;
     stats_.requests++;
     if (options_.emit_requests) {
       Event& e = new_event(EventType::Request);
