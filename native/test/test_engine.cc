@@ -357,3 +357,16 @@ TEST_CASE("engine: decodes every fixture and public capture without fault") {
   MESSAGE("decoded " << files << " capture files");
   CHECK(files > 0);
 }
+
+TEST_CASE("engine: a request with a malformed header line is still examined (the line is counted)") {
+  Harness h;
+  h.create(21, "262011234567890", "491511234567", 5, 0x1000, 0x2000);
+  std::string http = std::string("GET /pay?gnpay_token=") + TOKEN +
+                     " HTTP/1.1\r\nHost: pay.example.net\r\nX-Folded: a\r\n b\r\nthis line has no colon\r\n\r\n";
+  Bytes inner = ipv4_tcp(UE, WEB, 40010, 80, 1000, 0x18, http);
+  auto ev = h.feed(ipv4_udp(SGSN, GGSN, 2152, 2152, gtpu(0x2000, inner)));
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].type == EventType::Sighting);
+  CHECK(std::string(ev[0].match.token) == TOKEN);
+  CHECK(h.eng->stats().anomalies.get(Anomaly::HttpBadHeader) >= 1);
+}
