@@ -187,7 +187,7 @@ export function loadConfig(file: string | null, flags: ConfigInput = {}): Config
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
     }
     try {
       fromFile = JSON.parse(text);
@@ -206,7 +206,7 @@ export function readSecret(inline: string | null, file: string | null, key: stri
   try {
     return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (err) {
-    throw new ConfigError(`${key}File: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ConfigError(`${key}File: cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
   }
 }
 

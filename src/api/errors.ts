@@ -41,8 +41,8 @@ export function toErrorBody(err: unknown): ApiErrorBody {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return errorBody('INVALID_ARGUMENT', fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'the body is empty' : 'the body is not valid JSON');
   }
-  if (fe instanceof SyntaxError || (typeof fe.statusCode === 'number' && fe.statusCode === 400)) {
-    return errorBody('INVALID_ARGUMENT', 'the body is not valid JSON');
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return errorBody('INVALID_ARGUMENT', fe.message);
   }
   return errorBody('INTERNAL', 'internal error');
 }

@@ -84,6 +84,7 @@ async function throughput(dir: string, n: number, batch: number, fullSync: boole
     }
     const tFeed = performance.now();
     const paid = store.db.prepare(`SELECT COUNT(*) FROM orders WHERE status = 'paid'`).pluck().get() as number;
+    /* c8 ignore next */
     if (paid !== n || stats.outcomes.associated !== n) throw new Error(`bench: ${paid} of ${n} paid`);
     return {
       sightingsPerSecond: Math.round(n / ((tFeed - t0) / 1000)),
@@ -131,6 +132,7 @@ async function latency(dir: string, samples: number) {
         const r = await fetch(`${daemon.url}/v1/orders/${ids[i]}`, { headers: { authorization: `Bearer ${apiKey}` } });
         const o = (await r.json()) as { status: string };
         if (o.status === 'paid') break;
+        /* c8 ignore next */
         if (o.status !== 'pending' && o.status !== 'associated') throw new Error(`bench: order ${o.status}`);
       }
       ms.push(performance.now() - t0);

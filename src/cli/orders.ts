@@ -15,18 +15,14 @@ import { addDbOptions, print, withStore } from './run';
 const validateBody = new Ajv({ coerceTypes: false }).compile(CreateOrderBody);
 
 function view(store: Store, o: OrderRow): Order {
-  return orderView(o, store.sps.get(o.sp_id)?.scopes ?? []);
-}
-
-function money(amount: number, currency: string): string {
-  return `${amount} ${currency} (minor units)`;
+  return orderView(o, store.sps.get(o.sp_id)!.scopes);
 }
 
 function orderText(o: Order): string {
   return [
     `id          ${o.id}`,
     `status      ${o.status}${o.reason ? ` (${o.reason})` : ''}`,
-    `amount      ${money(o.amount, o.currency)}`,
+    `amount      ${o.amount} ${o.currency} (minor units)`,
     `reference   ${o.reference}`,
     `description ${o.description}`,
     `pay URL     ${o.payUrl}`,

@@ -4,7 +4,6 @@ import { ConfigError, loadConfig, storeOptions, type Config, type ConfigInput } 
 import { carrierError } from '../native';
 import { Daemon } from '../pipeline/daemon';
 import { DomainError, Store } from '../store';
-import { DatabaseLockedError } from '../store/lock';
 import { CliError, collect, EXIT_FAILURE, EXIT_USAGE, UsageError } from './common';
 
 export interface RunFlags {
@@ -35,8 +34,7 @@ export function configFrom(file: string | undefined, flags: ConfigInput) {
   try {
     return loadConfig(file ?? null, flags);
   } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
-    throw err;
+    throw new CliError((err as ConfigError).message, EXIT_USAGE);
   }
 }
 
@@ -61,9 +59,9 @@ export async function run(o: RunFlags): Promise<number> {
       version: require('../../package.json').version,
     });
   } catch (err) {
-    if (err instanceof DatabaseLockedError) throw new CliError(err.message);
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
-    throw err;
+    // the database is locked, the address is in use, ...
+    throw new CliError((err as Error).message);
   }
   process.stderr.write(`gnpay: listening on ${daemon.url}\n`);
   const code = await daemon.done;

@@ -20,10 +20,6 @@ export class WorkLoop<T> {
 
   constructor(private readonly o: WorkLoopOptions<T>) {}
 
-  get busy(): number {
-    return this.inflight.size;
-  }
-
   start(): void {
     if (this.running) return;
     this.running = true;

@@ -39,6 +39,7 @@ t.test('create, get, list, cancel: the order as the SP sees it', async (t) => {
   t.equal(o.payUrl, `http://pay.example.net/pay?pay_token=${o.token}`);
   t.equal(Date.parse(o.expiresAt) - Date.parse(o.createdAt), 900_000);
   t.equal(r.headers['cache-control'], 'no-store');
+  t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready by default');
   t.ok(r.headers['x-correlator']);
   t.equal(changes(), 1);
 

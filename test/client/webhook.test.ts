@@ -54,6 +54,7 @@ t.test('replayed, tampered or forged webhooks fail', async (t) => {
   t.equal(code(() => verifyWebhook(body, { 'gnpay-signature': newT }, secret, { now })), 'SIGNATURE_MISMATCH', 'altered timestamp (to beat the tolerance)');
   t.equal(code(() => verifyWebhook(body, signed(body, now / 1000, 'whsec_other'), secret, { now })), 'SIGNATURE_MISMATCH', 'another secret');
   t.equal(code(() => verifyWebhook(body, {}, secret, { now })), 'MISSING_SIGNATURE');
+  t.equal(code(() => verifyWebhook(body, new Headers(), secret, { now })), 'MISSING_SIGNATURE');
   t.equal(code(() => verifyWebhook(body, { 'gnpay-signature': 'sha256=abc' }, secret, { now })), 'MALFORMED_SIGNATURE');
   t.equal(code(() => verifyWebhook(body, { 'gnpay-signature': `t=abc,v1=${'0'.repeat(64)}` }, secret, { now })), 'MALFORMED_SIGNATURE');
   t.equal(code(() => verifyWebhook(body, { 'gnpay-signature': `t=${now / 1000},v1=xyz` }, secret, { now })), 'MALFORMED_SIGNATURE');

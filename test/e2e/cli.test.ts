@@ -49,8 +49,13 @@ t.test('sp, orders, ledger: --json shapes and text', async (t) => {
   t.match(cli(['ledger', 'show', '--db', join(dir, 'empty.db')]).stdout, /\(no accounts\)/);
   t.match(cli(['sp', 'list', '--db', join(dir, 'empty.db')]).stdout, /\(no SPs\)/);
 
+  t.match(cli(['ledger', 'show', '--db', db, '--msisdn', '4900000']).stdout, /balance +0 \(minor units\)/);
+  cli(['ledger', 'credit', '--db', db, '--msisdn', '4900000', '--amount', '7']);
+  t.match(cli(['ledger', 'show', '--db', db]).stdout, /\n4900000 +7\n|^4900000 +7$/m);
+  t.match(cli(['orders', 'list', '--db', db, '--sp', added.id]).stdout, /^ord_\w+ +pending +250 EUR +r-1 +-$/m);
   const revoked = JSON.parse(cli(['sp', 'revoke', added.id, '--db', db, '--json']).stdout);
   t.ok(revoked.revokedAt);
+  t.match(cli(['sp', 'list', '--db', db]).stdout, new RegExp(`${added.id}  revoked  .*\n.*other  -  $`, 'm'));
   t.match(cli(['sp', 'revoke', added.id, '--db', db]).stdout, /revoked sp_\w+ \(shop\)/);
 });
 
@@ -58,6 +63,8 @@ t.test('errors: exit codes and messages', async (t) => {
   const dir = tmpDir(t);
   const db = join(dir, 'g.db');
   const sp = JSON.parse(cli(['sp', 'add', '--db', db, '--name', 's', '--json']).stdout);
+  const secretCfg = join(dir, 'secret.json');
+  writeFileSync(secretCfg, JSON.stringify({ secrets: { webhookSecretKeyFile: join(dir, 'no-such-key') } }));
   const cases: Array<[string[], number, RegExp]> = [
     [['sp', 'add', '--name', 's'], 2, /a database is required: --db FILE/],
     [['sp', 'add', '--db', db, '--name', 's', '--scope', 'admin'], 2, /unknown scope "admin"/],
@@ -84,6 +91,7 @@ t.test('errors: exit codes and messages', async (t) => {
     [['run', '--db', db, '--exit-when-done'], 2, /--exit-when-done needs --read/],
     [['run', '--db', db, '--config', join(dir, 'missing.json')], 2, /config: cannot read/],
     [['run', '--db', db, '--listen', 'nowhere'], 2, /config: listen must be HOST:PORT/],
+    [['run', '--db', db, '--listen', '127.0.0.1:0', '--config', secretCfg], 2, /config: secrets\.webhookSecretKeyFile: cannot read/],
   ];
   for (const [args, code, re] of cases) {
     const r = cli(args);
@@ -100,6 +108,9 @@ t.test('gnpay run: one daemon per database, SIGHUP reloads, SIGTERM drains, heal
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg]);
   t.same(await (await fetch(`${d.url}/healthz`)).json(), { status: 'ok' });
   t.same(await (await fetch(`${d.url}/readyz`)).json(), { status: 'ok' });
+  const busyPort = cli(['run', '--db', join(dir, 'other.db'), '--listen', new URL(d.url).host]);
+  t.equal(busyPort.code, 1);
+  t.match(busyPort.stderr, /^gnpay: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
   const second = cli(['run', '--db', db, '--listen', '127.0.0.1:0']);
   t.equal(second.code, 1);
   t.match(second.stderr, new RegExp(`gnpay: database .*g\\.db is in use by another gnpay run \\(pid ${d.child.pid}\\); stop it first`));

@@ -130,6 +130,7 @@ t.test('every rule with real captures: conflict, expiry, cancel, limits, funds, 
   const show = (o: Order) => JSON.parse(cli(['orders', 'show', o.id, '--db', db, '--json']).stdout) as Order;
   t.match(show(paid), { status: 'paid', msisdn: '+49170*****00' });
   t.match(show(conflict), { status: 'conflict', reason: 'TOKEN_CONFLICT' });
+  t.match(cli(['orders', 'show', conflict.id, '--db', db]).stdout, /status +conflict \(TOKEN_CONFLICT\)/);
   t.match(show(expired), { status: 'expired', msisdn: null });
   t.match(show(cancelled), { status: 'cancelled', msisdn: null });
   t.match(show(broke), { status: 'declined', reason: 'INSUFFICIENT_FUNDS' });

@@ -17,6 +17,7 @@ t.test('runPaymentsBench', async (t) => {
   for (const k of ['sightingsPerSecond', 'committedSightingsPerSecond', 'feedEventsPerSecond', 'latencyP50Ms', 'latencyP99Ms']) t.ok(r[k] > 0, k);
   t.equal(r.latencySamples, 5);
   t.match(lines.join(''), /arrival -> paid visible at GET \/v1\/orders\/\{id\} +p50/);
-  const quiet = await runPaymentsBench({ sightings: 10, latencySamples: 1, print: false });
+  const quiet = await runPaymentsBench({ sightings: 10, print: false });
   t.equal(quiet.sightings, 10);
+  t.equal(quiet.latencySamples, 300, 'the defaults');
 });

@@ -47,6 +47,7 @@ t.test('a driver that throws or keeps failing: retried with backoff, then failed
       calls++;
       if (calls === 1) throw new Error('boom');
       if (calls === 2) throw 'not an error';
+      if (calls === 5) return { outcome: 'declined', reason: 'PLATFORM_REJECTED' };
       return { outcome: 'retry', error: 'HTTP 503' };
     },
   };
@@ -55,8 +56,13 @@ t.test('a driver that throws or keeps failing: retried with backoff, then failed
   const w = new PaymentWorker(store, { driver, concurrency: 1, maxAttempts: 4, backoff: { baseMs: 5, maxMs: 20 }, leaseMs: 10_000, pollMs: 50 }, { log });
   w.start();
   await until(() => store.orders.find(o.id)!.status === 'failed');
-  await w.stop(1000);
   t.equal(calls, 4);
+  // one more order, declined without detail on its first attempt
+  const [o2] = associatedOrders(store, 1);
+  w.wake();
+  await until(() => store.orders.find(o2.id)!.status === 'declined');
+  t.equal(store.orders.find(o2.id)!.reason, 'PLATFORM_REJECTED');
+  await w.stop(1000);
   t.equal(store.orders.find(o.id)!.reason, 'PAYMENT_FAILED');
   t.equal(store.db.prepare('SELECT last_error FROM payment_outbox').pluck().get(), 'HTTP 503');
   t.equal(logs.filter((l) => l.includes('will retry')).length, 3);
@@ -158,7 +164,7 @@ t.test('a driver charging inside the database: batches, retries, failures', asyn
       calls.set(req.idempotencyKey, n);
       if (req.idempotencyKey === orders[0].id) return { outcome: 'succeeded' };
       if (req.idempotencyKey === orders[1].id) {
-        if (n === 1) throw new Error('lock timeout');
+        if (n === 1) throw 'lock timeout';
         return { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS', detail: 'x' };
       }
       return { outcome: 'retry', error: 'busy' };

@@ -161,8 +161,18 @@ t.test('start refusals and carriers', async (t) => {
     /cannot be combined/,
   );
   await t.rejects(Daemon.start({ config: loadConfig(null, { db: join(dir, 'y.db'), listen: '256.0.0.1:80' }), logger: silent }), /ENOTFOUND|EADDRNOTAVAIL|getaddrinfo/);
-  const again = await Daemon.start({ config: loadConfig(null, { db: join(dir, 'y.db'), listen: '127.0.0.1:0' }), logger: silent });
+  await t.rejects(
+    Daemon.start({ config: loadConfig(null, { db: join(dir, 'y.db'), listen: '127.0.0.1:0', secrets: { webhookSecretKeyFile: join(dir, 'missing') } }), logger: silent }),
+    /config: secrets\.webhookSecretKeyFile: cannot read/,
+  );
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'info', redactPersonalData: true, destination: { write: (s: string) => lines.push(s) } });
+  const again = await Daemon.start({ config: loadConfig(null, { db: join(dir, 'y.db'), listen: '127.0.0.1:0' }), logger });
   t.ok(again.url, 'a failed start released the lock');
+  again.store.orders.expireDue = () => {
+    throw new Error('disk I/O error');
+  };
+  await until(() => lines.some((l) => l.includes('expiry sweep failed')), 5000, 'the sweeper reports');
   await again.shutdown('test');
   t.same(activeCarriers({ payUrlTemplate: 'https://{token}.pay.example.net/', carriers: ['host:pay.example.net', 'query:x'] }), ['host:pay.example.net', 'query:x']);
 });

@@ -23,6 +23,9 @@ t.test('lock: one holder, stale locks taken over', async (t) => {
   await new Promise((r) => child.once('exit', r));
   const taken = lockDatabase(db);
   t.equal(readFileSync(taken.path, 'utf8'), `${process.pid}\n`, 'stale lock of a dead pid is taken over');
+  const gone = lockDatabase(join(tmpDir(t), 'gone.db'));
+  (await import('node:fs')).unlinkSync(gone.path);
+  gone.release();
   writeFileSync(taken.path, '1\n');
   taken.release();
   t.ok(existsSync(taken.path), 'a lock that is not ours is left alone');
@@ -36,7 +39,7 @@ t.test('pay URL templates and their carriers', async (t) => {
   t.same(parsePayUrlTemplate('https://{token}.pay.example.net:8443/x'), { carrier: 'host:pay.example.net' });
   t.same(parsePayUrlTemplate('http://pay.example.net/p/q/{token}/ok'), { carrier: 'path:/p/q/' });
   t.same(parsePayUrlTemplate('http://pay.example.net/p/{token}'), { carrier: 'path:/p/' });
-  for (const bad of ['http://x/{token}/{token}', 'http://x/', 'ftp://x/{token}', '{token}', 'http://a{token}.x/', 'http://x/{token}', 'http://x/a{token}', 'http://x/?a=b{token}']) {
+  for (const bad of ['http://x/{token}/{token}', 'http://x/', 'ftp://x/{token}', '{token}', 'http://a{token}.x/', 'http://x/{token}', 'http://x/a{token}', 'http://x/?a=b{token}', 'http://x/#{token}']) {
     t.throws(() => parsePayUrlTemplate(bad), undefined, bad);
   }
   t.equal(renderPayUrl('https://{token}.p.net/', 'abc'), 'https://abc.p.net/');

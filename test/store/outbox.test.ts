@@ -88,7 +88,7 @@ t.test('ledger: credits, one debit per order, declines', async (t) => {
   t.throws(() => store.ledger.credit(A, 5, { currency: 'USD' }), { code: 'INVALID_ARGUMENT' });
   t.throws(() => store.ledger.credit(A, 0), { code: 'INVALID_ARGUMENT' });
   t.throws(() => store.ledger.credit(A, 1.5), { code: 'INVALID_ARGUMENT' });
-  t.equal(store.ledger.credit(A, 1).balance, 1001);
+  t.equal(store.ledger.credit(A, 1, { currency: 'EUR' }).balance, 1001);
   t.same(store.ledger.debit('ord_1', A, 600, 'EUR'), { outcome: 'succeeded', replayed: false });
   t.same(store.ledger.debit('ord_1', A, 600, 'EUR'), { outcome: 'succeeded', replayed: true });
   t.same(store.ledger.debit('ord_2', A, 600, 'EUR'), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' });

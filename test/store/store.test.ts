@@ -131,6 +131,10 @@ t.test('orders: create, idempotency, reads scoped to the SP, list, cancel, expir
   clock.advance(900_000);
   t.equal(store.orders.create(a.id, input, { ...ORDER_OPTS, idempotencyKey: 'k2' }).order.status, 'expired', 'a replay shows the current state');
   t.equal(store.orders.expireIfDue(store.orders.find(replay.order.id)!).status, 'expired');
+  const raced = store.orders.create(a.id, { ...input, reference: 'raced' }, ORDER_OPTS).order;
+  store.orders.cancel(a.id, raced.id);
+  clock.advance(900_000);
+  t.equal(store.orders.expireIfDue(raced).status, 'cancelled', 'a stale pending row: the fresh state wins');
 
   const events = store.events.forOrder(first.order.id).map((e) => [e.previous_status, e.status]);
   t.same(events, [[null, 'pending'], ['pending', 'cancelled']]);
