@@ -2,9 +2,11 @@
 // npm run bench [-- <name> [options]]: the project's benchmarks (never tests).
 //   decode    issue "decode engine": libpcap read loop vs gnpay decode (default)
 //   memory    issue "appliance": resident memory with 1 million active sessions
+//   live      issue "appliance": live capture on a veth pair, gnpay vs cap (needs root)
 //   payments  issue "payment flow": sightings/s through associate -> charge -> feed, latency to paid
 import { Command } from 'commander';
 import { runDecodeBench } from './decode';
+import { runLiveBench } from './live';
 import { runMemoryBench } from './memory';
 
 async function main(): Promise<void> {
@@ -23,6 +25,13 @@ async function main(): Promise<void> {
     .option('--sessions <n>', 'active sessions', (v) => Number(v), 1_000_000)
     .action(async (o) => {
       await runMemoryBench({ sessions: o.sessions });
+    });
+  program
+    .command('live')
+    .description('live capture on a veth pair (root): highest rate with zero drops, gnpay vs cap')
+    .option('--packets <n>', 'packets in the replayed capture', (v) => Number(v), 300_000)
+    .action(async (o) => {
+      await runLiveBench({ packets: o.packets });
     });
   program
     .command('payments')

@@ -3,6 +3,9 @@ import { buildApp, type ApiSettings } from '../../src/api/app';
 import { createMetrics } from '../../src/metrics';
 import { API_SETTINGS, FakeClock, openStore, sighting } from '../e2e/harness';
 
+// real processes and servers on a shared 2-core machine: generous, bounded
+t.setTimeout(120000);
+
 function setup(t: Parameters<Parameters<typeof t.test>[1]>[0], settings: Partial<ApiSettings> = {}, extra: Record<string, unknown> = {}) {
   const clock = new FakeClock(Date.now());
   const store = openStore(t, { clock: clock.now });

@@ -11,6 +11,9 @@ import { ROUTES } from '../../src/api/routes';
 import { ERROR_CODES } from '../../src/client/codes';
 import { API_SETTINGS, openStore } from '../e2e/harness';
 
+// real processes and servers on a shared 2-core machine: generous, bounded
+t.setTimeout(120000);
+
 const committedPath = join(__dirname, '..', '..', 'docs', 'openapi.json');
 const version = require('../../package.json').version;
 

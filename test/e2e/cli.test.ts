@@ -6,63 +6,66 @@ import Ajv from 'ajv';
 import { Order as OrderSchema } from '../../src/api/schemas';
 import { cli, spawnDaemon, tmpDir, until } from '../e2e/harness';
 
+// real processes and servers on a shared 2-core machine: generous, bounded
+t.setTimeout(300000);
+
 const validOrder = new Ajv({ formats: { 'date-time': true } }).compile(OrderSchema);
 
 t.test('sp, orders, ledger: --json shapes and text', async (t) => {
   const dir = tmpDir(t);
   const db = join(dir, 'g.db');
-  const added = JSON.parse(cli(['sp', 'add', '--db', db, '--name', 'shop', '--webhook', 'https://shop.example/hook', '--scope', 'msisdn:read', '--json']).stdout);
+  const added = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--webhook', 'https://shop.example/hook', '--scope', 'msisdn:read', '--json'])).stdout);
   t.same(Object.keys(added), ['id', 'name', 'apiKey', 'webhookSecret', 'scopes']);
   t.same(added.scopes, ['msisdn:read']);
-  const text = cli(['sp', 'add', '--db', db, '--name', 'other']);
+  const text = (await cli(['sp', 'add', '--db', db, '--name', 'other']));
   t.match(text.stdout, /api key +gnpk_\w+\nwebhook secret +whsec_\S+\nscopes +\(none\)\n\nThe API key and the webhook secret are shown only this once\./);
-  const list = JSON.parse(cli(['sp', 'list', '--db', db, '--json']).stdout);
+  const list = JSON.parse((await cli(['sp', 'list', '--db', db, '--json'])).stdout);
   t.equal(list.length, 2);
   t.same(Object.keys(list[0]), ['id', 'name', 'webhookUrl', 'scopes', 'keyHint', 'createdAt', 'revokedAt']);
   t.notOk(JSON.stringify(list).includes(added.apiKey), 'list never shows keys');
-  t.match(cli(["sp", "list", "--db", db]).stdout, new RegExp(`${added.id}  active   gnpk_\\w+…  shop  https://shop.example/hook  msisdn:read`));
+  t.match((await cli(["sp", "list", "--db", db])).stdout, new RegExp(`${added.id}  active   gnpk_\\w+…  shop  https://shop.example/hook  msisdn:read`));
 
-  const order = JSON.parse(cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '250', '--currency', 'EUR', '--reference', 'r-1', '--description', 'x', '--ttl', '60', '--idempotency-key', 'k', '--json']).stdout);
+  const order = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '250', '--currency', 'EUR', '--reference', 'r-1', '--description', 'x', '--ttl', '60', '--idempotency-key', 'k', '--json'])).stdout);
   t.ok(validOrder(order), 'orders create prints the order as the API does');
   t.equal(order.status, 'pending');
-  const again = JSON.parse(cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '250', '--currency', 'EUR', '--reference', 'r-1', '--description', 'x', '--ttl', '60', '--idempotency-key', 'k', '--json']).stdout);
+  const again = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '250', '--currency', 'EUR', '--reference', 'r-1', '--description', 'x', '--ttl', '60', '--idempotency-key', 'k', '--json'])).stdout);
   t.equal(again.id, order.id, 'idempotent');
-  const shown = JSON.parse(cli(['orders', 'show', order.id, '--db', db, '--json']).stdout);
+  const shown = JSON.parse((await cli(['orders', 'show', order.id, '--db', db, '--json'])).stdout);
   t.same(shown, order);
-  t.match(cli(['orders', 'show', order.id, '--db', db]).stdout, /status +pending\n[\s\S]*- -> pending/);
-  cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '1', '--currency', 'USD', '--reference', 'r-2', '--pay-url', 'https://{token}.p.example/']);
-  const page = JSON.parse(cli(['orders', 'list', '--db', db, '--limit', '1', '--json']).stdout);
+  t.match((await cli(['orders', 'show', order.id, '--db', db])).stdout, /status +pending\n[\s\S]*- -> pending/);
+  (await cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '1', '--currency', 'USD', '--reference', 'r-2', '--pay-url', 'https://{token}.p.example/']));
+  const page = JSON.parse((await cli(['orders', 'list', '--db', db, '--limit', '1', '--json'])).stdout);
   t.same(Object.keys(page), ['orders', 'nextCursor']);
   t.ok(page.nextCursor);
-  const rest = JSON.parse(cli(['orders', 'list', '--db', db, '--after', page.nextCursor, '--status', 'pending', '--sp', added.id, '--reference', 'r-2', '--json']).stdout);
+  const rest = JSON.parse((await cli(['orders', 'list', '--db', db, '--after', page.nextCursor, '--status', 'pending', '--sp', added.id, '--reference', 'r-2', '--json'])).stdout);
   t.match(rest.orders[0].payUrl, /^https:\/\/[a-z2-7]{26}\.p\.example\/$/);
-  t.match(cli(['orders', 'list', '--db', db, '--limit', '1']).stdout, /\(more: --after \d+\)/);
-  t.match(cli(['orders', 'list', '--db', db, '--status', 'paid']).stdout, /\(no orders\)/);
+  t.match((await cli(['orders', 'list', '--db', db, '--limit', '1'])).stdout, /\(more: --after \d+\)/);
+  t.match((await cli(['orders', 'list', '--db', db, '--status', 'paid'])).stdout, /\(no orders\)/);
 
-  const acc = JSON.parse(cli(['ledger', 'credit', '--db', db, '--msisdn', '+491511234567', '--amount', '500', '--currency', 'EUR', '--note', 'top-up', '--json']).stdout);
+  const acc = JSON.parse((await cli(['ledger', 'credit', '--db', db, '--msisdn', '+491511234567', '--amount', '500', '--currency', 'EUR', '--note', 'top-up', '--json'])).stdout);
   t.same(Object.keys(acc), ['msisdn', 'balance', 'currency', 'entries']);
   t.match(acc, { msisdn: '491511234567', balance: 500, currency: 'EUR', entries: [{ amount: 500, kind: 'credit', note: 'top-up' }] });
-  t.same(Object.keys(JSON.parse(cli(['ledger', 'show', '--db', db, '--msisdn', '4900000', '--json']).stdout)), ['msisdn', 'balance', 'entries'], 'currency only when the account has one');
-  t.match(cli(['ledger', 'show', '--db', db, '--msisdn', '491511234567']).stdout, /balance +500 EUR \(minor units\)\n .*credit +500 +top-up/);
-  t.same(JSON.parse(cli(['ledger', 'show', '--db', db, '--json']).stdout), [{ msisdn: '491511234567', balance: 500, currency: 'EUR' }]);
-  t.match(cli(['ledger', 'show', '--db', db]).stdout, /491511234567 +500 EUR/);
-  t.match(cli(['ledger', 'show', '--db', join(dir, 'empty.db')]).stdout, /\(no accounts\)/);
-  t.match(cli(['sp', 'list', '--db', join(dir, 'empty.db')]).stdout, /\(no SPs\)/);
+  t.same(Object.keys(JSON.parse((await cli(['ledger', 'show', '--db', db, '--msisdn', '4900000', '--json'])).stdout)), ['msisdn', 'balance', 'entries'], 'currency only when the account has one');
+  t.match((await cli(['ledger', 'show', '--db', db, '--msisdn', '491511234567'])).stdout, /balance +500 EUR \(minor units\)\n .*credit +500 +top-up/);
+  t.same(JSON.parse((await cli(['ledger', 'show', '--db', db, '--json'])).stdout), [{ msisdn: '491511234567', balance: 500, currency: 'EUR' }]);
+  t.match((await cli(['ledger', 'show', '--db', db])).stdout, /491511234567 +500 EUR/);
+  t.match((await cli(['ledger', 'show', '--db', join(dir, 'empty.db')])).stdout, /\(no accounts\)/);
+  t.match((await cli(['sp', 'list', '--db', join(dir, 'empty.db')])).stdout, /\(no SPs\)/);
 
-  t.match(cli(['ledger', 'show', '--db', db, '--msisdn', '4900000']).stdout, /balance +0 \(minor units\)/);
-  cli(['ledger', 'credit', '--db', db, '--msisdn', '4900000', '--amount', '7']);
-  t.match(cli(['ledger', 'show', '--db', db]).stdout, /\n4900000 +7\n|^4900000 +7$/m);
-  t.match(cli(['orders', 'list', '--db', db, '--sp', added.id]).stdout, /^ord_\w+ +pending +250 EUR +r-1 +-$/m);
-  const revoked = JSON.parse(cli(['sp', 'revoke', added.id, '--db', db, '--json']).stdout);
+  t.match((await cli(['ledger', 'show', '--db', db, '--msisdn', '4900000'])).stdout, /balance +0 \(minor units\)/);
+  (await cli(['ledger', 'credit', '--db', db, '--msisdn', '4900000', '--amount', '7']));
+  t.match((await cli(['ledger', 'show', '--db', db])).stdout, /\n4900000 +7\n|^4900000 +7$/m);
+  t.match((await cli(['orders', 'list', '--db', db, '--sp', added.id])).stdout, /^ord_\w+ +pending +250 EUR +r-1 +-$/m);
+  const revoked = JSON.parse((await cli(['sp', 'revoke', added.id, '--db', db, '--json'])).stdout);
   t.ok(revoked.revokedAt);
-  t.match(cli(['sp', 'list', '--db', db]).stdout, new RegExp(`${added.id}  revoked  .*\n.*other  -  $`, 'm'));
-  t.match(cli(['sp', 'revoke', added.id, '--db', db]).stdout, /revoked sp_\w+ \(shop\)/);
+  t.match((await cli(['sp', 'list', '--db', db])).stdout, new RegExp(`${added.id}  revoked  .*\n.*other  -  $`, 'm'));
+  t.match((await cli(['sp', 'revoke', added.id, '--db', db])).stdout, /revoked sp_\w+ \(shop\)/);
 });
 
 t.test('errors: exit codes and messages', async (t) => {
   const dir = tmpDir(t);
   const db = join(dir, 'g.db');
-  const sp = JSON.parse(cli(['sp', 'add', '--db', db, '--name', 's', '--json']).stdout);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 's', '--json'])).stdout);
   const secretCfg = join(dir, 'secret.json');
   writeFileSync(secretCfg, JSON.stringify({ secrets: { webhookSecretKeyFile: join(dir, 'no-such-key') } }));
   const cases: Array<[string[], number, RegExp]> = [
@@ -91,10 +94,10 @@ t.test('errors: exit codes and messages', async (t) => {
     [['run', '--db', db, '--exit-when-done'], 2, /--exit-when-done needs --read/],
     [['run', '--db', db, '--config', join(dir, 'missing.json')], 2, /config: cannot read/],
     [['run', '--db', db, '--listen', 'nowhere'], 2, /config: listen must be HOST:PORT/],
-    [['run', '--db', db, '--listen', '127.0.0.1:0', '--config', secretCfg], 2, /config: secrets\.webhookSecretKeyFile: cannot read/],
+    [['run', '--db', db, '--listen', '127.0.0.1:0', '--config', secretCfg, '--log-level', 'silent'], 2, /config: secrets\.webhookSecretKeyFile: cannot read/],
   ];
   for (const [args, code, re] of cases) {
-    const r = cli(args);
+    const r = await cli(args);
     t.equal(r.code, code, args.join(' '));
     t.match(code === 0 ? r.stdout : r.stderr, re, args.join(' '));
   }
@@ -108,10 +111,10 @@ t.test('gnpay run: one daemon per database, SIGHUP reloads, SIGTERM drains, heal
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg]);
   t.same(await (await fetch(`${d.url}/healthz`)).json(), { status: 'ok' });
   t.same(await (await fetch(`${d.url}/readyz`)).json(), { status: 'ok' });
-  const busyPort = cli(['run', '--db', join(dir, 'other.db'), '--listen', new URL(d.url).host]);
+  const busyPort = (await cli(['run', '--db', join(dir, 'other.db'), '--listen', new URL(d.url).host, '--log-level', 'silent']));
   t.equal(busyPort.code, 1);
   t.match(busyPort.stderr, /^gnpay: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
-  const second = cli(['run', '--db', db, '--listen', '127.0.0.1:0']);
+  const second = (await cli(['run', '--db', db, '--listen', '127.0.0.1:0']));
   t.equal(second.code, 1);
   t.match(second.stderr, new RegExp(`gnpay: database .*g\\.db is in use by another gnpay run \\(pid ${d.child.pid}\\); stop it first`));
   writeFileSync(cfg, JSON.stringify({ rateLimit: { ordersPerMinute: 1 }, carriers: ['header:X-Pay-Token'] }));

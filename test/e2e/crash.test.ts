@@ -9,6 +9,9 @@ import { verifyWebhook } from '../../src/client';
 import { Store } from '../../src/store';
 import { httpServer, msisdnOf, ORDER_OPTS, phoneCapture, spawnDaemon, tmpDir, until } from '../e2e/harness';
 
+// real processes and servers on a shared 2-core machine: generous, bounded
+t.setTimeout(300000);
+
 const N = 2000;
 
 t.test('SIGKILL mid-replay, restart: every order paid once', async (t) => {

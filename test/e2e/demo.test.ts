@@ -1,18 +1,21 @@
 // `gnpay demo` on the embedded defaults: the order ends paid, the webhooks arrive.
 import t from 'tap';
 import { rmSync } from 'node:fs';
-import { cli } from '../e2e/harness';
+import { cliProcess } from '../e2e/harness';
 import { runDemo } from '../../src/cli/demo';
 
+// real processes and servers on a shared 2-core machine: generous, bounded
+t.setTimeout(180000);
+
 t.test('gnpay demo (the CLI, a real process) prints the flow and ends paid', async (t) => {
-  const r = cli(['demo']);
+  const r = cliProcess(['demo']);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /order +ord_\w+ 199 EUR cents: pending/);
   t.match(r.stdout, /webhook +org\.gnpay\.order\.paid +signature verified/);
   t.match(r.stdout, /events +pending -> associated -> paid/);
   t.match(r.stdout, /ledger +balance 1000 -> 801 EUR cents/);
   t.match(r.stdout, /\nfinal state: paid\n/);
-  const json = cli(['demo', '--json']);
+  const json = cliProcess(['demo', '--json']);
   t.equal(json.code, 0);
   const out = JSON.parse(json.stdout);
   t.equal(out.order.status, 'paid');

@@ -138,16 +138,52 @@ export function ensureBuilt(): void {
   }
 }
 
-/** Runs the CLI to its end; stdout parsed as JSON when `json`. */
-export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): { code: number; stdout: string; stderr: string } {
+/**
+ * Runs the CLI in this process (main() of src/cli.ts) with stdout and stderr
+ * captured. The daemon itself runs as a real child process (spawnDaemon).
+ */
+export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import('../../src/cli');
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write;
+  const err = process.stderr.write;
+  process.stdout.write = ((c: string | Uint8Array) => ((stdout += String(c)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => ((stderr += String(c)), true)) as typeof process.stderr.write;
+  let code: number;
+  try {
+    code = await main(['node', 'gnpay', ...args]);
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+    process.exitCode = undefined;
+  }
+  return { code, stdout, stderr };
+}
+
+/** The CLI as a real process (node dist/cli.js). */
+export function cliProcess(args: string[]): { code: number; stdout: string; stderr: string } {
   ensureBuilt();
   try {
-    const stdout = execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+    const stdout = execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
     return { code: 0, stdout, stderr: '' };
   } catch (err) {
     const e = err as { status: number; stdout: string; stderr: string };
     return { code: e.status, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/**
+ * The environment of child processes: without the coverage collection of the
+ * test runner (the children run dist/, whose coverage would be merged into the
+ * sources' as garbage); the in-process tests cover the code.
+ */
+export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.NODE_V8_COVERAGE;
+  delete env.NODE_OPTIONS;
+  for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_PROCESSINFO')) delete env[k];
+  return env;
 }
 
 export interface ChildDaemon {
@@ -161,7 +197,7 @@ export interface ChildDaemon {
 /** Starts `gnpay run ARGS` and waits for its "gnpay: listening on URL" line on stderr. */
 export async function spawnDaemon(t: { teardown(fn: () => unknown): void }, args: string[], opts: { env?: NodeJS.ProcessEnv; waitForUrl?: boolean } = {}): Promise<ChildDaemon> {
   ensureBuilt();
-  const child = spawn(process.execPath, [CLI, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const child = spawn(process.execPath, [CLI, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(opts.env) });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));

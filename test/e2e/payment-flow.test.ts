@@ -10,6 +10,9 @@ import { OrderEvent as OrderEventSchema } from '../../src/api/schemas';
 import { GnpayClient, parseSignatureHeader, signatureMatches, verifyWebhook, type Order, type OrderEvent } from '../../src/client';
 import { cli, httpServer, msisdnOf, phoneCapture, spawnDaemon, tmpDir, until } from '../e2e/harness';
 
+// real processes and servers on a shared 2-core machine: generous, bounded
+t.setTimeout(300000);
+
 async function stop(d: Awaited<ReturnType<typeof spawnDaemon>>) {
   d.child.kill('SIGTERM');
   return d.exited;
@@ -46,7 +49,7 @@ t.test('an order goes pending -> associated -> paid through the http driver, not
 
   // 1. the daemon serves the API; an SP is added and creates an order through it
   const api = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg]);
-  const sp = JSON.parse(cli(['sp', 'add', '--db', db, '--name', 'music shop', '--webhook', `${receiver.url}/gnpay`, '--scope', 'msisdn:read', '--json']).stdout);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'music shop', '--webhook', `${receiver.url}/gnpay`, '--scope', 'msisdn:read', '--json'])).stdout);
   webhookSecret = sp.webhookSecret;
   const client = new GnpayClient({ baseUrl: api.url, apiKey: sp.apiKey });
   const order = await client.createOrder({ amount: 299, currency: 'EUR', reference: 'cart-9', description: 'an album' });
@@ -95,8 +98,8 @@ t.test('every rule with real captures: conflict, expiry, cancel, limits, funds, 
   const cfg = join(dir, 'gnpay.json');
   writeFileSync(cfg, JSON.stringify({ limits: { perMsisdn: { ordersPerHour: 1 } }, log: { level: 'warn' } }));
   const api = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg]);
-  const sp = JSON.parse(cli(['sp', 'add', '--db', db, '--name', 'shop', '--json']).stdout);
-  for (const who of [0, 1, 2, 4]) cli(['ledger', 'credit', '--db', db, '--msisdn', `+${msisdnOf(who)}`, '--amount', '1000', '--currency', 'EUR']);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--json'])).stdout);
+  for (const who of [0, 1, 2, 4]) (await cli(['ledger', 'credit', '--db', db, '--msisdn', `+${msisdnOf(who)}`, '--amount', '1000', '--currency', 'EUR']));
   const c = new GnpayClient({ baseUrl: api.url, apiKey: sp.apiKey });
   const mk = (reference: string, ttlSeconds?: number) => c.createOrder({ amount: 100, currency: 'EUR', reference, ttlSeconds });
   const paid = await mk('paid');
@@ -127,20 +130,20 @@ t.test('every rule with real captures: conflict, expiry, cancel, limits, funds, 
   const run1 = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--read', cap1, '--exit-when-done']);
   t.same(await run1.exited, { code: 0, signal: null }, '--exit-when-done: exits once charged and notified');
 
-  const show = (o: Order) => JSON.parse(cli(['orders', 'show', o.id, '--db', db, '--json']).stdout) as Order;
-  t.match(show(paid), { status: 'paid', msisdn: '+49170*****00' });
-  t.match(show(conflict), { status: 'conflict', reason: 'TOKEN_CONFLICT' });
-  t.match(cli(['orders', 'show', conflict.id, '--db', db]).stdout, /status +conflict \(TOKEN_CONFLICT\)/);
-  t.match(show(expired), { status: 'expired', msisdn: null });
-  t.match(show(cancelled), { status: 'cancelled', msisdn: null });
-  t.match(show(broke), { status: 'declined', reason: 'INSUFFICIENT_FUNDS' });
-  t.match(show(limited), { status: 'declined', reason: 'LIMIT_ORDERS_PER_HOUR' });
-  t.match(show(unresolved), { status: 'pending', msisdn: null }, 'a token from an unknown subscriber does not count');
-  const ledger = (who: number) => JSON.parse(cli(['ledger', 'show', '--db', db, '--msisdn', msisdnOf(who), '--json']).stdout);
-  t.equal(ledger(0).balance, 900, 'debited once');
-  t.same(ledger(0).entries.filter((e: { kind: string }) => e.kind === 'debit').map((e: { orderId: string }) => e.orderId), [paid.id]);
-  t.equal(ledger(1).balance, 1000, 'nothing charged on conflict');
-  t.equal(ledger(2).balance, 1000);
+  const show = async (o: Order) => JSON.parse((await cli(['orders', 'show', o.id, '--db', db, '--json'])).stdout) as Order;
+  t.match((await show(paid)), { status: 'paid', msisdn: '+49170*****00' });
+  t.match((await show(conflict)), { status: 'conflict', reason: 'TOKEN_CONFLICT' });
+  t.match((await cli(['orders', 'show', conflict.id, '--db', db])).stdout, /status +conflict \(TOKEN_CONFLICT\)/);
+  t.match((await show(expired)), { status: 'expired', msisdn: null });
+  t.match((await show(cancelled)), { status: 'cancelled', msisdn: null });
+  t.match((await show(broke)), { status: 'declined', reason: 'INSUFFICIENT_FUNDS' });
+  t.match((await show(limited)), { status: 'declined', reason: 'LIMIT_ORDERS_PER_HOUR' });
+  t.match((await show(unresolved)), { status: 'pending', msisdn: null }, 'a token from an unknown subscriber does not count');
+  const ledger = async (who: number) => JSON.parse((await cli(['ledger', 'show', '--db', db, '--msisdn', msisdnOf(who), '--json'])).stdout);
+  t.equal((await ledger(0)).balance, 900, 'debited once');
+  t.same((await ledger(0)).entries.filter((e: { kind: string }) => e.kind === 'debit').map((e: { orderId: string }) => e.orderId), [paid.id]);
+  t.equal((await ledger(1)).balance, 1000, 'nothing charged on conflict');
+  t.equal((await ledger(2)).balance, 1000);
 
   const audit = () => new Database(db, { readonly: true }).prepare('SELECT outcome, order_id, msisdn FROM sightings ORDER BY id').all() as Array<{ outcome: string; order_id: string | null; msisdn: string | null }>;
   t.same(audit().map((a) => a.outcome), ['associated', 'associated', 'conflict', 'expired', 'cancelled', 'associated', 'declined', 'unknown', 'unresolved', 'duplicate'], 'every sighting kept for audit');
@@ -150,9 +153,9 @@ t.test('every rule with real captures: conflict, expiry, cancel, limits, funds, 
   phoneCapture(cap2, [{ who: 4, token: paid.token }], 99);
   const run2 = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--read', cap1, cap2, '--exit-when-done']);
   t.same(await run2.exited, { code: 0, signal: null });
-  t.equal(show(paid).status, 'paid');
-  t.equal(ledger(0).balance, 900, 'a replay charges nothing again');
-  t.equal(ledger(4).balance, 1000, 'a reused token charges nothing');
+  t.equal((await show(paid)).status, 'paid');
+  t.equal((await ledger(0)).balance, 900, 'a replay charges nothing again');
+  t.equal((await ledger(4)).balance, 1000, 'a reused token charges nothing');
   const after = audit();
   t.same(after.slice(10).map((a) => a.outcome), ['duplicate', 'conflict', 'conflict', 'expired', 'cancelled', 'duplicate', 'duplicate', 'unknown', 'unresolved', 'duplicate', 'used']);
 });

@@ -2,6 +2,9 @@
 import t from 'tap';
 import { runPaymentsBench } from '../../src/bench/payments';
 
+// real processes and servers on a shared 2-core machine: generous, bounded
+t.setTimeout(180000);
+
 t.test('runPaymentsBench', async (t) => {
   const lines: string[] = [];
   const write = process.stdout.write.bind(process.stdout);

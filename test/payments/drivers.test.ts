@@ -5,6 +5,9 @@ import { LedgerDriver } from '../../src/payments/ledger';
 import { parseSignatureHeader, signatureMatches } from '../../src/client/signature';
 import { closedPort, httpServer, openStore } from '../e2e/harness';
 
+// real processes and servers on a shared 2-core machine: generous, bounded
+t.setTimeout(120000);
+
 const req = { idempotencyKey: 'ord_1', msisdn: '491511234567', amount: 250, currency: 'EUR', reference: 'r-1', description: 'd' };
 
 t.test('backoff: exponential, jittered, bounded', async (t) => {

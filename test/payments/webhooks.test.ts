@@ -5,6 +5,9 @@ import { createMetrics } from '../../src/metrics';
 import type { OrderEvent } from '../../src/client/types';
 import { FakeClock, ORDER_OPTS, closedPort, httpServer, openStore, sighting, until } from '../e2e/harness';
 
+// real processes and servers on a shared 2-core machine: generous, bounded
+t.setTimeout(120000);
+
 const opts = { timeoutMs: 300, retryHours: 1, concurrency: 4, backoff: { baseMs: 5, maxMs: 20 }, pollMs: 50 };
 
 t.test('signed CloudEvents, in order per order, retried until delivered', async (t) => {

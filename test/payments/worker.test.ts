@@ -7,6 +7,9 @@ import type { Store } from '../../src/store';
 import type { PaymentDriver } from '../../src/payments/types';
 import { ORDER_OPTS, httpServer, openStore, sighting, until } from '../e2e/harness';
 
+// real processes and servers on a shared 2-core machine: generous, bounded
+t.setTimeout(180000);
+
 const FINAL = new Set(['paid', 'declined', 'failed']);
 
 function associatedOrders(store: Store, n: number, msisdn = (i: number) => `49151${String(i).padStart(7, '0')}`) {

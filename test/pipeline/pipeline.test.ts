@@ -12,6 +12,9 @@ import { verifyWebhook } from '../../src/client';
 import { GnpayClient } from '../../src/client';
 import { ORDER_OPTS, httpServer, openStore, sighting, tmpDir, until } from '../e2e/harness';
 
+// real processes and servers on a shared 2-core machine: generous, bounded
+t.setTimeout(180000);
+
 const session: SessionEvent = {
   type: 'session', event: 'create', ts: '2025-01-01T00:00:00.000000Z', packet: 1, gtp: 1, imsi: '262011234567890', msisdn: '491511234567',
   imei: null, apn: 'internet', ueIp: '10.1.2.3', ueIpv6: null, bearer: 5, linkedBearer: null, tunnels: [],

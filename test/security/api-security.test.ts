@@ -4,6 +4,9 @@ import t from 'tap';
 import { buildApp } from '../../src/api/app';
 import { API_SETTINGS, dumpDb, openStore, sighting } from '../e2e/harness';
 
+// real processes and servers on a shared 2-core machine: generous, bounded
+t.setTimeout(120000);
+
 t.test('abuse of the SP API', async (t) => {
   const store = openStore(t);
   const a = store.sps.add({ name: 'a', webhookUrl: 'http://127.0.0.1:19/a' });
