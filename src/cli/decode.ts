@@ -15,6 +15,9 @@ export function registerDecode(program: Command): void {
     .option('--requests', 'also report every uplink HTTP request, DNS query and TLS ClientHello')
     .option('--max-sessions <n>', 'bound of the tunnel table', parsePositiveInt('--max-sessions'))
     .option('--max-tcp-flows <n>', 'bound of the TCP request-head reassembly table', parsePositiveInt('--max-tcp-flows'))
+    .option('--max-pending-requests <n>', 'bound of the GTP-C requests awaiting a response', parsePositiveInt('--max-pending-requests'))
+    .option('--max-fragment-datagrams <n>', 'bound of the outer IP datagrams in reassembly', parsePositiveInt('--max-fragment-datagrams'))
+    .option('--max-fragment-bytes <n>', 'bound of the bytes held by outer IP reassembly', parsePositiveInt('--max-fragment-bytes'))
     .option('--no-progress', 'never draw the progress bar (it is drawn only on a terminal anyway)')
     .addHelpText(
       'after',
@@ -30,6 +33,9 @@ export function registerDecode(program: Command): void {
       const limits: Record<string, number> = {};
       if (o.maxSessions) limits.maxSessions = o.maxSessions as number;
       if (o.maxTcpFlows) limits.maxTcpFlows = o.maxTcpFlows as number;
+      if (o.maxPendingRequests) limits.maxPendingRequests = o.maxPendingRequests as number;
+      if (o.maxFragmentDatagrams) limits.maxFragmentDatagrams = o.maxFragmentDatagrams as number;
+      if (o.maxFragmentBytes) limits.maxFragmentBytes = o.maxFragmentBytes as number;
       const res = await decode({
         files,
         carriers,
