@@ -179,14 +179,12 @@ function anomaly(d: Decoded, name: string): number {
   return (d.stats.anomalies?.[name] as number | undefined) ?? 0;
 }
 
-/** exit 0, nothing on stderr, `names` counted (at least `min` each), and exactly the predicted events */
+/** exit 0, nothing on stderr, each anomaly of `names` counted exactly that many times, and exactly the predicted events */
 function check(t: Test, d: Decoded, b: Built, names: Record<string, number>): void {
   t.equal(d.status, 0, 'exit 0');
   t.equal(d.stderr, '', 'nothing on stderr');
   t.equal(d.stats.type, 'stats', 'a stats line');
-  for (const [name, min] of Object.entries(names)) {
-    t.ok(anomaly(d, name) >= min, `${name} counted (${anomaly(d, name)}, at least ${min})`);
-  }
+  for (const [name, n] of Object.entries(names)) t.equal(anomaly(d, name), n, `${name} counted ${n} time(s)`);
   t.same(d.events, b.events, 'exactly the predicted events of the legitimate traffic');
   const sightings = b.events.filter((e) => e.type === 'sighting');
   t.ok(sightings.length >= 2, `${sightings.length} predicted sightings`);
