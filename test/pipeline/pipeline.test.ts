@@ -179,3 +179,50 @@ t.test('start refusals and carriers', async (t) => {
   await again.shutdown('test');
   t.same(activeCarriers({ payUrlTemplate: 'https://{token}.pay.example.net/', carriers: ['host:pay.example.net', 'query:x'] }), ['host:pay.example.net', 'query:x']);
 });
+
+t.test('live capture options reach the source; flags as config; IPv6 listen; reload without flags', async (t) => {
+  const dir = tmpDir(t);
+  let seen: Record<string, unknown> | null = null;
+  const d = await Daemon.start({
+    config: loadConfig(null, { db: join(dir, 'l.db'), listen: '127.0.0.1:0', capture: { interfaces: ['gn0', 'gn1'], bufferMiB: 64, snaplen: 2048, filter: 'udp port 2152' } }),
+    logger: silent,
+    openSource: (opts) => {
+      seen = opts as unknown as Record<string, unknown>;
+      return source([], true);
+    },
+  });
+  await until(() => seen);
+  t.match(seen, { files: undefined, interfaces: ['gn0', 'gn1'], carriers: ['query:pay_token'], live: { bufferBytes: 64 * 1024 * 1024, snaplen: 2048, filter: 'udp port 2152' } });
+  t.equal(d.reload(), true, 'no file, no flags: the defaults');
+  t.same(d.config.capture.interfaces, [], 'reloaded without the flags it started with');
+  await d.shutdown('test');
+  const { flagsToConfig } = await import('../../src/cli/run');
+  t.same(flagsToConfig({ db: 'x.db', listen: '127.0.0.1:1', carrier: ['cookie:c'], payUrl: 'http://p/{token}/x', interface: ['eth1'], logLevel: 'warn' }), {
+    db: 'x.db', listen: '127.0.0.1:1', carriers: ['cookie:c'], payUrlTemplate: 'http://p/{token}/x', capture: { interfaces: ['eth1'] }, log: { level: 'warn' },
+  });
+  const v6 = await Daemon.start({ config: loadConfig(null, { db: join(dir, 'v6.db'), listen: '[::1]:0' }), logger: silent }).catch(() => null);
+  if (v6) {
+    t.match(v6.url, /^http:\/\/\[::1\]:\d+$/);
+    await v6.shutdown('test');
+  } else t.comment('no IPv6 loopback here');
+});
+
+t.test('worker errors are logged, the workers go on', async (t) => {
+  const store = openStore(t);
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', redactPersonalData: true, destination: { write: (s: string) => lines.push(s) } });
+  const { PaymentWorker } = await import('../../src/payments/worker');
+  const { WebhookWorker } = await import('../../src/webhooks/worker');
+  const { HttpDriver } = await import('../../src/payments/http');
+  const { LedgerDriver } = await import('../../src/payments/ledger');
+  const pw = new PaymentWorker(store, { driver: new HttpDriver({ url: 'http://127.0.0.1:9/', secret: 's', timeoutMs: 100 }), concurrency: 1, maxAttempts: 1, backoff: { baseMs: 1, maxMs: 1 }, leaseMs: 1000, pollMs: 10 }, { log });
+  const lw = new PaymentWorker(store, { driver: new LedgerDriver(store.ledger), concurrency: 1, maxAttempts: 1, backoff: { baseMs: 1, maxMs: 1 }, leaseMs: 1000, pollMs: 10 }, { log });
+  const ww = new WebhookWorker(store, { timeoutMs: 100, retryHours: 1, concurrency: 1, backoff: { baseMs: 1, maxMs: 1 }, pollMs: 10 }, { log });
+  store.close();
+  pw.start();
+  lw.start();
+  ww.start();
+  await until(() => lines.some((l) => l.includes('payment worker error')) && lines.some((l) => l.includes('webhook worker error')));
+  await Promise.all([pw.stop(100), lw.stop(100), ww.stop(100)]);
+  t.ok(lines.some((l) => l.includes('The database connection is not open')));
+});
