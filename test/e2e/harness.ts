@@ -131,7 +131,14 @@ export function ensureBuilt(): void {
     }
   }
   try {
-    if (!fresh()) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], { stdio: 'inherit' });
+    if (!fresh()) {
+      try {
+        execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], { stdio: ['ignore', 'ignore', 'inherit'] });
+      } catch {
+        // a type error elsewhere in the tree still emits dist/ (noEmitOnError is off): go on with what was emitted
+        if (!existsSync(CLI)) throw new Error('tsc could not build dist/');
+      }
+    }
     if (!fresh()) execFileSync('touch', [CLI]);
   } finally {
     rmdirSync(lock);
