@@ -70,7 +70,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     bodyLimit: deps.bodyLimitBytes ?? 16 * 1024,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    return503OnClosing: true,
+    // while draining, requests on open connections get UNAVAILABLE from the hook below (our error format)
+    return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   });
@@ -92,6 +93,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (given !== undefined && !valid) throw new ApiError('INVALID_ARGUMENT', 'x-correlator must match ' + CORRELATOR_PATTERN);
     const cfg = req.routeOptions.config;
     if (!cfg.auth) return;
+    if (deps.ready && !deps.ready()) throw new ApiError('UNAVAILABLE', 'gnpay is starting or shutting down; retry');
     const key = bearer(req);
     const sp = key ? store.sps.authenticate(key) : null;
     if (!sp) throw new ApiError('UNAUTHENTICATED', key ? 'invalid or revoked API key' : 'missing Authorization: Bearer <api key>');

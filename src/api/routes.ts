@@ -22,7 +22,7 @@ export interface RouteSpec {
 }
 
 const err = S.ErrorBody;
-const authErrors = { 401: err, 429: err, 500: err };
+const authErrors = { 401: err, 429: err, 500: err, 503: err };
 
 export const ROUTES: RouteSpec[] = [
   {

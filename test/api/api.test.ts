@@ -119,6 +119,9 @@ t.test('operations routes: openapi, healthz, readyz, metrics', async (t) => {
   const nr = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(nr.statusCode, 503);
   t.same(nr.json(), { status: 'unavailable' });
+  const draining = await app.inject({ method: 'GET', url: '/v1/orders', headers: { ...as(a.apiKey), 'x-correlator': 'drain-1' } });
+  t.same(draining.json(), { status: 503, code: 'UNAVAILABLE', message: 'gnpay is starting or shutting down; retry' });
+  t.equal(draining.headers['x-correlator'], 'drain-1');
   ready = true;
   t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
   await app.inject({ method: 'POST', url: '/v1/orders', headers: as(a.apiKey), payload: body });
