@@ -13,7 +13,7 @@ export interface Metrics {
   paymentSeconds: Histogram<'driver' | 'outcome'>;
   webhookAttempts: Counter<'outcome'>;
   webhookSeconds: Histogram<'outcome'>;
-  /** sightings by outcome: associated, declined, duplicate, conflict, used, expired, cancelled, unknown, unresolved */
+  /** sightings by outcome: associated, declined, duplicate, conflict, used, expired, cancelled, unknown, unresolved (error: could not be processed) */
   sightings: Counter<'outcome'>;
   /** batches of decode events committed by the pipeline */
   batches: Counter<never>;

@@ -29,11 +29,13 @@ export interface PipelineStats {
   sightings: number;
   /** sightings processed before (replay after a restart): nothing changed */
   replayed: number;
+  /** sightings that could not be processed (logged, skipped) */
+  failed: number;
   outcomes: Record<SightingOutcome, number>;
 }
 
 export function emptyStats(): PipelineStats {
-  return { batches: 0, events: 0, sightings: 0, replayed: 0, outcomes: Object.fromEntries(SIGHTING_OUTCOMES.map((o) => [o, 0])) as Record<SightingOutcome, number> };
+  return { batches: 0, events: 0, sightings: 0, replayed: 0, failed: 0, outcomes: Object.fromEntries(SIGHTING_OUTCOMES.map((o) => [o, 0])) as Record<SightingOutcome, number> };
 }
 
 /** Runs until the source ends or `signal` aborts (between batches). */
@@ -51,7 +53,24 @@ export function processBatch(batch: DecodeEvent[], deps: PipelineDeps, stats: Pi
   stats.events += batch.length;
   const sightings = batch.filter((e): e is SightingEvent => e.type === 'sighting');
   if (sightings.length === 0) return stats;
-  const results = deps.store.associator.process(sightings, { now: deps.store.clock(), sourceId: deps.sourceId, limits: deps.limits() });
+  const ctx = { now: deps.store.clock(), sourceId: deps.sourceId, limits: deps.limits() };
+  let results: ReturnType<Store['associator']['process']>;
+  try {
+    results = deps.store.associator.process(sightings, ctx);
+  } catch (err) {
+    // one bad sighting must not stop the pipeline: the batch again, one sighting per transaction
+    deps.log?.error({ err: { message: (err as Error).message } }, 'batch failed, retrying its sightings one by one');
+    results = [];
+    for (const s of sightings) {
+      try {
+        results.push(...deps.store.associator.process([s], ctx));
+      } catch (e) {
+        deps.log?.error({ err: { message: (e as Error).message }, packet: s.packet }, 'sighting failed, skipped');
+        deps.metrics?.sightings.inc({ outcome: 'error' });
+        stats.failed++;
+      }
+    }
+  }
   deps.metrics?.batches.inc();
   let associated = false;
   for (const r of results) {

@@ -57,7 +57,7 @@ t.test('runPipeline: one transaction per batch, outcomes counted, abort between 
   };
   const s1 = sighting(o.token, '491511234567');
   const stats = await runPipeline(batches([session], [s1, sighting('x'.repeat(26), '491511234567'), session], [sighting(o.token, null)]), deps);
-  t.same({ ...stats, outcomes: undefined }, { batches: 3, events: 5, sightings: 3, replayed: 0, outcomes: undefined });
+  t.same({ ...stats, outcomes: undefined }, { batches: 3, events: 5, sightings: 3, replayed: 0, failed: 0, outcomes: undefined });
   t.equal(stats.outcomes.associated, 1);
   t.equal(stats.outcomes.unknown, 1);
   t.equal(stats.outcomes.unresolved, 1);
@@ -225,4 +225,28 @@ t.test('worker errors are logged, the workers go on', async (t) => {
   await until(() => lines.some((l) => l.includes('payment worker error')) && lines.some((l) => l.includes('webhook worker error')));
   await Promise.all([pw.stop(100), lw.stop(100), ww.stop(100)]);
   t.ok(lines.some((l) => l.includes('The database connection is not open')));
+});
+
+t.test('a sighting that cannot be processed is logged and skipped; the rest of its batch is kept', async (t) => {
+  const store = openStore(t);
+  const sp = store.sps.add({ name: 's' }).sp;
+  const good = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'good' }, ORDER_OPTS).order;
+  const poison = 'p'.repeat(26);
+  const real = store.associator.process.bind(store.associator);
+  store.associator.process = (s, ctx) => {
+    if (s.some((x) => x.token === poison)) throw new Error('SQLITE_CORRUPT');
+    return real(s, ctx);
+  };
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', redactPersonalData: true, destination: { write: (s: string) => lines.push(s) } });
+  const { createMetrics } = await import('../../src/metrics');
+  const metrics = createMetrics();
+  const stats = processBatch([sighting(poison, '491511234567'), sighting(good.token, '491511234567')], { store, sourceId: 't', limits: () => ({}), log, metrics });
+  t.equal(stats.failed, 1);
+  t.equal(stats.outcomes.associated, 1);
+  t.equal(store.orders.find(good.id)!.status, 'associated');
+  t.ok(lines.some((l) => l.includes('batch failed')) && lines.some((l) => l.includes('sighting failed, skipped')));
+  t.match(await metrics.registry.getSingleMetricAsString('gnpay_sightings_total'), /outcome="error"\} 1/);
+  const quiet = processBatch([sighting(poison, '491511234567')], { store, sourceId: 't', limits: () => ({}) });
+  t.equal(quiet.failed, 1, 'without a logger or metrics too');
 });
