@@ -71,7 +71,8 @@ async function throughput(dir: string, n: number, batch: number, fullSync: boole
       await new Promise((r) => setImmediate(r)); // let the charging interleave, as in the daemon
     }
     const tAssociated = performance.now();
-    while (store.payments.pendingCount() > 0) await new Promise((r) => setTimeout(r, 1));
+    do await new Promise((r) => setTimeout(r, 1));
+    while (store.payments.pendingCount() > 0);
     const tPaid = performance.now();
     await worker.stop(1000);
     let after = 0;
@@ -146,15 +147,16 @@ async function latency(dir: string, samples: number) {
 
 export async function runPaymentsBench(opts: PaymentsBenchOptions = {}): Promise<Record<string, number>> {
   const n = opts.sightings ?? 20_000;
+  const batch = opts.batch ?? 256;
   const dir = mkdtempSync(join(tmpdir(), 'gnpay-bench-payments-'));
   try {
-    const tp = await throughput(dir, n, opts.batch ?? 256, opts.fullSync !== false);
+    const tp = await throughput(dir, n, batch, opts.fullSync !== false);
     const lat = await latency(dir, opts.latencySamples ?? 300);
     const out = { sightings: n, ...tp, ...lat };
     if (opts.print !== false) {
       process.stdout.write(
         [
-          `payments: ${n} sightings, batches of ${opts.batch ?? 256}, one core, SQLite WAL${opts.fullSync === false ? '' : ' with fsync on commit'}`,
+          `payments: ${n} sightings, batches of ${batch}, one core, SQLite WAL${opts.fullSync === false ? '' : ' with fsync on commit'}`,
           `  associate -> charge (ledger) -> event feed   ${tp.sightingsPerSecond} sightings/s   (all paid after ${tp.allPaidSeconds.toFixed(2)} s)`,
           `  sightings committed (charging interleaved)   ${tp.committedSightingsPerSecond} sightings/s`,
           `  event feed read                              ${tp.feedEventsPerSecond} events/s (${tp.feedEvents} events)`,

@@ -182,6 +182,7 @@ export class GnpayClient {
         retryAfter,
       );
     }
+    /* c8 ignore next */
   }
 
   private backoff(attempt: number, retryAfterSeconds: number | null): number {
