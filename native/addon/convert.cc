@@ -1,6 +1,7 @@
 #include "convert.h"
 
 #include <cstring>
+#include <string>
 
 namespace gnpay {
 namespace {
@@ -134,6 +135,14 @@ Napi::Value StatsToJs(Napi::Env env, const EngineStats& s) {
   gtpc.Set("v1", MessageCounts(env, s.gtpv1c, gtp1::message_name));
   gtpc.Set("v2", MessageCounts(env, s.gtpv2c, gtp2::message_name));
   gtpc.Set("rejected", num(s.gtpc_rejected));
+  auto causes = [&](const uint64_t* c) {
+    Napi::Object o = Napi::Object::New(env);
+    for (int i = 0; i < 256; i++)
+      if (c[i]) o.Set(std::to_string(i), num(c[i]));
+    return o;
+  };
+  gtpc.Set("causesV1", causes(s.gtpv1c_causes));
+  gtpc.Set("causesV2", causes(s.gtpv2c_causes));
   o.Set("gtpc", gtpc);
   o.Set("gtpu", MessageCounts(env, s.gtpu, gtp1::message_name));
   Napi::Object gpdu = Napi::Object::New(env);

@@ -661,6 +661,7 @@ void Engine::on_gtpv1c(const IpPacket& outer, const UdpDatagram& udp) {
         stats_.anomalies.bump(Anomaly::Gtp1cUnmatchedResponse);
         return;
       }
+      if (v1_.has_cause) stats_.gtpv1c_causes[v1_.cause]++;
       if (!v1_.has_cause || !gtp1::cause_accepted(v1_.cause)) {
         stats_.gtpc_rejected++;
         return;
@@ -919,6 +920,7 @@ void Engine::on_gtpv2c(const IpPacket& outer, const UdpDatagram& udp) {
         stats_.anomalies.bump(Anomaly::Gtp2cUnmatchedResponse);
         return;
       }
+      if (v2_.has_cause) stats_.gtpv2c_causes[v2_.cause]++;
       if (!v2_.has_cause || !gtp2::cause_accepted(v2_.cause)) {
         stats_.gtpc_rejected++;
         return;

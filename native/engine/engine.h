@@ -50,6 +50,8 @@ struct EngineStats {
   uint64_t gtpv2c[256] = {0};
   uint64_t gtpu[256] = {0};
   uint64_t gtpc_rejected = 0;         // responses with a rejecting cause
+  uint64_t gtpv1c_causes[256] = {0};  // responses (Create/Update/Delete) by cause value
+  uint64_t gtpv2c_causes[256] = {0};
   uint64_t sessions_created = 0, sessions_updated = 0, sessions_deleted = 0, sessions_evicted = 0;
   uint64_t gpdu_by_teid = 0, gpdu_by_ue_ip = 0, gpdu_unresolved = 0, gpdu_downlink = 0;
   uint64_t sightings = 0, unresolved_sightings = 0, requests = 0;

@@ -72,7 +72,6 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
       tcpFlowBytes: t.tcpFlowBytes,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
-    (stats as Record<string, unknown>).tables = t;
     if (opts.format === 'jsonl') await write(opts.out, JSON.stringify(stats) + '\n');
     else await write(opts.out, (opts.format === 'table' ? '\n' : '') + formatStats(stats, opts.files));
     return { stats, events, error };

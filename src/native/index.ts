@@ -161,6 +161,7 @@ export class Engine {
     const t = this.native.tables();
     (s.sessions as Record<string, number>).active = t.sessions;
     (s.fragments as Record<string, number>).pending = t.fragments;
+    (s as Record<string, unknown>).tables = t;
     return s;
   }
   tables(): Record<string, number> {

@@ -15,6 +15,9 @@ import { PaymentWorker } from '../payments/worker';
 import { Store } from '../store';
 import { lockDatabase, type DbLock } from '../store/lock';
 import { WebhookWorker } from '../webhooks/worker';
+import { CaptureMetrics } from '../capture/metrics';
+import { CheckpointStore, restoreCheckpoint, saveCheckpoint } from '../capture/checkpoint';
+import { ProgressBar } from '../progress';
 import { activeCarriers } from './carriers';
 import { emptyStats, runPipeline, type PipelineStats } from './pipeline';
 
@@ -66,6 +69,12 @@ export class Daemon {
   private payments!: PaymentWorker;
   private webhooks!: WebhookWorker;
   private source: EventSource | null = null;
+  /** the native engine when the daemon made it (checkpointed in live mode) */
+  private engine: import('../native').Engine | null = null;
+  private liveCapture = false;
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  readonly checkpoints: CheckpointStore;
+  readonly captureMetrics: CaptureMetrics;
   private readonly abort = new AbortController();
   private sweeper: NodeJS.Timeout | null = null;
   private ready = false;
@@ -82,6 +91,8 @@ export class Daemon {
     this.done = new Promise((r) => (this.resolveDone = r));
     this.store = Store.open(o.config.db!, { clock: o.clock, ...storeOptions(o.config) });
     this.metrics = createMetrics({ defaultMetrics: true });
+    this.checkpoints = new CheckpointStore(this.store.db);
+    this.captureMetrics = new CaptureMetrics(this.metrics.registry);
   }
 
   static async start(o: DaemonOptions): Promise<Daemon> {
@@ -202,20 +213,50 @@ export class Daemon {
   async replay(read: string[]): Promise<PipelineStats> {
     const files = read.map((f) => resolve(f));
     const c = this.config.capture;
-    const open = this.o.openSource ?? defaultSource;
     const sourceId = files.length ? `files:${files.join('|')}` : 'live';
-    // issue 4 hook: the tunnel-table checkpoint is restored into the engine here and saved periodically
-    const source = open({
+    const opts = {
       files: files.length ? files : undefined,
       interfaces: files.length ? undefined : c.interfaces,
       carriers: activeCarriers(this.config),
       limits: this.config.decode.limits,
       live: { bufferBytes: c.bufferMiB ? c.bufferMiB * 1024 * 1024 : undefined, snaplen: c.snaplen ?? undefined, filter: c.filter ?? undefined },
-    });
+    };
+    let source: EventSource;
+    let bar: ProgressBar | null = null;
+    if (this.o.openSource) {
+      source = this.o.openSource(opts);
+    } else {
+      // the native engine is the daemon's own: its tunnel table is checkpointed in live mode
+      const native = require('../native') as typeof import('../native');
+      const { resolveInterface } = require('../capture/devices') as typeof import('../capture/devices');
+      if (opts.interfaces) opts.interfaces = opts.interfaces.map(resolveInterface);
+      const engine = new native.Engine({ carriers: opts.carriers, limits: opts.limits });
+      this.engine = engine;
+      this.liveCapture = files.length === 0;
+      if (this.liveCapture) {
+        const cp = this.config.checkpoint;
+        const r = restoreCheckpoint(this.checkpoints, engine, cp.maxAgeHours * 3600_000);
+        if (r.error) this.log.warn({ error: r.error }, 'tunnel-table checkpoint ignored');
+        else if (r.savedAt !== null) this.log.info({ restored: r.restored, savedAt: new Date(r.savedAt).toISOString() }, 'tunnel table restored from the checkpoint');
+        this.checkpointTimer = setInterval(() => this.saveCheckpoint(), cp.intervalSeconds * 1000);
+        this.checkpointTimer.unref();
+      }
+      let capture: import('../native').Capture;
+      try {
+        capture = native.openCapture(opts, engine);
+      } catch (err) {
+        this.engine = null;
+        engine.close();
+        throw err;
+      }
+      this.captureMetrics.attach(capture);
+      if (files.length && process.stderr.isTTY) bar = new ProgressBar(() => capture.progress()).start();
+      source = capture;
+    }
     this.source = source;
     try {
       await runPipeline(
-        source,
+        this.countSightings(source),
         {
           store: this.store,
           sourceId,
@@ -228,10 +269,46 @@ export class Daemon {
         this.pipeline,
       );
     } finally {
+      bar?.stop();
       await source.close?.();
+      if (!this.stopping) this.closeEngine();
     }
     this.log.info({ ...this.pipeline }, 'source finished');
     return this.pipeline;
+  }
+
+  /** Passes batches through, counting sightings by carrier for the metrics. */
+  private async *countSightings(source: EventSource): AsyncGenerator<DecodeEvent[]> {
+    for await (const batch of source) {
+      for (const e of batch)
+        if (e.type === 'sighting')
+          this.captureMetrics.sightingsByCarrier.inc({ carrier: e.carrier, via: e.via, resolved: e.msisdn ? 'yes' : 'no' });
+      yield batch;
+    }
+  }
+
+  /** Writes the tunnel table into the database (live capture only). */
+  saveCheckpoint(): void {
+    if (!this.engine || !this.liveCapture) return;
+    try {
+      const sessions = saveCheckpoint(this.checkpoints, this.engine);
+      this.captureMetrics.checkpointed();
+      this.log.debug({ sessions }, 'tunnel table checkpointed');
+    } catch (err) {
+      this.log.error({ err: { message: (err as Error).message } }, 'tunnel-table checkpoint failed');
+    }
+  }
+
+  /** Final checkpoint, then the engine goes (once the capture threads stopped). */
+  private closeEngine(): void {
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    this.checkpointTimer = null;
+    if (!this.engine) return;
+    this.saveCheckpoint();
+    this.captureMetrics.collect();
+    this.captureMetrics.attach(null);
+    this.engine.close();
+    this.engine = null;
   }
 
   /** True when no payment and no webhook is pending. */
@@ -314,6 +391,7 @@ export class Daemon {
     this.abort.abort();
     if (this.sweeper) clearInterval(this.sweeper);
     await this.source?.close?.();
+    this.closeEngine(); // the capture threads have stopped: checkpoint a consistent table
     await this.app?.close();
     await Promise.all([this.payments?.stop(budget), this.webhooks?.stop(budget)]);
   }

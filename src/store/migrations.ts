@@ -120,4 +120,13 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX ledger_entries_msisdn ON ledger_entries(msisdn, id);
   `,
+  // 2: the decode engine's tunnel table, checkpointed so that subscribers outlive a restart
+  `
+  CREATE TABLE engine_checkpoint (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    saved_at INTEGER NOT NULL,
+    sessions INTEGER NOT NULL,
+    data BLOB NOT NULL
+  );
+  `,
 ];
