@@ -202,9 +202,15 @@ export interface ChildDaemon {
 }
 
 /** Starts `gnpay run ARGS` and waits for its "gnpay: listening on URL" line on stderr. */
-export async function spawnDaemon(t: { teardown(fn: () => unknown): void }, args: string[], opts: { env?: NodeJS.ProcessEnv; waitForUrl?: boolean } = {}): Promise<ChildDaemon> {
+export async function spawnDaemon(
+  t: { teardown(fn: () => unknown): void },
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; waitForUrl?: boolean; wrap?: string[] } = {},
+): Promise<ChildDaemon> {
   ensureBuilt();
-  const child = spawn(process.execPath, [CLI, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(opts.env) });
+  // `wrap`: a command that execs the daemon (e.g. setpriv dropping privileges)
+  const argv = [...(opts.wrap ?? []), process.execPath, CLI, 'run', ...args];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(opts.env) });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));

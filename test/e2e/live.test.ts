@@ -1,0 +1,136 @@
+// Issue "the appliance", end to end on a real interface: the test makes its own
+// network namespace and veth pair, starts `gnpay run --interface` on the root
+// end, creates orders through the API, and sends a Gn capture made by our
+// generator from inside the namespace with tcpreplay. The order is paid. Then
+// the daemon restarts - the second time as an unprivileged user holding only
+// CAP_NET_RAW and CAP_NET_ADMIN, as the systemd unit runs it - and a token
+// sent on the tunnel learned before the restart (no new GTP-C) still resolves
+// to the same subscriber and is paid. Needs root, iproute2 and tcpreplay;
+// skips cleanly without them. Packets only ever go into the test's own veth.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { GnpayClient, type Order } from '../../src/client';
+import { FileSink, PcapWriter } from '../../src/gen';
+import { readCapture } from '../../src/gen/reader';
+import { cli, msisdnOf, phoneCapture, spawnDaemon, tmpDir, until, type ChildDaemon } from './harness';
+
+t.setTimeout(300_000);
+
+function have(cmd: string, args: string[]): boolean {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const skip = !isRoot
+  ? 'needs root (creates a network namespace and a veth pair)'
+  : !have('ip', ['-V'])
+    ? 'needs iproute2'
+    : !have('tcpreplay', ['--version'])
+      ? 'needs tcpreplay'
+      : false;
+
+function sh(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** The first `n` frames of `from` go to `a`, the rest to `b` (same link type, same timestamps). */
+function split(from: string, n: number, a: string, b: string): void {
+  const frames = readCapture(readFileSync(from)).frames;
+  const wa = new PcapWriter(new FileSink(a), { linktype: frames[0].linktype });
+  const wb = new PcapWriter(new FileSink(b), { linktype: frames[0].linktype });
+  frames.forEach((f, i) => (i < n ? wa : wb).packet(f.data, f.tsSec ?? 0, f.tsNsec ?? 0));
+  wa.close();
+  wb.close();
+}
+
+async function metric(url: string, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+t.test('live capture on a veth pair: paid, then subscribers survive a restart', { skip }, async (t) => {
+  const tag = String(process.pid % 100000);
+  const ns = `gnpt${tag}`;
+  const outside = `gnpto${tag}`; // gnpay captures here (root namespace)
+  const inside = `gnpti${tag}`; // tcpreplay sends here (the test's namespace)
+  sh('ip', ['netns', 'add', ns]);
+  t.teardown(() => {
+    spawnSync('ip', ['link', 'del', outside]);
+    spawnSync('ip', ['netns', 'del', ns]);
+  });
+  sh('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', inside]);
+  sh('ip', ['link', 'set', inside, 'netns', ns]);
+  sh('ip', ['link', 'set', outside, 'up']);
+  sh('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', inside, 'up']);
+
+  const dir = tmpDir(t);
+  chmodSync(dir, 0o777); // the second daemon runs as nobody
+  const db = join(dir, 'gnpay.db');
+  const cfg = join(dir, 'gnpay.json');
+  writeFileSync(cfg, JSON.stringify({ checkpoint: { intervalSeconds: 1, maxAgeHours: 1 }, capture: { bufferMiB: 8 } }));
+  const args = ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--interface', outside, '--log-level', 'info'];
+
+  // 1. daemon, SP, ledger credit, two orders
+  let d: ChildDaemon = await spawnDaemon(t, args);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--scope', 'msisdn:read', '--json'])).stdout);
+  const msisdn = msisdnOf(0);
+  t.equal((await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdn, '--amount', '1000'])).code, 0);
+  let client = new GnpayClient({ baseUrl: d.url, apiKey: sp.apiKey });
+  const o1 = await client.createOrder({ amount: 100, currency: 'EUR', reference: 'live-1' });
+  const o2 = await client.createOrder({ amount: 200, currency: 'EUR', reference: 'live-2' });
+
+  // 2. the subscriber attaches and opens the first pay URL; later (part B) the second, on the same tunnel
+  const first = join(dir, 'first.pcap');
+  phoneCapture(first, [{ who: 0, token: o1.token }]);
+  const nFirst = readCapture(readFileSync(first)).frames.length;
+  const full = join(dir, 'full.pcap');
+  phoneCapture(full, [{ who: 0, token: o1.token }, { who: 0, token: o2.token }]);
+  const partA = join(dir, 'a.pcap');
+  const partB = join(dir, 'b.pcap');
+  split(full, nFirst, partA, partB);
+  const bFrames = readCapture(readFileSync(partB)).frames;
+  t.ok(bFrames.length > 0 && bFrames.every((f) => f.data.readUInt16BE(36) !== 2123), 'part B carries no GTP-C (UDP 2123)');
+
+  sh('ip', ['netns', 'exec', ns, 'tcpreplay', '-q', '-i', inside, '--topspeed', partA]);
+  const paid1 = await until(async () => {
+    const o = await client.getOrder(o1.id);
+    return o.status === 'paid' ? o : null;
+  }, 60_000, 'first order paid');
+  t.equal(paid1.msisdn, `+${msisdn}`, 'paid by the MSISDN the network gave');
+  t.ok((await metric(d.url, 'gnpay_capture_packets_total', `interface="${outside}"`)) >= nFirst, 'packets counted by interface');
+  t.equal(await metric(d.url, 'gnpay_capture_drops_total', 'where="kernel"'), 0, 'no kernel drop');
+  t.ok((await metric(d.url, 'gnpay_sessions_active', '')) >= 0, 'sessions gauge served');
+
+  // 3. restart: SIGTERM checkpoints the tunnel table; the new daemon runs unprivileged with two capabilities
+  d.child.kill('SIGTERM');
+  t.same(await d.exited, { code: 0, signal: null }, 'drained and stopped');
+  for (const f of [db, `${db}-wal`, `${db}-shm`]) spawnSync('chmod', ['a+rw', f]);
+  const unpriv = have('setpriv', ['--version']);
+  d = unpriv ? await spawnUnprivileged(t, args) : await spawnDaemon(t, args);
+  await until(() => d.logs.find((l) => l.msg === 'tunnel table restored from the checkpoint'), 30_000, 'checkpoint restore logged');
+  const restored = d.logs.find((l) => l.msg === 'tunnel table restored from the checkpoint');
+  t.ok(restored && Number(restored.restored) >= 1, 'the restart restored the subscriber contexts');
+  client = new GnpayClient({ baseUrl: d.url, apiKey: sp.apiKey });
+
+  // 4. the second token, on the tunnel learned before the restart
+  sh('ip', ['netns', 'exec', ns, 'tcpreplay', '-q', '-i', inside, '--topspeed', partB]);
+  const paid2: Order = await until(async () => {
+    const o = await client.getOrder(o2.id);
+    return o.status === 'paid' ? o : null;
+  }, 60_000, 'second order paid');
+  t.equal(paid2.msisdn, `+${msisdn}`, 'resolved to the same subscriber after the restart');
+  d.child.kill('SIGTERM');
+  t.same(await d.exited, { code: 0, signal: null });
+  const ledger = JSON.parse((await cli(['ledger', 'show', '--db', db, '--msisdn', msisdn, '--json'])).stdout);
+  t.equal(ledger.balance, 700, 'debited once per order');
+});
+
+/** `gnpay run` as nobody with only CAP_NET_RAW and CAP_NET_ADMIN (what `gnpay systemd-unit` grants). */
+async function spawnUnprivileged(t: Parameters<typeof spawnDaemon>[0], args: string[]): Promise<ChildDaemon> {
+  return spawnDaemon(t, args, {
+    wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all,+net_raw,+net_admin', '--ambient-caps=-all,+net_raw,+net_admin', '--bounding-set=-all,+net_raw,+net_admin'],
+  });
+}
