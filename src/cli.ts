@@ -5,7 +5,11 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli/common';
 import { commands } from './cli/registry';
 
-export function buildProgram(): Command {
+/**
+ * The program with the subcommand named in argv only (each loads its own
+ * modules), or with all of them for help, usage errors and unknown names.
+ */
+export function buildProgram(argv: string[] = process.argv): Command {
   const program = new Command();
   program
     .name('gnpay')
@@ -13,13 +17,15 @@ export function buildProgram(): Command {
     .version(require('../package.json').version)
     .showHelpAfterError()
     .exitOverride();
-  for (const register of commands) register(program);
+  const name = argv.slice(2).find((a) => !a.startsWith('-'));
+  const wanted = name !== undefined && Object.prototype.hasOwnProperty.call(commands, name) ? [name] : Object.keys(commands);
+  for (const n of wanted) commands[n]()(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
