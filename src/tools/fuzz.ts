@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const seeds = seedCorpus();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   console.log(`corpus: ${seeds} inputs in ${path.relative(ROOT, CORPUS)}; fuzzing for ${seconds} s`);
-  const bin = path.join(ROOT, 'build', 'native', 'fuzz_decode');
+  const bin = path.join(ROOT, 'build-native', 'fuzz_decode');
   const fuzzArgs = [
     CORPUS,
     path.join(REGRESSIONS),

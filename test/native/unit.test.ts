@@ -22,7 +22,7 @@ function runSuite(t: Tap.Test, target: 'test-bin' | 'asan-bin', binary: string, 
     t.comment(build.stderr.slice(-4000));
     return;
   }
-  const run = spawnSync(path.join(ROOT, 'build', 'native', binary), ['--reporters=junit', '--no-colors'], {
+  const run = spawnSync(path.join(ROOT, 'build-native', binary), ['--reporters=junit', '--no-colors'], {
     cwd: NATIVE,
     encoding: 'utf8',
     env: { ...process.env, ...env },
