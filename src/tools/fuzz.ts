@@ -96,7 +96,10 @@ async function main(): Promise<void> {
     process.stderr.write(d);
     tail = (tail + d).slice(-20000);
   });
-  const status: number = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  const status: number = await new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (c) => resolve(c ?? 1));
+  });
   const crashes = fs.readdirSync(ARTIFACTS).filter((f) => /^(crash|leak|timeout|oom)-/.test(f));
   for (const c of crashes) fs.copyFileSync(path.join(ARTIFACTS, c), path.join(REGRESSIONS, c));
   const execs = /stat::number_of_executed_units:\s*(\d+)/.exec(tail)?.[1] ?? '?';
