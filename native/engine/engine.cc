@@ -538,6 +538,28 @@ void Engine::emit_session(SessionChange change, uint32_t idx) {
   }
 }
 
+// A secondary PDP context / dedicated bearer: the subscriber, UE addresses and
+// control tunnels of its primary, linked after the primary's other secondaries
+// (creation order).
+void Engine::adopt(uint32_t idx, uint32_t primary) {
+  Session& p = sessions_.at(primary);
+  Session& s = sessions_.at(idx);
+  s.imsi = p.imsi;
+  s.msisdn = p.msisdn;
+  s.imei = p.imei;
+  s.apn = p.apn;
+  s.ue_v4 = p.ue_v4;
+  std::memcpy(s.ue_v6, p.ue_v6, 16);
+  s.flags = uint8_t(p.flags & (sflag::kHasV4 | sflag::kHasV6));
+  s.ctrl_up = p.ctrl_up;
+  s.ctrl_down = p.ctrl_down;
+  s.linked = p.bearer;
+  s.primary = primary;
+  uint32_t* link = &p.next_sibling;
+  for (size_t guard = 0; *link != kNone && guard < 16; guard++) link = &sessions_.at(*link).next_sibling;
+  *link = idx;
+}
+
 void Engine::delete_one(uint32_t idx) {
   emit_session(SessionChange::Delete, idx);
   sessions_.remove(idx);
@@ -610,6 +632,24 @@ static void set_ue_addresses(Session& s, bool has_v4, const uint8_t* v4, bool ha
   }
 }
 
+// The request a response answers (same sequence number, addresses swapped),
+// when the response accepts it; counts causes, rejections and orphans.
+const Engine::Pending* Engine::answered(uint8_t gtp, uint32_t seq, uint8_t resp_type, bool has_cause, uint8_t cause,
+                                        const IpPacket& outer) {
+  Pending* p = pending_->take(PendingTable::key_of(gtp, seq, outer.dst, outer.src), now_ns_, stats_.anomalies);
+  if (!p || p->msg_type + 1 != resp_type || p->seq != seq) {
+    stats_.anomalies.bump(gtp == 1 ? Anomaly::Gtp1cUnmatchedResponse : Anomaly::Gtp2cUnmatchedResponse);
+    return nullptr;
+  }
+  if (has_cause) (gtp == 1 ? stats_.gtpv1c_causes : stats_.gtpv2c_causes)[cause]++;
+  bool accepted = has_cause && (gtp == 1 ? gtp1::cause_accepted(cause) : gtp2::cause_accepted(cause));
+  if (!accepted) {
+    stats_.gtpc_rejected++;
+    return nullptr;
+  }
+  return p;
+}
+
 // ---------------------------------------------------------------------------
 // GTPv1-C
 
@@ -655,18 +695,8 @@ void Engine::on_gtpv1c(const IpPacket& outer, const UdpDatagram& udp) {
     case kCreatePdpContextResponse:
     case kUpdatePdpContextResponse:
     case kDeletePdpContextResponse: {
-      uint64_t key = PendingTable::key_of(1, v1_.seq, outer.dst, outer.src);
-      Pending* p = pending_->take(key, now_ns_, stats_.anomalies);
-      if (!p || p->msg_type + 1 != v1_.msg_type || p->seq != v1_.seq) {
-        stats_.anomalies.bump(Anomaly::Gtp1cUnmatchedResponse);
-        return;
-      }
-      if (v1_.has_cause) stats_.gtpv1c_causes[v1_.cause]++;
-      if (!v1_.has_cause || !gtp1::cause_accepted(v1_.cause)) {
-        stats_.gtpc_rejected++;
-        return;
-      }
-      apply_v1(*p, v1_, outer);
+      const Pending* p = answered(1, v1_.seq, v1_.msg_type, v1_.has_cause, v1_.cause, outer);
+      if (p) apply_v1(*p, v1_, outer);
       return;
     }
     default:
@@ -721,22 +751,7 @@ void Engine::v1_create(const Pending& req, const Gtp1cMessage& resp, const IpPac
   s.gtp = 1;
   s.bearer = req.has_nsapi ? req.nsapi : 0;
   if (primary != kNone) {
-    Session& p = sessions_.at(primary);
-    s.imsi = p.imsi;
-    s.msisdn = p.msisdn;
-    s.imei = p.imei;
-    s.apn = p.apn;
-    s.ue_v4 = p.ue_v4;
-    std::memcpy(s.ue_v6, p.ue_v6, 16);
-    s.flags = uint8_t(p.flags & (sflag::kHasV4 | sflag::kHasV6));
-    s.ctrl_up = p.ctrl_up;
-    s.ctrl_down = p.ctrl_down;
-    s.linked = p.bearer;
-    s.primary = primary;
-    // append to the primary's secondaries (creation order)
-    uint32_t* link = &p.next_sibling;
-    for (size_t guard = 0; *link != kNone && guard < 16; guard++) link = &sessions_.at(*link).next_sibling;
-    *link = idx;
+    adopt(idx, primary);
   } else {
     s.imsi = pack_digits(req.imsi);
     s.msisdn = pack_digits(req.msisdn);
@@ -914,18 +929,8 @@ void Engine::on_gtpv2c(const IpPacket& outer, const UdpDatagram& udp) {
     case kDeleteSessionResponse:
     case kCreateBearerResponse:
     case kDeleteBearerResponse: {
-      uint64_t key = PendingTable::key_of(2, v2_.seq, outer.dst, outer.src);
-      Pending* p = pending_->take(key, now_ns_, stats_.anomalies);
-      if (!p || p->msg_type + 1 != v2_.msg_type || p->seq != v2_.seq) {
-        stats_.anomalies.bump(Anomaly::Gtp2cUnmatchedResponse);
-        return;
-      }
-      if (v2_.has_cause) stats_.gtpv2c_causes[v2_.cause]++;
-      if (!v2_.has_cause || !gtp2::cause_accepted(v2_.cause)) {
-        stats_.gtpc_rejected++;
-        return;
-      }
-      apply_v2(*p, v2_, outer);
+      const Pending* p = answered(2, v2_.seq, v2_.msg_type, v2_.has_cause, v2_.cause, outer);
+      if (p) apply_v2(*p, v2_, outer);
       return;
     }
     default:
@@ -1141,21 +1146,10 @@ void Engine::v2_create_bearer(const Pending& req, const Gtp2cMessage& resp) {
         return;
       }
     }
-    Session& p = sessions_.at(group);
     Session& s = sessions_.at(idx);
     s.gtp = 2;
     s.bearer = bc.ebi;
-    s.linked = p.bearer;
-    s.imsi = p.imsi;
-    s.msisdn = p.msisdn;
-    s.imei = p.imei;
-    s.apn = p.apn;
-    s.ue_v4 = p.ue_v4;
-    std::memcpy(s.ue_v6, p.ue_v6, 16);
-    s.flags = uint8_t(p.flags & (sflag::kHasV4 | sflag::kHasV6));
-    s.ctrl_up = p.ctrl_up;
-    s.ctrl_down = p.ctrl_down;
-    s.primary = group;
+    adopt(idx, group);
     for (uint8_t i = 0; i < req.n_ep; i++) {
       const Pending::Ep& e = req.ep[i];
       if (e.plane == 1 && e.bc == b)
@@ -1166,9 +1160,6 @@ void Engine::v2_create_bearer(const Pending& req, const Gtp2cMessage& resp) {
       if (e.plane == 1 && e.bc == b)
         add_user_endpoint(s, Endpoint{sessions_.gsn_intern(e.addr), e.teid}, e.dir ? Dir::Downlink : Dir::Uplink, s.bearer);
     }
-    uint32_t* link = &p.next_sibling;
-    for (size_t guard = 0; *link != kNone && guard < 16; guard++) link = &sessions_.at(*link).next_sibling;
-    *link = idx;
     sessions_.commit(idx, now_s);
     emit_session(SessionChange::Create, idx);
   }

@@ -107,6 +107,9 @@ class Engine {
   void on_head(HeadKind kind, Span bytes);
   void on_dns(const UdpDatagram& udp);
 
+  const Pending* answered(uint8_t gtp, uint32_t seq, uint8_t resp_type, bool has_cause, uint8_t cause,
+                          const IpPacket& outer);
+  void adopt(uint32_t idx, uint32_t primary);
   void apply_v1(const Pending& req, const Gtp1cMessage& resp, const IpPacket& outer);
   void apply_v2(const Pending& req, const Gtp2cMessage& resp, const IpPacket& outer);
   void v1_create(const Pending& req, const Gtp1cMessage& resp, const IpPacket& outer);
