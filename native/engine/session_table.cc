@@ -30,7 +30,7 @@ uint64_t salted_key(uint64_t h) {
 }
 }  // namespace
 
-SessionTable::SessionTable(size_t max_sessions) : max_(max_sessions ? max_sessions : 1) {}
+SessionTable::SessionTable(size_t max_sessions) : max_(max_sessions ? max_sessions : 1), sessions_(max_) {}
 
 uint32_t SessionTable::gsn_find(const IpAddr& a) const {
   if (a.family == 4) {

@@ -9,7 +9,9 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 #include "flat_map.h"
 #include "gtpv1c.h"
@@ -65,24 +67,38 @@ struct EndpointHit {
 };
 
 // Records in fixed-size blocks: growth never copies and never reserves twice
-// what is used (a vector doubling past a million records would).
-template <typename T, size_t kBlock = 16384>
+// what is used (a vector doubling past a million records would). Blocks are
+// raw storage: a record is constructed when first used, so untouched pages
+// of the last block are never made resident. The block size is a power of two
+// no larger than the table's bound (a 64-entry table does not take 2 MB).
+template <typename T>
 class PagedVector {
+  static_assert(std::is_trivially_destructible<T>::value, "records are never destroyed one by one");
+
  public:
-  size_t size() const { return size_; }
-  T& operator[](size_t i) { return blocks_[i / kBlock][i % kBlock]; }
-  const T& operator[](size_t i) const { return blocks_[i / kBlock][i % kBlock]; }
-  T& emplace_back() {
-    if (size_ == blocks_.size() * kBlock) blocks_.emplace_back(new T[kBlock]);  // 2.3 MB blocks, never freed before the table
-    T& t = (*this)[size_++];
-    t = T();
-    return t;
+  explicit PagedVector(size_t max_records, size_t max_block = 16384) {
+    size_t b = 64;
+    while (b < max_block && b < max_records) b <<= 1;
+    shift_ = 0;
+    while ((size_t(1) << shift_) < b) shift_++;
+    mask_ = (size_t(1) << shift_) - 1;
   }
-  size_t memory_bytes() const { return blocks_.size() * kBlock * sizeof(T) + blocks_.capacity() * sizeof(void*); }
+  size_t size() const { return size_; }
+  T& operator[](size_t i) { return blocks_[i >> shift_].get()[i & mask_]; }
+  const T& operator[](size_t i) const { return blocks_[i >> shift_].get()[i & mask_]; }
+  T& emplace_back() {
+    if (size_ == (blocks_.size() << shift_)) blocks_.emplace_back(static_cast<T*>(::operator new((mask_ + 1) * sizeof(T))));
+    return *new (&(*this)[size_++]) T();
+  }
+  size_t memory_bytes() const { return (blocks_.size() << shift_) * sizeof(T) + blocks_.capacity() * sizeof(void*); }
 
  private:
-  std::vector<std::unique_ptr<T[]>> blocks_;
+  struct Free {
+    void operator()(T* p) const { ::operator delete(p); }
+  };
+  std::vector<std::unique_ptr<T, Free>> blocks_;
   size_t size_ = 0;
+  size_t shift_ = 14, mask_ = 16383;
 };
 
 class SessionTable {
