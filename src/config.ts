@@ -9,6 +9,8 @@ import { parsePayUrlTemplate } from './store/payurl';
 export interface Config {
   /** HOST:PORT of the API (port 0: any free port) */
   listen: string;
+  /** HOST:PORT of a separate operations listener (/metrics, /healthz, /readyz); null: /metrics is served on the API listener */
+  opsListen: string | null;
   /** the SQLite database file */
   db: string | null;
   /** where the subscriber's phone goes to pay; {token} is replaced by the order's token */
@@ -39,6 +41,7 @@ export interface Config {
 
 export const DEFAULTS: Config = {
   listen: '127.0.0.1:8080',
+  opsListen: null,
   db: null,
   payUrlTemplate: 'http://pay.example.net/pay?pay_token={token}',
   carriers: [],
@@ -75,6 +78,7 @@ const LIMIT_KEYS = ['maxSessions', 'maxPendingRequests', 'pendingTimeoutSeconds'
 
 const SCHEMA = obj({
   listen: str,
+  opsListen: nullableStr,
   db: nullableStr,
   payUrlTemplate: str,
   carriers: { type: 'array', items: str },
@@ -160,6 +164,13 @@ export function checkConfig(c: unknown): Config {
   if (!validate(c)) throw new ConfigError(describe(validate.errors![0]));
   const cfg = c as unknown as Config;
   parseListen(cfg.listen);
+  if (cfg.opsListen !== null) {
+    try {
+      parseListen(cfg.opsListen);
+    } catch {
+      throw new ConfigError(`opsListen must be HOST:PORT (e.g. 127.0.0.1:9464), got "${cfg.opsListen}"`);
+    }
+  }
   try {
     parsePayUrlTemplate(cfg.payUrlTemplate);
   } catch (err) {

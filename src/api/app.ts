@@ -37,6 +37,36 @@ export interface AppDeps {
   version?: string;
   /** an order changed through the API (the webhook worker is woken) */
   onChange?: () => void;
+  /** serve /metrics here (default true); false when a separate operations listener serves it */
+  serveMetrics?: boolean;
+}
+
+/** Dependencies of the operations listener. */
+export interface OpsDeps {
+  store: Store;
+  metrics: Metrics;
+  ready?: () => boolean;
+}
+
+/** The operations listener (opsListen): /metrics, /healthz and /readyz only, apart from the SP API. */
+export function buildOpsApp(deps: OpsDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 1024, return503OnClosing: false });
+  const ready = () => (deps.ready?.() ?? true) && deps.store.db.open;
+  app.addHook('onRequest', async (_req, reply) => void reply.header('cache-control', 'no-store'));
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ status: 404, code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const ok = ready();
+    reply.code(ok ? 200 : 503);
+    return { status: ok ? 'ok' : 'unavailable' };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.type(deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+  return app;
 }
 
 declare module 'fastify' {
@@ -172,6 +202,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   };
 
   for (const r of ROUTES) {
+    if (r.operationId === 'metrics' && deps.serveMetrics === false) continue;
     app.route({
       method: r.method,
       url: r.url,

@@ -9,6 +9,7 @@ import { CliError, collect, EXIT_FAILURE, EXIT_USAGE, UsageError } from './commo
 export interface RunFlags {
   db?: string;
   listen?: string;
+  opsListen?: string;
   config?: string;
   read?: string[];
   carrier?: string[];
@@ -23,6 +24,7 @@ export function flagsToConfig(o: RunFlags): ConfigInput {
   const c: Record<string, unknown> = {};
   if (o.db !== undefined) c.db = o.db;
   if (o.listen !== undefined) c.listen = o.listen;
+  if (o.opsListen !== undefined) c.opsListen = o.opsListen;
   if (o.carrier !== undefined) c.carriers = o.carrier;
   if (o.payUrl !== undefined) c.payUrlTemplate = o.payUrl;
   if (o.interface !== undefined) c.capture = { interfaces: o.interface };
@@ -64,6 +66,7 @@ export async function run(o: RunFlags): Promise<number> {
     throw new CliError((err as Error).message);
   }
   process.stderr.write(`gnpay: listening on ${daemon.url}\n`);
+  if (daemon.opsUrl) process.stderr.write(`gnpay: operations (/metrics, /healthz, /readyz) on ${daemon.opsUrl}\n`);
   const code = await daemon.done;
   // lingering keep-alive sockets must not hold the process past its end
   setTimeout(() => process.exit(code), 200).unref();
@@ -76,6 +79,7 @@ export function registerRun(program: Command): void {
     .description('run the daemon: capture -> decode -> associate -> charge -> notify, and the SP API')
     .option('--db <file>', 'the SQLite database (created when missing)')
     .option('--listen <host:port>', 'address of the SP API (default 127.0.0.1:8080)')
+    .option('--ops-listen <host:port>', 'serve /metrics, /healthz and /readyz on this separate address (then /metrics is not on the SP API)')
     .option('--config <file>', 'JSON configuration file (flags override it; reloaded on SIGHUP)')
     .option('--read <captures...>', 'replay capture files through the pipeline (repeatable)', (v: string, p: string[] | undefined) => collect(v, p))
     .option('--exit-when-done', 'with --read: exit once every association from the captures is charged and notified')

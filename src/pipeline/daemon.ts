@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildApp } from '../api/app';
+import { buildApp, buildOpsApp } from '../api/app';
 import { loadConfig, parseListen, readSecret, storeOptions, type Config, type ConfigInput } from '../config';
 import { createLogger } from '../log';
 import { createMetrics, type Metrics } from '../metrics';
@@ -64,8 +64,11 @@ export class Daemon {
   readonly done: Promise<number>;
   readonly pipeline: PipelineStats = emptyStats();
   url = '';
+  /** the operations listener's URL when opsListen is set */
+  opsUrl: string | null = null;
   config: Config;
   private app!: FastifyInstance;
+  private opsApp: FastifyInstance | null = null;
   private payments!: PaymentWorker;
   private webhooks!: WebhookWorker;
   private source: EventSource | null = null;
@@ -161,6 +164,7 @@ export class Daemon {
       logger: log,
       version,
       bodyLimitBytes: config.api.bodyLimitBytes,
+      serveMetrics: config.opsListen === null,
       ready: () => this.ready,
       settings: () => ({
         payUrlTemplate: this.config.payUrlTemplate,
@@ -171,11 +175,15 @@ export class Daemon {
     });
     const { host, port } = parseListen(config.listen);
     await this.app.listen({ host, port });
-    const addr = this.app.server.address() as { address: string; port: number };
-    this.url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    this.url = urlOf(this.app);
+    if (config.opsListen !== null) {
+      this.opsApp = buildOpsApp({ store, metrics, ready: () => this.ready });
+      await this.opsApp.listen(parseListen(config.opsListen));
+      this.opsUrl = urlOf(this.opsApp);
+    }
     if (this.o.signals) this.installSignals();
     this.ready = true;
-    log.info({ url: this.url, db: config.db, carriers: activeCarriers(config), driver: config.payments.driver }, 'gnpay listening');
+    log.info({ url: this.url, opsUrl: this.opsUrl, db: config.db, carriers: activeCarriers(config), driver: config.payments.driver }, 'gnpay listening');
     this.startSource();
   }
 
@@ -347,6 +355,11 @@ export class Daemon {
       return false;
     }
     const before = JSON.stringify(activeCarriers(this.config));
+    const fixed = (['db', 'listen', 'opsListen', 'capture', 'decode', 'payments', 'webhooks', 'api', 'secrets'] as const).filter(
+      (k) => JSON.stringify(next[k]) !== JSON.stringify(this.config[k]),
+    );
+    if (fixed.length) this.log.warn({ keys: fixed }, 'these settings change only on restart: the running values are kept');
+    for (const k of fixed) (next as unknown as Record<string, unknown>)[k] = this.config[k];
     this.config = next;
     this.log.level = next.log.level;
     const carriers = activeCarriers(next);
@@ -374,6 +387,8 @@ export class Daemon {
         // what did not drain in time is cut off
         this.app?.server.closeAllConnections();
         this.app?.server.close();
+        this.opsApp?.server.closeAllConnections();
+        this.opsApp?.server.close();
         void this.payments?.stop(0);
         void this.webhooks?.stop(0);
       }
@@ -393,6 +408,12 @@ export class Daemon {
     await this.source?.close?.();
     this.closeEngine(); // the capture threads have stopped: checkpoint a consistent table
     await this.app?.close();
+    await this.opsApp?.close();
     await Promise.all([this.payments?.stop(budget), this.webhooks?.stop(budget)]);
   }
+}
+
+function urlOf(app: FastifyInstance): string {
+  const addr = app.server.address() as { address: string; port: number };
+  return `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
 }

@@ -194,17 +194,46 @@ t.test('live capture options reach the source; flags as config; IPv6 listen; rel
   await until(() => seen);
   t.match(seen, { files: undefined, interfaces: ['gn0', 'gn1'], carriers: ['query:pay_token'], live: { bufferBytes: 64 * 1024 * 1024, snaplen: 2048, filter: 'udp port 2152' } });
   t.equal(d.reload(), true, 'no file, no flags: the defaults');
-  t.same(d.config.capture.interfaces, [], 'reloaded without the flags it started with');
+  t.same(d.config.capture.interfaces, ['gn0', 'gn1'], 'the capture, database and listeners change only on restart');
+  t.equal(d.config.db, join(dir, 'l.db'));
   await d.shutdown('test');
   const { flagsToConfig } = await import('../../src/cli/run');
-  t.same(flagsToConfig({ db: 'x.db', listen: '127.0.0.1:1', carrier: ['cookie:c'], payUrl: 'http://p/{token}/x', interface: ['eth1'], logLevel: 'warn' }), {
-    db: 'x.db', listen: '127.0.0.1:1', carriers: ['cookie:c'], payUrlTemplate: 'http://p/{token}/x', capture: { interfaces: ['eth1'] }, log: { level: 'warn' },
+  t.same(flagsToConfig({ db: 'x.db', listen: '127.0.0.1:1', opsListen: '127.0.0.1:2', carrier: ['cookie:c'], payUrl: 'http://p/{token}/x', interface: ['eth1'], logLevel: 'warn' }), {
+    db: 'x.db', listen: '127.0.0.1:1', opsListen: '127.0.0.1:2', carriers: ['cookie:c'], payUrlTemplate: 'http://p/{token}/x', capture: { interfaces: ['eth1'] }, log: { level: 'warn' },
   });
   const v6 = await Daemon.start({ config: loadConfig(null, { db: join(dir, 'v6.db'), listen: '[::1]:0' }), logger: silent }).catch(() => null);
   if (v6) {
     t.match(v6.url, /^http:\/\/\[::1\]:\d+$/);
     await v6.shutdown('test');
   } else t.comment('no IPv6 loopback here');
+});
+
+t.test('opsListen: /metrics, /healthz and /readyz on their own listener, /metrics gone from the SP API', async (t) => {
+  const dir = tmpDir(t);
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'info', redactPersonalData: true, destination: { write: (s: string) => lines.push(s) } });
+  const d = await Daemon.start({ config: loadConfig(null, { db: join(dir, 'o.db'), listen: '127.0.0.1:0', opsListen: '127.0.0.1:0' }), logger });
+  t.match(d.opsUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+  t.not(d.opsUrl, d.url);
+  const m = await fetch(`${d.opsUrl}/metrics`);
+  t.equal(m.status, 200);
+  t.match(m.headers.get('content-type'), /^text\/plain/);
+  const text = await m.text();
+  t.match(text, /gnpay_orders/, 'the gnpay metrics');
+  t.match(text, /nodejs_eventloop_lag_seconds/, 'and the process metrics');
+  t.same(await fetch(`${d.opsUrl}/healthz`).then((r) => r.json()), { status: 'ok' });
+  t.equal(await fetch(`${d.opsUrl}/readyz`).then((r) => r.status), 200);
+  t.same(await fetch(`${d.opsUrl}/v1/orders`).then((r) => r.json()), { status: 404, code: 'NOT_FOUND', message: 'no route GET /v1/orders' }, 'no SP API there');
+  const api = await fetch(`${d.url}/metrics`);
+  t.equal(api.status, 404, 'not on the SP API');
+  t.match(await api.json(), { status: 404, code: 'NOT_FOUND' });
+  t.equal(await fetch(`${d.url}/healthz`).then((r) => r.status), 200, 'health stays on the API too (load balancers)');
+  t.equal(d.reload(), true);
+  t.match(lines.join(''), /"keys":\["db","listen","opsListen"\]/, 'a reload names what it cannot change live');
+  t.match(d.config.opsListen, '127.0.0.1:0');
+  await d.shutdown('test');
+  await t.rejects(fetch(`${d.opsUrl}/healthz`), 'the operations listener closes with the daemon');
+  t.throws(() => loadConfig(null, { opsListen: 'nope' }), /opsListen must be HOST:PORT/);
 });
 
 t.test('worker errors are logged, the workers go on', async (t) => {
