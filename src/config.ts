@@ -37,6 +37,8 @@ export interface Config {
   /** checkpoint of the engine's tunnel table in the database (consumed by the capture engine) */
   checkpoint: { intervalSeconds: number; maxAgeHours: number };
   shutdown: { timeoutMs: number };
+  /** sightings that matched no order are deleted after retentionDays (null: kept forever) */
+  audit: { retentionDays: number | null };
 }
 
 export const DEFAULTS: Config = {
@@ -62,6 +64,7 @@ export const DEFAULTS: Config = {
   decode: { limits: {} },
   checkpoint: { intervalSeconds: 10, maxAgeHours: 24 },
   shutdown: { timeoutMs: 10_000 },
+  audit: { retentionDays: 30 },
 };
 
 /** Any JSON-like partial of a Config (the file, the flags). */
@@ -99,6 +102,7 @@ const SCHEMA = obj({
   decode: obj({ limits: obj(Object.fromEntries(LIMIT_KEYS.map((k) => [k, posInt])), []) }),
   checkpoint: obj({ intervalSeconds: posInt, maxAgeHours: posInt }),
   shutdown: obj({ timeoutMs: posInt }),
+  audit: obj({ retentionDays: nullablePosInt }),
 });
 
 export class ConfigError extends Error {

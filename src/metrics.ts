@@ -17,6 +17,8 @@ export interface Metrics {
   sightings: Counter<'outcome'>;
   /** batches of decode events committed by the pipeline */
   batches: Counter<never>;
+  /** sightings that matched no order, deleted after audit.retentionDays */
+  sightingsPruned: Counter<never>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpSeconds: Histogram<'method' | 'route'>;
   /** set by the daemon: counts of orders per status */
@@ -50,6 +52,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
     webhookSeconds: new Histogram({ name: `${p}webhook_seconds`, help: 'Webhook delivery latency', labelNames: ['outcome'], buckets: latency, registers }),
     sightings: new Counter({ name: `${p}sightings_total`, help: 'Token sightings by outcome', labelNames: ['outcome'], registers }),
     batches: new Counter({ name: `${p}pipeline_batches_total`, help: 'Batches of decode events committed', registers }),
+    sightingsPruned: new Counter({ name: `${p}sightings_pruned_total`, help: 'Sightings that matched no order, deleted after audit.retentionDays', registers }),
     httpRequests: new Counter({ name: `${p}http_requests_total`, help: 'API requests by route and status', labelNames: ['method', 'route', 'status'], registers }),
     httpSeconds: new Histogram({ name: `${p}http_request_seconds`, help: 'API request latency', labelNames: ['method', 'route'], buckets: latency, registers }),
   };

@@ -149,11 +149,17 @@ export class Daemon {
     });
     this.payments.start();
     this.webhooks.start();
+    let nextPrune = 0;
     this.sweeper = setInterval(() => {
       try {
         store.orders.expireDue();
       } catch (err) {
         log.error({ err }, 'expiry sweep failed');
+      }
+      const now = store.clock();
+      if (now >= nextPrune) {
+        // a backlog (more than one round's worth) is worked off a round per second
+        nextPrune = now + (this.pruneSightings(now) >= PRUNE_CHUNK * PRUNE_MAX_ROUNDS ? 1000 : PRUNE_INTERVAL_MS);
       }
     }, 1000);
     this.sweeper.unref();
@@ -185,6 +191,28 @@ export class Daemon {
     this.ready = true;
     log.info({ url: this.url, opsUrl: this.opsUrl, db: config.db, carriers: activeCarriers(config), driver: config.payments.driver }, 'gnpay listening');
     this.startSource();
+  }
+
+  /** Deletes the sightings that matched no order once older than audit.retentionDays, in small transactions. */
+  pruneSightings(now = this.store.clock()): number {
+    const days = this.config.audit.retentionDays;
+    if (days === null) return 0;
+    const before = now - days * 86_400_000;
+    let total = 0;
+    try {
+      for (let i = 0; i < PRUNE_MAX_ROUNDS; i++) {
+        const n = this.store.associator.pruneUnlinked(before, PRUNE_CHUNK);
+        total += n;
+        if (n < PRUNE_CHUNK) break;
+      }
+    } catch (err) {
+      this.log.error({ err }, 'sightings prune failed');
+    }
+    if (total > 0) {
+      this.metrics.sightingsPruned.inc(total);
+      this.log.info({ deleted: total, retentionDays: days }, 'old sightings of unknown tokens deleted');
+    }
+    return total;
   }
 
   private driver(version: string): PaymentDriver {
@@ -417,3 +445,8 @@ function urlOf(app: FastifyInstance): string {
   const addr = app.server.address() as { address: string; port: number };
   return `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
 }
+
+/** sightings retention: checked once a minute (every second while behind), at most PRUNE_MAX_ROUNDS x PRUNE_CHUNK rows a time */
+const PRUNE_INTERVAL_MS = 60_000;
+const PRUNE_CHUNK = 5000;
+const PRUNE_MAX_ROUNDS = 4;

@@ -46,6 +46,7 @@ export class Associator {
   private readonly cancelPayment;
   private readonly amountSince;
   private readonly countSince;
+  private readonly prune;
 
   constructor(
     db: DB,
@@ -64,6 +65,19 @@ export class Associator {
     const active = `msisdn = ? AND associated_at > ? AND status IN ('associated', 'paid')`;
     this.amountSince = db.prepare(`SELECT COALESCE(SUM(amount), 0) AS n FROM orders WHERE ${active}`).pluck();
     this.countSince = db.prepare(`SELECT COUNT(*) AS n FROM orders WHERE ${active}`).pluck();
+    this.prune = db.prepare(
+      'DELETE FROM sightings WHERE id IN (SELECT id FROM sightings WHERE order_id IS NULL AND seen_at < ? ORDER BY seen_at LIMIT ?)',
+    );
+  }
+
+  /**
+   * Deletes up to `limit` sightings seen before `before` that matched no order
+   * (unknown tokens: the audit trail of guesses and noise, and personal data
+   * kept no longer than needed). Sightings of an order stay with the order.
+   * Returns how many were deleted; call again while it returns `limit`.
+   */
+  pruneUnlinked(before: number, limit = 5000): number {
+    return this.prune.run(before, limit).changes;
   }
 
   /** Processes a batch of sightings in one transaction; one result per sighting, in order. */

@@ -129,4 +129,8 @@ export const MIGRATIONS: string[] = [
     data BLOB NOT NULL
   );
   `,
+  // 3: sightings that matched no order are deleted after a retention period (audit.retentionDays)
+  `
+  CREATE INDEX sightings_unlinked_seen ON sightings(seen_at) WHERE order_id IS NULL;
+  `,
 ];

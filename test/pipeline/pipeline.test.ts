@@ -236,6 +236,26 @@ t.test('opsListen: /metrics, /healthz and /readyz on their own listener, /metric
   t.throws(() => loadConfig(null, { opsListen: 'nope' }), /opsListen must be HOST:PORT/);
 });
 
+t.test('the daemon deletes sightings of unknown tokens after audit.retentionDays, in rounds, and counts them', async (t) => {
+  const dir = tmpDir(t);
+  const clock = { t: Date.parse('2025-01-01T00:00:00Z') };
+  const now = () => clock.t;
+  const d = await Daemon.start({ config: loadConfig(null, { db: join(dir, 'r.db'), listen: '127.0.0.1:0', audit: { retentionDays: 7 } }), logger: silent, clock: now });
+  const s = d.store;
+  const many = Array.from({ length: 12_000 }, (_, i) => ({ ...sighting(i.toString(36).padStart(26, 'q'), '491511234567'), packet: i + 1 }));
+  s.associator.process(many, { now: clock.t, sourceId: 'old' });
+  clock.t += 6 * 86_400_000;
+  t.equal(d.pruneSightings(), 0, 'younger than the retention');
+  clock.t += 2 * 86_400_000;
+  t.equal(d.pruneSightings(), 12_000, 'all of them, in chunks');
+  t.equal(s.db.prepare('SELECT COUNT(*) FROM sightings').pluck().get(), 0);
+  t.match(await d.metrics.registry.getSingleMetricAsString('gnpay_sightings_pruned_total'), /gnpay_sightings_pruned_total 12000/);
+  d.config.audit.retentionDays = null;
+  s.associator.process([sighting('z'.repeat(26), '491511234567')], { now: clock.t - 365 * 86_400_000, sourceId: 'older' });
+  t.equal(d.pruneSightings(), 0, 'retentionDays null: kept forever');
+  await d.shutdown('test');
+});
+
 t.test('worker errors are logged, the workers go on', async (t) => {
   const store = openStore(t);
   const lines: string[] = [];

@@ -59,6 +59,24 @@ t.test('unknown and unresolved tokens are kept for audit and change nothing', as
   ]);
 });
 
+t.test('retention: sightings that matched no order are deleted once old, those of an order stay', async (t) => {
+  const { store, order, run, clock } = setup(t);
+  const o = order();
+  const DAY = 86_400_000;
+  run([sighting('a'.repeat(26), A), sighting(o.token, null), sighting('b'.repeat(26), B)]);
+  clock.advance(10 * DAY);
+  run([sighting('c'.repeat(26), A), sighting(o.token, A)]);
+  const rows = () => store.db.prepare('SELECT token, outcome FROM sightings ORDER BY id').all() as { token: string; outcome: string }[];
+  t.equal(store.associator.pruneUnlinked(clock.t - 20 * DAY), 0, 'nothing that old');
+  t.equal(store.associator.pruneUnlinked(clock.t - 5 * DAY, 1), 1, 'at most the limit');
+  t.equal(store.associator.pruneUnlinked(clock.t - 5 * DAY), 1, 'then the rest');
+  t.same(rows().map((r) => r.outcome), ['unresolved', 'unknown', 'expired'], 'the order\'s sightings (its token has expired by now) and the recent unknown one are kept');
+  t.equal(store.associator.pruneUnlinked(clock.t + 1), 1);
+  t.same(rows().map((r) => r.outcome), ['unresolved', 'expired']);
+  const plan = store.db.prepare('EXPLAIN QUERY PLAN SELECT id FROM sightings WHERE order_id IS NULL AND seen_at < ? ORDER BY seen_at LIMIT ?').all(0, 1) as { detail: string }[];
+  t.match(plan.map((p) => p.detail).join(' '), /sightings_unlinked_seen/, 'the prune walks its partial index');
+});
+
 t.test('an expired token is not charged', async (t) => {
   const { store, order, run, status, clock } = setup(t);
   const o = order(100, 60);
