@@ -1,4 +1,4 @@
-// gnpay sp add|list|revoke: service providers and their API keys.
+// gnpay sp add|list|rotate|revoke: service providers and their API keys.
 import type { Command } from 'commander';
 import { SCOPES, type Scope, type Sp } from '../store/types';
 import { collect, UsageError } from './common';
@@ -63,6 +63,41 @@ export function registerSp(program: Command): void {
         all.length === 0
           ? '(no SPs)'
           : all.map((s) => `${s.id}  ${s.revokedAt ? 'revoked' : 'active '}  ${s.keyHint}  ${s.name}  ${s.webhookUrl ?? '-'}  ${s.scopes.join(',')}`).join('\n'),
+      );
+    }),
+  );
+  addDbOptions(
+    sp
+      .command('rotate')
+      .description('new API key and/or webhook secret for an SP (shown this once); the previous ones keep working for the overlap')
+      .argument('<id>', 'the SP id')
+      .option('--key', 'rotate the API key')
+      .option('--webhook-secret', 'rotate the webhook secret (webhooks carry a signature with each secret during the overlap)')
+      .option('--overlap-hours <hours>', 'how long the previous key / secret keep working (0: they stop now)', '24'),
+  ).action((id: string, o: { key?: boolean; webhookSecret?: boolean; overlapHours: string; db?: string; config?: string; json?: boolean }) =>
+    withStore(o, (store) => {
+      if (!/^[0-9]{1,4}(\.[0-9]+)?$/.test(o.overlapHours) || Number(o.overlapHours) > 8760) {
+        throw new UsageError(`--overlap-hours must be a number of hours from 0 to 8760, got "${o.overlapHours}"`);
+      }
+      const both = !o.key && !o.webhookSecret;
+      const r = store.sps.rotate(id, { apiKey: both || !!o.key, webhookSecret: both || !!o.webhookSecret }, Math.round(Number(o.overlapHours) * 3600));
+      const out = {
+        id: r.sp.id,
+        name: r.sp.name,
+        ...(r.apiKey !== undefined ? { apiKey: r.apiKey } : {}),
+        ...(r.webhookSecret !== undefined ? { webhookSecret: r.webhookSecret } : {}),
+        previousValidUntil: new Date(r.previousValidUntil).toISOString(),
+      };
+      print(o.json, out, () =>
+        [
+          `id              ${out.id}`,
+          `name            ${out.name}`,
+          ...(out.apiKey !== undefined ? [`api key         ${out.apiKey}`] : []),
+          ...(out.webhookSecret !== undefined ? [`webhook secret  ${out.webhookSecret}`] : []),
+          `previous valid  until ${out.previousValidUntil}`,
+          '',
+          'The new values are shown only this once.',
+        ].join('\n'),
       );
     }),
   );

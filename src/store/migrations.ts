@@ -133,4 +133,12 @@ export const MIGRATIONS: string[] = [
   `
   CREATE INDEX sightings_unlinked_seen ON sightings(seen_at) WHERE order_id IS NULL;
   `,
+  // 4: rotation of an SP's API key and webhook secret, the previous ones valid for an overlap
+  `
+  ALTER TABLE sps ADD COLUMN prev_key_hash BLOB;
+  ALTER TABLE sps ADD COLUMN prev_key_until INTEGER;
+  ALTER TABLE sps ADD COLUMN prev_webhook_secret TEXT;
+  ALTER TABLE sps ADD COLUMN prev_webhook_secret_until INTEGER;
+  CREATE UNIQUE INDEX sps_prev_key ON sps(prev_key_hash) WHERE prev_key_hash IS NOT NULL;
+  `,
 ];

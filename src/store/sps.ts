@@ -15,6 +15,20 @@ interface SpRow {
   scopes: string;
   created_at: number;
   revoked_at: number | null;
+  prev_key_hash: Buffer | null;
+  prev_key_until: number | null;
+  prev_webhook_secret: string | null;
+  prev_webhook_secret_until: number | null;
+}
+
+export interface RotatedSp {
+  sp: Sp;
+  /** the new API key (shown once), when it was rotated */
+  apiKey?: string;
+  /** the new webhook secret (shown once), when it was rotated */
+  webhookSecret?: string;
+  /** until when the previous key / secret still work (ms since the epoch) */
+  previousValidUntil: number;
 }
 
 export interface NewSp {
@@ -43,6 +57,9 @@ export class SpRepo {
   private readonly byId;
   private readonly all;
   private readonly revokeStmt;
+  private readonly byPrevHash;
+  private readonly rotateKeyStmt;
+  private readonly rotateSecretStmt;
 
   constructor(
     db: DB,
@@ -57,6 +74,13 @@ export class SpRepo {
     this.byId = db.prepare('SELECT * FROM sps WHERE id = ?');
     this.all = db.prepare('SELECT * FROM sps ORDER BY created_at, id');
     this.revokeStmt = db.prepare('UPDATE sps SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+    this.byPrevHash = db.prepare('SELECT * FROM sps WHERE prev_key_hash = ?');
+    this.rotateKeyStmt = db.prepare(
+      'UPDATE sps SET prev_key_hash = CASE WHEN ? > 0 THEN key_hash END, prev_key_until = CASE WHEN ? > 0 THEN ? END, key_hash = ?, key_hint = ? WHERE id = ?',
+    );
+    this.rotateSecretStmt = db.prepare(
+      'UPDATE sps SET prev_webhook_secret = CASE WHEN ? > 0 THEN webhook_secret END, prev_webhook_secret_until = CASE WHEN ? > 0 THEN ? END, webhook_secret = ? WHERE id = ?',
+    );
   }
 
   add(input: { name: string; webhookUrl?: string | null; scopes?: Scope[] }): NewSp {
@@ -78,12 +102,42 @@ export class SpRepo {
     return { sp: this.get(id)!, apiKey, webhookSecret };
   }
 
-  /** The active SP owning this key, or null (unknown or revoked). Looked up by hash: constant time in the key. */
+  /**
+   * The active SP owning this key, or null (unknown or revoked). Looked up by
+   * hash: constant time in the key. A key replaced by `rotate` keeps working
+   * until the end of its overlap.
+   */
   authenticate(apiKey: string): Sp | null {
     const hash = this.secrets.hashApiKey(apiKey);
     const row = this.byHash.get(hash) as SpRow | undefined;
-    if (!row || !safeEqual(row.key_hash.toString('hex'), hash.toString('hex')) || row.revoked_at !== null) return null;
-    return toSp(row);
+    if (row) return safeEqual(row.key_hash.toString('hex'), hash.toString('hex')) && row.revoked_at === null ? toSp(row) : null;
+    const prev = this.byPrevHash.get(hash) as SpRow | undefined;
+    if (!prev || !prev.prev_key_hash || !safeEqual(prev.prev_key_hash.toString('hex'), hash.toString('hex'))) return null;
+    if (prev.revoked_at !== null || prev.prev_key_until === null || prev.prev_key_until <= this.clock()) return null;
+    return toSp(prev);
+  }
+
+  /**
+   * New API key and/or webhook secret for an active SP. The previous ones keep
+   * working for `overlapSeconds` (0: they stop at once), so the SP can deploy
+   * the new values without a gap: the old key authenticates, and webhooks are
+   * signed with both secrets (two v1 signatures).
+   */
+  rotate(id: string, what: { apiKey: boolean; webhookSecret: boolean }, overlapSeconds: number): RotatedSp {
+    const row = this.byId.get(id) as SpRow | undefined;
+    if (!row || row.revoked_at !== null) throw new DomainError('NOT_FOUND', `no active SP ${id}`);
+    const until = this.clock() + overlapSeconds * 1000;
+    const out: Omit<RotatedSp, 'sp'> = { previousValidUntil: until };
+    const overlap = overlapSeconds > 0 ? 1 : 0;
+    if (what.apiKey) {
+      out.apiKey = newApiKey();
+      this.rotateKeyStmt.run(overlap, overlap, until, this.secrets.hashApiKey(out.apiKey), `${out.apiKey.slice(0, 9)}…`, id);
+    }
+    if (what.webhookSecret) {
+      out.webhookSecret = newWebhookSecret();
+      this.rotateSecretStmt.run(overlap, overlap, until, this.secrets.seal(out.webhookSecret), id);
+    }
+    return { sp: this.get(id)!, ...out };
   }
 
   get(id: string): Sp | null {
@@ -106,5 +160,16 @@ export class SpRepo {
     const row = this.byId.get(id) as SpRow | undefined;
     if (!row) throw new DomainError('NOT_FOUND', `no SP ${id}`);
     return this.secrets.open(row.webhook_secret);
+  }
+
+  /** The secrets webhooks are signed with: the current one, and the previous one during a rotation's overlap. */
+  webhookSecrets(id: string): string[] {
+    const row = this.byId.get(id) as SpRow | undefined;
+    if (!row) throw new DomainError('NOT_FOUND', `no SP ${id}`);
+    const out = [this.secrets.open(row.webhook_secret)];
+    if (row.prev_webhook_secret !== null && row.prev_webhook_secret_until !== null && row.prev_webhook_secret_until > this.clock()) {
+      out.push(this.secrets.open(row.prev_webhook_secret));
+    }
+    return out;
   }
 }

@@ -76,7 +76,7 @@ export class WebhookWorker {
         signal: AbortSignal.timeout(this.o.timeoutMs),
         headers: {
           'content-type': 'application/cloudevents+json',
-          [SIGNATURE_HEADER]: signatureHeader(store.sps.webhookSecret(w.sp.id), t, body),
+          [SIGNATURE_HEADER]: signatureHeader(store.sps.webhookSecrets(w.sp.id), t, body),
           [EVENT_ID_HEADER]: w.event.id,
           'user-agent': this.o.userAgent ?? 'gnpay',
         },

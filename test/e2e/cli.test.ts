@@ -56,6 +56,15 @@ t.test('sp, orders, ledger: --json shapes and text', async (t) => {
   (await cli(['ledger', 'credit', '--db', db, '--msisdn', '4900000', '--amount', '7']));
   t.match((await cli(['ledger', 'show', '--db', db])).stdout, /\n4900000 +7\n|^4900000 +7$/m);
   t.match((await cli(['orders', 'list', '--db', db, '--sp', added.id])).stdout, /^ord_\w+ +pending +250 EUR +r-1 +-$/m);
+  const rot = JSON.parse((await cli(['sp', 'rotate', added.id, '--db', db, '--key', '--overlap-hours', '1', '--json'])).stdout);
+  t.same(Object.keys(rot), ['id', 'name', 'apiKey', 'previousValidUntil'], 'sp rotate --key: the new key only');
+  t.match(rot.apiKey, /^gnpk_[a-z2-7]{40}$/);
+  t.not(rot.apiKey, added.apiKey);
+  t.ok(Math.abs(Date.parse(rot.previousValidUntil) - Date.now() - 3_600_000) < 60_000, 'the old key works for the overlap');
+  const both = await cli(['sp', 'rotate', added.id, '--db', db, '--overlap-hours', '0']);
+  t.match(both.stdout, /api key +gnpk_\w+\nwebhook secret +whsec_\S+\nprevious valid +until \d{4}-.*\n\nThe new values are shown only this once\./, 'without --key or --webhook-secret: both');
+  const sec = JSON.parse((await cli(['sp', 'rotate', added.id, '--db', db, '--webhook-secret', '--json'])).stdout);
+  t.same(Object.keys(sec), ['id', 'name', 'webhookSecret', 'previousValidUntil']);
   const revoked = JSON.parse((await cli(['sp', 'revoke', added.id, '--db', db, '--json'])).stdout);
   t.ok(revoked.revokedAt);
   t.match((await cli(['sp', 'list', '--db', db])).stdout, new RegExp(`${added.id}  revoked  .*\n.*other  -  $`, 'm'));
@@ -75,6 +84,9 @@ t.test('errors: exit codes and messages', async (t) => {
     [['sp', 'add', '--db', db, '--name', 's', '--webhook', 'not a url'], 2, /--webhook must be an http\(s\) URL/],
     [['sp', 'add', '--db', db, '--name', ' '], 2, /--name must be 1 to 200 characters/],
     [['sp', 'revoke', 'sp_nope', '--db', db], 1, /no SP sp_nope/],
+    [['sp', 'rotate', 'sp_nope', '--db', db], 1, /no active SP sp_nope/],
+    [['sp', 'rotate', sp.id, '--db', db, '--overlap-hours', '-1'], 2, /--overlap-hours must be a number of hours from 0 to 8760/],
+    [['sp', 'rotate', sp.id, '--db', db, '--overlap-hours', 'soon'], 2, /--overlap-hours must be/],
     [['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '1.5', '--currency', 'EUR', '--reference', 'r'], 2, /order\/amount must be integer/],
     [['orders', 'create', '--db', db, '--sp', sp.id, '--amount', 'ten', '--currency', 'EUR', '--reference', 'r'], 2, /--amount must be an integer/],
     [['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '1', '--currency', 'XYZ', '--reference', 'r'], 2, /order\/currency must be an ISO 4217 currency code/],

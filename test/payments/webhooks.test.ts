@@ -40,6 +40,28 @@ t.test('signed CloudEvents, in order per order, retried until delivered', async 
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_webhook_attempts_total'), /outcome="failed"\} 2/);
 });
 
+t.test('while a webhook secret is rotated, each webhook verifies with the old and with the new secret', async (t) => {
+  const store = openStore(t);
+  const received: Array<{ body: string; headers: Record<string, string> }> = [];
+  const { url } = await httpServer(t, (req, body, res) => {
+    received.push({ body, headers: req.headers as Record<string, string> });
+    res.statusCode = 204;
+    res.end();
+  });
+  const added = store.sps.add({ name: 'shop', webhookUrl: `${url}/hook` });
+  const rotated = store.sps.rotate(added.sp.id, { apiKey: false, webhookSecret: true }, 3600);
+  store.orders.create(added.sp.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS);
+  const w = new WebhookWorker(store, opts, {});
+  w.start();
+  await until(() => received.length === 1);
+  await w.stop(1000);
+  const { body, headers } = received[0];
+  t.match(headers['gnpay-signature'], /^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/, 'two signatures');
+  t.equal(verifyWebhook(body, headers, rotated.webhookSecret!).type, 'org.gnpay.order.pending', 'the new secret verifies');
+  t.equal(verifyWebhook(body, headers, added.webhookSecret).type, 'org.gnpay.order.pending', 'the old one too');
+  t.throws(() => verifyWebhook(body, headers, 'whsec_other'), { code: 'SIGNATURE_MISMATCH' });
+});
+
 t.test('given up after the retry window; revoked SPs and SPs without URL are not called', async (t) => {
   const clock = new FakeClock(Date.now());
   const store = openStore(t, { clock: clock.now });

@@ -57,6 +57,48 @@ t.test('SPs: keys hashed, authenticate, revoke', async (t) => {
   t.equal(store.sps.get('sp_nope'), null);
 });
 
+t.test('SPs: rotating the key and the webhook secret, with and without an overlap', async (t) => {
+  const clock = new FakeClock();
+  const store = openStore(t, { clock: clock.now, secrets: { webhookSecretKey: 'ab'.repeat(32) } });
+  const first = store.sps.add({ name: 'shop' });
+  const id = first.sp.id;
+  const r1 = store.sps.rotate(id, { apiKey: true, webhookSecret: false }, 3600);
+  t.match(r1.apiKey, /^gnpk_[a-z2-7]{40}$/);
+  t.equal(r1.webhookSecret, undefined, 'only what was asked');
+  t.equal(r1.previousValidUntil, clock.t + 3_600_000);
+  t.equal(r1.sp.keyHint, `${r1.apiKey!.slice(0, 9)}…`);
+  t.equal(store.sps.authenticate(r1.apiKey!)?.id, id, 'the new key works');
+  t.equal(store.sps.authenticate(first.apiKey)?.id, id, 'the old one too, during the overlap');
+  t.same(store.sps.webhookSecrets(id), [first.webhookSecret], 'the secret was not rotated');
+  clock.advance(3_600_000);
+  t.equal(store.sps.authenticate(first.apiKey), null, 'the old key stops at the end of the overlap');
+  t.equal(store.sps.authenticate(r1.apiKey!)?.id, id);
+
+  const r2 = store.sps.rotate(id, { apiKey: false, webhookSecret: true }, 60);
+  t.match(r2.webhookSecret, /^whsec_/);
+  t.same(store.sps.webhookSecrets(id), [r2.webhookSecret, first.webhookSecret], 'webhooks are signed with both during the overlap');
+  const raw = JSON.stringify(store.db.prepare('SELECT * FROM sps').get());
+  t.notOk(raw.includes(r2.webhookSecret!) || raw.includes(first.webhookSecret), 'both stored encrypted');
+  clock.advance(60_000);
+  t.same(store.sps.webhookSecrets(id), [r2.webhookSecret]);
+  t.equal(store.sps.webhookSecret(id), r2.webhookSecret);
+
+  const r3 = store.sps.rotate(id, { apiKey: true, webhookSecret: true }, 0);
+  t.equal(store.sps.authenticate(r1.apiKey!), null, 'overlap 0: the old key stops at once');
+  t.equal(store.sps.authenticate(r3.apiKey!)?.id, id);
+  t.same(store.sps.webhookSecrets(id), [r3.webhookSecret]);
+  store.sps.revoke(id);
+  t.equal(store.sps.authenticate(r3.apiKey!), null, 'revoked');
+  const r4 = store.sps.add({ name: 'other' });
+  const r5 = store.sps.rotate(r4.sp.id, { apiKey: true, webhookSecret: false }, 3600);
+  store.sps.revoke(r4.sp.id);
+  t.equal(store.sps.authenticate(r4.apiKey), null, 'revoking ends the overlap too');
+  t.equal(store.sps.authenticate(r5.apiKey!), null);
+  t.throws(() => store.sps.rotate(id, { apiKey: true, webhookSecret: true }, 0), /no active SP/, 'a revoked SP cannot be rotated');
+  t.throws(() => store.sps.rotate('sp_nope', { apiKey: true, webhookSecret: true }, 0), DomainError);
+  t.throws(() => store.sps.webhookSecrets('sp_nope'), /no SP/);
+});
+
 t.test('secrets: pepper and encrypted webhook secrets', async (t) => {
   const key = 'ab'.repeat(32);
   const store = openStore(t, { secrets: { apiKeyPepper: 'pepper', webhookSecretKey: key } });
