@@ -309,6 +309,7 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
     if (!ew || ew->closed()) throw Napi::Error::New(env, "engine is closed");
     engine_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
     ReplayOptions opt;
+    std::string filter;
     Napi::Array files = info[1].As<Napi::Array>();
     for (uint32_t i = 0; i < files.Length(); i++) {
       Napi::Value f = files.Get(i);
@@ -320,9 +321,13 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
       opt.batch_events = GetSize(o, "batchEvents", opt.batch_events);
       opt.max_batches = GetSize(o, "maxBatches", opt.max_batches);
       if (opt.batch_events == 0 || opt.max_batches == 0) throw Napi::RangeError::New(env, "batch sizes must be positive");
+      if (o.Has("filter") && o.Get("filter").IsString()) filter = o.Get("filter").As<Napi::String>().Utf8Value();
     }
+    std::unique_ptr<Replay> replay(new Replay(ew->shared(), opt, [this] { NotifyFromThread(); }));
+    std::string error;
+    if (!replay->set_filter(filter, &error)) throw Napi::Error::New(env, error);
     InitTsfn(env, "gnpay-replay");
-    replay_.reset(new Replay(ew->shared(), opt, [this] { NotifyFromThread(); }));
+    replay_ = std::move(replay);
     replay_->start();
   }
 
@@ -469,6 +474,10 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   exports.Set("Live", LiveWrap::Init(env));
   exports.Set("anomalyNames", Napi::Function::New(env, AnomalyNames));
   exports.Set("libpcapVersion", Napi::String::New(env, LiveCapture::libpcap_version()));
+  exports.Set("defaultLiveFilter", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "defaultLiveFilter(linktype)");
+                return Napi::String::New(info.Env(), LiveCapture::default_filter(info[0].As<Napi::Number>().Uint32Value()));
+              }));
   return exports;
 }
 

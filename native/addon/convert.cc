@@ -131,6 +131,7 @@ Napi::Value StatsToJs(Napi::Env env, const EngineStats& s) {
   o.Set("bytes", num(s.bytes));
   o.Set("ipPackets", num(s.ip_packets));
   o.Set("nonIp", num(s.non_ip));
+  if (s.filtered) o.Set("filtered", num(s.filtered));
   Napi::Object gtpc = Napi::Object::New(env);
   gtpc.Set("v1", MessageCounts(env, s.gtpv1c, gtp1::message_name));
   gtpc.Set("v2", MessageCounts(env, s.gtpv2c, gtp2::message_name));

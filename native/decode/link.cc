@@ -1,5 +1,5 @@
-// Link layers: Ethernet (with 802.1Q / 802.1ad / 0x9100 tags), Linux cooked
-// v1/v2, raw IP, LINKTYPE_IPV4/IPV6, BSD loopback (NULL, LOOP).
+// Link layers: Ethernet (with 802.1Q / 802.1ad / 0x9100 tags and an MPLS label
+// stack), Linux cooked v1/v2, raw IP, LINKTYPE_IPV4/IPV6, BSD loopback (NULL, LOOP).
 #include "link.h"
 
 namespace gnpay {
@@ -14,6 +14,42 @@ constexpr uint32_t kAfInet6Darwin = 30;
 
 bool is_vlan_tpid(uint16_t t) {
   return t == ethertype::kVlan || t == ethertype::kQinQ || t == ethertype::kQinQOld;
+}
+
+// An MPLS label stack (RFC 3032: label 20 bits, TC 3, bottom-of-stack 1, TTL 8),
+// bounded; below the bottom label the payload type is not written anywhere, so
+// it is read off the IP version nibble (as routers and tcpdump do). A pseudowire
+// (control word 0000, Ethernet over MPLS) is not IP: counted, not decoded.
+Status finish_mpls(ByteReader& r, LinkResult& out, AnomalyCounters& an) {
+  for (;;) {
+    if (out.mpls_depth >= kMaxMplsLabels) {
+      an.bump(Anomaly::MplsTooDeep);
+      return Status::Unsupported;
+    }
+    uint32_t entry = 0;
+    if (!r.be32(entry)) {
+      an.bump(Anomaly::LinkTruncated);
+      return Status::Truncated;
+    }
+    out.mpls_depth++;
+    if (entry & 0x100u) break;  // bottom of stack
+  }
+  uint8_t b0 = 0;
+  if (!r.peek_u8(b0)) {
+    an.bump(Anomaly::LinkTruncated);
+    return Status::Truncated;
+  }
+  out.payload = r.rest();
+  if ((b0 >> 4) == 4) {
+    out.ethertype = ethertype::kIpv4;
+    return Status::Ok;
+  }
+  if ((b0 >> 4) == 6) {
+    out.ethertype = ethertype::kIpv6;
+    return Status::Ok;
+  }
+  an.bump(Anomaly::MplsNotIp);
+  return Status::Unsupported;
 }
 
 // After the link header: `type` is an ethertype, `r` is positioned on what follows.
@@ -33,10 +69,11 @@ Status finish_ethertype(uint16_t type, ByteReader& r, LinkResult& out, AnomalyCo
     out.vlan_ids[out.vlan_depth++] = uint16_t(tci & 0x0FFF);
     type = inner;
   }
+  if (type == ethertype::kMplsUnicast || type == ethertype::kMplsMulticast) return finish_mpls(r, out, an);
   out.ethertype = type;
   out.payload = r.rest();
   if (type == ethertype::kIpv4 || type == ethertype::kIpv6) return Status::Ok;
-  return Status::Ignored;  // ARP, LLDP, 802.3 length field, MPLS...: not for us
+  return Status::Ignored;  // ARP, LLDP, 802.3 length field...: not for us
 }
 
 Status from_af(uint32_t af, ByteReader& r, LinkResult& out) {

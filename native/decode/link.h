@@ -24,14 +24,18 @@ constexpr uint16_t kIpv6 = 0x86DD;
 constexpr uint16_t kVlan = 0x8100;   // 802.1Q
 constexpr uint16_t kQinQ = 0x88A8;   // 802.1ad
 constexpr uint16_t kQinQOld = 0x9100;
+constexpr uint16_t kMplsUnicast = 0x8847;    // RFC 3032
+constexpr uint16_t kMplsMulticast = 0x8848;  // RFC 5332
 }  // namespace ethertype
 
 constexpr size_t kMaxVlanTags = 4;
+constexpr size_t kMaxMplsLabels = 8;
 
 struct LinkResult {
   uint16_t ethertype = 0;  // normalised: 0x0800 / 0x86DD for IP whatever the link type
   uint8_t vlan_depth = 0;
   uint16_t vlan_ids[kMaxVlanTags] = {0};
+  uint8_t mpls_depth = 0;  // labels popped (RFC 3032 label stack entries)
   Span payload;            // the network-layer bytes
 
   void reset() { *this = LinkResult(); }

@@ -29,6 +29,8 @@ enum class AnomalyKind : uint8_t { Truncated, Malformed, Unsupported, Evicted };
   X(LinkUnsupportedType, "link.unsupported_linktype", Unsupported)                \
   X(VlanTooDeep, "link.vlan_too_deep", Unsupported)                               \
   X(LinkRawBadVersion, "link.raw_bad_ip_version", Malformed)                      \
+  X(MplsTooDeep, "link.mpls_too_deep", Unsupported)                               \
+  X(MplsNotIp, "link.mpls_not_ip", Unsupported)                                   \
   /* IPv4 / IPv6 */                                                               \
   X(Ipv4Truncated, "ipv4.truncated", Truncated)                                   \
   X(Ipv4BadHeaderLength, "ipv4.bad_header_length", Malformed)                     \

@@ -56,6 +56,7 @@ struct EngineStats {
   uint64_t gpdu_by_teid = 0, gpdu_by_ue_ip = 0, gpdu_unresolved = 0, gpdu_downlink = 0;
   uint64_t sightings = 0, unresolved_sightings = 0, requests = 0;
   uint64_t outer_reassembled = 0, inner_reassembled = 0;
+  uint64_t filtered = 0;  // frames a capture filter left out before decoding
   AnomalyCounters anomalies;
 };
 
@@ -82,6 +83,8 @@ class Engine {
   void housekeeping(uint64_t now_ns);
 
   const EngineStats& stats() const { return stats_; }
+  // A source's filter left a frame out (it is not decoded, only counted).
+  void count_filtered() { stats_.filtered++; }
   AnomalyCounters& anomalies() { return stats_.anomalies; }  // for the capture readers
   EngineTables tables() const;
   void set_carriers(const CarrierSet& c) { options_.carriers = c; }

@@ -25,16 +25,50 @@ LiveCapture::~LiveCapture() { stop(); }
 
 const char* LiveCapture::libpcap_version() { return pcap_lib_version(); }
 
-std::string LiveCapture::default_filter() {
+std::string LiveCapture::default_filter(uint32_t linktype) {
   const std::string b =
       "(udp port 2123 or udp port 2152 or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44))";
-  // `vlan` shifts the offsets of what follows it, hence the nesting
-  return b + " or (vlan and (" + b + " or (vlan and " + b + ")))";
+  // libpcap has `vlan` and `mpls` only for Ethernet-like links (Linux cooked
+  // captures, e.g. on "any", have no VLAN tags in the frame)
+  if (linktype != DLT_EN10MB) return b;
+  // libpcap's `vlan` and `mpls` keywords shift the offsets of everything after
+  // them in the expression, so only one of them can be used, last: `vlan`
+  // (nested for two tags). MPLS stacks, under zero to two tags, are matched by
+  // explicit offsets before it.
+  std::string m;
+  for (int tags = 0; tags <= 2; tags++)
+    for (int labels = 1; labels <= 2; labels++) m += " or " + mpls_filter_term(tags, labels);
+  return b + m + " or (vlan and (" + b + " or (vlan and " + b + ")))";
+}
+
+// Frames with `tags` VLAN tags, then `labels` MPLS labels, then IPv4 or IPv6
+// carrying GTP (UDP 2123/2152, either direction) or an outer fragment.
+std::string LiveCapture::mpls_filter_term(int tags, int labels) {
+  auto n = [](size_t v) { return std::to_string(v); };
+  std::string t = "(";
+  for (int j = 0; j < tags; j++) {
+    std::string at = "ether[" + n(12 + 4 * size_t(j)) + ":2]";
+    t += "(" + at + " = 0x8100 or " + at + " = 0x88a8 or " + at + " = 0x9100) and ";
+  }
+  const size_t base = 12 + 4 * size_t(tags);  // the ethertype
+  t += "(ether[" + n(base) + ":2] = 0x8847 or ether[" + n(base) + ":2] = 0x8848)";
+  for (int i = 0; i < labels; i++)  // bottom-of-stack bit: only on the last label
+    t += " and ether[" + n(base + 4 + 4 * size_t(i)) + "] & 1 = " + (i == labels - 1 ? "1" : "0");
+  const std::string p = n(base + 2 + 4 * size_t(labels));  // the IP header
+  auto ports = [&](const std::string& udp) {
+    return "(ether[" + udp + ":2] = 2123 or ether[" + udp + ":2] = 2152 or ether[" + udp + " + 2:2] = 2123 or ether[" +
+           udp + " + 2:2] = 2152)";
+  };
+  const std::string udp4 = p + " + ((ether[" + p + "] & 0xf) << 2)";
+  const std::string udp6 = p + " + 40";
+  t += " and ((ether[" + p + "] & 0xf0 = 0x40 and (ether[" + p + " + 6:2] & 0x3fff != 0 or (ether[" + p +
+       " + 9] = 17 and " + ports(udp4) + "))) or (ether[" + p + "] & 0xf0 = 0x60 and (ether[" + p + " + 6] = 44 or (ether[" +
+       p + " + 6] = 17 and " + ports(udp6) + ")))))";
+  return t;
 }
 
 bool LiveCapture::start(std::string* error) {
   char errbuf[PCAP_ERRBUF_SIZE];
-  std::string filter = options_.filter.empty() ? default_filter() : options_.filter;
   for (size_t i = 0; i < options_.interfaces.size(); i++) {
     std::unique_ptr<Iface> f(new Iface());
     f->name = options_.interfaces[i];
@@ -63,6 +97,7 @@ bool LiveCapture::start(std::string* error) {
       stop();
       return false;
     }
+    std::string filter = options_.filter.empty() ? default_filter(uint32_t(pcap_datalink(h))) : options_.filter;
     struct bpf_program prog;
     if (pcap_compile(h, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
       *error = "bad capture filter: " + std::string(pcap_geterr(h));

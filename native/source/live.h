@@ -21,7 +21,7 @@ struct LiveOptions {
   std::vector<std::string> interfaces;
   size_t buffer_bytes = 256u * 1024 * 1024;  // kernel ring per interface
   int snaplen = 65535;
-  std::string filter;        // empty: default_filter()
+  std::string filter;        // empty: default_filter(the interface's link type)
   size_t batch_events = 256;
   size_t max_batches = 1024;
   int flush_ms = 50;         // a batch with events waits at most this long
@@ -49,7 +49,9 @@ class LiveCapture {
   std::vector<LiveIfaceStats> stats() const;
 
   // GTP-C, GTP-U and outer IP fragments, also under one or two VLAN tags.
-  static std::string default_filter();
+  // GTP-C, GTP-U and IP fragments (under VLAN tags and MPLS labels on Ethernet)
+  static std::string default_filter(uint32_t linktype);
+  static std::string mpls_filter_term(int tags, int labels);
   static const char* libpcap_version();
 
  private:

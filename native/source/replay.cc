@@ -76,6 +76,8 @@ void Replay::run() {
       return;
     }
     bool done = false;
+    bool filter_failed = false;
+    uint64_t filter_error_at = 0;
     while (!done && !stop_.load()) {
       ReadStatus st = ReadStatus::Frame;
       {
@@ -85,12 +87,28 @@ void Replay::run() {
           CaptureFrame frame;
           st = parser.next(frame, eng.anomalies());
           if (st != ReadStatus::Frame) break;
+          if (filter_.active()) {
+            BpfFilter::Verdict v = filter_.check(frame);
+            if (v == BpfFilter::Verdict::Drop) {
+              eng.count_filtered();
+              continue;
+            }
+            if (v == BpfFilter::Verdict::Error) {
+              filter_failed = true;
+              filter_error_at = frame.file_offset;
+              break;
+            }
+          }
           eng.process(frame, parser.packets(), fi, sink);
         }
       }
       packets_.store(base_packets + parser.packets());
       offset_.store(parser.offset());
       move_events();
+      if (filter_failed) {
+        fail(filter_.error(), filter_error_at, parser.packets());
+        return;
+      }
       if (st == ReadStatus::Error) {
         fail(std::string(parser.error()), parser.error_offset(), parser.packets() + 1);
         return;

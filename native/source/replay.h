@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "batch_queue.h"
+#include "bpf_filter.h"
 #include "engine.h"
 
 namespace gnpay {
@@ -36,6 +37,9 @@ class Replay {
   Replay(const Replay&) = delete;
   Replay& operator=(const Replay&) = delete;
 
+  // A BPF expression frames must match to be decoded (before start()); false
+  // with *error when it does not compile.
+  bool set_filter(const std::string& expression, std::string* error) { return filter_.set(expression, error); }
   void start();
   void stop();  // asks the thread to stop, unblocks it, joins it
   BatchQueue& queue() { return queue_; }
@@ -61,6 +65,7 @@ class Replay {
   std::atomic<uint32_t> file_index_{0};
   std::atomic<uint64_t> offset_{0}, size_{0}, packets_{0};
   uint64_t total_bytes_ = 0;
+  BpfFilter filter_;  // used by the thread only once started
 };
 
 }  // namespace gnpay

@@ -173,3 +173,48 @@ TEST_CASE("link: the result is reset per frame") {
   CHECK(r.vlan_depth == 0);
   CHECK(r.vlan_ids[0] == 0);
 }
+
+TEST_CASE("link: an MPLS label stack (RFC 3032) is popped to the bottom label; IP by version nibble") {
+  LinkResult r;
+  AnomalyCounters an;
+  // one label (16, TC 0, S=1, TTL 64) over IPv4
+  CHECK(link(linktype::kEthernet, std::string(kMacs) + "88 47 00 01 01 40 " + kIp4, r, an) == Status::Ok);
+  CHECK(r.mpls_depth == 1);
+  CHECK(r.ethertype == ethertype::kIpv4);
+  REQUIRE(r.payload.size == 20);
+  CHECK(r.payload[0] == 0x45);
+  // VLAN, then two labels (S=0, S=1) over IPv6; multicast MPLS ethertype too
+  CHECK(link(linktype::kEthernet, std::string(kMacs) + "81 00 00 0a 88 48 00 01 00 40 00 02 01 40 " + kIp6, r, an) ==
+        Status::Ok);
+  CHECK(r.vlan_depth == 1);
+  CHECK(r.mpls_depth == 2);
+  CHECK(r.ethertype == ethertype::kIpv6);
+  CHECK(r.payload.size == 40);
+  // Linux cooked v1 with an MPLS protocol
+  CHECK(link(linktype::kLinuxSll, "00 00 00 01 00 06 00 1e df 2d 82 8e 00 00 88 47 00 01 01 40 " + std::string(kIp4),
+             r, an) == Status::Ok);
+  CHECK(r.mpls_depth == 1);
+  CHECK(an.total() == 0);
+}
+
+TEST_CASE("link: MPLS malformed variants: too deep, truncated stack, not IP below it") {
+  LinkResult r;
+  AnomalyCounters an;
+  std::string eight;
+  for (int i = 0; i < 8; i++) eight += i == 7 ? "00 01 01 40 " : "00 01 00 40 ";
+  CHECK(link(linktype::kEthernet, std::string(kMacs) + "88 47 " + eight + kIp4, r, an) == Status::Ok);
+  CHECK(r.mpls_depth == 8);
+  std::string nine;
+  for (int i = 0; i < 9; i++) nine += "00 01 00 40 ";
+  CHECK(link(linktype::kEthernet, std::string(kMacs) + "88 47 " + nine + kIp4, r, an) == Status::Unsupported);
+  CHECK(an.get(Anomaly::MplsTooDeep) == 1);
+  // a stack that never reaches its bottom before the frame ends
+  CHECK(link(linktype::kEthernet, std::string(kMacs) + "88 47 00 01 00 40 00 01", r, an) == Status::Truncated);
+  CHECK(link(linktype::kEthernet, std::string(kMacs) + "88 47 00 01 01 40", r, an) == Status::Truncated);
+  CHECK(an.get(Anomaly::LinkTruncated) == 2);
+  // a pseudowire control word (0000) and Ethernet over MPLS below the stack: not IP
+  CHECK(link(linktype::kEthernet, std::string(kMacs) + "88 47 00 01 01 40 00 00 00 00 " + kMacs + "08 00 " + kIp4, r,
+             an) == Status::Unsupported);
+  CHECK(an.get(Anomaly::MplsNotIp) == 1);
+  CHECK(an.total() == 4);
+}

@@ -1,7 +1,7 @@
-// gnpay decode FILE... [--carrier kind:arg]... [--jsonl | --stats] [--requests]
+// gnpay decode FILE... [--carrier kind:arg]... [--filter BPF] [--jsonl | --stats] [--requests]
 import type { Command } from 'commander';
 import { decode } from '../decode';
-import { CaptureFileError, carrierError } from '../native';
+import { CaptureFileError, CaptureFilterError, carrierError } from '../native';
 import { CliError, collect, EXIT_CAPTURE, parsePositiveInt, UsageError } from './common';
 
 export function registerDecode(program: Command): void {
@@ -18,6 +18,7 @@ export function registerDecode(program: Command): void {
     .option('--max-pending-requests <n>', 'bound of the GTP-C requests awaiting a response', parsePositiveInt('--max-pending-requests'))
     .option('--max-fragment-datagrams <n>', 'bound of the outer IP datagrams in reassembly', parsePositiveInt('--max-fragment-datagrams'))
     .option('--max-fragment-bytes <n>', 'bound of the bytes held by outer IP reassembly', parsePositiveInt('--max-fragment-bytes'))
+    .option('-f, --filter <expression>', 'decode only the frames that match this BPF expression (tcpdump syntax), e.g. "host 10.0.0.1"; the others are counted')
     .option('--no-progress', 'never draw the progress bar (it is drawn only on a terminal anyway)')
     .addHelpText(
       'after',
@@ -42,10 +43,12 @@ export function registerDecode(program: Command): void {
         format: o.jsonl ? 'jsonl' : o.stats ? 'stats' : 'table',
         requests: o.requests === true,
         limits,
+        filter: o.filter as string | undefined,
         progress: o.progress !== false,
         out: process.stdout,
       }).catch((err: unknown) => {
         if (err instanceof CaptureFileError) throw new CliError(err.message, EXIT_CAPTURE);
+        if (err instanceof CaptureFilterError) throw new UsageError(err.message);
         throw err;
       });
       if (res.error) {

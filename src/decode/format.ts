@@ -62,6 +62,7 @@ export function formatStats(s: StatsEvent, files: string[]): string {
   let out = `Capture: ${files.join(', ')}\n`;
   out += block('Packets', [
     ['packets', st.packets],
+    ...(st.filtered ? ([['left out by --filter', st.filtered]] as [string, number][]) : []),
     ['bytes', st.bytes],
     ['IP packets', st.ipPackets],
     ['non-IP frames', st.nonIp],

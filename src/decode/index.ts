@@ -12,6 +12,8 @@ export interface DecodeOptions {
   format: 'jsonl' | 'table' | 'stats';
   requests?: boolean;
   limits?: Partial<EngineLimits>;
+  /** a BPF expression (tcpdump syntax) frames must match to be decoded */
+  filter?: string;
   progress?: boolean; // draw a progress bar on stderr when it is a terminal
   out: Writable;
 }
@@ -38,6 +40,7 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
     carriers: opts.carriers && opts.carriers.length > 0 ? opts.carriers : DEFAULT_CARRIERS,
     requests: opts.requests,
     limits: opts.limits,
+    filter: opts.filter,
   });
   const bar = opts.progress ? new ProgressBar(() => capture.progress()).start() : null;
   let events = 0;

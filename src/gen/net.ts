@@ -12,7 +12,7 @@ export const LINKTYPE = {
   LINUX_SLL2: 276,
 } as const;
 
-export const ETHERTYPE = { IPV4: 0x0800, IPV6: 0x86dd, VLAN: 0x8100, QINQ: 0x88a8, ARP: 0x0806 } as const;
+export const ETHERTYPE = { IPV4: 0x0800, IPV6: 0x86dd, VLAN: 0x8100, QINQ: 0x88a8, ARP: 0x0806, MPLS: 0x8847 } as const;
 
 export const IPPROTO = { TCP: 6, UDP: 17, IPV6_FRAG: 44 } as const;
 
@@ -34,16 +34,19 @@ export interface EthernetOptions {
   /** 802.1Q tags, outermost first. With `qinq` the outermost uses 0x88a8. */
   vlans?: number[];
   qinq?: boolean;
+  /** an MPLS label stack under the tags (RFC 3032), outermost first */
+  mpls?: number[];
 }
 
 export function etherTypeOf(payload: Uint8Array): number {
   return payload.length > 0 && payload[0] >> 4 === 6 ? ETHERTYPE.IPV6 : ETHERTYPE.IPV4;
 }
 
-/** Ethernet II with optional 802.1Q / 802.1ad tags. */
+/** Ethernet II with optional 802.1Q / 802.1ad tags and MPLS labels. */
 export function ethernet(payload: Uint8Array, opts: EthernetOptions = {}, ethertype = etherTypeOf(payload)): Buffer {
   const vlans = opts.vlans ?? [];
-  const h = Buffer.alloc(14 + 4 * vlans.length);
+  const labels = opts.mpls ?? [];
+  const h = Buffer.alloc(14 + 4 * vlans.length + 4 * labels.length);
   macBytes(opts.dst ?? '00:00:5e:00:53:02').copy(h, 0);
   macBytes(opts.src ?? '00:00:5e:00:53:01').copy(h, 6);
   let off = 12;
@@ -52,7 +55,13 @@ export function ethernet(payload: Uint8Array, opts: EthernetOptions = {}, ethert
     h.writeUInt16BE(vid & 0x0fff, off + 2);
     off += 4;
   });
-  h.writeUInt16BE(ethertype, off);
+  h.writeUInt16BE(labels.length ? ETHERTYPE.MPLS : ethertype, off);
+  off += 2;
+  labels.forEach((label, i) => {
+    // label (20 bits), traffic class 0, bottom of stack on the last, TTL 64
+    h.writeUInt32BE((((label & 0xfffff) << 12) | (i === labels.length - 1 ? 0x100 : 0) | 64) >>> 0, off);
+    off += 4;
+  });
   return Buffer.concat([h, payload]);
 }
 

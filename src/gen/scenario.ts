@@ -46,6 +46,8 @@ export interface Transport {
   /** 802.1Q tags, outermost first; `qinq` makes the outer one 0x88a8 */
   vlans?: number[];
   qinq?: boolean;
+  /** MPLS labels under the tags, outermost first (Ethernet) */
+  mpls?: number[];
   /** fragment the outer IPv4 packet at this MTU */
   mtu?: number;
   /** write the fragments last-first */
@@ -263,7 +265,7 @@ export class Scenario {
     const iface = t.iface ?? 0;
     const lt = this.w.linktype(iface);
     let data: Buffer;
-    if (lt === LINKTYPE.ETHERNET) data = ethernet(ipPkt, { vlans: t.vlans, qinq: t.qinq });
+    if (lt === LINKTYPE.ETHERNET) data = ethernet(ipPkt, { vlans: t.vlans, qinq: t.qinq, mpls: t.mpls });
     else if (lt === LINKTYPE.LINUX_SLL) data = sll(ipPkt);
     else if (lt === LINKTYPE.LINUX_SLL2) data = sll2(ipPkt);
     else data = ipPkt;
@@ -342,10 +344,10 @@ export class Scenario {
       // one buffer for link + IP + UDP + GTP + inner
       const iface = tt.iface ?? 0;
       const v = ipVersion(src);
-      const lk = `${iface}|${v}|${(tt.vlans ?? []).join(',')}|${tt.qinq ? 1 : 0}|${this.w.linktype(iface)}`;
+      const lk = `${iface}|${v}|${(tt.vlans ?? []).join(',')}|${tt.qinq ? 1 : 0}|${(tt.mpls ?? []).join(',')}|${this.w.linktype(iface)}`;
       let lh = this.linkHeaders.get(lk);
       if (!lh) {
-        lh = linkHeader({ linktype: this.w.linktype(iface), eth: { vlans: tt.vlans, qinq: tt.qinq } }, v);
+        lh = linkHeader({ linktype: this.w.linktype(iface), eth: { vlans: tt.vlans, qinq: tt.qinq, mpls: tt.mpls } }, v);
         this.linkHeaders.set(lk, lh);
       }
       const h = gtp1Header(V1.G_PDU, inner.length, { teid, seq: tt.gtpSeq, ext: tt.ext });

@@ -47,6 +47,7 @@ interface Addon {
   Live: new (engine: NativeEngine, interfaces: string[], opts?: object) => NativeLive;
   anomalyNames(): { name: string; kind: string }[];
   libpcapVersion: string;
+  defaultLiveFilter: (linktype: number) => string;
 }
 
 export interface LiveInterfaceStats {
@@ -188,6 +189,14 @@ export class Engine {
   }
 }
 
+/** A capture filter expression that libpcap cannot compile. */
+export class CaptureFilterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CaptureFilterError';
+  }
+}
+
 /** A capture file that could not be read to its end. */
 export class CaptureFileError extends Error {
   constructor(
@@ -240,7 +249,15 @@ class NativeCapture implements CaptureSource {
     });
     const addonApi = loadAddon();
     if (this.files.length > 0) {
-      this.stream = new addonApi.Replay(engine.native, this.files, { batchEvents: 256, maxBatches: 8 });
+      if (opts.filter !== undefined && (typeof opts.filter !== 'string' || opts.filter.length > 65536 || opts.filter.includes('\0'))) {
+        throw new CaptureFilterError('filter must be a BPF expression of at most 65536 characters');
+      }
+      try {
+        this.stream = new addonApi.Replay(engine.native, this.files, { batchEvents: 256, maxBatches: 8, filter: opts.filter ?? '' });
+      } catch (err) {
+        if ((err as Error).message.startsWith('filter "')) throw new CaptureFilterError((err as Error).message);
+        throw err;
+      }
     } else if ((opts.interfaces ?? []).length > 0) {
       const l = opts.live ?? {};
       this.stream = new addonApi.Live(engine.native, opts.interfaces!, {
@@ -340,4 +357,14 @@ export function anomalyNames(): { name: string; kind: string }[] {
 
 export function libpcapVersion(): string {
   return loadAddon().libpcapVersion;
+}
+
+/**
+ * The BPF filter live capture uses on an interface of this link type when none
+ * is configured: GTP-C, GTP-U and outer IP fragments, under VLAN tags and MPLS
+ * labels on Ethernet.
+ */
+export function defaultLiveFilter(linktype = 1): string {
+  if (!Number.isInteger(linktype) || linktype < 0 || linktype > 0xffff) throw new TypeError('linktype must be a LINKTYPE_* number');
+  return loadAddon().defaultLiveFilter(linktype);
 }

@@ -95,6 +95,8 @@ export interface CaptureOptions {
   /** also emit `request` events for every uplink HTTP head / DNS query / ClientHello */
   requests?: boolean;
   limits?: Partial<EngineLimits>;
+  /** files: a BPF expression (tcpdump syntax) frames must match to be decoded; the others are counted as `filtered` */
+  filter?: string;
 }
 
 /**
