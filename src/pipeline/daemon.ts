@@ -308,6 +308,9 @@ export class Daemon {
       bar?.stop();
       await source.close?.();
       if (!this.stopping) this.closeEngine();
+      // live: what each interface delivered and dropped over the whole run
+      const totals = (source as { captureStats?: () => import('../native').LiveInterfaceStats[] }).captureStats?.();
+      if (totals && totals.length) this.log.info({ interfaces: totals }, 'capture stopped');
     }
     this.log.info({ ...this.pipeline }, 'source finished');
     return this.pipeline;
