@@ -401,6 +401,22 @@ export function gnTransport(o: FixtureOptions = {}): GenResult {
     f.send(ch, { cuts: [1360], heads: [{ end: ch.length, expects: [expect(t, 'host', 'tls-sni')] }] });
     f.close();
   }
+  // MPLS (RFC 3032) on the mirror: two labels under an 802.1Q tag on GTP-C and
+  // GTP-U, then one label over fragmented outer packets
+  {
+    const mpls2 = { vlans: [400], mpls: [1000, 2000] };
+    const t4 = s.createPdp(gnSub(24), { t: mpls2 })!;
+    const p4 = s.pdpPath(t4, mpls2);
+    const t = tok();
+    const f = s.tcp(p4);
+    f.request(httpRequest({ target: `/pay?pay_token=${t}`, host: 'pay.example.net' }), [expect(t, 'query')]);
+    f.close();
+    const mplsFrag = { mpls: [3000], mtu: 1500 };
+    const u = tok();
+    const g = s.tcp(s.pdpPath(t4, { mpls: [3000] }));
+    g.request(big(u), [expect(u, 'query')], { cuts: [1460], t: mplsFrag });
+    g.close();
+  }
   return finish(s, sink);
 }
 

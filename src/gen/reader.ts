@@ -198,6 +198,11 @@ export function dissect(linktype: number, frame: Buffer): Dissected | null {
       etype = frame.readUInt16BE(off);
     }
     off += 2;
+    if (etype === 0x8847 || etype === 0x8848) {
+      // MPLS labels down to the bottom of the stack; IP below it
+      while (off + 4 <= frame.length && !(frame[off + 2] & 1)) off += 4;
+      off += 4;
+    }
   } else if (linktype === LINKTYPE.LINUX_SLL) {
     off = 16;
   } else if (linktype === LINKTYPE.LINUX_SLL2) {
