@@ -4,6 +4,7 @@
 //   memory    issue "appliance": resident memory with 1 million active sessions
 //   live      issue "appliance": live capture on a veth pair, gnpay vs cap (needs root)
 //   payments  issue "payment flow": sightings/s through associate -> charge -> feed, latency to paid
+//   tokens    issue "hardening": token lookup time, near guesses vs random ones
 import { Command } from 'commander';
 import { runDecodeBench } from './decode';
 import { runLiveBench } from './live';
@@ -40,6 +41,16 @@ async function main(): Promise<void> {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require('./payments');
       await mod.runPaymentsBench(o);
+    });
+  program
+    .command('tokens')
+    .description('findByToken timing: tokens one character off a real one vs random ones')
+    .option('--orders <n>', 'orders in the store', (v) => Number(v), 100_000)
+    .option('--rounds <n>', 'interleaved rounds', (v) => Number(v), 200)
+    .action(async (o) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require('./tokens');
+      await mod.runTokenBench(o);
     });
   await program.parseAsync(process.argv);
 }

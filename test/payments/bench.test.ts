@@ -24,3 +24,19 @@ t.test('runPaymentsBench', async (t) => {
   t.equal(quiet.sightings, 10);
   t.equal(quiet.latencySamples, 300, 'the defaults');
 });
+
+t.test('runTokenBench: four kinds of lookups measured (no timing is asserted)', async (t) => {
+  const { runTokenBench } = await import('../../src/bench/tokens');
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => void lines.push(a.join(' '));
+  let r: Record<string, { p10: number; p50: number; p90: number }>;
+  try {
+    r = await runTokenBench({ orders: 200, rounds: 3, perRound: 20 });
+  } finally {
+    console.log = log;
+  }
+  t.same(Object.keys(r), ['existing', 'near (last char off)', 'near (first char off)', 'random']);
+  for (const k of Object.keys(r)) t.ok(r[k].p10 > 0 && r[k].p10 <= r[k].p50 && r[k].p50 <= r[k].p90, k);
+  t.match(lines.join('\n'), /found 160 = 160 existing lookups/, 'only the real tokens are found');
+});
