@@ -101,12 +101,14 @@ async function main(): Promise<void> {
     child.on('close', (c) => resolve(c ?? 1));
   });
   const crashes = fs.readdirSync(ARTIFACTS).filter((f) => /^(crash|leak|timeout|oom)-/.test(f));
-  for (const c of crashes) fs.copyFileSync(path.join(ARTIFACTS, c), path.join(REGRESSIONS, c));
+  const found = path.join(REGRESSIONS, 'found');
+  if (crashes.length > 0) fs.mkdirSync(found, { recursive: true });
+  for (const c of crashes) fs.copyFileSync(path.join(ARTIFACTS, c), path.join(found, c));
   const execs = /stat::number_of_executed_units:\s*(\d+)/.exec(tail)?.[1] ?? '?';
   const corpus = fs.readdirSync(CORPUS).length;
   console.log(`fuzz: ${execs} executions, corpus ${corpus} inputs, ${crashes.length} crash(es)`);
   if (crashes.length > 0) {
-    console.log(`crashing inputs copied to ${path.relative(ROOT, REGRESSIONS)}: ${crashes.join(', ')}`);
+    console.log(`crashing inputs copied to ${path.relative(ROOT, found)}: ${crashes.join(', ')}`);
     process.exitCode = 1;
   } else if (status !== 0) process.exitCode = status;
 }
