@@ -265,6 +265,7 @@ class NativeCapture implements CaptureSource {
         snaplen: l.snaplen,
         filter: l.filter,
         flushMs: l.flushMs,
+        maxBatches: l.maxBatches,
       });
     } else {
       throw new TypeError('a capture needs files or interfaces');
@@ -328,6 +329,8 @@ export interface LiveOptions {
   snaplen?: number;
   filter?: string;
   flushMs?: number;
+  /** batches of events that may wait for JavaScript (default 1024); a batch finding the queue full is shed and counted */
+  maxBatches?: number;
 }
 
 export type Capture = NativeCapture;
