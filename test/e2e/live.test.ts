@@ -35,6 +35,24 @@ function sh(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
 }
 
+/** A namespace of the test's own and a veth pair: `outside` stays in the root namespace, `inside` goes into `ns`; removed at teardown. */
+function vethIntoNamespace(t: { teardown(fn: () => void): void }, prefix: string): { ns: string; outside: string; inside: string } {
+  const tag = String(process.pid % 100000);
+  const ns = `${prefix}${tag}`;
+  const outside = `${prefix}o${tag}`;
+  const inside = `${prefix}i${tag}`;
+  sh('ip', ['netns', 'add', ns]);
+  t.teardown(() => {
+    spawnSync('ip', ['link', 'del', outside]);
+    spawnSync('ip', ['netns', 'del', ns]);
+  });
+  sh('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', inside]);
+  sh('ip', ['link', 'set', inside, 'netns', ns]);
+  sh('ip', ['link', 'set', outside, 'up']);
+  sh('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', inside, 'up']);
+  return { ns, outside, inside };
+}
+
 /** The first `n` frames of `from` go to `a`, the rest to `b` (same link type, same timestamps). */
 function split(from: string, n: number, a: string, b: string): void {
   const frames = readCapture(readFileSync(from)).frames;
@@ -52,19 +70,8 @@ async function metric(url: string, name: string, labels: string): Promise<number
 }
 
 t.test('live capture on a veth pair: paid, then subscribers survive a restart', { skip }, async (t) => {
-  const tag = String(process.pid % 100000);
-  const ns = `gnpt${tag}`;
-  const outside = `gnpto${tag}`; // gnpay captures here (root namespace)
-  const inside = `gnpti${tag}`; // tcpreplay sends here (the test's namespace)
-  sh('ip', ['netns', 'add', ns]);
-  t.teardown(() => {
-    spawnSync('ip', ['link', 'del', outside]);
-    spawnSync('ip', ['netns', 'del', ns]);
-  });
-  sh('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', inside]);
-  sh('ip', ['link', 'set', inside, 'netns', ns]);
-  sh('ip', ['link', 'set', outside, 'up']);
-  sh('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', inside, 'up']);
+  // gnpay captures on `outside` (root namespace); tcpreplay sends on `inside` (the test's namespace)
+  const { ns, outside, inside } = vethIntoNamespace(t, 'gnpt');
 
   const dir = tmpDir(t);
   chmodSync(dir, 0o777); // the second daemon runs as nobody
@@ -175,19 +182,7 @@ for (const ifaces of [['any'], ['gna', 'gnb']]) {
 t.test('when JavaScript falls behind, the capture thread sheds events and counts them, never blocks; the tunnel table stays whole', { skip }, async (t) => {
   const { openCapture } = await import('../../src/native');
   const { makeToken, Rng } = await import('../../src/gen');
-  const tag = String(process.pid % 100000);
-  const ns = `gnps${tag}`;
-  const outside = `gnpso${tag}`;
-  const inside = `gnpsi${tag}`;
-  sh('ip', ['netns', 'add', ns]);
-  t.teardown(() => {
-    spawnSync('ip', ['link', 'del', outside]);
-    spawnSync('ip', ['netns', 'del', ns]);
-  });
-  sh('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', inside]);
-  sh('ip', ['link', 'set', inside, 'netns', ns]);
-  sh('ip', ['link', 'set', outside, 'up']);
-  sh('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', inside, 'up']);
+  const { ns, outside, inside } = vethIntoNamespace(t, 'gnps');
   const dir = tmpDir(t);
   const rng = new Rng(5);
   // part A: a subscriber attaches and sends 3000 tokens (3000 events, 12 batches of 256); part B: one more, no GTP-C
