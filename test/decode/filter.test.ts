@@ -32,7 +32,7 @@ import {
 } from '../../src/gen';
 import type { Gn1Subscriber, Transport } from '../../src/gen';
 import { defaultLiveFilter } from '../../src/native';
-import { gnpay } from '../helpers/cli';
+import { decodeJsonl, gnpay } from '../helpers/cli';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-filter-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -109,19 +109,8 @@ function build(name: string, linktype: number): Built {
   return { file, events: s.events.map((e) => JSON.parse(JSON.stringify(e))), noise, packets: w.packets };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-
-async function decode(file: string, extra: string[] = []) {
-  const args = ['decode', file, '--jsonl', '--no-progress', ...extra];
-  for (const c of DEFAULT_CARRIERS) args.push('--carrier', c);
-  const r = await gnpay(args);
-  const lines = r.stdout
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Json);
-  const stats = lines.pop() ?? {};
-  return { status: r.status, stderr: r.stderr, events: lines, stats };
+function decode(file: string, extra: string[] = []) {
+  return decodeJsonl(file, DEFAULT_CARRIERS, extra);
 }
 
 t.test('Ethernet: every encapsulation decodes, and the default live filter keeps exactly the GTP frames', async (t) => {

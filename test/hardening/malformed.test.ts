@@ -52,7 +52,7 @@ import {
   V2,
 } from '../../src/gen';
 import type { Gn1Subscriber, S5Subscriber, Pdp } from '../../src/gen';
-import { gnpay } from '../helpers/cli';
+import { decodeJsonl, type DecodedJsonl } from '../helpers/cli';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-malformed-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -154,25 +154,10 @@ function capture(name: string, hostile: (c: Ctx) => void): Built {
   return { file, events: s.events.map((e) => JSON.parse(JSON.stringify(e))) };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-interface Decoded {
-  status: number | null;
-  stderr: string;
-  events: Json[];
-  stats: Json;
-}
+type Decoded = DecodedJsonl;
 
-async function decode(file: string): Promise<Decoded> {
-  const args = ['decode', file, '--jsonl', '--no-progress'];
-  for (const c of DEFAULT_CARRIERS) args.push('--carrier', c);
-  const r = await gnpay(args);
-  const lines = r.stdout
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Json);
-  const stats = lines.pop() ?? {};
-  return { status: r.status, stderr: r.stderr, events: lines, stats };
+function decode(file: string): Promise<Decoded> {
+  return decodeJsonl(file, DEFAULT_CARRIERS);
 }
 
 function anomaly(d: Decoded, name: string): number {

@@ -37,3 +37,28 @@ export function gnpay(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: str
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
+export interface DecodedJsonl {
+  status: number | null;
+  stderr: string;
+  /** every line but the last */
+  events: Json[];
+  /** the final stats line */
+  stats: Json;
+}
+
+/** `gnpay decode FILE --jsonl --no-progress` with the given carriers and extra arguments, parsed. */
+export async function decodeJsonl(file: string, carriers: readonly string[], extra: string[] = []): Promise<DecodedJsonl> {
+  const args = ['decode', file, '--jsonl', '--no-progress', ...extra];
+  for (const c of carriers) args.push('--carrier', c);
+  const r = await gnpay(args);
+  const lines = r.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Json);
+  const stats = lines.pop() ?? {};
+  return { status: r.status, stderr: r.stderr, events: lines, stats };
+}
