@@ -48,24 +48,37 @@ export interface OpsDeps {
   ready?: () => boolean;
 }
 
+type Handler = (req: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** /healthz, /readyz and /metrics: served by the SP API, or by the operations listener when there is one. */
+function operationsHandlers(deps: OpsDeps): Record<'healthz' | 'readyz' | 'metrics', Handler> {
+  return {
+    healthz: () => ({ status: 'ok' }),
+    readyz: (_req, reply) => {
+      const ok = (deps.ready?.() ?? true) && deps.store.db.open;
+      reply.code(ok ? 200 : 503);
+      return { status: ok ? 'ok' : 'unavailable' };
+    },
+    metrics: async (_req, reply) => {
+      reply.type(deps.metrics.registry.contentType);
+      return deps.metrics.registry.metrics();
+    },
+  };
+}
+
+function notFound(req: FastifyRequest, reply: FastifyReply): void {
+  reply.code(404).send({ status: 404, code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+}
+
 /** The operations listener (opsListen): /metrics, /healthz and /readyz only, apart from the SP API. */
 export function buildOpsApp(deps: OpsDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024, return503OnClosing: false });
-  const ready = () => (deps.ready?.() ?? true) && deps.store.db.open;
+  const h = operationsHandlers(deps);
   app.addHook('onRequest', async (_req, reply) => void reply.header('cache-control', 'no-store'));
-  app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ status: 404, code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
-  });
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    const ok = ready();
-    reply.code(ok ? 200 : 503);
-    return { status: ok ? 'ok' : 'unavailable' };
-  });
-  app.get('/metrics', async (_req, reply) => {
-    reply.type(deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
-  });
+  app.setNotFoundHandler(notFound);
+  app.get('/healthz', h.healthz);
+  app.get('/readyz', h.readyz);
+  app.get('/metrics', h.metrics);
   return app;
 }
 
@@ -151,11 +164,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (body.status >= 500) req.log.error({ err, correlator: req.correlator }, 'request failed');
     reply.code(body.status).type('application/json').send(body);
   });
-  app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ status: 404, code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
-  });
+  app.setNotFoundHandler(notFound);
 
-  type Handler = (req: FastifyRequest, reply: FastifyReply) => unknown;
   const handlers: Record<string, Handler> = {
     createOrder: (req, reply) => {
       const s = deps.settings();
@@ -189,16 +199,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       return { events: rows.map((e) => eventView(e, req.sp!.scopes)), nextCursor: rows.length ? String(rows[rows.length - 1].seq) : q.after };
     },
     openapi: () => openapi,
-    healthz: () => ({ status: 'ok' }),
-    readyz: (_req, reply) => {
-      const ok = (deps.ready?.() ?? true) && store.db.open;
-      reply.code(ok ? 200 : 503);
-      return { status: ok ? 'ok' : 'unavailable' };
-    },
-    metrics: async (_req, reply) => {
-      reply.type(metrics.registry.contentType);
-      return metrics.registry.metrics();
-    },
+    ...operationsHandlers({ store, metrics, ready: deps.ready }),
   };
 
   for (const r of ROUTES) {
