@@ -86,7 +86,11 @@ export class Associator {
   }
 
   private one(s: SightingEvent, ctx: AssociateContext): SightingResult {
-    const key = `${ctx.sourceId}|${s.ts}|${s.packet}|${s.token}`;
+    // The identity of a sighting within a source, so that a replay after a crash
+    // is recognised: packet indexes restart in each file of a multi-file run, so
+    // the tunnel and UE address are part of it (two files written in the same
+    // microsecond must not hide each other's sightings).
+    const key = `${ctx.sourceId}|${s.ts}|${s.packet}|${s.token}|${s.teid}|${s.ueIp}`;
     if (this.seen.get(key)) return { outcome: 'duplicate', orderId: null, replayed: true };
     const msisdn = s.msisdn === null ? null : normalizeMsisdn(s.msisdn);
     const order = this.orders.findByToken(s.token);

@@ -269,9 +269,9 @@ export const imsiOf = (i: number) => `26202${String(1_000_000_000 + i)}`;
  * pay_token, as TEMPLATE): each subscriber attaches (GTPv1 Create PDP
  * Context) before its first request.
  */
-export function phoneCapture(file: string, requests: PhoneRequest[], seed = 7): void {
+export function phoneCapture(file: string, requests: PhoneRequest[], seed = 7, startSec = Math.floor(Date.now() / 1000)): void {
   const w = new PcapWriter(new FileSink(file), { linktype: LINKTYPE.ETHERNET });
-  const s = new Scenario(w, { seed, startSec: Math.floor(Date.now() / 1000), stepNs: 100_000 });
+  const s = new Scenario(w, { seed, startSec, stepNs: 100_000 });
   const pdps = new Map<number, Pdp>();
   const ip = (i: number) => `10.${((i + 1) >> 16) & 255}.${((i + 1) >> 8) & 255}.${(i + 1) & 255}`;
   for (const r of requests) {

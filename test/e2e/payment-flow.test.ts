@@ -115,6 +115,7 @@ t.test('every rule with real captures: conflict, expiry, cancel, limits, funds, 
 
   const unknownToken = 'zzzzzzzzzzzzzzzzzzzzzzzzzz';
   const cap1 = join(dir, 'one.pcap');
+  const startSec = Math.floor(Date.now() / 1000);
   phoneCapture(cap1, [
     { who: 0, token: paid.token },
     { who: 1, token: conflict.token },
@@ -126,7 +127,7 @@ t.test('every rule with real captures: conflict, expiry, cancel, limits, funds, 
     { who: 0, token: unknownToken },
     { who: 'unattached', token: unresolved.token },
     { who: 0, token: paid.token },
-  ]);
+  ], 7, startSec);
   const run1 = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--read', cap1, '--exit-when-done']);
   t.same(await run1.exited, { code: 0, signal: null }, '--exit-when-done: exits once charged and notified');
 
@@ -148,9 +149,11 @@ t.test('every rule with real captures: conflict, expiry, cancel, limits, funds, 
   const audit = () => new Database(db, { readonly: true }).prepare('SELECT outcome, order_id, msisdn FROM sightings ORDER BY id').all() as Array<{ outcome: string; order_id: string | null; msisdn: string | null }>;
   t.same(audit().map((a) => a.outcome), ['associated', 'associated', 'conflict', 'expired', 'cancelled', 'associated', 'declined', 'unknown', 'unresolved', 'duplicate'], 'every sighting kept for audit');
 
-  // a later capture: another subscriber reuses the paid token; the first capture is replayed again
+  // another capture: another subscriber reuses the paid token; the first capture is replayed again.
+  // Written from the same second, its first sighting has the time, packet index and token of
+  // cap1's first: the replay check must still tell them apart (this once lost the sighting).
   const cap2 = join(dir, 'two.pcap');
-  phoneCapture(cap2, [{ who: 4, token: paid.token }], 99);
+  phoneCapture(cap2, [{ who: 4, token: paid.token }], 99, startSec);
   const run2 = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--read', cap1, cap2, '--exit-when-done']);
   t.same(await run2.exited, { code: 0, signal: null });
   t.equal((await show(paid)).status, 'paid');

@@ -44,6 +44,17 @@ t.test('replaying the same sighting (crash, restart) changes nothing', async (t)
   t.equal(store.db.prepare('SELECT COUNT(*) FROM sightings').pluck().get(), 1);
 });
 
+t.test('a sighting with the same time, packet index and token from another tunnel (a second file of the run) is not a replay', async (t) => {
+  const { store, order, clock } = setup(t);
+  const o = order();
+  const first = sighting(o.token, A);
+  const other = { ...first, msisdn: B, teid: 4242, ueIp: '10.9.9.9' };
+  const r = store.associator.process([first, other], { now: clock.t, sourceId: 'files:a|b' });
+  t.same(r.map((x) => [x.outcome, x.replayed]), [['associated', false], ['conflict', false]]);
+  t.same(store.associator.process([first, other], { now: clock.t, sourceId: 'files:a|b' }).map((x) => x.replayed), [true, true], 'both recognised on a replay');
+  t.equal(store.db.prepare('SELECT COUNT(*) FROM sightings').pluck().get(), 2);
+});
+
 t.test('unknown and unresolved tokens are kept for audit and change nothing', async (t) => {
   const { store, order, run, status } = setup(t);
   const o = order();
