@@ -1,4 +1,4 @@
-// gnpay run --db FILE --listen HOST:PORT [--read CAPTURE...] [--config FILE] [--carrier kind:arg]... [--interface IF]...
+// gnpay run --db FILE --listen HOST:PORT [--read CAPTURE...] [--config FILE] [--carrier kind:arg]... [--interface IF]... [--filter BPF]
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, storeOptions, type Config, type ConfigInput } from '../config';
 import { carrierError } from '../native';
@@ -14,6 +14,7 @@ export interface RunFlags {
   read?: string[];
   carrier?: string[];
   interface?: string[];
+  filter?: string;
   payUrl?: string;
   logLevel?: string;
   exitWhenDone?: boolean;
@@ -27,7 +28,9 @@ export function flagsToConfig(o: RunFlags): ConfigInput {
   if (o.opsListen !== undefined) c.opsListen = o.opsListen;
   if (o.carrier !== undefined) c.carriers = o.carrier;
   if (o.payUrl !== undefined) c.payUrlTemplate = o.payUrl;
-  if (o.interface !== undefined) c.capture = { interfaces: o.interface };
+  if (o.interface !== undefined || o.filter !== undefined) {
+    c.capture = { ...(o.interface !== undefined ? { interfaces: o.interface } : {}), ...(o.filter !== undefined ? { filter: o.filter } : {}) };
+  }
   if (o.logLevel !== undefined) c.log = { level: o.logLevel };
   return c;
 }
@@ -85,6 +88,7 @@ export function registerRun(program: Command): void {
     .option('--exit-when-done', 'with --read: exit once every association from the captures is charged and notified')
     .option('-c, --carrier <kind:arg>', 'extra token carrier (repeatable); the one implied by the pay URL template is always active', collect)
     .option('-i, --interface <name>', 'capture live on this interface (repeatable)', collect)
+    .option('-f, --filter <expression>', 'BPF expression (tcpdump syntax) for the capture: replaces the default live filter, and applies to --read files too')
     .option('--pay-url <template>', 'pay URL template, e.g. "http://pay.example.net/pay?pay_token={token}"')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .addHelpText('after', '\nSignals: SIGTERM/SIGINT drain and stop (bounded by shutdown.timeoutMs), SIGHUP reloads the configuration.')

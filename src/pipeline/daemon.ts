@@ -23,6 +23,7 @@ import { emptyStats, runPipeline, type PipelineStats } from './pipeline';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
 export const EXIT_CAPTURE = 3;
 
 /** A running source of decode events (the native capture, or anything iterable in tests). */
@@ -236,7 +237,15 @@ export class Daemon {
       async (err: Error) => {
         if (this.stopping) return;
         this.log.error({ err: { message: err.message, name: err.name } }, 'source failed');
-        if (this.o.exitWhenDone) await this.drainThenExit(err.name === 'CaptureFileError' ? EXIT_CAPTURE : EXIT_FAILURE);
+        // A live capture that cannot run (no such device, no permission, a filter
+        // libpcap rejects) stops the daemon with an error instead of leaving an
+        // API that looks healthy and sees nothing; a replay without
+        // --exit-when-done keeps serving what it recorded up to the damage.
+        if (this.o.exitWhenDone || files.length === 0) {
+          const code = err.name === 'CaptureFileError' ? EXIT_CAPTURE : err.name === 'CaptureFilterError' ? EXIT_USAGE : EXIT_FAILURE;
+          process.stderr.write(`gnpay: capture failed: ${err.message}\n`);
+          await this.drainThenExit(code);
+        }
       },
     );
   }
@@ -252,6 +261,7 @@ export class Daemon {
     const sourceId = files.length ? `files:${files.join('|')}` : 'live';
     const opts = {
       files: files.length ? files : undefined,
+      filter: files.length ? c.filter ?? undefined : undefined,
       interfaces: files.length ? undefined : c.interfaces,
       carriers: activeCarriers(this.config),
       limits: this.config.decode.limits,

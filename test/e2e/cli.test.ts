@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import { Order as OrderSchema } from '../../src/api/schemas';
-import { cli, spawnDaemon, tmpDir, until } from '../e2e/harness';
+import { cli, msisdnOf, phoneCapture, spawnDaemon, tmpDir, until } from '../e2e/harness';
 
 // real processes and servers on a shared 2-core machine: generous, bounded
 t.setTimeout(300000);
@@ -113,6 +113,30 @@ t.test('errors: exit codes and messages', async (t) => {
     t.equal(r.code, code, args.join(' '));
     t.match(code === 0 ? r.stdout : r.stderr, re, args.join(' '));
   }
+});
+
+t.test('gnpay run: a capture that cannot run stops the daemon with a clear error; --filter applies to --read', async (t) => {
+  const dir = tmpDir(t);
+  const db = join(dir, 'g.db');
+  const live = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--interface', 'gnpay-nonexistent0'], { waitForUrl: false });
+  t.same(await live.exited, { code: 1, signal: null }, 'no such device: exit 1, not a healthy-looking API that sees nothing');
+  t.match(live.stderr.join(''), /gnpay: capture failed: .*gnpay-nonexistent0/);
+
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--json'])).stdout);
+  const order = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '5', '--currency', 'EUR', '--reference', 'f', '--json'])).stdout);
+  (await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdnOf(0), '--amount', '100', '--currency', 'EUR']));
+  const capture = join(dir, 'c.pcap');
+  phoneCapture(capture, [{ who: 0, token: order.token }]);
+  const bad = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--read', capture, '--filter', 'port nonsense', '--exit-when-done'], { waitForUrl: false });
+  t.same(await bad.exited, { code: 2, signal: null }, 'a filter libpcap rejects: exit 2');
+  t.match(bad.stderr.join(''), /gnpay: capture failed: filter "port nonsense"/);
+  const skipped = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--read', capture, '--filter', 'udp port 2123', '--exit-when-done']);
+  t.same(await skipped.exited, { code: 0, signal: null });
+  t.equal(JSON.parse((await cli(['orders', 'show', order.id, '--db', db, '--json'])).stdout).status, 'pending', 'GTP-C only: the token\'s GTP-U packets were filtered out');
+  t.match(skipped.logs.find((l) => l.msg === 'source finished'), { sightings: 0 });
+  const all = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--read', capture, '--filter', 'udp port 2123 or udp port 2152', '--exit-when-done']);
+  t.same(await all.exited, { code: 0, signal: null });
+  t.equal(JSON.parse((await cli(['orders', 'show', order.id, '--db', db, '--json'])).stdout).status, 'paid');
 });
 
 t.test('gnpay run: one daemon per database, SIGHUP reloads, SIGTERM drains, health', async (t) => {

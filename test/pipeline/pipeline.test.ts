@@ -149,6 +149,12 @@ t.test('reload, failing sources, the shutdown deadline', async (t) => {
   const d4 = await Daemon.start({ config: loadConfig(null, flags), logger: silent, read: ['a'], openSource: () => failing('Error') });
   await new Promise((r) => setTimeout(r, 50));
   t.equal(await d4.shutdown('test'), 0, 'without --exit-when-done a failed replay leaves the API up');
+  // live: a capture that cannot run stops the daemon (1; 2 for a filter libpcap rejects)
+  const liveFlags = { ...flags, capture: { interfaces: ['eth9'] } };
+  const d6 = await Daemon.start({ config: loadConfig(null, liveFlags), logger: silent, openSource: () => failing('Error') });
+  t.equal(await d6.done, 1, 'a live capture that fails stops the daemon with 1');
+  const d7 = await Daemon.start({ config: loadConfig(null, liveFlags), logger: silent, openSource: () => failing('CaptureFilterError') });
+  t.equal(await d7.done, 2, 'a filter libpcap rejects stops it with 2');
 
   // a source whose close never returns: the hard deadline ends the shutdown with 1
   const stuck: EventSource = { async *[Symbol.asyncIterator]() { await new Promise(() => {}); }, close: () => new Promise(() => {}) };
