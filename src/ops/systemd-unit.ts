@@ -51,6 +51,8 @@ KillSignal=SIGTERM
 TimeoutStopSec=${o.stopTimeoutSeconds}
 Restart=on-failure
 RestartSec=2
+# exit 2: bad configuration (a filter libpcap rejects, an invalid config file): a restart cannot fix it
+RestartPreventExitStatus=2
 StateDirectory=${o.stateDirectory}
 WorkingDirectory=/var/lib/${o.stateDirectory}
 # live capture needs exactly these two capabilities, not root

@@ -1,7 +1,8 @@
 // Contract tests of the CLI: --json shapes, exit codes, messages; `gnpay run` signals.
 import t from 'tap';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import Ajv from 'ajv';
 import { Order as OrderSchema } from '../../src/api/schemas';
 import { cli, msisdnOf, phoneCapture, spawnDaemon, tmpDir, until } from '../e2e/harness';
@@ -137,6 +138,30 @@ t.test('gnpay run: a capture that cannot run stops the daemon with a clear error
   const all = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--read', capture, '--filter', 'udp port 2123 or udp port 2152', '--exit-when-done']);
   t.same(await all.exited, { code: 0, signal: null });
   t.equal(JSON.parse((await cli(['orders', 'show', order.id, '--db', db, '--json'])).stdout).status, 'paid');
+});
+
+t.test('gnpay systemd-unit: an unprivileged service with two capabilities, that systemd accepts', async (t) => {
+  const dir = tmpDir(t);
+  const r = await cli(['systemd-unit', '--config', join(dir, 'config.json'), '--user', 'gnpay']);
+  t.equal(r.code, 0);
+  const unit = r.stdout;
+  const exec = unit.split('\n').find((l) => l.startsWith('ExecStart='))!;
+  t.ok(exec.startsWith(`ExecStart=${process.execPath} /`) && exec.endsWith(` run --config ${join(dir, 'config.json')}`), exec);
+  t.match(unit, /^User=gnpay$/m, 'never root');
+  t.match(unit, /^AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN$/m);
+  t.match(unit, /^CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN$/m, 'and nothing more');
+  t.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m, 'reload is SIGHUP');
+  t.match(unit, /^Restart=on-failure$/m);
+  t.match(unit, /^RestartPreventExitStatus=2$/m, 'a configuration error is not restarted in a loop');
+  const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
+  if (!analyze) {
+    t.comment('systemd-analyze not installed: unit not verified by systemd');
+    return;
+  }
+  const file = join(dir, 'gnpay.service');
+  writeFileSync(file, unit);
+  const v = spawnSync(analyze, ['verify', file], { encoding: 'utf8' });
+  t.equal(v.status, 0, `systemd-analyze verify: ${v.stderr.trim() || 'ok'}`);
 });
 
 t.test('gnpay run: one daemon per database, SIGHUP reloads, SIGTERM drains, health', async (t) => {
