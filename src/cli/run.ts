@@ -1,10 +1,10 @@
 // gnpay run --db FILE --listen HOST:PORT [--read CAPTURE...] [--config FILE] [--carrier kind:arg]... [--interface IF]... [--filter BPF]
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, storeOptions, type Config, type ConfigInput } from '../config';
-import { carrierError } from '../native';
+import { carrierError, checkReadable } from '../native';
 import { Daemon } from '../pipeline/daemon';
 import { DomainError, Store } from '../store';
-import { CliError, collect, EXIT_FAILURE, EXIT_USAGE, UsageError } from './common';
+import { CliError, collect, EXIT_CAPTURE, EXIT_FAILURE, EXIT_USAGE, UsageError } from './common';
 
 export interface RunFlags {
   db?: string;
@@ -49,6 +49,14 @@ export async function run(o: RunFlags): Promise<number> {
     if (err) throw new UsageError(err);
   }
   if (o.exitWhenDone && !(o.read?.length)) throw new UsageError('--exit-when-done needs --read');
+  // a capture that cannot be read is refused before the API starts (exit 3, as gnpay decode)
+  for (const f of o.read ?? []) {
+    try {
+      checkReadable(f);
+    } catch (err) {
+      throw new CliError((err as Error).message, EXIT_CAPTURE);
+    }
+  }
   const flags = flagsToConfig(o);
   const config = configFrom(o.config, flags);
   if (!config.db) throw new UsageError('a database is required: --db FILE (or "db" in the config file)');

@@ -218,10 +218,12 @@ export interface ReplayProgress {
   packets: number;
 }
 
-function checkReadable(file: string): void {
+/** Throws a CaptureFileError unless `file` is a regular file this process may read. */
+export function checkReadable(file: string): void {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
+    fs.accessSync(file, fs.constants.R_OK);
   } catch (err) {
     throw new CaptureFileError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, file, 0, 0);
   }

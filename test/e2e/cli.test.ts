@@ -105,6 +105,8 @@ t.test('errors: exit codes and messages', async (t) => {
     [['run', '--listen', '127.0.0.1:0'], 2, /a database is required/],
     [['run', '--db', db, '--carrier', 'nope'], 2, /carrier "nope" must look like kind:argument/],
     [['run', '--db', db, '--exit-when-done'], 2, /--exit-when-done needs --read/],
+    [['run', '--db', db, '--read', join(dir, 'missing.pcap')], 3, /^gnpay: cannot read .*missing\.pcap: ENOENT\n$/],
+    [['run', '--db', db, '--read', dir, '--exit-when-done'], 3, /is not a regular file/],
     [['run', '--db', db, '--config', join(dir, 'missing.json')], 2, /config: cannot read/],
     [['run', '--db', db, '--listen', 'nowhere'], 2, /config: listen must be HOST:PORT/],
     [['run', '--db', db, '--listen', '127.0.0.1:0', '--config', secretCfg, '--log-level', 'silent'], 2, /config: secrets\.webhookSecretKeyFile: cannot read/],
