@@ -65,6 +65,20 @@ export function seedCorpus(): number {
   return fs.readdirSync(CORPUS).length;
 }
 
+/**
+ * Executions (and, with --jobs, the merged corpus and coverage) from
+ * libFuzzer's output: one process prints final stats; fork mode prints none
+ * but a status line per job ("#N: cov: C ft: F corp: K ...").
+ */
+export function fuzzStats(output: string): { execs: number | null; merged: number | null; cov: number | null } {
+  const final = /stat::number_of_executed_units:\s*(\d+)/.exec(output);
+  if (final) return { execs: Number(final[1]), merged: null, cov: null };
+  const lines = [...output.matchAll(/^#(\d+): cov: (\d+) ft: \d+ corp: (\d+)/gm)];
+  const last = lines[lines.length - 1];
+  if (!last) return { execs: null, merged: null, cov: null };
+  return { execs: Number(last[1]), merged: Number(last[3]), cov: Number(last[2]) };
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const seconds = Number(args.find((a) => /^\d+$/.test(a)) ?? 60);
@@ -104,9 +118,10 @@ async function main(): Promise<void> {
   const found = path.join(REGRESSIONS, 'found');
   if (crashes.length > 0) fs.mkdirSync(found, { recursive: true });
   for (const c of crashes) fs.copyFileSync(path.join(ARTIFACTS, c), path.join(found, c));
-  const execs = /stat::number_of_executed_units:\s*(\d+)/.exec(tail)?.[1] ?? '?';
+  const { execs, merged, cov } = fuzzStats(tail);
   const corpus = fs.readdirSync(CORPUS).length;
-  console.log(`fuzz: ${execs} executions, corpus ${corpus} inputs, ${crashes.length} crash(es)`);
+  const more = merged === null ? '' : ` (${merged} in the fuzzer's merged corpus, coverage ${cov})`;
+  console.log(`fuzz: ${execs ?? '?'} executions, corpus ${corpus} inputs${more}, ${crashes.length} crash(es)`);
   if (crashes.length > 0) {
     console.log(`crashing inputs copied to ${path.relative(ROOT, found)}: ${crashes.join(', ')}`);
     process.exitCode = 1;
