@@ -29,6 +29,7 @@ export class CaptureMetrics {
   private readonly active: Gauge<never>;
   private readonly tables: Gauge<'table'>;
   private readonly checkpointAge: Gauge<never>;
+  private readonly up: Gauge<'interface'>;
   private checkpointAt = 0;
 
   constructor(registry: Registry, prefix = 'gnpay_') {
@@ -58,6 +59,7 @@ export class CaptureMetrics {
     });
     this.active = new Gauge({ name: `${prefix}sessions_active`, help: 'Subscriber contexts in the tunnel table', registers });
     this.tables = new Gauge({ name: `${prefix}decode_table_entries`, help: 'Entries held by the bounded decoder tables', labelNames: ['table'], registers });
+    this.up = new Gauge({ name: `${prefix}capture_up`, help: '1 while the interface is captured, 0 once its capture stopped with an error (e.g. the interface disappeared)', labelNames: ['interface'], registers });
     this.checkpointAge = new Gauge({ name: `${prefix}checkpoint_age_seconds`, help: 'Seconds since the tunnel table was last checkpointed (0: never)', registers });
   }
 
@@ -113,6 +115,7 @@ export class CaptureMetrics {
       this.inc(`dk:${i}`, st.kernelDropped, this.drops, { interface: i, where: 'kernel' });
       this.inc(`di:${i}`, st.interfaceDropped, this.drops, { interface: i, where: 'interface' });
       this.inc(`ds:${i}`, st.shedEvents, this.drops, { interface: i, where: 'shed' });
+      this.up.set({ interface: i }, st.error === null ? 1 : 0);
     }
   }
 }

@@ -77,6 +77,8 @@ export class Daemon {
   private engine: import('../native').Engine | null = null;
   private liveCapture = false;
   private checkpointTimer: NodeJS.Timeout | null = null;
+  private captureWatch: NodeJS.Timeout | null = null;
+  private readonly lostInterfaces = new Set<string>();
   readonly checkpoints: CheckpointStore;
   readonly captureMetrics: CaptureMetrics;
   private readonly abort = new AbortController();
@@ -296,6 +298,11 @@ export class Daemon {
         throw err;
       }
       this.captureMetrics.attach(capture);
+      if (this.liveCapture) {
+        const live = capture;
+        this.captureWatch = setInterval(() => this.watchCapture(live), 1000);
+        this.captureWatch.unref();
+      }
       if (files.length && process.stderr.isTTY) bar = new ProgressBar(() => capture.progress()).start();
       source = capture;
     }
@@ -315,6 +322,8 @@ export class Daemon {
         this.pipeline,
       );
     } finally {
+      if (this.captureWatch) clearInterval(this.captureWatch);
+      this.captureWatch = null;
       bar?.stop();
       await source.close?.();
       if (!this.stopping) this.closeEngine();
@@ -333,6 +342,34 @@ export class Daemon {
         if (e.type === 'sighting')
           this.captureMetrics.sightingsByCarrier.inc({ carrier: e.carrier, via: e.via, resolved: e.msisdn ? 'yes' : 'no' });
       yield batch;
+    }
+  }
+
+  /**
+   * Live: an interface whose capture stopped with an error (it disappeared, the
+   * driver failed) is logged once and shows as gnpay_capture_up 0; the others
+   * go on. When no interface captures any more the daemon stops with exit 1,
+   * so that the service manager restarts it (and it opens the interfaces again)
+   * rather than serving an API that sees nothing.
+   */
+  watchCapture(capture: { captureStats(): import('../native').LiveInterfaceStats[] }): void {
+    if (this.stopping) return;
+    let stats: import('../native').LiveInterfaceStats[];
+    try {
+      stats = capture.captureStats();
+    } catch {
+      return; // closed meanwhile
+    }
+    for (const st of stats) {
+      if (st.error === null || this.lostInterfaces.has(st.interface)) continue;
+      this.lostInterfaces.add(st.interface);
+      this.log.error({ interface: st.interface, error: st.error, packets: st.packets }, 'capture stopped on an interface');
+    }
+    if (stats.length > 0 && stats.every((st) => st.error !== null)) {
+      const why = stats.map((st) => `${st.interface}: ${st.error}`).join('; ');
+      this.log.error({ interfaces: stats.map((st) => st.interface) }, 'no interface is captured any more: stopping');
+      process.stderr.write(`gnpay: capture failed: ${why}\n`);
+      void this.shutdown('capture lost', EXIT_FAILURE);
     }
   }
 

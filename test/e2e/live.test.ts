@@ -230,6 +230,32 @@ t.test('when JavaScript falls behind, the capture thread sheds events and counts
   await cap.close();
 });
 
+t.test('an interface that disappears is logged and shows as down; the others go on; when none is left the daemon exits 1', { skip }, async (t) => {
+  const a = vethIntoNamespace(t, 'gnda');
+  const b = vethIntoNamespace(t, 'gndb');
+  const dir = tmpDir(t);
+  const db = join(dir, 'gnpay.db');
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--json'])).stdout);
+  t.equal((await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdnOf(0), '--amount', '100'])).code, 0);
+  const order = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '10', '--currency', 'EUR', '--reference', 'gone', '--json'])).stdout);
+  const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--log-level', 'info', '--interface', a.outside, '--interface', b.outside]);
+  t.equal(await metric(d.url, 'gnpay_capture_up', `interface="${b.outside}"`), 1, 'captured');
+  sh('ip', ['link', 'del', b.outside]); // its peer in the namespace goes with it
+  const lost = await until(() => d.logs.find((l) => l.msg === 'capture stopped on an interface'), 30_000, 'the loss logged');
+  t.match(lost, { interface: b.outside, error: /disappeared|went down|No such device/ });
+  t.equal(await metric(d.url, 'gnpay_capture_up', `interface="${b.outside}"`), 0, 'gnpay_capture_up 0 for the lost interface');
+  t.equal(await metric(d.url, 'gnpay_capture_up', `interface="${a.outside}"`), 1, 'the other one still captured');
+  const file = join(dir, 'phone.pcap');
+  phoneCapture(file, [{ who: 0, token: order.token }]);
+  sh('ip', ['netns', 'exec', a.ns, 'tcpreplay', '-q', '-i', a.inside, file]);
+  await until(async () => JSON.parse((await cli(['orders', 'show', order.id, '--db', db, '--json'])).stdout).status === 'paid', 60_000, 'paid through the remaining interface');
+  t.pass('paid through the remaining interface');
+  sh('ip', ['link', 'del', a.outside]);
+  t.same(await d.exited, { code: 1, signal: null }, 'no interface left: exit 1 (systemd restarts it)');
+  t.match(d.stderr.join(''), new RegExp(`gnpay: capture failed: ${a.outside}: .*; ${b.outside}: `), 'says which interfaces and why');
+  t.ok(d.logs.some((l) => l.msg === 'no interface is captured any more: stopping'));
+});
+
 /** `gnpay run` as nobody with only CAP_NET_RAW and CAP_NET_ADMIN (what `gnpay systemd-unit` grants). */
 async function spawnUnprivileged(t: Parameters<typeof spawnDaemon>[0], args: string[]): Promise<ChildDaemon> {
   return spawnDaemon(t, args, {

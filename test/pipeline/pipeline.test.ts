@@ -305,3 +305,33 @@ t.test('a sighting that cannot be processed is logged and skipped; the rest of i
   const quiet = processBatch([sighting(poison, '491511234567')], { store, sourceId: 't', limits: () => ({}) });
   t.equal(quiet.failed, 1, 'without a logger or metrics too');
 });
+
+t.test('live: an interface that stops with an error is logged once; none left stops the daemon with 1', async (t) => {
+  const dir = tmpDir(t);
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', redactPersonalData: true, destination: { write: (s: string) => lines.push(s) } });
+  const d = await Daemon.start({ config: loadConfig(null, { db: join(dir, 'g.db'), listen: '127.0.0.1:0' }), logger: log });
+  const st = (iface: string, error: string | null) => ({ interface: iface, packets: 5, bytes: 0, kernelReceived: 0, kernelDropped: 0, interfaceDropped: 0, shedBatches: 0, shedEvents: 0, error });
+  let stats = [st('eth1', null), st('eth2', 'The interface disappeared')];
+  const capture = { captureStats: () => stats };
+  d.watchCapture(capture);
+  d.watchCapture(capture);
+  const lost = lines.filter((l) => l.includes('capture stopped on an interface'));
+  t.equal(lost.length, 1, 'logged once');
+  t.match(JSON.parse(lost[0]), { interface: 'eth2', error: 'The interface disappeared', level: 50 });
+  d.watchCapture({ captureStats: () => { throw new Error('closed'); } });
+  stats = [st('eth1', 'The interface went down'), st('eth2', 'The interface disappeared')];
+  const stderr = process.stderr.write;
+  let said = '';
+  process.stderr.write = ((c: string) => ((said += c), true)) as typeof process.stderr.write;
+  try {
+    d.watchCapture(capture);
+  } finally {
+    process.stderr.write = stderr;
+  }
+  t.equal(await d.done, 1, 'no interface left: exit 1');
+  t.equal(said, 'gnpay: capture failed: eth1: The interface went down; eth2: The interface disappeared\n');
+  t.ok(lines.some((l) => l.includes('no interface is captured any more: stopping')));
+  d.watchCapture(capture); // after the stop: nothing more
+  t.equal(lines.filter((l) => l.includes('no interface is captured any more')).length, 1);
+});
