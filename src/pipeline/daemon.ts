@@ -245,6 +245,7 @@ export class Daemon {
         // --exit-when-done keeps serving what it recorded up to the damage.
         if (this.o.exitWhenDone || files.length === 0) {
           const code = err.name === 'CaptureFileError' ? EXIT_CAPTURE : err.name === 'CaptureFilterError' ? EXIT_USAGE : EXIT_FAILURE;
+          await new Promise((r) => setImmediate(r)); // after the CLI's "listening on" line, not before it
           process.stderr.write(`gnpay: capture failed: ${err.message}\n`);
           await this.drainThenExit(code);
         }

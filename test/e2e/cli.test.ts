@@ -123,7 +123,7 @@ t.test('gnpay run: a capture that cannot run stops the daemon with a clear error
   const db = join(dir, 'g.db');
   const live = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--interface', 'gnpay-nonexistent0'], { waitForUrl: false });
   t.same(await live.exited, { code: 1, signal: null }, 'no such device: exit 1, not a healthy-looking API that sees nothing');
-  t.match(live.stderr.join(''), /gnpay: capture failed: .*gnpay-nonexistent0/);
+  t.match(live.stderr.join(''), /^gnpay: listening on \S+\ngnpay: capture failed: .*gnpay-nonexistent0/, 'the reason, after the address');
 
   const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--json'])).stdout);
   const order = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '5', '--currency', 'EUR', '--reference', 'f', '--json'])).stdout);
