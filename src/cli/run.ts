@@ -28,9 +28,10 @@ export function flagsToConfig(o: RunFlags): ConfigInput {
   if (o.opsListen !== undefined) c.opsListen = o.opsListen;
   if (o.carrier !== undefined) c.carriers = o.carrier;
   if (o.payUrl !== undefined) c.payUrlTemplate = o.payUrl;
-  if (o.interface !== undefined || o.filter !== undefined) {
-    c.capture = { ...(o.interface !== undefined ? { interfaces: o.interface } : {}), ...(o.filter !== undefined ? { filter: o.filter } : {}) };
-  }
+  const capture: Record<string, unknown> = {};
+  if (o.interface !== undefined) capture.interfaces = o.interface;
+  if (o.filter !== undefined) capture.filter = o.filter;
+  if (Object.keys(capture).length > 0) c.capture = capture;
   if (o.logLevel !== undefined) c.log = { level: o.logLevel };
   return c;
 }

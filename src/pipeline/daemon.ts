@@ -17,14 +17,10 @@ import { lockDatabase, type DbLock } from '../store/lock';
 import { WebhookWorker } from '../webhooks/worker';
 import { CaptureMetrics } from '../capture/metrics';
 import { CheckpointStore, restoreCheckpoint, saveCheckpoint } from '../capture/checkpoint';
+import { EXIT_CAPTURE, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli/common'; // the process's exit codes: one table
 import { ProgressBar } from '../progress';
 import { activeCarriers } from './carriers';
 import { emptyStats, runPipeline, type PipelineStats } from './pipeline';
-
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_CAPTURE = 3;
 
 /** A running source of decode events (the native capture, or anything iterable in tests). */
 export type EventSource = AsyncIterable<DecodeEvent[]> & {
