@@ -242,8 +242,7 @@ export class Daemon {
         if (this.o.exitWhenDone || files.length === 0) {
           const code = err.name === 'CaptureFileError' ? EXIT_CAPTURE : err.name === 'CaptureFilterError' ? EXIT_USAGE : EXIT_FAILURE;
           await new Promise((r) => setImmediate(r)); // after the CLI's "listening on" line, not before it
-          process.stderr.write(`gnpay: capture failed: ${err.message}\n`);
-          await this.drainThenExit(code);
+          await this.captureFailed(err.message, code);
         }
       },
     );
@@ -365,9 +364,19 @@ export class Daemon {
     if (stats.length > 0 && stats.every((st) => st.error !== null)) {
       const why = stats.map((st) => `${st.interface}: ${st.error}`).join('; ');
       this.log.error({ interfaces: stats.map((st) => st.interface) }, 'no interface is captured any more: stopping');
-      process.stderr.write(`gnpay: capture failed: ${why}\n`);
-      void this.shutdown('capture lost', EXIT_FAILURE);
+      void this.captureFailed(why, EXIT_FAILURE);
     }
+  }
+
+  /**
+   * The one way out when the capture fails: says why on stderr, then, for a
+   * replay with --exit-when-done, exits once what it recorded is charged and
+   * notified; live, shuts down at once (bounded by shutdown.timeoutMs): a
+   * webhook owed to an SP that does not answer must not hold the exit for hours.
+   */
+  private captureFailed(why: string, code: number): Promise<unknown> {
+    process.stderr.write(`gnpay: capture failed: ${why}\n`);
+    return this.o.exitWhenDone ? this.drainThenExit(code) : this.shutdown('capture failed', code);
   }
 
   /** Writes the tunnel table into the database (live capture only). */

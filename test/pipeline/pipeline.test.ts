@@ -8,6 +8,7 @@ import { Daemon, type EventSource } from '../../src/pipeline/daemon';
 import { processBatch, runPipeline } from '../../src/pipeline/pipeline';
 import { activeCarriers } from '../../src/pipeline/carriers';
 import { DatabaseLockedError } from '../../src/store/lock';
+import { Store } from '../../src/store';
 import { verifyWebhook } from '../../src/client';
 import { GnpayClient } from '../../src/client';
 import { ORDER_OPTS, httpServer, openStore, sighting, tmpDir, until } from '../e2e/harness';
@@ -155,6 +156,15 @@ t.test('reload, failing sources, the shutdown deadline', async (t) => {
   t.equal(await d6.done, 1, 'a live capture that fails stops the daemon with 1');
   const d7 = await Daemon.start({ config: loadConfig(null, liveFlags), logger: silent, openSource: () => failing('CaptureFilterError') });
   t.equal(await d7.done, 2, 'a filter libpcap rejects stops it with 2');
+  // a webhook still owed to an SP that does not answer (retried for hours) does not hold the exit
+  const owed = join(dir, 'owed.db');
+  const seed = Store.open(owed);
+  const hooked = seed.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:9/h' }).sp;
+  seed.orders.create(hooked.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS);
+  seed.close();
+  const d8 = await Daemon.start({ config: loadConfig(null, { ...liveFlags, db: owed }), logger: silent, openSource: () => failing('Error') });
+  t.notOk(d8.settled(), 'a webhook is pending');
+  t.equal(await d8.done, 1, 'the failed live capture stops the daemon all the same');
 
   // a source whose close never returns: the hard deadline ends the shutdown with 1
   const stuck: EventSource = { async *[Symbol.asyncIterator]() { await new Promise(() => {}); }, close: () => new Promise(() => {}) };
