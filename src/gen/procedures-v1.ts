@@ -34,6 +34,8 @@ export interface CreatePdpOptions {
   /** the SGSN's GTP-C port (many sockets on one address) and the port the GGSN answers from */
   sgsnPort?: number;
   ggsnPort?: number;
+  /** the sequence number (default: the scenario's next) */
+  seq?: number;
 }
 
 /**
@@ -42,6 +44,11 @@ export interface CreatePdpOptions {
  * secondary context (Linked NSAPI) of that primary.
  */
 export function createPdp(s: Scenario, sub: Gn1Subscriber, o: CreatePdpOptions = {}): Pdp | null {
+  return createPdpRequested(s, sub, o)();
+}
+
+/** The Create PDP Context Request written; the returned function writes the response. */
+export function createPdpRequested(s: Scenario, sub: Gn1Subscriber, o: CreatePdpOptions = {}): () => Pdp | null {
   const prim = o.secondaryOf ?? null;
   if (prim && !o.unmodelled && !(prim.ctx && prim.ctx.active)) throw new Error('secondary of a primary that is not active');
   const sgsnU = o.singleGsn ? sub.sgsnC : sub.sgsnU ?? sub.sgsnC;
@@ -66,7 +73,7 @@ export function createPdp(s: Scenario, sub: Gn1Subscriber, o: CreatePdpOptions =
   };
   const port = ports(p);
   const cause = o.cause ?? 128;
-  const seq = s.nextSeq1();
+  const seq = o.seq ?? s.nextSeq1();
   const pdpType = p.ueIp && p.ueIpv6 ? 'ipv4v6' : p.ueIpv6 ? 'ipv6' : 'ipv4';
   const req = createPdpRequest({
     seq,
@@ -91,6 +98,11 @@ export function createPdp(s: Scenario, sub: Gn1Subscriber, o: CreatePdpOptions =
   });
   s.gtpc(sub.sgsnC, sub.ggsnC, req, o.t, true, port.sgsn, 2123);
   s.tick();
+  return () => answerPdp(s, sub, o, p, seq, cause, prim, ggsnU, sgsnU);
+}
+
+function answerPdp(s: Scenario, sub: Gn1Subscriber, o: CreatePdpOptions, p: Pdp, seq: number, cause: number, prim: Pdp | null, ggsnU: Ip, sgsnU: Ip): Pdp | null {
+  const port = ports(p);
   const resp = createPdpResponse({
     seq,
     teid: p.sgsnTeidC,

@@ -115,6 +115,14 @@ export interface CreateSessionOptions {
 
 /** Create Session Request + Response (TS 29.274 s7.2.1/2) with one default bearer. */
 export function createSession(s: Scenario, sub: S5Subscriber, o: CreateSessionOptions = {}): Pdn | null {
+  return createSessionRequested(s, sub, o)();
+}
+
+/**
+ * The Create Session Request written; the returned function writes the
+ * response (so that several requests can be in flight at once).
+ */
+export function createSessionRequested(s: Scenario, sub: S5Subscriber, o: CreateSessionOptions = {}): () => Pdn | null {
   const ebi = o.ebi ?? 5;
   const s11 = sub.iface === 's11';
   const seq = o.seq ?? s.nextSeq2();
@@ -145,6 +153,28 @@ export function createSession(s: Scenario, sub: S5Subscriber, o: CreateSessionOp
   if (o.removeFirst !== undefined) req = withFirstBearer(req, bearerContext([ebiIe(o.removeFirst)], 1));
   s.gtpc(cDown.addr, cUp.addr, req, o.t, true, port.ran, 2123);
   s.tick();
+  return () => answerSession(s, sub, o, { ebi, s11, seq, share, cDown, cUp, pdn, port, b, reqBearerFteids, senderC });
+}
+
+function answerSession(
+  s: Scenario,
+  sub: S5Subscriber,
+  o: CreateSessionOptions,
+  q: {
+    ebi: number;
+    s11: boolean;
+    seq: number;
+    share: Pdn | null;
+    cDown: { addr: Ip; teid: number };
+    cUp: { addr: Ip; teid: number };
+    pdn: Pdn;
+    port: { ran: number; core: number };
+    b: Bearer;
+    reqBearerFteids: Fteid[];
+    senderC: Fteid;
+  },
+): Pdn | null {
+  const { ebi, s11, seq, cDown, cUp, pdn, port, b, reqBearerFteids } = q;
   const cause = o.cause ?? 16;
   const respTop: Fteid[] = [{ iface: s11 ? IFACE.S11_SGW : IFACE.S5C_PGW, teid: cUp.teid, addr: cUp.addr, instance: 0 }];
   const respBearer: Fteid[] = [];
@@ -178,7 +208,7 @@ export function createSession(s: Scenario, sub: S5Subscriber, o: CreateSessionOp
     piggy = { seq: s.nextSeq2(), f };
     resp = Buffer.concat([setPiggyback(resp), createBearerRequest({ seq: piggy.seq, teid: cDown.teid, linkedEbi: ebi, fteids: [f] })]);
   }
-  const pkt = s.gtpc(cUp.addr, cDown.addr, resp, o.t, piggy === null, 2123, port.ran);
+  const pkt = s.gtpc(cUp.addr, cDown.addr, resp, o.t, piggy === null, port.core, port.ran);
   if (piggy) {
     s.count(2, V2.CREATE_SESSION_RESP);
     s.count(2, V2.CREATE_BEARER_REQ);
@@ -297,7 +327,7 @@ export function modifyBearer(s: Scenario, pdn: Pdn, o: ModifyBearerOptions = {})
     modifyBearerResponse({ seq, teid: newDown.teid, cause: 16, bearers: changes.map((c) => ({ ebi: c.ebi, fteids: c.up ? [c.up] : [] })) }),
     o.t,
     true,
-    2123,
+    port.core,
     port.ran,
   );
   // the model: every context of the PDN connections the TEID addresses, in the engine's order
@@ -417,7 +447,7 @@ export function deleteSession(s: Scenario, pdn: Pdn, o: { t?: Transport; noLbi?:
   const req = o.noLbi ? gtp2(V2.DELETE_SESSION_REQ, Buffer.alloc(0), { seq, teid: pdn.cUp.teid }) : deleteSessionRequest({ seq, teid: pdn.cUp.teid, ebi: def.ebi });
   s.gtpc(pdn.cDown.addr, pdn.cUp.addr, req, o.t, true, port.ran, 2123);
   s.tick();
-  const pkt = s.gtpc(pdn.cUp.addr, pdn.cDown.addr, deleteSessionResponse({ seq, teid: pdn.cDown.teid, cause: 16 }), o.t, true, 2123, port.ran);
+  const pkt = s.gtpc(pdn.cUp.addr, pdn.cDown.addr, deleteSessionResponse({ seq, teid: pdn.cDown.teid, cause: 16 }), o.t, true, port.core, port.ran);
   const pdns = o.noLbi && pdn.sub.iface === 's11' ? pdnsSharing(s, pdn) : def?.ctx ? [def.ctx] : [];
   for (const c of pdns) s.model.removeGroup(c, pkt, s.lastTs);
 }
@@ -431,7 +461,7 @@ export function releaseAccessBearers(s: Scenario, pdn: Pdn, o: { t?: Transport }
   const port = ports(pdn);
   s.gtpc(pdn.cDown.addr, pdn.cUp.addr, gtp2(V2.RELEASE_ACCESS_BEARERS_REQ, Buffer.alloc(0), { seq, teid: pdn.cUp.teid }), o.t, true, port.ran, 2123);
   s.tick();
-  const pkt = s.gtpc(pdn.cUp.addr, pdn.cDown.addr, gtp2(V2.RELEASE_ACCESS_BEARERS_RESP, cause2(16), { seq, teid: pdn.cDown.teid }), o.t, true, 2123, port.ran);
+  const pkt = s.gtpc(pdn.cUp.addr, pdn.cDown.addr, gtp2(V2.RELEASE_ACCESS_BEARERS_RESP, cause2(16), { seq, teid: pdn.cDown.teid }), o.t, true, port.core, port.ran);
   const m = s.model;
   for (const c of pdnsSharing(s, pdn).flatMap(members)) {
     if (!c.slots.some((x) => x.dir === 'downlink' && (x.kind === 's1u' || x.kind === 's12' || x.kind === 's4u'))) continue;
@@ -554,4 +584,116 @@ export function bearerPath(pdn: Pdn, b: Bearer = pdn.bearers[0], t?: Transport, 
 export function s5Path(pdn: Pdn, s5: Pdn, b = 0, t?: Transport): UserPath {
   const up = s5.bearers[b];
   return { ran: up.downAddr!, core: up.upAddr, teidUp: up.upTeid, teidDown: up.downTeid, ueIp: (pdn.ueIp ?? pdn.ueIpv6)!, transport: t };
+}
+
+/** A PDN connection written on both hops of one mirror: S11 (MME <-> SGW) and S5/S8 (SGW <-> PGW). */
+export interface EpcPdn {
+  s11: Pdn;
+  s5: Pdn;
+}
+
+/**
+ * Attach on a mirror that sees S11, S1-U and S5/S8 (TS 23.401 s5.3.2.1): the
+ * MME's Create Session Request on S11, the SGW's on S5/S8, the PGW's response,
+ * the SGW's response on S11; then the MME's Modify Bearer with the eNodeB's
+ * S1-U F-TEID. Each hop has its own contexts (its own control endpoints); the
+ * S11 ones report the PGW's S5/S8-C and S5/S8-U F-TEIDs, which the S5/S8
+ * contexts own.
+ */
+export function attachEpc(s: Scenario, sub: S5Subscriber, o: { ebi?: number; t?: Transport } = {}): EpcPdn {
+  const ebi = o.ebi ?? 5;
+  const m = s.model;
+  const mme = { addr: sub.mmeC!, teid: s.teid() };
+  const sgw11 = { addr: sub.sgwC, teid: s.teid() };
+  const sgw5 = { addr: sub.sgwC, teid: s.teid() };
+  const pgw5 = { addr: sub.pgwC, teid: s.teid() };
+  const s1uUp: Fteid = { iface: IFACE.S1U_SGW, teid: s.teid(), addr: sub.sgwU, instance: 0 };
+  const s5uDown: Fteid = { iface: IFACE.S5U_SGW, teid: s.teid(), addr: sub.sgwU, instance: 2 };
+  const s5uUp: Fteid = { iface: IFACE.S5U_PGW, teid: s.teid(), addr: sub.pgwU, instance: 2 };
+  const seq11 = s.nextSeq2();
+  const seq5 = s.nextSeq2();
+  const pdnType = sub.ueIp && sub.ueIpv6 ? 'ipv4v6' : sub.ueIpv6 ? 'ipv6' : 'ipv4';
+  const base = { imsi: sub.imsi, msisdn: sub.msisdn ?? undefined, mei: sub.mei ?? undefined, apn: sub.apn, pdn: pdnType as 'ipv4' };
+  s.gtpc(mme.addr, sgw11.addr, createSessionRequest({ ...base, seq: seq11, senderC: { iface: IFACE.S11_MME, teid: mme.teid, addr: mme.addr }, bearers: [{ ebi, fteids: [] }] }), o.t);
+  s.tick();
+  s.gtpc(sgw5.addr, pgw5.addr, createSessionRequest({ ...base, seq: seq5, senderC: { iface: IFACE.S5C_SGW, teid: sgw5.teid, addr: sgw5.addr }, bearers: [{ ebi, fteids: [s5uDown] }] }), o.t);
+  s.tick();
+  const pkt5 = s.gtpc(
+    pgw5.addr,
+    sgw5.addr,
+    createSessionResponse({ seq: seq5, teid: sgw5.teid, cause: 16, fteids: [{ iface: IFACE.S5C_PGW, teid: pgw5.teid, addr: pgw5.addr, instance: 1 }], ueV4: sub.ueIp, ueV6: sub.ueIpv6, bearers: [{ ebi, fteids: [s5uUp], chargingId: s.rng.u32() }] }),
+    o.t,
+  );
+  const ctx5 = m.newCtx({ gtp: 2, bearer: ebi, imsi: sub.imsi, msisdn: sub.msisdn ?? null, imei: sub.mei ?? null, apn: sub.apn, ueIp: sub.ueIp ? canonicalIp(sub.ueIp) : null, ueIpv6: sub.ueIpv6 ? canonicalIp(sub.ueIpv6) : null });
+  m.setCtrl(ctx5, 'downlink', sgw5);
+  m.setCtrl(ctx5, 'uplink', pgw5);
+  setUser(s, ctx5, s5uDown);
+  setUser(s, ctx5, s5uUp);
+  m.create(ctx5, pkt5, s.lastTs);
+  s.tick();
+  const pkt11 = s.gtpc(
+    sgw11.addr,
+    mme.addr,
+    createSessionResponse({
+      seq: seq11,
+      teid: mme.teid,
+      cause: 16,
+      fteids: [
+        { iface: IFACE.S11_SGW, teid: sgw11.teid, addr: sgw11.addr, instance: 0 },
+        { iface: IFACE.S5C_PGW, teid: pgw5.teid, addr: pgw5.addr, instance: 1 },
+      ],
+      ueV4: sub.ueIp,
+      ueV6: sub.ueIpv6,
+      bearers: [{ ebi, fteids: [s1uUp, s5uUp], chargingId: s.rng.u32() }],
+    }),
+    o.t,
+  );
+  const ctx11 = m.newCtx({ gtp: 2, bearer: ebi, imsi: sub.imsi, msisdn: sub.msisdn ?? null, imei: sub.mei ?? null, apn: sub.apn, ueIp: ctx5.ueIp, ueIpv6: ctx5.ueIpv6, hopS11: true });
+  m.setCtrl(ctx11, 'downlink', mme);
+  m.setCtrl(ctx11, 'uplink', sgw11);
+  m.setEndpoint(ctx11, 'peer', 'uplink', pgw5);
+  setUser(s, ctx11, s1uUp);
+  setUser(s, ctx11, s5uUp);
+  m.create(ctx11, pkt11, s.lastTs);
+  const s11: Pdn = {
+    sub,
+    cDown: mme,
+    cUp: sgw11,
+    pgwC: pgw5,
+    ueIp: sub.ueIp ?? null,
+    ueIpv6: sub.ueIpv6 ?? null,
+    bearers: [{ ebi, upAddr: sub.sgwU, upTeid: s1uUp.teid, downAddr: null, downTeid: 0, pgwU: sub.pgwU, pgwTeid: s5uUp.teid, ctx: ctx11 }],
+  };
+  const s5: Pdn = {
+    sub: { ...sub, iface: 's5' },
+    cDown: sgw5,
+    cUp: pgw5,
+    ueIp: sub.ueIp ?? null,
+    ueIpv6: sub.ueIpv6 ?? null,
+    bearers: [{ ebi, upAddr: sub.pgwU, upTeid: s5uUp.teid, downAddr: sub.sgwU, downTeid: s5uDown.teid, ctx: ctx5 }],
+  };
+  s.tick();
+  modifyBearer(s, s11, o);
+  return { s11, s5 };
+}
+
+/**
+ * Detach on the same mirror: Delete Session on S11, then on S5/S8, the PGW's
+ * response, the SGW's response on S11 (TS 23.401 s5.3.8.2.1).
+ */
+export function detachEpc(s: Scenario, e: EpcPdn, o: { t?: Transport } = {}): void {
+  const seq11 = s.nextSeq2();
+  const seq5 = s.nextSeq2();
+  const lbi = e.s11.bearers[0].ebi;
+  s.gtpc(e.s11.cDown.addr, e.s11.cUp.addr, deleteSessionRequest({ seq: seq11, teid: e.s11.cUp.teid, ebi: lbi }), o.t, true, ports(e.s11).ran, 2123);
+  s.tick();
+  s.gtpc(e.s5.cDown.addr, e.s5.cUp.addr, deleteSessionRequest({ seq: seq5, teid: e.s5.cUp.teid, ebi: lbi }), o.t);
+  s.tick();
+  const pkt5 = s.gtpc(e.s5.cUp.addr, e.s5.cDown.addr, deleteSessionResponse({ seq: seq5, teid: e.s5.cDown.teid, cause: 16 }), o.t);
+  const c5 = e.s5.bearers[0].ctx;
+  if (c5?.active) s.model.removeGroup(c5, pkt5, s.lastTs);
+  s.tick();
+  const pkt11 = s.gtpc(e.s11.cUp.addr, e.s11.cDown.addr, deleteSessionResponse({ seq: seq11, teid: e.s11.cDown.teid, cause: 16 }), o.t, true, 2123, ports(e.s11).ran);
+  const c11 = e.s11.bearers[0].ctx;
+  if (c11?.active) s.model.removeGroup(c11, pkt11, s.lastTs);
 }
