@@ -24,6 +24,8 @@ export interface Metrics {
   /** when the database was last checked (Unix seconds) */
   dbIntegrityCheckedAt: Gauge<never>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** connections a listener closed at once because it held its maximum */
+  connectionsDropped: Counter<'listener'>;
   httpSeconds: Histogram<'method' | 'route'>;
   /** set by the daemon: counts of orders per status */
   ordersByStatus: (() => Record<string, number>) | null;
@@ -60,6 +62,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
     dbIntegrityOk: new Gauge({ name: `${p}db_integrity_ok`, help: 'Whether the last PRAGMA quick_check of the database found it sound (1) or damaged (0)', registers }),
     dbIntegrityCheckedAt: new Gauge({ name: `${p}db_integrity_checked_timestamp_seconds`, help: 'When the database was last checked with PRAGMA quick_check', registers }),
     httpRequests: new Counter({ name: `${p}http_requests_total`, help: 'API requests by route and status', labelNames: ['method', 'route', 'status'], registers }),
+    connectionsDropped: new Counter({ name: `${p}http_connections_dropped_total`, help: 'Connections closed at once because the listener held its maximum', labelNames: ['listener'], registers }),
     httpSeconds: new Histogram({ name: `${p}http_request_seconds`, help: 'API request latency', labelNames: ['method', 'route'], buckets: latency, registers }),
   };
   return m;

@@ -180,7 +180,8 @@ export class Daemon {
       logger: log,
       version,
       bodyLimitBytes: config.api.bodyLimitBytes,
-      serveMetrics: config.opsListen === null,
+      serveMetrics: config.api.metrics,
+      limits: config.listeners,
       ready: () => this.ready,
       settings: () => ({
         payUrlTemplate: this.config.payUrlTemplate,
@@ -193,13 +194,14 @@ export class Daemon {
     await this.app.listen({ host, port });
     this.url = urlOf(this.app);
     if (config.opsListen !== null) {
-      this.opsApp = buildOpsApp({ store, metrics, ready: () => this.ready });
+      this.opsApp = buildOpsApp({ store, metrics, ready: () => this.ready, limits: config.listeners });
       await this.opsApp.listen(parseListen(config.opsListen));
       this.opsUrl = urlOf(this.opsApp);
     }
     if (this.o.signals) this.installSignals();
     this.ready = true;
     log.info({ url: this.url, opsUrl: this.opsUrl, db: config.db, carriers: activeCarriers(config), driver: config.payments.driver }, 'gnpay listening');
+    if (config.opsListen === null && !config.api.metrics) log.warn('metrics are not served: set opsListen (--ops-listen) to scrape /metrics');
     this.startSource();
   }
 
@@ -484,7 +486,7 @@ export class Daemon {
       return false;
     }
     const before = JSON.stringify(activeCarriers(this.config));
-    const fixed = (['db', 'listen', 'opsListen', 'capture', 'decode', 'payments', 'webhooks', 'api', 'secrets', 'integrity'] as const).filter(
+    const fixed = (['db', 'listen', 'opsListen', 'listeners', 'capture', 'decode', 'payments', 'webhooks', 'api', 'secrets', 'integrity'] as const).filter(
       (k) => JSON.stringify(next[k]) !== JSON.stringify(this.config[k]),
     );
     if (fixed.length) this.log.warn({ keys: fixed }, 'these settings change only on restart: the running values are kept');
