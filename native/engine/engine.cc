@@ -326,6 +326,8 @@ void Engine::on_gpdu(const IpPacket& outer, const GtpuHeader& gh) {
   cur_gsn_ = gsn;
   cur_ue_ = inner_ip_.src;
   cur_dst_ = inner_ip_.dst;
+  cur_gsn_src_ = outer.src;
+  cur_gsn_dst_ = outer.dst;
   bool downlink = false;
   if (hit.session != kNone) {
     cur_session_ = hit.session;
@@ -407,9 +409,9 @@ void Engine::on_dns(const UdpDatagram& udp) {
     e.name[dns_.name_len] = 0;
   }
   matches_.clear();
-  match_hostname(options_.carriers, Span(reinterpret_cast<const uint8_t*>(dns_.name), dns_.name_len), Via::Dns,
-                 matches_, stats_.anomalies);
-  emit_matches(matches_);
+  Span name(reinterpret_cast<const uint8_t*>(dns_.name), dns_.name_len);
+  match_hostname(options_.carriers, name, Via::Dns, matches_, stats_.anomalies);
+  emit_matches(matches_, name);
 }
 
 static void copy_text(char* dst, size_t cap, Span s) {
@@ -433,7 +435,7 @@ void Engine::on_head(HeadKind kind, Span bytes) {
     }
     matches_.clear();
     match_http_request(options_.carriers, http_, matches_, stats_.anomalies);
-    emit_matches(matches_);
+    emit_matches(matches_, http_.host);
     return;
   }
   tls_.reset();
@@ -448,10 +450,17 @@ void Engine::on_head(HeadKind kind, Span bytes) {
     }
   }
   if (!tls_.has_sni) return;
+  Span sni(reinterpret_cast<const uint8_t*>(tls_.sni), tls_.sni_len);
+  if (tls_.has_random && options_.pay_hosts.size() && options_.pay_hosts.matches(sni)) {
+    Event& e = new_event(EventType::Hello);
+    e.via = Via::TlsSni;
+    std::memcpy(e.name, tls_.sni, tls_.sni_len);
+    e.name[tls_.sni_len] = 0;
+    std::memcpy(e.random, tls_.random, kTlsRandomLen);
+  }
   matches_.clear();
-  match_hostname(options_.carriers, Span(reinterpret_cast<const uint8_t*>(tls_.sni), tls_.sni_len), Via::TlsSni,
-                 matches_, stats_.anomalies);
-  emit_matches(matches_);
+  match_hostname(options_.carriers, sni, Via::TlsSni, matches_, stats_.anomalies);
+  emit_matches(matches_, sni);
 }
 
 Event& Engine::new_event(EventType type) {
@@ -465,6 +474,9 @@ Event& Engine::new_event(EventType type) {
     e.dst_ip = cur_dst_;
     e.teid = cur_teid_;
     e.resolved_by = cur_resolved_;
+    e.request = stats_.requests;
+    e.gsn_src = cur_gsn_src_;
+    e.gsn_dst = cur_gsn_dst_;
     if (cur_session_ != kNone) {
       e.has_subscriber = true;
       fill_subscriber(cur_session_, e.sub);
@@ -473,11 +485,12 @@ Event& Engine::new_event(EventType type) {
   return e;
 }
 
-void Engine::emit_matches(const TokenMatches& matches) {
+void Engine::emit_matches(const TokenMatches& matches, Span host) {
   for (uint8_t i = 0; i < matches.n; i++) {
     Event& e = new_event(EventType::Sighting);
     e.match = matches.m[i];
     e.via = matches.m[i].via;
+    copy_text(e.host, sizeof(e.host), host);
     stats_.sightings++;
     if (cur_session_ == kNone) stats_.unresolved_sightings++;
   }

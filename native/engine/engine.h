@@ -19,6 +19,7 @@
 #include "ip.h"
 #include "ip_reassembly.h"
 #include "l4.h"
+#include "pay_hosts.h"
 #include "link.h"
 #include "request_heads.h"
 #include "session_table.h"
@@ -39,6 +40,9 @@ struct EngineLimits {
 struct EngineOptions {
   EngineLimits limits;
   CarrierSet carriers;
+  // ClientHellos whose SNI is (under) one of these are reported as `hello`
+  // events with their client random (docs/events.md); none when empty.
+  PayHostSet pay_hosts;
   bool emit_requests = false;
 };
 
@@ -129,7 +133,7 @@ class Engine {
   void emit_session(SessionChange change, uint32_t idx);
   void fill_subscriber(uint32_t idx, Subscriber& sub) const;
   Event& new_event(EventType type);
-  void emit_matches(const TokenMatches& matches);
+  void emit_matches(const TokenMatches& matches, Span host);
 
   EngineOptions options_;
   EngineStats stats_;
@@ -169,6 +173,7 @@ class Engine {
   static constexpr size_t kGsnCacheSize = 16;
   GsnCacheEntry gsn_cache_[kGsnCacheSize];
   IpAddr cur_ue_, cur_dst_;
+  IpAddr cur_gsn_src_, cur_gsn_dst_;
   uint64_t packets_since_housekeeping_ = 0;
 };
 
