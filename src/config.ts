@@ -39,6 +39,8 @@ export interface Config {
   shutdown: { timeoutMs: number };
   /** sightings that matched no order are deleted after retentionDays (null: kept forever) */
   audit: { retentionDays: number | null };
+  /** PRAGMA quick_check of the database at start (always) and every intervalMinutes (null: only at start) */
+  integrity: { intervalMinutes: number | null };
 }
 
 export const DEFAULTS: Config = {
@@ -65,6 +67,7 @@ export const DEFAULTS: Config = {
   checkpoint: { intervalSeconds: 10, maxAgeHours: 24 },
   shutdown: { timeoutMs: 10_000 },
   audit: { retentionDays: 30 },
+  integrity: { intervalMinutes: 60 },
 };
 
 /** Any JSON-like partial of a Config (the file, the flags). */
@@ -103,6 +106,7 @@ const SCHEMA = obj({
   checkpoint: obj({ intervalSeconds: posInt, maxAgeHours: posInt }),
   shutdown: obj({ timeoutMs: posInt }),
   audit: obj({ retentionDays: nullablePosInt }),
+  integrity: obj({ intervalMinutes: nullablePosInt }),
 });
 
 export class ConfigError extends Error {

@@ -322,6 +322,23 @@ uint32_t SessionTable::find_ue_v6(const uint8_t* v6, size_t* count) const {
   return chain_unique(head ? *head : kNone, true, count);
 }
 
+void SessionTable::subscriber(uint32_t idx, Subscriber& sub) const {
+  const Session& s = sessions_[idx];
+  unpack_digits(s.imsi, sub.imsi);
+  unpack_digits(s.msisdn, sub.msisdn);
+  unpack_digits(s.imei, sub.imei);
+  apn_text(s.apn, sub.apn);
+  sub.has_v4 = (s.flags & sflag::kHasV4) != 0;
+  if (sub.has_v4) {
+    sub.v4[0] = uint8_t(s.ue_v4 >> 24);
+    sub.v4[1] = uint8_t(s.ue_v4 >> 16);
+    sub.v4[2] = uint8_t(s.ue_v4 >> 8);
+    sub.v4[3] = uint8_t(s.ue_v4);
+  }
+  sub.has_v6 = (s.flags & sflag::kHasV6) != 0;
+  if (sub.has_v6) std::memcpy(sub.v6, s.ue_v6, 16);
+}
+
 size_t SessionTable::memory_bytes() const {
   return sessions_.memory_bytes() + endpoints_.memory_bytes() + ue_v4_.memory_bytes() +
          ue_v6_.memory_bytes() + identity_.memory_bytes() + gsn_addrs_.capacity() * sizeof(IpAddr) +

@@ -13,6 +13,7 @@
 #include <string>
 #include <type_traits>
 #include <vector>
+#include "events.h"
 #include "flat_map.h"
 #include "gtpv1c.h"
 #include "packed_digits.h"
@@ -118,6 +119,8 @@ class SessionTable {
   uint32_t alloc(uint64_t* evicted);
   Session& at(uint32_t idx) { return sessions_[idx]; }
   const Session& at(uint32_t idx) const { return sessions_[idx]; }
+  // The subscriber of a context as events report it (digits, APN text, UE addresses).
+  void subscriber(uint32_t idx, Subscriber& sub) const;
   // Index a filled record (endpoints, UE addresses, identity) and mark it active.
   void commit(uint32_t idx, uint32_t now_s);
   // Remove a record from every index and free it (secondaries are not touched).

@@ -1,4 +1,4 @@
-// Request-head reassembly over uplink TCP segments (native/decode/request_heads.h).
+// Request-head reassembly over uplink TCP segments (native/engine/request_heads.h).
 #include <doctest/doctest.h>
 
 #include <algorithm>

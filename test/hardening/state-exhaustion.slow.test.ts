@@ -49,7 +49,7 @@ const BOUNDS = {
   maxTcpFlows: 1_000,
 };
 // Bounds not settable on the command line: engine defaults (native/engine/engine.h,
-// native/decode/request_heads.h HeadLimits).
+// native/engine/request_heads.h HeadLimits).
 const MAX_HEAD_BYTES = 16_384;
 const HEAD_ORPHAN_SLOTS = 1024;
 const HEAD_ORPHAN_MAX_BYTES = 2048;

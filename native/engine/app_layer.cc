@@ -1,0 +1,138 @@
+#include "app_layer.h"
+
+#include <cstring>
+
+namespace gnpay {
+
+struct AppLayer::HeadSinkImpl : HeadSink {
+  explicit HeadSinkImpl(AppLayer& a) : app(a) {}
+  void on_head(HeadKind kind, Span bytes) override { app.on_head(kind, bytes); }
+  AppLayer& app;
+};
+
+AppLayer::AppLayer(const EngineOptions& options, const SessionTable& sessions, EngineStats& stats, PacketContext& ctx)
+    : options_(options),
+      sessions_(sessions),
+      stats_(stats),
+      ctx_(ctx),
+      heads_(options.limits.heads),
+      head_sink_(new HeadSinkImpl(*this)) {}
+
+AppLayer::~AppLayer() = default;
+
+void AppLayer::on_inner(const IpPacket& inner, const Resolution& res) {
+  res_ = &res;
+  if (inner.proto == ipproto::kUdp) {
+    udp_ = UdpDatagram();
+    if (decode_udp(inner.payload, inner.truncated, udp_, stats_.anomalies) != Status::Ok) return;
+    if (udp_.dport == port::kGtpU || udp_.dport == port::kGtpC || udp_.sport == port::kGtpU ||
+        udp_.sport == port::kGtpC) {
+      stats_.anomalies.bump(Anomaly::GtpuNestedTunnel);  // tunnel depth is bounded at one
+      return;
+    }
+    if (udp_.dport == port::kDns) on_dns(udp_);
+    return;
+  }
+  if (inner.proto != ipproto::kTcp) return;
+  tcp_ = TcpSegment();
+  if (decode_tcp(inner.payload, inner.truncated, tcp_, stats_.anomalies) != Status::Ok) return;
+  // a bare ACK carries nothing and changes no flow state
+  if (tcp_.payload.size == 0 && !(tcp_.flags & (tcpflag::kSyn | tcpflag::kFin | tcpflag::kRst))) return;
+  if (res.by == ResolvedBy::None) {
+    // direction unknown: a server port talking to an ephemeral one is downlink
+    bool server_src = tcp_.sport == 80 || tcp_.sport == 443 || tcp_.sport == 8080 || tcp_.sport == 8443;
+    if (server_src && tcp_.dport >= 1024) return;
+  }
+  FlowKey key;
+  key.src = inner.src;
+  key.dst = inner.dst;
+  key.sport = tcp_.sport;
+  key.dport = tcp_.dport;
+  key.tunnel = (uint64_t(res.gsn) << 32) | res.teid;
+  heads_.feed(key, tcp_, ctx_.now_ns, *head_sink_, stats_.anomalies);
+}
+
+void AppLayer::on_dns(const UdpDatagram& udp) {
+  dns_.reset();
+  if (parse_dns_query(udp.payload, dns_, stats_.anomalies) != Status::Ok) return;
+  if (dns_.is_response || dns_.name_len == 0) return;  // only what the UE asks
+  stats_.requests++;
+  if (options_.emit_requests) {
+    Event& e = new_event(EventType::Request);
+    e.via = Via::Dns;
+    std::memcpy(e.name, dns_.name, dns_.name_len);
+    e.name[dns_.name_len] = 0;
+  }
+  matches_.clear();
+  match_hostname(options_.carriers, Span(reinterpret_cast<const uint8_t*>(dns_.name), dns_.name_len), Via::Dns,
+                 matches_, stats_.anomalies);
+  emit_matches(matches_);
+}
+
+static void copy_text(char* dst, size_t cap, Span s) {
+  size_t n = s.size < cap - 1 ? s.size : cap - 1;
+  if (n) std::memcpy(dst, s.data, n);
+  dst[n] = 0;
+}
+
+void AppLayer::on_head(HeadKind kind, Span bytes) {
+  if (kind == HeadKind::Http) {
+    http_.reset();
+    // a head with a broken header line is still a request: its line and good headers count
+    if (parse_http_request_head(bytes, http_, stats_.anomalies) != Status::Ok && http_.method.empty()) return;
+    stats_.requests++;
+    if (options_.emit_requests) {
+      Event& e = new_event(EventType::Request);
+      e.via = Via::Http;
+      copy_text(e.method, sizeof(e.method), http_.method);
+      copy_text(e.host, sizeof(e.host), http_.host);
+      copy_text(e.target, sizeof(e.target), http_.target);
+    }
+    matches_.clear();
+    match_http_request(options_.carriers, http_, matches_, stats_.anomalies);
+    emit_matches(matches_);
+    return;
+  }
+  tls_.reset();
+  if (parse_tls_client_hello(bytes, tls_, stats_.anomalies) != Status::Ok) return;
+  stats_.requests++;
+  if (options_.emit_requests) {
+    Event& e = new_event(EventType::Request);
+    e.via = Via::TlsSni;
+    if (tls_.has_sni) {
+      std::memcpy(e.name, tls_.sni, tls_.sni_len);
+      e.name[tls_.sni_len] = 0;
+    }
+  }
+  if (!tls_.has_sni) return;
+  matches_.clear();
+  match_hostname(options_.carriers, Span(reinterpret_cast<const uint8_t*>(tls_.sni), tls_.sni_len), Via::TlsSni,
+                 matches_, stats_.anomalies);
+  emit_matches(matches_);
+}
+
+Event& AppLayer::new_event(EventType type) {
+  Event& e = ctx_.new_event(type);
+  const Resolution& r = *res_;
+  e.ue_ip = r.ue;
+  e.dst_ip = r.dst;
+  e.teid = r.teid;
+  e.resolved_by = r.by;
+  if (r.session != kNone) {
+    e.has_subscriber = true;
+    sessions_.subscriber(r.session, e.sub);
+  }
+  return e;
+}
+
+void AppLayer::emit_matches(const TokenMatches& matches) {
+  for (uint8_t i = 0; i < matches.n; i++) {
+    Event& e = new_event(EventType::Sighting);
+    e.match = matches.m[i];
+    e.via = matches.m[i].via;
+    stats_.sightings++;
+    if (res_->session == kNone) stats_.unresolved_sightings++;
+  }
+}
+
+}  // namespace gnpay

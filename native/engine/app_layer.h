@@ -1,0 +1,61 @@
+// The application layer inside the tunnels: what a UE sends uplink (inner UDP
+// DNS queries; TCP request heads reassembled by request_heads.h: HTTP/1.x and
+// TLS ClientHellos) is parsed, its tokens matched against the carriers, and
+// sightings (and, on request, request events) emitted with the subscriber the
+// user plane resolved.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "context.h"
+#include "dns_query.h"
+#include "http_request.h"
+#include "ip.h"
+#include "l4.h"
+#include "request_heads.h"
+#include "session_table.h"
+#include "tls_client_hello.h"
+#include "token_carriers.h"
+
+namespace gnpay {
+
+class AppLayer {
+ public:
+  AppLayer(const EngineOptions& options, const SessionTable& sessions, EngineStats& stats, PacketContext& ctx);
+  ~AppLayer();
+  AppLayer(const AppLayer&) = delete;
+  AppLayer& operator=(const AppLayer&) = delete;
+
+  // The (reassembled) inner packet of a G-PDU that is examined, with its resolution.
+  void on_inner(const IpPacket& inner, const Resolution& res);
+  void expire(uint64_t now_ns) { heads_.expire(now_ns, stats_.anomalies); }
+
+  size_t flows() const { return heads_.flows(); }
+  size_t orphans() const { return heads_.orphans(); }
+  size_t flow_bytes() const { return heads_.memory_bytes(); }
+
+ private:
+  struct HeadSinkImpl;
+  void on_head(HeadKind kind, Span bytes);
+  void on_dns(const UdpDatagram& udp);
+  Event& new_event(EventType type);
+  void emit_matches(const TokenMatches& matches);
+
+  const EngineOptions& options_;
+  const SessionTable& sessions_;
+  EngineStats& stats_;
+  PacketContext& ctx_;
+  RequestHeadAssembler heads_;
+  std::unique_ptr<HeadSinkImpl> head_sink_;
+  const Resolution* res_ = nullptr;  // of the packet being processed
+
+  // per-packet scratch (reset per packet, never reallocated)
+  UdpDatagram udp_;
+  TcpSegment tcp_;
+  HttpRequestHead http_;
+  DnsQuery dns_;
+  TlsClientHelloInfo tls_;
+  TokenMatches matches_;
+};
+
+}  // namespace gnpay
