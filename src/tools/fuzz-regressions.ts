@@ -197,7 +197,7 @@ export function regressionInputs(): Record<string, Record<string, Buffer>> {
 
 /**
  * What decoding each capture-shaped input (entry layers 0 and 1) must count,
- * checked by test/native/fuzz-regressions.test.ts: the file is a regression of
+ * checked by test/native/fuzz-regressions.slow.test.ts: the file is a regression of
  * that decoder only if it reaches that decoder's outcome.
  */
 export const EXPECTED_ANOMALY: Record<string, string> = {
