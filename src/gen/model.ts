@@ -252,6 +252,7 @@ export class SessionModel {
     expects: Expect[],
     pkt: number,
     ts: string,
+    host: string | null = null,
   ): void {
     const res = this.resolve(r.outerDst, r.teid, r.innerSrc, r.innerDst, true);
     if (!res.uplink) return;
@@ -278,6 +279,8 @@ export class SessionModel {
         ueIp: canonicalIp(r.innerSrc),
         teid: r.teid >>> 0,
         resolvedBy: res.resolvedBy,
+        host,
+        request: this.counters.requests,
       });
     }
   }
