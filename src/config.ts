@@ -5,11 +5,12 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { carrierError } from './native';
 import type { EngineLimits } from './native/types';
 import { parsePayUrlTemplate } from './store/payurl';
+import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from './api/listener-limits';
 
 export interface Config {
   /** HOST:PORT of the API (port 0: any free port) */
   listen: string;
-  /** HOST:PORT of a separate operations listener (/metrics, /healthz, /readyz); null: /metrics is served on the API listener */
+  /** HOST:PORT of the operations listener (/metrics, /healthz, /readyz); null: none (then /metrics is served only with api.metrics) */
   opsListen: string | null;
   /** the SQLite database file */
   db: string | null;
@@ -17,7 +18,10 @@ export interface Config {
   payUrlTemplate: string;
   /** extra token carriers ("kind:arg"); the one implied by payUrlTemplate is always active */
   carriers: string[];
-  api: { bodyLimitBytes: number; version?: string };
+  /** bodyLimitBytes: largest request body; metrics: serve /metrics on the SP listener too (default false) */
+  api: { bodyLimitBytes: number; metrics: boolean; version?: string };
+  /** timeouts and connection cap of every listener (SP API, operations, pay page) */
+  listeners: ListenerLimits;
   orders: { defaultTtlSeconds: number; maxTtlSeconds: number };
   limits: { perMsisdn: { amountPerDay: number | null; ordersPerHour: number | null } };
   rateLimit: { ordersPerMinute: number | null };
@@ -39,6 +43,8 @@ export interface Config {
   shutdown: { timeoutMs: number };
   /** sightings that matched no order are deleted after retentionDays (null: kept forever) */
   audit: { retentionDays: number | null };
+  /** PRAGMA quick_check of the database at start (always) and every intervalMinutes (null: only at start) */
+  integrity: { intervalMinutes: number | null };
 }
 
 export const DEFAULTS: Config = {
@@ -47,7 +53,8 @@ export const DEFAULTS: Config = {
   db: null,
   payUrlTemplate: 'http://pay.example.net/pay?pay_token={token}',
   carriers: [],
-  api: { bodyLimitBytes: 16 * 1024 },
+  api: { bodyLimitBytes: 16 * 1024, metrics: false },
+  listeners: { ...DEFAULT_LISTENER_LIMITS },
   orders: { defaultTtlSeconds: 900, maxTtlSeconds: 86_400 },
   limits: { perMsisdn: { amountPerDay: null, ordersPerHour: null } },
   rateLimit: { ordersPerMinute: 600 },
@@ -65,6 +72,7 @@ export const DEFAULTS: Config = {
   checkpoint: { intervalSeconds: 10, maxAgeHours: 24 },
   shutdown: { timeoutMs: 10_000 },
   audit: { retentionDays: 30 },
+  integrity: { intervalMinutes: 60 },
 };
 
 /** Any JSON-like partial of a Config (the file, the flags). */
@@ -85,7 +93,8 @@ const SCHEMA = obj({
   db: nullableStr,
   payUrlTemplate: str,
   carriers: { type: 'array', items: str },
-  api: obj({ bodyLimitBytes: { type: 'integer', minimum: 256, maximum: 10 * 1024 * 1024 }, version: str }, ['bodyLimitBytes']),
+  api: obj({ bodyLimitBytes: { type: 'integer', minimum: 256, maximum: 10 * 1024 * 1024 }, metrics: { type: 'boolean' }, version: str }, ['bodyLimitBytes', 'metrics']),
+  listeners: obj({ headersTimeoutMs: posInt, requestTimeoutMs: posInt, keepAliveTimeoutMs: posInt, idleTimeoutMs: posInt, maxConnections: posInt }),
   orders: obj({ defaultTtlSeconds: posInt, maxTtlSeconds: posInt }),
   limits: obj({ perMsisdn: obj({ amountPerDay: nullablePosInt, ordersPerHour: nullablePosInt }) }),
   rateLimit: obj({ ordersPerMinute: nullablePosInt }),
@@ -103,6 +112,7 @@ const SCHEMA = obj({
   checkpoint: obj({ intervalSeconds: posInt, maxAgeHours: posInt }),
   shutdown: obj({ timeoutMs: posInt }),
   audit: obj({ retentionDays: nullablePosInt }),
+  integrity: obj({ intervalMinutes: nullablePosInt }),
 });
 
 export class ConfigError extends Error {

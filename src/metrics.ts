@@ -19,7 +19,13 @@ export interface Metrics {
   batches: Counter<never>;
   /** sightings that matched no order, deleted after audit.retentionDays */
   sightingsPruned: Counter<never>;
+  /** 1 when the last PRAGMA quick_check of the database found nothing, 0 when it found damage */
+  dbIntegrityOk: Gauge<never>;
+  /** when the database was last checked (Unix seconds) */
+  dbIntegrityCheckedAt: Gauge<never>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** connections a listener closed at once because it held its maximum */
+  connectionsDropped: Counter<'listener'>;
   httpSeconds: Histogram<'method' | 'route'>;
   /** set by the daemon: counts of orders per status */
   ordersByStatus: (() => Record<string, number>) | null;
@@ -53,7 +59,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
     sightings: new Counter({ name: `${p}sightings_total`, help: 'Token sightings by outcome', labelNames: ['outcome'], registers }),
     batches: new Counter({ name: `${p}pipeline_batches_total`, help: 'Batches of decode events committed', registers }),
     sightingsPruned: new Counter({ name: `${p}sightings_pruned_total`, help: 'Sightings that matched no order, deleted after audit.retentionDays', registers }),
+    dbIntegrityOk: new Gauge({ name: `${p}db_integrity_ok`, help: 'Whether the last PRAGMA quick_check of the database found it sound (1) or damaged (0)', registers }),
+    dbIntegrityCheckedAt: new Gauge({ name: `${p}db_integrity_checked_timestamp_seconds`, help: 'When the database was last checked with PRAGMA quick_check', registers }),
     httpRequests: new Counter({ name: `${p}http_requests_total`, help: 'API requests by route and status', labelNames: ['method', 'route', 'status'], registers }),
+    connectionsDropped: new Counter({ name: `${p}http_connections_dropped_total`, help: 'Connections closed at once because the listener held its maximum', labelNames: ['listener'], registers }),
     httpSeconds: new Histogram({ name: `${p}http_request_seconds`, help: 'API request latency', labelNames: ['method', 'route'], buckets: latency, registers }),
   };
   return m;

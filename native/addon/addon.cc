@@ -46,9 +46,23 @@ void ParseCarriers(Napi::Env env, const Napi::Value& v, CarrierSet& out) {
   }
 }
 
+void ParsePayHosts(Napi::Env env, const Napi::Value& v, PayHostSet& out) {
+  out.clear();
+  if (v.IsUndefined() || v.IsNull()) return;
+  if (!v.IsArray()) throw Napi::TypeError::New(env, "payHosts must be an array of strings");
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value s = a.Get(i);
+    if (!s.IsString()) throw Napi::TypeError::New(env, "payHosts must be an array of strings");
+    std::string name = s.As<Napi::String>().Utf8Value();
+    if (!out.add(name.data(), name.size())) throw Napi::TypeError::New(env, "invalid pay host \"" + name + "\"");
+  }
+}
+
 EngineOptions ParseEngineOptions(Napi::Env env, const Napi::Object& o) {
   EngineOptions opt;
   ParseCarriers(env, o.Get("carriers"), opt.carriers);
+  ParsePayHosts(env, o.Get("payHosts"), opt.pay_hosts);
   opt.emit_requests = o.Has("requests") && o.Get("requests").ToBoolean().Value();
   if (o.Has("limits") && o.Get("limits").IsObject()) {
     Napi::Object l = o.Get("limits").As<Napi::Object>();

@@ -85,6 +85,31 @@ Napi::Value EventToJs(Napi::Env env, const Event& e) {
       o.Set("ueIp", Ip(env, e.ue_ip));
       o.Set("teid", Napi::Number::New(env, e.teid));
       o.Set("resolvedBy", Resolved(env, e.resolved_by));
+      o.Set("host", TextOrNull(env, e.host));
+      o.Set("request", Napi::Number::New(env, double(e.request)));
+      return o;
+    }
+    case EventType::Hello: {
+      static const char kHex[] = "0123456789abcdef";
+      char hex[kTlsRandomLen * 2];
+      for (size_t i = 0; i < kTlsRandomLen; i++) {
+        hex[2 * i] = kHex[e.random[i] >> 4];
+        hex[2 * i + 1] = kHex[e.random[i] & 15];
+      }
+      o.Set("type", "hello");
+      o.Set("ts", Ts(env, e.ts_ns));
+      o.Set("packet", Napi::Number::New(env, double(e.packet)));
+      o.Set("random", Str(env, hex, sizeof hex));
+      o.Set("sni", TextOrNull(env, e.name));
+      o.Set("msisdn", has ? DigitsOrNull(env, sub.msisdn) : env.Null());
+      o.Set("imsi", has ? DigitsOrNull(env, sub.imsi) : env.Null());
+      o.Set("ueIp", Ip(env, e.ue_ip));
+      o.Set("dst", Ip(env, e.dst_ip));
+      o.Set("teid", Napi::Number::New(env, e.teid));
+      o.Set("gsnSrc", Ip(env, e.gsn_src));
+      o.Set("gsnDst", Ip(env, e.gsn_dst));
+      o.Set("resolvedBy", Resolved(env, e.resolved_by));
+      o.Set("request", Napi::Number::New(env, double(e.request)));
       return o;
     }
     case EventType::Request: {

@@ -190,7 +190,9 @@ Status parse_tls_client_hello(Span data, TlsClientHelloInfo& out, AnomalyCounter
   uint8_t sid_len = 0, comp_len = 0;
   uint16_t suites_len = 0;
   if (!r.be16(out.client_version)) return failed();
-  if (!r.skip(32)) return failed();  // random
+  for (size_t i = 0; i < kTlsRandomLen; i++)
+    if (!r.u8(out.random[i])) return failed();
+  out.has_random = true;
   if (!r.u8(sid_len)) return failed();
   if (sid_len > 32) return malformed(Anomaly::TlsBadClientHello);
   if (!r.skip(sid_len)) return failed();

@@ -6,6 +6,7 @@
 namespace gnpay {
 
 constexpr size_t kMaxSniLen = 253;
+constexpr size_t kTlsRandomLen = 32;
 
 struct TlsClientHelloInfo {
   uint16_t record_version = 0;
@@ -13,6 +14,10 @@ struct TlsClientHelloInfo {
   uint8_t sni_len = 0;
   char sni[kMaxSniLen + 1] = {0};   // as sent, no trailing dot
   bool has_sni = false;
+  // The 32-byte ClientHello.random (RFC 8446 s4.1.2): unique per connection,
+  // seen by the probe here and by the TLS server that terminates it.
+  uint8_t random[kTlsRandomLen] = {0};
+  bool has_random = false;
   // Added: the bytes end before the ClientHello does, after a complete
   // server_name extension: the result is Ok with the SNI, tls.truncated counted
   // (snaplen-cut captures, or a head flushed after capture loss).

@@ -59,9 +59,9 @@ void AppLayer::on_dns(const UdpDatagram& udp) {
     e.name[dns_.name_len] = 0;
   }
   matches_.clear();
-  match_hostname(options_.carriers, Span(reinterpret_cast<const uint8_t*>(dns_.name), dns_.name_len), Via::Dns,
-                 matches_, stats_.anomalies);
-  emit_matches(matches_);
+  Span name(reinterpret_cast<const uint8_t*>(dns_.name), dns_.name_len);
+  match_hostname(options_.carriers, name, Via::Dns, matches_, stats_.anomalies);
+  emit_matches(matches_, name);
 }
 
 static void copy_text(char* dst, size_t cap, Span s) {
@@ -85,7 +85,7 @@ void AppLayer::on_head(HeadKind kind, Span bytes) {
     }
     matches_.clear();
     match_http_request(options_.carriers, http_, matches_, stats_.anomalies);
-    emit_matches(matches_);
+    emit_matches(matches_, http_.host);
     return;
   }
   tls_.reset();
@@ -100,10 +100,17 @@ void AppLayer::on_head(HeadKind kind, Span bytes) {
     }
   }
   if (!tls_.has_sni) return;
+  Span sni(reinterpret_cast<const uint8_t*>(tls_.sni), tls_.sni_len);
+  if (tls_.has_random && options_.pay_hosts.size() && options_.pay_hosts.matches(sni)) {
+    Event& e = new_event(EventType::Hello);
+    e.via = Via::TlsSni;
+    std::memcpy(e.name, tls_.sni, tls_.sni_len);
+    e.name[tls_.sni_len] = 0;
+    std::memcpy(e.random, tls_.random, kTlsRandomLen);
+  }
   matches_.clear();
-  match_hostname(options_.carriers, Span(reinterpret_cast<const uint8_t*>(tls_.sni), tls_.sni_len), Via::TlsSni,
-                 matches_, stats_.anomalies);
-  emit_matches(matches_);
+  match_hostname(options_.carriers, sni, Via::TlsSni, matches_, stats_.anomalies);
+  emit_matches(matches_, sni);
 }
 
 Event& AppLayer::new_event(EventType type) {
@@ -113,6 +120,9 @@ Event& AppLayer::new_event(EventType type) {
   e.dst_ip = r.dst;
   e.teid = r.teid;
   e.resolved_by = r.by;
+  e.request = stats_.requests;
+  e.gsn_src = r.gsn_src;
+  e.gsn_dst = r.gsn_dst;
   if (r.session != kNone) {
     e.has_subscriber = true;
     sessions_.subscriber(r.session, e.sub);
@@ -120,11 +130,12 @@ Event& AppLayer::new_event(EventType type) {
   return e;
 }
 
-void AppLayer::emit_matches(const TokenMatches& matches) {
+void AppLayer::emit_matches(const TokenMatches& matches, Span host) {
   for (uint8_t i = 0; i < matches.n; i++) {
     Event& e = new_event(EventType::Sighting);
     e.match = matches.m[i];
     e.via = matches.m[i].via;
+    copy_text(e.host, sizeof(e.host), host);
     stats_.sightings++;
     if (res_->session == kNone) stats_.unresolved_sightings++;
   }

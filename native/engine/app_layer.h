@@ -39,7 +39,7 @@ class AppLayer {
   void on_head(HeadKind kind, Span bytes);
   void on_dns(const UdpDatagram& udp);
   Event& new_event(EventType type);
-  void emit_matches(const TokenMatches& matches);
+  void emit_matches(const TokenMatches& matches, Span host);
 
   const EngineOptions& options_;
   const SessionTable& sessions_;

@@ -13,6 +13,7 @@
 
 #include "events.h"
 #include "ip_reassembly.h"
+#include "pay_hosts.h"
 #include "request_heads.h"
 #include "session_table.h"
 #include "status.h"
@@ -32,6 +33,9 @@ struct EngineLimits {
 struct EngineOptions {
   EngineLimits limits;
   CarrierSet carriers;
+  // ClientHellos whose SNI is (under) one of these are reported as `hello`
+  // events with their client random (docs/events.md); none when empty.
+  PayHostSet pay_hosts;
   bool emit_requests = false;
 };
 
@@ -79,6 +83,7 @@ struct Resolution {
   uint32_t teid = 0;     // the G-PDU's TEID
   uint32_t gsn = kNone;  // interned outer destination address (kNone when not a known GSN)
   IpAddr ue, dst;        // inner source and destination
+  IpAddr gsn_src, gsn_dst;  // outer (GTP-U) source and destination
 };
 
 }  // namespace gnpay

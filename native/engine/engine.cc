@@ -140,6 +140,8 @@ void Engine::on_gpdu(const IpPacket& outer, const GtpuHeader& gh) {
   }
   if (decode_ip(gh.payload, inner_ip_, stats_.anomalies) != Status::Ok) return;
   if (!user_.resolve(hit, way, gsn, gh.teid, inner_ip_, res_)) return;
+  res_.gsn_src = outer.src;
+  res_.gsn_dst = outer.dst;
 
   const IpPacket* inner = &inner_ip_;
   if (inner_ip_.is_fragment) {

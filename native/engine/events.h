@@ -4,13 +4,14 @@
 #include <cstdint>
 #include <vector>
 #include "gtpv1c.h"
+#include "tls_client_hello.h"
 #include "span.h"
 #include "tbcd.h"
 #include "token_carriers.h"
 
 namespace gnpay {
 
-enum class EventType : uint8_t { Session = 0, Sighting, Request };
+enum class EventType : uint8_t { Session = 0, Sighting, Request, Hello };
 enum class SessionChange : uint8_t { Create = 0, Update, Delete };
 enum class ResolvedBy : uint8_t { None = 0, Teid, UeIp };
 
@@ -57,11 +58,14 @@ struct Event {
   Via via = Via::Http;
   IpAddr ue_ip, dst_ip;
   uint32_t teid = 0;
+  uint64_t request = 0;    // sighting / hello: which uplink request (1-based count of the engine's requests)
+  IpAddr gsn_src, gsn_dst; // hello: the outer (GTP-U) source and destination of the G-PDU
+  uint8_t random[kTlsRandomLen] = {0};  // hello: the ClientHello's random
   // request only (text, NUL-terminated, truncated to fit)
   char method[16] = {0};
-  char host[256] = {0};
+  char host[256] = {0};     // request; sighting: HTTP Host, or the DNS name / SNI
   char target[kMaxEventText + 1] = {0};
-  char name[256] = {0};
+  char name[256] = {0};     // request; hello: the SNI
 };
 
 // Where the engine puts events. The addon drains it per batch.

@@ -35,6 +35,7 @@ EngineOptions make_small_options() {
   const char* specs[] = {"query:pay_token", "path:/pay/", "host:pay.example.net", "header:X-Pay-Token",
                          "cookie:pay_token"};
   for (const char* s : specs) o.carriers.add_spec(s, std::strlen(s));
+  o.pay_hosts.add("pay.example.net", 15);
   o.emit_requests = true;
   return o;
 }
@@ -51,6 +52,8 @@ void check_events(const EventSink& sink) {
     if (e.n_tunnels > kMaxEventTunnels) __builtin_trap();
     if (e.match.len > kMaxTokenLen) __builtin_trap();
     if (std::memchr(e.target, 0, sizeof e.target) == nullptr) __builtin_trap();
+    if (std::memchr(e.name, 0, sizeof e.name) == nullptr) __builtin_trap();
+    if (std::memchr(e.host, 0, sizeof e.host) == nullptr) __builtin_trap();
   }
 }
 
@@ -114,8 +117,11 @@ void run_app(Span rest) {
   tls_client_hello_needed(rest);
   if (parse_tls_client_hello(rest, tls, an) == Status::Ok && tls.has_sni) {
     TokenMatches m;
-    match_hostname(o.carriers, Span(reinterpret_cast<const uint8_t*>(tls.sni), tls.sni_len), Via::TlsSni, m, an);
+    Span sni(reinterpret_cast<const uint8_t*>(tls.sni), tls.sni_len);
+    match_hostname(o.carriers, sni, Via::TlsSni, m, an);
+    o.pay_hosts.matches(sni);
   }
+  o.pay_hosts.matches(rest.prefix(300));  // any bytes as a name
 }
 
 struct NullSink : HeadSink {

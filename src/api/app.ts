@@ -9,6 +9,7 @@ import type { Store } from '../store';
 import type { Sp } from '../store/types';
 import { eventView, orderView } from '../store/views';
 import { ApiError, toErrorBody } from './errors';
+import { capConnections, DEFAULT_LISTENER_LIMITS, listenerOptions, type ListenerLimits } from './listener-limits';
 import { buildOpenApi } from './openapi';
 import { RateLimiter } from './ratelimit';
 import { ROUTES } from './routes';
@@ -37,8 +38,10 @@ export interface AppDeps {
   version?: string;
   /** an order changed through the API (the webhook worker is woken) */
   onChange?: () => void;
-  /** serve /metrics here (default true); false when a separate operations listener serves it */
+  /** serve /metrics here too (default false: global counts are the operator's, not the SPs'; the operations listener serves them) */
   serveMetrics?: boolean;
+  /** timeouts and connection cap of the listener (DEFAULT_LISTENER_LIMITS when absent) */
+  limits?: ListenerLimits;
 }
 
 /** Dependencies of the operations listener. */
@@ -46,6 +49,7 @@ export interface OpsDeps {
   store: Store;
   metrics: Metrics;
   ready?: () => boolean;
+  limits?: ListenerLimits;
 }
 
 type Handler = (req: FastifyRequest, reply: FastifyReply) => unknown;
@@ -72,9 +76,12 @@ function notFound(req: FastifyRequest, reply: FastifyReply): void {
 
 /** The operations listener (opsListen): /metrics, /healthz and /readyz only, apart from the SP API. */
 export function buildOpsApp(deps: OpsDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1024, return503OnClosing: false });
+  const limits = deps.limits ?? DEFAULT_LISTENER_LIMITS;
+  const app = Fastify({ logger: false, bodyLimit: 1024, return503OnClosing: false, ...listenerOptions(limits) });
+  capConnections(app.server, limits, () => deps.metrics.connectionsDropped.inc({ listener: 'ops' }));
   const h = operationsHandlers(deps);
   app.addHook('onRequest', async (_req, reply) => void reply.header('cache-control', 'no-store'));
+  app.addHook('onSend', closeUnreadRequests);
   app.setNotFoundHandler(notFound);
   app.get('/healthz', h.healthz);
   app.get('/readyz', h.readyz);
@@ -102,9 +109,19 @@ function bearer(req: FastifyRequest): string | null {
   return m ? m[1] : null;
 }
 
+/**
+ * A response sent before its request's body was read (401, 413, 415, an early
+ * error) closes the connection: the client is not left trickling a body that
+ * nobody reads.
+ */
+async function closeUnreadRequests(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (!req.raw.complete) reply.header('connection', 'close');
+}
+
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { store } = deps;
   const metrics = deps.metrics ?? createMetrics();
+  const limits = deps.limits ?? DEFAULT_LISTENER_LIMITS;
   const limiter = new RateLimiter(deps.clock);
   const openapi = buildOpenApi(deps.version ?? '0.0.0');
   const app = Fastify({
@@ -117,7 +134,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    ...listenerOptions(limits),
   });
+  capConnections(app.server, limits, () => metrics.connectionsDropped.inc({ listener: 'api' }));
+  app.addHook('onSend', closeUnreadRequests);
 
   // strict bodies (no coercion, nothing removed); query strings and params are text, coerced to the schema's types
   const strict = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, formats: { 'date-time': true } });
@@ -203,7 +223,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   };
 
   for (const r of ROUTES) {
-    if (r.operationId === 'metrics' && deps.serveMetrics === false) continue;
+    if (r.operationId === 'metrics' && deps.serveMetrics !== true) continue;
     app.route({
       method: r.method,
       url: r.url,

@@ -1,7 +1,7 @@
-// gnpay decode FILE... [--carrier kind:arg]... [--filter BPF] [--jsonl | --stats] [--requests]
+// gnpay decode FILE... [--carrier kind:arg]... [--pay-host NAME]... [--filter BPF] [--jsonl | --stats] [--requests]
 import type { Command } from 'commander';
 import { decode } from '../decode';
-import { CaptureFileError, CaptureFilterError, carrierError } from '../native';
+import { CaptureFileError, CaptureFilterError, carrierError, payHostError } from '../native';
 import { CliError, collect, EXIT_CAPTURE, parsePositiveInt, UsageError } from './common';
 
 export function registerDecode(program: Command): void {
@@ -10,6 +10,7 @@ export function registerDecode(program: Command): void {
     .description('decode pcap/pcapng captures of Gn or S5/S8 traffic: sessions, token sightings, statistics')
     .argument('<files...>', 'capture files (pcap or pcapng), replayed in order through one tunnel table')
     .option('-c, --carrier <kind:arg>', 'where tokens travel: query:NAME, path:PREFIX, host:SUFFIX, header:NAME, cookie:NAME (repeatable; default query:gnpay_token)', collect)
+    .option('--pay-host <name>', 'report ClientHellos to this pay host (or a name under it) as hello events with their client random (repeatable)', collect)
     .option('--jsonl', 'one JSON object per line (docs/events.md), then a stats object')
     .option('--stats', 'only a statistics summary')
     .option('--requests', 'also report every uplink HTTP request, DNS query and TLS ClientHello')
@@ -31,6 +32,12 @@ export function registerDecode(program: Command): void {
         const err = carrierError(c);
         if (err) throw new UsageError(err);
       }
+      const payHosts = (o.payHost as string[] | undefined) ?? [];
+      if (payHosts.length > 8) throw new UsageError('at most 8 --pay-host');
+      for (const h of payHosts) {
+        const err = payHostError(h);
+        if (err) throw new UsageError(err);
+      }
       const limits: Record<string, number> = {};
       if (o.maxSessions) limits.maxSessions = o.maxSessions as number;
       if (o.maxTcpFlows) limits.maxTcpFlows = o.maxTcpFlows as number;
@@ -40,6 +47,7 @@ export function registerDecode(program: Command): void {
       const res = await decode({
         files,
         carriers,
+        payHosts,
         format: o.jsonl ? 'jsonl' : o.stats ? 'stats' : 'table',
         requests: o.requests === true,
         limits,

@@ -13,6 +13,7 @@ export const commands: Record<string, () => Register> = {
   sp: () => require('./sp').registerSp,
   orders: () => require('./orders').registerOrders,
   ledger: () => require('./ledger').registerLedger,
+  db: () => require('./db').registerDb,
   gen: () => require('./gen').registerGen,
   interfaces: () => require('./interfaces').registerInterfaces,
   'systemd-unit': () => require('./systemd').registerSystemd,

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, storeOptions, type Config, type ConfigInput } 
 import { carrierError, checkReadable } from '../native';
 import { Daemon } from '../pipeline/daemon';
 import { DomainError, Store } from '../store';
+import { describeOpenError } from '../store/db';
 import { CliError, collect, EXIT_CAPTURE, EXIT_FAILURE, EXIT_USAGE, UsageError } from './common';
 
 export interface RunFlags {
@@ -117,7 +118,13 @@ export function addDbOptions(cmd: Command): Command {
 export function openStoreFor(o: { db?: string; config?: string }, extra: ConfigInput = {}) {
   const config = configFrom(o.config, { ...extra, ...(o.db !== undefined ? { db: o.db } : {}) });
   if (!config.db) throw new UsageError('a database is required: --db FILE (or "db" in the config file)');
-  return { config, store: Store.open(config.db, storeOptions(config)) };
+  const options = storeOptions(config);
+  try {
+    return { config, store: Store.open(config.db, options) };
+  } catch (err) {
+    // a newer schema, a read-only or damaged file: one line, no stack
+    throw new CliError(describeOpenError(config.db, err).message);
+  }
 }
 
 /** Runs `fn` with an open store and closes it after. */
@@ -127,6 +134,9 @@ export async function withStore<T>(o: { db?: string; config?: string }, fn: (sto
     return await fn(store, config);
   } catch (err) {
     if (err instanceof DomainError) throw new CliError(err.message, err.status === 404 ? EXIT_FAILURE : EXIT_USAGE);
+    // e.g. a write to a database this user may only read
+    const described = describeOpenError(store.db.name, err);
+    if (described !== err) throw new CliError(described.message);
     throw err;
   } finally {
     store.close();

@@ -35,6 +35,10 @@ export function formatEventRow(e: DecodeEvent): string {
       kind = 'sighting';
       details = `${e.carrier} via ${e.via} token ${e.token} ue ${e.ueIp} teid 0x${e.teid.toString(16)} ${e.resolvedBy ? 'by ' + e.resolvedBy : 'unresolved'}`;
       break;
+    case 'hello':
+      kind = 'hello';
+      details = `${e.sni} random ${e.random.slice(0, 16)}… ue ${e.ueIp} teid 0x${e.teid.toString(16)} gsn ${e.gsnSrc} > ${e.gsnDst} ${e.resolvedBy ? 'by ' + e.resolvedBy : 'unresolved'}`;
+      break;
     case 'request':
       kind = `request ${e.via}`;
       details =

@@ -9,6 +9,8 @@ import { formatEventRow, formatStats, TABLE_HEADER } from './format';
 export interface DecodeOptions {
   files: string[];
   carriers?: string[];
+  /** ClientHellos to these hosts are reported as `hello` events */
+  payHosts?: string[];
   format: 'jsonl' | 'table' | 'stats';
   requests?: boolean;
   limits?: Partial<EngineLimits>;
@@ -38,6 +40,7 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
   const capture = openCapture({
     files: opts.files,
     carriers: opts.carriers && opts.carriers.length > 0 ? opts.carriers : DEFAULT_CARRIERS,
+    payHosts: opts.payHosts,
     requests: opts.requests,
     limits: opts.limits,
     filter: opts.filter,

@@ -88,6 +88,8 @@ export interface ClientHelloOptions {
   pq?: boolean;
   rng?: Rng;
   alpn?: string[];
+  /** ClientHello.random (32 bytes); drawn from rng when absent */
+  random?: Buffer;
 }
 
 /**
@@ -97,6 +99,7 @@ export interface ClientHelloOptions {
  */
 export function tlsClientHello(o: ClientHelloOptions = {}): Buffer {
   const rng = o.rng ?? new Rng(1);
+  if (o.random && o.random.length !== 32) throw new RangeError('a ClientHello random is 32 bytes');
   const exts: Buffer[] = [];
   if (o.sni) {
     const name = Buffer.from(o.sni, 'latin1');
@@ -135,7 +138,7 @@ export function tlsClientHello(o: ClientHelloOptions = {}): Buffer {
   suites.forEach((v, i) => cs.writeUInt16BE(v, i * 2));
   const body = Buffer.concat([
     Buffer.from([0x03, 0x03]),
-    rng.bytes(32),
+    o.random ?? rng.bytes(32),
     Buffer.from([32]),
     rng.bytes(32),
     vec16(cs),
@@ -151,4 +154,45 @@ export function tlsClientHello(o: ClientHelloOptions = {}): Buffer {
   rec.writeUInt16BE(0x0301, 1);
   rec.writeUInt16BE(msg.length, 3);
   return Buffer.concat([rec, msg]);
+}
+
+/**
+ * The host a request head names, as the engine reports it on a sighting
+ * (docs/events.md): a ClientHello's server_name (no trailing dot), or the
+ * first Host header of an HTTP head (trimmed); null when there is none.
+ */
+export function requestHost(head: Buffer): string | null {
+  if (head.length > 0 && head[0] === 22) return clientHelloSni(head);
+  const text = head.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  for (const line of (end < 0 ? text : text.slice(0, end)).split('\r\n').slice(1)) {
+    const i = line.indexOf(':');
+    if (i > 0 && line.slice(0, i).toLowerCase() === 'host') {
+      const v = line.slice(i + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+      return v.length ? v : null;
+    }
+  }
+  return null;
+}
+
+/** The server_name of a ClientHello in one record (what tlsClientHello writes), or null. */
+export function clientHelloSni(rec: Buffer): string | null {
+  let p = 5 + 4 + 2 + 32;
+  if (rec.length < p + 1) return null;
+  p += 1 + rec[p];
+  p += 2 + rec.readUInt16BE(p);
+  p += 1 + rec[p];
+  const end = p + 2 + rec.readUInt16BE(p);
+  p += 2;
+  while (p + 4 <= end && p + 4 <= rec.length) {
+    const type = rec.readUInt16BE(p);
+    const len = rec.readUInt16BE(p + 2);
+    if (type === 0 && len >= 5) {
+      const n = rec.readUInt16BE(p + 7);
+      const name = rec.subarray(p + 9, p + 9 + n).toString('latin1');
+      return name.endsWith('.') ? name.slice(0, -1) : name;
+    }
+    p += 4 + len;
+  }
+  return null;
 }

@@ -29,6 +29,8 @@ export interface DemoOptions {
   startSec?: number;
   /** end with a Delete PDP Context (default false: the phone stays attached) */
   detach?: boolean;
+  /** https: the ClientHello's random (32 bytes), e.g. that of a real TLS connection to bind */
+  random?: Buffer;
 }
 
 export interface DemoResult extends GenResult {
@@ -123,7 +125,7 @@ export function demoCapture(o: DemoOptions): DemoResult {
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const f = s.tcp(path, { server, dport: port });
   if (url.protocol === 'https:') {
-    const ch = tlsClientHello({ sni: isIpHost ? null : host, rng });
+    const ch = tlsClientHello({ sni: isIpHost ? null : host, rng, random: o.random });
     f.send(ch, { heads: [{ end: ch.length, expects: isIpHost ? [] : urlTokens(carriers, url, 'tls-sni') }] });
     f.respond(Buffer.alloc(1200, 0x16));
   } else {

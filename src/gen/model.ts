@@ -423,6 +423,7 @@ export class SessionModel {
     expects: Expect[],
     pkt: number,
     ts: string,
+    host: string | null = null,
   ): void {
     const res = this.resolve(r.outerSrc, r.outerDst, r.teid, r.innerSrc, r.innerDst);
     if (!res.uplink) return;
@@ -449,6 +450,8 @@ export class SessionModel {
         ueIp: canonicalIp(r.innerSrc),
         teid: r.teid >>> 0,
         resolvedBy: res.resolvedBy,
+        host,
+        request: this.counters.requests,
       });
     }
   }

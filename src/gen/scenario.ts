@@ -8,7 +8,7 @@ import * as v1 from './procedures-v1';
 import * as v2 from './procedures-v2';
 import { ethernet, fragmentIpv4, ipTcpFast, ipUdp, ipUdpFast, LINKTYPE, linkHeader, sll, sll2, TCP, udpFrameFast } from './net';
 import { CaptureWriter } from './writer';
-import { DNS_TYPE, dnsQuery, dnsResponse } from './app';
+import { DNS_TYPE, dnsQuery, dnsResponse, requestHost } from './app';
 import type { Carrier, Via } from '../native/types';
 
 export const GTPC_PORT = 2123;
@@ -406,12 +406,12 @@ export class Scenario {
   // ---------------------------------------------------------- user plane
 
   /** the model's verdict for a request completed by the last written packet */
-  judge(path: UserPath, dir: 'up' | 'down', innerSrc: Ip, innerDst: Ip, expects: Expect[]): void {
+  judge(path: UserPath, dir: 'up' | 'down', innerSrc: Ip, innerDst: Ip, expects: Expect[], host: string | null = null): void {
     const r =
       dir === 'up'
         ? { outerSrc: path.ran, outerDst: path.core, teid: path.teidUp, innerSrc, innerDst }
         : { outerSrc: path.core, outerDst: path.ran, teid: path.teidDown, innerSrc, innerDst };
-    this.model.request(r, expects, this.packets, this.lastTs);
+    this.model.request(r, expects, this.packets, this.lastTs, host);
   }
 
   /** an uplink DNS query from the UE (one packet) */
@@ -421,7 +421,7 @@ export class Scenario {
     const sport = o.sport ?? this.rng.int(32768, 60999);
     const inner = innerUdp(path.ueIp, resolver, sport, 53, q);
     const pkt = this.gpdu(path, 'up', inner, o.t);
-    this.judge(path, 'up', path.ueIp, resolver, o.expects ?? []);
+    this.judge(path, 'up', path.ueIp, resolver, o.expects ?? [], name.endsWith('.') ? name.slice(0, -1) : name);
     return pkt;
   }
 
@@ -517,7 +517,7 @@ export class TcpFlow {
   private downOff = 0;
   private covered: [number, number][] = [];
   private prefix = 0;
-  private pending: { end: number; expects: Expect[] }[] = [];
+  private pending: { end: number; expects: Expect[]; host: string | null }[] = [];
   private opened = false;
   private t?: Transport;
 
@@ -569,7 +569,11 @@ export class TcpFlow {
     bounds.push(data.length);
     const segs: [number, number][] = [];
     for (let i = 0; i + 1 < bounds.length; i++) if (bounds[i + 1] > bounds[i]) segs.push([bounds[i], bounds[i + 1]]);
-    for (const h of o.heads ?? []) this.pending.push({ end: base + h.end, expects: h.expects });
+    let start = 0;
+    for (const h of o.heads ?? []) {
+      this.pending.push({ end: base + h.end, expects: h.expects, host: requestHost(data.subarray(start, h.end)) });
+      start = h.end;
+    }
     const order = o.order ?? segs.map((_, i) => i);
     if (order.length !== segs.length) throw new Error(`order has ${order.length} entries for ${segs.length} segments`);
     const deliveries: [number, number][] = [];
@@ -602,7 +606,7 @@ export class TcpFlow {
   private complete(): void {
     while (this.pending.length && this.pending[0].end <= this.prefix) {
       const h = this.pending.shift()!;
-      this.s.judge(this.path, 'up', this.path.ueIp, this.server, h.expects);
+      this.s.judge(this.path, 'up', this.path.ueIp, this.server, h.expects, h.host);
     }
   }
 

@@ -137,8 +137,26 @@ export function validateLimits(limits: Partial<EngineLimits> | undefined): Parti
   return out;
 }
 
+/** Validates a pay host name ("pay.example.net"); returns an error message or null. */
+export function payHostError(host: string): string | null {
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(host) || host.length > 253) return `pay host "${host}" is not a DNS name`;
+  return null;
+}
+
+export function validatePayHosts(hosts: string[] | undefined): string[] {
+  if (!hosts) return [];
+  if (hosts.length > 8) throw new TypeError('at most 8 pay hosts');
+  for (const h of hosts) {
+    const err = payHostError(h);
+    if (err) throw new TypeError(err);
+  }
+  return hosts;
+}
+
 export interface EngineOptions {
   carriers: string[];
+  /** ClientHellos whose SNI is (under) one of these are reported as `hello` events */
+  payHosts?: string[];
   requests?: boolean;
   limits?: Partial<EngineLimits>;
 }
@@ -152,6 +170,7 @@ export class Engine {
     const carriers = validateCarriers(opts.carriers);
     this.native = new (loadAddon().Engine)({
       carriers,
+      payHosts: validatePayHosts(opts.payHosts),
       requests: opts.requests === true,
       limits: validateLimits(opts.limits),
     });
@@ -347,7 +366,7 @@ export function openCapture(
   engine?: Engine,
 ): Capture {
   const own = !engine;
-  const eng = engine ?? new Engine({ carriers: opts.carriers, requests: opts.requests, limits: opts.limits });
+  const eng = engine ?? new Engine({ carriers: opts.carriers, payHosts: opts.payHosts, requests: opts.requests, limits: opts.limits });
   try {
     return new NativeCapture(eng, opts, own);
   } catch (err) {

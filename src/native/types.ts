@@ -44,6 +44,33 @@ export interface SightingEvent {
   ueIp: string;
   teid: number;
   resolvedBy: ResolvedBy;
+  /** HTTP Host of the request, or the DNS query name / TLS SNI */
+  host: string | null;
+  /** which uplink request carried it: the same number for every sighting of one request */
+  request: number;
+}
+
+/**
+ * A TLS ClientHello to a pay host (EngineOptions.payHosts): what binds the TLS
+ * connection the pay listener terminates to the tunnel that carried it.
+ */
+export interface HelloEvent {
+  type: 'hello';
+  ts: string;
+  packet: number;
+  /** ClientHello.random, 64 lower-case hex digits */
+  random: string;
+  sni: string;
+  msisdn: string | null;
+  imsi: string | null;
+  ueIp: string;
+  dst: string;
+  teid: number;
+  /** outer (GTP-U) source and destination of the G-PDU: the SGSN/SGW and the GGSN/PGW user-plane addresses */
+  gsnSrc: string;
+  gsnDst: string;
+  resolvedBy: ResolvedBy;
+  request: number;
 }
 
 export interface RequestEvent {
@@ -63,7 +90,7 @@ export interface RequestEvent {
   resolvedBy: ResolvedBy;
 }
 
-export type DecodeEvent = SessionEvent | SightingEvent | RequestEvent;
+export type DecodeEvent = SessionEvent | SightingEvent | RequestEvent | HelloEvent;
 
 export interface StatsEvent {
   type: 'stats';
@@ -92,6 +119,8 @@ export interface CaptureOptions {
   interfaces?: string[];
   /** carrier specs, e.g. "query:gnpay_token", "host:pay.example.net" */
   carriers: string[];
+  /** pay host names: ClientHellos to them are reported as `hello` events */
+  payHosts?: string[];
   /** also emit `request` events for every uplink HTTP head / DNS query / ClientHello */
   requests?: boolean;
   limits?: Partial<EngineLimits>;

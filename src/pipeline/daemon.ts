@@ -14,6 +14,8 @@ import type { PaymentDriver } from '../payments/types';
 import { PaymentWorker } from '../payments/worker';
 import { Store } from '../store';
 import { lockDatabase, type DbLock } from '../store/lock';
+import { quickCheckInWorker } from '../store/backup';
+import { DatabaseDamagedError } from '../store/db';
 import { WebhookWorker } from '../webhooks/worker';
 import { CaptureMetrics } from '../capture/metrics';
 import { CheckpointStore, restoreCheckpoint, saveCheckpoint } from '../capture/checkpoint';
@@ -79,6 +81,7 @@ export class Daemon {
   readonly captureMetrics: CaptureMetrics;
   private readonly abort = new AbortController();
   private sweeper: NodeJS.Timeout | null = null;
+  private integrityTimer: NodeJS.Timeout | null = null;
   private ready = false;
   private stopping: Promise<number> | null = null;
   private resolveDone!: (code: number) => void;
@@ -91,8 +94,11 @@ export class Daemon {
     this.config = o.config;
     this.log = o.logger ?? createLogger({ ...o.config.log });
     this.done = new Promise((r) => (this.resolveDone = r));
-    this.store = Store.open(o.config.db!, { clock: o.clock, ...storeOptions(o.config) });
+    // a damaged file is refused here (DatabaseDamagedError), before anything is served from it
+    this.store = Store.open(o.config.db!, { clock: o.clock, quickCheck: true, ...storeOptions(o.config) });
     this.metrics = createMetrics({ defaultMetrics: true });
+    this.metrics.dbIntegrityOk.set(1);
+    this.metrics.dbIntegrityCheckedAt.set(Math.floor(Date.now() / 1000));
     this.checkpoints = new CheckpointStore(this.store.db);
     this.captureMetrics = new CaptureMetrics(this.metrics.registry);
   }
@@ -162,6 +168,11 @@ export class Daemon {
       }
     }, 1000);
     this.sweeper.unref();
+    const every = config.integrity.intervalMinutes;
+    if (every !== null) {
+      this.integrityTimer = setInterval(() => void this.checkIntegrity(), every * 60_000);
+      this.integrityTimer.unref();
+    }
 
     this.app = buildApp({
       store,
@@ -169,7 +180,8 @@ export class Daemon {
       logger: log,
       version,
       bodyLimitBytes: config.api.bodyLimitBytes,
-      serveMetrics: config.opsListen === null,
+      serveMetrics: config.api.metrics,
+      limits: config.listeners,
       ready: () => this.ready,
       settings: () => ({
         payUrlTemplate: this.config.payUrlTemplate,
@@ -182,13 +194,14 @@ export class Daemon {
     await this.app.listen({ host, port });
     this.url = urlOf(this.app);
     if (config.opsListen !== null) {
-      this.opsApp = buildOpsApp({ store, metrics, ready: () => this.ready });
+      this.opsApp = buildOpsApp({ store, metrics, ready: () => this.ready, limits: config.listeners });
       await this.opsApp.listen(parseListen(config.opsListen));
       this.opsUrl = urlOf(this.opsApp);
     }
     if (this.o.signals) this.installSignals();
     this.ready = true;
     log.info({ url: this.url, opsUrl: this.opsUrl, db: config.db, carriers: activeCarriers(config), driver: config.payments.driver }, 'gnpay listening');
+    if (config.opsListen === null && !config.api.metrics) log.warn('metrics are not served: set opsListen (--ops-listen) to scrape /metrics');
     this.startSource();
   }
 
@@ -212,6 +225,40 @@ export class Daemon {
       this.log.info({ deleted: total, retentionDays: days }, 'old sightings of unknown tokens deleted');
     }
     return total;
+  }
+
+  /**
+   * PRAGMA quick_check in a worker thread. Damage found while running stops the
+   * daemon (exit 1): writing on into a damaged file spreads the damage, and a
+   * restart refuses the file with the same message until it is restored.
+   */
+  async checkIntegrity(): Promise<boolean> {
+    if (this.stopping) return true;
+    const t0 = performance.now();
+    let r: { findings: string[]; error?: boolean; code?: string };
+    try {
+      r = await quickCheckInWorker(this.config.db!);
+    } catch (err) {
+      this.log.warn({ err: { message: (err as Error).message } }, 'database integrity check could not run');
+      return true;
+    }
+    if (r.error && !/^SQLITE_(CORRUPT|NOTADB)/.test(r.code ?? '')) {
+      this.log.warn({ error: r.findings[0], code: r.code }, 'database integrity check could not run');
+      return true;
+    }
+    this.metrics.dbIntegrityCheckedAt.set(Math.floor(Date.now() / 1000));
+    if (r.findings.length === 0) {
+      this.metrics.dbIntegrityOk.set(1);
+      this.log.debug({ ms: Math.round(performance.now() - t0) }, 'database integrity checked');
+      return true;
+    }
+    this.metrics.dbIntegrityOk.set(0);
+    this.ready = false;
+    const err = new DatabaseDamagedError(this.config.db!, r.findings);
+    this.log.fatal({ findings: r.findings.slice(0, 20) }, 'database damaged: stopping');
+    process.stderr.write(`gnpay: ${err.message}\n`);
+    void this.shutdown('database damaged', EXIT_FAILURE);
+    return false;
   }
 
   private driver(version: string): PaymentDriver {
@@ -439,7 +486,7 @@ export class Daemon {
       return false;
     }
     const before = JSON.stringify(activeCarriers(this.config));
-    const fixed = (['db', 'listen', 'opsListen', 'capture', 'decode', 'payments', 'webhooks', 'api', 'secrets'] as const).filter(
+    const fixed = (['db', 'listen', 'opsListen', 'listeners', 'capture', 'decode', 'payments', 'webhooks', 'api', 'secrets', 'integrity'] as const).filter(
       (k) => JSON.stringify(next[k]) !== JSON.stringify(this.config[k]),
     );
     if (fixed.length) this.log.warn({ keys: fixed }, 'these settings change only on restart: the running values are kept');
@@ -489,6 +536,7 @@ export class Daemon {
   private async drain(budget: number): Promise<void> {
     this.abort.abort();
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.integrityTimer) clearInterval(this.integrityTimer);
     await this.source?.close?.();
     this.closeEngine(); // the capture threads have stopped: checkpoint a consistent table
     await this.app?.close();

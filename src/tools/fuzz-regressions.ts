@@ -208,6 +208,16 @@ export function regressionInputs(): Record<string, Record<string, Buffer>> {
       'sequence-wraparound': cat(Buffer.from([7]), tcpSeg(0x02, 0, Buffer.alloc(0)), tcpSeg(0x18, 0x7f, req(TOKEN).subarray(0, 40)), tcpSeg(0x18, 0x80, req(TOKEN).subarray(40, 90))),
       'out-of-order-ring-overflow': cat(Buffer.from([7]), ...Array.from({ length: 60 }, (_, i) => tcpSeg(0x18, 40 + (i % 50), Buffer.from('GET /x'), i % 16))),
     },
+    pay_hosts: {
+      'sni-case-dots-and-lookalikes': app(cat(
+        Buffer.from(tlsClientHello({ sni: `${TOKEN}.PAY.Example.NET.`, rng })),
+      )),
+      'hello-on-unknown-tunnel-and-evil-suffix': frames(
+        up(innerTcp('10.0.0.1', '203.0.113.7', 40000, 443, tlsClientHello({ sni: 'pay.example.net', rng, random: Buffer.alloc(32, 0xab) }), 1, 1, 0x18)),
+        up(innerTcp('10.0.0.1', '203.0.113.7', 40001, 443, tlsClientHello({ sni: 'evilpay.example.net', rng }), 1, 1, 0x18)),
+        up(innerTcp('10.0.0.1', '203.0.113.7', 40002, 443, tlsClientHello({ sni: 'pay.example.net.evil.test', rng }), 1, 1, 0x18)),
+      ),
+    },
     token_carriers: {
       'bad-percent-escapes-and-long-token': app(Buffer.from(`GET /pay?pay_token=%zz${'a'.repeat(70)}&pay_token=%4${TOKEN} HTTP/1.1\r\nHost: ${TOKEN}.evilpay.example.net\r\nCookie: pay_token=${'b'.repeat(65)}\r\n\r\n`)),
     },
@@ -216,7 +226,7 @@ export function regressionInputs(): Record<string, Record<string, Buffer>> {
 
 /**
  * What decoding each capture-shaped input (entry layers 0 and 1) must count,
- * checked by test/native/fuzz-regressions.test.ts: the file is a regression of
+ * checked by test/native/fuzz-regressions.slow.test.ts: the file is a regression of
  * that decoder only if it reaches that decoder's outcome.
  */
 export const EXPECTED_ANOMALY: Record<string, string> = {
@@ -255,7 +265,7 @@ export const EXPECTED_ANOMALY: Record<string, string> = {
 /** The decoders (native/decode/<name>.cc) and engine parts (native/engine/<name>.cc) that each have a regression folder. */
 export const DECODERS = [
   'capture_file', 'link', 'ip', 'ip_reassembly', 'l4', 'gtpu', 'gtpv1c', 'gtpv2c', 'tbcd',
-  'dns_query', 'http_request', 'tls_client_hello', 'request_heads', 'token_carriers', 'tracker',
+  'dns_query', 'http_request', 'tls_client_hello', 'request_heads', 'token_carriers', 'pay_hosts', 'tracker',
 ];
 
 export function writeRegressionInputs(dir: string): string[] {

@@ -111,7 +111,7 @@ t.test('MSISDN masked unless msisdn:read; events feed', async (t) => {
 
 t.test('operations routes: openapi, healthz, readyz, metrics', async (t) => {
   let ready = false;
-  const { app, a, as, metrics, store } = setup(t, {}, { ready: () => ready });
+  const { app, a, as, metrics, store } = setup(t, {}, { ready: () => ready, serveMetrics: true });
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
   t.equal(doc.openapi, '3.1.0');
   t.equal(doc.info.version, '9.9.9');

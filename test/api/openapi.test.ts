@@ -25,7 +25,7 @@ t.test('the committed docs/openapi.json is the generated document', async (t) =>
 
 t.test('the running server serves the same document, and every route of the server is in it', async (t) => {
   const store = openStore(t);
-  const app = buildApp({ store, settings: () => API_SETTINGS, version });
+  const app = buildApp({ store, settings: () => API_SETTINGS, version, serveMetrics: true });
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;

@@ -196,6 +196,8 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export interface ChildDaemon {
   child: ChildProcess;
   url: string;
+  /** the operations listener's URL (with --ops-listen), else null */
+  opsUrl: string | null;
   logs: Array<Record<string, unknown>>;
   stderr: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -243,14 +245,17 @@ export async function spawnDaemon(
     const m = /gnpay: listening on (\S+)/.exec(stderr.join(''));
     if (m) resolveUrl(m[1]);
   });
-  if (opts.waitForUrl === false) return { child, url: '', logs, stderr, exited };
+  const ops = () => /gnpay: operations \(\S+, \S+, \S+\) on (\S+)/.exec(stderr.join(''))?.[1] ?? null;
+  if (opts.waitForUrl === false) return { child, url: '', get opsUrl() { return ops(); }, logs, stderr, exited };
   const url = await Promise.race([
     urlP,
     exited.then((e) => {
       throw new Error(`gnpay run exited (${e.code ?? e.signal}) before listening: ${stderr.join('')}`);
     }),
   ]);
-  return { child, url, logs, stderr, exited };
+  // the operations line follows the listening line
+  if (args.includes('--ops-listen')) await until(ops, 10_000, 'the operations URL');
+  return { child, url, opsUrl: ops(), logs, stderr, exited };
 }
 
 // ---- captures made by our fixture generator (src/gen) ----

@@ -62,7 +62,7 @@ t.test('an order goes pending -> associated -> paid through the http driver, not
   phoneCapture(capture, [{ who: 0, token: order.token }]);
 
   // 3. the capture is replayed through the pipeline; the API answers meanwhile
-  const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--read', capture]);
+  const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--ops-listen', '127.0.0.1:0', '--config', cfg, '--read', capture]);
   const live = new GnpayClient({ baseUrl: d.url, apiKey: sp.apiKey });
   const paid = await until(async () => {
     const o = await live.getOrder(order.id);
@@ -82,7 +82,8 @@ t.test('an order goes pending -> associated -> paid through the http driver, not
   t.same(feed.events.map((e) => e.id), webhooks.map((w) => w.id), 'the same events as the webhooks');
   t.equal(charges.size, 1);
   t.same(charges.get(order.id), [{ idempotencyKey: order.id, msisdn: `+${msisdnOf(0)}`, amount: 299, currency: 'EUR', reference: 'cart-9', description: 'an album' }], 'charged once, keyed by the order id');
-  const metrics = await (await fetch(`${d.url}/metrics`)).text();
+  t.equal((await fetch(`${d.url}/metrics`)).status, 404, 'no metrics on the SP listener');
+  const metrics = await (await fetch(`${d.opsUrl}/metrics`)).text();
   t.match(metrics, /gnpay_sightings_total\{outcome="associated"\} 1/);
   t.match(metrics, /gnpay_payment_attempts_total\{driver="http",outcome="succeeded"\} 1/);
   t.match(metrics, /gnpay_orders\{status="paid"\} 1/);

@@ -78,7 +78,7 @@ t.test('live capture on a veth pair: paid, then subscribers survive a restart', 
   const db = join(dir, 'gnpay.db');
   const cfg = join(dir, 'gnpay.json');
   writeFileSync(cfg, JSON.stringify({ checkpoint: { intervalSeconds: 1, maxAgeHours: 1 }, capture: { bufferMiB: 8 } }));
-  const args = ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--interface', outside, '--log-level', 'info'];
+  const args = ['--db', db, '--listen', '127.0.0.1:0', '--ops-listen', '127.0.0.1:0', '--config', cfg, '--interface', outside, '--log-level', 'info'];
 
   // 1. daemon, SP, ledger credit, two orders
   let d: ChildDaemon = await spawnDaemon(t, args);
@@ -107,14 +107,14 @@ t.test('live capture on a veth pair: paid, then subscribers survive a restart', 
     return o.status === 'paid' ? o : null;
   }, 60_000, 'first order paid');
   t.equal(paid1.msisdn, `+${msisdn}`, 'paid by the MSISDN the network gave');
-  t.ok((await metric(d.url, 'gnpay_capture_packets_total', `interface="${outside}"`)) >= nFirst, 'packets counted by interface');
-  t.equal(await metric(d.url, 'gnpay_capture_drops_total', 'where="kernel"'), 0, 'no kernel drop');
-  t.ok((await metric(d.url, 'gnpay_sessions_active', '')) >= 0, 'sessions gauge served');
+  t.ok((await metric(d.opsUrl!, 'gnpay_capture_packets_total', `interface="${outside}"`)) >= nFirst, 'packets counted by interface');
+  t.equal(await metric(d.opsUrl!, 'gnpay_capture_drops_total', 'where="kernel"'), 0, 'no kernel drop');
+  t.ok((await metric(d.opsUrl!, 'gnpay_sessions_active', '')) >= 0, 'sessions gauge served');
 
   // 3. restart: SIGTERM checkpoints the tunnel table; the new daemon runs unprivileged with two capabilities
   d.child.kill('SIGTERM');
   t.same(await d.exited, { code: 0, signal: null }, 'drained and stopped');
-  for (const f of [db, `${db}-wal`, `${db}-shm`]) spawnSync('chmod', ['a+rw', f]);
+  for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.lock`]) spawnSync('chmod', ['a+rw', f]);
   const unpriv = have('setpriv', ['--version']);
   d = unpriv ? await spawnUnprivileged(t, args) : await spawnDaemon(t, args);
   await until(() => d.logs.find((l) => l.msg === 'tunnel table restored from the checkpoint'), 30_000, 'checkpoint restore logged');
@@ -238,13 +238,13 @@ t.test('an interface that disappears is logged and shows as down; the others go 
   const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--json'])).stdout);
   t.equal((await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdnOf(0), '--amount', '100'])).code, 0);
   const order = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '10', '--currency', 'EUR', '--reference', 'gone', '--json'])).stdout);
-  const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--log-level', 'info', '--interface', a.outside, '--interface', b.outside]);
-  t.equal(await metric(d.url, 'gnpay_capture_up', `interface="${b.outside}"`), 1, 'captured');
+  const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--ops-listen', '127.0.0.1:0', '--log-level', 'info', '--interface', a.outside, '--interface', b.outside]);
+  t.equal(await metric(d.opsUrl!, 'gnpay_capture_up', `interface="${b.outside}"`), 1, 'captured');
   sh('ip', ['link', 'del', b.outside]); // its peer in the namespace goes with it
   const lost = await until(() => d.logs.find((l) => l.msg === 'capture stopped on an interface'), 30_000, 'the loss logged');
   t.match(lost, { interface: b.outside, error: /disappeared|went down|No such device/ });
-  t.equal(await metric(d.url, 'gnpay_capture_up', `interface="${b.outside}"`), 0, 'gnpay_capture_up 0 for the lost interface');
-  t.equal(await metric(d.url, 'gnpay_capture_up', `interface="${a.outside}"`), 1, 'the other one still captured');
+  t.equal(await metric(d.opsUrl!, 'gnpay_capture_up', `interface="${b.outside}"`), 0, 'gnpay_capture_up 0 for the lost interface');
+  t.equal(await metric(d.opsUrl!, 'gnpay_capture_up', `interface="${a.outside}"`), 1, 'the other one still captured');
   const file = join(dir, 'phone.pcap');
   phoneCapture(file, [{ who: 0, token: order.token }]);
   sh('ip', ['netns', 'exec', a.ns, 'tcpreplay', '-q', '-i', a.inside, file]);
