@@ -91,13 +91,13 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const feed = await client.eventsPage();
     const transitions = feed.events.filter((e) => e.subject === order.id).map((e) => e.data.status);
     say(`events    ${transitions.join(' -> ')}`);
-    const after = daemon.store.ledger.show(MSISDN).balance;
-    say(`ledger    balance ${account.balance} -> ${after} EUR cents`);
+    const after = daemon.store.ledger.show(MSISDN).balances.EUR;
+    say(`ledger    balance ${account.balances.EUR} -> ${after} EUR cents`);
     return {
       order: last,
       transitions,
       webhooks: received.map((e) => ({ type: e.type, verified: true })),
-      balance: { before: account.balance, after, currency: 'EUR' },
+      balance: { before: account.balances.EUR, after, currency: 'EUR' },
       dir: o.keep ? dir : null,
     };
   } finally {

@@ -64,7 +64,7 @@ export class WebhookWorker {
       store.webhooks.markDead(w.id, w.sp.revoked ? 'SP revoked' : 'SP has no webhook URL');
       return;
     }
-    const body = JSON.stringify(eventView(w.event, w.sp.scopes));
+    const body = JSON.stringify(eventView(w.event, w.sp.scopes, store.cursors.encode('events', w.sp.id, w.event.seq)));
     const t = Math.floor(store.clock() / 1000);
     const t0 = performance.now();
     let error: string | null = null;

@@ -24,10 +24,10 @@ t.test('ledger driver', async (t) => {
   const d = new LedgerDriver(store.ledger);
   t.equal(d.name, 'ledger');
   t.same(await d.charge(req), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' });
-  store.ledger.credit(req.msisdn, 300);
+  store.ledger.credit(req.msisdn, 300, { currency: req.currency });
   t.same(await d.charge(req), { outcome: 'succeeded' });
   t.same(await d.charge(req), { outcome: 'succeeded' }, 'same key: no second debit');
-  t.equal(store.ledger.show(req.msisdn).balance, 50);
+  t.same(store.ledger.show(req.msisdn).balances, { [req.currency]: 50 });
 });
 
 t.test('http driver: signed request, answers mapped', async (t) => {

@@ -24,7 +24,7 @@ const statuses = (store: Store) => store.db.prepare('SELECT status, COUNT(*) AS 
 t.test('ledger: paid once, declined without funds, settled with events', async (t) => {
   const store = openStore(t);
   const [o1, o2] = associatedOrders(store, 2, (i) => (i === 0 ? '491510000001' : '491510000002'));
-  store.ledger.credit('491510000001', 1000);
+  store.ledger.credit('491510000001', 1000, { currency: 'EUR' });
   const metrics = createMetrics();
   const settled: string[] = [];
   const w = new PaymentWorker(store, { driver: new LedgerDriver(store.ledger), concurrency: 4, maxAttempts: 3, backoff: { baseMs: 10, maxMs: 50 }, leaseMs: 10_000 }, { metrics, onSettled: (o) => settled.push(o.status) });
@@ -35,7 +35,7 @@ t.test('ledger: paid once, declined without funds, settled with events', async (
   t.equal(store.orders.find(o1.id)!.status, 'paid');
   t.equal(store.orders.find(o2.id)!.status, 'declined');
   t.equal(store.orders.find(o2.id)!.reason, 'INSUFFICIENT_FUNDS');
-  t.equal(store.ledger.show('491510000001').balance, 900);
+  t.same(store.ledger.show('491510000001').balances, { EUR: 900 });
   t.same(store.events.forOrder(o1.id).map((e) => e.status), ['pending', 'associated', 'paid']);
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_payment_attempts_total'), /driver="ledger",outcome="succeeded"\} 1/);
 });
