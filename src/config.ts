@@ -6,6 +6,7 @@ import { carrierError } from './native';
 import type { EngineLimits } from './native/types';
 import { parsePayUrlTemplate } from './store/payurl';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from './api/listener-limits';
+import { parseCidr } from './webhooks/destination';
 
 export interface Config {
   /** HOST:PORT of the API (port 0: any free port) */
@@ -31,7 +32,18 @@ export interface Config {
     retry: { baseMs: number; maxMs: number };
     http: { url: string | null; secret: string | null; secretFile: string | null; timeoutMs: number; maxAttempts: number };
   };
-  webhooks: { timeoutMs: number; retryHours: number; concurrency: number; retry: { baseMs: number; maxMs: number } };
+  webhooks: {
+    timeoutMs: number;
+    retryHours: number;
+    /** deliveries in flight in all, and for one SP */
+    concurrency: number;
+    perSpConcurrency: number;
+    retry: { baseMs: number; maxMs: number };
+    /** per endpoint: `failures` in a row pause it for baseMs, doubling up to maxMs, then one probe */
+    breaker: { failures: number; baseMs: number; maxMs: number };
+    /** CIDRs webhooks may reach although loopback, private, link-local, shared or reserved (refused by default) */
+    allowDestinations: string[];
+  };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; redactPersonalData: boolean; destination: 'stdout' | 'stderr' };
   secrets: { apiKeyPepper: string | null; webhookSecretKey: string | null; webhookSecretKeyFile: string | null };
   /** live capture (consumed by the capture engine) */
@@ -64,7 +76,15 @@ export const DEFAULTS: Config = {
     retry: { baseMs: 500, maxMs: 60_000 },
     http: { url: null, secret: null, secretFile: null, timeoutMs: 10_000, maxAttempts: 8 },
   },
-  webhooks: { timeoutMs: 10_000, retryHours: 24, concurrency: 8, retry: { baseMs: 1000, maxMs: 900_000 } },
+  webhooks: {
+    timeoutMs: 10_000,
+    retryHours: 24,
+    concurrency: 8,
+    perSpConcurrency: 2,
+    retry: { baseMs: 1000, maxMs: 900_000 },
+    breaker: { failures: 5, baseMs: 5000, maxMs: 300_000 },
+    allowDestinations: [],
+  },
   log: { level: 'info', redactPersonalData: true, destination: 'stdout' },
   secrets: { apiKeyPepper: null, webhookSecretKey: null, webhookSecretKeyFile: null },
   capture: { interfaces: [], bufferMiB: null, snaplen: null, filter: null },
@@ -104,7 +124,15 @@ const SCHEMA = obj({
     retry,
     http: obj({ url: nullableStr, secret: nullableStr, secretFile: nullableStr, timeoutMs: posInt, maxAttempts: posInt }),
   }),
-  webhooks: obj({ timeoutMs: posInt, retryHours: { type: 'number', exclusiveMinimum: 0 }, concurrency: posInt, retry }),
+  webhooks: obj({
+    timeoutMs: posInt,
+    retryHours: { type: 'number', exclusiveMinimum: 0 },
+    concurrency: posInt,
+    perSpConcurrency: posInt,
+    retry,
+    breaker: obj({ failures: posInt, baseMs: posInt, maxMs: posInt }),
+    allowDestinations: { type: 'array', items: str },
+  }),
   log: obj({ level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, redactPersonalData: { type: 'boolean' }, destination: { enum: ['stdout', 'stderr'] } }),
   secrets: obj({ apiKeyPepper: nullableStr, webhookSecretKey: nullableStr, webhookSecretKeyFile: nullableStr }),
   capture: obj({ interfaces: { type: 'array', items: str }, bufferMiB: nullablePosInt, snaplen: nullablePosInt, filter: nullableStr }),
@@ -193,6 +221,13 @@ export function checkConfig(c: unknown): Config {
   cfg.carriers.forEach((s, i) => {
     const err = carrierError(s);
     if (err) throw new ConfigError(`carriers[${i}]: ${err}`);
+  });
+  cfg.webhooks.allowDestinations.forEach((c, i) => {
+    try {
+      parseCidr(c);
+    } catch (err) {
+      throw new ConfigError(`webhooks.allowDestinations[${i}]: ${(err as Error).message}`);
+    }
   });
   if (cfg.orders.defaultTtlSeconds > cfg.orders.maxTtlSeconds) throw new ConfigError('orders.defaultTtlSeconds must not exceed orders.maxTtlSeconds');
   const h = cfg.payments.http;

@@ -13,6 +13,11 @@ export interface Metrics {
   paymentSeconds: Histogram<'driver' | 'outcome'>;
   webhookAttempts: Counter<'outcome'>;
   webhookSeconds: Histogram<'outcome'>;
+  /** webhook deliveries in flight */
+  webhooksInFlight: Gauge<never>;
+  /** webhook endpoints whose circuit is open (deliveries paused, probed now and then) */
+  webhookEndpointsOpen: Gauge<never>;
+  webhookBreakerOpened: Counter<never>;
   /** sightings by outcome: associated, declined, duplicate, conflict, used, expired, cancelled, unknown, unresolved (error: could not be processed) */
   sightings: Counter<'outcome'>;
   /** batches of decode events committed by the pipeline */
@@ -56,6 +61,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
     paymentSeconds: new Histogram({ name: `${p}payment_seconds`, help: 'Charge attempt latency', labelNames: ['driver', 'outcome'], buckets: latency, registers }),
     webhookAttempts: new Counter({ name: `${p}webhook_attempts_total`, help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers }),
     webhookSeconds: new Histogram({ name: `${p}webhook_seconds`, help: 'Webhook delivery latency', labelNames: ['outcome'], buckets: latency, registers }),
+    webhooksInFlight: new Gauge({ name: `${p}webhooks_in_flight`, help: 'Webhook deliveries in flight', registers }),
+    webhookEndpointsOpen: new Gauge({ name: `${p}webhook_endpoints_open`, help: 'Webhook endpoints whose circuit breaker is open (deliveries paused)', registers }),
+    webhookBreakerOpened: new Counter({ name: `${p}webhook_breaker_opened_total`, help: 'Times a webhook endpoint circuit breaker opened', registers }),
     sightings: new Counter({ name: `${p}sightings_total`, help: 'Token sightings by outcome', labelNames: ['outcome'], registers }),
     batches: new Counter({ name: `${p}pipeline_batches_total`, help: 'Batches of decode events committed', registers }),
     sightingsPruned: new Counter({ name: `${p}sightings_pruned_total`, help: 'Sightings that matched no order, deleted after audit.retentionDays', registers }),

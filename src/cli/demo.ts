@@ -60,7 +60,8 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/webhook`;
-  const config = loadConfig(null, { db: join(dir, 'gnpay.db'), listen: '127.0.0.1:0', webhooks: { retry: { baseMs: 100, maxMs: 1000 } } });
+  // the demo's own webhook receiver is on loopback, which webhooks may reach only when allowed
+  const config = loadConfig(null, { db: join(dir, 'gnpay.db'), listen: '127.0.0.1:0', webhooks: { retry: { baseMs: 100, maxMs: 1000 }, allowDestinations: ['127.0.0.1/32'] } });
   const daemon = await Daemon.start({ config, logger: createLogger({ level: 'warn', redactPersonalData: true, destination: 'stderr' }), openSource: o.openSource, version: require('../../package.json').version });
   try {
     say(`daemon    ${daemon.url} (database ${config.db}, embedded ledger, pay URL ${config.payUrlTemplate})`);

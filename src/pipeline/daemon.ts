@@ -134,7 +134,7 @@ export class Daemon {
 
     this.webhooks = new WebhookWorker(
       store,
-      { ...config.webhooks, backoff: config.webhooks.retry, userAgent: `gnpay/${version}` },
+      { ...config.webhooks, backoff: config.webhooks.retry, userAgent: `gnpay/${version}` }, // per SP, breakers, destination policy
       { metrics, log },
     );
     this.payments = new PaymentWorker(

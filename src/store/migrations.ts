@@ -176,6 +176,7 @@ export const MIGRATIONS: string[] = [
   UPDATE webhook_outbox SET next_attempt_at = MAX(next_attempt_at, lease_until) WHERE state = 'pending' AND lease_until IS NOT NULL;
   DROP INDEX webhook_due;
   CREATE INDEX webhook_ready ON webhook_outbox(sp_id, next_attempt_at) WHERE state = 'pending' AND ready = 1;
+  CREATE INDEX webhook_pending_age ON webhook_outbox(created_at) WHERE state = 'pending';
   CREATE TRIGGER webhook_outbox_head AFTER INSERT ON webhook_outbox
   BEGIN
     UPDATE webhook_outbox SET ready = 1 WHERE id = NEW.id AND NEW.state = 'pending'

@@ -3,7 +3,7 @@
 // association is lost, no order is charged twice, every webhook arrives.
 import t from 'tap';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { verifyWebhook } from '../../src/client';
 import { Store } from '../../src/store';
@@ -44,7 +44,9 @@ t.test('SIGKILL mid-replay, restart: every order paid once', async (t) => {
   const capture = join(dir, 'many.pcap');
   phoneCapture(capture, requests);
 
-  const args = ['--db', db, '--listen', '127.0.0.1:0', '--read', capture, '--exit-when-done', '--log-level', 'warn'];
+  const cfg = join(dir, 'gnpay.json');
+  writeFileSync(cfg, JSON.stringify({ webhooks: { allowDestinations: ['127.0.0.1/32'] } }));
+  const args = ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--read', capture, '--exit-when-done', '--log-level', 'warn'];
   const first = await spawnDaemon(t, args);
   const ro = new Database(db, { readonly: true });
   const count = (sql: string) => ro.prepare(sql).pluck().get() as number;

@@ -44,7 +44,7 @@ t.test('an order goes pending -> associated -> paid through the http driver, not
   const cfg = join(dir, 'gnpay.json');
   writeFileSync(cfg, JSON.stringify({
     payments: { driver: 'http', http: { url: `${platform.url}/charge`, secret: platformSecret, timeoutMs: 2000, maxAttempts: 5 }, retry: { baseMs: 50, maxMs: 500 } },
-    webhooks: { retry: { baseMs: 50, maxMs: 500 } },
+    webhooks: { retry: { baseMs: 50, maxMs: 500 }, allowDestinations: ['127.0.0.1/32'] },
   }));
 
   // 1. the daemon serves the API; an SP is added and creates an order through it
