@@ -30,7 +30,8 @@ export interface Config {
     driver: 'ledger' | 'http';
     concurrency: number;
     retry: { baseMs: number; maxMs: number };
-    http: { url: string | null; secret: string | null; secretFile: string | null; timeoutMs: number; maxAttempts: number };
+    /** maxAttempts: attempts none of which can have charged before an order is failed; statusUrl: the platform's status call ({key}) */
+    http: { url: string | null; secret: string | null; secretFile: string | null; timeoutMs: number; maxAttempts: number; statusUrl: string | null };
   };
   webhooks: {
     timeoutMs: number;
@@ -74,7 +75,7 @@ export const DEFAULTS: Config = {
     driver: 'ledger',
     concurrency: 8,
     retry: { baseMs: 500, maxMs: 60_000 },
-    http: { url: null, secret: null, secretFile: null, timeoutMs: 10_000, maxAttempts: 8 },
+    http: { url: null, secret: null, secretFile: null, timeoutMs: 10_000, maxAttempts: 8, statusUrl: null },
   },
   webhooks: {
     timeoutMs: 10_000,
@@ -122,7 +123,7 @@ const SCHEMA = obj({
     driver: { enum: ['ledger', 'http'] },
     concurrency: posInt,
     retry,
-    http: obj({ url: nullableStr, secret: nullableStr, secretFile: nullableStr, timeoutMs: posInt, maxAttempts: posInt }),
+    http: obj({ url: nullableStr, secret: nullableStr, secretFile: nullableStr, timeoutMs: posInt, maxAttempts: posInt, statusUrl: nullableStr }),
   }),
   webhooks: obj({
     timeoutMs: posInt,
@@ -232,6 +233,9 @@ export function checkConfig(c: unknown): Config {
   if (cfg.orders.defaultTtlSeconds > cfg.orders.maxTtlSeconds) throw new ConfigError('orders.defaultTtlSeconds must not exceed orders.maxTtlSeconds');
   const h = cfg.payments.http;
   if (h.url !== null && !isUrl(h.url)) throw new ConfigError('payments.http.url must be a URL');
+  if (h.statusUrl !== null && (!h.statusUrl.includes('{key}') || !isUrl(h.statusUrl.replace('{key}', 'k')))) {
+    throw new ConfigError('payments.http.statusUrl must be a URL with {key} where the idempotency key goes');
+  }
   if (cfg.payments.driver === 'http') {
     if (h.url === null) throw new ConfigError('payments.http.url is required when payments.driver is "http"');
     if (h.secret === null && h.secretFile === null) throw new ConfigError('payments.http.secret or payments.http.secretFile is required when payments.driver is "http"');

@@ -11,6 +11,14 @@ export interface Metrics {
   orders: Gauge<'status'>;
   paymentAttempts: Counter<'driver' | 'outcome'>;
   paymentSeconds: Histogram<'driver' | 'outcome'>;
+  /** status calls about payments in doubt, by answer */
+  paymentStatusCalls: Counter<'outcome'>;
+  /** payments whose outcome is unknown (never declared failed; alert when not 0 for long) */
+  paymentsInDoubt: Gauge<never>;
+  /** age of the oldest payment in doubt (seconds; 0 when none) */
+  paymentsInDoubtOldest: Gauge<never>;
+  /** set by the daemon: the payments in doubt, read at scrape time */
+  paymentsDoubt: (() => { count: number; oldestSince: number | null }) | null;
   webhookAttempts: Counter<'outcome'>;
   webhookSeconds: Histogram<'outcome'>;
   /** webhook deliveries in flight */
@@ -45,6 +53,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
   const m: Metrics = {
     registry,
     ordersByStatus: null,
+    paymentsDoubt: null,
     orderTransitions: new Counter({ name: `${p}order_transitions_total`, help: 'Order state changes by the state entered', labelNames: ['to'], registers }),
     orders: new Gauge({
       name: `${p}orders`,
@@ -59,6 +68,25 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
     }),
     paymentAttempts: new Counter({ name: `${p}payment_attempts_total`, help: 'Charge attempts by driver and outcome', labelNames: ['driver', 'outcome'], registers }),
     paymentSeconds: new Histogram({ name: `${p}payment_seconds`, help: 'Charge attempt latency', labelNames: ['driver', 'outcome'], buckets: latency, registers }),
+    paymentStatusCalls: new Counter({ name: `${p}payment_status_calls_total`, help: 'Status calls about payments in doubt, by answer', labelNames: ['outcome'], registers }),
+    paymentsInDoubt: new Gauge({
+      name: `${p}payments_in_doubt`,
+      help: 'Payments whose outcome is unknown: never declared failed, asked again until a definite answer (gnpay payments doubt)',
+      registers,
+      collect() {
+        const d = m.paymentsDoubt?.();
+        if (d) this.set(d.count);
+      },
+    }),
+    paymentsInDoubtOldest: new Gauge({
+      name: `${p}payments_in_doubt_oldest_seconds`,
+      help: 'How long the oldest payment in doubt has been in doubt',
+      registers,
+      collect() {
+        const d = m.paymentsDoubt?.();
+        if (d) this.set(d.oldestSince === null ? 0 : Math.max(0, (Date.now() - d.oldestSince) / 1000));
+      },
+    }),
     webhookAttempts: new Counter({ name: `${p}webhook_attempts_total`, help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers }),
     webhookSeconds: new Histogram({ name: `${p}webhook_seconds`, help: 'Webhook delivery latency', labelNames: ['outcome'], buckets: latency, registers }),
     webhooksInFlight: new Gauge({ name: `${p}webhooks_in_flight`, help: 'Webhook deliveries in flight', registers }),
