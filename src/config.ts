@@ -58,6 +58,8 @@ export interface Config {
   audit: { retentionDays: number | null };
   /** PRAGMA quick_check of the database at start (always) and every intervalMinutes (null: only at start) */
   integrity: { intervalMinutes: number | null };
+  /** live capture: sightings the database cannot take (disk full) wait in <db>.spool, set aside at start (null: no spool) */
+  spool: { sizeMiB: number | null };
 }
 
 export const DEFAULTS: Config = {
@@ -94,6 +96,7 @@ export const DEFAULTS: Config = {
   shutdown: { timeoutMs: 10_000 },
   audit: { retentionDays: 30 },
   integrity: { intervalMinutes: 60 },
+  spool: { sizeMiB: 16 },
 };
 
 /** Any JSON-like partial of a Config (the file, the flags). */
@@ -142,6 +145,7 @@ const SCHEMA = obj({
   shutdown: obj({ timeoutMs: posInt }),
   audit: obj({ retentionDays: nullablePosInt }),
   integrity: obj({ intervalMinutes: nullablePosInt }),
+  spool: obj({ sizeMiB: nullablePosInt }),
 });
 
 export class ConfigError extends Error {
