@@ -11,10 +11,32 @@ export interface Metrics {
   orders: Gauge<'status'>;
   paymentAttempts: Counter<'driver' | 'outcome'>;
   paymentSeconds: Histogram<'driver' | 'outcome'>;
+  /** status calls about payments in doubt, by answer */
+  paymentStatusCalls: Counter<'outcome'>;
+  /** payments whose outcome is unknown (never declared failed; alert when not 0 for long) */
+  paymentsInDoubt: Gauge<never>;
+  /** age of the oldest payment in doubt (seconds; 0 when none) */
+  paymentsInDoubtOldest: Gauge<never>;
+  /** set by the daemon: the payments in doubt, read at scrape time */
+  paymentsDoubt: (() => { count: number; oldestSince: number | null }) | null;
   webhookAttempts: Counter<'outcome'>;
   webhookSeconds: Histogram<'outcome'>;
+  /** webhook deliveries in flight */
+  webhooksInFlight: Gauge<never>;
+  /** webhook endpoints whose circuit is open (deliveries paused, probed now and then) */
+  webhookEndpointsOpen: Gauge<never>;
+  webhookBreakerOpened: Counter<never>;
   /** sightings by outcome: associated, declined, duplicate, conflict, used, expired, cancelled, unknown, unresolved (error: could not be processed) */
   sightings: Counter<'outcome'>;
+  /** sightings kept in the spool while the database could not be written (live capture) */
+  sightingsSpooled: Counter<never>;
+  /** sightings lost: skipped as unprocessable, or the database could not be written and the spool was full */
+  sightingsLost: Counter<never>;
+  /** sightings waiting in the spool */
+  spoolPending: Gauge<never>;
+  /** 1 while the database takes writes, 0 while it does not (disk full, I/O errors): not ready then */
+  storeWritable: Gauge<never>;
+  storeWriteFailures: Counter<never>;
   /** batches of decode events committed by the pipeline */
   batches: Counter<never>;
   /** sightings that matched no order, deleted after audit.retentionDays */
@@ -40,6 +62,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
   const m: Metrics = {
     registry,
     ordersByStatus: null,
+    paymentsDoubt: null,
     orderTransitions: new Counter({ name: `${p}order_transitions_total`, help: 'Order state changes by the state entered', labelNames: ['to'], registers }),
     orders: new Gauge({
       name: `${p}orders`,
@@ -54,9 +77,36 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
     }),
     paymentAttempts: new Counter({ name: `${p}payment_attempts_total`, help: 'Charge attempts by driver and outcome', labelNames: ['driver', 'outcome'], registers }),
     paymentSeconds: new Histogram({ name: `${p}payment_seconds`, help: 'Charge attempt latency', labelNames: ['driver', 'outcome'], buckets: latency, registers }),
+    paymentStatusCalls: new Counter({ name: `${p}payment_status_calls_total`, help: 'Status calls about payments in doubt, by answer', labelNames: ['outcome'], registers }),
+    paymentsInDoubt: new Gauge({
+      name: `${p}payments_in_doubt`,
+      help: 'Payments whose outcome is unknown: never declared failed, asked again until a definite answer (gnpay payments doubt)',
+      registers,
+      collect() {
+        const d = m.paymentsDoubt?.();
+        if (d) this.set(d.count);
+      },
+    }),
+    paymentsInDoubtOldest: new Gauge({
+      name: `${p}payments_in_doubt_oldest_seconds`,
+      help: 'How long the oldest payment in doubt has been in doubt',
+      registers,
+      collect() {
+        const d = m.paymentsDoubt?.();
+        if (d) this.set(d.oldestSince === null ? 0 : Math.max(0, (Date.now() - d.oldestSince) / 1000));
+      },
+    }),
     webhookAttempts: new Counter({ name: `${p}webhook_attempts_total`, help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers }),
     webhookSeconds: new Histogram({ name: `${p}webhook_seconds`, help: 'Webhook delivery latency', labelNames: ['outcome'], buckets: latency, registers }),
+    webhooksInFlight: new Gauge({ name: `${p}webhooks_in_flight`, help: 'Webhook deliveries in flight', registers }),
+    webhookEndpointsOpen: new Gauge({ name: `${p}webhook_endpoints_open`, help: 'Webhook endpoints whose circuit breaker is open (deliveries paused)', registers }),
+    webhookBreakerOpened: new Counter({ name: `${p}webhook_breaker_opened_total`, help: 'Times a webhook endpoint circuit breaker opened', registers }),
     sightings: new Counter({ name: `${p}sightings_total`, help: 'Token sightings by outcome', labelNames: ['outcome'], registers }),
+    sightingsSpooled: new Counter({ name: `${p}sightings_spooled_total`, help: 'Sightings kept in the spool while the database could not be written', registers }),
+    sightingsLost: new Counter({ name: `${p}sightings_lost_total`, help: 'Sightings lost: unprocessable, or the database could not be written and the spool was full', registers }),
+    spoolPending: new Gauge({ name: `${p}spool_records`, help: 'Batches of sightings waiting in the spool for the database', registers }),
+    storeWritable: new Gauge({ name: `${p}db_writable`, help: 'Whether the database takes writes (0: disk full or I/O errors; readiness is false)', registers }),
+    storeWriteFailures: new Counter({ name: `${p}db_write_failures_total`, help: 'Writes the database refused (disk full, I/O errors)', registers }),
     batches: new Counter({ name: `${p}pipeline_batches_total`, help: 'Batches of decode events committed', registers }),
     sightingsPruned: new Counter({ name: `${p}sightings_pruned_total`, help: 'Sightings that matched no order, deleted after audit.retentionDays', registers }),
     dbIntegrityOk: new Gauge({ name: `${p}db_integrity_ok`, help: 'Whether the last PRAGMA quick_check of the database found it sound (1) or damaged (0)', registers }),
