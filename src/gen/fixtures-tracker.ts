@@ -5,13 +5,16 @@
 // messages, dual-stack F-TEIDs, many MME / SGSN sockets on one address, the
 // bounds of a bearer group. After every delete, tokens on the deleted
 // subscriber's tunnels must resolve to nobody.
-import { httpRequest, httpResponse } from './app';
+import { DNS_TYPE, dnsQuery, httpRequest, httpResponse } from './app';
+import { gpdu } from './gtp';
+import { dnsOverTcp, h2cRequests } from './hpack';
 import { makeToken, Rng } from './bytes';
 import { LINKTYPE } from './net';
 import { DEFAULT_CARRIERS, GenResult, sinkFor } from './output';
 import { createPdpRequested } from './procedures-v1';
 import { attachEpc, createSessionRequested, detachEpc, s5Path } from './procedures-v2';
-import { expect, Gn1Subscriber, Pdn, Scenario, S5Subscriber, UserPath } from './scenario';
+import { expect, Gn1Subscriber, innerTcp, Pdn, Scenario, S5Subscriber, UserPath } from './scenario';
+import { TCP } from './net';
 import { ByteSink, MemorySink, PcapngWriter, PcapWriter } from './writer';
 
 export interface TrackerFixtureOptions {
@@ -19,9 +22,9 @@ export interface TrackerFixtureOptions {
   seed?: number;
 }
 
-function finish(s: Scenario, sink: ByteSink): GenResult {
+function finish(s: Scenario, sink: ByteSink, extra: Record<string, unknown> = {}): GenResult {
   s.w.close();
-  const stats = { carriers: [...DEFAULT_CARRIERS], ...s.expectedStats() };
+  const stats = { carriers: [...DEFAULT_CARRIERS], ...s.expectedStats(), ...extra };
   return { capture: sink instanceof MemorySink ? sink.bytes() : undefined, events: s.events, stats };
 }
 
@@ -383,4 +386,79 @@ export function bearerBounds(o: TrackerFixtureOptions = {}): GenResult {
   s.deletePdp(p, { teardown: true });
   for (const q of secs) pay(s, s.pdpPath(q), tok());
   return finish(s, sink);
+}
+
+// ---------------------------------------------------------------- tcp-apps
+
+/**
+ * What a UE sends that is not plain HTTP/1.x or TLS (defect 10): G-PDUs with
+ * a GTP-U extension-header chain of 20 (TS 29.281 s5.2 sets no limit), one of
+ * 65 (past the generous bound: dropped, gtpu.ext_header_chain_too_long); DNS
+ * queries over TCP (RFC 7766: two in one connection, the second cut across
+ * segments); HTTP/2 with prior knowledge (h2c, RFC 9113 s3.3): two requests
+ * on one connection with Huffman-coded HPACK, the second referring to the
+ * first's dynamic-table entries, the first block split over HEADERS (padded,
+ * with priority) and CONTINUATION, segments cut inside frames.
+ */
+export function tcpApps(o: TrackerFixtureOptions = {}): GenResult {
+  const sink = sinkFor(o.out);
+  const w = new PcapngWriter(sink, { interfaces: [{ linktype: LINKTYPE.ETHERNET, name: 'gn' }] });
+  const s = new Scenario(w, { seed: o.seed ?? 1110 });
+  const rng = new Rng(o.seed ?? 1110);
+  const tok = () => makeToken(rng, 24);
+  const host = () => makeToken(rng, 20, true);
+  const gn: Gn1Subscriber = {
+    imsi: '262011234593000',
+    msisdn: '491511593000',
+    imei: '3534900698793000',
+    apn: 'internet',
+    ueIp: '10.77.0.1',
+    sgsnC: '192.0.2.220',
+    sgsnU: '192.0.2.221',
+    ggsnC: '198.51.100.230',
+    ggsnU: '198.51.100.231',
+  };
+  const p = s.createPdp(gn)!;
+  const path = s.pdpPath(p);
+  const chain = (n: number) => Array.from({ length: n }, () => ({ type: 0xc0, content: Buffer.from([0, 1]) }));
+  // 20 extension headers on every packet of a connection
+  const t1 = tok();
+  const f1 = s.tcp(path, { t: { ext: chain(20) } });
+  f1.request(httpRequest({ target: `/pay?pay_token=${t1}`, host: 'pay.example.net' }), [expect(t1, 'query')]);
+  f1.close();
+  // 65: the packet is dropped (no sighting expected for it)
+  const t2 = tok();
+  const inner = innerTcp(path.ueIp, '203.0.113.80', 41234, 80, httpRequest({ target: `/pay?pay_token=${t2}`, host: 'pay.example.net' }), 1, 1, TCP.ACK | TCP.PSH);
+  s.gtpuMsg(path.ran, path.core, gpdu(path.teidUp, inner, { ext: chain(65) }), {}, false);
+  // DNS over TCP: two queries on one connection, the second cut across segments
+  const d = s.tcp(path, { dport: 53, server: '198.51.100.53' });
+  const n1 = `${host()}.pay.example.net`;
+  const n2 = `${host()}.pay.example.net`;
+  const q1 = dnsOverTcp(dnsQuery(0x1111, n1, DNS_TYPE.A));
+  const q2 = dnsOverTcp(dnsQuery(0x2222, n2, DNS_TYPE.AAAA));
+  d.send(Buffer.concat([q1, q2]), {
+    cuts: [q1.length + 1, q1.length + 20],
+    heads: [
+      { end: q1.length, expects: [expect(n1.split('.')[0], 'host', 'dns')], host: n1 },
+      { end: q1.length + q2.length, expects: [expect(n2.split('.')[0], 'host', 'dns')], host: n2 },
+    ],
+  });
+  d.close();
+  // h2c with prior knowledge
+  const t3 = tok();
+  const t4 = tok();
+  const h2 = h2cRequests([
+    { path: `/pay?pay_token=${t3}`, authority: 'pay.example.net', headers: [['user-agent', 'gnpay-gen/1'], ['accept', '*/*']], split: true },
+    { path: `/pay/${t4}`, authority: 'pay.example.net', headers: [['user-agent', 'gnpay-gen/1'], ['accept', '*/*']] },
+  ]);
+  const h = s.tcp(path, { dport: 8000 });
+  h.send(h2.data, {
+    cuts: [30, h2.ends[0] - 7, h2.ends[0] + 5],
+    heads: [
+      { end: h2.ends[0], expects: [expect(t3, 'query')], host: 'pay.example.net' },
+      { end: h2.ends[1], expects: [expect(t4, 'path')], host: 'pay.example.net' },
+    ],
+  });
+  h.close();
+  return finish(s, sink, { anomaliesNonZero: ['gtpu.ext_header_chain_too_long'] });
 }
