@@ -80,6 +80,8 @@ export class HpackEncoder {
   constructor(
     private huffman = true,
     private maxSize = 4096,
+    /** names whose values are sent without Huffman coding */
+    private plain: string[] = [],
   ) {}
 
   private index(name: string, value: string): { full: number; name: number } {
@@ -123,7 +125,7 @@ export class HpackEncoder {
       const noIndex = never.includes(name);
       out.push(...int(noIndex ? 0x10 : 0x40, noIndex ? 4 : 6, ix.name));
       if (!ix.name) out.push(...str(name, this.huffman));
-      out.push(...str(value, this.huffman));
+      out.push(...str(value, this.huffman && !this.plain.includes(name)));
       if (!noIndex) this.add(name, value);
     }
     return Buffer.from(out);
@@ -149,8 +151,8 @@ export interface H2Request {
   path: string;
   authority: string;
   headers?: [string, string][];
-  /** split the header block: HEADERS (padded, with priority) + CONTINUATION */
-  split?: boolean;
+  /** split the header block: HEADERS (padded, with priority) + CONTINUATION, at this offset (true: halfway) */
+  split?: boolean | number;
 }
 
 /**
@@ -159,8 +161,8 @@ export interface H2Request {
  * 5... Returns the bytes and, for each request, the offset where its header
  * block ends (the request is complete there).
  */
-export function h2cRequests(reqs: H2Request[], o: { huffman?: boolean } = {}): { data: Buffer; ends: number[] } {
-  const enc = new HpackEncoder(o.huffman ?? true);
+export function h2cRequests(reqs: H2Request[], o: { huffman?: boolean; plain?: string[] } = {}): { data: Buffer; ends: number[] } {
+  const enc = new HpackEncoder(o.huffman ?? true, 4096, o.plain ?? []);
   const parts: Buffer[] = [H2_PREFACE, h2Frame(H2.SETTINGS, 0, 0, Buffer.from([0, 3, 0, 0, 0, 100]))];
   const ends: number[] = [];
   let len = parts.reduce((a, b) => a + b.length, 0);
@@ -172,7 +174,7 @@ export function h2cRequests(reqs: H2Request[], o: { huffman?: boolean } = {}): {
     );
     const frames: Buffer[] = [];
     if (r.split && block.length > 4) {
-      const cut = Math.floor(block.length / 2);
+      const cut = typeof r.split === 'number' ? r.split : Math.floor(block.length / 2);
       const pad = 2;
       const first = Buffer.concat([Buffer.from([pad, 0, 0, 0, 0, 15]), block.subarray(0, cut), Buffer.alloc(pad)]);
       frames.push(h2Frame(H2.HEADERS, H2.PADDED | H2.PRIORITY | H2.END_STREAM, stream, first));
