@@ -82,8 +82,8 @@ export const DEFAULTS: Config = {
   webhooks: {
     timeoutMs: 10_000,
     retryHours: 24,
-    concurrency: 8,
-    perSpConcurrency: 2,
+    concurrency: 64,
+    perSpConcurrency: 8,
     retry: { baseMs: 1000, maxMs: 900_000 },
     breaker: { failures: 5, baseMs: 5000, maxMs: 300_000 },
     allowDestinations: [],
