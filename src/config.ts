@@ -5,6 +5,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { carrierError } from './native';
 import type { EngineLimits } from './native/types';
 import { parsePayUrlTemplate } from './store/payurl';
+import { keyFileOf, loadOrCreateKey } from './store/secrets';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from './api/listener-limits';
 
 export interface Config {
@@ -32,7 +33,8 @@ export interface Config {
     http: { url: string | null; secret: string | null; secretFile: string | null; timeoutMs: number; maxAttempts: number };
   };
   webhooks: { timeoutMs: number; retryHours: number; concurrency: number; retry: { baseMs: number; maxMs: number } };
-  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; redactPersonalData: boolean; destination: 'stdout' | 'stderr' };
+  /** progressSeconds: a progress line of a replay every N seconds when stderr is not a terminal (null: none) */
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; redactPersonalData: boolean; destination: 'stdout' | 'stderr'; progressSeconds: number | null };
   secrets: { apiKeyPepper: string | null; webhookSecretKey: string | null; webhookSecretKeyFile: string | null };
   /** live capture (consumed by the capture engine) */
   capture: { interfaces: string[]; bufferMiB: number | null; snaplen: number | null; filter: string | null };
@@ -65,7 +67,7 @@ export const DEFAULTS: Config = {
     http: { url: null, secret: null, secretFile: null, timeoutMs: 10_000, maxAttempts: 8 },
   },
   webhooks: { timeoutMs: 10_000, retryHours: 24, concurrency: 8, retry: { baseMs: 1000, maxMs: 900_000 } },
-  log: { level: 'info', redactPersonalData: true, destination: 'stdout' },
+  log: { level: 'info', redactPersonalData: true, destination: 'stdout', progressSeconds: 30 },
   secrets: { apiKeyPepper: null, webhookSecretKey: null, webhookSecretKeyFile: null },
   capture: { interfaces: [], bufferMiB: null, snaplen: null, filter: null },
   decode: { limits: {} },
@@ -105,7 +107,7 @@ const SCHEMA = obj({
     http: obj({ url: nullableStr, secret: nullableStr, secretFile: nullableStr, timeoutMs: posInt, maxAttempts: posInt }),
   }),
   webhooks: obj({ timeoutMs: posInt, retryHours: { type: 'number', exclusiveMinimum: 0 }, concurrency: posInt, retry }),
-  log: obj({ level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, redactPersonalData: { type: 'boolean' }, destination: { enum: ['stdout', 'stderr'] } }),
+  log: obj({ level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, redactPersonalData: { type: 'boolean' }, destination: { enum: ['stdout', 'stderr'] }, progressSeconds: nullablePosInt }, ['level', 'redactPersonalData', 'destination']),
   secrets: obj({ apiKeyPepper: nullableStr, webhookSecretKey: nullableStr, webhookSecretKeyFile: nullableStr }),
   capture: obj({ interfaces: { type: 'array', items: str }, bufferMiB: nullablePosInt, snaplen: nullablePosInt, filter: nullableStr }),
   decode: obj({ limits: obj(Object.fromEntries(LIMIT_KEYS.map((k) => [k, posInt])), []) }),
@@ -235,13 +237,19 @@ export function readSecret(inline: string | null, file: string | null, key: stri
   }
 }
 
-/** Store options (secrets) of a configuration. */
-export function storeOptions(config: Config): { secrets: { apiKeyPepper?: string; webhookSecretKey?: string } } {
+/**
+ * Store options (secrets) of a configuration. Webhook secrets are encrypted
+ * under the configured key, else under the key beside the database
+ * (`<db>.key`, made at first use).
+ */
+export function storeOptions(config: Config): { secrets: { apiKeyPepper?: string; webhookSecretKey?: string | (() => string) } } {
   const s = config.secrets;
+  const configured = readSecret(s.webhookSecretKey, s.webhookSecretKeyFile, 'secrets.webhookSecretKey') ?? undefined;
+  const db = config.db;
   return {
     secrets: {
       apiKeyPepper: s.apiKeyPepper ?? undefined,
-      webhookSecretKey: readSecret(s.webhookSecretKey, s.webhookSecretKeyFile, 'secrets.webhookSecretKey') ?? undefined,
+      webhookSecretKey: configured ?? (db ? () => loadOrCreateKey(keyFileOf(db)) : undefined),
     },
   };
 }

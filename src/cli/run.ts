@@ -5,7 +5,7 @@ import { carrierError, checkReadable } from '../native';
 import { Daemon } from '../pipeline/daemon';
 import { DomainError, Store } from '../store';
 import { describeOpenError } from '../store/db';
-import { CliError, collect, EXIT_CAPTURE, EXIT_FAILURE, EXIT_USAGE, UsageError } from './common';
+import { CliError, collect, EXIT_CAPTURE, EXIT_FAILURE, EXIT_LISTEN, EXIT_USAGE, ListenError, UsageError } from './common';
 
 export interface RunFlags {
   db?: string;
@@ -75,6 +75,7 @@ export async function run(o: RunFlags): Promise<number> {
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
+    if (err instanceof ListenError) throw new CliError(err.message, EXIT_LISTEN);
     // the database is locked, the address is in use, ...
     throw new CliError((err as Error).message);
   }

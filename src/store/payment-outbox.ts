@@ -32,6 +32,7 @@ export class PaymentOutbox {
   private readonly order;
   private readonly release;
   private readonly pending;
+  private readonly oldest;
   private readonly next;
 
   constructor(
@@ -56,6 +57,7 @@ export class PaymentOutbox {
     this.order = db.prepare('SELECT * FROM orders WHERE id = ?');
     this.release = db.prepare(`UPDATE payment_outbox SET lease_owner = NULL, lease_until = NULL WHERE state = 'pending' AND lease_owner IS NOT NULL`);
     this.pending = db.prepare(`SELECT COUNT(*) FROM payment_outbox WHERE state = 'pending'`).pluck();
+    this.oldest = db.prepare(`SELECT MIN(created_at) FROM payment_outbox WHERE state = 'pending'`).pluck();
     this.next = db
       .prepare(`SELECT MIN(next_attempt_at) FROM payment_outbox WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < ?)`)
       .pluck();
@@ -125,6 +127,11 @@ export class PaymentOutbox {
 
   pendingCount(): number {
     return this.pending.get() as number;
+  }
+
+  /** When the oldest pending row was created (ms since the epoch), or null when none is pending. */
+  oldestPendingAt(): number | null {
+    return (this.oldest.get() as number | null) ?? null;
   }
 
   /** When the next pending, unleased row is due (ms), or null. */

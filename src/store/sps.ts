@@ -62,7 +62,7 @@ export class SpRepo {
   private readonly rotateSecretStmt;
 
   constructor(
-    db: DB,
+    private readonly db: DB,
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
   ) {
@@ -160,6 +160,23 @@ export class SpRepo {
     const row = this.byId.get(id) as SpRow | undefined;
     if (!row) throw new DomainError('NOT_FOUND', `no SP ${id}`);
     return this.secrets.open(row.webhook_secret);
+  }
+
+  /**
+   * Encrypts the webhook secrets still stored `plain:` (databases of an older
+   * gnpay, or written without a key) when a key is available; returns how many.
+   */
+  sealPlainSecrets(): number {
+    if (!this.secrets.encrypts) return 0;
+    const rows = this.db
+      .prepare(`SELECT id, webhook_secret, prev_webhook_secret FROM sps WHERE webhook_secret LIKE 'plain:%' OR prev_webhook_secret LIKE 'plain:%'`)
+      .all() as Array<Pick<SpRow, 'id' | 'webhook_secret' | 'prev_webhook_secret'>>;
+    const update = this.db.prepare('UPDATE sps SET webhook_secret = ?, prev_webhook_secret = ? WHERE id = ?');
+    const reseal = (v: string | null) => (v !== null && v.startsWith('plain:') ? this.secrets.seal(this.secrets.open(v)) : v);
+    this.db.transaction(() => {
+      for (const r of rows) update.run(reseal(r.webhook_secret), reseal(r.prev_webhook_secret), r.id);
+    })();
+    return rows.length;
   }
 
   /** The secrets webhooks are signed with: the current one, and the previous one during a rotation's overlap. */

@@ -29,6 +29,7 @@ export class WebhookOutbox {
   private readonly dead;
   private readonly release;
   private readonly pending;
+  private readonly oldest;
   private readonly next;
 
   constructor(
@@ -49,6 +50,7 @@ export class WebhookOutbox {
     this.dead = db.prepare(`UPDATE webhook_outbox SET state = 'dead', lease_until = NULL, last_error = ? WHERE id = ?`);
     this.release = db.prepare(`UPDATE webhook_outbox SET lease_until = NULL WHERE state = 'pending' AND lease_until IS NOT NULL`);
     this.pending = db.prepare(`SELECT COUNT(*) FROM webhook_outbox WHERE state = 'pending'`).pluck();
+    this.oldest = db.prepare(`SELECT MIN(created_at) FROM webhook_outbox WHERE state = 'pending'`).pluck();
     this.next = db
       .prepare(
         `SELECT MIN(w.next_attempt_at) FROM webhook_outbox w WHERE w.state = 'pending' AND (w.lease_until IS NULL OR w.lease_until < ?)
@@ -96,6 +98,11 @@ export class WebhookOutbox {
 
   pendingCount(): number {
     return this.pending.get() as number;
+  }
+
+  /** When the oldest pending row was created (ms since the epoch), or null when none is pending. */
+  oldestPendingAt(): number | null {
+    return (this.oldest.get() as number | null) ?? null;
   }
 
   /** When the next pending, unleased row is due (ms), or null. */

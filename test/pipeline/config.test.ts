@@ -97,9 +97,20 @@ t.test('logs redact MSISDN, IMSI, IMEI and secrets', async (t) => {
 });
 
 t.test('metrics registry', async (t) => {
-  const m = createMetrics({ defaultMetrics: true, prefix: 'x_' });
-  m.sightings.inc({ outcome: 'associated' });
+  const m = createMetrics({ defaultMetrics: true, version: '1.2.3', libpcap: 'libpcap version 1.10.3' });
+  m.sightings.inc({ carrier: 'query:t', via: 'http', outcome: 'associated' });
   const text = await m.registry.metrics();
-  t.match(text, /x_sightings_total\{outcome="associated"\} 1/);
-  t.match(text, /x_process_cpu_seconds_total/);
+  t.match(text, /gnpay_sightings_total\{carrier="query:t",via="http",outcome="associated"\} 1/);
+  t.match(text, /\nprocess_cpu_seconds_total \d/, 'the standard process metrics keep their names');
+  t.match(text, /\nnodejs_eventloop_lag_seconds \d/);
+  t.match(text, /gnpay_build_info\{version="1\.2\.3",nodejs="[0-9.]+",libpcap="libpcap version 1\.10\.3"\} 1/);
+  t.match(text, /gnpay_order_transitions_total\{to="paid"\} 0/, 'labelled series exist before their first event');
+  t.match(text, /gnpay_http_connections_dropped_total\{listener="pay"\} 0/);
+  t.notMatch(text, /^gnpay_\w+_total(\{[^}]*\})? .*\n# TYPE \w+ gauge/m);
+  for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    // prom-client's standard nodejs_active_*_total gauges keep their names (stock dashboards use them)
+    if (type === 'gauge' && name.startsWith('gnpay_')) t.notMatch(name, /_total$/, `gauge ${name} does not end in _total`);
+    if (type === 'counter') t.match(name, /_total$/, `counter ${name} ends in _total`);
+    if (type === 'histogram') t.match(name, /_seconds$|_bytes$/, `histogram ${name} names its unit`);
+  }
 });
