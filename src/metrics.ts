@@ -147,7 +147,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
   m.buildInfo.set({ version: opts.version ?? 'unknown', nodejs: process.versions.node, libpcap: opts.libpcap ?? 'unknown' }, 1);
   // every series with a known, finite label set exists from the start (0), so that rate() and alerts see it
   for (const s of ORDER_STATUSES) m.orderTransitions.inc({ to: s }, 0);
-  for (const o of WEBHOOK_OUTCOMES) m.webhookAttempts.inc({ outcome: o }, 0);
+  for (const o of WEBHOOK_OUTCOMES) {
+    m.webhookAttempts.inc({ outcome: o }, 0);
+    m.webhookSeconds.zero({ outcome: o });
+  }
   for (const l of LISTENERS) m.connectionsDropped.inc({ listener: l }, 0);
   return m;
 }
@@ -162,5 +165,8 @@ export function initSightings(m: Metrics, carriers: readonly string[]): void {
 
 /** The payment series of this driver exist from the start (0). */
 export function initPayments(m: Metrics, driver: string): void {
-  for (const outcome of PAYMENT_OUTCOMES) m.paymentAttempts.inc({ driver, outcome }, 0);
+  for (const outcome of PAYMENT_OUTCOMES) {
+    m.paymentAttempts.inc({ driver, outcome }, 0);
+    m.paymentSeconds.zero({ driver, outcome });
+  }
 }

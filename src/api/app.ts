@@ -103,7 +103,10 @@ export function buildOpsApp(deps: OpsDeps): FastifyInstance {
   app.get('/healthz', h.healthz);
   app.get('/readyz', h.readyz);
   app.get('/metrics', h.metrics);
-  for (const route of ['/healthz', '/readyz', '/metrics']) deps.metrics.httpRequests.inc({ listener: 'ops', method: 'GET', route, status: '200' }, 0);
+  for (const route of ['/healthz', '/readyz', '/metrics']) {
+    deps.metrics.httpRequests.inc({ listener: 'ops', method: 'GET', route, status: '200' }, 0);
+    deps.metrics.httpSeconds.zero({ listener: 'ops', method: 'GET', route });
+  }
   return app;
 }
 
@@ -250,6 +253,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // the series of each route's success exists from the start (0)
     const ok = Object.keys(r.schema.response).map(Number).find((c) => c >= 200 && c < 300) ?? 200;
     metrics.httpRequests.inc({ listener: 'api', method: r.method, route: r.url, status: String(ok) }, 0);
+    metrics.httpSeconds.zero({ listener: 'api', method: r.method, route: r.url });
     app.route({
       method: r.method,
       url: r.url,

@@ -27,7 +27,8 @@ export class CaptureMetrics {
   private readonly gtpu: Counter<'type'>;
   private readonly gpdu: Counter<'resolution'>;
   private readonly sessionEvents: Counter<'event'>;
-  private readonly anomalies: Counter<'name'>;
+  private readonly anomalies: Counter<'name' | 'kind'>;
+  private readonly anomalyKinds = new Map<string, string>();
   private readonly decoded: Counter<never>;
   private readonly active: Gauge<never>;
   private readonly tables: Gauge<'table'>;
@@ -79,8 +80,8 @@ export class CaptureMetrics {
     this.sessionEvents = new Counter({ name: `${p}session_events_total`, help: 'Subscriber contexts created, updated, deleted, evicted', labelNames: ['event'], registers });
     this.anomalies = new Counter({
       name: `${p}decode_anomalies_total`,
-      help: 'Decoder anomalies (truncated, malformed, unsupported, evicted), by stable name (native/decode/status.h)',
-      labelNames: ['name'],
+      help: 'Decoder anomalies, by stable name (native/decode/status.h) and kind (truncated, malformed, unsupported, evicted)',
+      labelNames: ['name', 'kind'],
       registers,
     });
     this.active = new Gauge({ name: `${p}sessions_active`, help: 'Subscriber contexts in the tunnel table', registers });
@@ -106,8 +107,11 @@ export class CaptureMetrics {
   }
 
   /** The anomaly series exist from the start (0), one per stable name. */
-  declareAnomalies(names: readonly string[]): void {
-    for (const name of names) this.anomalies.inc({ name }, 0);
+  declareAnomalies(anomalies: ReadonlyArray<{ name: string; kind: string }>): void {
+    for (const { name, kind } of anomalies) {
+      this.anomalyKinds.set(name, kind);
+      this.anomalies.inc({ name, kind }, 0);
+    }
   }
 
   attach(source: CaptureStatsSource | null): void {
@@ -152,7 +156,7 @@ export class CaptureMetrics {
     this.inc('gpdu:unresolved', g.unresolved ?? 0, this.gpdu, { resolution: 'unresolved' });
     this.inc('gpdu:downlink', g.downlink ?? 0, this.gpdu, { resolution: 'downlink' });
     for (const ev of ['created', 'updated', 'deleted', 'evicted']) this.inc(`sess:${ev}`, s.sessions?.[ev] ?? 0, this.sessionEvents, { event: ev });
-    for (const [name, n] of Object.entries((s.anomalies ?? {}) as Record<string, number>)) this.inc(`an:${name}`, n, this.anomalies, { name });
+    for (const [name, n] of Object.entries((s.anomalies ?? {}) as Record<string, number>)) this.inc(`an:${name}`, n, this.anomalies, { name, kind: this.anomalyKinds.get(name) ?? 'unknown' });
     for (const [table, n] of Object.entries((s.tables ?? {}) as Record<string, number>))
       if (!/^max|Bytes$/.test(table)) this.tables.set({ table }, n);
     for (const st of src.captureStats()) {

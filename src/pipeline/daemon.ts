@@ -375,7 +375,7 @@ export class Daemon {
         opts.interfaces = opts.interfaces.map(resolveInterface);
         this.captureMetrics.declareInterfaces(opts.interfaces);
       }
-      this.captureMetrics.declareAnomalies(native.anomalyNames().map((a) => a.name));
+      this.captureMetrics.declareAnomalies(native.anomalyNames());
       const engine = new native.Engine({ carriers: opts.carriers, limits: opts.limits });
       this.engine = engine;
       this.liveCapture = files.length === 0;
