@@ -1,7 +1,9 @@
-// The configuration: one JSON file validated at start (errors name the key),
-// embedded defaults, flags on top. Reloaded on SIGHUP by the daemon.
+// The configuration: one YAML (or JSON) file validated at start (every problem
+// at once, with its line and column), embedded defaults, flags on top.
+// Reloaded on SIGHUP by the daemon.
 import { readFileSync } from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
+import { didYouMean, readConfigFile, type ConfigSource, type Problem } from './config-file';
 import { carrierError } from './native';
 import type { EngineLimits } from './native/types';
 import { parsePayUrlTemplate } from './store/payurl';
@@ -118,32 +120,47 @@ const SCHEMA = obj({
 });
 
 export class ConfigError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** every problem found (a config file is reported whole, not one error a run) */
+    readonly problems: Problem[] = [],
+  ) {
     super(`config: ${message}`);
     this.name = 'ConfigError';
   }
 }
 
-const validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile(SCHEMA);
+const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(SCHEMA);
 
 function keyOf(e: ErrorObject): string {
-  const path = e.instancePath.slice(1).replace(/\//g, '.');
+  const path = e.instancePath.slice(1).replace(/\//g, '.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
   if (e.keyword === 'additionalProperties') return [path, String(e.params.additionalProperty)].filter(Boolean).join('.');
   if (e.keyword === 'required') return [path, String(e.params.missingProperty)].filter(Boolean).join('.');
-  return path || '(the file)';
+  return path;
 }
 
-function describe(e: ErrorObject): string {
+/** The keys the schema knows at `path` (for "did you mean"). */
+function knownKeys(path: string): string[] {
+  let node = SCHEMA as { properties?: Record<string, unknown> };
+  for (const part of path ? path.split('.') : []) node = (node.properties?.[part] ?? {}) as typeof node;
+  return Object.keys(node.properties ?? {});
+}
+
+function describe(e: ErrorObject): Problem {
   const key = keyOf(e);
+  const name = key || '(the file)';
   switch (e.keyword) {
-    case 'additionalProperties':
-      return `${key} is not a known key`;
+    case 'additionalProperties': {
+      const parent = e.instancePath.slice(1).replace(/\//g, '.');
+      const guess = didYouMean(String(e.params.additionalProperty), knownKeys(parent));
+      return { path: key, message: `${name} is not a known key${guess ? ` (did you mean ${[parent, guess].filter(Boolean).join('.')}?)` : ''}` };
+    }
     case 'required':
-      return `${key} is required`;
+      return { path: key, message: `${name} is required` };
     case 'enum':
-      return `${key} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      return { path: key, message: `${name} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     default:
-      return `${key} ${e.message}`;
+      return { path: key, message: `${name} ${e.message}` };
   }
 }
 
@@ -175,55 +192,111 @@ function isUrl(s: string): boolean {
   }
 }
 
-/** Validates a complete configuration; throws ConfigError naming the key. */
-export function checkConfig(c: unknown): Config {
-  if (!validate(c)) throw new ConfigError(describe(validate.errors![0]));
-  const cfg = c as unknown as Config;
-  parseListen(cfg.listen);
-  if (cfg.opsListen !== null) {
-    try {
-      parseListen(cfg.opsListen);
-    } catch {
-      throw new ConfigError(`opsListen must be HOST:PORT (e.g. 127.0.0.1:9464), got "${cfg.opsListen}"`);
-    }
-  }
+function listenProblem(path: string, value: string, example: string): Problem | null {
   try {
-    parsePayUrlTemplate(cfg.payUrlTemplate);
-  } catch (err) {
-    throw new ConfigError(`payUrlTemplate ${(err as Error).message}`);
+    parseListen(value);
+    return null;
+  } catch {
+    return { path, message: `${path} must be HOST:PORT (e.g. ${example}), got "${value}"` };
   }
-  cfg.carriers.forEach((s, i) => {
-    const err = carrierError(s);
-    if (err) throw new ConfigError(`carriers[${i}]: ${err}`);
-  });
-  if (cfg.orders.defaultTtlSeconds > cfg.orders.maxTtlSeconds) throw new ConfigError('orders.defaultTtlSeconds must not exceed orders.maxTtlSeconds');
-  const h = cfg.payments.http;
-  if (h.url !== null && !isUrl(h.url)) throw new ConfigError('payments.http.url must be a URL');
-  if (cfg.payments.driver === 'http') {
-    if (h.url === null) throw new ConfigError('payments.http.url is required when payments.driver is "http"');
-    if (h.secret === null && h.secretFile === null) throw new ConfigError('payments.http.secret or payments.http.secretFile is required when payments.driver is "http"');
-  }
-  return cfg;
 }
 
-/** Reads a JSON config file (null: defaults only), merges the flags over it and validates. */
+/** Checks that need more than the schema (formats, relations between keys); each skipped when what it reads has the wrong type. */
+function semanticProblems(cfg: Config): Problem[] {
+  const out: Array<Problem | null> = [];
+  const run = (check: () => void) => {
+    try {
+      check();
+    } catch {
+      /* a value of the wrong type: the schema says so */
+    }
+  };
+  run(() => out.push(listenProblem('listen', cfg.listen, '127.0.0.1:8080')));
+  run(() => void (cfg.opsListen !== null && out.push(listenProblem('opsListen', cfg.opsListen, '127.0.0.1:9464'))));
+  run(() => {
+    try {
+      parsePayUrlTemplate(cfg.payUrlTemplate);
+    } catch (err) {
+      out.push({ path: 'payUrlTemplate', message: `payUrlTemplate ${(err as Error).message}` });
+    }
+  });
+  run(() =>
+    cfg.carriers.forEach((s, i) => {
+      const err = carrierError(s);
+      if (err) out.push({ path: `carriers[${i}]`, message: `carriers[${i}]: ${err}` });
+    }),
+  );
+  run(() => void (cfg.orders.defaultTtlSeconds > cfg.orders.maxTtlSeconds && out.push({ path: 'orders.defaultTtlSeconds', message: 'orders.defaultTtlSeconds must not exceed orders.maxTtlSeconds' })));
+  run(() => {
+    const h = cfg.payments.http;
+    if (h.url !== null && !isUrl(h.url)) out.push({ path: 'payments.http.url', message: 'payments.http.url must be a URL' });
+    if (cfg.payments.driver === 'http') {
+      if (h.url === null) out.push({ path: 'payments.http.url', message: 'payments.http.url is required when payments.driver is "http"' });
+      if (h.secret === null && h.secretFile === null) out.push({ path: 'payments.http.secret', message: 'payments.http.secret or payments.http.secretFile is required when payments.driver is "http"' });
+    }
+  });
+  return out.filter((p): p is Problem => p !== null);
+}
+
+/** Every problem of a complete configuration (empty: valid). */
+export function validateConfig(c: unknown): Problem[] {
+  const schema = validate(c) ? [] : validate.errors!.map(describe);
+  // the checks beyond the schema too, each on what it can read (a key of the wrong type is already reported)
+  const bad = new Set(schema.map((p) => p.path));
+  const more = isPlainObject(c) ? semanticProblems(c as unknown as Config) : [];
+  return [...schema, ...more.filter((p) => !bad.has(p.path))];
+}
+
+/** Validates a complete configuration; throws ConfigError listing every problem. */
+export function checkConfig(c: unknown): Config {
+  const problems = validateConfig(c);
+  if (problems.length) throw new ConfigError(formatProblems(problems, null), problems);
+  return c as Config;
+}
+
+function hasPath(v: unknown, path: string): boolean {
+  let node: unknown = v;
+  for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.')) {
+    if (node === null || typeof node !== 'object' || !(part in (node as object))) return false;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return true;
+}
+
+/**
+ * One line per problem: FILE:LINE:COLUMN: what (the key's position in the file;
+ * a key that comes from a command-line flag is said so).
+ */
+export function formatProblems(problems: Problem[], source: ConfigSource | null, flags: ConfigInput = {}): string {
+  const line = (p: Problem) => {
+    if (p.path !== '' && hasPath(flags, p.path)) return `${p.message} (from the command line)`;
+    if (!source) return p.message;
+    const pos = p.path === '' && /^\d+:\d+: /.test(p.message) ? null : source.position(p.path);
+    return `${source.file}:${pos ? `${pos}: ` : ''}${p.message}`;
+  };
+  if (problems.length === 1) return line(problems[0]);
+  return `${problems.length} problems${source ? ` in ${source.file}` : ''}:\n${problems.map((p) => `  ${line(p)}`).join('\n')}`;
+}
+
+/** Reads a config file (YAML or JSON; null: defaults only), merges the flags over it and validates, reporting every problem. */
 export function loadConfig(file: string | null, flags: ConfigInput = {}): Config {
   let fromFile: unknown = {};
+  let source: ConfigSource | null = null;
   if (file !== null) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
+    const read = readConfigFile(file);
+    if ('message' in read) throw new ConfigError(read.message, [read]);
+    source = read;
+    if (read.syntax.length) throw new ConfigError(formatProblems(read.syntax, read), read.syntax);
+    fromFile = read.value;
+    if (!isPlainObject(fromFile)) {
+      const p = { path: '', message: 'the file must hold a mapping of keys (a YAML mapping or a JSON object)' };
+      throw new ConfigError(formatProblems([p], read), [p]);
     }
-    try {
-      fromFile = JSON.parse(text);
-    } catch (err) {
-      throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!isPlainObject(fromFile)) throw new ConfigError(`${file} must hold a JSON object`);
   }
-  return checkConfig(merge(merge(structuredClone(DEFAULTS), fromFile), flags));
+  const merged = merge(merge(structuredClone(DEFAULTS), fromFile), flags);
+  const problems = validateConfig(merged);
+  if (problems.length) throw new ConfigError(formatProblems(problems, source, flags), problems);
+  return merged as Config;
 }
 
 /** Reads a secret that the config gives inline or as a file (trailing newline trimmed). */

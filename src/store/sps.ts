@@ -140,6 +140,17 @@ export class SpRepo {
     return { sp: this.get(id)!, ...out };
   }
 
+  /** Changes an SP's name, webhook URL (null: none) or scopes; its keys and secrets stay. */
+  update(id: string, change: { name?: string; webhookUrl?: string | null; scopes?: Scope[] }): Sp {
+    const row = this.byId.get(id) as SpRow | undefined;
+    if (!row) throw new DomainError('NOT_FOUND', `no SP ${id}`);
+    const name = change.name ?? row.name;
+    const webhookUrl = change.webhookUrl === undefined ? row.webhook_url : change.webhookUrl;
+    const scopes = change.scopes === undefined ? row.scopes : JSON.stringify([...new Set(change.scopes)].sort());
+    this.db.prepare('UPDATE sps SET name = ?, webhook_url = ?, scopes = ? WHERE id = ?').run(name, webhookUrl, scopes, id);
+    return this.get(id)!;
+  }
+
   get(id: string): Sp | null {
     const row = this.byId.get(id) as SpRow | undefined;
     return row ? toSp(row) : null;

@@ -27,32 +27,49 @@ t.test('config errors name the key', async (t) => {
   const dir = tmpDir(t);
   const file = join(dir, 'c.json');
   const cases: Array<[unknown, RegExp]> = [
-    [{ payments: { http: { url: 'nope' } } }, /^config: payments\.http\.url must be a URL$/],
-    [{ payments: { driver: 'http' } }, /^config: payments\.http\.url is required when payments\.driver is "http"$/],
-    [{ payments: { driver: 'http', http: { url: 'http://127.0.0.1:1/x' } } }, /^config: payments\.http\.secret or payments\.http\.secretFile is required/],
-    [{ payments: { htp: {} } }, /^config: payments\.htp is not a known key$/],
-    [{ listen: 5 }, /^config: listen must be string$/],
-    [{ listen: 'localhost' }, /^config: listen must be HOST:PORT/],
-    [{ listen: 'localhost:70000' }, /^config: listen must be HOST:PORT/],
-    [{ payments: { driver: 'x' } }, /^config: payments\.driver must be one of "ledger", "http"$/],
-    [{ limits: { perMsisdn: { amountPerDay: -1 } } }, /^config: limits\.perMsisdn\.amountPerDay must be >= 1$/],
-    [{ limits: { perMsisdn: { ordersPerHour: 1.5 } } }, /^config: limits\.perMsisdn\.ordersPerHour must be integer/],
-    [{ payUrlTemplate: 'http://x/' }, /^config: payUrlTemplate must contain \{token\} exactly once$/],
-    [{ carriers: ['foo'] }, /^config: carriers\[0\]: carrier "foo" must look like kind:argument/],
-    [{ carriers: ['path:pay'] }, /^config: carriers\[0\]: .*starts with "\/"/],
-    [{ decode: { limits: { maxSessions: 0 } } }, /^config: decode\.limits\.maxSessions must be >= 1$/],
-    [{ decode: { limits: { maxSesions: 5 } } }, /^config: decode\.limits\.maxSesions is not a known key$/],
-    [{ webhooks: { retryHours: 0 } }, /^config: webhooks\.retryHours must be > 0$/],
-    [{ orders: { defaultTtlSeconds: 100, maxTtlSeconds: 50 } }, /^config: orders\.defaultTtlSeconds must not exceed orders\.maxTtlSeconds$/],
-    [[], /must hold a JSON object/],
+    [{ payments: { http: { url: 'nope' } } }, /^config: \S+c\.json:\d+:\d+: payments\.http\.url must be a URL$/],
+    [{ payments: { driver: 'http' } }, /^config: 2 problems in \S+c\.json:\n  \S+c\.json:1:2: payments\.http\.url is required when payments\.driver is "http"\n  \S+c\.json:1:2: payments\.http\.secret or payments\.http\.secretFile is required/],
+    [{ payments: { driver: 'http', http: { url: 'http://127.0.0.1:1/x' } } }, /^config: \S+c\.json:\d+:\d+: payments\.http\.secret or payments\.http\.secretFile is required/],
+    [{ payments: { htp: {} } }, /^config: \S+c\.json:\d+:\d+: payments\.htp is not a known key \(did you mean payments\.http\?\)$/],
+    [{ listen: 5 }, /^config: \S+c\.json:\d+:\d+: listen must be string$/],
+    [{ listen: 'localhost' }, /^config: \S+c\.json:\d+:\d+: listen must be HOST:PORT/],
+    [{ listen: 'localhost:70000' }, /^config: \S+c\.json:\d+:\d+: listen must be HOST:PORT/],
+    [{ payments: { driver: 'x' } }, /^config: \S+c\.json:\d+:\d+: payments\.driver must be one of "ledger", "http"$/],
+    [{ limits: { perMsisdn: { amountPerDay: -1 } } }, /^config: \S+c\.json:\d+:\d+: limits\.perMsisdn\.amountPerDay must be >= 1$/],
+    [{ limits: { perMsisdn: { ordersPerHour: 1.5 } } }, /^config: \S+c\.json:\d+:\d+: limits\.perMsisdn\.ordersPerHour must be integer/],
+    [{ payUrlTemplate: 'http://x/' }, /^config: \S+c\.json:\d+:\d+: payUrlTemplate must contain \{token\} exactly once$/],
+    [{ carriers: ['foo'] }, /^config: \S+c\.json:\d+:\d+: carriers\[0\]: carrier "foo" must look like kind:argument/],
+    [{ carriers: ['path:pay'] }, /^config: \S+c\.json:\d+:\d+: carriers\[0\]: .*starts with "\/"/],
+    [{ decode: { limits: { maxSessions: 0 } } }, /^config: \S+c\.json:\d+:\d+: decode\.limits\.maxSessions must be >= 1$/],
+    [{ decode: { limits: { maxSesions: 5 } } }, /^config: \S+c\.json:\d+:\d+: decode\.limits\.maxSesions is not a known key \(did you mean decode\.limits\.maxSessions\?\)$/],
+    [{ webhooks: { retryHours: 0 } }, /^config: \S+c\.json:\d+:\d+: webhooks\.retryHours must be > 0$/],
+    [{ orders: { defaultTtlSeconds: 100, maxTtlSeconds: 50 } }, /^config: \S+c\.json:\d+:\d+: orders\.defaultTtlSeconds must not exceed orders\.maxTtlSeconds$/],
+    [[], /^config: \S+c\.json:1:1: the file must hold a mapping of keys/],
   ];
   for (const [content, re] of cases) {
     writeFileSync(file, JSON.stringify(content));
     t.throws(() => loadConfig(file), re, JSON.stringify(content));
   }
   writeFileSync(file, '{');
-  t.throws(() => loadConfig(file), /is not valid JSON/);
+  t.throws(() => loadConfig(file), /^config: \S+c\.json:1:2: /, 'a syntax error with its position');
   t.throws(() => loadConfig(join(dir, 'missing.json')), /^config: cannot read .*missing\.json: ENOENT$/);
+  // YAML with comments, every problem at once, each with its line and column
+  const yml = join(dir, 'c.yaml');
+  writeFileSync(yml, ['# the probe on the Gn mirror', 'listen: 0.0.0.0:8080', 'payments:', '  driver: ledgr  # typo', 'log:', '  levl: debug', 'carriers: [foo]', ''].join('\n'));
+  const err = t.throws(() => loadConfig(yml, { opsListen: 'nowhere' })) as ConfigError;
+  t.equal(
+    err.message,
+    [
+      `config: 4 problems in ${yml}:`,
+      `  ${yml}:4:3: payments.driver must be one of "ledger", "http"`,
+      `  ${yml}:6:3: log.levl is not a known key (did you mean log.level?)`,
+      '  opsListen must be HOST:PORT (e.g. 127.0.0.1:9464), got "nowhere" (from the command line)',
+      `  ${yml}:7:12: carriers[0]: carrier "foo" must look like kind:argument (kinds: query, path, host, header, cookie)`,
+    ].join('\n'),
+  );
+  t.equal(err.problems.length, 4);
+  writeFileSync(yml, '# comments are fine\nlisten: 127.0.0.1:9000 # the SP API\n');
+  t.equal(loadConfig(yml).listen, '127.0.0.1:9000', 'YAML with comments');
   t.throws(() => checkConfig({ ...DEFAULTS, api: undefined }), /^config: api is required$/);
   t.throws(() => checkConfig('x'), /^config: \(the file\) must be object$/);
   t.ok(new ConfigError('x') instanceof Error);
