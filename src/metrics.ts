@@ -17,8 +17,21 @@ export interface Metrics {
   orders: Gauge<'status'>;
   paymentAttempts: Counter<'driver' | 'outcome'>;
   paymentSeconds: Histogram<'driver' | 'outcome'>;
+  /** status calls about payments in doubt, by answer */
+  paymentStatusCalls: Counter<'outcome'>;
+  /** payments whose outcome is unknown (never declared failed; alert when not 0 for long) */
+  paymentsInDoubt: Gauge<never>;
+  /** age of the oldest payment in doubt (seconds; 0 when none) */
+  paymentsInDoubtOldest: Gauge<never>;
+  /** set by the daemon: the payments in doubt, read at scrape time */
+  paymentsDoubt: (() => { count: number; oldestSince: number | null }) | null;
   webhookAttempts: Counter<'outcome'>;
   webhookSeconds: Histogram<'outcome'>;
+  /** webhook deliveries in flight */
+  webhooksInFlight: Gauge<never>;
+  /** webhook endpoints whose circuit is open (deliveries paused, probed now and then) */
+  webhookEndpointsOpen: Gauge<never>;
+  webhookBreakerOpened: Counter<never>;
   /** rows waiting in the payment and webhook outboxes, and the age of the oldest (read from the database at scrape time) */
   outboxPending: Gauge<'outbox'>;
   outboxOldestAge: Gauge<'outbox'>;
@@ -50,7 +63,8 @@ export interface Metrics {
 
 export const OUTBOXES = ['payments', 'webhooks'] as const;
 export type Outbox = (typeof OUTBOXES)[number];
-export const PAYMENT_OUTCOMES = ['succeeded', 'declined', 'retry'] as const;
+export const PAYMENT_OUTCOMES = ['succeeded', 'declined', 'retry', 'unknown'] as const;
+export const PAYMENT_STATUS_OUTCOMES = ['succeeded', 'declined', 'absent', 'unknown'] as const;
 export const WEBHOOK_OUTCOMES = ['delivered', 'failed'] as const;
 export const LISTENERS = ['api', 'ops', 'pay'] as const;
 /** vias a carrier kind can be seen by: a host carrier also in DNS queries and TLS SNI */
@@ -69,6 +83,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
     registry,
     ordersByStatus: null,
     outboxes: null,
+    paymentsDoubt: null,
     buildInfo: new Gauge({
       name: `${p}build_info`,
       help: 'Always 1; the labels say which gnpay, Node.js and libpcap run',
@@ -108,13 +123,32 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
       labelNames: ['outbox'],
       registers,
     }),
-    paymentAttempts: new Counter({ name: `${p}payment_attempts_total`, help: 'Charge attempts, by driver and outcome (succeeded, declined, retry)', labelNames: ['driver', 'outcome'], registers }),
+    paymentAttempts: new Counter({ name: `${p}payment_attempts_total`, help: 'Charge attempts, by driver and outcome (succeeded, declined, retry; unknown: in doubt, asked again)', labelNames: ['driver', 'outcome'], registers }),
     paymentSeconds: new Histogram({
       name: `${p}payment_attempt_duration_seconds`,
-      help: 'Time one charge attempt took, from the call to the payment driver to its answer',
+      help: 'Time one call to the payment driver took, to its answer: a charge (outcome succeeded, declined, retry, unknown) or a status call about a payment in doubt (outcome status-*)',
       labelNames: ['driver', 'outcome'],
       buckets: latency,
       registers,
+    }),
+    paymentStatusCalls: new Counter({ name: `${p}payment_status_calls_total`, help: 'Status calls about payments in doubt, by answer', labelNames: ['outcome'], registers }),
+    paymentsInDoubt: new Gauge({
+      name: `${p}payments_in_doubt`,
+      help: 'Payments whose outcome is unknown: never declared failed, asked again until a definite answer (gnpay payments doubt)',
+      registers,
+      collect() {
+        const d = m.paymentsDoubt?.();
+        if (d) this.set(d.count);
+      },
+    }),
+    paymentsInDoubtOldest: new Gauge({
+      name: `${p}payments_in_doubt_oldest_seconds`,
+      help: 'How long the oldest payment in doubt has been in doubt (0 when none)',
+      registers,
+      collect() {
+        const d = m.paymentsDoubt?.();
+        if (d) this.set(d.oldestSince === null ? 0 : Math.max(0, (Date.now() - d.oldestSince) / 1000));
+      },
     }),
     webhookAttempts: new Counter({ name: `${p}webhook_attempts_total`, help: 'Webhook delivery attempts, by outcome (delivered, failed)', labelNames: ['outcome'], registers }),
     webhookSeconds: new Histogram({
@@ -124,6 +158,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
       buckets: latency,
       registers,
     }),
+    webhooksInFlight: new Gauge({ name: `${p}webhooks_in_flight`, help: 'Webhook deliveries in flight', registers }),
+    webhookEndpointsOpen: new Gauge({ name: `${p}webhook_endpoints_open`, help: 'Webhook endpoints whose circuit breaker is open (deliveries paused)', registers }),
+    webhookBreakerOpened: new Counter({ name: `${p}webhook_breaker_opened_total`, help: 'Times a webhook endpoint circuit breaker opened', registers }),
     sightings: new Counter({
       name: `${p}sightings_total`,
       help: 'Token sightings through the pipeline, by carrier, protocol (via) and outcome (associated, unknown, unresolved: no subscriber, error, ...)',
@@ -152,6 +189,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
     m.webhookSeconds.zero({ outcome: o });
   }
   for (const l of LISTENERS) m.connectionsDropped.inc({ listener: l }, 0);
+  for (const o of PAYMENT_STATUS_OUTCOMES) m.paymentStatusCalls.inc({ outcome: o }, 0);
   return m;
 }
 

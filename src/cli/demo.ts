@@ -60,7 +60,8 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/webhook`;
-  const config = loadConfig(null, { db: join(dir, 'gnpay.db'), listen: '127.0.0.1:0', webhooks: { retry: { baseMs: 100, maxMs: 1000 } } });
+  // the demo's own webhook receiver is on loopback, which webhooks may reach only when allowed
+  const config = loadConfig(null, { db: join(dir, 'gnpay.db'), listen: '127.0.0.1:0', webhooks: { retry: { baseMs: 100, maxMs: 1000 }, allowDestinations: ['127.0.0.1/32'] } });
   const daemon = await Daemon.start({ config, logger: createLogger({ level: 'warn', redactPersonalData: true, destination: 'stderr' }), openSource: o.openSource, version: require('../../package.json').version });
   try {
     say(`daemon    ${daemon.url} (database ${config.db}, embedded ledger, pay URL ${config.payUrlTemplate})`);
@@ -91,13 +92,13 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const feed = await client.eventsPage();
     const transitions = feed.events.filter((e) => e.subject === order.id).map((e) => e.data.status);
     say(`events    ${transitions.join(' -> ')}`);
-    const after = daemon.store.ledger.show(MSISDN).balance;
-    say(`ledger    balance ${account.balance} -> ${after} EUR cents`);
+    const after = daemon.store.ledger.show(MSISDN).balances.EUR;
+    say(`ledger    balance ${account.balances.EUR} -> ${after} EUR cents`);
     return {
       order: last,
       transitions,
       webhooks: received.map((e) => ({ type: e.type, verified: true })),
-      balance: { before: account.balance, after, currency: 'EUR' },
+      balance: { before: account.balances.EUR, after, currency: 'EUR' },
       dir: o.keep ? dir : null,
     };
   } finally {

@@ -16,6 +16,7 @@ export const commands: Record<string, () => Register> = {
   db: () => require('./db').registerDb,
   sightings: () => require('./sightings').registerSightings,
   config: () => require('./config').registerConfig,
+  payments: () => require('./payments').registerPayments,
   gen: () => require('./gen').registerGen,
   interfaces: () => require('./interfaces').registerInterfaces,
   'systemd-unit': () => require('./systemd').registerSystemd,

@@ -1,5 +1,6 @@
 // The store: one SQLite database (WAL) behind typed repositories.
 import { Associator } from './associate';
+import { CursorCodec } from './cursors';
 import { openDatabase, type DB, type OpenOptions } from './db';
 import { EventFeed } from './events';
 import { Ledger } from './ledger';
@@ -25,6 +26,7 @@ export class Store {
   readonly webhooks: WebhookOutbox;
   readonly events: EventFeed;
   readonly ledger: Ledger;
+  readonly cursors: CursorCodec;
   readonly clock: Clock;
 
   constructor(
@@ -41,6 +43,7 @@ export class Store {
     this.webhooks = new WebhookOutbox(db, clock);
     this.events = new EventFeed(db);
     this.ledger = new Ledger(db, clock);
+    this.cursors = new CursorCodec(db);
   }
 
   static open(file: string, opts: StoreOptions = {}): Store {
