@@ -2,10 +2,12 @@
 // sources of truth (the metric definitions; the configuration schema).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderConfigDocs } from './config-docs';
 import { renderMetricDocs } from './metric-docs';
 
 export const GENERATED_DOCS: Record<string, () => string> = {
   'docs/metrics.md': renderMetricDocs,
+  'docs/configuration.md': renderConfigDocs,
 };
 
 if (require.main === module) {

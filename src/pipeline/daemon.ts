@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp, buildOpsApp } from '../api/app';
-import { loadConfig, parseListen, readSecret, storeOptions, type Config, type ConfigInput } from '../config';
+import { applyReload, loadConfig, parseListen, readSecret, storeOptions, type Config, type ConfigInput } from '../config';
 import { createLogger } from '../log';
 import { createMetrics, initPayments, initSightings, type Metrics } from '../metrics';
 import { SystemdNotifier } from '../ops/sd-notify';
@@ -549,11 +549,10 @@ export class Daemon {
       return false;
     }
     const before = JSON.stringify(activeCarriers(this.config));
-    const fixed = (['db', 'listen', 'opsListen', 'listeners', 'capture', 'decode', 'payments', 'webhooks', 'api', 'secrets', 'integrity'] as const).filter(
-      (k) => JSON.stringify(next[k]) !== JSON.stringify(this.config[k]),
-    );
-    if (fixed.length) this.log.warn({ keys: fixed }, 'these settings change only on restart: the running values are kept');
-    for (const k of fixed) (next as unknown as Record<string, unknown>)[k] = this.config[k];
+    // keys the schema does not mark reloadable keep their running values until a restart
+    const { config: applied, kept } = applyReload(this.config, next);
+    if (kept.length) this.log.warn({ keys: kept }, 'these settings change only on restart: the running values are kept');
+    next = applied;
     this.config = next;
     this.log.level = next.log.level;
     const carriers = activeCarriers(next);

@@ -11,3 +11,12 @@ for (const [file, render] of Object.entries(GENERATED_DOCS)) {
     t.equal(readFileSync(join(ROOT, file), 'utf8'), render(), `${file} is stale: run npm run docs`);
   });
 }
+
+t.test('the commented file of docs/configuration.md is a valid configuration at the defaults', async (t) => {
+  const { parse } = await import('yaml');
+  const { commentedDefaults } = await import('../../src/ops/config-docs');
+  const { DEFAULTS, validateConfig } = await import('../../src/config');
+  const value = parse(commentedDefaults());
+  t.same(value, DEFAULTS);
+  t.same(validateConfig(value), []);
+});

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { checkConfig, ConfigError, DEFAULTS, loadConfig, merge, parseListen, readSecret, storeOptions } from '../../src/config';
+import { checkConfig, ConfigError, DEFAULTS, loadConfig, merge, parseListen, readSecret, storeOptions, validateConfig } from '../../src/config';
 import { createLogger, redactPaths } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
 import { tmpDir } from '../e2e/harness';
@@ -63,8 +63,8 @@ t.test('config errors name the key', async (t) => {
       `config: 4 problems in ${yml}:`,
       `  ${yml}:4:3: payments.driver must be one of "ledger", "http"`,
       `  ${yml}:6:3: log.levl is not a known key (did you mean log.level?)`,
-      '  opsListen must be HOST:PORT (e.g. 127.0.0.1:9464), got "nowhere" (from the command line)',
       `  ${yml}:7:12: carriers[0]: carrier "foo" must look like kind:argument (kinds: query, path, host, header, cookie)`,
+      '  opsListen must be HOST:PORT (e.g. 127.0.0.1:9464), got "nowhere" (from the command line)',
     ].join('\n'),
   );
   t.equal(err.problems.length, 4);
@@ -130,4 +130,29 @@ t.test('metrics registry', async (t) => {
     if (type === 'counter') t.match(name, /_total$/, `counter ${name} ends in _total`);
     if (type === 'histogram') t.match(name, /_seconds$|_bytes$/, `histogram ${name} names its unit`);
   }
+});
+
+t.test('one schema: types, defaults, validation and the reloadable flag', async (t) => {
+  const { ConfigSchema, defaultsOf, isReloadable, keyDocs } = await import('../../src/config-schema');
+  const { applyReload, changedKeys } = await import('../../src/config');
+  t.same(defaultsOf(), DEFAULTS, 'the defaults come from the schema');
+  t.same(validateConfig(DEFAULTS), [], 'and the schema accepts them');
+  for (const d of keyDocs()) if (!d.section) t.ok(d.description.length > 10, `${d.key} is described`);
+  t.ok((ConfigSchema as unknown as { additionalProperties: boolean }).additionalProperties === false);
+  // what SIGHUP applies: the flags on the schema, inherited by the keys below
+  for (const k of ['payUrlTemplate', 'carriers', 'orders.defaultTtlSeconds', 'limits.perMsisdn.amountPerDay', 'rateLimit.ordersPerMinute', 'log.level', 'shutdown.timeoutMs', 'audit.retentionDays'])
+    t.ok(isReloadable(k), `${k} is reloadable`);
+  for (const k of ['db', 'listen', 'opsListen', 'listeners.maxConnections', 'payments.driver', 'webhooks.timeoutMs', 'secrets.apiKeyPepper', 'capture.interfaces', 'decode.limits.maxSessions', 'log.redactPersonalData', 'log.destination', 'checkpoint.intervalSeconds', 'checkpoint.maxAgeHours', 'integrity.intervalMinutes', 'api.metrics'])
+    t.notOk(isReloadable(k), `${k} needs a restart`);
+  const running = loadConfig(null, { db: 'a.db' });
+  const next = loadConfig(null, { db: 'b.db', log: { level: 'debug', redactPersonalData: false }, checkpoint: { intervalSeconds: 5 }, carriers: ['cookie:pay'], decode: { limits: { maxSessions: 10 } } });
+  t.same(changedKeys(running, next), ['db', 'carriers', 'log.level', 'log.redactPersonalData', 'decode.limits.maxSessions', 'checkpoint.intervalSeconds']);
+  const r = applyReload(running, next);
+  t.same(r.kept, ['db', 'log.redactPersonalData', 'decode.limits.maxSessions', 'checkpoint.intervalSeconds'], 'redactPersonalData and checkpoint are kept, and said so');
+  t.equal(r.config.db, 'a.db');
+  t.equal(r.config.log.redactPersonalData, true);
+  t.equal(r.config.log.level, 'debug', 'the reloadable ones change');
+  t.same(r.config.carriers, ['cookie:pay']);
+  t.same(r.config.decode.limits, {}, 'a key absent before stays absent');
+  t.equal(r.config.checkpoint.intervalSeconds, 10);
 });
