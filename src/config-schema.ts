@@ -200,6 +200,10 @@ export const ConfigSchema = T.Object(
       { intervalMinutes: intOrNull(60, 'PRAGMA quick_check of the database every this many minutes (always at start; null: only at start)') },
       'database integrity checks',
     ),
+    spool: section(
+      { sizeMiB: intOrNull(16, 'live capture: sightings the database cannot take (disk full) wait in <db>.spool, this size set aside at start (MiB; null: no spool)') },
+      'the spool of sightings while the database cannot be written',
+    ),
   },
   { additionalProperties: false, reloadable: false },
 );

@@ -1,5 +1,6 @@
 // The daemon: source -> decode -> associate -> charge -> notify, and the SP
 // API, over one database. Started by `gnpay run` (and `gnpay demo`).
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -24,7 +25,9 @@ import { CheckpointStore, restoreCheckpoint, saveCheckpoint } from '../capture/c
 import { EXIT_CAPTURE, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ListenError } from '../cli/common'; // the process's exit codes: one table
 import { ProgressBar } from '../progress';
 import { activeCarriers } from './carriers';
-import { emptyStats, runPipeline, type PipelineStats } from './pipeline';
+import { emptyStats, runPipeline, storeSightings, StoreUnavailableError, type PipelineDeps, type PipelineStats, type StoreOutage } from './pipeline';
+import { ReplayWork } from './replay-work';
+import { Spool } from './spool';
 
 /** A running source of decode events (the native capture, or anything iterable in tests). */
 export type EventSource = AsyncIterable<DecodeEvent[]> & {
@@ -96,6 +99,14 @@ export class Daemon {
   /** the running source (capture files or interfaces) is open */
   private sourceOpen = false;
   private readonly notifier: SystemdNotifier;
+  /** false while the database refuses writes (disk full, I/O errors): not ready, replay paused, live spooled */
+  private writable = true;
+  private downSince: number | null = null;
+  private lastOutageLog = 0;
+  private spool: Spool | null = null;
+  private spoolTimer: NodeJS.Timeout | null = null;
+  /** a replay's own orders, for --exit-when-done */
+  private replayWork: ReplayWork | null = null;
   private stopping: Promise<number> | null = null;
   private resolveDone!: (code: number) => void;
   private readonly signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
@@ -176,12 +187,16 @@ export class Daemon {
       },
       { metrics, log },
     );
+    metrics.storeWritable.set(1);
     store.transitions.listeners.push((_from, to) => {
+      this.storeUp(); // a transition was committed: the database takes writes
       metrics.orderTransitions.inc({ to });
       this.webhooks.wake();
     });
     this.payments.start();
     this.webhooks.start();
+    // sightings a crashed live capture left in its spool are stored before anything else
+    if (existsSync(`${config.db}.spool`)) this.openSpool();
     let nextPrune = 0;
     this.sweeper = setInterval(() => {
       try {
@@ -210,8 +225,9 @@ export class Daemon {
       bodyLimitBytes: config.api.bodyLimitBytes,
       serveMetrics: config.api.metrics,
       limits: config.listeners,
-      ready: () => this.ready,
+      ready: () => this.ready && this.writable,
       readiness: () => this.readiness(),
+      onStorageError: (err) => this.storeDown(err),
       settings: () => ({
         payUrlTemplate: this.config.payUrlTemplate,
         defaultTtlSeconds: this.config.orders.defaultTtlSeconds,
@@ -222,7 +238,7 @@ export class Daemon {
     await listen(this.app, 'SP API, listen', config.listen);
     this.url = urlOf(this.app);
     if (config.opsListen !== null) {
-      this.opsApp = buildOpsApp({ store, metrics, ready: () => this.ready, readiness: () => this.readiness(), limits: config.listeners });
+      this.opsApp = buildOpsApp({ store, metrics, ready: () => this.ready && this.writable, readiness: () => this.readiness(), limits: config.listeners });
       await listen(this.opsApp, 'operations, opsListen', config.opsListen);
       this.opsUrl = urlOf(this.opsApp);
     }
@@ -254,6 +270,7 @@ export class Daemon {
     let reason: string | null = null;
     if (!this.ready) reason = this.stopping ? 'stopping' : 'starting';
     else if (!this.store.db.open) reason = 'database closed';
+    else if (!this.writable) reason = 'the database cannot be written (disk full?)';
     else if (capture === 'none') reason = 'no capture source (capture.interfaces or --read)';
     else if (capture === 'down') reason = 'no interface is captured';
     else if (capture === 'starting') reason = 'capture starting';
@@ -418,20 +435,11 @@ export class Daemon {
     this.source = source;
     this.sourceOpen = true;
     this.notifier.status(`serving ${this.url}, capturing ${files.length ? `${files.length} file(s)` : (opts.interfaces ?? []).join(', ')}`);
+    if (files.length === 0) this.openSpool();
+    const work = files.length ? (this.replayWork = new ReplayWork(this.store, this.config.payments.http.maxAttempts)) : null;
+    const deps: PipelineDeps = { ...this.pipelineDeps(sourceId), onBatch: work ? (b) => work.note(b) : undefined, outage: this.outage(files.length === 0) };
     try {
-      await runPipeline(
-        source,
-        {
-          store: this.store,
-          sourceId,
-          metrics: this.metrics,
-          log: this.log,
-          limits: () => this.config.limits.perMsisdn,
-          onAssociated: () => this.payments.wake(),
-        },
-        this.abort.signal,
-        this.pipeline,
-      );
+      await runPipeline(source, deps, this.abort.signal, this.pipeline);
     } finally {
       if (this.captureWatch) clearInterval(this.captureWatch);
       this.captureWatch = null;
@@ -447,6 +455,105 @@ export class Daemon {
     }
     this.log.info({ ...this.pipeline }, 'source finished');
     return this.pipeline;
+  }
+
+  private pipelineDeps(sourceId: string): PipelineDeps {
+    return { store: this.store, sourceId, metrics: this.metrics, log: this.log, limits: () => this.config.limits.perMsisdn, onAssociated: () => this.payments.wake() };
+  }
+
+  // ---- the database refusing writes (disk full, I/O errors): never a dropped sighting ----
+
+  /** A replay waits for the database (back-pressure); a live capture spools. */
+  private outage(live: boolean): StoreOutage {
+    return {
+      down: (err) => this.storeDown(err),
+      up: () => this.storeUp(),
+      ...(live
+        ? {
+            spool: (sightings, now) => this.spoolAppend(sightings, now),
+            spooled: () => (this.spool?.pending ?? 0) > 0,
+          }
+        : {}),
+    };
+  }
+
+  private storeDown(err: Error): void {
+    this.metrics.storeWriteFailures.inc();
+    const now = Date.now();
+    const why = { message: err.message, code: (err as { code?: string }).code };
+    if (this.writable) {
+      this.writable = false;
+      this.downSince = this.lastOutageLog = now;
+      this.metrics.storeWritable.set(0);
+      this.log.error({ err: why }, 'DATABASE CANNOT BE WRITTEN (disk full?): not ready; a replay waits and a live capture spools its sightings until it can');
+    } else if (now - this.lastOutageLog >= 30_000) {
+      this.lastOutageLog = now;
+      this.log.error({ err: why, downMs: now - this.downSince! }, 'the database still cannot be written');
+    }
+  }
+
+  private storeUp(): void {
+    if (this.writable) return;
+    this.writable = true;
+    this.metrics.storeWritable.set(1);
+    this.log.warn({ downMs: Date.now() - (this.downSince ?? Date.now()) }, 'the database takes writes again');
+    this.downSince = null;
+  }
+
+  /** The spool of a live capture, set aside now (when the disk still has room); drained first if a crash left records in it. */
+  private openSpool(): void {
+    const mib = this.config.spool.sizeMiB;
+    if (mib === null || this.spool) return;
+    try {
+      this.spool = Spool.open(`${this.config.db}.spool`, mib * 1024 * 1024);
+    } catch (err) {
+      this.log.error({ err }, 'no spool: while the database cannot be written, live sightings would be lost');
+      return;
+    }
+    this.metrics.spoolPending.set(this.spool.pending);
+    if (this.spool.pending) this.drainSpool();
+    this.spoolTimer = setInterval(() => this.drainSpool(), 1000);
+    this.spoolTimer.unref();
+  }
+
+  private spoolAppend(sightings: import('../native/types').SightingEvent[], now: number): boolean {
+    if (!this.spool) return false;
+    let ok = false;
+    try {
+      ok = this.spool.append({ sourceId: 'live', now, sightings });
+    } catch (err) {
+      this.log.error({ err }, 'the spool cannot be written');
+    }
+    this.metrics.spoolPending.set(this.spool.pending);
+    return ok;
+  }
+
+  /** Stores what waits in the spool, in order; true when it is empty. */
+  drainSpool(): boolean {
+    const spool = this.spool;
+    if (!spool || spool.pending === 0) return true;
+    const records = spool.read();
+    let sightings = 0;
+    try {
+      for (const r of records) {
+        storeSightings(r.sightings, this.pipelineDeps(r.sourceId), this.pipeline, r.now);
+        sightings += r.sightings.length;
+      }
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      this.storeDown(err.cause);
+      return false;
+    }
+    spool.reset();
+    this.metrics.spoolPending.set(0);
+    this.storeUp();
+    this.log.warn({ batches: records.length, sightings }, 'spooled sightings stored');
+    return true;
+  }
+
+  /** Sightings this run could not store: unprocessable, lost with a full spool, or not stored when stopped. */
+  lostSightings(): number {
+    return this.pipeline.failed + this.pipeline.lost + this.pipeline.unstored;
   }
 
   /**
@@ -516,15 +623,23 @@ export class Daemon {
     return this.store.payments.pendingCount() === 0 && this.store.webhooks.pendingCount() === 0;
   }
 
-  /** Waits until no payment and no webhook is pending, then shuts down with `code`. */
+  /**
+   * Waits until the replay's own orders are charged (or in doubt after every
+   * attempt owed) and notified, then shuts down with `code` (1 when a payment
+   * stays in doubt or a sighting could not be stored).
+   */
   private async drainThenExit(code: number): Promise<void> {
-    while (!this.stopping && !this.settled()) {
+    const work = this.replayWork;
+    while (!this.stopping && !(work ? work.check() === 0 : this.settled())) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    if (!this.stopping) {
-      this.log.info('every association charged and notified');
-      await this.shutdown('done', code);
-    }
+    if (this.stopping) return;
+    const doubt = work?.inDoubt() ?? [];
+    if (doubt.length) {
+      this.log.error({ inDoubt: doubt.length, orders: doubt.slice(0, 20) }, 'payments in doubt: the platform has not said whether they were charged');
+      process.stderr.write(`gnpay: ${doubt.length} payment(s) in doubt: the platform has not said whether they were charged; the next gnpay run asks again (gnpay payments doubt)\n`);
+    } else if (this.lostSightings() === 0) this.log.info({ orders: work?.orders }, 'every association charged and notified');
+    await this.shutdown('done', doubt.length ? Math.max(code, EXIT_FAILURE) : code);
   }
 
   private installSignals(): void {
@@ -575,7 +690,7 @@ export class Daemon {
         timer = setTimeout(() => r(EXIT_FAILURE), budget);
       });
       const graceful = this.drain(budget).then(() => code);
-      const result = await Promise.race([graceful, hard]);
+      let result = await Promise.race([graceful, hard]);
       clearTimeout(timer);
       if (result !== code) {
         this.log.error({ timeoutMs: budget }, 'shutdown timed out');
@@ -588,6 +703,17 @@ export class Daemon {
         void this.webhooks?.stop(0);
       }
       for (const [sig, fn] of this.signalHandlers) process.off(sig, fn);
+      if (this.spoolTimer) clearInterval(this.spoolTimer);
+      if (this.spool) {
+        if (this.store.db.open) this.drainSpool();
+        if (this.spool.pending) this.log.warn({ batches: this.spool.pending }, 'sightings stay in the spool: stored at the next start');
+        this.spool.close();
+      }
+      const lost = this.lostSightings();
+      if (lost > 0) {
+        process.stderr.write(`gnpay: ${lost} sighting(s) could not be stored (see the log); a replay can be run again\n`);
+        if (result === EXIT_OK) result = EXIT_FAILURE;
+      }
       this.store.close();
       this.lock.release();
       this.log.info({ code }, 'stopped');
