@@ -22,7 +22,7 @@ export function defaultUnitOptions(): UnitOptions {
   return {
     node: process.execPath,
     cli: path.resolve(__dirname, '..', 'cli.js'),
-    config: '/etc/gnpay/config.json',
+    config: '/etc/gnpay/config.yaml',
     user: 'gnpay',
     stateDirectory: 'gnpay',
     stopTimeoutSeconds: 30,

@@ -24,6 +24,9 @@ t.test('database, -wal, -shm, lock, pid, key and backups are 0600 under umask 02
   const d = await Daemon.start({ config: loadConfig(null, { db, listen: '127.0.0.1:0' }), logger: silent });
   d.store.sps.add({ name: 'shop', webhookUrl: 'https://shop.example/hook' });
   for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.lock`, `${db}.pid`, `${db}.key`]) t.equal(mode(f), '600', f);
+  const { Spool } = await import('../../src/pipeline/spool');
+  Spool.open(`${db}.spool`, 1 << 20).close?.();
+  t.equal(mode(`${db}.spool`), '600', 'the spool of a live capture too');
   const backup = join(dir, 'backup.db');
   await backupDatabase(d.store.db, backup);
   t.equal(mode(backup), '600', 'a backup too');
