@@ -122,8 +122,8 @@ export const ConfigSchema = T.Object(
       {
         timeoutMs: int(10_000, 'a delivery that has not answered within this failed (ms)'),
         retryHours: positive(24, 'how long a delivery is retried before it is abandoned (h)'),
-        concurrency: int(8, 'deliveries in flight in all'),
-        perSpConcurrency: int(2, 'deliveries in flight for one SP'),
+        concurrency: int(64, 'deliveries in flight in all'),
+        perSpConcurrency: int(8, 'deliveries in flight for one SP'),
         retry: retry(1000, 900_000, 'a delivery'),
         breaker: section(
           {

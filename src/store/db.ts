@@ -131,6 +131,24 @@ export function isStorageError(err: unknown): boolean {
   return typeof code === 'string' && STORAGE.test(code);
 }
 
+/**
+ * Runs `fn` in a transaction committed without fsync (synchronous = NORMAL:
+ * consistent after a crash, but a power cut may lose it until the next
+ * ordinary commit, which syncs the log with everything before it). Only for
+ * bookkeeping whose loss is harmless, such as a webhook marked delivered
+ * (delivered again then: at least once); never for money or an association.
+ */
+export function commitLazily<T>(db: DB, fn: () => T): T {
+  const before = db.pragma('synchronous', { simple: true }) as number;
+  if (before <= 1) return db.transaction(fn).immediate();
+  db.pragma('synchronous = NORMAL');
+  try {
+    return db.transaction(fn).immediate();
+  } finally {
+    db.pragma(`synchronous = ${before}`);
+  }
+}
+
 /** PRAGMA quick_check: the problems found (empty when the file is sound). */
 export function quickCheck(db: DB, maxFindings = 20): string[] {
   const rows = db.pragma(`quick_check(${maxFindings})`, { simple: false }) as Array<{ quick_check: string }>;
