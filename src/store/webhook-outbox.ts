@@ -41,6 +41,7 @@ export class WebhookOutbox {
   private readonly dead;
   private readonly release;
   private readonly pending;
+  private readonly oldest;
   private readonly nextOfSp;
   private readonly allSps;
   private readonly ofOrder;
@@ -61,6 +62,7 @@ export class WebhookOutbox {
     this.dead = db.prepare(`UPDATE webhook_outbox SET state = 'dead', lease_until = NULL, last_error = ?, attempts = attempts + ? WHERE id = ? AND state = 'pending'`);
     this.release = db.prepare(`UPDATE webhook_outbox SET lease_until = NULL, next_attempt_at = ? WHERE state = 'pending' AND lease_until IS NOT NULL`);
     this.pending = db.prepare(`SELECT COUNT(*) FROM webhook_outbox WHERE state = 'pending'`).pluck();
+    this.oldest = db.prepare(`SELECT MIN(created_at) FROM webhook_outbox WHERE state = 'pending'`).pluck();
     this.nextOfSp = db
       .prepare(`SELECT next_attempt_at FROM webhook_outbox WHERE sp_id = ? AND state = 'pending' AND ready = 1 ORDER BY next_attempt_at LIMIT 1`)
       .pluck();
@@ -162,6 +164,11 @@ export class WebhookOutbox {
   /** Every pending webhook (a count over the whole backlog: for tests and tools, not for loops). */
   pendingCount(): number {
     return this.pending.get() as number;
+  }
+
+  /** When the oldest pending row was created (ms since the epoch), or null when none is pending. */
+  oldestPendingAt(): number | null {
+    return (this.oldest.get() as number | null) ?? null;
   }
 
   /** Whether the order still has a webhook to deliver (one index seek). */
