@@ -112,7 +112,12 @@ export function registerRun(program: Command): void {
     .option('-f, --filter <expression>', 'BPF expression (tcpdump syntax) for the capture: replaces the default live filter, and applies to --read files too')
     .option('--pay-url <template>', 'pay URL template, e.g. "http://pay.example.net/pay?pay_token={token}"')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
-    .addHelpText('after', '\nSignals: SIGTERM/SIGINT drain and stop (bounded by shutdown.timeoutMs), SIGHUP reloads the configuration.')
+    .addHelpText(
+      'after',
+      '\nSignals: SIGTERM/SIGINT drain and stop (bounded by shutdown.timeoutMs), SIGHUP reloads the configuration.' +
+        '\nExit codes: 0 stopped or done, 1 runtime failure (capture lost, database damaged), 2 bad usage or configuration' +
+        ' (a capture filter libpcap rejects), 3 unreadable capture file, 4 a listen address in use or not permitted.',
+    )
     .action(async (o: RunFlags) => {
       process.exitCode = await run(o);
     });
