@@ -2,7 +2,7 @@
 // embedded defaults, flags on top. Reloaded on SIGHUP by the daemon.
 import { readFileSync } from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
-import { carrierError } from './native';
+import { carrierError, payHostError } from './native';
 import type { EngineLimits } from './native/types';
 import { parsePayUrlTemplate } from './store/payurl';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from './api/listener-limits';
@@ -23,7 +23,27 @@ export interface Config {
   /** timeouts and connection cap of every listener (SP API, operations, pay page) */
   listeners: ListenerLimits;
   orders: { defaultTtlSeconds: number; maxTtlSeconds: number };
-  limits: { perMsisdn: { amountPerDay: number | null; ordersPerHour: number | null } };
+  /**
+   * per-MSISDN limits, checked at the confirmation: perTransaction and perMonth
+   * (calendar month, UTC) in major units of the order's currency (on by
+   * default); amountPerDay (minor units) and ordersPerHour (off by default)
+   */
+  limits: { perMsisdn: { perTransaction: number | null; perMonth: number | null; amountPerDay: number | null; ordersPerHour: number | null } };
+  /** the pay page: its own listener, where the subscriber confirms */
+  pay: {
+    /** HOST:PORT of the pay page (null: no pay page is served) */
+    listen: string | null;
+    /** PEM files of the pay host's certificate (chain) and key */
+    tls: { cert: string | null; key: string | null };
+    /** lab only: serve the pay page over plain HTTP (no connection can then be bound, nothing can be confirmed) */
+    insecureHttp: boolean;
+    /** more pay host names (the payUrlTemplate's host is always one) */
+    hosts: string[];
+    /** how long a pay-page request waits for the probe's report of its connection's ClientHello */
+    bindTimeoutMs: number;
+    /** how long the probe's ClientHello reports are kept */
+    bindingTtlSeconds: number;
+  };
   rateLimit: { ordersPerMinute: number | null };
   payments: {
     driver: 'ledger' | 'http';
@@ -41,8 +61,12 @@ export interface Config {
   /** checkpoint of the engine's tunnel table in the database (consumed by the capture engine) */
   checkpoint: { intervalSeconds: number; maxAgeHours: number };
   shutdown: { timeoutMs: number };
-  /** sightings that matched no order are deleted after retentionDays (null: kept forever) */
-  audit: { retentionDays: number | null };
+  /**
+   * sightings (only those of known tokens are stored): unlinked ones from older
+   * versions deleted after retentionDays (null: kept); at most maxSightings rows
+   * (the oldest go first); each tunnel's sightings rate-limited
+   */
+  audit: { retentionDays: number | null; maxSightings: number; perTunnelPerSecond: number; perTunnelBurst: number };
   /** PRAGMA quick_check of the database at start (always) and every intervalMinutes (null: only at start) */
   integrity: { intervalMinutes: number | null };
 }
@@ -56,7 +80,15 @@ export const DEFAULTS: Config = {
   api: { bodyLimitBytes: 16 * 1024, metrics: false },
   listeners: { ...DEFAULT_LISTENER_LIMITS },
   orders: { defaultTtlSeconds: 900, maxTtlSeconds: 86_400 },
-  limits: { perMsisdn: { amountPerDay: null, ordersPerHour: null } },
+  limits: { perMsisdn: { perTransaction: 50, perMonth: 300, amountPerDay: null, ordersPerHour: null } },
+  pay: {
+    listen: null,
+    tls: { cert: null, key: null },
+    insecureHttp: false,
+    hosts: [],
+    bindTimeoutMs: 2000,
+    bindingTtlSeconds: 600,
+  },
   rateLimit: { ordersPerMinute: 600 },
   payments: {
     driver: 'ledger',
@@ -71,7 +103,7 @@ export const DEFAULTS: Config = {
   decode: { limits: {} },
   checkpoint: { intervalSeconds: 10, maxAgeHours: 24 },
   shutdown: { timeoutMs: 10_000 },
-  audit: { retentionDays: 30 },
+  audit: { retentionDays: 30, maxSightings: 1_000_000, perTunnelPerSecond: 20, perTunnelBurst: 100 },
   integrity: { intervalMinutes: 60 },
 };
 
@@ -96,7 +128,23 @@ const SCHEMA = obj({
   api: obj({ bodyLimitBytes: { type: 'integer', minimum: 256, maximum: 10 * 1024 * 1024 }, metrics: { type: 'boolean' }, version: str }, ['bodyLimitBytes', 'metrics']),
   listeners: obj({ headersTimeoutMs: posInt, requestTimeoutMs: posInt, keepAliveTimeoutMs: posInt, idleTimeoutMs: posInt, maxConnections: posInt }),
   orders: obj({ defaultTtlSeconds: posInt, maxTtlSeconds: posInt }),
-  limits: obj({ perMsisdn: obj({ amountPerDay: nullablePosInt, ordersPerHour: nullablePosInt }) }),
+  limits: obj({
+    perMsisdn: obj(
+      { perTransaction: { type: ['number', 'null'], exclusiveMinimum: 0 }, perMonth: { type: ['number', 'null'], exclusiveMinimum: 0 }, amountPerDay: nullablePosInt, ordersPerHour: nullablePosInt },
+      [],
+    ),
+  }),
+  pay: obj(
+    {
+      listen: nullableStr,
+      tls: obj({ cert: nullableStr, key: nullableStr }, []),
+      insecureHttp: { type: 'boolean' },
+      hosts: { type: 'array', items: str, maxItems: 7 },
+      bindTimeoutMs: { type: 'integer', minimum: 0, maximum: 30_000 },
+      bindingTtlSeconds: posInt,
+    },
+    [],
+  ),
   rateLimit: obj({ ordersPerMinute: nullablePosInt }),
   payments: obj({
     driver: { enum: ['ledger', 'http'] },
@@ -111,7 +159,7 @@ const SCHEMA = obj({
   decode: obj({ limits: obj(Object.fromEntries(LIMIT_KEYS.map((k) => [k, posInt])), []) }),
   checkpoint: obj({ intervalSeconds: posInt, maxAgeHours: posInt }),
   shutdown: obj({ timeoutMs: posInt }),
-  audit: obj({ retentionDays: nullablePosInt }),
+  audit: obj({ retentionDays: nullablePosInt, maxSightings: { type: 'integer', minimum: 1000 }, perTunnelPerSecond: { type: 'number', exclusiveMinimum: 0 }, perTunnelBurst: posInt }, []),
   integrity: obj({ intervalMinutes: nullablePosInt }),
 });
 
@@ -194,6 +242,20 @@ export function checkConfig(c: unknown): Config {
     const err = carrierError(s);
     if (err) throw new ConfigError(`carriers[${i}]: ${err}`);
   });
+  if (cfg.pay.listen !== null) {
+    try {
+      parseListen(cfg.pay.listen);
+    } catch {
+      throw new ConfigError(`pay.listen must be HOST:PORT (e.g. 0.0.0.0:443), got "${cfg.pay.listen}"`);
+    }
+    if (!cfg.pay.insecureHttp && (cfg.pay.tls.cert === null || cfg.pay.tls.key === null)) {
+      throw new ConfigError('pay.tls.cert and pay.tls.key are required for the pay page (pay.insecureHttp is for labs only)');
+    }
+  }
+  cfg.pay.hosts.forEach((h, i) => {
+    const err = payHostError(h);
+    if (err) throw new ConfigError(`pay.hosts[${i}]: ${err}`);
+  });
   if (cfg.orders.defaultTtlSeconds > cfg.orders.maxTtlSeconds) throw new ConfigError('orders.defaultTtlSeconds must not exceed orders.maxTtlSeconds');
   const h = cfg.payments.http;
   if (h.url !== null && !isUrl(h.url)) throw new ConfigError('payments.http.url must be a URL');
@@ -235,10 +297,20 @@ export function readSecret(inline: string | null, file: string | null, key: stri
   }
 }
 
-/** Store options (secrets) of a configuration. */
-export function storeOptions(config: Config): { secrets: { apiKeyPepper?: string; webhookSecretKey?: string } } {
+/** The pay host names: the payUrlTemplate's host (its suffix when the token is in the host) and pay.hosts. */
+export function payHosts(config: Pick<Config, 'payUrlTemplate' | 'pay'>): string[] {
+  const m = /^https?:\/\/([^/?#]*)/i.exec(config.payUrlTemplate);
+  let host = (m?.[1] ?? '').replace(/:[0-9]+$/, '').toLowerCase();
+  if (host.startsWith('{token}.')) host = host.slice('{token}.'.length);
+  return [...new Set([host, ...config.pay.hosts.map((h) => h.toLowerCase().replace(/\.$/, ''))].filter((h) => h && !/^[0-9.]+$/.test(h) && !h.startsWith('[')))];
+}
+
+/** Store options (secrets, audit bounds) of a configuration. */
+export function storeOptions(config: Config) {
   const s = config.secrets;
+  const a = config.audit;
   return {
+    sightings: { perTunnelPerSecond: a.perTunnelPerSecond, perTunnelBurst: a.perTunnelBurst, maxRows: a.maxSightings },
     secrets: {
       apiKeyPepper: s.apiKeyPepper ?? undefined,
       webhookSecretKey: readSecret(s.webhookSecretKey, s.webhookSecretKeyFile, 'secrets.webhookSecretKey') ?? undefined,

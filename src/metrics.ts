@@ -13,8 +13,14 @@ export interface Metrics {
   paymentSeconds: Histogram<'driver' | 'outcome'>;
   webhookAttempts: Counter<'outcome'>;
   webhookSeconds: Histogram<'outcome'>;
-  /** sightings by outcome: associated, declined, duplicate, conflict, used, expired, cancelled, unknown, unresolved (error: could not be processed) */
+  /** sightings by outcome: associated, consent, ignored, ratelimited, declined, duplicate, conflict, used, expired, cancelled, unknown, unresolved (error: could not be processed) */
   sightings: Counter<'outcome'>;
+  /** the probe's reports of ClientHellos to the pay host: bound (stored), unresolved (not by TEID: dropped), duplicate, ratelimited */
+  hellos: Counter<'outcome'>;
+  /** pay-page requests by page (page, confirm, cancel, unbound, notfound, rejected) */
+  payPages: Counter<'page'>;
+  /** time a pay-page connection waited for its binding */
+  payBindSeconds: Histogram<'outcome'>;
   /** batches of decode events committed by the pipeline */
   batches: Counter<never>;
   /** sightings that matched no order, deleted after audit.retentionDays */
@@ -57,6 +63,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
     webhookAttempts: new Counter({ name: `${p}webhook_attempts_total`, help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers }),
     webhookSeconds: new Histogram({ name: `${p}webhook_seconds`, help: 'Webhook delivery latency', labelNames: ['outcome'], buckets: latency, registers }),
     sightings: new Counter({ name: `${p}sightings_total`, help: 'Token sightings by outcome', labelNames: ['outcome'], registers }),
+    hellos: new Counter({ name: `${p}tls_hellos_total`, help: 'ClientHellos to the pay host reported by the probe, by outcome', labelNames: ['outcome'], registers }),
+    payPages: new Counter({ name: `${p}pay_pages_total`, help: 'Pay-page responses by page', labelNames: ['page'], registers }),
+    payBindSeconds: new Histogram({ name: `${p}pay_bind_seconds`, help: 'Time a pay-page connection waited for the probe to report its ClientHello', labelNames: ['outcome'], buckets: latency, registers }),
     batches: new Counter({ name: `${p}pipeline_batches_total`, help: 'Batches of decode events committed', registers }),
     sightingsPruned: new Counter({ name: `${p}sightings_pruned_total`, help: 'Sightings that matched no order, deleted after audit.retentionDays', registers }),
     dbIntegrityOk: new Gauge({ name: `${p}db_integrity_ok`, help: 'Whether the last PRAGMA quick_check of the database found it sound (1) or damaged (0)', registers }),
