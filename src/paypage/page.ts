@@ -68,7 +68,7 @@ export function formatAmount(minor: number, currency: string, locale: string): s
 }
 
 export function formatTime(ms: number, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC', timeZoneName: 'short' }).format(new Date(ms));
+  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' }).format(new Date(ms));
 }
 
 function layout(title: string, body: string, lang: string): string {
