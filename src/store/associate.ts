@@ -32,7 +32,7 @@ export interface AssociateContext {
   /** where the sightings come from ("live", or the replayed files) */
   sourceId: string;
   limits?: ConsentLimits;
-  /** the pay host(s): query/path/header/cookie tokens count only on requests to them */
+  /** more pay hosts: query/path/header/cookie tokens count only on requests to the host of the order's payUrl or one of these */
   payHosts?: readonly string[];
 }
 
@@ -74,7 +74,18 @@ export function isPayHost(host: string | null, payHosts: readonly string[]): boo
   });
 }
 
+/** The host of an order's pay URL: always a pay host for that order. */
+function payHostOf(payUrl: string): string {
+  try {
+    return new URL(payUrl).hostname;
+  } catch {
+    return '';
+  }
+}
+
 const MAX_BUCKETS = 100_000;
+
+const CAP_CHECK = 100;
 
 export class Associator {
   private readonly seen;
@@ -165,8 +176,10 @@ export class Associator {
     if (!order) return { outcome: 'unknown', orderId: null, replayed: false };
     const msisdn = s.msisdn === null ? null : normalizeMsisdn(s.msisdn);
     const outcome = this.decide(order, msisdn, s, ctx, multiToken);
-    if (++this.inserted % 1000 === 0 && (this.count.get() as number) >= this.maxRows) {
-      this.dropOldest.run(Math.max(1, Math.floor(this.maxRows / 100)));
+    // the cap: checked every CAP_CHECK inserts, so the table holds at most maxRows + CAP_CHECK rows
+    if (++this.inserted % CAP_CHECK === 0) {
+      const n = this.count.get() as number;
+      if (n >= this.maxRows) this.dropOldest.run(n - this.maxRows + Math.max(1, Math.floor(this.maxRows / 100)));
     }
     this.insert.run(key, ctx.now, s.ts, s.packet, s.token, s.carrier, s.via, msisdn, s.imsi, s.imei, s.apn, s.ueIp, s.teid, s.resolvedBy, outcome, order.id);
     return { outcome, orderId: order.id, replayed: false };
@@ -175,7 +188,7 @@ export class Associator {
   private decide(found: OrderRow, msisdn: string | null, s: SightingEvent, ctx: AssociateContext, multiToken: boolean): SightingOutcome {
     if (msisdn === null || s.resolvedBy !== 'teid') return 'unresolved';
     if (s.via === 'dns' || multiToken) return 'ignored';
-    if (s.carrier !== 'host' && !isPayHost(s.host ?? null, ctx.payHosts ?? [])) return 'ignored';
+    if (s.carrier !== 'host' && !isPayHost(s.host ?? null, [...(ctx.payHosts ?? []), payHostOf(found.pay_url)])) return 'ignored';
     const sp = this.sps.get(found.sp_id);
     if (!sp || sp.confirmation !== 'none') return 'consent';
     const order = this.orders.expireIfDue(found, ctx.now);

@@ -55,6 +55,8 @@ export interface BindingOptions {
   maxRows?: number;
 }
 
+const CAP_CHECK = 100;
+
 export class BindingStore {
   private readonly insert;
   private readonly byRandom;
@@ -89,8 +91,10 @@ export class BindingStore {
    */
   record(h: HelloEvent, now = this.clock()): HelloOutcome {
     if (h.resolvedBy !== 'teid' || h.msisdn === null) return 'unresolved';
-    if (++this.inserted % 1000 === 0 && (this.count.get() as number) >= this.maxRows) {
-      this.dropOldest.run(Math.max(1, Math.floor(this.maxRows / 100)));
+    // the cap: checked every CAP_CHECK inserts, so the table holds at most maxRows + CAP_CHECK rows
+    if (++this.inserted % CAP_CHECK === 0) {
+      const n = this.count.get() as number;
+      if (n >= this.maxRows) this.dropOldest.run(n - this.maxRows + Math.max(1, Math.floor(this.maxRows / 100)));
     }
     const msisdn = h.msisdn.startsWith('+') ? h.msisdn.slice(1) : h.msisdn;
     const r = this.insert.run(h.random.toLowerCase(), now, h.ts, h.sni.toLowerCase(), msisdn, h.imsi, h.ueIp, h.teid, h.gsnSrc, h.gsnDst);

@@ -227,8 +227,8 @@ export class Consent {
   }
 
   private limitReason(o: OrderRow, msisdn: string, limits: ConsentLimits, now: number): OrderReason | null {
-    if (limits.perTransaction !== null && o.amount > toMinor(limits.perTransaction, o.currency)) return 'LIMIT_PER_TRANSACTION';
-    if (limits.perMonth !== null) {
+    if (limits.perTransaction != null && o.amount > toMinor(limits.perTransaction, o.currency)) return 'LIMIT_PER_TRANSACTION';
+    if (limits.perMonth != null) {
       const d = new Date(now);
       const monthStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
       // the sum includes this order (confirmed now)

@@ -13,7 +13,7 @@ t.setTimeout(180000);
 const FINAL = new Set(['paid', 'declined', 'failed']);
 
 function associatedOrders(store: Store, n: number, msisdn = (i: number) => `49151${String(i).padStart(7, '0')}`) {
-  const sp = store.sps.add({ name: 'shop' }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
   const orders = Array.from({ length: n }, (_, i) => store.orders.create(sp.id, { amount: 100 + i, currency: 'EUR', reference: `r${i}` }, ORDER_OPTS).order);
   store.associator.process(orders.map((o, i) => sighting(o.token, msisdn(i))), { now: store.clock(), sourceId: 's' });
   return orders;
@@ -36,7 +36,7 @@ t.test('ledger: paid once, declined without funds, settled with events', async (
   t.equal(store.orders.find(o2.id)!.status, 'declined');
   t.equal(store.orders.find(o2.id)!.reason, 'INSUFFICIENT_FUNDS');
   t.equal(store.ledger.show('491510000001').balance, 900);
-  t.same(store.events.forOrder(o1.id).map((e) => e.status), ['pending', 'associated', 'paid']);
+  t.same(store.events.forOrder(o1.id).map((e) => e.status), ['pending', 'identified', 'paid']);
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_payment_attempts_total'), /driver="ledger",outcome="succeeded"\} 1/);
 });
 

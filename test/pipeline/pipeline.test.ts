@@ -43,7 +43,7 @@ const silent = createLogger({ level: 'silent', redactPersonalData: true });
 
 t.test('runPipeline: one transaction per batch, outcomes counted, abort between batches', async (t) => {
   const store = openStore(t);
-  const sp = store.sps.add({ name: 's' }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 's' }).sp;
   const o = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS).order;
   let associated = 0;
   const committed: number[] = [];
@@ -86,7 +86,7 @@ t.test('the daemon in-process: synthetic capture -> paid -> webhook, exit when d
   const api = await Daemon.start({ config, logger: silent });
   t.match(api.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   await t.rejects(Daemon.start({ config, logger: silent }), DatabaseLockedError, 'a second daemon on the same database is refused');
-  const added = api.store.sps.add({ name: 'shop', webhookUrl: `${hook.url}/hook` });
+  const added = api.store.sps.add({ confirmation: 'none', name: 'shop', webhookUrl: `${hook.url}/hook` });
   secret = added.webhookSecret;
   api.store.ledger.credit('491511234567', 500, { currency: 'EUR' });
   const client = new GnpayClient({ baseUrl: api.url, apiKey: added.apiKey });
@@ -111,7 +111,7 @@ t.test('the daemon in-process: synthetic capture -> paid -> webhook, exit when d
   t.equal(await d.done, 0);
   t.equal(d.pipeline.outcomes.associated, 1);
   await until(() => received.length === 3);
-  t.same(received, ['org.gnpay.order.pending', 'org.gnpay.order.associated', 'org.gnpay.order.paid']);
+  t.same(received, ['org.gnpay.order.pending', 'org.gnpay.order.identified', 'org.gnpay.order.paid']);
 });
 
 t.test('reload, failing sources, the shutdown deadline', async (t) => {
@@ -159,7 +159,7 @@ t.test('reload, failing sources, the shutdown deadline', async (t) => {
   // a webhook still owed to an SP that does not answer (retried for hours) does not hold the exit
   const owed = join(dir, 'owed.db');
   const seed = Store.open(owed);
-  const hooked = seed.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:9/h' }).sp;
+  const hooked = seed.sps.add({ confirmation: 'none', name: 'shop', webhookUrl: 'http://127.0.0.1:9/h' }).sp;
   seed.orders.create(hooked.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS);
   seed.close();
   const d8 = await Daemon.start({ config: loadConfig(null, { ...liveFlags, db: owed }), logger: silent, openSource: () => failing('Error') });
@@ -294,7 +294,7 @@ t.test('worker errors are logged, the workers go on', async (t) => {
 
 t.test('a sighting that cannot be processed is logged and skipped; the rest of its batch is kept', async (t) => {
   const store = openStore(t);
-  const sp = store.sps.add({ name: 's' }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 's' }).sp;
   const good = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'good' }, ORDER_OPTS).order;
   const poison = 'p'.repeat(26);
   const real = store.associator.process.bind(store.associator);
@@ -309,7 +309,7 @@ t.test('a sighting that cannot be processed is logged and skipped; the rest of i
   const stats = processBatch([sighting(poison, '491511234567'), sighting(good.token, '491511234567')], { store, sourceId: 't', limits: () => ({}), log, metrics });
   t.equal(stats.failed, 1);
   t.equal(stats.outcomes.associated, 1);
-  t.equal(store.orders.find(good.id)!.status, 'associated');
+  t.equal(store.orders.find(good.id)!.status, 'identified');
   t.ok(lines.some((l) => l.includes('batch failed')) && lines.some((l) => l.includes('sighting failed, skipped')));
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_sightings_total'), /outcome="error"\} 1/);
   const quiet = processBatch([sighting(poison, '491511234567')], { store, sourceId: 't', limits: () => ({}) });
