@@ -239,8 +239,9 @@ export class PayServer {
       req.resume();
       return reject(`sec-fetch-site ${String(site)}`);
     }
+    // the page sends no referrer, so browsers may say "Origin: null" for its own form; any real origin must be the page's
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `${this.secure ? 'https' : 'http'}://${req.headers.host ?? ''}`) {
+    if (origin !== undefined && origin !== 'null' && origin !== `${this.secure ? 'https' : 'http'}://${req.headers.host ?? ''}`) {
       req.resume();
       return reject('origin');
     }
