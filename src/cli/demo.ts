@@ -110,6 +110,9 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const stats = await daemon.replay([capture]);
     say(`probe     ${Object.entries(stats.hellos).map(([k, n]) => `${n} ClientHello(s) ${k}`).join(', ') || 'no ClientHello'} to the MSISDN of the tunnel`);
     const page = await pageP;
+    if (!/name="csrf"/.test(page.body)) {
+      throw new CliError(`demo: the phone's connection was not bound (the probe reported no ClientHello of it): the page says "${/<h1>([^<]+)<\/h1>/.exec(page.body)?.[1]}"`);
+    }
     const shown = /<dd class="amount">([^<]+)<\/dd>.*?<dt>Charged to<\/dt><dd><span[^>]*>([^<]+)<\/span>/s.exec(page.body);
     say(`page      ${page.status}: "Confirm your payment": ${shown ? `${shown[1]}, charged to ${shown[2]}` : 'no confirmation form'}`);
     const identified = await client.getOrder(order.id);

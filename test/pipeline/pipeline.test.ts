@@ -58,7 +58,7 @@ t.test('runPipeline: one transaction per batch, outcomes counted, abort between 
   };
   const s1 = sighting(o.token, '491511234567');
   const stats = await runPipeline(batches([session], [s1, sighting('x'.repeat(26), '491511234567'), session], [sighting(o.token, null)]), deps);
-  t.same({ ...stats, outcomes: undefined }, { batches: 3, events: 5, sightings: 3, replayed: 0, failed: 0, outcomes: undefined });
+  t.same({ ...stats, outcomes: undefined }, { batches: 3, events: 5, sightings: 3, replayed: 0, failed: 0, hellos: {}, outcomes: undefined });
   t.equal(stats.outcomes.associated, 1);
   t.equal(stats.outcomes.unknown, 1);
   t.equal(stats.outcomes.unresolved, 1);
@@ -252,14 +252,18 @@ t.test('opsListen: /metrics, /healthz and /readyz on their own listener, /metric
   t.throws(() => loadConfig(null, { opsListen: 'nope' }), /opsListen must be HOST:PORT/);
 });
 
-t.test('the daemon deletes sightings of unknown tokens after audit.retentionDays, in rounds, and counts them', async (t) => {
+t.test('the daemon deletes unlinked sightings (kept by earlier versions) after audit.retentionDays, in rounds, and counts them', async (t) => {
   const dir = tmpDir(t);
   const clock = { t: Date.parse('2025-01-01T00:00:00Z') };
   const now = () => clock.t;
   const d = await Daemon.start({ config: loadConfig(null, { db: join(dir, 'r.db'), listen: '127.0.0.1:0', audit: { retentionDays: 7 } }), logger: silent, clock: now });
   const s = d.store;
-  const many = Array.from({ length: 12_000 }, (_, i) => ({ ...sighting(i.toString(36).padStart(26, 'q'), '491511234567'), packet: i + 1 }));
-  s.associator.process(many, { now: clock.t, sourceId: 'old' });
+  const legacy = s.db.prepare(`INSERT INTO sightings (source_key, seen_at, ts, packet, token, outcome) VALUES (?, ?, 't', 1, 'x', 'unknown')`);
+  s.db.transaction(() => {
+    for (let i = 0; i < 12_000; i++) legacy.run(`old|${i}`, clock.t);
+  })();
+  t.same(s.associator.process([sighting('q'.repeat(26), '491511234567')], { now: clock.t, sourceId: 'new' }).map((r) => r.outcome), ['unknown']);
+  t.equal(s.db.prepare('SELECT COUNT(*) FROM sightings').pluck().get(), 12_000, 'an unknown token is no longer stored');
   clock.t += 6 * 86_400_000;
   t.equal(d.pruneSightings(), 0, 'younger than the retention');
   clock.t += 2 * 86_400_000;
@@ -267,7 +271,7 @@ t.test('the daemon deletes sightings of unknown tokens after audit.retentionDays
   t.equal(s.db.prepare('SELECT COUNT(*) FROM sightings').pluck().get(), 0);
   t.match(await d.metrics.registry.getSingleMetricAsString('gnpay_sightings_pruned_total'), /gnpay_sightings_pruned_total 12000/);
   d.config.audit.retentionDays = null;
-  s.associator.process([sighting('z'.repeat(26), '491511234567')], { now: clock.t - 365 * 86_400_000, sourceId: 'older' });
+  legacy.run('older|1', clock.t - 365 * 86_400_000);
   t.equal(d.pruneSightings(), 0, 'retentionDays null: kept forever');
   await d.shutdown('test');
 });
