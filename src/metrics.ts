@@ -11,8 +11,21 @@ export interface Metrics {
   orders: Gauge<'status'>;
   paymentAttempts: Counter<'driver' | 'outcome'>;
   paymentSeconds: Histogram<'driver' | 'outcome'>;
+  /** status calls about payments in doubt, by answer */
+  paymentStatusCalls: Counter<'outcome'>;
+  /** payments whose outcome is unknown (never declared failed; alert when not 0 for long) */
+  paymentsInDoubt: Gauge<never>;
+  /** age of the oldest payment in doubt (seconds; 0 when none) */
+  paymentsInDoubtOldest: Gauge<never>;
+  /** set by the daemon: the payments in doubt, read at scrape time */
+  paymentsDoubt: (() => { count: number; oldestSince: number | null }) | null;
   webhookAttempts: Counter<'outcome'>;
   webhookSeconds: Histogram<'outcome'>;
+  /** webhook deliveries in flight */
+  webhooksInFlight: Gauge<never>;
+  /** webhook endpoints whose circuit is open (deliveries paused, probed now and then) */
+  webhookEndpointsOpen: Gauge<never>;
+  webhookBreakerOpened: Counter<never>;
   /** sightings by outcome: associated, consent, ignored, ratelimited, declined, duplicate, conflict, used, expired, cancelled, unknown, unresolved (error: could not be processed) */
   sightings: Counter<'outcome'>;
   /** the probe's reports of ClientHellos to the pay host: bound (stored), unresolved (not by TEID: dropped), duplicate, ratelimited */
@@ -46,6 +59,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
   const m: Metrics = {
     registry,
     ordersByStatus: null,
+    paymentsDoubt: null,
     orderTransitions: new Counter({ name: `${p}order_transitions_total`, help: 'Order state changes by the state entered', labelNames: ['to'], registers }),
     orders: new Gauge({
       name: `${p}orders`,
@@ -60,8 +74,30 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
     }),
     paymentAttempts: new Counter({ name: `${p}payment_attempts_total`, help: 'Charge attempts by driver and outcome', labelNames: ['driver', 'outcome'], registers }),
     paymentSeconds: new Histogram({ name: `${p}payment_seconds`, help: 'Charge attempt latency', labelNames: ['driver', 'outcome'], buckets: latency, registers }),
+    paymentStatusCalls: new Counter({ name: `${p}payment_status_calls_total`, help: 'Status calls about payments in doubt, by answer', labelNames: ['outcome'], registers }),
+    paymentsInDoubt: new Gauge({
+      name: `${p}payments_in_doubt`,
+      help: 'Payments whose outcome is unknown: never declared failed, asked again until a definite answer (gnpay payments doubt)',
+      registers,
+      collect() {
+        const d = m.paymentsDoubt?.();
+        if (d) this.set(d.count);
+      },
+    }),
+    paymentsInDoubtOldest: new Gauge({
+      name: `${p}payments_in_doubt_oldest_seconds`,
+      help: 'How long the oldest payment in doubt has been in doubt',
+      registers,
+      collect() {
+        const d = m.paymentsDoubt?.();
+        if (d) this.set(d.oldestSince === null ? 0 : Math.max(0, (Date.now() - d.oldestSince) / 1000));
+      },
+    }),
     webhookAttempts: new Counter({ name: `${p}webhook_attempts_total`, help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers }),
     webhookSeconds: new Histogram({ name: `${p}webhook_seconds`, help: 'Webhook delivery latency', labelNames: ['outcome'], buckets: latency, registers }),
+    webhooksInFlight: new Gauge({ name: `${p}webhooks_in_flight`, help: 'Webhook deliveries in flight', registers }),
+    webhookEndpointsOpen: new Gauge({ name: `${p}webhook_endpoints_open`, help: 'Webhook endpoints whose circuit breaker is open (deliveries paused)', registers }),
+    webhookBreakerOpened: new Counter({ name: `${p}webhook_breaker_opened_total`, help: 'Times a webhook endpoint circuit breaker opened', registers }),
     sightings: new Counter({ name: `${p}sightings_total`, help: 'Token sightings by outcome', labelNames: ['outcome'], registers }),
     hellos: new Counter({ name: `${p}tls_hellos_total`, help: 'ClientHellos to the pay host reported by the probe, by outcome', labelNames: ['outcome'], registers }),
     payPages: new Counter({ name: `${p}pay_pages_total`, help: 'Pay-page responses by page', labelNames: ['page'], registers }),

@@ -204,8 +204,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
     listOrders: (req) => {
       const q = req.query as { status?: OrderStatus; reference?: string; limit: number; after?: string };
-      const page = store.orders.list(req.sp!.id, { status: q.status, reference: q.reference, limit: q.limit, after: q.after === undefined ? undefined : Number(q.after) });
-      return { orders: page.orders.map((o) => orderView(o, req.sp!.scopes)), nextCursor: page.nextCursor === null ? null : String(page.nextCursor) };
+      const sp = req.sp!;
+      const after = q.after === undefined ? undefined : store.cursors.decode('orders', sp.id, q.after);
+      const page = store.orders.list(sp.id, { status: q.status, reference: q.reference, limit: q.limit, after });
+      return { orders: page.orders.map((o) => orderView(o, sp.scopes)), nextCursor: page.nextCursor === null ? null : store.cursors.encode('orders', sp.id, page.nextCursor) };
     },
     getOrder: (req) => orderView(store.orders.get(req.sp!.id, (req.params as { id: string }).id), req.sp!.scopes),
     cancelOrder: (req) => {
@@ -215,9 +217,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
     listEvents: (req) => {
       const q = req.query as { after: string; limit: number };
+      const sp = req.sp!;
+      const after = store.cursors.decode('events', sp.id, q.after);
       store.orders.expireDue();
-      const rows = store.events.list(req.sp!.id, Number(q.after), q.limit);
-      return { events: rows.map((e) => eventView(e, req.sp!.scopes)), nextCursor: rows.length ? String(rows[rows.length - 1].seq) : q.after };
+      const rows = store.events.list(sp.id, after, q.limit);
+      const cursor = (e: { seq: number }) => store.cursors.encode('events', sp.id, e.seq);
+      return { events: rows.map((e) => eventView(e, sp.scopes, cursor(e))), nextCursor: rows.length ? cursor(rows[rows.length - 1]) : q.after };
     },
     openapi: () => openapi,
     ...operationsHandlers({ store, metrics, ready: deps.ready }),

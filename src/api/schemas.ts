@@ -10,7 +10,8 @@ const dateTime = { type: 'string', format: 'date-time' } as const;
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
 
 export const ORDER_ID_PATTERN = '^ord_[a-z2-7]{26}$';
-export const CURSOR_PATTERN = '^[0-9]{1,15}$';
+/** opaque cursors (22 base64url characters); plain numbers are the cursors of earlier versions, "0" the start */
+export const CURSOR_PATTERN = '^(?:[0-9]{1,15}|[A-Za-z0-9_-]{22})$';
 export const CORRELATOR_PATTERN = '^[a-zA-Z0-9-_:;.\\/<>{}]{0,256}$';
 
 export const ErrorBody: Schema = {

@@ -79,7 +79,8 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     listen: '127.0.0.1:0',
     payUrlTemplate: TEMPLATE,
     pay: { listen: '127.0.0.1:0', tls: { cert: cert.certFile, key: cert.keyFile }, bindTimeoutMs: 2500 },
-    webhooks: { retry: { baseMs: 100, maxMs: 1000 } },
+    // the demo's own webhook receiver is on loopback, which webhooks may reach only when allowed
+    webhooks: { retry: { baseMs: 100, maxMs: 1000 }, allowDestinations: ['127.0.0.1/32'] },
   });
   const daemon = await Daemon.start({ config, logger: createLogger({ level: 'warn', redactPersonalData: true, destination: 'stderr' }), openSource: o.openSource, version: require('../../package.json').version });
   const phone = new PayClient(daemon.payUrl!);
@@ -138,13 +139,13 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const feed = await client.eventsPage();
     const transitions = feed.events.filter((e) => e.subject === order.id).map((e) => e.data.status);
     say(`events    ${transitions.join(' -> ')}`);
-    const after = daemon.store.ledger.show(MSISDN).balance;
-    say(`ledger    balance ${account.balance} -> ${after} EUR cents`);
+    const after = daemon.store.ledger.show(MSISDN).balances.EUR;
+    say(`ledger    balance ${account.balances.EUR} -> ${after} EUR cents`);
     return {
       order: last,
       transitions,
       webhooks: received.map((e) => ({ type: e.type, verified: true })),
-      balance: { before: account.balance, after, currency: 'EUR' },
+      balance: { before: account.balances.EUR, after, currency: 'EUR' },
       unbound: { status: other.status, confirmStatus: confirmOther.status },
       dir: o.keep ? dir : null,
     };

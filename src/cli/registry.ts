@@ -14,6 +14,7 @@ export const commands: Record<string, () => Register> = {
   orders: () => require('./orders').registerOrders,
   ledger: () => require('./ledger').registerLedger,
   db: () => require('./db').registerDb,
+  payments: () => require('./payments').registerPayments,
   gen: () => require('./gen').registerGen,
   interfaces: () => require('./interfaces').registerInterfaces,
   'systemd-unit': () => require('./systemd').registerSystemd,

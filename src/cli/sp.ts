@@ -1,6 +1,7 @@
 // gnpay sp add|list|rotate|revoke: service providers and their API keys.
 import type { Command } from 'commander';
 import { SCOPES, type Confirmation, type Scope, type Sp } from '../store/types';
+import { redactUrl } from '../webhooks/destination';
 import { collect, UsageError } from './common';
 import { addDbOptions, print, withStore } from './run';
 
@@ -8,7 +9,7 @@ function spJson(sp: Sp) {
   return {
     id: sp.id,
     name: sp.name,
-    webhookUrl: sp.webhookUrl,
+    webhookUrl: sp.webhookUrl === null ? null : redactUrl(sp.webhookUrl),
     scopes: sp.scopes,
     confirmation: sp.confirmation,
     returnOrigins: sp.returnOrigins,

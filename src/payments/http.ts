@@ -1,25 +1,49 @@
 // The `http` driver: a signed JSON POST to the operator's payment platform.
 //   POST <url>  {idempotencyKey, msisdn: "+<digits>", amount, currency, reference, description}
 //   Gnpay-Signature: t=<unix>,v1=<HMAC-SHA256(secret, "<t>.<body>")>   Idempotency-Key: <order id>
-// 2xx {"status":"succeeded"} or {"status":"declined"} is final; 408, 429, 5xx,
-// timeouts, resets and unreadable answers are retried (same key); other 4xx decline.
+// 2xx {"status":"succeeded"} or {"status":"declined"} is final; other 4xx
+// (not 408, 429) decline. What charged nothing for sure (the connection was
+// refused, 408, 429) is retried; what may have charged (a timeout, a reset, a
+// 5xx, an unreadable 2xx) is `unknown`: retried with the same key, never
+// taken for a failure.
+// The status call (payments.http.statusUrl, optional):
+//   GET <statusUrl with {key}>   Idempotency-Key: <order id>
+//   Gnpay-Signature: t=<unix>,v1=<HMAC-SHA256(secret, "<t>.<order id>")>
+// 200 {"status":"succeeded"|"declined"}: that outcome; 404: no charge under the key.
 import { signatureHeader, SIGNATURE_HEADER } from '../client/signature';
-import type { ChargeRequest, ChargeResult, PaymentDriver } from './types';
+import type { ChargeRequest, ChargeResult, PaymentDriver, StatusResult } from './types';
 
 export interface HttpDriverOptions {
   url: string;
   secret: string;
   timeoutMs: number;
+  /** the status call, "{key}" standing for the idempotency key; null: the platform has none */
+  statusUrl?: string | null;
   userAgent?: string;
   clock?: () => number;
 }
 
+/** Connection errors after which the request was certainly not sent. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
 export class HttpDriver implements PaymentDriver {
   readonly name = 'http';
+  readonly status?: (req: ChargeRequest, signal?: AbortSignal) => Promise<StatusResult>;
 
-  constructor(private readonly o: HttpDriverOptions) {}
+  constructor(private readonly o: HttpDriverOptions) {
+    if (o.statusUrl) this.status = (req, signal) => this.askStatus(req, signal);
+  }
 
-  async charge(req: ChargeRequest): Promise<ChargeResult> {
+  private signal(signal?: AbortSignal): AbortSignal {
+    const timeout = AbortSignal.timeout(this.o.timeoutMs);
+    return signal ? AbortSignal.any([timeout, signal]) : timeout;
+  }
+
+  private now(): number {
+    return Math.floor((this.o.clock ?? Date.now)() / 1000);
+  }
+
+  async charge(req: ChargeRequest, signal?: AbortSignal): Promise<ChargeResult> {
     const body = JSON.stringify({
       idempotencyKey: req.idempotencyKey,
       msisdn: `+${req.msisdn}`,
@@ -28,47 +52,90 @@ export class HttpDriver implements PaymentDriver {
       reference: req.reference,
       description: req.description,
     });
-    const t = Math.floor((this.o.clock ?? Date.now)() / 1000);
     let res: Response;
-    let text: string;
     try {
       res = await fetch(this.o.url, {
         method: 'POST',
         body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.o.timeoutMs),
+        signal: this.signal(signal),
         headers: {
           'content-type': 'application/json',
           'idempotency-key': req.idempotencyKey,
-          [SIGNATURE_HEADER]: signatureHeader(this.o.secret, t, body),
+          [SIGNATURE_HEADER]: signatureHeader(this.o.secret, this.now(), body),
           'user-agent': this.o.userAgent ?? 'gnpay',
         },
       });
+    } catch (err) {
+      const error = describeFetchError(err, this.o.timeoutMs, signal);
+      return notSent(err) ? { outcome: 'retry', error } : { outcome: 'unknown', error };
+    }
+    let text: string;
+    try {
       text = await res.text();
     } catch (err) {
-      return { outcome: 'retry', error: describeFetchError(err, this.o.timeoutMs) };
+      return { outcome: 'unknown', error: `HTTP ${res.status}, answer cut: ${describeFetchError(err, this.o.timeoutMs, signal)}` };
     }
     if (res.status >= 200 && res.status < 300) {
-      let status: unknown;
-      try {
-        status = (JSON.parse(text) as { status?: unknown }).status;
-      } catch {
-        status = undefined;
-      }
+      const status = statusOf(text);
       if (status === 'succeeded') return { outcome: 'succeeded' };
       if (status === 'declined') return { outcome: 'declined', reason: 'PLATFORM_DECLINED', detail: text.slice(0, 200) };
-      return { outcome: 'retry', error: `HTTP ${res.status} without a status of succeeded or declined` };
+      return { outcome: 'unknown', error: `HTTP ${res.status} without a status of succeeded or declined` };
     }
-    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-      return { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: `HTTP ${res.status}` };
+    if (res.status === 408 || res.status === 429) return { outcome: 'retry', error: `HTTP ${res.status}` };
+    if (res.status >= 400 && res.status < 500) return { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: `HTTP ${res.status}` };
+    return { outcome: 'unknown', error: `HTTP ${res.status}` };
+  }
+
+  private async askStatus(req: ChargeRequest, signal?: AbortSignal): Promise<StatusResult> {
+    const url = this.o.statusUrl!.replace('{key}', encodeURIComponent(req.idempotencyKey));
+    try {
+      const res = await fetch(url, {
+        method: 'GET',
+        redirect: 'manual',
+        signal: this.signal(signal),
+        headers: {
+          'idempotency-key': req.idempotencyKey,
+          [SIGNATURE_HEADER]: signatureHeader(this.o.secret, this.now(), req.idempotencyKey),
+          'user-agent': this.o.userAgent ?? 'gnpay',
+        },
+      });
+      const text = await res.text();
+      if (res.status === 404) return { outcome: 'absent' };
+      if (res.status === 200) {
+        const status = statusOf(text);
+        if (status === 'succeeded') return { outcome: 'succeeded' };
+        if (status === 'declined') return { outcome: 'declined', reason: 'PLATFORM_DECLINED', detail: text.slice(0, 200) };
+      }
+      return { outcome: 'unknown', error: `status call: HTTP ${res.status}` };
+    } catch (err) {
+      return { outcome: 'unknown', error: `status call: ${describeFetchError(err, this.o.timeoutMs, signal)}` };
     }
-    return { outcome: 'retry', error: `HTTP ${res.status}` };
   }
 }
 
-/** "timeout after 300 ms", "fetch failed: ECONNREFUSED", "fetch failed: other side closed" */
-export function describeFetchError(err: unknown, timeoutMs: number): string {
+function statusOf(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { status?: unknown }).status;
+  } catch {
+    return undefined;
+  }
+}
+
+function causeCode(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string; cause?: { code?: string } } };
+  return e.cause?.code ?? e.cause?.cause?.code ?? e.code;
+}
+
+function notSent(err: unknown): boolean {
+  const code = causeCode(err);
+  return code !== undefined && NOT_SENT.has(code);
+}
+
+/** "timeout after 300 ms", "fetch failed: ECONNREFUSED", "fetch failed: other side closed", "aborted: shutting down" */
+export function describeFetchError(err: unknown, timeoutMs: number, signal?: AbortSignal): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (signal?.aborted) return 'aborted: shutting down';
   if (e.name === 'TimeoutError') return `timeout after ${timeoutMs} ms`;
   const cause = e.cause?.code ?? e.cause?.message;
   return cause ? `${e.message}: ${cause}` : e.message;

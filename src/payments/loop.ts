@@ -32,17 +32,24 @@ export class WorkLoop<T> {
     this.wakeUp?.();
   }
 
-  /** Stops taking work and waits for what is in flight, at most `timeoutMs`; true when all finished. */
-  async stop(timeoutMs: number): Promise<boolean> {
+  /**
+   * Stops taking work and waits for what is in flight, at most `timeoutMs`;
+   * with `abort`, that is called when most of the time has passed (what is
+   * still in flight is cut short) and the rest is waited for. True when all finished.
+   */
+  async stop(timeoutMs: number, abort?: () => void): Promise<boolean> {
     this.running = false;
     this.wake();
     await this.loopDone;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
-    const drained = Promise.all([...this.inflight]).then(() => true as const);
-    const ok = await Promise.race([drained, timeout]);
-    clearTimeout(timer);
-    return ok;
+    const settle = (ms: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+      return Promise.race([Promise.all([...this.inflight]).then(() => true as const), timeout]).finally(() => clearTimeout(timer));
+    };
+    if (!abort) return settle(timeoutMs);
+    if (await settle(Math.floor(timeoutMs * 0.6))) return true;
+    abort();
+    return settle(Math.floor(timeoutMs * 0.3));
   }
 
   private async run(): Promise<void> {

@@ -19,12 +19,26 @@ export type ChargeResult =
   | { outcome: 'succeeded' }
   /** final: the subscriber was not charged */
   | { outcome: 'declined'; reason: OrderReason; detail?: string }
-  /** not known or not done: try again later (same idempotency key) */
-  | { outcome: 'retry'; error: string };
+  /** not done: this attempt certainly charged nothing (never sent, or refused before processing); try again later */
+  | { outcome: 'retry'; error: string }
+  /** not known: this attempt may have charged (timeout, reset, 5xx); only a definite answer to the same key settles it */
+  | { outcome: 'unknown'; error: string };
+
+/** What the platform says of an idempotency key it was sent before. */
+export type StatusResult =
+  | { outcome: 'succeeded' }
+  | { outcome: 'declined'; reason: OrderReason; detail?: string }
+  /** the platform holds no charge under this key (none arrived, or none yet) */
+  | { outcome: 'absent' }
+  /** no answer to go by */
+  | { outcome: 'unknown'; error: string };
 
 export interface PaymentDriver {
   readonly name: string;
-  charge(req: ChargeRequest): Promise<ChargeResult>;
+  /** `signal` aborts the attempt (shutdown): its outcome is then unknown */
+  charge(req: ChargeRequest, signal?: AbortSignal): Promise<ChargeResult>;
+  /** asks the platform about a key whose outcome is in doubt (when the platform offers it) */
+  status?(req: ChargeRequest, signal?: AbortSignal): Promise<StatusResult>;
   /**
    * For a driver whose money lives in the gnpay database (the ledger): the
    * charge as part of the caller's transaction, so the debit and the order's

@@ -1,6 +1,16 @@
 // The payment worker: charges leased orders through the driver, exactly once
 // per order (idempotency key = order id, outcome settled with the outbox row
-// in one transaction), retrying transient failures with bounded backoff.
+// in one transaction), retrying with bounded backoff.
+//
+// Only a definite answer is final. An attempt that may have charged (timeout,
+// reset, 5xx, an answer that cannot be read, a process killed or stopped during
+// it) puts the order in doubt: it stays unsettled (its order keeps its state),
+// is retried with the same key (the platform answers a repeat with the first
+// outcome) or, when the driver can ask, resolved by a status call, for as long
+// as it takes. `failed` (PAYMENT_FAILED) is reserved for an order none of whose
+// `maxAttempts` attempts can have charged (the platform could not be reached).
+// Orders in doubt are counted (gnpay_payments_in_doubt), logged and listed by
+// `gnpay payments doubt`.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
@@ -9,12 +19,12 @@ import type { LeasedPayment } from '../store/payment-outbox';
 import type { OrderRow } from '../store/types';
 import { backoffMs, type BackoffOptions } from './backoff';
 import { WorkLoop } from './loop';
-import type { ChargeRequest, ChargeResult, PaymentDriver } from './types';
+import type { ChargeRequest, ChargeResult, PaymentDriver, StatusResult } from './types';
 
 export interface PaymentWorkerOptions {
   driver: PaymentDriver;
   concurrency: number;
-  /** attempts before the order ends `failed` */
+  /** attempts, none of which can have charged, before the order ends `failed` */
   maxAttempts: number;
   backoff: BackoffOptions;
   /** how long a lease holds (longer than a charge can take) */
@@ -35,6 +45,7 @@ export interface WorkerDeps {
 export class PaymentWorker {
   readonly owner = `pay-${randomUUID()}`;
   private readonly loop: WorkLoop<LeasedPayment> | WorkLoop<OrderRow[]>;
+  private readonly abort = new AbortController();
 
   constructor(
     private readonly store: Store,
@@ -49,7 +60,7 @@ export class PaymentWorker {
           pollMs: o.pollMs ?? 1000,
           clock: store.clock,
           lease: () => {
-            const settled = store.payments.processInTransaction(this.owner, o.batchSize ?? 256, (order, attempt) => this.settleSync(inTx, order, attempt));
+            const settled = store.payments.processInTransaction(this.owner, o.batchSize ?? 256, (order, attempt, doubtSince) => this.settleSync(inTx, order, attempt, doubtSince));
             return settled.length ? [settled] : [];
           },
           nextDueAt: () => store.payments.nextDueAt(),
@@ -67,25 +78,26 @@ export class PaymentWorker {
         });
   }
 
-  private settleSync(charge: (r: ChargeRequest) => ChargeResult, order: OrderRow, attempt: number) {
+  private settleSync(charge: (r: ChargeRequest) => ChargeResult, order: OrderRow, attempt: number, doubtSince: number | null) {
     const t0 = performance.now();
     let r: ChargeResult;
     try {
       r = charge(request(order));
     } catch (err) {
+      // in the caller's transaction: what threw was rolled back with its savepoint
       r = { outcome: 'retry', error: err instanceof Error ? err.message : String(err) };
     }
-    this.observe(r, t0);
+    this.observe(r.outcome, t0);
     if (r.outcome === 'succeeded') return { settlement: { status: 'paid' as const } };
     if (r.outcome === 'declined') return { settlement: { status: 'declined' as const, reason: r.reason }, lastError: r.detail };
-    if (attempt >= this.o.maxAttempts) return { settlement: { status: 'failed' as const, reason: 'PAYMENT_FAILED' as const }, lastError: r.error };
+    if (r.outcome === 'retry' && attempt >= this.o.maxAttempts && doubtSince === null) return { settlement: { status: 'failed' as const, reason: 'PAYMENT_FAILED' as const }, lastError: r.error };
     return { retryAt: this.store.clock() + backoffMs(attempt, this.o.backoff, this.deps.random), lastError: r.error };
   }
 
-  private observe(r: ChargeResult, t0: number): void {
+  private observe(outcome: string, t0: number): void {
     const driver = this.o.driver.name;
-    this.deps.metrics?.paymentAttempts.inc({ driver, outcome: r.outcome });
-    this.deps.metrics?.paymentSeconds.observe({ driver, outcome: r.outcome }, (performance.now() - t0) / 1000);
+    this.deps.metrics?.paymentAttempts.inc({ driver, outcome });
+    this.deps.metrics?.paymentSeconds.observe({ driver, outcome }, (performance.now() - t0) / 1000);
   }
 
   private settled(o: OrderRow, attempt: number): void {
@@ -101,34 +113,66 @@ export class PaymentWorker {
     this.loop.wake();
   }
 
+  /** Stops; charges still in flight late in `timeoutMs` are aborted (their orders are then in doubt, resolved at the next start). */
   stop(timeoutMs: number): Promise<boolean> {
-    return this.loop.stop(timeoutMs);
+    return this.loop.stop(timeoutMs, () => this.abort.abort());
+  }
+
+  private async ask(req: ChargeRequest): Promise<StatusResult> {
+    const t0 = performance.now();
+    let s: StatusResult;
+    try {
+      s = await this.o.driver.status!(req, this.abort.signal);
+    } catch (err) {
+      s = { outcome: 'unknown', error: err instanceof Error ? err.message : String(err) };
+    }
+    this.deps.metrics?.paymentStatusCalls.inc({ outcome: s.outcome });
+    this.deps.metrics?.paymentSeconds.observe({ driver: this.o.driver.name, outcome: `status-${s.outcome}` }, (performance.now() - t0) / 1000);
+    return s;
   }
 
   private async charge(p: LeasedPayment): Promise<void> {
     const { order } = p;
-    const t0 = performance.now();
-    let r: ChargeResult;
-    try {
-      r = await this.o.driver.charge(request(order));
-    } catch (err) {
-      r = { outcome: 'retry', error: err instanceof Error ? err.message : String(err) };
+    const req = request(order);
+    let r: ChargeResult | StatusResult | null = null;
+    // in doubt: ask the platform first when it can say; "absent" means the key holds no charge: send it (again)
+    if (p.doubtSince !== null && this.o.driver.status) {
+      const s = await this.ask(req);
+      if (s.outcome !== 'absent') r = s;
     }
-    this.observe(r, t0);
+    if (r === null) {
+      const t0 = performance.now();
+      try {
+        r = await this.o.driver.charge(req, this.abort.signal);
+      } catch (err) {
+        // a driver that throws may have sent the request first
+        r = { outcome: 'unknown', error: err instanceof Error ? err.message : String(err) };
+      }
+      this.observe(r.outcome, t0);
+    }
     let settled: OrderRow | null = null;
     if (r.outcome === 'succeeded') {
       settled = this.store.payments.settle(order.id, this.owner, { status: 'paid' });
     } else if (r.outcome === 'declined') {
       settled = this.store.payments.settle(order.id, this.owner, { status: 'declined', reason: r.reason }, r.detail ?? null);
-    } else if (p.attempt >= this.o.maxAttempts) {
+    } else if (r.outcome === 'retry' && p.attempt >= this.o.maxAttempts && p.doubtSince === null) {
+      // no attempt can have charged: a definite failure
       settled = this.store.payments.settle(order.id, this.owner, { status: 'failed', reason: 'PAYMENT_FAILED' }, r.error);
     } else {
+      const unknown = r.outcome === 'unknown';
+      const inDoubt = unknown || p.doubtSince !== null;
       const delay = backoffMs(p.attempt, this.o.backoff, this.deps.random);
-      this.store.payments.retry(order.id, this.owner, this.store.clock() + delay, r.error);
-      this.deps.log?.warn({ orderId: order.id, attempt: p.attempt, error: r.error, retryInMs: delay }, 'charge failed, will retry');
+      this.store.payments.retry(order.id, this.owner, this.store.clock() + delay, r.error, unknown);
+      const log = { orderId: order.id, attempt: p.attempt, error: r.error, retryInMs: delay, inDoubt };
+      if (inDoubt && p.attempt === this.o.maxAttempts) {
+        this.deps.log?.error(log, 'charge outcome still unknown: the order stays in doubt, asked again until a definite answer (gnpay payments doubt)');
+      } else this.deps.log?.warn(log, inDoubt ? 'charge outcome unknown, will ask again' : 'charge failed, will retry');
       return;
     }
-    if (settled) this.settled(settled, p.attempt);
+    if (settled) {
+      if (p.doubtSince !== null) this.deps.log?.info({ orderId: order.id, status: settled.status, attempt: p.attempt, doubtMs: this.store.clock() - p.doubtSince }, 'payment in doubt resolved');
+      this.settled(settled, p.attempt);
+    }
   }
 }
 

@@ -132,14 +132,19 @@ export class Daemon {
     const { store, metrics, log, config } = this;
     const version = this.o.version ?? '0.0.0';
     // the database lock is ours: leases held by a process that died are void
-    const released = store.payments.releaseAll() + store.webhooks.releaseAll();
-    if (released) log.warn({ released }, 'released leases of a previous process');
+    const payments = store.payments.releaseAll();
+    const webhooks = store.webhooks.releaseAll();
+    if (payments) log.warn({ payments }, 'charges under way when the previous process stopped: in doubt until the platform answers again');
+    if (webhooks) log.warn({ webhooks }, 'released webhook leases of a previous process');
+    const doubt = store.payments.doubtSummary();
+    if (doubt.count) log.warn({ inDoubt: doubt.count, since: new Date(doubt.oldestSince!).toISOString() }, 'payments in doubt: asked again until a definite answer (gnpay payments doubt)');
+    metrics.paymentsDoubt = () => store.payments.doubtSummary();
     metrics.ordersByStatus = () =>
       Object.fromEntries((store.db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all() as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]));
 
     this.webhooks = new WebhookWorker(
       store,
-      { ...config.webhooks, backoff: config.webhooks.retry, userAgent: `gnpay/${version}` },
+      { ...config.webhooks, backoff: config.webhooks.retry, userAgent: `gnpay/${version}` }, // per SP, breakers, destination policy
       { metrics, log },
     );
     this.payments = new PaymentWorker(
@@ -301,6 +306,7 @@ export class Daemon {
       url: p.http.url!,
       secret: readSecret(p.http.secret, p.http.secretFile, 'payments.http.secret')!,
       timeoutMs: p.http.timeoutMs,
+      statusUrl: p.http.statusUrl,
       userAgent: `gnpay/${version}`,
     });
   }

@@ -140,8 +140,8 @@ export class Consent {
     const active = `msisdn = ? AND confirmed_at > ? AND (status = 'paid' OR (status = 'identified' AND confirmed_at IS NOT NULL))`;
     this.amountSince = db.prepare(`SELECT COALESCE(SUM(amount), 0) FROM orders WHERE ${active}`).pluck();
     this.countSince = db.prepare(`SELECT COUNT(*) FROM orders WHERE ${active}`).pluck();
-    this.getKey = db.prepare('SELECT csrf_key FROM pay_keys WHERE id = 1').pluck();
-    this.putKey = db.prepare('INSERT OR IGNORE INTO pay_keys (id, csrf_key, created_at) VALUES (1, ?, ?)');
+    this.getKey = db.prepare(`SELECT value FROM meta WHERE name = 'csrf_key'`).pluck();
+    this.putKey = db.prepare(`INSERT OR IGNORE INTO meta (name, value) VALUES ('csrf_key', ?)`);
   }
 
   /** The key the pay page's anti-CSRF tokens are made with (one per database, shared by every pay front-end). */
@@ -149,7 +149,7 @@ export class Consent {
     if (this.key) return this.key;
     let k = this.getKey.get() as Buffer | undefined;
     if (!k) {
-      this.putKey.run(randomBytes(32), this.clock());
+      this.putKey.run(randomBytes(32));
       k = this.getKey.get() as Buffer;
     }
     this.key = k;

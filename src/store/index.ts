@@ -2,6 +2,7 @@
 import { Associator, type AssociatorOptions } from './associate';
 import { BindingStore } from './bindings';
 import { Consent } from './consent';
+import { CursorCodec } from './cursors';
 import { openDatabase, type DB, type OpenOptions } from './db';
 import { EventFeed } from './events';
 import { Ledger } from './ledger';
@@ -33,6 +34,7 @@ export class Store {
   readonly webhooks: WebhookOutbox;
   readonly events: EventFeed;
   readonly ledger: Ledger;
+  readonly cursors: CursorCodec;
   readonly clock: Clock;
 
   constructor(
@@ -51,6 +53,7 @@ export class Store {
     this.webhooks = new WebhookOutbox(db, clock);
     this.events = new EventFeed(db);
     this.ledger = new Ledger(db, clock);
+    this.cursors = new CursorCodec(db);
   }
 
   static open(file: string, opts: StoreOptions = {}): Store {

@@ -141,7 +141,56 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE sps ADD COLUMN prev_webhook_secret_until INTEGER;
   CREATE UNIQUE INDEX sps_prev_key ON sps(prev_key_hash) WHERE prev_key_hash IS NOT NULL;
   `,
-  // 5: consent. An order is identified (a subscriber's phone seen on its pay
+  // 5: money never in doubt, tenants apart, opaque cursors
+  `
+  -- a key of this database for opaque cursors (the global sequence numbers stay inside)
+  CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+  INSERT INTO meta (name, value) VALUES ('cursor_key', randomblob(16));
+
+  -- ledger balances per currency; a balance that was credited without one is kept as XXX ("no currency"), never debited
+  CREATE TABLE ledger_balances (
+    msisdn TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    balance INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (msisdn, currency)
+  ) WITHOUT ROWID;
+  INSERT INTO ledger_balances (msisdn, currency, balance, updated_at)
+    SELECT msisdn, COALESCE(currency, 'XXX'), balance, updated_at FROM ledger_accounts;
+  ALTER TABLE ledger_entries ADD COLUMN currency TEXT NOT NULL DEFAULT 'XXX';
+  UPDATE ledger_entries SET currency = COALESCE((SELECT a.currency FROM ledger_accounts a WHERE a.msisdn = ledger_entries.msisdn), 'XXX');
+  DROP TABLE ledger_accounts;
+
+  -- payments: since when the outcome of an attempt is unknown (only a definite answer clears it);
+  -- a leased row is not due until its lease ends (next_attempt_at = lease end), so "due" is one index range
+  ALTER TABLE payment_outbox ADD COLUMN doubt_since INTEGER;
+  ALTER TABLE payment_outbox ADD COLUMN doubt_error TEXT;
+  CREATE INDEX payment_doubt ON payment_outbox(doubt_since) WHERE state = 'pending' AND doubt_since IS NOT NULL;
+  UPDATE payment_outbox SET next_attempt_at = MAX(next_attempt_at, lease_until) WHERE state = 'pending' AND lease_until IS NOT NULL;
+
+  -- webhooks: per SP, only the head of each order's queue (ready = 1) is due, found by one index seek per SP;
+  -- the held-back rows behind it are never walked
+  ALTER TABLE webhook_outbox ADD COLUMN ready INTEGER NOT NULL DEFAULT 0;
+  UPDATE webhook_outbox SET ready = 1 WHERE state = 'pending'
+    AND id = (SELECT MIN(p.id) FROM webhook_outbox p WHERE p.order_id = webhook_outbox.order_id AND p.state = 'pending');
+  UPDATE webhook_outbox SET next_attempt_at = MAX(next_attempt_at, lease_until) WHERE state = 'pending' AND lease_until IS NOT NULL;
+  DROP INDEX webhook_due;
+  CREATE INDEX webhook_ready ON webhook_outbox(sp_id, next_attempt_at) WHERE state = 'pending' AND ready = 1;
+  CREATE INDEX webhook_pending_age ON webhook_outbox(created_at) WHERE state = 'pending';
+  CREATE TRIGGER webhook_outbox_head AFTER INSERT ON webhook_outbox
+  BEGIN
+    UPDATE webhook_outbox SET ready = 1 WHERE id = NEW.id AND NEW.state = 'pending'
+      AND NOT EXISTS (SELECT 1 FROM webhook_outbox p WHERE p.order_id = NEW.order_id AND p.state = 'pending' AND p.id < NEW.id);
+  END;
+  CREATE TRIGGER webhook_outbox_next AFTER UPDATE OF state ON webhook_outbox
+  WHEN OLD.state = 'pending' AND NEW.state != 'pending'
+  BEGIN
+    UPDATE webhook_outbox SET ready = 0 WHERE id = NEW.id;
+    UPDATE webhook_outbox SET ready = 1
+      WHERE id = (SELECT p.id FROM webhook_outbox p WHERE p.order_id = NEW.order_id AND p.state = 'pending' ORDER BY p.id LIMIT 1);
+  END;
+  `,
+  // 6: consent. An order is identified (a subscriber's phone seen on its pay
   // page, or for a one-step SP its token seen) and charged only on
   // confirmation; the probe's ClientHello reports bind pay-page connections
   // to subscribers; evidence of every confirmation; per-SP confirmation mode
@@ -203,10 +252,7 @@ export const MIGRATIONS: string[] = [
     user_agent TEXT,
     sighting TEXT
   );
-  CREATE TABLE pay_keys (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    csrf_key BLOB NOT NULL,
-    created_at INTEGER NOT NULL
-  );
+  -- the key of the pay page's anti-CSRF tokens (one per database: every pay front-end shares it)
+  INSERT INTO meta (name, value) VALUES ('csrf_key', randomblob(32));
   `,
 ];

@@ -43,8 +43,8 @@ export function orderView(o: OrderSnapshot, scopes: readonly Scope[]): Order {
   };
 }
 
-/** A state change as a CloudEvents 1.0 event; `data` is the order at that moment. */
-export function eventView(e: EventRow, scopes: readonly Scope[]): OrderEvent {
+/** A state change as a CloudEvents 1.0 event; `data` is the order at that moment; `cursor` its opaque position in the SP's feed. */
+export function eventView(e: EventRow, scopes: readonly Scope[], cursor: string): OrderEvent {
   return {
     specversion: '1.0',
     id: e.id,
@@ -53,7 +53,7 @@ export function eventView(e: EventRow, scopes: readonly Scope[]): OrderEvent {
     subject: e.order_id,
     time: new Date(e.time).toISOString(),
     datacontenttype: 'application/json',
-    cursor: String(e.seq),
+    cursor,
     data: orderView(JSON.parse(e.snapshot) as OrderSnapshot, scopes),
   };
 }

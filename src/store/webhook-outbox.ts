@@ -1,6 +1,14 @@
 // The webhook outbox: one row per state change of an order whose SP has a
 // webhook URL, written in the transition's transaction; delivered at least
 // once, per order in the order of the changes.
+//
+// Queues by SP, indexed: only the head of each order's queue is `ready`
+// (triggers of the schema keep that flag: a new row is ready when its order
+// has no earlier pending row, and the next row becomes ready when the head is
+// delivered or given up), and a leased row is not due until its lease ends
+// (next_attempt_at = the lease's end). So "what is due for this SP" is one
+// seek in the index (sp_id, next_attempt_at) of ready rows: its cost does not
+// depend on how many rows a dead SP has piled up behind their heads.
 import type { DB } from './db';
 import type { Clock, EventRow, Scope } from './types';
 
@@ -29,41 +37,67 @@ export class WebhookOutbox {
   private readonly dead;
   private readonly release;
   private readonly pending;
-  private readonly next;
+  private readonly nextOfSp;
+  private readonly allSps;
+  private readonly ofOrder;
+  private readonly expire;
 
   constructor(
     private readonly db: DB,
     private readonly clock: Clock,
   ) {
-    // only the oldest pending row of each order is due: per-order order is kept
     this.due = db.prepare(
       `SELECT w.id AS outbox_id, w.attempts, w.created_at, e.*, s.webhook_url, s.scopes, s.revoked_at
        FROM webhook_outbox w JOIN events e ON e.seq = w.event_seq JOIN sps s ON s.id = w.sp_id
-       WHERE w.state = 'pending' AND w.next_attempt_at <= ? AND (w.lease_until IS NULL OR w.lease_until < ?)
-         AND NOT EXISTS (SELECT 1 FROM webhook_outbox p WHERE p.order_id = w.order_id AND p.state = 'pending' AND p.id < w.id)
+       WHERE w.sp_id = ? AND w.state = 'pending' AND w.ready = 1 AND w.next_attempt_at <= ?
        ORDER BY w.next_attempt_at, w.id LIMIT ?`,
     );
-    this.take = db.prepare('UPDATE webhook_outbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?');
-    this.delivered = db.prepare(`UPDATE webhook_outbox SET state = 'delivered', delivered_at = ?, lease_until = NULL WHERE id = ?`);
-    this.again = db.prepare('UPDATE webhook_outbox SET lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?');
-    this.dead = db.prepare(`UPDATE webhook_outbox SET state = 'dead', lease_until = NULL, last_error = ? WHERE id = ?`);
-    this.release = db.prepare(`UPDATE webhook_outbox SET lease_until = NULL WHERE state = 'pending' AND lease_until IS NOT NULL`);
+    this.take = db.prepare('UPDATE webhook_outbox SET lease_until = ?, next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?');
+    this.delivered = db.prepare(`UPDATE webhook_outbox SET state = 'delivered', delivered_at = ?, lease_until = NULL WHERE id = ? AND state = 'pending'`);
+    this.again = db.prepare(`UPDATE webhook_outbox SET lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'pending'`);
+    this.dead = db.prepare(`UPDATE webhook_outbox SET state = 'dead', lease_until = NULL, last_error = ? WHERE id = ? AND state = 'pending'`);
+    this.release = db.prepare(`UPDATE webhook_outbox SET lease_until = NULL, next_attempt_at = ? WHERE state = 'pending' AND lease_until IS NOT NULL`);
     this.pending = db.prepare(`SELECT COUNT(*) FROM webhook_outbox WHERE state = 'pending'`).pluck();
-    this.next = db
-      .prepare(
-        `SELECT MIN(w.next_attempt_at) FROM webhook_outbox w WHERE w.state = 'pending' AND (w.lease_until IS NULL OR w.lease_until < ?)
-         AND NOT EXISTS (SELECT 1 FROM webhook_outbox p WHERE p.order_id = w.order_id AND p.state = 'pending' AND p.id < w.id)`,
-      )
+    this.nextOfSp = db
+      .prepare(`SELECT next_attempt_at FROM webhook_outbox WHERE sp_id = ? AND state = 'pending' AND ready = 1 ORDER BY next_attempt_at LIMIT 1`)
       .pluck();
+    this.allSps = db.prepare('SELECT id, webhook_url AS webhookUrl FROM sps ORDER BY id');
+    this.expire = db.prepare(
+      `UPDATE webhook_outbox SET state = 'dead', lease_until = NULL, last_error = ?
+       WHERE id IN (SELECT id FROM webhook_outbox WHERE state = 'pending' AND created_at < ? ORDER BY created_at LIMIT ?)`,
+    );
+    this.ofOrder = db.prepare(`SELECT 1 FROM webhook_outbox WHERE order_id = ? AND state = 'pending' LIMIT 1`).pluck();
   }
 
-  lease(max: number, leaseMs: number): LeasedWebhook[] {
+  /** Every SP and its webhook URL (the scheduler asks each SP for its next due time). */
+  sps(): Array<{ id: string; webhookUrl: string | null }> {
+    return this.allSps.all() as Array<{ id: string; webhookUrl: string | null }>;
+  }
+
+  /**
+   * Gives up the webhooks created before `before` that are still pending (the
+   * retry window is over), oldest first, at most `limit`: also those of an
+   * endpoint whose circuit is open and that are therefore never attempted.
+   * Rows of one order are created in order, so an order's queue dies from its
+   * head. Returns how many.
+   */
+  expireBefore(before: number, limit: number, why = 'retry window over'): number {
+    return this.db.transaction(() => this.expire.run(why, before, limit).changes).immediate();
+  }
+
+  /** When the next webhook of `spId` is due (ms; a leased one: when its lease ends), or null. */
+  nextDueOf(spId: string): number | null {
+    return (this.nextOfSp.get(spId) as number | undefined) ?? null;
+  }
+
+  /** Leases up to `max` due webhooks of `spId` for `leaseMs`. */
+  leaseOf(spId: string, max: number, leaseMs: number): LeasedWebhook[] {
     const now = this.clock();
     return this.db
       .transaction(() => {
-        const rows = this.due.all(now, now, max) as Joined[];
+        const rows = this.due.all(spId, now, max) as Joined[];
         return rows.map((r) => {
-          this.take.run(now + leaseMs, r.outbox_id);
+          this.take.run(now + leaseMs, now + leaseMs, r.outbox_id);
           const { outbox_id, attempts, created_at, webhook_url, scopes, revoked_at, ...event } = r;
           return {
             id: outbox_id,
@@ -75,6 +109,16 @@ export class WebhookOutbox {
         });
       })
       .immediate();
+  }
+
+  /** Leases up to `max` due webhooks, taking SPs in turn (for tests and simple callers; the worker schedules per SP). */
+  lease(max: number, leaseMs: number): LeasedWebhook[] {
+    const out: LeasedWebhook[] = [];
+    for (const sp of this.sps()) {
+      if (out.length >= max) break;
+      out.push(...this.leaseOf(sp.id, max - out.length, leaseMs));
+    }
+    return out;
   }
 
   markDelivered(id: number): void {
@@ -90,16 +134,28 @@ export class WebhookOutbox {
     this.dead.run(error.slice(0, 500), id);
   }
 
+  /** At start (the database lock is ours): leases of a dead process end now. */
   releaseAll(): number {
-    return this.release.run().changes;
+    return this.release.run(this.clock()).changes;
   }
 
+  /** Every pending webhook (a count over the whole backlog: for tests and tools, not for loops). */
   pendingCount(): number {
     return this.pending.get() as number;
   }
 
-  /** When the next pending, unleased row is due (ms), or null. */
+  /** Whether the order still has a webhook to deliver (one index seek). */
+  hasPending(orderId: string): boolean {
+    return this.ofOrder.get(orderId) !== undefined;
+  }
+
+  /** When the next webhook of any SP is due (ms), or null. */
   nextDueAt(): number | null {
-    return (this.next.get(this.clock()) as number | null) ?? null;
+    let next: number | null = null;
+    for (const sp of this.sps()) {
+      const t = this.nextDueOf(sp.id);
+      if (t !== null && (next === null || t < next)) next = t;
+    }
+    return next;
   }
 }

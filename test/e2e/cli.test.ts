@@ -57,18 +57,19 @@ t.test('sp, orders, ledger: --json shapes and text', async (t) => {
   t.match((await cli(['orders', 'list', '--db', db, '--status', 'paid'])).stdout, /\(no orders\)/);
 
   const acc = JSON.parse((await cli(['ledger', 'credit', '--db', db, '--msisdn', '+491511234567', '--amount', '500', '--currency', 'EUR', '--note', 'top-up', '--json'])).stdout);
-  t.same(Object.keys(acc), ['msisdn', 'balance', 'currency', 'entries']);
-  t.match(acc, { msisdn: '491511234567', balance: 500, currency: 'EUR', entries: [{ amount: 500, kind: 'credit', note: 'top-up' }] });
-  t.same(Object.keys(JSON.parse((await cli(['ledger', 'show', '--db', db, '--msisdn', '4900000', '--json'])).stdout)), ['msisdn', 'balance', 'entries'], 'currency only when the account has one');
-  t.match((await cli(['ledger', 'show', '--db', db, '--msisdn', '491511234567'])).stdout, /balance +500 EUR \(minor units\)\n .*credit +500 +top-up/);
-  t.same(JSON.parse((await cli(['ledger', 'show', '--db', db, '--json'])).stdout), [{ msisdn: '491511234567', balance: 500, currency: 'EUR' }]);
+  t.same(Object.keys(acc), ['msisdn', 'balances', 'entries']);
+  t.match(acc, { msisdn: '491511234567', balances: { EUR: 500 }, entries: [{ amount: 500, currency: 'EUR', kind: 'credit', note: 'top-up' }] });
+  t.same(JSON.parse((await cli(['ledger', 'show', '--db', db, '--msisdn', '4900000', '--json'])).stdout), { msisdn: '4900000', balances: {}, entries: [] });
+  t.match((await cli(['ledger', 'show', '--db', db, '--msisdn', '491511234567'])).stdout, /balance +500 EUR \(minor units\)\n .*credit +500 EUR +top-up/);
+  t.same(JSON.parse((await cli(['ledger', 'show', '--db', db, '--json'])).stdout), [{ msisdn: '491511234567', balances: { EUR: 500 } }]);
   t.match((await cli(['ledger', 'show', '--db', db])).stdout, /491511234567 +500 EUR/);
   t.match((await cli(['ledger', 'show', '--db', join(dir, 'empty.db')])).stdout, /\(no accounts\)/);
   t.match((await cli(['sp', 'list', '--db', join(dir, 'empty.db')])).stdout, /\(no SPs\)/);
 
   t.match((await cli(['ledger', 'show', '--db', db, '--msisdn', '4900000'])).stdout, /balance +0 \(minor units\)/);
-  (await cli(['ledger', 'credit', '--db', db, '--msisdn', '4900000', '--amount', '7']));
-  t.match((await cli(['ledger', 'show', '--db', db])).stdout, /\n4900000 +7\n|^4900000 +7$/m);
+  (await cli(['ledger', 'credit', '--db', db, '--msisdn', '4900000', '--amount', '7', '--currency', 'USD']));
+  (await cli(['ledger', 'credit', '--db', db, '--msisdn', '4900000', '--amount', '9', '--currency', 'EUR']));
+  t.match((await cli(['ledger', 'show', '--db', db])).stdout, /^4900000 +9 EUR, 7 USD$/m);
   t.match((await cli(['orders', 'list', '--db', db, '--sp', added.id])).stdout, /^ord_\w+ +pending +250 EUR +r-1 +-$/m);
   const rot = JSON.parse((await cli(['sp', 'rotate', added.id, '--db', db, '--key', '--overlap-hours', '1', '--json'])).stdout);
   t.same(Object.keys(rot), ['id', 'name', 'apiKey', 'previousValidUntil'], 'sp rotate --key: the new key only');
@@ -109,12 +110,12 @@ t.test('errors: exit codes and messages', async (t) => {
     [['orders', 'show', 'ord_nope', '--db', db], 1, /no order ord_nope/],
     [['orders', 'list', '--db', db, '--status', 'lost'], 2, /--status must be one of/],
     [['orders', 'list', '--db', db, '--after', 'x'], 2, /--after must be a cursor/],
-    [['ledger', 'credit', '--db', db, '--msisdn', 'abc', '--amount', '1'], 2, /--msisdn must be an international number/],
-    [['ledger', 'credit', '--db', db, '--msisdn', '4915', '--amount', '1'], 2, /--msisdn must be/],
-    [['ledger', 'credit', '--db', db, '--msisdn', '491511234567', '--amount', '-1'], 2, /--amount must be a positive integer/],
+    [['ledger', 'credit', '--db', db, '--msisdn', 'abc', '--amount', '1', '--currency', 'EUR'], 2, /--msisdn must be an international number/],
+    [['ledger', 'credit', '--db', db, '--msisdn', '4915', '--amount', '1', '--currency', 'EUR'], 2, /--msisdn must be/],
+    [['ledger', 'credit', '--db', db, '--msisdn', '491511234567', '--amount', '-1', '--currency', 'EUR'], 2, /--amount must be a positive integer/],
+    [['ledger', 'credit', '--db', db, '--msisdn', '491511234567', '--amount', '1'], 2, /required option '--currency/],
     [['ledger', 'credit', '--db', db, '--msisdn', '491511234567', '--amount', '1', '--currency', 'eur'], 2, /--currency must be an ISO 4217 code/],
     [['ledger', 'credit', '--db', db, '--msisdn', '491511234567', '--amount', '1', '--currency', 'EUR'], 0, /balance/],
-    [['ledger', 'credit', '--db', db, '--msisdn', '491511234567', '--amount', '1', '--currency', 'USD'], 2, /is in EUR, not USD/],
     [['run', '--listen', '127.0.0.1:0'], 2, /a database is required/],
     [['run', '--db', db, '--carrier', 'nope'], 2, /carrier "nope" must look like kind:argument/],
     [['run', '--db', db, '--exit-when-done'], 2, /--exit-when-done needs --read/],

@@ -3,7 +3,7 @@
 // association is lost, no order is charged twice, every webhook arrives.
 import t from 'tap';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { verifyWebhook } from '../../src/client';
 import { Store } from '../../src/store';
@@ -38,13 +38,15 @@ t.test('SIGKILL mid-replay, restart: every order paid once', async (t) => {
     requests.push({ who: i, token: o.token });
   }
   store.db.transaction(() => {
-    for (let i = 0; i < N; i++) store.ledger.credit(msisdnOf(i), 100);
+    for (let i = 0; i < N; i++) store.ledger.credit(msisdnOf(i), 100, { currency: 'EUR' });
   })();
   store.close();
   const capture = join(dir, 'many.pcap');
   phoneCapture(capture, requests);
 
-  const args = ['--db', db, '--listen', '127.0.0.1:0', '--read', capture, '--exit-when-done', '--log-level', 'warn'];
+  const cfg = join(dir, 'gnpay.json');
+  writeFileSync(cfg, JSON.stringify({ webhooks: { allowDestinations: ['127.0.0.1/32'] } }));
+  const args = ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--read', capture, '--exit-when-done', '--log-level', 'warn'];
   const first = await spawnDaemon(t, args);
   const ro = new Database(db, { readonly: true });
   const count = (sql: string) => ro.prepare(sql).pluck().get() as number;
@@ -66,11 +68,11 @@ t.test('SIGKILL mid-replay, restart: every order paid once', async (t) => {
   t.same(ro.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all(), [{ status: 'paid', n: N }], 'no association lost');
   t.equal(count(`SELECT COUNT(*) FROM ledger_entries WHERE kind = 'debit'`), N);
   t.equal(count(`SELECT COUNT(DISTINCT order_id) FROM ledger_entries WHERE kind = 'debit'`), N, 'one debit per order');
-  t.equal(count(`SELECT COUNT(*) FROM ledger_accounts WHERE balance != 100 - (SELECT amount FROM orders WHERE msisdn = ledger_accounts.msisdn)`), 0, 'each balance debited exactly by its order');
+  t.equal(count(`SELECT COUNT(*) FROM ledger_balances WHERE balance != 100 - (SELECT amount FROM orders WHERE msisdn = ledger_balances.msisdn)`), 0, 'each balance debited exactly by its order');
   t.equal(count('SELECT COUNT(*) FROM sightings'), N, 'the replayed sightings were recognised, not recorded twice');
   t.equal(count(`SELECT COUNT(*) FROM events WHERE status = 'paid'`), N, 'one paid event per order');
   t.equal(count(`SELECT COUNT(*) FROM webhook_outbox WHERE state != 'delivered'`), 0);
   await until(() => ids.every((id) => types.get(id)?.length === 3), 10_000, 'every webhook');
-  t.ok(ids.every((id) => JSON.stringify(types.get(id)) === '["pending","associated","paid"]'), 'each order notified pending, associated, paid (deduplicated by event id)');
+  t.ok(ids.every((id) => JSON.stringify(types.get(id)) === '["pending","identified","paid"]'), 'each order notified pending, associated, paid (deduplicated by event id)');
   ro.close();
 });

@@ -84,7 +84,7 @@ t.test('live capture on a veth pair: paid, then subscribers survive a restart', 
   let d: ChildDaemon = await spawnDaemon(t, args);
   const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--scope', 'msisdn:read', '--json'])).stdout);
   const msisdn = msisdnOf(0);
-  t.equal((await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdn, '--amount', '1000'])).code, 0);
+  t.equal((await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdn, '--amount', '1000', '--currency', 'EUR'])).code, 0);
   let client = new GnpayClient({ baseUrl: d.url, apiKey: sp.apiKey });
   const o1 = await client.createOrder({ amount: 100, currency: 'EUR', reference: 'live-1' });
   const o2 = await client.createOrder({ amount: 200, currency: 'EUR', reference: 'live-2' });
@@ -132,7 +132,7 @@ t.test('live capture on a veth pair: paid, then subscribers survive a restart', 
   d.child.kill('SIGTERM');
   t.same(await d.exited, { code: 0, signal: null });
   const ledger = JSON.parse((await cli(['ledger', 'show', '--db', db, '--msisdn', msisdn, '--json'])).stdout);
-  t.equal(ledger.balance, 700, 'debited once per order');
+  t.same(ledger.balances, { EUR: 700 }, 'debited once per order');
 });
 
 for (const ifaces of [['any'], ['gna', 'gnb']]) {
@@ -153,7 +153,7 @@ for (const ifaces of [['any'], ['gna', 'gnb']]) {
     const db = join(dir, 'gnpay.db');
     const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--json'])).stdout);
     const msisdn = msisdnOf(0);
-    t.equal((await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdn, '--amount', '500'])).code, 0);
+    t.equal((await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdn, '--amount', '500', '--currency', 'EUR'])).code, 0);
     const order = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '120', '--currency', 'EUR', '--reference', 'any-1', '--json'])).stdout);
     const args = ['--db', db, '--listen', '127.0.0.1:0', '--log-level', 'info', ...ifaces.flatMap((i) => ['--interface', i])];
     const d = await spawnDaemon(t, args, { wrap: ['ip', 'netns', 'exec', ns] });
@@ -169,7 +169,7 @@ for (const ifaces of [['any'], ['gna', 'gnb']]) {
     d.child.kill('SIGTERM');
     t.same(await d.exited, { code: 0, signal: null }, 'drained and stopped');
     const ledger = JSON.parse((await cli(['ledger', 'show', '--db', db, '--msisdn', msisdn, '--json'])).stdout);
-    t.equal(ledger.balance, 380, 'charged once although every frame came twice');
+    t.same(ledger.balances, { EUR: 380 }, 'charged once although every frame came twice');
     const stopped = d.logs.find((l) => l.msg === 'capture stopped') as { interfaces: Array<Record<string, unknown>> } | undefined;
     t.ok(stopped, 'the totals are logged at stop');
     t.same(stopped!.interfaces.map((i) => i.interface), ifaces, 'one line per interface');
@@ -236,7 +236,7 @@ t.test('an interface that disappears is logged and shows as down; the others go 
   const dir = tmpDir(t);
   const db = join(dir, 'gnpay.db');
   const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--json'])).stdout);
-  t.equal((await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdnOf(0), '--amount', '100'])).code, 0);
+  t.equal((await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdnOf(0), '--amount', '100', '--currency', 'EUR'])).code, 0);
   const order = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '10', '--currency', 'EUR', '--reference', 'gone', '--json'])).stdout);
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--ops-listen', '127.0.0.1:0', '--log-level', 'info', '--interface', a.outside, '--interface', b.outside]);
   t.equal(await metric(d.opsUrl!, 'gnpay_capture_up', `interface="${b.outside}"`), 1, 'captured');

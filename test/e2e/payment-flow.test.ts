@@ -44,7 +44,7 @@ t.test('an order goes pending -> associated -> paid through the http driver, not
   const cfg = join(dir, 'gnpay.json');
   writeFileSync(cfg, JSON.stringify({
     payments: { driver: 'http', http: { url: `${platform.url}/charge`, secret: platformSecret, timeoutMs: 2000, maxAttempts: 5 }, retry: { baseMs: 50, maxMs: 500 } },
-    webhooks: { retry: { baseMs: 50, maxMs: 500 } },
+    webhooks: { retry: { baseMs: 50, maxMs: 500 }, allowDestinations: ['127.0.0.1/32'] },
   }));
 
   // 1. the daemon serves the API; an SP is added and creates an order through it
@@ -142,10 +142,10 @@ t.test('every rule with real captures: conflict, expiry, cancel, limits, funds, 
   t.match((await show(limited)), { status: 'declined', reason: 'LIMIT_ORDERS_PER_HOUR' });
   t.match((await show(unresolved)), { status: 'pending', msisdn: null }, 'a token from an unknown subscriber does not count');
   const ledger = async (who: number) => JSON.parse((await cli(['ledger', 'show', '--db', db, '--msisdn', msisdnOf(who), '--json'])).stdout);
-  t.equal((await ledger(0)).balance, 900, 'debited once');
+  t.same((await ledger(0)).balances, { EUR: 900 }, 'debited once');
   t.same((await ledger(0)).entries.filter((e: { kind: string }) => e.kind === 'debit').map((e: { orderId: string }) => e.orderId), [paid.id]);
-  t.equal((await ledger(1)).balance, 1000, 'nothing charged on conflict');
-  t.equal((await ledger(2)).balance, 1000);
+  t.same((await ledger(1)).balances, { EUR: 1000 }, 'nothing charged on conflict');
+  t.same((await ledger(2)).balances, { EUR: 1000 });
 
   const audit = () => new Database(db, { readonly: true }).prepare('SELECT outcome, order_id, msisdn FROM sightings ORDER BY id').all() as Array<{ outcome: string; order_id: string | null; msisdn: string | null }>;
   t.same(audit().map((a) => a.outcome), ['associated', 'associated', 'conflict', 'expired', 'cancelled', 'associated', 'declined', 'unresolved', 'duplicate'], 'every sighting of a known token kept for audit (unknown ones only counted)');
@@ -158,8 +158,8 @@ t.test('every rule with real captures: conflict, expiry, cancel, limits, funds, 
   const run2 = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--read', cap1, cap2, '--exit-when-done']);
   t.same(await run2.exited, { code: 0, signal: null });
   t.equal((await show(paid)).status, 'paid');
-  t.equal((await ledger(0)).balance, 900, 'a replay charges nothing again');
-  t.equal((await ledger(4)).balance, 1000, 'a reused token charges nothing');
+  t.same((await ledger(0)).balances, { EUR: 900 }, 'a replay charges nothing again');
+  t.same((await ledger(4)).balances, { EUR: 1000 }, 'a reused token charges nothing');
   const after = audit();
   t.same(after.slice(9).map((a) => a.outcome), ['duplicate', 'conflict', 'conflict', 'expired', 'cancelled', 'duplicate', 'duplicate', 'unresolved', 'duplicate', 'used']);
 });

@@ -48,7 +48,7 @@ if (reason) {
         returnOrigins: ['https://shop.example.com'],
       }).order;
     const fresh = (id: string) => store.orders.find(id)!;
-    const balance = (m: string) => store.ledger.show(m).balance;
+    const balance = (m: string) => store.ledger.show(m).balances.EUR;
     const waitFor = async (what: string, fn: () => boolean, ms = 20_000) => {
       const end = Date.now() + ms;
       while (!fn()) {

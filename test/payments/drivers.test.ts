@@ -24,10 +24,10 @@ t.test('ledger driver', async (t) => {
   const d = new LedgerDriver(store.ledger);
   t.equal(d.name, 'ledger');
   t.same(await d.charge(req), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' });
-  store.ledger.credit(req.msisdn, 300);
+  store.ledger.credit(req.msisdn, 300, { currency: req.currency });
   t.same(await d.charge(req), { outcome: 'succeeded' });
   t.same(await d.charge(req), { outcome: 'succeeded' }, 'same key: no second debit');
-  t.equal(store.ledger.show(req.msisdn).balance, 50);
+  t.same(store.ledger.show(req.msisdn).balances, { [req.currency]: 50 });
 });
 
 t.test('http driver: signed request, answers mapped', async (t) => {
@@ -48,17 +48,18 @@ t.test('http driver: signed request, answers mapped', async (t) => {
     ['succeeded', reply(200, '{"status":"succeeded"}'), 'succeeded'],
     ['declined', reply(200, '{"status":"declined","reason":"no credit"}'), 'declined', 'PLATFORM_DECLINED'],
     ['201 succeeded', reply(201, '{"status":"succeeded"}'), 'succeeded'],
-    ['2xx without a status', reply(200, '{}'), 'retry'],
-    ['2xx not JSON', reply(200, 'ok'), 'retry'],
+    ['2xx without a status', reply(200, '{}'), 'unknown'],
+    ['2xx not JSON', reply(200, 'ok'), 'unknown'],
     ['400', reply(400, '{}'), 'declined', 'PLATFORM_REJECTED'],
     ['402', reply(402, ''), 'declined', 'PLATFORM_REJECTED'],
     ['408', reply(408, ''), 'retry'],
     ['429', reply(429, ''), 'retry'],
-    ['500', reply(500, ''), 'retry'],
-    ['503', reply(503, ''), 'retry'],
-    ['302', (res) => { res.statusCode = 302; res.setHeader('location', 'http://127.0.0.1:1/'); res.end(); }, 'retry'],
-    ['timeout', () => {}, 'retry'],
-    ['reset', (res) => res.socket?.destroy(), 'retry'],
+    // what may have charged is unknown, never a plain retry
+    ['500', reply(500, ''), 'unknown'],
+    ['503', reply(503, ''), 'unknown'],
+    ['302', (res) => { res.statusCode = 302; res.setHeader('location', 'http://127.0.0.1:1/'); res.end(); }, 'unknown'],
+    ['timeout', () => {}, 'unknown'],
+    ['reset', (res) => res.socket?.destroy(), 'unknown'],
   ];
   for (const [name, a, outcome, reason] of cases) {
     answer = a;
@@ -78,6 +79,44 @@ t.test('http driver: signed request, answers mapped', async (t) => {
 
   const down = new HttpDriver({ url: `${await closedPort()}/charge`, secret, timeoutMs: 1000 });
   const r = await down.charge(req);
-  t.equal(r.outcome, 'retry');
+  t.equal(r.outcome, 'retry', 'a refused connection sent nothing: a plain retry');
   t.match((r as { error: string }).error, /ECONNREFUSED/);
+  t.notOk(down.status, 'no status call unless the platform has one');
+  const ac = new AbortController();
+  answer = () => ac.abort();
+  const cut = await d.charge(req, ac.signal);
+  t.same(cut, { outcome: 'unknown', error: 'aborted: shutting down' }, 'an attempt aborted at shutdown may have charged');
+});
+
+t.test('http driver: the status call', async (t) => {
+  const secret = 'platform-secret';
+  const seen: Array<{ url: string; headers: Record<string, unknown> }> = [];
+  let answer: (res: import('node:http').ServerResponse) => void = (res) => res.end();
+  const { url } = await httpServer(t, (r, _body, res) => {
+    seen.push({ url: r.url!, headers: r.headers });
+    answer(res);
+  });
+  const d = new HttpDriver({ url: `${url}/charge`, statusUrl: `${url}/charges/{key}/status`, secret, timeoutMs: 300, clock: () => 1_700_000_000_000 });
+  const reply = (status: number, body: string) => (res: import('node:http').ServerResponse) => {
+    res.statusCode = status;
+    res.end(body);
+  };
+  const cases: Array<[string, (res: import('node:http').ServerResponse) => void, string]> = [
+    ['succeeded', reply(200, '{"status":"succeeded"}'), 'succeeded'],
+    ['declined', reply(200, '{"status":"declined"}'), 'declined'],
+    ['absent', reply(404, ''), 'absent'],
+    ['200 without a status', reply(200, '{}'), 'unknown'],
+    ['500', reply(500, ''), 'unknown'],
+    ['timeout', () => {}, 'unknown'],
+  ];
+  for (const [name, a, outcome] of cases) {
+    answer = a;
+    t.equal((await d.status!(req)).outcome, outcome, name);
+  }
+  t.equal(seen[0].url, '/charges/ord_1/status');
+  t.equal(seen[0].headers['idempotency-key'], 'ord_1');
+  const sig = parseSignatureHeader(String(seen[0].headers['gnpay-signature']));
+  t.ok(signatureMatches(secret, sig!, 'ord_1'), 'signed over "<t>.<idempotency key>"');
+  const down = new HttpDriver({ url: `${url}/charge`, statusUrl: `${await closedPort()}/s/{key}`, secret, timeoutMs: 300 });
+  t.match(await down.status!(req), { outcome: 'unknown', error: /status call: fetch failed/ });
 });

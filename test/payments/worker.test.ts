@@ -24,7 +24,7 @@ const statuses = (store: Store) => store.db.prepare('SELECT status, COUNT(*) AS 
 t.test('ledger: paid once, declined without funds, settled with events', async (t) => {
   const store = openStore(t);
   const [o1, o2] = associatedOrders(store, 2, (i) => (i === 0 ? '491510000001' : '491510000002'));
-  store.ledger.credit('491510000001', 1000);
+  store.ledger.credit('491510000001', 1000, { currency: 'EUR' });
   const metrics = createMetrics();
   const settled: string[] = [];
   const w = new PaymentWorker(store, { driver: new LedgerDriver(store.ledger), concurrency: 4, maxAttempts: 3, backoff: { baseMs: 10, maxMs: 50 }, leaseMs: 10_000 }, { metrics, onSettled: (o) => settled.push(o.status) });
@@ -35,40 +35,112 @@ t.test('ledger: paid once, declined without funds, settled with events', async (
   t.equal(store.orders.find(o1.id)!.status, 'paid');
   t.equal(store.orders.find(o2.id)!.status, 'declined');
   t.equal(store.orders.find(o2.id)!.reason, 'INSUFFICIENT_FUNDS');
-  t.equal(store.ledger.show('491510000001').balance, 900);
+  t.same(store.ledger.show('491510000001').balances, { EUR: 900 });
   t.same(store.events.forOrder(o1.id).map((e) => e.status), ['pending', 'identified', 'paid']);
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_payment_attempts_total'), /driver="ledger",outcome="succeeded"\} 1/);
 });
 
-t.test('a driver that throws or keeps failing: retried with backoff, then failed', async (t) => {
+t.test('a platform that cannot be reached: retried with backoff, then failed; one that throws: in doubt, never failed', async (t) => {
   const store = openStore(t);
   const [o] = associatedOrders(store, 1);
   let calls = 0;
-  const driver: PaymentDriver = {
-    name: 'flaky',
+  const unreachable: PaymentDriver = {
+    name: 'unreachable',
     async charge() {
       calls++;
-      if (calls === 1) throw new Error('boom');
-      if (calls === 2) throw 'not an error';
-      if (calls === 5) return { outcome: 'declined', reason: 'PLATFORM_REJECTED' };
-      return { outcome: 'retry', error: 'HTTP 503' };
+      return { outcome: 'retry', error: 'fetch failed: ECONNREFUSED' };
     },
   };
   const logs: string[] = [];
   const log = (await import('pino')).default({ level: 'info' }, { write: (s: string) => logs.push(s) });
-  const w = new PaymentWorker(store, { driver, concurrency: 1, maxAttempts: 4, backoff: { baseMs: 5, maxMs: 20 }, leaseMs: 10_000, pollMs: 50 }, { log });
+  const w = new PaymentWorker(store, { driver: unreachable, concurrency: 1, maxAttempts: 4, backoff: { baseMs: 5, maxMs: 20 }, leaseMs: 10_000, pollMs: 50 }, { log });
   w.start();
   await until(() => store.orders.find(o.id)!.status === 'failed');
-  t.equal(calls, 4);
-  // one more order, declined without detail on its first attempt
-  const [o2] = associatedOrders(store, 1);
-  w.wake();
-  await until(() => store.orders.find(o2.id)!.status === 'declined');
-  t.equal(store.orders.find(o2.id)!.reason, 'PLATFORM_REJECTED');
+  t.equal(calls, 4, 'four attempts, none of which can have charged');
   await w.stop(1000);
   t.equal(store.orders.find(o.id)!.reason, 'PAYMENT_FAILED');
-  t.equal(store.db.prepare('SELECT last_error FROM payment_outbox').pluck().get(), 'HTTP 503');
-  t.equal(logs.filter((l) => l.includes('will retry')).length, 3);
+  t.equal(store.db.prepare('SELECT last_error FROM payment_outbox').pluck().get(), 'fetch failed: ECONNREFUSED');
+  t.equal(logs.filter((l) => l.includes('charge failed, will retry')).length, 3);
+
+  // a driver that throws (after sending, perhaps) and then keeps failing: in doubt, asked again past maxAttempts
+  const [o2] = associatedOrders(store, 1);
+  let n = 0;
+  const flaky: PaymentDriver = {
+    name: 'flaky',
+    async charge() {
+      n++;
+      if (n === 1) throw new Error('boom');
+      if (n === 2) throw 'not an error';
+      if (n < 9) return { outcome: 'retry', error: 'HTTP 429' };
+      return { outcome: 'declined', reason: 'PLATFORM_REJECTED' };
+    },
+  };
+  const w2 = new PaymentWorker(store, { driver: flaky, concurrency: 1, maxAttempts: 4, backoff: { baseMs: 5, maxMs: 20 }, leaseMs: 10_000, pollMs: 50 }, { log });
+  w2.start();
+  await until(() => store.orders.find(o2.id)!.status === 'declined', 20_000, 'the definite answer');
+  await w2.stop(1000);
+  t.equal(n, 9, 'asked past maxAttempts while in doubt, until a definite answer');
+  t.equal(store.orders.find(o2.id)!.reason, 'PLATFORM_REJECTED');
+  t.ok(logs.some((l) => l.includes('charge outcome still unknown')), 'logged as an error when maxAttempts passes');
+  t.ok(logs.some((l) => l.includes('payment in doubt resolved')));
+});
+
+t.test('in doubt: the status call settles it; "absent" sends the charge again; never failed', async (t) => {
+  const store = openStore(t);
+  const [a, b, c] = associatedOrders(store, 3);
+  const charges = new Map<string, number>();
+  const statusCalls: string[] = [];
+  const first = new Set<string>();
+  const driver: PaymentDriver = {
+    name: 'platform',
+    async charge(req) {
+      charges.set(req.idempotencyKey, (charges.get(req.idempotencyKey) ?? 0) + 1);
+      if (!first.has(req.idempotencyKey)) {
+        first.add(req.idempotencyKey);
+        return { outcome: 'unknown', error: 'timeout after 300 ms' };
+      }
+      return { outcome: 'succeeded' };
+    },
+    async status(req) {
+      statusCalls.push(req.idempotencyKey);
+      if (req.idempotencyKey === a.id) return { outcome: 'succeeded' };
+      if (req.idempotencyKey === b.id) return { outcome: 'declined', reason: 'PLATFORM_DECLINED' };
+      return { outcome: 'absent' };
+    },
+  };
+  const metrics = createMetrics();
+  metrics.paymentsDoubt = () => store.payments.doubtSummary();
+  const w = new PaymentWorker(store, { driver, concurrency: 3, maxAttempts: 2, backoff: { baseMs: 5, maxMs: 10 }, leaseMs: 10_000, pollMs: 20 }, { metrics });
+  w.start();
+  await until(() => [a, b, c].every((o) => store.payments.isSettled(o.id)), 20_000, 'all settled');
+  await w.stop(1000);
+  t.same([a, b, c].map((o) => store.orders.find(o.id)!.status), ['paid', 'declined', 'paid']);
+  t.same(statusCalls.sort(), [a.id, b.id, c.id].sort(), 'each order in doubt asked once');
+  t.same([charges.get(a.id), charges.get(b.id), charges.get(c.id)], [1, 1, 2], 'only the absent one charged again (same key)');
+  t.match(await metrics.registry.getSingleMetricAsString('gnpay_payment_status_calls_total'), /outcome="absent"\} 1/);
+  t.match(await metrics.registry.getSingleMetricAsString('gnpay_payments_in_doubt'), /gnpay_payments_in_doubt 0/);
+});
+
+t.test('payments in doubt: listed, counted, resolved by the operator; a lease of a dead process is doubt', async (t) => {
+  const store = openStore(t);
+  const [a, b, c] = associatedOrders(store, 3);
+  const leased = store.payments.lease('dead-process', 3, 60_000);
+  t.equal(leased.length, 3);
+  t.same(leased.map((p) => p.doubtSince), [null, null, null]);
+  t.equal(store.payments.releaseAll(), 3, 'the process died with its charges out');
+  const doubt = store.payments.inDoubt();
+  t.equal(doubt.length, 3);
+  t.match(doubt[0], { attempts: 1, doubtError: 'the process charging it stopped during the attempt', leased: false, currency: 'EUR' });
+  t.equal(store.payments.doubtSummary().count, 3);
+  t.equal(store.payments.lease('w', 3, 60_000).every((p) => p.doubtSince !== null), true, 'in doubt when leased again');
+  t.throws(() => store.payments.resolve(a.id, 'charged', 'x'), { code: 'CONFLICT', message: /under way/ });
+  store.payments.releaseAll();
+  t.equal(store.payments.resolve(a.id, 'charged', 'platform ticket 17').status, 'paid');
+  t.match(store.payments.resolve(b.id, 'not-charged', '').reason, 'PAYMENT_FAILED');
+  t.throws(() => store.payments.resolve(a.id, 'charged', ''), { code: 'CONFLICT', message: /already settled/ });
+  t.throws(() => store.payments.resolve('ord_none', 'charged', ''), { code: 'NOT_FOUND' });
+  t.same(store.payments.inDoubt().map((p) => p.orderId), [c.id]);
+  t.match(store.db.prepare('SELECT last_error FROM payment_outbox WHERE order_id = ?').pluck().get(a.id), /resolved by the operator: charged \(platform ticket 17\)/);
 });
 
 t.test('two workers on one database never charge an order twice', async (t) => {

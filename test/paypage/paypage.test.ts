@@ -110,7 +110,7 @@ t.test('a bound phone sees the page, is identified without charge, confirms, and
   t.equal(row.msisdn, null, 'identification reveals no number to the SP');
   t.equal(orderView(row, ['msisdn:read']).msisdn, null);
   t.equal(l.store.payments.pendingCount(), 0, 'nothing queued');
-  t.equal(l.store.ledger.show(A).balance, 100_000, 'nothing charged');
+  t.equal(l.store.ledger.show(A).balances.EUR, 100_000, 'nothing charged');
 
   const post = await phone.request('POST', pathOf(o.pay_url), { form: { csrf: csrfOf(page.body), action: 'confirm' }, headers: { Origin: 'https://pay.example.net', 'Sec-Fetch-Site': 'same-origin' } });
   t.equal(post.status, 303, 'POST-redirect-GET');
@@ -120,7 +120,7 @@ t.test('a bound phone sees the page, is identified without charge, confirms, and
   t.match(done.body, /href="https:\/\/shop\.example\/done\?x=1"/, 'the link back to the SP');
   row = l.store.orders.find(o.id)!;
   t.equal(row.msisdn, A, 'the confirming MSISDN pays');
-  t.equal(l.store.ledger.show(A).balance, 100_000 - 499);
+  t.equal(l.store.ledger.show(A).balances.EUR, 100_000 - 499);
   const ev = l.store.consent.evidence(o.id)!;
   t.equal(ev.mode, 'page');
   t.equal(ev.msisdn, A);
@@ -183,7 +183,7 @@ t.test('CSRF: no cookie, a wrong token, another site, another origin, another co
   t.equal(put.status, 403, 'not a form');
   t.equal(l.store.orders.find(o.id)!.status, 'identified');
   t.equal(l.store.payments.pendingCount(), 0);
-  t.equal(l.store.ledger.show(A).balance, 100_000);
+  t.equal(l.store.ledger.show(A).balances.EUR, 100_000);
   // Cancel changes nothing for anyone: nobody can lock an order
   const cancel = await phone.request('POST', p, { form: { csrf, action: 'cancel' } });
   t.match(cancel.body, /Nothing was charged/);
@@ -214,8 +214,8 @@ t.test("a second phone cannot confirm the first phone's page; it may confirm its
   // A comes late: nothing for A
   const late = await a.request('POST', p, { form: { csrf: csrfOf(pageA.body), action: 'confirm' } });
   t.equal(late.status, 409);
-  t.equal(l.store.ledger.show(A).balance, 100_000);
-  t.equal(l.store.ledger.show(B).balance, 100_000 - 499);
+  t.equal(l.store.ledger.show(A).balances.EUR, 100_000);
+  t.equal(l.store.ledger.show(B).balances.EUR, 100_000 - 499);
 });
 
 t.test('limits decline and say which: per transaction, per calendar month', async (t) => {
@@ -237,7 +237,7 @@ t.test('limits decline and say which: per transaction, per calendar month', asyn
   const month = await confirm(2000);
   t.equal(month.row.reason, 'LIMIT_PER_MONTH');
   t.match(month.page.body, /monthly limit/);
-  t.equal(l.store.ledger.show(A).balance, 100_000 - 9000);
+  t.equal(l.store.ledger.show(A).balances.EUR, 100_000 - 9000);
 });
 
 t.test('expired, unknown and closed orders; plain HTTP binds nothing', async (t) => {

@@ -81,7 +81,7 @@ t.test('the daemon in-process: synthetic capture -> paid -> webhook, exit when d
     received.push(verifyWebhook(body, req.headers as Record<string, string>, secret).type);
     res.end();
   });
-  const config = loadConfig(null, { db: join(dir, 'g.db'), listen: '127.0.0.1:0' });
+  const config = loadConfig(null, { db: join(dir, 'g.db'), listen: '127.0.0.1:0', webhooks: { allowDestinations: ['127.0.0.1/32'] } });
   // first daemon: API only, to create the order
   const api = await Daemon.start({ config, logger: silent });
   t.match(api.url, /^http:\/\/127\.0\.0\.1:\d+$/);

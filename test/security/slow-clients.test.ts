@@ -147,7 +147,7 @@ t.test('100 slow connections under a 128-descriptor limit: operations and webhoo
     res.end();
   });
   const cfg = join(dir, 'c.json');
-  writeFileSync(cfg, JSON.stringify({ listeners: { headersTimeoutMs: 120_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 5000, idleTimeoutMs: 120_000, maxConnections: 1024 } }));
+  writeFileSync(cfg, JSON.stringify({ listeners: { headersTimeoutMs: 120_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 5000, idleTimeoutMs: 120_000, maxConnections: 1024 }, webhooks: { allowDestinations: ['127.0.0.1/32'] } }));
   const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--webhook', `${receiver.url}/hook`, '--json'])).stdout);
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--ops-listen', '127.0.0.1:0', '--config', cfg, '--log-level', 'warn'], { wrap: ['prlimit', '--nofile=128:128'] });
   const slow: Conn[] = [];

@@ -73,6 +73,6 @@ t.test('MSISDN masking and views', async (t) => {
   t.equal(maskForPage('12345'), '+*** 45');
   t.equal(orderView(snap, ['msisdn:read']).msisdn, '+491511234567');
   t.equal(orderView({ ...snap, msisdn: null, confirmed_at: null, completed_at: null }, ['msisdn:read']).msisdn, null);
-  const ev = eventView({ seq: 7, id: 'e', sp_id: 'sp_x', order_id: 'ord_x', status: 'paid', previous_status: 'identified', time: 1000, snapshot: JSON.stringify(snap) }, []);
+  const ev = eventView({ seq: 7, id: 'e', sp_id: 'sp_x', order_id: 'ord_x', status: 'paid', previous_status: 'identified', time: 1000, snapshot: JSON.stringify(snap) }, [], '7');
   t.match(ev, { specversion: '1.0', type: 'org.gnpay.order.paid', subject: 'ord_x', cursor: '7', time: '1970-01-01T00:00:01.000Z', data: { id: 'ord_x', msisdn: '+49151*****67' } });
 });

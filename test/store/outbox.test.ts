@@ -1,5 +1,10 @@
 import t from 'tap';
-import { FakeClock, ORDER_OPTS, openStore, sighting } from '../e2e/harness';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Store } from '../../src/store';
+import { migrate } from '../../src/store/db';
+import { MIGRATIONS } from '../../src/store/migrations';
+import { FakeClock, ORDER_OPTS, openStore, sighting, tmpDir } from '../e2e/harness';
 
 const A = '491511234567';
 
@@ -78,24 +83,46 @@ t.test('webhook outbox: per-order order, retries, dead letters', async (t) => {
   t.equal(store.webhooks.nextDueAt(), null);
 });
 
-t.test('ledger: credits, one debit per order, declines', async (t) => {
+t.test('ledger: a balance per currency, one debit per order, declines', async (t) => {
   const store = openStore(t);
-  t.same(store.ledger.show(A), { msisdn: A, balance: 0, entries: [] });
+  t.same(store.ledger.show(A), { msisdn: A, balances: {}, entries: [] });
   const acc = store.ledger.credit(A, 1000, { currency: 'EUR', note: 'top-up' });
-  t.equal(acc.balance, 1000);
-  t.equal(acc.currency, 'EUR');
-  t.match(acc.entries, [{ amount: 1000, kind: 'credit', orderId: null, note: 'top-up' }]);
-  t.throws(() => store.ledger.credit(A, 5, { currency: 'USD' }), { code: 'INVALID_ARGUMENT' });
-  t.throws(() => store.ledger.credit(A, 0), { code: 'INVALID_ARGUMENT' });
-  t.throws(() => store.ledger.credit(A, 1.5), { code: 'INVALID_ARGUMENT' });
-  t.equal(store.ledger.credit(A, 1, { currency: 'EUR' }).balance, 1001);
+  t.same(acc.balances, { EUR: 1000 });
+  t.match(acc.entries, [{ amount: 1000, currency: 'EUR', kind: 'credit', orderId: null, note: 'top-up' }]);
+  t.throws(() => store.ledger.credit(A, 5, {} as { currency: string }), { code: 'INVALID_ARGUMENT', message: /currency/ }, 'no credit without a currency');
+  t.throws(() => store.ledger.credit(A, 5, { currency: 'XXX' }), { code: 'INVALID_ARGUMENT' });
+  t.throws(() => store.ledger.credit(A, 0, { currency: 'EUR' }), { code: 'INVALID_ARGUMENT' });
+  t.throws(() => store.ledger.credit(A, 1.5, { currency: 'EUR' }), { code: 'INVALID_ARGUMENT' });
+  t.same(store.ledger.credit(A, 1, { currency: 'EUR' }).balances, { EUR: 1001 });
   t.same(store.ledger.debit('ord_1', A, 600, 'EUR'), { outcome: 'succeeded', replayed: false });
   t.same(store.ledger.debit('ord_1', A, 600, 'EUR'), { outcome: 'succeeded', replayed: true });
   t.same(store.ledger.debit('ord_2', A, 600, 'EUR'), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' });
-  t.same(store.ledger.debit('ord_3', A, 1, 'USD'), { outcome: 'declined', reason: 'CURRENCY_MISMATCH' });
-  t.same(store.ledger.debit('ord_4', '49000', 1, 'EUR'), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' });
-  t.equal(store.ledger.show(A).balance, 401);
+  t.same(store.ledger.debit('ord_3', A, 1, 'IDR'), { outcome: 'declined', reason: 'CURRENCY_MISMATCH' }, 'EUR never pays an IDR order');
+  t.same(store.ledger.debit('ord_4', '49000', 1, 'EUR'), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' }, 'no balance at all');
+  t.same(store.ledger.show(A).balances, { EUR: 401 });
   t.equal(store.ledger.show(A).entries[0].orderId, 'ord_1');
-  store.ledger.credit('49000', 5);
-  t.same(store.ledger.accounts(), [{ msisdn: '49000', balance: 5 }, { msisdn: A, balance: 401, currency: 'EUR' }]);
+  // a second currency: its own balance, each order paid from its own
+  t.same(store.ledger.credit(A, 1000, { currency: 'IDR' }).balances, { EUR: 401, IDR: 1000 });
+  t.same(store.ledger.debit('ord_5', A, 1000, 'IDR'), { outcome: 'succeeded', replayed: false });
+  t.same(store.ledger.show(A).balances, { EUR: 401, IDR: 0 }, 'the IDR order emptied the IDR balance, not the EUR one');
+  t.same(store.ledger.debit('ord_6', A, 1, 'IDR'), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' });
+  store.ledger.credit('49000', 5, { currency: 'USD' });
+  t.same(store.ledger.accounts(), [{ msisdn: '49000', balances: { USD: 5 } }, { msisdn: A, balances: { EUR: 401, IDR: 0 } }]);
+});
+
+t.test('ledger: balances credited without a currency (schema 4) become XXX and are never debited', async (t) => {
+  const file = join(tmpDir(t), 'old.db');
+  const raw = new Database(file);
+  migrate(raw, MIGRATIONS.slice(0, 4));
+  raw.prepare(`INSERT INTO ledger_accounts (msisdn, balance, currency, updated_at) VALUES ('4911', 1000, NULL, 1), ('4922', 500, 'EUR', 1)`).run();
+  raw.prepare(`INSERT INTO ledger_entries (msisdn, amount, kind, order_id, note, created_at) VALUES ('4911', 1000, 'credit', NULL, NULL, 1), ('4922', 500, 'credit', NULL, NULL, 1)`).run();
+  raw.close();
+  const store = Store.open(file);
+  t.teardown(() => store.close());
+  t.same(store.ledger.accounts(), [{ msisdn: '4911', balances: { XXX: 1000 } }, { msisdn: '4922', balances: { EUR: 500 } }]);
+  t.same(store.ledger.debit('ord_1', '4911', 1000, 'IDR'), { outcome: 'declined', reason: 'CURRENCY_MISMATCH' }, 'the order for 1000 IDR is declined');
+  t.same(store.ledger.debit('ord_2', '4911', 10, 'EUR'), { outcome: 'declined', reason: 'CURRENCY_MISMATCH' });
+  t.same(store.ledger.debit('ord_3', '4922', 10, 'EUR'), { outcome: 'succeeded', replayed: false });
+  t.same(store.ledger.show('4911').entries.map((e) => e.currency), ['XXX']);
+  t.same(store.ledger.show('4922').entries.map((e) => e.currency), ['EUR', 'EUR']);
 });
