@@ -82,6 +82,8 @@ export interface Config {
   audit: { retentionDays: number | null; maxSightings: number; perTunnelPerSecond: number; perTunnelBurst: number };
   /** PRAGMA quick_check of the database at start (always) and every intervalMinutes (null: only at start) */
   integrity: { intervalMinutes: number | null };
+  /** live capture: sightings the database cannot take (disk full) wait in <db>.spool, set aside at start (null: no spool) */
+  spool: { sizeMiB: number | null };
 }
 
 export const DEFAULTS: Config = {
@@ -126,6 +128,7 @@ export const DEFAULTS: Config = {
   shutdown: { timeoutMs: 10_000 },
   audit: { retentionDays: 30, maxSightings: 1_000_000, perTunnelPerSecond: 20, perTunnelBurst: 100 },
   integrity: { intervalMinutes: 60 },
+  spool: { sizeMiB: 16 },
 };
 
 /** Any JSON-like partial of a Config (the file, the flags). */
@@ -190,6 +193,7 @@ const SCHEMA = obj({
   shutdown: obj({ timeoutMs: posInt }),
   audit: obj({ retentionDays: nullablePosInt, maxSightings: { type: 'integer', minimum: 1000 }, perTunnelPerSecond: { type: 'number', exclusiveMinimum: 0 }, perTunnelBurst: posInt }, []),
   integrity: obj({ intervalMinutes: nullablePosInt }),
+  spool: obj({ sizeMiB: nullablePosInt }),
 });
 
 export class ConfigError extends Error {

@@ -34,6 +34,15 @@ export interface Metrics {
   payPages: Counter<'page'>;
   /** time a pay-page connection waited for its binding */
   payBindSeconds: Histogram<'outcome'>;
+  /** sightings kept in the spool while the database could not be written (live capture) */
+  sightingsSpooled: Counter<never>;
+  /** sightings lost: skipped as unprocessable, or the database could not be written and the spool was full */
+  sightingsLost: Counter<never>;
+  /** sightings waiting in the spool */
+  spoolPending: Gauge<never>;
+  /** 1 while the database takes writes, 0 while it does not (disk full, I/O errors): not ready then */
+  storeWritable: Gauge<never>;
+  storeWriteFailures: Counter<never>;
   /** batches of decode events committed by the pipeline */
   batches: Counter<never>;
   /** sightings that matched no order, deleted after audit.retentionDays */
@@ -102,6 +111,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
     hellos: new Counter({ name: `${p}tls_hellos_total`, help: 'ClientHellos to the pay host reported by the probe, by outcome', labelNames: ['outcome'], registers }),
     payPages: new Counter({ name: `${p}pay_pages_total`, help: 'Pay-page responses by page', labelNames: ['page'], registers }),
     payBindSeconds: new Histogram({ name: `${p}pay_bind_seconds`, help: 'Time a pay-page connection waited for the probe to report its ClientHello', labelNames: ['outcome'], buckets: latency, registers }),
+    sightingsSpooled: new Counter({ name: `${p}sightings_spooled_total`, help: 'Sightings kept in the spool while the database could not be written', registers }),
+    sightingsLost: new Counter({ name: `${p}sightings_lost_total`, help: 'Sightings lost: unprocessable, or the database could not be written and the spool was full', registers }),
+    spoolPending: new Gauge({ name: `${p}spool_records`, help: 'Batches of sightings waiting in the spool for the database', registers }),
+    storeWritable: new Gauge({ name: `${p}db_writable`, help: 'Whether the database takes writes (0: disk full or I/O errors; readiness is false)', registers }),
+    storeWriteFailures: new Counter({ name: `${p}db_write_failures_total`, help: 'Writes the database refused (disk full, I/O errors)', registers }),
     batches: new Counter({ name: `${p}pipeline_batches_total`, help: 'Batches of decode events committed', registers }),
     sightingsPruned: new Counter({ name: `${p}sightings_pruned_total`, help: 'Sightings that matched no order, deleted after audit.retentionDays', registers }),
     dbIntegrityOk: new Gauge({ name: `${p}db_integrity_ok`, help: 'Whether the last PRAGMA quick_check of the database found it sound (1) or damaged (0)', registers }),

@@ -176,6 +176,7 @@ Napi::Value StatsToJs(Napi::Env env, const EngineStats& s) {
   gpdu.Set("byUeIp", num(s.gpdu_by_ue_ip));
   gpdu.Set("unresolved", num(s.gpdu_unresolved));
   gpdu.Set("downlink", num(s.gpdu_downlink));
+  gpdu.Set("undecided", num(s.gpdu_undecided));
   o.Set("gpdu", gpdu);
   Napi::Object sess = Napi::Object::New(env);
   sess.Set("created", num(s.sessions_created));

@@ -145,6 +145,8 @@ constexpr uint8_t kDeleteBearerRequest = 99;
 constexpr uint8_t kDeleteBearerResponse = 100;
 constexpr uint8_t kReleaseAccessBearersRequest = 170;
 constexpr uint8_t kReleaseAccessBearersResponse = 171;
+constexpr uint8_t kModifyAccessBearersRequest = 211;
+constexpr uint8_t kModifyAccessBearersResponse = 212;
 constexpr uint8_t kDownlinkDataNotification = 176;
 constexpr uint8_t kDownlinkDataNotificationAck = 177;
 }  // namespace msg

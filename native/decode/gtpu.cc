@@ -95,7 +95,8 @@ Status decode_gtpu(Span udp_payload, bool udp_truncated, GtpuHeader& out, Anomal
           an.bump(Anomaly::GtpuExtChainTooLong);
           return Status::Malformed;
         }
-        out.ext_types[out.n_ext++] = next;
+        if (out.n_ext < kGtpuExtTypesKept) out.ext_types[out.n_ext] = next;
+        out.n_ext++;
         uint8_t units = 0;
         if (!m.u8(units)) return ext_short();
         if (units == 0) {

@@ -6,7 +6,12 @@
 
 namespace gnpay {
 
-constexpr size_t kMaxGtpuExtHeaders = 8;
+// TS 29.281 s5.2 sets no limit on the extension-header chain; each header is
+// at least 4 octets. The walk stops (gtpu.ext_header_chain_too_long) after a
+// generous 64, which also ends a chain that loops; the types of the first 8
+// are kept.
+constexpr size_t kMaxGtpuExtHeaders = 64;
+constexpr size_t kGtpuExtTypesKept = 8;
 
 struct GtpuHeader {
   uint8_t flags = 0;
@@ -16,7 +21,7 @@ struct GtpuHeader {
   bool has_seq = false;    // S flag
   uint16_t seq = 0;
   uint8_t n_ext = 0;       // extension headers walked
-  uint8_t ext_types[kMaxGtpuExtHeaders] = {0};
+  uint8_t ext_types[kGtpuExtTypesKept] = {0};  // the types of the first ones
   Span payload;            // T-PDU for a G-PDU, IEs otherwise (after options and extension headers)
   bool truncated = false;  // the capture holds fewer bytes than `length` announces
 

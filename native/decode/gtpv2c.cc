@@ -227,9 +227,9 @@ Status decode_gtpv2c(Span udp_payload, bool udp_truncated, Gtp2cMessage& out, An
     cut = true;
     ies = r.rest();
   } else {
-    r.span(ie_len, ies);  // a piggybacked message, if any, follows
+    r.span(ie_len, ies);
+    if (out.piggyback) out.next = r.rest();  // the piggybacked message
   }
-  if (out.piggyback) an.bump(Anomaly::Gtp2cPiggyback);
 
   if (gtp2::message_name(out.msg_type) == nullptr) {
     an.bump(Anomaly::Gtp2cUnknownMessage);

@@ -57,6 +57,7 @@ struct Gtp2cMessage {
   bool has_ue_v6 = false;   uint8_t ue_v6[16] = {0};  uint8_t ue_v6_prefix = 0;
   uint8_t n_fteid = 0;      Fteid fteid[kMaxFteids];          // top-level F-TEIDs (sender's control plane, ...)
   uint8_t n_bearer = 0;     BearerContext bearer[kMaxBearerContexts];
+  Span next;                // with the P flag: the bytes after this message (the piggybacked message)
 
   void reset() { *this = Gtp2cMessage(); }
 };
@@ -65,8 +66,9 @@ struct Gtp2cMessage {
 // Same outcome rules as decode_gtpv1c (Truncated only when `udp_truncated`;
 // a version other than 2: gtp.v0_unsupported for 0, gtp.bad_version otherwise;
 // a type not in TS 29.274 Table 6.1-1: gtpv2c.unknown_message, Unsupported).
-// A piggybacked message (P flag) is counted (gtpv2c.piggybacked_message) and
-// only the first message is decoded.
+// With the P flag (s5.1: a piggybacked message follows, e.g. a Create Bearer
+// Request after a Create Session Response) `next` holds the bytes after this
+// message; the caller decodes them as the next message.
 // Taken from the top level: IMSI, MSISDN, MEI, APN, PAA (any instance), Cause
 // and EBI (instance 0; EBIs of instance 1 go to `ebis`), F-TEIDs (each with its
 // instance, up to kMaxFteids), Bearer Contexts (EBI, Cause, F-TEIDs; up to

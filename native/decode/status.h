@@ -89,6 +89,7 @@ enum class AnomalyKind : uint8_t { Truncated, Malformed, Unsupported, Evicted };
   X(Gtp1cPendingEvicted, "gtpv1c.pending_request_evicted", Evicted)               \
   X(Gtp1cPendingTimeout, "gtpv1c.pending_request_timeout", Evicted)               \
   X(Gtp1cBadExtHeader, "gtpv1c.bad_ext_header", Malformed)                        \
+  X(Gtp1cTeidMismatch, "gtpv1c.response_teid_mismatch", Malformed)                \
   /* GTPv2-C (TS 29.274) */                                                       \
   X(Gtp2cTruncated, "gtpv2c.truncated", Truncated)                                \
   X(Gtp2cBadLength, "gtpv2c.bad_length", Malformed)                               \
@@ -107,11 +108,13 @@ enum class AnomalyKind : uint8_t { Truncated, Malformed, Unsupported, Evicted };
   X(Gtp2cPendingEvicted, "gtpv2c.pending_request_evicted", Evicted)               \
   X(Gtp2cPendingTimeout, "gtpv2c.pending_request_timeout", Evicted)               \
   X(Gtp2cPiggyback, "gtpv2c.piggybacked_message", Unsupported)                    \
+  X(Gtp2cTeidMismatch, "gtpv2c.response_teid_mismatch", Malformed)                \
   /* subscriber / tunnel table */                                                 \
   X(SessionEvicted, "session.evicted", Evicted)                                   \
   X(SessionExpired, "session.expired", Evicted)                                   \
   X(GsnTableFull, "session.gsn_table_full", Evicted)                              \
   X(ApnTableFull, "session.apn_table_full", Evicted)                              \
+  X(SessionBearerLimit, "session.bearer_limit", Malformed)                        \
   /* application layer inside the tunnel */                                       \
   X(HttpBadRequestLine, "http.bad_request_line", Malformed)                       \
   X(HttpBadHeader, "http.bad_header", Malformed)                                  \

@@ -38,11 +38,6 @@ void AppLayer::on_inner(const IpPacket& inner, const Resolution& res) {
   if (decode_tcp(inner.payload, inner.truncated, tcp_, stats_.anomalies) != Status::Ok) return;
   // a bare ACK carries nothing and changes no flow state
   if (tcp_.payload.size == 0 && !(tcp_.flags & (tcpflag::kSyn | tcpflag::kFin | tcpflag::kRst))) return;
-  if (res.by == ResolvedBy::None) {
-    // direction unknown: a server port talking to an ephemeral one is downlink
-    bool server_src = tcp_.sport == 80 || tcp_.sport == 443 || tcp_.sport == 8080 || tcp_.sport == 8443;
-    if (server_src && tcp_.dport >= 1024) return;
-  }
   FlowKey key;
   key.src = inner.src;
   key.dst = inner.dst;

@@ -51,6 +51,7 @@ struct EngineStats {
   uint64_t gtpv2c_causes[256] = {0};
   uint64_t sessions_created = 0, sessions_updated = 0, sessions_deleted = 0, sessions_evicted = 0;
   uint64_t gpdu_by_teid = 0, gpdu_by_ue_ip = 0, gpdu_unresolved = 0, gpdu_downlink = 0;
+  uint64_t gpdu_undecided = 0;  // on an unknown tunnel whose direction GTP-C did not teach (examined)
   uint64_t sightings = 0, unresolved_sightings = 0, requests = 0;
   uint64_t outer_reassembled = 0, inner_reassembled = 0;
   uint64_t filtered = 0;  // frames a capture filter left out before decoding

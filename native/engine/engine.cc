@@ -111,6 +111,7 @@ void Engine::on_udp(const IpPacket& ip, const UdpDatagram& udp) {
       stats_.anomalies.bump(Anomaly::GtpPrime);
     return;
   }
+  if (tracker_.on_other_udp(ip, udp)) return;  // a GTP-C response between two other ports
   stats_.other_udp++;
 }
 
@@ -124,8 +125,9 @@ void Engine::on_gtpu(const IpPacket& outer, const UdpDatagram& udp) {
 
 void Engine::on_gpdu(const IpPacket& outer, const GtpuHeader& gh) {
   uint32_t gsn = kNone;
-  EndpointHit hit = user_.endpoint(outer.dst, gh.teid, &gsn);
-  if (hit.session != kNone && hit.dir == Dir::Downlink) {
+  UserPlane::Way way = UserPlane::Way::Undecided;
+  EndpointHit hit = user_.endpoint(outer, gh.teid, &gsn, &way);
+  if (hit.session != kNone && way == UserPlane::Way::Downlink) {
     stats_.gpdu_downlink++;  // towards the UE: nothing in it makes a sighting; not even decoded
     return;
   }
@@ -137,7 +139,7 @@ void Engine::on_gpdu(const IpPacket& outer, const GtpuHeader& gh) {
     return;
   }
   if (decode_ip(gh.payload, inner_ip_, stats_.anomalies) != Status::Ok) return;
-  if (!user_.resolve(hit, gsn, gh.teid, inner_ip_, res_)) return;
+  if (!user_.resolve(hit, way, gsn, gh.teid, inner_ip_, res_)) return;
   res_.gsn_src = outer.src;
   res_.gsn_dst = outer.dst;
 

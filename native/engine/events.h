@@ -15,7 +15,7 @@ enum class EventType : uint8_t { Session = 0, Sighting, Request, Hello };
 enum class SessionChange : uint8_t { Create = 0, Update, Delete };
 enum class ResolvedBy : uint8_t { None = 0, Teid, UeIp };
 
-constexpr size_t kMaxEventTunnels = 8;
+constexpr size_t kMaxEventTunnels = 16;  // a context's endpoints, each dual-stack one twice
 constexpr size_t kMaxEventText = 2048;   // request target / names kept in a request event
 
 struct EventTunnel {

@@ -40,9 +40,27 @@ uint32_t SessionTable::gsn_find(const IpAddr& a) const {
   for (uint64_t salt = 0; salt < 8; salt++) {
     const uint32_t* v = gsn_index_.find(salted_key(hash_bytes(a.b, 16, salt)));
     if (!v) return kNone;
-    if (gsn_addrs_[*v] == a) return *v;
+    if (gsn_addrs_[*v] == a || gsn_alt_[*v] == a) return *v;
   }
   return kNone;
+}
+
+// Makes `a` find node idx; false when the index has no room for it.
+bool SessionTable::add_address(const IpAddr& a, uint32_t idx) {
+  if (a.family == 4) {
+    gsn_index_.put(v4_key(a.v4_value()), idx);
+    gsn_generation_++;
+    return true;
+  }
+  for (uint64_t salt = 0; salt < 8; salt++) {
+    uint64_t k = salted_key(hash_bytes(a.b, 16, salt));
+    if (!gsn_index_.find(k)) {
+      gsn_index_.put(k, idx);
+      gsn_generation_++;
+      return true;
+    }
+  }
+  return false;
 }
 
 uint32_t SessionTable::gsn_intern(const IpAddr& a) {
@@ -51,20 +69,27 @@ uint32_t SessionTable::gsn_intern(const IpAddr& a) {
   if (found != kNone) return found;
   if (gsn_addrs_.size() >= kMaxInternedGsns) return kNone;
   uint32_t idx = uint32_t(gsn_addrs_.size());
-  if (a.family == 4) {
-    gsn_addrs_.push_back(a);
-    gsn_index_.put(v4_key(a.v4_value()), idx);
-    return idx;
+  if (!add_address(a, idx)) return kNone;
+  gsn_addrs_.push_back(a);
+  gsn_alt_.emplace_back();
+  gsn_roles_.push_back(0);
+  return idx;
+}
+
+uint32_t SessionTable::gsn_intern_pair(const IpAddr& v4, const IpAddr& v6) {
+  if (!v4.is_set()) return gsn_intern(v6);
+  if (!v6.is_set()) return gsn_intern(v4);
+  uint32_t a = gsn_find(v4), b = gsn_find(v6);
+  if (a != kNone && b != kNone) return a;  // both known (to one node, or to two: the IPv4 one)
+  if (a == kNone && b == kNone) {
+    a = gsn_intern(v4);
+    if (a != kNone && add_address(v6, a)) gsn_alt_[a] = v6;
+    return a;
   }
-  for (uint64_t salt = 0; salt < 8; salt++) {
-    uint64_t k = salted_key(hash_bytes(a.b, 16, salt));
-    if (!gsn_index_.find(k)) {
-      gsn_addrs_.push_back(a);
-      gsn_index_.put(k, idx);
-      return idx;
-    }
-  }
-  return kNone;
+  uint32_t n = a != kNone ? a : b;
+  const IpAddr& missing = a != kNone ? v6 : v4;
+  if (!gsn_alt_[n].is_set() && add_address(missing, n)) gsn_alt_[n] = missing;
+  return n;
 }
 
 uint32_t SessionTable::apn_intern(const Apn& apn) {
@@ -136,12 +161,33 @@ uint32_t SessionTable::alloc(uint64_t* evicted) {
   return idx;
 }
 
-uint64_t SessionTable::identity_key(const Session& s) const {
-  if (s.imsi == kNoDigits) return FlatMap64<uint32_t>::kEmpty;
-  uint64_t hop = s.gtp == 2 ? uint64_t(s.ctrl_down.gsn) : 0;
-  uint64_t k = mix64(s.imsi ^ mix64((uint64_t(s.bearer) << 1) | (uint64_t(s.gtp) << 9) | (hop << 16)));
+uint64_t SessionTable::identity_key(uint64_t imsi, uint8_t gtp, uint8_t bearer, uint64_t hop) {
+  if (imsi == kNoDigits) return FlatMap64<uint32_t>::kEmpty;
+  uint64_t k = mix64(imsi ^ mix64((uint64_t(bearer) << 1) | (uint64_t(gtp) << 9)) ^ mix64(hop + 0x51ed27));
   return k == FlatMap64<uint32_t>::kEmpty ? k - 1 : k;
 }
+
+namespace epk {
+bool of_iface(uint8_t iface, uint8_t* kind) {
+  switch (iface) {
+    case 0: *kind = make(kS1u, Dir::Downlink); return true;    // S1-U eNodeB
+    case 1: *kind = make(kS1u, Dir::Uplink); return true;      // S1-U SGW
+    case 2: *kind = make(kS12, Dir::Downlink); return true;    // S12 RNC
+    case 3: *kind = make(kS12, Dir::Uplink); return true;      // S12 SGW
+    case 4: *kind = make(kS5u, Dir::Downlink); return true;    // S5/S8 SGW GTP-U
+    case 5: *kind = make(kS5u, Dir::Uplink); return true;      // S5/S8 PGW GTP-U
+    case 15: *kind = make(kS4u, Dir::Downlink); return true;   // S4 SGSN GTP-U
+    case 16: *kind = make(kS4u, Dir::Uplink); return true;     // S4 SGW GTP-U
+    case 31: *kind = make(kS2u, Dir::Downlink); return true;   // S2b-U ePDG
+    case 33: *kind = make(kS2u, Dir::Uplink); return true;     // S2b-U PGW
+    case 34: *kind = make(kS2u, Dir::Downlink); return true;   // S2a TWAN GTP-U
+    case 37: *kind = make(kS2u, Dir::Uplink); return true;     // S2a PGW GTP-U
+    case 38: *kind = make(kS11u, Dir::Downlink); return true;  // S11 MME GTP-U
+    case 39: *kind = make(kS11u, Dir::Uplink); return true;    // S11 SGW GTP-U
+    default: return false;
+  }
+}
+}  // namespace epk
 
 void SessionTable::index(uint32_t idx) {
   Session& s = sessions_[idx];
@@ -152,9 +198,22 @@ void SessionTable::index(uint32_t idx) {
       endpoints_.put(ep_key(s.ctrl_down.gsn, PlaneKind::Control, s.ctrl_down.teid), idx | kDirBit);
   }
   for (uint8_t i = 0; i < s.n_user; i++) {
-    if (!s.user[i].valid() || ((s.user_ctrl_mask >> i) & 1)) continue;
-    uint32_t v = idx | ((s.user_down_mask >> i) & 1 ? kDirBit : 0);
-    endpoints_.put(ep_key(s.user[i].gsn, PlaneKind::User, s.user[i].teid), v);
+    if (!s.user[i].valid()) continue;
+    uint8_t k = s.kind(i);
+    uint32_t v = idx | (epk::dir(k) == Dir::Downlink ? kDirBit : 0);
+    if (epk::control(k)) {
+      // another hop's control endpoint: finds its PDN connection (the first context reporting it)
+      uint64_t key = ep_key(s.user[i].gsn, PlaneKind::Peer, s.user[i].teid);
+      if (!endpoints_.find(key)) endpoints_.put(key, v);
+      continue;
+    }
+    uint64_t key = ep_key(s.user[i].gsn, PlaneKind::User, s.user[i].teid);
+    if ((s.flags & sflag::kHopS11) && epk::cls(k) == epk::kS5u) {
+      // the S5/S8-U endpoints an S11/S4 message carries belong to the S5/S8 hop: its own context keeps them
+      if (!endpoints_.find(key)) endpoints_.put(key, v);
+      continue;
+    }
+    endpoints_.put(key, v);
   }
   if (s.flags & sflag::kHasV4) {
     uint64_t k = v4_key(s.ue_v4);
@@ -168,7 +227,7 @@ void SessionTable::index(uint32_t idx) {
     s.next_v6 = head ? *head : kNone;
     ue_v6_.put(k, idx);
   }
-  uint64_t ik = identity_key(s);
+  uint64_t ik = identity_key(s.imsi, s.gtp, s.bearer, hop_of(s));
   if (ik != FlatMap64<uint32_t>::kEmpty) identity_.put(ik, idx);
 }
 
@@ -195,25 +254,45 @@ void SessionTable::chain_remove(FlatMap64<uint32_t>& map, uint64_t key, uint32_t
   next_of(idx) = kNone;
 }
 
+// A control endpoint leaves the index with its context, unless another PDN
+// connection of the same subscriber on the same hop shares it (a per-UE S11
+// TEID): then it names that one.
+void SessionTable::drop_control(uint32_t idx, const Endpoint& ep, Dir dir) {
+  uint64_t key = ep_key(ep.gsn, PlaneKind::Control, ep.teid);
+  uint32_t* v = endpoints_.find(key);
+  if (!v || (*v & ~kDirBit) != idx) return;  // only if still ours
+  uint32_t others[kMaxGroupContexts];
+  size_t n = pdns_sharing(idx, dir, ep, others, kMaxGroupContexts);
+  for (size_t i = 0; i < n; i++)
+    if (others[i] != idx) {
+      *v = others[i] | (dir == Dir::Downlink ? kDirBit : 0);
+      return;
+    }
+  endpoints_.erase(key);
+}
+
 void SessionTable::unindex(uint32_t idx) {
   Session& s = sessions_[idx];
   auto drop = [&](uint64_t key) {
     const uint32_t* v = endpoints_.find(key);
     if (v && (*v & ~kDirBit) == idx) endpoints_.erase(key);  // only if still ours
   };
-  if (s.primary == idx) {
-    if (s.ctrl_up.valid()) drop(ep_key(s.ctrl_up.gsn, PlaneKind::Control, s.ctrl_up.teid));
-    if (s.ctrl_down.valid()) drop(ep_key(s.ctrl_down.gsn, PlaneKind::Control, s.ctrl_down.teid));
-  }
-  for (uint8_t i = 0; i < s.n_user; i++)
-    if (s.user[i].valid() && !((s.user_ctrl_mask >> i) & 1)) drop(ep_key(s.user[i].gsn, PlaneKind::User, s.user[i].teid));
-  if (s.flags & sflag::kHasV4) chain_remove(ue_v4_, v4_key(s.ue_v4), idx, false);
-  if (s.flags & sflag::kHasV6) chain_remove(ue_v6_, v6_prefix_key(s.ue_v6), idx, true);
-  uint64_t ik = identity_key(s);
+  uint64_t ik = identity_key(s.imsi, s.gtp, s.bearer, hop_of(s));
   if (ik != FlatMap64<uint32_t>::kEmpty) {
     const uint32_t* v = identity_.find(ik);
     if (v && *v == idx) identity_.erase(ik);
   }
+  if (s.primary == idx) {
+    if (s.ctrl_up.valid()) drop_control(idx, s.ctrl_up, Dir::Uplink);
+    if (s.ctrl_down.valid()) drop_control(idx, s.ctrl_down, Dir::Downlink);
+  }
+  for (uint8_t i = 0; i < s.n_user; i++) {
+    if (!s.user[i].valid()) continue;
+    bool peer = epk::control(s.kind(i));
+    drop(ep_key(s.user[i].gsn, peer ? PlaneKind::Peer : PlaneKind::User, s.user[i].teid));
+  }
+  if (s.flags & sflag::kHasV4) chain_remove(ue_v4_, v4_key(s.ue_v4), idx, false);
+  if (s.flags & sflag::kHasV6) chain_remove(ue_v6_, v6_prefix_key(s.ue_v6), idx, true);
 }
 
 void SessionTable::commit(uint32_t idx, uint32_t now_s) {
@@ -241,7 +320,7 @@ void SessionTable::remove(uint32_t idx) {
   if (s.primary != idx && s.primary != kNone && s.primary < sessions_.size()) {
     Session& p = sessions_[s.primary];
     uint32_t* link = &p.next_sibling;
-    for (size_t guard = 0; *link != kNone && guard < 16; guard++) {
+    for (size_t guard = 0; *link != kNone && guard < kMaxGroupContexts; guard++) {
       if (*link == idx) {
         *link = s.next_sibling;
         break;
@@ -249,7 +328,7 @@ void SessionTable::remove(uint32_t idx) {
       link = &sessions_[*link].next_sibling;
     }
   } else {
-    for (uint32_t c = s.next_sibling, guard = 0; c != kNone && guard < 16; guard++) {
+    for (uint32_t c = s.next_sibling, guard = 0; c != kNone && guard < kMaxGroupContexts; guard++) {
       uint32_t nx = sessions_[c].next_sibling;
       sessions_[c].primary = c;  // orphaned secondary stands alone
       sessions_[c].next_sibling = kNone;
@@ -262,6 +341,14 @@ void SessionTable::remove(uint32_t idx) {
   active_--;
 }
 
+void SessionTable::release(uint32_t idx) {
+  Session& s = sessions_[idx];
+  if (s.flags & sflag::kActive) return;
+  s = Session();
+  s.next_sibling = free_head_;
+  free_head_ = idx;
+}
+
 EndpointHit SessionTable::find_user(uint32_t gsn, uint32_t teid) const {
   EndpointHit hit;
   if (gsn == kNone) return hit;
@@ -272,26 +359,48 @@ EndpointHit SessionTable::find_user(uint32_t gsn, uint32_t teid) const {
   return hit;
 }
 
-uint32_t SessionTable::find_control(uint32_t gsn, uint32_t teid) const {
-  if (gsn == kNone) return kNone;
+EndpointHit SessionTable::find_control(uint32_t gsn, uint32_t teid) const {
+  EndpointHit hit;
+  if (gsn == kNone) return hit;
   const uint32_t* v = endpoints_.find(ep_key(gsn, PlaneKind::Control, teid));
+  if (!v) return hit;
+  hit.session = *v & ~kDirBit;
+  hit.dir = (*v & kDirBit) ? Dir::Downlink : Dir::Uplink;
+  return hit;
+}
+
+uint32_t SessionTable::find_peer(uint32_t gsn, uint32_t teid) const {
+  if (gsn == kNone) return kNone;
+  const uint32_t* v = endpoints_.find(ep_key(gsn, PlaneKind::Peer, teid));
   return v ? (*v & ~kDirBit) : kNone;
 }
 
-uint32_t SessionTable::find_identity(uint64_t imsi, uint8_t gtp, uint8_t bearer, uint32_t hop_gsn) const {
-  Session probe;
-  probe.imsi = imsi;
-  probe.gtp = gtp;
-  probe.bearer = bearer;
-  probe.ctrl_down.gsn = hop_gsn;
-  uint64_t k = identity_key(probe);
+uint32_t SessionTable::find_identity(uint64_t imsi, uint8_t gtp, uint8_t bearer, uint64_t hop) const {
+  uint64_t k = identity_key(imsi, gtp, bearer, hop);
   if (k == FlatMap64<uint32_t>::kEmpty) return kNone;
   const uint32_t* v = identity_.find(k);
   if (!v) return kNone;
   const Session& s = sessions_[*v];
-  if (s.imsi != imsi || s.gtp != gtp || s.bearer != bearer) return kNone;
-  if (gtp == 2 && s.ctrl_down.gsn != hop_gsn) return kNone;
+  if (!(s.flags & sflag::kActive) || s.imsi != imsi || s.gtp != gtp || s.bearer != bearer || hop_of(s) != hop)
+    return kNone;
   return *v;
+}
+
+size_t SessionTable::pdns_sharing(uint32_t any, Dir dir, const Endpoint& ep, uint32_t* out, size_t cap) const {
+  const Session& a = sessions_[any];
+  size_t n = 0;
+  auto matches = [&](const Session& s) { return (dir == Dir::Downlink ? s.ctrl_down : s.ctrl_up) == ep; };
+  if (a.imsi == kNoDigits || a.gtp != 2) {
+    if (cap && a.primary == any && matches(a)) out[n++] = any;
+    return n;
+  }
+  uint64_t hop = hop_of(a);
+  for (uint32_t b = 0; b < 16 && n < cap; b++) {
+    uint32_t r = find_identity(a.imsi, a.gtp, uint8_t(b), hop);
+    if (r != kNone && sessions_[r].primary == r && matches(sessions_[r])) out[n++] = r;
+  }
+  if (n == 0 && cap && a.primary == any && matches(a)) out[n++] = any;
+  return n;
 }
 
 // Contexts that share a UE address but belong to one subscriber (a primary and
@@ -341,7 +450,8 @@ void SessionTable::subscriber(uint32_t idx, Subscriber& sub) const {
 
 size_t SessionTable::memory_bytes() const {
   return sessions_.memory_bytes() + endpoints_.memory_bytes() + ue_v4_.memory_bytes() +
-         ue_v6_.memory_bytes() + identity_.memory_bytes() + gsn_addrs_.capacity() * sizeof(IpAddr) +
+         ue_v6_.memory_bytes() + identity_.memory_bytes() + (gsn_addrs_.capacity() + gsn_alt_.capacity()) * sizeof(IpAddr) +
+         gsn_roles_.capacity() +
          gsn_index_.memory_bytes() + apn_index_.memory_bytes() + apns_.capacity() * sizeof(std::string);
 }
 

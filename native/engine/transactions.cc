@@ -2,30 +2,63 @@
 
 #include <cstring>
 
+#include "l4.h"
+
 namespace gnpay {
 
-uint64_t TransactionTable::key_of(uint8_t gtp, uint32_t seq, const IpAddr& src, const IpAddr& dst) {
-  uint64_t h = mix64((uint64_t(gtp) << 32) | seq);
+uint64_t TransactionTable::key_of(uint8_t gtp, uint32_t seq, const IpAddr& requester, uint16_t port) {
+  uint64_t h = mix64((uint64_t(gtp) << 56) | (uint64_t(port) << 32) | seq);
   for (int i = 0; i < 16; i += 8) {
-    uint64_t a = 0, b = 0;
-    std::memcpy(&a, src.b + i, 8);
-    std::memcpy(&b, dst.b + i, 8);
-    h = mix64(h ^ a) ^ mix64(b + 0x9e3779b97f4a7c15ULL);
+    uint64_t a = 0;
+    std::memcpy(&a, requester.b + i, 8);
+    h = mix64(h ^ a ^ (uint64_t(i) << 60));
   }
+  h ^= requester.family;
   return h == FlatMap64<uint32_t>::kEmpty ? h - 1 : h;
 }
 
-PendingRequest& TransactionTable::insert(uint64_t key, uint64_t ts_ns, AnomalyCounters& an, uint8_t gtp) {
-  if (uint32_t* existing = index_.find(key)) {  // retransmitted request: reuse its slot
-    PendingRequest& p = slots_[*existing];
-    p = PendingRequest();
-    p.key = key;
-    p.ts_ns = ts_ns;
-    p.live = true;
-    return p;
+void FteidSet::collect(const Gtp2cMessage& m) {
+  n_fteid = 0;
+  n_bc = 0;
+  auto add = [&](const Fteid& f, uint8_t bc) {
+    if (n_fteid >= kMaxFteids) return;
+    PendingFteid& p = fteid[n_fteid++];
+    p.iface = f.iface;
+    p.instance = f.instance;
+    p.bc = bc;
+    p.teid = f.teid;
+    p.has_v4 = f.has_v4;
+    p.has_v6 = f.has_v6;
+    std::memcpy(p.v4, f.v4, 4);
+    std::memcpy(p.v6, f.v6, 16);
+  };
+  for (uint8_t i = 0; i < m.n_fteid; i++) add(m.fteid[i], 0xFF);
+  for (uint8_t b = 0; b < m.n_bearer && b < kMaxBearerContexts; b++) {
+    const BearerContext& c = m.bearer[b];
+    PendingBearer& pb = bc[n_bc++];
+    pb.instance = c.instance;
+    pb.has_ebi = c.has_ebi;
+    pb.ebi = c.ebi;
+    pb.has_cause = c.has_cause;
+    pb.cause = c.cause;
+    for (uint8_t i = 0; i < c.n_fteid; i++) add(c.fteid[i], b);
   }
+}
+
+void TransactionTable::drop(PendingRequest& p) {
+  index_.erase(p.key);
+  p.live = false;
+  live_--;
+  if (p.sport != port::kGtpC) other_ports_--;
+}
+
+PendingRequest& TransactionTable::insert(uint64_t key, uint64_t ts_ns, AnomalyCounters& an, uint8_t gtp,
+                                         uint16_t sport) {
   uint32_t slot;
-  if (slots_.size() < max_) {
+  if (uint32_t* existing = index_.find(key)) {  // retransmitted request: reuse its slot
+    slot = *existing;
+    drop(slots_[slot]);
+  } else if (slots_.size() < max_) {
     slot = uint32_t(slots_.size());
     slots_.emplace_back();
   } else {
@@ -33,8 +66,7 @@ PendingRequest& TransactionTable::insert(uint64_t key, uint64_t ts_ns, AnomalyCo
     next_ = (next_ + 1) % max_;
     PendingRequest& old = slots_[slot];
     if (old.live) {
-      index_.erase(old.key);
-      live_--;
+      drop(old);
       an.bump(old.gtp == 2 ? Anomaly::Gtp2cPendingEvicted : Anomaly::Gtp1cPendingEvicted);
     }
   }
@@ -44,23 +76,20 @@ PendingRequest& TransactionTable::insert(uint64_t key, uint64_t ts_ns, AnomalyCo
   p.ts_ns = ts_ns;
   p.live = true;
   p.gtp = gtp;
+  p.sport = sport;
   index_.put(key, slot);
   live_++;
+  if (sport != port::kGtpC) other_ports_++;
   return p;
 }
 
-PendingRequest* TransactionTable::take(uint64_t key, uint64_t now_ns, AnomalyCounters& an) {
-  uint32_t* s = index_.find(key);
-  if (!s) return nullptr;
-  PendingRequest& p = slots_[*s];
-  index_.erase(key);
-  p.live = false;
-  live_--;
+bool TransactionTable::finish(PendingRequest& p, uint64_t now_ns, AnomalyCounters& an) {
+  drop(p);
   if (now_ns > p.ts_ns && now_ns - p.ts_ns > timeout_) {
     an.bump(p.gtp == 2 ? Anomaly::Gtp2cPendingTimeout : Anomaly::Gtp1cPendingTimeout);
-    return nullptr;
+    return false;
   }
-  return &p;
+  return true;
 }
 
 void TransactionTable::expire(uint64_t now_ns, AnomalyCounters& an) {
@@ -73,9 +102,7 @@ void TransactionTable::expire(uint64_t now_ns, AnomalyCounters& an) {
     PendingRequest& p = slots_[i];
     if (!p.live) continue;
     if (now_ns <= p.ts_ns || now_ns - p.ts_ns <= timeout_) break;
-    index_.erase(p.key);
-    p.live = false;
-    live_--;
+    drop(p);
     an.bump(p.gtp == 2 ? Anomaly::Gtp2cPendingTimeout : Anomaly::Gtp1cPendingTimeout);
   }
 }

@@ -169,3 +169,72 @@ inline Bytes ipv4_tcp(const uint8_t src[4], const uint8_t dst[4], uint16_t sport
 }
 
 }  // namespace gnpay_test
+
+namespace gnpay_test {
+
+inline Bytes ipv6_udp(const uint8_t src[16], const uint8_t dst[16], uint16_t sport, uint16_t dport,
+                      const Bytes& payload) {
+  Bytes u = udp(sport, dport, payload);
+  Bytes ip = {0x60, 0, 0, 0};
+  put16(ip, uint16_t(u.size()));
+  ip.push_back(17);
+  ip.push_back(64);
+  ip.insert(ip.end(), src, src + 16);
+  ip.insert(ip.end(), dst, dst + 16);
+  append(ip, u);
+  return ip;
+}
+
+// GTPv2-C header with the T flag (P: a piggybacked message follows).
+inline Bytes gtp2c(uint8_t type, uint32_t teid, uint32_t seq, const Bytes& ies, bool piggyback = false) {
+  Bytes g;
+  g.push_back(uint8_t(0x48 | (piggyback ? 0x10 : 0)));
+  g.push_back(type);
+  put16(g, uint16_t(ies.size() + 8));
+  put32(g, teid);
+  g.push_back(uint8_t(seq >> 16));
+  g.push_back(uint8_t(seq >> 8));
+  g.push_back(uint8_t(seq));
+  g.push_back(0);
+  append(g, ies);
+  return g;
+}
+
+namespace ie2 {
+inline Bytes ie(uint8_t type, const Bytes& v, uint8_t instance = 0) {
+  Bytes b = {type};
+  put16(b, uint16_t(v.size()));
+  b.push_back(instance);
+  append(b, v);
+  return b;
+}
+inline Bytes imsi(const std::string& d) { return ie(1, tbcd(d)); }
+inline Bytes cause(uint8_t c) { return ie(2, {c, 0}); }
+inline Bytes msisdn(const std::string& d) { return ie(76, tbcd(d)); }
+inline Bytes mei(const std::string& d) { return ie(75, tbcd(d)); }
+inline Bytes apn(const std::string& dotted) {
+  Bytes v;
+  size_t start = 0;
+  while (start <= dotted.size()) {
+    size_t dot = dotted.find('.', start);
+    if (dot == std::string::npos) dot = dotted.size();
+    v.push_back(uint8_t(dot - start));
+    v.insert(v.end(), dotted.begin() + long(start), dotted.begin() + long(dot));
+    start = dot + 1;
+  }
+  return ie(71, v);
+}
+inline Bytes ebi(uint8_t e, uint8_t instance = 0) { return ie(73, {e}, instance); }
+inline Bytes paa_v4(const uint8_t a[4]) { return ie(79, {1, a[0], a[1], a[2], a[3]}); }
+inline Bytes fteid(uint8_t iface, uint32_t teid, const uint8_t* v4, const uint8_t* v6 = nullptr,
+                   uint8_t instance = 0) {
+  Bytes v = {uint8_t((v4 ? 0x80 : 0) | (v6 ? 0x40 : 0) | iface)};
+  put32(v, teid);
+  if (v4) v.insert(v.end(), v4, v4 + 4);
+  if (v6) v.insert(v.end(), v6, v6 + 16);
+  return ie(87, v, instance);
+}
+inline Bytes bearer(const Bytes& inner, uint8_t instance = 0) { return ie(93, inner, instance); }
+}  // namespace ie2
+
+}  // namespace gnpay_test

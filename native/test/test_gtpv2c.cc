@@ -263,7 +263,7 @@ TEST_CASE("gtpv2c: an IE past the message is malformed, trailing octets too") {
   CHECK(an.get(Anomaly::Gtp2cIeBadLength) == 2);
 }
 
-TEST_CASE("gtpv2c: piggybacked message: counted, the first decoded") {
+TEST_CASE("gtpv2c: piggybacked message (TS 29.274 s5.1 P flag): the first decoded, the next one's bytes handed back") {
   Gtp2cMessage m;
   AnomalyCounters an;
   const std::string first = msg(33, ie(2, "10 00"), 0x58);
@@ -273,7 +273,16 @@ TEST_CASE("gtpv2c: piggybacked message: counted, the first decoded") {
   CHECK(m.msg_type == 33);
   CHECK(m.cause == 16);
   CHECK_FALSE(m.has_ebi);
-  CHECK(an.get(Anomaly::Gtp2cPiggyback) == 1);
+  CHECK(m.next.size == hex(second).size());
+  CHECK(an.total() == 0);
+  Gtp2cMessage n;
+  REQUIRE(decode_gtpv2c(m.next, n, an) == Status::Ok);
+  CHECK(n.msg_type == 95);
+  CHECK(n.has_ebi);
+  CHECK(n.ebi == 5);
+  // without the P flag, bytes after the message are not a message
+  REQUIRE(v2(msg(33, ie(2, "10 00")) + second, m, an) == Status::Ok);
+  CHECK(m.next.size == 0);
 }
 
 TEST_CASE("gtpv2c: at most kMaxGtpv2Ies IEs") {

@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from '../metrics';
 import type { Store } from '../store';
 import type { Sp } from '../store/types';
 import { eventView, orderView } from '../store/views';
+import { isStorageError } from '../store/db';
 import { ApiError, toErrorBody } from './errors';
 import { capConnections, DEFAULT_LISTENER_LIMITS, listenerOptions, type ListenerLimits } from './listener-limits';
 import { buildOpenApi } from './openapi';
@@ -42,6 +43,8 @@ export interface AppDeps {
   serveMetrics?: boolean;
   /** timeouts and connection cap of the listener (DEFAULT_LISTENER_LIMITS when absent) */
   limits?: ListenerLimits;
+  /** a request failed because the database cannot be written (disk full, I/O errors) */
+  onStorageError?: (err: Error) => void;
 }
 
 /** Dependencies of the operations listener. */
@@ -181,6 +184,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.setErrorHandler((err, req, reply) => {
     const body = toErrorBody(err);
+    if (isStorageError(err)) {
+      deps.onStorageError?.(err as Error);
+      reply.header('retry-after', '5');
+    }
     if (body.status >= 500) req.log.error({ err, correlator: req.correlator }, 'request failed');
     reply.code(body.status).type('application/json').send(body);
   });

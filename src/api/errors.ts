@@ -2,6 +2,7 @@
 import type { FastifyError } from 'fastify';
 import { ERROR_CODES, type ErrorCode } from '../client/codes';
 import type { ApiErrorBody } from '../client/types';
+import { isStorageError } from '../store/db';
 import { DomainError } from '../store/errors';
 
 export { DomainError as ApiError };
@@ -29,6 +30,7 @@ export function validationMessage(context: string, errors: AjvError[]): string {
 /** Maps anything thrown while handling a request to the registry. */
 export function toErrorBody(err: unknown): ApiErrorBody {
   if (err instanceof DomainError) return errorBody(err.code, err.message);
+  if (isStorageError(err)) return errorBody('UNAVAILABLE', 'the database cannot be written just now; retry');
   const fe = err as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (fe.validation) return errorBody('INVALID_ARGUMENT', validationMessage(fe.validationContext ?? 'request', fe.validation));
   switch (fe.code) {

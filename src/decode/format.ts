@@ -80,6 +80,7 @@ export function formatStats(s: StatsEvent, files: string[]): string {
     ['resolved by UE address', st.gpdu?.byUeIp ?? 0],
     ['unresolved', st.gpdu?.unresolved ?? 0],
     ['downlink', st.gpdu?.downlink ?? 0],
+    ['direction undecided (unknown tunnel)', st.gpdu?.undecided ?? 0],
   ]);
   out += block('Sessions', [
     ['created', st.sessions?.created ?? 0],

@@ -24,6 +24,7 @@ import { DEFAULT_CARRIERS, GenResult, sinkFor } from './output';
 import { expect, Gn1Subscriber, headLength, innerTcp, innerUdp, Scenario, ScenarioOptions, S5Subscriber, UserPath } from './scenario';
 import { dnsQuery } from './app';
 import { ByteSink, CaptureWriter, MemorySink, PcapngWriter, PcapWriter } from './writer';
+import { bearerBounds, dualStack, handover, manySockets, networkInitiated, piggyback, s11S5Mirror, sgwRelocation, volteMultiPdn } from './fixtures-tracker';
 
 export interface FixtureOptions {
   /** write the capture here (else it is returned in `capture`) */
@@ -600,7 +601,7 @@ function gtpv0(type: number, body: Buffer): Buffer {
 
 /**
  * pcap µs LE Ethernet. Lies in length fields, IE length past the message, a
- * zero-length IE, GTP-U extension headers of length 0 and a chain of 9, GTP
+ * zero-length IE, GTP-U extension headers of length 0 and a chain of 65, GTP
  * inside GTP, a MSISDN with an invalid TBCD digit, GTPv0, GTP', DNS on 2152,
  * snaplen-cut packets. Expected events are only what must still come out.
  */
@@ -634,8 +635,8 @@ export function malformed(o: FixtureOptions = {}): GenResult {
   up(gtp1(V1.G_PDU, innerReq(), { teid: mp.teidUp, length: 900 }));
   // extension header with length 0 (gtpu.ext_header_zero_length)
   up(gpdu(mp.teidUp, innerReq(), { ext: [{ type: 0xc0, content: Buffer.from([0, 1]), lengthField: 0 }] }));
-  // a chain of 9 extension headers (gtpu.ext_header_chain_too_long)
-  up(gpdu(mp.teidUp, innerReq(), { ext: Array.from({ length: 9 }, () => ({ type: 0xc0, content: Buffer.from([0, 1]) })) }));
+  // a chain of 65 extension headers, past the generous bound of 64 (gtpu.ext_header_chain_too_long)
+  up(gpdu(mp.teidUp, innerReq(), { ext: Array.from({ length: 65 }, () => ({ type: 0xc0, content: Buffer.from([0, 1]) })) }));
   // GTP inside GTP: the inner packet is a G-PDU on UDP 2152 carrying a token request (gtpu.nested_tunnel)
   {
     const nested = gpdu(0x12345678, innerReq(tok()));
@@ -759,6 +760,15 @@ export const FIXTURES: FixtureSpec[] = [
   { name: 'no-gtpc', file: 'no-gtpc.pcap', build: noGtpc },
   { name: 'malformed', file: 'malformed.pcap', build: malformed },
   { name: 'corrupt-block', file: 'corrupt-block.pcapng', build: corruptBlock },
+  { name: 's11-s5-mirror', file: 's11-s5-mirror.pcapng', build: s11S5Mirror },
+  { name: 'volte-multi-pdn', file: 'volte-multi-pdn.pcapng', build: volteMultiPdn },
+  { name: 'sgw-relocation', file: 'sgw-relocation.pcapng', build: sgwRelocation },
+  { name: 'handover', file: 'handover.pcapng', build: handover },
+  { name: 'network-initiated', file: 'network-initiated.pcap', build: networkInitiated },
+  { name: 'piggyback', file: 'piggyback.pcapng', build: piggyback },
+  { name: 'dual-stack', file: 'dual-stack.pcapng', build: dualStack },
+  { name: 'many-sockets', file: 'many-sockets.pcapng', build: manySockets },
+  { name: 'bearer-bounds', file: 'bearer-bounds.pcap', build: bearerBounds },
 ];
 
 export type { ExpectedEvent, ScenarioOptions, CaptureWriter };

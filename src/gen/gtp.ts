@@ -46,8 +46,12 @@ export const V2 = {
   DELETE_SESSION_RESP: 37,
   CREATE_BEARER_REQ: 95,
   CREATE_BEARER_RESP: 96,
+  UPDATE_BEARER_REQ: 97,
+  UPDATE_BEARER_RESP: 98,
   DELETE_BEARER_REQ: 99,
   DELETE_BEARER_RESP: 100,
+  RELEASE_ACCESS_BEARERS_REQ: 170,
+  RELEASE_ACCESS_BEARERS_RESP: 171,
 } as const;
 
 export const V2_NAMES: Record<number, string> = {
@@ -61,8 +65,12 @@ export const V2_NAMES: Record<number, string> = {
   37: 'delete_session_response',
   95: 'create_bearer_request',
   96: 'create_bearer_response',
+  97: 'update_bearer_request',
+  98: 'update_bearer_response',
   99: 'delete_bearer_request',
   100: 'delete_bearer_response',
+  170: 'release_access_bearers_request',
+  171: 'release_access_bearers_response',
 };
 
 /** TS 29.060 s7.7 Table 37: IE types used here. */

@@ -9,7 +9,7 @@ import { ethernet, fragmentIpv4, IPPROTO, ipUdp, ipv4, linkHeader, LINKTYPE, pse
 import { DEFAULT_CARRIERS, GenResult, JsonlFile, sinkFor } from './output';
 import { expect, Gn1Subscriber, innerTcp, Pdn, Pdp, Scenario, UserPath } from './scenario';
 import { CaptureFormat, CaptureWriter, MemorySink, openWriter } from './writer';
-import { ExpectedEvent, tunnel } from './model';
+import { ExpectedEvent } from './model';
 
 export interface LargeOptions {
   /** capture file (required for large captures: bytes are streamed) */
@@ -424,10 +424,10 @@ export function flood(kind: FloodKind, o: FloodOptions = {}): GenResult {
         s.gtpcV1.create_pdp_context_response = (s.gtpcV1.create_pdp_context_response ?? 0) + 1;
         const pkt = s.rawFrame(udpFrameFast(lh, F.ggsnC, F.sgsnC, 2123, 2123, noHeader, resp, s.nextIpId()));
         const ctx = s.model.newCtx({ gtp: 1, bearer: 5, imsi, msisdn, apn, ueIp: ue });
-        ctx.ctrlUp = [tunnel('control', 'uplink', F.ggsnC, gc)];
-        ctx.ctrlDown = [tunnel('control', 'downlink', F.sgsnC, sc)];
-        ctx.userUp = [tunnel('user', 'uplink', F.ggsnU, gu, 5)];
-        ctx.userDown = [tunnel('user', 'downlink', F.sgsnU, su, 5)];
+        s.model.setCtrl(ctx, 'uplink', { addr: F.ggsnC, teid: gc });
+        s.model.setCtrl(ctx, 'downlink', { addr: F.sgsnC, teid: sc });
+        s.model.setEndpoint(ctx, 'gn', 'uplink', { addr: F.ggsnU, teid: gu });
+        s.model.setEndpoint(ctx, 'gn', 'downlink', { addr: F.sgsnU, teid: su });
         s.model.announce(ctx, pkt, s.lastTs);
         break;
       }

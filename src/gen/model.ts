@@ -2,10 +2,36 @@
 // resolves G-PDUs (docs/sessions.md), used to predict the exact events
 // (docs/events.md). It is fed the same parameters the packets were built
 // from, never the packets themselves, and never runs gnpay.
+//
+// The model is the 3GPP one: a context per bearer on one GTP-C hop (a PDP
+// context on Gn, an EPS bearer on S11/S4 or S5/S8), the primary / default
+// bearer heading its group; per context the hop's control endpoints and up
+// to four endpoints of its interfaces (F-TEIDs are per interface: a new one
+// replaces the one of the same interface and side). GSN nodes are addresses
+// (two for a dual-stack F-TEID) with the roles GTP-C taught: which user
+// traffic arrives at them.
 import { canonicalIp, ipVersion, ipv6Prefix64, isoMicros } from './bytes';
 import type { Carrier, ResolvedBy, SessionEvent, SightingEvent, Tunnel, Via } from '../native/types';
 
 export type Dir = 'uplink' | 'downlink';
+/** The interface of a context's endpoint (session_table.h epk): 'peer' is another hop's control endpoint. */
+export type Kind = 'gn' | 's1u' | 's12' | 's4u' | 's5u' | 's2u' | 's11u' | 'peer';
+
+export interface Endpoint {
+  addr: string;
+  teid: number;
+  /** the second address of a dual-stack F-TEID */
+  addr6?: string;
+}
+
+export interface Slot extends Endpoint {
+  kind: Kind;
+  dir: Dir;
+}
+
+export const MAX_SLOTS = 4;
+/** a primary and at most 10 secondaries / dedicated bearers (NSAPI, EBI 5..15) */
+export const MAX_GROUP = 11;
 
 export interface Ctx {
   id: number;
@@ -18,16 +44,16 @@ export interface Ctx {
   ueIpv6: string | null;
   bearer: number;
   linkedBearer: number | null;
-  ctrlUp: Tunnel[];
-  ctrlDown: Tunnel[];
-  userUp: Tunnel[];
-  userDown: Tunnel[];
+  /** this hop's control endpoints: the core side (uplink) and the RAN side (downlink) */
+  ctrlUp: Endpoint | null;
+  ctrlDown: Endpoint | null;
+  slots: Slot[];
+  /** GTPv2 hop MME/SGSN <-> SGW: its S5/S8-U endpoints are another hop's */
+  hopS11: boolean;
   /** the primary context / default bearer (itself for a primary) */
   primary: Ctx | null;
   secondaries: Ctx[];
   active: boolean;
-  /** GTPv2: the control downlink address the Create Session came from (replacement rule) */
-  createdFrom?: string;
 }
 
 export interface Expect {
@@ -53,14 +79,8 @@ export interface ModelCounters {
 
 export type ExpectedEvent = SessionEvent | SightingEvent;
 
-const key = (addr: string, teid: number) => `${canonicalIp(addr)}|${teid >>> 0}`;
-
 function ueKey(ip: string): string {
   return ipVersion(ip) === 4 ? ip : `v6:${ipv6Prefix64(ip)}`;
-}
-
-function pushUnique(list: Tunnel[], t: Tunnel): void {
-  if (!list.some((x) => x.addr === t.addr && x.teid === t.teid && x.plane === t.plane && x.dir === t.dir)) list.push(t);
 }
 
 export function tunnel(plane: 'control' | 'user', dir: Dir, addr: string, teid: number, bearer?: number): Tunnel {
@@ -69,23 +89,26 @@ export function tunnel(plane: 'control' | 'user', dir: Dir, addr: string, teid: 
   return t;
 }
 
+interface Node {
+  addrs: string[]; // first interned, then the second address of a dual-stack node
+  roles: Set<Dir>;
+}
+
 export class SessionModel {
   private nextId = 1;
   private contexts = new Set<Ctx>();
-  private primaries = new Map<string, Ctx>();
   private nActive = 0;
+  private nodes: Node[] = [];
+  private nodeOf = new Map<string, number>();
   private userIndex = new Map<string, { ctx: Ctx; dir: Dir }>();
-  private ueIndex = new Map<string, Set<Ctx>>();
+  private ueIndex = new Map<string, Ctx[]>(); // the last one is the head (most recently indexed)
+  private identity = new Map<string, Ctx>();
   readonly counters: ModelCounters = { created: 0, updated: 0, deleted: 0, sightings: 0, unresolvedSightings: 0, requests: 0 };
 
   constructor(private emit: (e: ExpectedEvent) => void) {}
 
   get active(): number {
     return this.nActive;
-  }
-
-  private static primaryKey(c: { gtp: number; imsi: string | null; bearer: number; createdFrom?: string }): string {
-    return `${c.gtp}|${c.imsi}|${c.bearer}|${c.gtp === 2 ? c.createdFrom ?? '' : ''}`;
   }
 
   newCtx(p: Partial<Ctx> & { gtp: 1 | 2; bearer: number }): Ctx {
@@ -98,10 +121,10 @@ export class SessionModel {
       ueIp: null,
       ueIpv6: null,
       linkedBearer: null,
-      ctrlUp: [],
-      ctrlDown: [],
-      userUp: [],
-      userDown: [],
+      ctrlUp: null,
+      ctrlDown: null,
+      slots: [],
+      hopS11: false,
       primary: null,
       secondaries: [],
       active: false,
@@ -109,50 +132,136 @@ export class SessionModel {
     };
   }
 
+  // -------------------------------------------------------------- nodes
+
+  /** The node of an address (and its dual-stack second address), as the engine interns it. */
+  node(addr: string, addr6?: string): number {
+    const find = (a: string) => this.nodeOf.get(canonicalIp(a));
+    const add = (a: string) => {
+      const n = this.nodes.length;
+      this.nodes.push({ addrs: [canonicalIp(a)], roles: new Set() });
+      this.nodeOf.set(canonicalIp(a), n);
+      return n;
+    };
+    const both = addr6 !== undefined && addr6 !== addr ? [addr, addr6] : [addr];
+    const v4 = both.find((a) => ipVersion(a) === 4);
+    const v6 = both.find((a) => ipVersion(a) === 6);
+    if (!v4 || !v6) return find(addr) ?? add(addr);
+    const a = find(v4);
+    const b = find(v6);
+    if (a !== undefined && b !== undefined) return a;
+    if (a === undefined && b === undefined) {
+      const n = add(v4);
+      this.nodes[n].addrs.push(canonicalIp(v6));
+      this.nodeOf.set(canonicalIp(v6), n);
+      return n;
+    }
+    const n = (a ?? b)!;
+    const missing = a !== undefined ? v6 : v4;
+    if (this.nodes[n].addrs.length === 1) {
+      this.nodes[n].addrs.push(canonicalIp(missing));
+      this.nodeOf.set(canonicalIp(missing), n);
+    }
+    return n;
+  }
+
+  /** an endpoint's addresses as events list them: IPv4 first */
+  private addresses(e: Endpoint): string[] {
+    const n = this.nodeOf.get(canonicalIp(e.addr));
+    if (n === undefined) return [canonicalIp(e.addr)];
+    const a = this.nodes[n].addrs;
+    return a.length === 2 && ipVersion(a[0]) === 6 ? [a[1], a[0]] : [...a];
+  }
+
+  private epKey(addr: string, teid: number): string {
+    const n = this.nodeOf.get(canonicalIp(addr));
+    return `${n ?? canonicalIp(addr)}|${teid >>> 0}`;
+  }
+
+  // -------------------------------------------------------------- endpoints
+
+  /** the hop's control endpoint of one side */
+  setCtrl(ctx: Ctx, side: Dir, e: Endpoint): void {
+    this.node(e.addr, e.addr6);
+    const ep = { addr: canonicalIp(e.addr), teid: e.teid >>> 0 };
+    if (side === 'uplink') ctx.ctrlUp = ep;
+    else ctx.ctrlDown = ep;
+  }
+
+  /** the endpoint of an interface and side: replaces the one of the same kind, else takes a free slot */
+  setEndpoint(ctx: Ctx, kind: Kind, dir: Dir, e: Endpoint): boolean {
+    const n = this.node(e.addr, e.addr6);
+    if (kind !== 'peer') this.nodes[n].roles.add(dir);
+    const s: Slot = { kind, dir, addr: canonicalIp(e.addr), teid: e.teid >>> 0 };
+    const i = ctx.slots.findIndex((x) => x.kind === kind && x.dir === dir);
+    if (i >= 0) ctx.slots[i] = s;
+    else if (ctx.slots.length < MAX_SLOTS) ctx.slots.push(s);
+    else return false;
+    return true;
+  }
+
   // -------------------------------------------------------------- lookups
 
-  /**
-   * The active primary context (GTPv1) or default bearer (GTPv2) a new Create
-   * replaces: same IMSI and NSAPI (GTPv1); same IMSI, EBI and control
-   * downlink address (GTPv2).
-   */
-  findReplaced(gtp: 1 | 2, imsi: string, bearer: number, createdFrom?: string): Ctx | undefined {
-    const c = this.primaries.get(SessionModel.primaryKey({ gtp, imsi, bearer, createdFrom }));
+  private static hop(c: { gtp: number; ctrlDown: Endpoint | null; ctrlUp: Endpoint | null }, nodeOf: (a: string) => unknown): string {
+    if (c.gtp !== 2) return '';
+    return `${c.ctrlDown ? nodeOf(c.ctrlDown.addr) : '-'}|${c.ctrlUp ? nodeOf(c.ctrlUp.addr) : '-'}`;
+  }
+
+  private identityKey(c: { gtp: number; imsi: string | null; bearer: number; ctrlDown: Endpoint | null; ctrlUp: Endpoint | null }): string | null {
+    if (!c.imsi) return null;
+    return `${c.gtp}|${c.imsi}|${c.bearer}|${SessionModel.hop(c, (a) => this.nodeOf.get(canonicalIp(a)))}`;
+  }
+
+  /** the active context of a subscriber's bearer on a hop (GTPv1: IMSI, NSAPI) */
+  findIdentity(gtp: 1 | 2, imsi: string, bearer: number, ctrlDown: Endpoint | null = null, ctrlUp: Endpoint | null = null): Ctx | undefined {
+    const k = this.identityKey({ gtp, imsi, bearer, ctrlDown, ctrlUp });
+    const c = k ? this.identity.get(k) : undefined;
     return c && c.active ? c : undefined;
   }
 
   // -------------------------------------------------------------- state changes
 
   private index(ctx: Ctx): void {
-    for (const t of ctx.userUp) this.userIndex.set(key(t.addr, t.teid), { ctx, dir: 'uplink' });
-    for (const t of ctx.userDown) this.userIndex.set(key(t.addr, t.teid), { ctx, dir: 'downlink' });
+    for (const s of ctx.slots) {
+      if (s.kind === 'peer') continue;
+      const k = this.epKey(s.addr, s.teid);
+      // the S5/S8-U endpoints an S11/S4 message carries are the S5/S8 hop's: its own context keeps them
+      if (ctx.hopS11 && s.kind === 's5u' && this.userIndex.has(k)) continue;
+      this.userIndex.set(k, { ctx, dir: s.dir });
+    }
     for (const ip of [ctx.ueIp, ctx.ueIpv6]) {
       if (!ip) continue;
       const k = ueKey(ip);
       let s = this.ueIndex.get(k);
-      if (!s) this.ueIndex.set(k, (s = new Set()));
-      s.add(ctx);
+      if (!s) this.ueIndex.set(k, (s = []));
+      s.push(ctx);
     }
+    const ik = this.identityKey(ctx);
+    if (ik) this.identity.set(ik, ctx);
   }
 
   private unindex(ctx: Ctx): void {
-    for (const t of [...ctx.userUp, ...ctx.userDown]) {
-      const k = key(t.addr, t.teid);
+    for (const s of ctx.slots) {
+      if (s.kind === 'peer') continue;
+      const k = this.epKey(s.addr, s.teid);
       if (this.userIndex.get(k)?.ctx === ctx) this.userIndex.delete(k);
     }
     for (const ip of [ctx.ueIp, ctx.ueIpv6]) {
       if (!ip) continue;
       const s = this.ueIndex.get(ueKey(ip));
-      s?.delete(ctx);
-      if (s && s.size === 0) this.ueIndex.delete(ueKey(ip));
+      if (!s) continue;
+      const i = s.indexOf(ctx);
+      if (i >= 0) s.splice(i, 1);
+      if (s.length === 0) this.ueIndex.delete(ueKey(ip));
     }
+    const ik = this.identityKey(ctx);
+    if (ik && this.identity.get(ik) === ctx) this.identity.delete(ik);
   }
 
   create(ctx: Ctx, pkt: number, ts: string): void {
     ctx.active = true;
     if (!ctx.primary) ctx.primary = ctx;
     if (ctx.primary !== ctx) ctx.primary.secondaries.push(ctx);
-    else if (ctx.imsi) this.primaries.set(SessionModel.primaryKey(ctx), ctx);
     this.contexts.add(ctx);
     this.nActive++;
     this.index(ctx);
@@ -171,9 +280,20 @@ export class SessionModel {
 
   /** apply `change` to an active context and emit one `update` with the state after it */
   update(ctx: Ctx, change: (c: Ctx) => void, pkt: number, ts: string): void {
+    this.change(ctx, change);
+    this.counters.updated++;
+    this.emit(this.sessionEvent('update', ctx, pkt, ts));
+  }
+
+  /** apply `change` to an active context without an event (re-indexed) */
+  change(ctx: Ctx, change: (c: Ctx) => void): void {
     this.unindex(ctx);
     change(ctx);
     this.index(ctx);
+  }
+
+  /** emit one `update` with a context's state (after changes made with change()) */
+  updated(ctx: Ctx, pkt: number, ts: string): void {
     this.counters.updated++;
     this.emit(this.sessionEvent('update', ctx, pkt, ts));
   }
@@ -185,7 +305,6 @@ export class SessionModel {
     this.unindex(ctx);
     this.contexts.delete(ctx);
     this.nActive--;
-    if (ctx.primary === ctx && ctx.imsi && this.primaries.get(SessionModel.primaryKey(ctx)) === ctx) this.primaries.delete(SessionModel.primaryKey(ctx));
     if (ctx.primary && ctx.primary !== ctx) ctx.primary.secondaries = ctx.primary.secondaries.filter((c) => c !== ctx);
     this.counters.deleted++;
     this.emit(this.sessionEvent('delete', ctx, pkt, ts));
@@ -198,15 +317,38 @@ export class SessionModel {
     for (const s of secs) this.remove(s, pkt, ts);
   }
 
-  // -------------------------------------------------------------- tunnels
-
-  static addTunnel(ctx: Ctx, t: Tunnel): void {
-    const list = t.plane === 'control' ? (t.dir === 'uplink' ? ctx.ctrlUp : ctx.ctrlDown) : t.dir === 'uplink' ? ctx.userUp : ctx.userDown;
-    pushUnique(list, t);
+  /** a secondary context / dedicated bearer: the primary's subscriber, addresses and control endpoints */
+  adopt(ctx: Ctx, primary: Ctx): void {
+    Object.assign(ctx, {
+      gtp: primary.gtp,
+      imsi: primary.imsi,
+      msisdn: primary.msisdn,
+      imei: primary.imei,
+      apn: primary.apn,
+      ueIp: primary.ueIp,
+      ueIpv6: primary.ueIpv6,
+      ctrlUp: primary.ctrlUp && { ...primary.ctrlUp },
+      ctrlDown: primary.ctrlDown && { ...primary.ctrlDown },
+      hopS11: primary.hopS11,
+      linkedBearer: primary.bearer,
+      primary,
+    });
   }
 
+  // -------------------------------------------------------------- events
+
   tunnels(ctx: Ctx): Tunnel[] {
-    return [...ctx.ctrlUp, ...ctx.ctrlDown, ...ctx.userUp, ...ctx.userDown].map((t) => ({ ...t }));
+    const out: Tunnel[] = [];
+    const add = (plane: 'control' | 'user', dir: Dir, e: Endpoint | null) => {
+      if (!e) return;
+      for (const a of this.addresses(e)) out.push(tunnel(plane, dir, a, e.teid, plane === 'user' ? ctx.bearer : undefined));
+    };
+    for (const dir of ['uplink', 'downlink'] as Dir[]) {
+      add('control', dir, dir === 'uplink' ? ctx.ctrlUp : ctx.ctrlDown);
+      for (const s of ctx.slots) if (s.kind === 'peer' && s.dir === dir) add('control', dir, s);
+    }
+    for (const dir of ['uplink', 'downlink'] as Dir[]) for (const s of ctx.slots) if (s.kind !== 'peer' && s.dir === dir) add('user', dir, s);
+    return out;
   }
 
   sessionEvent(event: 'create' | 'update' | 'delete', ctx: Ctx, pkt: number, ts: string): SessionEvent {
@@ -230,31 +372,60 @@ export class SessionModel {
 
   // -------------------------------------------------------------- resolving G-PDUs
 
+  /** the context holding a UE address when they all belong to one subscriber (the head), and how many hold it */
+  private ueHolder(ip: string): { ctx: Ctx | null; count: number } {
+    const s = this.ueIndex.get(ueKey(ip));
+    if (!s || s.length === 0) return { ctx: null, count: 0 };
+    const head = s[s.length - 1];
+    const same = s.length === 1 || (head.imsi !== null && s.every((c) => c.imsi === head.imsi && c.msisdn === head.msisdn));
+    return same ? { ctx: head, count: 1 } : { ctx: null, count: s.length };
+  }
+
+  /** the roles a node has (which user traffic arrives at it), or null for an address GTP-C never named */
+  private roles(addr: string): Set<Dir> | null {
+    const n = this.nodeOf.get(canonicalIp(addr));
+    return n === undefined ? null : this.nodes[n].roles;
+  }
+
   /**
-   * docs/sessions.md "Resolving a G-PDU": by (outer dst, TEID), then by the
-   * inner source address held by exactly one context, else unresolved.
+   * docs/sessions.md "Resolving a G-PDU": a known endpoint (outer destination,
+   * TEID) gives the subscriber and the direction; else the GSN roles give the
+   * direction (undecided when they do not tell) and the inner source address
+   * held by exactly one subscriber the subscriber, as information.
    */
-  resolve(outerDst: string, teid: number, innerSrc: string, innerDst: string, carriesRequest: boolean): Resolution {
-    const ep = this.userIndex.get(key(outerDst, teid));
+  resolve(outerSrc: string, outerDst: string, teid: number, innerSrc: string, innerDst: string): Resolution {
+    const ep = this.userIndex.get(this.epKey(outerDst, teid));
     if (ep) return { ctx: ep.ctx, uplink: ep.dir === 'uplink', resolvedBy: 'teid' };
-    const holders = this.ueIndex.get(ueKey(innerSrc));
-    if (holders && holders.size === 1) return { ctx: [...holders][0], uplink: true, resolvedBy: 'ue-ip' };
-    if (this.ueIndex.has(ueKey(innerDst))) return { ctx: null, uplink: false, resolvedBy: null };
-    return { ctx: null, uplink: carriesRequest, resolvedBy: null };
+    const one = (r: Set<Dir> | null): Dir | null => (r && r.size === 1 ? [...r][0] : null);
+    let way: 'up' | 'down' | 'undecided' = 'undecided';
+    const d = one(this.roles(outerDst));
+    if (d) way = d === 'uplink' ? 'up' : 'down';
+    else {
+      const s = one(this.roles(outerSrc));
+      if (s) way = s === 'uplink' ? 'down' : 'up';
+    }
+    const src = this.ueHolder(innerSrc);
+    const dst = this.ueHolder(innerDst);
+    if (src.ctx) {
+      if (way === 'down' && dst.count === 0) way = 'undecided';
+      return { ctx: src.ctx, uplink: way !== 'down', resolvedBy: 'ue-ip' };
+    }
+    if (src.count === 0 && way === 'undecided' && dst.count > 0) way = 'down';
+    return { ctx: null, uplink: way !== 'down', resolvedBy: null };
   }
 
   /**
    * A request head / DNS query / ClientHello completed at packet `pkt`:
-   * counts it and emits the sightings of `expects` when the packet is uplink.
+   * counts it and emits the sightings of `expects` when the packet is examined.
    */
   request(
-    r: { outerDst: string; teid: number; innerSrc: string; innerDst: string },
+    r: { outerSrc: string; outerDst: string; teid: number; innerSrc: string; innerDst: string },
     expects: Expect[],
     pkt: number,
     ts: string,
     host: string | null = null,
   ): void {
-    const res = this.resolve(r.outerDst, r.teid, r.innerSrc, r.innerDst, true);
+    const res = this.resolve(r.outerSrc, r.outerDst, r.teid, r.innerSrc, r.innerDst);
     if (!res.uplink) return;
     this.counters.requests++;
     const seen = new Set<string>();

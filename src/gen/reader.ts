@@ -241,7 +241,13 @@ export function dissect(linktype: number, frame: Buffer): Dissected | null {
     sport = payload.readUInt16BE(0);
     dport = payload.readUInt16BE(2);
     const g = payload.subarray(8);
-    if ((dport === 2152 || dport === 2123) && g.length >= 8) {
+    // GTP by its ports; between two other ports (a node answering from another socket) a GTPv1 or
+    // GTPv2 header whose length is exactly the datagram's
+    const gtpPort = dport === 2152 || dport === 2123 || sport === 2152 || sport === 2123;
+    const exact =
+      g.length >= 8 &&
+      ((g[0] >> 5 === 1 && (g[0] & 0x10) !== 0 && g.readUInt16BE(2) + 8 === g.length) || (g[0] >> 5 === 2 && (g[0] & 0x10) === 0 && g.readUInt16BE(2) + 4 === g.length));
+    if ((gtpPort || exact) && g.length >= 8) {
       const ver = g[0] >> 5;
       const hasTeid = ver === 1 || (ver === 2 && (g[0] & 0x08) !== 0);
       gtp = { flags: g[0], type: g[1], teid: hasTeid ? g.readUInt32BE(4) : null };

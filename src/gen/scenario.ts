@@ -1,35 +1,11 @@
 // The scenario engine: subscribers and a timeline of actions turned into
 // packets (written as they are made) and, through the SessionModel, into the
 // events gnpay must output for them.
-import { canonicalIp, Ip, ipVersion, isoMicros, Rng } from './bytes';
-import {
-  createBearerRequest,
-  createBearerResponse,
-  createPdpRequest,
-  createPdpResponse,
-  createSessionRequest,
-  createSessionResponse,
-  deleteBearerRequest,
-  deleteBearerResponse,
-  deletePdpRequest,
-  deletePdpResponse,
-  deleteSessionRequest,
-  deleteSessionResponse,
-  Fteid,
-  gpdu,
-  gtp1Header,
-  GtpExtHeader,
-  IFACE,
-  modifyBearerRequest,
-  modifyBearerResponse,
-  PCO_DEFAULT,
-  updatePdpRequest,
-  updatePdpResponse,
-  V1,
-  V1_NAMES,
-  V2_NAMES,
-} from './gtp';
-import { Ctx, Dir, Expect, ExpectedEvent, SessionModel, tunnel } from './model';
+import { Ip, ipVersion, isoMicros, Rng } from './bytes';
+import { gpdu, gtp1Header, GtpExtHeader, V1, V1_NAMES, V2_NAMES } from './gtp';
+import { Ctx, Expect, ExpectedEvent, SessionModel } from './model';
+import * as v1 from './procedures-v1';
+import * as v2 from './procedures-v2';
 import { ethernet, fragmentIpv4, ipTcpFast, ipUdp, ipUdpFast, LINKTYPE, linkHeader, sll, sll2, TCP, udpFrameFast } from './net';
 import { CaptureWriter } from './writer';
 import { DNS_TYPE, dnsQuery, dnsResponse, requestHost } from './app';
@@ -121,6 +97,9 @@ export interface Pdp {
   ueIpv6: Ip | null;
   primary: Pdp | null;
   ctx: Ctx | null;
+  /** the SGSN's GTP-C port (it sends its requests from it) and the one the GGSN answers from */
+  sgsnPort?: number;
+  ggsnPort?: number;
 }
 
 export interface S5Subscriber {
@@ -138,6 +117,10 @@ export interface S5Subscriber {
   pgwU: Ip;
   mmeC?: Ip;
   enbU?: Ip;
+  /** second (IPv6) addresses of dual-stack user-plane F-TEIDs */
+  sgwU6?: Ip;
+  pgwU6?: Ip;
+  enbU6?: Ip;
 }
 
 export interface Bearer {
@@ -163,6 +146,9 @@ export interface Pdn {
   ueIp: Ip | null;
   ueIpv6: Ip | null;
   bearers: Bearer[];
+  /** the RAN side's GTP-C port (an MME socket) and the one the core side answers from */
+  port?: number;
+  corePort?: number;
 }
 
 export interface HeadSpec {
@@ -311,15 +297,17 @@ export class Scenario {
   }
 
   /** a GTP-C message on UDP 2123, counted under its name */
-  gtpc(src: Ip, dst: Ip, msg: Buffer, t: Transport = {}, count = true): number {
-    if (count) {
-      const v = msg[0] >> 5;
-      const names = v === 2 ? V2_NAMES : V1_NAMES;
-      const table = v === 2 ? this.gtpcV2 : this.gtpcV1;
-      const name = names[msg[1]] ?? 'other';
-      table[name] = (table[name] ?? 0) + 1;
-    }
-    return this.sendIp(ipUdp(src, dst, GTPC_PORT, GTPC_PORT, msg, { id: this.nextIpId() }, { noChecksum: ipVersion(src) === 4 }), t);
+  gtpc(src: Ip, dst: Ip, msg: Buffer, t: Transport = {}, count = true, sport = GTPC_PORT, dport = GTPC_PORT): number {
+    if (count) this.count(msg[0] >> 5, msg[1]);
+    return this.sendIp(ipUdp(src, dst, sport, dport, msg, { id: this.nextIpId() }, { noChecksum: ipVersion(src) === 4 }), t ?? {});
+  }
+
+  /** counts a GTP-C message under its name (as gnpay's stats do) */
+  count(version: number, type: number): void {
+    const names = version === 2 ? V2_NAMES : V1_NAMES;
+    const table = version === 2 ? this.gtpcV2 : this.gtpcV1;
+    const name = names[type] ?? 'other';
+    table[name] = (table[name] ?? 0) + 1;
   }
 
   /** a GTP-U message on UDP 2152; returns the index of the packet that completes it */
@@ -358,419 +346,61 @@ export class Scenario {
     return dir === 'up' ? this.gtpuMsg(path.ran, path.core, msg, tt) : this.gtpuMsg(path.core, path.ran, msg, tt);
   }
 
-  private nextSeq1(): number {
+  nextSeq1(): number {
     this.seq1 = (this.seq1 + 1) & 0xffff;
     return this.seq1;
   }
-  private nextSeq2(): number {
+  nextSeq2(): number {
     this.seq2 = (this.seq2 + 1) & 0xffffff;
     return this.seq2;
   }
 
-  // ---------------------------------------------------------- GTPv1 (Gn)
+  // ---------------------------------------------------------- GTPv1 (Gn): procedures-v1.ts
 
-  /**
-   * Create PDP Context Request + Response (TS 29.060 s7.3.1/2). Returns the
-   * PDP context (null when the cause rejects it). With `secondaryOf`, a
-   * secondary context (Linked NSAPI) of that primary.
-   */
-  createPdp(
-    sub: Gn1Subscriber,
-    o: {
-      nsapi?: number;
-      cause?: number;
-      secondaryOf?: Pdp;
-      sgsnTeidC?: number;
-      sgsnTeidU?: number;
-      ggsnTeidC?: number;
-      ggsnTeidU?: number;
-      /** leave the second GSN Address out of the request (user address = signalling address) */
-      singleGsn?: boolean;
-      /** respond without End User Address (the request's is then used: empty) */
-      noEua?: boolean;
-      msisdnRaw?: Buffer;
-      pco?: Buffer | null;
-      extra?: Buffer[];
-      t?: Transport;
-      /** put nothing in the model (e.g. the request is malformed on purpose) */
-      unmodelled?: boolean;
-    } = {},
-  ): Pdp | null {
-    const prim = o.secondaryOf ?? null;
-    if (prim && !o.unmodelled && !(prim.ctx && prim.ctx.active)) throw new Error('secondary of a primary that is not active');
-    const sgsnU = o.singleGsn ? sub.sgsnC : sub.sgsnU ?? sub.sgsnC;
-    const ggsnU = sub.ggsnU ?? sub.ggsnC;
-    const p: Pdp = {
-      sub,
-      nsapi: o.nsapi ?? 5,
-      sgsnC: sub.sgsnC,
-      sgsnU,
-      ggsnC: sub.ggsnC,
-      ggsnU,
-      sgsnTeidC: prim ? prim.sgsnTeidC : o.sgsnTeidC ?? this.teid(),
-      sgsnTeidU: o.sgsnTeidU ?? this.teid(),
-      ggsnTeidC: prim ? prim.ggsnTeidC : o.ggsnTeidC ?? this.teid(),
-      ggsnTeidU: o.ggsnTeidU ?? this.teid(),
-      ueIp: prim ? prim.ueIp : sub.ueIp ?? null,
-      ueIpv6: prim ? prim.ueIpv6 : sub.ueIpv6 ?? null,
-      primary: prim,
-      ctx: null,
-    };
-    const cause = o.cause ?? 128;
-    const seq = this.nextSeq1();
-    const pdpType = p.ueIp && p.ueIpv6 ? 'ipv4v6' : p.ueIpv6 ? 'ipv6' : 'ipv4';
-    const req = createPdpRequest({
-      seq,
-      teid: prim ? prim.ggsnTeidC : 0,
-      imsi: prim ? undefined : sub.imsi,
-      recovery: prim ? undefined : 1,
-      selectionMode: prim ? undefined : 0,
-      teidData: p.sgsnTeidU,
-      teidCp: prim ? undefined : p.sgsnTeidC,
-      nsapi: p.nsapi,
-      linkedNsapi: prim ? prim.nsapi : undefined,
-      pdpType: prim ? undefined : pdpType,
-      apn: prim ? undefined : sub.apn,
-      pco: prim ? null : o.pco === undefined ? PCO_DEFAULT : o.pco,
-      gsnSignalling: sub.sgsnC,
-      gsnUser: o.singleGsn ? null : sgsnU,
-      msisdn: prim || o.msisdnRaw ? undefined : sub.msisdn ?? undefined,
-      msisdnRaw: prim ? undefined : o.msisdnRaw,
-      tft: prim ? Buffer.from([0x21, 0x10, 0x00, 0x05, 0x30, 0x11, 0x50, 0x13, 0xc4]) : undefined,
-      imei: prim ? undefined : sub.imei ?? undefined,
-      extra: o.extra,
-    });
-    this.gtpc(sub.sgsnC, sub.ggsnC, req, o.t);
-    this.tick();
-    const accepted = cause >= 128 && cause <= 191;
-    const resp = createPdpResponse({
-      seq,
-      teid: p.sgsnTeidC,
-      cause,
-      recovery: 1,
-      teidData: p.ggsnTeidU,
-      teidCp: prim ? undefined : p.ggsnTeidC,
-      chargingId: this.rng.u32(),
-      ueV4: prim || o.noEua ? null : p.ueIp,
-      ueV6: prim || o.noEua ? null : p.ueIpv6,
-      gsnSignalling: sub.ggsnC,
-      gsnUser: ggsnU,
-    });
-    const pkt = this.gtpc(sub.ggsnC, sub.sgsnC, resp, o.t);
-    if (!accepted) return null;
-    if (o.unmodelled) return p;
-    const ts = this.lastTs;
-    // the model: docs/sessions.md GTPv1 Create PDP Context
-    if (prim) {
-      const pc = prim.ctx!;
-      const c = this.model.newCtx({
-        gtp: 1,
-        bearer: p.nsapi,
-        linkedBearer: prim.nsapi,
-        imsi: pc.imsi,
-        msisdn: pc.msisdn,
-        imei: pc.imei,
-        apn: pc.apn,
-        ueIp: pc.ueIp,
-        ueIpv6: pc.ueIpv6,
-        primary: pc,
-      });
-      c.ctrlUp = pc.ctrlUp.map((t) => ({ ...t }));
-      c.ctrlDown = pc.ctrlDown.map((t) => ({ ...t }));
-      SessionModel.addTunnel(c, tunnel('user', 'uplink', ggsnU, p.ggsnTeidU, p.nsapi));
-      SessionModel.addTunnel(c, tunnel('user', 'downlink', sgsnU, p.sgsnTeidU, p.nsapi));
-      p.ctx = c;
-      this.model.create(c, pkt, ts);
-      return p;
-    }
-    const old = this.model.findReplaced(1, sub.imsi, p.nsapi);
-    if (old) this.model.remove(old, pkt, ts);
-    const c = this.model.newCtx({
-      gtp: 1,
-      bearer: p.nsapi,
-      imsi: sub.imsi,
-      msisdn: o.msisdnRaw ? null : sub.msisdn ?? null,
-      imei: sub.imei ?? null,
-      apn: sub.apn,
-      ueIp: o.noEua ? null : p.ueIp ? canonicalIp(p.ueIp) : null,
-      ueIpv6: o.noEua ? null : p.ueIpv6 ? canonicalIp(p.ueIpv6) : null,
-    });
-    SessionModel.addTunnel(c, tunnel('control', 'uplink', sub.ggsnC, p.ggsnTeidC));
-    SessionModel.addTunnel(c, tunnel('control', 'downlink', sub.sgsnC, p.sgsnTeidC));
-    SessionModel.addTunnel(c, tunnel('user', 'uplink', ggsnU, p.ggsnTeidU, p.nsapi));
-    SessionModel.addTunnel(c, tunnel('user', 'downlink', sgsnU, p.sgsnTeidU, p.nsapi));
-    p.ctx = c;
-    this.model.create(c, pkt, ts);
-    return p;
+  createPdp(sub: Gn1Subscriber, o: v1.CreatePdpOptions = {}): Pdp | null {
+    return v1.createPdp(this, sub, o);
   }
-
-  /**
-   * SGSN-initiated Update PDP Context (TS 29.060 s7.3.3/4), e.g. an inter-SGSN
-   * routing area update: the new SGSN's addresses and TEIDs replace the
-   * downlink endpoints, the GGSN's response the uplink ones.
-   */
-  updatePdp(
-    p: Pdp,
-    o: { sgsnC?: Ip; sgsnU?: Ip; sgsnTeidC?: number; sgsnTeidU?: number; ggsnTeidU?: number; cause?: number; t?: Transport } = {},
-  ): void {
-    const newC = o.sgsnC ?? p.sgsnC;
-    const newU = o.sgsnU ?? o.sgsnC ?? p.sgsnU;
-    const teidC = o.sgsnTeidC ?? this.teid();
-    const teidU = o.sgsnTeidU ?? this.teid();
-    const ggsnTeidU = o.ggsnTeidU ?? p.ggsnTeidU;
-    const seq = this.nextSeq1();
-    const cause = o.cause ?? 128;
-    this.gtpc(
-      newC,
-      p.ggsnC,
-      updatePdpRequest({
-        seq,
-        teid: p.ggsnTeidC,
-        imsi: p.sub.imsi,
-        recovery: 2,
-        teidData: teidU,
-        teidCp: teidC,
-        nsapi: p.nsapi,
-        gsnSignalling: newC,
-        gsnUser: newU,
-      }),
-      o.t,
-    );
-    this.tick();
-    const pkt = this.gtpc(
-      p.ggsnC,
-      newC,
-      updatePdpResponse({
-        seq,
-        teid: teidC,
-        cause,
-        recovery: 1,
-        teidData: ggsnTeidU,
-        teidCp: p.ggsnTeidC,
-        chargingId: this.rng.u32(),
-        gsnSignalling: p.ggsnC,
-        gsnUser: p.ggsnU,
-      }),
-      o.t,
-    );
-    if (!(cause >= 128 && cause <= 191)) return;
-    p.sgsnC = newC;
-    p.sgsnU = newU;
-    p.sgsnTeidC = teidC;
-    p.sgsnTeidU = teidU;
-    p.ggsnTeidU = ggsnTeidU;
-    const c = p.ctx;
-    if (!c || !c.active) return;
-    this.model.update(
-      c,
-      (x) => {
-        x.ctrlDown = [tunnel('control', 'downlink', newC, teidC)];
-        x.userDown = [tunnel('user', 'downlink', newU, teidU, x.bearer)];
-        x.ctrlUp = [tunnel('control', 'uplink', p.ggsnC, p.ggsnTeidC)];
-        x.userUp = [tunnel('user', 'uplink', p.ggsnU, ggsnTeidU, x.bearer)];
-      },
-      pkt,
-      this.lastTs,
-    );
+  updatePdp(p: Pdp, o: Parameters<typeof v1.updatePdp>[2] = {}): void {
+    v1.updatePdp(this, p, o);
   }
-
-  /** SGSN-initiated Delete PDP Context (TS 29.060 s7.3.5/6). */
-  deletePdp(p: Pdp, o: { teardown?: boolean; cause?: number; t?: Transport } = {}): void {
-    const seq = this.nextSeq1();
-    this.gtpc(p.sgsnC, p.ggsnC, deletePdpRequest({ seq, teid: p.ggsnTeidC, nsapi: p.nsapi, teardown: o.teardown }), o.t);
-    this.tick();
-    const cause = o.cause ?? 128;
-    const pkt = this.gtpc(p.ggsnC, p.sgsnC, deletePdpResponse({ seq, teid: p.sgsnTeidC, cause }), o.t);
-    if (!(cause >= 128 && cause <= 191)) return;
-    const c = p.ctx;
-    if (!c || !c.active) return;
-    if (o.teardown || c.primary === c) this.model.removeGroup(c.primary ?? c, pkt, this.lastTs);
-    else this.model.remove(c, pkt, this.lastTs);
+  ggsnUpdatePdp(p: Pdp, o: Parameters<typeof v1.ggsnUpdatePdp>[2] = {}): void {
+    v1.ggsnUpdatePdp(this, p, o);
   }
-
-  /** the user path of a PDP context (current addresses and TEIDs) */
+  deletePdp(p: Pdp, o: Parameters<typeof v1.deletePdp>[2] = {}): void {
+    v1.deletePdp(this, p, o);
+  }
   pdpPath(p: Pdp, t?: Transport, useV6 = false): UserPath {
-    const ue = useV6 || !p.ueIp ? p.ueIpv6 : p.ueIp;
-    if (!ue) throw new Error('PDP context without UE address');
-    return { ran: p.sgsnU, core: p.ggsnU, teidUp: p.ggsnTeidU, teidDown: p.sgsnTeidU, ueIp: ue, transport: t };
+    return v1.pdpPath(p, t, useV6);
   }
 
-  // ---------------------------------------------------------- GTPv2 (S5/S8, S11)
+  // ---------------------------------------------------------- GTPv2 (S5/S8, S11): procedures-v2.ts
 
-  /** Create Session Request + Response (TS 29.274 s7.2.1/2) with one default bearer. */
-  createSession(sub: S5Subscriber, o: { ebi?: number; cause?: number; t?: Transport } = {}): Pdn | null {
-    const ebi = o.ebi ?? 5;
-    const s11 = sub.iface === 's11';
-    const seq = this.nextSeq2();
-    const cDown = { addr: s11 ? sub.mmeC! : sub.sgwC, teid: this.teid() };
-    const cUp = { addr: s11 ? sub.sgwC : sub.pgwC, teid: this.teid() };
-    const pdn: Pdn = { sub, cDown, cUp, ueIp: sub.ueIp ?? null, ueIpv6: sub.ueIpv6 ?? null, bearers: [] };
-    const senderC: Fteid = { iface: s11 ? IFACE.S11_MME : IFACE.S5C_SGW, teid: cDown.teid, addr: cDown.addr };
-    const b: Bearer = { ebi, upAddr: s11 ? sub.sgwU : sub.pgwU, upTeid: this.teid(), downAddr: null, downTeid: 0, ctx: null };
-    const reqBearerFteids: Fteid[] = [];
-    if (!s11) {
-      b.downAddr = sub.sgwU;
-      b.downTeid = this.teid();
-      reqBearerFteids.push({ iface: IFACE.S5U_SGW, teid: b.downTeid, addr: sub.sgwU, instance: 2 });
-    }
-    const pdnType = pdn.ueIp && pdn.ueIpv6 ? 'ipv4v6' : pdn.ueIpv6 ? 'ipv6' : 'ipv4';
-    const req = createSessionRequest({
-      seq,
-      imsi: sub.imsi,
-      msisdn: sub.msisdn ?? undefined,
-      mei: sub.mei ?? undefined,
-      apn: sub.apn,
-      senderC,
-      pdn: pdnType,
-      bearers: [{ ebi, fteids: reqBearerFteids }],
-    });
-    this.gtpc(cDown.addr, cUp.addr, req, o.t);
-    this.tick();
-    const cause = o.cause ?? 16;
-    const respTop: Fteid[] = [{ iface: s11 ? IFACE.S11_SGW : IFACE.S5C_PGW, teid: cUp.teid, addr: cUp.addr, instance: 0 }];
-    const respBearer: Fteid[] = [];
-    if (s11) {
-      pdn.pgwC = { addr: sub.pgwC, teid: this.teid() };
-      respTop.push({ iface: IFACE.S5C_PGW, teid: pdn.pgwC.teid, addr: sub.pgwC, instance: 1 });
-      respBearer.push({ iface: IFACE.S1U_SGW, teid: b.upTeid, addr: sub.sgwU, instance: 0 });
-      b.pgwU = sub.pgwU;
-      b.pgwTeid = this.teid();
-      respBearer.push({ iface: IFACE.S5U_PGW, teid: b.pgwTeid, addr: sub.pgwU, instance: 2 });
-    } else {
-      respBearer.push({ iface: IFACE.S5U_PGW, teid: b.upTeid, addr: sub.pgwU, instance: 2 });
-    }
-    const accepted = cause >= 16 && cause <= 63;
-    const resp = createSessionResponse({
-      seq,
-      teid: cDown.teid,
-      cause,
-      fteids: accepted ? respTop : [],
-      ueV4: accepted ? pdn.ueIp : null,
-      ueV6: accepted ? pdn.ueIpv6 : null,
-      bearers: accepted ? [{ ebi, fteids: respBearer, chargingId: this.rng.u32() }] : [],
-    });
-    const pkt = this.gtpc(cUp.addr, cDown.addr, resp, o.t);
-    if (!accepted) return null;
-    pdn.bearers.push(b);
-    const ts = this.lastTs;
-    const old = this.model.findReplaced(2, sub.imsi, ebi, canonicalIp(cDown.addr));
-    if (old) this.model.removeGroup(old, pkt, ts);
-    const c = this.model.newCtx({
-      gtp: 2,
-      bearer: ebi,
-      imsi: sub.imsi,
-      msisdn: sub.msisdn ?? null,
-      imei: sub.mei ?? null,
-      apn: sub.apn,
-      ueIp: pdn.ueIp ? canonicalIp(pdn.ueIp) : null,
-      ueIpv6: pdn.ueIpv6 ? canonicalIp(pdn.ueIpv6) : null,
-      createdFrom: canonicalIp(cDown.addr),
-    });
-    // every F-TEID, request before response, in IE order (docs/sessions.md)
-    const all: Fteid[] = [senderC, ...reqBearerFteids, ...respTop, ...respBearer];
-    for (const f of all) {
-      const t = fteidTunnel(f, ebi);
-      if (t) SessionModel.addTunnel(c, t);
-    }
-    b.ctx = c;
-    this.model.create(c, pkt, ts);
-    return pdn;
+  createSession(sub: S5Subscriber, o: v2.CreateSessionOptions = {}): Pdn | null {
+    return v2.createSession(this, sub, o);
   }
-
-  /**
-   * Modify Bearer Request + Response (TS 29.274 s7.2.7/8) for the default
-   * bearer: S11 carries the (new) eNodeB S1-U F-TEID; S5/S8 a new SGW S5/S8-U
-   * F-TEID. Only Bearer Context F-TEIDs are sent (no top-level F-TEID).
-   */
-  modifyBearer(pdn: Pdn, o: { downAddr?: Ip; downTeid?: number; t?: Transport } = {}): void {
-    const b = pdn.bearers[0];
-    const s11 = pdn.sub.iface === 's11';
-    const addr = o.downAddr ?? (s11 ? pdn.sub.enbU! : pdn.sub.sgwU);
-    const teid = o.downTeid ?? this.teid();
-    const f: Fteid = { iface: s11 ? IFACE.S1U_ENB : IFACE.S5U_SGW, teid, addr, instance: s11 ? 0 : 1 };
-    const seq = this.nextSeq2();
-    this.gtpc(pdn.cDown.addr, pdn.cUp.addr, modifyBearerRequest({ seq, teid: pdn.cUp.teid, bearers: [{ ebi: b.ebi, fteids: [f] }] }), o.t);
-    this.tick();
-    const pkt = this.gtpc(
-      pdn.cUp.addr,
-      pdn.cDown.addr,
-      modifyBearerResponse({ seq, teid: pdn.cDown.teid, cause: 16, bearers: [{ ebi: b.ebi, fteids: [] }] }),
-      o.t,
-    );
-    b.downAddr = addr;
-    b.downTeid = teid;
-    const c = b.ctx;
-    if (!c || !c.active) return;
-    this.model.update(c, (x) => (x.userDown = [fteidTunnel(f, b.ebi)!]), pkt, this.lastTs);
+  modifyBearer(pdn: Pdn, o: v2.ModifyBearerOptions = {}): void {
+    v2.modifyBearer(this, pdn, o);
   }
-
-  /** PGW-initiated Create Bearer Request + Response (TS 29.274 s7.2.3/4): a dedicated bearer (S5/S8). */
-  createBearer(pdn: Pdn, o: { ebi: number; t?: Transport }): Bearer {
-    const def = pdn.bearers[0];
-    const sub = pdn.sub;
-    const pgwF: Fteid = { iface: IFACE.S5U_PGW, teid: this.teid(), addr: sub.pgwU, instance: 1 };
-    const sgwF: Fteid = { iface: IFACE.S5U_SGW, teid: this.teid(), addr: sub.sgwU, instance: 2 };
-    const seq = this.nextSeq2();
-    this.gtpc(pdn.cUp.addr, pdn.cDown.addr, createBearerRequest({ seq, teid: pdn.cDown.teid, linkedEbi: def.ebi, fteids: [pgwF] }), o.t);
-    this.tick();
-    const pkt = this.gtpc(
-      pdn.cDown.addr,
-      pdn.cUp.addr,
-      createBearerResponse({ seq, teid: pdn.cUp.teid, cause: 16, ebi: o.ebi, fteids: [sgwF, { ...pgwF, instance: 3 }] }),
-      o.t,
-    );
-    const b: Bearer = { ebi: o.ebi, upAddr: sub.pgwU, upTeid: pgwF.teid, downAddr: sub.sgwU, downTeid: sgwF.teid, ctx: null };
-    pdn.bearers.push(b);
-    const pc = def.ctx;
-    if (!pc || !pc.active) return b;
-    const c = this.model.newCtx({
-      gtp: 2,
-      bearer: o.ebi,
-      linkedBearer: def.ebi,
-      imsi: pc.imsi,
-      msisdn: pc.msisdn,
-      imei: pc.imei,
-      apn: pc.apn,
-      ueIp: pc.ueIp,
-      ueIpv6: pc.ueIpv6,
-      primary: pc,
-    });
-    c.ctrlUp = pc.ctrlUp.map((t) => ({ ...t }));
-    c.ctrlDown = pc.ctrlDown.map((t) => ({ ...t }));
-    for (const f of [pgwF, sgwF]) SessionModel.addTunnel(c, fteidTunnel(f, o.ebi)!);
-    b.ctx = c;
-    this.model.create(c, pkt, this.lastTs);
-    return b;
+  createBearer(pdn: Pdn, o: Parameters<typeof v2.createBearer>[2]): Bearer {
+    return v2.createBearer(this, pdn, o);
   }
-
-  /** PGW-initiated Delete Bearer Request + Response (TS 29.274 s7.2.9.2/10.2). */
-  deleteBearer(pdn: Pdn, ebis: number[], o: { t?: Transport } = {}): void {
-    const seq = this.nextSeq2();
-    this.gtpc(pdn.cUp.addr, pdn.cDown.addr, deleteBearerRequest({ seq, teid: pdn.cDown.teid, ebis }), o.t);
-    this.tick();
-    const pkt = this.gtpc(pdn.cDown.addr, pdn.cUp.addr, deleteBearerResponse({ seq, teid: pdn.cUp.teid, cause: 16, ebis }), o.t);
-    for (const e of ebis) {
-      const b = pdn.bearers.find((x) => x.ebi === e);
-      if (b?.ctx) this.model.remove(b.ctx, pkt, this.lastTs);
-      pdn.bearers = pdn.bearers.filter((x) => x !== b);
-    }
+  deleteBearer(pdn: Pdn, ebis: number[], o: Parameters<typeof v2.deleteBearer>[3] = {}): void {
+    v2.deleteBearer(this, pdn, ebis, o);
   }
-
-  /** Delete Session Request + Response (TS 29.274 s7.2.9.1/10.1): the whole PDN connection. */
-  deleteSession(pdn: Pdn, o: { t?: Transport } = {}): void {
-    const seq = this.nextSeq2();
-    const def = pdn.bearers[0];
-    this.gtpc(pdn.cDown.addr, pdn.cUp.addr, deleteSessionRequest({ seq, teid: pdn.cUp.teid, ebi: def.ebi }), o.t);
-    this.tick();
-    const pkt = this.gtpc(pdn.cUp.addr, pdn.cDown.addr, deleteSessionResponse({ seq, teid: pdn.cDown.teid, cause: 16 }), o.t);
-    if (def.ctx) this.model.removeGroup(def.ctx, pkt, this.lastTs);
+  updateBearer(pdn: Pdn, ebi: number, o: Parameters<typeof v2.updateBearer>[3] = {}): void {
+    v2.updateBearer(this, pdn, ebi, o);
   }
-
-  /** the user path of a bearer: on S11 the eNodeB <-> SGW S1-U leg, on S5/S8 SGW <-> PGW */
-  bearerPath(pdn: Pdn, b: Bearer = pdn.bearers[0], t?: Transport, useV6 = false): UserPath {
-    const ue = useV6 || !pdn.ueIp ? pdn.ueIpv6 : pdn.ueIp;
-    if (!ue || !b.downAddr) throw new Error('bearer without UE address or downlink endpoint');
-    return { ran: b.downAddr, core: b.upAddr, teidUp: b.upTeid, teidDown: b.downTeid, ueIp: ue, transport: t };
+  deleteSession(pdn: Pdn, o: Parameters<typeof v2.deleteSession>[2] = {}): void {
+    v2.deleteSession(this, pdn, o);
+  }
+  releaseAccessBearers(pdn: Pdn, o: Parameters<typeof v2.releaseAccessBearers>[2] = {}): void {
+    v2.releaseAccessBearers(this, pdn, o);
+  }
+  relocateSgw(pdn: Pdn, o: Parameters<typeof v2.relocateSgw>[2]): Pdn {
+    return v2.relocateSgw(this, pdn, o);
+  }
+  bearerPath(pdn: Pdn, b: Bearer = pdn.bearers[0], t?: Transport, useV6 = false, outerV6 = false): UserPath {
+    return v2.bearerPath(pdn, b, t, useV6, outerV6);
   }
 
   // ---------------------------------------------------------- user plane
@@ -779,8 +409,8 @@ export class Scenario {
   judge(path: UserPath, dir: 'up' | 'down', innerSrc: Ip, innerDst: Ip, expects: Expect[], host: string | null = null): void {
     const r =
       dir === 'up'
-        ? { outerDst: path.core, teid: path.teidUp, innerSrc, innerDst }
-        : { outerDst: path.ran, teid: path.teidDown, innerSrc, innerDst };
+        ? { outerSrc: path.ran, outerDst: path.core, teid: path.teidUp, innerSrc, innerDst }
+        : { outerSrc: path.core, outerDst: path.ran, teid: path.teidDown, innerSrc, innerDst };
     this.model.request(r, expects, this.packets, this.lastTs, host);
   }
 
@@ -841,37 +471,6 @@ export class Scenario {
 
 function sortKeys(o: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-/** docs/sessions.md Table 8.22-1 mapping: plane and direction of an F-TEID interface type */
-export function fteidRole(iface: number): { plane: 'control' | 'user'; dir: Dir } | null {
-  switch (iface) {
-    case 7:
-    case 11:
-      return { plane: 'control', dir: 'uplink' };
-    case 6:
-    case 10:
-    case 17:
-      return { plane: 'control', dir: 'downlink' };
-    case 1:
-    case 3:
-    case 5:
-    case 16:
-      return { plane: 'user', dir: 'uplink' };
-    case 0:
-    case 2:
-    case 4:
-    case 15:
-      return { plane: 'user', dir: 'downlink' };
-    default:
-      return null;
-  }
-}
-
-function fteidTunnel(f: Fteid, bearer: number) {
-  const r = fteidRole(f.iface);
-  if (!r) return null;
-  return tunnel(r.plane, r.dir, f.addr, f.teid, r.plane === 'user' ? bearer : undefined);
 }
 
 export function defaultServer(ue: Ip, kind: 'dns' | 'http' | 'tls'): Ip {

@@ -1,5 +1,6 @@
 // The daemon: source -> decode -> associate -> charge -> notify, and the SP
 // API, over one database. Started by `gnpay run` (and `gnpay demo`).
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -24,7 +25,9 @@ import { CheckpointStore, restoreCheckpoint, saveCheckpoint } from '../capture/c
 import { EXIT_CAPTURE, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli/common'; // the process's exit codes: one table
 import { ProgressBar } from '../progress';
 import { activeCarriers } from './carriers';
-import { emptyStats, runPipeline, type PipelineStats } from './pipeline';
+import { emptyStats, runPipeline, storeSightings, StoreUnavailableError, type PipelineDeps, type PipelineStats, type StoreOutage } from './pipeline';
+import { ReplayWork } from './replay-work';
+import { Spool } from './spool';
 
 /** A running source of decode events (the native capture, or anything iterable in tests). */
 export type EventSource = AsyncIterable<DecodeEvent[]> & {
@@ -88,6 +91,14 @@ export class Daemon {
   private sweeper: NodeJS.Timeout | null = null;
   private integrityTimer: NodeJS.Timeout | null = null;
   private ready = false;
+  /** false while the database refuses writes (disk full, I/O errors): not ready, replay paused, live spooled */
+  private writable = true;
+  private downSince: number | null = null;
+  private lastOutageLog = 0;
+  private spool: Spool | null = null;
+  private spoolTimer: NodeJS.Timeout | null = null;
+  /** a replay's own orders, for --exit-when-done */
+  private replayWork: ReplayWork | null = null;
   private stopping: Promise<number> | null = null;
   private resolveDone!: (code: number) => void;
   private readonly signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
@@ -158,12 +169,16 @@ export class Daemon {
       },
       { metrics, log },
     );
+    metrics.storeWritable.set(1);
     store.transitions.listeners.push((_from, to) => {
+      this.storeUp(); // a transition was committed: the database takes writes
       metrics.orderTransitions.inc({ to });
       this.webhooks.wake();
     });
     this.payments.start();
     this.webhooks.start();
+    // sightings a crashed live capture left in its spool are stored before anything else
+    if (existsSync(`${config.db}.spool`)) this.openSpool();
     let nextPrune = 0;
     this.sweeper = setInterval(() => {
       try {
@@ -197,7 +212,8 @@ export class Daemon {
       bodyLimitBytes: config.api.bodyLimitBytes,
       serveMetrics: config.api.metrics,
       limits: config.listeners,
-      ready: () => this.ready,
+      ready: () => this.ready && this.writable,
+      onStorageError: (err) => this.storeDown(err),
       settings: () => ({
         payUrlTemplate: this.config.payUrlTemplate,
         defaultTtlSeconds: this.config.orders.defaultTtlSeconds,
@@ -209,7 +225,7 @@ export class Daemon {
     await this.app.listen({ host, port });
     this.url = urlOf(this.app);
     if (config.opsListen !== null) {
-      this.opsApp = buildOpsApp({ store, metrics, ready: () => this.ready, limits: config.listeners });
+      this.opsApp = buildOpsApp({ store, metrics, ready: () => this.ready && this.writable, limits: config.listeners });
       await this.opsApp.listen(parseListen(config.opsListen));
       this.opsUrl = urlOf(this.opsApp);
     }
@@ -390,21 +406,11 @@ export class Daemon {
       source = capture;
     }
     this.source = source;
+    if (files.length === 0) this.openSpool();
+    const work = files.length ? (this.replayWork = new ReplayWork(this.store, this.config.payments.http.maxAttempts)) : null;
+    const deps: PipelineDeps = { ...this.pipelineDeps(sourceId), onBatch: work ? (b) => work.note(b) : undefined, outage: this.outage(files.length === 0) };
     try {
-      await runPipeline(
-        this.countSightings(source),
-        {
-          store: this.store,
-          sourceId,
-          metrics: this.metrics,
-          log: this.log,
-          limits: () => this.config.limits.perMsisdn,
-          payHosts: () => payHosts(this.config),
-          onAssociated: () => this.payments.wake(),
-        },
-        this.abort.signal,
-        this.pipeline,
-      );
+      await runPipeline(this.countSightings(source), deps, this.abort.signal, this.pipeline);
     } finally {
       if (this.captureWatch) clearInterval(this.captureWatch);
       this.captureWatch = null;
@@ -417,6 +423,113 @@ export class Daemon {
     }
     this.log.info({ ...this.pipeline }, 'source finished');
     return this.pipeline;
+  }
+
+  private pipelineDeps(sourceId: string): PipelineDeps {
+    return {
+      store: this.store,
+      sourceId,
+      metrics: this.metrics,
+      log: this.log,
+      limits: () => this.config.limits.perMsisdn,
+      payHosts: () => payHosts(this.config),
+      onAssociated: () => this.payments.wake(),
+    };
+  }
+
+  // ---- the database refusing writes (disk full, I/O errors): never a dropped sighting ----
+
+  /** A replay waits for the database (back-pressure); a live capture spools. */
+  private outage(live: boolean): StoreOutage {
+    return {
+      down: (err) => this.storeDown(err),
+      up: () => this.storeUp(),
+      ...(live
+        ? {
+            spool: (sightings, now) => this.spoolAppend(sightings, now),
+            spooled: () => (this.spool?.pending ?? 0) > 0,
+          }
+        : {}),
+    };
+  }
+
+  private storeDown(err: Error): void {
+    this.metrics.storeWriteFailures.inc();
+    const now = Date.now();
+    const why = { message: err.message, code: (err as { code?: string }).code };
+    if (this.writable) {
+      this.writable = false;
+      this.downSince = this.lastOutageLog = now;
+      this.metrics.storeWritable.set(0);
+      this.log.error({ err: why }, 'DATABASE CANNOT BE WRITTEN (disk full?): not ready; a replay waits and a live capture spools its sightings until it can');
+    } else if (now - this.lastOutageLog >= 30_000) {
+      this.lastOutageLog = now;
+      this.log.error({ err: why, downMs: now - this.downSince! }, 'the database still cannot be written');
+    }
+  }
+
+  private storeUp(): void {
+    if (this.writable) return;
+    this.writable = true;
+    this.metrics.storeWritable.set(1);
+    this.log.warn({ downMs: Date.now() - (this.downSince ?? Date.now()) }, 'the database takes writes again');
+    this.downSince = null;
+  }
+
+  /** The spool of a live capture, set aside now (when the disk still has room); drained first if a crash left records in it. */
+  private openSpool(): void {
+    const mib = this.config.spool.sizeMiB;
+    if (mib === null || this.spool) return;
+    try {
+      this.spool = Spool.open(`${this.config.db}.spool`, mib * 1024 * 1024);
+    } catch (err) {
+      this.log.error({ err: { message: (err as Error).message } }, 'no spool: while the database cannot be written, live sightings would be lost');
+      return;
+    }
+    this.metrics.spoolPending.set(this.spool.pending);
+    if (this.spool.pending) this.drainSpool();
+    this.spoolTimer = setInterval(() => this.drainSpool(), 1000);
+    this.spoolTimer.unref();
+  }
+
+  private spoolAppend(sightings: import('../native/types').SightingEvent[], now: number): boolean {
+    if (!this.spool) return false;
+    let ok = false;
+    try {
+      ok = this.spool.append({ sourceId: 'live', now, sightings });
+    } catch (err) {
+      this.log.error({ err: { message: (err as Error).message } }, 'the spool cannot be written');
+    }
+    this.metrics.spoolPending.set(this.spool.pending);
+    return ok;
+  }
+
+  /** Stores what waits in the spool, in order; true when it is empty. */
+  drainSpool(): boolean {
+    const spool = this.spool;
+    if (!spool || spool.pending === 0) return true;
+    const records = spool.read();
+    let sightings = 0;
+    try {
+      for (const r of records) {
+        storeSightings(r.sightings, this.pipelineDeps(r.sourceId), this.pipeline, r.now);
+        sightings += r.sightings.length;
+      }
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      this.storeDown(err.cause);
+      return false;
+    }
+    spool.reset();
+    this.metrics.spoolPending.set(0);
+    this.storeUp();
+    this.log.warn({ batches: records.length, sightings }, 'spooled sightings stored');
+    return true;
+  }
+
+  /** Sightings this run could not store: unprocessable, lost with a full spool, or not stored when stopped. */
+  lostSightings(): number {
+    return this.pipeline.failed + this.pipeline.lost + this.pipeline.unstored;
   }
 
   /** Passes batches through, counting sightings by carrier for the metrics. */
@@ -496,15 +609,23 @@ export class Daemon {
     return this.store.payments.pendingCount() === 0 && this.store.webhooks.pendingCount() === 0;
   }
 
-  /** Waits until no payment and no webhook is pending, then shuts down with `code`. */
+  /**
+   * Waits until the replay's own orders are charged (or in doubt after every
+   * attempt owed) and notified, then shuts down with `code` (1 when a payment
+   * stays in doubt or a sighting could not be stored).
+   */
   private async drainThenExit(code: number): Promise<void> {
-    while (!this.stopping && !this.settled()) {
+    const work = this.replayWork;
+    while (!this.stopping && !(work ? work.check() === 0 : this.settled())) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    if (!this.stopping) {
-      this.log.info('every association charged and notified');
-      await this.shutdown('done', code);
-    }
+    if (this.stopping) return;
+    const doubt = work?.inDoubt() ?? [];
+    if (doubt.length) {
+      this.log.error({ inDoubt: doubt.length, orders: doubt.slice(0, 20) }, 'payments in doubt: the platform has not said whether they were charged');
+      process.stderr.write(`gnpay: ${doubt.length} payment(s) in doubt: the platform has not said whether they were charged; the next gnpay run asks again (gnpay payments doubt)\n`);
+    } else if (this.lostSightings() === 0) this.log.info({ orders: work?.orders }, 'every association charged and notified');
+    await this.shutdown('done', doubt.length ? Math.max(code, EXIT_FAILURE) : code);
   }
 
   private installSignals(): void {
@@ -552,7 +673,7 @@ export class Daemon {
         timer = setTimeout(() => r(EXIT_FAILURE), budget);
       });
       const graceful = this.drain(budget).then(() => code);
-      const result = await Promise.race([graceful, hard]);
+      let result = await Promise.race([graceful, hard]);
       clearTimeout(timer);
       if (result !== code) {
         this.log.error({ timeoutMs: budget }, 'shutdown timed out');
@@ -567,6 +688,17 @@ export class Daemon {
         void this.webhooks?.stop(0);
       }
       for (const [sig, fn] of this.signalHandlers) process.off(sig, fn);
+      if (this.spoolTimer) clearInterval(this.spoolTimer);
+      if (this.spool) {
+        if (this.store.db.open) this.drainSpool();
+        if (this.spool.pending) this.log.warn({ batches: this.spool.pending }, 'sightings stay in the spool: stored at the next start');
+        this.spool.close();
+      }
+      const lost = this.lostSightings();
+      if (lost > 0) {
+        process.stderr.write(`gnpay: ${lost} sighting(s) could not be stored (see the log); a replay can be run again\n`);
+        if (result === EXIT_OK) result = EXIT_FAILURE;
+      }
       this.store.close();
       this.lock.release();
       this.log.info({ code }, 'stopped');

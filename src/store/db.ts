@@ -95,6 +95,14 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
   return db;
 }
 
+const STORAGE = /^(SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB|PERM)|ENOSPC|EIO|EDQUOT|EROFS)/;
+
+/** An error of the storage (the database file, the disk: full, failing, locked, read-only) rather than of what was being written. */
+export function isStorageError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && STORAGE.test(code);
+}
+
 /** PRAGMA quick_check: the problems found (empty when the file is sound). */
 export function quickCheck(db: DB, maxFindings = 20): string[] {
   const rows = db.pragma(`quick_check(${maxFindings})`, { simple: false }) as Array<{ quick_check: string }>;

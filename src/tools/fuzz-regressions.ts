@@ -46,6 +46,9 @@ function frames(...fs: Buffer[]): Buffer {
 }
 const eth = (ip: Buffer, o: Parameters<typeof ethernet>[1] = {}) => ethernet(ip, o);
 const gtpc = (msg: Buffer) => eth(ipUdp('192.0.2.10', '198.51.100.1', 2123, 2123, msg, {}, { noChecksum: true }));
+const gtpcBack = (msg: Buffer) => eth(ipUdp('198.51.100.1', '192.0.2.10', 2123, 2123, msg, {}, { noChecksum: true }));
+const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(v >>> 0); return b; };
+const ip4 = (a: string) => Buffer.from(a.split('.').map(Number));
 const gtpu = (msg: Buffer) => eth(ipUdp(SGSN, GGSN, 2152, 2152, msg, {}, { noChecksum: true }));
 const app = (b: Buffer) => Buffer.concat([Buffer.from([6]), b]);
 const cat = (...b: Buffer[]) => Buffer.concat(b);
@@ -145,6 +148,7 @@ export function regressionInputs(): Record<string, Record<string, Buffer>> {
       'extension-header-length-0': frames(gtpu(gpdu(0x1, Buffer.alloc(20), { ext: [{ type: 0x85, content: Buffer.alloc(0), lengthField: 0 }] }))),
       'gtp-in-gtp': frames(up(innerUdp('10.0.0.1', GGSN, 2152, 2152, gpdu(0x2, innerTcp('10.0.0.2', '203.0.113.80', 40000, 80, req(TOKEN), 1, 1, 0x18))))),
       'length-past-datagram': frames(gtpu(gtp1(255, Buffer.alloc(8), { teid: 3, length: 2000 }))),
+      'extension-header-chain-65': frames(gtpu(gpdu(0x4, Buffer.alloc(20), { ext: Array.from({ length: 65 }, () => ({ type: 0xc0, content: Buffer.from([0, 1]) })) }))),
     },
     gtpv1c: {
       'zero-length-tlv-ies': frames(gtpc(createReq([imsiIe, bigTlvChain]))),
@@ -157,6 +161,31 @@ export function regressionInputs(): Record<string, Record<string, Buffer>> {
       ),
       'grouped-ie-nesting': frames(gtpc(gtp2(32, ie2(93, ie2(93, ie2(93, ie2(93, Buffer.alloc(4))))), { seq: 8 }))),
       'fteid-address-cut': frames(gtpc(gtp2(32, ie2(87, Buffer.from([0x8a, 0, 0, 0, 1, 192, 0])), { seq: 9 }))),
+    },
+    tracker: {
+      // a primary PDP context and 12 secondaries: at most 11 contexts in a group
+      'secondaries-past-the-bound': frames(
+        gtpc(createReq([imsiIe, tv(16, u32(0x1000)), tv(17, u32(0x1001)), tv(20, Buffer.from([5])), tlv(133, ip4('192.0.2.10')), tlv(133, ip4('192.0.2.10'))])),
+        gtpcBack(gtp1(17, cat(tv(1, Buffer.from([128])), tv(16, u32(0x2000)), tv(17, u32(0x2001)), tlv(133, ip4('198.51.100.1')), tlv(133, ip4('198.51.100.1'))), { teid: 0x1001, seq: 0x1234 })),
+        ...[1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13].flatMap((n) => [
+          gtpc(gtp1(16, cat(tv(16, u32(0x1100 + n)), tv(20, Buffer.from([n])), tv(20, Buffer.from([5])), tlv(133, ip4('192.0.2.10')), tlv(133, ip4('192.0.2.10'))), { teid: 0x2001, seq: 0x2000 + n })),
+          gtpcBack(gtp1(17, cat(tv(1, Buffer.from([128])), tv(16, u32(0x2100 + n)), tlv(133, ip4('198.51.100.1')), tlv(133, ip4('198.51.100.1'))), { teid: 0x1001, seq: 0x2000 + n })),
+        ]),
+      ),
+      // a Create Session Response whose header TEID is not the requester's
+      'response-teid-mismatch': frames(
+        gtpc(gtp2(32, cat(ie2(1, Buffer.from('2926101132547698', 'hex')), ie2(87, Buffer.from([0x8a, 0, 0, 0, 7, 192, 0, 2, 10]))), { seq: 11, teid: 0 })),
+        gtpcBack(gtp2(33, cat(ie2(2, Buffer.from([16, 0])), ie2(87, Buffer.from([0x8b, 0, 0, 0, 8, 198, 51, 100, 1]))), { seq: 11, teid: 9 })),
+      ),
+      // a piggybacked message that announces yet another one (TS 29.274 s5.1 allows one)
+      'piggyback-chain': frames(
+        gtpc(cat(gtp2(33, ie2(2, Buffer.from([16, 0])), { seq: 12, teid: 1, piggyback: true }), gtp2(95, ie2(73, Buffer.from([5])), { seq: 13, teid: 1, piggyback: true }), gtp2(95, ie2(73, Buffer.from([5])), { seq: 14, teid: 1 }))),
+      ),
+      // a Delete Session for a tunnel nobody created
+      'delete-session-unknown-tunnel': frames(
+        gtpc(gtp2(36, ie2(73, Buffer.from([5])), { seq: 15, teid: 0x5555 })),
+        gtpcBack(gtp2(37, ie2(2, Buffer.from([16, 0])), { seq: 15, teid: 0x6666 })),
+      ),
     },
     tbcd: {
       'msisdn-digit-0xa': frames(gtpc(createReq([imsiIe, tlv(134, tbcdBad)]))),
@@ -217,6 +246,11 @@ export const EXPECTED_ANOMALY: Record<string, string> = {
   'gtpu/extension-header-length-0': 'gtpu.ext_header_zero_length',
   'gtpu/gtp-in-gtp': 'gtpu.nested_tunnel',
   'gtpu/length-past-datagram': 'gtpu.bad_length',
+  'gtpu/extension-header-chain-65': 'gtpu.ext_header_chain_too_long',
+  'tracker/secondaries-past-the-bound': 'session.bearer_limit',
+  'tracker/response-teid-mismatch': 'gtpv2c.response_teid_mismatch',
+  'tracker/piggyback-chain': 'gtpv2c.piggybacked_message',
+  'tracker/delete-session-unknown-tunnel': 'gtpv2c.unknown_context',
   'gtpv1c/zero-length-tlv-ies': 'gtpv1c.too_many_ies',
   'gtpv1c/unknown-tv-ie': 'gtpv1c.ie_unknown_tv',
   'gtpv1c/response-without-request': 'gtpv1c.unmatched_response',
@@ -228,10 +262,10 @@ export const EXPECTED_ANOMALY: Record<string, string> = {
   'dns_query/in-a-tunnel-name-cut': 'dns.truncated',
 };
 
-/** The decoders (native/decode/<name>.cc) that each have a regression folder. */
+/** The decoders (native/decode/<name>.cc) and engine parts (native/engine/<name>.cc) that each have a regression folder. */
 export const DECODERS = [
   'capture_file', 'link', 'ip', 'ip_reassembly', 'l4', 'gtpu', 'gtpv1c', 'gtpv2c', 'tbcd',
-  'dns_query', 'http_request', 'tls_client_hello', 'request_heads', 'token_carriers', 'pay_hosts',
+  'dns_query', 'http_request', 'tls_client_hello', 'request_heads', 'token_carriers', 'pay_hosts', 'tracker',
 ];
 
 export function writeRegressionInputs(dir: string): string[] {

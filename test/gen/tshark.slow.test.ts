@@ -20,6 +20,10 @@ if (!hasTshark) {
 
   const FIELDS = [
     'frame.number',
+    'ip.src',
+    'ip.dst',
+    'udp.srcport',
+    'udp.dstport',
     'gtp.message',
     'gtp.seq_number',
     'e212.imsi',
@@ -40,9 +44,13 @@ if (!hasTshark) {
     'gtpv2.pdn_addr_and_prefix.ipv6',
     'gtpv2.f_teid_interface_type',
     'gtpv2.f_teid_gre_key',
+    'gtpv2.f_teid_v4',
+    'gtpv2.f_teid_v6',
     'gtpv2.f_teid_ipv4',
     'gtpv2.f_teid_ipv6',
     'gtp.teid',
+    'gtp.response_to',
+    'gtpv2.response_to',
     'http.host',
     'http.request.uri',
     'http.request.line',
@@ -52,10 +60,32 @@ if (!hasTshark) {
   ];
 
   type Row = Record<string, string[]>;
-  const tshark = (file: string): Map<number, Row> => {
+  // GTP-C on ports other than 2123 (many-sockets: MME and SGSN sockets, an SGW answering from another port)
+  const DECODE_AS: Record<string, string[]> = {
+    'many-sockets': [
+      ...[40001, 40002, 40003, 40004, 2124, 41001, 41002].map((p) => `udp.port==${p},gtp`),
+    ],
+  };
+  const tshark = (file: string, name = ''): Map<number, Row> => {
     const out = execFileSync(
       'tshark',
-      ['-n', '-r', file, '-o', 'tcp.reassemble_out_of_order:TRUE', '-T', 'fields', '-E', 'separator=\t', '-E', 'aggregator=|', '-E', 'occurrence=a', ...FIELDS.flatMap((f) => ['-e', f])],
+      [
+        '-n',
+        '-r',
+        file,
+        '-o',
+        'tcp.reassemble_out_of_order:TRUE',
+        ...(DECODE_AS[name] ?? []).flatMap((d) => ['-d', d]),
+        '-T',
+        'fields',
+        '-E',
+        'separator=\t',
+        '-E',
+        'aggregator=|',
+        '-E',
+        'occurrence=a',
+        ...FIELDS.flatMap((f) => ['-e', f]),
+      ],
       { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] },
     );
     const rows = new Map<number, Row>();
@@ -70,18 +100,64 @@ if (!hasTshark) {
   };
   const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
+  // the F-TEIDs of a message: interface type, TEID and its addresses (one or two)
+  const fteidsOf = (r: Row) => {
+    let v4 = 0;
+    let v6 = 0;
+    return r['gtpv2.f_teid_gre_key'].map((key, i) => {
+      const addrs: string[] = [];
+      if (r['gtpv2.f_teid_v4'][i] === '1' || r['gtpv2.f_teid_v4'][i] === 'True') addrs.push(r['gtpv2.f_teid_ipv4'][v4++]);
+      if (r['gtpv2.f_teid_v6'][i] === '1' || r['gtpv2.f_teid_v6'][i] === 'True') addrs.push(r['gtpv2.f_teid_ipv6'][v6++]);
+      return { key, addrs, iface: Number(r['gtpv2.f_teid_interface_type'][i]) };
+    });
+  };
+
+  // The request a response answers: tshark's pairing; where tshark has none (tshark 4.0 pairs only
+  // within one UDP conversation, while TS 29.274 s4.2.2.2 lets a node answer from another port, and it
+  // does not track Release Access Bearers) the request with the same sequence number that the
+  // requester's socket (the response's destination address and port) sent last before it.
+  const requestOf = (rows: Map<number, Row>, row: Row, gtp: number): Row | undefined => {
+    const to = gtp === 1 ? row['gtp.response_to'] : row['gtpv2.response_to'];
+    if (to.length) return rows.get(Number(to[0]));
+    const type = gtp === 1 ? Number(row['gtp.message'][0]) - 1 : Number(row['gtpv2.message_type'][0]) - 1;
+    const seq = gtp === 1 ? row['gtp.seq_number'][0] : row['gtpv2.seq'][0];
+    const frame = Number(row['frame.number'][0]);
+    return [...rows.values()]
+      .filter(
+        (r) =>
+          Number(r['frame.number'][0]) < frame &&
+          (gtp === 1 ? Number(r['gtp.message'][0]) : Number(r['gtpv2.message_type'][0])) === type &&
+          (gtp === 1 ? r['gtp.seq_number'][0] : r['gtpv2.seq'][0]) === seq &&
+          r['ip.src'][0] === row['ip.dst'][0] &&
+          r['udp.srcport'][0] === row['udp.dstport'][0],
+      )
+      .pop();
+  };
+
   const check = (t: Test, name: string, file: string, events: Record<string, unknown>[]) => {
-    const rows = tshark(file);
+    const rows = tshark(file, name);
+    // what a Create Session that continues a known PDN connection (SGW relocation) does not carry comes from it
+    const known = new Map<string, Record<string, any>>();
     let sessions = 0;
     let sightings = 0;
     for (const e of events as Record<string, any>[]) {
       const row = rows.get(e.packet)!;
+      if (e.type === 'session') {
+        // every session event is at a response to a request of the right type
+        const req = requestOf(rows, row, e.gtp);
+        t.ok(req, `${name} #${e.packet}: the ${e.event} is at a response to request #${req?.['frame.number'][0]}`);
+        if (req && e.gtp === 2 && e.event === 'create' && e.linkedBearer !== null) {
+          // a dedicated bearer: its user-plane F-TEIDs are in the response or its request
+          const fteids = [req, row].flatMap(fteidsOf);
+          for (const tu of e.tunnels.filter((x: any) => x.plane === 'user'))
+            t.ok(fteids.some((f) => f.key === hex(tu.teid) && f.addrs.includes(tu.addr)), `dedicated bearer F-TEID ${tu.dir} ${tu.addr} ${hex(tu.teid)}`);
+        }
+      }
       if (e.type === 'session' && e.event === 'create' && e.linkedBearer === null) {
         sessions++;
         if (e.gtp === 1) {
           t.same(row['gtp.message'], ['0x11'], `${name} #${e.packet}: Create PDP Context Response`);
-          const seq = row['gtp.seq_number'][0];
-          const req = [...rows.values()].filter((r) => r['gtp.message'][0] === '0x10' && r['gtp.seq_number'][0] === seq && Number(r['frame.number'][0]) < e.packet).pop()!;
+          const req = requestOf(rows, row, 1)!;
           t.ok(req, 'its request');
           t.same(req['e212.imsi'], [e.imsi], 'IMSI');
           t.same(req['e164.msisdn'], e.msisdn ? [e.msisdn] : [], 'MSISDN');
@@ -99,17 +175,22 @@ if (!hasTshark) {
           }
         } else {
           t.same(row['gtpv2.message_type'][0], '33', `${name} #${e.packet}: Create Session Response`);
-          const seq = row['gtpv2.seq'][0];
-          const req = [...rows.values()].filter((r) => r['gtpv2.message_type'][0] === '32' && r['gtpv2.seq'][0] === seq && Number(r['frame.number'][0]) < e.packet).pop()!;
+          const req = requestOf(rows, row, 2)!;
+          t.ok(req && req['gtpv2.message_type'][0] === '32', 'its request');
+          const before = known.get(e.imsi);
           t.same(req['e212.imsi'], [e.imsi], 'IMSI');
-          t.same(req['e164.msisdn'], e.msisdn ? [e.msisdn] : [], 'MSISDN');
+          if (req['e164.msisdn'].length || !before) t.same(req['e164.msisdn'], e.msisdn ? [e.msisdn] : [], 'MSISDN');
+          else t.equal(e.msisdn, before.msisdn, 'MSISDN of the PDN connection it continues');
           t.same(req['gtpv2.mei'], [e.imei], 'MEI');
           t.same(req['gtpv2.apn'], [e.apn], 'APN');
-          if (e.ueIp) t.ok([...row['gtpv2.pdn_addr_and_prefix.ipv4'], ...row['gtpv2.pdn_addr_and_prefix.ipv6']].includes(e.ueIp), 'PAA');
-          const fteids = [req, row].flatMap((r) =>
-            r['gtpv2.f_teid_gre_key'].map((k, i) => ({ key: k, addr: r['gtpv2.f_teid_ipv4'][i] ?? r['gtpv2.f_teid_ipv6'][i], iface: Number(r['gtpv2.f_teid_interface_type'][i]) })),
-          );
-          for (const tu of e.tunnels) t.ok(fteids.some((f) => f.key === hex(tu.teid) && f.addr === tu.addr), `F-TEID ${tu.plane} ${tu.dir} ${tu.addr} ${hex(tu.teid)}`);
+          const paa = [...row['gtpv2.pdn_addr_and_prefix.ipv4'], ...row['gtpv2.pdn_addr_and_prefix.ipv6']];
+          if (paa.length || !before) {
+            if (e.ueIp) t.ok(paa.includes(e.ueIp), 'PAA');
+            if (e.ueIpv6) t.ok(paa.includes(e.ueIpv6), 'PAA IPv6');
+          } else t.equal(e.ueIp, before.ueIp, 'UE address of the PDN connection it continues');
+          const fteids = [req, row].flatMap(fteidsOf);
+          for (const tu of e.tunnels) t.ok(fteids.some((f) => f.key === hex(tu.teid) && f.addrs.includes(tu.addr)), `F-TEID ${tu.plane} ${tu.dir} ${tu.addr} ${hex(tu.teid)}`);
+          known.set(e.imsi, e);
         }
       } else if (e.type === 'sighting') {
         sightings++;

@@ -284,9 +284,9 @@ t.test('extension-header loops', async (t) => {
     check(t, await decode(b.file), b, { 'gtpu.ext_header_zero_length': 1 });
   });
 
-  t.test('GTP-U: 64 extension headers, each announcing another', async (t) => {
+  t.test('GTP-U: 65 extension headers, one more than the generous bound', async (t) => {
     const b = capture('gtpu-ext-chain', (c) => {
-      c.up(gpdu(c.path.teidUp, c.innerReq(), { ext: Array.from({ length: 64 }, () => ({ type: 0xc0, content: Buffer.from([0, 1]) })) }));
+      c.up(gpdu(c.path.teidUp, c.innerReq(), { ext: Array.from({ length: 65 }, () => ({ type: 0xc0, content: Buffer.from([0, 1]) })) }));
     });
     check(t, await decode(b.file), b, { 'gtpu.ext_header_chain_too_long': 1 });
   });

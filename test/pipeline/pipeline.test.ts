@@ -58,7 +58,7 @@ t.test('runPipeline: one transaction per batch, outcomes counted, abort between 
   };
   const s1 = sighting(o.token, '491511234567');
   const stats = await runPipeline(batches([session], [s1, sighting('x'.repeat(26), '491511234567'), session], [sighting(o.token, null)]), deps);
-  t.same({ ...stats, outcomes: undefined }, { batches: 3, events: 5, sightings: 3, replayed: 0, failed: 0, hellos: {}, outcomes: undefined });
+  t.same({ ...stats, outcomes: undefined }, { batches: 3, events: 5, sightings: 3, replayed: 0, failed: 0, spooled: 0, lost: 0, unstored: 0, hellos: {}, outcomes: undefined });
   t.equal(stats.outcomes.associated, 1);
   t.equal(stats.outcomes.unknown, 1);
   t.equal(stats.outcomes.unresolved, 1);
