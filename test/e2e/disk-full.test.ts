@@ -38,7 +38,7 @@ function fill(dir: string, leave: number): string {
 
 function seed(db: string, n: number): { tokens: string[]; ids: string[] } {
   const store = Store.open(db);
-  const sp = store.sps.add({ name: 'shop' }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
   const tokens: string[] = [];
   const ids: string[] = [];
   store.db.transaction(() => {
