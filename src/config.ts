@@ -1,228 +1,62 @@
-// The configuration: one JSON file validated at start (errors name the key),
-// embedded defaults, flags on top. Reloaded on SIGHUP by the daemon.
+// The configuration: one YAML (or JSON) file validated at start (every problem
+// at once, with its line and column), embedded defaults, flags on top.
+// Reloaded on SIGHUP by the daemon. The keys, their types, defaults and
+// reloadability are declared once, in config-schema.ts; the checks a JSON
+// Schema cannot express are semanticProblems() below.
 import { readFileSync } from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
+import { didYouMean, readConfigFile, type ConfigSource, type Problem } from './config-file';
+import { ConfigSchema, defaultsOf, isReloadable, keysAt, type Config } from './config-schema';
 import { carrierError, payHostError } from './native';
-import type { EngineLimits } from './native/types';
 import { parsePayUrlTemplate } from './store/payurl';
-import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from './api/listener-limits';
+import { keyFileOf, loadOrCreateKey } from './store/secrets';
 import { parseCidr } from './webhooks/destination';
 
-export interface Config {
-  /** HOST:PORT of the API (port 0: any free port) */
-  listen: string;
-  /** HOST:PORT of the operations listener (/metrics, /healthz, /readyz); null: none (then /metrics is served only with api.metrics) */
-  opsListen: string | null;
-  /** the SQLite database file */
-  db: string | null;
-  /** where the subscriber's phone goes to pay; {token} is replaced by the order's token */
-  payUrlTemplate: string;
-  /** extra token carriers ("kind:arg"); the one implied by payUrlTemplate is always active */
-  carriers: string[];
-  /** bodyLimitBytes: largest request body; metrics: serve /metrics on the SP listener too (default false) */
-  api: { bodyLimitBytes: number; metrics: boolean; version?: string };
-  /** timeouts and connection cap of every listener (SP API, operations, pay page) */
-  listeners: ListenerLimits;
-  orders: { defaultTtlSeconds: number; maxTtlSeconds: number };
-  /**
-   * per-MSISDN limits, checked at the confirmation: perTransaction and perMonth
-   * (calendar month, UTC) in major units of the order's currency (on by
-   * default); amountPerDay (minor units) and ordersPerHour (off by default)
-   */
-  limits: { perMsisdn: { perTransaction: number | null; perMonth: number | null; amountPerDay: number | null; ordersPerHour: number | null } };
-  /** the pay page: its own listener, where the subscriber confirms */
-  pay: {
-    /** HOST:PORT of the pay page (null: no pay page is served) */
-    listen: string | null;
-    /** PEM files of the pay host's certificate (chain) and key */
-    tls: { cert: string | null; key: string | null };
-    /** lab only: serve the pay page over plain HTTP (no connection can then be bound, nothing can be confirmed) */
-    insecureHttp: boolean;
-    /** more pay host names (the payUrlTemplate's host is always one) */
-    hosts: string[];
-    /** how long a pay-page request waits for the probe's report of its connection's ClientHello */
-    bindTimeoutMs: number;
-    /** how long the probe's ClientHello reports are kept */
-    bindingTtlSeconds: number;
-  };
-  rateLimit: { ordersPerMinute: number | null };
-  payments: {
-    driver: 'ledger' | 'http';
-    concurrency: number;
-    retry: { baseMs: number; maxMs: number };
-    /** maxAttempts: attempts none of which can have charged before an order is failed; statusUrl: the platform's status call ({key}) */
-    http: { url: string | null; secret: string | null; secretFile: string | null; timeoutMs: number; maxAttempts: number; statusUrl: string | null };
-  };
-  webhooks: {
-    timeoutMs: number;
-    retryHours: number;
-    /** deliveries in flight in all, and for one SP */
-    concurrency: number;
-    perSpConcurrency: number;
-    retry: { baseMs: number; maxMs: number };
-    /** per endpoint: `failures` in a row pause it for baseMs, doubling up to maxMs, then one probe */
-    breaker: { failures: number; baseMs: number; maxMs: number };
-    /** CIDRs webhooks may reach although loopback, private, link-local, shared or reserved (refused by default) */
-    allowDestinations: string[];
-  };
-  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; redactPersonalData: boolean; destination: 'stdout' | 'stderr' };
-  secrets: { apiKeyPepper: string | null; webhookSecretKey: string | null; webhookSecretKeyFile: string | null };
-  /** live capture (consumed by the capture engine) */
-  capture: { interfaces: string[]; bufferMiB: number | null; snaplen: number | null; filter: string | null };
-  /** decode engine bounds (consumed by the capture engine) */
-  decode: { limits: Partial<EngineLimits> };
-  /** checkpoint of the engine's tunnel table in the database (consumed by the capture engine) */
-  checkpoint: { intervalSeconds: number; maxAgeHours: number };
-  shutdown: { timeoutMs: number };
-  /**
-   * sightings (only those of known tokens are stored): unlinked ones from older
-   * versions deleted after retentionDays (null: kept); at most maxSightings rows
-   * (the oldest go first); each tunnel's sightings rate-limited
-   */
-  audit: { retentionDays: number | null; maxSightings: number; perTunnelPerSecond: number; perTunnelBurst: number };
-  /** PRAGMA quick_check of the database at start (always) and every intervalMinutes (null: only at start) */
-  integrity: { intervalMinutes: number | null };
-  /** live capture: sightings the database cannot take (disk full) wait in <db>.spool, set aside at start (null: no spool) */
-  spool: { sizeMiB: number | null };
-}
+export type { Config } from './config-schema';
 
-export const DEFAULTS: Config = {
-  listen: '127.0.0.1:8080',
-  opsListen: null,
-  db: null,
-  payUrlTemplate: 'http://pay.example.net/pay?pay_token={token}',
-  carriers: [],
-  api: { bodyLimitBytes: 16 * 1024, metrics: false },
-  listeners: { ...DEFAULT_LISTENER_LIMITS },
-  orders: { defaultTtlSeconds: 900, maxTtlSeconds: 86_400 },
-  limits: { perMsisdn: { perTransaction: 50, perMonth: 300, amountPerDay: null, ordersPerHour: null } },
-  pay: {
-    listen: null,
-    tls: { cert: null, key: null },
-    insecureHttp: false,
-    hosts: [],
-    bindTimeoutMs: 2000,
-    bindingTtlSeconds: 600,
-  },
-  rateLimit: { ordersPerMinute: 600 },
-  payments: {
-    driver: 'ledger',
-    concurrency: 8,
-    retry: { baseMs: 500, maxMs: 60_000 },
-    http: { url: null, secret: null, secretFile: null, timeoutMs: 10_000, maxAttempts: 8, statusUrl: null },
-  },
-  webhooks: {
-    timeoutMs: 10_000,
-    retryHours: 24,
-    concurrency: 8,
-    perSpConcurrency: 2,
-    retry: { baseMs: 1000, maxMs: 900_000 },
-    breaker: { failures: 5, baseMs: 5000, maxMs: 300_000 },
-    allowDestinations: [],
-  },
-  log: { level: 'info', redactPersonalData: true, destination: 'stdout' },
-  secrets: { apiKeyPepper: null, webhookSecretKey: null, webhookSecretKeyFile: null },
-  capture: { interfaces: [], bufferMiB: null, snaplen: null, filter: null },
-  decode: { limits: {} },
-  checkpoint: { intervalSeconds: 10, maxAgeHours: 24 },
-  shutdown: { timeoutMs: 10_000 },
-  audit: { retentionDays: 30, maxSightings: 1_000_000, perTunnelPerSecond: 20, perTunnelBurst: 100 },
-  integrity: { intervalMinutes: 60 },
-  spool: { sizeMiB: 16 },
-};
+/** The defaults of every key (from the schema). */
+export const DEFAULTS: Config = defaultsOf() as Config;
 
 /** Any JSON-like partial of a Config (the file, the flags). */
 export type ConfigInput = { [K in keyof Config]?: unknown };
 
-const posInt = { type: 'integer', minimum: 1 };
-const nullablePosInt = { type: ['integer', 'null'], minimum: 1 };
-const str = { type: 'string', minLength: 1 };
-const nullableStr = { type: ['string', 'null'], minLength: 1 };
-const obj = (properties: Record<string, unknown>, required: string[] = Object.keys(properties)) => ({ type: 'object', additionalProperties: false, required, properties });
-const retry = obj({ baseMs: posInt, maxMs: posInt });
-
-const LIMIT_KEYS = ['maxSessions', 'maxPendingRequests', 'pendingTimeoutSeconds', 'maxFragmentDatagrams', 'maxFragmentBytes', 'fragmentTimeoutSeconds', 'maxTcpFlows', 'maxRequestHeadBytes', 'tcpFlowTimeoutSeconds'];
-
-const SCHEMA = obj({
-  listen: str,
-  opsListen: nullableStr,
-  db: nullableStr,
-  payUrlTemplate: str,
-  carriers: { type: 'array', items: str },
-  api: obj({ bodyLimitBytes: { type: 'integer', minimum: 256, maximum: 10 * 1024 * 1024 }, metrics: { type: 'boolean' }, version: str }, ['bodyLimitBytes', 'metrics']),
-  listeners: obj({ headersTimeoutMs: posInt, requestTimeoutMs: posInt, keepAliveTimeoutMs: posInt, idleTimeoutMs: posInt, maxConnections: posInt }),
-  orders: obj({ defaultTtlSeconds: posInt, maxTtlSeconds: posInt }),
-  limits: obj({
-    perMsisdn: obj(
-      { perTransaction: { type: ['number', 'null'], exclusiveMinimum: 0 }, perMonth: { type: ['number', 'null'], exclusiveMinimum: 0 }, amountPerDay: nullablePosInt, ordersPerHour: nullablePosInt },
-      [],
-    ),
-  }),
-  pay: obj(
-    {
-      listen: nullableStr,
-      tls: obj({ cert: nullableStr, key: nullableStr }, []),
-      insecureHttp: { type: 'boolean' },
-      hosts: { type: 'array', items: str, maxItems: 7 },
-      bindTimeoutMs: { type: 'integer', minimum: 0, maximum: 30_000 },
-      bindingTtlSeconds: posInt,
-    },
-    [],
-  ),
-  rateLimit: obj({ ordersPerMinute: nullablePosInt }),
-  payments: obj({
-    driver: { enum: ['ledger', 'http'] },
-    concurrency: posInt,
-    retry,
-    http: obj({ url: nullableStr, secret: nullableStr, secretFile: nullableStr, timeoutMs: posInt, maxAttempts: posInt, statusUrl: nullableStr }),
-  }),
-  webhooks: obj({
-    timeoutMs: posInt,
-    retryHours: { type: 'number', exclusiveMinimum: 0 },
-    concurrency: posInt,
-    perSpConcurrency: posInt,
-    retry,
-    breaker: obj({ failures: posInt, baseMs: posInt, maxMs: posInt }),
-    allowDestinations: { type: 'array', items: str },
-  }),
-  log: obj({ level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, redactPersonalData: { type: 'boolean' }, destination: { enum: ['stdout', 'stderr'] } }),
-  secrets: obj({ apiKeyPepper: nullableStr, webhookSecretKey: nullableStr, webhookSecretKeyFile: nullableStr }),
-  capture: obj({ interfaces: { type: 'array', items: str }, bufferMiB: nullablePosInt, snaplen: nullablePosInt, filter: nullableStr }),
-  decode: obj({ limits: obj(Object.fromEntries(LIMIT_KEYS.map((k) => [k, posInt])), []) }),
-  checkpoint: obj({ intervalSeconds: posInt, maxAgeHours: posInt }),
-  shutdown: obj({ timeoutMs: posInt }),
-  audit: obj({ retentionDays: nullablePosInt, maxSightings: { type: 'integer', minimum: 1000 }, perTunnelPerSecond: { type: 'number', exclusiveMinimum: 0 }, perTunnelBurst: posInt }, []),
-  integrity: obj({ intervalMinutes: nullablePosInt }),
-  spool: obj({ sizeMiB: nullablePosInt }),
-});
-
 export class ConfigError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** every problem found (a config file is reported whole, not one error a run) */
+    readonly problems: Problem[] = [],
+  ) {
     super(`config: ${message}`);
     this.name = 'ConfigError';
   }
 }
 
-const validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile(SCHEMA);
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+ajv.addKeyword({ keyword: 'reloadable', schemaType: 'boolean' });
+const validate = ajv.compile(ConfigSchema);
 
 function keyOf(e: ErrorObject): string {
-  const path = e.instancePath.slice(1).replace(/\//g, '.');
+  const path = e.instancePath.slice(1).replace(/\//g, '.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
   if (e.keyword === 'additionalProperties') return [path, String(e.params.additionalProperty)].filter(Boolean).join('.');
   if (e.keyword === 'required') return [path, String(e.params.missingProperty)].filter(Boolean).join('.');
-  return path || '(the file)';
+  return path;
 }
 
-function describe(e: ErrorObject): string {
+function describe(e: ErrorObject): Problem {
   const key = keyOf(e);
+  const name = key || '(the file)';
   switch (e.keyword) {
-    case 'additionalProperties':
-      return `${key} is not a known key`;
+    case 'additionalProperties': {
+      const parent = e.instancePath.slice(1).replace(/\//g, '.');
+      const guess = didYouMean(String(e.params.additionalProperty), keysAt(parent));
+      return { path: key, message: `${name} is not a known key${guess ? ` (did you mean ${[parent, guess].filter(Boolean).join('.')}?)` : ''}` };
+    }
     case 'required':
-      return `${key} is required`;
+      return { path: key, message: `${name} is required` };
     case 'enum':
-      return `${key} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      return { path: key, message: `${name} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     default:
-      return `${key} ${e.message}`;
+      return { path: key, message: `${name} ${e.message}` };
   }
 }
 
@@ -254,79 +88,174 @@ function isUrl(s: string): boolean {
   }
 }
 
-/** Validates a complete configuration; throws ConfigError naming the key. */
-export function checkConfig(c: unknown): Config {
-  if (!validate(c)) throw new ConfigError(describe(validate.errors![0]));
-  const cfg = c as unknown as Config;
-  parseListen(cfg.listen);
-  if (cfg.opsListen !== null) {
-    try {
-      parseListen(cfg.opsListen);
-    } catch {
-      throw new ConfigError(`opsListen must be HOST:PORT (e.g. 127.0.0.1:9464), got "${cfg.opsListen}"`);
-    }
-  }
+function listenProblem(path: string, value: string, example: string): Problem | null {
   try {
-    parsePayUrlTemplate(cfg.payUrlTemplate);
-  } catch (err) {
-    throw new ConfigError(`payUrlTemplate ${(err as Error).message}`);
+    parseListen(value);
+    return null;
+  } catch {
+    return { path, message: `${path} must be HOST:PORT (e.g. ${example}), got "${value}"` };
   }
-  cfg.carriers.forEach((s, i) => {
-    const err = carrierError(s);
-    if (err) throw new ConfigError(`carriers[${i}]: ${err}`);
-  });
-  if (cfg.pay.listen !== null) {
-    try {
-      parseListen(cfg.pay.listen);
-    } catch {
-      throw new ConfigError(`pay.listen must be HOST:PORT (e.g. 0.0.0.0:443), got "${cfg.pay.listen}"`);
-    }
-    if (!cfg.pay.insecureHttp && (cfg.pay.tls.cert === null || cfg.pay.tls.key === null)) {
-      throw new ConfigError('pay.tls.cert and pay.tls.key are required for the pay page (pay.insecureHttp is for labs only)');
-    }
-  }
-  cfg.pay.hosts.forEach((h, i) => {
-    const err = payHostError(h);
-    if (err) throw new ConfigError(`pay.hosts[${i}]: ${err}`);
-  });
-  cfg.webhooks.allowDestinations.forEach((c, i) => {
-    try {
-      parseCidr(c);
-    } catch (err) {
-      throw new ConfigError(`webhooks.allowDestinations[${i}]: ${(err as Error).message}`);
-    }
-  });
-  if (cfg.orders.defaultTtlSeconds > cfg.orders.maxTtlSeconds) throw new ConfigError('orders.defaultTtlSeconds must not exceed orders.maxTtlSeconds');
-  const h = cfg.payments.http;
-  if (h.url !== null && !isUrl(h.url)) throw new ConfigError('payments.http.url must be a URL');
-  if (h.statusUrl !== null && (!h.statusUrl.includes('{key}') || !isUrl(h.statusUrl.replace('{key}', 'k')))) {
-    throw new ConfigError('payments.http.statusUrl must be a URL with {key} where the idempotency key goes');
-  }
-  if (cfg.payments.driver === 'http') {
-    if (h.url === null) throw new ConfigError('payments.http.url is required when payments.driver is "http"');
-    if (h.secret === null && h.secretFile === null) throw new ConfigError('payments.http.secret or payments.http.secretFile is required when payments.driver is "http"');
-  }
-  return cfg;
 }
 
-/** Reads a JSON config file (null: defaults only), merges the flags over it and validates. */
+/** Checks that need more than the schema (formats, relations between keys); each skipped when what it reads has the wrong type. */
+function semanticProblems(cfg: Config): Problem[] {
+  const out: Array<Problem | null> = [];
+  const run = (check: () => void) => {
+    try {
+      check();
+    } catch {
+      /* a value of the wrong type: the schema says so */
+    }
+  };
+  run(() => out.push(listenProblem('listen', cfg.listen, '127.0.0.1:8080')));
+  run(() => void (cfg.opsListen !== null && out.push(listenProblem('opsListen', cfg.opsListen, '127.0.0.1:9464'))));
+  run(() => {
+    try {
+      parsePayUrlTemplate(cfg.payUrlTemplate);
+    } catch (err) {
+      out.push({ path: 'payUrlTemplate', message: `payUrlTemplate ${(err as Error).message}` });
+    }
+  });
+  run(() =>
+    cfg.carriers.forEach((s, i) => {
+      const err = carrierError(s);
+      if (err) out.push({ path: `carriers[${i}]`, message: `carriers[${i}]: ${err}` });
+    }),
+  );
+  run(() =>
+    cfg.webhooks.allowDestinations.forEach((c, i) => {
+      try {
+        parseCidr(c);
+      } catch (err) {
+        out.push({ path: `webhooks.allowDestinations[${i}]`, message: `webhooks.allowDestinations[${i}]: ${(err as Error).message}` });
+      }
+    }),
+  );
+  run(() => {
+    if (cfg.pay.listen === null) return;
+    out.push(listenProblem('pay.listen', cfg.pay.listen, '0.0.0.0:443'));
+    if (!cfg.pay.insecureHttp && (cfg.pay.tls.cert === null || cfg.pay.tls.key === null)) {
+      out.push({ path: 'pay.tls', message: 'pay.tls.cert and pay.tls.key are required for the pay page (pay.insecureHttp is for labs only)' });
+    }
+  });
+  run(() =>
+    cfg.pay.hosts.forEach((h, i) => {
+      const err = payHostError(h);
+      if (err) out.push({ path: `pay.hosts[${i}]`, message: `pay.hosts[${i}]: ${err}` });
+    }),
+  );
+  run(() => void (cfg.orders.defaultTtlSeconds > cfg.orders.maxTtlSeconds && out.push({ path: 'orders.defaultTtlSeconds', message: 'orders.defaultTtlSeconds must not exceed orders.maxTtlSeconds' })));
+  run(() => {
+    const h = cfg.payments.http;
+    if (h.url !== null && !isUrl(h.url)) out.push({ path: 'payments.http.url', message: 'payments.http.url must be a URL' });
+    if (h.statusUrl !== null && (!h.statusUrl.includes('{key}') || !isUrl(h.statusUrl.replace('{key}', 'k')))) {
+      out.push({ path: 'payments.http.statusUrl', message: 'payments.http.statusUrl must be a URL with {key} where the idempotency key goes' });
+    }
+    if (cfg.payments.driver === 'http') {
+      if (h.url === null) out.push({ path: 'payments.http.url', message: 'payments.http.url is required when payments.driver is "http"' });
+      if (h.secret === null && h.secretFile === null) out.push({ path: 'payments.http.secret', message: 'payments.http.secret or payments.http.secretFile is required when payments.driver is "http"' });
+    }
+  });
+  return out.filter((p): p is Problem => p !== null);
+}
+
+/** Every problem of a complete configuration (empty: valid). */
+export function validateConfig(c: unknown): Problem[] {
+  const schema = validate(c) ? [] : validate.errors!.map(describe);
+  // the checks beyond the schema too, each on what it can read (a key of the wrong type is already reported)
+  const bad = new Set(schema.map((p) => p.path));
+  const more = isPlainObject(c) ? semanticProblems(c as unknown as Config) : [];
+  return [...schema, ...more.filter((p) => !bad.has(p.path))];
+}
+
+/** Validates a complete configuration; throws ConfigError listing every problem. */
+export function checkConfig(c: unknown): Config {
+  const problems = validateConfig(c);
+  if (problems.length) throw new ConfigError(formatProblems(problems, null), problems);
+  return c as Config;
+}
+
+function hasPath(v: unknown, path: string): boolean {
+  let node: unknown = v;
+  for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.')) {
+    if (node === null || typeof node !== 'object' || !(part in (node as object))) return false;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return true;
+}
+
+/**
+ * One line per problem: FILE:LINE:COLUMN: what (the key's position in the file;
+ * a key that comes from a command-line flag is said so).
+ */
+export function formatProblems(problems: Problem[], source: ConfigSource | null, flags: ConfigInput = {}): string {
+  const line = (p: Problem) => {
+    if (p.path !== '' && hasPath(flags, p.path)) return `${p.message} (from the command line)`;
+    if (!source) return p.message;
+    const pos = p.path === '' && /^\d+:\d+: /.test(p.message) ? null : source.position(p.path);
+    return `${source.file}:${pos ? `${pos}: ` : ''}${p.message}`;
+  };
+  if (problems.length === 1) return line(problems[0]);
+  // in the order of the file (what has no position, e.g. a flag, last)
+  const rank = (p: Problem) => {
+    const pos = source && p.path !== '' && !hasPath(flags, p.path) ? source.position(p.path) : null;
+    const [l, c] = (pos ?? '999999999:0').split(':').map(Number);
+    return l * 1e6 + c;
+  };
+  const sorted = problems.map((p, i) => ({ p, i, r: rank(p) })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.p);
+  return `${problems.length} problems${source ? ` in ${source.file}` : ''}:\n${sorted.map((p) => `  ${line(p)}`).join('\n')}`;
+}
+
+/** Reads a config file (YAML or JSON; null: defaults only), merges the flags over it and validates, reporting every problem. */
 export function loadConfig(file: string | null, flags: ConfigInput = {}): Config {
   let fromFile: unknown = {};
+  let source: ConfigSource | null = null;
   if (file !== null) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
+    const read = readConfigFile(file);
+    if ('message' in read) throw new ConfigError(read.message, [read]);
+    source = read;
+    if (read.syntax.length) throw new ConfigError(formatProblems(read.syntax, read), read.syntax);
+    fromFile = read.value;
+    if (!isPlainObject(fromFile)) {
+      const p = { path: '', message: 'the file must hold a mapping of keys (a YAML mapping or a JSON object)' };
+      throw new ConfigError(formatProblems([p], read), [p]);
     }
-    try {
-      fromFile = JSON.parse(text);
-    } catch (err) {
-      throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!isPlainObject(fromFile)) throw new ConfigError(`${file} must hold a JSON object`);
   }
-  return checkConfig(merge(merge(structuredClone(DEFAULTS), fromFile), flags));
+  const merged = merge(merge(structuredClone(DEFAULTS), fromFile), flags);
+  const problems = validateConfig(merged);
+  if (problems.length) throw new ConfigError(formatProblems(problems, source, flags), problems);
+  return merged as Config;
+}
+
+/** The dotted paths of the leaves (scalars, arrays) where two configurations differ. */
+export function changedKeys(a: unknown, b: unknown, prefix = ''): string[] {
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    return keys.flatMap((k) => changedKeys(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix];
+}
+
+/**
+ * A reload: the new configuration, except that every changed key the schema
+ * does not mark reloadable keeps its running value (listed in `kept`).
+ */
+export function applyReload(running: Config, next: Config): { config: Config; kept: string[] } {
+  const kept = changedKeys(running, next).filter((k) => !isReloadable(k));
+  const out = structuredClone(next) as unknown as Record<string, unknown>;
+  for (const key of kept) {
+    const parts = key.split('.');
+    let dst = out;
+    let src = running as unknown as Record<string, unknown>;
+    for (const p of parts.slice(0, -1)) {
+      dst = dst[p] as Record<string, unknown>;
+      src = src[p] as Record<string, unknown>;
+    }
+    const last = parts[parts.length - 1];
+    if (src[last] === undefined) delete dst[last];
+    else dst[last] = structuredClone(src[last]);
+  }
+  return { config: out as unknown as Config, kept };
 }
 
 /** Reads a secret that the config gives inline or as a file (trailing newline trimmed). */
@@ -340,23 +269,32 @@ export function readSecret(inline: string | null, file: string | null, key: stri
   }
 }
 
+/**
+ * Store options (secrets) of a configuration. Webhook secrets are encrypted
+ * under the configured key, else under the key beside the database
+ * (`<db>.key`, made at first use).
+ */
+export function storeOptions(config: Config): {
+  sightings: { perTunnelPerSecond: number; perTunnelBurst: number; maxRows: number };
+  secrets: { apiKeyPepper?: string; webhookSecretKey?: string | (() => string) };
+} {
+  const s = config.secrets;
+  const a = config.audit;
+  const configured = readSecret(s.webhookSecretKey, s.webhookSecretKeyFile, 'secrets.webhookSecretKey') ?? undefined;
+  const db = config.db;
+  return {
+    sightings: { perTunnelPerSecond: a.perTunnelPerSecond, perTunnelBurst: a.perTunnelBurst, maxRows: a.maxSightings },
+    secrets: {
+      apiKeyPepper: s.apiKeyPepper ?? undefined,
+      webhookSecretKey: configured ?? (db ? () => loadOrCreateKey(keyFileOf(db)) : undefined),
+    },
+  };
+}
+
 /** The pay host names: the payUrlTemplate's host (its suffix when the token is in the host) and pay.hosts. */
 export function payHosts(config: Pick<Config, 'payUrlTemplate' | 'pay'>): string[] {
   const m = /^https?:\/\/([^/?#]*)/i.exec(config.payUrlTemplate);
   let host = (m?.[1] ?? '').replace(/:[0-9]+$/, '').toLowerCase();
   if (host.startsWith('{token}.')) host = host.slice('{token}.'.length);
   return [...new Set([host, ...config.pay.hosts.map((h) => h.toLowerCase().replace(/\.$/, ''))].filter((h) => h && !/^[0-9.]+$/.test(h) && !h.startsWith('[')))];
-}
-
-/** Store options (secrets, audit bounds) of a configuration. */
-export function storeOptions(config: Config) {
-  const s = config.secrets;
-  const a = config.audit;
-  return {
-    sightings: { perTunnelPerSecond: a.perTunnelPerSecond, perTunnelBurst: a.perTunnelBurst, maxRows: a.maxSightings },
-    secrets: {
-      apiKeyPepper: s.apiKeyPepper ?? undefined,
-      webhookSecretKey: readSecret(s.webhookSecretKey, s.webhookSecretKeyFile, 'secrets.webhookSecretKey') ?? undefined,
-    },
-  };
 }

@@ -1,5 +1,6 @@
 // A one-line progress display for long replays: bytes read, packets/s, ETA.
-// Drawn on stderr only when stderr is a terminal; silent otherwise.
+// Drawn on stderr only when stderr is a terminal; elsewhere ProgressLog logs a
+// line every few seconds instead.
 export interface ProgressSample {
   bytesRead: number;
   totalBytes: number;
@@ -77,4 +78,68 @@ export function formatProgress(p: ProgressSample, elapsedS: number, columns: num
   const width = Math.max(10, Math.min(40, columns - tail.length - 3));
   const fill = Math.round(frac * width);
   return `[${'#'.repeat(fill)}${'.'.repeat(width - fill)}]${tail}`;
+}
+
+/** Where ProgressLog writes: a pino logger or anything with info(obj, msg). */
+export interface ProgressSink {
+  info(obj: object, msg: string): void;
+}
+
+/**
+ * The progress of a long replay as a log line every `intervalMs` when stderr
+ * is not a terminal (under systemd, in a pipe, in CI), where a bar would be
+ * noise: bytes and packets read, the rate over the last interval and the ETA.
+ */
+export class ProgressLog {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly started = Date.now();
+  private lastAt = Date.now();
+  private lastPackets = 0;
+
+  constructor(
+    private readonly sample: () => ProgressSample,
+    private readonly sink: ProgressSink,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): this {
+    if (this.timer) return this;
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** The fields of the line logged now (exported for tests). */
+  fields(now = Date.now()): Record<string, number | string> {
+    const p = this.sample();
+    const elapsed = (now - this.started) / 1000;
+    const frac = p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : 0;
+    const dt = (now - this.lastAt) / 1000;
+    const rate = dt > 0 ? (p.packets - this.lastPackets) / dt : 0;
+    this.lastAt = now;
+    this.lastPackets = p.packets;
+    const eta = frac > 0 && elapsed > 0 ? (elapsed * (1 - frac)) / frac : null;
+    return {
+      bytesRead: p.bytesRead,
+      totalBytes: p.totalBytes,
+      percent: Math.round(frac * 1000) / 10,
+      packets: p.packets,
+      packetsPerSecond: Math.round(rate),
+      elapsed: duration(elapsed),
+      eta: eta === null ? '--:--' : duration(eta),
+    };
+  }
+
+  private tick(): void {
+    try {
+      this.sink.info({ progress: this.fields() }, 'replay progress');
+    } catch {
+      /* the capture closed between ticks */
+    }
+  }
 }

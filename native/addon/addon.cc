@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "live.h"
 #include "replay.h"
+#include "sd_notify.h"
 
 namespace gnpay {
 namespace {
@@ -488,6 +489,12 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   exports.Set("Live", LiveWrap::Init(env));
   exports.Set("anomalyNames", Napi::Function::New(env, AnomalyNames));
   exports.Set("libpcapVersion", Napi::String::New(env, LiveCapture::libpcap_version()));
+  exports.Set("sdNotify", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) throw Napi::TypeError::New(info.Env(), "sdNotify(socketPath, state)");
+                std::string error;
+                if (!sd_notify_send(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), &error)) throw Napi::Error::New(info.Env(), error);
+                return info.Env().Undefined();
+              }));
   exports.Set("defaultLiveFilter", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
                 if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "defaultLiveFilter(linktype)");
                 return Napi::String::New(info.Env(), LiveCapture::default_filter(info[0].As<Napi::Number>().Uint32Value()));

@@ -33,8 +33,10 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   metrics?: Metrics;
   logger?: Logger;
-  /** readiness (/readyz): false while starting or draining */
+  /** whether the API serves requests: false while starting or draining */
   ready?: () => boolean;
+  /** /readyz: whether the probe does its job (capture running, database open); default: ready() */
+  readiness?: () => Readiness;
   clock?: () => number;
   version?: string;
   /** an order changed through the API (the webhook worker is woken) */
@@ -52,19 +54,29 @@ export interface OpsDeps {
   store: Store;
   metrics: Metrics;
   ready?: () => boolean;
+  readiness?: () => Readiness;
   limits?: ListenerLimits;
 }
 
 type Handler = (req: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** What /readyz reports: ready or not, why not, and the state of the capture. */
+export interface Readiness {
+  ready: boolean;
+  reason: string | null;
+  capture?: string;
+}
 
 /** /healthz, /readyz and /metrics: served by the SP API, or by the operations listener when there is one. */
 function operationsHandlers(deps: OpsDeps): Record<'healthz' | 'readyz' | 'metrics', Handler> {
   return {
     healthz: () => ({ status: 'ok' }),
     readyz: (_req, reply) => {
-      const ok = (deps.ready?.() ?? true) && deps.store.db.open;
+      const r: Readiness = deps.readiness?.() ?? { ready: deps.ready?.() ?? true, reason: deps.ready?.() === false ? 'starting or stopping' : null };
+      const ok = r.ready && deps.store.db.open;
       reply.code(ok ? 200 : 503);
-      return { status: ok ? 'ok' : 'unavailable' };
+      if (ok) return { status: 'ok', ...(r.capture !== undefined ? { capture: r.capture } : {}) };
+      return { status: 'unavailable', reason: r.ready ? 'database closed' : r.reason, ...(r.capture !== undefined ? { capture: r.capture } : {}) };
     },
     metrics: async (_req, reply) => {
       reply.type(deps.metrics.registry.contentType);
@@ -84,11 +96,20 @@ export function buildOpsApp(deps: OpsDeps): FastifyInstance {
   capConnections(app.server, limits, () => deps.metrics.connectionsDropped.inc({ listener: 'ops' }));
   const h = operationsHandlers(deps);
   app.addHook('onRequest', async (_req, reply) => void reply.header('cache-control', 'no-store'));
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    deps.metrics.httpRequests.inc({ listener: 'ops', method: req.method, route, status: String(reply.statusCode) });
+    deps.metrics.httpSeconds.observe({ listener: 'ops', method: req.method, route }, reply.elapsedTime / 1000);
+  });
   app.addHook('onSend', closeUnreadRequests);
   app.setNotFoundHandler(notFound);
   app.get('/healthz', h.healthz);
   app.get('/readyz', h.readyz);
   app.get('/metrics', h.metrics);
+  for (const route of ['/healthz', '/readyz', '/metrics']) {
+    deps.metrics.httpRequests.inc({ listener: 'ops', method: 'GET', route, status: '200' }, 0);
+    deps.metrics.httpSeconds.zero({ listener: 'ops', method: 'GET', route });
+  }
   return app;
 }
 
@@ -178,8 +199,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
-    metrics.httpSeconds.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    const ms = reply.elapsedTime;
+    metrics.httpRequests.inc({ listener: 'api', method: req.method, route, status: String(reply.statusCode) });
+    metrics.httpSeconds.observe({ listener: 'api', method: req.method, route }, ms / 1000);
+    // the access log: what an SP quoting its x-correlator is looking for (probes and scrapes only at debug)
+    const line = { method: req.method, route, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(ms * 10) / 10, spId: req.sp?.id ?? null, correlator: req.correlator };
+    if (req.routeOptions.config.auth) req.log.info(line, 'request');
+    else req.log.debug(line, 'request');
   });
 
   app.setErrorHandler((err, req, reply) => {
@@ -232,11 +258,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       return { events: rows.map((e) => eventView(e, sp.scopes, cursor(e))), nextCursor: rows.length ? cursor(rows[rows.length - 1]) : q.after };
     },
     openapi: () => openapi,
-    ...operationsHandlers({ store, metrics, ready: deps.ready }),
+    ...operationsHandlers({ store, metrics, ready: deps.ready, readiness: deps.readiness }),
   };
 
   for (const r of ROUTES) {
     if (r.operationId === 'metrics' && deps.serveMetrics !== true) continue;
+    // the series of each route's success exists from the start (0)
+    const ok = Object.keys(r.schema.response).map(Number).find((c) => c >= 200 && c < 300) ?? 200;
+    metrics.httpRequests.inc({ listener: 'api', method: r.method, route: r.url, status: String(ok) }, 0);
+    metrics.httpSeconds.zero({ listener: 'api', method: r.method, route: r.url });
     app.route({
       method: r.method,
       url: r.url,

@@ -97,10 +97,10 @@ export const ROUTES: RouteSpec[] = [
     method: 'GET',
     url: '/readyz',
     operationId: 'readyz',
-    summary: 'Readiness: the database is open and the daemon is not draining',
+    summary: 'Readiness: the database is open, the daemon is not starting or draining, and a capture source runs',
     tags: ['operations'],
     auth: false,
-    schema: { querystring: S.NoQuery, response: { 200: S.Health, 503: S.Health } },
+    schema: { querystring: S.NoQuery, response: { 200: S.Readiness, 503: S.Readiness } },
   },
   {
     method: 'GET',

@@ -167,3 +167,14 @@ export const Health: Schema = {
   additionalProperties: false,
   properties: { status: { type: 'string', enum: ['ok', 'unavailable'] } },
 };
+
+export const Readiness: Schema = {
+  type: 'object',
+  required: ['status'],
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: ['ok', 'unavailable'] },
+    reason: { type: 'string', description: 'why the probe is not ready: starting, stopping, database closed, no capture source, no interface is captured' },
+    capture: { type: 'string', enum: ['none', 'starting', 'up', 'down', 'finished'], description: 'the capture source: none configured, starting, running, every interface lost, a replay that ran to its end' },
+  },
+};

@@ -6,6 +6,8 @@
 //   payments  issue "payment flow": sightings/s through associate -> charge -> feed, latency to paid
 //   tokens    issue "hardening": token lookup time, near guesses vs random ones
 //   paypage   issue "consent": ClientHello on the Gn -> bound page served (p50/p99), pages/s with binding
+//   faults    issue "hardening, second pass": a faulty payment platform and SIGKILLs; the books compared
+//   backlog   issue "hardening, second pass": order creation by a healthy SP beside a dead SP's webhook backlog
 import { Command } from 'commander';
 import { runDecodeBench } from './decode';
 import { runLiveBench } from './live';
@@ -63,6 +65,29 @@ async function main(): Promise<void> {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require('./paypage');
       await mod.runPayPageBench({ latencySamples: o.samples, connections: o.connections, seconds: o.seconds });
+    });
+  program
+    .command('backlog')
+    .description('order creation by a healthy SP while a dead SP has a webhook backlog of 0, 10k, 100k events')
+    .option('--orders <n>', 'orders the healthy SP creates at each backlog size', (v) => Number(v), 2000)
+    .option('--backlogs <list>', 'backlog sizes, comma-separated', (v) => v.split(',').map(Number), [0, 10_000, 100_000])
+    .option('--concurrency <n>', 'creations in flight', (v) => Number(v), 4)
+    .action(async (o) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require('./backlog');
+      await mod.runBacklogBench({ orders: o.orders, backlogs: o.backlogs, concurrency: o.concurrency });
+    });
+  program
+    .command('faults')
+    .description('a payment platform with 500s, hangs and dropped connections, gnpay SIGKILLed in a loop; the books compared')
+    .option('--orders <n>', 'orders in the replayed capture', (v) => Number(v), 5000)
+    .option('--kills <n>', 'SIGKILLs of gnpay run', (v) => Number(v), 60)
+    .option('--status-call <yes|no>', 'the platform has a status call (default: both runs)')
+    .option('--seed <n>', 'seed of the faults', (v) => Number(v), 42)
+    .action(async (o) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require('./faults');
+      await mod.runFaultsBench({ orders: o.orders, kills: o.kills, seed: o.seed, statusCall: o.statusCall === undefined ? undefined : o.statusCall === 'yes' });
     });
   await program.parseAsync(process.argv);
 }

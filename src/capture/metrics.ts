@@ -1,8 +1,10 @@
 // Prometheus metrics of the capture side, registered on the daemon's registry:
-// packets, bytes and drops per interface (kernel / interface / shed), GTP-C
-// messages by type and responses by cause, G-PDUs by resolution, sessions,
-// token sightings by carrier, decoder anomalies by name. The engine keeps
-// running totals; each scrape turns them into counter increments.
+// packets, bytes, drops and shed events per interface, whether each configured
+// interface is captured, GTP-C messages by type and responses by cause, G-PDUs
+// by resolution, sessions, decoder anomalies by name, the tunnel-table
+// checkpoint. The engine keeps running totals; each scrape turns them into
+// counter increments. Every series the engine reports exists from the first
+// scrape (0 until something happens).
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { LiveInterfaceStats } from '../native';
 
@@ -18,49 +20,98 @@ export class CaptureMetrics {
   private readonly packets: Counter<'interface'>;
   private readonly bytes: Counter<'interface'>;
   private readonly drops: Counter<'interface' | 'where'>;
+  private readonly shedEvents: Counter<'interface'>;
+  private readonly shedBatches: Counter<'interface'>;
   private readonly gtpc: Counter<'version' | 'type'>;
   private readonly causes: Counter<'version' | 'cause'>;
   private readonly gtpu: Counter<'type'>;
   private readonly gpdu: Counter<'resolution'>;
   private readonly sessionEvents: Counter<'event'>;
-  private readonly anomalies: Counter<'name'>;
+  private readonly anomalies: Counter<'name' | 'kind'>;
+  private readonly anomalyKinds = new Map<string, string>();
   private readonly decoded: Counter<never>;
-  readonly sightingsByCarrier: Counter<'carrier' | 'via' | 'resolved'>;
   private readonly active: Gauge<never>;
   private readonly tables: Gauge<'table'>;
-  private readonly checkpointAge: Gauge<never>;
+  private readonly checkpointAt: Gauge<never>;
   private readonly up: Gauge<'interface'>;
-  private checkpointAt = 0;
 
-  constructor(registry: Registry, prefix = 'gnpay_') {
+  constructor(registry: Registry) {
     const registers = [registry];
     const collect = () => this.collect();
+    const p = 'gnpay_';
     // the first metric of this set pulls the engine totals for all of them at scrape time
-    this.packets = new Counter({ name: `${prefix}capture_packets_total`, help: 'Packets captured, by interface', labelNames: ['interface'], registers, collect });
-    this.bytes = new Counter({ name: `${prefix}capture_bytes_total`, help: 'Bytes captured (on the wire), by interface', labelNames: ['interface'], registers });
+    this.up = new Gauge({
+      name: `${p}capture_up`,
+      help: '1 while a configured interface is captured; 0 before its capture started and once it stopped with an error (e.g. the interface disappeared)',
+      labelNames: ['interface'],
+      registers,
+      collect,
+    });
+    this.packets = new Counter({ name: `${p}capture_packets_total`, help: 'Packets captured, by interface', labelNames: ['interface'], registers });
+    this.bytes = new Counter({ name: `${p}capture_bytes_total`, help: 'Bytes captured (on the wire), by interface', labelNames: ['interface'], registers });
     this.drops = new Counter({
-      name: `${prefix}capture_drops_total`,
-      help: 'Packets lost: where="kernel" (socket/ring, pcap_stats ps_drop), "interface" (ps_ifdrop), events "shed" when JavaScript fell behind',
+      name: `${p}capture_dropped_packets_total`,
+      help: 'Packets lost before gnpay saw them, by interface and where: kernel (socket buffer / ring full, pcap_stats ps_drop) or interface (NIC / driver, ps_ifdrop)',
       labelNames: ['interface', 'where'],
       registers,
     });
-    this.decoded = new Counter({ name: `${prefix}decode_packets_total`, help: 'Packets through the decode engine (files and interfaces)', registers });
-    this.gtpc = new Counter({ name: `${prefix}gtpc_messages_total`, help: 'GTP-C messages by version and type', labelNames: ['version', 'type'], registers });
-    this.causes = new Counter({ name: `${prefix}gtpc_responses_total`, help: 'GTP-C Create/Update/Delete responses by cause value', labelNames: ['version', 'cause'], registers });
-    this.gtpu = new Counter({ name: `${prefix}gtpu_messages_total`, help: 'GTP-U messages by type', labelNames: ['type'], registers });
-    this.gpdu = new Counter({ name: `${prefix}gpdu_total`, help: 'G-PDUs by how their subscriber was found (teid, ue_ip, unresolved) or downlink', labelNames: ['resolution'], registers });
-    this.sessionEvents = new Counter({ name: `${prefix}session_events_total`, help: 'Subscriber contexts created, updated, deleted, evicted', labelNames: ['event'], registers });
-    this.anomalies = new Counter({ name: `${prefix}decode_anomalies_total`, help: 'Decoder anomalies (truncated, malformed, unsupported, evicted) by stable name', labelNames: ['name'], registers });
-    this.sightingsByCarrier = new Counter({
-      name: `${prefix}token_sightings_total`,
-      help: 'Token sightings by carrier, protocol and whether the subscriber was resolved',
-      labelNames: ['carrier', 'via', 'resolved'],
+    this.shedEvents = new Counter({
+      name: `${p}capture_shed_events_total`,
+      help: 'Decode events (sessions, sightings) discarded because JavaScript fell behind the capture thread, by interface',
+      labelNames: ['interface'],
       registers,
     });
-    this.active = new Gauge({ name: `${prefix}sessions_active`, help: 'Subscriber contexts in the tunnel table', registers });
-    this.tables = new Gauge({ name: `${prefix}decode_table_entries`, help: 'Entries held by the bounded decoder tables', labelNames: ['table'], registers });
-    this.up = new Gauge({ name: `${prefix}capture_up`, help: '1 while the interface is captured, 0 once its capture stopped with an error (e.g. the interface disappeared)', labelNames: ['interface'], registers });
-    this.checkpointAge = new Gauge({ name: `${prefix}checkpoint_age_seconds`, help: 'Seconds since the tunnel table was last checkpointed (0: never)', registers });
+    this.shedBatches = new Counter({
+      name: `${p}capture_shed_batches_total`,
+      help: 'Batches of decode events discarded because JavaScript fell behind the capture thread, by interface',
+      labelNames: ['interface'],
+      registers,
+    });
+    this.decoded = new Counter({ name: `${p}decode_packets_total`, help: 'Packets through the decode engine (files and interfaces)', registers });
+    this.gtpc = new Counter({ name: `${p}gtpc_messages_total`, help: 'GTP-C messages, by version and message type', labelNames: ['version', 'type'], registers });
+    this.causes = new Counter({ name: `${p}gtpc_responses_total`, help: 'GTP-C Create/Update/Delete responses, by version and cause value', labelNames: ['version', 'cause'], registers });
+    this.gtpu = new Counter({ name: `${p}gtpu_messages_total`, help: 'GTP-U messages, by message type', labelNames: ['type'], registers });
+    this.gpdu = new Counter({
+      name: `${p}gpdus_total`,
+      help: 'G-PDUs, by how their subscriber was found (teid, ue_ip, unresolved) or downlink (not looked up)',
+      labelNames: ['resolution'],
+      registers,
+    });
+    this.sessionEvents = new Counter({ name: `${p}session_events_total`, help: 'Subscriber contexts created, updated, deleted, evicted', labelNames: ['event'], registers });
+    this.anomalies = new Counter({
+      name: `${p}decode_anomalies_total`,
+      help: 'Decoder anomalies, by stable name (native/decode/status.h) and kind (truncated, malformed, unsupported, evicted)',
+      labelNames: ['name', 'kind'],
+      registers,
+    });
+    this.active = new Gauge({ name: `${p}sessions_active`, help: 'Subscriber contexts in the tunnel table', registers });
+    this.tables = new Gauge({ name: `${p}decode_table_entries`, help: 'Entries held by the bounded decoder tables, by table', labelNames: ['table'], registers });
+    this.checkpointAt = new Gauge({
+      name: `${p}checkpoint_last_success_timestamp_seconds`,
+      help: 'When the tunnel table was last checkpointed into the database (Unix time); absent until the first checkpoint (live capture only)',
+      registers,
+    });
+    this.checkpointAt.remove(); // no sample at all until there is a checkpoint: never is not "1970"
+  }
+
+  /** The configured interfaces: their series exist (capture_up 0) before their capture starts. */
+  declareInterfaces(names: readonly string[]): void {
+    for (const i of names) {
+      this.up.set({ interface: i }, 0);
+      this.packets.inc({ interface: i }, 0);
+      this.bytes.inc({ interface: i }, 0);
+      for (const where of ['kernel', 'interface']) this.drops.inc({ interface: i, where }, 0);
+      this.shedEvents.inc({ interface: i }, 0);
+      this.shedBatches.inc({ interface: i }, 0);
+    }
+  }
+
+  /** The anomaly series exist from the start (0), one per stable name. */
+  declareAnomalies(anomalies: ReadonlyArray<{ name: string; kind: string }>): void {
+    for (const { name, kind } of anomalies) {
+      this.anomalyKinds.set(name, kind);
+      this.anomalies.inc({ name, kind }, 0);
+    }
   }
 
   attach(source: CaptureStatsSource | null): void {
@@ -69,19 +120,19 @@ export class CaptureMetrics {
     this.last.clear();
   }
 
+  /** A checkpoint was written (or restored) at `at` (ms since the epoch). */
   checkpointed(at = Date.now()): void {
-    this.checkpointAt = at;
+    this.checkpointAt.set(Math.floor(at / 1000));
   }
 
   private inc(key: string, total: number, counter: Counter<any>, labels: Record<string, string>): void {
     const prev = this.last.get(key) ?? 0;
-    if (total > prev) counter.inc(labels, total - prev);
+    counter.inc(labels, total > prev ? total - prev : 0);
     this.last.set(key, total);
   }
 
   /** Pulls the engine and capture totals into the metrics (called at scrape time). */
   collect(): void {
-    this.checkpointAge.set(this.checkpointAt ? (Date.now() - this.checkpointAt) / 1000 : 0);
     const src = this.source;
     if (!src) return;
     let s: Record<string, any>;
@@ -105,7 +156,7 @@ export class CaptureMetrics {
     this.inc('gpdu:unresolved', g.unresolved ?? 0, this.gpdu, { resolution: 'unresolved' });
     this.inc('gpdu:downlink', g.downlink ?? 0, this.gpdu, { resolution: 'downlink' });
     for (const ev of ['created', 'updated', 'deleted', 'evicted']) this.inc(`sess:${ev}`, s.sessions?.[ev] ?? 0, this.sessionEvents, { event: ev });
-    for (const [name, n] of Object.entries((s.anomalies ?? {}) as Record<string, number>)) this.inc(`an:${name}`, n, this.anomalies, { name });
+    for (const [name, n] of Object.entries((s.anomalies ?? {}) as Record<string, number>)) this.inc(`an:${name}`, n, this.anomalies, { name, kind: this.anomalyKinds.get(name) ?? 'unknown' });
     for (const [table, n] of Object.entries((s.tables ?? {}) as Record<string, number>))
       if (!/^max|Bytes$/.test(table)) this.tables.set({ table }, n);
     for (const st of src.captureStats()) {
@@ -114,8 +165,21 @@ export class CaptureMetrics {
       this.inc(`by:${i}`, st.bytes, this.bytes, { interface: i });
       this.inc(`dk:${i}`, st.kernelDropped, this.drops, { interface: i, where: 'kernel' });
       this.inc(`di:${i}`, st.interfaceDropped, this.drops, { interface: i, where: 'interface' });
-      this.inc(`ds:${i}`, st.shedEvents, this.drops, { interface: i, where: 'shed' });
+      this.inc(`se:${i}`, st.shedEvents, this.shedEvents, { interface: i });
+      this.inc(`sb:${i}`, st.shedBatches, this.shedBatches, { interface: i });
       this.up.set({ interface: i }, st.error === null ? 1 : 0);
+    }
+  }
+
+  /** Whether any configured interface is captured now (for readiness). */
+  anyUp(): boolean {
+    const src = this.source;
+    if (!src) return false;
+    try {
+      const st = src.captureStats();
+      return st.some((x) => x.error === null);
+    } catch {
+      return false;
     }
   }
 }

@@ -1,9 +1,26 @@
 // Shared CLI plumbing: exit codes and errors that carry them.
-// Exit codes: 0 success, 1 runtime failure, 2 bad usage, 3 unreadable or corrupt capture.
+// Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration (a
+// restart cannot fix it: the unit's RestartPreventExitStatus), 3 unreadable or
+// corrupt capture, 4 a listener cannot bind its address (in use, not
+// permitted; the service manager may retry).
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CAPTURE = 3;
+export const EXIT_LISTEN = 4;
+
+/** A listener that cannot bind its address. */
+export class ListenError extends Error {
+  constructor(
+    readonly listener: string,
+    readonly address: string,
+    readonly code: string,
+    cause: Error,
+  ) {
+    super(`cannot listen on ${address} (${listener}): ${code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : cause.message}`);
+    this.name = 'ListenError';
+  }
+}
 
 /** An error the CLI reports as one line on stderr, exiting with `exitCode`. */
 export class CliError extends Error {

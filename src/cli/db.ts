@@ -5,10 +5,10 @@ import { checkFindings, DatabaseOpenError, describeOpenError, quickCheck } from 
 import { backupDatabase, restoreDatabase } from '../store/backup';
 import { DatabaseLockedError } from '../store/lock';
 import { CliError, EXIT_FAILURE, UsageError } from './common';
-import { configFrom, print } from './run';
+import { ADMIN_CONFIG_HELP, adminConfig, print } from './run';
 
 function dbFile(o: { db?: string; config?: string }): string {
-  const config = configFrom(o.config, o.db !== undefined ? { db: o.db } : {});
+  const config = adminConfig(o, o.db !== undefined ? { db: o.db } : {});
   if (!config.db) throw new UsageError('a database is required: --db FILE (or "db" in the config file)');
   return config.db;
 }
@@ -30,7 +30,7 @@ function fail(file: string, err: unknown): never {
 
 export function registerDb(program: Command): void {
   const db = program.command('db').description('the database file: online backup, restore, integrity check');
-  const opts = (c: Command) => c.option('--db <file>', 'the SQLite database (or "db" in the config file)').option('--config <file>', 'JSON configuration file').option('--json', 'print JSON');
+  const opts = (c: Command) => c.option('--db <file>', 'the SQLite database (default: "db" in the configuration)').option('--config <file>', ADMIN_CONFIG_HELP).option('--json', 'print JSON');
   opts(
     db
       .command('backup')

@@ -14,6 +14,8 @@ export const commands: Record<string, () => Register> = {
   orders: () => require('./orders').registerOrders,
   ledger: () => require('./ledger').registerLedger,
   db: () => require('./db').registerDb,
+  sightings: () => require('./sightings').registerSightings,
+  config: () => require('./config').registerConfig,
   payments: () => require('./payments').registerPayments,
   gen: () => require('./gen').registerGen,
   interfaces: () => require('./interfaces').registerInterfaces,

@@ -1,11 +1,12 @@
 // gnpay run --db FILE --listen HOST:PORT [--read CAPTURE...] [--config FILE] [--carrier kind:arg]... [--interface IF]... [--filter BPF]
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, storeOptions, type Config, type ConfigInput } from '../config';
+import { defaultConfigFile } from '../config-file';
 import { carrierError, checkReadable } from '../native';
 import { Daemon } from '../pipeline/daemon';
 import { DomainError, Store } from '../store';
 import { describeOpenError } from '../store/db';
-import { CliError, collect, EXIT_CAPTURE, EXIT_FAILURE, EXIT_USAGE, UsageError } from './common';
+import { CliError, collect, EXIT_CAPTURE, EXIT_FAILURE, EXIT_LISTEN, EXIT_USAGE, ListenError, UsageError } from './common';
 
 export interface RunFlags {
   db?: string;
@@ -48,6 +49,15 @@ export function flagsToConfig(o: RunFlags): ConfigInput {
   return c;
 }
 
+/**
+ * The configuration of an admin command (sp, orders, ledger, db, sightings,
+ * config): --config, else the service's file ($GNPAY_CONFIG, /etc/gnpay/config.yaml,
+ * .yml or .json), so that e.g. `sp add` hashes keys with the daemon's pepper.
+ */
+export function adminConfig(o: { config?: string }, flags: ConfigInput = {}) {
+  return configFrom(o.config ?? defaultConfigFile() ?? undefined, flags);
+}
+
 export function configFrom(file: string | undefined, flags: ConfigInput) {
   try {
     return loadConfig(file ?? null, flags);
@@ -86,6 +96,7 @@ export async function run(o: RunFlags): Promise<number> {
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
+    if (err instanceof ListenError) throw new CliError(err.message, EXIT_LISTEN);
     // the database is locked, the address is in use, ...
     throw new CliError((err as Error).message);
   }
@@ -105,7 +116,7 @@ export function registerRun(program: Command): void {
     .option('--db <file>', 'the SQLite database (created when missing)')
     .option('--listen <host:port>', 'address of the SP API (default 127.0.0.1:8080)')
     .option('--ops-listen <host:port>', 'serve /metrics, /healthz and /readyz on this separate address (then /metrics is not on the SP API)')
-    .option('--config <file>', 'JSON configuration file (flags override it; reloaded on SIGHUP)')
+    .option('--config <file>', 'configuration file, YAML or JSON (flags override it; reloaded on SIGHUP)')
     .option('--read <captures...>', 'replay capture files through the pipeline (repeatable)', (v: string, p: string[] | undefined) => collect(v, p))
     .option('--exit-when-done', 'with --read: exit once every association from the captures is charged and notified')
     .option('-c, --carrier <kind:arg>', 'extra token carrier (repeatable); the one implied by the pay URL template is always active', collect)
@@ -124,16 +135,19 @@ export function registerRun(program: Command): void {
     });
 }
 
-/** For the admin commands (sp, orders, ledger): --db / --config select the database and its secrets. */
+/** Help of --config for the admin commands. */
+export const ADMIN_CONFIG_HELP = 'configuration file (YAML or JSON; default: $GNPAY_CONFIG, else /etc/gnpay/config.yaml, .yml or .json when it exists)';
+
+/** For the admin commands (sp, orders, ledger, sightings): --db / --config select the database and its secrets. */
 export function addDbOptions(cmd: Command): Command {
   return cmd
-    .option('--db <file>', 'the SQLite database (or "db" in the config file)')
-    .option('--config <file>', 'JSON configuration file (secrets, pay URL template)')
+    .option('--db <file>', 'the SQLite database (default: "db" in the configuration)')
+    .option('--config <file>', ADMIN_CONFIG_HELP)
     .option('--json', 'print JSON');
 }
 
 export function openStoreFor(o: { db?: string; config?: string }, extra: ConfigInput = {}) {
-  const config = configFrom(o.config, { ...extra, ...(o.db !== undefined ? { db: o.db } : {}) });
+  const config = adminConfig(o, { ...extra, ...(o.db !== undefined ? { db: o.db } : {}) });
   if (!config.db) throw new UsageError('a database is required: --db FILE (or "db" in the config file)');
   const options = storeOptions(config);
   try {

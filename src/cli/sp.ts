@@ -1,4 +1,4 @@
-// gnpay sp add|list|rotate|revoke: service providers and their API keys.
+// gnpay sp add|list|update|rotate|revoke: service providers and their API keys.
 import type { Command } from 'commander';
 import { SCOPES, type Confirmation, type Scope, type Sp } from '../store/types';
 import { redactUrl } from '../webhooks/destination';
@@ -146,6 +146,35 @@ export function registerSp(program: Command): void {
       const origins = o.returnOrigins === false ? [] : o.returnOrigin;
       const s = spJson(store.sps.configure(id, { confirmation: checkConfirmation(o.confirmation), returnOrigins: origins }));
       print(o.json, s, () => `${s.id} (${s.name}): confirmation ${s.confirmation}, return origins ${s.returnOrigins.join(', ') || '(none)'}`);
+    }),
+  );
+  addDbOptions(
+    sp
+      .command('update')
+      .description("change an SP's name, webhook URL or scopes (its API key and webhook secret stay)")
+      .argument('<id>', 'the SP id')
+      .option('--name <name>', 'a new name')
+      .option('--webhook <url>', 'a new webhook URL (the pending deliveries go there)')
+      .option('--no-webhook', 'no webhooks any more (the SP polls the event feed)')
+      .option('--scope <scope>', `the scopes, replacing the current ones (repeatable): ${SCOPES.join(', ')}`, collect)
+      .option('--no-scopes', 'remove every scope'),
+  ).action((id: string, o: { name?: string; webhook?: string | false; scope?: string[]; scopes?: boolean; db?: string; config?: string; json?: boolean }) =>
+    withStore(o, (store) => {
+      const change: { name?: string; webhookUrl?: string | null; scopes?: Scope[] } = {};
+      if (o.name !== undefined) {
+        if (!o.name.trim() || o.name.length > 200) throw new UsageError('--name must be 1 to 200 characters');
+        change.name = o.name;
+      }
+      if (o.webhook === false) change.webhookUrl = null;
+      else if (o.webhook !== undefined) change.webhookUrl = checkWebhook(o.webhook);
+      if (o.scopes === false) change.scopes = [];
+      if (o.scope !== undefined) {
+        for (const s of o.scope) if (!(SCOPES as readonly string[]).includes(s)) throw new UsageError(`unknown scope "${s}" (scopes: ${SCOPES.join(', ')})`);
+        change.scopes = o.scope as Scope[];
+      }
+      if (Object.keys(change).length === 0) throw new UsageError('nothing to change: give --name, --webhook, --no-webhook, --scope or --no-scopes');
+      const s = spJson(store.sps.update(id, change));
+      print(o.json, s, () => `updated ${s.id}: ${s.name}  ${s.webhookUrl ?? '(no webhook)'}  ${s.scopes.join(',') || '(no scopes)'}`);
     }),
   );
   addDbOptions(sp.command('revoke').description("revoke an SP's API key (immediately; its webhooks stop)").argument('<id>', 'the SP id')).action(

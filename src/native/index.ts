@@ -48,6 +48,7 @@ interface Addon {
   anomalyNames(): { name: string; kind: string }[];
   libpcapVersion: string;
   defaultLiveFilter: (linktype: number) => string;
+  sdNotify: (socketPath: string, state: string) => void;
 }
 
 export interface LiveInterfaceStats {
@@ -281,13 +282,19 @@ class NativeCapture implements CaptureSource {
       }
     } else if ((opts.interfaces ?? []).length > 0) {
       const l = opts.live ?? {};
-      this.stream = new addonApi.Live(engine.native, opts.interfaces!, {
-        bufferBytes: l.bufferBytes,
-        snaplen: l.snaplen,
-        filter: l.filter,
-        flushMs: l.flushMs,
-        maxBatches: l.maxBatches,
-      });
+      try {
+        this.stream = new addonApi.Live(engine.native, opts.interfaces!, {
+          bufferBytes: l.bufferBytes,
+          snaplen: l.snaplen,
+          filter: l.filter,
+          flushMs: l.flushMs,
+          maxBatches: l.maxBatches,
+        });
+      } catch (err) {
+        // live.cc: "bad capture filter: <libpcap's reason>" (a usage error, not a runtime one)
+        if ((err as Error).message.startsWith('bad capture filter')) throw new CaptureFilterError((err as Error).message);
+        throw err;
+      }
     } else {
       throw new TypeError('a capture needs files or interfaces');
     }
@@ -377,6 +384,11 @@ export function openCapture(
 
 export function anomalyNames(): { name: string; kind: string }[] {
   return loadAddon().anomalyNames();
+}
+
+/** sd_notify(3): one datagram with `state` to the systemd notification socket `socketPath`; throws when it cannot be sent. */
+export function sdNotify(socketPath: string, state: string): void {
+  loadAddon().sdNotify(socketPath, state);
 }
 
 export function libpcapVersion(): string {

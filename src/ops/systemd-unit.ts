@@ -1,7 +1,9 @@
 // The systemd unit `gnpay systemd-unit` prints: the daemon runs as an
 // unprivileged user with only the capabilities live capture needs
 // (CAP_NET_RAW to open packet sockets, CAP_NET_ADMIN for promiscuous mode and
-// the TPACKET_V3 ring), never as root.
+// the TPACKET_V3 ring), never as root; Type=notify (READY=1 once it serves,
+// STATUS= lines) with a watchdog, and UMask=0077 so that every file it makes
+// (database, -wal, -shm, lock, key) is its own only.
 import path from 'node:path';
 
 export interface UnitOptions {
@@ -12,16 +14,19 @@ export interface UnitOptions {
   group?: string;
   stateDirectory: string; // under /var/lib
   stopTimeoutSeconds: number;
+  /** WatchdogSec: systemd restarts the daemon when it misses a keep-alive this long (0: no watchdog) */
+  watchdogSeconds: number;
 }
 
 export function defaultUnitOptions(): UnitOptions {
   return {
     node: process.execPath,
     cli: path.resolve(__dirname, '..', 'cli.js'),
-    config: '/etc/gnpay/config.json',
+    config: '/etc/gnpay/config.yaml',
     user: 'gnpay',
     stateDirectory: 'gnpay',
     stopTimeoutSeconds: 30,
+    watchdogSeconds: 30,
   };
 }
 
@@ -42,7 +47,12 @@ After=network-online.target
 Wants=network-online.target
 
 [Service]
-Type=simple
+# READY=1 once the API serves and the capture runs (sd_notify); STATUS= says what it does
+Type=notify
+NotifyAccess=main
+${o.watchdogSeconds > 0 ? `# the daemon pings the watchdog at half this interval while its event loop and database work
+WatchdogSec=${o.watchdogSeconds}
+` : ''}TimeoutStartSec=60
 User=${o.user}
 Group=${group}
 ExecStart=${o.node} ${o.cli} run --config ${o.config}
@@ -51,9 +61,13 @@ KillSignal=SIGTERM
 TimeoutStopSec=${o.stopTimeoutSeconds}
 Restart=on-failure
 RestartSec=2
-# exit 2: bad configuration (a filter libpcap rejects, an invalid config file): a restart cannot fix it
+# exit 2: bad configuration (a filter libpcap rejects, an invalid config file): a restart cannot fix it.
+# exit 4 (an address in use) and 1 (capture lost, database damage) are retried.
 RestartPreventExitStatus=2
+# the database, its -wal/-shm/lock files and the webhook-secret key: owner only
+UMask=0077
 StateDirectory=${o.stateDirectory}
+StateDirectoryMode=0700
 WorkingDirectory=/var/lib/${o.stateDirectory}
 # live capture needs exactly these two capabilities, not root
 AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN
@@ -68,7 +82,20 @@ ProtectKernelModules=yes
 ProtectControlGroups=yes
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_PACKET AF_NETLINK
 RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
 LockPersonality=yes
+ProtectKernelLogs=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectProc=invisible
+ProcSubset=pid
+RemoveIPC=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @mount @swap @reboot @obsolete @clock @cpu-emulation @debug @module @raw-io
+SystemCallErrorNumber=EPERM
+# V8 compiles JavaScript to machine code at run time
 MemoryDenyWriteExecute=no
 LimitNOFILE=65536
 

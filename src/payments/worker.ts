@@ -101,7 +101,11 @@ export class PaymentWorker {
   }
 
   private settled(o: OrderRow, attempt: number): void {
-    this.deps.log?.info({ orderId: o.id, status: o.status, reason: o.reason, attempt }, 'order settled');
+    // the audit line of a charge (the MSISDN redacted as configured)
+    this.deps.log?.info(
+      { orderId: o.id, spId: o.sp_id, status: o.status, reason: o.reason, amount: o.amount, currency: o.currency, msisdn: o.msisdn, driver: this.o.driver.name, attempt },
+      'order settled',
+    );
     this.deps.onSettled?.(o);
   }
 

@@ -6,10 +6,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp, buildOpsApp } from '../api/app';
 import { readFileSync } from 'node:fs';
-import { loadConfig, parseListen, payHosts, readSecret, storeOptions, type Config, type ConfigInput } from '../config';
+import { applyReload, loadConfig, parseListen, payHosts, readSecret, storeOptions, type Config, type ConfigInput } from '../config';
 import { PayServer } from '../paypage/server';
 import { createLogger } from '../log';
-import { createMetrics, type Metrics } from '../metrics';
+import { createMetrics, initPayments, initSightings, type Metrics } from '../metrics';
+import { SystemdNotifier } from '../ops/sd-notify';
+import { ProgressLog } from '../progress';
 import type { CaptureOptions, DecodeEvent } from '../native/types';
 import { HttpDriver } from '../payments/http';
 import { LedgerDriver } from '../payments/ledger';
@@ -22,7 +24,7 @@ import { DatabaseDamagedError } from '../store/db';
 import { WebhookWorker } from '../webhooks/worker';
 import { CaptureMetrics } from '../capture/metrics';
 import { CheckpointStore, restoreCheckpoint, saveCheckpoint } from '../capture/checkpoint';
-import { EXIT_CAPTURE, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli/common'; // the process's exit codes: one table
+import { EXIT_CAPTURE, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ListenError } from '../cli/common'; // the process's exit codes: one table
 import { ProgressBar } from '../progress';
 import { activeCarriers } from './carriers';
 import { emptyStats, runPipeline, storeSightings, StoreUnavailableError, type PipelineDeps, type PipelineStats, type StoreOutage } from './pipeline';
@@ -55,11 +57,14 @@ export interface DaemonOptions {
   version?: string;
 }
 
-const defaultSource: SourceFactory = (opts) => {
-  // loaded lazily: the API-only daemon and the tests with synthetic sources need no addon
-  const native = require('../native') as typeof import('../native');
-  return native.openCapture(opts);
-};
+/** libpcap's version for gnpay_build_info ("unknown" when the addon cannot load). */
+function libpcapVersion(): string {
+  try {
+    return (require('../native') as typeof import('../native')).libpcapVersion();
+  } catch {
+    return 'unknown';
+  }
+}
 
 export class Daemon {
   readonly store: Store;
@@ -82,6 +87,8 @@ export class Daemon {
   /** the native engine when the daemon made it (checkpointed in live mode) */
   private engine: import('../native').Engine | null = null;
   private liveCapture = false;
+  /** the source ran to its end (a replay finished) */
+  private sourceDone = false;
   private checkpointTimer: NodeJS.Timeout | null = null;
   private captureWatch: NodeJS.Timeout | null = null;
   private readonly lostInterfaces = new Set<string>();
@@ -90,7 +97,13 @@ export class Daemon {
   private readonly abort = new AbortController();
   private sweeper: NodeJS.Timeout | null = null;
   private integrityTimer: NodeJS.Timeout | null = null;
+  /** the API accepts requests (false while starting and draining) */
   private ready = false;
+  /** why the probe is not ready, in /readyz and STATUS= (null: ready) */
+  private notReady: string | null = 'starting';
+  /** the running source (capture files or interfaces) is open */
+  private sourceOpen = false;
+  private readonly notifier: SystemdNotifier;
   /** false while the database refuses writes (disk full, I/O errors): not ready, replay paused, live spooled */
   private writable = true;
   private downSince: number | null = null;
@@ -112,11 +125,12 @@ export class Daemon {
     this.done = new Promise((r) => (this.resolveDone = r));
     // a damaged file is refused here (DatabaseDamagedError), before anything is served from it
     this.store = Store.open(o.config.db!, { clock: o.clock, quickCheck: true, ...storeOptions(o.config) });
-    this.metrics = createMetrics({ defaultMetrics: true });
+    this.metrics = createMetrics({ defaultMetrics: true, version: o.version, libpcap: libpcapVersion() });
     this.metrics.dbIntegrityOk.set(1);
     this.metrics.dbIntegrityCheckedAt.set(Math.floor(Date.now() / 1000));
     this.checkpoints = new CheckpointStore(this.store.db);
     this.captureMetrics = new CaptureMetrics(this.metrics.registry);
+    this.notifier = new SystemdNotifier({ onError: (err) => this.log.warn({ err }, 'cannot notify systemd') });
   }
 
   static async start(o: DaemonOptions): Promise<Daemon> {
@@ -133,6 +147,7 @@ export class Daemon {
     try {
       await d.init();
     } catch (err) {
+      d.log.fatal({ err }, 'start failed');
       await d.shutdown('start failed', EXIT_FAILURE);
       throw err;
     }
@@ -150,8 +165,16 @@ export class Daemon {
     const doubt = store.payments.doubtSummary();
     if (doubt.count) log.warn({ inDoubt: doubt.count, since: new Date(doubt.oldestSince!).toISOString() }, 'payments in doubt: asked again until a definite answer (gnpay payments doubt)');
     metrics.paymentsDoubt = () => store.payments.doubtSummary();
+    const sealed = store.sps.sealPlainSecrets();
+    if (sealed) log.info({ sps: sealed }, 'webhook secrets stored in plain text encrypted');
     metrics.ordersByStatus = () =>
       Object.fromEntries((store.db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all() as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]));
+    metrics.outboxes = () => ({
+      payments: { pending: store.payments.pendingCount(), oldestAt: store.payments.oldestPendingAt() },
+      webhooks: { pending: store.webhooks.pendingCount(), oldestAt: store.webhooks.oldestPendingAt() },
+    });
+    initSightings(metrics, activeCarriers(config));
+    initPayments(metrics, config.payments.driver);
 
     this.webhooks = new WebhookWorker(
       store,
@@ -213,6 +236,7 @@ export class Daemon {
       serveMetrics: config.api.metrics,
       limits: config.listeners,
       ready: () => this.ready && this.writable,
+      readiness: () => this.readiness(),
       onStorageError: (err) => this.storeDown(err),
       settings: () => ({
         payUrlTemplate: this.config.payUrlTemplate,
@@ -221,12 +245,11 @@ export class Daemon {
         ordersPerMinute: this.config.rateLimit.ordersPerMinute,
       }),
     });
-    const { host, port } = parseListen(config.listen);
-    await this.app.listen({ host, port });
+    await listen(this.app, 'SP API, listen', config.listen);
     this.url = urlOf(this.app);
     if (config.opsListen !== null) {
-      this.opsApp = buildOpsApp({ store, metrics, ready: () => this.ready && this.writable, limits: config.listeners });
-      await this.opsApp.listen(parseListen(config.opsListen));
+      this.opsApp = buildOpsApp({ store, metrics, ready: () => this.ready && this.writable, readiness: () => this.readiness(), limits: config.listeners });
+      await listen(this.opsApp, 'operations, opsListen', config.opsListen);
       this.opsUrl = urlOf(this.opsApp);
     }
     if (config.pay.listen !== null) {
@@ -257,6 +280,34 @@ export class Daemon {
     );
     if (config.opsListen === null && !config.api.metrics) log.warn('metrics are not served: set opsListen (--ops-listen) to scrape /metrics');
     this.startSource();
+    const r = this.readiness();
+    if (!r.ready) log.warn({ reason: r.reason }, 'not ready: /readyz answers 503');
+    this.notifier.ready(r.ready ? `serving ${this.url}` : `serving ${this.url}, not ready: ${r.reason}`);
+    this.notifier.startWatchdog(() => !this.stopping && this.store.db.open);
+  }
+
+  /**
+   * Whether the probe does its job, for /readyz and systemd's STATUS: the API
+   * serves, the database is open, and a capture source runs (a daemon that
+   * sees no traffic cannot charge anyone; live, at least one interface must
+   * be captured).
+   */
+  readiness(): { ready: boolean; reason: string | null; capture: string } {
+    const live = this.config.capture.interfaces.length > 0 && (this.o.read?.length ?? 0) === 0;
+    const files = (this.o.read?.length ?? 0) > 0;
+    let capture: string;
+    if (!live && !files) capture = 'none';
+    else if (!this.sourceOpen) capture = this.sourceDone ? 'finished' : 'starting';
+    else if (live && this.engine && !this.captureMetrics.anyUp()) capture = 'down';
+    else capture = 'up';
+    let reason: string | null = null;
+    if (!this.ready) reason = this.stopping ? 'stopping' : 'starting';
+    else if (!this.store.db.open) reason = 'database closed';
+    else if (!this.writable) reason = 'the database cannot be written (disk full?)';
+    else if (capture === 'none') reason = 'no capture source (capture.interfaces or --read)';
+    else if (capture === 'down') reason = 'no interface is captured';
+    else if (capture === 'starting') reason = 'capture starting';
+    return { ready: reason === null, reason, capture };
   }
 
   /** Deletes the sightings that matched no order once older than audit.retentionDays, in small transactions. */
@@ -293,7 +344,7 @@ export class Daemon {
     try {
       r = await quickCheckInWorker(this.config.db!);
     } catch (err) {
-      this.log.warn({ err: { message: (err as Error).message } }, 'database integrity check could not run');
+      this.log.warn({ err }, 'database integrity check could not run');
       return true;
     }
     if (r.error && !/^SQLITE_(CORRUPT|NOTADB)/.test(r.code ?? '')) {
@@ -329,14 +380,14 @@ export class Daemon {
 
   private startSource(): void {
     const files = this.o.read ?? [];
-    if (files.length === 0 && this.config.capture.interfaces.length === 0) return; // API only
+    if (files.length === 0 && this.config.capture.interfaces.length === 0) return; // API only: not ready
     this.replay(files).then(
       async () => {
         if (this.o.exitWhenDone) await this.drainThenExit(EXIT_OK);
       },
       async (err: Error) => {
         if (this.stopping) return;
-        this.log.error({ err: { message: err.message, name: err.name } }, 'source failed');
+        this.log.error({ err }, 'source failed');
         // A live capture that cannot run (no such device, no permission, a filter
         // libpcap rejects) stops the daemon with an error instead of leaving an
         // API that looks healthy and sees nothing; a replay without
@@ -370,13 +421,18 @@ export class Daemon {
     };
     let source: EventSource;
     let bar: ProgressBar | null = null;
+    let progress: ProgressLog | null = null;
     if (this.o.openSource) {
       source = this.o.openSource(opts);
     } else {
       // the native engine is the daemon's own: its tunnel table is checkpointed in live mode
       const native = require('../native') as typeof import('../native');
       const { resolveInterface } = require('../capture/devices') as typeof import('../capture/devices');
-      if (opts.interfaces) opts.interfaces = opts.interfaces.map(resolveInterface);
+      if (opts.interfaces) {
+        opts.interfaces = opts.interfaces.map(resolveInterface);
+        this.captureMetrics.declareInterfaces(opts.interfaces);
+      }
+      this.captureMetrics.declareAnomalies(native.anomalyNames());
       const engine = new native.Engine({ carriers: opts.carriers, payHosts: opts.payHosts, limits: opts.limits });
       this.engine = engine;
       this.liveCapture = files.length === 0;
@@ -384,7 +440,10 @@ export class Daemon {
         const cp = this.config.checkpoint;
         const r = restoreCheckpoint(this.checkpoints, engine, cp.maxAgeHours * 3600_000);
         if (r.error) this.log.warn({ error: r.error }, 'tunnel-table checkpoint ignored');
-        else if (r.savedAt !== null) this.log.info({ restored: r.restored, savedAt: new Date(r.savedAt).toISOString() }, 'tunnel table restored from the checkpoint');
+        else if (r.savedAt !== null) {
+          this.log.info({ restored: r.restored, savedAt: new Date(r.savedAt).toISOString() }, 'tunnel table restored from the checkpoint');
+          this.captureMetrics.checkpointed(r.savedAt);
+        }
         this.checkpointTimer = setInterval(() => this.saveCheckpoint(), cp.intervalSeconds * 1000);
         this.checkpointTimer.unref();
       }
@@ -403,18 +462,25 @@ export class Daemon {
         this.captureWatch.unref();
       }
       if (files.length && process.stderr.isTTY) bar = new ProgressBar(() => capture.progress()).start();
+      // not on a terminal (systemd, a pipe): a progress line in the log instead, every log.progressSeconds
+      else if (files.length && this.config.log.progressSeconds !== null) progress = new ProgressLog(() => capture.progress(), this.log, this.config.log.progressSeconds * 1000).start();
       source = capture;
     }
     this.source = source;
+    this.sourceOpen = true;
+    this.notifier.status(`serving ${this.url}, capturing ${files.length ? `${files.length} file(s)` : (opts.interfaces ?? []).join(', ')}`);
     if (files.length === 0) this.openSpool();
     const work = files.length ? (this.replayWork = new ReplayWork(this.store, this.config.payments.http.maxAttempts)) : null;
     const deps: PipelineDeps = { ...this.pipelineDeps(sourceId), onBatch: work ? (b) => work.note(b) : undefined, outage: this.outage(files.length === 0) };
     try {
-      await runPipeline(this.countSightings(source), deps, this.abort.signal, this.pipeline);
+      await runPipeline(source, deps, this.abort.signal, this.pipeline);
     } finally {
       if (this.captureWatch) clearInterval(this.captureWatch);
       this.captureWatch = null;
       bar?.stop();
+      progress?.stop();
+      this.sourceOpen = false;
+      this.sourceDone = true;
       await source.close?.();
       if (!this.stopping) this.closeEngine();
       // live: what each interface delivered and dropped over the whole run
@@ -483,7 +549,7 @@ export class Daemon {
     try {
       this.spool = Spool.open(`${this.config.db}.spool`, mib * 1024 * 1024);
     } catch (err) {
-      this.log.error({ err: { message: (err as Error).message } }, 'no spool: while the database cannot be written, live sightings would be lost');
+      this.log.error({ err }, 'no spool: while the database cannot be written, live sightings would be lost');
       return;
     }
     this.metrics.spoolPending.set(this.spool.pending);
@@ -498,7 +564,7 @@ export class Daemon {
     try {
       ok = this.spool.append({ sourceId: 'live', now, sightings });
     } catch (err) {
-      this.log.error({ err: { message: (err as Error).message } }, 'the spool cannot be written');
+      this.log.error({ err }, 'the spool cannot be written');
     }
     this.metrics.spoolPending.set(this.spool.pending);
     return ok;
@@ -530,16 +596,6 @@ export class Daemon {
   /** Sightings this run could not store: unprocessable, lost with a full spool, or not stored when stopped. */
   lostSightings(): number {
     return this.pipeline.failed + this.pipeline.lost + this.pipeline.unstored;
-  }
-
-  /** Passes batches through, counting sightings by carrier for the metrics. */
-  private async *countSightings(source: EventSource): AsyncGenerator<DecodeEvent[]> {
-    for await (const batch of source) {
-      for (const e of batch)
-        if (e.type === 'sighting')
-          this.captureMetrics.sightingsByCarrier.inc({ carrier: e.carrier, via: e.via, resolved: e.msisdn ? 'yes' : 'no' });
-      yield batch;
-    }
   }
 
   /**
@@ -588,7 +644,7 @@ export class Daemon {
       this.captureMetrics.checkpointed();
       this.log.debug({ sessions }, 'tunnel table checkpointed');
     } catch (err) {
-      this.log.error({ err: { message: (err as Error).message } }, 'tunnel-table checkpoint failed');
+      this.log.error({ err }, 'tunnel-table checkpoint failed');
     }
   }
 
@@ -640,24 +696,26 @@ export class Daemon {
 
   /** Re-reads the config file (carriers, limits, rate limits, TTLs, pay URL, log level); keeps the old one when invalid. */
   reload(): boolean {
+    this.notifier.reloading();
     let next: Config;
     try {
       next = loadConfig(this.o.configFile ?? null, this.o.flags ?? {});
     } catch (err) {
-      this.log.error({ err: { message: (err as Error).message } }, 'reload failed: keeping the running configuration');
+      this.log.error({ err }, 'reload failed: keeping the running configuration');
+      this.notifier.ready(`serving ${this.url}; the last reload failed: ${(err as Error).message}`);
       return false;
     }
     const before = JSON.stringify(activeCarriers(this.config));
-    const fixed = (['db', 'listen', 'opsListen', 'listeners', 'pay', 'capture', 'decode', 'payments', 'webhooks', 'api', 'secrets', 'integrity'] as const).filter(
-      (k) => JSON.stringify(next[k]) !== JSON.stringify(this.config[k]),
-    );
-    if (fixed.length) this.log.warn({ keys: fixed }, 'these settings change only on restart: the running values are kept');
-    for (const k of fixed) (next as unknown as Record<string, unknown>)[k] = this.config[k];
+    // keys the schema does not mark reloadable keep their running values until a restart
+    const { config: applied, kept } = applyReload(this.config, next);
+    if (kept.length) this.log.warn({ keys: kept }, 'these settings change only on restart: the running values are kept');
+    next = applied;
     this.config = next;
     this.log.level = next.log.level;
     const carriers = activeCarriers(next);
     if (JSON.stringify(carriers) !== before) this.source?.engine?.setCarriers(carriers);
     this.log.info({ carriers }, 'configuration reloaded');
+    this.notifier.ready(`serving ${this.url}, configuration reloaded`);
     return true;
   }
 
@@ -667,6 +725,7 @@ export class Daemon {
     this.stopping = (async () => {
       this.ready = false;
       this.log.info({ reason }, 'shutting down');
+      this.notifier.stopping(`stopping: ${reason}`);
       const budget = this.config.shutdown.timeoutMs;
       let timer: NodeJS.Timeout | undefined;
       const hard = new Promise<number>((r) => {
@@ -718,6 +777,17 @@ export class Daemon {
     await this.opsApp?.close();
     await this.pay?.close();
     await Promise.all([this.payments?.stop(budget), this.webhooks?.stop(budget)]);
+  }
+}
+
+/** app.listen, with an address that cannot be bound reported as a ListenError (exit 4) naming the listener. */
+async function listen(app: FastifyInstance, name: string, address: string): Promise<void> {
+  try {
+    await app.listen(parseListen(address));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new ListenError(name, address, code, err as Error);
+    throw err;
   }
 }
 

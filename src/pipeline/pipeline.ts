@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { DecodeEvent, HelloEvent, SightingEvent } from '../native/types';
 import type { Store } from '../store';
-import type { PerMsisdnLimits } from '../store/associate';
+import type { PerMsisdnLimits, SightingResult } from '../store/associate';
 import { isStorageError } from '../store/db';
 import { SIGHTING_OUTCOMES, type SightingOutcome } from '../store/types';
 
@@ -164,40 +164,53 @@ export function processBatch(batch: DecodeEvent[], deps: PipelineDeps, stats: Pi
 
 export function storeSightings(sightings: SightingEvent[], deps: PipelineDeps, stats: PipelineStats, now: number): void {
   const ctx = { now, sourceId: deps.sourceId, limits: deps.limits(), payHosts: deps.payHosts?.() ?? [] };
-  let results: ReturnType<Store['associator']['process']>;
+  // one result per sighting, in order (null: it could not be processed)
+  let results: Array<SightingResult | null>;
   try {
     results = deps.store.associator.process(sightings, ctx);
   } catch (err) {
     if (isStorageError(err)) throw new StoreUnavailableError(err as Error);
     // one bad sighting must not stop the pipeline: the batch again, one sighting per transaction
-    deps.log?.error({ err: { message: (err as Error).message } }, 'batch failed, retrying its sightings one by one');
+    deps.log?.error({ err }, 'batch failed, retrying its sightings one by one');
     results = [];
     for (const s of sightings) {
       try {
         results.push(...deps.store.associator.process([s], ctx));
       } catch (e) {
         if (isStorageError(e)) throw new StoreUnavailableError(e as Error);
-        deps.log?.error({ err: { message: (e as Error).message }, packet: s.packet }, 'sighting failed, skipped');
-        deps.metrics?.sightings.inc({ outcome: 'error' });
+        deps.log?.error({ err: e, packet: s.packet }, 'sighting failed, skipped');
+        deps.metrics?.sightings.inc({ carrier: s.carrier, via: s.via, outcome: 'error' });
         deps.metrics?.sightingsLost.inc();
         stats.failed++;
+        results.push(null);
       }
     }
   }
   deps.metrics?.batches.inc();
   let associated = false;
-  for (const r of results) {
+  const done: SightingResult[] = [];
+  results.forEach((r, i) => {
+    if (r === null) return;
+    done.push(r);
     stats.sightings++;
     if (r.replayed) {
       stats.replayed++;
-      continue;
+      return;
     }
+    const s = sightings[i];
     stats.outcomes[r.outcome]++;
-    deps.metrics?.sightings.inc({ outcome: r.outcome });
-    if (r.outcome === 'associated') associated = true;
-  }
+    deps.metrics?.sightings.inc({ carrier: s.carrier, via: s.via, outcome: r.outcome });
+    if (r.outcome === 'associated') {
+      associated = true;
+      // the audit line of a binding: which subscriber the network says sent the order's token (personal data redacted as configured)
+      deps.log?.info(
+        { orderId: r.orderId, msisdn: s.msisdn, imsi: s.imsi, apn: s.apn, teid: s.teid, ueIp: s.ueIp, carrier: s.carrier, via: s.via, host: s.host, resolvedBy: s.resolvedBy, packet: s.packet, ts: s.ts },
+        'order associated',
+      );
+    } else deps.log?.debug({ orderId: r.orderId, outcome: r.outcome, carrier: s.carrier, via: s.via, packet: s.packet }, 'sighting');
+  });
   if (associated) deps.onAssociated?.();
-  deps.onCommitted?.(results);
+  deps.onCommitted?.(done);
 }
 // per tunnel: ClientHellos to the pay host a tunnel may report per second (token bucket), and the burst
 const HELLO_RATE = 20;

@@ -9,6 +9,7 @@
 // processing a sighting twice is harmless (a sighting is recognised by its
 // replay identity).
 import { createHash } from 'node:crypto';
+import { privateFile } from '../store/db';
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import type { SightingEvent } from '../native/types';
 
@@ -50,6 +51,7 @@ export class Spool {
    * Throws when the space cannot be set aside (then there is no spool).
    */
   static open(path: string, bytes: number): Spool {
+    privateFile(path); // sightings with MSISDNs: owner only, like the database
     const fd = openSync(path, 'a+');
     closeSync(fd);
     const rw = openSync(path, 'r+');

@@ -12,7 +12,7 @@ import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, r
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { checkFindings, DatabaseDamagedError, describeOpenError, openDatabase, quickCheck, schemaVersion } from './db';
+import { checkFindings, DatabaseDamagedError, describeOpenError, openDatabase, privateFile, quickCheck, schemaVersion } from './db';
 import { lockDatabase } from './lock';
 import { MIGRATIONS } from './migrations';
 
@@ -60,6 +60,7 @@ export async function backupDatabase(db: Database.Database, target: string): Pro
   const tmp = `${target}.partial-${process.pid}`;
   rmSync(tmp, { force: true });
   try {
+    privateFile(tmp); // a backup holds what the database holds: owner only
     // every page in one step: one read snapshot, never restarted by the daemon's writes
     const r = await db.backup(tmp, { progress: () => 1 << 30 });
     // a standalone file: rollback journal, so that reading it never creates -wal/-shm files beside it
@@ -91,6 +92,7 @@ export function restoreDatabase(from: string, dbFile: string, now = Date.now()):
   try {
     const tmp = `${dbFile}.restoring-${process.pid}`;
     copyFileSync(from, tmp);
+    privateFile(tmp, false);
     fsyncPath(tmp);
     let movedAside: string | null = null;
     if (existsSync(dbFile)) {

@@ -1,8 +1,34 @@
 // Opening the SQLite database: WAL, full fsync on commit, migrations, and an
 // integrity check (PRAGMA quick_check) for the daemon, which refuses a damaged
 // file instead of serving 500s from it or writing more into it.
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
+
+/**
+ * The database holds MSISDNs and webhook secrets: its files (and the -wal and
+ * -shm SQLite creates beside it, with the database file's mode) are readable
+ * by their owner only. Creates `file` empty with mode 0600 when it does not
+ * exist, and takes group and other bits off one that does (a file made by an
+ * older gnpay, or a copy). Best effort for files this user does not own.
+ */
+export function privateFile(file: string, create = true): void {
+  if (file === ':memory:' || file === '') return;
+  if (create) {
+    try {
+      closeSync(openSync(file, 'wx', 0o600));
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return; // the open that follows reports it
+    }
+  }
+  try {
+    const { mode, uid } = statSync(file);
+    if ((mode & 0o077) !== 0 && (process.getuid === undefined || uid === process.getuid())) chmodSync(file, mode & 0o700);
+  } catch {
+    /* not ours, or gone: nothing to tighten */
+  }
+}
 
 export type DB = Database.Database;
 
@@ -72,6 +98,8 @@ export function describeOpenError(file: string, err: unknown): Error {
 
 export function openDatabase(file: string, opts: OpenOptions = {}): DB {
   let db: DB;
+  privateFile(file);
+  for (const ext of ['-wal', '-shm']) privateFile(file + ext, false);
   try {
     db = new Database(file);
   } catch (err) {
@@ -101,6 +129,24 @@ const STORAGE = /^(SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|NOMEM|PROTOC
 export function isStorageError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && STORAGE.test(code);
+}
+
+/**
+ * Runs `fn` in a transaction committed without fsync (synchronous = NORMAL:
+ * consistent after a crash, but a power cut may lose it until the next
+ * ordinary commit, which syncs the log with everything before it). Only for
+ * bookkeeping whose loss is harmless, such as a webhook marked delivered
+ * (delivered again then: at least once); never for money or an association.
+ */
+export function commitLazily<T>(db: DB, fn: () => T): T {
+  const before = db.pragma('synchronous', { simple: true }) as number;
+  if (before <= 1) return db.transaction(fn).immediate();
+  db.pragma('synchronous = NORMAL');
+  try {
+    return db.transaction(fn).immediate();
+  } finally {
+    db.pragma(`synchronous = ${before}`);
+  }
 }
 
 /** PRAGMA quick_check: the problems found (empty when the file is sound). */

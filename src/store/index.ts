@@ -8,7 +8,7 @@ import { EventFeed } from './events';
 import { Ledger } from './ledger';
 import { OrderRepo } from './orders';
 import { PaymentOutbox } from './payment-outbox';
-import { SecretBox, type SecretsOptions } from './secrets';
+import { keyFileOf, loadOrCreateKey, SecretBox, type SecretsOptions } from './secrets';
 import { SpRepo } from './sps';
 import { Transitions } from './transitions';
 import type { Clock } from './types';
@@ -56,8 +56,14 @@ export class Store {
     this.cursors = new CursorCodec(db);
   }
 
+  /**
+   * Opens the database file. Without secrets options, webhook secrets are
+   * encrypted under the key beside the database (`<db>.key`, made at first
+   * use), as the daemon does when no key is configured.
+   */
   static open(file: string, opts: StoreOptions = {}): Store {
-    return new Store(openDatabase(file, opts), opts);
+    const secrets = opts.secrets ?? (file === ':memory:' ? undefined : { webhookSecretKey: () => loadOrCreateKey(keyFileOf(file)) });
+    return new Store(openDatabase(file, opts), { ...opts, secrets });
   }
 
   close(): void {

@@ -6,6 +6,7 @@
 // `<db>.pid` only says who holds it, for the refusal message.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { privateFile } from './db';
 
 export class DatabaseLockedError extends Error {
   constructor(
@@ -43,6 +44,7 @@ export function lockDatabase(dbFile: string): DbLock {
   for (let tries = 0; ; tries++) {
     let conn: Database.Database | null = null;
     try {
+      privateFile(path);
       conn = new Database(path, { timeout: 0 });
       conn.pragma('locking_mode = EXCLUSIVE');
       conn.pragma('journal_mode = MEMORY');
@@ -70,7 +72,7 @@ export function lockDatabase(dbFile: string): DbLock {
       throw err;
     }
     try {
-      writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o644 });
+      writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
     } catch {
       /* informational only */
     }

@@ -59,6 +59,7 @@ export class PaymentOutbox {
   private readonly order;
   private readonly release;
   private readonly pending;
+  private readonly oldest;
   private readonly next;
   private readonly doubtful;
   private readonly doubtStats;
@@ -91,6 +92,7 @@ export class PaymentOutbox {
        WHERE state = 'pending' AND lease_owner IS NOT NULL`,
     );
     this.pending = db.prepare(`SELECT COUNT(*) FROM payment_outbox WHERE state = 'pending'`).pluck();
+    this.oldest = db.prepare(`SELECT MIN(created_at) FROM payment_outbox WHERE state = 'pending'`).pluck();
     this.next = db.prepare(`SELECT next_attempt_at FROM payment_outbox WHERE state = 'pending' ORDER BY next_attempt_at LIMIT 1`).pluck();
     this.doubtful = db.prepare(
       `SELECT p.order_id AS orderId, o.sp_id AS spId, o.amount, o.currency, o.msisdn, p.attempts, p.doubt_since AS doubtSince,
@@ -181,6 +183,11 @@ export class PaymentOutbox {
   /** Every pending payment (a count over the backlog: for tests and tools, not for loops). */
   pendingCount(): number {
     return this.pending.get() as number;
+  }
+
+  /** When the oldest pending row was created (ms since the epoch), or null when none is pending. */
+  oldestPendingAt(): number | null {
+    return (this.oldest.get() as number | null) ?? null;
   }
 
   /** When the next pending payment is due (ms; a leased one: when its lease ends), or null. */

@@ -81,7 +81,7 @@ export class SpRepo {
   private readonly setOrigins;
 
   constructor(
-    db: DB,
+    private readonly db: DB,
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
   ) {
@@ -164,6 +164,17 @@ export class SpRepo {
     return { sp: this.get(id)!, ...out };
   }
 
+  /** Changes an SP's name, webhook URL (null: none) or scopes; its keys and secrets stay. */
+  update(id: string, change: { name?: string; webhookUrl?: string | null; scopes?: Scope[] }): Sp {
+    const row = this.byId.get(id) as SpRow | undefined;
+    if (!row) throw new DomainError('NOT_FOUND', `no SP ${id}`);
+    const name = change.name ?? row.name;
+    const webhookUrl = change.webhookUrl === undefined ? row.webhook_url : change.webhookUrl;
+    const scopes = change.scopes === undefined ? row.scopes : JSON.stringify([...new Set(change.scopes)].sort());
+    this.db.prepare('UPDATE sps SET name = ?, webhook_url = ?, scopes = ? WHERE id = ?').run(name, webhookUrl, scopes, id);
+    return this.get(id)!;
+  }
+
   get(id: string): Sp | null {
     const row = this.byId.get(id) as SpRow | undefined;
     return row ? toSp(row) : null;
@@ -205,6 +216,23 @@ export class SpRepo {
     const row = this.byId.get(id) as SpRow | undefined;
     if (!row) throw new DomainError('NOT_FOUND', `no SP ${id}`);
     return this.secrets.open(row.webhook_secret);
+  }
+
+  /**
+   * Encrypts the webhook secrets still stored `plain:` (databases of an older
+   * gnpay, or written without a key) when a key is available; returns how many.
+   */
+  sealPlainSecrets(): number {
+    if (!this.secrets.encrypts) return 0;
+    const rows = this.db
+      .prepare(`SELECT id, webhook_secret, prev_webhook_secret FROM sps WHERE webhook_secret LIKE 'plain:%' OR prev_webhook_secret LIKE 'plain:%'`)
+      .all() as Array<Pick<SpRow, 'id' | 'webhook_secret' | 'prev_webhook_secret'>>;
+    const update = this.db.prepare('UPDATE sps SET webhook_secret = ?, prev_webhook_secret = ? WHERE id = ?');
+    const reseal = (v: string | null) => (v !== null && v.startsWith('plain:') ? this.secrets.seal(this.secrets.open(v)) : v);
+    this.db.transaction(() => {
+      for (const r of rows) update.run(reseal(r.webhook_secret), reseal(r.prev_webhook_secret), r.id);
+    })();
+    return rows.length;
   }
 
   /** The secrets webhooks are signed with: the current one, and the previous one during a rotation's overlap. */

@@ -14,6 +14,7 @@ import { EVENT_ID_HEADER, signatureHeader, SIGNATURE_HEADER } from '../client/si
 import type { Metrics } from '../metrics';
 import { backoffMs, type BackoffOptions } from '../payments/backoff';
 import type { Store } from '../store';
+import { commitLazily } from '../store/db';
 import { eventView } from '../store/views';
 import type { LeasedWebhook } from '../store/webhook-outbox';
 import { Breakers, endpointOf, type BreakerOptions } from './breaker';
@@ -25,7 +26,7 @@ export interface WebhookWorkerOptions {
   retryHours: number;
   /** deliveries in flight, all SPs together */
   concurrency: number;
-  /** deliveries in flight for one SP (default 2) */
+  /** deliveries in flight for one SP (default 8) */
   perSpConcurrency?: number;
   backoff: BackoffOptions;
   breaker?: BreakerOptions;
@@ -58,6 +59,9 @@ export class WebhookWorker {
   private readonly breakers: Breakers;
   private readonly policy: DestinationPolicy;
   private readonly agents = keepAliveAgents();
+  /** outcomes of deliveries, written together in one transaction per turn of the event loop */
+  private outcomes: Array<() => void> = [];
+  private flushing: Promise<void> | null = null;
 
   constructor(
     private readonly store: Store,
@@ -109,6 +113,32 @@ export class WebhookWorker {
     return ok;
   }
 
+  /**
+   * Records a delivery's outcome with the others that finished in the same
+   * turn of the event loop: one commit for many (a crash before it only means
+   * a webhook delivered again: at least once).
+   */
+  private record(write: () => void): Promise<void> {
+    this.outcomes.push(write);
+    this.flushing ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        const batch = this.outcomes;
+        this.outcomes = [];
+        this.flushing = null;
+        try {
+          // a delivery whose record a power cut loses is delivered again: no fsync needed
+          commitLazily(this.store.db, () => batch.forEach((w) => w()));
+        } catch (err) {
+          // the rows stay leased until their lease ends, then are delivered again
+          this.deps.log?.error({ err: { message: (err as Error).message }, webhooks: batch.length }, 'webhook outcomes could not be written');
+        }
+        this.wake();
+        resolve();
+      }),
+    );
+    return this.flushing;
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       this.kicked = false;
@@ -142,7 +172,7 @@ export class WebhookWorker {
       const n = store.webhooks.expireBefore(now - windowMs, 500);
       if (n > 0) this.deps.log?.error({ webhooks: n }, 'webhooks abandoned: retry window over');
     }
-    const perSp = o.perSpConcurrency ?? 2;
+    const perSp = o.perSpConcurrency ?? 8;
     const leaseMs = o.timeoutMs * 2 + 5000;
     const sps = store.webhooks.sps();
     let next: number | null = this.breakers.nextProbeAt();
@@ -150,6 +180,12 @@ export class WebhookWorker {
       if (t !== null && (next === null || t < next)) next = t;
     };
     const start = sps.length ? this.turn++ % sps.length : 0;
+    this.leaseRound(sps, start, now, perSp, leaseMs, consider);
+    return next;
+  }
+
+  private leaseRound(sps: Array<{ id: string; webhookUrl: string | null }>, start: number, now: number, perSp: number, leaseMs: number, consider: (t: number | null) => void): void {
+    const { store, o } = this;
     for (let i = 0; i < sps.length; i++) {
       const sp = sps[(start + i) % sps.length];
       const busy = this.perSp.get(sp.id) ?? 0;
@@ -172,7 +208,6 @@ export class WebhookWorker {
       for (const w of items) this.track(sp.id, w, endpoint);
       consider(store.webhooks.nextDueOf(sp.id));
     }
-    return next;
   }
 
   private track(spId: string, w: LeasedWebhook, endpoint: string | null): void {
@@ -194,7 +229,7 @@ export class WebhookWorker {
   private async deliver(w: LeasedWebhook, endpoint: string | null): Promise<void> {
     const { store } = this;
     if (w.sp.revoked || !w.sp.webhookUrl) {
-      store.webhooks.markDead(w.id, w.sp.revoked ? 'SP revoked' : 'SP has no webhook URL');
+      await this.record(() => store.webhooks.markDead(w.id, w.sp.revoked ? 'SP revoked' : 'SP has no webhook URL', false));
       return;
     }
     const body = JSON.stringify(eventView(w.event, w.sp.scopes, store.cursors.encode('events', w.sp.id, w.event.seq)));
@@ -224,7 +259,7 @@ export class WebhookWorker {
     if (aborted) {
       // shutdown: not the endpoint's fault; delivered again at the next start
       if (endpoint) this.breakers.release(endpoint);
-      store.webhooks.retry(w.id, now, error!);
+      await this.record(() => store.webhooks.retry(w.id, now, error!));
       return;
     }
     const outcome = error ? 'failed' : 'delivered';
@@ -232,17 +267,17 @@ export class WebhookWorker {
     this.deps.metrics?.webhookSeconds.observe({ outcome }, (performance.now() - t0) / 1000);
     if (!error) {
       if (endpoint) this.breakers.success(endpoint);
-      store.webhooks.markDelivered(w.id);
+      await this.record(() => store.webhooks.markDelivered(w.id));
       return;
     }
     if (endpoint) this.breakers.failure(endpoint);
     if (now - w.createdAt >= this.o.retryHours * 3_600_000) {
-      store.webhooks.markDead(w.id, error);
+      await this.record(() => store.webhooks.markDead(w.id, error));
       this.deps.log?.error({ spId: w.sp.id, eventId: w.event.id, attempts: w.attempt, error }, 'webhook abandoned');
       return;
     }
     const delay = backoffMs(w.attempt, this.o.backoff, this.deps.random);
-    store.webhooks.retry(w.id, now + delay, error);
+    await this.record(() => store.webhooks.retry(w.id, now + delay, error));
     this.deps.log?.warn({ spId: w.sp.id, eventId: w.event.id, attempt: w.attempt, error, retryInMs: delay }, 'webhook failed, will retry');
   }
 }

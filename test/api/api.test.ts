@@ -121,7 +121,7 @@ t.test('operations routes: openapi, healthz, readyz, metrics', async (t) => {
   t.same((await app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
   const nr = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(nr.statusCode, 503);
-  t.same(nr.json(), { status: 'unavailable' });
+  t.same(nr.json(), { status: 'unavailable', reason: 'starting or stopping' });
   const draining = await app.inject({ method: 'GET', url: '/v1/orders', headers: { ...as(a.apiKey), 'x-correlator': 'drain-1' } });
   t.same(draining.json(), { status: 503, code: 'UNAVAILABLE', message: 'gnpay is starting or shutting down; retry' });
   t.equal(draining.headers['x-correlator'], 'drain-1');
@@ -131,7 +131,8 @@ t.test('operations routes: openapi, healthz, readyz, metrics', async (t) => {
   metrics.ordersByStatus = () => ({ pending: 1 });
   const m = await app.inject({ method: 'GET', url: '/metrics' });
   t.match(m.headers['content-type'], /^text\/plain/);
-  t.match(m.body, /gnpay_http_requests_total\{method="POST",route="\/v1\/orders",status="201"\} 1/);
+  t.match(m.body, /gnpay_http_requests_total\{listener="api",method="POST",route="\/v1\/orders",status="201"\} 1/);
+  t.match(m.body, /gnpay_http_requests_total\{listener="api",method="GET",route="\/v1\/events",status="200"\} 0/, 'every route has its series from the start');
   t.match(m.body, /gnpay_orders\{status="pending"\} 1/);
   t.match(m.body, /gnpay_orders\{status="paid"\} 0/);
   metrics.ordersByStatus = null;
@@ -148,9 +149,15 @@ t.test('an unexpected error is INTERNAL, logged, and leaks nothing', async (t) =
   store.db.exec('DROP TABLE events');
   const r = await app.inject({ method: 'POST', url: '/v1/orders', headers: as(a.apiKey), payload: body });
   t.same(r.json(), { status: 500, code: 'INTERNAL', message: 'internal error' });
-  t.equal(logs.length, 1);
+  t.equal(logs.length, 2, 'the error, then the access line');
   t.match(logs[0], /request failed/);
-  t.notOk(logs[0].includes(a.apiKey));
+  const err = JSON.parse(logs[0]).err;
+  t.match(err, { type: 'SqliteError', message: /no such table: events/ }, 'the error with its type and message');
+  t.match(err.stack, /SqliteError: no such table/, 'and its stack');
+  const access = JSON.parse(logs[1]);
+  t.match(access, { msg: 'request', method: 'POST', route: '/v1/orders', status: 500, spId: a.sp.id, correlator: r.headers['x-correlator'] });
+  t.type(access.ms, 'number');
+  t.notOk(logs.join('').includes(a.apiKey));
 });
 
 t.test('rate limit per SP key on order creation', async (t) => {

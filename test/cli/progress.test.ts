@@ -2,7 +2,7 @@
 // packets/s and ETA; nothing at all when the stream is not a terminal.
 import { PassThrough } from 'node:stream';
 import t from 'tap';
-import { formatProgress, ProgressBar } from '../../src/progress';
+import { formatProgress, ProgressBar, ProgressLog } from '../../src/progress';
 
 function stream(isTTY: boolean): NodeJS.WriteStream & { text: () => string } {
   const s = new PassThrough() as unknown as NodeJS.WriteStream & { text: () => string };
@@ -46,4 +46,20 @@ t.test('silent when the output is not a terminal', async (t) => {
   await new Promise((r) => setTimeout(r, 30));
   bar.stop();
   t.equal(s.text(), '', 'nothing written');
+});
+
+t.test('not on a terminal: a progress line in the log every interval', async (t) => {
+  const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+  let read = 0;
+  const p = new ProgressLog(() => ({ bytesRead: (read += 250), totalBytes: 1000, packets: read * 2 }), { info: (obj, msg) => lines.push({ obj: obj as Record<string, unknown>, msg }) }, 20).start();
+  await new Promise((r) => setTimeout(r, 75));
+  p.stop();
+  const n = lines.length;
+  t.ok(n >= 2, `a line every 20 ms (${n})`);
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(lines.length, n, 'none after stop');
+  t.equal(lines[0].msg, 'replay progress');
+  t.match(lines[0].obj.progress, { bytesRead: 250, totalBytes: 1000, percent: 25, packets: 500, packetsPerSecond: Number, elapsed: String, eta: String });
+  const f = new ProgressLog(() => ({ bytesRead: 500, totalBytes: 1000, packets: 100 }), { info: () => {} }, 1000);
+  t.match(f.fields(Date.now() + 10_000), { percent: 50, eta: '00:10' }, 'half in 10 s: 10 s to go');
 });

@@ -1,11 +1,11 @@
 // Contract tests of the CLI: --json shapes, exit codes, messages; `gnpay run` signals.
 import t from 'tap';
 import { join } from 'node:path';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import Ajv from 'ajv';
 import { Order as OrderSchema } from '../../src/api/schemas';
-import { cli, msisdnOf, phoneCapture, spawnDaemon, tmpDir, until } from '../e2e/harness';
+import { cli, cliProcess, msisdnOf, phoneCapture, ROOT, spawnDaemon, tmpDir, until } from '../e2e/harness';
 
 // real processes and servers on a shared 2-core machine: generous, bounded
 t.setTimeout(300000);
@@ -169,6 +169,10 @@ t.test('gnpay systemd-unit: an unprivileged service with two capabilities, that 
   t.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m, 'reload is SIGHUP');
   t.match(unit, /^Restart=on-failure$/m);
   t.match(unit, /^RestartPreventExitStatus=2$/m, 'a configuration error is not restarted in a loop');
+  t.match(unit, /^Type=notify$/m, 'readiness through sd_notify');
+  t.match(unit, /^NotifyAccess=main$/m);
+  t.match(unit, /^WatchdogSec=30$/m, 'and a watchdog');
+  t.match(unit, /^UMask=0077$/m, 'files of its own only');
   const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
   if (!analyze) {
     t.comment('systemd-analyze not installed: unit not verified by systemd');
@@ -178,6 +182,13 @@ t.test('gnpay systemd-unit: an unprivileged service with two capabilities, that 
   writeFileSync(file, unit);
   const v = spawnSync(analyze, ['verify', file], { encoding: 'utf8' });
   t.equal(v.status, 0, `systemd-analyze verify: ${v.stderr.trim() || 'ok'}`);
+  // the exposure score docs/operations.md records is the one systemd computes for this unit
+  const sec = spawnSync(analyze, ['security', '--offline=true', file], { encoding: 'utf8' });
+  const score = /Overall exposure level for gnpay\.service: ([0-9.]+) (\w+)/.exec(sec.stdout);
+  t.ok(score, `systemd-analyze security: ${sec.stdout.slice(-200)}${sec.stderr}`);
+  t.ok(Number(score![1]) <= 2.5, `exposure ${score![1]} ${score![2]}`);
+  const documented = /exposure level ([0-9.]+) \((\w+)\)/.exec(readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8'));
+  t.same(documented?.slice(1), [score![1], score![2]], 'docs/operations.md records the score of the unit as generated');
 });
 
 t.test('gnpay run: one daemon per database, SIGHUP reloads, SIGTERM drains, health', async (t) => {
@@ -187,10 +198,11 @@ t.test('gnpay run: one daemon per database, SIGHUP reloads, SIGTERM drains, heal
   writeFileSync(cfg, JSON.stringify({ rateLimit: { ordersPerMinute: 100 } }));
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg]);
   t.same(await (await fetch(`${d.url}/healthz`)).json(), { status: 'ok' });
-  t.same(await (await fetch(`${d.url}/readyz`)).json(), { status: 'ok' });
-  const busyPort = (await cli(['run', '--db', join(dir, 'other.db'), '--listen', new URL(d.url).host, '--log-level', 'silent']));
-  t.equal(busyPort.code, 1);
-  t.match(busyPort.stderr, /^gnpay: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
+  t.same(await (await fetch(`${d.url}/readyz`)).json(), { status: 'unavailable', reason: 'no capture source (capture.interfaces or --read)', capture: 'none' });
+  const busyPort = cliProcess(['run', '--db', join(dir, 'other.db'), '--listen', new URL(d.url).host]);
+  t.equal(busyPort.code, 4, 'an address in use: exit 4');
+  t.match(busyPort.stderr, /^gnpay: cannot listen on 127\.0\.0\.1:\d+ \(SP API, listen\): address already in use\n$/);
+  t.match(busyPort.stdout, /"level":"fatal".*"code":"EADDRINUSE".*"msg":"start failed"/, 'and the cause in the log');
   const second = (await cli(['run', '--db', db, '--listen', '127.0.0.1:0']));
   t.equal(second.code, 1);
   t.match(second.stderr, new RegExp(`gnpay: database .*g\\.db is in use by another gnpay run \\(pid ${d.child.pid}\\); stop it first`));

@@ -108,7 +108,7 @@ t.test('live capture on a veth pair: paid, then subscribers survive a restart', 
   }, 60_000, 'first order paid');
   t.equal(paid1.msisdn, `+${msisdn}`, 'paid by the MSISDN the network gave');
   t.ok((await metric(d.opsUrl!, 'gnpay_capture_packets_total', `interface="${outside}"`)) >= nFirst, 'packets counted by interface');
-  t.equal(await metric(d.opsUrl!, 'gnpay_capture_drops_total', 'where="kernel"'), 0, 'no kernel drop');
+  t.equal(await metric(d.opsUrl!, 'gnpay_capture_dropped_packets_total', 'where="kernel"'), 0, 'no kernel drop');
   t.ok((await metric(d.opsUrl!, 'gnpay_sessions_active', '')) >= 0, 'sessions gauge served');
 
   // 3. restart: SIGTERM checkpoints the tunnel table; the new daemon runs unprivileged with two capabilities

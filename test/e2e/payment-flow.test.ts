@@ -84,7 +84,7 @@ t.test('an order goes pending -> associated -> paid through the http driver, not
   t.same(charges.get(order.id), [{ idempotencyKey: order.id, msisdn: `+${msisdnOf(0)}`, amount: 299, currency: 'EUR', reference: 'cart-9', description: 'an album' }], 'charged once, keyed by the order id');
   t.equal((await fetch(`${d.url}/metrics`)).status, 404, 'no metrics on the SP listener');
   const metrics = await (await fetch(`${d.opsUrl}/metrics`)).text();
-  t.match(metrics, /gnpay_sightings_total\{outcome="associated"\} 1/);
+  t.match(metrics, /gnpay_sightings_total\{carrier="[^"]+",via="http",outcome="associated"\} 1/);
   t.match(metrics, /gnpay_payment_attempts_total\{driver="http",outcome="succeeded"\} 1/);
   t.match(metrics, /gnpay_orders\{status="paid"\} 1/);
   t.same(await stop(d), { code: 0, signal: null });

@@ -47,10 +47,10 @@ t.test('an SP that never answers ties up its own slots only: the healthy SP gets
   t.same(order.slice(0, 3), ['healthy:g0', 'healthy:g1', 'healthy:g2'], 'in order');
   t.ok(hangingMax <= 2, `the hanging SP never had more than its 2 slots (${hangingMax})`);
   t.equal(hangingSeen, 2, 'and was sent nothing more while they hang');
-  // the receiver sees the 60th request before the worker has read its answer and counted it
-  await until(async () => /outcome="delivered"\} 60/.test(await metrics.registry.getSingleMetricAsString('gnpay_webhook_attempts_total')), 10_000, 'the 60th delivery counted');
+  // the receiver counts a webhook when it arrives, the worker once the answer is read: wait for the last one
+  await until(async () => /outcome="delivered"\} 60/.test(await metrics.registry.getSingleMetricAsString('gnpay_webhook_attempts_total')), 5_000, 'the last delivery counted');
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_webhook_attempts_total'), /outcome="delivered"\} 60/);
-  t.notMatch(await metrics.registry.getSingleMetricAsString('gnpay_webhook_attempts_total'), /outcome="failed"/, 'no hanging delivery had ended when the healthy SP was done');
+  t.match(await metrics.registry.getSingleMetricAsString('gnpay_webhook_attempts_total'), /outcome="failed"\} 0$/m, 'no hanging delivery had ended when the healthy SP was done');
   const aborted = hanging.map((r) => new Promise((resolve) => (r.destroyed ? resolve(null) : r.once('close', resolve))));
   t.equal(await w.stop(300), true, 'stop ends: the hanging deliveries are aborted');
   await Promise.all(aborted);

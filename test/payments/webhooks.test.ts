@@ -110,6 +110,6 @@ t.test('a webhook to an SP whose URL was removed is dropped; a timeout is retrie
   const rows = store.db.prepare('SELECT state, attempts, last_error FROM webhook_outbox ORDER BY id').all();
   t.same(rows, [
     { state: 'delivered', attempts: 2, last_error: 'timeout after 300 ms' },
-    { state: 'dead', attempts: 1, last_error: 'SP has no webhook URL' },
+    { state: 'dead', attempts: 0, last_error: 'SP has no webhook URL' },
   ]);
 });

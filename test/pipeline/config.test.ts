@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { checkConfig, ConfigError, DEFAULTS, loadConfig, merge, parseListen, payHosts, readSecret, storeOptions } from '../../src/config';
+import { checkConfig, ConfigError, DEFAULTS, loadConfig, merge, parseListen, payHosts, readSecret, storeOptions, validateConfig } from '../../src/config';
 import { createLogger, redactPaths } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
 import { tmpDir } from '../e2e/harness';
@@ -27,37 +27,49 @@ t.test('config errors name the key', async (t) => {
   const dir = tmpDir(t);
   const file = join(dir, 'c.json');
   const cases: Array<[unknown, RegExp]> = [
-    [{ payments: { http: { url: 'nope' } } }, /^config: payments\.http\.url must be a URL$/],
-    [{ payments: { driver: 'http' } }, /^config: payments\.http\.url is required when payments\.driver is "http"$/],
-    [{ payments: { driver: 'http', http: { url: 'http://127.0.0.1:1/x' } } }, /^config: payments\.http\.secret or payments\.http\.secretFile is required/],
-    [{ payments: { htp: {} } }, /^config: payments\.htp is not a known key$/],
-    [{ listen: 5 }, /^config: listen must be string$/],
-    [{ listen: 'localhost' }, /^config: listen must be HOST:PORT/],
-    [{ listen: 'localhost:70000' }, /^config: listen must be HOST:PORT/],
-    [{ payments: { driver: 'x' } }, /^config: payments\.driver must be one of "ledger", "http"$/],
-    [{ limits: { perMsisdn: { amountPerDay: -1 } } }, /^config: limits\.perMsisdn\.amountPerDay must be >= 1$/],
-    [{ limits: { perMsisdn: { ordersPerHour: 1.5 } } }, /^config: limits\.perMsisdn\.ordersPerHour must be integer/],
-    [{ payUrlTemplate: 'http://x/' }, /^config: payUrlTemplate must contain \{token\} exactly once$/],
-    [{ carriers: ['foo'] }, /^config: carriers\[0\]: carrier "foo" must look like kind:argument/],
-    [{ carriers: ['path:pay'] }, /^config: carriers\[0\]: .*starts with "\/"/],
-    [{ decode: { limits: { maxSessions: 0 } } }, /^config: decode\.limits\.maxSessions must be >= 1$/],
-    [{ decode: { limits: { maxSesions: 5 } } }, /^config: decode\.limits\.maxSesions is not a known key$/],
-    [{ webhooks: { retryHours: 0 } }, /^config: webhooks\.retryHours must be > 0$/],
-    [{ orders: { defaultTtlSeconds: 100, maxTtlSeconds: 50 } }, /^config: orders\.defaultTtlSeconds must not exceed orders\.maxTtlSeconds$/],
-    [[], /must hold a JSON object/],
-    [{ pay: { listen: '0.0.0.0:443' } }, /^config: pay\.tls\.cert and pay\.tls\.key are required for the pay page \(pay\.insecureHttp is for labs only\)$/],
-    [{ pay: { listen: 'nowhere' } }, /^config: pay\.listen must be HOST:PORT/],
-    [{ pay: { hosts: ['not a host'] } }, /^config: pay\.hosts\[0\]: pay host "not a host" is not a DNS name$/],
-    [{ pay: { bindTimeoutMs: 60_000 } }, /^config: pay\.bindTimeoutMs must be <= 30000$/],
-    [{ limits: { perMsisdn: { perMonth: 0 } } }, /^config: limits\.perMsisdn\.perMonth must be > 0$/],
+    [{ payments: { http: { url: 'nope' } } }, /^config: \S+c\.json:\d+:\d+: payments\.http\.url must be a URL$/],
+    [{ payments: { driver: 'http' } }, /^config: 2 problems in \S+c\.json:\n  \S+c\.json:1:2: payments\.http\.url is required when payments\.driver is "http"\n  \S+c\.json:1:2: payments\.http\.secret or payments\.http\.secretFile is required/],
+    [{ payments: { driver: 'http', http: { url: 'http://127.0.0.1:1/x' } } }, /^config: \S+c\.json:\d+:\d+: payments\.http\.secret or payments\.http\.secretFile is required/],
+    [{ payments: { htp: {} } }, /^config: \S+c\.json:\d+:\d+: payments\.htp is not a known key \(did you mean payments\.http\?\)$/],
+    [{ listen: 5 }, /^config: \S+c\.json:\d+:\d+: listen must be string$/],
+    [{ listen: 'localhost' }, /^config: \S+c\.json:\d+:\d+: listen must be HOST:PORT/],
+    [{ listen: 'localhost:70000' }, /^config: \S+c\.json:\d+:\d+: listen must be HOST:PORT/],
+    [{ payments: { driver: 'x' } }, /^config: \S+c\.json:\d+:\d+: payments\.driver must be one of "ledger", "http"$/],
+    [{ limits: { perMsisdn: { amountPerDay: -1 } } }, /^config: \S+c\.json:\d+:\d+: limits\.perMsisdn\.amountPerDay must be >= 1$/],
+    [{ limits: { perMsisdn: { ordersPerHour: 1.5 } } }, /^config: \S+c\.json:\d+:\d+: limits\.perMsisdn\.ordersPerHour must be integer/],
+    [{ payUrlTemplate: 'http://x/' }, /^config: \S+c\.json:\d+:\d+: payUrlTemplate must contain \{token\} exactly once$/],
+    [{ carriers: ['foo'] }, /^config: \S+c\.json:\d+:\d+: carriers\[0\]: carrier "foo" must look like kind:argument/],
+    [{ carriers: ['path:pay'] }, /^config: \S+c\.json:\d+:\d+: carriers\[0\]: .*starts with "\/"/],
+    [{ decode: { limits: { maxSessions: 0 } } }, /^config: \S+c\.json:\d+:\d+: decode\.limits\.maxSessions must be >= 1$/],
+    [{ decode: { limits: { maxSesions: 5 } } }, /^config: \S+c\.json:\d+:\d+: decode\.limits\.maxSesions is not a known key \(did you mean decode\.limits\.maxSessions\?\)$/],
+    [{ webhooks: { retryHours: 0 } }, /^config: \S+c\.json:\d+:\d+: webhooks\.retryHours must be > 0$/],
+    [{ orders: { defaultTtlSeconds: 100, maxTtlSeconds: 50 } }, /^config: \S+c\.json:\d+:\d+: orders\.defaultTtlSeconds must not exceed orders\.maxTtlSeconds$/],
+    [[], /^config: \S+c\.json:1:1: the file must hold a mapping of keys/],
   ];
   for (const [content, re] of cases) {
     writeFileSync(file, JSON.stringify(content));
     t.throws(() => loadConfig(file), re, JSON.stringify(content));
   }
   writeFileSync(file, '{');
-  t.throws(() => loadConfig(file), /is not valid JSON/);
+  t.throws(() => loadConfig(file), /^config: \S+c\.json:1:2: /, 'a syntax error with its position');
   t.throws(() => loadConfig(join(dir, 'missing.json')), /^config: cannot read .*missing\.json: ENOENT$/);
+  // YAML with comments, every problem at once, each with its line and column
+  const yml = join(dir, 'c.yaml');
+  writeFileSync(yml, ['# the probe on the Gn mirror', 'listen: 0.0.0.0:8080', 'payments:', '  driver: ledgr  # typo', 'log:', '  levl: debug', 'carriers: [foo]', ''].join('\n'));
+  const err = t.throws(() => loadConfig(yml, { opsListen: 'nowhere' })) as ConfigError;
+  t.equal(
+    err.message,
+    [
+      `config: 4 problems in ${yml}:`,
+      `  ${yml}:4:3: payments.driver must be one of "ledger", "http"`,
+      `  ${yml}:6:3: log.levl is not a known key (did you mean log.level?)`,
+      `  ${yml}:7:12: carriers[0]: carrier "foo" must look like kind:argument (kinds: query, path, host, header, cookie)`,
+      '  opsListen must be HOST:PORT (e.g. 127.0.0.1:9464), got "nowhere" (from the command line)',
+    ].join('\n'),
+  );
+  t.equal(err.problems.length, 4);
+  writeFileSync(yml, '# comments are fine\nlisten: 127.0.0.1:9000 # the SP API\n');
+  t.equal(loadConfig(yml).listen, '127.0.0.1:9000', 'YAML with comments');
   t.throws(() => checkConfig({ ...DEFAULTS, api: undefined }), /^config: api is required$/);
   t.throws(() => checkConfig('x'), /^config: \(the file\) must be object$/);
   t.ok(new ConfigError('x') instanceof Error);
@@ -106,9 +118,45 @@ t.test('logs redact MSISDN, IMSI, IMEI and secrets', async (t) => {
 });
 
 t.test('metrics registry', async (t) => {
-  const m = createMetrics({ defaultMetrics: true, prefix: 'x_' });
-  m.sightings.inc({ outcome: 'associated' });
+  const m = createMetrics({ defaultMetrics: true, version: '1.2.3', libpcap: 'libpcap version 1.10.3' });
+  m.sightings.inc({ carrier: 'query:t', via: 'http', outcome: 'associated' });
   const text = await m.registry.metrics();
-  t.match(text, /x_sightings_total\{outcome="associated"\} 1/);
-  t.match(text, /x_process_cpu_seconds_total/);
+  t.match(text, /gnpay_sightings_total\{carrier="query:t",via="http",outcome="associated"\} 1/);
+  t.match(text, /\nprocess_cpu_seconds_total \d/, 'the standard process metrics keep their names');
+  t.match(text, /\nnodejs_eventloop_lag_seconds \d/);
+  t.match(text, /gnpay_build_info\{version="1\.2\.3",nodejs="[0-9.]+",libpcap="libpcap version 1\.10\.3"\} 1/);
+  t.match(text, /gnpay_order_transitions_total\{to="paid"\} 0/, 'labelled series exist before their first event');
+  t.match(text, /gnpay_http_connections_dropped_total\{listener="pay"\} 0/);
+  t.notMatch(text, /^gnpay_\w+_total(\{[^}]*\})? .*\n# TYPE \w+ gauge/m);
+  for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    // prom-client's standard nodejs_active_*_total gauges keep their names (stock dashboards use them)
+    if (type === 'gauge' && name.startsWith('gnpay_')) t.notMatch(name, /_total$/, `gauge ${name} does not end in _total`);
+    if (type === 'counter') t.match(name, /_total$/, `counter ${name} ends in _total`);
+    if (type === 'histogram') t.match(name, /_seconds$|_bytes$/, `histogram ${name} names its unit`);
+  }
+});
+
+t.test('one schema: types, defaults, validation and the reloadable flag', async (t) => {
+  const { ConfigSchema, defaultsOf, isReloadable, keyDocs } = await import('../../src/config-schema');
+  const { applyReload, changedKeys } = await import('../../src/config');
+  t.same(defaultsOf(), DEFAULTS, 'the defaults come from the schema');
+  t.same(validateConfig(DEFAULTS), [], 'and the schema accepts them');
+  for (const d of keyDocs()) if (!d.section) t.ok(d.description.length > 10, `${d.key} is described`);
+  t.ok((ConfigSchema as unknown as { additionalProperties: boolean }).additionalProperties === false);
+  // what SIGHUP applies: the flags on the schema, inherited by the keys below
+  for (const k of ['payUrlTemplate', 'carriers', 'orders.defaultTtlSeconds', 'limits.perMsisdn.amountPerDay', 'rateLimit.ordersPerMinute', 'log.level', 'shutdown.timeoutMs', 'audit.retentionDays'])
+    t.ok(isReloadable(k), `${k} is reloadable`);
+  for (const k of ['db', 'listen', 'opsListen', 'listeners.maxConnections', 'payments.driver', 'webhooks.timeoutMs', 'secrets.apiKeyPepper', 'capture.interfaces', 'decode.limits.maxSessions', 'log.redactPersonalData', 'log.destination', 'checkpoint.intervalSeconds', 'checkpoint.maxAgeHours', 'integrity.intervalMinutes', 'api.metrics'])
+    t.notOk(isReloadable(k), `${k} needs a restart`);
+  const running = loadConfig(null, { db: 'a.db' });
+  const next = loadConfig(null, { db: 'b.db', log: { level: 'debug', redactPersonalData: false }, checkpoint: { intervalSeconds: 5 }, carriers: ['cookie:pay'], decode: { limits: { maxSessions: 10 } } });
+  t.same(changedKeys(running, next), ['db', 'carriers', 'log.level', 'log.redactPersonalData', 'decode.limits.maxSessions', 'checkpoint.intervalSeconds']);
+  const r = applyReload(running, next);
+  t.same(r.kept, ['db', 'log.redactPersonalData', 'decode.limits.maxSessions', 'checkpoint.intervalSeconds'], 'redactPersonalData and checkpoint are kept, and said so');
+  t.equal(r.config.db, 'a.db');
+  t.equal(r.config.log.redactPersonalData, true);
+  t.equal(r.config.log.level, 'debug', 'the reloadable ones change');
+  t.same(r.config.carriers, ['cookie:pay']);
+  t.same(r.config.decode.limits, {}, 'a key absent before stays absent');
+  t.equal(r.config.checkpoint.intervalSeconds, 10);
 });

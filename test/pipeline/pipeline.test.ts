@@ -91,7 +91,9 @@ t.test('the daemon in-process: synthetic capture -> paid -> webhook, exit when d
   api.store.ledger.credit('491511234567', 500, { currency: 'EUR' });
   const client = new GnpayClient({ baseUrl: api.url, apiKey: added.apiKey });
   const order = await client.createOrder({ amount: 199, currency: 'EUR', reference: 'cart-1' });
-  t.equal(await fetch(`${api.url}/readyz`).then((r) => r.status), 200);
+  const notReady = await fetch(`${api.url}/readyz`);
+  t.equal(notReady.status, 503, 'an API-only daemon serves the API but is not ready: it sees no traffic');
+  t.same(await notReady.json(), { status: 'unavailable', reason: 'no capture source (capture.interfaces or --read)', capture: 'none' });
   t.equal(await api.shutdown('test'), 0);
   t.equal(await api.shutdown('again'), 0, 'shutdown once');
   t.equal(await api.done, 0);
@@ -238,14 +240,15 @@ t.test('opsListen: /metrics, /healthz and /readyz on their own listener, /metric
   t.match(text, /gnpay_orders/, 'the gnpay metrics');
   t.match(text, /nodejs_eventloop_lag_seconds/, 'and the process metrics');
   t.same(await fetch(`${d.opsUrl}/healthz`).then((r) => r.json()), { status: 'ok' });
-  t.equal(await fetch(`${d.opsUrl}/readyz`).then((r) => r.status), 200);
+  t.equal(await fetch(`${d.opsUrl}/readyz`).then((r) => r.status), 503, 'no capture source: not ready');
+  t.match(text, /gnpay_http_requests_total\{listener="ops",method="GET",route="\/metrics",status="200"\} 0/, 'the ops listener counts its requests');
   t.same(await fetch(`${d.opsUrl}/v1/orders`).then((r) => r.json()), { status: 404, code: 'NOT_FOUND', message: 'no route GET /v1/orders' }, 'no SP API there');
   const api = await fetch(`${d.url}/metrics`);
   t.equal(api.status, 404, 'not on the SP API');
   t.match(await api.json(), { status: 404, code: 'NOT_FOUND' });
   t.equal(await fetch(`${d.url}/healthz`).then((r) => r.status), 200, 'health stays on the API too (load balancers)');
   t.equal(d.reload(), true);
-  t.match(lines.join(''), /"keys":\["db","listen","opsListen"\]/, 'a reload names what it cannot change live');
+  t.match(lines.join(''), /"keys":\["listen","opsListen","db"\]/, 'a reload names what it cannot change live');
   t.match(d.config.opsListen, '127.0.0.1:0');
   await d.shutdown('test');
   await t.rejects(fetch(`${d.opsUrl}/healthz`), 'the operations listener closes with the daemon');
@@ -332,7 +335,7 @@ t.test('live: an interface that stops with an error is logged once; none left st
   d.watchCapture(capture);
   const lost = lines.filter((l) => l.includes('capture stopped on an interface'));
   t.equal(lost.length, 1, 'logged once');
-  t.match(JSON.parse(lost[0]), { interface: 'eth2', error: 'The interface disappeared', level: 50 });
+  t.match(JSON.parse(lost[0]), { interface: 'eth2', error: 'The interface disappeared', level: 'error', pid: process.pid, hostname: String });
   d.watchCapture({ captureStats: () => { throw new Error('closed'); } });
   stats = [st('eth1', 'The interface went down'), st('eth2', 'The interface disappeared')];
   const stderr = process.stderr.write;
