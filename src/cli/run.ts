@@ -129,7 +129,12 @@ export function registerRun(program: Command): void {
     .option('--pay-host <name>', 'another name the pay page is served under (repeatable; the pay URL template\'s host always is one)', collect)
     .option('--pay-insecure-http', 'lab only: serve the pay page over plain HTTP (no connection can be bound, nothing confirmed)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
-    .addHelpText('after', '\nSignals: SIGTERM/SIGINT drain and stop (bounded by shutdown.timeoutMs), SIGHUP reloads the configuration.')
+    .addHelpText(
+      'after',
+      '\nSignals: SIGTERM/SIGINT drain and stop (bounded by shutdown.timeoutMs), SIGHUP reloads the configuration.' +
+        '\nExit codes: 0 stopped or done, 1 runtime failure (capture lost, database damaged), 2 bad usage or configuration' +
+        ' (a capture filter libpcap rejects), 3 unreadable capture file, 4 a listen address in use or not permitted.',
+    )
     .action(async (o: RunFlags) => {
       process.exitCode = await run(o);
     });

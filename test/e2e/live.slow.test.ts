@@ -114,7 +114,7 @@ t.test('live capture on a veth pair: paid, then subscribers survive a restart', 
   // 3. restart: SIGTERM checkpoints the tunnel table; the new daemon runs unprivileged with two capabilities
   d.child.kill('SIGTERM');
   t.same(await d.exited, { code: 0, signal: null }, 'drained and stopped');
-  for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.lock`]) spawnSync('chmod', ['a+rw', f]);
+  for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.lock`, `${db}.pid`, `${db}.key`, `${db}.spool`]) spawnSync('chmod', ['a+rw', f]);
   const unpriv = have('setpriv', ['--version']);
   d = unpriv ? await spawnUnprivileged(t, args) : await spawnDaemon(t, args);
   await until(() => d.logs.find((l) => l.msg === 'tunnel table restored from the checkpoint'), 30_000, 'checkpoint restore logged');

@@ -5,7 +5,7 @@ import { PaymentWorker } from '../../src/payments/worker';
 import { createMetrics } from '../../src/metrics';
 import type { Store } from '../../src/store';
 import type { PaymentDriver } from '../../src/payments/types';
-import { ORDER_OPTS, httpServer, openStore, sighting, until } from '../e2e/harness';
+import { FakeClock, ORDER_OPTS, httpServer, openStore, sighting, until } from '../e2e/harness';
 
 // real processes and servers on a shared 2-core machine: generous, bounded
 t.setTimeout(180000);
@@ -119,6 +119,32 @@ t.test('in doubt: the status call settles it; "absent" sends the charge again; n
   t.same([charges.get(a.id), charges.get(b.id), charges.get(c.id)], [1, 1, 2], 'only the absent one charged again (same key)');
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_payment_status_calls_total'), /outcome="absent"\} 1/);
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_payments_in_doubt'), /gnpay_payments_in_doubt 0/);
+});
+
+t.test('a definite answer that could not be written: the lease runs out, the payment is in doubt, never failed', async (t) => {
+  const clock = new FakeClock(Date.now());
+  const store = openStore(t, { clock: clock.now });
+  const [o] = associatedOrders(store, 1);
+  const [first] = store.payments.lease('w1', 1, 10_000);
+  t.equal(first.doubtSince, null);
+  // the platform said "succeeded", but the settlement could not be written (disk full): the lease runs out
+  clock.advance(10_001);
+  const [again] = store.payments.lease('w2', 1, 10_000);
+  t.equal(again.attempt, 2);
+  t.equal(again.doubtSince, clock.t, 'in doubt: the first attempt may have charged');
+  t.equal(store.payments.inDoubt()[0].doubtError, 'the outcome of an earlier attempt was never recorded');
+  // now the platform cannot be reached, attempt after attempt: still not failed
+  const unreachable: PaymentDriver = { name: 'down', charge: async () => ({ outcome: 'retry', error: 'fetch failed: ECONNREFUSED' }) };
+  store.payments.releaseAll();
+  const w = new PaymentWorker(store, { driver: unreachable, concurrency: 1, maxAttempts: 2, backoff: { baseMs: 1, maxMs: 1 }, leaseMs: 10_000, pollMs: 10 });
+  w.start();
+  await until(() => {
+    clock.advance(5); // the store's clock moves only when told: the backoff of each attempt passes
+    w.wake();
+    return (store.payments.status(o.id)?.attempts ?? 0) >= 6;
+  }, 10_000, 'attempts past maxAttempts');
+  await w.stop(1000);
+  t.equal(store.orders.find(o.id)!.status, 'associated', 'not failed: it may have been charged');
 });
 
 t.test('payments in doubt: listed, counted, resolved by the operator; a lease of a dead process is doubt', async (t) => {
