@@ -144,7 +144,7 @@ t.test('a definite answer that could not be written: the lease runs out, the pay
     return (store.payments.status(o.id)?.attempts ?? 0) >= 6;
   }, 10_000, 'attempts past maxAttempts');
   await w.stop(1000);
-  t.equal(store.orders.find(o.id)!.status, 'associated', 'not failed: it may have been charged');
+  t.equal(store.orders.find(o.id)!.status, 'identified', 'not failed: it may have been charged');
 });
 
 t.test('payments in doubt: listed, counted, resolved by the operator; a lease of a dead process is doubt', async (t) => {
