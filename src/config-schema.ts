@@ -67,6 +67,23 @@ export const ConfigSchema = T.Object(
       },
       'the SP API',
     ),
+    pay: section(
+      {
+        listen: strOrNull(null, 'HOST:PORT of the pay page (HTTPS at the pay host; null: no pay page): docs/paypage.md'),
+        tls: section(
+          {
+            cert: strOrNull(null, "PEM file of the pay host's certificate (chain)"),
+            key: strOrNull(null, "PEM file of the pay host's private key"),
+          },
+          "the pay page's TLS (gnpay must terminate TLS itself: the ClientHello random binds the connection)",
+        ),
+        insecureHttp: bool(false, 'labs only: serve the pay page over plain HTTP (no connection can be bound, nothing confirmed)'),
+        hosts: strings('more pay host names (the host of payUrlTemplate always is one): ClientHellos to them are reported by the probe', { maxItems: 7 }),
+        bindTimeoutMs: int(2000, "how long a pay-page request waits for the probe's report of its connection's ClientHello (ms)", { minimum: 0, maximum: 30_000 }),
+        bindingTtlSeconds: int(600, "how long the probe's ClientHello reports are kept (s)"),
+      },
+      'the pay page, where the subscriber confirms',
+    ),
     listeners: section(
       {
         headersTimeoutMs: int(10_000, 'a connection whose request head has not arrived within this is closed (ms)'),
@@ -89,10 +106,12 @@ export const ConfigSchema = T.Object(
       {
         perMsisdn: section(
           {
+            perTransaction: numberOrNull(50, "most one order may cost, in major units of its currency (50 = 50.00 EUR; null: no limit)"),
+            perMonth: numberOrNull(300, 'most a subscriber may confirm in a calendar month (UTC), in major units of the currency (null: no limit)'),
             amountPerDay: intOrNull(null, 'most a subscriber may be charged in 24 h, in minor units (null: no limit)'),
             ordersPerHour: intOrNull(null, 'most orders a subscriber may pay in an hour (null: no limit)'),
           },
-          'per subscriber (MSISDN), checked when an order is associated',
+          'per subscriber (MSISDN), checked when the subscriber confirms; a decline names the limit',
         ),
       },
       'spending limits',
@@ -192,7 +211,10 @@ export const ConfigSchema = T.Object(
     shutdown: section({ timeoutMs: int(10_000, 'SIGTERM: how long to wait for what is in flight before exiting (ms)') }, 'stopping', { reloadable: true }),
     audit: section(
       {
-        retentionDays: intOrNull(30, 'sightings that matched no order are deleted after this many days (null: kept)', { reloadable: true }),
+        retentionDays: intOrNull(30, 'sightings that matched no order (stored by earlier versions) are deleted after this many days (null: kept)', { reloadable: true }),
+        maxSightings: int(1_000_000, 'most sightings kept (only those of known tokens are stored); the oldest go first', { minimum: 1000 }),
+        perTunnelPerSecond: positive(20, 'sightings a tunnel may make per second (more are counted as ratelimited, not stored)'),
+        perTunnelBurst: int(100, 'the burst of that rate'),
       },
       'the audit trail of sightings',
     ),

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import { didYouMean, readConfigFile, type ConfigSource, type Problem } from './config-file';
 import { ConfigSchema, defaultsOf, isReloadable, keysAt, type Config } from './config-schema';
-import { carrierError } from './native';
+import { carrierError, payHostError } from './native';
 import { parsePayUrlTemplate } from './store/payurl';
 import { keyFileOf, loadOrCreateKey } from './store/secrets';
 import { parseCidr } from './webhooks/destination';
@@ -129,6 +129,19 @@ function semanticProblems(cfg: Config): Problem[] {
       } catch (err) {
         out.push({ path: `webhooks.allowDestinations[${i}]`, message: `webhooks.allowDestinations[${i}]: ${(err as Error).message}` });
       }
+    }),
+  );
+  run(() => {
+    if (cfg.pay.listen === null) return;
+    out.push(listenProblem('pay.listen', cfg.pay.listen, '0.0.0.0:443'));
+    if (!cfg.pay.insecureHttp && (cfg.pay.tls.cert === null || cfg.pay.tls.key === null)) {
+      out.push({ path: 'pay.tls', message: 'pay.tls.cert and pay.tls.key are required for the pay page (pay.insecureHttp is for labs only)' });
+    }
+  });
+  run(() =>
+    cfg.pay.hosts.forEach((h, i) => {
+      const err = payHostError(h);
+      if (err) out.push({ path: `pay.hosts[${i}]`, message: `pay.hosts[${i}]: ${err}` });
     }),
   );
   run(() => void (cfg.orders.defaultTtlSeconds > cfg.orders.maxTtlSeconds && out.push({ path: 'orders.defaultTtlSeconds', message: 'orders.defaultTtlSeconds must not exceed orders.maxTtlSeconds' })));
@@ -261,14 +274,27 @@ export function readSecret(inline: string | null, file: string | null, key: stri
  * under the configured key, else under the key beside the database
  * (`<db>.key`, made at first use).
  */
-export function storeOptions(config: Config): { secrets: { apiKeyPepper?: string; webhookSecretKey?: string | (() => string) } } {
+export function storeOptions(config: Config): {
+  sightings: { perTunnelPerSecond: number; perTunnelBurst: number; maxRows: number };
+  secrets: { apiKeyPepper?: string; webhookSecretKey?: string | (() => string) };
+} {
   const s = config.secrets;
+  const a = config.audit;
   const configured = readSecret(s.webhookSecretKey, s.webhookSecretKeyFile, 'secrets.webhookSecretKey') ?? undefined;
   const db = config.db;
   return {
+    sightings: { perTunnelPerSecond: a.perTunnelPerSecond, perTunnelBurst: a.perTunnelBurst, maxRows: a.maxSightings },
     secrets: {
       apiKeyPepper: s.apiKeyPepper ?? undefined,
       webhookSecretKey: configured ?? (db ? () => loadOrCreateKey(keyFileOf(db)) : undefined),
     },
   };
+}
+
+/** The pay host names: the payUrlTemplate's host (its suffix when the token is in the host) and pay.hosts. */
+export function payHosts(config: Pick<Config, 'payUrlTemplate' | 'pay'>): string[] {
+  const m = /^https?:\/\/([^/?#]*)/i.exec(config.payUrlTemplate);
+  let host = (m?.[1] ?? '').replace(/:[0-9]+$/, '').toLowerCase();
+  if (host.startsWith('{token}.')) host = host.slice('{token}.'.length);
+  return [...new Set([host, ...config.pay.hosts.map((h) => h.toLowerCase().replace(/\.$/, ''))].filter((h) => h && !/^[0-9.]+$/.test(h) && !h.startsWith('[')))];
 }

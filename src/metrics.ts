@@ -36,11 +36,17 @@ export interface Metrics {
   outboxPending: Gauge<'outbox'>;
   outboxOldestAge: Gauge<'outbox'>;
   /**
-   * token sightings by carrier, protocol and outcome: associated, declined,
-   * duplicate, conflict, used, expired, cancelled, unknown, unresolved (no
+   * token sightings by carrier, protocol and outcome: associated, consent,
+   * ignored, ratelimited, declined, duplicate, conflict, used, expired, cancelled, unknown, unresolved (no
    * subscriber), error (could not be processed)
    */
   sightings: Counter<'carrier' | 'via' | 'outcome'>;
+  /** the probe's reports of ClientHellos to the pay host: bound (stored), unresolved (not by TEID: dropped), duplicate, ratelimited */
+  hellos: Counter<'outcome'>;
+  /** pay-page requests by page (page, confirm, cancel, unbound, notfound, rejected) */
+  payPages: Counter<'page'>;
+  /** time a pay-page connection waited for its binding */
+  payBindSeconds: Histogram<'outcome'>;
   /** sightings kept in the spool while the database could not be written (live capture) */
   sightingsSpooled: Counter<never>;
   /** sightings lost: skipped as unprocessable, or the database could not be written and the spool was full */
@@ -176,6 +182,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
       labelNames: ['carrier', 'via', 'outcome'],
       registers,
     }),
+    hellos: new Counter({ name: `${p}tls_hellos_total`, help: 'ClientHellos to the pay host reported by the probe, by outcome', labelNames: ['outcome'], registers }),
+    payPages: new Counter({ name: `${p}pay_pages_total`, help: 'Pay-page responses by page', labelNames: ['page'], registers }),
+    payBindSeconds: new Histogram({ name: `${p}pay_bind_seconds`, help: 'Time a pay-page connection waited for the probe to report its ClientHello', labelNames: ['outcome'], buckets: latency, registers }),
     sightingsSpooled: new Counter({ name: `${p}sightings_spooled_total`, help: 'Sightings kept in the spool while the database could not be written', registers }),
     sightingsLost: new Counter({ name: `${p}sightings_lost_total`, help: 'Sightings lost: unprocessable, or the database could not be written and the spool was full', registers }),
     spoolPending: new Gauge({ name: `${p}spool_records`, help: 'Batches of sightings waiting in the spool for the database', registers }),

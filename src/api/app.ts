@@ -225,6 +225,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const key = req.headers['idempotency-key'];
       const { order, replayed } = store.orders.create(req.sp!.id, req.body as CreateOrderInput, {
         idempotencyKey: typeof key === 'string' ? key : undefined,
+        returnOrigins: req.sp!.returnOrigins,
         payUrlTemplate: s.payUrlTemplate,
         defaultTtlSeconds: s.defaultTtlSeconds,
         maxTtlSeconds: s.maxTtlSeconds,

@@ -30,7 +30,7 @@ export const Order: Schema = {
   type: 'object',
   required: [
     'id', 'status', 'amount', 'currency', 'reference', 'description', 'token', 'payUrl', 'msisdn', 'reason',
-    'createdAt', 'updatedAt', 'expiresAt', 'associatedAt', 'completedAt',
+    'createdAt', 'updatedAt', 'expiresAt', 'identifiedAt', 'confirmedAt', 'completedAt', 'returnUrl',
   ],
   additionalProperties: false,
   properties: {
@@ -44,14 +44,17 @@ export const Order: Schema = {
     payUrl: { type: 'string' },
     msisdn: {
       type: ['string', 'null'],
-      description: 'the subscriber who paid, E.164 with "+"; masked ("+49151*****67") unless the key has the msisdn:read scope',
+      description:
+        'the subscriber who confirmed and pays, E.164 with "+"; masked ("+49151*****67") unless the key has the msisdn:read scope; null until confirmed (identification alone never reveals it)',
     },
     reason: { type: ['string', 'null'], enum: [...ORDER_REASONS, null], description: 'why the order was declined, failed or is in conflict' },
     createdAt: dateTime,
     updatedAt: dateTime,
     expiresAt: dateTime,
-    associatedAt: nullableDateTime,
+    identifiedAt: { ...nullableDateTime, description: "when a subscriber's phone was first identified on the pay page" },
+    confirmedAt: { ...nullableDateTime, description: 'when the subscriber confirmed (the charge started)' },
     completedAt: nullableDateTime,
+    returnUrl: { type: ['string', 'null'], description: 'where the pay page links back to' },
   },
 };
 
@@ -65,6 +68,13 @@ export const CreateOrderBody: Schema = {
     reference: { type: 'string', minLength: 1, maxLength: 128, description: "the SP's own order id" },
     description: { type: 'string', maxLength: 1000 },
     ttlSeconds: { type: 'integer', minimum: 1, description: 'how long the token is valid (default and maximum in the configuration)' },
+    returnUrl: {
+      type: 'string',
+      minLength: 8,
+      maxLength: 2048,
+      pattern: '^https?://',
+      description: "where the pay page links back to after the outcome; its origin must be registered for the SP (gnpay sp configure --return-origin)",
+    },
   },
 };
 

@@ -5,6 +5,7 @@
 //   live      issue "appliance": live capture on a veth pair, gnpay vs cap (needs root)
 //   payments  issue "payment flow": sightings/s through associate -> charge -> feed, latency to paid
 //   tokens    issue "hardening": token lookup time, near guesses vs random ones
+//   paypage   issue "consent": ClientHello on the Gn -> bound page served (p50/p99), pages/s with binding
 //   faults    issue "hardening, second pass": a faulty payment platform and SIGKILLs; the books compared
 //   backlog   issue "hardening, second pass": order creation by a healthy SP beside a dead SP's webhook backlog
 import { Command } from 'commander';
@@ -53,6 +54,17 @@ async function main(): Promise<void> {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require('./tokens');
       await mod.runTokenBench(o);
+    });
+  program
+    .command('paypage')
+    .description('pay page: ClientHello on the Gn -> bound page served (p50/p99), and pages/s the pay listener serves with binding')
+    .option('--samples <n>', 'connections timed for the latency', (v) => Number(v), 200)
+    .option('--connections <n>', 'concurrent connections for the throughput', (v) => Number(v), 16)
+    .option('--seconds <n>', 'seconds of each throughput run', (v) => Number(v), 5)
+    .action(async (o) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require('./paypage');
+      await mod.runPayPageBench({ latencySamples: o.samples, connections: o.connections, seconds: o.seconds });
     });
   program
     .command('backlog')

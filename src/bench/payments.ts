@@ -39,7 +39,7 @@ function sightingOf(token: string, i: number): SightingEvent {
 }
 
 function setup(store: Store, n: number): { spId: string; apiKey: string; tokens: string[]; ids: string[] } {
-  const { sp, apiKey } = store.sps.add({ name: 'bench' });
+  const { sp, apiKey } = store.sps.add({ name: 'bench', confirmation: 'none' });
   const tokens: string[] = [];
   const ids: string[] = [];
   store.db.transaction(() => {
@@ -62,7 +62,7 @@ async function throughput(dir: string, n: number, batch: number, fullSync: boole
   try {
     const { spId, tokens } = setup(store, n);
     const worker = new PaymentWorker(store, { driver: new LedgerDriver(store.ledger), concurrency: 1, maxAttempts: 3, backoff: { baseMs: 10, maxMs: 100 }, leaseMs: 30_000, pollMs: 5 });
-    const deps = { store, sourceId: 'bench', limits: () => ({}), onAssociated: () => worker.wake() };
+    const deps = { store, sourceId: 'bench', limits: () => ({ perTransaction: null, perMonth: null }), payHosts: () => ['pay.example.net'], onAssociated: () => worker.wake() };
     const stats = emptyStats();
     const t0 = performance.now();
     worker.start();
@@ -134,7 +134,7 @@ async function latency(dir: string, samples: number) {
         const o = (await r.json()) as { status: string };
         if (o.status === 'paid') break;
         /* c8 ignore next */
-        if (o.status !== 'pending' && o.status !== 'associated') throw new Error(`bench: order ${o.status}`);
+        if (o.status !== 'pending' && o.status !== 'identified') throw new Error(`bench: order ${o.status}`);
       }
       ms.push(performance.now() - t0);
     }

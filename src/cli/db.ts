@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import Database from 'better-sqlite3';
 import { checkFindings, DatabaseOpenError, describeOpenError, quickCheck } from '../store/db';
 import { backupDatabase, restoreDatabase } from '../store/backup';
+import { copyKeyBeside } from '../store/secrets';
 import { DatabaseLockedError } from '../store/lock';
 import { CliError, EXIT_FAILURE, UsageError } from './common';
 import { ADMIN_CONFIG_HELP, adminConfig, print } from './run';
@@ -41,7 +42,10 @@ export function registerDb(program: Command): void {
     const src = openExisting(file);
     try {
       const r = await backupDatabase(src, target);
-      print(o.json, r, () => `backup ${r.file}: ${r.pages} pages, ${r.bytes} bytes, schema ${r.schemaVersion}, integrity ok`);
+      // the webhook secrets in the copy are encrypted under <db>.key: it goes with the backup
+      const key = copyKeyBeside(file, target);
+      const out = { ...r, key };
+      print(o.json, out, () => `backup ${r.file}: ${r.pages} pages, ${r.bytes} bytes, schema ${r.schemaVersion}, integrity ok${key ? `; its key ${key}` : ''}`);
     } catch (err) {
       fail(file, err);
     } finally {
@@ -57,7 +61,10 @@ export function registerDb(program: Command): void {
     const file = dbFile(o);
     try {
       const r = restoreDatabase(from, file);
-      print(o.json, r, () => `restored ${r.file} from ${from} (schema ${r.schemaVersion}); ${r.movedAside ? `the replaced file is ${r.movedAside}` : 'there was no file before'}`);
+      // and the key the backup's webhook secrets are encrypted under (the replaced one is kept beside it)
+      const key = copyKeyBeside(from, file);
+      const out = { ...r, key };
+      print(o.json, out, () => `restored ${r.file} from ${from} (schema ${r.schemaVersion}); ${r.movedAside ? `the replaced file is ${r.movedAside}` : 'there was no file before'}${key ? `; its key ${key}` : ''}`);
     } catch (err) {
       if (err instanceof DatabaseLockedError) throw new CliError(`${err.message}: a database is restored only while no gnpay run uses it`);
       fail(file, err);

@@ -6,6 +6,7 @@ import { CreateOrderBody } from '../api/schemas';
 import type { Order } from '../client/types';
 import { ORDER_STATUSES } from '../client/types';
 import type { Store } from '../store';
+import type { Evidence } from '../store/consent';
 import type { CreateOrderInput } from '../store/orders';
 import type { OrderRow, OrderStatus } from '../store/types';
 import { orderView } from '../store/views';
@@ -29,9 +30,34 @@ function orderText(o: Order): string {
     `msisdn      ${o.msisdn ?? '-'}`,
     `created     ${o.createdAt}`,
     `expires     ${o.expiresAt}`,
-    `associated  ${o.associatedAt ?? '-'}`,
+    `identified  ${o.identifiedAt ?? '-'}`,
+    `confirmed   ${o.confirmedAt ?? '-'}`,
     `completed   ${o.completedAt ?? '-'}`,
+    ...(o.returnUrl ? [`return URL  ${o.returnUrl}`] : []),
   ].join('\n');
+}
+
+/** What a dispute needs of a confirmation (gnpay orders show ID --evidence). */
+export function evidenceText(e: Evidence | null, identifications: number): string {
+  if (!e) return `evidence: none (not confirmed; ${identifications} phone(s) identified)`;
+  const rows: [string, string | number | null][] = [
+    ['confirmed by', e.mode === 'page' ? 'the subscriber, on the pay page' : 'a sighting alone (the SP is in one-step mode: it proves consent itself)'],
+    ['msisdn', `+${e.msisdn}`],
+    ['imsi', e.imsi],
+    ['identified at', e.identifiedAt],
+    ['page shown at', e.pageViewAt],
+    ['confirmed at', e.confirmedAt],
+    ['page digest', e.pageDigest ? `sha256:${e.pageDigest}` : null],
+    ['ClientHello at', e.helloTs],
+    ['SNI', e.sni],
+    ['UE address', e.ueIp],
+    ['TEID', e.teid],
+    ['GSN addresses', e.gsnSrc || e.gsnDst ? `${e.gsnSrc ?? '-'} -> ${e.gsnDst ?? '-'}` : null],
+    ['user agent', e.userAgent],
+    ['sighting', e.sighting ? JSON.stringify(e.sighting) : null],
+    ['phones identified', identifications],
+  ];
+  return ['evidence', ...rows.map(([k, v]) => `  ${k.padEnd(18)} ${v ?? '-'}`)].join('\n');
 }
 
 interface CreateFlags {
@@ -43,6 +69,7 @@ interface CreateFlags {
   ttl?: number;
   idempotencyKey?: string;
   payUrl?: string;
+  returnUrl?: string;
   db?: string;
   config?: string;
   json?: boolean;
@@ -61,7 +88,8 @@ export function registerOrders(program: Command): void {
       .option('--description <text>', 'what is bought')
       .option('--ttl <seconds>', 'token validity', parsePositiveInt('--ttl'))
       .option('--idempotency-key <key>', 'the same key with the same order returns the same order')
-      .option('--pay-url <template>', 'pay URL template (default from the config)'),
+      .option('--pay-url <template>', 'pay URL template (default from the config)')
+      .option('--return-url <url>', 'where the pay page links back to (an origin registered for the SP)'),
   ).action((o: CreateFlags) =>
     withStore(
       o,
@@ -72,9 +100,11 @@ export function registerOrders(program: Command): void {
         const input: CreateOrderInput = { amount: Number(o.amount), currency: o.currency, reference: o.reference };
         if (o.description !== undefined) input.description = o.description;
         if (o.ttl !== undefined) input.ttlSeconds = o.ttl;
+        if (o.returnUrl !== undefined) input.returnUrl = o.returnUrl;
         if (!validateBody(input)) throw new UsageError(validationMessage('order', validateBody.errors as never));
         const { order } = store.orders.create(sp.id, input, {
           idempotencyKey: o.idempotencyKey,
+          returnOrigins: sp.returnOrigins,
           payUrlTemplate: config.payUrlTemplate,
           defaultTtlSeconds: config.orders.defaultTtlSeconds,
           maxTtlSeconds: config.orders.maxTtlSeconds,
@@ -85,15 +115,30 @@ export function registerOrders(program: Command): void {
       o.payUrl !== undefined ? { payUrlTemplate: o.payUrl } : {},
     ),
   );
-  addDbOptions(orders.command('show').description('show an order and its state changes').argument('<id>', 'order id')).action(
-    (id: string, o: { db?: string; config?: string; json?: boolean }) =>
-      withStore(o, (store) => {
-        const row = store.orders.find(id);
-        if (!row) throw new CliError(`no order ${id}`);
-        const v = view(store, store.orders.expireIfDue(row));
-        const events = store.events.forOrder(id);
-        print(o.json, v, () => `${orderText(v)}\n\n${events.map((e) => `${new Date(e.time).toISOString()}  ${e.previous_status ?? '-'} -> ${e.status}`).join('\n')}`);
-      }),
+  addDbOptions(
+    orders
+      .command('show')
+      .description('show an order and its state changes')
+      .argument('<id>', 'order id')
+      .option('--evidence', 'also what a dispute needs: who confirmed, when, on which tunnel, the page digest (full MSISDN: for the operator only)'),
+  ).action((id: string, o: { db?: string; config?: string; json?: boolean; evidence?: boolean }) =>
+    withStore(o, (store) => {
+      const row = store.orders.find(id);
+      if (!row) throw new CliError(`no order ${id}`);
+      const v = view(store, store.orders.expireIfDue(row));
+      const events = store.events.forOrder(id);
+      const ev = o.evidence ? store.consent.evidence(id) : null;
+      const n = o.evidence ? store.consent.identifications(id) : 0;
+      const value = o.evidence ? { ...v, evidence: ev, identifications: n } : v;
+      print(o.json, value, () =>
+        [
+          orderText(v),
+          '',
+          events.map((e) => `${new Date(e.time).toISOString()}  ${e.previous_status ?? '-'} -> ${e.status}`).join('\n'),
+          ...(o.evidence ? ['', evidenceText(ev, n)] : []),
+        ].join('\n'),
+      );
+    }),
   );
   addDbOptions(
     orders

@@ -18,6 +18,11 @@ export interface RunFlags {
   interface?: string[];
   filter?: string;
   payUrl?: string;
+  payListen?: string;
+  payCert?: string;
+  payKey?: string;
+  payHost?: string[];
+  payInsecureHttp?: boolean;
   logLevel?: string;
   exitWhenDone?: boolean;
 }
@@ -30,6 +35,12 @@ export function flagsToConfig(o: RunFlags): ConfigInput {
   if (o.opsListen !== undefined) c.opsListen = o.opsListen;
   if (o.carrier !== undefined) c.carriers = o.carrier;
   if (o.payUrl !== undefined) c.payUrlTemplate = o.payUrl;
+  const pay: Record<string, unknown> = {};
+  if (o.payListen !== undefined) pay.listen = o.payListen;
+  if (o.payCert !== undefined || o.payKey !== undefined) pay.tls = { ...(o.payCert !== undefined ? { cert: o.payCert } : {}), ...(o.payKey !== undefined ? { key: o.payKey } : {}) };
+  if (o.payHost !== undefined) pay.hosts = o.payHost;
+  if (o.payInsecureHttp) pay.insecureHttp = true;
+  if (Object.keys(pay).length > 0) c.pay = pay;
   const capture: Record<string, unknown> = {};
   if (o.interface !== undefined) capture.interfaces = o.interface;
   if (o.filter !== undefined) capture.filter = o.filter;
@@ -90,6 +101,7 @@ export async function run(o: RunFlags): Promise<number> {
     throw new CliError((err as Error).message);
   }
   process.stderr.write(`gnpay: listening on ${daemon.url}\n`);
+  if (daemon.payUrl) process.stderr.write(`gnpay: pay page on ${daemon.payUrl}\n`);
   if (daemon.opsUrl) process.stderr.write(`gnpay: operations (/metrics, /healthz, /readyz) on ${daemon.opsUrl}\n`);
   const code = await daemon.done;
   // lingering keep-alive sockets must not hold the process past its end
@@ -111,8 +123,18 @@ export function registerRun(program: Command): void {
     .option('-i, --interface <name>', 'capture live on this interface (repeatable)', collect)
     .option('-f, --filter <expression>', 'BPF expression (tcpdump syntax) for the capture: replaces the default live filter, and applies to --read files too')
     .option('--pay-url <template>', 'pay URL template, e.g. "http://pay.example.net/pay?pay_token={token}"')
+    .option('--pay-listen <host:port>', 'serve the pay page (HTTPS) on this address, e.g. 0.0.0.0:443')
+    .option('--pay-cert <file>', "the pay host's certificate chain (PEM)")
+    .option('--pay-key <file>', "the pay host's private key (PEM)")
+    .option('--pay-host <name>', 'another name the pay page is served under (repeatable; the pay URL template\'s host always is one)', collect)
+    .option('--pay-insecure-http', 'lab only: serve the pay page over plain HTTP (no connection can be bound, nothing confirmed)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
-    .addHelpText('after', '\nSignals: SIGTERM/SIGINT drain and stop (bounded by shutdown.timeoutMs), SIGHUP reloads the configuration.')
+    .addHelpText(
+      'after',
+      '\nSignals: SIGTERM/SIGINT drain and stop (bounded by shutdown.timeoutMs), SIGHUP reloads the configuration.' +
+        '\nExit codes: 0 stopped or done, 1 runtime failure (capture lost, database damaged), 2 bad usage or configuration' +
+        ' (a capture filter libpcap rejects), 3 unreadable capture file, 4 a listen address in use or not permitted.',
+    )
     .action(async (o: RunFlags) => {
       process.exitCode = await run(o);
     });

@@ -1,6 +1,6 @@
 // gnpay sp add|list|update|rotate|revoke: service providers and their API keys.
 import type { Command } from 'commander';
-import { SCOPES, type Scope, type Sp } from '../store/types';
+import { SCOPES, type Confirmation, type Scope, type Sp } from '../store/types';
 import { redactUrl } from '../webhooks/destination';
 import { collect, UsageError } from './common';
 import { addDbOptions, print, withStore } from './run';
@@ -11,6 +11,8 @@ function spJson(sp: Sp) {
     name: sp.name,
     webhookUrl: sp.webhookUrl === null ? null : redactUrl(sp.webhookUrl),
     scopes: sp.scopes,
+    confirmation: sp.confirmation,
+    returnOrigins: sp.returnOrigins,
     keyHint: sp.keyHint,
     createdAt: new Date(sp.createdAt).toISOString(),
     revokedAt: sp.revokedAt === null ? null : new Date(sp.revokedAt).toISOString(),
@@ -29,6 +31,15 @@ function checkWebhook(url: string | undefined): string | null {
   return url;
 }
 
+function checkConfirmation(c: string | undefined): Confirmation | undefined {
+  if (c === undefined) return undefined;
+  if (c !== 'page' && c !== 'none') throw new UsageError(`--confirmation must be "page" or "none", got "${c}"`);
+  return c;
+}
+
+const CONFIRMATION_HELP =
+  'how orders are confirmed: "page" (default: the subscriber confirms on the pay page) or "none" (one-step: a sighting of the token charges; safe only when the SP proves consent itself)';
+
 export function registerSp(program: Command): void {
   const sp = program.command('sp').description('service providers: API keys, webhooks, scopes');
   addDbOptions(
@@ -37,13 +48,29 @@ export function registerSp(program: Command): void {
       .description('add an SP; prints its id, API key and webhook secret (shown this once: only hashes are kept)')
       .requiredOption('--name <name>', 'a name for the SP')
       .option('--webhook <url>', 'where state changes are POSTed (signed CloudEvents)')
-      .option('--scope <scope>', `grant a scope (repeatable): ${SCOPES.join(', ')}`, collect),
-  ).action((o: { name: string; webhook?: string; scope?: string[]; db?: string; config?: string; json?: boolean }) =>
+      .option('--scope <scope>', `grant a scope (repeatable): ${SCOPES.join(', ')}`, collect)
+      .option('--confirmation <mode>', CONFIRMATION_HELP)
+      .option('--return-origin <origin>', "an origin (https://shop.example) orders' returnUrl may point to (repeatable)", collect),
+  ).action((o: { name: string; webhook?: string; scope?: string[]; confirmation?: string; returnOrigin?: string[]; db?: string; config?: string; json?: boolean }) =>
     withStore(o, (store) => {
       for (const s of o.scope ?? []) if (!(SCOPES as readonly string[]).includes(s)) throw new UsageError(`unknown scope "${s}" (scopes: ${SCOPES.join(', ')})`);
       if (!o.name.trim() || o.name.length > 200) throw new UsageError('--name must be 1 to 200 characters');
-      const added = store.sps.add({ name: o.name, webhookUrl: checkWebhook(o.webhook), scopes: (o.scope ?? []) as Scope[] });
-      const out = { id: added.sp.id, name: added.sp.name, apiKey: added.apiKey, webhookSecret: added.webhookSecret, scopes: added.sp.scopes };
+      const added = store.sps.add({
+        name: o.name,
+        webhookUrl: checkWebhook(o.webhook),
+        scopes: (o.scope ?? []) as Scope[],
+        confirmation: checkConfirmation(o.confirmation),
+        returnOrigins: o.returnOrigin,
+      });
+      const out = {
+        id: added.sp.id,
+        name: added.sp.name,
+        apiKey: added.apiKey,
+        webhookSecret: added.webhookSecret,
+        scopes: added.sp.scopes,
+        confirmation: added.sp.confirmation,
+        returnOrigins: added.sp.returnOrigins,
+      };
       print(o.json, out, () =>
         [
           `id              ${out.id}`,
@@ -51,6 +78,8 @@ export function registerSp(program: Command): void {
           `api key         ${out.apiKey}`,
           `webhook secret  ${out.webhookSecret}`,
           `scopes          ${out.scopes.join(', ') || '(none)'}`,
+          `confirmation    ${out.confirmation}${out.confirmation === 'none' ? ' (one-step: a sighting charges; safe only when the SP proves consent itself)' : ''}`,
+          `return origins  ${out.returnOrigins.join(', ') || '(none)'}`,
           '',
           'The API key and the webhook secret are shown only this once.',
         ].join('\n'),
@@ -63,7 +92,9 @@ export function registerSp(program: Command): void {
       print(o.json, all, () =>
         all.length === 0
           ? '(no SPs)'
-          : all.map((s) => `${s.id}  ${s.revokedAt ? 'revoked' : 'active '}  ${s.keyHint}  ${s.name}  ${s.webhookUrl ?? '-'}  ${s.scopes.join(',')}`).join('\n'),
+          : all
+              .map((s) => `${s.id}  ${s.revokedAt ? 'revoked' : 'active '}  ${s.keyHint}  ${s.name}  ${s.webhookUrl ?? '-'}  ${s.scopes.join(',')}  confirmation:${s.confirmation}  ${s.returnOrigins.join(',')}`)
+              .join('\n'),
       );
     }),
   );
@@ -100,6 +131,21 @@ export function registerSp(program: Command): void {
           'The new values are shown only this once.',
         ].join('\n'),
       );
+    }),
+  );
+  addDbOptions(
+    sp
+      .command('configure')
+      .description("change an SP's confirmation mode and/or the origins its orders' returnUrl may point to")
+      .argument('<id>', 'the SP id')
+      .option('--confirmation <mode>', CONFIRMATION_HELP)
+      .option('--return-origin <origin>', 'an allowed origin (repeatable; replaces the list)', collect)
+      .option('--no-return-origins', 'allow no returnUrl at all'),
+  ).action((id: string, o: { confirmation?: string; returnOrigin?: string[]; returnOrigins?: boolean; db?: string; config?: string; json?: boolean }) =>
+    withStore(o, (store) => {
+      const origins = o.returnOrigins === false ? [] : o.returnOrigin;
+      const s = spJson(store.sps.configure(id, { confirmation: checkConfirmation(o.confirmation), returnOrigins: origins }));
+      print(o.json, s, () => `${s.id} (${s.name}): confirmation ${s.confirmation}, return origins ${s.returnOrigins.join(', ') || '(none)'}`);
     }),
   );
   addDbOptions(

@@ -2,7 +2,7 @@
 
 export const ORDER_STATUSES = [
   'pending',
-  'associated',
+  'identified',
   'paid',
   'declined',
   'failed',
@@ -19,6 +19,8 @@ export const FINAL_STATUSES: readonly OrderStatus[] = ['paid', 'declined', 'fail
 export const ORDER_REASONS = [
   'INSUFFICIENT_FUNDS',
   'CURRENCY_MISMATCH',
+  'LIMIT_PER_TRANSACTION',
+  'LIMIT_PER_MONTH',
   'LIMIT_AMOUNT_PER_DAY',
   'LIMIT_ORDERS_PER_HOUR',
   'PLATFORM_DECLINED',
@@ -37,14 +39,19 @@ export interface Order {
   description: string;
   token: string;
   payUrl: string;
-  /** E.164 with '+', masked (e.g. "+49151*****67") unless the key has the msisdn:read scope; null before association */
+  /** who confirmed and pays: E.164 with '+', masked (e.g. "+49151*****67") unless the key has the msisdn:read scope; null until confirmed */
   msisdn: string | null;
   reason: OrderReason | null;
   createdAt: string;
   updatedAt: string;
   expiresAt: string;
-  associatedAt: string | null;
+  /** when a subscriber's phone was first identified for the order (status identified) */
+  identifiedAt: string | null;
+  /** when the subscriber confirmed (the charge started) */
+  confirmedAt: string | null;
   completedAt: string | null;
+  /** where the pay page links back to (an origin registered for the SP), or null */
+  returnUrl: string | null;
 }
 
 export interface CreateOrderInput {
@@ -53,6 +60,8 @@ export interface CreateOrderInput {
   reference: string;
   description?: string;
   ttlSeconds?: number;
+  /** where the pay page links back to after the outcome; its origin must be registered for the SP */
+  returnUrl?: string;
 }
 
 export interface OrderList {

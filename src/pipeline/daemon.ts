@@ -5,7 +5,9 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp, buildOpsApp } from '../api/app';
-import { applyReload, loadConfig, parseListen, readSecret, storeOptions, type Config, type ConfigInput } from '../config';
+import { readFileSync } from 'node:fs';
+import { applyReload, loadConfig, parseListen, payHosts, readSecret, storeOptions, type Config, type ConfigInput } from '../config';
+import { PayServer } from '../paypage/server';
 import { createLogger } from '../log';
 import { createMetrics, initPayments, initSightings, type Metrics } from '../metrics';
 import { SystemdNotifier } from '../ops/sd-notify';
@@ -76,6 +78,9 @@ export class Daemon {
   config: Config;
   private app!: FastifyInstance;
   private opsApp: FastifyInstance | null = null;
+  private pay: PayServer | null = null;
+  /** the pay page's URL when pay.listen is set */
+  payUrl: string | null = null;
   private payments!: PaymentWorker;
   private webhooks!: WebhookWorker;
   private source: EventSource | null = null;
@@ -205,6 +210,11 @@ export class Daemon {
         log.error({ err }, 'expiry sweep failed');
       }
       const now = store.clock();
+      try {
+        store.bindings.pruneBefore(now - this.config.pay.bindingTtlSeconds * 1000);
+      } catch (err) {
+        log.error({ err }, 'ClientHello reports prune failed');
+      }
       if (now >= nextPrune) {
         // a backlog (more than one round's worth) is worked off a round per second
         nextPrune = now + (this.pruneSightings(now) >= PRUNE_CHUNK * PRUNE_MAX_ROUNDS ? 1000 : PRUNE_INTERVAL_MS);
@@ -242,9 +252,32 @@ export class Daemon {
       await listen(this.opsApp, 'operations, opsListen', config.opsListen);
       this.opsUrl = urlOf(this.opsApp);
     }
+    if (config.pay.listen !== null) {
+      const tls = config.pay.insecureHttp ? null : { cert: readFileSync(config.pay.tls.cert!), key: readFileSync(config.pay.tls.key!) };
+      if (!tls) log.warn('the pay page is served over plain HTTP (pay.insecureHttp): no connection can be bound, nothing can be confirmed; for labs only');
+      this.pay = new PayServer({
+        store,
+        payUrlTemplate: () => this.config.payUrlTemplate,
+        limits: () => this.config.limits.perMsisdn,
+        tls,
+        bindTimeoutMs: config.pay.bindTimeoutMs,
+        listenerLimits: config.listeners,
+        metrics,
+        log,
+        onConfirmed: () => this.payments.wake(),
+      });
+      const l = parseListen(config.pay.listen);
+      this.payUrl = await this.pay.listen(l.host, l.port);
+    }
+    for (const sp of store.sps.oneStep()) {
+      log.warn({ spId: sp.id, name: sp.name }, 'SP in one-step mode (confirmation none): a sighting of its token charges without the pay page; safe only when the SP proves consent itself');
+    }
     if (this.o.signals) this.installSignals();
     this.ready = true;
-    log.info({ url: this.url, opsUrl: this.opsUrl, db: config.db, carriers: activeCarriers(config), driver: config.payments.driver }, 'gnpay listening');
+    log.info(
+      { url: this.url, opsUrl: this.opsUrl, payUrl: this.payUrl, payHosts: payHosts(config), db: config.db, carriers: activeCarriers(config), driver: config.payments.driver },
+      'gnpay listening',
+    );
     if (config.opsListen === null && !config.api.metrics) log.warn('metrics are not served: set opsListen (--ops-listen) to scrape /metrics');
     this.startSource();
     const r = this.readiness();
@@ -382,6 +415,7 @@ export class Daemon {
       filter: files.length ? c.filter ?? undefined : undefined,
       interfaces: files.length ? undefined : c.interfaces,
       carriers: activeCarriers(this.config),
+      payHosts: payHosts(this.config),
       limits: this.config.decode.limits,
       live: { bufferBytes: c.bufferMiB ? c.bufferMiB * 1024 * 1024 : undefined, snaplen: c.snaplen ?? undefined, filter: c.filter ?? undefined },
     };
@@ -399,7 +433,7 @@ export class Daemon {
         this.captureMetrics.declareInterfaces(opts.interfaces);
       }
       this.captureMetrics.declareAnomalies(native.anomalyNames());
-      const engine = new native.Engine({ carriers: opts.carriers, limits: opts.limits });
+      const engine = new native.Engine({ carriers: opts.carriers, payHosts: opts.payHosts, limits: opts.limits });
       this.engine = engine;
       this.liveCapture = files.length === 0;
       if (this.liveCapture) {
@@ -458,7 +492,15 @@ export class Daemon {
   }
 
   private pipelineDeps(sourceId: string): PipelineDeps {
-    return { store: this.store, sourceId, metrics: this.metrics, log: this.log, limits: () => this.config.limits.perMsisdn, onAssociated: () => this.payments.wake() };
+    return {
+      store: this.store,
+      sourceId,
+      metrics: this.metrics,
+      log: this.log,
+      limits: () => this.config.limits.perMsisdn,
+      payHosts: () => payHosts(this.config),
+      onAssociated: () => this.payments.wake(),
+    };
   }
 
   // ---- the database refusing writes (disk full, I/O errors): never a dropped sighting ----
@@ -699,6 +741,8 @@ export class Daemon {
         this.app?.server.close();
         this.opsApp?.server.closeAllConnections();
         this.opsApp?.server.close();
+        this.pay?.server.closeAllConnections();
+        this.pay?.server.close();
         void this.payments?.stop(0);
         void this.webhooks?.stop(0);
       }
@@ -731,6 +775,7 @@ export class Daemon {
     this.closeEngine(); // the capture threads have stopped: checkpoint a consistent table
     await this.app?.close();
     await this.opsApp?.close();
+    await this.pay?.close();
     await Promise.all([this.payments?.stop(budget), this.webhooks?.stop(budget)]);
   }
 }

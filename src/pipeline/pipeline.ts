@@ -6,7 +6,7 @@
 // spools (StoreOutage).
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
-import type { DecodeEvent, SightingEvent } from '../native/types';
+import type { DecodeEvent, HelloEvent, SightingEvent } from '../native/types';
 import type { Store } from '../store';
 import type { PerMsisdnLimits, SightingResult } from '../store/associate';
 import { isStorageError } from '../store/db';
@@ -17,6 +17,8 @@ export interface PipelineDeps {
   /** identifies the source for replay deduplication ("live", or the files) */
   sourceId: string;
   limits: () => PerMsisdnLimits;
+  /** the pay host(s): legacy carriers count only on requests to them */
+  payHosts?: () => readonly string[];
   metrics?: Metrics;
   log?: Logger;
   /** a batch associated at least one order (the payment worker is woken) */
@@ -43,11 +45,13 @@ export interface PipelineStats {
   lost: number;
   /** sightings not stored because the replay was stopped while the database could not be written */
   unstored: number;
+  /** ClientHellos to the pay host by outcome (bound: stored for the pay page) */
+  hellos: Record<string, number>;
   outcomes: Record<SightingOutcome, number>;
 }
 
 export function emptyStats(): PipelineStats {
-  return { batches: 0, events: 0, sightings: 0, replayed: 0, failed: 0, spooled: 0, lost: 0, unstored: 0, outcomes: Object.fromEntries(SIGHTING_OUTCOMES.map((o) => [o, 0])) as Record<SightingOutcome, number> };
+  return { batches: 0, events: 0, sightings: 0, replayed: 0, failed: 0, spooled: 0, lost: 0, unstored: 0, hellos: {}, outcomes: Object.fromEntries(SIGHTING_OUTCOMES.map((o) => [o, 0])) as Record<SightingOutcome, number> };
 }
 
 /** The database could not take a write (disk full, I/O error, locked, read-only): nothing was skipped, the batch can be tried again. */
@@ -141,6 +145,8 @@ function countBatch(batch: DecodeEvent[], deps: PipelineDeps, stats: PipelineSta
   deps.onBatch?.(batch);
   stats.batches++;
   stats.events += batch.length;
+  const hellos = batch.filter((e): e is HelloEvent => e.type === 'hello');
+  if (hellos.length) recordHellos(hellos, deps, stats);
   return batch.filter((e): e is SightingEvent => e.type === 'sighting');
 }
 
@@ -157,7 +163,7 @@ export function processBatch(batch: DecodeEvent[], deps: PipelineDeps, stats: Pi
 }
 
 export function storeSightings(sightings: SightingEvent[], deps: PipelineDeps, stats: PipelineStats, now: number): void {
-  const ctx = { now, sourceId: deps.sourceId, limits: deps.limits() };
+  const ctx = { now, sourceId: deps.sourceId, limits: deps.limits(), payHosts: deps.payHosts?.() ?? [] };
   // one result per sighting, in order (null: it could not be processed)
   let results: Array<SightingResult | null>;
   try {
@@ -205,4 +211,43 @@ export function storeSightings(sightings: SightingEvent[], deps: PipelineDeps, s
   });
   if (associated) deps.onAssociated?.();
   deps.onCommitted?.(done);
+}
+// per tunnel: ClientHellos to the pay host a tunnel may report per second (token bucket), and the burst
+const HELLO_RATE = 20;
+const HELLO_BURST = 100;
+const helloBuckets = new WeakMap<Store, Map<string, { tokens: number; at: number }>>();
+
+function helloAllowed(store: Store, h: HelloEvent, now: number): boolean {
+  let m = helloBuckets.get(store);
+  if (!m) helloBuckets.set(store, (m = new Map()));
+  const key = `${h.gsnDst}|${h.teid}`;
+  let b = m.get(key);
+  if (!b) {
+    if (m.size >= 100_000) m.clear();
+    m.set(key, (b = { tokens: HELLO_BURST, at: now }));
+  }
+  b.tokens = Math.min(HELLO_BURST, b.tokens + ((now - b.at) / 1000) * HELLO_RATE);
+  b.at = now;
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
+
+/** Stores the probe's ClientHello reports (the pay listener looks them up) and wakes waiting lookups. */
+function recordHellos(hellos: HelloEvent[], deps: PipelineDeps, stats: PipelineStats): void {
+  const store = deps.store;
+  const now = store.clock();
+  let outcomes: string[] = [];
+  try {
+    outcomes = store.transitions.tx(() => hellos.map((h) => (helloAllowed(store, h, now) ? store.bindings.record(h, now) : 'ratelimited')));
+  } catch (err) {
+    // the page of such a connection says to open the link again; nothing is charged on a missing binding
+    deps.log?.error({ err: { message: (err as Error).message } }, 'ClientHello reports could not be stored');
+    outcomes = hellos.map(() => 'error');
+  }
+  for (const o of outcomes) {
+    stats.hellos[o] = (stats.hellos[o] ?? 0) + 1;
+    deps.metrics?.hellos.inc({ outcome: o });
+  }
+  if (outcomes.includes('bound')) store.bindings.notify();
 }

@@ -1,5 +1,7 @@
 // The store: one SQLite database (WAL) behind typed repositories.
-import { Associator } from './associate';
+import { Associator, type AssociatorOptions } from './associate';
+import { BindingStore } from './bindings';
+import { Consent } from './consent';
 import { CursorCodec } from './cursors';
 import { openDatabase, type DB, type OpenOptions } from './db';
 import { EventFeed } from './events';
@@ -15,6 +17,10 @@ import { WebhookOutbox } from './webhook-outbox';
 export interface StoreOptions extends OpenOptions {
   clock?: Clock;
   secrets?: SecretsOptions;
+  /** per-tunnel rate and the cap of the sightings table */
+  sightings?: AssociatorOptions;
+  /** the cap of the TLS bindings table */
+  maxBindings?: number;
 }
 
 export class Store {
@@ -22,6 +28,8 @@ export class Store {
   readonly sps: SpRepo;
   readonly orders: OrderRepo;
   readonly associator: Associator;
+  readonly consent: Consent;
+  readonly bindings: BindingStore;
   readonly payments: PaymentOutbox;
   readonly webhooks: WebhookOutbox;
   readonly events: EventFeed;
@@ -38,7 +46,9 @@ export class Store {
     this.transitions = new Transitions(db);
     this.sps = new SpRepo(db, new SecretBox(opts.secrets), clock);
     this.orders = new OrderRepo(db, this.transitions, clock);
-    this.associator = new Associator(db, this.orders, this.transitions);
+    this.consent = new Consent(db, this.orders, this.transitions, clock);
+    this.bindings = new BindingStore(db, clock, { maxRows: opts.maxBindings });
+    this.associator = new Associator(db, this.orders, this.transitions, this.sps, this.consent, opts.sightings);
     this.payments = new PaymentOutbox(db, this.transitions, clock);
     this.webhooks = new WebhookOutbox(db, clock);
     this.events = new EventFeed(db);

@@ -190,4 +190,69 @@ export const MIGRATIONS: string[] = [
       WHERE id = (SELECT p.id FROM webhook_outbox p WHERE p.order_id = NEW.order_id AND p.state = 'pending' ORDER BY p.id LIMIT 1);
   END;
   `,
+  // 6: consent. An order is identified (a subscriber's phone seen on its pay
+  // page, or for a one-step SP its token seen) and charged only on
+  // confirmation; the probe's ClientHello reports bind pay-page connections
+  // to subscribers; evidence of every confirmation; per-SP confirmation mode
+  // and return origins.
+  `
+  ALTER TABLE orders RENAME COLUMN associated_at TO identified_at;
+  ALTER TABLE orders ADD COLUMN confirmed_at INTEGER;
+  ALTER TABLE orders ADD COLUMN return_url TEXT;
+  UPDATE orders SET status = 'identified', confirmed_at = identified_at WHERE status = 'associated';
+  DROP INDEX orders_pending_expiry;
+  CREATE INDEX orders_open_expiry ON orders(expires_at) WHERE status = 'pending' OR (status = 'identified' AND confirmed_at IS NULL);
+  CREATE INDEX orders_msisdn_confirmed ON orders(msisdn, confirmed_at) WHERE confirmed_at IS NOT NULL;
+  ALTER TABLE sps ADD COLUMN confirmation TEXT NOT NULL DEFAULT 'page' CHECK (confirmation IN ('page', 'none'));
+  ALTER TABLE sps ADD COLUMN return_origins TEXT NOT NULL DEFAULT '[]';
+  CREATE TABLE tls_hellos (
+    random TEXT PRIMARY KEY,
+    seen_at INTEGER NOT NULL,
+    ts TEXT NOT NULL,
+    sni TEXT NOT NULL,
+    msisdn TEXT NOT NULL,
+    imsi TEXT,
+    ue_ip TEXT,
+    teid INTEGER NOT NULL,
+    gsn_src TEXT,
+    gsn_dst TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX tls_hellos_seen ON tls_hellos(seen_at);
+  CREATE TABLE identifications (
+    order_id TEXT NOT NULL,
+    msisdn TEXT NOT NULL,
+    imsi TEXT,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    page_digest TEXT,
+    hello_ts TEXT,
+    sni TEXT,
+    ue_ip TEXT,
+    teid INTEGER,
+    gsn_src TEXT,
+    gsn_dst TEXT,
+    user_agent TEXT,
+    PRIMARY KEY (order_id, msisdn)
+  ) WITHOUT ROWID;
+  CREATE TABLE confirmations (
+    order_id TEXT PRIMARY KEY REFERENCES orders(id),
+    mode TEXT NOT NULL,
+    msisdn TEXT NOT NULL,
+    imsi TEXT,
+    page_digest TEXT,
+    identified_at INTEGER,
+    page_view_at INTEGER,
+    confirmed_at INTEGER NOT NULL,
+    hello_ts TEXT,
+    sni TEXT,
+    ue_ip TEXT,
+    teid INTEGER,
+    gsn_src TEXT,
+    gsn_dst TEXT,
+    user_agent TEXT,
+    sighting TEXT
+  );
+  -- the key of the pay page's anti-CSRF tokens (one per database: every pay front-end shares it)
+  INSERT INTO meta (name, value) VALUES ('csrf_key', randomblob(32));
+  `,
 ];

@@ -4,6 +4,7 @@ import type { DB } from './db';
 import { DomainError } from './errors';
 import { canonicalJson, newOrderId, newToken, safeEqual, sha256 } from './ids';
 import { renderPayUrl } from './payurl';
+import { normalizeOrigin } from './sps';
 import type { Transitions } from './transitions';
 import type { Clock, OrderRow, OrderStatus } from './types';
 
@@ -13,10 +14,14 @@ export interface CreateOrderInput {
   reference: string;
   description?: string;
   ttlSeconds?: number;
+  /** where the pay page links back to; its origin must be one of CreateOrderOptions.returnOrigins */
+  returnUrl?: string;
 }
 
 export interface CreateOrderOptions {
   idempotencyKey?: string;
+  /** the origins registered for the SP (Sp.returnOrigins) */
+  returnOrigins?: readonly string[];
   payUrlTemplate: string;
   defaultTtlSeconds: number;
   maxTtlSeconds: number;
@@ -45,14 +50,16 @@ export class OrderRepo {
   ) {
     this.insert = db.prepare(
       `INSERT INTO orders (id, sp_id, token, token_hash, pay_url, amount, currency, reference, description, status,
-                           created_at, updated_at, expires_at, idempotency_key, request_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) RETURNING *`,
+                           created_at, updated_at, expires_at, idempotency_key, request_hash, return_url)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) RETURNING *`,
     );
     this.byId = db.prepare('SELECT * FROM orders WHERE id = ?');
     this.byIdem = db.prepare('SELECT * FROM orders WHERE sp_id = ? AND idempotency_key = ?');
     this.byTokenHash = db.prepare('SELECT * FROM orders WHERE token_hash = ?');
-    this.anyDue = db.prepare(`SELECT 1 FROM orders WHERE status = 'pending' AND expires_at <= ? LIMIT 1`);
-    this.dueToExpire = db.prepare(`SELECT * FROM orders WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`);
+    // open: pending, or identified and not confirmed (a confirmed order's charge is under way)
+    const open = `(status = 'pending' OR (status = 'identified' AND confirmed_at IS NULL))`;
+    this.anyDue = db.prepare(`SELECT 1 FROM orders WHERE ${open} AND expires_at <= ? LIMIT 1`);
+    this.dueToExpire = db.prepare(`SELECT * FROM orders WHERE ${open} AND expires_at <= ? ORDER BY expires_at LIMIT ?`);
   }
 
   /** Creates an order, or returns the one made before with the same key and body (`replayed`). */
@@ -60,6 +67,12 @@ export class OrderRepo {
     const ttl = input.ttlSeconds ?? opts.defaultTtlSeconds;
     if (ttl > opts.maxTtlSeconds) {
       throw new DomainError('INVALID_ARGUMENT', `ttlSeconds must be at most ${opts.maxTtlSeconds}`);
+    }
+    if (input.returnUrl !== undefined) {
+      const origin = normalizeOrigin(input.returnUrl);
+      if (!(opts.returnOrigins ?? []).includes(origin)) {
+        throw new DomainError('INVALID_ARGUMENT', `returnUrl: the origin ${origin} is not registered for this SP (gnpay sp configure --return-origin)`);
+      }
     }
     const requestHash = sha256(canonicalJson(input)).toString('hex');
     return this.transitions.tx(() => {
@@ -89,6 +102,7 @@ export class OrderRepo {
         now + ttl * 1000,
         opts.idempotencyKey ?? null,
         requestHash,
+        input.returnUrl ?? null,
       ) as OrderRow;
       this.transitions.created(order);
       return { order, replayed: false };
@@ -141,17 +155,20 @@ export class OrderRepo {
     return { orders: rows, nextCursor: more ? rows[rows.length - 1].seq : null };
   }
 
-  /** Cancels a pending order; cancelling a cancelled order returns it unchanged (safe to retry). */
+  /**
+   * Cancels an order nobody has confirmed yet (pending, or identified and not
+   * confirmed); cancelling a cancelled order returns it unchanged (safe to retry).
+   */
   cancel(spId: string, id: string): OrderRow {
     return this.transitions.tx(() => {
       const o = this.get(spId, id);
       if (o.status === 'cancelled') return o;
-      if (o.status !== 'pending') throw new DomainError('ORDER_NOT_CANCELLABLE', `order ${id} is ${o.status}, only a pending order can be cancelled`);
+      if (!isOpen(o)) throw new DomainError('ORDER_NOT_CANCELLABLE', `order ${id} is ${o.status}${o.confirmed_at !== null ? ' and confirmed' : ''}, only an unconfirmed order can be cancelled`);
       return this.transitions.apply(o, 'cancelled', this.clock());
     });
   }
 
-  /** Moves pending orders whose TTL has passed to `expired`; returns how many. */
+  /** Moves open orders (pending, identified and unconfirmed) whose TTL has passed to `expired`; returns how many. */
   expireDue(max = 1000): number {
     const now = this.clock();
     if (!this.anyDue.get(now)) return 0; // no write lock taken when nothing is due
@@ -162,12 +179,17 @@ export class OrderRepo {
     });
   }
 
-  /** `o` or, when it is pending past its expiry, `o` expired (in a transaction). */
+  /** `o` or, when it is open past its expiry, `o` expired (in a transaction). */
   expireIfDue(o: OrderRow, now = this.clock()): OrderRow {
-    if (o.status !== 'pending' || o.expires_at > now) return o;
+    if (!isOpen(o) || o.expires_at > now) return o;
     return this.transitions.tx(() => {
       const fresh = this.byId.get(o.id) as OrderRow;
-      return fresh.status === 'pending' ? this.transitions.apply(fresh, 'expired', now) : fresh;
+      return isOpen(fresh) ? this.transitions.apply(fresh, 'expired', now) : fresh;
     });
   }
+}
+
+/** Nobody has confirmed it yet and it may still be: pending, or identified and unconfirmed. */
+export function isOpen(o: OrderRow): boolean {
+  return o.status === 'pending' || (o.status === 'identified' && o.confirmed_at === null);
 }

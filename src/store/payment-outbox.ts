@@ -71,8 +71,13 @@ export class PaymentOutbox {
   ) {
     // a leased row is not due until its lease ends (next_attempt_at = the lease's end): one index range
     this.due = db.prepare(`SELECT order_id FROM payment_outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`).pluck();
+    // a row still leased when its lease ran out: that attempt's outcome was never recorded (its
+    // answer could not be written, or its worker hung): unknown, so the payment is in doubt
     this.take = db.prepare(
-      `UPDATE payment_outbox SET lease_owner = ?, lease_until = ?, next_attempt_at = ?, attempts = attempts + 1, started_at = COALESCE(started_at, ?)
+      `UPDATE payment_outbox SET
+         doubt_error = CASE WHEN lease_owner IS NOT NULL AND doubt_since IS NULL THEN 'the outcome of an earlier attempt was never recorded' ELSE doubt_error END,
+         doubt_since = CASE WHEN lease_owner IS NOT NULL THEN COALESCE(doubt_since, ?) ELSE doubt_since END,
+         lease_owner = ?, lease_until = ?, next_attempt_at = ?, attempts = attempts + 1, started_at = COALESCE(started_at, ?)
        WHERE order_id = ? RETURNING attempts, doubt_since`,
     );
     this.row = db.prepare('SELECT order_id, state, attempts, lease_owner, lease_until, doubt_since FROM payment_outbox WHERE order_id = ?');
@@ -110,7 +115,7 @@ export class PaymentOutbox {
     return this.transitions.tx(() => {
       const ids = this.due.all(now, max) as string[];
       return ids.map((id) => {
-        const t = this.take.get(owner, now + leaseMs, now + leaseMs, now, id) as { attempts: number; doubt_since: number | null };
+        const t = this.take.get(now, owner, now + leaseMs, now + leaseMs, now, id) as { attempts: number; doubt_since: number | null };
         return { order: this.order.get(id) as OrderRow, attempt: t.attempts, doubtSince: t.doubt_since };
       });
     });
@@ -127,7 +132,7 @@ export class PaymentOutbox {
       const ids = this.due.all(now, max) as string[];
       const settled: OrderRow[] = [];
       for (const id of ids) {
-        const t = this.take.get(owner, now + 60_000, now + 60_000, now, id) as { attempts: number; doubt_since: number | null };
+        const t = this.take.get(now, owner, now + 60_000, now + 60_000, now, id) as { attempts: number; doubt_since: number | null };
         const r = charge(this.order.get(id) as OrderRow, t.attempts, t.doubt_since);
         if ('retryAt' in r) {
           this.again.run(r.retryAt, r.lastError.slice(0, 500), 0, null, 0, null, id);

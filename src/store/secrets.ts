@@ -6,7 +6,7 @@
 // first use and kept, readable by its owner only, beside the database
 // (`<db>.key`). Secrets stored `plain:` (older databases, or a store opened
 // without any key) still open, and the daemon re-encrypts them at start.
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { hmacSha256, sha256 } from './ids';
 
@@ -102,4 +102,35 @@ export function loadOrCreateKey(file: string): string {
     closeSync(fd);
   }
   return key;
+}
+
+/**
+ * Copies the key beside database `fromDb` (when there is one) beside `toDb`,
+ * 0600: a backup of the database is of use only with the key its webhook
+ * secrets are encrypted under. A key already at the destination is moved to
+ * `<key>.replaced-<time>` first. Returns the key file written, or null.
+ */
+export function copyKeyBeside(fromDb: string, toDb: string, now = Date.now()): string | null {
+  const src = keyFileOf(fromDb);
+  const dst = keyFileOf(toDb);
+  let key: string;
+  try {
+    key = readFileSync(src, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    if (readFileSync(dst, 'utf8') === key) return dst;
+    renameSync(dst, `${dst}.replaced-${new Date(now).toISOString().replace(/[:.]/g, '-')}`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const fd = openSync(dst, 'wx', 0o600);
+  try {
+    writeSync(fd, key);
+  } finally {
+    closeSync(fd);
+  }
+  return dst;
 }

@@ -2,7 +2,7 @@
 import type { DB } from './db';
 import { newApiKey, newSpId, newWebhookSecret, safeEqual } from './ids';
 import type { SecretBox } from './secrets';
-import type { Clock, Scope, Sp } from './types';
+import type { Clock, Confirmation, Scope, Sp } from './types';
 import { DomainError } from './errors';
 
 interface SpRow {
@@ -19,6 +19,21 @@ interface SpRow {
   prev_key_until: number | null;
   prev_webhook_secret: string | null;
   prev_webhook_secret_until: number | null;
+  confirmation: Confirmation;
+  return_origins: string;
+}
+
+/** "https://shop.example" from a URL or origin; throws on anything that is not an http(s) origin. */
+export function normalizeOrigin(s: string): string {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw new DomainError('INVALID_ARGUMENT', `"${s}" is not a URL`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new DomainError('INVALID_ARGUMENT', `"${s}" is not an http(s) origin`);
+  if (u.username || u.password) throw new DomainError('INVALID_ARGUMENT', `"${s}" has credentials`);
+  return u.origin;
 }
 
 export interface RotatedSp {
@@ -43,6 +58,8 @@ function toSp(r: SpRow): Sp {
   return {
     id: r.id,
     name: r.name,
+    confirmation: r.confirmation,
+    returnOrigins: JSON.parse(r.return_origins) as string[],
     webhookUrl: r.webhook_url,
     keyHint: r.key_hint,
     scopes: JSON.parse(r.scopes) as Scope[],
@@ -60,6 +77,8 @@ export class SpRepo {
   private readonly byPrevHash;
   private readonly rotateKeyStmt;
   private readonly rotateSecretStmt;
+  private readonly setConfirmation;
+  private readonly setOrigins;
 
   constructor(
     private readonly db: DB,
@@ -67,8 +86,8 @@ export class SpRepo {
     private readonly clock: Clock,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO sps (id, name, webhook_url, key_hash, key_hint, webhook_secret, scopes, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sps (id, name, webhook_url, key_hash, key_hint, webhook_secret, scopes, created_at, confirmation, return_origins)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byHash = db.prepare('SELECT * FROM sps WHERE key_hash = ?');
     this.byId = db.prepare('SELECT * FROM sps WHERE id = ?');
@@ -78,12 +97,15 @@ export class SpRepo {
     this.rotateKeyStmt = db.prepare(
       'UPDATE sps SET prev_key_hash = CASE WHEN ? > 0 THEN key_hash END, prev_key_until = CASE WHEN ? > 0 THEN ? END, key_hash = ?, key_hint = ? WHERE id = ?',
     );
+    this.setConfirmation = db.prepare('UPDATE sps SET confirmation = ? WHERE id = ?');
+    this.setOrigins = db.prepare('UPDATE sps SET return_origins = ? WHERE id = ?');
     this.rotateSecretStmt = db.prepare(
       'UPDATE sps SET prev_webhook_secret = CASE WHEN ? > 0 THEN webhook_secret END, prev_webhook_secret_until = CASE WHEN ? > 0 THEN ? END, webhook_secret = ? WHERE id = ?',
     );
   }
 
-  add(input: { name: string; webhookUrl?: string | null; scopes?: Scope[] }): NewSp {
+  add(input: { name: string; webhookUrl?: string | null; scopes?: Scope[]; confirmation?: Confirmation; returnOrigins?: string[] }): NewSp {
+    const origins = [...new Set((input.returnOrigins ?? []).map(normalizeOrigin))];
     const id = newSpId();
     const apiKey = newApiKey();
     const webhookSecret = newWebhookSecret();
@@ -98,6 +120,8 @@ export class SpRepo {
       this.secrets.seal(webhookSecret),
       JSON.stringify(scopes),
       now,
+      input.confirmation ?? 'page',
+      JSON.stringify(origins),
     );
     return { sp: this.get(id)!, apiKey, webhookSecret };
   }
@@ -158,6 +182,27 @@ export class SpRepo {
 
   list(): Sp[] {
     return (this.all.all() as SpRow[]).map(toSp);
+  }
+
+  /**
+   * Sets how the SP's orders are confirmed and/or the origins its returnUrls
+   * may use. 'none' (a sighting of the token charges) is safe only when the SP
+   * proves the subscriber's consent itself.
+   */
+  configure(id: string, c: { confirmation?: Confirmation; returnOrigins?: string[] }): Sp {
+    const sp = this.get(id);
+    if (!sp) throw new DomainError('NOT_FOUND', `no SP ${id}`);
+    if (c.confirmation !== undefined) {
+      if (c.confirmation !== 'page' && c.confirmation !== 'none') throw new DomainError('INVALID_ARGUMENT', 'confirmation must be "page" or "none"');
+      this.setConfirmation.run(c.confirmation, id);
+    }
+    if (c.returnOrigins !== undefined) this.setOrigins.run(JSON.stringify([...new Set(c.returnOrigins.map(normalizeOrigin))]), id);
+    return this.get(id)!;
+  }
+
+  /** SPs whose orders a sighting alone confirms (logged at start). */
+  oneStep(): Sp[] {
+    return this.list().filter((s) => s.confirmation === 'none' && s.revokedAt === null);
   }
 
   revoke(id: string): Sp {

@@ -7,8 +7,9 @@ import type { OrderReason, OrderRow, OrderSnapshot, OrderStatus } from './types'
 
 /** Which state may follow which (anything else is a bug). */
 export const ALLOWED: Record<OrderStatus, readonly OrderStatus[]> = {
-  pending: ['associated', 'expired', 'cancelled'],
-  associated: ['paid', 'declined', 'failed', 'conflict'],
+  pending: ['identified', 'expired', 'cancelled'],
+  // before the confirmation: expired, cancelled; after it (charge under way): the outcome
+  identified: ['paid', 'declined', 'failed', 'conflict', 'expired', 'cancelled'],
   paid: [],
   declined: [],
   failed: [],
@@ -21,6 +22,8 @@ export interface TransitionChanges {
   reason?: OrderReason | null;
   msisdn?: string;
   imsi?: string | null;
+  /** the confirmation time: the charge starts */
+  confirmedAt?: number;
 }
 
 export type TransitionListener = (from: OrderStatus | null, to: OrderStatus, order: OrderRow) => void;
@@ -41,8 +44,10 @@ export function snapshotOf(o: OrderRow): OrderSnapshot {
     created_at: o.created_at,
     updated_at: o.updated_at,
     expires_at: o.expires_at,
-    associated_at: o.associated_at,
+    identified_at: o.identified_at,
+    confirmed_at: o.confirmed_at,
     completed_at: o.completed_at,
+    return_url: o.return_url,
   };
 }
 
@@ -50,13 +55,17 @@ export class Transitions {
   private readonly update;
   private readonly insertEvent;
   private readonly insertWebhook;
+  private readonly setConfirmed;
   readonly listeners: TransitionListener[] = [];
   private emitted: Array<[OrderStatus | null, OrderStatus, OrderRow]> = [];
 
   constructor(private readonly db: DB) {
     this.update = db.prepare(
-      `UPDATE orders SET status = ?, reason = ?, msisdn = ?, imsi = ?, associated_at = ?, completed_at = ?, updated_at = ?
+      `UPDATE orders SET status = ?, reason = ?, msisdn = ?, imsi = ?, identified_at = ?, confirmed_at = ?, completed_at = ?, updated_at = ?
        WHERE id = ? AND status = ?`,
+    );
+    this.setConfirmed = db.prepare(
+      `UPDATE orders SET msisdn = ?, imsi = ?, confirmed_at = ?, updated_at = ? WHERE id = ? AND status = 'identified' AND confirmed_at IS NULL`,
     );
     this.insertEvent = db.prepare(
       `INSERT INTO events (id, sp_id, order_id, status, previous_status, time, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -101,7 +110,8 @@ export class Transitions {
       reason: changes.reason !== undefined ? changes.reason : order.reason,
       msisdn: changes.msisdn ?? order.msisdn,
       imsi: changes.imsi !== undefined ? changes.imsi : order.imsi,
-      associated_at: to === 'associated' ? now : order.associated_at,
+      identified_at: to === 'identified' ? now : order.identified_at,
+      confirmed_at: changes.confirmedAt ?? order.confirmed_at,
       completed_at: ALLOWED[to].length === 0 ? now : order.completed_at,
       updated_at: now,
     };
@@ -110,7 +120,8 @@ export class Transitions {
       next.reason,
       next.msisdn,
       next.imsi,
-      next.associated_at,
+      next.identified_at,
+      next.confirmed_at,
       next.completed_at,
       next.updated_at,
       order.id,
@@ -119,6 +130,18 @@ export class Transitions {
     if (r.changes !== 1) throw new Error(`order ${order.id} is no longer ${order.status}`);
     this.record(next, order.status);
     return next;
+  }
+
+  /**
+   * Records the confirmation of an identified order by `msisdn` (the charge
+   * starts): no state change, so no event; the outcome follows as one.
+   * Returns the new row, or null when the order is no longer identified and
+   * unconfirmed (someone else confirmed first, it expired, was cancelled).
+   */
+  confirm(order: OrderRow, msisdn: string, imsi: string | null, now: number): OrderRow | null {
+    const r = this.setConfirmed.run(msisdn, imsi, now, now, order.id);
+    if (r.changes !== 1) return null;
+    return { ...order, msisdn, imsi, confirmed_at: now, updated_at: now };
   }
 
   private record(order: OrderRow, previous: OrderStatus | null): void {

@@ -6,9 +6,15 @@ export type { OrderReason, OrderStatus };
 export const SCOPES = ['msisdn:read'] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/** How an SP's orders are confirmed: on gnpay's pay page (default), or by a sighting alone (the SP proves consent itself). */
+export type Confirmation = 'page' | 'none';
+
 export interface Sp {
   id: string;
   name: string;
+  confirmation: Confirmation;
+  /** origins (scheme://host[:port]) an order's returnUrl may point to */
+  returnOrigins: string[];
   webhookUrl: string | null;
   keyHint: string;
   scopes: Scope[];
@@ -33,10 +39,12 @@ export interface OrderRow {
   created_at: number;
   updated_at: number;
   expires_at: number;
-  associated_at: number | null;
+  identified_at: number | null;
+  confirmed_at: number | null;
   completed_at: number | null;
   idempotency_key: string | null;
   request_hash: string | null;
+  return_url: string | null;
 }
 
 /** What an event stores of the order at that moment (rendered per SP at read time). */
@@ -55,6 +63,9 @@ export interface EventRow {
 
 export type SightingOutcome =
   | 'associated'
+  | 'consent'
+  | 'ignored'
+  | 'ratelimited'
   | 'declined'
   | 'duplicate'
   | 'conflict'
@@ -66,6 +77,9 @@ export type SightingOutcome =
 
 export const SIGHTING_OUTCOMES: readonly SightingOutcome[] = [
   'associated',
+  'consent',
+  'ignored',
+  'ratelimited',
   'declined',
   'duplicate',
   'conflict',

@@ -12,6 +12,15 @@ export function maskMsisdn(digits: string): string {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/** Snapshots written before the consent states have associated_at (identified and confirmed at once). */
+const legacy = (o: OrderSnapshot) => o as OrderSnapshot & { associated_at?: number | null };
+
+/** A subscriber's number as the pay page shows it: "+49 170 ***** 67". */
+export function maskForPage(digits: string): string {
+  if (digits.length <= 6) return `+${'*'.repeat(Math.max(0, digits.length - 2))} ${digits.slice(-2)}`;
+  return `+${digits.slice(0, 2)} ${digits.slice(2, 5)} ${'*'.repeat(digits.length - 7)} ${digits.slice(-2)}`;
+}
+
 export function orderView(o: OrderSnapshot, scopes: readonly Scope[]): Order {
   return {
     id: o.id,
@@ -27,8 +36,10 @@ export function orderView(o: OrderSnapshot, scopes: readonly Scope[]): Order {
     createdAt: iso(o.created_at)!,
     updatedAt: iso(o.updated_at)!,
     expiresAt: iso(o.expires_at)!,
-    associatedAt: iso(o.associated_at),
+    identifiedAt: iso(o.identified_at ?? legacy(o).associated_at ?? null),
+    confirmedAt: iso(o.confirmed_at ?? legacy(o).associated_at ?? null),
     completedAt: iso(o.completed_at),
+    returnUrl: o.return_url ?? null,
   };
 }
 

@@ -9,8 +9,9 @@ t.setTimeout(120000);
 function setup(t: Parameters<Parameters<typeof t.test>[1]>[0], settings: Partial<ApiSettings> = {}, extra: Record<string, unknown> = {}) {
   const clock = new FakeClock(Date.now());
   const store = openStore(t, { clock: clock.now });
-  const a = store.sps.add({ name: 'a', webhookUrl: 'http://127.0.0.1:19/a' });
-  const b = store.sps.add({ name: 'b', scopes: ['msisdn:read'] });
+  // one-step SPs: a sighting confirms (the pay page has its own tests)
+  const a = store.sps.add({ name: 'a', webhookUrl: 'http://127.0.0.1:19/a', confirmation: 'none' });
+  const b = store.sps.add({ name: 'b', scopes: ['msisdn:read'], confirmation: 'none' });
   let changes = 0;
   const metrics = createMetrics();
   const app = buildApp({ store, settings: () => ({ ...API_SETTINGS, ...settings }), clock: clock.now, metrics, onChange: () => changes++, version: '9.9.9', ...extra });
@@ -36,8 +37,10 @@ t.test('create, get, list, cancel: the order as the SP sees it', async (t) => {
     description: 'a song',
     msisdn: null,
     reason: null,
-    associatedAt: null,
+    identifiedAt: null,
+    confirmedAt: null,
     completedAt: null,
+    returnUrl: null,
   });
   t.equal(o.payUrl, `http://pay.example.net/pay?pay_token=${o.token}`);
   t.equal(Date.parse(o.expiresAt) - Date.parse(o.createdAt), 900_000);
@@ -71,7 +74,7 @@ t.test('create, get, list, cancel: the order as the SP sees it', async (t) => {
   const e = await app.inject({ method: 'GET', url: `/v1/orders?status=expired`, headers: as(a.apiKey) });
   t.equal(e.json().orders[0].reference, 'shop-2');
   const c3 = await app.inject({ method: 'POST', url: `/v1/orders/${e.json().orders[0].id}/cancel`, headers: as(a.apiKey) });
-  t.same(c3.json(), { status: 409, code: 'ORDER_NOT_CANCELLABLE', message: `order ${e.json().orders[0].id} is expired, only a pending order can be cancelled` });
+  t.same(c3.json(), { status: 409, code: 'ORDER_NOT_CANCELLABLE', message: `order ${e.json().orders[0].id} is expired, only an unconfirmed order can be cancelled` });
 });
 
 t.test('idempotent creation', async (t) => {
@@ -96,7 +99,7 @@ t.test('MSISDN masked unless msisdn:read; events feed', async (t) => {
   t.equal((await app.inject({ method: 'GET', url: `/v1/orders/${ob.id}`, headers: as(b.apiKey) })).json().msisdn, '+4915112345689');
 
   const f = (await app.inject({ method: 'GET', url: '/v1/events', headers: as(a.apiKey) })).json();
-  t.same(f.events.map((e: { type: string }) => e.type), ['org.gnpay.order.pending', 'org.gnpay.order.associated']);
+  t.same(f.events.map((e: { type: string }) => e.type), ['org.gnpay.order.pending', 'org.gnpay.order.identified']);
   t.equal(f.events[1].data.msisdn, '+49151******89');
   t.equal(f.events[0].data.status, 'pending', 'data is the order at that moment');
   t.equal(f.events[1].subject, oa.id);
@@ -170,4 +173,25 @@ t.test('rate limit per SP key on order creation', async (t) => {
   t.equal((await app.inject({ method: 'GET', url: '/v1/orders', headers: as(a.apiKey) })).statusCode, 200, 'only creation is limited');
   clock.advance(30_000);
   t.equal((await create(a.apiKey)).statusCode, 201);
+});
+
+t.test('returnUrl: only on an origin registered for the SP', async (t) => {
+  const { app, a, as, store } = setup(t);
+  const post = (returnUrl: unknown) => app.inject({ method: 'POST', url: '/v1/orders', headers: as(a.apiKey), payload: { ...body, reference: `r-${String(returnUrl)}`, returnUrl } });
+  const none = await post('https://shop.example/done');
+  t.equal(none.statusCode, 400);
+  t.match(none.json().message, /origin https:\/\/shop\.example is not registered/);
+  store.sps.configure(a.sp.id, { returnOrigins: ['https://shop.example/ignored-path', 'http://shop.example:8080'] });
+  t.same(store.sps.get(a.sp.id)!.returnOrigins, ['https://shop.example', 'http://shop.example:8080']);
+  const ok = await post('https://shop.example/done?cart=1');
+  t.equal(ok.statusCode, 201);
+  t.equal(ok.json().returnUrl, 'https://shop.example/done?cart=1');
+  t.equal((await post('http://shop.example:8080/x')).statusCode, 201);
+  t.equal((await post('https://shop.example.evil.test/')).statusCode, 400, 'a look-alike origin');
+  t.equal((await post('https://user:pw@shop.example/')).statusCode, 400, 'credentials');
+  t.equal((await post('javascript:alert(1)')).statusCode, 400, 'not http(s)');
+  t.equal((await post(7)).statusCode, 400);
+  t.throws(() => store.sps.configure(a.sp.id, { returnOrigins: ['ftp://x'] }), /not an http\(s\) origin/);
+  t.throws(() => store.sps.configure(a.sp.id, { confirmation: 'maybe' as never }), /confirmation must be/);
+  t.throws(() => store.sps.configure('sp_nobody', {}), /no SP/);
 });

@@ -7,8 +7,8 @@ import { API_SETTINGS, openStore, sighting } from '../e2e/harness';
 t.test('opaque, per-SP cursors; plain numbers still accepted', async (t) => {
   const store = openStore(t);
   const app = buildApp({ store, settings: () => API_SETTINGS });
-  const a = store.sps.add({ name: 'a' });
-  const b = store.sps.add({ name: 'b' });
+  const a = store.sps.add({ confirmation: 'none', name: 'a' });
+  const b = store.sps.add({ confirmation: 'none', name: 'b' });
   const as = (k: string) => ({ authorization: `Bearer ${k}`, 'content-type': 'application/json' });
   const create = async (key: string, ref: string) => (await app.inject({ method: 'POST', url: '/v1/orders', headers: as(key), payload: { amount: 1, currency: 'EUR', reference: ref } })).json();
   // A's orders interleaved with a burst of B's
@@ -31,7 +31,7 @@ t.test('opaque, per-SP cursors; plain numbers still accepted', async (t) => {
     if (p.events.length === 0) break;
     after = p.nextCursor;
   }
-  t.same([...feed.events, ...rest].map((e: { data: { reference: string; status: string } }) => `${e.data.reference}:${e.data.status}`), ['a0:pending', 'a1:pending', 'a2:pending', 'a3:pending', 'a0:associated'], 'paging with them walks the SP\'s own feed, in order');
+  t.same([...feed.events, ...rest].map((e: { data: { reference: string; status: string } }) => `${e.data.reference}:${e.data.status}`), ['a0:pending', 'a1:pending', 'a2:pending', 'a3:pending', 'a0:identified'], 'paging with them walks the SP\'s own feed, in order');
   t.equal(new Set([...feed.events, ...rest].map((e: { cursor: string }) => e.cursor)).size, 5);
 
   const stolen = await app.inject({ method: 'GET', url: `/v1/events?after=${feed.nextCursor}`, headers: as(b.apiKey) });

@@ -14,8 +14,8 @@ t.test('every route through the client', async (t) => {
   const cfg = join(dir, 'gnpay.json');
   writeFileSync(cfg, JSON.stringify({ rateLimit: { ordersPerMinute: 60 }, log: { level: 'warn' } }));
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--log-level', 'info']);
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--json'])).stdout);
-  const other = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'other', '--json'])).stdout);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--json'])).stdout);
+  const other = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'other', '--json'])).stdout);
   const gnpay = new GnpayClient({ baseUrl: `${d.url}/`, apiKey: sp.apiKey });
 
   const o = await gnpay.createOrder({ amount: 199, currency: 'EUR', reference: 'cart-1', description: 'a song' });
@@ -97,7 +97,7 @@ t.test('retries on 5xx and network failures, then typed errors', async (t) => {
   const dir = tmpDir(t);
   const db = join(dir, 'g.db');
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--log-level', 'warn']);
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--json'])).stdout);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--json'])).stdout);
   // a real HTTP front that fails the first two requests of each path, then forwards to the daemon
   const failures = new Map<string, number>();
   let retryAfterSent = false;

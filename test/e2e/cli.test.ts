@@ -16,15 +16,21 @@ t.test('sp, orders, ledger: --json shapes and text', async (t) => {
   const dir = tmpDir(t);
   const db = join(dir, 'g.db');
   const added = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--webhook', 'https://shop.example/hook', '--scope', 'msisdn:read', '--json'])).stdout);
-  t.same(Object.keys(added), ['id', 'name', 'apiKey', 'webhookSecret', 'scopes']);
+  t.same(Object.keys(added), ['id', 'name', 'apiKey', 'webhookSecret', 'scopes', 'confirmation', 'returnOrigins']);
   t.same(added.scopes, ['msisdn:read']);
-  const text = (await cli(['sp', 'add', '--db', db, '--name', 'other']));
-  t.match(text.stdout, /api key +gnpk_\w+\nwebhook secret +whsec_\S+\nscopes +\(none\)\n\nThe API key and the webhook secret are shown only this once\./);
+  t.equal(added.confirmation, 'page', 'the pay page by default');
+  const text = (await cli(['sp', 'add', '--db', db, '--name', 'other', '--confirmation', 'none', '--return-origin', 'https://other.example/x']));
+  t.match(text.stdout, /api key +gnpk_\w+\nwebhook secret +whsec_\S+\nscopes +\(none\)\nconfirmation +none \(one-step: a sighting charges; safe only when the SP proves consent itself\)\nreturn origins +https:\/\/other\.example\n\nThe API key and the webhook secret are shown only this once\./);
   const list = JSON.parse((await cli(['sp', 'list', '--db', db, '--json'])).stdout);
   t.equal(list.length, 2);
-  t.same(Object.keys(list[0]), ['id', 'name', 'webhookUrl', 'scopes', 'keyHint', 'createdAt', 'revokedAt']);
+  t.same(Object.keys(list[0]), ['id', 'name', 'webhookUrl', 'scopes', 'confirmation', 'returnOrigins', 'keyHint', 'createdAt', 'revokedAt']);
   t.notOk(JSON.stringify(list).includes(added.apiKey), 'list never shows keys');
-  t.match((await cli(["sp", "list", "--db", db])).stdout, new RegExp(`${added.id}  active   gnpk_\\w+…  shop  https://shop.example/hook  msisdn:read`));
+  t.match((await cli(["sp", "list", "--db", db])).stdout, new RegExp(`${added.id}  active   gnpk_\\w+…  shop  https://shop.example/hook  msisdn:read  confirmation:page`));
+  const conf = await cli(['sp', 'configure', added.id, '--db', db, '--return-origin', 'https://shop.example', '--confirmation', 'page']);
+  t.match(conf.stdout, /confirmation page, return origins https:\/\/shop\.example/);
+  t.equal((await cli(['sp', 'configure', added.id, '--db', db, '--confirmation', 'sometimes'])).code, 2);
+  t.match((await cli(['sp', 'configure', added.id, '--db', db, '--no-return-origins'])).stdout, /return origins \(none\)/);
+  (await cli(['sp', 'configure', added.id, '--db', db, '--return-origin', 'https://shop.example']));
 
   const order = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '250', '--currency', 'EUR', '--reference', 'r-1', '--description', 'x', '--ttl', '60', '--idempotency-key', 'k', '--json'])).stdout);
   t.ok(validOrder(order), 'orders create prints the order as the API does');
@@ -34,6 +40,13 @@ t.test('sp, orders, ledger: --json shapes and text', async (t) => {
   const shown = JSON.parse((await cli(['orders', 'show', order.id, '--db', db, '--json'])).stdout);
   t.same(shown, order);
   t.match((await cli(['orders', 'show', order.id, '--db', db])).stdout, /status +pending\n[\s\S]*- -> pending/);
+  t.match((await cli(['orders', 'show', order.id, '--db', db, '--evidence'])).stdout, /evidence: none \(not confirmed; 0 phone\(s\) identified\)/);
+  const ev = JSON.parse((await cli(['orders', 'show', order.id, '--db', db, '--evidence', '--json'])).stdout);
+  t.same([ev.evidence, ev.identifications], [null, 0]);
+  const withReturn = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '3', '--currency', 'EUR', '--reference', 'r-3', '--return-url', 'https://shop.example/back', '--json'])).stdout);
+  t.equal(withReturn.returnUrl, 'https://shop.example/back');
+  t.match((await cli(['orders', 'show', withReturn.id, '--db', db])).stdout, /return URL +https:\/\/shop\.example\/back/);
+  t.equal((await cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '3', '--currency', 'EUR', '--reference', 'r-4', '--return-url', 'https://evil.example/'])).code, 2);
   (await cli(['orders', 'create', '--db', db, '--sp', added.id, '--amount', '1', '--currency', 'USD', '--reference', 'r-2', '--pay-url', 'https://{token}.p.example/']));
   const page = JSON.parse((await cli(['orders', 'list', '--db', db, '--limit', '1', '--json'])).stdout);
   t.same(Object.keys(page), ['orders', 'nextCursor']);
@@ -69,7 +82,7 @@ t.test('sp, orders, ledger: --json shapes and text', async (t) => {
   t.same(Object.keys(sec), ['id', 'name', 'webhookSecret', 'previousValidUntil']);
   const revoked = JSON.parse((await cli(['sp', 'revoke', added.id, '--db', db, '--json'])).stdout);
   t.ok(revoked.revokedAt);
-  t.match((await cli(['sp', 'list', '--db', db])).stdout, new RegExp(`${added.id}  revoked  .*\n.*other  -  $`, 'm'));
+  t.match((await cli(['sp', 'list', '--db', db])).stdout, new RegExp(`${added.id}  revoked  .*\n.*other  -    confirmation:none  https://other.example$`, 'm'));
   t.match((await cli(['sp', 'revoke', added.id, '--db', db])).stdout, /revoked sp_\w+ \(shop\)/);
 });
 
@@ -126,7 +139,7 @@ t.test('gnpay run: a capture that cannot run stops the daemon with a clear error
   t.same(await live.exited, { code: 1, signal: null }, 'no such device: exit 1, not a healthy-looking API that sees nothing');
   t.match(live.stderr.join(''), /^gnpay: listening on \S+\ngnpay: capture failed: .*gnpay-nonexistent0/, 'the reason, after the address');
 
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--json'])).stdout);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--confirmation', 'none', '--json'])).stdout);
   const order = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '5', '--currency', 'EUR', '--reference', 'f', '--json'])).stdout);
   (await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdnOf(0), '--amount', '100', '--currency', 'EUR']));
   const capture = join(dir, 'c.pcap');

@@ -28,7 +28,7 @@ t.test('SIGKILL mid-replay, restart: every order paid once', async (t) => {
     res.end();
   });
   const store = Store.open(db);
-  const sp = store.sps.add({ name: 'shop', webhookUrl: receiver.url });
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop', webhookUrl: receiver.url });
   secret = sp.webhookSecret;
   const requests = [];
   const ids: string[] = [];
@@ -57,7 +57,7 @@ t.test('SIGKILL mid-replay, restart: every order paid once', async (t) => {
   t.equal(killed.signal, 'SIGKILL');
   const atKill = {
     sightings: count('SELECT COUNT(*) FROM sightings'),
-    associatedOrPaid: count(`SELECT COUNT(*) FROM orders WHERE status IN ('associated', 'paid')`),
+    associatedOrPaid: count(`SELECT COUNT(*) FROM orders WHERE status IN ('identified', 'paid')`),
     paid: count(`SELECT COUNT(*) FROM orders WHERE status = 'paid'`),
   };
   t.ok(atKill.paid < N, `killed in the middle: ${JSON.stringify(atKill)}`);
@@ -73,6 +73,6 @@ t.test('SIGKILL mid-replay, restart: every order paid once', async (t) => {
   t.equal(count(`SELECT COUNT(*) FROM events WHERE status = 'paid'`), N, 'one paid event per order');
   t.equal(count(`SELECT COUNT(*) FROM webhook_outbox WHERE state != 'delivered'`), 0);
   await until(() => ids.every((id) => types.get(id)?.length === 3), 10_000, 'every webhook');
-  t.ok(ids.every((id) => JSON.stringify(types.get(id)) === '["pending","associated","paid"]'), 'each order notified pending, associated, paid (deduplicated by event id)');
+  t.ok(ids.every((id) => JSON.stringify(types.get(id)) === '["pending","identified","paid"]'), 'each order notified pending, associated, paid (deduplicated by event id)');
   ro.close();
 });

@@ -12,15 +12,20 @@ t.test('gnpay demo (the CLI, a real process) prints the flow and ends paid', asy
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /order +ord_\w+ 199 EUR cents: pending/);
   t.match(r.stdout, /webhook +org\.gnpay\.order\.paid +signature verified/);
-  t.match(r.stdout, /events +pending -> associated -> paid/);
+  t.match(r.stdout, /page +200: "Confirm your payment": €1\.99, charged to \+49 170 \*{5} 67/);
+  t.match(r.stdout, /order +identified \(msisdn not revealed until the confirmation\); nothing charged yet/);
+  t.match(r.stdout, /laptop +a connection no probe saw: 200 "Open this link on mobile data"; its Confirm: 403/);
+  t.match(r.stdout, /page +"Payment done"/);
+  t.match(r.stdout, /events +pending -> identified -> paid/);
   t.match(r.stdout, /ledger +balance 1000 -> 801 EUR cents/);
   t.match(r.stdout, /\nfinal state: paid\n/);
   const json = cliProcess(['demo', '--json']);
   t.equal(json.code, 0);
   const out = JSON.parse(json.stdout);
   t.equal(out.order.status, 'paid');
-  t.same(out.transitions, ['pending', 'associated', 'paid']);
-  t.same(out.webhooks.map((w: { type: string }) => w.type), ['org.gnpay.order.pending', 'org.gnpay.order.associated', 'org.gnpay.order.paid']);
+  t.same(out.transitions, ['pending', 'identified', 'paid']);
+  t.same(out.webhooks.map((w: { type: string }) => w.type), ['org.gnpay.order.pending', 'org.gnpay.order.identified', 'org.gnpay.order.paid']);
+  t.same(out.unbound, { status: 200, confirmStatus: 403 });
   t.same(out.balance, { before: 1000, after: 801, currency: 'EUR' });
   t.equal(out.dir, null);
 });
@@ -33,5 +38,6 @@ t.test('runDemo in-process; a stuck flow fails with a clear message before its d
   rmSync(r.dir!, { recursive: true, force: true });
   t.ok(lines.some((l) => l.startsWith('capture')));
   const never = { async *[Symbol.asyncIterator]() {} };
-  await t.rejects(runDemo({ timeoutMs: 300, openSource: () => never }), /demo: the order is pending and \d webhook\(s\) arrived before the deadline/);
+  // a probe that sees nothing: the page never binds, nothing is confirmed, the demo says so before its deadline
+  await t.rejects(runDemo({ timeoutMs: 300, openSource: () => never }), /demo: the phone's connection was not bound \(the probe reported no ClientHello of it\): the page says "Open this link on mobile data"/);
 });

@@ -38,7 +38,7 @@ function fill(dir: string, leave: number): string {
 
 function seed(db: string, n: number): { tokens: string[]; ids: string[] } {
   const store = Store.open(db);
-  const sp = store.sps.add({ name: 'shop' }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
   const tokens: string[] = [];
   const ids: string[] = [];
   store.db.transaction(() => {
@@ -136,7 +136,7 @@ t.test('live: sightings spooled while the disk is full, stored when space is bac
   const d = await Daemon.start({ config: loadConfig(null, { db, listen: '127.0.0.1:0', capture: { interfaces: ['gn0'] }, spool: { sizeMiB: 2 } }), logger, openSource: () => src });
   const filler = fill(disk, 32 * 1024);
   for (let b = 0; b < 6; b++) {
-    queue.push(tokens.slice(b * 100, b * 100 + 100).map((tok, i) => ({ ...sighting(tok, msisdnOf(b * 100 + i)), packet: b * 100 + i + 1 })));
+    queue.push(tokens.slice(b * 100, b * 100 + 100).map((tok, i) => ({ ...sighting(tok, msisdnOf(b * 100 + i)), packet: b * 100 + i + 1, teid: 5000 + b * 100 + i })));
     wake();
   }
   await until(() => taken === 6 && lines.some((l) => l.includes('DATABASE CANNOT BE WRITTEN')), 30_000, 'the capture read on through the outage');

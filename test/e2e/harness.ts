@@ -49,6 +49,8 @@ export function sighting(token: string, msisdn: string | null, extra: Partial<Si
     ueIp: '10.1.2.3',
     teid: 1002,
     resolvedBy: msisdn ? 'teid' : null,
+    host: 'pay.example.net',
+    request: packet,
     ...extra,
   };
 }

@@ -82,7 +82,7 @@ t.test('live capture on a veth pair: paid, then subscribers survive a restart', 
 
   // 1. daemon, SP, ledger credit, two orders
   let d: ChildDaemon = await spawnDaemon(t, args);
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--scope', 'msisdn:read', '--json'])).stdout);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--scope', 'msisdn:read', '--json'])).stdout);
   const msisdn = msisdnOf(0);
   t.equal((await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdn, '--amount', '1000', '--currency', 'EUR'])).code, 0);
   let client = new GnpayClient({ baseUrl: d.url, apiKey: sp.apiKey });
@@ -114,7 +114,7 @@ t.test('live capture on a veth pair: paid, then subscribers survive a restart', 
   // 3. restart: SIGTERM checkpoints the tunnel table; the new daemon runs unprivileged with two capabilities
   d.child.kill('SIGTERM');
   t.same(await d.exited, { code: 0, signal: null }, 'drained and stopped');
-  for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.lock`]) spawnSync('chmod', ['a+rw', f]);
+  for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.lock`, `${db}.pid`, `${db}.key`, `${db}.spool`]) spawnSync('chmod', ['a+rw', f]);
   const unpriv = have('setpriv', ['--version']);
   d = unpriv ? await spawnUnprivileged(t, args) : await spawnDaemon(t, args);
   await until(() => d.logs.find((l) => l.msg === 'tunnel table restored from the checkpoint'), 30_000, 'checkpoint restore logged');
@@ -151,7 +151,7 @@ for (const ifaces of [['any'], ['gna', 'gnb']]) {
     sh('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'gnb', 'up']);
     const dir = tmpDir(t);
     const db = join(dir, 'gnpay.db');
-    const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--json'])).stdout);
+    const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--json'])).stdout);
     const msisdn = msisdnOf(0);
     t.equal((await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdn, '--amount', '500', '--currency', 'EUR'])).code, 0);
     const order = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '120', '--currency', 'EUR', '--reference', 'any-1', '--json'])).stdout);
@@ -235,7 +235,7 @@ t.test('an interface that disappears is logged and shows as down; the others go 
   const b = vethIntoNamespace(t, 'gndb');
   const dir = tmpDir(t);
   const db = join(dir, 'gnpay.db');
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--json'])).stdout);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--json'])).stdout);
   t.equal((await cli(['ledger', 'credit', '--db', db, '--msisdn', msisdnOf(0), '--amount', '100', '--currency', 'EUR'])).code, 0);
   const order = JSON.parse((await cli(['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '10', '--currency', 'EUR', '--reference', 'gone', '--json'])).stdout);
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--ops-listen', '127.0.0.1:0', '--log-level', 'info', '--interface', a.outside, '--interface', b.outside]);

@@ -16,7 +16,7 @@ t.test('SIGTERM during a long replay: handled mid-way, /healthz answered through
   const db = join(dir, 'g.db');
   const n = 12_000;
   const store = Store.open(db);
-  const sp = store.sps.add({ name: 'shop' }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
   const tokens: string[] = [];
   store.db.transaction(() => {
     for (let i = 0; i < n; i++) tokens.push(store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: `r${i}` }, { ...ORDER_OPTS, defaultTtlSeconds: 3600 }).order.token);
@@ -63,8 +63,8 @@ t.test('--exit-when-done waits for the replay\'s own orders, not for other SPs\'
   });
   const silent = await httpServer(t, () => {}); // answers nothing, ever
   const store = Store.open(db);
-  const shop = store.sps.add({ name: 'shop', webhookUrl: `${receiver.url}/h` }).sp;
-  const other = store.sps.add({ name: 'other', webhookUrl: `${silent.url}/h` }).sp;
+  const shop = store.sps.add({ confirmation: 'none', name: 'shop', webhookUrl: `${receiver.url}/h` }).sp;
+  const other = store.sps.add({ confirmation: 'none', name: 'other', webhookUrl: `${silent.url}/h` }).sp;
   for (let i = 0; i < 20; i++) store.orders.create(other.id, { amount: 1, currency: 'EUR', reference: `o${i}` }, ORDER_OPTS);
   const mine = store.orders.create(shop.id, { amount: 5, currency: 'EUR', reference: 'mine' }, ORDER_OPTS).order;
   store.ledger.credit(msisdnOf(0), 10, { currency: 'EUR' });
@@ -75,7 +75,7 @@ t.test('--exit-when-done waits for the replay\'s own orders, not for other SPs\'
   writeFileSync(cfg, JSON.stringify({ webhooks: { allowDestinations: ['127.0.0.1/32'], timeoutMs: 60_000, retryHours: 24 } }));
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--read', capture, '--exit-when-done', '--log-level', 'info']);
   t.same(await d.exited, { code: 0, signal: null }, 'exits once its own order is charged and notified');
-  t.same(hooks, ['pending', 'associated', 'paid']);
+  t.same(hooks, ['pending', 'identified', 'paid']);
   const after = Store.open(db);
   t.teardown(() => after.close());
   t.equal(after.db.prepare(`SELECT COUNT(*) FROM webhook_outbox WHERE sp_id = ? AND state = 'pending'`).pluck().get(other.id), 20, "the other SP's webhooks are still owed: they did not hold the exit");

@@ -16,7 +16,7 @@ t.test('runPaymentsBench', async (t) => {
     process.stdout.write = write;
   }
   t.equal(r.sightings, 300);
-  t.equal(r.feedEvents, 900, 'pending, associated, paid for each order');
+  t.equal(r.feedEvents, 900, 'pending, identified, paid for each order');
   for (const k of ['sightingsPerSecond', 'committedSightingsPerSecond', 'feedEventsPerSecond', 'latencyP50Ms', 'latencyP99Ms']) t.ok(r[k] > 0, k);
   t.equal(r.latencySamples, 5);
   t.match(lines.join(''), /arrival -> paid visible at GET \/v1\/orders\/\{id\} +p50/);

@@ -24,7 +24,7 @@ t.test('signed CloudEvents, in order per order, retried until delivered', async 
     res.statusCode = 204;
     res.end();
   });
-  const added = store.sps.add({ name: 'shop', webhookUrl: `${url}/hook` });
+  const added = store.sps.add({ confirmation: 'none', name: 'shop', webhookUrl: `${url}/hook` });
   const secret = added.webhookSecret;
   const o = store.orders.create(added.sp.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS).order;
   store.associator.process([sighting(o.token, '491511234567')], { now: store.clock(), sourceId: 's' });
@@ -33,7 +33,7 @@ t.test('signed CloudEvents, in order per order, retried until delivered', async 
   w.start();
   await until(() => received.length === 2);
   await w.stop(1000);
-  t.same(received.map((r) => r.event.type), ['org.gnpay.order.pending', 'org.gnpay.order.associated']);
+  t.same(received.map((r) => r.event.type), ['org.gnpay.order.pending', 'org.gnpay.order.identified']);
   t.equal(received[1].event.data.msisdn, '+49151*****67');
   t.equal(received[1].headers['content-type'], 'application/cloudevents+json');
   t.equal(received[1].headers['gnpay-event-id'], received[1].event.id);
@@ -49,7 +49,7 @@ t.test('while a webhook secret is rotated, each webhook verifies with the old an
     res.statusCode = 204;
     res.end();
   });
-  const added = store.sps.add({ name: 'shop', webhookUrl: `${url}/hook` });
+  const added = store.sps.add({ confirmation: 'none', name: 'shop', webhookUrl: `${url}/hook` });
   const rotated = store.sps.rotate(added.sp.id, { apiKey: false, webhookSecret: true }, 3600);
   store.orders.create(added.sp.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS);
   const w = new WebhookWorker(store, opts, {});
@@ -66,8 +66,8 @@ t.test('while a webhook secret is rotated, each webhook verifies with the old an
 t.test('given up after the retry window; revoked SPs and SPs without URL are not called', async (t) => {
   const clock = new FakeClock(Date.now());
   const store = openStore(t, { clock: clock.now });
-  const down = store.sps.add({ name: 'down', webhookUrl: `${await closedPort()}/hook` }).sp;
-  const gone = store.sps.add({ name: 'gone', webhookUrl: `${await closedPort()}/hook` }).sp;
+  const down = store.sps.add({ confirmation: 'none', name: 'down', webhookUrl: `${await closedPort()}/hook` }).sp;
+  const gone = store.sps.add({ confirmation: 'none', name: 'gone', webhookUrl: `${await closedPort()}/hook` }).sp;
   const o1 = store.orders.create(down.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS).order;
   store.orders.create(gone.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS);
   store.sps.revoke(gone.id);
@@ -98,8 +98,8 @@ t.test('a webhook to an SP whose URL was removed is dropped; a timeout is retrie
     if (calls++ === 0) return; // never answers: timeout
     res.end();
   });
-  const sp = store.sps.add({ name: 'x', webhookUrl: url }).sp;
-  const nourl = store.sps.add({ name: 'y', webhookUrl: url }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 'x', webhookUrl: url }).sp;
+  const nourl = store.sps.add({ confirmation: 'none', name: 'y', webhookUrl: url }).sp;
   store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS);
   store.orders.create(nourl.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS);
   store.db.prepare('UPDATE sps SET webhook_url = NULL WHERE id = ?').run(nourl.id);

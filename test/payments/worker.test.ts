@@ -5,7 +5,7 @@ import { PaymentWorker } from '../../src/payments/worker';
 import { createMetrics } from '../../src/metrics';
 import type { Store } from '../../src/store';
 import type { PaymentDriver } from '../../src/payments/types';
-import { ORDER_OPTS, httpServer, openStore, sighting, until } from '../e2e/harness';
+import { FakeClock, ORDER_OPTS, httpServer, openStore, sighting, until } from '../e2e/harness';
 
 // real processes and servers on a shared 2-core machine: generous, bounded
 t.setTimeout(180000);
@@ -13,7 +13,7 @@ t.setTimeout(180000);
 const FINAL = new Set(['paid', 'declined', 'failed']);
 
 function associatedOrders(store: Store, n: number, msisdn = (i: number) => `49151${String(i).padStart(7, '0')}`) {
-  const sp = store.sps.add({ name: 'shop' }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
   const orders = Array.from({ length: n }, (_, i) => store.orders.create(sp.id, { amount: 100 + i, currency: 'EUR', reference: `r${i}` }, ORDER_OPTS).order);
   store.associator.process(orders.map((o, i) => sighting(o.token, msisdn(i))), { now: store.clock(), sourceId: 's' });
   return orders;
@@ -36,7 +36,7 @@ t.test('ledger: paid once, declined without funds, settled with events', async (
   t.equal(store.orders.find(o2.id)!.status, 'declined');
   t.equal(store.orders.find(o2.id)!.reason, 'INSUFFICIENT_FUNDS');
   t.same(store.ledger.show('491510000001').balances, { EUR: 900 });
-  t.same(store.events.forOrder(o1.id).map((e) => e.status), ['pending', 'associated', 'paid']);
+  t.same(store.events.forOrder(o1.id).map((e) => e.status), ['pending', 'identified', 'paid']);
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_payment_attempts_total'), /driver="ledger",outcome="succeeded"\} 1/);
 });
 
@@ -119,6 +119,32 @@ t.test('in doubt: the status call settles it; "absent" sends the charge again; n
   t.same([charges.get(a.id), charges.get(b.id), charges.get(c.id)], [1, 1, 2], 'only the absent one charged again (same key)');
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_payment_status_calls_total'), /outcome="absent"\} 1/);
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_payments_in_doubt'), /gnpay_payments_in_doubt 0/);
+});
+
+t.test('a definite answer that could not be written: the lease runs out, the payment is in doubt, never failed', async (t) => {
+  const clock = new FakeClock(Date.now());
+  const store = openStore(t, { clock: clock.now });
+  const [o] = associatedOrders(store, 1);
+  const [first] = store.payments.lease('w1', 1, 10_000);
+  t.equal(first.doubtSince, null);
+  // the platform said "succeeded", but the settlement could not be written (disk full): the lease runs out
+  clock.advance(10_001);
+  const [again] = store.payments.lease('w2', 1, 10_000);
+  t.equal(again.attempt, 2);
+  t.equal(again.doubtSince, clock.t, 'in doubt: the first attempt may have charged');
+  t.equal(store.payments.inDoubt()[0].doubtError, 'the outcome of an earlier attempt was never recorded');
+  // now the platform cannot be reached, attempt after attempt: still not failed
+  const unreachable: PaymentDriver = { name: 'down', charge: async () => ({ outcome: 'retry', error: 'fetch failed: ECONNREFUSED' }) };
+  store.payments.releaseAll();
+  const w = new PaymentWorker(store, { driver: unreachable, concurrency: 1, maxAttempts: 2, backoff: { baseMs: 1, maxMs: 1 }, leaseMs: 10_000, pollMs: 10 });
+  w.start();
+  await until(() => {
+    clock.advance(5); // the store's clock moves only when told: the backoff of each attempt passes
+    w.wake();
+    return (store.payments.status(o.id)?.attempts ?? 0) >= 6;
+  }, 10_000, 'attempts past maxAttempts');
+  await w.stop(1000);
+  t.equal(store.orders.find(o.id)!.status, 'identified', 'not failed: it may have been charged');
 });
 
 t.test('payments in doubt: listed, counted, resolved by the operator; a lease of a dead process is doubt', async (t) => {

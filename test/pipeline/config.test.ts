@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { checkConfig, ConfigError, DEFAULTS, loadConfig, merge, parseListen, readSecret, storeOptions, validateConfig } from '../../src/config';
+import { checkConfig, ConfigError, DEFAULTS, loadConfig, merge, parseListen, payHosts, readSecret, storeOptions, validateConfig } from '../../src/config';
 import { createLogger, redactPaths } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
 import { tmpDir } from '../e2e/harness';
@@ -14,7 +14,7 @@ t.test('config: defaults, file, flags over the file', async (t) => {
   t.equal(c.db, 'flag.db', 'flags override the file');
   t.equal(c.listen, '0.0.0.0:9000');
   t.same(c.carriers, ['cookie:pay'], 'arrays are replaced, not merged');
-  t.same(c.limits.perMsisdn, { amountPerDay: 5000, ordersPerHour: null }, 'objects merge key by key');
+  t.same(c.limits.perMsisdn, { perTransaction: 50, perMonth: 300, amountPerDay: 5000, ordersPerHour: null }, 'objects merge key by key');
   t.equal(c.payments.driver, 'ledger');
   t.same(loadConfig(null), DEFAULTS);
   t.not(loadConfig(null).orders, DEFAULTS.orders, 'the defaults are not shared');
@@ -74,6 +74,9 @@ t.test('config errors name the key', async (t) => {
   t.throws(() => checkConfig('x'), /^config: \(the file\) must be object$/);
   t.ok(new ConfigError('x') instanceof Error);
   t.ok(loadConfig(null, { payments: { driver: 'http', http: { url: 'https://pay.example/charge', secretFile: join(dir, 's') } } }));
+  t.ok(loadConfig(null, { pay: { listen: '127.0.0.1:0', insecureHttp: true } }), 'plain HTTP needs no certificate (labs)');
+  t.same(payHosts(loadConfig(null, { payUrlTemplate: 'https://{token}.Pay.example.net:8443/', pay: { hosts: ['checkout.example.'] } })), ['pay.example.net', 'checkout.example']);
+  t.same(payHosts(loadConfig(null, { payUrlTemplate: 'http://10.0.0.1/pay/{token}' })), [], 'an IP literal is no pay host name');
 });
 
 t.test('secrets from files', async (t) => {
@@ -84,8 +87,9 @@ t.test('secrets from files', async (t) => {
   t.equal(readSecret(null, join(dir, 'k'), 'x'), 'ab'.repeat(32));
   t.throws(() => readSecret(null, join(dir, 'nope'), 'payments.http.secret'), /^config: payments\.http\.secretFile: cannot read .*: ENOENT$/);
   const c = loadConfig(null, { secrets: { apiKeyPepper: 'p', webhookSecretKeyFile: join(dir, 'k') } });
-  t.same(storeOptions(c), { secrets: { apiKeyPepper: 'p', webhookSecretKey: 'ab'.repeat(32) } });
-  t.same(storeOptions(loadConfig(null)), { secrets: { apiKeyPepper: undefined, webhookSecretKey: undefined } });
+  const sightings = { perTunnelPerSecond: 20, perTunnelBurst: 100, maxRows: 1_000_000 };
+  t.same(storeOptions(c), { sightings, secrets: { apiKeyPepper: 'p', webhookSecretKey: 'ab'.repeat(32) } });
+  t.same(storeOptions(loadConfig(null)), { sightings, secrets: { apiKeyPepper: undefined, webhookSecretKey: undefined } });
 });
 
 t.test('logs redact MSISDN, IMSI, IMEI and secrets', async (t) => {

@@ -43,7 +43,7 @@ const silent = createLogger({ level: 'silent', redactPersonalData: true });
 
 t.test('runPipeline: one transaction per batch, outcomes counted, abort between batches', async (t) => {
   const store = openStore(t);
-  const sp = store.sps.add({ name: 's' }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 's' }).sp;
   const o = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS).order;
   let associated = 0;
   const committed: number[] = [];
@@ -58,7 +58,7 @@ t.test('runPipeline: one transaction per batch, outcomes counted, abort between 
   };
   const s1 = sighting(o.token, '491511234567');
   const stats = await runPipeline(batches([session], [s1, sighting('x'.repeat(26), '491511234567'), session], [sighting(o.token, null)]), deps);
-  t.same({ ...stats, outcomes: undefined }, { batches: 3, events: 5, sightings: 3, replayed: 0, failed: 0, spooled: 0, lost: 0, unstored: 0, outcomes: undefined });
+  t.same({ ...stats, outcomes: undefined }, { batches: 3, events: 5, sightings: 3, replayed: 0, failed: 0, spooled: 0, lost: 0, unstored: 0, hellos: {}, outcomes: undefined });
   t.equal(stats.outcomes.associated, 1);
   t.equal(stats.outcomes.unknown, 1);
   t.equal(stats.outcomes.unresolved, 1);
@@ -86,7 +86,7 @@ t.test('the daemon in-process: synthetic capture -> paid -> webhook, exit when d
   const api = await Daemon.start({ config, logger: silent });
   t.match(api.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   await t.rejects(Daemon.start({ config, logger: silent }), DatabaseLockedError, 'a second daemon on the same database is refused');
-  const added = api.store.sps.add({ name: 'shop', webhookUrl: `${hook.url}/hook` });
+  const added = api.store.sps.add({ confirmation: 'none', name: 'shop', webhookUrl: `${hook.url}/hook` });
   secret = added.webhookSecret;
   api.store.ledger.credit('491511234567', 500, { currency: 'EUR' });
   const client = new GnpayClient({ baseUrl: api.url, apiKey: added.apiKey });
@@ -113,7 +113,7 @@ t.test('the daemon in-process: synthetic capture -> paid -> webhook, exit when d
   t.equal(await d.done, 0);
   t.equal(d.pipeline.outcomes.associated, 1);
   await until(() => received.length === 3);
-  t.same(received, ['org.gnpay.order.pending', 'org.gnpay.order.associated', 'org.gnpay.order.paid']);
+  t.same(received, ['org.gnpay.order.pending', 'org.gnpay.order.identified', 'org.gnpay.order.paid']);
 });
 
 t.test('reload, failing sources, the shutdown deadline', async (t) => {
@@ -161,7 +161,7 @@ t.test('reload, failing sources, the shutdown deadline', async (t) => {
   // a webhook still owed to an SP that does not answer (retried for hours) does not hold the exit
   const owed = join(dir, 'owed.db');
   const seed = Store.open(owed);
-  const hooked = seed.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:9/h' }).sp;
+  const hooked = seed.sps.add({ confirmation: 'none', name: 'shop', webhookUrl: 'http://127.0.0.1:9/h' }).sp;
   seed.orders.create(hooked.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS);
   seed.close();
   const d8 = await Daemon.start({ config: loadConfig(null, { ...liveFlags, db: owed }), logger: silent, openSource: () => failing('Error') });
@@ -255,14 +255,18 @@ t.test('opsListen: /metrics, /healthz and /readyz on their own listener, /metric
   t.throws(() => loadConfig(null, { opsListen: 'nope' }), /opsListen must be HOST:PORT/);
 });
 
-t.test('the daemon deletes sightings of unknown tokens after audit.retentionDays, in rounds, and counts them', async (t) => {
+t.test('the daemon deletes unlinked sightings (kept by earlier versions) after audit.retentionDays, in rounds, and counts them', async (t) => {
   const dir = tmpDir(t);
   const clock = { t: Date.parse('2025-01-01T00:00:00Z') };
   const now = () => clock.t;
   const d = await Daemon.start({ config: loadConfig(null, { db: join(dir, 'r.db'), listen: '127.0.0.1:0', audit: { retentionDays: 7 } }), logger: silent, clock: now });
   const s = d.store;
-  const many = Array.from({ length: 12_000 }, (_, i) => ({ ...sighting(i.toString(36).padStart(26, 'q'), '491511234567'), packet: i + 1 }));
-  s.associator.process(many, { now: clock.t, sourceId: 'old' });
+  const legacy = s.db.prepare(`INSERT INTO sightings (source_key, seen_at, ts, packet, token, outcome) VALUES (?, ?, 't', 1, 'x', 'unknown')`);
+  s.db.transaction(() => {
+    for (let i = 0; i < 12_000; i++) legacy.run(`old|${i}`, clock.t);
+  })();
+  t.same(s.associator.process([sighting('q'.repeat(26), '491511234567')], { now: clock.t, sourceId: 'new' }).map((r) => r.outcome), ['unknown']);
+  t.equal(s.db.prepare('SELECT COUNT(*) FROM sightings').pluck().get(), 12_000, 'an unknown token is no longer stored');
   clock.t += 6 * 86_400_000;
   t.equal(d.pruneSightings(), 0, 'younger than the retention');
   clock.t += 2 * 86_400_000;
@@ -270,7 +274,7 @@ t.test('the daemon deletes sightings of unknown tokens after audit.retentionDays
   t.equal(s.db.prepare('SELECT COUNT(*) FROM sightings').pluck().get(), 0);
   t.match(await d.metrics.registry.getSingleMetricAsString('gnpay_sightings_pruned_total'), /gnpay_sightings_pruned_total 12000/);
   d.config.audit.retentionDays = null;
-  s.associator.process([sighting('z'.repeat(26), '491511234567')], { now: clock.t - 365 * 86_400_000, sourceId: 'older' });
+  legacy.run('older|1', clock.t - 365 * 86_400_000);
   t.equal(d.pruneSightings(), 0, 'retentionDays null: kept forever');
   await d.shutdown('test');
 });
@@ -297,7 +301,7 @@ t.test('worker errors are logged, the workers go on', async (t) => {
 
 t.test('a sighting that cannot be processed is logged and skipped; the rest of its batch is kept', async (t) => {
   const store = openStore(t);
-  const sp = store.sps.add({ name: 's' }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 's' }).sp;
   const good = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'good' }, ORDER_OPTS).order;
   const poison = 'p'.repeat(26);
   const real = store.associator.process.bind(store.associator);
@@ -312,7 +316,7 @@ t.test('a sighting that cannot be processed is logged and skipped; the rest of i
   const stats = processBatch([sighting(poison, '491511234567'), sighting(good.token, '491511234567')], { store, sourceId: 't', limits: () => ({}), log, metrics });
   t.equal(stats.failed, 1);
   t.equal(stats.outcomes.associated, 1);
-  t.equal(store.orders.find(good.id)!.status, 'associated');
+  t.equal(store.orders.find(good.id)!.status, 'identified');
   t.ok(lines.some((l) => l.includes('batch failed')) && lines.some((l) => l.includes('sighting failed, skipped')));
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_sightings_total'), /outcome="error"\} 1/);
   const quiet = processBatch([sighting(poison, '491511234567')], { store, sourceId: 't', limits: () => ({}) });

@@ -68,7 +68,7 @@ function logs() {
 
 function seed(db: string, n: number): { tokens: string[]; ids: string[] } {
   const store = Store.open(db);
-  const sp = store.sps.add({ name: 'shop' }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
   const orders = Array.from({ length: n }, (_, i) => store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: `r${i}` }, { ...ORDER_OPTS, defaultTtlSeconds: 3600 }).order);
   for (let i = 0; i < n; i++) store.ledger.credit(`4915100000${String(i).padStart(2, '0')}`, 10, { currency: 'EUR' });
   store.close();
@@ -191,7 +191,7 @@ t.test('a crash leaves sightings in the spool: the next start stores them first'
   spool.close();
   const { lines, logger } = logs();
   const d = await Daemon.start({ config: loadConfig(null, { db, listen: '127.0.0.1:0' }), logger });
-  t.ok(ids.every((id) => ['associated', 'paid'].includes(d.store.orders.find(id)!.status)), 'stored at start, before anything else');
+  t.ok(ids.every((id) => ['identified', 'paid'].includes(d.store.orders.find(id)!.status)), 'stored at start, before anything else');
   t.ok(lines.some((l) => l.includes('spooled sightings stored')));
   await d.shutdown('test');
   const again = Spool.open(`${db}.spool`, 1 << 20);

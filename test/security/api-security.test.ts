@@ -9,9 +9,9 @@ t.setTimeout(120000);
 
 t.test('abuse of the SP API', async (t) => {
   const store = openStore(t);
-  const a = store.sps.add({ name: 'a', webhookUrl: 'http://127.0.0.1:19/a' });
-  const b = store.sps.add({ name: 'b' });
-  const revoked = store.sps.add({ name: 'gone' });
+  const a = store.sps.add({ confirmation: 'none', name: 'a', webhookUrl: 'http://127.0.0.1:19/a' });
+  const b = store.sps.add({ confirmation: 'none', name: 'b' });
+  const revoked = store.sps.add({ confirmation: 'none', name: 'gone' });
   store.sps.revoke(revoked.sp.id);
   const app = buildApp({ store, settings: () => API_SETTINGS, bodyLimitBytes: 4096 });
   t.teardown(() => app.close());
@@ -81,8 +81,8 @@ t.test('abuse of the SP API', async (t) => {
 
 t.test('tokens: never revealed to anyone but their SP, and no route looks them up', async (t) => {
   const store = openStore(t);
-  const a = store.sps.add({ name: 'a' });
-  const b = store.sps.add({ name: 'b' });
+  const a = store.sps.add({ confirmation: 'none', name: 'a' });
+  const b = store.sps.add({ confirmation: 'none', name: 'b' });
   const app = buildApp({ store, settings: () => API_SETTINGS });
   t.teardown(() => app.close());
   const o = (await app.inject({ method: 'POST', url: '/v1/orders', headers: { authorization: `Bearer ${a.apiKey}` }, payload: { amount: 1, currency: 'EUR', reference: 'r' } })).json();

@@ -57,7 +57,7 @@ t.test('every listener cuts off trickled heads and bodies and idle connections',
   const dir = tmpDir(t);
   const d = await Daemon.start({ config: loadConfig(null, { db: join(dir, 'g.db'), listen: '127.0.0.1:0', opsListen: '127.0.0.1:0', listeners: limits }), logger: silent });
   t.teardown(() => d.shutdown('test'));
-  const sp = d.store.sps.add({ name: 'shop' });
+  const sp = d.store.sps.add({ confirmation: 'none', name: 'shop' });
   for (const [name, url] of [['SP API', d.url], ['operations', d.opsUrl!]] as const) {
     // header slowloris: a head that never ends
     const loris = await slowClient(url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X-Slow: aaaaaaaaaaaa\r\n'.repeat(100), 30);
@@ -148,7 +148,7 @@ t.test('100 slow connections under a 128-descriptor limit: operations and webhoo
   });
   const cfg = join(dir, 'c.json');
   writeFileSync(cfg, JSON.stringify({ listeners: { headersTimeoutMs: 120_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 5000, idleTimeoutMs: 120_000, maxConnections: 1024 }, webhooks: { allowDestinations: ['127.0.0.1/32'] } }));
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--webhook', `${receiver.url}/hook`, '--json'])).stdout);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--webhook', `${receiver.url}/hook`, '--json'])).stdout);
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--ops-listen', '127.0.0.1:0', '--config', cfg, '--log-level', 'warn'], { wrap: ['prlimit', '--nofile=128:128'] });
   const slow: Conn[] = [];
   for (let i = 0; i < 100; i++) slow.push(await slowClient(d.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X: y\r\n', 500));

@@ -4,7 +4,7 @@
 // one line what is wrong with a database they cannot use.
 import t from 'tap';
 import { join } from 'node:path';
-import { closeSync, copyFileSync, chmodSync, chownSync, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, chmodSync, chownSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../src/config';
@@ -149,6 +149,9 @@ t.test('gnpay db backup while the daemon writes; restore over a damaged file; th
   t.equal(r.code, 0, r.stderr);
   const info = JSON.parse(r.stdout);
   t.match(info, { file: backup, schemaVersion: Number });
+  t.equal(info.key, `${backup}.key`, 'the key of the webhook secrets goes with the backup');
+  t.equal(readFileSync(`${backup}.key`, 'utf8'), readFileSync(`${file}.key`, 'utf8'));
+  t.equal(statSync(`${backup}.key`).mode & 0o777, 0o600);
   t.ok(info.pages > 0);
   t.same(['-wal', '-shm', '-journal'].filter((e) => existsSync(backup + e)), [], 'a standalone file');
   t.ok(checkFile(backup).pages > 0);
@@ -192,6 +195,13 @@ t.test('gnpay db backup while the daemon writes; restore over a damaged file; th
   t.throws(() => restoreDatabase(empty, join(dir, 'other.db')), /not a gnpay database/);
   const fresh = restoreDatabase(backup, join(dir, 'new.db'));
   t.equal(fresh.movedAside, null, 'restoring where there was no file');
+  // restored elsewhere by the CLI: the key comes along, and the webhook secrets open there
+  const elsewhere = join(dir, 'elsewhere.db');
+  const moved = JSON.parse((await cli(['db', 'restore', backup, '--db', elsewhere, '--json'])).stdout);
+  t.equal(moved.key, `${elsewhere}.key`);
+  const s2 = Store.open(elsewhere);
+  t.doesNotThrow(() => s2.sps.list().forEach((sp) => s2.sps.webhookSecret(sp.id)), 'the secrets of the backup open with the key restored beside it');
+  s2.close();
   t.equal((await cli(['db', 'check', '--db', join(dir, 'missing.db')])).code, 1);
 });
 

@@ -11,7 +11,7 @@ const A = '491511234567';
 t.test('payment outbox: lease, retry, settle, exactly one owner', async (t) => {
   const clock = new FakeClock();
   const store = openStore(t, { clock: clock.now });
-  const sp = store.sps.add({ name: 'shop' }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
   const orders = [1, 2, 3].map((n) => store.orders.create(sp.id, { amount: n, currency: 'EUR', reference: `r${n}` }, ORDER_OPTS).order);
   store.associator.process(orders.map((o) => sighting(o.token, A)), { now: clock.t, sourceId: 's' });
   t.equal(store.payments.pendingCount(), 3);
@@ -20,7 +20,7 @@ t.test('payment outbox: lease, retry, settle, exactly one owner', async (t) => {
   const mine = store.payments.lease('w1', 2, 30_000);
   t.equal(mine.length, 2);
   t.same(mine.map((p) => p.attempt), [1, 1]);
-  t.equal(mine[0].order.status, 'associated');
+  t.equal(mine[0].order.status, 'identified');
   const theirs = store.payments.lease('w2', 10, 30_000);
   t.equal(theirs.length, 1, 'a leased payment is not leased again');
   t.equal(store.payments.settle(theirs[0].order.id, 'w1', { status: 'paid' }), null, 'not w1\'s lease');
@@ -57,7 +57,7 @@ t.test('payment outbox: lease, retry, settle, exactly one owner', async (t) => {
 t.test('webhook outbox: per-order order, retries, dead letters', async (t) => {
   const clock = new FakeClock();
   const store = openStore(t, { clock: clock.now });
-  const sp = store.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:19/h', scopes: ['msisdn:read'] }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop', webhookUrl: 'http://127.0.0.1:19/h', scopes: ['msisdn:read'] }).sp;
   const o1 = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'a' }, ORDER_OPTS).order;
   const o2 = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'b' }, ORDER_OPTS).order;
   store.orders.cancel(sp.id, o1.id);
