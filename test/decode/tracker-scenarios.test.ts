@@ -8,25 +8,34 @@
 // UE address (information only) to the subscriber that holds that address;
 // after a subscriber's contexts are all deleted, nothing resolves to it until
 // it attaches again.
+// Then against the scenario's own truth (who sent each token, written by the
+// scenario, never predicted by the generator's model of gnpay): each token
+// sent on a bearer the network holds resolves by TEID to its sender's IMSI and
+// MSISDN; each one sent on a deleted tunnel resolves to nobody; one sent
+// towards a UE or dropped is not reported. `gnpay decode --stats` agrees.
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import * as gen from '../../src/gen/fixtures-tracker';
 import { FIXTURES, gnpay } from '../helpers/cli';
 
-const SCENARIOS = [
-  's11-s5-mirror',
-  'volte-multi-pdn',
-  'sgw-relocation',
-  'handover',
-  'network-initiated',
-  'piggyback',
-  'dual-stack',
-  'many-sockets',
-  'bearer-bounds',
-  'tcp-apps',
-];
+const SCENARIOS: Record<string, () => gen.TrackerResult> = {
+  's11-s5-mirror': gen.s11S5Mirror,
+  'volte-multi-pdn': gen.volteMultiPdn,
+  'sgw-relocation': gen.sgwRelocation,
+  handover: gen.handover,
+  'network-initiated': gen.networkInitiated,
+  piggyback: gen.piggyback,
+  'dual-stack': gen.dualStack,
+  'many-sockets': gen.manySockets,
+  'bearer-bounds': gen.bearerBounds,
+  'tcp-apps': gen.tcpApps,
+};
 
-for (const name of SCENARIOS) {
+// the contexts a scenario never deletes: s11-s5-mirror's second subscriber (S11 and S5/S8 hops), tcp-apps' one
+const LEFT_ATTACHED: Record<string, number> = { 's11-s5-mirror': 2, 'tcp-apps': 1 };
+
+for (const [name, scenario] of Object.entries(SCENARIOS)) {
   t.test(name, async (t) => {
     const file = fs.readdirSync(FIXTURES).find((f) => f.startsWith(`${name}.pcap`))!;
     const expectedStats = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.expected-stats.json`), 'utf8'));
@@ -36,6 +45,41 @@ for (const name of SCENARIOS) {
     t.equal(r.status, 0, 'exit 0');
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const stats = lines.pop();
+
+    // the scenario's truth, for the very capture committed
+    const g = scenario();
+    t.ok(g.capture!.equals(fs.readFileSync(path.join(FIXTURES, file))), 'the committed capture is the scenario\'s');
+    const sightings = new Map<string, any[]>();
+    for (const e of lines) if (e.type === 'sighting') sightings.set(e.token, [...(sightings.get(e.token) ?? []), e]);
+    const told = new Set<string>();
+    for (const w of g.truth) {
+      told.add(w.token);
+      const got = sightings.get(w.token) ?? [];
+      if (!w.sighting) {
+        t.equal(got.length, 0, `${w.token}: not reported (towards a UE, or dropped)`);
+        continue;
+      }
+      if (!t.equal(got.length, 1, `${w.token}: one sighting`)) continue;
+      if (w.imsi === null) {
+        // the tunnel is gone: at most the UE address names who holds it (information, never paid on)
+        t.not(got[0].resolvedBy, 'teid', `${w.token}: sent on a deleted tunnel, not resolved by TEID`);
+        if (got[0].imsi !== null) t.equal(got[0].resolvedBy, 'ue-ip', `${w.token}: named by its UE address only`);
+      } else {
+        t.same([got[0].imsi, got[0].msisdn, got[0].resolvedBy], [w.imsi, w.msisdn, 'teid'], `${w.token}: by TEID to its sender ${w.imsi}`);
+      }
+    }
+    t.same([...sightings.keys()].filter((k) => !told.has(k)), [], 'no sighting of a token nobody sent');
+    t.ok(g.truth.some((w) => w.imsi === null && w.sighting) || name === 'piggyback' || name === 'many-sockets' || name === 'tcp-apps', 'tokens on deleted tunnels are part of the scenario');
+
+    // the same through `gnpay decode --stats`
+    const st = await gnpay(['decode', path.join(FIXTURES, file), '--stats', '--no-progress', ...expectedStats.carriers.flatMap((c: string) => ['--carrier', c])]);
+    t.equal(st.status, 0, '--stats: exit 0');
+    t.notMatch(st.stdout, /unknown_context|unmatched_response|response_teid_mismatch/, '--stats: no unknown context, no unmatched response');
+    const num = (label: string) => Number(new RegExp(`\\n\\s+${label}\\s+(\\d+)`).exec(st.stdout)?.[1]);
+    t.equal(num('sightings'), g.truth.filter((w) => w.sighting).length, '--stats: one sighting per token sent');
+    const byUeIp = [...sightings.values()].flat().filter((e) => e.resolvedBy === 'ue-ip').length;
+    t.equal(num('unresolved subscriber') + byUeIp, g.truth.filter((w) => w.sighting && w.imsi === null).length, '--stats: unresolved or by UE address = the tokens sent on deleted tunnels');
+    t.equal(num('active at end'), LEFT_ATTACHED[name] ?? 0, '--stats: active at the end = the contexts the scenario leaves attached');
     const an = stats.anomalies ?? {};
     for (const k of ['gtpv1c.unknown_context', 'gtpv2c.unknown_context', 'gtpv1c.unmatched_response', 'gtpv2c.unmatched_response', 'gtpv1c.response_teid_mismatch', 'gtpv2c.response_teid_mismatch'])
       t.equal(an[k] ?? 0, 0, `${k}: 0`);
