@@ -276,7 +276,7 @@ export function checkReadable(file: string): number {
   } catch (err) {
     throw new CaptureFileError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, file, 0, 0);
   }
-  if (st.isDirectory()) throw new CaptureFileError(`${file} is a directory, not a regular file or a pipe`, file, 0, 0);
+  if (st.isDirectory()) throw new CaptureFileError(`${file} is not a regular file or a pipe (a directory)`, file, 0, 0);
   return st.isFile() ? st.size : 0;
 }
 
