@@ -20,6 +20,10 @@ export interface ListenerDeps {
   onStorageError(err: Error): void;
   /** a confirmation on the pay page queued a charge */
   onConfirmed(): void;
+  /** an order or refund changed through the API (the workers are woken) */
+  onChange(): void;
+  /** whether the payment driver can refund */
+  refundsSupported(): boolean;
 }
 
 /** A listening server. */
@@ -73,7 +77,7 @@ export class Listeners {
   }
 }
 
-function openSpApi({ ctx, version, ready, readiness, onStorageError }: ListenerDeps): Promise<Listener> {
+function openSpApi({ ctx, version, ready, readiness, onStorageError, onChange, refundsSupported }: ListenerDeps): Promise<Listener> {
   const { store, metrics, log } = ctx;
   const config = ctx.config();
   const app = buildApp({
@@ -87,6 +91,9 @@ function openSpApi({ ctx, version, ready, readiness, onStorageError }: ListenerD
     ready,
     readiness,
     onStorageError,
+    perMsisdnLimits: () => ctx.config().limits.perMsisdn,
+    refundsSupported,
+    onChange,
     settings: () => {
       const c = ctx.config();
       return {

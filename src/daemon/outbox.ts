@@ -1,6 +1,7 @@
-// The two outboxes' workers: charges (payments) and notifications (webhooks).
-// Each works its own leased table through a WorkLoop (payments/loop.ts); this
-// service starts, wakes and stops them together.
+// The outboxes' workers: charges and refunds (payments), notifications to the
+// SPs (webhooks) and CAMARA notifications to each payment's sink (sinks).
+// Each works its own leased table; this service starts, wakes and stops them
+// together.
 import { readSecret } from '../config';
 import { initPayments } from '../metrics';
 import { HttpDriver } from '../payments/http';
@@ -8,11 +9,14 @@ import { LedgerDriver } from '../payments/ledger';
 import type { PaymentDriver } from '../payments/types';
 import { PaymentWorker } from '../payments/worker';
 import { WebhookWorker } from '../webhooks/worker';
+import { SinkWorker } from '../camara/sink-worker';
 import type { DaemonContext } from './context';
 
 export class Outbox {
   readonly payments: PaymentWorker;
   readonly webhooks: WebhookWorker;
+  /** CAMARA notifications to each payment's sink (the webhook settings: timeout, backoff, destination policy) */
+  readonly sinks: SinkWorker;
 
   constructor(ctx: DaemonContext, version: string) {
     const { store, metrics, log } = ctx;
@@ -22,6 +26,8 @@ export class Outbox {
     const webhooks = store.webhooks.releaseAll();
     if (payments) log.warn({ payments }, 'charges under way when the previous process stopped: in doubt until the platform answers again');
     if (webhooks) log.warn({ webhooks }, 'released webhook leases of a previous process');
+    const refunds = store.refunds.releaseAll();
+    if (refunds) log.warn({ refunds }, 'refunds under way when the previous process stopped: sent again under the same key');
     const doubt = store.payments.doubtSummary();
     if (doubt.count) log.warn({ inDoubt: doubt.count, since: new Date(doubt.oldestSince!).toISOString() }, 'payments in doubt: asked again until a definite answer (gnpay payments doubt)');
     metrics.paymentsDoubt = () => store.payments.doubtSummary();
@@ -34,6 +40,11 @@ export class Outbox {
       store,
       { ...config.webhooks, backoff: config.webhooks.retry, userAgent: `gnpay/${version}` }, // per SP, breakers, destination policy
       { metrics, log },
+    );
+    this.sinks = new SinkWorker(
+      store,
+      { timeoutMs: config.webhooks.timeoutMs, maxAttempts: 20, backoff: config.webhooks.retry, allowDestinations: config.webhooks.allowDestinations, userAgent: `gnpay/${version}` },
+      log,
     );
     this.payments = new PaymentWorker(
       store,
@@ -51,11 +62,18 @@ export class Outbox {
   start(): void {
     this.payments.start();
     this.webhooks.start();
+    this.sinks.start();
+  }
+
+  /** An order changed (a transition was committed): notifications may be owed. */
+  notify(): void {
+    this.webhooks.wake();
+    this.sinks.wake();
   }
 
   /** Waits for what is in flight, at most `budget` ms. */
   async stop(budget: number): Promise<void> {
-    await Promise.all([this.payments.stop(budget), this.webhooks.stop(budget)]);
+    await Promise.all([this.payments.stop(budget), this.webhooks.stop(budget), this.sinks.stop(budget)]);
   }
 }
 
@@ -68,6 +86,7 @@ export function paymentDriver(ctx: Pick<DaemonContext, 'store' | 'config'>, vers
     secret: readSecret(p.http.secret, p.http.secretFile, 'payments.http.secret')!,
     timeoutMs: p.http.timeoutMs,
     statusUrl: p.http.statusUrl,
+    refundUrl: p.http.refundUrl,
     userAgent: `gnpay/${version}`,
   });
 }

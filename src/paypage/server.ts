@@ -30,6 +30,7 @@ import type { Metrics } from '../metrics';
 import type { Store } from '../store';
 import type { Binding } from '../store/bindings';
 import type { ConsentLimits } from '../store/consent';
+import { isReserved } from '../store/orders';
 import { maskForPage } from '../store/views';
 import type { OrderRow } from '../store/types';
 import { confirmPage, CSRF_PLACEHOLDER, messagePage, pickLocale, reasonText, securityHeaders, sha256Hex } from './page';
@@ -280,7 +281,7 @@ export class PayServer {
   private async settled(o: OrderRow): Promise<OrderRow> {
     const deadline = Date.now() + (this.o.settleWaitMs ?? 3000);
     let cur = o;
-    while (cur.status === 'identified' && Date.now() < deadline) {
+    while (cur.status === 'identified' && !isReserved(cur) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 25));
       cur = this.o.store.orders.find(o.id) ?? cur;
     }
@@ -289,6 +290,9 @@ export class PayServer {
 
   private outcome(res: ServerResponse, o: OrderRow, merchant: string, locale: string): void {
     const back = { returnUrl: o.return_url, merchant };
+    if (isReserved(o)) {
+      return this.send(res, 200, messagePage({ title: 'Payment confirmed', message: `Thank you. ${merchant} completes the payment; you are charged only when it does.`, ...back }, locale), 'reserved');
+    }
     if (o.status === 'paid') return this.send(res, 200, messagePage({ title: 'Payment done', message: `Thank you. ${merchant} has been paid.`, ...back }, locale), 'paid');
     if (o.status === 'declined' || o.status === 'failed' || o.status === 'conflict') {
       return this.send(res, 200, messagePage({ title: 'Payment declined', message: reasonText(o.reason), ...back }, locale), 'declined');

@@ -145,7 +145,7 @@ export class Daemon {
     store.transitions.listeners.push((_from, to) => {
       this.health.up(); // a transition was committed: the database takes writes
       metrics.orderTransitions.inc({ to });
-      outbox.webhooks.wake();
+      outbox.notify();
     });
     outbox.start();
     // sightings a crashed live capture left in its spool are stored before anything else
@@ -158,6 +158,11 @@ export class Daemon {
       readiness: () => this.readiness(),
       onStorageError: (err) => this.health.down(err),
       onConfirmed: () => outbox.payments.wake(),
+      onChange: () => {
+        outbox.payments.wake();
+        outbox.sinks.wake();
+      },
+      refundsSupported: () => outbox.payments.refundsSupported,
     });
     for (const sp of store.sps.oneStep()) {
       log.warn({ spId: sp.id, name: sp.name }, 'SP in one-step mode (confirmation none): a sighting of its token charges without the pay page; safe only when the SP proves consent itself');

@@ -40,7 +40,7 @@ t.test('a listener that fails to open: the ones before it are left to close()', 
 t.test('the real listeners: SP API, operations and (plain HTTP) pay page', async (t) => {
   const ctx = testContext(t, { opsListen: '127.0.0.1:0', pay: { listen: '127.0.0.1:0', insecureHttp: true } });
   const ls = new Listeners();
-  await ls.start({ ctx, version: '1.2.3', ready: () => true, readiness: () => ({ ready: true, reason: null }), onStorageError: () => {}, onConfirmed: () => {} });
+  await ls.start({ ctx, version: '1.2.3', ready: () => true, readiness: () => ({ ready: true, reason: null }), onStorageError: () => {}, onConfirmed: () => {}, onChange: () => {}, refundsSupported: () => true });
   for (const name of ['sp', 'ops', 'pay'] as const) t.match(ls.url(name), /^http:\/\/127\.0\.0\.1:\d+$/, name);
   t.equal((await fetch(`${ls.url('ops')}/healthz`)).status, 200);
   t.equal((await fetch(`${ls.url('sp')}/readyz`)).status, 200);
