@@ -17,6 +17,7 @@ import { ROUTES } from './routes';
 import { CORRELATOR_PATTERN, EmptyBody } from './schemas';
 import { registerCamaraRoutes } from '../camara/routes';
 import { registerRefundRoutes } from '../camara/refund-routes';
+import { registerNumberVerificationRoutes } from '../camara/number-verification';
 import { CamaraError } from '../camara/store';
 import { DEFAULT_LIMITS, type ConsentLimits } from '../store/consent';
 import type { CreateOrderInput } from '../store/orders';
@@ -287,6 +288,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...operationsHandlers({ store, metrics, ready: deps.ready, readiness: deps.readiness }),
   };
 
+  registerNumberVerificationRoutes(app, store);
   registerRefundRoutes(app, { store, refundsSupported: deps.refundsSupported, onChange: deps.onChange });
   registerCamaraRoutes(app, { store, settings: deps.settings, limits: deps.perMsisdnLimits ?? (() => DEFAULT_LIMITS), onChange: deps.onChange });
 
