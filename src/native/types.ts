@@ -126,6 +126,17 @@ export interface CaptureOptions {
   limits?: Partial<EngineLimits>;
   /** files: a BPF expression (tcpdump syntax) frames must match to be decoded; the others are counted as `filtered` */
   filter?: string;
+  /** files: write the GTP-C and GTP-U frames of the `select`ed subscribers to this pcapng file */
+  write?: string;
+  /** the subscribers whose frames `write` takes */
+  select?: SubscriberSelection;
+}
+
+/** Subscribers by IMSI, MSISDN (digits) or UE address (IPv4 or IPv6 text); any one matches. */
+export interface SubscriberSelection {
+  imsi?: string[];
+  msisdn?: string[];
+  ueIp?: string[];
 }
 
 /**
