@@ -131,6 +131,7 @@ export const ConfigSchema = T.Object(
             timeoutMs: int(10_000, 'a charge call that has not answered within this is abandoned, its outcome unknown (ms)'),
             maxAttempts: int(8, 'attempts, none of which can have charged, before an order is failed'),
             statusUrl: strOrNull(null, 'the platform\'s status call for a payment in doubt, with {key} where the idempotency key goes'),
+            refundUrl: strOrNull(null, 'the platform\'s refund call (POST, signed, docs/api.md); null: the platform takes no refunds'),
           },
           'the http payment driver',
         ),

@@ -151,6 +151,7 @@ function semanticProblems(cfg: Config): Problem[] {
     if (h.statusUrl !== null && (!h.statusUrl.includes('{key}') || !isUrl(h.statusUrl.replace('{key}', 'k')))) {
       out.push({ path: 'payments.http.statusUrl', message: 'payments.http.statusUrl must be a URL with {key} where the idempotency key goes' });
     }
+    if (h.refundUrl !== null && !isUrl(h.refundUrl)) out.push({ path: 'payments.http.refundUrl', message: 'payments.http.refundUrl must be a URL' });
     if (cfg.payments.driver === 'http') {
       if (h.url === null) out.push({ path: 'payments.http.url', message: 'payments.http.url is required when payments.driver is "http"' });
       if (h.secret === null && h.secretFile === null) out.push({ path: 'payments.http.secret', message: 'payments.http.secret or payments.http.secretFile is required when payments.driver is "http"' });

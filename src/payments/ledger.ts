@@ -1,6 +1,6 @@
 // The embedded driver: prepaid balances in the gnpay database (store/ledger.ts).
 import type { Ledger } from '../store/ledger';
-import type { ChargeRequest, ChargeResult, PaymentDriver } from './types';
+import type { ChargeRequest, ChargeResult, PaymentDriver, RefundRequest } from './types';
 
 export class LedgerDriver implements PaymentDriver {
   readonly name = 'ledger';
@@ -9,6 +9,16 @@ export class LedgerDriver implements PaymentDriver {
 
   async charge(req: ChargeRequest): Promise<ChargeResult> {
     return this.chargeInTransaction(req);
+  }
+
+  async refund(req: RefundRequest): Promise<ChargeResult> {
+    return this.refundInTransaction(req);
+  }
+
+  /** Credits the amount back to the subscriber's balance, once per refund id. */
+  refundInTransaction(req: RefundRequest): ChargeResult {
+    this.ledger.refund(req.idempotencyKey, req.orderId, req.msisdn, req.amount, req.currency);
+    return { outcome: 'succeeded' };
   }
 
   chargeInTransaction(req: ChargeRequest): ChargeResult {

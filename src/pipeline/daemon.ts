@@ -22,6 +22,7 @@ import { lockDatabase, type DbLock } from '../store/lock';
 import { quickCheckInWorker } from '../store/backup';
 import { DatabaseDamagedError } from '../store/db';
 import { WebhookWorker } from '../webhooks/worker';
+import { SinkWorker } from '../camara/sink-worker';
 import { CaptureMetrics } from '../capture/metrics';
 import { CheckpointStore, restoreCheckpoint, saveCheckpoint } from '../capture/checkpoint';
 import { EXIT_CAPTURE, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ListenError } from '../cli/common'; // the process's exit codes: one table
@@ -83,6 +84,8 @@ export class Daemon {
   payUrl: string | null = null;
   private payments!: PaymentWorker;
   private webhooks!: WebhookWorker;
+  /** CAMARA notifications to each payment's sink (the webhook settings: timeout, backoff, destination policy) */
+  private sinks!: SinkWorker;
   private source: EventSource | null = null;
   /** the native engine when the daemon made it (checkpointed in live mode) */
   private engine: import('../native').Engine | null = null;
@@ -162,6 +165,8 @@ export class Daemon {
     const webhooks = store.webhooks.releaseAll();
     if (payments) log.warn({ payments }, 'charges under way when the previous process stopped: in doubt until the platform answers again');
     if (webhooks) log.warn({ webhooks }, 'released webhook leases of a previous process');
+    const refunds = store.refunds.releaseAll();
+    if (refunds) log.warn({ refunds }, 'refunds under way when the previous process stopped: sent again under the same key');
     const doubt = store.payments.doubtSummary();
     if (doubt.count) log.warn({ inDoubt: doubt.count, since: new Date(doubt.oldestSince!).toISOString() }, 'payments in doubt: asked again until a definite answer (gnpay payments doubt)');
     metrics.paymentsDoubt = () => store.payments.doubtSummary();
@@ -181,6 +186,11 @@ export class Daemon {
       { ...config.webhooks, backoff: config.webhooks.retry, userAgent: `gnpay/${version}` }, // per SP, breakers, destination policy
       { metrics, log },
     );
+    this.sinks = new SinkWorker(
+      store,
+      { timeoutMs: config.webhooks.timeoutMs, maxAttempts: 20, backoff: config.webhooks.retry, allowDestinations: config.webhooks.allowDestinations, userAgent: `gnpay/${version}` },
+      log,
+    );
     this.payments = new PaymentWorker(
       store,
       {
@@ -197,9 +207,11 @@ export class Daemon {
       this.storeUp(); // a transition was committed: the database takes writes
       metrics.orderTransitions.inc({ to });
       this.webhooks.wake();
+      this.sinks.wake();
     });
     this.payments.start();
     this.webhooks.start();
+    this.sinks.start();
     // sightings a crashed live capture left in its spool are stored before anything else
     if (existsSync(`${config.db}.spool`)) this.openSpool();
     let nextPrune = 0;
@@ -238,6 +250,12 @@ export class Daemon {
       ready: () => this.ready && this.writable,
       readiness: () => this.readiness(),
       onStorageError: (err) => this.storeDown(err),
+      perMsisdnLimits: () => this.config.limits.perMsisdn,
+      refundsSupported: () => this.payments?.refundsSupported ?? true,
+      onChange: () => {
+        this.payments.wake();
+        this.sinks?.wake();
+      },
       settings: () => ({
         payUrlTemplate: this.config.payUrlTemplate,
         defaultTtlSeconds: this.config.orders.defaultTtlSeconds,
@@ -374,6 +392,7 @@ export class Daemon {
       secret: readSecret(p.http.secret, p.http.secretFile, 'payments.http.secret')!,
       timeoutMs: p.http.timeoutMs,
       statusUrl: p.http.statusUrl,
+      refundUrl: p.http.refundUrl,
       userAgent: `gnpay/${version}`,
     });
   }
@@ -745,6 +764,7 @@ export class Daemon {
         this.pay?.server.close();
         void this.payments?.stop(0);
         void this.webhooks?.stop(0);
+        void this.sinks?.stop(0);
       }
       for (const [sig, fn] of this.signalHandlers) process.off(sig, fn);
       if (this.spoolTimer) clearInterval(this.spoolTimer);
@@ -776,7 +796,7 @@ export class Daemon {
     await this.app?.close();
     await this.opsApp?.close();
     await this.pay?.close();
-    await Promise.all([this.payments?.stop(budget), this.webhooks?.stop(budget)]);
+    await Promise.all([this.payments?.stop(budget), this.webhooks?.stop(budget), this.sinks?.stop(budget)]);
   }
 }
 
