@@ -4,7 +4,6 @@ import { httpRequest, httpResponse, tlsClientHello } from './app';
 import { ipv4Bytes, makeToken, Rng } from './bytes';
 import {
   createPdpRequest,
-  createPdpResponse,
   gpdu,
   gtp1,
   gtp1cEchoRequest,

@@ -292,7 +292,7 @@ class NativeCapture implements CaptureSource {
 
   constructor(
     readonly engine: Engine,
-    private readonly opts: CaptureOptions & { live?: LiveOptions },
+    opts: CaptureOptions & { live?: LiveOptions },
     private readonly ownsEngine: boolean,
   ) {
     this.files = opts.files ?? [];

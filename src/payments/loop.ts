@@ -57,12 +57,10 @@ export class WorkLoop<T> {
     while (this.running) {
       this.kicked = false;
       const free = this.o.concurrency - this.inflight.size;
-      let got = 0;
       let next: number | null = null;
       try {
         if (free > 0) {
           const items = this.o.lease(free);
-          got = items.length;
           for (const item of items) {
             const p: Promise<void> = this.o
               .handle(item)

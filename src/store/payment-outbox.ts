@@ -65,7 +65,7 @@ export class PaymentOutbox {
   private readonly doubtStats;
 
   constructor(
-    private readonly db: DB,
+    db: DB,
     private readonly transitions: Transitions,
     private readonly clock: Clock,
   ) {

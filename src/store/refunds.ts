@@ -86,7 +86,7 @@ export class RefundRepo {
   private readonly release;
 
   constructor(
-    private readonly db: DB,
+    db: DB,
     private readonly transitions: Transitions,
     private readonly clock: Clock,
   ) {

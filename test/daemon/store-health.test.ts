@@ -27,7 +27,7 @@ t.test('down and up: writable, the metric, one loud line per outage', async (t) 
 });
 
 t.test('a replay waits (no spool); live sightings are spooled and stored in order once drained', async (t) => {
-  const { ctx, stats, health } = setup(t, { spool: { sizeMiB: 1 } });
+  const { ctx, health } = setup(t, { spool: { sizeMiB: 1 } });
   t.notOk(health.outage(false).spool, 'a replay has no spool');
   const live = health.outage(true);
   t.equal(live.spool!([sighting('a'.repeat(26), '491511234567')], Date.now()), false, 'no spool opened yet');
