@@ -23,6 +23,7 @@ import { quickCheckInWorker } from '../store/backup';
 import { DatabaseDamagedError } from '../store/db';
 import { WebhookWorker } from '../webhooks/worker';
 import { SinkWorker } from '../camara/sink-worker';
+import { DestinationPolicy } from '../webhooks/destination';
 import { CaptureMetrics } from '../capture/metrics';
 import { CheckpointStore, restoreCheckpoint, saveCheckpoint } from '../capture/checkpoint';
 import { EXIT_CAPTURE, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ListenError } from '../cli/common'; // the process's exit codes: one table
@@ -252,6 +253,7 @@ export class Daemon {
       onStorageError: (err) => this.storeDown(err),
       perMsisdnLimits: () => this.config.limits.perMsisdn,
       refundsSupported: () => this.payments?.refundsSupported ?? true,
+      webhookPolicy: () => new DestinationPolicy(this.config.webhooks.allowDestinations),
       onChange: () => {
         this.payments.wake();
         this.sinks?.wake();
