@@ -4,8 +4,7 @@
 // together.
 import { readSecret } from '../config';
 import { initPayments } from '../metrics';
-import { HttpDriver } from '../payments/http';
-import { LedgerDriver } from '../payments/ledger';
+import { createDriver } from '../payments/drivers';
 import type { PaymentDriver } from '../payments/types';
 import { PaymentWorker } from '../payments/worker';
 import { WebhookWorker } from '../webhooks/worker';
@@ -77,16 +76,7 @@ export class Outbox {
   }
 }
 
-/** The configured payment driver. */
+/** The configured payment driver (payments/drivers/). */
 export function paymentDriver(ctx: Pick<DaemonContext, 'store' | 'config'>, version: string): PaymentDriver {
-  const p = ctx.config().payments;
-  if (p.driver === 'ledger') return new LedgerDriver(ctx.store.ledger);
-  return new HttpDriver({
-    url: p.http.url!,
-    secret: readSecret(p.http.secret, p.http.secretFile, 'payments.http.secret')!,
-    timeoutMs: p.http.timeoutMs,
-    statusUrl: p.http.statusUrl,
-    refundUrl: p.http.refundUrl,
-    userAgent: `gnpay/${version}`,
-  });
+  return createDriver({ store: ctx.store, payments: ctx.config().payments, version, readSecret });
 }

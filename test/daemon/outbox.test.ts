@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Outbox, paymentDriver } from '../../src/daemon/outbox';
-import { HttpDriver } from '../../src/payments/http';
-import { LedgerDriver } from '../../src/payments/ledger';
+import { HttpDriver } from '../../src/payments/drivers/http';
+import { LedgerDriver } from '../../src/payments/drivers/ledger';
 import { testContext } from './context';
 
 t.test('the configured payment driver', async (t) => {

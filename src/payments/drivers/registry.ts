@@ -8,7 +8,7 @@ import type { PaymentDriver } from '../types';
 /** The `payments` section of the configuration (kept structural: the schema imports this registry). */
 export interface PaymentsConfig {
   driver: string;
-  http: { url: string | null; secret: string | null; secretFile: string | null; timeoutMs: number; statusUrl: string | null };
+  http: { url: string | null; secret: string | null; secretFile: string | null; timeoutMs: number; statusUrl: string | null; refundUrl: string | null };
 }
 
 export interface DriverContext {
@@ -55,4 +55,14 @@ export function driverDefinition(name: string): DriverDefinition {
 /** The selected driver, made from the configuration. */
 export function createDriver(ctx: DriverContext): PaymentDriver {
   return driverDefinition(ctx.payments.driver).create(ctx);
+}
+
+/** What the configuration lacks for its selected driver (an unknown name is the schema's to report). */
+export function driverProblems(payments: PaymentsConfig): DriverProblem[] {
+  return drivers.get(payments.driver)?.problems?.(payments) ?? [];
+}
+
+/** "name: description; ..." of every driver, for the configuration reference. */
+export function driversDescription(): string {
+  return [...drivers.values()].map((d) => `${d.name}: ${d.description}`).join('; ');
 }
