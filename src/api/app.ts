@@ -18,6 +18,8 @@ import { CORRELATOR_PATTERN, EmptyBody } from './schemas';
 import { registerCamaraRoutes } from '../camara/routes';
 import { registerRefundRoutes } from '../camara/refund-routes';
 import { registerNumberVerificationRoutes } from '../camara/number-verification';
+import { webhookUrlProblem } from '../webhooks/check';
+import { DestinationPolicy } from '../webhooks/destination';
 import { CamaraError } from '../camara/store';
 import { DEFAULT_LIMITS, type ConsentLimits } from '../store/consent';
 import type { CreateOrderInput } from '../store/orders';
@@ -54,6 +56,8 @@ export interface AppDeps {
   onStorageError?: (err: Error) => void;
   /** per-MSISDN limits (CAMARA checks the per-payment limit before a payment is made); default DEFAULT_LIMITS */
   perMsisdnLimits?: () => ConsentLimits;
+  /** the destination policy webhook URLs set through the API must pass (default: the built-in refusals) */
+  webhookPolicy?: () => DestinationPolicy;
   /** whether the payment driver gives money back (default true: the ledger does) */
   refundsSupported?: () => boolean;
 }
@@ -260,6 +264,23 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       else deps.onChange?.();
       reply.code(201);
       return refundView(refund);
+    },
+    setWebhook: (req) => {
+      const b = req.body as { url: string | null; rotateSecret?: boolean; overlapSeconds?: number };
+      if (b.url !== null) {
+        const problem = webhookUrlProblem(b.url, deps.webhookPolicy?.() ?? new DestinationPolicy());
+        if (problem) throw new ApiError('INVALID_ARGUMENT', `url ${problem}`);
+      }
+      const sp = req.sp!;
+      store.sps.update(sp.id, { webhookUrl: b.url });
+      const out: Record<string, unknown> = { url: b.url };
+      if (b.rotateSecret) {
+        const r = store.sps.rotate(sp.id, { apiKey: false, webhookSecret: true }, b.overlapSeconds ?? 86_400);
+        out.secret = r.webhookSecret;
+        out.previousSecretValidUntil = new Date(r.previousValidUntil).toISOString();
+      }
+      req.log.info({ spId: sp.id, rotated: !!b.rotateSecret, correlator: req.correlator }, 'webhook settings changed by the SP');
+      return out;
     },
     listRefunds: (req) => {
       const o = store.orders.get(req.sp!.id, (req.params as { id: string }).id);

@@ -7,6 +7,7 @@ import { buildApp, buildOpsApp, type Readiness } from '../api/app';
 import { ListenError } from '../cli/common';
 import { parseListen, type Config } from '../config';
 import { PayServer } from '../paypage/server';
+import { DestinationPolicy } from '../webhooks/destination';
 import type { DaemonContext } from './context';
 
 /** What a listener is given: the daemon's services and its state. */
@@ -93,6 +94,7 @@ function openSpApi({ ctx, version, ready, readiness, onStorageError, onChange, r
     onStorageError,
     perMsisdnLimits: () => ctx.config().limits.perMsisdn,
     refundsSupported,
+    webhookPolicy: () => new DestinationPolicy(ctx.config().webhooks.allowDestinations),
     onChange,
     settings: () => {
       const c = ctx.config();
