@@ -10,6 +10,7 @@
 // Adding a key: one entry here (type, default, description, reloadable), a
 // check in semanticProblems() when the schema cannot say what is valid, then
 // `npm run docs` (docs/configuration.md).
+import { driverNames, driversDescription } from './payments/drivers';
 import { Type as T, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
 
 interface KeyOptions {
@@ -120,7 +121,7 @@ export const ConfigSchema = T.Object(
     rateLimit: section({ ordersPerMinute: intOrNull(600, 'order creations per minute per SP key (null: unlimited)') }, 'rate limit of the SP API', { reloadable: true }),
     payments: section(
       {
-        driver: oneOf(['ledger', 'http'] as const, 'ledger', 'ledger: prepaid balances in gnpay\'s database (gnpay ledger); http: the operator\'s payment platform (payments.http)'),
+        driver: oneOf(driverNames(), 'ledger', driversDescription()),
         concurrency: int(8, 'charges in flight at once'),
         retry: retry(500, 60_000, 'a charge'),
         http: section(

@@ -17,6 +17,9 @@ import { ROUTES } from './routes';
 import { CORRELATOR_PATTERN, EmptyBody } from './schemas';
 import { registerCamaraRoutes } from '../camara/routes';
 import { registerRefundRoutes } from '../camara/refund-routes';
+import { registerNumberVerificationRoutes } from '../camara/number-verification';
+import { webhookUrlProblem } from '../webhooks/check';
+import { DestinationPolicy } from '../webhooks/destination';
 import { CamaraError } from '../camara/store';
 import { DEFAULT_LIMITS, type ConsentLimits } from '../store/consent';
 import type { CreateOrderInput } from '../store/orders';
@@ -53,6 +56,8 @@ export interface AppDeps {
   onStorageError?: (err: Error) => void;
   /** per-MSISDN limits (CAMARA checks the per-payment limit before a payment is made); default DEFAULT_LIMITS */
   perMsisdnLimits?: () => ConsentLimits;
+  /** the destination policy webhook URLs set through the API must pass (default: the built-in refusals) */
+  webhookPolicy?: () => DestinationPolicy;
   /** whether the payment driver gives money back (default true: the ledger does) */
   refundsSupported?: () => boolean;
 }
@@ -260,6 +265,23 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       reply.code(201);
       return refundView(refund);
     },
+    setWebhook: (req) => {
+      const b = req.body as { url: string | null; rotateSecret?: boolean; overlapSeconds?: number };
+      if (b.url !== null) {
+        const problem = webhookUrlProblem(b.url, deps.webhookPolicy?.() ?? new DestinationPolicy());
+        if (problem) throw new ApiError('INVALID_ARGUMENT', `url ${problem}`);
+      }
+      const sp = req.sp!;
+      store.sps.update(sp.id, { webhookUrl: b.url });
+      const out: Record<string, unknown> = { url: b.url };
+      if (b.rotateSecret) {
+        const r = store.sps.rotate(sp.id, { apiKey: false, webhookSecret: true }, b.overlapSeconds ?? 86_400);
+        out.secret = r.webhookSecret;
+        out.previousSecretValidUntil = new Date(r.previousValidUntil).toISOString();
+      }
+      req.log.info({ spId: sp.id, rotated: !!b.rotateSecret, correlator: req.correlator }, 'webhook settings changed by the SP');
+      return out;
+    },
     listRefunds: (req) => {
       const o = store.orders.get(req.sp!.id, (req.params as { id: string }).id);
       return { refunds: store.refunds.list(o.id).map(refundView), remainingAmount: store.refunds.remaining(o) };
@@ -287,6 +309,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...operationsHandlers({ store, metrics, ready: deps.ready, readiness: deps.readiness }),
   };
 
+  registerNumberVerificationRoutes(app, store);
   registerRefundRoutes(app, { store, refundsSupported: deps.refundsSupported, onChange: deps.onChange });
   registerCamaraRoutes(app, { store, settings: deps.settings, limits: deps.perMsisdnLimits ?? (() => DEFAULT_LIMITS), onChange: deps.onChange });
 

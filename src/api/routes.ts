@@ -3,7 +3,7 @@
 import * as S from './schemas';
 
 export interface RouteSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   url: string;
   operationId: string;
   summary: string;
@@ -98,6 +98,15 @@ export const ROUTES: RouteSpec[] = [
     tags: ['refunds'],
     auth: true,
     schema: { params: S.RefundIdParams, querystring: S.NoQuery, response: { 200: S.Refund, 400: err, 404: err, ...authErrors } },
+  },
+  {
+    method: 'PUT',
+    url: '/v1/webhook',
+    operationId: 'setWebhook',
+    summary: 'Set (or clear, null) your webhook URL, and rotate your webhook secret (both secrets sign during the overlap)',
+    tags: ['webhooks'],
+    auth: true,
+    schema: { querystring: S.NoQuery, body: S.SetWebhookBody, response: { 200: S.WebhookSettings, 400: err, 413: err, 415: err, ...authErrors } },
   },
   {
     method: 'GET',

@@ -226,3 +226,29 @@ export const RefundIdParams: Schema = {
   additionalProperties: false,
   properties: { id: { type: 'string', maxLength: 64 }, refundId: { type: 'string', maxLength: 64 } },
 };
+
+export const SetWebhookBody: Schema = {
+  type: 'object',
+  required: ['url'],
+  additionalProperties: false,
+  properties: {
+    url: {
+      type: ['string', 'null'],
+      maxLength: 2048,
+      description: 'where state changes are POSTed (signed CloudEvents); null: no webhooks. Refused when its host is an address the destination policy refuses (loopback, private, link-local, ...)',
+    },
+    rotateSecret: { type: 'boolean', description: 'make a new webhook secret (shown once in the answer)' },
+    overlapSeconds: { type: 'integer', minimum: 0, maximum: 604800, description: 'how long the previous secret still signs (default 86400)' },
+  },
+};
+
+export const WebhookSettings: Schema = {
+  type: 'object',
+  required: ['url'],
+  additionalProperties: false,
+  properties: {
+    url: { type: ['string', 'null'] },
+    secret: { type: 'string', description: 'the new webhook secret, when rotated (shown this once)' },
+    previousSecretValidUntil: { ...dateTime, description: 'until when the previous secret still signs, when rotated' },
+  },
+};

@@ -31,6 +31,7 @@ import type { Store } from '../store';
 import type { Binding } from '../store/bindings';
 import type { ConsentLimits } from '../store/consent';
 import { isReserved } from '../store/orders';
+import { AUTHORIZE_PATH } from '../camara/number-verification';
 import { maskForPage } from '../store/views';
 import type { OrderRow } from '../store/types';
 import { confirmPage, CSRF_PLACEHOLDER, messagePage, pickLocale, reasonText, securityHeaders, sha256Hex } from './page';
@@ -172,6 +173,7 @@ export class PayServer {
       req.resume();
       return this.send(res, 405, messagePage({ title: 'Not allowed', message: 'This page only shows payments.' }, locale), 'rejected', { Allow: 'GET, POST' });
     }
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === AUTHORIZE_PATH) return this.authorize(req, res, locale);
     const token = tokenFromRequest(this.o.payUrlTemplate(), req.headers.host ?? '', req.url ?? '/');
     const order = token ? this.o.store.orders.findByToken(token) : null;
     if (!order) {
@@ -275,6 +277,34 @@ export class PayServer {
     }
     // POST-redirect-GET: the page of the order now shows the outcome to this subscriber
     return this.redirect(res, req.url ?? '/', 'confirm');
+  }
+
+  /**
+   * Number Verification: the device opened the SP's authorization URL; this
+   * connection's binding (if any) goes into a one-time code, and the device
+   * is sent back to the SP's registered redirect_uri at once.
+   */
+  private async authorize(req: IncomingMessage, res: ServerResponse, locale: string): Promise<void> {
+    req.resume();
+    const q = new URL(req.url ?? '/', 'https://x').searchParams;
+    const binding = await this.bindingOf(req);
+    const r = this.o.store.numberVerification.authorize(
+      {
+        responseType: q.get('response_type'),
+        clientId: q.get('client_id'),
+        redirectUri: q.get('redirect_uri'),
+        state: q.get('state'),
+        scope: q.get('scope'),
+        codeChallenge: q.get('code_challenge'),
+        codeChallengeMethod: q.get('code_challenge_method'),
+      },
+      binding?.msisdn ?? null,
+    );
+    if (r.kind === 'error-page') return this.send(res, r.status, messagePage({ title: 'Cannot verify', message: r.message }, locale), 'authorize-error');
+    this.o.log?.info({ bound: r.bound }, 'number verification: code issued');
+    this.o.metrics?.payPages.inc({ page: r.bound ? 'authorize' : 'authorize-unbound' });
+    res.writeHead(302, { ...securityHeaders(this.secure), Location: r.location, 'Content-Length': '0' });
+    res.end();
   }
 
   /** Waits (bounded) for a confirmed order to reach a final state. */

@@ -1,5 +1,6 @@
 // The store: one SQLite database (WAL) behind typed repositories.
 import { CamaraPayments } from '../camara/store';
+import { NumberVerification } from '../camara/number-verification';
 import { Associator, type AssociatorOptions } from './associate';
 import { BindingStore } from './bindings';
 import { Consent } from './consent';
@@ -39,6 +40,7 @@ export class Store {
   readonly cursors: CursorCodec;
   readonly camara: CamaraPayments;
   readonly refunds: RefundRepo;
+  readonly numberVerification: NumberVerification;
   readonly clock: Clock;
 
   constructor(
@@ -59,6 +61,7 @@ export class Store {
     this.ledger = new Ledger(db, clock);
     this.cursors = new CursorCodec(db);
     this.refunds = new RefundRepo(db, this.transitions, clock);
+    this.numberVerification = new NumberVerification(db, this, clock);
     this.camara = new CamaraPayments(db, this.orders, this.consent, this.transitions, clock);
   }
 

@@ -333,4 +333,28 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX refunds_due ON refunds(next_attempt_at) WHERE status = 'pending';
   CREATE INDEX refunds_order ON refunds(order_id, seq);
   `,
+  // 9: CAMARA Number Verification. A grant is a one-time authorization code
+  // (hashed) issued on a pay-listener connection bound to msisdn (null:
+  // unbound); a token (hashed) is what the SP calls /verify with.
+  `
+  CREATE TABLE nv_grants (
+    code_hash BLOB PRIMARY KEY,
+    sp_id TEXT NOT NULL,
+    msisdn TEXT,
+    redirect_uri TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    code_challenge TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE TABLE nv_tokens (
+    token_hash BLOB PRIMARY KEY,
+    sp_id TEXT NOT NULL,
+    msisdn TEXT,
+    scope TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX nv_tokens_expiry ON nv_tokens(expires_at);
+  `,
 ];

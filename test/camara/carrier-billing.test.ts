@@ -7,7 +7,7 @@
 import t from 'tap';
 import { buildApp } from '../../src/api/app';
 import { toMajorUnits, toMinorUnits } from '../../src/camara/amount';
-import { LedgerDriver } from '../../src/payments/ledger';
+import { LedgerDriver } from '../../src/payments/drivers/ledger';
 import type { Store } from '../../src/store';
 import { SinkWorker } from '../../src/camara/sink-worker';
 import { API_SETTINGS, FakeClock, httpServer, openStore, until } from '../e2e/harness';

@@ -3,7 +3,7 @@
 // the money back exactly once; `orders show` lists the refunds.
 import { join } from 'node:path';
 import t from 'tap';
-import { LedgerDriver } from '../../src/payments/ledger';
+import { LedgerDriver } from '../../src/payments/drivers/ledger';
 import { PaymentWorker } from '../../src/payments/worker';
 import { Store } from '../../src/store';
 import { cli, ORDER_OPTS, tmpDir, until } from '../e2e/harness';

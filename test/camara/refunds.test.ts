@@ -6,8 +6,8 @@
 // exactly once; the order shows partially_refunded/refunded, in the event feed too.
 import t from 'tap';
 import { buildApp } from '../../src/api/app';
-import { HttpDriver } from '../../src/payments/http';
-import { LedgerDriver } from '../../src/payments/ledger';
+import { HttpDriver } from '../../src/payments/drivers/http';
+import { LedgerDriver } from '../../src/payments/drivers/ledger';
 import { PaymentWorker } from '../../src/payments/worker';
 import type { Store } from '../../src/store';
 import { API_SETTINGS, FakeClock, httpServer, openStore, until } from '../e2e/harness';

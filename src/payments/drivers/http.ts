@@ -15,8 +15,9 @@
 //   Gnpay-Signature as above, Idempotency-Key: <refund id>
 // answered as a charge: 2xx {"status":"succeeded"} gave the money back, {"status":"declined"} or a 4xx
 // refused it; a timeout, reset or 5xx is unknown and sent again with the same key.
-import { signatureHeader, SIGNATURE_HEADER } from '../client/signature';
-import type { ChargeRequest, ChargeResult, PaymentDriver, RefundRequest, StatusResult } from './types';
+import { signatureHeader, SIGNATURE_HEADER } from '../../client/signature';
+import type { ChargeRequest, ChargeResult, PaymentDriver, RefundRequest, StatusResult } from '../types';
+import { registerDriver, type DriverProblem } from './registry';
 
 export interface HttpDriverOptions {
   url: string;
@@ -162,3 +163,23 @@ export function describeFetchError(err: unknown, timeoutMs: number, signal?: Abo
   const cause = e.cause?.code ?? e.cause?.message;
   return cause ? `${e.message}: ${cause}` : e.message;
 }
+
+registerDriver({
+  name: 'http',
+  description: "the operator's payment platform (payments.http)",
+  create: ({ payments, readSecret, version }) =>
+    new HttpDriver({
+      url: payments.http.url!,
+      secret: readSecret(payments.http.secret, payments.http.secretFile, 'payments.http.secret')!,
+      timeoutMs: payments.http.timeoutMs,
+      statusUrl: payments.http.statusUrl,
+      refundUrl: payments.http.refundUrl,
+      userAgent: `gnpay/${version}`,
+    }),
+  problems: ({ http }) => {
+    const out: DriverProblem[] = [];
+    if (http.url === null) out.push({ path: 'payments.http.url', message: 'payments.http.url is required when payments.driver is "http"' });
+    if (http.secret === null && http.secretFile === null) out.push({ path: 'payments.http.secret', message: 'payments.http.secret or payments.http.secretFile is required when payments.driver is "http"' });
+    return out;
+  },
+});

@@ -1,6 +1,7 @@
 // The embedded driver: prepaid balances in the gnpay database (store/ledger.ts).
-import type { Ledger } from '../store/ledger';
-import type { ChargeRequest, ChargeResult, PaymentDriver, RefundRequest } from './types';
+import type { Ledger } from '../../store/ledger';
+import type { ChargeRequest, ChargeResult, PaymentDriver, RefundRequest } from '../types';
+import { registerDriver } from './registry';
 
 export class LedgerDriver implements PaymentDriver {
   readonly name = 'ledger';
@@ -26,3 +27,9 @@ export class LedgerDriver implements PaymentDriver {
     return r.outcome === 'succeeded' ? { outcome: 'succeeded' } : { outcome: 'declined', reason: r.reason };
   }
 }
+
+registerDriver({
+  name: 'ledger',
+  description: "prepaid balances in gnpay's database (gnpay ledger)",
+  create: (ctx) => new LedgerDriver(ctx.store.ledger),
+});
