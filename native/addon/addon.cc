@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "convert.h"
+#include "event_json.h"
 #include "engine.h"
 #include "live.h"
 #include "replay.h"
@@ -186,9 +187,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       std::lock_guard<std::mutex> lk(shared_->mu);
       e.process(f, packet, 0, sink);
     }
-    Napi::Array out = Napi::Array::New(env, sink.events.size());
-    for (size_t i = 0; i < sink.events.size(); i++) out.Set(uint32_t(i), EventToJs(env, sink.events[i]));
-    return out;
+    std::string json;
+    for (const Event& ev : sink.events) append_event_json(ev, json);
+    return Napi::String::New(env, json);
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -283,9 +284,11 @@ class StreamBase {
 
 Napi::Value BatchCommon(Napi::Env env, Batch& b) {
   Napi::Object o = Napi::Object::New(env);
-  Napi::Array ev = Napi::Array::New(env, b.events.size());
-  for (size_t i = 0; i < b.events.size(); i++) ev.Set(uint32_t(i), EventToJs(env, b.events[i]));
-  o.Set("events", ev);
+  // the JSONL text is handed over, not copied: the Buffer owns the string
+  std::string* json = new std::string(std::move(b.json));
+  o.Set("json", Napi::Buffer<char>::New(env, &(*json)[0], json->size(),
+                                        [](Napi::Env, char*, std::string* s) { delete s; }, json));
+  o.Set("count", Napi::Number::New(env, double(b.count)));
   o.Set("fileIndex", Napi::Number::New(env, b.file_index));
   o.Set("offset", Napi::Number::New(env, double(b.offset)));
   o.Set("size", Napi::Number::New(env, double(b.size)));

@@ -34,20 +34,17 @@ bool Replay::flush(std::unique_ptr<Batch>& batch, bool end) {
   batch->end = end;
   bool ok = queue_.push_wait(std::move(batch));
   batch.reset(new Batch());
-  batch->events.reserve(options_.batch_events);
+  batch->json.reserve(options_.batch_events * 320);
   if (ok && notify_) notify_();
   return ok;
 }
 
 void Replay::run() {
   std::unique_ptr<Batch> batch(new Batch());
-  batch->events.reserve(options_.batch_events);
+  batch->json.reserve(options_.batch_events * 320);
   EventSink sink;
   sink.events.reserve(options_.batch_events * 2);
-  auto move_events = [&] {
-    for (Event& e : sink.events) batch->events.push_back(std::move(e));
-    sink.events.clear();
-  };
+  auto move_events = [&] { batch->take(sink); };
   uint64_t base_packets = 0;
   for (uint32_t fi = 0; fi < options_.files.size() && !stop_.load(); fi++) {
     const std::string& path = options_.files[fi];
@@ -56,7 +53,7 @@ void Replay::run() {
     MappedFile mf;
     auto fail = [&](const std::string& msg, uint64_t at, uint64_t packet) {
       move_events();
-      if (!batch->events.empty()) flush(batch, false);
+      if (!batch->empty()) flush(batch, false);
       batch->error = true;
       batch->error_message = msg;
       batch->error_file = path;
@@ -114,7 +111,7 @@ void Replay::run() {
         return;
       }
       if (st == ReadStatus::End) done = true;
-      if (batch->events.size() >= options_.batch_events) {
+      if (batch->count >= options_.batch_events) {
         if (!flush(batch, false)) return;
       }
     }

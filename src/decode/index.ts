@@ -26,7 +26,7 @@ export interface DecodeResult {
   error: CaptureFileError | null;
 }
 
-function write(out: Writable, s: string): Promise<void> {
+function write(out: Writable, s: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     if (out.write(s)) resolve();
     else {
@@ -51,17 +51,21 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
   try {
     if (opts.format === 'table') await write(opts.out, TABLE_HEADER + '\n');
     try {
-      for await (const batch of capture) {
-        if (opts.format === 'stats') {
-          events += batch.length;
-          continue;
+      if (opts.format === 'table') {
+        for await (const batch of capture) {
+          let chunk = '';
+          for (const e of batch as DecodeEvent[]) {
+            chunk += formatEventRow(e) + '\n';
+            events++;
+          }
+          if (chunk) await write(opts.out, chunk);
         }
-        let chunk = '';
-        for (const e of batch as DecodeEvent[]) {
-          chunk += (opts.format === 'jsonl' ? JSON.stringify(e) : formatEventRow(e)) + '\n';
-          events++;
+      } else {
+        // JSONL as the engine wrote it: no JS object is made for an event
+        for await (const c of capture.chunks()) {
+          events += c.count;
+          if (opts.format === 'jsonl') await write(opts.out, c.json);
         }
-        if (chunk) await write(opts.out, chunk);
       }
     } catch (err) {
       if (!(err instanceof CaptureFileError)) throw err;

@@ -19,11 +19,14 @@ interface NativeEngine {
   setCarriers(carriers: string[]): void;
   exportSessions(): Buffer;
   importSessions(buf: Buffer, nowMs: number, maxAgeMs: number): number;
-  processFrame(frame: Buffer, linktype: number, tsNs: number, packet?: number): DecodeEvent[];
+  /** the frame's events as JSONL text */
+  processFrame(frame: Buffer, linktype: number, tsNs: number, packet?: number): string;
   close(): void;
 }
 interface NativeBatch {
-  events: DecodeEvent[];
+  /** the batch's events as JSONL text (docs/events.md), one line each, in capture order */
+  json: Buffer;
+  count: number;
   fileIndex: number;
   offset: number;
   size: number;
@@ -64,6 +67,19 @@ export interface LiveInterfaceStats {
 }
 
 let addon: Addon | undefined;
+
+/** Events from JSONL text (lines of JSON objects, each ending in a newline), in one JSON.parse. */
+export function parseEventLines(text: string): DecodeEvent[] {
+  if (text.length === 0) return [];
+  // a newline never occurs inside a JSON text line (strings escape it): each one separates two objects
+  return JSON.parse('[' + text.slice(0, -1).replaceAll('\n', ',') + ']') as DecodeEvent[];
+}
+
+/** A batch of events as the engine wrote them: JSONL text, `count` lines. */
+export interface EventChunk {
+  json: Buffer;
+  count: number;
+}
 
 /** Loads the addon once. The package root holds build/Release/gnpay.node. */
 export function loadAddon(): Addon {
@@ -200,7 +216,7 @@ export class Engine {
   }
   /** Decodes one frame (tests, tools). */
   processFrame(frame: Buffer, linktype: number, tsNs: number, packet = 1): DecodeEvent[] {
-    return this.native.processFrame(frame, linktype, tsNs, packet);
+    return parseEventLines(this.native.processFrame(frame, linktype, tsNs, packet));
   }
   close(): void {
     if (this.closed) return;
@@ -301,12 +317,20 @@ class NativeCapture implements CaptureSource {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<DecodeEvent[]> {
+    for await (const c of this.chunks()) yield parseEventLines(c.json.toString('utf8'));
+  }
+
+  /**
+   * The batches as the engine wrote them (JSONL text), for consumers that
+   * pass events on without looking into them (`gnpay decode --jsonl`).
+   */
+  async *chunks(): AsyncGenerator<EventChunk> {
     const stream = this.stream;
     if (!stream) return;
     for (;;) {
       const b = await stream.next();
       if (!b) return;
-      if (b.events.length > 0) yield b.events;
+      if (b.count > 0) yield { json: b.json, count: b.count };
       if (b.error) {
         throw new CaptureFileError(b.error.message, b.error.file, b.error.offset, b.error.packet);
       }
