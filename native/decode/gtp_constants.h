@@ -18,29 +18,85 @@ constexpr uint8_t kFlagPn = 0x01;          // N-PDU number flag
 constexpr size_t kHeaderLen = 8;           // mandatory part
 constexpr size_t kOptionalLen = 4;         // seq (2) + N-PDU (1) + next ext type (1)
 
-// TS 29.060 s7.1 Table 1: messages.
+// TS 29.060 s7.1 Table 1 (and TS 29.281 Table 6.1-1 for the GTP-U messages):
+// X(identifier, value, "stable_name"). The constants below and message_name()
+// come from this one table; the names appear in statistics and metrics.
+#define GNPAY_GTP1_MESSAGES(X) \
+  X(EchoRequest, 1, "echo_request")                                                             \
+  X(EchoResponse, 2, "echo_response")                                                           \
+  X(VersionNotSupported, 3, "version_not_supported")                                            \
+  X(NodeAliveRequest, 4, "node_alive_request")                                                  \
+  X(NodeAliveResponse, 5, "node_alive_response")                                                \
+  X(RedirectionRequest, 6, "redirection_request")                                               \
+  X(RedirectionResponse, 7, "redirection_response")                                             \
+  X(CreatePdpContextRequest, 16, "create_pdp_context_request")                                  \
+  X(CreatePdpContextResponse, 17, "create_pdp_context_response")                                \
+  X(UpdatePdpContextRequest, 18, "update_pdp_context_request")                                  \
+  X(UpdatePdpContextResponse, 19, "update_pdp_context_response")                                \
+  X(DeletePdpContextRequest, 20, "delete_pdp_context_request")                                  \
+  X(DeletePdpContextResponse, 21, "delete_pdp_context_response")                                \
+  X(InitiatePdpContextActivationRequest, 22, "initiate_pdp_context_activation_request")         \
+  X(InitiatePdpContextActivationResponse, 23, "initiate_pdp_context_activation_response")       \
+  X(ErrorIndication, 26, "error_indication")                                                    \
+  X(PduNotificationRequest, 27, "pdu_notification_request")                                     \
+  X(PduNotificationResponse, 28, "pdu_notification_response")                                   \
+  X(PduNotificationRejectRequest, 29, "pdu_notification_reject_request")                        \
+  X(PduNotificationRejectResponse, 30, "pdu_notification_reject_response")                      \
+  X(SupportedExtensionHeadersNotification, 31, "supported_extension_headers_notification")      \
+  X(SendRouteingInformationForGprsRequest, 32, "send_routeing_information_for_gprs_request")    \
+  X(SendRouteingInformationForGprsResponse, 33, "send_routeing_information_for_gprs_response")  \
+  X(FailureReportRequest, 34, "failure_report_request")                                         \
+  X(FailureReportResponse, 35, "failure_report_response")                                       \
+  X(NoteMsGprsPresentRequest, 36, "note_ms_gprs_present_request")                               \
+  X(NoteMsGprsPresentResponse, 37, "note_ms_gprs_present_response")                             \
+  X(IdentificationRequest, 48, "identification_request")                                        \
+  X(IdentificationResponse, 49, "identification_response")                                      \
+  X(SgsnContextRequest, 50, "sgsn_context_request")                                             \
+  X(SgsnContextResponse, 51, "sgsn_context_response")                                           \
+  X(SgsnContextAcknowledge, 52, "sgsn_context_acknowledge")                                     \
+  X(ForwardRelocationRequest, 53, "forward_relocation_request")                                 \
+  X(ForwardRelocationResponse, 54, "forward_relocation_response")                               \
+  X(ForwardRelocationComplete, 55, "forward_relocation_complete")                               \
+  X(RelocationCancelRequest, 56, "relocation_cancel_request")                                   \
+  X(RelocationCancelResponse, 57, "relocation_cancel_response")                                 \
+  X(ForwardSrnsContext, 58, "forward_srns_context")                                             \
+  X(ForwardRelocationCompleteAcknowledge, 59, "forward_relocation_complete_acknowledge")        \
+  X(ForwardSrnsContextAcknowledge, 60, "forward_srns_context_acknowledge")                      \
+  X(UeRegistrationQueryRequest, 61, "ue_registration_query_request")                            \
+  X(UeRegistrationQueryResponse, 62, "ue_registration_query_response")                          \
+  X(RanInformationRelay, 70, "ran_information_relay")                                           \
+  X(MbmsNotificationRequest, 96, "mbms_notification_request")                                   \
+  X(MbmsNotificationResponse, 97, "mbms_notification_response")                                 \
+  X(MbmsNotificationRejectRequest, 98, "mbms_notification_reject_request")                      \
+  X(MbmsNotificationRejectResponse, 99, "mbms_notification_reject_response")                    \
+  X(CreateMbmsContextRequest, 100, "create_mbms_context_request")                               \
+  X(CreateMbmsContextResponse, 101, "create_mbms_context_response")                             \
+  X(UpdateMbmsContextRequest, 102, "update_mbms_context_request")                               \
+  X(UpdateMbmsContextResponse, 103, "update_mbms_context_response")                             \
+  X(DeleteMbmsContextRequest, 104, "delete_mbms_context_request")                               \
+  X(DeleteMbmsContextResponse, 105, "delete_mbms_context_response")                             \
+  X(MbmsRegistrationRequest, 112, "mbms_registration_request")                                  \
+  X(MbmsRegistrationResponse, 113, "mbms_registration_response")                                \
+  X(MbmsDeRegistrationRequest, 114, "mbms_de_registration_request")                             \
+  X(MbmsDeRegistrationResponse, 115, "mbms_de_registration_response")                           \
+  X(MbmsSessionStartRequest, 116, "mbms_session_start_request")                                 \
+  X(MbmsSessionStartResponse, 117, "mbms_session_start_response")                               \
+  X(MbmsSessionStopRequest, 118, "mbms_session_stop_request")                                   \
+  X(MbmsSessionStopResponse, 119, "mbms_session_stop_response")                                 \
+  X(MbmsSessionUpdateRequest, 120, "mbms_session_update_request")                               \
+  X(MbmsSessionUpdateResponse, 121, "mbms_session_update_response")                             \
+  X(MsInfoChangeNotificationRequest, 128, "ms_info_change_notification_request")                \
+  X(MsInfoChangeNotificationResponse, 129, "ms_info_change_notification_response")              \
+  X(DataRecordTransferRequest, 240, "data_record_transfer_request") /* GTP' (TS 32.295) */      \
+  X(DataRecordTransferResponse, 241, "data_record_transfer_response") /* GTP' (TS 32.295) */    \
+  X(TunnelStatus, 253, "tunnel_status") /* TS 29.281 */                                         \
+  X(EndMarker, 254, "end_marker") /* TS 29.281 */                                               \
+  X(Gpdu, 255, "g_pdu") /* TS 29.281 */                                                        
+
 namespace msg {
-constexpr uint8_t kEchoRequest = 1;
-constexpr uint8_t kEchoResponse = 2;
-constexpr uint8_t kVersionNotSupported = 3;
-constexpr uint8_t kCreatePdpContextRequest = 16;
-constexpr uint8_t kCreatePdpContextResponse = 17;
-constexpr uint8_t kUpdatePdpContextRequest = 18;
-constexpr uint8_t kUpdatePdpContextResponse = 19;
-constexpr uint8_t kDeletePdpContextRequest = 20;
-constexpr uint8_t kDeletePdpContextResponse = 21;
-constexpr uint8_t kInitiatePdpContextActivationRequest = 22;
-constexpr uint8_t kInitiatePdpContextActivationResponse = 23;
-constexpr uint8_t kErrorIndication = 26;               // TS 29.281 s7.3.1
-constexpr uint8_t kPduNotificationRequest = 27;
-constexpr uint8_t kPduNotificationResponse = 28;
-constexpr uint8_t kSupportedExtensionHeadersNotification = 31;  // TS 29.281 s7.3.2
-constexpr uint8_t kSgsnContextRequest = 50;
-constexpr uint8_t kSgsnContextResponse = 51;
-constexpr uint8_t kSgsnContextAcknowledge = 52;
-constexpr uint8_t kTunnelStatus = 253;                 // TS 29.281 s7.3.4 (Rel-16)
-constexpr uint8_t kEndMarker = 254;                    // TS 29.281 s7.3.3
-constexpr uint8_t kGpdu = 255;                         // TS 29.281 s6.1 Table 6.1-1 (G-PDU)
+#define GNPAY_X(id, value, name) constexpr uint8_t k##id = value;
+GNPAY_GTP1_MESSAGES(GNPAY_X)
+#undef GNPAY_X
 }  // namespace msg
 
 // TS 29.060 s7.7 Table 37: information elements. Types < 128 are TV with a
@@ -126,29 +182,97 @@ constexpr uint8_t kFlagMp = 0x04;  // message priority present
 constexpr size_t kMinHeaderLen = 8;   // without TEID
 constexpr size_t kTeidHeaderLen = 12; // with TEID
 
-// TS 29.274 s6.1 Table 6.1-1: messages.
+// TS 29.274 s6.1 Table 6.1-1: X(identifier, value, "stable_name"), as above.
+#define GNPAY_GTP2_MESSAGES(X) \
+  X(EchoRequest, 1, "echo_request")                                                                      \
+  X(EchoResponse, 2, "echo_response")                                                                    \
+  X(VersionNotSupported, 3, "version_not_supported_indication")                                          \
+  X(CreateSessionRequest, 32, "create_session_request")                                                  \
+  X(CreateSessionResponse, 33, "create_session_response")                                                \
+  X(ModifyBearerRequest, 34, "modify_bearer_request")                                                    \
+  X(ModifyBearerResponse, 35, "modify_bearer_response")                                                  \
+  X(DeleteSessionRequest, 36, "delete_session_request")                                                  \
+  X(DeleteSessionResponse, 37, "delete_session_response")                                                \
+  X(ChangeNotificationRequest, 38, "change_notification_request")                                        \
+  X(ChangeNotificationResponse, 39, "change_notification_response")                                      \
+  X(RemoteUeReportNotification, 40, "remote_ue_report_notification")                                     \
+  X(RemoteUeReportAcknowledge, 41, "remote_ue_report_acknowledge")                                       \
+  X(ModifyBearerCommand, 64, "modify_bearer_command")                                                    \
+  X(ModifyBearerFailureIndication, 65, "modify_bearer_failure_indication")                               \
+  X(DeleteBearerCommand, 66, "delete_bearer_command")                                                    \
+  X(DeleteBearerFailureIndication, 67, "delete_bearer_failure_indication")                               \
+  X(BearerResourceCommand, 68, "bearer_resource_command")                                                \
+  X(BearerResourceFailureIndication, 69, "bearer_resource_failure_indication")                           \
+  X(DownlinkDataNotificationFailureIndication, 70, "downlink_data_notification_failure_indication")      \
+  X(TraceSessionActivation, 71, "trace_session_activation")                                              \
+  X(TraceSessionDeactivation, 72, "trace_session_deactivation")                                          \
+  X(StopPagingIndication, 73, "stop_paging_indication")                                                  \
+  X(CreateBearerRequest, 95, "create_bearer_request")                                                    \
+  X(CreateBearerResponse, 96, "create_bearer_response")                                                  \
+  X(UpdateBearerRequest, 97, "update_bearer_request")                                                    \
+  X(UpdateBearerResponse, 98, "update_bearer_response")                                                  \
+  X(DeleteBearerRequest, 99, "delete_bearer_request")                                                    \
+  X(DeleteBearerResponse, 100, "delete_bearer_response")                                                 \
+  X(DeletePdnConnectionSetRequest, 101, "delete_pdn_connection_set_request")                             \
+  X(DeletePdnConnectionSetResponse, 102, "delete_pdn_connection_set_response")                           \
+  X(PgwDownlinkTriggeringNotification, 103, "pgw_downlink_triggering_notification")                      \
+  X(PgwDownlinkTriggeringAcknowledge, 104, "pgw_downlink_triggering_acknowledge")                        \
+  X(IdentificationRequest, 128, "identification_request")                                                \
+  X(IdentificationResponse, 129, "identification_response")                                              \
+  X(ContextRequest, 130, "context_request")                                                              \
+  X(ContextResponse, 131, "context_response")                                                            \
+  X(ContextAcknowledge, 132, "context_acknowledge")                                                      \
+  X(ForwardRelocationRequest, 133, "forward_relocation_request")                                         \
+  X(ForwardRelocationResponse, 134, "forward_relocation_response")                                       \
+  X(ForwardRelocationCompleteNotification, 135, "forward_relocation_complete_notification")              \
+  X(ForwardRelocationCompleteAcknowledge, 136, "forward_relocation_complete_acknowledge")                \
+  X(ForwardAccessContextNotification, 137, "forward_access_context_notification")                        \
+  X(ForwardAccessContextAcknowledge, 138, "forward_access_context_acknowledge")                          \
+  X(RelocationCancelRequest, 139, "relocation_cancel_request")                                           \
+  X(RelocationCancelResponse, 140, "relocation_cancel_response")                                         \
+  X(ConfigurationTransferTunnel, 141, "configuration_transfer_tunnel")                                   \
+  X(DetachNotification, 149, "detach_notification")                                                      \
+  X(DetachAcknowledge, 150, "detach_acknowledge")                                                        \
+  X(CsPagingIndication, 151, "cs_paging_indication")                                                     \
+  X(RanInformationRelay, 152, "ran_information_relay")                                                   \
+  X(AlertMmeNotification, 153, "alert_mme_notification")                                                 \
+  X(AlertMmeAcknowledge, 154, "alert_mme_acknowledge")                                                   \
+  X(UeActivityNotification, 155, "ue_activity_notification")                                             \
+  X(UeActivityAcknowledge, 156, "ue_activity_acknowledge")                                               \
+  X(IsrStatusIndication, 157, "isr_status_indication")                                                   \
+  X(UeRegistrationQueryRequest, 158, "ue_registration_query_request")                                    \
+  X(UeRegistrationQueryResponse, 159, "ue_registration_query_response")                                  \
+  X(CreateForwardingTunnelRequest, 160, "create_forwarding_tunnel_request")                              \
+  X(CreateForwardingTunnelResponse, 161, "create_forwarding_tunnel_response")                            \
+  X(SuspendNotification, 162, "suspend_notification")                                                    \
+  X(SuspendAcknowledge, 163, "suspend_acknowledge")                                                      \
+  X(ResumeNotification, 164, "resume_notification")                                                      \
+  X(ResumeAcknowledge, 165, "resume_acknowledge")                                                        \
+  X(CreateIndirectDataForwardingTunnelRequest, 166, "create_indirect_data_forwarding_tunnel_request")    \
+  X(CreateIndirectDataForwardingTunnelResponse, 167, "create_indirect_data_forwarding_tunnel_response")  \
+  X(DeleteIndirectDataForwardingTunnelRequest, 168, "delete_indirect_data_forwarding_tunnel_request")    \
+  X(DeleteIndirectDataForwardingTunnelResponse, 169, "delete_indirect_data_forwarding_tunnel_response")  \
+  X(ReleaseAccessBearersRequest, 170, "release_access_bearers_request")                                  \
+  X(ReleaseAccessBearersResponse, 171, "release_access_bearers_response")                                \
+  X(DownlinkDataNotification, 176, "downlink_data_notification")                                         \
+  X(DownlinkDataNotificationAck, 177, "downlink_data_notification_acknowledge")                          \
+  X(PgwRestartNotification, 179, "pgw_restart_notification")                                             \
+  X(PgwRestartNotificationAcknowledge, 180, "pgw_restart_notification_acknowledge")                      \
+  X(UpdatePdnConnectionSetRequest, 200, "update_pdn_connection_set_request")                             \
+  X(UpdatePdnConnectionSetResponse, 201, "update_pdn_connection_set_response")                           \
+  X(ModifyAccessBearersRequest, 211, "modify_access_bearers_request")                                    \
+  X(ModifyAccessBearersResponse, 212, "modify_access_bearers_response")                                  \
+  X(MbmsSessionStartRequest, 231, "mbms_session_start_request")                                          \
+  X(MbmsSessionStartResponse, 232, "mbms_session_start_response")                                        \
+  X(MbmsSessionUpdateRequest, 233, "mbms_session_update_request")                                        \
+  X(MbmsSessionUpdateResponse, 234, "mbms_session_update_response")                                      \
+  X(MbmsSessionStopRequest, 235, "mbms_session_stop_request")                                            \
+  X(MbmsSessionStopResponse, 236, "mbms_session_stop_response")                                         
+
 namespace msg {
-constexpr uint8_t kEchoRequest = 1;
-constexpr uint8_t kEchoResponse = 2;
-constexpr uint8_t kVersionNotSupported = 3;
-constexpr uint8_t kCreateSessionRequest = 32;
-constexpr uint8_t kCreateSessionResponse = 33;
-constexpr uint8_t kModifyBearerRequest = 34;
-constexpr uint8_t kModifyBearerResponse = 35;
-constexpr uint8_t kDeleteSessionRequest = 36;
-constexpr uint8_t kDeleteSessionResponse = 37;
-constexpr uint8_t kCreateBearerRequest = 95;
-constexpr uint8_t kCreateBearerResponse = 96;
-constexpr uint8_t kUpdateBearerRequest = 97;
-constexpr uint8_t kUpdateBearerResponse = 98;
-constexpr uint8_t kDeleteBearerRequest = 99;
-constexpr uint8_t kDeleteBearerResponse = 100;
-constexpr uint8_t kReleaseAccessBearersRequest = 170;
-constexpr uint8_t kReleaseAccessBearersResponse = 171;
-constexpr uint8_t kModifyAccessBearersRequest = 211;
-constexpr uint8_t kModifyAccessBearersResponse = 212;
-constexpr uint8_t kDownlinkDataNotification = 176;
-constexpr uint8_t kDownlinkDataNotificationAck = 177;
+#define GNPAY_X(id, value, name) constexpr uint8_t k##id = value;
+GNPAY_GTP2_MESSAGES(GNPAY_X)
+#undef GNPAY_X
 }  // namespace msg
 
 // TS 29.274 s8.1 Table 8.1-1: information elements (type, 2-octet length, spare/instance).

@@ -126,7 +126,15 @@ enum class AnomalyKind : uint8_t { Truncated, Malformed, Unsupported, Evicted };
   X(TlsBadClientHello, "tls.bad_client_hello", Malformed)                         \
   X(TlsBadSni, "tls.bad_server_name", Malformed)                                  \
   X(TokenInvalid, "token.invalid_value", Malformed)                               \
-  X(HttpBadChunk, "http.bad_chunked_body", Malformed)
+  X(HttpBadChunk, "http.bad_chunked_body", Malformed)                             \
+  X(DnsTcpBadLength, "dns.tcp_bad_length", Malformed)                             \
+  X(Http2BadFrame, "http2.bad_frame", Malformed)                                  \
+  X(HpackBadInteger, "hpack.bad_integer", Malformed)                              \
+  X(HpackBadIndex, "hpack.bad_index", Malformed)                                  \
+  X(HpackBadHuffman, "hpack.bad_huffman", Malformed)                              \
+  X(HpackBadString, "hpack.bad_string", Malformed)                                \
+  X(HpackBadSizeUpdate, "hpack.bad_size_update", Malformed)                       \
+  X(HpackListTooLarge, "hpack.header_list_too_large", Malformed)
 
 enum class Anomaly : uint16_t {
 #define GNPAY_X(id, name, kind) id,

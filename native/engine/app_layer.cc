@@ -7,6 +7,7 @@ namespace gnpay {
 struct AppLayer::HeadSinkImpl : HeadSink {
   explicit HeadSinkImpl(AppLayer& a) : app(a) {}
   void on_head(HeadKind kind, Span bytes) override { app.on_head(kind, bytes); }
+  void on_http2_headers(Span block, HpackTable& table) override { app.on_http2_headers(block, table); }
   AppLayer& app;
 };
 
@@ -30,7 +31,7 @@ void AppLayer::on_inner(const IpPacket& inner, const Resolution& res) {
       stats_.anomalies.bump(Anomaly::GtpuNestedTunnel);  // tunnel depth is bounded at one
       return;
     }
-    if (udp_.dport == port::kDns) on_dns(udp_);
+    if (udp_.dport == port::kDns) on_dns(udp_.payload);
     return;
   }
   if (inner.proto != ipproto::kTcp) return;
@@ -47,9 +48,10 @@ void AppLayer::on_inner(const IpPacket& inner, const Resolution& res) {
   heads_.feed(key, tcp_, ctx_.now_ns, *head_sink_, stats_.anomalies);
 }
 
-void AppLayer::on_dns(const UdpDatagram& udp) {
+// A DNS message: a UDP datagram to port 53, or one over TCP (RFC 7766).
+void AppLayer::on_dns(Span message) {
   dns_.reset();
-  if (parse_dns_query(udp.payload, dns_, stats_.anomalies) != Status::Ok) return;
+  if (parse_dns_query(message, dns_, stats_.anomalies) != Status::Ok) return;
   if (dns_.is_response || dns_.name_len == 0) return;  // only what the UE asks
   stats_.requests++;
   if (options_.emit_requests) {
@@ -70,22 +72,32 @@ static void copy_text(char* dst, size_t cap, Span s) {
   dst[n] = 0;
 }
 
+// An HTTP/2 request (prior knowledge): its header block decoded with the
+// connection's table, then examined as an HTTP request (:method, :path,
+// :authority standing for the method, target and Host).
+void AppLayer::on_http2_headers(Span block, HpackTable& table) {
+  h2_.reset();
+  if (decode_hpack_block(block, table, h2_arena_, sizeof h2_arena_, h2_, stats_.anomalies) != Status::Ok) return;
+  if (h2_.method.empty()) return;  // a response or trailers: not a request
+  http_.reset();
+  http_.method = h2_.method;
+  http_.target = h2_.path;
+  http_.host = h2_.authority;
+  http_.n_headers = h2_.n_headers;
+  for (uint16_t i = 0; i < h2_.n_headers; i++) http_.headers[i] = h2_.headers[i];
+  examine_http();
+}
+
 void AppLayer::on_head(HeadKind kind, Span bytes) {
+  if (kind == HeadKind::DnsTcp) {
+    on_dns(bytes);
+    return;
+  }
   if (kind == HeadKind::Http) {
     http_.reset();
     // a head with a broken header line is still a request: its line and good headers count
     if (parse_http_request_head(bytes, http_, stats_.anomalies) != Status::Ok && http_.method.empty()) return;
-    stats_.requests++;
-    if (options_.emit_requests) {
-      Event& e = new_event(EventType::Request);
-      e.via = Via::Http;
-      copy_text(e.method, sizeof(e.method), http_.method);
-      copy_text(e.host, sizeof(e.host), http_.host);
-      copy_text(e.target, sizeof(e.target), http_.target);
-    }
-    matches_.clear();
-    match_http_request(options_.carriers, http_, matches_, stats_.anomalies);
-    emit_matches(matches_, http_.host);
+    examine_http();
     return;
   }
   tls_.reset();
@@ -111,6 +123,21 @@ void AppLayer::on_head(HeadKind kind, Span bytes) {
   matches_.clear();
   match_hostname(options_.carriers, sni, Via::TlsSni, matches_, stats_.anomalies);
   emit_matches(matches_, sni);
+}
+
+// An HTTP request (HTTP/1.x head, or HTTP/2 header list) in http_.
+void AppLayer::examine_http() {
+  stats_.requests++;
+  if (options_.emit_requests) {
+    Event& e = new_event(EventType::Request);
+    e.via = Via::Http;
+    copy_text(e.method, sizeof(e.method), http_.method);
+    copy_text(e.host, sizeof(e.host), http_.host);
+    copy_text(e.target, sizeof(e.target), http_.target);
+  }
+  matches_.clear();
+  match_http_request(options_.carriers, http_, matches_, stats_.anomalies);
+  emit_matches(matches_, http_.host);
 }
 
 Event& AppLayer::new_event(EventType type) {

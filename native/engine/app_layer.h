@@ -1,7 +1,7 @@
-// The application layer inside the tunnels: what a UE sends uplink (inner UDP
-// DNS queries; TCP request heads reassembled by request_heads.h: HTTP/1.x and
-// TLS ClientHellos) is parsed, its tokens matched against the carriers, and
-// sightings (and, on request, request events) emitted with the subscriber the
+// The application layer inside the tunnels: what a UE sends uplink (DNS
+// queries over UDP and TCP; TCP request heads reassembled by request_heads.h:
+// HTTP/1.x, HTTP/2 header lists with prior knowledge, TLS ClientHellos) is
+// parsed, its tokens matched against the carriers, and sightings (and, on request, request events) emitted with the subscriber the
 // user plane resolved.
 #pragma once
 #include <cstdint>
@@ -9,6 +9,7 @@
 
 #include "context.h"
 #include "dns_query.h"
+#include "hpack.h"
 #include "http_request.h"
 #include "ip.h"
 #include "l4.h"
@@ -37,7 +38,9 @@ class AppLayer {
  private:
   struct HeadSinkImpl;
   void on_head(HeadKind kind, Span bytes);
-  void on_dns(const UdpDatagram& udp);
+  void on_http2_headers(Span block, HpackTable& table);
+  void on_dns(Span message);
+  void examine_http();
   Event& new_event(EventType type);
   void emit_matches(const TokenMatches& matches, Span host);
 
@@ -53,6 +56,8 @@ class AppLayer {
   UdpDatagram udp_;
   TcpSegment tcp_;
   HttpRequestHead http_;
+  Http2RequestHead h2_;
+  uint8_t h2_arena_[16384];  // the decoded names and values of one HTTP/2 header list
   DnsQuery dns_;
   TlsClientHelloInfo tls_;
   TokenMatches matches_;

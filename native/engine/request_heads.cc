@@ -27,13 +27,35 @@ constexpr int32_t kMaxSeqJump = 1 << 20;  // a segment further from next_seq sta
 
 enum Mode : uint8_t {
   kSyn = 0,      // SYN seen, no data yet
-  kBoundary,     // the next byte starts a request (or a ClientHello)
+  kBoundary,     // the next byte starts a request (or a ClientHello, a DNS message)
   kHeadHttp,     // a request head is in the buffer, incomplete
   kHeadTls,      // a ClientHello is in the buffer, incomplete
   kBodyLen,      // skipping a Content-Length body
   kBodyChunked,  // skipping a chunked body
   kLost,         // nothing to follow: the flow resyncs on a segment that starts a head
+  kHeadDns,      // a DNS message over TCP (its length first) is in the buffer, incomplete
+  kH2,           // an HTTP/2 connection: frames (Parse.chunk says where in one)
 };
+
+// What a connection carries, from its server port.
+enum Proto : uint8_t { kProtoHead = 0, kProtoDns };
+
+// Where an HTTP/2 connection is (Parse.chunk in kH2).
+enum H2State : uint8_t { kH2Preface = 0, kH2FrameHeader, kH2Skip, kH2Headers, kH2Continuation };
+constexpr char kH2Preface24[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";  // RFC 9113 s3.4
+constexpr size_t kH2PrefaceLen = 24;
+constexpr uint8_t kH2FrameHeaders = 1, kH2FrameContinuation = 9;
+constexpr uint8_t kH2FlagEndHeaders = 0x4, kH2FlagPadded = 0x8, kH2FlagPriority = 0x20;
+constexpr uint16_t kDnsPort = 53;
+constexpr size_t kDnsHeaderLen = 12;
+
+// The bytes start like the connection preface (at least "PR", so that a POST,
+// PUT or PATCH is not taken for it; a lone "P" waits as an HTTP head would).
+bool starts_h2_preface(Span d) {
+  if (d.size < 2) return false;
+  size_t n = d.size < kH2PrefaceLen ? d.size : kH2PrefaceLen;
+  return std::memcmp(d.data, kH2Preface24, n) == 0;
+}
 
 enum ChunkState : uint8_t {
   kCSize = 0, kCExt, kCSizeLF, kCData, kCDataCR, kCDataLF, kCTrailerStart, kCTrailerLine, kCTrailerEndLF,
@@ -42,10 +64,11 @@ enum ChunkState : uint8_t {
 // The state the stateless path shares with flows.
 struct Parse {
   uint8_t mode = kBoundary;
-  uint8_t chunk = kCSize;
-  uint8_t hex_digits = 0;
-  uint32_t line_len = 0;
-  uint64_t left = 0;  // body bytes left, chunk data left, or the chunk size being read
+  uint8_t proto = kProtoHead;
+  uint8_t chunk = kCSize;   // chunked body: where in it; HTTP/2: H2State
+  uint8_t hex_digits = 0;   // HTTP/2: the current frame's flags
+  uint32_t line_len = 0;    // HTTP/2: the header block gathered so far (at the start of the buffer)
+  uint64_t left = 0;  // body bytes left, chunk data left, the chunk size being read; HTTP/2: frame payload left
 };
 
 struct Flow {
@@ -60,6 +83,7 @@ struct Flow {
   bool in_use = false;
   uint8_t* buf = nullptr;
   uint32_t cap = 0, len = 0;
+  HpackTable* hpack = nullptr;        // HTTP/2 connections: the decoder's dynamic table (kept with the slot)
 };
 
 struct Orphan {
@@ -167,8 +191,13 @@ struct RequestHeadAssembler::Impl {
                   uint64_t(reinterpret_cast<uintptr_t>(this)));
   }
   ~Impl() {
-    for (Flow& f : flows) delete[] f.buf;
+    for (Flow& f : flows) {
+      delete[] f.buf;
+      delete f.hpack;
+    }
   }
+
+  static uint8_t proto_of(const FlowKey& k) { return k.dport == kDnsPort ? kProtoDns : kProtoHead; }
 
   uint64_t hash_key(const FlowKey& k) const {
     uint64_t w[6];
@@ -254,12 +283,13 @@ struct RequestHeadAssembler::Impl {
     uint32_t s = free_slots.back();
     free_slots.pop_back();
     Flow& f = flows[s];
-    if (f.cap) free_with_buf--;
+    if (held(f)) free_with_buf--;
     f.key = k;
     f.hash = h;
     f.last_ts = ts;
     f.next_seq = f.head_seq = 0;
     f.p = Parse();
+    f.p.proto = proto_of(k);
     f.len = 0;
     f.n_orphans = 0;
     f.in_use = true;
@@ -278,17 +308,60 @@ struct RequestHeadAssembler::Impl {
     f.len = 0;
     f.n_orphans = 0;
     free_slots.push_back(s);  // the buffer stays with the slot for reuse
-    if (f.cap) free_with_buf++;
+    if (held(f)) free_with_buf++;
     n_flows--;
   }
+  static size_t held(const Flow& f) { return f.cap + (f.hpack ? sizeof(HpackTable) : 0); }
   void free_buffer(Flow& f) {
-    if (!f.in_use && f.cap) free_with_buf--;
+    if (!f.in_use && held(f)) free_with_buf--;
     delete[] f.buf;
     f.buf = nullptr;
     buffer_bytes -= f.cap;
     f.cap = 0;
     f.len = 0;
+    if (f.hpack) {
+      delete f.hpack;
+      f.hpack = nullptr;
+      buffer_bytes -= sizeof(HpackTable);
+    }
   }
+  // Frees buffers of other flows until `delta` more bytes fit in max_buffer_bytes.
+  bool make_room(uint32_t s, size_t delta) {
+    while (buffer_bytes + delta > lim.max_buffer_bytes) {
+      // Evict the oldest flows that hold buffers (a free slot's buffer goes first).
+      if (free_with_buf) {
+        for (size_t i = free_slots.size(); i > 0; i--) {
+          Flow& ff = flows[free_slots[i - 1]];
+          if (held(ff)) {
+            free_buffer(ff);
+            break;
+          }
+        }
+        continue;
+      }
+      uint32_t v = lru_tail;
+      while (v != kNil && (v == s || held(flows[v]) == 0)) v = flows[v].prev;
+      if (v == kNil) return false;
+      an->bump(Anomaly::TcpFlowEvicted);
+      n_evicted++;
+      release(v);
+      free_buffer(flows[v]);
+    }
+    return true;
+  }
+  // An HTTP/2 connection's HPACK table, empty (kept with the slot when it exists).
+  bool start_h2(uint32_t s) {
+    Flow& f = flows[s];
+    if (!f.hpack) {
+      if (!make_room(s, sizeof(HpackTable))) return false;
+      f.hpack = new HpackTable();
+      buffer_bytes += sizeof(HpackTable);
+    }
+    f.hpack->reset();
+    f.len = 0;
+    return true;
+  }
+
   // Makes room for `need` bytes in s's buffer, within max_buffer_bytes.
   bool ensure_cap(uint32_t s, size_t need) {
     Flow& f = flows[s];
@@ -298,26 +371,7 @@ struct RequestHeadAssembler::Impl {
     while (nc < need) nc *= 2;
     if (nc > lim.max_head_bytes) nc = lim.max_head_bytes;
     size_t delta = nc - f.cap;
-    while (buffer_bytes + delta > lim.max_buffer_bytes) {
-      // Evict the oldest flows that hold buffers (a free slot's buffer goes first).
-      if (free_with_buf) {
-        for (size_t i = free_slots.size(); i > 0; i--) {
-          Flow& ff = flows[free_slots[i - 1]];
-          if (ff.cap) {
-            free_buffer(ff);
-            break;
-          }
-        }
-        continue;
-      }
-      uint32_t v = lru_tail;
-      while (v != kNil && (v == s || flows[v].cap == 0)) v = flows[v].prev;
-      if (v == kNil) return false;
-      an->bump(Anomaly::TcpFlowEvicted);
-      n_evicted++;
-      release(v);
-      free_buffer(flows[v]);
-    }
+    if (!make_room(s, delta)) return false;
     uint8_t* nb = new uint8_t[nc];
     if (f.len) std::memcpy(nb, f.buf, f.len);
     delete[] f.buf;
@@ -535,8 +589,10 @@ struct RequestHeadAssembler::Impl {
 
   // Consumes d in the modes that need no buffer. Heads that lie wholly in d are
   // handed to the sink in place. When a head starts but does not end in d,
-  // *tail is set to its bytes and p.mode to kHeadHttp / kHeadTls.
-  void run(Parse& p, Span d, Span* tail, uint64_t fh, uint32_t seq0) {
+  // *tail is set to its bytes and p.mode to kHeadHttp / kHeadTls / kHeadDns.
+  // When an HTTP/2 connection preface starts, p.mode becomes kH2 and *stop is
+  // where it starts (the caller goes on with run_h2 on a flow).
+  void run(Parse& p, Span d, Span* tail, uint64_t fh, uint32_t seq0, size_t* stop = nullptr) {
     *tail = Span();
     size_t i = 0;
     while (i < d.size) {
@@ -545,9 +601,40 @@ struct RequestHeadAssembler::Impl {
           p.mode = kBoundary;
           break;
         case kBoundary: {
+          if (p.proto == kProtoDns) {
+            // RFC 7766 s8: a two-octet length, then the message
+            Span rest = d.from(i);
+            size_t len = rest.size >= 2 ? (size_t(rest[0]) << 8) | rest[1] : 0;
+            if (rest.size >= 2 && len < kDnsHeaderLen) {
+              an->bump(Anomaly::DnsTcpBadLength);
+              p.mode = kLost;
+              return;
+            }
+            if (rest.size >= 2 && 2 + len > lim.max_head_bytes) {
+              an->bump(Anomaly::TcpHeadTooLarge);
+              p.mode = kLost;
+              return;
+            }
+            if (rest.size >= 2 && 2 + len <= rest.size) {
+              emit(HeadKind::DnsTcp, rest.from(2).prefix(len), fh, seq0 + uint32_t(i));
+              i += 2 + len;
+              break;
+            }
+            p.mode = kHeadDns;
+            *tail = rest;
+            return;
+          }
           while (i < d.size && (d[i] == '\r' || d[i] == '\n')) i++;
           if (i == d.size) return;
           Span rest = d.from(i);
+          if (stop && starts_h2_preface(rest)) {
+            p.mode = kH2;
+            p.chunk = kH2Preface;
+            p.left = kH2PrefaceLen;
+            p.line_len = 0;
+            *stop = i;
+            return;
+          }
           if (looks_like_http_request(rest)) {
             size_t hl = http_head_length(rest.prefix(lim.max_head_bytes));
             if (hl) {
@@ -611,6 +698,22 @@ struct RequestHeadAssembler::Impl {
   // while the head is still incomplete).
   size_t append_head(uint32_t s, Span d) {
     Flow& f = flows[s];
+    if (f.p.mode == kHeadHttp && f.len < kH2PrefaceLen) {
+      // "P" was waiting: with what follows it may be an HTTP/2 connection preface
+      uint8_t probe[kH2PrefaceLen];
+      size_t old = f.len, more = d.size < kH2PrefaceLen - old ? d.size : kH2PrefaceLen - old;
+      if (old) std::memcpy(probe, f.buf, old);
+      if (more) std::memcpy(probe + old, d.data, more);
+      if (starts_h2_preface(Span(probe, old + more))) {
+        f.p.mode = kH2;
+        f.p.chunk = kH2Preface;
+        f.p.left = kH2PrefaceLen;
+        f.p.line_len = 0;
+        if (!start_h2(s)) return too_large(f, d);
+        run_h2(s, Span(probe, old));  // the bytes that waited (start_h2 emptied the buffer)
+        return 0;                     // the caller goes on with d in kH2
+      }
+    }
     if (f.p.mode == kHeadHttp) {
       size_t old = f.len;
       if (old >= lim.max_head_bytes) return too_large(f, d);
@@ -637,6 +740,33 @@ struct RequestHeadAssembler::Impl {
       }
       if (f.len >= lim.max_head_bytes) return too_large(f, d);
       return d.size;
+    }
+    if (f.p.mode == kHeadDns) {
+      // the two-octet length, then that many octets of message
+      size_t used = 0;
+      for (;;) {
+        size_t need = f.len >= 2 ? 2 + ((size_t(f.buf[0]) << 8) | f.buf[1]) : 2;
+        if (f.len >= 2 && need < 2 + kDnsHeaderLen) {
+          an->bump(Anomaly::DnsTcpBadLength);
+          f.p.mode = kLost;
+          f.len = 0;
+          return d.size;
+        }
+        if (need > lim.max_head_bytes) return too_large(f, d);
+        if (f.len == need) {
+          emit(HeadKind::DnsTcp, Span(f.buf + 2, need - 2), f.hash, f.head_seq);
+          f.p.mode = kBoundary;
+          f.len = 0;
+          return used;
+        }
+        if (used == d.size) return used;
+        size_t take = need - f.len;
+        if (take > d.size - used) take = d.size - used;
+        if (!ensure_cap(s, f.len + take)) return too_large(f, d);
+        std::memcpy(f.buf + f.len, d.data + used, take);
+        f.len += uint32_t(take);
+        used += take;
+      }
     }
     // kHeadTls: take bytes up to what the ClientHello needs.
     size_t used = 0;
@@ -678,13 +808,26 @@ struct RequestHeadAssembler::Impl {
     Flow& f = flows[s];
     size_t i = 0;
     while (i < d.size) {
-      if (f.p.mode == kHeadHttp || f.p.mode == kHeadTls) {
+      if (f.p.mode == kHeadHttp || f.p.mode == kHeadTls || f.p.mode == kHeadDns) {
         i += append_head(s, d.from(i));
+        continue;
+      }
+      if (f.p.mode == kH2) {
+        i += run_h2(s, d.from(i));
         continue;
       }
       if (f.p.mode == kLost) break;
       Span tail;
-      run(f.p, d.from(i), &tail, f.hash, f.next_seq + uint32_t(i));
+      size_t stop = 0;
+      run(f.p, d.from(i), &tail, f.hash, f.next_seq + uint32_t(i), &stop);
+      if (f.p.mode == kH2) {
+        if (!start_h2(s)) {
+          too_large(f, d);
+          break;
+        }
+        i += stop;
+        continue;
+      }
       if (tail.size) {
         if (!ensure_cap(s, tail.size)) {
           too_large(f, tail);
@@ -748,20 +891,149 @@ struct RequestHeadAssembler::Impl {
     if (f.in_use && f.p.mode == kLost) release(s);
   }
   static bool pending(const Flow& f) {
+    if (f.p.mode == kH2) return f.n_orphans || f.len || f.p.chunk != kH2FrameHeader;  // inside a frame
     return f.n_orphans || (f.p.mode != kBoundary && f.p.mode != kSyn && f.p.mode != kLost);
+  }
+
+  // ---- HTTP/2 (RFC 9113 s3.4 preface, s4.1 frames, s6.2 HEADERS, s6.10 CONTINUATION) ----
+  // Consumes d (at the flow's next_seq); returns the bytes used (all of d).
+  // The buffer holds the header block gathered so far (p.line_len octets), then
+  // the current frame's header or HEADERS / CONTINUATION payload.
+  size_t run_h2(uint32_t s, Span d) {
+    Flow& f = flows[s];
+    Parse& p = f.p;
+    size_t i = 0;
+    auto lost = [&](Anomaly a) {
+      an->bump(a);
+      p.mode = kLost;
+      f.len = 0;
+      return d.size;
+    };
+    while (i < d.size && p.mode == kH2) {
+      switch (p.chunk) {
+        case kH2Preface: {
+          size_t k = d.size - i < p.left ? d.size - i : size_t(p.left);
+          if (std::memcmp(d.data + i, kH2Preface24 + (kH2PrefaceLen - p.left), k) != 0) return lost(Anomaly::Http2BadFrame);
+          i += k;
+          p.left -= k;
+          if (p.left == 0) p.chunk = kH2FrameHeader;
+          break;
+        }
+        case kH2FrameHeader: {
+          size_t have = f.len - p.line_len;
+          size_t k = 9 - have;
+          if (k > d.size - i) k = d.size - i;
+          if (!ensure_cap(s, f.len + k)) return lost(Anomaly::TcpHeadTooLarge);
+          std::memcpy(f.buf + f.len, d.data + i, k);
+          f.len += uint32_t(k);
+          i += k;
+          if (f.len - p.line_len < 9) break;
+          const uint8_t* hd = f.buf + p.line_len;
+          const uint32_t len = (uint32_t(hd[0]) << 16) | (uint32_t(hd[1]) << 8) | hd[2];
+          const uint8_t type = hd[3];
+          p.hex_digits = hd[4];
+          f.len = p.line_len;
+          p.left = len;
+          if (type == kH2FrameHeaders || type == kH2FrameContinuation) {
+            // a CONTINUATION continues an open block; a HEADERS starts one
+            if ((type == kH2FrameContinuation) != (p.line_len != 0)) return lost(Anomaly::Http2BadFrame);
+            if (size_t(p.line_len) + len > lim.max_head_bytes) return lost(Anomaly::TcpHeadTooLarge);
+            if (type == kH2FrameHeaders) f.head_seq = f.next_seq + uint32_t(i) - 9;
+            p.chunk = type == kH2FrameHeaders ? kH2Headers : kH2Continuation;
+          } else {
+            if (p.line_len != 0) return lost(Anomaly::Http2BadFrame);  // s6.10: nothing between a block's frames
+            p.chunk = kH2Skip;
+          }
+          if (len == 0 && !end_frame(s)) return lost(Anomaly::Http2BadFrame);
+          break;
+        }
+        case kH2Skip: {
+          size_t k = d.size - i < p.left ? d.size - i : size_t(p.left);
+          i += k;
+          p.left -= k;
+          if (p.left == 0) p.chunk = kH2FrameHeader;
+          break;
+        }
+        default: {  // kH2Headers, kH2Continuation: the payload into the buffer
+          size_t k = d.size - i < p.left ? d.size - i : size_t(p.left);
+          if (!ensure_cap(s, f.len + k)) return lost(Anomaly::TcpHeadTooLarge);
+          std::memcpy(f.buf + f.len, d.data + i, k);
+          f.len += uint32_t(k);
+          i += k;
+          p.left -= k;
+          if (p.left == 0 && !end_frame(s)) return lost(Anomaly::Http2BadFrame);
+          break;
+        }
+      }
+    }
+    return i;
+  }
+
+  // A frame's payload is complete: a header block fragment joins the block
+  // (HEADERS: without its pad length, priority and padding); a block whose
+  // END_HEADERS came is handed over. False when the padding lies.
+  bool end_frame(uint32_t s) {
+    Flow& f = flows[s];
+    Parse& p = f.p;
+    if (p.chunk == kH2Skip) {
+      p.chunk = kH2FrameHeader;
+      return true;
+    }
+    uint8_t* frag = f.buf + p.line_len;
+    size_t n = f.len - p.line_len;
+    if (p.chunk == kH2Headers) {
+      size_t skip = 0, pad = 0;
+      if (p.hex_digits & kH2FlagPadded) {
+        if (n < 1) return false;
+        pad = frag[0];
+        skip = 1;
+      }
+      if (p.hex_digits & kH2FlagPriority) skip += 5;
+      if (skip + pad > n) return false;
+      n -= skip + pad;
+      if (n) std::memmove(frag, frag + skip, n);
+    }
+    p.line_len += uint32_t(n);
+    f.len = p.line_len;
+    if (p.hex_digits & kH2FlagEndHeaders) {
+      sink->on_http2_headers(Span(f.buf, p.line_len), *f.hpack);
+      p.line_len = 0;
+      f.len = 0;
+    }
+    p.chunk = kH2FrameHeader;
+    return true;
   }
 
   void stateless(const FlowKey& k, uint64_t h, uint32_t seq, Span d, uint8_t flags, uint64_t ts) {
     if (d.empty()) return;
     bool fin = (flags & tcpflag::kFin) != 0;
-    if (!looks_like_http_request(d) && !looks_like_tls_client_hello(d)) {
+    const uint8_t proto = proto_of(k);
+    if (proto == kProtoHead && !looks_like_http_request(d) && !looks_like_tls_client_hello(d) &&
+        !starts_h2_preface(d)) {
       // Perhaps the tail of a head whose first segment is late: hold it.
       if (!fin && ends_with_blank_line(d)) store_orphan(k, h, seq, d, false, ts, kNil);
       return;
     }
     Parse p;
+    p.proto = proto;
     Span tail;
-    run(p, d, &tail, h, seq);
+    size_t stop = 0;
+    run(p, d, &tail, h, seq, &stop);
+    if (p.mode == kH2) {
+      // an HTTP/2 connection seen from its preface on: it gets a flow and a table
+      if (fin) return;
+      uint32_t s = create(k, h, ts);
+      Flow& f = flows[s];
+      f.p = p;
+      f.next_seq = seq + uint32_t(stop);
+      if (!start_h2(s)) {
+        release(s);
+        return;
+      }
+      process(s, d.from(stop));
+      if (flows[s].in_use) settle(s);
+      return;
+    }
     if (fin) return;
     if (p.mode == kBoundary || p.mode == kLost) return;  // nothing pending: no state
     uint32_t s = create(k, h, ts);

@@ -1,6 +1,11 @@
-// Bounded reassembly of what a client sends first on a TCP connection:
-// HTTP/1.x request heads (keep-alive and pipelined: every request counts) and
-// TLS ClientHellos, from uplink segments only (the engine decides direction).
+// Bounded reassembly of what a client sends on a TCP connection: HTTP/1.x
+// request heads (keep-alive and pipelined: every request counts), TLS
+// ClientHellos, DNS messages over TCP (RFC 7766: to port 53, each after its
+// two-octet length) and the header blocks of HTTP/2 with prior knowledge
+// (h2c, RFC 9113 s3.3: the connection preface, then frames; the HEADERS and
+// CONTINUATION payloads of a stream are joined, padding and priority removed,
+// and handed over with the connection's HPACK table), from uplink segments
+// only (the engine decides direction).
 //
 // State is kept only where it is needed: a segment that holds a whole request
 // head and nothing after it is parsed in place with no state. A flow gets
@@ -51,8 +56,15 @@
 //   as tshark does not dissect retransmitted data either.
 // - The sink is called from inside feed(); it must not call back into the
 //   assembler.
+// - An HTTP/2 connection keeps its flow for its life (frames are followed
+//   by length) and an HPACK dynamic table (hpack.h, ~5 KiB) counted against
+//   max_buffer_bytes; a frame that breaks the framing (a CONTINUATION without
+//   HEADERS, padding longer than the frame) counts http2.bad_frame and the
+//   flow is dropped. A DNS message over TCP shorter than a DNS header counts
+//   dns.tcp_bad_length.
 #pragma once
 #include <cstdint>
+#include "hpack.h"
 #include "l4.h"
 #include "status.h"
 
@@ -64,14 +76,21 @@ struct FlowKey {
   uint64_t tunnel = 0;    // engine's tunnel identity (GSN index << 32 | TEID), 0 if none
 };
 
-enum class HeadKind : uint8_t { Http = 0, TlsClientHello };
+enum class HeadKind : uint8_t { Http = 0, TlsClientHello, DnsTcp };
 
 class HeadSink {
  public:
   virtual ~HeadSink() = default;
   // `bytes` is the whole head (HTTP: through the blank line; TLS: the records
-  // holding the whole ClientHello message). Valid only during the call.
+  // holding the whole ClientHello message; DNS: the message without its
+  // length). Valid only during the call.
   virtual void on_head(HeadKind kind, Span bytes) = 0;
+  // An HTTP/2 request's header block and its connection's HPACK table (to be
+  // decoded now: the next block refers to the table as this one leaves it).
+  virtual void on_http2_headers(Span block, HpackTable& table) {
+    (void)block;
+    (void)table;
+  }
 };
 
 struct HeadLimits {

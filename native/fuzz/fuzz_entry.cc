@@ -6,6 +6,7 @@
 
 #include "dns_query.h"
 #include "engine.h"
+#include "hpack.h"
 #include "http_request.h"
 #include "tls_client_hello.h"
 
@@ -122,6 +123,15 @@ void run_app(Span rest) {
     o.pay_hosts.matches(sni);
   }
   o.pay_hosts.matches(rest.prefix(300));  // any bytes as a name
+  // HPACK: the bytes as two header blocks of one connection (the second sees the first's table)
+  static HpackTable table;
+  static uint8_t arena[2048];
+  table.reset();
+  Http2RequestHead h2;
+  decode_hpack_block(rest, table, arena, sizeof arena, h2, an);
+  decode_hpack_block(rest.from(rest.size / 2), table, arena, sizeof arena, h2, an);
+  uint8_t huff[64];
+  hpack_huffman_decode(rest.prefix(32), huff, sizeof huff);
 }
 
 struct NullSink : HeadSink {
@@ -130,10 +140,19 @@ struct NullSink : HeadSink {
     if (kind == HeadKind::Http) {
       HttpRequestHead h;
       parse_http_request_head(bytes, h, an);
+    } else if (kind == HeadKind::DnsTcp) {
+      DnsQuery q;
+      parse_dns_query(bytes, q, an);
     } else {
       TlsClientHelloInfo t;
       parse_tls_client_hello(bytes, t, an);
     }
+  }
+  void on_http2_headers(Span block, HpackTable& table) override {
+    AnomalyCounters an;
+    Http2RequestHead h;
+    uint8_t arena[1024];
+    decode_hpack_block(block, table, arena, sizeof arena, h, an);
   }
 };
 
@@ -156,7 +175,7 @@ void run_tcp(Span rest) {
     k.src = IpAddr::v4(a4);
     k.dst = IpAddr::v4(b4);
     k.sport = uint16_t(40000 + (flow >> 2));
-    k.dport = 80;
+    k.dport = (flow & 0x40) ? 53 : 80;  // DNS over TCP, or HTTP/1.x, TLS and HTTP/2
     TcpSegment s;
     s.flags = flags;
     s.seq = seq + uint32_t(int8_t(delta));

@@ -24,7 +24,7 @@ import { DEFAULT_CARRIERS, GenResult, sinkFor } from './output';
 import { expect, Gn1Subscriber, headLength, innerTcp, innerUdp, Scenario, ScenarioOptions, S5Subscriber, UserPath } from './scenario';
 import { dnsQuery } from './app';
 import { ByteSink, CaptureWriter, MemorySink, PcapngWriter, PcapWriter } from './writer';
-import { bearerBounds, dualStack, handover, manySockets, networkInitiated, piggyback, s11S5Mirror, sgwRelocation, volteMultiPdn } from './fixtures-tracker';
+import { bearerBounds, dualStack, handover, manySockets, networkInitiated, piggyback, s11S5Mirror, sgwRelocation, tcpApps, volteMultiPdn } from './fixtures-tracker';
 
 export interface FixtureOptions {
   /** write the capture here (else it is returned in `capture`) */
@@ -769,6 +769,7 @@ export const FIXTURES: FixtureSpec[] = [
   { name: 'dual-stack', file: 'dual-stack.pcapng', build: dualStack },
   { name: 'many-sockets', file: 'many-sockets.pcapng', build: manySockets },
   { name: 'bearer-bounds', file: 'bearer-bounds.pcap', build: bearerBounds },
+  { name: 'tcp-apps', file: 'tcp-apps.pcapng', build: tcpApps },
 ];
 
 export type { ExpectedEvent, ScenarioOptions, CaptureWriter };

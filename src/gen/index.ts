@@ -6,6 +6,7 @@ export * from './gtp';
 export * from './app';
 export * from './writer';
 export * from './model';
+export * from './hpack';
 export * from './scenario';
 export { fteidRole, fteidKind } from './procedures-v2';
 export type { CreateSessionOptions, ModifyBearerOptions } from './procedures-v2';

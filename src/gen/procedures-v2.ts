@@ -496,7 +496,13 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
   ies.push(fteidIe({ iface: IFACE.S5C_PGW, teid: pdn.pgwC!.teid, addr: pdn.pgwC!.addr, instance: 1 }));
   ies.push(ie2(IE2.APN, apnBytes(sub.apn)));
   ies.push(ebiIe(pdn.bearers[0].ebi));
-  for (const b of pdn.bearers) ies.push(bearerContext([ebiIe(b.ebi), fteidIe({ iface: IFACE.S5U_PGW, teid: b.pgwTeid ?? b.upTeid, addr: b.pgwU ?? sub.pgwU, instance: 3 }), bearerQos()]));
+  // each bearer's S5/S8-U PGW F-TEID: as the S11 Create Session / the S5/S8 leg learnt it
+  for (const b of pdn.bearers) {
+    const leg = o.s5?.bearers.find((x) => x.ebi === b.ebi);
+    b.pgwTeid ??= leg ? leg.upTeid : s.teid();
+    b.pgwU ??= leg ? leg.upAddr : sub.pgwU;
+  }
+  for (const b of pdn.bearers) ies.push(bearerContext([ebiIe(b.ebi), fteidIe({ iface: IFACE.S5U_PGW, teid: b.pgwTeid!, addr: b.pgwU!, instance: 3 }), bearerQos()]));
   s.gtpc(cDown.addr, cUp.addr, gtp2(V2.CREATE_SESSION_REQ, Buffer.concat(ies), { seq, teid: 0 }), o.t, true, port.ran, 2123);
   s.tick();
   // the new SGW moves the S5/S8 hop to itself
@@ -527,7 +533,7 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
     s.tick();
   }
   const respBearers = pdn.bearers.map((b) => ({ ebi: b.ebi, s1u: { iface: IFACE.S1U_SGW, teid: s.teid(), addr: o.sgwU, instance: 0 } as Fteid, pgw: b }));
-  const rb = respBearers.map((r) => bearerContext([ebiIe(r.ebi), cause2(16), fteidIe(r.s1u), fteidIe({ iface: IFACE.S5U_PGW, teid: r.pgw.pgwTeid ?? r.pgw.upTeid, addr: r.pgw.pgwU ?? sub.pgwU, instance: 2 })]));
+  const rb = respBearers.map((r) => bearerContext([ebiIe(r.ebi), cause2(16), fteidIe(r.s1u), fteidIe({ iface: IFACE.S5U_PGW, teid: r.pgw.pgwTeid!, addr: r.pgw.pgwU!, instance: 2 })]));
   const resp = gtp2(
     V2.CREATE_SESSION_RESP,
     Buffer.concat([cause2(16), fteidIe({ iface: IFACE.S11_SGW, teid: cUp.teid, addr: cUp.addr, instance: 0 }), fteidIe({ iface: IFACE.S5C_PGW, teid: pdn.pgwC!.teid, addr: pdn.pgwC!.addr, instance: 1 }), ...rb]),
@@ -540,7 +546,7 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
   for (const r of respBearers) {
     const b: Bearer = { ebi: r.ebi, upAddr: o.sgwU, upTeid: r.s1u.teid, downAddr: null, downTeid: 0, pgwU: r.pgw.pgwU, pgwTeid: r.pgw.pgwTeid, ctx: null };
     np.bearers.push(b);
-    const pgwF: Fteid = { iface: IFACE.S5U_PGW, teid: r.pgw.pgwTeid ?? r.pgw.upTeid, addr: r.pgw.pgwU ?? sub.pgwU };
+    const pgwF: Fteid = { iface: IFACE.S5U_PGW, teid: r.pgw.pgwTeid!, addr: r.pgw.pgwU! };
     const c = m.newCtx({ gtp: 2, bearer: r.ebi });
     if (!primary) {
       Object.assign(c, {

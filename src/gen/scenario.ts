@@ -155,6 +155,8 @@ export interface HeadSpec {
   /** end of the head, relative to the data passed to send() */
   end: number;
   expects: Expect[];
+  /** the host its sightings name (default: the HTTP/1.x Host or the ClientHello's SNI) */
+  host?: string | null;
 }
 
 export function expect(token: string, carrier: Carrier, via: Via = 'http'): Expect {
@@ -571,7 +573,7 @@ export class TcpFlow {
     for (let i = 0; i + 1 < bounds.length; i++) if (bounds[i + 1] > bounds[i]) segs.push([bounds[i], bounds[i + 1]]);
     let start = 0;
     for (const h of o.heads ?? []) {
-      this.pending.push({ end: base + h.end, expects: h.expects, host: requestHost(data.subarray(start, h.end)) });
+      this.pending.push({ end: base + h.end, expects: h.expects, host: h.host !== undefined ? h.host : requestHost(data.subarray(start, h.end)) });
       start = h.end;
     }
     const order = o.order ?? segs.map((_, i) => i);

@@ -29,6 +29,8 @@ import {
   LINKTYPE,
   dnsQuery,
   Rng,
+  H2_PREFACE,
+  h2Frame,
 } from '../gen';
 
 const SGSN = '192.0.2.11';
@@ -207,6 +209,17 @@ export function regressionInputs(): Record<string, Record<string, Buffer>> {
     request_heads: {
       'sequence-wraparound': cat(Buffer.from([7]), tcpSeg(0x02, 0, Buffer.alloc(0)), tcpSeg(0x18, 0x7f, req(TOKEN).subarray(0, 40)), tcpSeg(0x18, 0x80, req(TOKEN).subarray(40, 90))),
       'out-of-order-ring-overflow': cat(Buffer.from([7]), ...Array.from({ length: 60 }, (_, i) => tcpSeg(0x18, 40 + (i % 50), Buffer.from('GET /x'), i % 16))),
+      // HTTP/2 prior knowledge: a CONTINUATION with no HEADERS before it (http2.bad_frame)
+      'h2-continuation-without-headers': frames(up(innerTcp('10.0.0.1', '203.0.113.80', 40000, 8000, cat(H2_PREFACE, h2Frame(9, 4, 1, Buffer.from([0x82]))), 1, 1, 0x18))),
+      // HTTP/2 frames whose padding is longer than the frame, cut in odd places
+      'h2-padding-past-frame': cat(Buffer.from([7]), tcpSeg(0x02, 0, Buffer.alloc(0)), tcpSeg(0x18, 1, H2_PREFACE.subarray(0, 2)), tcpSeg(0x18, 0, cat(H2_PREFACE.subarray(2), h2Frame(1, 0x0c, 1, Buffer.from([250, 0x82, 0x86]))))),
+      // DNS over TCP (flow bit 0x40: port 53): a length shorter than a DNS header, then one past the bound
+      'dns-tcp-bad-lengths': cat(Buffer.from([7]), tcpSeg(0x18, 0, Buffer.from([0, 3, 1, 2, 3]), 0x40), tcpSeg(0x18, 0, Buffer.from([0xff, 0xff, 1, 2]), 0x41)),
+    },
+    hpack: {
+      'integer-past-2-to-the-24': app(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x0f])),
+      'huffman-eos-and-long-padding': app(Buffer.from([0x41, 0x84, 0xff, 0xff, 0xff, 0xff, 0x41, 0x82, 0x07, 0xff])),
+      'size-update-after-field-and-dynamic-index': app(Buffer.from([0x82, 0x3f, 0xe1, 0x1f, 0xbe, 0x40, 0x01, 0x61, 0x7f, 0x7f])),
     },
     pay_hosts: {
       'sni-case-dots-and-lookalikes': app(cat(
@@ -260,12 +273,13 @@ export const EXPECTED_ANOMALY: Record<string, string> = {
   'tbcd/msisdn-digit-0xa': 'gtpv1c.bad_tbcd',
   'tbcd/msisdn-empty-and-long': 'gtpv1c.bad_tbcd',
   'dns_query/in-a-tunnel-name-cut': 'dns.truncated',
+  'request_heads/h2-continuation-without-headers': 'http2.bad_frame',
 };
 
 /** The decoders (native/decode/<name>.cc) and engine parts (native/engine/<name>.cc) that each have a regression folder. */
 export const DECODERS = [
   'capture_file', 'link', 'ip', 'ip_reassembly', 'l4', 'gtpu', 'gtpv1c', 'gtpv2c', 'tbcd',
-  'dns_query', 'http_request', 'tls_client_hello', 'request_heads', 'token_carriers', 'pay_hosts', 'tracker',
+  'dns_query', 'http_request', 'tls_client_hello', 'request_heads', 'token_carriers', 'pay_hosts', 'tracker', 'hpack',
 ];
 
 export function writeRegressionInputs(dir: string): string[] {

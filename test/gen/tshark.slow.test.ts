@@ -54,6 +54,8 @@ if (!hasTshark) {
     'http.host',
     'http.request.uri',
     'http.request.line',
+    'http2.headers.path',
+    'http2.headers.authority',
     'dns.qry.name',
     'dns.flags.response',
     'tls.handshake.extensions_server_name',
@@ -65,6 +67,8 @@ if (!hasTshark) {
     'many-sockets': [
       ...[40001, 40002, 40003, 40004, 2124, 41001, 41002].map((p) => `udp.port==${p},gtp`),
     ],
+    // HTTP/2 with prior knowledge inside the tunnel
+    'tcp-apps': ['tcp.port==8000,http2'],
   };
   const tshark = (file: string, name = ''): Map<number, Row> => {
     const out = execFileSync(
@@ -198,7 +202,15 @@ if (!hasTshark) {
         if (teids.length) t.ok(teids.includes(hex(e.teid)), `${name} #${e.packet}: G-PDU TEID ${hex(e.teid)}`);
         const lower = (a: string[]) => a.map((x) => x.toLowerCase());
         if (e.via === 'http') {
-          const where = e.carrier === 'host' ? lower(row['http.host']) : e.carrier === 'query' || e.carrier === 'path' ? row['http.request.uri'] : row['http.request.line'];
+          const h2 = row['http2.headers.path'].length > 0; // an HTTP/2 request: its pseudo-header fields
+          const where =
+            e.carrier === 'host'
+              ? lower(h2 ? row['http2.headers.authority'] : row['http.host'])
+              : e.carrier === 'query' || e.carrier === 'path'
+                ? h2
+                  ? row['http2.headers.path']
+                  : row['http.request.uri']
+                : row['http.request.line'];
           t.ok(where.some((v) => v.includes(e.token)), `${name} #${e.packet}: tshark sees token ${e.token} in the HTTP ${e.carrier}`);
         } else if (e.via === 'dns') {
           t.same(row['dns.flags.response'], ['0'], 'a DNS query');
