@@ -339,6 +339,7 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
       opt.batch_events = GetSize(o, "batchEvents", opt.batch_events);
       opt.max_batches = GetSize(o, "maxBatches", opt.max_batches);
       if (opt.batch_events == 0 || opt.max_batches == 0) throw Napi::RangeError::New(env, "batch sizes must be positive");
+      opt.hex_teids = o.Has("hexTeids") && o.Get("hexTeids").ToBoolean().Value();
       if (o.Has("filter") && o.Get("filter").IsString()) filter = o.Get("filter").As<Napi::String>().Utf8Value();
     }
     std::unique_ptr<Replay> replay(new Replay(ew->shared(), opt, [this] { NotifyFromThread(); }));

@@ -11,8 +11,9 @@ const char kHex[] = "0123456789abcdef";
 
 struct JsonOut {
   std::string& s;
+  const EventJsonStyle& style;
   bool first = true;
-  explicit JsonOut(std::string& out) : s(out) {}
+  JsonOut(std::string& out, const EventJsonStyle& st) : s(out), style(st) {}
   // `"key":` preceded by ',' unless first; keys are plain ASCII identifiers.
   void name(const char* k, size_t n) {
     s.push_back(first ? '{' : ',');
@@ -37,6 +38,13 @@ struct JsonOut {
       v /= 10;
     } while (v);
     s.append(buf + sizeof buf - n, n);
+  }
+  void teid(uint32_t v) {
+    if (!style.hex_teids) return uint(v);
+    char b[12] = {'"', '0', 'x'};
+    for (int i = 0; i < 8; i++) b[3 + i] = kHex[(v >> (28 - 4 * i)) & 15];
+    b[11] = '"';
+    s.append(b, 12);
   }
   void close() {
     if (first) s.push_back('{');
@@ -81,6 +89,10 @@ void w_ts(JsonOut& j, const Event& e) {
   j.ascii(buf, n);
 }
 void w_packet(JsonOut& j, const Event& e) { j.uint(e.packet); }
+void w_file(JsonOut& j, const Event&) {
+  if (j.style.file) j.str(j.style.file->data(), j.style.file->size());
+  else j.null();
+}
 void w_gtp(JsonOut& j, const Event& e) { j.uint(e.gtp); }
 void w_sub_imsi(JsonOut& j, const Event& e) { digits_or_null(j, e.sub.imsi); }
 void w_sub_msisdn(JsonOut& j, const Event& e) { digits_or_null(j, e.sub.msisdn); }
@@ -110,7 +122,7 @@ void w_linked_bearer(JsonOut& j, const Event& e) {
 void w_tunnel_plane(JsonOut& j, const EventTunnel& t) { ascii_z(j, t.plane ? "user" : "control"); }
 void w_tunnel_dir(JsonOut& j, const EventTunnel& t) { ascii_z(j, t.dir ? "downlink" : "uplink"); }
 void w_tunnel_addr(JsonOut& j, const EventTunnel& t) { ip_or_null(j, t.addr); }
-void w_tunnel_teid(JsonOut& j, const EventTunnel& t) { j.uint(t.teid); }
+void w_tunnel_teid(JsonOut& j, const EventTunnel& t) { j.teid(t.teid); }
 void w_tunnel_bearer(JsonOut& j, const EventTunnel& t) { j.uint(t.bearer); }
 // whether a tunnel entry has the key at all ("| undefined" in event_fields.def)
 bool has_tunnel_plane(const EventTunnel&) { return true; }
@@ -124,7 +136,7 @@ void w_tunnels(JsonOut& j, const Event& e) {
   for (uint8_t i = 0; i < e.n_tunnels && i < kMaxEventTunnels; i++) {
     if (i) j.s.push_back(',');
     const EventTunnel& t = e.tunnels[i];
-    JsonOut o(j.s);
+    JsonOut o(j.s, j.style);
 #define GNPAY_TUNNEL_FIELD(key, writer, ts, doc)                          \
   if (has_tunnel_##writer(t)) {                                           \
     o.name(#key, sizeof(#key) - 1);                                        \
@@ -162,7 +174,7 @@ void w_ue_ip(JsonOut& j, const Event& e) { ip_or_null(j, e.ue_ip); }
 void w_dst(JsonOut& j, const Event& e) { ip_or_null(j, e.dst_ip); }
 void w_gsn_src(JsonOut& j, const Event& e) { ip_or_null(j, e.gsn_src); }
 void w_gsn_dst(JsonOut& j, const Event& e) { ip_or_null(j, e.gsn_dst); }
-void w_teid(JsonOut& j, const Event& e) { j.uint(e.teid); }
+void w_teid(JsonOut& j, const Event& e) { j.teid(e.teid); }
 void w_resolved_by(JsonOut& j, const Event& e) {
   switch (e.resolved_by) {
     case ResolvedBy::Teid: return ascii_z(j, "teid");
@@ -191,8 +203,8 @@ void w_random(JsonOut& j, const Event& e) {
 
 }  // namespace
 
-void append_event_json(const Event& e, std::string& out) {
-  JsonOut j(out);
+void append_event_json(const Event& e, std::string& out, const EventJsonStyle& style) {
+  JsonOut j(out, style);
   switch (e.type) {
     case EventType::Session: { GNPAY_SESSION_FIELDS(GNPAY_EVENT_FIELD) break; }
     case EventType::Sighting: { GNPAY_SIGHTING_FIELDS(GNPAY_EVENT_FIELD) break; }

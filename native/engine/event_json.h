@@ -10,8 +10,14 @@
 
 namespace gnpay {
 
+// How events are written: what the writer cannot take from the event itself.
+struct EventJsonStyle {
+  bool hex_teids = false;          // TEIDs as "0x0000abcd" strings (gnpay decode) instead of numbers
+  const std::string* file = nullptr;  // the capture file of the events (null: written as null)
+};
+
 // Appends `e` as one JSON object and a '\n' to `out`.
-void append_event_json(const Event& e, std::string& out);
+void append_event_json(const Event& e, std::string& out, const EventJsonStyle& style = EventJsonStyle());
 
 // Appends `s` (n bytes taken as UTF-8) as a JSON string literal, the way
 // JavaScript would print the string Node makes of those bytes: ill-formed

@@ -22,8 +22,8 @@ struct Batch {
   size_t count = 0;          // events in `json`
   bool empty() const { return count == 0; }
   // Moves the sink's events into the batch as JSON and clears the sink.
-  void take(EventSink& sink) {
-    for (const Event& e : sink.events) append_event_json(e, json);
+  void take(EventSink& sink, const EventJsonStyle& style = EventJsonStyle()) {
+    for (const Event& e : sink.events) append_event_json(e, json, style);
     count += sink.events.size();
     sink.events.clear();
   }

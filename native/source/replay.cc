@@ -44,12 +44,15 @@ void Replay::run() {
   batch->json.reserve(options_.batch_events * 320);
   EventSink sink;
   sink.events.reserve(options_.batch_events * 2);
-  auto move_events = [&] { batch->take(sink); };
+  EventJsonStyle style;
+  style.hex_teids = options_.hex_teids;
+  auto move_events = [&] { batch->take(sink, style); };
   uint64_t base_packets = 0;
   for (uint32_t fi = 0; fi < options_.files.size() && !stop_.load(); fi++) {
     const std::string& path = options_.files[fi];
     file_index_.store(fi);
     offset_.store(0);
+    style.file = &path;
     MappedFile mf;
     auto fail = [&](const std::string& msg, uint64_t at, uint64_t packet) {
       move_events();

@@ -4,14 +4,17 @@ import type { Writable } from 'node:stream';
 import { CaptureFileError, DEFAULT_CARRIERS, openCapture } from '../native';
 import type { DecodeEvent, EngineLimits, StatsEvent } from '../native/types';
 import { ProgressBar } from '../progress';
-import { formatEventRow, formatStats, TABLE_HEADER } from './format';
+import { eventFieldTable } from '../ops/event-contract';
+import { defaultColumns, delimitedEvent, delimitedRow, formatEventRow, formatStats, pickFields, TABLE_HEADER } from './format';
 
 export interface DecodeOptions {
   files: string[];
   carriers?: string[];
   /** ClientHellos to these hosts are reported as `hello` events */
   payHosts?: string[];
-  format: 'jsonl' | 'table' | 'stats';
+  format: 'jsonl' | 'table' | 'stats' | 'csv' | 'tsv';
+  /** only these event keys, in this order (jsonl, csv, tsv) */
+  fields?: string[];
   requests?: boolean;
   limits?: Partial<EngineLimits>;
   /** a BPF expression (tcpdump syntax) frames must match to be decoded */
@@ -44,6 +47,7 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
     requests: opts.requests,
     limits: opts.limits,
     filter: opts.filter,
+    hexTeids: true,
   });
   const bar = opts.progress ? new ProgressBar(() => capture.progress()).start() : null;
   let events = 0;
@@ -51,11 +55,16 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
   try {
     if (opts.format === 'table') await write(opts.out, TABLE_HEADER + '\n');
     try {
-      if (opts.format === 'table') {
+      const fields = opts.fields && opts.fields.length > 0 ? opts.fields : null;
+      if (opts.format === 'table' || opts.format === 'csv' || opts.format === 'tsv' || (opts.format === 'jsonl' && fields)) {
+        const f = opts.format;
+        const columns = f === 'csv' || f === 'tsv' ? (fields ?? defaultColumns(eventFieldTable())) : [];
+        if (f === 'csv' || f === 'tsv') await write(opts.out, delimitedRow(columns, f) + '\n');
         for await (const batch of capture) {
           let chunk = '';
           for (const e of batch as DecodeEvent[]) {
-            chunk += formatEventRow(e) + '\n';
+            chunk +=
+              (f === 'table' ? formatEventRow(e) : f === 'jsonl' ? JSON.stringify(pickFields(e, fields!)) : delimitedEvent(e, columns, f)) + '\n';
             events++;
           }
           if (chunk) await write(opts.out, chunk);
@@ -83,7 +92,8 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
     if (opts.format === 'jsonl') await write(opts.out, JSON.stringify(stats) + '\n');
-    else await write(opts.out, (opts.format === 'table' ? '\n' : '') + formatStats(stats, opts.files));
+    // csv / tsv: the rows are the events only
+    else if (opts.format === 'table' || opts.format === 'stats') await write(opts.out, (opts.format === 'table' ? '\n' : '') + formatStats(stats, opts.files));
     return { stats, events, error };
   } finally {
     bar?.stop();

@@ -291,7 +291,7 @@ class NativeCapture implements CaptureSource {
         throw new CaptureFilterError('filter must be a BPF expression of at most 65536 characters');
       }
       try {
-        this.stream = new addonApi.Replay(engine.native, this.files, { batchEvents: 256, maxBatches: 8, filter: opts.filter ?? '' });
+        this.stream = new addonApi.Replay(engine.native, this.files, { batchEvents: 256, maxBatches: 8, filter: opts.filter ?? '', hexTeids: opts.hexTeids === true });
       } catch (err) {
         if ((err as Error).message.startsWith('filter "')) throw new CaptureFilterError((err as Error).message);
         throw err;

@@ -2,6 +2,8 @@
 // Its strings must be what JavaScript makes of the same bytes: ill-formed
 // UTF-8 replaced the way Node's decoder does (U+FFFD per maximal subpart),
 // control characters, quotes and backslashes escaped as JSON.stringify does.
+import fs from 'node:fs';
+import path from 'node:path';
 import t from 'tap';
 import { Engine } from '../../src/native';
 import { gpdu } from '../../src/gen/gtp';
@@ -41,4 +43,32 @@ t.test('request strings: what Node makes of the bytes, escaped as JSON.stringify
     if (req.host !== null) t.equal(req.host, host.toString('utf8').trim(), `host ${host.toString('hex')}`);
   }
   t.ok(checked > 300, `${checked} requests checked`);
+});
+
+t.test('every event carries exactly the keys of event_fields.def, in its order', async (t) => {
+  const { eventFieldTable } = await import('../../src/ops/event-contract');
+  const { openCapture } = await import('../../src/native');
+  const table = eventFieldTable();
+  const fixtures = path.join(__dirname, '..', '..', 'fixtures');
+  const seen = new Set<string>();
+  for (const f of fs.readdirSync(fixtures).filter((f) => /\.(pcap|pcapng)$/.test(f))) {
+    const cap = openCapture({ files: [path.join(fixtures, f)], carriers: ['query:pay_token', 'query:gnpay_token', 'host:pay.example.net'], payHosts: ['pay.example.net', 'example.com'], requests: true });
+    try {
+      for await (const batch of cap) {
+        for (const e of batch) {
+          seen.add(e.type);
+          const keys = table[e.type].map((x) => x.key);
+          t.same(Object.keys(e), keys, `${f} packet ${e.packet} ${e.type}`);
+          if (e.type === 'session')
+            for (const tu of e.tunnels)
+              t.same(Object.keys(tu), table.tunnel.map((x) => x.key).filter((k) => k !== 'bearer' || tu.plane === 'user'), 'tunnel keys');
+        }
+      }
+    } catch {
+      // corrupt-block: what was decoded before the damage is checked all the same
+    } finally {
+      await cap.close();
+    }
+  }
+  t.same([...seen].sort(), ['hello', 'request', 'session', 'sighting'], 'every event type seen');
 });
