@@ -41,7 +41,7 @@ export interface Metrics {
    * subscriber), error (could not be processed)
    */
   sightings: Counter<'carrier' | 'via' | 'outcome'>;
-  /** the probe's reports of ClientHellos to the pay host: bound (stored), unresolved (not by TEID: dropped), duplicate, ratelimited */
+  /** the probe's reports of ClientHellos to the pay host: bound (stored), unresolved (not by TEID: dropped), duplicate, conflict (the same random from two subscribers: bound to neither), ratelimited */
   hellos: Counter<'outcome'>;
   /** pay-page requests by page (page, confirm, cancel, unbound, notfound, rejected) */
   payPages: Counter<'page'>;

@@ -1,5 +1,6 @@
 #include "live.h"
 
+#include <algorithm>
 #include <pcap/pcap.h>
 #include <poll.h>
 
@@ -218,7 +219,9 @@ void LiveCapture::run(Iface* f) {
       std::lock_guard<std::mutex> lk(engine_->mu);
       if (!engine_->engine) break;
       ctx.engine = engine_->engine.get();
-      n = pcap_dispatch(f->handle, -1, on_packet, reinterpret_cast<u_char*>(&ctx));
+      // at most one batch's worth of packets per call, so a batch stays near
+      // batch_events however much the ring holds (the queue bound is in batches)
+      n = pcap_dispatch(f->handle, int(std::min<size_t>(options_.batch_events, 1u << 20)), on_packet, reinterpret_cast<u_char*>(&ctx));
       if (n == 0) ctx.engine->housekeeping(now_ns());
     }
     if (n < 0 && n != PCAP_ERROR_BREAK) {

@@ -242,7 +242,7 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultReport> {
   try {
     const db = join(dir, 'gnpay.db');
     const store = Store.open(db);
-    const sp = store.sps.add({ name: 'shop' }).sp;
+    const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
     const tokens: string[] = [];
     const ids: string[] = [];
     store.db.transaction(() => {

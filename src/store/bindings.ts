@@ -4,6 +4,9 @@
 // this table, so a probe and pay front-ends can run as separate processes
 // sharing one database. Only ClientHellos resolved by tunnel (TEID) with an
 // MSISDN are kept; rows live for `ttlMs` and the table has a hard cap.
+// A random reported from two different subscribers binds neither: the row is
+// kept with an empty MSISDN (a tombstone), so the listener finds it unbound and
+// a later report cannot bind it again.
 import type { HelloEvent } from '../native/types';
 import type { DB } from './db';
 import type { Clock } from './types';
@@ -22,7 +25,7 @@ export interface Binding {
   gsnDst: string | null;
 }
 
-export type HelloOutcome = 'bound' | 'unresolved' | 'duplicate' | 'capped';
+export type HelloOutcome = 'bound' | 'unresolved' | 'duplicate' | 'conflict' | 'capped';
 
 interface Row {
   random: string;
@@ -60,6 +63,7 @@ const CAP_CHECK = 100;
 export class BindingStore {
   private readonly insert;
   private readonly byRandom;
+  private readonly poison;
   private readonly prune;
   private readonly count;
   private readonly dropOldest;
@@ -78,6 +82,7 @@ export class BindingStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byRandom = db.prepare('SELECT * FROM tls_hellos WHERE random = ?');
+    this.poison = db.prepare("UPDATE tls_hellos SET msisdn = '', imsi = NULL WHERE random = ? AND msisdn <> ?");
     this.prune = db.prepare('DELETE FROM tls_hellos WHERE random IN (SELECT random FROM tls_hellos WHERE seen_at < ? ORDER BY seen_at LIMIT ?)');
     this.count = db.prepare('SELECT COUNT(*) FROM tls_hellos').pluck();
     this.dropOldest = db.prepare('DELETE FROM tls_hellos WHERE random IN (SELECT random FROM tls_hellos ORDER BY seen_at LIMIT ?)');
@@ -98,7 +103,9 @@ export class BindingStore {
     }
     const msisdn = h.msisdn.startsWith('+') ? h.msisdn.slice(1) : h.msisdn;
     const r = this.insert.run(h.random.toLowerCase(), now, h.ts, h.sni.toLowerCase(), msisdn, h.imsi, h.ueIp, h.teid, h.gsnSrc, h.gsnDst);
-    return r.changes === 1 ? 'bound' : 'duplicate';
+    if (r.changes === 1) return 'bound';
+    // the same random from another subscriber (or one already in conflict): nobody is bound by it
+    return this.poison.run(h.random.toLowerCase(), msisdn).changes === 1 || this.get(h.random) === null ? 'conflict' : 'duplicate';
   }
 
   /** Tells waiting lookups that new bindings were committed (same process). */
@@ -108,7 +115,7 @@ export class BindingStore {
 
   get(random: string): Binding | null {
     const r = this.byRandom.get(random.toLowerCase()) as Row | undefined;
-    return r ? toBinding(r) : null;
+    return r && r.msisdn !== '' ? toBinding(r) : null;
   }
 
   /**

@@ -10,7 +10,7 @@ t.test('payments doubt lists the orders in doubt; payments resolve settles them'
   const db = join(dir, 'g.db');
   t.match((await cli(['payments', 'doubt', '--db', db])).stdout, /\(no payment in doubt\)/);
   const store = Store.open(db);
-  const sp = store.sps.add({ name: 'shop' }).sp;
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
   const orders = [1, 2, 3].map((i) => store.orders.create(sp.id, { amount: 100 * i, currency: 'EUR', reference: `r${i}` }, ORDER_OPTS).order);
   store.associator.process(orders.map((o, i) => sighting(o.token, `49151123456${i}`)), { now: store.clock(), sourceId: 's' });
   const leased = store.payments.lease('w', 2, 60_000);
@@ -48,5 +48,5 @@ t.test('payments doubt lists the orders in doubt; payments resolve settles them'
   }
   const after = Store.open(db);
   t.teardown(() => after.close());
-  t.same(after.events.forOrder(orders[0].id).map((e) => e.status), ['pending', 'associated', 'paid'], 'the SP hears of it as of any charge');
+  t.same(after.events.forOrder(orders[0].id).map((e) => e.status), ['pending', 'identified', 'paid'], 'the SP hears of it as of any charge');
 });
