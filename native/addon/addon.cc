@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,42 +23,71 @@ namespace gnpay {
 namespace {
 
 // ---------------------------------------------------------------------------
+// Errors carry a stable `code` (src/native/errors.ts lists them), so that the
+// TypeScript side never reads message text.
+
+Napi::Error Coded(Napi::Error e, const char* code) {
+  e.Set("code", code);
+  return e;
+}
+Napi::Error TypeErr(Napi::Env env, const std::string& msg) {
+  return Coded(Napi::TypeError::New(env, msg), "ERR_GNPAY_INVALID_ARG");
+}
+Napi::Error RangeErr(Napi::Env env, const std::string& msg) {
+  return Coded(Napi::RangeError::New(env, msg), "ERR_GNPAY_OUT_OF_RANGE");
+}
+Napi::Error Err(Napi::Env env, const char* code, const std::string& msg) { return Coded(Napi::Error::New(env, msg), code); }
+
+// Type tags of the wrapped objects: a method called on, or an argument that
+// is, another kind of object throws a TypeError instead of being used as one.
+const napi_type_tag kEngineTag = {0x8f1c2a7d4b6e3901ULL, 0xa35e9c0b71d4f268ULL};
+const napi_type_tag kReplayTag = {0x2b7e4c19d0a35f86ULL, 0x5c8d1e3fa2b70e94ULL};
+const napi_type_tag kLiveTag = {0xd4a1f6093e8c2b57ULL, 0x71e03b9c5fa4d2e8ULL};
+
+bool Tagged(const Napi::Value& v, const napi_type_tag& tag) {
+  return v.IsObject() && v.As<Napi::Object>().CheckTypeTag(&tag);
+}
+void RequireThis(const Napi::CallbackInfo& info, const napi_type_tag& tag, const char* cls) {
+  if (!Tagged(info.This(), tag)) throw TypeErr(info.Env(), std::string(cls) + " method called on an object that is not a " + cls);
+}
+
+// ---------------------------------------------------------------------------
 // Options
 
 size_t GetSize(const Napi::Object& o, const char* key, size_t def) {
   if (!o.Has(key)) return def;
   Napi::Value v = o.Get(key);
   if (v.IsUndefined() || v.IsNull()) return def;
-  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
+  if (!v.IsNumber()) throw TypeErr(o.Env(), std::string(key) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0) || d > 9007199254740991.0) throw Napi::RangeError::New(o.Env(), std::string(key) + " out of range");
+  if (!(d >= 0) || d > 9007199254740991.0) throw RangeErr(o.Env(), std::string(key) + " out of range");
   return size_t(d);
 }
 
 void ParseCarriers(Napi::Env env, const Napi::Value& v, CarrierSet& out) {
   out.clear();
   if (v.IsUndefined() || v.IsNull()) return;
-  if (!v.IsArray()) throw Napi::TypeError::New(env, "carriers must be an array of strings");
+  if (!v.IsArray()) throw TypeErr(env, "carriers must be an array of strings");
   Napi::Array a = v.As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); i++) {
     Napi::Value s = a.Get(i);
-    if (!s.IsString()) throw Napi::TypeError::New(env, "carriers must be an array of strings");
+    if (!s.IsString()) throw TypeErr(env, "carriers must be an array of strings");
     std::string spec = s.As<Napi::String>().Utf8Value();
     if (!out.add_spec(spec.data(), spec.size()))
-      throw Napi::TypeError::New(env, "invalid carrier \"" + spec + "\"");
+      throw TypeErr(env, "invalid carrier \"" + spec + "\"");
   }
 }
 
 void ParsePayHosts(Napi::Env env, const Napi::Value& v, PayHostSet& out) {
   out.clear();
   if (v.IsUndefined() || v.IsNull()) return;
-  if (!v.IsArray()) throw Napi::TypeError::New(env, "payHosts must be an array of strings");
+  if (!v.IsArray()) throw TypeErr(env, "payHosts must be an array of strings");
   Napi::Array a = v.As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); i++) {
     Napi::Value s = a.Get(i);
-    if (!s.IsString()) throw Napi::TypeError::New(env, "payHosts must be an array of strings");
+    if (!s.IsString()) throw TypeErr(env, "payHosts must be an array of strings");
     std::string name = s.As<Napi::String>().Utf8Value();
-    if (!out.add(name.data(), name.size())) throw Napi::TypeError::New(env, "invalid pay host \"" + name + "\"");
+    if (!out.add(name.data(), name.size())) throw TypeErr(env, "invalid pay host \"" + name + "\"");
   }
 }
 
@@ -80,7 +110,7 @@ EngineOptions ParseEngineOptions(Napi::Env env, const Napi::Object& o) {
     L.heads.max_head_bytes = GetSize(l, "maxRequestHeadBytes", L.heads.max_head_bytes);
     L.heads.timeout_ns = uint64_t(GetSize(l, "tcpFlowTimeoutSeconds", L.heads.timeout_ns / 1000000000ull)) * 1000000000ull;
     if (L.max_sessions == 0 || L.max_pending == 0 || L.heads.max_flows == 0)
-      throw Napi::RangeError::New(env, "limits must be positive");
+      throw RangeErr(env, "limits must be positive");
   }
   return opt;
 }
@@ -105,7 +135,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
   explicit EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "Engine(options) needs an object");
+    if (info.Length() < 1 || !info[0].IsObject()) throw TypeErr(env, "Engine(options) needs an object");
+    info.This().As<Napi::Object>().TypeTag(&kEngineTag);
     EngineOptions opt = ParseEngineOptions(env, info[0].As<Napi::Object>());
     shared_ = std::make_shared<SharedEngine>();
     shared_->engine.reset(new Engine(opt));
@@ -116,23 +147,26 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
  private:
   Engine& Checked(Napi::Env env) {
-    if (closed()) throw Napi::Error::New(env, "engine is closed");
+    if (closed()) throw Err(env, "ERR_GNPAY_ENGINE_CLOSED", "engine is closed");
     return *shared_->engine;
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     Engine& e = Checked(info.Env());
     std::lock_guard<std::mutex> lk(shared_->mu);
     return StatsToJs(info.Env(), e.stats());
   }
 
   Napi::Value Tables(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     Engine& e = Checked(info.Env());
     std::lock_guard<std::mutex> lk(shared_->mu);
     return TablesToJs(info.Env(), e.tables());
   }
 
   Napi::Value SetCarriers(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     Engine& e = Checked(info.Env());
     CarrierSet c;
     ParseCarriers(info.Env(), info.Length() ? info[0] : info.Env().Undefined(), c);
@@ -142,6 +176,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   }
 
   Napi::Value ExportSessions(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     Engine& e = Checked(info.Env());
     std::vector<uint8_t> out;
     {
@@ -152,10 +187,11 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   }
 
   Napi::Value ImportSessions(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     Napi::Env env = info.Env();
     Engine& e = Checked(env);
     if (info.Length() < 3 || !info[0].IsBuffer() || !info[1].IsNumber() || !info[2].IsNumber())
-      throw Napi::TypeError::New(env, "importSessions(buffer, nowMs, maxAgeMs)");
+      throw TypeErr(env, "importSessions(buffer, nowMs, maxAgeMs)");
     Napi::Buffer<uint8_t> b = info[0].As<Napi::Buffer<uint8_t>>();
     uint64_t now_ns = uint64_t(info[1].As<Napi::Number>().DoubleValue()) * 1000000ull;
     uint64_t max_age_ns = uint64_t(info[2].As<Napi::Number>().DoubleValue()) * 1000000ull;
@@ -165,16 +201,17 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       std::lock_guard<std::mutex> lk(shared_->mu);
       n = e.import_sessions(Span(b.Data(), b.Length()), now_ns, max_age_ns, &err);
     }
-    if (err) throw Napi::Error::New(env, std::string("checkpoint: ") + err);
+    if (err) throw Err(env, "ERR_GNPAY_CHECKPOINT", std::string("checkpoint: ") + err);
     return Napi::Number::New(env, double(n));
   }
 
   // For tests: decode one frame given as a Buffer; returns its events.
   Napi::Value ProcessFrame(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     Napi::Env env = info.Env();
     Engine& e = Checked(env);
     if (info.Length() < 3 || !info[0].IsBuffer() || !info[1].IsNumber() || !info[2].IsNumber())
-      throw Napi::TypeError::New(env, "processFrame(frame, linktype, tsNs[, packet])");
+      throw TypeErr(env, "processFrame(frame, linktype, tsNs[, packet])");
     Napi::Buffer<uint8_t> b = info[0].As<Napi::Buffer<uint8_t>>();
     CaptureFrame f;
     f.data = Span(b.Data(), b.Length());
@@ -193,6 +230,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     if (shared_) {
       std::lock_guard<std::mutex> lk(shared_->mu);
       shared_->engine.reset();
@@ -234,7 +272,7 @@ class StreamBase {
   virtual Napi::Value BatchToJs(Napi::Env env, Batch& b) = 0;
 
   Napi::Value Next(Napi::Env env) {
-    if (pending_) throw Napi::Error::New(env, "next() called again before the previous promise settled");
+    if (pending_) throw Err(env, "ERR_GNPAY_STREAM_BUSY", "next() called again before the previous promise settled");
     Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
     if (ended_) {
       d.Resolve(env.Null());
@@ -322,35 +360,47 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
   explicit ReplayWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ReplayWrap>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsArray())
-      throw Napi::TypeError::New(env, "Replay(engine, files[, options])");
+      throw TypeErr(env, "Replay(engine, files[, options])");
+    if (!Tagged(info[0], kEngineTag)) throw TypeErr(env, "the first argument must be an Engine");
     EngineWrap* ew = Napi::ObjectWrap<EngineWrap>::Unwrap(info[0].As<Napi::Object>());
-    if (!ew || ew->closed()) throw Napi::Error::New(env, "engine is closed");
+    if (!ew || ew->closed()) throw Err(env, "ERR_GNPAY_ENGINE_CLOSED", "engine is closed");
     engine_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
     ReplayOptions opt;
     std::string filter;
     Napi::Array files = info[1].As<Napi::Array>();
     for (uint32_t i = 0; i < files.Length(); i++) {
       Napi::Value f = files.Get(i);
-      if (!f.IsString()) throw Napi::TypeError::New(env, "files must be strings");
+      if (!f.IsString()) throw TypeErr(env, "files must be strings");
       opt.files.push_back(f.As<Napi::String>().Utf8Value());
     }
     if (info.Length() > 2 && info[2].IsObject()) {
       Napi::Object o = info[2].As<Napi::Object>();
       opt.batch_events = GetSize(o, "batchEvents", opt.batch_events);
       opt.max_batches = GetSize(o, "maxBatches", opt.max_batches);
-      if (opt.batch_events == 0 || opt.max_batches == 0) throw Napi::RangeError::New(env, "batch sizes must be positive");
+      if (opt.batch_events == 0 || opt.max_batches == 0) throw RangeErr(env, "batch sizes must be positive");
       opt.hex_teids = o.Has("hexTeids") && o.Get("hexTeids").ToBoolean().Value();
       if (o.Has("filter") && o.Get("filter").IsString()) filter = o.Get("filter").As<Napi::String>().Utf8Value();
     }
     std::unique_ptr<Replay> replay(new Replay(ew->shared(), opt, [this] { NotifyFromThread(); }));
     std::string error;
-    if (!replay->set_filter(filter, &error)) throw Napi::Error::New(env, error);
+    if (!replay->set_filter(filter, &error)) throw Err(env, "ERR_GNPAY_BAD_FILTER", error);
     InitTsfn(env, "gnpay-replay");
     replay_ = std::move(replay);
     replay_->start();
+    info.This().As<Napi::Object>().TypeTag(&kReplayTag);
+    cleanup_ = env.AddCleanupHook(std::function<void()>([this] { StopAtExit(); }));
   }
 
   ~ReplayWrap() override {
+    if (!cleanup_.IsEmpty() && !exited_) cleanup_.Remove(Env());
+    if (replay_) replay_->stop();
+    ReleaseTsfn();
+  }
+
+  // The environment is going away (process exit, worker terminated): the
+  // thread must not outlive it.
+  void StopAtExit() {
+    exited_ = true;
     if (replay_) replay_->stop();
     ReleaseTsfn();
   }
@@ -359,9 +409,13 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
   BatchQueue* Queue() override { return replay_ ? &replay_->queue() : nullptr; }
   Napi::Value BatchToJs(Napi::Env env, Batch& b) override { return BatchCommon(env, b); }
 
-  Napi::Value NextJs(const Napi::CallbackInfo& info) { return Next(info.Env()); }
+  Napi::Value NextJs(const Napi::CallbackInfo& info) {
+    RequireThis(info, kReplayTag, "Replay");
+    return Next(info.Env());
+  }
 
   Napi::Value Progress(const Napi::CallbackInfo& info) {
+    RequireThis(info, kReplayTag, "Replay");
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
     if (!replay_) return o;
@@ -375,6 +429,7 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
+    RequireThis(info, kReplayTag, "Replay");
     if (replay_) replay_->stop();
     ReleaseTsfn();
     EndPending(info.Env());
@@ -383,6 +438,8 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
 
   std::unique_ptr<Replay> replay_;
   Napi::ObjectReference engine_ref_;  // keeps the engine alive while replaying
+  Napi::Env::CleanupHook<std::function<void()>> cleanup_;
+  bool exited_ = false;
 };
 
 // ---------------------------------------------------------------------------
@@ -403,15 +460,16 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
   explicit LiveWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LiveWrap>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsArray())
-      throw Napi::TypeError::New(env, "Live(engine, interfaces[, options])");
+      throw TypeErr(env, "Live(engine, interfaces[, options])");
+    if (!Tagged(info[0], kEngineTag)) throw TypeErr(env, "the first argument must be an Engine");
     EngineWrap* ew = Napi::ObjectWrap<EngineWrap>::Unwrap(info[0].As<Napi::Object>());
-    if (!ew || ew->closed()) throw Napi::Error::New(env, "engine is closed");
+    if (!ew || ew->closed()) throw Err(env, "ERR_GNPAY_ENGINE_CLOSED", "engine is closed");
     engine_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
     LiveOptions opt;
     Napi::Array ifs = info[1].As<Napi::Array>();
     for (uint32_t i = 0; i < ifs.Length(); i++) {
       Napi::Value f = ifs.Get(i);
-      if (!f.IsString()) throw Napi::TypeError::New(env, "interfaces must be strings");
+      if (!f.IsString()) throw TypeErr(env, "interfaces must be strings");
       opt.interfaces.push_back(f.As<Napi::String>().Utf8Value());
     }
     if (info.Length() > 2 && info[2].IsObject()) {
@@ -426,14 +484,26 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
     InitTsfn(env, "gnpay-live");
     live_.reset(new LiveCapture(ew->shared(), opt, [this] { NotifyFromThread(); }));
     std::string err;
-    if (!live_->start(&err)) {
+    bool bad_filter = false;
+    if (!live_->start(&err, &bad_filter)) {
       live_.reset();
       ReleaseTsfn();
-      throw Napi::Error::New(env, err);
+      throw Err(env, bad_filter ? "ERR_GNPAY_BAD_FILTER" : "ERR_GNPAY_CAPTURE_OPEN", err);
     }
+    info.This().As<Napi::Object>().TypeTag(&kLiveTag);
+    cleanup_ = env.AddCleanupHook(std::function<void()>([this] { StopAtExit(); }));
   }
 
   ~LiveWrap() override {
+    if (!cleanup_.IsEmpty() && !exited_) cleanup_.Remove(Env());
+    if (live_) live_->stop();
+    ReleaseTsfn();
+  }
+
+  // The environment is going away (process exit, worker terminated): the
+  // capture threads must not outlive it.
+  void StopAtExit() {
+    exited_ = true;
     if (live_) live_->stop();
     ReleaseTsfn();
   }
@@ -441,9 +511,13 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
  private:
   BatchQueue* Queue() override { return live_ ? &live_->queue() : nullptr; }
   Napi::Value BatchToJs(Napi::Env env, Batch& b) override { return BatchCommon(env, b); }
-  Napi::Value NextJs(const Napi::CallbackInfo& info) { return Next(info.Env()); }
+  Napi::Value NextJs(const Napi::CallbackInfo& info) {
+    RequireThis(info, kLiveTag, "Live");
+    return Next(info.Env());
+  }
 
   Napi::Value CaptureStats(const Napi::CallbackInfo& info) {
+    RequireThis(info, kLiveTag, "Live");
     Napi::Env env = info.Env();
     Napi::Array out = Napi::Array::New(env);
     if (!live_) return out;
@@ -465,6 +539,7 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
+    RequireThis(info, kLiveTag, "Live");
     if (live_) live_->stop();
     ReleaseTsfn();
     EndPending(info.Env());
@@ -473,6 +548,8 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
 
   std::unique_ptr<LiveCapture> live_;
   Napi::ObjectReference engine_ref_;
+  Napi::Env::CleanupHook<std::function<void()>> cleanup_;
+  bool exited_ = false;
 };
 
 Napi::Value AnomalyNames(const Napi::CallbackInfo& info) {
@@ -494,13 +571,13 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   exports.Set("anomalyNames", Napi::Function::New(env, AnomalyNames));
   exports.Set("libpcapVersion", Napi::String::New(env, LiveCapture::libpcap_version()));
   exports.Set("sdNotify", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
-                if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) throw Napi::TypeError::New(info.Env(), "sdNotify(socketPath, state)");
+                if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) throw TypeErr(info.Env(), "sdNotify(socketPath, state)");
                 std::string error;
-                if (!sd_notify_send(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), &error)) throw Napi::Error::New(info.Env(), error);
+                if (!sd_notify_send(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), &error)) throw Err(info.Env(), "ERR_GNPAY_SD_NOTIFY", error);
                 return info.Env().Undefined();
               }));
   exports.Set("defaultLiveFilter", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
-                if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "defaultLiveFilter(linktype)");
+                if (info.Length() < 1 || !info[0].IsNumber()) throw TypeErr(info.Env(), "defaultLiveFilter(linktype)");
                 return Napi::String::New(info.Env(), LiveCapture::default_filter(info[0].As<Napi::Number>().Uint32Value()));
               }));
   return exports;

@@ -68,7 +68,7 @@ std::string LiveCapture::mpls_filter_term(int tags, int labels) {
   return t;
 }
 
-bool LiveCapture::start(std::string* error) {
+bool LiveCapture::start(std::string* error, bool* bad_filter) {
   char errbuf[PCAP_ERRBUF_SIZE];
   for (size_t i = 0; i < options_.interfaces.size(); i++) {
     std::unique_ptr<Iface> f(new Iface());
@@ -102,6 +102,7 @@ bool LiveCapture::start(std::string* error) {
     struct bpf_program prog;
     if (pcap_compile(h, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
       *error = "bad capture filter: " + std::string(pcap_geterr(h));
+      if (bad_filter) *bad_filter = true;
       ifaces_.push_back(std::move(f));
       stop();
       return false;

@@ -11,6 +11,8 @@ import type {
 } from './types';
 
 export * from './types';
+export * from './errors';
+import { errorCode, NATIVE_ERROR_CODES } from './errors';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 interface NativeEngine {
@@ -227,6 +229,7 @@ export class Engine {
 
 /** A capture filter expression that libpcap cannot compile. */
 export class CaptureFilterError extends Error {
+  readonly code = NATIVE_ERROR_CODES.badFilter;
   constructor(message: string) {
     super(message);
     this.name = 'CaptureFilterError';
@@ -235,6 +238,7 @@ export class CaptureFilterError extends Error {
 
 /** A capture file that could not be read to its end. */
 export class CaptureFileError extends Error {
+  readonly code = NATIVE_ERROR_CODES.captureFile;
   constructor(
     message: string,
     readonly file: string,
@@ -293,7 +297,7 @@ class NativeCapture implements CaptureSource {
       try {
         this.stream = new addonApi.Replay(engine.native, this.files, { batchEvents: 256, maxBatches: 8, filter: opts.filter ?? '', hexTeids: opts.hexTeids === true });
       } catch (err) {
-        if ((err as Error).message.startsWith('filter "')) throw new CaptureFilterError((err as Error).message);
+        if (errorCode(err) === NATIVE_ERROR_CODES.badFilter) throw new CaptureFilterError((err as Error).message);
         throw err;
       }
     } else if ((opts.interfaces ?? []).length > 0) {
@@ -307,8 +311,8 @@ class NativeCapture implements CaptureSource {
           maxBatches: l.maxBatches,
         });
       } catch (err) {
-        // live.cc: "bad capture filter: <libpcap's reason>" (a usage error, not a runtime one)
-        if ((err as Error).message.startsWith('bad capture filter')) throw new CaptureFilterError((err as Error).message);
+        // a filter libpcap rejects is a usage error, not a runtime one
+        if (errorCode(err) === NATIVE_ERROR_CODES.badFilter) throw new CaptureFilterError((err as Error).message);
         throw err;
       }
     } else {

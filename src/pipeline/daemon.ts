@@ -12,6 +12,7 @@ import { createLogger } from '../log';
 import { createMetrics, initPayments, initSightings, type Metrics } from '../metrics';
 import { SystemdNotifier } from '../ops/sd-notify';
 import { ProgressLog } from '../progress';
+import { errorCode, NATIVE_ERROR_CODES } from '../native/errors';
 import type { CaptureOptions, DecodeEvent } from '../native/types';
 import { HttpDriver } from '../payments/http';
 import { LedgerDriver } from '../payments/ledger';
@@ -393,7 +394,8 @@ export class Daemon {
         // API that looks healthy and sees nothing; a replay without
         // --exit-when-done keeps serving what it recorded up to the damage.
         if (this.o.exitWhenDone || files.length === 0) {
-          const code = err.name === 'CaptureFileError' ? EXIT_CAPTURE : err.name === 'CaptureFilterError' ? EXIT_USAGE : EXIT_FAILURE;
+          const c = errorCode(err);
+          const code = c === NATIVE_ERROR_CODES.captureFile ? EXIT_CAPTURE : c === NATIVE_ERROR_CODES.badFilter ? EXIT_USAGE : EXIT_FAILURE;
           await new Promise((r) => setImmediate(r)); // after the CLI's "listening on" line, not before it
           await this.captureFailed(err.message, code);
         }
