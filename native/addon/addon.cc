@@ -3,6 +3,7 @@
 // layer still checks types and throws TypeError rather than crash.
 // Per-instance state only (no globals); explicit close(); worker threads never
 // touch JS: they hand batches to the JS thread through a ThreadSafeFunction.
+#include <arpa/inet.h>
 #include <napi.h>
 
 #include <cstring>
@@ -113,6 +114,34 @@ EngineOptions ParseEngineOptions(Napi::Env env, const Napi::Object& o) {
       throw RangeErr(env, "limits must be positive");
   }
   return opt;
+}
+
+std::vector<std::string> GetStrings(Napi::Env env, const Napi::Object& o, const char* key) {
+  std::vector<std::string> out;
+  if (!o.Has(key) || o.Get(key).IsUndefined()) return out;
+  if (!o.Get(key).IsArray()) throw TypeErr(env, std::string(key) + " must be an array of strings");
+  Napi::Array a = o.Get(key).As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    if (!a.Get(i).IsString()) throw TypeErr(env, std::string(key) + " must be an array of strings");
+    out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
+// {imsi: [digits], msisdn: [digits], ueIp: [IPv4 or IPv6 text]}
+SubscriberSelection ParseSelection(Napi::Env env, const Napi::Value& v) {
+  SubscriberSelection sel;
+  if (!v.IsObject()) return sel;
+  Napi::Object o = v.As<Napi::Object>();
+  sel.imsis = GetStrings(env, o, "imsi");
+  sel.msisdns = GetStrings(env, o, "msisdn");
+  for (const std::string& a : GetStrings(env, o, "ueIp")) {
+    uint8_t b[16];
+    if (inet_pton(AF_INET, a.c_str(), b) == 1) sel.ue_ips.push_back(IpAddr::v4(b));
+    else if (inet_pton(AF_INET6, a.c_str(), b) == 1) sel.ue_ips.push_back(IpAddr::v6(b));
+    else throw TypeErr(env, "not an IP address: " + a);
+  }
+  return sel;
 }
 
 // ---------------------------------------------------------------------------
@@ -366,7 +395,8 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
     if (!ew || ew->closed()) throw Err(env, "ERR_GNPAY_ENGINE_CLOSED", "engine is closed");
     engine_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
     ReplayOptions opt;
-    std::string filter;
+    std::string filter, write;
+    SubscriberSelection selection;
     Napi::Array files = info[1].As<Napi::Array>();
     for (uint32_t i = 0; i < files.Length(); i++) {
       Napi::Value f = files.Get(i);
@@ -380,10 +410,14 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
       if (opt.batch_events == 0 || opt.max_batches == 0) throw RangeErr(env, "batch sizes must be positive");
       opt.hex_teids = o.Has("hexTeids") && o.Get("hexTeids").ToBoolean().Value();
       if (o.Has("filter") && o.Get("filter").IsString()) filter = o.Get("filter").As<Napi::String>().Utf8Value();
+      if (o.Has("write") && o.Get("write").IsString()) write = o.Get("write").As<Napi::String>().Utf8Value();
+      if (o.Has("select")) selection = ParseSelection(env, o.Get("select"));
     }
     std::unique_ptr<Replay> replay(new Replay(ew->shared(), opt, [this] { NotifyFromThread(); }));
     std::string error;
     if (!replay->set_filter(filter, &error)) throw Err(env, "ERR_GNPAY_BAD_FILTER", error);
+    if (!write.empty() && !replay->set_writer(write, std::move(selection), &error))
+      throw Err(env, "ERR_GNPAY_WRITE", "write: " + error);
     InitTsfn(env, "gnpay-replay");
     replay_ = std::move(replay);
     replay_->start();
@@ -425,6 +459,7 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
     o.Set("packets", Napi::Number::New(env, double(replay_->packets())));
     o.Set("totalBytes", Napi::Number::New(env, double(replay_->total_bytes())));
     o.Set("finished", Napi::Boolean::New(env, replay_->finished()));
+    o.Set("written", Napi::Number::New(env, double(replay_->written())));
     return o;
   }
 

@@ -62,8 +62,57 @@ uint32_t CaptureFileParser::u32_at(uint64_t off) const {
 
 ReadStatus CaptureFileParser::fail(const char* what, uint64_t at) {
   error_ = what;
-  error_offset_ = at;
+  error_offset_ = base_ + at;
   return ReadStatus::Error;
+}
+
+namespace {
+uint32_t le32_at(Span s, uint64_t off) {
+  ByteReader r(s);
+  uint32_t v = 0;
+  if (r.skip(size_t(off))) r.le32(v);
+  return v;
+}
+uint32_t bswap32(uint32_t v) { return (v >> 24) | ((v >> 8) & 0xFF00u) | ((v << 8) & 0xFF0000u) | (v << 24); }
+}  // namespace
+
+uint64_t CaptureFileParser::stream_header_size(Span head) {
+  if (head.size < 12) return 24;
+  const uint32_t magic = le32_at(head, 0);
+  if (magic != kShbType) return 24;
+  const uint32_t bom = le32_at(head, 8);
+  uint32_t len = le32_at(head, 4);
+  if (bom == kByteOrderMagicSwapped) len = bswap32(len);
+  if (len < 12) return 12;
+  return len > kMaxStreamRecord ? kMaxStreamRecord : len;
+}
+
+void CaptureFileParser::set_window(Span window, bool final) {
+  base_ += offset_;
+  offset_ = 0;
+  file_ = window;
+  final_ = final;
+}
+
+ReadStatus CaptureFileParser::stream_check(uint64_t at) {
+  if (final_) return ReadStatus::Frame;
+  const uint64_t room = file_.size - at;
+  uint64_t need;
+  if (format_ == CaptureFormat::Pcap) {
+    if (room < 16) return ReadStatus::More;
+    need = 16 + uint64_t(u32_at(at + 8));
+  } else {
+    if (room < 12) return ReadStatus::More;
+    uint32_t len = u32_at(at + 4);
+    if (u32_at(at) == kShbType) {  // its own byte order
+      const uint32_t bom = le32_at(file_, at + 8);
+      len = le32_at(file_, at + 4);
+      if (bom == kByteOrderMagicSwapped) len = bswap32(len);
+    }
+    need = len;
+  }
+  if (need > kMaxStreamRecord) return fail("record longer than 64 MiB in a streamed capture", at);
+  return room < need ? ReadStatus::More : ReadStatus::Frame;
 }
 
 uint32_t CaptureFileParser::first_linktype() const {
@@ -72,8 +121,10 @@ uint32_t CaptureFileParser::first_linktype() const {
   return 0;
 }
 
-bool CaptureFileParser::open(Span file) {
+bool CaptureFileParser::open(Span file, bool final) {
   file_ = file;
+  base_ = 0;
+  final_ = final;
   format_ = CaptureFormat::Unknown;
   big_endian_ = false;
   nanos_ = false;
@@ -130,7 +181,11 @@ ReadStatus CaptureFileParser::next(CaptureFrame& frame, AnomalyCounters& an) {
 
 ReadStatus CaptureFileParser::next_pcap(CaptureFrame& frame, AnomalyCounters& an) {
   const uint64_t at = offset_;
-  if (at == file_.size) return ReadStatus::End;
+  if (at == file_.size) return final_ ? ReadStatus::End : ReadStatus::More;
+  if (!final_) {
+    const ReadStatus s = stream_check(at);
+    if (s != ReadStatus::Frame) return s;
+  }
   ByteReader r(file_);
   r.skip(size_t(at));
   uint32_t sec = 0, frac = 0, caplen = 0, origlen = 0;
@@ -147,7 +202,7 @@ ReadStatus CaptureFileParser::next_pcap(CaptureFrame& frame, AnomalyCounters& an
   frame.caplen = caplen;
   frame.origlen = origlen;
   frame.data = data;
-  frame.file_offset = at;
+  frame.file_offset = base_ + at;
   offset_ = r.offset();
   packets_++;
   return ReadStatus::Frame;
@@ -274,7 +329,11 @@ bool CaptureFileParser::parse_idb(Span body, uint64_t at) {
 ReadStatus CaptureFileParser::next_pcapng(CaptureFrame& frame, AnomalyCounters& an) {
   for (;;) {
     const uint64_t at = offset_;
-    if (at == file_.size) return ReadStatus::End;
+    if (at == file_.size) return final_ ? ReadStatus::End : ReadStatus::More;
+    if (!final_) {
+      const ReadStatus s = stream_check(at);
+      if (s != ReadStatus::Frame) return s;
+    }
     if (file_.size - at < 8) return fail("pcapng block header runs past the end of the file", at);
     const uint32_t type = u32_at(at);  // SHB's type reads the same in either byte order
     if (type == kShbType) {
@@ -319,7 +378,7 @@ ReadStatus CaptureFileParser::next_pcapng(CaptureFrame& frame, AnomalyCounters& 
         frame.caplen = caplen;
         frame.origlen = origlen;
         frame.data = data;
-        frame.file_offset = at;
+        frame.file_offset = base_ + at;
         packets_++;
         return ReadStatus::Frame;
       }
@@ -341,7 +400,7 @@ ReadStatus CaptureFileParser::next_pcapng(CaptureFrame& frame, AnomalyCounters& 
         frame.caplen = uint32_t(caplen);
         frame.origlen = origlen;
         r.span(caplen, frame.data);
-        frame.file_offset = at;
+        frame.file_offset = base_ + at;
         packets_++;
         return ReadStatus::Frame;
       }

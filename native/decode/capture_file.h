@@ -25,9 +25,13 @@ enum class ReadStatus : uint8_t {
   Frame = 0,   // `frame` is set
   End,         // clean end of file
   Error,       // corrupt or truncated file: error(), error_offset() say what and where
+  More,        // streaming only: the next record is not wholly in the window (see set_window)
 };
 
 constexpr size_t kMaxPcapngInterfaces = 256;
+// Streaming: the longest record (pcap record, pcapng block) read from a
+// stream; a longer one is an error there (the whole-file parser has no such bound).
+constexpr uint64_t kMaxStreamRecord = 64ull << 20;
 
 // What is an error (next() returns Error; error() is a static message,
 // error_offset() the offset of the record/block at fault, packets() the frames
@@ -51,17 +55,35 @@ constexpr size_t kMaxPcapngInterfaces = 256;
 // Timestamps: pcap µs or ns; pcapng per interface if_tsresol (option 9, 10^-n,
 // or 2^-n with the high bit) and if_tsoffset (option 14, seconds); converted
 // to ns since the epoch, clamped at 0.
+//
+// Streaming (a pipe, a decompressor): the parser reads a window of the stream
+// instead of the whole file. open(window, false) with a window holding the
+// whole header (pcap: 24 bytes; pcapng: the first SHB; stream_header_size()
+// says how much); then next() returns More when the next record is not wholly
+// in the window: the caller keeps the window's bytes from consumed() on, reads
+// more after them and calls set_window() with the new window (final when the
+// stream has ended: then a record cut short is the same error as in a file).
+// Offsets (offset(), frame.file_offset, error_offset()) count from the start
+// of the stream. Spans in a returned frame are valid until set_window().
 class CaptureFileParser {
  public:
   // `file` must outlive the parser. Returns false (with error()) when the
   // magic is neither pcap nor pcapng, or the header (or first SHB) is bad.
-  bool open(Span file);
+  bool open(Span file, bool final = true);
   ReadStatus next(CaptureFrame& frame, AnomalyCounters& an);
+  // Streaming: bytes of the window already read (the next window starts there).
+  uint64_t consumed() const { return offset_; }
+  // Streaming: the next window, starting at the first byte not consumed().
+  void set_window(Span window, bool final);
+  // Streaming: how many leading bytes of a stream open() needs, given the
+  // first `head` bytes (at least 12, or all there is): 24 for pcap, the SHB's
+  // length for pcapng (capped at kMaxStreamRecord).
+  static uint64_t stream_header_size(Span head);
 
   CaptureFormat format() const { return format_; }
   uint64_t packets() const { return packets_; }      // frames returned so far
-  uint64_t offset() const { return offset_; }        // next byte to read
-  uint64_t size() const { return file_.size; }
+  uint64_t offset() const { return base_ + offset_; }  // next byte to read
+  uint64_t size() const { return base_ + file_.size; }
   const char* error() const { return error_; }       // static string, "" when none
   uint64_t error_offset() const { return error_offset_; }
   // Link type of the first interface (pcap: the global header's); 0 if none yet.
@@ -69,6 +91,9 @@ class CaptureFileParser {
 
  private:
   ReadStatus fail(const char* what, uint64_t at);
+  // Streaming: More when the record at `at` is not wholly in the window; Error
+  // when it is longer than kMaxStreamRecord; Frame (go on) otherwise.
+  ReadStatus stream_check(uint64_t at);
   ReadStatus next_pcap(CaptureFrame& frame, AnomalyCounters& an);
   ReadStatus next_pcapng(CaptureFrame& frame, AnomalyCounters& an);
   bool parse_shb(uint64_t at);  // sets byte order, resets interfaces; false after fail()
@@ -77,6 +102,8 @@ class CaptureFileParser {
   uint32_t u32_at(uint64_t off) const;
 
   Span file_;
+  uint64_t base_ = 0;   // stream offset of file_[0]
+  bool final_ = true;   // the window ends where the stream ends
   CaptureFormat format_ = CaptureFormat::Unknown;
   bool big_endian_ = false;
   bool nanos_ = false;          // pcap: ns magic

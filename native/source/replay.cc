@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "capture_file.h"
+#include "input_stream.h"
 #include "mapped_file.h"
 
 namespace gnpay {
@@ -17,6 +18,13 @@ Replay::Replay(std::shared_ptr<SharedEngine> engine, ReplayOptions options, std:
 }
 
 Replay::~Replay() { stop(); }
+
+bool Replay::set_writer(const std::string& path, SubscriberSelection selection, std::string* error) {
+  std::unique_ptr<SubscriberWriter> w(new SubscriberWriter(std::move(selection)));
+  if (!w->open(path, error)) return false;
+  writer_ = std::move(w);
+  return true;
+}
 
 void Replay::start() { thread_ = std::thread([this] { run(); }); }
 
@@ -53,7 +61,6 @@ void Replay::run() {
     file_index_.store(fi);
     offset_.store(0);
     style.file = &path;
-    MappedFile mf;
     auto fail = [&](const std::string& msg, uint64_t at, uint64_t packet) {
       move_events();
       if (!batch->empty()) flush(batch, false);
@@ -62,19 +69,47 @@ void Replay::run() {
       batch->error_file = path;
       batch->error_offset = at;
       batch->error_packet = packet;
+      close_writer();  // what was written before the damage stays readable
       flush(batch, true);
       finished_.store(true);
     };
-    if (!mf.open(path)) {
-      fail(mf.error(), 0, 0);
+    // A regular uncompressed file is memory-mapped; anything else (standard
+    // input, a pipe, gzip or zstd) is read as a stream through a window.
+    InputKind kind = InputKind::Mapped;
+    std::string open_error;
+    if (!classify_input(path, &kind, &open_error)) {
+      fail(open_error, 0, 0);
       return;
     }
-    size_.store(mf.size());
-    CaptureFileParser parser;
-    if (!parser.open(Span(mf.data(), mf.size()))) {
-      fail(std::string(parser.error()), parser.error_offset(), 0);
-      return;
+    MappedFile mf;
+    CaptureFileParser mapped_parser;
+    std::unique_ptr<StreamReader> stream;
+    if (kind == InputKind::Mapped) {
+      if (!mf.open(path)) {
+        fail(mf.error(), 0, 0);
+        return;
+      }
+      size_.store(mf.size());
+      if (!mapped_parser.open(Span(mf.data(), mf.size()))) {
+        fail(std::string(mapped_parser.error()), mapped_parser.error_offset(), 0);
+        return;
+      }
+    } else {
+      struct stat st;
+      size_.store(path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? uint64_t(st.st_size) : 0);
+      std::unique_ptr<ByteStream> in = open_input_stream(path, &stop_, &open_error);
+      if (!in) {
+        fail(open_error, 0, 0);
+        return;
+      }
+      stream.reset(new StreamReader(std::move(in)));
+      if (!stream->open()) {
+        if (stop_.load()) break;
+        fail(stream->error(), stream->error_offset(), 0);
+        return;
+      }
     }
+    const CaptureFileParser& parser = stream ? stream->parser() : mapped_parser;
     bool done = false;
     bool filter_failed = false;
     uint64_t filter_error_at = 0;
@@ -85,7 +120,7 @@ void Replay::run() {
         Engine& eng = *engine_->engine;
         for (size_t k = 0; k < options_.chunk_frames; k++) {
           CaptureFrame frame;
-          st = parser.next(frame, eng.anomalies());
+          st = stream ? stream->next(frame, eng.anomalies()) : mapped_parser.next(frame, eng.anomalies());
           if (st != ReadStatus::Frame) break;
           if (filter_.active()) {
             BpfFilter::Verdict v = filter_.check(frame);
@@ -99,11 +134,15 @@ void Replay::run() {
               break;
             }
           }
+          const size_t before = sink.events.size();
           eng.process(frame, parser.packets(), fi, sink);
+          if (writer_) writer_->on_frame(frame, sink.events.data() + before, sink.events.size() - before);
         }
+        if (writer_) written_.store(writer_->written());
       }
       packets_.store(base_packets + parser.packets());
-      offset_.store(parser.offset());
+      // progress: bytes of the file taken so far (compressed bytes for gzip and zstd)
+      offset_.store(stream ? stream->raw_offset() : parser.offset());
       move_events();
       if (filter_failed) {
         fail(filter_.error(), filter_error_at, parser.packets());
@@ -111,6 +150,11 @@ void Replay::run() {
       }
       if (st == ReadStatus::Error) {
         fail(std::string(parser.error()), parser.error_offset(), parser.packets() + 1);
+        return;
+      }
+      if (st == ReadStatus::More && !stream->refill()) {  // outside the engine lock: it may block on a pipe
+        if (stop_.load()) break;
+        fail(stream->error(), parser.offset(), parser.packets() + 1);
         return;
       }
       if (st == ReadStatus::End) done = true;
@@ -121,11 +165,27 @@ void Replay::run() {
     base_packets += parser.packets();
   }
   if (stop_.load()) {
+    close_writer();
     finished_.store(true);
     return;
   }
+  std::string write_error;
+  if (!close_writer(&write_error)) {
+    batch->error = true;
+    batch->error_message = write_error;
+    batch->error_file = options_.files.empty() ? "" : options_.files.back();
+  }
   flush(batch, true);
   finished_.store(true);
+}
+
+bool Replay::close_writer(std::string* error) {
+  if (!writer_) return true;
+  std::string e;
+  const bool ok = writer_->close(&e);
+  written_.store(writer_->written());
+  if (!ok && error) *error = e;
+  return ok;
 }
 
 }  // namespace gnpay

@@ -13,6 +13,7 @@
 #include "batch_queue.h"
 #include "bpf_filter.h"
 #include "engine.h"
+#include "subscriber_writer.h"
 
 namespace gnpay {
 
@@ -41,6 +42,10 @@ class Replay {
   // A BPF expression frames must match to be decoded (before start()); false
   // with *error when it does not compile.
   bool set_filter(const std::string& expression, std::string* error) { return filter_.set(expression, error); }
+  // Writes the frames of the selected subscribers to a pcapng file at `path`
+  // (before start()); false with *error when it cannot be created.
+  bool set_writer(const std::string& path, SubscriberSelection selection, std::string* error);
+  uint64_t written() const { return written_.load(); }
   void start();
   void stop();  // asks the thread to stop, unblocks it, joins it
   BatchQueue& queue() { return queue_; }
@@ -55,6 +60,7 @@ class Replay {
  private:
   void run();
   bool flush(std::unique_ptr<Batch>& batch, bool end);
+  bool close_writer(std::string* error = nullptr);
 
   std::shared_ptr<SharedEngine> engine_;
   ReplayOptions options_;
@@ -67,6 +73,8 @@ class Replay {
   std::atomic<uint64_t> offset_{0}, size_{0}, packets_{0};
   uint64_t total_bytes_ = 0;
   BpfFilter filter_;  // used by the thread only once started
+  std::unique_ptr<SubscriberWriter> writer_;  // likewise
+  std::atomic<uint64_t> written_{0};
 };
 
 }  // namespace gnpay

@@ -1,17 +1,21 @@
-// gnpay decode FILE... [--carrier kind:arg]... [--pay-host NAME]... [--filter BPF] [--jsonl | --stats | --format F] [--fields K,...] [--requests]
+// gnpay decode FILE... [--config FILE] [--carrier kind:arg]... [--pay-host NAME]... [--filter BPF] [--jsonl | --stats | --format F] [--fields K,...] [--requests]
+import { isatty } from 'node:tty';
 import type { Command } from 'commander';
+import { ConfigError, loadConfig, payHosts as configPayHosts, type Config } from '../config';
 import { decode } from '../decode';
 import { eventFieldTable } from '../ops/event-contract';
-import { CaptureFileError, CaptureFilterError, carrierError, payHostError } from '../native';
-import { CliError, collect, EXIT_CAPTURE, parsePositiveInt, UsageError } from './common';
+import { CaptureFileError, CaptureFilterError, CaptureWriteError, carrierError, payHostError, selectionError } from '../native';
+import { activeCarriers, DEFAULT_CARRIERS } from '../pipeline/carriers';
+import { CliError, collect, EXIT_CAPTURE, EXIT_FAILURE, parsePositiveInt, UsageError } from './common';
 
 export function registerDecode(program: Command): void {
   program
     .command('decode')
     .description('decode pcap/pcapng captures of Gn or S5/S8 traffic: sessions, token sightings, statistics')
-    .argument('<files...>', 'capture files (pcap or pcapng), replayed in order through one tunnel table')
-    .option('-c, --carrier <kind:arg>', 'where tokens travel: query:NAME, path:PREFIX, host:SUFFIX, header:NAME, cookie:NAME (repeatable; default query:gnpay_token)', collect)
-    .option('--pay-host <name>', 'report ClientHellos to this pay host (or a name under it) as hello events with their client random (repeatable)', collect)
+    .argument('<files...>', 'capture files (pcap or pcapng, plain, .gz or .zst), named pipes, or - (standard input), replayed in order through one tunnel table')
+    .option('-c, --carrier <kind:arg>', `where tokens travel: query:NAME, path:PREFIX, host:SUFFIX, header:NAME, cookie:NAME (repeatable; default: the configuration's, else ${DEFAULT_CARRIERS.join(', ')} as gnpay run)`, collect)
+    .option('--pay-host <name>', "report ClientHellos to this pay host (or a name under it) as hello events with their client random (repeatable; default: the configuration's pay hosts with --config, else none)", collect)
+    .option('--config <file>', "read the daemon's configuration file (YAML or JSON): its carriers, pay hosts, decode limits and capture filter are the defaults of the options above")
     .option('--jsonl', 'one JSON object per line (docs/events.md), then a stats object (the same as --format jsonl)')
     .option('--format <format>', 'table (default), jsonl, csv or tsv (csv/tsv: a header line, then one row per event)')
     .option('--fields <keys>', 'only these event keys, comma-separated, in this order (jsonl, csv, tsv), e.g. type,ts,msisdn,teid,token')
@@ -23,6 +27,10 @@ export function registerDecode(program: Command): void {
     .option('--max-fragment-datagrams <n>', 'bound of the outer IP datagrams in reassembly', parsePositiveInt('--max-fragment-datagrams'))
     .option('--max-fragment-bytes <n>', 'bound of the bytes held by outer IP reassembly', parsePositiveInt('--max-fragment-bytes'))
     .option('-f, --filter <expression>', 'decode only the frames that match this BPF expression (tcpdump syntax), e.g. "host 10.0.0.1"; the others are counted')
+    .option('--imsi <digits>', "select a subscriber by IMSI: only its events are printed, and --write takes its tunnels' frames (repeatable)", collect)
+    .option('--msisdn <digits>', 'select a subscriber by MSISDN (international format, no +) (repeatable)', collect)
+    .option('--ue-ip <address>', "select a subscriber by its UE address (IPv4 or IPv6) (repeatable)", collect)
+    .option('-w, --write <file>', "write every GTP-C and GTP-U frame of the selected subscribers' tunnels to this pcapng file (original link types and timestamps)")
     .option('--no-progress', 'never draw the progress bar (it is drawn only on a terminal anyway)')
     .addHelpText(
       'after',
@@ -45,18 +53,41 @@ export function registerDecode(program: Command): void {
         if (fields.length === 0 || unknown.length > 0)
           throw new UsageError(`--fields: unknown event key${unknown.length === 1 ? '' : 's'} ${unknown.join(', ') || '(none given)'} (keys: ${[...known].join(', ')})`);
       }
-      const carriers = (o.carrier as string[] | undefined) ?? [];
+      if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
+      if (files.includes('-') && isatty(0)) throw new UsageError('- reads a capture from standard input, which is a terminal: pipe one in (tcpdump -w - … | gnpay decode -)');
+      let config: Config | null = null;
+      if (o.config !== undefined) {
+        try {
+          config = loadConfig(o.config as string);
+        } catch (err) {
+          if (err instanceof ConfigError) throw new UsageError(err.message);
+          throw err;
+        }
+      }
+      const carriers = (o.carrier as string[] | undefined) ?? (config ? activeCarriers(config) : [...DEFAULT_CARRIERS]);
       for (const c of carriers) {
         const err = carrierError(c);
         if (err) throw new UsageError(err);
       }
-      const payHosts = (o.payHost as string[] | undefined) ?? [];
+      const payHosts = (o.payHost as string[] | undefined) ?? (config ? configPayHosts(config) : []);
       if (payHosts.length > 8) throw new UsageError('at most 8 --pay-host');
       for (const h of payHosts) {
         const err = payHostError(h);
         if (err) throw new UsageError(err);
       }
-      const limits: Record<string, number> = {};
+      const select = {
+        imsi: (o.imsi as string[] | undefined) ?? [],
+        msisdn: ((o.msisdn as string[] | undefined) ?? []).map((m) => m.replace(/^\+/, '')),
+        ueIp: (o.ueIp as string[] | undefined) ?? [],
+      };
+      const selected = select.imsi.length + select.msisdn.length + select.ueIp.length > 0;
+      if (selected) {
+        const err = selectionError(select);
+        if (err) throw new UsageError(err);
+      }
+      if (o.write !== undefined && !selected)
+        throw new UsageError('--write needs --imsi, --msisdn or --ue-ip (tcpdump -w or tshark -w write whole captures)');
+      const limits: Record<string, number> = { ...(config?.decode.limits ?? {}) };
       if (o.maxSessions) limits.maxSessions = o.maxSessions as number;
       if (o.maxTcpFlows) limits.maxTcpFlows = o.maxTcpFlows as number;
       if (o.maxPendingRequests) limits.maxPendingRequests = o.maxPendingRequests as number;
@@ -70,14 +101,19 @@ export function registerDecode(program: Command): void {
         fields,
         requests: o.requests === true,
         limits,
-        filter: o.filter as string | undefined,
+        filter: (o.filter as string | undefined) ?? config?.capture.filter ?? undefined,
         progress: o.progress !== false,
+        select: selected ? select : undefined,
+        write: o.write as string | undefined,
         out: process.stdout,
       }).catch((err: unknown) => {
         if (err instanceof CaptureFileError) throw new CliError(err.message, EXIT_CAPTURE);
         if (err instanceof CaptureFilterError) throw new UsageError(err.message);
+        if (err instanceof CaptureWriteError) throw new CliError(err.message, EXIT_FAILURE);
         throw err;
       });
+      if (res.outputClosed) return; // the reader left (`| head`): not a failure
+      if (o.write !== undefined) process.stderr.write(`gnpay: wrote ${res.written} frames of the selected subscribers to ${o.write as string}\n`);
       if (res.error) {
         const e = res.error;
         process.stderr.write(

@@ -1,8 +1,9 @@
 // `gnpay decode`: replay capture files through the engine and write what it
 // finds: JSONL (docs/events.md), a readable table, or a statistics summary.
 import type { Writable } from 'node:stream';
-import { CaptureFileError, DEFAULT_CARRIERS, openCapture } from '../native';
-import type { DecodeEvent, EngineLimits, StatsEvent } from '../native/types';
+import { CaptureFileError, openCapture } from '../native';
+import { DEFAULT_CARRIERS } from '../pipeline/carriers';
+import type { DecodeEvent, EngineLimits, StatsEvent, SubscriberSelection } from '../native/types';
 import { ProgressBar } from '../progress';
 import { eventFieldTable } from '../ops/event-contract';
 import { defaultColumns, delimitedEvent, delimitedRow, formatEventRow, formatStats, pickFields, TABLE_HEADER } from './format';
@@ -20,63 +21,152 @@ export interface DecodeOptions {
   /** a BPF expression (tcpdump syntax) frames must match to be decoded */
   filter?: string;
   progress?: boolean; // draw a progress bar on stderr when it is a terminal
+  /** only the events of these subscribers are printed (and written with `write`) */
+  select?: SubscriberSelection;
+  /** a pcapng file: the GTP-C and GTP-U frames of the selected subscribers' tunnels */
+  write?: string;
   out: Writable;
+}
+
+/** Whether an event concerns one of the selected subscribers (by IMSI, MSISDN or UE address). */
+export function selects(sel: SubscriberSelection, e: DecodeEvent): boolean {
+  if (e.imsi !== null && sel.imsi?.includes(e.imsi)) return true;
+  if (e.msisdn !== null && sel.msisdn?.includes(e.msisdn)) return true;
+  if (!sel.ueIp?.length) return false;
+  const ips = e.type === 'session' ? [e.ueIp, e.ueIpv6] : [e.ueIp];
+  return ips.some((a) => a !== null && sel.ueIp!.some((s) => sameAddress(s, a)));
+}
+
+function sameAddress(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (!a.includes(':') || !b.includes(':')) return false;
+  try {
+    return new URL(`http://[${a}]/`).hostname === new URL(`http://[${b}]/`).hostname;
+  } catch {
+    return false;
+  }
 }
 
 export interface DecodeResult {
   stats: StatsEvent;
   events: number;
   error: CaptureFileError | null;
+  /** the reader of `out` went away (EPIPE: `gnpay decode … | head`); reading stopped there */
+  outputClosed: boolean;
+  /** frames written to `write` */
+  written: number;
 }
 
-function write(out: Writable, s: string | Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (out.write(s)) resolve();
-    else {
-      out.once('drain', resolve);
-      out.once('error', reject);
+/** The reader of the output closed it (EPIPE): decoding stops, quietly. */
+class OutputClosed extends Error {}
+
+/**
+ * Writes to `out` with backpressure. Once `out` failed with EPIPE every write
+ * throws OutputClosed; other stream errors propagate.
+ */
+class Output {
+  private failure: NodeJS.ErrnoException | null = null;
+  private waiting: ((err: NodeJS.ErrnoException) => void) | null = null;
+  private readonly onError = (err: NodeJS.ErrnoException): void => {
+    this.failure ??= err;
+    this.waiting?.(err);
+  };
+
+  constructor(private readonly out: Writable) {
+    out.on('error', this.onError);
+  }
+
+  get closed(): boolean {
+    return this.failure?.code === 'EPIPE';
+  }
+
+  private check(): void {
+    if (!this.failure) return;
+    if (this.closed) throw new OutputClosed();
+    throw this.failure;
+  }
+
+  async write(s: string | Buffer): Promise<void> {
+    this.check();
+    if (!this.out.write(s)) {
+      await new Promise<void>((resolve, reject) => {
+        this.waiting = reject;
+        this.out.once('drain', () => {
+          this.waiting = null;
+          resolve();
+        });
+      }).catch(() => undefined);
     }
-  });
+    this.check();
+  }
+
+  /** Lets a write that is still in flight report its EPIPE, then stops listening. */
+  async finish(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.out.off('error', this.onError);
+    // later errors of a stream whose reader left (EPIPE on a flush) are not ours to report
+    if (this.failure) this.out.on('error', () => undefined);
+  }
+}
+
+function selectionSize(sel: SubscriberSelection): number {
+  return (sel.imsi?.length ?? 0) + (sel.msisdn?.length ?? 0) + (sel.ueIp?.length ?? 0);
 }
 
 export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
   const capture = openCapture({
     files: opts.files,
-    carriers: opts.carriers && opts.carriers.length > 0 ? opts.carriers : DEFAULT_CARRIERS,
+    carriers: opts.carriers && opts.carriers.length > 0 ? opts.carriers : [...DEFAULT_CARRIERS],
     payHosts: opts.payHosts,
     requests: opts.requests,
     limits: opts.limits,
     filter: opts.filter,
     hexTeids: true,
+    write: opts.write,
+    select: opts.select,
   });
+  const sel = opts.select && selectionSize(opts.select) > 0 ? opts.select : null;
   const bar = opts.progress ? new ProgressBar(() => capture.progress()).start() : null;
   let events = 0;
   let error: CaptureFileError | null = null;
+  const output = new Output(opts.out);
   try {
-    if (opts.format === 'table') await write(opts.out, TABLE_HEADER + '\n');
+    if (opts.format === 'table') await output.write(TABLE_HEADER + '\n');
     try {
+      const f = opts.format;
       const fields = opts.fields && opts.fields.length > 0 ? opts.fields : null;
-      if (opts.format === 'table' || opts.format === 'csv' || opts.format === 'tsv' || (opts.format === 'jsonl' && fields)) {
-        const f = opts.format;
-        const columns = f === 'csv' || f === 'tsv' ? (fields ?? defaultColumns(eventFieldTable())) : [];
-        if (f === 'csv' || f === 'tsv') await write(opts.out, delimitedRow(columns, f) + '\n');
-        for await (const batch of capture) {
-          let chunk = '';
-          for (const e of batch as DecodeEvent[]) {
-            chunk +=
-              (f === 'table' ? formatEventRow(e) : f === 'jsonl' ? JSON.stringify(pickFields(e, fields!)) : delimitedEvent(e, columns, f)) + '\n';
-            events++;
-          }
-          if (chunk) await write(opts.out, chunk);
-        }
-      } else {
+      if (!sel && (f === 'stats' || (f === 'jsonl' && !fields))) {
         // JSONL as the engine wrote it: no JS object is made for an event
         for await (const c of capture.chunks()) {
           events += c.count;
-          if (opts.format === 'jsonl') await write(opts.out, c.json);
+          if (f === 'jsonl') await output.write(c.json);
+        }
+      } else {
+        const columns = f === 'csv' || f === 'tsv' ? (fields ?? defaultColumns(eventFieldTable())) : [];
+        if (f === 'csv' || f === 'tsv') await output.write(delimitedRow(columns, f) + '\n');
+        for await (const batch of capture) {
+          const shown = sel ? batch.filter((e) => selects(sel, e)) : batch;
+          if (f === 'stats') {
+            events += shown.length;
+            continue;
+          }
+          let chunk = '';
+          for (const e of shown as DecodeEvent[]) {
+            chunk +=
+              (f === 'table'
+                ? formatEventRow(e)
+                : f === 'jsonl'
+                  ? fields
+                    ? JSON.stringify(pickFields(e, fields))
+                    : JSON.stringify(e)
+                  : delimitedEvent(e, columns, f)) + '\n';
+            events++;
+          }
+          if (chunk) await output.write(chunk);
         }
       }
     } catch (err) {
+      if (err instanceof OutputClosed) return { stats: capture.stats(), events, error: null, outputClosed: true, written: 0 };
       if (!(err instanceof CaptureFileError)) throw err;
       error = err;
     }
@@ -91,12 +181,20 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
       tcpFlowBytes: t.tcpFlowBytes,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
-    if (opts.format === 'jsonl') await write(opts.out, JSON.stringify(stats) + '\n');
-    // csv / tsv: the rows are the events only
-    else if (opts.format === 'table' || opts.format === 'stats') await write(opts.out, (opts.format === 'table' ? '\n' : '') + formatStats(stats, opts.files));
-    return { stats, events, error };
+    try {
+      if (opts.format === 'jsonl') await output.write(JSON.stringify(stats) + '\n');
+      // csv / tsv: the rows are the events only
+      else if (opts.format === 'table' || opts.format === 'stats')
+        await output.write((opts.format === 'table' ? '\n' : '') + formatStats(stats, opts.files));
+    } catch (err) {
+      if (err instanceof OutputClosed) return { stats, events, error, outputClosed: true, written: 0 };
+      throw err;
+    }
+    await capture.close();
+    return { stats, events, error, outputClosed: false, written: capture.progress().written };
   } finally {
     bar?.stop();
     await capture.close();
+    await output.finish();
   }
 }

@@ -12,6 +12,8 @@ export const NATIVE_ERROR_CODES = {
   badFilter: 'ERR_GNPAY_BAD_FILTER',
   /** a live interface that cannot be opened or captured on */
   captureOpen: 'ERR_GNPAY_CAPTURE_OPEN',
+  /** the --write file cannot be opened (CaptureWriteError) */
+  write: 'ERR_GNPAY_WRITE',
   /** a capture file that cannot be read to its end (CaptureFileError) */
   captureFile: 'ERR_GNPAY_CAPTURE_FILE',
   /** a checkpoint that cannot be imported */

@@ -1,6 +1,7 @@
 // Typed wrapper over the native addon (build/Release/gnpay.node).
 // Inputs are validated here, before they reach C++ (sharp / better-sqlite3 style).
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type {
   CaptureOptions,
@@ -8,6 +9,7 @@ import type {
   DecodeEvent,
   EngineLimits,
   StatsEvent,
+  SubscriberSelection,
 } from './types';
 
 export * from './types';
@@ -41,7 +43,7 @@ interface NativeStream {
   close(): void;
 }
 interface NativeReplay extends NativeStream {
-  progress(): { fileIndex: number; offset: number; size: number; packets: number; totalBytes: number; finished: boolean };
+  progress(): { fileIndex: number; offset: number; size: number; packets: number; totalBytes: number; finished: boolean; written: number };
 }
 interface NativeLive extends NativeStream {
   captureStats(): LiveInterfaceStats[];
@@ -104,9 +106,8 @@ export function loadAddon(): Addon {
 }
 
 export const CARRIER_KINDS = ['query', 'path', 'host', 'header', 'cookie'] as const;
-export const DEFAULT_CARRIERS = ['query:gnpay_token'];
 
-/** Validates a carrier spec ("query:gnpay_token"); returns an error message or null. */
+/** Validates a carrier spec ("query:pay_token"); returns an error message or null. */
 export function carrierError(spec: string): string | null {
   const i = spec.indexOf(':');
   if (i <= 0) return `carrier "${spec}" must look like kind:argument (kinds: ${CARRIER_KINDS.join(', ')})`;
@@ -250,16 +251,44 @@ export class CaptureFileError extends Error {
   }
 }
 
+/** The file `write` names cannot be created. */
+export class CaptureWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CaptureWriteError';
+  }
+}
+
+/** Validates a subscriber selection; returns an error message or null. */
+export function selectionError(sel: SubscriberSelection): string | null {
+  const imsi = sel.imsi ?? [];
+  const msisdn = sel.msisdn ?? [];
+  const ueIp = sel.ueIp ?? [];
+  if (imsi.length + msisdn.length + ueIp.length === 0) return 'select at least one subscriber (IMSI, MSISDN or UE address)';
+  if (imsi.length + msisdn.length + ueIp.length > 1024) return 'at most 1024 subscribers';
+  for (const i of imsi) if (!/^[0-9]{5,15}$/.test(i)) return `IMSI "${i}" must be 5 to 15 digits`;
+  for (const m of msisdn) if (!/^[0-9]{1,15}$/.test(m)) return `MSISDN "${m}" must be 1 to 15 digits (international format, no +)`;
+  for (const a of ueIp) if (net.isIP(a) === 0) return `UE address "${a}" is not an IPv4 or IPv6 address`;
+  return null;
+}
+
 export interface ReplayProgress {
   fileIndex: number;
   files: number;
   bytesRead: number;
   totalBytes: number;
   packets: number;
+  /** frames written to the `write` file so far */
+  written: number;
 }
 
-/** Throws a CaptureFileError unless `file` is a regular file this process may read. */
-export function checkReadable(file: string): void {
+/**
+ * Throws a CaptureFileError unless this process may read `file`: a regular
+ * file (plain, gzip or zstd), a pipe or a device (process substitution,
+ * /dev/stdin), or "-" (standard input). Returns its size (0 when not a regular file).
+ */
+export function checkReadable(file: string): number {
+  if (file === '-') return 0;
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
@@ -267,7 +296,8 @@ export function checkReadable(file: string): void {
   } catch (err) {
     throw new CaptureFileError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, file, 0, 0);
   }
-  if (!st.isFile()) throw new CaptureFileError(`${file} is not a regular file`, file, 0, 0);
+  if (st.isDirectory()) throw new CaptureFileError(`${file} is not a regular file or a pipe (a directory)`, file, 0, 0);
+  return st.isFile() ? st.size : 0;
 }
 
 class NativeCapture implements CaptureSource {
@@ -278,6 +308,7 @@ class NativeCapture implements CaptureSource {
   private finishedBytes = 0;
   private finalStats: StatsEvent | null = null;
   private finalCaptureStats: LiveInterfaceStats[] | null = null;
+  private finalWritten = 0;
 
   constructor(
     readonly engine: Engine,
@@ -285,19 +316,29 @@ class NativeCapture implements CaptureSource {
     private readonly ownsEngine: boolean,
   ) {
     this.files = opts.files ?? [];
-    this.fileSizes = this.files.map((f) => {
-      checkReadable(f);
-      return fs.statSync(f).size;
-    });
+    if (this.files.filter((f) => f === '-').length > 1) throw new TypeError('standard input ("-") can be read once');
+    this.fileSizes = this.files.map((f) => checkReadable(f));
     const addonApi = loadAddon();
     if (this.files.length > 0) {
       if (opts.filter !== undefined && (typeof opts.filter !== 'string' || opts.filter.length > 65536 || opts.filter.includes('\0'))) {
         throw new CaptureFilterError('filter must be a BPF expression of at most 65536 characters');
       }
+      if (opts.write !== undefined) {
+        const err = selectionError(opts.select ?? {});
+        if (err) throw new TypeError(err);
+        if (typeof opts.write !== 'string' || opts.write.length === 0 || opts.write.includes('\0')) throw new TypeError('write must be a file name');
+      }
       try {
-        this.stream = new addonApi.Replay(engine.native, this.files, { batchEvents: 256, maxBatches: 8, filter: opts.filter ?? '', hexTeids: opts.hexTeids === true });
+        this.stream = new addonApi.Replay(engine.native, this.files, {
+          batchEvents: 256,
+          maxBatches: 8,
+          filter: opts.filter ?? '',
+          hexTeids: opts.hexTeids === true,
+          ...(opts.write !== undefined ? { write: opts.write, select: opts.select } : {}),
+        });
       } catch (err) {
         if (errorCode(err) === NATIVE_ERROR_CODES.badFilter) throw new CaptureFilterError((err as Error).message);
+        if (errorCode(err) === NATIVE_ERROR_CODES.write) throw new CaptureWriteError((err as Error).message.slice('write: '.length));
         throw err;
       }
     } else if ((opts.interfaces ?? []).length > 0) {
@@ -350,7 +391,7 @@ class NativeCapture implements CaptureSource {
     const s = this.stream as NativeReplay | null;
     const total = this.fileSizes.reduce((a, b) => a + b, 0);
     if (!s || typeof (s as NativeReplay).progress !== 'function')
-      return { fileIndex: 0, files: this.files.length, bytesRead: 0, totalBytes: total, packets: 0 };
+      return { fileIndex: 0, files: this.files.length, bytesRead: 0, totalBytes: total, packets: 0, written: this.finalWritten };
     const p = s.progress();
     this.finishedBytes = this.fileSizes.slice(0, p.fileIndex).reduce((a, b) => a + b, 0);
     return {
@@ -359,6 +400,7 @@ class NativeCapture implements CaptureSource {
       bytesRead: p.finished ? total : this.finishedBytes + p.offset,
       totalBytes: total,
       packets: p.packets,
+      written: p.written,
     };
   }
 
@@ -374,6 +416,8 @@ class NativeCapture implements CaptureSource {
     this.closed = true;
     this.stream?.close();
     this.finalCaptureStats = this.captureStats();
+    const s = this.stream as NativeReplay | null;
+    if (s && typeof s.progress === 'function') this.finalWritten = s.progress().written;
     this.stream = null;
     this.finalStats = this.engine.stats();
     if (this.ownsEngine) this.engine.close();

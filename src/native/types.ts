@@ -54,6 +54,17 @@ export interface CaptureOptions {
   filter?: string;
   /** files: TEIDs as "0x…" strings, as tshark shows them (`gnpay decode` output), instead of numbers */
   hexTeids?: boolean;
+  /** files: write the GTP-C and GTP-U frames of the `select`ed subscribers to this pcapng file */
+  write?: string;
+  /** the subscribers whose frames `write` takes */
+  select?: SubscriberSelection;
+}
+
+/** Subscribers by IMSI, MSISDN (digits) or UE address (IPv4 or IPv6 text); any one matches. */
+export interface SubscriberSelection {
+  imsi?: string[];
+  msisdn?: string[];
+  ueIp?: string[];
 }
 
 /**

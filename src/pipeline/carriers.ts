@@ -1,8 +1,11 @@
 // The carriers the decode engine looks for: the one implied by the pay URL
 // template first (so an order's payUrl always works), then the configured ones.
-import type { Config } from '../config';
+import { DEFAULTS, type Config } from '../config';
 import { parsePayUrlTemplate } from '../store/payurl';
 
 export function activeCarriers(config: Pick<Config, 'payUrlTemplate' | 'carriers'>): string[] {
   return [...new Set([parsePayUrlTemplate(config.payUrlTemplate).carrier, ...config.carriers])];
 }
+
+/** The carriers of the default configuration: what `gnpay run` and `gnpay decode` look for when told nothing else. */
+export const DEFAULT_CARRIERS: readonly string[] = activeCarriers(DEFAULTS);

@@ -1,0 +1,85 @@
+// Capture input that is not a regular uncompressed file: standard input ("-"),
+// named pipes, process substitution (/dev/fd/N), and gzip or zstd compressed
+// captures (files or streams). Bytes are read through a bounded window and
+// parsed by the same CaptureFileParser as memory-mapped files, so a stream
+// decodes exactly as the file it carries (pcap and pcapng alike, several
+// interfaces and link types included).
+//   gzip: zlib's inflate (the zlib Node.js itself links and exports to addons),
+//         concatenated members included.
+//   zstd: libzstd (libzstd.so.1, loaded when a zstd capture is opened; it is
+//         part of every Debian/Ubuntu install through apt and systemd).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "capture_file.h"
+
+namespace gnpay {
+
+// A sequential byte source. read() returns the bytes read (0 at the end), or
+// -1 with error() set. A set stop flag ends a blocked read (returns -1, error "stopped").
+class ByteStream {
+ public:
+  virtual ~ByteStream() = default;
+  virtual long read(uint8_t* buf, size_t n) = 0;
+  const std::string& error() const { return error_; }
+  // Bytes taken from the underlying file or pipe so far (compressed bytes for
+  // a decompressor): what a progress display compares with the file size.
+  virtual uint64_t raw_offset() const = 0;
+
+ protected:
+  std::string error_;
+};
+
+enum class InputKind : uint8_t {
+  Mapped,   // a regular uncompressed file: memory-map it (MappedFile)
+  Stream,   // read through open_input_stream()
+};
+
+// How `path` is read: "-" (standard input), anything that is not a regular
+// file, and files starting with a gzip or zstd magic are streams. False with
+// *error when it cannot be opened (or uses a compression gnpay cannot read).
+bool classify_input(const std::string& path, InputKind* kind, std::string* error);
+
+// Opens `path` ("-": standard input) as a stream of capture bytes,
+// decompressing gzip and zstd. Null with *error on failure. `stop` (optional)
+// ends blocked reads.
+std::unique_ptr<ByteStream> open_input_stream(const std::string& path, const std::atomic<bool>* stop,
+                                              std::string* error);
+
+// Frames from a ByteStream through a window: the streaming counterpart of
+// MappedFile + CaptureFileParser::open.
+class StreamReader {
+ public:
+  explicit StreamReader(std::unique_ptr<ByteStream> in) : in_(std::move(in)) {}
+  // Reads the capture header; false with error(), error_offset() when the
+  // stream is not a capture (or fails).
+  bool open();
+  // Frame, End, Error, or More: the window needs refill() (which blocks on
+  // the input) before the next call. Frames returned so far stay valid until refill().
+  ReadStatus next(CaptureFrame& frame, AnomalyCounters& an) { return parser_.next(frame, an); }
+  // Reads more input into the window; false with error() when reading failed.
+  bool refill();
+
+  const CaptureFileParser& parser() const { return parser_; }
+  uint64_t packets() const { return parser_.packets(); }
+  uint64_t raw_offset() const { return in_->raw_offset(); }
+  const std::string& error() const { return error_; }
+  uint64_t error_offset() const { return error_offset_; }
+
+ private:
+  bool fill(uint64_t want);  // reads until the window holds `want` bytes or the input ends
+
+  std::unique_ptr<ByteStream> in_;
+  CaptureFileParser parser_;
+  std::vector<uint8_t> buf_;
+  size_t begin_ = 0, end_ = 0;  // window = buf_[begin_, end_)
+  bool eof_ = false;
+  std::string error_;
+  uint64_t error_offset_ = 0;
+};
+
+}  // namespace gnpay
