@@ -16,6 +16,7 @@
 #include "convert.h"
 #include "event_json.h"
 #include "engine.h"
+#include "limits.def"
 #include "live.h"
 #include "replay.h"
 #include "sd_notify.h"
@@ -92,6 +93,29 @@ void ParsePayHosts(Napi::Env env, const Napi::Value& v, PayHostSet& out) {
   }
 }
 
+// limits.def: what an option's unit means for the member it sets
+constexpr uint64_t kLimitScale_count = 1, kLimitScale_bytes = 1, kLimitScale_s = 1000000000ull;
+
+// engineLimits(): the table of limits a user may set, with the engine's defaults.
+Napi::Value EngineLimitsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const EngineLimits d;
+  Napi::Array a = Napi::Array::New(env);
+  uint32_t i = 0;
+#define GNPAY_LIMIT_ROW(name, member, unit, doc)                                                  \
+  {                                                                                               \
+    Napi::Object r = Napi::Object::New(env);                                                      \
+    r.Set("name", #name);                                                                         \
+    r.Set("default", Napi::Number::New(env, double(d.member / kLimitScale_##unit)));             \
+    r.Set("unit", #unit);                                                                         \
+    r.Set("description", doc);                                                                    \
+    a.Set(i++, r);                                                                                \
+  }
+  GNPAY_ENGINE_LIMITS(GNPAY_LIMIT_ROW)
+#undef GNPAY_LIMIT_ROW
+  return a;
+}
+
 EngineOptions ParseEngineOptions(Napi::Env env, const Napi::Object& o) {
   EngineOptions opt;
   ParseCarriers(env, o.Get("carriers"), opt.carriers);
@@ -100,16 +124,10 @@ EngineOptions ParseEngineOptions(Napi::Env env, const Napi::Object& o) {
   if (o.Has("limits") && o.Get("limits").IsObject()) {
     Napi::Object l = o.Get("limits").As<Napi::Object>();
     EngineLimits& L = opt.limits;
-    L.max_sessions = GetSize(l, "maxSessions", L.max_sessions);
-    L.max_pending = GetSize(l, "maxPendingRequests", L.max_pending);
-    L.pending_timeout_ns = uint64_t(GetSize(l, "pendingTimeoutSeconds", L.pending_timeout_ns / 1000000000ull)) * 1000000000ull;
-    L.outer_fragments.max_datagrams = GetSize(l, "maxFragmentDatagrams", L.outer_fragments.max_datagrams);
-    L.outer_fragments.max_bytes = GetSize(l, "maxFragmentBytes", L.outer_fragments.max_bytes);
-    L.outer_fragments.timeout_ns =
-        uint64_t(GetSize(l, "fragmentTimeoutSeconds", L.outer_fragments.timeout_ns / 1000000000ull)) * 1000000000ull;
-    L.heads.max_flows = GetSize(l, "maxTcpFlows", L.heads.max_flows);
-    L.heads.max_head_bytes = GetSize(l, "maxRequestHeadBytes", L.heads.max_head_bytes);
-    L.heads.timeout_ns = uint64_t(GetSize(l, "tcpFlowTimeoutSeconds", L.heads.timeout_ns / 1000000000ull)) * 1000000000ull;
+#define GNPAY_PARSE_LIMIT(name, member, unit, doc) \
+  L.member = decltype(L.member)(GetSize(l, #name, size_t(L.member / kLimitScale_##unit)) * kLimitScale_##unit);
+    GNPAY_ENGINE_LIMITS(GNPAY_PARSE_LIMIT)
+#undef GNPAY_PARSE_LIMIT
     if (L.max_sessions == 0 || L.max_pending == 0 || L.heads.max_flows == 0)
       throw RangeErr(env, "limits must be positive");
   }
@@ -604,6 +622,7 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   exports.Set("Replay", ReplayWrap::Init(env));
   exports.Set("Live", LiveWrap::Init(env));
   exports.Set("anomalyNames", Napi::Function::New(env, AnomalyNames));
+  exports.Set("engineLimits", Napi::Function::New(env, EngineLimitsJs));
   exports.Set("libpcapVersion", Napi::String::New(env, LiveCapture::libpcap_version()));
   exports.Set("sdNotify", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
                 if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) throw TypeErr(info.Env(), "sdNotify(socketPath, state)");

@@ -14,6 +14,8 @@ import type {
 
 export * from './types';
 export * from './errors';
+export { ENGINE_LIMITS } from './limits';
+import { ENGINE_LIMITS } from './limits';
 import { errorCode, NATIVE_ERROR_CODES } from './errors';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -53,6 +55,7 @@ interface Addon {
   Replay: new (engine: NativeEngine, files: string[], opts?: object) => NativeReplay;
   Live: new (engine: NativeEngine, interfaces: string[], opts?: object) => NativeLive;
   anomalyNames(): { name: string; kind: string }[];
+  engineLimits(): { name: string; default: number; unit: string; description: string }[];
   libpcapVersion: string;
   defaultLiveFilter: (linktype: number) => string;
   sdNotify: (socketPath: string, state: string) => void;
@@ -133,23 +136,13 @@ export function validateCarriers(carriers: string[]): string[] {
   return carriers;
 }
 
-const LIMIT_KEYS: (keyof EngineLimits)[] = [
-  'maxSessions',
-  'maxPendingRequests',
-  'pendingTimeoutSeconds',
-  'maxFragmentDatagrams',
-  'maxFragmentBytes',
-  'fragmentTimeoutSeconds',
-  'maxTcpFlows',
-  'maxRequestHeadBytes',
-  'tcpFlowTimeoutSeconds',
-];
+const LIMIT_KEYS: readonly string[] = ENGINE_LIMITS.map((l) => l.name);
 
 export function validateLimits(limits: Partial<EngineLimits> | undefined): Partial<EngineLimits> {
   const out: Partial<EngineLimits> = {};
   if (!limits) return out;
   for (const [k, v] of Object.entries(limits)) {
-    if (!(LIMIT_KEYS as string[]).includes(k)) throw new TypeError(`unknown engine limit "${k}"`);
+    if (!LIMIT_KEYS.includes(k)) throw new TypeError(`unknown engine limit "${k}"`);
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
       throw new TypeError(`engine limit ${k} must be a positive integer`);
     out[k as keyof EngineLimits] = v;
@@ -452,6 +445,11 @@ export function openCapture(
     if (own) eng.close();
     throw err;
   }
+}
+
+/** The engine limits a user may set, with the engine's defaults (native/engine/limits.def). */
+export function engineLimits(): { name: string; default: number; unit: string; description: string }[] {
+  return loadAddon().engineLimits();
 }
 
 export function anomalyNames(): { name: string; kind: string }[] {

@@ -25,18 +25,10 @@ export interface StatsEvent {
   [key: string]: unknown; // see docs/events.md
 }
 
-/** Bounds of the engine's tables (defaults in native/engine/engine.h). */
-export interface EngineLimits {
-  maxSessions: number;
-  maxPendingRequests: number;
-  pendingTimeoutSeconds: number;
-  maxFragmentDatagrams: number;
-  maxFragmentBytes: number;
-  fragmentTimeoutSeconds: number;
-  maxTcpFlows: number;
-  maxRequestHeadBytes: number;
-  tcpFlowTimeoutSeconds: number;
-}
+import type { EngineLimits } from './limits';
+
+// the engine limits are generated from native/engine/limits.def
+export type { EngineLimits } from './limits';
 
 export interface CaptureOptions {
   /** capture files replayed in order (pcap or pcapng) */

@@ -67,3 +67,32 @@ export function renderEventsDoc(table = eventFieldTable(), current = readFileSyn
     return `<!-- fields:${block} -->\n${fieldTable(fields)}\n<!-- /fields:${block} -->`;
   });
 }
+
+// ---------------------------------------------------------------- engine limits (native/engine/limits.def)
+
+export interface EngineLimitDef {
+  name: string;
+  unit: 'count' | 'bytes' | 's';
+  description: string;
+}
+
+export function engineLimitTable(text = readFileSync(join(ROOT, 'native', 'engine', 'limits.def'), 'utf8')): EngineLimitDef[] {
+  const out: EngineLimitDef[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*L\((\w+), [\w.]+, (count|bytes|s), "((?:[^"\\]|\\.)*)"\)/.exec(line);
+    if (m) out.push({ name: m[1], unit: m[2] as EngineLimitDef['unit'], description: m[3] });
+  }
+  return out;
+}
+
+export function renderEngineLimits(table = engineLimitTable()): string {
+  let s =
+    '// Generated from native/engine/limits.def by `npm run docs`: do not edit.\n' +
+    '// The engine limits a user may set (defaults: the addon\'s engineLimits()).\n\n' +
+    'export const ENGINE_LIMITS = [\n';
+  for (const l of table) s += `  { name: '${l.name}', unit: '${l.unit}', description: ${JSON.stringify(l.description)} },\n`;
+  s += '] as const;\n\n/** Bounds of the engine\'s tables. */\nexport interface EngineLimits {\n';
+  for (const l of table) s += `  /** ${l.description}${l.unit === 's' ? ' (seconds)' : ''} */\n  ${l.name}: number;\n`;
+  s += '}\n';
+  return s;
+}

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderConfigDocs } from './config-docs';
-import { renderEventsDoc, renderEventTypes } from './event-contract';
+import { renderEngineLimits, renderEventsDoc, renderEventTypes } from './event-contract';
 import { renderMetricDocs } from './metric-docs';
 
 export const GENERATED_DOCS: Record<string, () => string> = {
@@ -12,6 +12,7 @@ export const GENERATED_DOCS: Record<string, () => string> = {
   'docs/configuration.md': renderConfigDocs,
   'docs/events.md': () => renderEventsDoc(),
   'src/native/event-types.ts': () => renderEventTypes(),
+  'src/native/limits.ts': () => renderEngineLimits(),
 };
 
 if (require.main === module) {

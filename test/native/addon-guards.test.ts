@@ -85,3 +85,15 @@ t.test('a worker terminated while it replays: the process carries on and exits c
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /all terminated/);
 });
+
+t.test('one table of engine limits: the addon exports it, TypeScript and the config use it', async (t) => {
+  const { ENGINE_LIMITS, engineLimits, validateLimits } = await import('../../src/native');
+  const native = engineLimits();
+  t.same(native.map((l) => l.name), ENGINE_LIMITS.map((l) => l.name), 'same names, same order');
+  for (const l of native) t.ok(Number.isSafeInteger(l.default) && l.default > 0, `${l.name} default ${l.default}`);
+  t.equal(native.find((l) => l.name === 'pendingTimeoutSeconds')?.default, 30, 'seconds in seconds');
+  for (const l of ENGINE_LIMITS) t.same(validateLimits({ [l.name]: 7 }), { [l.name]: 7 }, `${l.name} accepted`);
+  t.throws(() => validateLimits({ nope: 1 } as never), /unknown engine limit/);
+  const { DEFAULTS } = await import('../../src/config');
+  t.ok(DEFAULTS.decode !== undefined, 'the config knows the decode section');
+});
