@@ -10,6 +10,7 @@
 // Adding a key: one entry here (type, default, description, reloadable), a
 // check in semanticProblems() when the schema cannot say what is valid, then
 // `npm run docs` (docs/configuration.md).
+import { driverNames, driversDescription } from './payments/drivers';
 import { Type as T, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
 import { ENGINE_LIMITS } from './native/limits';
 
@@ -129,7 +130,7 @@ export const ConfigSchema = T.Object(
     rateLimit: section({ ordersPerMinute: intOrNull(600, 'order creations per minute per SP key (null: unlimited)') }, 'rate limit of the SP API', { reloadable: true }),
     payments: section(
       {
-        driver: oneOf(['ledger', 'http'] as const, 'ledger', 'ledger: prepaid balances in gnpay\'s database (gnpay ledger); http: the operator\'s payment platform (payments.http)'),
+        driver: oneOf(driverNames(), 'ledger', driversDescription()),
         concurrency: int(8, 'charges in flight at once'),
         retry: retry(500, 60_000, 'a charge'),
         http: section(
@@ -140,6 +141,7 @@ export const ConfigSchema = T.Object(
             timeoutMs: int(10_000, 'a charge call that has not answered within this is abandoned, its outcome unknown (ms)'),
             maxAttempts: int(8, 'attempts, none of which can have charged, before an order is failed'),
             statusUrl: strOrNull(null, 'the platform\'s status call for a payment in doubt, with {key} where the idempotency key goes'),
+            refundUrl: strOrNull(null, 'the platform\'s refund call (POST, signed, docs/api.md); null: the platform takes no refunds'),
           },
           'the http payment driver',
         ),

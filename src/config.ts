@@ -8,6 +8,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { didYouMean, readConfigFile, type ConfigSource, type Problem } from './config-file';
 import { ConfigSchema, defaultsOf, isReloadable, keysAt, type Config } from './config-schema';
 import { carrierError, payHostError } from './native';
+import { driverProblems } from './payments/drivers';
 import { parsePayUrlTemplate } from './store/payurl';
 import { keyFileOf, loadOrCreateKey } from './store/secrets';
 import { parseCidr } from './webhooks/destination';
@@ -151,10 +152,9 @@ function semanticProblems(cfg: Config): Problem[] {
     if (h.statusUrl !== null && (!h.statusUrl.includes('{key}') || !isUrl(h.statusUrl.replace('{key}', 'k')))) {
       out.push({ path: 'payments.http.statusUrl', message: 'payments.http.statusUrl must be a URL with {key} where the idempotency key goes' });
     }
-    if (cfg.payments.driver === 'http') {
-      if (h.url === null) out.push({ path: 'payments.http.url', message: 'payments.http.url is required when payments.driver is "http"' });
-      if (h.secret === null && h.secretFile === null) out.push({ path: 'payments.http.secret', message: 'payments.http.secret or payments.http.secretFile is required when payments.driver is "http"' });
-    }
+    if (h.refundUrl !== null && !isUrl(h.refundUrl)) out.push({ path: 'payments.http.refundUrl', message: 'payments.http.refundUrl must be a URL' });
+    // what the selected driver requires (payments/drivers/<name>.ts)
+    out.push(...driverProblems(cfg.payments));
   });
   return out.filter((p): p is Problem => p !== null);
 }

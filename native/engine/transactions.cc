@@ -50,33 +50,41 @@ void TransactionTable::drop(PendingRequest& p) {
   p.live = false;
   live_--;
   if (p.sport != port::kGtpC) other_ports_--;
+  const uint32_t slot = uint32_t(&p - slots_.data());
+  (p.older != kNoSlot ? slots_[p.older].newer : oldest_) = p.newer;
+  (p.newer != kNoSlot ? slots_[p.newer].older : newest_) = p.older;
+  p.older = kNoSlot;
+  p.newer = free_;
+  free_ = slot;
 }
 
 PendingRequest& TransactionTable::insert(uint64_t key, uint64_t ts_ns, AnomalyCounters& an, uint8_t gtp,
                                          uint16_t sport) {
-  uint32_t slot;
-  if (uint32_t* existing = index_.find(key)) {  // retransmitted request: reuse its slot
-    slot = *existing;
-    drop(slots_[slot]);
-  } else if (slots_.size() < max_) {
-    slot = uint32_t(slots_.size());
-    slots_.emplace_back();
-  } else {
-    slot = uint32_t(next_);
-    next_ = (next_ + 1) % max_;
-    PendingRequest& old = slots_[slot];
-    if (old.live) {
+  // a retransmitted request takes the place of the pending one
+  if (uint32_t* existing = index_.find(key)) drop(slots_[*existing]);
+  if (free_ == kNoSlot) {
+    if (slots_.size() < max_) {
+      slots_.emplace_back();
+      slots_.back().newer = kNoSlot;
+      free_ = uint32_t(slots_.size() - 1);
+    } else {  // every slot holds a live request: the oldest goes
+      PendingRequest& old = slots_[oldest_];
       drop(old);
       an.bump(old.gtp == 2 ? Anomaly::Gtp2cPendingEvicted : Anomaly::Gtp1cPendingEvicted);
     }
   }
+  const uint32_t slot = free_;
   PendingRequest& p = slots_[slot];
+  free_ = p.newer;
   p = PendingRequest();
   p.key = key;
   p.ts_ns = ts_ns;
   p.live = true;
   p.gtp = gtp;
   p.sport = sport;
+  p.older = newest_;
+  (newest_ != kNoSlot ? slots_[newest_].newer : oldest_) = slot;
+  newest_ = slot;
   index_.put(key, slot);
   live_++;
   if (sport != port::kGtpC) other_ports_++;
@@ -93,14 +101,9 @@ bool TransactionTable::finish(PendingRequest& p, uint64_t now_ns, AnomalyCounter
 }
 
 void TransactionTable::expire(uint64_t now_ns, AnomalyCounters& an) {
-  if (slots_.empty() || live_ == 0) return;
-  size_t n = slots_.size();
-  size_t start = slots_.size() < max_ ? 0 : next_;
-  // walk forward from the oldest until a slot younger than the timeout
-  for (size_t k = 0; k < n; k++) {
-    size_t i = (start + k) % n;
-    PendingRequest& p = slots_[i];
-    if (!p.live) continue;
+  // from the oldest until one younger than the timeout
+  while (oldest_ != kNoSlot) {
+    PendingRequest& p = slots_[oldest_];
     if (now_ns <= p.ts_ns || now_ns - p.ts_ns <= timeout_) break;
     drop(p);
     an.bump(p.gtp == 2 ? Anomaly::Gtp2cPendingTimeout : Anomaly::Gtp1cPendingTimeout);

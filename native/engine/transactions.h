@@ -11,9 +11,13 @@
 // s6), confirms it instead. A capture on loopback (source address =
 // destination address) pairs the same way.
 //
-// A ring of preallocated slots in arrival order (the oldest is overwritten
-// first, counted as evicted) and an index by key. Slots are allocated as the
-// ring first fills, then reused: nothing is allocated per message afterwards.
+// Slots in a vector, linked in arrival order (the oldest is evicted first when
+// every slot is taken, counted; the timeout walks from the oldest), and an
+// index by key. A slot a response frees is the next one taken, so the slots
+// in use (and the memory made resident) follow the requests in flight at
+// once, not the number of requests seen; the vector grows only when more are
+// in flight than ever before, up to the bound: nothing is allocated per
+// message once it has.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -81,6 +85,9 @@ struct PendingRequest {
   uint8_t n_ebis = 0;    // top-level EBIs of instance 1 (Delete Bearer Request: the bearers to delete)
   uint8_t ebis[kMaxBearerContexts] = {0};
   FteidSet v2;
+  // arrival order of the live requests (slot numbers); a free slot's `newer`
+  // is the next free one
+  uint32_t older = 0xFFFFFFFFu, newer = 0xFFFFFFFFu;
 };
 
 class TransactionTable {
@@ -107,14 +114,18 @@ class TransactionTable {
   // Live requests sent from a port other than 2123: their responses may come
   // on two ports that are not GTP-C's.
   size_t live_on_other_ports() const { return other_ports_; }
+  // Slots ever taken: the most requests in flight at once (at most max()).
+  size_t slots() const { return slots_.size(); }
 
  private:
+  static constexpr uint32_t kNoSlot = 0xFFFFFFFFu;
   void drop(PendingRequest& p);
 
   size_t max_;
   uint64_t timeout_;
   std::vector<PendingRequest> slots_;
-  size_t next_ = 0;
+  uint32_t oldest_ = kNoSlot, newest_ = kNoSlot;  // the live requests in arrival order
+  uint32_t free_ = kNoSlot;                       // freed slots, the last freed first
   size_t live_ = 0;
   size_t other_ports_ = 0;
   FlatMap64<uint32_t> index_;

@@ -17,10 +17,16 @@ constexpr uint16_t kGtpuPort = 2152;
 
 bool same_addr(const IpAddr& a, const IpAddr& b) { return a.family == b.family && std::memcmp(a.b, b.b, 16) == 0; }
 
-// The outer addresses and GTP header fields of a frame that carries GTP over
-// UDP (first fragment or whole datagram); false otherwise.
+}  // namespace
+
+// What the outer headers of a frame say: addresses, fragment, and for GTP
+// over UDP (a whole datagram or its first fragment) the GTP header fields.
 struct GtpFrame {
   IpAddr src, dst;
+  // an outer IP fragment: its datagram's id; `later` for a fragment other
+  // than the first (no UDP or GTP header: only the datagram says whose it is)
+  bool fragment = false, later = false;
+  uint32_t frag_id = 0;
   bool control = false;    // port 2123 (GTP-C), else 2152 (GTP-U)
   uint8_t version = 0;     // 1 or 2
   bool has_teid = false;   // GTPv2: T flag; GTPv1: always
@@ -29,13 +35,23 @@ struct GtpFrame {
   uint32_t seq = 0;
 };
 
+namespace {
+
 bool parse_gtp(const CaptureFrame& frame, GtpFrame& g) {
   AnomalyCounters an;  // what the engine already counted: not counted twice
   LinkResult link;
   if (decode_link(frame.linktype, frame.data, link, an) != Status::Ok) return false;
   IpPacket ip;
   if (decode_ip(link.payload, ip, an) != Status::Ok) return false;
-  if (ip.proto != ipproto::kUdp || (ip.is_fragment && ip.frag_offset != 0)) return false;
+  g.src = ip.src;
+  g.dst = ip.dst;
+  g.fragment = ip.is_fragment;
+  g.frag_id = ip.frag_id;
+  if (ip.is_fragment && ip.frag_offset != 0) {
+    g.later = true;
+    return false;
+  }
+  if (ip.proto != ipproto::kUdp) return false;
   UdpDatagram udp;
   if (decode_udp(ip.payload, ip.truncated || ip.is_fragment, udp, an) != Status::Ok) return false;
   const bool c = udp.sport == kGtpcPort || udp.dport == kGtpcPort;
@@ -45,8 +61,6 @@ bool parse_gtp(const CaptureFrame& frame, GtpFrame& g) {
   uint8_t flags = 0, type = 0;
   uint16_t len = 0;
   if (!r.u8(flags) || !r.u8(type) || !r.be16(len)) return false;
-  g.src = ip.src;
-  g.dst = ip.dst;
   g.control = c;
   g.version = uint8_t(flags >> 5);
   if (g.version == 1) {
@@ -190,11 +204,34 @@ void SubscriberWriter::emit(uint64_t ts_ns, uint32_t linktype, Span data, uint32
   written_++;
 }
 
+bool SubscriberWriter::same_datagram(const Fragment& f, const GtpFrame& g) {
+  return f.id == g.frag_id && same_addr(f.src, g.src) && same_addr(f.dst, g.dst);
+}
+
 void SubscriberWriter::on_frame(const CaptureFrame& frame, const Event* events, size_t n) {
   bool selected = false;
   for (size_t i = 0; i < n && !selected; i++) selected = sel_.matches(events[i]);
   GtpFrame g;
   const bool gtp = parse_gtp(frame, g);
+  if (g.later) {  // a later fragment: written when its datagram's first fragment was (or, arriving first, waits for it)
+    for (const Fragment& f : datagrams_) {
+      if (same_datagram(f, g)) {
+        emit(frame.ts_ns, frame.linktype, frame.data, frame.origlen);
+        return;
+      }
+    }
+    if (waiting_.size() >= kMaxWaitingFragments) waiting_.pop_front();
+    Fragment w;
+    w.src = g.src;
+    w.dst = g.dst;
+    w.id = g.frag_id;
+    w.ts_ns = frame.ts_ns;
+    w.linktype = frame.linktype;
+    w.origlen = frame.origlen;
+    w.bytes.assign(frame.data.data, frame.data.data + frame.data.size);
+    waiting_.push_back(std::move(w));
+    return;
+  }
   if (!selected && gtp && g.has_teid && g.teid != 0 && tunnels_.count(key(g.dst, g.teid)) != 0) selected = true;
   if (!selected) {
     if (gtp && g.control && g.has_seq && (!g.has_teid || g.teid == 0)) {  // a request naming no tunnel yet
@@ -222,6 +259,22 @@ void SubscriberWriter::on_frame(const CaptureFrame& frame, const Event* events, 
     }
   }
   emit(frame.ts_ns, frame.linktype, frame.data, frame.origlen);
+  if (g.fragment) {  // the first fragment: the datagram's later fragments follow it
+    if (datagrams_.size() >= kMaxWaitingFragments) datagrams_.pop_front();
+    Fragment d;
+    d.src = g.src;
+    d.dst = g.dst;
+    d.id = g.frag_id;
+    datagrams_.push_back(d);
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      if (same_datagram(*it, g)) {
+        emit(it->ts_ns, it->linktype, Span(it->bytes.data(), it->bytes.size()), it->origlen);
+        it = waiting_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
   for (size_t i = 0; i < n; i++) {
     const Event& e = events[i];
     if (e.type != EventType::Session || !sel_.matches(e)) continue;

@@ -9,6 +9,9 @@
 // Session) names no tunnel yet: the last kMaxPendingRequests of them wait, and
 // the one a selected subscriber's response answers (same version and
 // sequence number, addresses swapped) is written just before that response.
+// An outer IP datagram in fragments: the first fragment (with the UDP and GTP
+// headers) decides, the later ones follow it; later fragments arriving before
+// the first (the last kMaxWaitingFragments) are written when it comes.
 // A bearer's tunnels are forgotten at its delete event (after that frame);
 // tunnels several bearers share (a PDN connection's control endpoints) stay
 // while one of them lives.
@@ -56,9 +59,12 @@ class PcapngWriter {
   int errno_ = 0;
 };
 
+struct GtpFrame;  // subscriber_writer.cc: what a frame's outer headers say
+
 class SubscriberWriter {
  public:
   static constexpr size_t kMaxPendingRequests = 4096;
+  static constexpr size_t kMaxWaitingFragments = 1024;
 
   explicit SubscriberWriter(SubscriberSelection selection) : sel_(std::move(selection)) {}
   bool open(const std::string& path, std::string* error) { return out_.open(path, error); }
@@ -78,6 +84,14 @@ class SubscriberWriter {
     uint32_t linktype = 0, origlen = 0;
     std::vector<uint8_t> bytes;
   };
+  struct Fragment {  // an outer IP datagram (source, destination, id); a waiting fragment's frame
+    IpAddr src, dst;
+    uint32_t id = 0;
+    uint64_t ts_ns = 0;
+    uint32_t linktype = 0, origlen = 0;
+    std::vector<uint8_t> bytes;
+  };
+  static bool same_datagram(const Fragment& f, const GtpFrame& g);
   void emit(uint64_t ts_ns, uint32_t linktype, Span data, uint32_t origlen);
 
   SubscriberSelection sel_;
@@ -85,6 +99,8 @@ class SubscriberWriter {
   std::map<TunnelKey, uint32_t> tunnels_;                  // tunnel -> live bearers using it
   std::map<std::string, std::vector<TunnelKey>> bearers_;  // subscriber + bearer -> its tunnels
   std::deque<Pending> pending_;
+  std::deque<Fragment> datagrams_;  // fragmented datagrams whose first fragment was written
+  std::deque<Fragment> waiting_;    // later fragments whose first fragment has not been seen
   uint64_t written_ = 0;
 };
 

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { createMetrics, type Metrics } from '../metrics';
 import type { Store } from '../store';
 import type { Sp } from '../store/types';
-import { eventView, orderView } from '../store/views';
+import { eventView, orderView, refundView } from '../store/views';
 import { isStorageError } from '../store/db';
 import { ApiError, toErrorBody } from './errors';
 import { capConnections, DEFAULT_LISTENER_LIMITS, listenerOptions, type ListenerLimits } from './listener-limits';
@@ -15,6 +15,13 @@ import { buildOpenApi } from './openapi';
 import { RateLimiter } from './ratelimit';
 import { ROUTES } from './routes';
 import { CORRELATOR_PATTERN, EmptyBody } from './schemas';
+import { registerCamaraRoutes } from '../camara/routes';
+import { registerRefundRoutes } from '../camara/refund-routes';
+import { registerNumberVerificationRoutes } from '../camara/number-verification';
+import { webhookUrlProblem } from '../webhooks/check';
+import { DestinationPolicy } from '../webhooks/destination';
+import { CamaraError } from '../camara/store';
+import { DEFAULT_LIMITS, type ConsentLimits } from '../store/consent';
 import type { CreateOrderInput } from '../store/orders';
 import type { OrderStatus } from '../store/types';
 
@@ -47,6 +54,12 @@ export interface AppDeps {
   limits?: ListenerLimits;
   /** a request failed because the database cannot be written (disk full, I/O errors) */
   onStorageError?: (err: Error) => void;
+  /** per-MSISDN limits (CAMARA checks the per-payment limit before a payment is made); default DEFAULT_LIMITS */
+  perMsisdnLimits?: () => ConsentLimits;
+  /** the destination policy webhook URLs set through the API must pass (default: the built-in refusals) */
+  webhookPolicy?: () => DestinationPolicy;
+  /** whether the payment driver gives money back (default true: the ledger does) */
+  refundsSupported?: () => boolean;
 }
 
 /** Dependencies of the operations listener. */
@@ -185,7 +198,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const sp = key ? store.sps.authenticate(key) : null;
     if (!sp) throw new ApiError('UNAUTHENTICATED', key ? 'invalid or revoked API key' : 'missing Authorization: Bearer <api key>');
     req.sp = sp;
-    if (cfg.operationId === 'createOrder') {
+    if (cfg.operationId === 'createOrder' || cfg.operationId === 'camara.preparePayment' || cfg.operationId === 'camara.createPayment') {
       const perMinute = deps.settings().ordersPerMinute;
       if (perMinute) {
         const r = limiter.take(sp.id, perMinute);
@@ -209,7 +222,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const body = toErrorBody(err);
+    const body = err instanceof CamaraError ? { status: err.status, code: err.code, message: err.message } : toErrorBody(err);
     if (isStorageError(err)) {
       deps.onStorageError?.(err as Error);
       reply.header('retry-after', '5');
@@ -242,6 +255,41 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const page = store.orders.list(sp.id, { status: q.status, reference: q.reference, limit: q.limit, after });
       return { orders: page.orders.map((o) => orderView(o, sp.scopes)), nextCursor: page.nextCursor === null ? null : store.cursors.encode('orders', sp.id, page.nextCursor) };
     },
+    createRefund: (req, reply) => {
+      if (deps.refundsSupported && !deps.refundsSupported()) throw new ApiError('REFUNDS_NOT_SUPPORTED', 'the payment platform takes no refunds (payments.http.refundUrl is not set)');
+      const key = req.headers['idempotency-key'];
+      const b = req.body as { amount?: number; reason?: string };
+      const { refund, replayed } = store.refunds.create(req.sp!.id, (req.params as { id: string }).id, { amount: b.amount, reason: b.reason, idempotencyKey: typeof key === 'string' ? key : undefined });
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      else deps.onChange?.();
+      reply.code(201);
+      return refundView(refund);
+    },
+    setWebhook: (req) => {
+      const b = req.body as { url: string | null; rotateSecret?: boolean; overlapSeconds?: number };
+      if (b.url !== null) {
+        const problem = webhookUrlProblem(b.url, deps.webhookPolicy?.() ?? new DestinationPolicy());
+        if (problem) throw new ApiError('INVALID_ARGUMENT', `url ${problem}`);
+      }
+      const sp = req.sp!;
+      store.sps.update(sp.id, { webhookUrl: b.url });
+      const out: Record<string, unknown> = { url: b.url };
+      if (b.rotateSecret) {
+        const r = store.sps.rotate(sp.id, { apiKey: false, webhookSecret: true }, b.overlapSeconds ?? 86_400);
+        out.secret = r.webhookSecret;
+        out.previousSecretValidUntil = new Date(r.previousValidUntil).toISOString();
+      }
+      req.log.info({ spId: sp.id, rotated: !!b.rotateSecret, correlator: req.correlator }, 'webhook settings changed by the SP');
+      return out;
+    },
+    listRefunds: (req) => {
+      const o = store.orders.get(req.sp!.id, (req.params as { id: string }).id);
+      return { refunds: store.refunds.list(o.id).map(refundView), remainingAmount: store.refunds.remaining(o) };
+    },
+    getRefund: (req) => {
+      const p = req.params as { id: string; refundId: string };
+      return refundView(store.refunds.get(req.sp!.id, p.id, p.refundId));
+    },
     getOrder: (req) => orderView(store.orders.get(req.sp!.id, (req.params as { id: string }).id), req.sp!.scopes),
     cancelOrder: (req) => {
       const o = store.orders.cancel(req.sp!.id, (req.params as { id: string }).id);
@@ -260,6 +308,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     openapi: () => openapi,
     ...operationsHandlers({ store, metrics, ready: deps.ready, readiness: deps.readiness }),
   };
+
+  registerNumberVerificationRoutes(app, store);
+  registerRefundRoutes(app, { store, refundsSupported: deps.refundsSupported, onChange: deps.onChange });
+  registerCamaraRoutes(app, { store, settings: deps.settings, limits: deps.perMsisdnLimits ?? (() => DEFAULT_LIMITS), onChange: deps.onChange });
 
   for (const r of ROUTES) {
     if (r.operationId === 'metrics' && deps.serveMetrics !== true) continue;

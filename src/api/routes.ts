@@ -3,7 +3,7 @@
 import * as S from './schemas';
 
 export interface RouteSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   url: string;
   operationId: string;
   summary: string;
@@ -65,6 +65,48 @@ export const ROUTES: RouteSpec[] = [
     tags: ['orders'],
     auth: true,
     schema: { params: S.OrderIdParams, querystring: S.NoQuery, body: S.EmptyBody, response: { 200: S.Order, 400: err, 404: err, 409: err, 415: err, ...authErrors } },
+  },
+  {
+    method: 'POST',
+    url: '/v1/orders/:id/refunds',
+    operationId: 'createRefund',
+    summary: 'Give money of a paid order back, all that remains (no amount) or a part; exactly once per Idempotency-Key',
+    tags: ['refunds'],
+    auth: true,
+    schema: {
+      params: S.OrderIdParams,
+      querystring: S.NoQuery,
+      headers: S.IdempotencyHeaders,
+      body: S.CreateRefundBody,
+      response: { 201: S.Refund, 400: err, 404: err, 409: err, 413: err, 415: err, 422: err, 501: err, ...authErrors },
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/orders/:id/refunds',
+    operationId: 'listRefunds',
+    summary: "The order's refunds, oldest first, and the amount that remains to refund",
+    tags: ['refunds'],
+    auth: true,
+    schema: { params: S.OrderIdParams, querystring: S.NoQuery, response: { 200: S.RefundList, 400: err, 404: err, ...authErrors } },
+  },
+  {
+    method: 'GET',
+    url: '/v1/orders/:id/refunds/:refundId',
+    operationId: 'getRefund',
+    summary: 'One refund of the order',
+    tags: ['refunds'],
+    auth: true,
+    schema: { params: S.RefundIdParams, querystring: S.NoQuery, response: { 200: S.Refund, 400: err, 404: err, ...authErrors } },
+  },
+  {
+    method: 'PUT',
+    url: '/v1/webhook',
+    operationId: 'setWebhook',
+    summary: 'Set (or clear, null) your webhook URL, and rotate your webhook secret (both secrets sign during the overlap)',
+    tags: ['webhooks'],
+    auth: true,
+    schema: { querystring: S.NoQuery, body: S.SetWebhookBody, response: { 200: S.WebhookSettings, 400: err, 413: err, 415: err, ...authErrors } },
   },
   {
     method: 'GET',

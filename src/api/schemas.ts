@@ -30,7 +30,7 @@ export const Order: Schema = {
   type: 'object',
   required: [
     'id', 'status', 'amount', 'currency', 'reference', 'description', 'token', 'payUrl', 'msisdn', 'reason',
-    'createdAt', 'updatedAt', 'expiresAt', 'identifiedAt', 'confirmedAt', 'completedAt', 'returnUrl',
+    'createdAt', 'updatedAt', 'expiresAt', 'identifiedAt', 'confirmedAt', 'completedAt', 'returnUrl', 'refundedAmount',
   ],
   additionalProperties: false,
   properties: {
@@ -55,6 +55,7 @@ export const Order: Schema = {
     confirmedAt: { ...nullableDateTime, description: 'when the subscriber confirmed (the charge started)' },
     completedAt: nullableDateTime,
     returnUrl: { type: ['string', 'null'], description: 'where the pay page links back to' },
+    refundedAmount: { type: 'integer', minimum: 0, description: 'minor units given back by refunds so far' },
   },
 };
 
@@ -176,5 +177,78 @@ export const Readiness: Schema = {
     status: { type: 'string', enum: ['ok', 'unavailable'] },
     reason: { type: 'string', description: 'why the probe is not ready: starting, stopping, database closed, no capture source, no interface is captured' },
     capture: { type: 'string', enum: ['none', 'starting', 'up', 'down', 'finished'], description: 'the capture source: none configured, starting, running, every interface lost, a replay that ran to its end' },
+  },
+};
+
+export const REFUND_ID_PATTERN = '^rfd_[a-z2-7]{26}$';
+
+export const Refund: Schema = {
+  type: 'object',
+  description: 'A refund of a paid order: pending until the payment platform gave the money back (succeeded) or refused (failed).',
+  required: ['id', 'orderId', 'status', 'amount', 'currency', 'reason', 'failure', 'createdAt', 'updatedAt', 'completedAt'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', pattern: REFUND_ID_PATTERN },
+    orderId: { type: 'string', pattern: ORDER_ID_PATTERN },
+    status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
+    amount: { type: 'integer', minimum: 1, description: 'minor units given back' },
+    currency: { type: 'string' },
+    reason: { type: ['string', 'null'] },
+    failure: { type: ['string', 'null'], description: 'why a failed refund failed' },
+    createdAt: dateTime,
+    updatedAt: dateTime,
+    completedAt: nullableDateTime,
+  },
+};
+
+export const CreateRefundBody: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    amount: { type: 'integer', minimum: 1, maximum: 1_000_000_000_000, description: 'minor units to give back; absent: all that remains (a total refund)' },
+    reason: { type: 'string', minLength: 1, maxLength: 500 },
+  },
+};
+
+export const RefundList: Schema = {
+  type: 'object',
+  required: ['refunds', 'remainingAmount'],
+  additionalProperties: false,
+  properties: {
+    refunds: { type: 'array', items: Refund },
+    remainingAmount: { type: 'integer', minimum: 0, description: 'what can still be refunded: the amount less succeeded and pending refunds' },
+  },
+};
+
+export const RefundIdParams: Schema = {
+  type: 'object',
+  required: ['id', 'refundId'],
+  additionalProperties: false,
+  properties: { id: { type: 'string', maxLength: 64 }, refundId: { type: 'string', maxLength: 64 } },
+};
+
+export const SetWebhookBody: Schema = {
+  type: 'object',
+  required: ['url'],
+  additionalProperties: false,
+  properties: {
+    url: {
+      type: ['string', 'null'],
+      maxLength: 2048,
+      description: 'where state changes are POSTed (signed CloudEvents); null: no webhooks. Refused when its host is an address the destination policy refuses (loopback, private, link-local, ...)',
+    },
+    rotateSecret: { type: 'boolean', description: 'make a new webhook secret (shown once in the answer)' },
+    overlapSeconds: { type: 'integer', minimum: 0, maximum: 604800, description: 'how long the previous secret still signs (default 86400)' },
+  },
+};
+
+export const WebhookSettings: Schema = {
+  type: 'object',
+  required: ['url'],
+  additionalProperties: false,
+  properties: {
+    url: { type: ['string', 'null'] },
+    secret: { type: 'string', description: 'the new webhook secret, when rotated (shown this once)' },
+    previousSecretValidUntil: { ...dateTime, description: 'until when the previous secret still signs, when rotated' },
   },
 };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config';
 import { createLogger } from '../log';
 import type { DecodeEvent, SightingEvent } from '../native/types';
-import { LedgerDriver } from '../payments/ledger';
+import { LedgerDriver } from '../payments/drivers/ledger';
 import { PaymentWorker } from '../payments/worker';
 import { Daemon, type EventSource } from '../pipeline/daemon';
 import { processBatch, emptyStats } from '../pipeline/pipeline';

@@ -9,7 +9,12 @@ import type { Store } from '../store';
 import type { Evidence } from '../store/consent';
 import type { CreateOrderInput } from '../store/orders';
 import type { OrderRow, OrderStatus } from '../store/types';
-import { orderView } from '../store/views';
+import { orderView, refundView } from '../store/views';
+import type { Refund } from '../client/types';
+
+function refundText(r: Refund): string {
+  return `${r.id}  ${r.status.padEnd(9)}  ${String(r.amount).padStart(8)} ${r.currency}  ${r.createdAt}${r.reason ? `  ${r.reason}` : ''}${r.failure ? `  (${r.failure})` : ''}`;
+}
 import { CliError, parsePositiveInt, UsageError } from './common';
 import { addDbOptions, print, withStore } from './run';
 
@@ -34,6 +39,7 @@ function orderText(o: Order): string {
     `confirmed   ${o.confirmedAt ?? '-'}`,
     `completed   ${o.completedAt ?? '-'}`,
     ...(o.returnUrl ? [`return URL  ${o.returnUrl}`] : []),
+    ...(o.refundedAmount ? [`refunded    ${o.refundedAmount} ${o.currency} (minor units)`] : []),
   ].join('\n');
 }
 
@@ -129,15 +135,39 @@ export function registerOrders(program: Command): void {
       const events = store.events.forOrder(id);
       const ev = o.evidence ? store.consent.evidence(id) : null;
       const n = o.evidence ? store.consent.identifications(id) : 0;
-      const value = o.evidence ? { ...v, evidence: ev, identifications: n } : v;
+      const refunds = store.refunds.list(id).map(refundView);
+      const value = { ...v, ...(refunds.length ? { refunds } : {}), ...(o.evidence ? { evidence: ev, identifications: n } : {}) };
       print(o.json, value, () =>
         [
           orderText(v),
           '',
           events.map((e) => `${new Date(e.time).toISOString()}  ${e.previous_status ?? '-'} -> ${e.status}`).join('\n'),
+          ...(refunds.length ? ['', ...refunds.map(refundText)] : []),
           ...(o.evidence ? ['', evidenceText(ev, n)] : []),
         ].join('\n'),
       );
+    }),
+  );
+  addDbOptions(
+    orders
+      .command('refund')
+      .description('give money of a paid order back: all that remains, or --amount; the running daemon sends it to the payment platform, exactly once')
+      .argument('<id>', 'order id')
+      .option('--amount <minor>', 'minor units to give back (default: all that remains)', parsePositiveInt('--amount'))
+      .option('--reason <text>', 'why (kept with the refund, sent to the platform)')
+      .option('--key <key>', 'idempotency key: the same key again returns the same refund'),
+  ).action((id: string, o: { amount?: number; reason?: string; key?: string; db?: string; config?: string; json?: boolean }) =>
+    withStore(o, (store) => {
+      const row = store.orders.find(id);
+      if (!row) throw new CliError(`no order ${id}`);
+      let r;
+      try {
+        r = store.refunds.create(row.sp_id, id, { amount: o.amount, reason: o.reason, idempotencyKey: o.key === undefined ? undefined : `cli:${o.key}` });
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+      const v = refundView(r.refund);
+      print(o.json, v, () => `${refundText(v)}${r.replayed ? ' (already asked for with this key)' : ''}\nremaining ${store.refunds.remaining(store.orders.find(id)!)} ${v.currency} (minor units)`);
     }),
   );
   addDbOptions(

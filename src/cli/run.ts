@@ -117,7 +117,7 @@ export function registerRun(program: Command): void {
     .option('--listen <host:port>', 'address of the SP API (default 127.0.0.1:8080)')
     .option('--ops-listen <host:port>', 'serve /metrics, /healthz and /readyz on this separate address (then /metrics is not on the SP API)')
     .option('--config <file>', 'configuration file, YAML or JSON (flags override it; reloaded on SIGHUP)')
-    .option('--read <captures...>', 'replay capture files through the pipeline (repeatable)', (v: string, p: string[] | undefined) => collect(v, p))
+    .option('--read <captures...>', 'replay captures through the pipeline: pcap or pcapng files, plain, .gz or .zst, named pipes, or - (standard input) (repeatable)', (v: string, p: string[] | undefined) => collect(v, p))
     .option('--exit-when-done', 'with --read: exit once every association from the captures is charged and notified')
     .option('-c, --carrier <kind:arg>', 'extra token carrier (repeatable); the one implied by the pay URL template is always active', collect)
     .option('-i, --interface <name>', 'capture live on this interface (repeatable)', collect)

@@ -9,11 +9,13 @@ export const ORDER_STATUSES = [
   'expired',
   'cancelled',
   'conflict',
+  'partially_refunded',
+  'refunded',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** Final states: the order never changes again. */
-export const FINAL_STATUSES: readonly OrderStatus[] = ['paid', 'declined', 'failed', 'expired', 'cancelled', 'conflict'];
+/** Final states of the payment: its outcome never changes again (a paid order may still be refunded: paid -> partially_refunded -> refunded). */
+export const FINAL_STATUSES: readonly OrderStatus[] = ['paid', 'declined', 'failed', 'expired', 'cancelled', 'conflict', 'partially_refunded', 'refunded'];
 
 /** Why an order ended declined, failed or conflict. */
 export const ORDER_REASONS = [
@@ -27,6 +29,7 @@ export const ORDER_REASONS = [
   'PLATFORM_REJECTED',
   'PAYMENT_FAILED',
   'TOKEN_CONFLICT',
+  'PHONE_NUMBER_MISMATCH',
 ] as const;
 export type OrderReason = (typeof ORDER_REASONS)[number];
 
@@ -52,6 +55,32 @@ export interface Order {
   completedAt: string | null;
   /** where the pay page links back to (an origin registered for the SP), or null */
   returnUrl: string | null;
+  /** minor units given back by refunds so far */
+  refundedAmount: number;
+}
+
+export type RefundStatus = 'pending' | 'succeeded' | 'failed';
+
+/** A refund of a paid order (POST /v1/orders/{id}/refunds). */
+export interface Refund {
+  id: string;
+  orderId: string;
+  status: RefundStatus;
+  /** minor units */
+  amount: number;
+  currency: string;
+  reason: string | null;
+  /** why a failed refund failed */
+  failure: string | null;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+export interface RefundList {
+  refunds: Refund[];
+  /** what can still be refunded (minor units): the amount less succeeded and pending refunds */
+  remainingAmount: number;
 }
 
 export interface CreateOrderInput {

@@ -33,6 +33,19 @@ export type StatusResult =
   /** no answer to go by */
   | { outcome: 'unknown'; error: string };
 
+export interface RefundRequest {
+  /** the refund id: the platform must refund at most once per key */
+  idempotencyKey: string;
+  /** the order whose charge is refunded (the charge's idempotency key) */
+  orderId: string;
+  /** international format, digits only (no "+") */
+  msisdn: string;
+  /** minor units to give back */
+  amount: number;
+  currency: string;
+  reason: string | null;
+}
+
 export interface PaymentDriver {
   readonly name: string;
   /** `signal` aborts the attempt (shutdown): its outcome is then unknown */
@@ -45,4 +58,8 @@ export interface PaymentDriver {
    * final state commit together and a batch of orders costs one commit.
    */
   chargeInTransaction?(req: ChargeRequest): ChargeResult;
+  /** gives money back (absent: the platform takes no refunds); outcomes as for a charge */
+  refund?(req: RefundRequest, signal?: AbortSignal): Promise<ChargeResult>;
+  /** the refund inside the caller's transaction (the ledger) */
+  refundInTransaction?(req: RefundRequest): ChargeResult;
 }

@@ -19,7 +19,8 @@ import type { LeasedPayment } from '../store/payment-outbox';
 import type { OrderRow } from '../store/types';
 import { backoffMs, type BackoffOptions } from './backoff';
 import { WorkLoop } from './loop';
-import type { ChargeRequest, ChargeResult, PaymentDriver, StatusResult } from './types';
+import type { LeasedRefund } from '../store/refunds';
+import type { ChargeRequest, ChargeResult, PaymentDriver, RefundRequest, StatusResult } from './types';
 
 export interface PaymentWorkerOptions {
   driver: PaymentDriver;
@@ -46,6 +47,8 @@ export class PaymentWorker {
   readonly owner = `pay-${randomUUID()}`;
   private readonly loop: WorkLoop<LeasedPayment> | WorkLoop<OrderRow[]>;
   private readonly abort = new AbortController();
+  /** refunds, with the same driver and rules (null when the driver takes no refunds) */
+  private readonly refunds: WorkLoop<LeasedRefund> | null;
 
   constructor(
     private readonly store: Store,
@@ -76,6 +79,52 @@ export class PaymentWorker {
           handle: (p) => this.charge(p),
           onError: (err) => deps.log?.error({ err }, 'payment worker error'),
         });
+    this.refunds = o.driver.refund
+      ? new WorkLoop<LeasedRefund>({
+          concurrency: inTx ? 1 : o.concurrency,
+          pollMs: o.pollMs ?? 1000,
+          clock: store.clock,
+          lease: (max) => store.refunds.lease(this.owner, max, o.leaseMs),
+          nextDueAt: () => store.refunds.nextDueAt(),
+          handle: (r) => this.refund(r),
+          onError: (err) => deps.log?.error({ err }, 'refund worker error'),
+        })
+      : null;
+  }
+
+  /** Whether the driver gives money back. */
+  get refundsSupported(): boolean {
+    return this.refunds !== null;
+  }
+
+  private async refund(p: LeasedRefund): Promise<void> {
+    const { refund, order } = p;
+    const req: RefundRequest = { idempotencyKey: refund.id, orderId: order.id, msisdn: order.msisdn!, amount: refund.amount, currency: refund.currency, reason: refund.reason };
+    const t0 = performance.now();
+    let r: ChargeResult;
+    try {
+      r = await this.o.driver.refund!(req, this.abort.signal);
+    } catch (err) {
+      r = { outcome: 'unknown', error: err instanceof Error ? err.message : String(err) };
+    }
+    this.deps.metrics?.paymentSeconds.observe({ driver: this.o.driver.name, outcome: `refund-${r.outcome}` }, (performance.now() - t0) / 1000);
+    const log = { refundId: refund.id, orderId: order.id, amount: refund.amount, currency: refund.currency, attempt: p.attempt };
+    if (r.outcome === 'succeeded') {
+      const o = this.store.refunds.settle(refund.id, this.owner, { status: 'succeeded' });
+      if (o) this.deps.log?.info({ ...log, status: o.status }, 'refund done');
+      if (o) this.deps.onSettled?.(o);
+    } else if (r.outcome === 'declined') {
+      this.store.refunds.settle(refund.id, this.owner, { status: 'failed', failure: r.detail ?? r.reason }, r.detail ?? null);
+      this.deps.log?.warn({ ...log, reason: r.reason }, 'refund declined by the platform');
+    } else if (r.outcome === 'retry' && p.attempt >= this.o.maxAttempts && p.doubtSince === null) {
+      this.store.refunds.settle(refund.id, this.owner, { status: 'failed', failure: 'the payment platform could not be reached' }, r.error);
+      this.deps.log?.warn({ ...log, error: r.error }, 'refund failed');
+    } else {
+      const unknown = r.outcome === 'unknown';
+      const delay = backoffMs(p.attempt, this.o.backoff, this.deps.random);
+      this.store.refunds.retry(refund.id, this.owner, this.store.clock() + delay, r.error, unknown);
+      this.deps.log?.warn({ ...log, error: r.error, retryInMs: delay, inDoubt: unknown || p.doubtSince !== null }, 'refund not done, will retry with the same key');
+    }
   }
 
   private settleSync(charge: (r: ChargeRequest) => ChargeResult, order: OrderRow, attempt: number, doubtSince: number | null) {
@@ -111,15 +160,18 @@ export class PaymentWorker {
 
   start(): void {
     this.loop.start();
+    this.refunds?.start();
   }
 
   wake(): void {
     this.loop.wake();
+    this.refunds?.wake();
   }
 
   /** Stops; charges still in flight late in `timeoutMs` are aborted (their orders are then in doubt, resolved at the next start). */
-  stop(timeoutMs: number): Promise<boolean> {
-    return this.loop.stop(timeoutMs, () => this.abort.abort());
+  async stop(timeoutMs: number): Promise<boolean> {
+    const [a, b] = await Promise.all([this.loop.stop(timeoutMs, () => this.abort.abort()), this.refunds?.stop(timeoutMs, () => this.abort.abort()) ?? true]);
+    return a && b;
   }
 
   private async ask(req: ChargeRequest): Promise<StatusResult> {

@@ -149,6 +149,8 @@ export function reasonText(reason: string | null): string {
     case 'PLATFORM_DECLINED':
     case 'PLATFORM_REJECTED':
       return 'Your operator declined this payment. Nothing was charged.';
+    case 'PHONE_NUMBER_MISMATCH':
+      return 'This payment was requested for another phone number. Nothing was charged.';
     case 'TOKEN_CONFLICT':
       return 'This payment link was used from another phone. Nothing was charged.';
     default:

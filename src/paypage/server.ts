@@ -30,6 +30,8 @@ import type { Metrics } from '../metrics';
 import type { Store } from '../store';
 import type { Binding } from '../store/bindings';
 import type { ConsentLimits } from '../store/consent';
+import { isReserved } from '../store/orders';
+import { AUTHORIZE_PATH } from '../camara/number-verification';
 import { maskForPage } from '../store/views';
 import type { OrderRow } from '../store/types';
 import { confirmPage, CSRF_PLACEHOLDER, messagePage, pickLocale, reasonText, securityHeaders, sha256Hex } from './page';
@@ -171,6 +173,7 @@ export class PayServer {
       req.resume();
       return this.send(res, 405, messagePage({ title: 'Not allowed', message: 'This page only shows payments.' }, locale), 'rejected', { Allow: 'GET, POST' });
     }
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === AUTHORIZE_PATH) return this.authorize(req, res, locale);
     const token = tokenFromRequest(this.o.payUrlTemplate(), req.headers.host ?? '', req.url ?? '/');
     const order = token ? this.o.store.orders.findByToken(token) : null;
     if (!order) {
@@ -276,11 +279,39 @@ export class PayServer {
     return this.redirect(res, req.url ?? '/', 'confirm');
   }
 
+  /**
+   * Number Verification: the device opened the SP's authorization URL; this
+   * connection's binding (if any) goes into a one-time code, and the device
+   * is sent back to the SP's registered redirect_uri at once.
+   */
+  private async authorize(req: IncomingMessage, res: ServerResponse, locale: string): Promise<void> {
+    req.resume();
+    const q = new URL(req.url ?? '/', 'https://x').searchParams;
+    const binding = await this.bindingOf(req);
+    const r = this.o.store.numberVerification.authorize(
+      {
+        responseType: q.get('response_type'),
+        clientId: q.get('client_id'),
+        redirectUri: q.get('redirect_uri'),
+        state: q.get('state'),
+        scope: q.get('scope'),
+        codeChallenge: q.get('code_challenge'),
+        codeChallengeMethod: q.get('code_challenge_method'),
+      },
+      binding?.msisdn ?? null,
+    );
+    if (r.kind === 'error-page') return this.send(res, r.status, messagePage({ title: 'Cannot verify', message: r.message }, locale), 'authorize-error');
+    this.o.log?.info({ bound: r.bound }, 'number verification: code issued');
+    this.o.metrics?.payPages.inc({ page: r.bound ? 'authorize' : 'authorize-unbound' });
+    res.writeHead(302, { ...securityHeaders(this.secure), Location: r.location, 'Content-Length': '0' });
+    res.end();
+  }
+
   /** Waits (bounded) for a confirmed order to reach a final state. */
   private async settled(o: OrderRow): Promise<OrderRow> {
     const deadline = Date.now() + (this.o.settleWaitMs ?? 3000);
     let cur = o;
-    while (cur.status === 'identified' && Date.now() < deadline) {
+    while (cur.status === 'identified' && !isReserved(cur) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 25));
       cur = this.o.store.orders.find(o.id) ?? cur;
     }
@@ -289,6 +320,9 @@ export class PayServer {
 
   private outcome(res: ServerResponse, o: OrderRow, merchant: string, locale: string): void {
     const back = { returnUrl: o.return_url, merchant };
+    if (isReserved(o)) {
+      return this.send(res, 200, messagePage({ title: 'Payment confirmed', message: `Thank you. ${merchant} completes the payment; you are charged only when it does.`, ...back }, locale), 'reserved');
+    }
     if (o.status === 'paid') return this.send(res, 200, messagePage({ title: 'Payment done', message: `Thank you. ${merchant} has been paid.`, ...back }, locale), 'paid');
     if (o.status === 'declined' || o.status === 'failed' || o.status === 'conflict') {
       return this.send(res, 200, messagePage({ title: 'Payment declined', message: reasonText(o.reason), ...back }, locale), 'declined');

@@ -57,6 +57,8 @@ export interface Evidence {
 
 export type ConfirmResult =
   | { outcome: 'confirmed'; order: OrderRow }
+  /** a held order: the subscriber confirmed; the charge waits for the SP's confirmation (capture) */
+  | { outcome: 'reserved'; order: OrderRow }
   | { outcome: 'declined'; order: OrderRow; reason: OrderReason }
   | { outcome: 'not-open'; order: OrderRow }
   | { outcome: 'not-identified'; order: OrderRow };
@@ -100,6 +102,7 @@ export class Consent {
   private readonly insertConfirmation;
   private readonly getConfirmation;
   private readonly enqueue;
+  private readonly setCaptured;
   private readonly monthSum;
   private readonly amountSince;
   private readonly countSince;
@@ -130,6 +133,9 @@ export class Consent {
     );
     this.getConfirmation = db.prepare('SELECT * FROM confirmations WHERE order_id = ?');
     this.enqueue = db.prepare('INSERT INTO payment_outbox (order_id, next_attempt_at, created_at) VALUES (?, ?, ?)');
+    this.setCaptured = db.prepare(
+      `UPDATE orders SET captured_at = ?, updated_at = ? WHERE id = ? AND status = 'identified' AND hold = 1 AND confirmed_at IS NOT NULL AND captured_at IS NULL`,
+    );
     // what an MSISDN confirmed this calendar month (UTC) in a currency: paid, or confirmed and under way
     this.monthSum = db
       .prepare(
@@ -189,14 +195,20 @@ export class Consent {
       const b = ctx.binding;
       const id = this.getId.get(o.id, b.msisdn) as IdRow | undefined;
       if (!id) return { outcome: 'not-identified', order: o };
+      if (o.confirmed_at !== null) return { outcome: 'not-open', order: o };
       const confirmed = this.transitions.confirm(o, b.msisdn, b.imsi, now);
       if (!confirmed) return { outcome: 'not-open', order: this.orders.find(o.id)! };
       this.insertConfirmation.run(
         o.id, 'page', b.msisdn, b.imsi, id.page_digest, o.identified_at, id.last_at, now, b.ts, b.sni, b.ueIp, b.teid,
         b.gsnSrc, b.gsnDst, ctx.userAgent ?? id.user_agent, null,
       );
-      const reason = this.limitReason(confirmed, b.msisdn, limits, now);
+      const reason = confirmed.requested_msisdn !== null && confirmed.requested_msisdn !== b.msisdn ? 'PHONE_NUMBER_MISMATCH' : this.limitReason(confirmed, b.msisdn, limits, now);
       if (reason) return { outcome: 'declined', order: this.transitions.apply(confirmed, 'declined', now, { reason }), reason };
+      // a held order is reserved: its SP's confirmation queues the charge (capture)
+      if (confirmed.hold === 1) {
+        this.transitions.changed(confirmed);
+        return { outcome: 'reserved', order: confirmed };
+      }
       this.enqueue.run(o.id, now, now);
       return { outcome: 'confirmed', order: confirmed };
     });
@@ -224,6 +236,24 @@ export class Consent {
     }
     this.enqueue.run(o.id, now, now);
     return null;
+  }
+
+  /**
+   * The SP confirms a reserved order (CAMARA confirmPayment): its charge is
+   * queued. In the caller's transaction; the order must be reserved.
+   */
+  capture(o: OrderRow, now: number): OrderRow {
+    const r = this.setCaptured.run(now, now, o.id);
+    if (r.changes !== 1) throw new Error(`order ${o.id} is not reserved`);
+    this.enqueue.run(o.id, now, now);
+    const captured = { ...o, captured_at: now, updated_at: now };
+    this.transitions.changed(captured);
+    return captured;
+  }
+
+  /** The per-transaction limit, checked before an order is made (null when within it). */
+  perTransactionReason(amount: number, currency: string, limits: ConsentLimits): OrderReason | null {
+    return limits.perTransaction != null && amount > toMinor(limits.perTransaction, currency) ? 'LIMIT_PER_TRANSACTION' : null;
   }
 
   private limitReason(o: OrderRow, msisdn: string, limits: ConsentLimits, now: number): OrderReason | null {

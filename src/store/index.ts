@@ -1,4 +1,6 @@
 // The store: one SQLite database (WAL) behind typed repositories.
+import { CamaraPayments } from '../camara/store';
+import { NumberVerification } from '../camara/number-verification';
 import { Associator, type AssociatorOptions } from './associate';
 import { BindingStore } from './bindings';
 import { Consent } from './consent';
@@ -8,6 +10,7 @@ import { EventFeed } from './events';
 import { Ledger } from './ledger';
 import { OrderRepo } from './orders';
 import { PaymentOutbox } from './payment-outbox';
+import { RefundRepo } from './refunds';
 import { keyFileOf, loadOrCreateKey, SecretBox, type SecretsOptions } from './secrets';
 import { SpRepo } from './sps';
 import { Transitions } from './transitions';
@@ -35,6 +38,9 @@ export class Store {
   readonly events: EventFeed;
   readonly ledger: Ledger;
   readonly cursors: CursorCodec;
+  readonly camara: CamaraPayments;
+  readonly refunds: RefundRepo;
+  readonly numberVerification: NumberVerification;
   readonly clock: Clock;
 
   constructor(
@@ -54,6 +60,9 @@ export class Store {
     this.events = new EventFeed(db);
     this.ledger = new Ledger(db, clock);
     this.cursors = new CursorCodec(db);
+    this.refunds = new RefundRepo(db, this.transitions, clock);
+    this.numberVerification = new NumberVerification(db, this, clock);
+    this.camara = new CamaraPayments(db, this.orders, this.consent, this.transitions, clock);
   }
 
   /**

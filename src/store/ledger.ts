@@ -14,7 +14,7 @@ export interface LedgerEntry {
   id: number;
   amount: number;
   currency: string;
-  kind: 'credit' | 'debit';
+  kind: 'credit' | 'debit' | 'refund';
   orderId: string | null;
   note: string | null;
   createdAt: string;
@@ -31,7 +31,7 @@ interface EntryRow {
   id: number;
   amount: number;
   currency: string;
-  kind: 'credit' | 'debit';
+  kind: 'credit' | 'debit' | 'refund';
   order_id: string | null;
   note: string | null;
   created_at: number;
@@ -95,6 +95,19 @@ export class Ledger {
         const inCurrency = this.balance.get(msisdn, currency) as number | undefined;
         if (inCurrency === undefined && (this.balances.all(msisdn) as unknown[]).length > 0) return { outcome: 'declined', reason: 'CURRENCY_MISMATCH' };
         return { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' };
+      })
+      .immediate();
+  }
+
+  /** Credits `amount` back for refund `refundId` of `orderId`, once: a second call for the same refund changes nothing. */
+  refund(refundId: string, orderId: string, msisdn: string, amount: number, currency: string): { replayed: boolean } {
+    return this.db
+      .transaction(() => {
+        if (this.byOrder.get(refundId)) return { replayed: true };
+        const now = this.clock();
+        this.upsert.run(msisdn, currency, amount, now);
+        this.add.run(msisdn, amount, currency, 'refund', refundId, `refund of ${orderId}`, now);
+        return { replayed: false };
       })
       .immediate();
   }

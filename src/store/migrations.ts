@@ -255,4 +255,106 @@ export const MIGRATIONS: string[] = [
   -- the key of the pay page's anti-CSRF tokens (one per database: every pay front-end shares it)
   INSERT INTO meta (name, value) VALUES ('csrf_key', randomblob(32));
   `,
+  // 7: CAMARA Carrier Billing. A held order (two-step: prepare -> the subscriber
+  // validates on the pay page -> the SP confirms) is reserved when its
+  // subscriber confirms and charged only when the SP confirms it (captured_at);
+  // until then it is open (it expires, the SP may cancel it). requested_msisdn:
+  // the number the SP named; another confirming number is declined.
+  // camara_payments keeps what the CAMARA dialect echoes; sink_outbox the
+  // CloudEvents for the payment's `sink`, written with the state change.
+  `
+  ALTER TABLE orders ADD COLUMN hold INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE orders ADD COLUMN captured_at INTEGER;
+  ALTER TABLE orders ADD COLUMN requested_msisdn TEXT;
+  DROP INDEX orders_open_expiry;
+  CREATE INDEX orders_open_expiry ON orders(expires_at)
+    WHERE status = 'pending' OR (status = 'identified' AND (confirmed_at IS NULL OR (hold = 1 AND captured_at IS NULL)));
+  CREATE TABLE camara_payments (
+    order_id TEXT PRIMARY KEY REFERENCES orders(id),
+    sp_id TEXT NOT NULL,
+    one_step INTEGER NOT NULL,
+    client_correlator TEXT,
+    request TEXT NOT NULL,
+    merchant_identifier TEXT,
+    sink TEXT,
+    sink_token TEXT,
+    last_status TEXT,
+    created_at INTEGER NOT NULL,
+    UNIQUE (sp_id, client_correlator)
+  );
+  CREATE INDEX camara_payments_sp ON camara_payments(sp_id, created_at);
+  CREATE TABLE sink_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id TEXT NOT NULL,
+    sp_id TEXT NOT NULL,
+    sink TEXT NOT NULL,
+    token TEXT,
+    body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    done_at INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX sink_outbox_due ON sink_outbox(next_attempt_at) WHERE done_at IS NULL;
+  `,
+  // 8: refunds. Each refund is an outbox row of its own, worked like a charge
+  // (leased, retried under its id as idempotency key, in doubt when unknown);
+  // orders.refunded_amount is what succeeded refunds gave back.
+  `
+  ALTER TABLE orders ADD COLUMN refunded_amount INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE refunds (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    sp_id TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('total', 'partial')),
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    reason TEXT,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+    failure TEXT,
+    idempotency_key TEXT,
+    request_hash TEXT,
+    camara TEXT,
+    sink TEXT,
+    sink_token TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    completed_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    doubt_since INTEGER,
+    last_error TEXT,
+    UNIQUE (sp_id, idempotency_key)
+  );
+  CREATE INDEX refunds_due ON refunds(next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX refunds_order ON refunds(order_id, seq);
+  `,
+  // 9: CAMARA Number Verification. A grant is a one-time authorization code
+  // (hashed) issued on a pay-listener connection bound to msisdn (null:
+  // unbound); a token (hashed) is what the SP calls /verify with.
+  `
+  CREATE TABLE nv_grants (
+    code_hash BLOB PRIMARY KEY,
+    sp_id TEXT NOT NULL,
+    msisdn TEXT,
+    redirect_uri TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    code_challenge TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE TABLE nv_tokens (
+    token_hash BLOB PRIMARY KEY,
+    sp_id TEXT NOT NULL,
+    msisdn TEXT,
+    scope TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX nv_tokens_expiry ON nv_tokens(expires_at);
+  `,
 ];

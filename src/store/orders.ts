@@ -56,8 +56,9 @@ export class OrderRepo {
     this.byId = db.prepare('SELECT * FROM orders WHERE id = ?');
     this.byIdem = db.prepare('SELECT * FROM orders WHERE sp_id = ? AND idempotency_key = ?');
     this.byTokenHash = db.prepare('SELECT * FROM orders WHERE token_hash = ?');
-    // open: pending, or identified and not confirmed (a confirmed order's charge is under way)
-    const open = `(status = 'pending' OR (status = 'identified' AND confirmed_at IS NULL))`;
+    // open: pending, identified and not confirmed, or reserved (a held order its SP has not confirmed);
+    // otherwise a confirmed order's charge is under way
+    const open = `(status = 'pending' OR (status = 'identified' AND (confirmed_at IS NULL OR (hold = 1 AND captured_at IS NULL))))`;
     this.anyDue = db.prepare(`SELECT 1 FROM orders WHERE ${open} AND expires_at <= ? LIMIT 1`);
     this.dueToExpire = db.prepare(`SELECT * FROM orders WHERE ${open} AND expires_at <= ? ORDER BY expires_at LIMIT ?`);
   }
@@ -189,7 +190,15 @@ export class OrderRepo {
   }
 }
 
-/** Nobody has confirmed it yet and it may still be: pending, or identified and unconfirmed. */
+/**
+ * No charge is under way and one may still be: pending, identified and
+ * unconfirmed, or reserved (held, confirmed by its subscriber, not yet by its SP).
+ */
 export function isOpen(o: OrderRow): boolean {
-  return o.status === 'pending' || (o.status === 'identified' && o.confirmed_at === null);
+  return o.status === 'pending' || (o.status === 'identified' && (o.confirmed_at === null || isReserved(o)));
+}
+
+/** A held order its subscriber confirmed and its SP has not (CAMARA `reserved`). */
+export function isReserved(o: OrderRow): boolean {
+  return o.status === 'identified' && o.hold === 1 && o.confirmed_at !== null && o.captured_at === null;
 }

@@ -3,6 +3,7 @@
 // a crash never leaves a state change without its event or its notification.
 import type { DB } from './db';
 import { newEventId } from './ids';
+import { FINAL_STATUSES } from '../client/types';
 import type { OrderReason, OrderRow, OrderSnapshot, OrderStatus } from './types';
 
 /** Which state may follow which (anything else is a bug). */
@@ -10,7 +11,10 @@ export const ALLOWED: Record<OrderStatus, readonly OrderStatus[]> = {
   pending: ['identified', 'expired', 'cancelled'],
   // before the confirmation: expired, cancelled; after it (charge under way): the outcome
   identified: ['paid', 'declined', 'failed', 'conflict', 'expired', 'cancelled'],
-  paid: [],
+  // a paid order may give money back, in parts or in full
+  paid: ['partially_refunded', 'refunded'],
+  partially_refunded: ['partially_refunded', 'refunded'],
+  refunded: [],
   declined: [],
   failed: [],
   expired: [],
@@ -27,6 +31,9 @@ export interface TransitionChanges {
 }
 
 export type TransitionListener = (from: OrderStatus | null, to: OrderStatus, order: OrderRow) => void;
+
+/** Runs inside the transaction of every change of an order (a transition, a confirmation, a capture). */
+export type ChangeHook = (order: OrderRow) => void;
 
 export function snapshotOf(o: OrderRow): OrderSnapshot {
   return {
@@ -48,6 +55,7 @@ export function snapshotOf(o: OrderRow): OrderSnapshot {
     confirmed_at: o.confirmed_at,
     completed_at: o.completed_at,
     return_url: o.return_url,
+    refunded_amount: o.refunded_amount,
   };
 }
 
@@ -57,6 +65,8 @@ export class Transitions {
   private readonly insertWebhook;
   private readonly setConfirmed;
   readonly listeners: TransitionListener[] = [];
+  /** hooks that write more rows in the same transaction as the change (CAMARA sink notifications) */
+  readonly inTx: ChangeHook[] = [];
   private emitted: Array<[OrderStatus | null, OrderStatus, OrderRow]> = [];
 
   constructor(private readonly db: DB) {
@@ -112,7 +122,8 @@ export class Transitions {
       imsi: changes.imsi !== undefined ? changes.imsi : order.imsi,
       identified_at: to === 'identified' ? now : order.identified_at,
       confirmed_at: changes.confirmedAt ?? order.confirmed_at,
-      completed_at: ALLOWED[to].length === 0 ? now : order.completed_at,
+      // the payment's completion: when it reached its outcome (a refund later keeps it)
+      completed_at: order.completed_at ?? (FINAL_STATUSES.includes(to) ? now : null),
       updated_at: now,
     };
     const r = this.update.run(
@@ -156,5 +167,11 @@ export class Transitions {
     );
     this.insertWebhook.run(ev.lastInsertRowid, order.id, order.updated_at, order.updated_at, order.sp_id);
     this.emitted.push([previous, order.status, order]);
+    this.changed(order);
+  }
+
+  /** A change without a state change (a confirmation, a capture): the in-transaction hooks hear of it. */
+  changed(order: OrderRow): void {
+    for (const h of this.inTx) h(order);
   }
 }

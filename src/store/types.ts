@@ -45,10 +45,21 @@ export interface OrderRow {
   idempotency_key: string | null;
   request_hash: string | null;
   return_url: string | null;
+  /** 1: the subscriber's confirmation reserves; the SP's confirmation (captured_at) charges (CAMARA two-step) */
+  hold: number;
+  /** when the SP confirmed a held order (its charge was queued) */
+  captured_at: number | null;
+  /** the number the SP named (digits): another confirming number is declined */
+  requested_msisdn: string | null;
+  /** minor units given back by succeeded refunds */
+  refunded_amount: number;
 }
 
 /** What an event stores of the order at that moment (rendered per SP at read time). */
-export type OrderSnapshot = Omit<OrderRow, 'seq' | 'idempotency_key' | 'request_hash' | 'imsi'>;
+export type OrderSnapshot = Omit<OrderRow, 'seq' | 'idempotency_key' | 'request_hash' | 'imsi' | 'hold' | 'captured_at' | 'requested_msisdn' | 'refunded_amount'> & {
+  /** absent in snapshots written before refunds (0) */
+  refunded_amount?: number;
+};
 
 export interface EventRow {
   seq: number;

@@ -1,5 +1,6 @@
 // How orders and events look to an SP (the API, webhooks and the CLI's --json).
-import type { Order, OrderEvent, OrderEventType } from '../client/types';
+import type { Order, OrderEvent, OrderEventType, Refund } from '../client/types';
+import type { RefundRow } from './refunds';
 import type { EventRow, OrderSnapshot, Scope } from './types';
 
 export const EVENT_SOURCE = '/gnpay/v1/orders';
@@ -40,6 +41,7 @@ export function orderView(o: OrderSnapshot, scopes: readonly Scope[]): Order {
     confirmedAt: iso(o.confirmed_at ?? legacy(o).associated_at ?? null),
     completedAt: iso(o.completed_at),
     returnUrl: o.return_url ?? null,
+    refundedAmount: o.refunded_amount ?? 0,
   };
 }
 
@@ -55,5 +57,21 @@ export function eventView(e: EventRow, scopes: readonly Scope[], cursor: string)
     datacontenttype: 'application/json',
     cursor,
     data: orderView(JSON.parse(e.snapshot) as OrderSnapshot, scopes),
+  };
+}
+
+/** A refund as the SP sees it. */
+export function refundView(r: RefundRow): Refund {
+  return {
+    id: r.id,
+    orderId: r.order_id,
+    status: r.status,
+    amount: r.amount,
+    currency: r.currency,
+    reason: r.reason,
+    failure: r.failure,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+    completedAt: iso(r.completed_at),
   };
 }

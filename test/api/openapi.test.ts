@@ -36,7 +36,7 @@ t.test('the running server serves the same document, and every route of the serv
     for (const m of Object.keys(ops)) documented.add(`${m.toUpperCase()} ${path}`);
   }
   for (const r of ROUTES) {
-    t.ok(documented.has(`${r.method} ${r.url.replace(':id', '{id}')}`), `${r.method} ${r.url} documented`);
+    t.ok(documented.has(`${r.method} ${r.url.replace(/:([A-Za-z]+)/g, '{$1}')}`), `${r.method} ${r.url} documented`);
     t.ok(app.hasRoute({ method: r.method, url: r.url }), `${r.method} ${r.url} registered`);
   }
   t.equal(documented.size, ROUTES.length);

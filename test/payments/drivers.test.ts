@@ -1,7 +1,7 @@
 import t from 'tap';
 import { backoffMs } from '../../src/payments/backoff';
-import { HttpDriver } from '../../src/payments/http';
-import { LedgerDriver } from '../../src/payments/ledger';
+import { HttpDriver } from '../../src/payments/drivers/http';
+import { LedgerDriver } from '../../src/payments/drivers/ledger';
 import { parseSignatureHeader, signatureMatches } from '../../src/client/signature';
 import { closedPort, httpServer, openStore } from '../e2e/harness';
 

@@ -1,6 +1,6 @@
 // Small units: fetch error descriptions, the work loop's error path, error mapping, the kit's exports.
 import t from 'tap';
-import { describeFetchError } from '../../src/payments/http';
+import { describeFetchError } from '../../src/payments/drivers/http';
 import { WorkLoop } from '../../src/payments/loop';
 import { toErrorBody } from '../../src/api/errors';
 import { safeEqual } from '../../src/store/ids';

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { HttpDriver } from '../../src/payments/http';
-import { LedgerDriver } from '../../src/payments/ledger';
+import { HttpDriver } from '../../src/payments/drivers/http';
+import { LedgerDriver } from '../../src/payments/drivers/ledger';
 import { PaymentWorker } from '../../src/payments/worker';
 import { createMetrics } from '../../src/metrics';
 import type { Store } from '../../src/store';

@@ -4,7 +4,7 @@
 // phone, unbound connections, limits, headers.
 import t from 'tap';
 import { PaymentWorker } from '../../src/payments/worker';
-import { LedgerDriver } from '../../src/payments/ledger';
+import { LedgerDriver } from '../../src/payments/drivers/ledger';
 import { PayServer } from '../../src/paypage/server';
 import type { Store } from '../../src/store';
 import type { ConsentLimits } from '../../src/store/consent';

@@ -142,6 +142,9 @@ t.test('reload, failing sources, the shutdown deadline', async (t) => {
     async *[Symbol.asyncIterator]() {
       const e = new Error('truncated');
       e.name = name;
+      // the errors src/native raises carry these codes (the daemon reads the code)
+      const code = name === 'CaptureFileError' ? 'ERR_GNPAY_CAPTURE_FILE' : name === 'CaptureFilterError' ? 'ERR_GNPAY_BAD_FILTER' : undefined;
+      if (code) (e as Error & { code?: string }).code = code;
       throw e;
     },
   });
@@ -285,8 +288,8 @@ t.test('worker errors are logged, the workers go on', async (t) => {
   const log = createLogger({ level: 'info', redactPersonalData: true, destination: { write: (s: string) => lines.push(s) } });
   const { PaymentWorker } = await import('../../src/payments/worker');
   const { WebhookWorker } = await import('../../src/webhooks/worker');
-  const { HttpDriver } = await import('../../src/payments/http');
-  const { LedgerDriver } = await import('../../src/payments/ledger');
+  const { HttpDriver } = await import('../../src/payments/drivers/http');
+  const { LedgerDriver } = await import('../../src/payments/drivers/ledger');
   const pw = new PaymentWorker(store, { driver: new HttpDriver({ url: 'http://127.0.0.1:9/', secret: 's', timeoutMs: 100 }), concurrency: 1, maxAttempts: 1, backoff: { baseMs: 1, maxMs: 1 }, leaseMs: 1000, pollMs: 10 }, { log });
   const lw = new PaymentWorker(store, { driver: new LedgerDriver(store.ledger), concurrency: 1, maxAttempts: 1, backoff: { baseMs: 1, maxMs: 1 }, leaseMs: 1000, pollMs: 10 }, { log });
   const ww = new WebhookWorker(store, { timeoutMs: 100, retryHours: 1, concurrency: 1, backoff: { baseMs: 1, maxMs: 1 }, pollMs: 10 }, { log });

@@ -10,8 +10,14 @@
 //   GET <statusUrl with {key}>   Idempotency-Key: <order id>
 //   Gnpay-Signature: t=<unix>,v1=<HMAC-SHA256(secret, "<t>.<order id>")>
 // 200 {"status":"succeeded"|"declined"}: that outcome; 404: no charge under the key.
-import { signatureHeader, SIGNATURE_HEADER } from '../client/signature';
-import type { ChargeRequest, ChargeResult, PaymentDriver, StatusResult } from './types';
+// The refund call (payments.http.refundUrl; without it the platform takes no refunds):
+//   POST <refundUrl>  {idempotencyKey: <refund id>, orderId, msisdn: "+<digits>", amount, currency, reason}
+//   Gnpay-Signature as above, Idempotency-Key: <refund id>
+// answered as a charge: 2xx {"status":"succeeded"} gave the money back, {"status":"declined"} or a 4xx
+// refused it; a timeout, reset or 5xx is unknown and sent again with the same key.
+import { signatureHeader, SIGNATURE_HEADER } from '../../client/signature';
+import type { ChargeRequest, ChargeResult, PaymentDriver, RefundRequest, StatusResult } from '../types';
+import { registerDriver, type DriverProblem } from './registry';
 
 export interface HttpDriverOptions {
   url: string;
@@ -19,6 +25,8 @@ export interface HttpDriverOptions {
   timeoutMs: number;
   /** the status call, "{key}" standing for the idempotency key; null: the platform has none */
   statusUrl?: string | null;
+  /** the refund call; null: the platform takes no refunds */
+  refundUrl?: string | null;
   userAgent?: string;
   clock?: () => number;
 }
@@ -29,9 +37,20 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREAC
 export class HttpDriver implements PaymentDriver {
   readonly name = 'http';
   readonly status?: (req: ChargeRequest, signal?: AbortSignal) => Promise<StatusResult>;
+  readonly refund?: (req: RefundRequest, signal?: AbortSignal) => Promise<ChargeResult>;
 
   constructor(private readonly o: HttpDriverOptions) {
     if (o.statusUrl) this.status = (req, signal) => this.askStatus(req, signal);
+    if (o.refundUrl) {
+      const url = o.refundUrl;
+      this.refund = (req, signal) =>
+        this.send(
+          url,
+          req.idempotencyKey,
+          JSON.stringify({ idempotencyKey: req.idempotencyKey, orderId: req.orderId, msisdn: `+${req.msisdn}`, amount: req.amount, currency: req.currency, reason: req.reason }),
+          signal,
+        );
+    }
   }
 
   private signal(signal?: AbortSignal): AbortSignal {
@@ -52,16 +71,20 @@ export class HttpDriver implements PaymentDriver {
       reference: req.reference,
       description: req.description,
     });
+    return this.send(this.o.url, req.idempotencyKey, body, signal);
+  }
+
+  private async send(url: string, key: string, body: string, signal?: AbortSignal): Promise<ChargeResult> {
     let res: Response;
     try {
-      res = await fetch(this.o.url, {
+      res = await fetch(url, {
         method: 'POST',
         body,
         redirect: 'manual',
         signal: this.signal(signal),
         headers: {
           'content-type': 'application/json',
-          'idempotency-key': req.idempotencyKey,
+          'idempotency-key': key,
           [SIGNATURE_HEADER]: signatureHeader(this.o.secret, this.now(), body),
           'user-agent': this.o.userAgent ?? 'gnpay',
         },
@@ -140,3 +163,23 @@ export function describeFetchError(err: unknown, timeoutMs: number, signal?: Abo
   const cause = e.cause?.code ?? e.cause?.message;
   return cause ? `${e.message}: ${cause}` : e.message;
 }
+
+registerDriver({
+  name: 'http',
+  description: "the operator's payment platform (payments.http)",
+  create: ({ payments, readSecret, version }) =>
+    new HttpDriver({
+      url: payments.http.url!,
+      secret: readSecret(payments.http.secret, payments.http.secretFile, 'payments.http.secret')!,
+      timeoutMs: payments.http.timeoutMs,
+      statusUrl: payments.http.statusUrl,
+      refundUrl: payments.http.refundUrl,
+      userAgent: `gnpay/${version}`,
+    }),
+  problems: ({ http }) => {
+    const out: DriverProblem[] = [];
+    if (http.url === null) out.push({ path: 'payments.http.url', message: 'payments.http.url is required when payments.driver is "http"' });
+    if (http.secret === null && http.secretFile === null) out.push({ path: 'payments.http.secret', message: 'payments.http.secret or payments.http.secretFile is required when payments.driver is "http"' });
+    return out;
+  },
+});
