@@ -12,6 +12,7 @@
 // `npm run docs` (docs/configuration.md).
 import { driverNames, driversDescription } from './payments/drivers';
 import { Type as T, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
+import { ENGINE_LIMITS } from './native/limits';
 
 interface KeyOptions {
   /** applied by a SIGHUP reload (default: as the section it is in; top level: false) */
@@ -49,6 +50,14 @@ const section = <P extends TProperties>(properties: P, description: string, o: {
   T.Object(properties, { additionalProperties: false, description, ...(o.reloadable !== undefined ? { reloadable: o.reloadable } : {}) });
 const retry = (baseMs: number, maxMs: number, what: string) =>
   section({ baseMs: int(baseMs, `first delay before retrying ${what} (ms)`), maxMs: int(maxMs, 'longest delay between retries (ms)') }, `backoff with jitter between retries of ${what}`);
+type EngineLimitName = (typeof ENGINE_LIMITS)[number]['name'];
+
+/** An engine limit's description with its unit where the words do not give it. */
+function limitDescription(l: (typeof ENGINE_LIMITS)[number]): string {
+  if (l.unit === 's') return `${l.description} (s)`;
+  if (l.unit === 'bytes' && !l.description.startsWith('bytes')) return `${l.description} (bytes)`;
+  return l.description;
+}
 const engineLimit = (description: string) => T.Optional(T.Integer({ minimum: 1, description }));
 
 export const ConfigSchema = T.Object(
@@ -188,15 +197,8 @@ export const ConfigSchema = T.Object(
       {
         limits: section(
           {
-            maxSessions: engineLimit('subscriber contexts in the tunnel table (about 300 bytes each)'),
-            maxPendingRequests: engineLimit('GTP-C requests awaiting their response'),
-            pendingTimeoutSeconds: engineLimit('how long a GTP-C request waits for its response (s)'),
-            maxFragmentDatagrams: engineLimit('outer IP datagrams in reassembly'),
-            maxFragmentBytes: engineLimit('bytes held by outer IP reassembly'),
-            fragmentTimeoutSeconds: engineLimit('how long an incomplete datagram is kept (s)'),
-            maxTcpFlows: engineLimit('TCP flows whose request heads are reassembled'),
-            maxRequestHeadBytes: engineLimit('largest HTTP request head reassembled (bytes)'),
-            tcpFlowTimeoutSeconds: engineLimit('how long an idle TCP flow is kept (s)'),
+            // one entry per engine limit (native/engine/limits.def)
+            ...(Object.fromEntries(ENGINE_LIMITS.map((l) => [l.name, engineLimit(limitDescription(l))])) as Record<EngineLimitName, ReturnType<typeof engineLimit>>),
           },
           "bounds of the decoder's tables (absent: the engine's defaults, docs/sessions.md)",
         ),

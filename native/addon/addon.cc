@@ -7,13 +7,16 @@
 #include <napi.h>
 
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "convert.h"
+#include "event_json.h"
 #include "engine.h"
+#include "limits.def"
 #include "live.h"
 #include "replay.h"
 #include "sd_notify.h"
@@ -22,43 +25,95 @@ namespace gnpay {
 namespace {
 
 // ---------------------------------------------------------------------------
+// Errors carry a stable `code` (src/native/errors.ts lists them), so that the
+// TypeScript side never reads message text.
+
+Napi::Error Coded(Napi::Error e, const char* code) {
+  e.Set("code", code);
+  return e;
+}
+Napi::Error TypeErr(Napi::Env env, const std::string& msg) {
+  return Coded(Napi::TypeError::New(env, msg), "ERR_GNPAY_INVALID_ARG");
+}
+Napi::Error RangeErr(Napi::Env env, const std::string& msg) {
+  return Coded(Napi::RangeError::New(env, msg), "ERR_GNPAY_OUT_OF_RANGE");
+}
+Napi::Error Err(Napi::Env env, const char* code, const std::string& msg) { return Coded(Napi::Error::New(env, msg), code); }
+
+// Type tags of the wrapped objects: a method called on, or an argument that
+// is, another kind of object throws a TypeError instead of being used as one.
+const napi_type_tag kEngineTag = {0x8f1c2a7d4b6e3901ULL, 0xa35e9c0b71d4f268ULL};
+const napi_type_tag kReplayTag = {0x2b7e4c19d0a35f86ULL, 0x5c8d1e3fa2b70e94ULL};
+const napi_type_tag kLiveTag = {0xd4a1f6093e8c2b57ULL, 0x71e03b9c5fa4d2e8ULL};
+
+bool Tagged(const Napi::Value& v, const napi_type_tag& tag) {
+  return v.IsObject() && v.As<Napi::Object>().CheckTypeTag(&tag);
+}
+void RequireThis(const Napi::CallbackInfo& info, const napi_type_tag& tag, const char* cls) {
+  if (!Tagged(info.This(), tag)) throw TypeErr(info.Env(), std::string(cls) + " method called on an object that is not a " + cls);
+}
+
+// ---------------------------------------------------------------------------
 // Options
 
 size_t GetSize(const Napi::Object& o, const char* key, size_t def) {
   if (!o.Has(key)) return def;
   Napi::Value v = o.Get(key);
   if (v.IsUndefined() || v.IsNull()) return def;
-  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
+  if (!v.IsNumber()) throw TypeErr(o.Env(), std::string(key) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0) || d > 9007199254740991.0) throw Napi::RangeError::New(o.Env(), std::string(key) + " out of range");
+  if (!(d >= 0) || d > 9007199254740991.0) throw RangeErr(o.Env(), std::string(key) + " out of range");
   return size_t(d);
 }
 
 void ParseCarriers(Napi::Env env, const Napi::Value& v, CarrierSet& out) {
   out.clear();
   if (v.IsUndefined() || v.IsNull()) return;
-  if (!v.IsArray()) throw Napi::TypeError::New(env, "carriers must be an array of strings");
+  if (!v.IsArray()) throw TypeErr(env, "carriers must be an array of strings");
   Napi::Array a = v.As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); i++) {
     Napi::Value s = a.Get(i);
-    if (!s.IsString()) throw Napi::TypeError::New(env, "carriers must be an array of strings");
+    if (!s.IsString()) throw TypeErr(env, "carriers must be an array of strings");
     std::string spec = s.As<Napi::String>().Utf8Value();
     if (!out.add_spec(spec.data(), spec.size()))
-      throw Napi::TypeError::New(env, "invalid carrier \"" + spec + "\"");
+      throw TypeErr(env, "invalid carrier \"" + spec + "\"");
   }
 }
 
 void ParsePayHosts(Napi::Env env, const Napi::Value& v, PayHostSet& out) {
   out.clear();
   if (v.IsUndefined() || v.IsNull()) return;
-  if (!v.IsArray()) throw Napi::TypeError::New(env, "payHosts must be an array of strings");
+  if (!v.IsArray()) throw TypeErr(env, "payHosts must be an array of strings");
   Napi::Array a = v.As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); i++) {
     Napi::Value s = a.Get(i);
-    if (!s.IsString()) throw Napi::TypeError::New(env, "payHosts must be an array of strings");
+    if (!s.IsString()) throw TypeErr(env, "payHosts must be an array of strings");
     std::string name = s.As<Napi::String>().Utf8Value();
-    if (!out.add(name.data(), name.size())) throw Napi::TypeError::New(env, "invalid pay host \"" + name + "\"");
+    if (!out.add(name.data(), name.size())) throw TypeErr(env, "invalid pay host \"" + name + "\"");
   }
+}
+
+// limits.def: what an option's unit means for the member it sets
+constexpr uint64_t kLimitScale_count = 1, kLimitScale_bytes = 1, kLimitScale_s = 1000000000ull;
+
+// engineLimits(): the table of limits a user may set, with the engine's defaults.
+Napi::Value EngineLimitsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const EngineLimits d;
+  Napi::Array a = Napi::Array::New(env);
+  uint32_t i = 0;
+#define GNPAY_LIMIT_ROW(name, member, unit, doc)                                                  \
+  {                                                                                               \
+    Napi::Object r = Napi::Object::New(env);                                                      \
+    r.Set("name", #name);                                                                         \
+    r.Set("default", Napi::Number::New(env, double(d.member / kLimitScale_##unit)));             \
+    r.Set("unit", #unit);                                                                         \
+    r.Set("description", doc);                                                                    \
+    a.Set(i++, r);                                                                                \
+  }
+  GNPAY_ENGINE_LIMITS(GNPAY_LIMIT_ROW)
+#undef GNPAY_LIMIT_ROW
+  return a;
 }
 
 EngineOptions ParseEngineOptions(Napi::Env env, const Napi::Object& o) {
@@ -69,18 +124,12 @@ EngineOptions ParseEngineOptions(Napi::Env env, const Napi::Object& o) {
   if (o.Has("limits") && o.Get("limits").IsObject()) {
     Napi::Object l = o.Get("limits").As<Napi::Object>();
     EngineLimits& L = opt.limits;
-    L.max_sessions = GetSize(l, "maxSessions", L.max_sessions);
-    L.max_pending = GetSize(l, "maxPendingRequests", L.max_pending);
-    L.pending_timeout_ns = uint64_t(GetSize(l, "pendingTimeoutSeconds", L.pending_timeout_ns / 1000000000ull)) * 1000000000ull;
-    L.outer_fragments.max_datagrams = GetSize(l, "maxFragmentDatagrams", L.outer_fragments.max_datagrams);
-    L.outer_fragments.max_bytes = GetSize(l, "maxFragmentBytes", L.outer_fragments.max_bytes);
-    L.outer_fragments.timeout_ns =
-        uint64_t(GetSize(l, "fragmentTimeoutSeconds", L.outer_fragments.timeout_ns / 1000000000ull)) * 1000000000ull;
-    L.heads.max_flows = GetSize(l, "maxTcpFlows", L.heads.max_flows);
-    L.heads.max_head_bytes = GetSize(l, "maxRequestHeadBytes", L.heads.max_head_bytes);
-    L.heads.timeout_ns = uint64_t(GetSize(l, "tcpFlowTimeoutSeconds", L.heads.timeout_ns / 1000000000ull)) * 1000000000ull;
+#define GNPAY_PARSE_LIMIT(name, member, unit, doc) \
+  L.member = decltype(L.member)(GetSize(l, #name, size_t(L.member / kLimitScale_##unit)) * kLimitScale_##unit);
+    GNPAY_ENGINE_LIMITS(GNPAY_PARSE_LIMIT)
+#undef GNPAY_PARSE_LIMIT
     if (L.max_sessions == 0 || L.max_pending == 0 || L.heads.max_flows == 0)
-      throw Napi::RangeError::New(env, "limits must be positive");
+      throw RangeErr(env, "limits must be positive");
   }
   return opt;
 }
@@ -88,10 +137,10 @@ EngineOptions ParseEngineOptions(Napi::Env env, const Napi::Object& o) {
 std::vector<std::string> GetStrings(Napi::Env env, const Napi::Object& o, const char* key) {
   std::vector<std::string> out;
   if (!o.Has(key) || o.Get(key).IsUndefined()) return out;
-  if (!o.Get(key).IsArray()) throw Napi::TypeError::New(env, std::string(key) + " must be an array of strings");
+  if (!o.Get(key).IsArray()) throw TypeErr(env, std::string(key) + " must be an array of strings");
   Napi::Array a = o.Get(key).As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); i++) {
-    if (!a.Get(i).IsString()) throw Napi::TypeError::New(env, std::string(key) + " must be an array of strings");
+    if (!a.Get(i).IsString()) throw TypeErr(env, std::string(key) + " must be an array of strings");
     out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
   }
   return out;
@@ -108,7 +157,7 @@ SubscriberSelection ParseSelection(Napi::Env env, const Napi::Value& v) {
     uint8_t b[16];
     if (inet_pton(AF_INET, a.c_str(), b) == 1) sel.ue_ips.push_back(IpAddr::v4(b));
     else if (inet_pton(AF_INET6, a.c_str(), b) == 1) sel.ue_ips.push_back(IpAddr::v6(b));
-    else throw Napi::TypeError::New(env, "not an IP address: " + a);
+    else throw TypeErr(env, "not an IP address: " + a);
   }
   return sel;
 }
@@ -133,7 +182,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
   explicit EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "Engine(options) needs an object");
+    if (info.Length() < 1 || !info[0].IsObject()) throw TypeErr(env, "Engine(options) needs an object");
+    info.This().As<Napi::Object>().TypeTag(&kEngineTag);
     EngineOptions opt = ParseEngineOptions(env, info[0].As<Napi::Object>());
     shared_ = std::make_shared<SharedEngine>();
     shared_->engine.reset(new Engine(opt));
@@ -144,23 +194,26 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
  private:
   Engine& Checked(Napi::Env env) {
-    if (closed()) throw Napi::Error::New(env, "engine is closed");
+    if (closed()) throw Err(env, "ERR_GNPAY_ENGINE_CLOSED", "engine is closed");
     return *shared_->engine;
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     Engine& e = Checked(info.Env());
     std::lock_guard<std::mutex> lk(shared_->mu);
     return StatsToJs(info.Env(), e.stats());
   }
 
   Napi::Value Tables(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     Engine& e = Checked(info.Env());
     std::lock_guard<std::mutex> lk(shared_->mu);
     return TablesToJs(info.Env(), e.tables());
   }
 
   Napi::Value SetCarriers(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     Engine& e = Checked(info.Env());
     CarrierSet c;
     ParseCarriers(info.Env(), info.Length() ? info[0] : info.Env().Undefined(), c);
@@ -170,6 +223,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   }
 
   Napi::Value ExportSessions(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     Engine& e = Checked(info.Env());
     std::vector<uint8_t> out;
     {
@@ -180,10 +234,11 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   }
 
   Napi::Value ImportSessions(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     Napi::Env env = info.Env();
     Engine& e = Checked(env);
     if (info.Length() < 3 || !info[0].IsBuffer() || !info[1].IsNumber() || !info[2].IsNumber())
-      throw Napi::TypeError::New(env, "importSessions(buffer, nowMs, maxAgeMs)");
+      throw TypeErr(env, "importSessions(buffer, nowMs, maxAgeMs)");
     Napi::Buffer<uint8_t> b = info[0].As<Napi::Buffer<uint8_t>>();
     uint64_t now_ns = uint64_t(info[1].As<Napi::Number>().DoubleValue()) * 1000000ull;
     uint64_t max_age_ns = uint64_t(info[2].As<Napi::Number>().DoubleValue()) * 1000000ull;
@@ -193,16 +248,17 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       std::lock_guard<std::mutex> lk(shared_->mu);
       n = e.import_sessions(Span(b.Data(), b.Length()), now_ns, max_age_ns, &err);
     }
-    if (err) throw Napi::Error::New(env, std::string("checkpoint: ") + err);
+    if (err) throw Err(env, "ERR_GNPAY_CHECKPOINT", std::string("checkpoint: ") + err);
     return Napi::Number::New(env, double(n));
   }
 
   // For tests: decode one frame given as a Buffer; returns its events.
   Napi::Value ProcessFrame(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     Napi::Env env = info.Env();
     Engine& e = Checked(env);
     if (info.Length() < 3 || !info[0].IsBuffer() || !info[1].IsNumber() || !info[2].IsNumber())
-      throw Napi::TypeError::New(env, "processFrame(frame, linktype, tsNs[, packet])");
+      throw TypeErr(env, "processFrame(frame, linktype, tsNs[, packet])");
     Napi::Buffer<uint8_t> b = info[0].As<Napi::Buffer<uint8_t>>();
     CaptureFrame f;
     f.data = Span(b.Data(), b.Length());
@@ -215,12 +271,13 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       std::lock_guard<std::mutex> lk(shared_->mu);
       e.process(f, packet, 0, sink);
     }
-    Napi::Array out = Napi::Array::New(env, sink.events.size());
-    for (size_t i = 0; i < sink.events.size(); i++) out.Set(uint32_t(i), EventToJs(env, sink.events[i]));
-    return out;
+    std::string json;
+    for (const Event& ev : sink.events) append_event_json(ev, json);
+    return Napi::String::New(env, json);
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
+    RequireThis(info, kEngineTag, "Engine");
     if (shared_) {
       std::lock_guard<std::mutex> lk(shared_->mu);
       shared_->engine.reset();
@@ -262,7 +319,7 @@ class StreamBase {
   virtual Napi::Value BatchToJs(Napi::Env env, Batch& b) = 0;
 
   Napi::Value Next(Napi::Env env) {
-    if (pending_) throw Napi::Error::New(env, "next() called again before the previous promise settled");
+    if (pending_) throw Err(env, "ERR_GNPAY_STREAM_BUSY", "next() called again before the previous promise settled");
     Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
     if (ended_) {
       d.Resolve(env.Null());
@@ -312,9 +369,11 @@ class StreamBase {
 
 Napi::Value BatchCommon(Napi::Env env, Batch& b) {
   Napi::Object o = Napi::Object::New(env);
-  Napi::Array ev = Napi::Array::New(env, b.events.size());
-  for (size_t i = 0; i < b.events.size(); i++) ev.Set(uint32_t(i), EventToJs(env, b.events[i]));
-  o.Set("events", ev);
+  // the JSONL text is handed over, not copied: the Buffer owns the string
+  std::string* json = new std::string(std::move(b.json));
+  o.Set("json", Napi::Buffer<char>::New(env, &(*json)[0], json->size(),
+                                        [](Napi::Env, char*, std::string* s) { delete s; }, json));
+  o.Set("count", Napi::Number::New(env, double(b.count)));
   o.Set("fileIndex", Napi::Number::New(env, b.file_index));
   o.Set("offset", Napi::Number::New(env, double(b.offset)));
   o.Set("size", Napi::Number::New(env, double(b.size)));
@@ -348,9 +407,10 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
   explicit ReplayWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ReplayWrap>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsArray())
-      throw Napi::TypeError::New(env, "Replay(engine, files[, options])");
+      throw TypeErr(env, "Replay(engine, files[, options])");
+    if (!Tagged(info[0], kEngineTag)) throw TypeErr(env, "the first argument must be an Engine");
     EngineWrap* ew = Napi::ObjectWrap<EngineWrap>::Unwrap(info[0].As<Napi::Object>());
-    if (!ew || ew->closed()) throw Napi::Error::New(env, "engine is closed");
+    if (!ew || ew->closed()) throw Err(env, "ERR_GNPAY_ENGINE_CLOSED", "engine is closed");
     engine_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
     ReplayOptions opt;
     std::string filter, write;
@@ -358,29 +418,41 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
     Napi::Array files = info[1].As<Napi::Array>();
     for (uint32_t i = 0; i < files.Length(); i++) {
       Napi::Value f = files.Get(i);
-      if (!f.IsString()) throw Napi::TypeError::New(env, "files must be strings");
+      if (!f.IsString()) throw TypeErr(env, "files must be strings");
       opt.files.push_back(f.As<Napi::String>().Utf8Value());
     }
     if (info.Length() > 2 && info[2].IsObject()) {
       Napi::Object o = info[2].As<Napi::Object>();
       opt.batch_events = GetSize(o, "batchEvents", opt.batch_events);
       opt.max_batches = GetSize(o, "maxBatches", opt.max_batches);
-      if (opt.batch_events == 0 || opt.max_batches == 0) throw Napi::RangeError::New(env, "batch sizes must be positive");
+      if (opt.batch_events == 0 || opt.max_batches == 0) throw RangeErr(env, "batch sizes must be positive");
+      opt.hex_teids = o.Has("hexTeids") && o.Get("hexTeids").ToBoolean().Value();
       if (o.Has("filter") && o.Get("filter").IsString()) filter = o.Get("filter").As<Napi::String>().Utf8Value();
       if (o.Has("write") && o.Get("write").IsString()) write = o.Get("write").As<Napi::String>().Utf8Value();
       if (o.Has("select")) selection = ParseSelection(env, o.Get("select"));
     }
     std::unique_ptr<Replay> replay(new Replay(ew->shared(), opt, [this] { NotifyFromThread(); }));
     std::string error;
-    if (!replay->set_filter(filter, &error)) throw Napi::Error::New(env, error);
+    if (!replay->set_filter(filter, &error)) throw Err(env, "ERR_GNPAY_BAD_FILTER", error);
     if (!write.empty() && !replay->set_writer(write, std::move(selection), &error))
-      throw Napi::Error::New(env, "write: " + error);
+      throw Err(env, "ERR_GNPAY_WRITE", "write: " + error);
     InitTsfn(env, "gnpay-replay");
     replay_ = std::move(replay);
     replay_->start();
+    info.This().As<Napi::Object>().TypeTag(&kReplayTag);
+    cleanup_ = env.AddCleanupHook(std::function<void()>([this] { StopAtExit(); }));
   }
 
   ~ReplayWrap() override {
+    if (!cleanup_.IsEmpty() && !exited_) cleanup_.Remove(Env());
+    if (replay_) replay_->stop();
+    ReleaseTsfn();
+  }
+
+  // The environment is going away (process exit, worker terminated): the
+  // thread must not outlive it.
+  void StopAtExit() {
+    exited_ = true;
     if (replay_) replay_->stop();
     ReleaseTsfn();
   }
@@ -389,9 +461,13 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
   BatchQueue* Queue() override { return replay_ ? &replay_->queue() : nullptr; }
   Napi::Value BatchToJs(Napi::Env env, Batch& b) override { return BatchCommon(env, b); }
 
-  Napi::Value NextJs(const Napi::CallbackInfo& info) { return Next(info.Env()); }
+  Napi::Value NextJs(const Napi::CallbackInfo& info) {
+    RequireThis(info, kReplayTag, "Replay");
+    return Next(info.Env());
+  }
 
   Napi::Value Progress(const Napi::CallbackInfo& info) {
+    RequireThis(info, kReplayTag, "Replay");
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
     if (!replay_) return o;
@@ -406,6 +482,7 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
+    RequireThis(info, kReplayTag, "Replay");
     if (replay_) replay_->stop();
     ReleaseTsfn();
     EndPending(info.Env());
@@ -414,6 +491,8 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
 
   std::unique_ptr<Replay> replay_;
   Napi::ObjectReference engine_ref_;  // keeps the engine alive while replaying
+  Napi::Env::CleanupHook<std::function<void()>> cleanup_;
+  bool exited_ = false;
 };
 
 // ---------------------------------------------------------------------------
@@ -434,15 +513,16 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
   explicit LiveWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LiveWrap>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsArray())
-      throw Napi::TypeError::New(env, "Live(engine, interfaces[, options])");
+      throw TypeErr(env, "Live(engine, interfaces[, options])");
+    if (!Tagged(info[0], kEngineTag)) throw TypeErr(env, "the first argument must be an Engine");
     EngineWrap* ew = Napi::ObjectWrap<EngineWrap>::Unwrap(info[0].As<Napi::Object>());
-    if (!ew || ew->closed()) throw Napi::Error::New(env, "engine is closed");
+    if (!ew || ew->closed()) throw Err(env, "ERR_GNPAY_ENGINE_CLOSED", "engine is closed");
     engine_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
     LiveOptions opt;
     Napi::Array ifs = info[1].As<Napi::Array>();
     for (uint32_t i = 0; i < ifs.Length(); i++) {
       Napi::Value f = ifs.Get(i);
-      if (!f.IsString()) throw Napi::TypeError::New(env, "interfaces must be strings");
+      if (!f.IsString()) throw TypeErr(env, "interfaces must be strings");
       opt.interfaces.push_back(f.As<Napi::String>().Utf8Value());
     }
     if (info.Length() > 2 && info[2].IsObject()) {
@@ -457,14 +537,26 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
     InitTsfn(env, "gnpay-live");
     live_.reset(new LiveCapture(ew->shared(), opt, [this] { NotifyFromThread(); }));
     std::string err;
-    if (!live_->start(&err)) {
+    bool bad_filter = false;
+    if (!live_->start(&err, &bad_filter)) {
       live_.reset();
       ReleaseTsfn();
-      throw Napi::Error::New(env, err);
+      throw Err(env, bad_filter ? "ERR_GNPAY_BAD_FILTER" : "ERR_GNPAY_CAPTURE_OPEN", err);
     }
+    info.This().As<Napi::Object>().TypeTag(&kLiveTag);
+    cleanup_ = env.AddCleanupHook(std::function<void()>([this] { StopAtExit(); }));
   }
 
   ~LiveWrap() override {
+    if (!cleanup_.IsEmpty() && !exited_) cleanup_.Remove(Env());
+    if (live_) live_->stop();
+    ReleaseTsfn();
+  }
+
+  // The environment is going away (process exit, worker terminated): the
+  // capture threads must not outlive it.
+  void StopAtExit() {
+    exited_ = true;
     if (live_) live_->stop();
     ReleaseTsfn();
   }
@@ -472,9 +564,13 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
  private:
   BatchQueue* Queue() override { return live_ ? &live_->queue() : nullptr; }
   Napi::Value BatchToJs(Napi::Env env, Batch& b) override { return BatchCommon(env, b); }
-  Napi::Value NextJs(const Napi::CallbackInfo& info) { return Next(info.Env()); }
+  Napi::Value NextJs(const Napi::CallbackInfo& info) {
+    RequireThis(info, kLiveTag, "Live");
+    return Next(info.Env());
+  }
 
   Napi::Value CaptureStats(const Napi::CallbackInfo& info) {
+    RequireThis(info, kLiveTag, "Live");
     Napi::Env env = info.Env();
     Napi::Array out = Napi::Array::New(env);
     if (!live_) return out;
@@ -496,6 +592,7 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
+    RequireThis(info, kLiveTag, "Live");
     if (live_) live_->stop();
     ReleaseTsfn();
     EndPending(info.Env());
@@ -504,6 +601,8 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
 
   std::unique_ptr<LiveCapture> live_;
   Napi::ObjectReference engine_ref_;
+  Napi::Env::CleanupHook<std::function<void()>> cleanup_;
+  bool exited_ = false;
 };
 
 Napi::Value AnomalyNames(const Napi::CallbackInfo& info) {
@@ -523,15 +622,16 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   exports.Set("Replay", ReplayWrap::Init(env));
   exports.Set("Live", LiveWrap::Init(env));
   exports.Set("anomalyNames", Napi::Function::New(env, AnomalyNames));
+  exports.Set("engineLimits", Napi::Function::New(env, EngineLimitsJs));
   exports.Set("libpcapVersion", Napi::String::New(env, LiveCapture::libpcap_version()));
   exports.Set("sdNotify", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
-                if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) throw Napi::TypeError::New(info.Env(), "sdNotify(socketPath, state)");
+                if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) throw TypeErr(info.Env(), "sdNotify(socketPath, state)");
                 std::string error;
-                if (!sd_notify_send(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), &error)) throw Napi::Error::New(info.Env(), error);
+                if (!sd_notify_send(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), &error)) throw Err(info.Env(), "ERR_GNPAY_SD_NOTIFY", error);
                 return info.Env().Undefined();
               }));
   exports.Set("defaultLiveFilter", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
-                if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "defaultLiveFilter(linktype)");
+                if (info.Length() < 1 || !info[0].IsNumber()) throw TypeErr(info.Env(), "defaultLiveFilter(linktype)");
                 return Napi::String::New(info.Env(), LiveCapture::default_filter(info[0].As<Napi::Number>().Uint32Value()));
               }));
   return exports;

@@ -1,4 +1,4 @@
-// C++ engine structures -> JS values (docs/events.md key order).
+// C++ engine statistics -> JS values (events cross as JSON text: event_json.h).
 #pragma once
 #include <napi.h>
 
@@ -6,7 +6,6 @@
 
 namespace gnpay {
 
-Napi::Value EventToJs(Napi::Env env, const Event& e);
 Napi::Value StatsToJs(Napi::Env env, const EngineStats& s);
 Napi::Value TablesToJs(Napi::Env env, const EngineTables& t);
 

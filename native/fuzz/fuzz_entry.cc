@@ -2,10 +2,12 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "dns_query.h"
 #include "engine.h"
+#include "event_json.h"
 #include "hpack.h"
 #include "http_request.h"
 #include "tls_client_hello.h"
@@ -55,6 +57,14 @@ void check_events(const EventSink& sink) {
     if (std::memchr(e.target, 0, sizeof e.target) == nullptr) __builtin_trap();
     if (std::memchr(e.name, 0, sizeof e.name) == nullptr) __builtin_trap();
     if (std::memchr(e.host, 0, sizeof e.host) == nullptr) __builtin_trap();
+    // and written as one JSON line: an object, no raw control character before its newline
+    std::string json;
+    EventJsonStyle style;
+    style.hex_teids = (e.packet & 1) != 0;
+    append_event_json(e, json, style);
+    if (json.size() < 3 || json[0] != '{' || json[json.size() - 2] != '}' || json.back() != '\n') __builtin_trap();
+    for (size_t i = 0; i + 1 < json.size(); i++)
+      if (static_cast<unsigned char>(json[i]) < 0x20) __builtin_trap();
   }
 }
 

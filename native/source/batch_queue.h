@@ -10,12 +10,23 @@
 #include <string>
 #include <vector>
 
+#include "event_json.h"
 #include "events.h"
 
 namespace gnpay {
 
 struct Batch {
-  std::vector<Event> events;
+  // The events as JSONL text (event_json.h), in capture order: what crosses
+  // into JavaScript as one Buffer, never copied again on the way.
+  std::string json;
+  size_t count = 0;          // events in `json`
+  bool empty() const { return count == 0; }
+  // Moves the sink's events into the batch as JSON and clears the sink.
+  void take(EventSink& sink, const EventJsonStyle& style = EventJsonStyle()) {
+    for (const Event& e : sink.events) append_event_json(e, json, style);
+    count += sink.events.size();
+    sink.events.clear();
+  }
   uint32_t file_index = 0;   // replay: which file; live: unused
   uint64_t offset = 0;       // replay: bytes of the current file consumed
   uint64_t size = 0;         // replay: size of the current file

@@ -68,7 +68,7 @@ std::string LiveCapture::mpls_filter_term(int tags, int labels) {
   return t;
 }
 
-bool LiveCapture::start(std::string* error) {
+bool LiveCapture::start(std::string* error, bool* bad_filter) {
   char errbuf[PCAP_ERRBUF_SIZE];
   for (size_t i = 0; i < options_.interfaces.size(); i++) {
     std::unique_ptr<Iface> f(new Iface());
@@ -102,6 +102,7 @@ bool LiveCapture::start(std::string* error) {
     struct bpf_program prog;
     if (pcap_compile(h, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
       *error = "bad capture filter: " + std::string(pcap_geterr(h));
+      if (bad_filter) *bad_filter = true;
       ifaces_.push_back(std::move(f));
       stop();
       return false;
@@ -192,11 +193,11 @@ void LiveCapture::run(Iface* f) {
   const int tick_ms = options_.flush_ms > 0 ? options_.flush_ms : 50;
 
   auto flush = [&](bool force) {
-    if (batch->events.empty() && !force) return;
+    if (batch->empty() && !force) return;
     batch->packets = packets;
     if (!queue_.try_push(batch)) {
       shed_batches++;
-      shed_events += batch->events.size();
+      shed_events += batch->count;
       batch.reset(new Batch());
     } else {
       batch.reset(new Batch());
@@ -231,11 +232,10 @@ void LiveCapture::run(Iface* f) {
     }
     packets = ctx.packets;
     bytes += ctx.bytes;
-    for (Event& e : sink.events) batch->events.push_back(std::move(e));
-    sink.events.clear();
+    batch->take(sink);
     auto now = std::chrono::steady_clock::now();
-    if (batch->events.size() >= options_.batch_events ||
-        (!batch->events.empty() && now - last_flush >= std::chrono::milliseconds(tick_ms)))
+    if (batch->count >= options_.batch_events ||
+        (!batch->empty() && now - last_flush >= std::chrono::milliseconds(tick_ms)))
       flush(false);
     if (now - last_stats >= std::chrono::seconds(1)) {
       struct pcap_stat ps;
@@ -256,8 +256,8 @@ void LiveCapture::run(Iface* f) {
     f->stats.shed_events = shed_events;
   }
   // last events and final counters
-  for (Event& e : sink.events) batch->events.push_back(std::move(e));
-  if (!batch->events.empty()) flush(false);
+  batch->take(sink);
+  if (!batch->empty()) flush(false);
   struct pcap_stat ps;
   std::memset(&ps, 0, sizeof ps);
   if (f->handle && pcap_stats(f->handle, &ps) == 0) {

@@ -42,8 +42,9 @@ class LiveCapture {
   LiveCapture(const LiveCapture&) = delete;
   LiveCapture& operator=(const LiveCapture&) = delete;
 
-  // Opens every interface (all or nothing) and starts the threads.
-  bool start(std::string* error);
+  // Opens every interface (all or nothing) and starts the threads. On failure
+  // *bad_filter tells a filter libpcap rejects from an interface it cannot open.
+  bool start(std::string* error, bool* bad_filter = nullptr);
   void stop();
   BatchQueue& queue() { return queue_; }
   std::vector<LiveIfaceStats> stats() const;

@@ -42,28 +42,28 @@ bool Replay::flush(std::unique_ptr<Batch>& batch, bool end) {
   batch->end = end;
   bool ok = queue_.push_wait(std::move(batch));
   batch.reset(new Batch());
-  batch->events.reserve(options_.batch_events);
+  batch->json.reserve(options_.batch_events * 320);
   if (ok && notify_) notify_();
   return ok;
 }
 
 void Replay::run() {
   std::unique_ptr<Batch> batch(new Batch());
-  batch->events.reserve(options_.batch_events);
+  batch->json.reserve(options_.batch_events * 320);
   EventSink sink;
   sink.events.reserve(options_.batch_events * 2);
-  auto move_events = [&] {
-    for (Event& e : sink.events) batch->events.push_back(std::move(e));
-    sink.events.clear();
-  };
+  EventJsonStyle style;
+  style.hex_teids = options_.hex_teids;
+  auto move_events = [&] { batch->take(sink, style); };
   uint64_t base_packets = 0;
   for (uint32_t fi = 0; fi < options_.files.size() && !stop_.load(); fi++) {
     const std::string& path = options_.files[fi];
     file_index_.store(fi);
     offset_.store(0);
+    style.file = &path;
     auto fail = [&](const std::string& msg, uint64_t at, uint64_t packet) {
       move_events();
-      if (!batch->events.empty()) flush(batch, false);
+      if (!batch->empty()) flush(batch, false);
       batch->error = true;
       batch->error_message = msg;
       batch->error_file = path;
@@ -158,7 +158,7 @@ void Replay::run() {
         return;
       }
       if (st == ReadStatus::End) done = true;
-      if (batch->events.size() >= options_.batch_events) {
+      if (batch->count >= options_.batch_events) {
         if (!flush(batch, false)) return;
       }
     }

@@ -29,6 +29,7 @@ struct ReplayOptions {
   size_t batch_events = 256;   // flush a batch at this many events
   size_t max_batches = 8;      // queue bound
   size_t chunk_frames = 256;   // frames decoded per engine lock
+  bool hex_teids = false;      // events: TEIDs as "0x…" strings (event_json.h)
 };
 
 class Replay {

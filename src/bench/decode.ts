@@ -1,21 +1,37 @@
-// Decode benchmark (issue: decode engine): a generated Gn capture of at least
-// one million packets (realistic mix, ~1% token requests among bulk TCP), read
-// by (a) a plain libpcap loop in C - the floor - and (b) `gnpay decode`, in
-// one run; prints packets/s, Gbit/s and their ratio.
+// Decode benchmark: generated Gn captures read by (a) a plain libpcap loop in
+// C - the floor - (b) `gnpay decode --jsonl > /dev/null` and (c) `gnpay run
+// --read` (the daemon's path: events through the pipeline), alternated in one
+// run, on two mixes: today's bench mix and a dense one (many subscribers
+// attaching and detaching, a share of token requests), both parameters.
+// Prints packets/s, Gbit/s and the ratios to the loop.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { bench as genBench } from '../gen';
 import { fmtRate, machine, run } from './util';
 
+export interface MixOptions {
+  packets: number;
+  subscribers?: number;
+  httpFraction?: number;
+  churn?: number;
+}
+
 export interface DecodeBenchOptions {
-  packets?: number;
+  /** today's mix (the generator's defaults) at this many packets; 0 leaves it out */
+  basePackets?: number;
+  /** the dense mix; packets 0 leaves it out */
+  dense?: MixOptions;
   repeat?: number;
   dir?: string;
   keep?: boolean;
+  /** leave `gnpay run --read` out */
+  noRun?: boolean;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const CARRIERS = ['query:pay_token', 'path:/pay/', 'host:pay.example.net', 'header:X-Pay-Token', 'cookie:pay_token'];
 
 function buildLoop(out: string): string {
   const src = path.join(ROOT, 'native', 'bench', 'pcap_read_loop.c');
@@ -25,62 +41,115 @@ function buildLoop(out: string): string {
   return bin;
 }
 
-export async function runDecodeBench(o: DecodeBenchOptions = {}): Promise<Record<string, number>> {
-  const packets = o.packets ?? 1_000_000;
-  const repeat = o.repeat ?? 3;
-  const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-bench-'));
-  fs.mkdirSync(dir, { recursive: true });
-  const capture = path.join(dir, 'bench.pcap');
-  console.log(`machine: ${machine()}`);
+/** Runs a command with stdout to /dev/null; whole-process wall time. */
+function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): { status: number | null; stderr: string; seconds: number } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: env ?? process.env, maxBuffer: 64 << 20 });
+  return { status: r.status, stderr: r.stderr ?? '', seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+export interface MixResult {
+  name: string;
+  packets: number;
+  bytes: number;
+  loopSeconds: number;
+  decodeSeconds: number;
+  runSeconds: number;
+  decodeRatio: number;
+  runRatio: number;
+  sightings: number;
+  sightingsExpected: number;
+  events: number;
+}
+
+function benchMix(name: string, mix: MixOptions, o: DecodeBenchOptions, dir: string, loop: string): MixResult {
+  const capture = path.join(dir, `${name}.pcap`);
   let t0 = Date.now();
-  const gen = genBench({ out: capture, packets });
+  const gen = genBench({ out: capture, packets: mix.packets, subscribers: mix.subscribers, httpFraction: mix.httpFraction, churn: mix.churn });
   const sightingsExpected = gen.stats.sightings as number;
   const size = fs.statSync(capture).size;
+  const desc = mix.subscribers || mix.httpFraction !== undefined || mix.churn
+    ? `${mix.subscribers ?? 'default'} subscribers, token requests ${mix.httpFraction ?? 'default'} of steps, churn ${mix.churn ?? 0}`
+    : "the generator's default mix";
+  console.log(`\n== ${name} mix: ${desc}`);
   console.log(`capture: ${capture} (${(size / 2 ** 20).toFixed(0)} MiB, generated in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${sightingsExpected} token sightings expected)`);
 
-  const loop = buildLoop(dir);
   const cli = path.join(ROOT, 'dist', 'cli.js');
-  // warm the page cache so both readers see the same (cached) file
+  const decodeArgs = [cli, 'decode', capture, '--jsonl', '--no-progress', ...CARRIERS.flatMap((c) => ['--carrier', c])];
+  // warm the page cache; check the events once (not timed)
   run(loop, [capture]);
+  const out = path.join(dir, `${name}.jsonl`);
+  const fd = fs.openSync(out, 'w');
+  const chk = spawnSync(process.execPath, decodeArgs, { stdio: ['ignore', fd, 'pipe'] });
+  fs.closeSync(fd);
+  if (chk.status !== 0) throw new Error(`gnpay decode failed: ${chk.stderr}`);
+  const text = fs.readFileSync(out, 'utf8').trimEnd().split('\n');
+  const stats = JSON.parse(text[text.length - 1]);
+  fs.rmSync(out, { force: true });
 
-  const best = { loop: Infinity, decode: Infinity };
-  let loopPackets = 0;
-  let loopBytes = 0;
-  let decodeStats: Record<string, any> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const repeat = o.repeat ?? 3;
+  const best = { loop: Infinity, decode: Infinity, run: Infinity };
+  let packets = 0;
+  let bytes = 0;
+  const db = path.join(dir, `${name}.db`);
   for (let i = 0; i < repeat; i++) {
-    const l = run(loop, [capture]);
-    if (l.status !== 0) throw new Error(`read loop failed: ${l.stderr}`);
-    const lj = JSON.parse(l.stdout);
-    loopPackets = lj.packets;
-    loopBytes = lj.bytes;
-    best.loop = Math.min(best.loop, lj.seconds);
-
-    t0 = Date.now();
-    const d = run(process.execPath, [cli, 'decode', capture, '--jsonl', '--no-progress', '--carrier', 'query:pay_token', '--carrier', 'path:/pay/', '--carrier', 'host:pay.example.net', '--carrier', 'header:X-Pay-Token', '--carrier', 'cookie:pay_token']);
-    if (d.status !== 0) throw new Error(`gnpay decode failed: ${d.stderr}`);
-    best.decode = Math.min(best.decode, d.seconds);
-    const lines = d.stdout.trimEnd().split('\n');
-    decodeStats = JSON.parse(lines[lines.length - 1]);
+    // alternated: loop, decode, loop, run (a machine shared with others is noisy)
+    for (const which of o.noRun ? ['decode'] : ['decode', 'run']) {
+      const l = run(loop, [capture]);
+      if (l.status !== 0) throw new Error(`read loop failed: ${l.stderr}`);
+      const lj = JSON.parse(l.stdout);
+      packets = lj.packets;
+      bytes = lj.bytes;
+      best.loop = Math.min(best.loop, lj.seconds);
+      if (which === 'decode') {
+        const d = timed(process.execPath, decodeArgs);
+        if (d.status !== 0) throw new Error(`gnpay decode failed: ${d.stderr}`);
+        best.decode = Math.min(best.decode, d.seconds);
+      } else {
+        for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.key`]) fs.rmSync(f, { force: true });
+        const r = timed(process.execPath, [cli, 'run', '--db', db, '--listen', '127.0.0.1:0', '--read', capture, '--exit-when-done', '--log-level', 'warn', ...CARRIERS.flatMap((c) => ['--carrier', c])]);
+        if (r.status !== 0) throw new Error(`gnpay run --read failed: ${r.stderr}`);
+        best.run = Math.min(best.run, r.seconds);
+      }
+    }
   }
-  const res = {
-    packets: loopPackets,
-    bytes: loopBytes,
+  t0 = Date.now();
+  const res: MixResult = {
+    name,
+    packets,
+    bytes,
     loopSeconds: best.loop,
-    loopPps: loopPackets / best.loop,
-    loopGbps: (loopBytes * 8) / best.loop / 1e9,
     decodeSeconds: best.decode,
-    decodePps: loopPackets / best.decode,
-    decodeGbps: (loopBytes * 8) / best.decode / 1e9,
-    ratio: best.loop / best.decode,
-    sightings: decodeStats.sightings,
+    runSeconds: best.run,
+    decodeRatio: best.loop / best.decode,
+    runRatio: best.loop / best.run,
+    sightings: stats.sightings,
     sightingsExpected,
+    events: text.length - 1,
   };
-  console.log('');
-  console.log(`                        packets/s      Gbit/s   seconds (best of ${repeat})`);
-  console.log(`(a) libpcap read loop   ${fmtRate(res.loopPps, 'pkt/s').padEnd(14)} ${res.loopGbps.toFixed(2).padStart(6)}   ${res.loopSeconds.toFixed(3)}`);
-  console.log(`(b) gnpay decode        ${fmtRate(res.decodePps, 'pkt/s').padEnd(14)} ${res.decodeGbps.toFixed(2).padStart(6)}   ${res.decodeSeconds.toFixed(3)}  (whole process: start, decode, JSONL out)`);
-  console.log(`ratio (b)/(a): ${res.ratio.toFixed(2)}   (target >= 0.5)`);
-  console.log(`sightings: ${res.sightings} found, ${res.sightingsExpected} expected; packets ${res.packets}`);
-  if (!o.keep && !o.dir) fs.rmSync(dir, { recursive: true, force: true });
+  const row = (label: string, s: number, extra = ''): string =>
+    `${label.padEnd(30)} ${fmtRate(packets / s, 'pkt/s').padEnd(14)} ${((bytes * 8) / s / 1e9).toFixed(2).padStart(6)}   ${s.toFixed(3).padStart(7)}${extra}`;
+  console.log(`${''.padEnd(30)} packets/s      Gbit/s   seconds (best of ${repeat})`);
+  console.log(row('(a) libpcap read loop', best.loop));
+  console.log(row('(b) gnpay decode --jsonl', best.decode, `   ratio (b)/(a) ${res.decodeRatio.toFixed(2)} (target >= 1.0)`));
+  if (!o.noRun) console.log(row('(c) gnpay run --read', best.run, `   ratio (c)/(a) ${res.runRatio.toFixed(2)} (target >= 0.8)`));
+  console.log(`packets ${packets}, events ${res.events}; sightings: ${res.sightings} found, ${sightingsExpected} expected; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  if (!o.keep && !o.dir) fs.rmSync(capture, { force: true });
+  for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.key`]) fs.rmSync(f, { force: true });
   return res;
+}
+
+export async function runDecodeBench(o: DecodeBenchOptions = {}): Promise<MixResult[]> {
+  const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-bench-'));
+  fs.mkdirSync(dir, { recursive: true });
+  console.log(`machine: ${machine()}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const loop = buildLoop(dir);
+  const out: MixResult[] = [];
+  if ((o.basePackets ?? 1_000_000) > 0) out.push(benchMix('bench', { packets: o.basePackets ?? 1_000_000 }, o, dir, loop));
+  if (o.dense && o.dense.packets > 0) out.push(benchMix('dense', o.dense, o, dir, loop));
+  console.log('\nsummary (ratio to the libpcap read loop, whole process)');
+  for (const r of out)
+    console.log(`  ${r.name.padEnd(6)} decode ${r.decodeRatio.toFixed(2)}${o.noRun ? '' : `  run --read ${r.runRatio.toFixed(2)}`}  (${r.packets} packets, ${r.events} events)`);
+  if (!o.keep && !o.dir) fs.rmSync(dir, { recursive: true, force: true });
+  return out;
 }

@@ -17,11 +17,23 @@ async function main(): Promise<void> {
   const program = new Command().name('gnpay-bench');
   program
     .command('decode', { isDefault: true })
-    .option('--packets <n>', 'packets in the generated capture', (v) => Number(v), 1_000_000)
+    .description('libpcap read loop vs gnpay decode vs gnpay run --read, on the bench mix and on a dense mix')
+    .option('--packets <n>', 'packets of the dense mix (0: leave it out)', (v) => Number(v), 4_000_000)
+    .option('--subscribers <n>', 'subscribers of the dense mix', (v) => Number(v), 40_000)
+    .option('--http-fraction <x>', 'dense mix: share of the steps that are a token-carrying request', (v) => Number(v), 0.01)
+    .option('--churn <x>', 'dense mix: share of the steps where a subscriber detaches and another attaches', (v) => Number(v), 0.005)
+    .option('--base-packets <n>', "packets of today's bench mix (0: leave it out)", (v) => Number(v), 1_000_000)
     .option('--repeat <n>', 'runs of each reader (best is kept)', (v) => Number(v), 3)
-    .option('--dir <dir>', 'keep the capture in this directory')
+    .option('--no-run', 'leave gnpay run --read out')
+    .option('--dir <dir>', 'keep the captures in this directory')
     .action(async (o) => {
-      await runDecodeBench({ packets: o.packets, repeat: o.repeat, dir: o.dir });
+      await runDecodeBench({
+        basePackets: o.basePackets,
+        dense: { packets: o.packets, subscribers: o.subscribers, httpFraction: o.httpFraction, churn: o.churn },
+        repeat: o.repeat,
+        dir: o.dir,
+        noRun: o.run === false,
+      });
     });
   program
     .command('memory')

@@ -33,7 +33,7 @@ const msisdn = (i: number) => `4917${String(10_000_000 + i)}`;
 
 function sightingOf(token: string, i: number): SightingEvent {
   return {
-    type: 'sighting', ts: new Date().toISOString(), packet: i + 1, token, carrier: 'query', via: 'http',
+    type: 'sighting', ts: new Date().toISOString(), packet: i + 1, file: null, token, carrier: 'query', via: 'http',
     msisdn: msisdn(i), imsi: `26202${String(1_000_000_000 + i)}`, imei: null, apn: 'internet', ueIp: '10.0.0.1', teid: 1000 + i, resolvedBy: 'teid', host: 'pay.example.net', request: i + 1,
   };
 }

@@ -1,8 +1,9 @@
-// gnpay decode FILE... [--config FILE] [--carrier kind:arg]... [--pay-host NAME]... [--filter BPF] [--jsonl | --stats] [--requests]
+// gnpay decode FILE... [--config FILE] [--carrier kind:arg]... [--pay-host NAME]... [--filter BPF] [--jsonl | --stats | --format F] [--fields K,...] [--requests]
 import { isatty } from 'node:tty';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, payHosts as configPayHosts, type Config } from '../config';
 import { decode } from '../decode';
+import { eventFieldTable } from '../ops/event-contract';
 import { CaptureFileError, CaptureFilterError, CaptureWriteError, carrierError, payHostError, selectionError } from '../native';
 import { activeCarriers, DEFAULT_CARRIERS } from '../pipeline/carriers';
 import { CliError, collect, EXIT_CAPTURE, EXIT_FAILURE, parsePositiveInt, UsageError } from './common';
@@ -15,7 +16,9 @@ export function registerDecode(program: Command): void {
     .option('-c, --carrier <kind:arg>', `where tokens travel: query:NAME, path:PREFIX, host:SUFFIX, header:NAME, cookie:NAME (repeatable; default: the configuration's, else ${DEFAULT_CARRIERS.join(', ')} as gnpay run)`, collect)
     .option('--pay-host <name>', "report ClientHellos to this pay host (or a name under it) as hello events with their client random (repeatable; default: the configuration's pay hosts with --config, else none)", collect)
     .option('--config <file>', "read the daemon's configuration file (YAML or JSON): its carriers, pay hosts, decode limits and capture filter are the defaults of the options above")
-    .option('--jsonl', 'one JSON object per line (docs/events.md), then a stats object')
+    .option('--jsonl', 'one JSON object per line (docs/events.md), then a stats object (the same as --format jsonl)')
+    .option('--format <format>', 'table (default), jsonl, csv or tsv (csv/tsv: a header line, then one row per event)')
+    .option('--fields <keys>', 'only these event keys, comma-separated, in this order (jsonl, csv, tsv), e.g. type,ts,msisdn,teid,token')
     .option('--stats', 'only a statistics summary')
     .option('--requests', 'also report every uplink HTTP request, DNS query and TLS ClientHello')
     .option('--max-sessions <n>', 'bound of the tunnel table', parsePositiveInt('--max-sessions'))
@@ -35,6 +38,21 @@ export function registerDecode(program: Command): void {
     )
     .action(async (files: string[], o: Record<string, unknown>) => {
       if (o.jsonl && o.stats) throw new UsageError('--jsonl and --stats cannot be combined');
+      const formats = ['table', 'jsonl', 'csv', 'tsv'];
+      if (o.format !== undefined && !formats.includes(o.format as string))
+        throw new UsageError(`--format must be one of ${formats.join(', ')}`);
+      if (o.format !== undefined && (o.stats || (o.jsonl && o.format !== 'jsonl')))
+        throw new UsageError('--format cannot be combined with --stats or --jsonl');
+      const format = (o.jsonl ? 'jsonl' : o.stats ? 'stats' : ((o.format as string | undefined) ?? 'table')) as 'jsonl' | 'stats' | 'table' | 'csv' | 'tsv';
+      let fields: string[] | undefined;
+      if (o.fields !== undefined) {
+        if (format === 'table' || format === 'stats') throw new UsageError('--fields needs --format jsonl, csv or tsv');
+        fields = String(o.fields).split(',').map((f) => f.trim()).filter((f) => f.length > 0);
+        const known = new Set(Object.values(eventFieldTable()).flat().map((f) => f.key));
+        const unknown = fields.filter((f) => !known.has(f));
+        if (fields.length === 0 || unknown.length > 0)
+          throw new UsageError(`--fields: unknown event key${unknown.length === 1 ? '' : 's'} ${unknown.join(', ') || '(none given)'} (keys: ${[...known].join(', ')})`);
+      }
       if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
       if (files.includes('-') && isatty(0)) throw new UsageError('- reads a capture from standard input, which is a terminal: pipe one in (tcpdump -w - … | gnpay decode -)');
       let config: Config | null = null;
@@ -79,7 +97,8 @@ export function registerDecode(program: Command): void {
         files,
         carriers,
         payHosts,
-        format: o.jsonl ? 'jsonl' : o.stats ? 'stats' : 'table',
+        format,
+        fields,
         requests: o.requests === true,
         limits,
         filter: (o.filter as string | undefined) ?? config?.capture.filter ?? undefined,

@@ -15,6 +15,11 @@ function cell(v: string | number | null | undefined, w: number): string {
   return s.length > w ? s.slice(0, w - 1) + '~' : s.padEnd(w);
 }
 
+/** "0x0000abcd": decode's events carry it so already (hexTeids); a number is formatted the same way */
+export function teidText(v: number | string): string {
+  return typeof v === 'string' ? v : '0x' + (v >>> 0).toString(16).padStart(8, '0');
+}
+
 function time(ts: string): string {
   return ts.replace('T', ' ').replace('Z', '');
 }
@@ -26,18 +31,18 @@ export function formatEventRow(e: DecodeEvent): string {
     case 'session': {
       kind = `session ${e.event}`;
       const t = e.tunnels
-        .map((x) => `${x.plane === 'control' ? 'c' : 'u'}-${x.dir === 'uplink' ? 'up' : 'down'} ${x.addr}/0x${x.teid.toString(16)}`)
+        .map((x) => `${x.plane === 'control' ? 'c' : 'u'}-${x.dir === 'uplink' ? 'up' : 'down'} ${x.addr}/${teidText(x.teid)}`)
         .join(', ');
       details = `gtpv${e.gtp} apn ${e.apn ?? '-'} ue ${e.ueIp ?? '-'}${e.ueIpv6 && e.ueIpv6 !== e.ueIp ? ' ' + e.ueIpv6 : ''} bearer ${e.bearer ?? '-'}${e.linkedBearer ? ` (linked ${e.linkedBearer})` : ''}${t ? ' [' + t + ']' : ''}`;
       break;
     }
     case 'sighting':
       kind = 'sighting';
-      details = `${e.carrier} via ${e.via} token ${e.token} ue ${e.ueIp} teid 0x${e.teid.toString(16)} ${e.resolvedBy ? 'by ' + e.resolvedBy : 'unresolved'}`;
+      details = `${e.carrier} via ${e.via} token ${e.token} ue ${e.ueIp} teid ${teidText(e.teid)} ${e.resolvedBy ? 'by ' + e.resolvedBy : 'unresolved'}`;
       break;
     case 'hello':
       kind = 'hello';
-      details = `${e.sni} random ${e.random.slice(0, 16)}… ue ${e.ueIp} teid 0x${e.teid.toString(16)} gsn ${e.gsnSrc} > ${e.gsnDst} ${e.resolvedBy ? 'by ' + e.resolvedBy : 'unresolved'}`;
+      details = `${e.sni} random ${e.random.slice(0, 16)}… ue ${e.ueIp} teid ${teidText(e.teid)} gsn ${e.gsnSrc} > ${e.gsnDst} ${e.resolvedBy ? 'by ' + e.resolvedBy : 'unresolved'}`;
       break;
     case 'request':
       kind = `request ${e.via}`;
@@ -96,5 +101,48 @@ export function formatStats(s: StatsEvent, files: string[]): string {
   ]);
   const an = entries(st.anomalies);
   out += an.length ? block('Anomalies', an) : 'Anomalies\n  none\n';
+  return out;
+}
+
+// ---------------------------------------------------------------- CSV / TSV / selected fields
+
+/** Columns of CSV/TSV output when no --fields are given: every event key, in contract order. */
+export function defaultColumns(table: Record<string, { key: string }[]>): string[] {
+  const out: string[] = [];
+  for (const block of ['session', 'sighting', 'hello', 'request'])
+    for (const f of table[block] ?? []) if (!out.includes(f.key)) out.push(f.key);
+  return out;
+}
+
+/** A value as one cell: null/absent empty, tunnels as in the table output, objects as JSON. */
+function cellText(key: string, v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (key === 'tunnels' && Array.isArray(v))
+    return (v as { plane: string; dir: string; addr: string; teid: number | string; bearer?: number }[])
+      .map((x) => `${x.plane === 'control' ? 'c' : 'u'}-${x.dir === 'uplink' ? 'up' : 'down'} ${x.addr}/${teidText(x.teid)}${x.bearer !== undefined ? ` bearer ${x.bearer}` : ''}`)
+      .join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function csvQuote(s: string): string {
+  return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+}
+
+/** One line of CSV (RFC 4180) or TSV (tabs and line breaks inside a value become spaces). */
+export function delimitedRow(cells: string[], format: 'csv' | 'tsv'): string {
+  return format === 'csv' ? cells.map(csvQuote).join(',') : cells.map((c) => c.replace(/[\t\r\n]/g, ' ')).join('\t');
+}
+
+export function delimitedEvent(e: DecodeEvent, columns: string[], format: 'csv' | 'tsv'): string {
+  const o = e as unknown as Record<string, unknown>;
+  return delimitedRow(columns.map((k) => cellText(k, o[k])), format);
+}
+
+/** The event with only `fields`, in that order (keys an event does not have are null). */
+export function pickFields(e: DecodeEvent, fields: string[]): Record<string, unknown> {
+  const o = e as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of fields) out[k] = o[k] === undefined ? null : o[k];
   return out;
 }

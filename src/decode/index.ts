@@ -5,14 +5,17 @@ import { CaptureFileError, openCapture } from '../native';
 import { DEFAULT_CARRIERS } from '../pipeline/carriers';
 import type { DecodeEvent, EngineLimits, StatsEvent, SubscriberSelection } from '../native/types';
 import { ProgressBar } from '../progress';
-import { formatEventRow, formatStats, TABLE_HEADER } from './format';
+import { eventFieldTable } from '../ops/event-contract';
+import { defaultColumns, delimitedEvent, delimitedRow, formatEventRow, formatStats, pickFields, TABLE_HEADER } from './format';
 
 export interface DecodeOptions {
   files: string[];
   carriers?: string[];
   /** ClientHellos to these hosts are reported as `hello` events */
   payHosts?: string[];
-  format: 'jsonl' | 'table' | 'stats';
+  format: 'jsonl' | 'table' | 'stats' | 'csv' | 'tsv';
+  /** only these event keys, in this order (jsonl, csv, tsv) */
+  fields?: string[];
   requests?: boolean;
   limits?: Partial<EngineLimits>;
   /** a BPF expression (tcpdump syntax) frames must match to be decoded */
@@ -83,7 +86,7 @@ class Output {
     throw this.failure;
   }
 
-  async write(s: string): Promise<void> {
+  async write(s: string | Buffer): Promise<void> {
     this.check();
     if (!this.out.write(s)) {
       await new Promise<void>((resolve, reject) => {
@@ -118,6 +121,7 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
     requests: opts.requests,
     limits: opts.limits,
     filter: opts.filter,
+    hexTeids: true,
     write: opts.write,
     select: opts.select,
   });
@@ -129,18 +133,37 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
   try {
     if (opts.format === 'table') await output.write(TABLE_HEADER + '\n');
     try {
-      for await (const batch of capture) {
-        const shown = sel ? batch.filter((e) => selects(sel, e)) : batch;
-        if (opts.format === 'stats') {
-          events += shown.length;
-          continue;
+      const f = opts.format;
+      const fields = opts.fields && opts.fields.length > 0 ? opts.fields : null;
+      if (!sel && (f === 'stats' || (f === 'jsonl' && !fields))) {
+        // JSONL as the engine wrote it: no JS object is made for an event
+        for await (const c of capture.chunks()) {
+          events += c.count;
+          if (f === 'jsonl') await output.write(c.json);
         }
-        let chunk = '';
-        for (const e of shown as DecodeEvent[]) {
-          chunk += (opts.format === 'jsonl' ? JSON.stringify(e) : formatEventRow(e)) + '\n';
-          events++;
+      } else {
+        const columns = f === 'csv' || f === 'tsv' ? (fields ?? defaultColumns(eventFieldTable())) : [];
+        if (f === 'csv' || f === 'tsv') await output.write(delimitedRow(columns, f) + '\n');
+        for await (const batch of capture) {
+          const shown = sel ? batch.filter((e) => selects(sel, e)) : batch;
+          if (f === 'stats') {
+            events += shown.length;
+            continue;
+          }
+          let chunk = '';
+          for (const e of shown as DecodeEvent[]) {
+            chunk +=
+              (f === 'table'
+                ? formatEventRow(e)
+                : f === 'jsonl'
+                  ? fields
+                    ? JSON.stringify(pickFields(e, fields))
+                    : JSON.stringify(e)
+                  : delimitedEvent(e, columns, f)) + '\n';
+            events++;
+          }
+          if (chunk) await output.write(chunk);
         }
-        if (chunk) await output.write(chunk);
       }
     } catch (err) {
       if (err instanceof OutputClosed) return { stats: capture.stats(), events, error: null, outputClosed: true, written: 0 };
@@ -160,7 +183,9 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
     };
     try {
       if (opts.format === 'jsonl') await output.write(JSON.stringify(stats) + '\n');
-      else await output.write((opts.format === 'table' ? '\n' : '') + formatStats(stats, opts.files));
+      // csv / tsv: the rows are the events only
+      else if (opts.format === 'table' || opts.format === 'stats')
+        await output.write((opts.format === 'table' ? '\n' : '') + formatStats(stats, opts.files));
     } catch (err) {
       if (err instanceof OutputClosed) return { stats, events, error, outputClosed: true, written: 0 };
       throw err;

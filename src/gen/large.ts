@@ -22,6 +22,10 @@ export interface LargeOptions {
   seed?: number;
   /** legitimate subscribers (bench: all subscribers) */
   subscribers?: number;
+  /** bench: share of the steps that are a token-carrying request (default ≈0.0015: ≈1 % of packets) */
+  httpFraction?: number;
+  /** bench: share of the steps where a subscriber detaches and a new one attaches (default 0) */
+  churn?: number;
   /** called for each expected event (in addition to `expected`) */
   onEvent?: (e: ExpectedEvent) => void;
 }
@@ -170,17 +174,19 @@ export function bench(o: LargeOptions = {}): GenResult {
   const c = open(o, 2001, 20_000);
   const s = c.s;
   const rng = s.rng;
-  const pdps: { path: UserPath; flow: BulkFlow }[] = [];
+  const pdps: { path: UserPath; flow: BulkFlow; pdp?: Pdp; pdn?: Pdn }[] = [];
   const s5nodes = { sgwC: '192.0.2.100', sgwU: '192.0.2.101', pgwC: '198.51.100.100', pgwU: '198.51.100.101' };
-  for (let i = 0; i < nSubs; i++) {
+  const attach = (i: number): (typeof pdps)[number] => {
     let path: UserPath;
+    let pdp: Pdp | undefined;
+    let pdn: Pdn | undefined;
     if (i % 10 === 9) {
       const sub = benchSub(i);
-      const pdn: Pdn = s.createSession({ imsi: sub.imsi, msisdn: sub.msisdn, mei: sub.imei, apn: sub.apn, ueIp: sub.ueIp, iface: 's5', ...s5nodes })!;
+      pdn = s.createSession({ imsi: sub.imsi, msisdn: sub.msisdn, mei: sub.imei, apn: sub.apn, ueIp: sub.ueIp, iface: 's5', ...s5nodes })!;
       path = s.bearerPath(pdn);
     } else {
-      const p: Pdp = s.createPdp(benchSub(i))!;
-      path = s.pdpPath(p);
+      pdp = s.createPdp(benchSub(i))!;
+      path = s.pdpPath(pdp);
     }
     const srv = SERVERS[i % SERVERS.length];
     const sport = 40000 + (i % 20000);
@@ -192,15 +198,34 @@ export function bench(o: LargeOptions = {}): GenResult {
       seqUp: rng.u32(),
       innerId: rng.int(1, 0xffff),
     };
-    pdps.push({ path, flow });
-  }
+    return { path, flow, pdp, pdn };
+  };
+  for (let i = 0; i < nSubs; i++) pdps.push(attach(i));
+  // the mix as parameters: without them, the steps (and so the capture) are the historical ones
+  const mixed = o.httpFraction !== undefined || (o.churn ?? 0) > 0;
+  const httpFraction = o.httpFraction ?? 0.0015;
+  const churn = o.churn ?? 0;
+  let nextSub = nSubs;
   let outerId = 1;
   let echo = 0;
   const tokenKinds = ['query', 'path', 'header', 'cookie', 'dns', 'tls'] as const;
   while (s.packets < target) {
-    const r = rng.next();
-    const sub = pdps[rng.u32() % pdps.length];
+    let r = rng.next();
+    const si = rng.u32() % pdps.length;
+    const sub = pdps[si];
     const f = sub.flow;
+    if (mixed) {
+      // token requests and churn at the asked shares; the rest keeps the default mix's proportions
+      const m = rng.next();
+      if (m < churn) {
+        if (sub.pdp) s.deletePdp(sub.pdp);
+        else if (sub.pdn) s.deleteSession(sub.pdn);
+        // UE addresses are per subscriber index: a fresh index never collides with a live one
+        pdps[si] = attach(nextSub++ % 4_000_000);
+        continue;
+      }
+      r = m < churn + httpFraction ? 0.935 : r * (1 - 0.0015) < 0.935 ? r * (1 - 0.0015) : r * (1 - 0.0015) + 0.0015;
+    }
     if (r < 0.93) {
       // bulk: mostly downlink data, uplink ACKs, some uploads
       const k = rng.next();

@@ -77,7 +77,8 @@ export interface ModelCounters {
   requests: number;
 }
 
-export type ExpectedEvent = SessionEvent | SightingEvent;
+/** What the generator predicts: the events less `file` (the capture's name is given at decode time). */
+export type ExpectedEvent = Omit<SessionEvent, 'file'> | Omit<SightingEvent, 'file'>;
 
 function ueKey(ip: string): string {
   return ipVersion(ip) === 4 ? ip : `v6:${ipv6Prefix64(ip)}`;
@@ -351,7 +352,7 @@ export class SessionModel {
     return out;
   }
 
-  sessionEvent(event: 'create' | 'update' | 'delete', ctx: Ctx, pkt: number, ts: string): SessionEvent {
+  sessionEvent(event: 'create' | 'update' | 'delete', ctx: Ctx, pkt: number, ts: string): Omit<SessionEvent, 'file'> {
     return {
       type: 'session',
       event,

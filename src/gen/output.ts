@@ -20,9 +20,19 @@ export interface GenResult {
   stats: Record<string, unknown>;
 }
 
+/** TEIDs as `gnpay decode` prints them: "0x" + 8 lower-case hex digits (docs/events.md). */
+function decodeForm(key: string, value: unknown): unknown {
+  return key === 'teid' && typeof value === 'number' ? '0x' + (value >>> 0).toString(16).padStart(8, '0') : value;
+}
+
+/** An expected event as `gnpay decode --jsonl` prints it (without `file`, which names the capture as given). */
+export function eventLine(e: ExpectedEvent): string {
+  return JSON.stringify(e, decodeForm);
+}
+
 /** One JSON object per line, keys in contract order, trailing newline. */
 export function toJsonl(events: readonly ExpectedEvent[]): string {
-  return events.map((e) => JSON.stringify(e) + '\n').join('');
+  return events.map((e) => eventLine(e) + '\n').join('');
 }
 
 export function writeExpectations(base: string, r: GenResult): void {
@@ -44,7 +54,7 @@ export class JsonlFile {
     this.fd = fs.openSync(file, 'w');
   }
   push(e: ExpectedEvent): void {
-    this.buf.push(JSON.stringify(e) + '\n');
+    this.buf.push(eventLine(e) + '\n');
     if (this.buf.length >= 4096) this.flush();
   }
   private flush(): void {

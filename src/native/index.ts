@@ -13,6 +13,10 @@ import type {
 } from './types';
 
 export * from './types';
+export * from './errors';
+export { ENGINE_LIMITS } from './limits';
+import { ENGINE_LIMITS } from './limits';
+import { errorCode, NATIVE_ERROR_CODES } from './errors';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 interface NativeEngine {
@@ -21,11 +25,14 @@ interface NativeEngine {
   setCarriers(carriers: string[]): void;
   exportSessions(): Buffer;
   importSessions(buf: Buffer, nowMs: number, maxAgeMs: number): number;
-  processFrame(frame: Buffer, linktype: number, tsNs: number, packet?: number): DecodeEvent[];
+  /** the frame's events as JSONL text */
+  processFrame(frame: Buffer, linktype: number, tsNs: number, packet?: number): string;
   close(): void;
 }
 interface NativeBatch {
-  events: DecodeEvent[];
+  /** the batch's events as JSONL text (docs/events.md), one line each, in capture order */
+  json: Buffer;
+  count: number;
   fileIndex: number;
   offset: number;
   size: number;
@@ -48,6 +55,7 @@ interface Addon {
   Replay: new (engine: NativeEngine, files: string[], opts?: object) => NativeReplay;
   Live: new (engine: NativeEngine, interfaces: string[], opts?: object) => NativeLive;
   anomalyNames(): { name: string; kind: string }[];
+  engineLimits(): { name: string; default: number; unit: string; description: string }[];
   libpcapVersion: string;
   defaultLiveFilter: (linktype: number) => string;
   sdNotify: (socketPath: string, state: string) => void;
@@ -66,6 +74,19 @@ export interface LiveInterfaceStats {
 }
 
 let addon: Addon | undefined;
+
+/** Events from JSONL text (lines of JSON objects, each ending in a newline), in one JSON.parse. */
+export function parseEventLines(text: string): DecodeEvent[] {
+  if (text.length === 0) return [];
+  // a newline never occurs inside a JSON text line (strings escape it): each one separates two objects
+  return JSON.parse('[' + text.slice(0, -1).replaceAll('\n', ',') + ']') as DecodeEvent[];
+}
+
+/** A batch of events as the engine wrote them: JSONL text, `count` lines. */
+export interface EventChunk {
+  json: Buffer;
+  count: number;
+}
 
 /** Loads the addon once. The package root holds build/Release/gnpay.node. */
 export function loadAddon(): Addon {
@@ -115,23 +136,13 @@ export function validateCarriers(carriers: string[]): string[] {
   return carriers;
 }
 
-const LIMIT_KEYS: (keyof EngineLimits)[] = [
-  'maxSessions',
-  'maxPendingRequests',
-  'pendingTimeoutSeconds',
-  'maxFragmentDatagrams',
-  'maxFragmentBytes',
-  'fragmentTimeoutSeconds',
-  'maxTcpFlows',
-  'maxRequestHeadBytes',
-  'tcpFlowTimeoutSeconds',
-];
+const LIMIT_KEYS: readonly string[] = ENGINE_LIMITS.map((l) => l.name);
 
 export function validateLimits(limits: Partial<EngineLimits> | undefined): Partial<EngineLimits> {
   const out: Partial<EngineLimits> = {};
   if (!limits) return out;
   for (const [k, v] of Object.entries(limits)) {
-    if (!(LIMIT_KEYS as string[]).includes(k)) throw new TypeError(`unknown engine limit "${k}"`);
+    if (!LIMIT_KEYS.includes(k)) throw new TypeError(`unknown engine limit "${k}"`);
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
       throw new TypeError(`engine limit ${k} must be a positive integer`);
     out[k as keyof EngineLimits] = v;
@@ -201,7 +212,7 @@ export class Engine {
   }
   /** Decodes one frame (tests, tools). */
   processFrame(frame: Buffer, linktype: number, tsNs: number, packet = 1): DecodeEvent[] {
-    return this.native.processFrame(frame, linktype, tsNs, packet);
+    return parseEventLines(this.native.processFrame(frame, linktype, tsNs, packet));
   }
   close(): void {
     if (this.closed) return;
@@ -212,6 +223,7 @@ export class Engine {
 
 /** A capture filter expression that libpcap cannot compile. */
 export class CaptureFilterError extends Error {
+  readonly code = NATIVE_ERROR_CODES.badFilter;
   constructor(message: string) {
     super(message);
     this.name = 'CaptureFilterError';
@@ -220,6 +232,7 @@ export class CaptureFilterError extends Error {
 
 /** A capture file that could not be read to its end. */
 export class CaptureFileError extends Error {
+  readonly code = NATIVE_ERROR_CODES.captureFile;
   constructor(
     message: string,
     readonly file: string,
@@ -313,11 +326,12 @@ class NativeCapture implements CaptureSource {
           batchEvents: 256,
           maxBatches: 8,
           filter: opts.filter ?? '',
+          hexTeids: opts.hexTeids === true,
           ...(opts.write !== undefined ? { write: opts.write, select: opts.select } : {}),
         });
       } catch (err) {
-        if ((err as Error).message.startsWith('filter "')) throw new CaptureFilterError((err as Error).message);
-        if ((err as Error).message.startsWith('write: ')) throw new CaptureWriteError((err as Error).message.slice('write: '.length));
+        if (errorCode(err) === NATIVE_ERROR_CODES.badFilter) throw new CaptureFilterError((err as Error).message);
+        if (errorCode(err) === NATIVE_ERROR_CODES.write) throw new CaptureWriteError((err as Error).message.slice('write: '.length));
         throw err;
       }
     } else if ((opts.interfaces ?? []).length > 0) {
@@ -331,8 +345,8 @@ class NativeCapture implements CaptureSource {
           maxBatches: l.maxBatches,
         });
       } catch (err) {
-        // live.cc: "bad capture filter: <libpcap's reason>" (a usage error, not a runtime one)
-        if ((err as Error).message.startsWith('bad capture filter')) throw new CaptureFilterError((err as Error).message);
+        // a filter libpcap rejects is a usage error, not a runtime one
+        if (errorCode(err) === NATIVE_ERROR_CODES.badFilter) throw new CaptureFilterError((err as Error).message);
         throw err;
       }
     } else {
@@ -341,12 +355,20 @@ class NativeCapture implements CaptureSource {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<DecodeEvent[]> {
+    for await (const c of this.chunks()) yield parseEventLines(c.json.toString('utf8'));
+  }
+
+  /**
+   * The batches as the engine wrote them (JSONL text), for consumers that
+   * pass events on without looking into them (`gnpay decode --jsonl`).
+   */
+  async *chunks(): AsyncGenerator<EventChunk> {
     const stream = this.stream;
     if (!stream) return;
     for (;;) {
       const b = await stream.next();
       if (!b) return;
-      if (b.events.length > 0) yield b.events;
+      if (b.count > 0) yield { json: b.json, count: b.count };
       if (b.error) {
         throw new CaptureFileError(b.error.message, b.error.file, b.error.offset, b.error.packet);
       }
@@ -423,6 +445,11 @@ export function openCapture(
     if (own) eng.close();
     throw err;
   }
+}
+
+/** The engine limits a user may set, with the engine's defaults (native/engine/limits.def). */
+export function engineLimits(): { name: string; default: number; unit: string; description: string }[] {
+  return loadAddon().engineLimits();
 }
 
 export function anomalyNames(): { name: string; kind: string }[] {

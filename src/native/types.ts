@@ -4,91 +4,17 @@
 export type Carrier = 'query' | 'path' | 'host' | 'header' | 'cookie';
 export type Via = 'http' | 'dns' | 'tls-sni';
 export type ResolvedBy = 'teid' | 'ue-ip' | null;
-
-export interface Tunnel {
-  plane: 'control' | 'user';
-  dir: 'uplink' | 'downlink';
-  addr: string;
-  teid: number;
-  bearer?: number; // user plane only
-}
-
-export interface SessionEvent {
-  type: 'session';
-  event: 'create' | 'update' | 'delete';
-  ts: string; // ISO-8601 UTC with microseconds, from the capture
-  packet: number; // 1-based packet index in its capture file
-  gtp: 1 | 2;
-  imsi: string | null;
-  msisdn: string | null;
-  imei: string | null;
-  apn: string | null;
-  ueIp: string | null;
-  ueIpv6: string | null;
-  bearer: number | null;
-  linkedBearer: number | null;
-  tunnels: Tunnel[];
-}
-
-export interface SightingEvent {
-  type: 'sighting';
-  ts: string;
-  packet: number;
-  token: string;
-  carrier: Carrier;
-  via: Via;
-  msisdn: string | null;
-  imsi: string | null;
-  imei: string | null;
-  apn: string | null;
-  ueIp: string;
-  teid: number;
-  resolvedBy: ResolvedBy;
-  /** HTTP Host of the request, or the DNS query name / TLS SNI */
-  host: string | null;
-  /** which uplink request carried it: the same number for every sighting of one request */
-  request: number;
-}
-
 /**
- * A TLS ClientHello to a pay host (EngineOptions.payHosts): what binds the TLS
- * connection the pay listener terminates to the tunnel that carried it.
+ * A TEID: a number in the events the daemon's pipeline sees; in `gnpay decode`
+ * output (CaptureOptions.hexTeids) the string "0x" + 8 lower-case hex digits,
+ * as tshark shows it.
  */
-export interface HelloEvent {
-  type: 'hello';
-  ts: string;
-  packet: number;
-  /** ClientHello.random, 64 lower-case hex digits */
-  random: string;
-  sni: string;
-  msisdn: string | null;
-  imsi: string | null;
-  ueIp: string;
-  dst: string;
-  teid: number;
-  /** outer (GTP-U) source and destination of the G-PDU: the SGSN/SGW and the GGSN/PGW user-plane addresses */
-  gsnSrc: string;
-  gsnDst: string;
-  resolvedBy: ResolvedBy;
-  request: number;
-}
+export type Teid = number;
 
-export interface RequestEvent {
-  type: 'request';
-  ts: string;
-  packet: number;
-  via: Via;
-  method: string | null;
-  host: string | null;
-  target: string | null;
-  name: string | null;
-  ueIp: string;
-  dst: string;
-  teid: number;
-  imsi: string | null;
-  msisdn: string | null;
-  resolvedBy: ResolvedBy;
-}
+import type { HelloEvent, RequestEvent, SessionEvent, SightingEvent } from './event-types';
+
+// the event interfaces are generated from native/engine/event_fields.def
+export type { HelloEvent, RequestEvent, SessionEvent, SightingEvent, Tunnel } from './event-types';
 
 export type DecodeEvent = SessionEvent | SightingEvent | RequestEvent | HelloEvent;
 
@@ -99,18 +25,10 @@ export interface StatsEvent {
   [key: string]: unknown; // see docs/events.md
 }
 
-/** Bounds of the engine's tables (defaults in native/engine/engine.h). */
-export interface EngineLimits {
-  maxSessions: number;
-  maxPendingRequests: number;
-  pendingTimeoutSeconds: number;
-  maxFragmentDatagrams: number;
-  maxFragmentBytes: number;
-  fragmentTimeoutSeconds: number;
-  maxTcpFlows: number;
-  maxRequestHeadBytes: number;
-  tcpFlowTimeoutSeconds: number;
-}
+import type { EngineLimits } from './limits';
+
+// the engine limits are generated from native/engine/limits.def
+export type { EngineLimits } from './limits';
 
 export interface CaptureOptions {
   /** capture files replayed in order (pcap or pcapng) */
@@ -126,6 +44,8 @@ export interface CaptureOptions {
   limits?: Partial<EngineLimits>;
   /** files: a BPF expression (tcpdump syntax) frames must match to be decoded; the others are counted as `filtered` */
   filter?: string;
+  /** files: TEIDs as "0x…" strings, as tshark shows them (`gnpay decode` output), instead of numbers */
+  hexTeids?: boolean;
   /** files: write the GTP-C and GTP-U frames of the `select`ed subscribers to this pcapng file */
   write?: string;
   /** the subscribers whose frames `write` takes */

@@ -3,8 +3,9 @@ import { EXIT_CAPTURE, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../../src/cli/c
 import { finalCode, sourceFailureCode } from '../../src/daemon/exit-codes';
 
 t.test('a failed source: unreadable file 3, rejected filter 2, else 1', async (t) => {
-  t.equal(sourceFailureCode({ name: 'CaptureFileError' }), EXIT_CAPTURE);
-  t.equal(sourceFailureCode({ name: 'CaptureFilterError' }), EXIT_USAGE);
+  t.equal(sourceFailureCode({ name: 'CaptureFileError', code: 'ERR_GNPAY_CAPTURE_FILE' }), EXIT_CAPTURE);
+  t.equal(sourceFailureCode({ name: 'CaptureFilterError', code: 'ERR_GNPAY_BAD_FILTER' }), EXIT_USAGE);
+  t.equal(sourceFailureCode({ name: 'CaptureFilterError' }), EXIT_FAILURE, 'by code, never by name');
   t.equal(sourceFailureCode(new Error('x')), EXIT_FAILURE);
 });
 

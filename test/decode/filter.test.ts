@@ -33,6 +33,7 @@ import {
 import type { Gn1Subscriber, Transport } from '../../src/gen';
 import { defaultLiveFilter } from '../../src/native';
 import { decodeJsonl, gnpay } from '../helpers/cli';
+import { eventLine } from '../../src/gen/output';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-filter-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -106,7 +107,7 @@ function build(name: string, linktype: number): Built {
   w.close();
   const file = path.join(tmp, `${name}.pcap`);
   fs.writeFileSync(file, sink.bytes());
-  return { file, events: s.events.map((e) => JSON.parse(JSON.stringify(e))), noise, packets: w.packets };
+  return { file, events: s.events.map((e) => JSON.parse(eventLine(e))), noise, packets: w.packets };
 }
 
 function decode(file: string, extra: string[] = []) {

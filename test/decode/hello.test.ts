@@ -21,7 +21,7 @@ t.test('gnpay decode --pay-host reports the ClientHello random of the pay host',
   const hellos = events.filter((e) => e.type === 'hello');
   t.equal(hellos.length, 1);
   const h = hellos[0];
-  t.same(Object.keys(h), ['type', 'ts', 'packet', 'random', 'sni', 'msisdn', 'imsi', 'ueIp', 'dst', 'teid', 'gsnSrc', 'gsnDst', 'resolvedBy', 'request']);
+  t.same(Object.keys(h), ['type', 'ts', 'packet', 'file', 'random', 'sni', 'msisdn', 'imsi', 'ueIp', 'dst', 'teid', 'gsnSrc', 'gsnDst', 'resolvedBy', 'request']);
   t.equal(h.random, random.toString('hex'));
   t.equal(h.sni, 'pay.example.net');
   t.equal(h.msisdn, '491701234567');

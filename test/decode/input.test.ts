@@ -17,7 +17,10 @@ t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
 const CARRIERS = ['--carrier', 'query:pay_token', '--carrier', 'host:pay.example.net', '--carrier', 'path:/pay/'];
 const hasZstd = spawnSync('zstd', ['--version']).status === 0;
 
-/** The output without the process's own measurements (peak RSS differs from run to run). */
+/**
+ * The output without the process's own measurements (peak RSS differs from run
+ * to run) and without `file`, which names the input as given ("-", a pipe, a .gz).
+ */
 function comparable(stdout: string): string[] {
   return stdout
     .trim()
@@ -25,6 +28,7 @@ function comparable(stdout: string): string[] {
     .map((l) => {
       const j = JSON.parse(l);
       if (j.type === 'stats') delete j.memory;
+      else delete j.file;
       return JSON.stringify(j);
     });
 }

@@ -20,7 +20,9 @@ for (const fx of FIXTURES) {
     const stats = JSON.parse(fs.readFileSync(path.join(dir, `${fx.name}.expected-stats.json`), 'utf8'));
     const lines = fs.readFileSync(path.join(dir, `${fx.name}.expected.jsonl`), 'utf8').split('\n');
     t.equal(lines.pop(), '', 'file ends with a newline');
-    const events = lines.map((l) => JSON.parse(l));
+    // TEIDs are printed as tshark shows them ("0x" + 8 hex digits); numbers below
+    t.ok(lines.every((l) => !/"teid":\d/.test(l)), 'TEIDs as "0x…" strings');
+    const events = lines.map((l) => JSON.parse(l, (k, v) => (k === 'teid' && typeof v === 'string' && /^0x[0-9a-f]{8}$/.test(v) ? parseInt(v, 16) : v)));
     t.ok(events.length > 0, 'has events');
     t.notOk(events.some((e) => e.type === 'stats'), 'no stats line in the JSONL');
     if (stats.corruptAt) {

@@ -53,6 +53,7 @@ import {
 } from '../../src/gen';
 import type { Gn1Subscriber, S5Subscriber, Pdp } from '../../src/gen';
 import { decodeJsonl, type DecodedJsonl } from '../helpers/cli';
+import { eventLine } from '../../src/gen/output';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-malformed-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -151,7 +152,7 @@ function capture(name: string, hostile: (c: Ctx) => void): Built {
   w.close();
   const file = path.join(tmp, `${name}.pcap`);
   fs.writeFileSync(file, sink.bytes());
-  return { file, events: s.events.map((e) => JSON.parse(JSON.stringify(e))) };
+  return { file, events: s.events.map((e) => JSON.parse(eventLine(e))) };
 }
 
 type Decoded = DecodedJsonl;

@@ -60,5 +60,7 @@ export async function decodeJsonl(file: string, carriers: readonly string[], ext
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as Json);
   const stats = lines.pop() ?? {};
+  // `file` names the capture as given; predictions (src/gen) leave it out
+  for (const e of lines) if (e.file === file) delete e.file;
   return { status: r.status, stderr: r.stderr, events: lines, stats };
 }

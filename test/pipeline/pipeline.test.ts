@@ -142,6 +142,9 @@ t.test('reload, failing sources, the shutdown deadline', async (t) => {
     async *[Symbol.asyncIterator]() {
       const e = new Error('truncated');
       e.name = name;
+      // the errors src/native raises carry these codes (the daemon reads the code)
+      const code = name === 'CaptureFileError' ? 'ERR_GNPAY_CAPTURE_FILE' : name === 'CaptureFilterError' ? 'ERR_GNPAY_BAD_FILTER' : undefined;
+      if (code) (e as Error & { code?: string }).code = code;
       throw e;
     },
   });
