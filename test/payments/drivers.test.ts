@@ -38,7 +38,7 @@ t.test('http driver: signed request, answers mapped', async (t) => {
     seen.push({ headers: r.headers, body });
     answer(res);
   });
-  const d = new HttpDriver({ url: `${url}/charge`, secret, timeoutMs: 300, clock: () => 1_700_000_000_000 });
+  const d = new HttpDriver({ url: `${url}/charge`, secret, timeoutMs: 2000, clock: () => 1_700_000_000_000 });
   t.equal(d.name, 'http');
   const reply = (status: number, body: string) => (res: import('node:http').ServerResponse) => {
     res.statusCode = status;
@@ -66,7 +66,7 @@ t.test('http driver: signed request, answers mapped', async (t) => {
     const r = await d.charge(req);
     t.equal(r.outcome, outcome, name);
     if (reason) t.equal((r as { reason: string }).reason, reason, `${name} reason`);
-    if (name === 'timeout') t.match((r as { error: string }).error, /timeout after 300 ms/);
+    if (name === 'timeout') t.match((r as { error: string }).error, /timeout after 2000 ms/);
   }
   const first = seen[0];
   t.same(JSON.parse(first.body), { idempotencyKey: 'ord_1', msisdn: '+491511234567', amount: 250, currency: 'EUR', reference: 'r-1', description: 'd' });
@@ -96,7 +96,7 @@ t.test('http driver: the status call', async (t) => {
     seen.push({ url: r.url!, headers: r.headers });
     answer(res);
   });
-  const d = new HttpDriver({ url: `${url}/charge`, statusUrl: `${url}/charges/{key}/status`, secret, timeoutMs: 300, clock: () => 1_700_000_000_000 });
+  const d = new HttpDriver({ url: `${url}/charge`, statusUrl: `${url}/charges/{key}/status`, secret, timeoutMs: 2000, clock: () => 1_700_000_000_000 });
   const reply = (status: number, body: string) => (res: import('node:http').ServerResponse) => {
     res.statusCode = status;
     res.end(body);
@@ -117,6 +117,6 @@ t.test('http driver: the status call', async (t) => {
   t.equal(seen[0].headers['idempotency-key'], 'ord_1');
   const sig = parseSignatureHeader(String(seen[0].headers['gnpay-signature']));
   t.ok(signatureMatches(secret, sig!, 'ord_1'), 'signed over "<t>.<idempotency key>"');
-  const down = new HttpDriver({ url: `${url}/charge`, statusUrl: `${await closedPort()}/s/{key}`, secret, timeoutMs: 300 });
+  const down = new HttpDriver({ url: `${url}/charge`, statusUrl: `${await closedPort()}/s/{key}`, secret, timeoutMs: 2000 });
   t.match(await down.status!(req), { outcome: 'unknown', error: /status call: fetch failed/ });
 });
