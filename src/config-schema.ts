@@ -13,6 +13,7 @@
 import { driverNames, driversDescription } from './payments/drivers';
 import { Type as T, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
 import { ENGINE_LIMITS } from './native/limits';
+import { DEFAULT_PAY_URL_TEMPLATE } from './pay-url-default';
 
 interface KeyOptions {
   /** applied by a SIGHUP reload (default: as the section it is in; top level: false) */
@@ -65,7 +66,7 @@ export const ConfigSchema = T.Object(
     listen: str('127.0.0.1:8080', 'HOST:PORT of the SP API (port 0: any free port)'),
     opsListen: strOrNull(null, 'HOST:PORT of the operations listener (/metrics, /healthz, /readyz); keep it off the SP network. null: none (then /metrics is served only with api.metrics)'),
     db: strOrNull(null, 'the SQLite database file (required by gnpay run; the admin commands use it too)'),
-    payUrlTemplate: str('http://pay.example.net/pay?pay_token={token}', "where the subscriber's phone goes to pay; {token} is replaced by the order's token, and implies the token carrier that is always active", {
+    payUrlTemplate: str(DEFAULT_PAY_URL_TEMPLATE, "where the subscriber's phone goes to pay; {token} is replaced by the order's token, and implies the token carrier that is always active", {
       reloadable: true,
     }),
     carriers: strings('more token carriers ("kind:arg": query:NAME, path:/PREFIX/, host:SUFFIX, header:NAME, cookie:NAME) besides the one payUrlTemplate implies', { reloadable: true }),

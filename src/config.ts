@@ -4,7 +4,7 @@
 // reloadability are declared once, in config-schema.ts; the checks a JSON
 // Schema cannot express are semanticProblems() below.
 import { readFileSync } from 'node:fs';
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { didYouMean, readConfigFile, type ConfigSource, type Problem } from './config-file';
 import { ConfigSchema, defaultsOf, isReloadable, keysAt, type Config } from './config-schema';
 import { carrierError, payHostError } from './native';
@@ -32,9 +32,17 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-ajv.addKeyword({ keyword: 'reloadable', schemaType: 'boolean' });
-const validate = ajv.compile(ConfigSchema);
+// compiled on first use: commands that only read the defaults (gnpay decode
+// without --config) do not pay for Ajv's code generation at start
+let compiled: ValidateFunction | null = null;
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    ajv.addKeyword({ keyword: 'reloadable', schemaType: 'boolean' });
+    compiled = ajv.compile(ConfigSchema);
+  }
+  return compiled;
+}
 
 function keyOf(e: ErrorObject): string {
   const path = e.instancePath.slice(1).replace(/\//g, '.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
@@ -161,6 +169,7 @@ function semanticProblems(cfg: Config): Problem[] {
 
 /** Every problem of a complete configuration (empty: valid). */
 export function validateConfig(c: unknown): Problem[] {
+  const validate = validator();
   const schema = validate(c) ? [] : validate.errors!.map(describe);
   // the checks beyond the schema too, each on what it can read (a key of the wrong type is already reported)
   const bad = new Set(schema.map((p) => p.path));

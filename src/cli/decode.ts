@@ -1,7 +1,7 @@
 // gnpay decode FILE... [--config FILE] [--carrier kind:arg]... [--pay-host NAME]... [--filter BPF] [--jsonl | --stats | --format F] [--fields K,...] [--requests]
 import { isatty } from 'node:tty';
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, payHosts as configPayHosts, type Config } from '../config';
+import type { Config } from '../config';
 import { decode } from '../decode';
 import { eventFieldTable } from '../ops/event-contract';
 import { CaptureFileError, CaptureFilterError, CaptureWriteError, carrierError, payHostError, selectionError } from '../native';
@@ -56,7 +56,11 @@ export function registerDecode(program: Command): void {
       if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
       if (files.includes('-') && isatty(0)) throw new UsageError('- reads a capture from standard input, which is a terminal: pipe one in (tcpdump -w - … | gnpay decode -)');
       let config: Config | null = null;
+      let configPayHosts: ((c: Config) => string[]) | null = null;
       if (o.config !== undefined) {
+        // loaded only with --config: the schema and its validator cost more than a small decode
+        const { ConfigError, loadConfig, payHosts } = await import('../config');
+        configPayHosts = payHosts;
         try {
           config = loadConfig(o.config as string);
         } catch (err) {
@@ -69,7 +73,7 @@ export function registerDecode(program: Command): void {
         const err = carrierError(c);
         if (err) throw new UsageError(err);
       }
-      const payHosts = (o.payHost as string[] | undefined) ?? (config ? configPayHosts(config) : []);
+      const payHosts = (o.payHost as string[] | undefined) ?? (config && configPayHosts ? configPayHosts(config) : []);
       if (payHosts.length > 8) throw new UsageError('at most 8 --pay-host');
       for (const h of payHosts) {
         const err = payHostError(h);
