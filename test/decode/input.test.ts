@@ -3,7 +3,7 @@
 // streams). Each must give exactly the events and statistics of the plain
 // file, which the memory-mapped reader decodes. Also: `| head` ends quietly,
 // one default carrier with `gnpay run`, and --config.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,20 +34,7 @@ function comparable(stdout: string): string[] {
 }
 
 /** `gnpay decode ARGS` with `input` written to its standard input. */
-function decodeStdin(args: string[], input: Buffer | fs.ReadStream): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'decode', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.on('error', () => undefined);
-    if (Buffer.isBuffer(input)) child.stdin.end(input);
-    else input.pipe(child.stdin);
-  });
-}
+const decodeStdin = (args: string[], input: Buffer | fs.ReadStream): Promise<RunResult> => gnpay(['decode', ...args], { input });
 
 for (const name of ['gn-basic.pcap', 'gn-ipv6.pcapng']) {
   t.test(`${name}: stdin, a named pipe, .gz and .zst decode as the file does`, async (t) => {

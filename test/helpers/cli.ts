@@ -23,7 +23,8 @@ export function gnpaySync(args: string[], opts: { env?: NodeJS.ProcessEnv; input
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function gnpay(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
+/** `gnpay ARGS`; `input`, when given, is written to its standard input. */
+export function gnpay(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: Buffer | NodeJS.ReadableStream } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, ...opts.env },
@@ -35,6 +36,11 @@ export function gnpay(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: str
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
+    if (opts.input !== undefined) {
+      child.stdin.on('error', () => undefined); // gnpay may stop reading early (an error, | head)
+      if (Buffer.isBuffer(opts.input)) child.stdin.end(opts.input);
+      else opts.input.pipe(child.stdin);
+    }
   });
 }
 
