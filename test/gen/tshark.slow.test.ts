@@ -102,7 +102,8 @@ if (!hasTshark) {
     }
     return rows;
   };
-  const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
+  // expected events carry TEIDs as decode writes them ("0x%08x", event contract 2); numbers are formatted the same way
+  const hex = (n: number | string) => (typeof n === 'string' ? n.toLowerCase() : `0x${n.toString(16).padStart(8, '0')}`);
 
   // the F-TEIDs of a message: interface type, TEID and its addresses (one or two)
   const fteidsOf = (r: Row) => {

@@ -402,7 +402,8 @@ async function scan(file: string): Promise<Scan> {
     if (!line) continue;
     if (line.includes('"imsi":"99998')) {
       res.floodSessions++;
-      for (const m of line.matchAll(/"teid":(\d+)/g)) teids.add(Number(m[1]));
+      // decode writes TEIDs as tshark shows them: "0x%08x" (event contract 2)
+      for (const m of line.matchAll(/"teid":"0x([0-9a-f]{8})"/g)) teids.add(parseInt(m[1], 16));
       continue;
     }
     const e = JSON.parse(line);
