@@ -9,14 +9,14 @@
 // a client on the Gi side, off the Gn, is not authenticated by the network).
 // Screenshots go to .tap/lab/. Skips, saying why, without root or ../shared/lab.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { selfSignedCert } from '../../src/paypage/cert';
 import { Store } from '../../src/store';
 import { tmpDir } from '../e2e/harness';
-import { findLab, GI_IP, Lab, PAY_IP, ROOT, skipReason } from './lab';
+import { findLab, GI_IP, Lab, PAY_IP, ROOT, screenshots, skipReason } from './lab';
 
 t.setTimeout(300_000);
 
@@ -30,9 +30,7 @@ if (reason) {
 } else {
   t.test('CAMARA in the Gn lab (real Chromium on a real Gn)', async (t) => {
     const work = tmpDir(t);
-    const shots = join(ROOT, '.tap', 'lab', `camara-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-    mkdirSync(shots, { recursive: true });
-    const shot = async (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`) as `${string}.png`, fullPage: true });
+    const { dir: shots, shot } = screenshots('camara-');
     const cert = selfSignedCert(work, ['pay.example.net', '*.pay.example.net']);
     const db = join(work, 'gnpay.db');
     const store = Store.open(db);

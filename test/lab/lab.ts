@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const CHROMIUM = '/usr/lib/chromium/chromium';
@@ -16,6 +16,13 @@ export const PAY_IP = '10.204.0.1';
 export const GI_IP = '10.204.0.2';
 
 /** ../shared/lab from the repository (a worktree may sit one level deeper), or GNPAY_LAB_DIR. */
+/** A fresh folder of screenshots under .tap/lab/ (`prefix` + the time) and a function that saves a page there. */
+export function screenshots(prefix: string): { dir: string; shot: (page: Page, name: string) => Promise<unknown> } {
+  const dir = join(ROOT, '.tap', 'lab', `${prefix}${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(dir, { recursive: true });
+  return { dir, shot: (page, name) => page.screenshot({ path: join(dir, `${name}.png`) as `${string}.png`, fullPage: true }) };
+}
+
 export function findLab(): string | null {
   const candidates = [process.env.GNPAY_LAB_DIR, join(ROOT, '..', 'shared', 'lab'), join(ROOT, '..', '..', 'shared', 'lab')];
   for (const c of candidates) if (c && existsSync(join(c, 'up.sh'))) return resolve(c);

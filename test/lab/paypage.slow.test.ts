@@ -6,16 +6,16 @@
 // threat model, each asserted in the database and the ledger. Screenshots of
 // each page go to .tap/lab/ (gitignored). Skips, saying why, without root or
 // ../shared/lab; always tears the lab down.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import type { Browser, HTTPResponse, Page } from 'puppeteer-core';
+import type { Browser, HTTPResponse } from 'puppeteer-core';
 import { gpdu, innerTcp, tlsClientHello } from '../../src/gen';
 import { selfSignedCert } from '../../src/paypage/cert';
 import { Store } from '../../src/store';
 import { evidenceText } from '../../src/cli/orders';
 import { tmpDir } from '../e2e/harness';
-import { findLab, GI_IP, Lab, PAY_IP, ROOT, skipReason } from './lab';
+import { findLab, GI_IP, Lab, PAY_IP, ROOT, screenshots, skipReason } from './lab';
 
 t.setTimeout(300_000);
 
@@ -29,9 +29,7 @@ if (reason) {
 } else {
   t.test('the pay page in the Gn lab (real Chromium on a real Gn)', async (t) => {
     const work = tmpDir(t);
-    const shots = join(ROOT, '.tap', 'lab', new Date().toISOString().replace(/[:.]/g, '-'));
-    mkdirSync(shots, { recursive: true });
-    const shot = async (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`) as `${string}.png`, fullPage: true });
+    const { dir: shots, shot } = screenshots('');
     const cert = selfSignedCert(work, ['pay.example.net', '*.pay.example.net', 'pay.example.com']);
     const db = join(work, 'gnpay.db');
     const store = Store.open(db);
