@@ -3,8 +3,7 @@
 //                      [--pay-url URL --msisdn N --imsi N --token T]
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { GenResult, SCENARIOS, toJsonl } from '../gen';
-import type { CaptureFormat } from '../gen';
+import { type GenResult, SCENARIOS, toJsonl } from '../gen';
 import { parsePositiveInt, UsageError } from './common';
 
 export interface GenCliOptions {
@@ -40,11 +39,11 @@ export function runGen(name: string, o: GenCliOptions, out: NodeJS.WritableStrea
   const res = info.run({
     out: o.output,
     expected: info.streams ? o.expected : undefined,
-    format: o.format as CaptureFormat | undefined,
+    format: o.format,
     packets: o.packets,
     seed: o.seed,
     subscribers: o.subscribers,
-    mode: o.mode as 'sessions' | 'gpdu' | undefined,
+    mode: o.mode,
     payUrl: o.payUrl,
     msisdn: o.msisdn,
     imsi: o.imsi,

@@ -15,7 +15,7 @@ import { API_SETTINGS, openStore } from '../e2e/harness';
 t.setTimeout(120000);
 
 const committedPath = join(__dirname, '..', '..', 'docs', 'openapi.json');
-const version = require('../../package.json').version;
+const version = (require('../../package.json') as { version: string }).version;
 
 t.test('the committed docs/openapi.json is the generated document', async (t) => {
   const generated = JSON.stringify(buildOpenApi(version), null, 2) + '\n';
@@ -29,10 +29,10 @@ t.test('the running server serves the same document, and every route of the serv
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
-  const served = await (await fetch(`http://127.0.0.1:${port}/openapi.json`)).json();
+  const served = (await (await fetch(`http://127.0.0.1:${port}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
   t.same(served, JSON.parse(readFileSync(committedPath, 'utf8')));
   const documented = new Set<string>();
-  for (const [path, ops] of Object.entries(served.paths as Record<string, Record<string, unknown>>)) {
+  for (const [path, ops] of Object.entries(served.paths)) {
     for (const m of Object.keys(ops)) documented.add(`${m.toUpperCase()} ${path}`);
   }
   for (const r of ROUTES) {

@@ -15,7 +15,7 @@ import {
   readCapture,
   runScenario,
   SCENARIOS,
-  SightingEvent,
+  type SightingEvent,
   TcpTemplate,
   urlTokens,
   DEFAULT_CARRIERS,
@@ -150,7 +150,7 @@ t.test('gnpay gen', async (t) => {
   t.throws(() => runScenario('nope', {}));
   // through the command line parser
   const origOut = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.stdout.write = (() => true);
   try {
     t.equal(await main(['node', 'gnpay', 'gen', 'flood-pending', '-o', path.join(tmp, 'f.pcap'), '--packets', '2000', '--subscribers', '2', '--seed', '9']), 0);
     t.equal(await main(['node', 'gnpay', 'gen', 'demo', '-o', path.join(tmp, 'd2.pcap'), '--msisdn', '491700000001', '--imsi', '262019999999999', '--token', 'AAAAAAAAAAAAAAAAAAAAAAAA']), 0);
@@ -158,7 +158,7 @@ t.test('gnpay gen', async (t) => {
     process.stdout.write = origOut;
   }
   const origErr = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
+  process.stderr.write = (() => true);
   try {
     t.equal(await main(['node', 'gnpay', 'gen', 'bench', '-o', path.join(tmp, 'x.pcap'), '--seed', '-1']), 2, 'bad seed: usage error');
   } finally {

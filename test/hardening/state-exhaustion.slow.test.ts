@@ -104,7 +104,6 @@ interface Probe {
   unresolved: number;
   check: (t: Tap, out: Scan, s: Stats) => void;
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Stats = Record<string, any>;
 interface GenStats {
   floodItems: number;

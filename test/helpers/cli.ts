@@ -44,7 +44,6 @@ export function gnpay(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: str
   });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = Record<string, any>;
 
 export interface DecodedJsonl {
