@@ -31,7 +31,7 @@ import {
   Rng,
   H2_PREFACE,
   h2Frame,
-} from '../gen';
+} from './gen';
 
 const SGSN = '192.0.2.11';
 const GGSN = '198.51.100.2';
@@ -296,6 +296,6 @@ export function writeRegressionInputs(dir: string): string[] {
 }
 
 if (require.main === module) {
-  const dir = process.argv[2] ?? path.resolve(__dirname, '..', '..', 'native', 'fuzz', 'regressions');
+  const dir = process.argv[2] ?? path.resolve(__dirname, '..', '..', '..', 'native', 'fuzz', 'regressions');
   for (const p of writeRegressionInputs(dir)) console.log(p);
 }

@@ -22,4 +22,4 @@ export { SCENARIOS, runScenario } from './registry';
 export type { ScenarioName, RunOptions } from './registry';
 export { readCapture, dissect, gpduInner, innerTcpPayload } from './reader';
 export type { ReadFrame, ReadResult, Dissected } from './reader';
-export type { SessionEvent, SightingEvent, Tunnel, Carrier, Via, ResolvedBy } from '../native/types';
+export type { SessionEvent, SightingEvent, Tunnel, Carrier, Via, ResolvedBy } from '../../../../dist/native/types';

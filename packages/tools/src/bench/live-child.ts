@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const bufferBytes = Number(bufArg ?? 64 << 20);
   const cpu0 = process.cpuUsage();
   if (mode === 'gnpay') {
-    const { openCapture } = require('../native') as typeof import('../native');
+    const { openCapture } = require('../../../../dist/native') as typeof import('../../../../dist/native');
     const cap = openCapture({
       interfaces: [iface],
       carriers: ['query:pay_token', 'path:/pay/', 'host:pay.example.net', 'header:X-Pay-Token', 'cookie:pay_token'],

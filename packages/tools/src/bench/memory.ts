@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { machine } from './util';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
 export interface MemoryBenchOptions {
   sessions?: number;
@@ -18,7 +18,7 @@ export interface MemoryBenchOptions {
 
 /** Runs inside the child process (node --expose-gc dist/bench/memory.js <capture>). */
 async function measure(capture: string): Promise<void> {
-  const { Engine, openCapture } = await import('../native');
+  const { Engine, openCapture } = await import('../../../../dist/native');
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   const engine = new Engine({ carriers: ['query:pay_token'], limits: { maxSessions: 4_000_000 } });
@@ -53,8 +53,8 @@ export async function runMemoryBench(o: MemoryBenchOptions = {}): Promise<Record
     const capture = path.join(dir, 'sessions.pcap');
     console.log(`machine: ${machine()}`);
     // flood-teids (sessions mode) writes one Create PDP Context pair per subscriber: 2 packets each
-    const gen = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'gen', 'flood-teids', '-o', capture, '--packets', String(sessions * 2 + 100)], { encoding: 'utf8' });
-    if (gen.status !== 0) throw new Error(`gnpay gen failed: ${gen.stderr}`);
+    const gen = spawnSync(process.execPath, [path.join(ROOT, 'packages', 'tools', 'dist', 'gen-cli.js'), 'flood-teids', '-o', capture, '--packets', String(sessions * 2 + 100)], { encoding: 'utf8' });
+    if (gen.status !== 0) throw new Error(`gen-cli failed: ${gen.stderr}`);
     const child = (flags: string[]) => {
       const r = spawnSync(process.execPath, ['--expose-gc', ...flags, __filename, '--measure', capture], { encoding: 'utf8', maxBuffer: 64 << 20 });
       if (r.status !== 0) throw new Error(`measurement failed: ${r.stderr}`);
