@@ -3,7 +3,7 @@
 // gnpay::fuzz_one (first byte: the entry layer, native/fuzz/fuzz_entry.h).
 // The unit tests (plain and ASan+UBSan) replay every file forever; inputs the
 // fuzzer crashes on are added by `npm run fuzz` to regressions/found/.
-//   node dist/tools/fuzz-regressions.js [dir]   (rewrites the hand-made files; byte-identical each time)
+//   node packages/tools/dist/fuzz-regressions.js [dir]   (rewrites the hand-made files; byte-identical each time)
 import fs from 'node:fs';
 import path from 'node:path';
 import {

@@ -1,4 +1,4 @@
-// Child process of the live-capture benchmark (src/bench/live.ts), run inside
+// Child process of the live-capture benchmark (live.ts), run inside
 // the benchmark's network namespace:  node live-child.js <gnpay|cap> <interface>
 // Prints "ready" once capturing, and on SIGTERM one JSON line with what it got.
 /* eslint-disable @typescript-eslint/no-require-imports */

@@ -1,7 +1,7 @@
 // Memory benchmark (issue: the appliance): resident memory of the tunnel
 // table with 1 million active sessions; target at most 300 bytes per session.
 // A capture of Create PDP Context pairs for distinct subscribers is generated
-// (gnpay gen flood-teids), replayed into an engine in a fresh process, and the
+// (gen-cli flood-teids), replayed into an engine in a fresh process, and the
 // process's resident set is read before and after, with the capture unmapped
 // and the JS heap collected (the V8 heap's own growth is reported apart).
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ export interface MemoryBenchOptions {
   sessions?: number;
 }
 
-/** Runs inside the child process (node --expose-gc dist/bench/memory.js <capture>). */
+/** Runs inside the child process (node --expose-gc packages/tools/dist/bench/memory.js <capture>). */
 async function measure(capture: string): Promise<void> {
   const { Engine, openCapture } = await import('../../../../dist/native');
   const gc = (globalThis as { gc?: () => void }).gc;

@@ -1,5 +1,5 @@
 // The fixture generator: captures with known truth and the events gnpay must
-// output for them (docs/events.md, docs/sessions.md). See src/gen/README.md.
+// output for them (docs/events.md, docs/sessions.md). See README.md here.
 export * from './bytes';
 export * from './net';
 export * from './gtp';
