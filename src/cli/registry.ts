@@ -1,5 +1,5 @@
 // Every subcommand, by name, loaded on demand: `gnpay decode` never loads the
-// HTTP server, the database or the generator (start-up time is part of what a
+// HTTP server or the database (start-up time is part of what a
 // decode costs). Each entry returns the register function of its module.
 import type { Command } from 'commander';
 
@@ -16,7 +16,6 @@ export const commands: Record<string, () => Register> = {
   sightings: () => (require('./sightings') as typeof import('./sightings')).registerSightings,
   config: () => (require('./config') as typeof import('./config')).registerConfig,
   payments: () => (require('./payments') as typeof import('./payments')).registerPayments,
-  gen: () => (require('./gen') as typeof import('./gen')).registerGen,
   interfaces: () => (require('./interfaces') as typeof import('./interfaces')).registerInterfaces,
   'systemd-unit': () => (require('./systemd') as typeof import('./systemd')).registerSystemd,
 };

@@ -12,10 +12,10 @@ import {
   PcapWriter,
   readCapture,
   Scenario,
-  type SessionEvent,
-  type SightingEvent,
-  type UserPath,
-} from '../../src/gen';
+  SessionEvent,
+  SightingEvent,
+  UserPath,
+} from '../../packages/tools/src/gen';
 
 const nodes = { sgsnC: '192.0.2.10', sgsnU: '192.0.2.11', ggsnC: '198.51.100.1', ggsnU: '198.51.100.2' };
 const sub = (n: number, x = {}) => ({ imsi: `26201000000000${n}`, msisdn: `4915100000${n}`, imei: null, apn: 'internet', ueIp: `10.0.0.${n}`, ...nodes, ...x });
@@ -34,7 +34,7 @@ t.test('the packet that completes a split head, whatever the delivery order', as
     t.equal(s.packets, before + 3);
     const last = order.indexOf(Math.max(...order.filter((_, i) => i >= 0)));
     // the head completes when every segment has arrived: at the 3rd one written
-    t.equal(sightings(s)[0].packet, before + 3, `order ${order.join(',')} (last written ${last})`);
+    t.equal(sightings(s)[0].packet, before + 3, `order ${order} (last written ${last})`);
   }
   const s = mk();
   const p = s.createPdp(sub(1))!;
