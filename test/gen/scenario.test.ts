@@ -34,7 +34,7 @@ t.test('the packet that completes a split head, whatever the delivery order', as
     t.equal(s.packets, before + 3);
     const last = order.indexOf(Math.max(...order.filter((_, i) => i >= 0)));
     // the head completes when every segment has arrived: at the 3rd one written
-    t.equal(sightings(s)[0].packet, before + 3, `order ${order} (last written ${last})`);
+    t.equal(sightings(s)[0].packet, before + 3, `order ${order.join(',')} (last written ${last})`);
   }
   const s = mk();
   const p = s.createPdp(sub(1))!;
