@@ -1,7 +1,9 @@
 // gnpay sp add|list|update|rotate|revoke: service providers and their API keys.
 import type { Command } from 'commander';
 import { SCOPES, type Confirmation, type Scope, type Sp } from '../store/types';
-import { redactUrl } from '../webhooks/destination';
+import type { Config } from '../config';
+import { webhookUrlProblem } from '../webhooks/check';
+import { DestinationPolicy, redactUrl } from '../webhooks/destination';
 import { collect, UsageError } from './common';
 import { addDbOptions, print, withStore } from './run';
 
@@ -19,15 +21,17 @@ function spJson(sp: Sp) {
   };
 }
 
-function checkWebhook(url: string | undefined): string | null {
+/**
+ * The webhook URL an operator sets, under the rule PUT /v1/webhook applies: an
+ * http(s) URL whose host, when a literal address, the destination policy of
+ * the configuration allows (webhooks.allowDestinations). A usage error (exit 2)
+ * otherwise.
+ */
+function checkWebhook(url: string | undefined, config: Config): string | null {
   if (url === undefined) return null;
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new UsageError(`--webhook must be an http(s) URL, got "${url}"`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--webhook must be an http(s) URL, got "${url}"`);
+  const problem = webhookUrlProblem(url, new DestinationPolicy(config.webhooks.allowDestinations));
+  if (problem === 'must be an http(s) URL') throw new UsageError(`--webhook must be an http(s) URL, got "${url}"`);
+  if (problem) throw new UsageError(`--webhook "${redactUrl(url)}" is refused: ${problem}; allow a range in webhooks.allowDestinations (--config) if it is meant`);
   return url;
 }
 
@@ -52,12 +56,12 @@ export function registerSp(program: Command): void {
       .option('--confirmation <mode>', CONFIRMATION_HELP)
       .option('--return-origin <origin>', "an origin (https://shop.example) orders' returnUrl may point to (repeatable)", collect),
   ).action((o: { name: string; webhook?: string; scope?: string[]; confirmation?: string; returnOrigin?: string[]; db?: string; config?: string; json?: boolean }) =>
-    withStore(o, (store) => {
+    withStore(o, (store, config) => {
       for (const s of o.scope ?? []) if (!(SCOPES as readonly string[]).includes(s)) throw new UsageError(`unknown scope "${s}" (scopes: ${SCOPES.join(', ')})`);
       if (!o.name.trim() || o.name.length > 200) throw new UsageError('--name must be 1 to 200 characters');
       const added = store.sps.add({
         name: o.name,
-        webhookUrl: checkWebhook(o.webhook),
+        webhookUrl: checkWebhook(o.webhook, config),
         scopes: (o.scope ?? []) as Scope[],
         confirmation: checkConfirmation(o.confirmation),
         returnOrigins: o.returnOrigin,
@@ -159,14 +163,14 @@ export function registerSp(program: Command): void {
       .option('--scope <scope>', `the scopes, replacing the current ones (repeatable): ${SCOPES.join(', ')}`, collect)
       .option('--no-scopes', 'remove every scope'),
   ).action((id: string, o: { name?: string; webhook?: string | false; scope?: string[]; scopes?: boolean; db?: string; config?: string; json?: boolean }) =>
-    withStore(o, (store) => {
+    withStore(o, (store, config) => {
       const change: { name?: string; webhookUrl?: string | null; scopes?: Scope[] } = {};
       if (o.name !== undefined) {
         if (!o.name.trim() || o.name.length > 200) throw new UsageError('--name must be 1 to 200 characters');
         change.name = o.name;
       }
       if (o.webhook === false) change.webhookUrl = null;
-      else if (o.webhook !== undefined) change.webhookUrl = checkWebhook(o.webhook);
+      else if (o.webhook !== undefined) change.webhookUrl = checkWebhook(o.webhook, config);
       if (o.scopes === false) change.scopes = [];
       if (o.scope !== undefined) {
         for (const s of o.scope) if (!(SCOPES as readonly string[]).includes(s)) throw new UsageError(`unknown scope "${s}" (scopes: ${SCOPES.join(', ')})`);
