@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, sta
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSink, LINKTYPE, PcapWriter, Scenario, expect as carries, httpRequest, type Pdp } from '../../src/gen';
+import { FileSink, LINKTYPE, PcapWriter, Scenario, expect as carries, httpRequest, type Pdp } from '../../packages/tools/src/gen';
 import type { SightingEvent } from '../../src/native/types';
 import { Store, type StoreOptions } from '../../src/store';
 

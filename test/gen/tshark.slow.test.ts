@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bench, demoCapture, FIXTURES, flood } from '../../src/gen';
+import { bench, demoCapture, FIXTURES, flood } from '../../packages/tools/src/gen';
 
 const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!hasTshark) {

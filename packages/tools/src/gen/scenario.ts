@@ -9,7 +9,7 @@ import * as v2 from './procedures-v2';
 import { ethernet, fragmentIpv4, ipTcpFast, ipUdp, ipUdpFast, LINKTYPE, linkHeader, sll, sll2, TCP, udpFrameFast } from './net';
 import { CaptureWriter } from './writer';
 import { DNS_TYPE, dnsQuery, dnsResponse, requestHost } from './app';
-import type { Carrier, Via } from '../native/types';
+import type { Carrier, Via } from '../../../../dist/native/types';
 
 export const GTPC_PORT = 2123;
 const NO_TRANSPORT: Transport = {};

@@ -6,14 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../config';
-import { createLogger } from '../log';
-import type { DecodeEvent, SightingEvent } from '../native/types';
-import { LedgerDriver } from '../payments/drivers/ledger';
-import { PaymentWorker } from '../payments/worker';
-import { Daemon, type EventSource } from '../pipeline/daemon';
-import { processBatch, emptyStats } from '../pipeline/pipeline';
-import { Store } from '../store';
+import { loadConfig } from '../../../../dist/config';
+import { createLogger } from '../../../../dist/log';
+import type { DecodeEvent, SightingEvent } from '../../../../dist/native/types';
+import { LedgerDriver } from '../../../../dist/payments/drivers/ledger';
+import { PaymentWorker } from '../../../../dist/payments/worker';
+import { Daemon, type EventSource } from '../../../../dist/pipeline/daemon';
+import { processBatch, emptyStats } from '../../../../dist/pipeline/pipeline';
+import { Store } from '../../../../dist/store';
 
 export interface PaymentsBenchOptions {
   /** sightings (= orders) pushed through for the throughput figure (default 20 000) */

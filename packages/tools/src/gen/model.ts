@@ -11,7 +11,7 @@
 // (two for a dual-stack F-TEID) with the roles GTP-C taught: which user
 // traffic arrives at them.
 import { canonicalIp, ipVersion, ipv6Prefix64, isoMicros } from './bytes';
-import type { Carrier, ResolvedBy, SessionEvent, SightingEvent, Tunnel, Via } from '../native/types';
+import type { Carrier, ResolvedBy, SessionEvent, SightingEvent, Tunnel, Via } from '../../../../dist/native/types';
 
 export type Dir = 'uplink' | 'downlink';
 /** The interface of a context's endpoint (session_table.h epk): 'peer' is another hop's control endpoint. */
