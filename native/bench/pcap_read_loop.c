@@ -1,7 +1,7 @@
 /* The floor no decoder beats: a plain libpcap read loop over a capture file,
  * touching nothing but the record headers. Prints one JSON line:
  *   {"packets":N,"bytes":B,"seconds":S}
- * Built and run by `npm run bench` (src/bench/decode.ts). */
+ * Built and run by `npm run bench` (packages/tools/src/bench/decode.ts). */
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <time.h>

@@ -1,6 +1,6 @@
 // Delivery of CAMARA notifications: each CloudEvent in sink_outbox is POSTed
 // to the payment's `sink` (application/cloudevents+json, `Authorization:
-// Bearer <sinkCredential.accessToken>`), through the same destination policy
+// Bearer <sinkCredential.accessToken>`, stored sealed like webhook secrets), through the same destination policy
 // as webhooks (no loopback, private or metadata addresses unless the operator
 // allows them). A 2xx delivers it; a 410 (the sink is gone) or the end of the
 // retry window gives up; anything else is retried with backoff.
@@ -67,10 +67,11 @@ export class SinkWorker {
       'user-agent': this.o.userAgent ?? 'gnpay',
       'x-correlator': (JSON.parse(d.body) as { id: string }).id,
     };
-    if (d.token) headers.authorization = `Bearer ${d.token}`;
     let error: string;
     let gone = false;
     try {
+      // sealed at rest; a token this key cannot open fails the attempt (retried, then given up)
+      if (d.token) headers.authorization = `Bearer ${this.store.secrets.open(d.token)}`;
       const status = await post(d.sink, d.body, { headers, timeoutMs: this.o.timeoutMs, policy: this.policy, signal: this.abort.signal, agents: this.agents });
       if (status >= 200 && status < 300) {
         this.store.camara.notificationDone(d.id);

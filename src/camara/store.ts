@@ -15,6 +15,8 @@ import { canonicalJson } from '../store/ids';
 import { isReserved, type OrderRepo } from '../store/orders';
 import type { Consent, ConsentLimits } from '../store/consent';
 import type { Transitions } from '../store/transitions';
+import { withoutAccessToken } from '../store/refunds';
+import type { SecretBox } from '../store/secrets';
 import type { Clock, OrderReason, OrderRow, Sp } from '../store/types';
 import { toMajorUnits, toMinorUnits } from './amount';
 
@@ -189,6 +191,7 @@ export class CamaraPayments {
     private readonly orders: OrderRepo,
     private readonly consent: Consent,
     private readonly transitions: Transitions,
+    private readonly secrets: SecretBox,
     private readonly clock: Clock,
   ) {
     this.insert = db.prepare(
@@ -230,12 +233,15 @@ export class CamaraPayments {
     if (opts.oneStep && phone === null) throw new CamaraError(422, 'MISSING_IDENTIFIER', 'The phone number cannot be identified: a one-step payment needs phoneNumber');
     const limitReason = this.consent.perTransactionReason(amount.minor, ci.currency, opts.limits);
     if (limitReason) throw new CamaraError(422, 'CARRIER_BILLING.UNAUTHORIZED_AMOUNT', 'Unauthorized amount requested: above the limit per payment');
-    const request = canonicalJson({ oneStep: opts.oneStep, ...input });
+    // the access token is stored only sealed (sink_token): a replay must bring the same one
+    const request = canonicalJson({ oneStep: opts.oneStep, ...withoutAccessToken(input) });
+    const token = input.sinkCredential?.accessToken ?? null;
     return this.transitions.tx((): { order: OrderRow; replayed: boolean; declined?: OrderReason } => {
       if (at.clientCorrelator !== undefined) {
         const prior = this.byCorrelator.get(sp.id, at.clientCorrelator) as PaymentRow | undefined;
         if (prior) {
-          if (prior.request !== request) throw new CamaraError(409, 'ALREADY_EXISTS', 'clientCorrelator already exists on the server with another request');
+          const priorToken = prior.sink_token === null ? null : this.secrets.open(prior.sink_token);
+          if (prior.request !== request || priorToken !== token) throw new CamaraError(409, 'ALREADY_EXISTS', 'clientCorrelator already exists on the server with another request');
           return { order: this.orders.expireIfDue(this.orders.find(prior.order_id)!), replayed: true };
         }
       }
@@ -249,7 +255,7 @@ export class CamaraPayments {
       const merchant = at.paymentAmount.chargingMetaData?.merchantIdentifier;
       this.insert.run(
         order.id, sp.id, opts.oneStep ? 1 : 0, at.clientCorrelator ?? null, request,
-        typeof merchant === 'string' ? merchant : null, input.sink ?? null, input.sinkCredential?.accessToken ?? null, now,
+        typeof merchant === 'string' ? merchant : null, input.sink ?? null, token === null ? null : this.secrets.seal(token), now,
       );
       let o: OrderRow = { ...order, hold: opts.oneStep ? 0 : 1, requested_msisdn: phone };
       if (opts.oneStep) {

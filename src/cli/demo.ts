@@ -2,9 +2,9 @@
 // A daemon on a temporary database with its pay page (HTTPS, a self-signed
 // certificate made with openssl), an SP and an order made through the client.
 // The demo plays the phone: it opens a real TLS connection to the pay page and
-// learns that connection's ClientHello random from its own keylog; our
-// generator writes a Gn capture in which the subscriber's tunnel carries a
-// ClientHello with that random and SNI; the capture is replayed through the
+// learns that connection's ClientHello random from its own keylog;
+// demo-capture.ts writes a Gn capture in which the subscriber's tunnel carries
+// a ClientHello with that random and SNI; the capture is replayed through the
 // probe, which binds the connection to the subscriber's MSISDN. The page is
 // then served on that connection; the demo presses Confirm. The order goes
 // pending -> identified -> paid and the SP's webhook receiver gets each step.
@@ -17,14 +17,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { GnpayClient, verifyWebhook, type Order, type OrderEvent } from '../client';
 import { loadConfig } from '../config';
-import { demoCapture } from '../gen';
 import { createLogger } from '../log';
-import { activeCarriers } from '../pipeline/carriers';
 import { Daemon, type SourceFactory } from '../pipeline/daemon';
 import { selfSignedCert } from '../paypage/cert';
 import { csrfOf, PayClient } from '../paypage/client';
 import { maskMsisdn } from '../store/views';
 import { CliError } from './common';
+import { demoCapture } from './demo-capture';
 
 export interface DemoOptions {
   /** write progress lines here (default: nothing) */
@@ -106,7 +105,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const r = await random;
     say(`phone     TLS connection to pay.example.net, ClientHello random ${r.slice(0, 16)}...`);
     const capture = join(dir, 'phone.pcap');
-    demoCapture({ payUrl: config.payUrlTemplate, token: order.token, msisdn: MSISDN, imsi: IMSI, out: capture, carriers: activeCarriers(config), random: Buffer.from(r, 'hex') });
+    demoCapture({ url: config.payUrlTemplate.split('{token}').join(order.token), msisdn: MSISDN, imsi: IMSI, out: capture, random: Buffer.from(r, 'hex') });
     say(`capture   ${capture}: the phone of ${maskMsisdn(MSISDN)} attaches (GTPv1), looks up pay.example.net and sends that ClientHello in its tunnel`);
     const stats = await daemon.replay([capture]);
     say(`probe     ${Object.entries(stats.hellos).map(([k, n]) => `${n} ClientHello(s) ${k}`).join(', ') || 'no ClientHello'} to the MSISDN of the tunnel`);

@@ -1,5 +1,5 @@
 // Every subcommand, by name, loaded on demand: `gnpay decode` never loads the
-// HTTP server, the database or the generator (start-up time is part of what a
+// HTTP server or the database (start-up time is part of what a
 // decode costs). Each entry returns the register function of its module.
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type { Command } from 'commander';
@@ -17,7 +17,6 @@ export const commands: Record<string, () => Register> = {
   sightings: () => require('./sightings').registerSightings,
   config: () => require('./config').registerConfig,
   payments: () => require('./payments').registerPayments,
-  gen: () => require('./gen').registerGen,
   interfaces: () => require('./interfaces').registerInterfaces,
   'systemd-unit': () => require('./systemd').registerSystemd,
 };

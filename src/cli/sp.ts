@@ -1,7 +1,9 @@
 // gnpay sp add|list|update|rotate|revoke: service providers and their API keys.
 import type { Command } from 'commander';
 import { SCOPES, type Confirmation, type Scope, type Sp } from '../store/types';
-import { redactUrl } from '../webhooks/destination';
+import type { Config } from '../config';
+import { webhookUrlProblem } from '../webhooks/check';
+import { DestinationPolicy, redactUrl } from '../webhooks/destination';
 import { collect, UsageError } from './common';
 import { addDbOptions, print, withStore } from './run';
 
@@ -14,20 +16,23 @@ function spJson(sp: Sp) {
     confirmation: sp.confirmation,
     returnOrigins: sp.returnOrigins,
     keyHint: sp.keyHint,
+    test: sp.test,
     createdAt: new Date(sp.createdAt).toISOString(),
     revokedAt: sp.revokedAt === null ? null : new Date(sp.revokedAt).toISOString(),
   };
 }
 
-function checkWebhook(url: string | undefined): string | null {
+/**
+ * The webhook URL an operator sets, under the rule PUT /v1/webhook applies: an
+ * http(s) URL whose host, when a literal address, the destination policy of
+ * the configuration allows (webhooks.allowDestinations). A usage error (exit 2)
+ * otherwise.
+ */
+function checkWebhook(url: string | undefined, config: Config): string | null {
   if (url === undefined) return null;
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new UsageError(`--webhook must be an http(s) URL, got "${url}"`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--webhook must be an http(s) URL, got "${url}"`);
+  const problem = webhookUrlProblem(url, new DestinationPolicy(config.webhooks.allowDestinations));
+  if (problem === 'must be an http(s) URL') throw new UsageError(`--webhook must be an http(s) URL, got "${url}"`);
+  if (problem) throw new UsageError(`--webhook "${redactUrl(url)}" is refused: ${problem}; allow a range in webhooks.allowDestinations (--config) if it is meant`);
   return url;
 }
 
@@ -50,17 +55,19 @@ export function registerSp(program: Command): void {
       .option('--webhook <url>', 'where state changes are POSTed (signed CloudEvents)')
       .option('--scope <scope>', `grant a scope (repeatable): ${SCOPES.join(', ')}`, collect)
       .option('--confirmation <mode>', CONFIRMATION_HELP)
-      .option('--return-origin <origin>', "an origin (https://shop.example) orders' returnUrl may point to (repeatable)", collect),
-  ).action((o: { name: string; webhook?: string; scope?: string[]; confirmation?: string; returnOrigin?: string[]; db?: string; config?: string; json?: boolean }) =>
-    withStore(o, (store) => {
+      .option('--return-origin <origin>', "an origin (https://shop.example) orders' returnUrl may point to (repeatable)", collect)
+      .option('--test', 'a sandbox SP (key gnpk_test_…): its orders never reach a subscriber or the payment platform; POST /v1/test/orders/{id}/simulate plays the subscriber'),
+  ).action((o: { name: string; webhook?: string; scope?: string[]; confirmation?: string; returnOrigin?: string[]; test?: boolean; db?: string; config?: string; json?: boolean }) =>
+    withStore(o, (store, config) => {
       for (const s of o.scope ?? []) if (!(SCOPES as readonly string[]).includes(s)) throw new UsageError(`unknown scope "${s}" (scopes: ${SCOPES.join(', ')})`);
       if (!o.name.trim() || o.name.length > 200) throw new UsageError('--name must be 1 to 200 characters');
       const added = store.sps.add({
         name: o.name,
-        webhookUrl: checkWebhook(o.webhook),
+        webhookUrl: checkWebhook(o.webhook, config),
         scopes: (o.scope ?? []) as Scope[],
         confirmation: checkConfirmation(o.confirmation),
         returnOrigins: o.returnOrigin,
+        test: o.test === true,
       });
       const out = {
         id: added.sp.id,
@@ -70,6 +77,7 @@ export function registerSp(program: Command): void {
         scopes: added.sp.scopes,
         confirmation: added.sp.confirmation,
         returnOrigins: added.sp.returnOrigins,
+        test: added.sp.test,
       };
       print(o.json, out, () =>
         [
@@ -80,6 +88,7 @@ export function registerSp(program: Command): void {
           `scopes          ${out.scopes.join(', ') || '(none)'}`,
           `confirmation    ${out.confirmation}${out.confirmation === 'none' ? ' (one-step: a sighting charges; safe only when the SP proves consent itself)' : ''}`,
           `return origins  ${out.returnOrigins.join(', ') || '(none)'}`,
+          ...(out.test ? ['sandbox         yes: orders never reach a subscriber or the payment platform (POST /v1/test/orders/{id}/simulate)'] : []),
           '',
           'The API key and the webhook secret are shown only this once.',
         ].join('\n'),
@@ -93,7 +102,7 @@ export function registerSp(program: Command): void {
         all.length === 0
           ? '(no SPs)'
           : all
-              .map((s) => `${s.id}  ${s.revokedAt ? 'revoked' : 'active '}  ${s.keyHint}  ${s.name}  ${s.webhookUrl ?? '-'}  ${s.scopes.join(',')}  confirmation:${s.confirmation}  ${s.returnOrigins.join(',')}`)
+              .map((s) => `${s.id}  ${s.revokedAt ? 'revoked' : s.test ? 'test   ' : 'active '}  ${s.keyHint}  ${s.name}  ${s.webhookUrl ?? '-'}  ${s.scopes.join(',')}  confirmation:${s.confirmation}  ${s.returnOrigins.join(',')}`)
               .join('\n'),
       );
     }),
@@ -159,14 +168,14 @@ export function registerSp(program: Command): void {
       .option('--scope <scope>', `the scopes, replacing the current ones (repeatable): ${SCOPES.join(', ')}`, collect)
       .option('--no-scopes', 'remove every scope'),
   ).action((id: string, o: { name?: string; webhook?: string | false; scope?: string[]; scopes?: boolean; db?: string; config?: string; json?: boolean }) =>
-    withStore(o, (store) => {
+    withStore(o, (store, config) => {
       const change: { name?: string; webhookUrl?: string | null; scopes?: Scope[] } = {};
       if (o.name !== undefined) {
         if (!o.name.trim() || o.name.length > 200) throw new UsageError('--name must be 1 to 200 characters');
         change.name = o.name;
       }
       if (o.webhook === false) change.webhookUrl = null;
-      else if (o.webhook !== undefined) change.webhookUrl = checkWebhook(o.webhook);
+      else if (o.webhook !== undefined) change.webhookUrl = checkWebhook(o.webhook, config);
       if (o.scopes === false) change.scopes = [];
       if (o.scope !== undefined) {
         for (const s of o.scope) if (!(SCOPES as readonly string[]).includes(s)) throw new UsageError(`unknown scope "${s}" (scopes: ${SCOPES.join(', ')})`);

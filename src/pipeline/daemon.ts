@@ -137,8 +137,8 @@ export class Daemon {
     const { store, metrics, log, config } = this;
     const version = this.o.version ?? '0.0.0';
     const outbox = (this.outbox = new Outbox(this.ctx, version));
-    const sealed = store.sps.sealPlainSecrets();
-    if (sealed) log.info({ sps: sealed }, 'webhook secrets stored in plain text encrypted');
+    const sealed = store.sealPlainSecrets();
+    if (sealed.sps || sealed.sinkCredentials) log.info(sealed, 'webhook secrets and sink credentials stored in plain text encrypted');
     metrics.ordersByStatus = () =>
       Object.fromEntries((store.db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all() as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]));
     initSightings(metrics, activeCarriers(config));

@@ -357,4 +357,29 @@ export const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX nv_tokens_expiry ON nv_tokens(expires_at);
   `,
+  // 10: a payment's or refund's sinkCredential (the bearer token its CAMARA
+  // notifications carry) is sealed at rest like webhook secrets. The tokens
+  // stored in clear are marked `plain:` (the daemon seals them at start) and
+  // taken out of the stored requests.
+  `
+  UPDATE camara_payments SET request = json_remove(request, '$.sinkCredential.accessToken')
+    WHERE json_extract(request, '$.sinkCredential.accessToken') IS NOT NULL;
+  UPDATE camara_payments SET sink_token = 'plain:' || sink_token
+    WHERE sink_token IS NOT NULL AND sink_token NOT LIKE 'aes256gcm:%' AND sink_token NOT LIKE 'plain:%';
+  UPDATE refunds SET camara = json_remove(camara, '$.sinkCredential.accessToken')
+    WHERE json_extract(camara, '$.sinkCredential.accessToken') IS NOT NULL;
+  UPDATE refunds SET sink_token = 'plain:' || sink_token
+    WHERE sink_token IS NOT NULL AND sink_token NOT LIKE 'aes256gcm:%' AND sink_token NOT LIKE 'plain:%';
+  UPDATE sink_outbox SET token = 'plain:' || token
+    WHERE token IS NOT NULL AND token NOT LIKE 'aes256gcm:%' AND token NOT LIKE 'plain:%';
+  `,
+  // 11: the sandbox. An SP marked test (sps.test) gets orders marked
+  // sandbox: no sighting or pay-page visit finds them, they count in no
+  // subscriber's limits, and the payment worker settles them without calling
+  // the platform, as orders.sandbox says ('open' until simulated, then the
+  // answer the simulated platform gives: 'paid' or 'declined').
+  `
+  ALTER TABLE sps ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE orders ADD COLUMN sandbox TEXT;
+  `,
 ];

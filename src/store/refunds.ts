@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { DB } from './db';
 import { DomainError } from './errors';
 import { canonicalJson, randomBase32, sha256 } from './ids';
+import type { SecretBox } from './secrets';
 import type { Transitions } from './transitions';
 import type { Clock, OrderRow } from './types';
 
@@ -65,6 +66,15 @@ export interface LeasedRefund {
 /** Orders whose money can be given back. */
 export const REFUNDABLE: readonly string[] = ['paid', 'partially_refunded'];
 
+/** A CAMARA request as stored: its sinkCredential's access token is kept only sealed (sink_token). */
+export function withoutAccessToken<T>(request: T): T {
+  const r = request as { sinkCredential?: Record<string, unknown> } | null;
+  if (!r || typeof r !== 'object' || !r.sinkCredential || r.sinkCredential.accessToken === undefined) return request;
+  const sinkCredential = { ...r.sinkCredential };
+  delete sinkCredential.accessToken;
+  return { ...r, sinkCredential } as T;
+}
+
 export function newRefundId(): string {
   return `rfd_${randomBase32(26)}`;
 }
@@ -88,6 +98,7 @@ export class RefundRepo {
   constructor(
     db: DB,
     private readonly transitions: Transitions,
+    private readonly secrets: SecretBox,
     private readonly clock: Clock,
   ) {
     this.insert = db.prepare(
@@ -157,8 +168,8 @@ export class RefundRepo {
       const now = this.clock();
       const refund = this.insert.get(
         newRefundId(), o.id, spId, input.amount === undefined ? 'total' : 'partial', amount, o.currency, input.reason ?? null,
-        input.idempotencyKey ?? null, requestHash, input.camara ? JSON.stringify(input.camara.request) : null,
-        input.camara?.sink ?? null, input.camara?.sinkToken ?? null, now, now, now,
+        input.idempotencyKey ?? null, requestHash, input.camara ? JSON.stringify(withoutAccessToken(input.camara.request)) : null,
+        input.camara?.sink ?? null, input.camara?.sinkToken === undefined ? null : this.secrets.seal(input.camara.sinkToken), now, now, now,
       ) as RefundRow;
       return { refund, replayed: false };
     });

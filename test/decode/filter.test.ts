@@ -29,11 +29,11 @@ import {
   Rng,
   Scenario,
   TCP,
-} from '../../src/gen';
-import type { Gn1Subscriber, Transport } from '../../src/gen';
+} from '../../packages/tools/src/gen';
+import type { Gn1Subscriber, Transport } from '../../packages/tools/src/gen';
 import { defaultLiveFilter } from '../../src/native';
 import { decodeJsonl, gnpay } from '../helpers/cli';
-import { eventLine } from '../../src/gen/output';
+import { eventLine } from '../../packages/tools/src/gen/output';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-filter-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { demoCapture } from '../../src/gen';
+import { demoCapture } from '../../packages/tools/src/gen';
 import { gnpay } from '../helpers/cli';
 
 const random = Buffer.from('8f'.repeat(16) + '01'.repeat(16), 'hex');

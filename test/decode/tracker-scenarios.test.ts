@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import * as gen from '../../src/gen/fixtures-tracker';
+import * as gen from '../../packages/tools/src/gen/fixtures-tracker';
 import { FIXTURES, gnpay } from '../helpers/cli';
 
 const SCENARIOS: Record<string, () => gen.TrackerResult> = {

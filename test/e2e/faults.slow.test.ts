@@ -6,7 +6,7 @@
 // visibly in doubt, and the ones in doubt settled once the platform answers.
 // The same machinery, bigger, is `npm run bench -- faults`.
 import t from 'tap';
-import { runFaultLoop } from '../../src/bench/faults';
+import { runFaultLoop } from '../../packages/tools/src/bench/faults';
 import { CLI, childEnv, ensureBuilt, tmpDir } from './harness';
 
 t.setTimeout(900000);

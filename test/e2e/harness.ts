@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, sta
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSink, LINKTYPE, PcapWriter, Scenario, expect as carries, httpRequest, type Pdp } from '../../src/gen';
+import { FileSink, LINKTYPE, PcapWriter, Scenario, expect as carries, httpRequest, type Pdp } from '../../packages/tools/src/gen';
 import type { SightingEvent } from '../../src/native/types';
 import { Store, type StoreOptions } from '../../src/store';
 
@@ -51,6 +51,11 @@ export function sighting(token: string, msisdn: string | null, extra: Partial<Si
     resolvedBy: msisdn ? 'teid' : null,
     host: 'pay.example.net',
     request: packet,
+    dst: '203.0.113.80',
+    proto: 'tcp',
+    sport: 40000 + (packet % 20000),
+    dport: 80,
+    communityId: '1:Oth01VeucZ5QF8a68dbmODvW74g=',
     ...extra,
   };
 }

@@ -12,8 +12,8 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { GnpayClient, type Order } from '../../src/client';
-import { FileSink, PcapWriter } from '../../src/gen';
-import { readCapture } from '../../src/gen/reader';
+import { FileSink, PcapWriter } from '../../packages/tools/src/gen';
+import { readCapture } from '../../packages/tools/src/gen/reader';
 import { cli, msisdnOf, phoneCapture, spawnDaemon, tmpDir, until, type ChildDaemon } from './harness';
 
 t.setTimeout(300_000);
@@ -182,7 +182,7 @@ for (const ifaces of [['any'], ['gna', 'gnb']]) {
 
 t.test('when JavaScript falls behind, the capture thread sheds events and counts them, never blocks; the tunnel table stays whole', { skip }, async (t) => {
   const { openCapture } = await import('../../src/native');
-  const { makeToken, Rng } = await import('../../src/gen');
+  const { makeToken, Rng } = await import('../../packages/tools/src/gen');
   const { ns, outside, inside } = vethIntoNamespace(t, 'gnps');
   const dir = tmpDir(t);
   const rng = new Rng(5);

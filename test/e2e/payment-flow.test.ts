@@ -49,7 +49,7 @@ t.test('an order goes pending -> associated -> paid through the http driver, not
 
   // 1. the daemon serves the API; an SP is added and creates an order through it
   const api = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg]);
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'music shop', '--webhook', `${receiver.url}/gnpay`, '--scope', 'msisdn:read', '--json'])).stdout);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--config', cfg, '--confirmation', 'none', '--name', 'music shop', '--webhook', `${receiver.url}/gnpay`, '--scope', 'msisdn:read', '--json'])).stdout);
   webhookSecret = sp.webhookSecret;
   const client = new GnpayClient({ baseUrl: api.url, apiKey: sp.apiKey });
   const order = await client.createOrder({ amount: 299, currency: 'EUR', reference: 'cart-9', description: 'an album' });

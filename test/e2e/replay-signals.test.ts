@@ -90,7 +90,7 @@ t.test('SIGTERM aborts webhook POSTs in flight: a clean stop within the budget, 
   const cfg = join(dir, 'c.json');
   // the webhook timeout is far past the shutdown budget
   writeFileSync(cfg, JSON.stringify({ webhooks: { allowDestinations: ['127.0.0.1/32'], timeoutMs: 120_000 }, shutdown: { timeoutMs: 2000 } }));
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'x', '--webhook', `${hang.url}/h`, '--json'])).stdout);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--config', cfg, '--name', 'x', '--webhook', `${hang.url}/h`, '--json'])).stdout);
   await cli(['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '1', '--currency', 'EUR', '--reference', 'r']);
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--log-level', 'info']);
   await until(() => hanging === 1, 20_000, 'the POST in flight');

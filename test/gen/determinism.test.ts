@@ -4,8 +4,8 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bench, FIXTURES } from '../../src/gen';
-import { generateFixtures } from '../../src/tools/gen-fixtures';
+import { bench, FIXTURES } from '../../packages/tools/src/gen';
+import { generateFixtures } from '../../packages/tools/src/gen-fixtures';
 
 const committed = path.join(__dirname, '..', '..', 'fixtures');
 

@@ -1,4 +1,5 @@
-// The on-demand scenarios (bench, floods, demo) and `gnpay gen`, at small sizes.
+// The on-demand scenarios (bench, floods, demo) and the generator's command line
+// (packages/tools/src/gen-cli.ts), at small sizes.
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,10 +20,8 @@ import {
   TcpTemplate,
   urlTokens,
   DEFAULT_CARRIERS,
-} from '../../src/gen';
-import { runGen } from '../../src/cli/gen';
-import { main } from '../../src/cli';
-import { UsageError } from '../../src/cli/common';
+} from '../../packages/tools/src/gen';
+import { main, runGen, UsageError } from '../../packages/tools/src/gen-cli';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-large-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -127,7 +126,7 @@ t.test('demo: the three payUrl forms', async (t) => {
   t.same(u('http://abcdefghijklmnopq.pay.example.net/', 'dns'), ['host:abcdefghijklmnopq']);
 });
 
-t.test('gnpay gen', async (t) => {
+t.test('gen-cli', async (t) => {
   t.ok(SCENARIOS.length >= 14);
   const out = path.join(tmp, 'basic.pcap');
   const exp = path.join(tmp, 'basic.jsonl');
@@ -152,15 +151,15 @@ t.test('gnpay gen', async (t) => {
   const origOut = process.stdout.write;
   process.stdout.write = (() => true) as typeof process.stdout.write;
   try {
-    t.equal(await main(['node', 'gnpay', 'gen', 'flood-pending', '-o', path.join(tmp, 'f.pcap'), '--packets', '2000', '--subscribers', '2', '--seed', '9']), 0);
-    t.equal(await main(['node', 'gnpay', 'gen', 'demo', '-o', path.join(tmp, 'd2.pcap'), '--msisdn', '491700000001', '--imsi', '262019999999999', '--token', 'AAAAAAAAAAAAAAAAAAAAAAAA']), 0);
+    t.equal(main(['node', 'gen-cli', 'flood-pending', '-o', path.join(tmp, 'f.pcap'), '--packets', '2000', '--subscribers', '2', '--seed', '9']), 0);
+    t.equal(main(['node', 'gen-cli', 'demo', '-o', path.join(tmp, 'd2.pcap'), '--msisdn', '491700000001', '--imsi', '262019999999999', '--token', 'AAAAAAAAAAAAAAAAAAAAAAAA']), 0);
   } finally {
     process.stdout.write = origOut;
   }
   const origErr = process.stderr.write;
   process.stderr.write = (() => true) as typeof process.stderr.write;
   try {
-    t.equal(await main(['node', 'gnpay', 'gen', 'bench', '-o', path.join(tmp, 'x.pcap'), '--seed', '-1']), 2, 'bad seed: usage error');
+    t.equal(main(['node', 'gen-cli', 'bench', '-o', path.join(tmp, 'x.pcap'), '--seed', '-1']), 2, 'bad seed: usage error');
   } finally {
     process.stderr.write = origErr;
   }

@@ -50,10 +50,10 @@ import {
   UserPath,
   V1,
   V2,
-} from '../../src/gen';
-import type { Gn1Subscriber, S5Subscriber, Pdp } from '../../src/gen';
+} from '../../packages/tools/src/gen';
+import type { Gn1Subscriber, S5Subscriber, Pdp } from '../../packages/tools/src/gen';
 import { decodeJsonl, type DecodedJsonl } from '../helpers/cli';
-import { eventLine } from '../../src/gen/output';
+import { eventLine } from '../../packages/tools/src/gen/output';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-malformed-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 // State exhaustion (hardening issue): captures that flood the engine's bounded
-// tables, made by the fixture generator (`gnpay gen flood-*`, src/gen/large.ts)
+// tables, made by the fixture generator (`gnpay gen flood-*`, packages/tools/src/gen/large.ts)
 // and decoded by the real command with small bounds. For each flood:
 //  - every legitimate subscriber mixed into it still comes out: its session and
 //    its sighting (same token, same MSISDN, resolved by TEID, same packet);
@@ -30,8 +30,8 @@ import {
   makeToken,
   Rng,
   TCP,
-} from '../../src/gen';
-import { CLI, ROOT } from '../helpers/cli';
+} from '../../packages/tools/src/gen';
+import { CLI, GEN_CLI, ROOT } from '../helpers/cli';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-exhaust-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -126,7 +126,7 @@ function evictedAbout(t: Tap, n: number, items: number, bound: number, what: str
 
 // ---- probes: what a flood evicted is its oldest entry, what it kept is its newest
 
-const FLOODER_IMSI = '262013000999999'; // src/gen/large.ts: benchSub(999_999), attached before the flood
+const FLOODER_IMSI = '262013000999999'; // packages/tools/src/gen/large.ts: benchSub(999_999), attached before the flood
 
 function userTunnels(session: Stats): { up: Stats; down: Stats } {
   const up = session.tunnels.find((x: Stats) => x.plane === 'user' && x.dir === 'uplink');
@@ -150,7 +150,7 @@ function sighting(out: Scan, token: string): Stats | undefined {
   return out.events.find((e) => e.type === 'sighting' && e.token === token);
 }
 
-/** flood-pending: answers to the oldest and to the newest unanswered request (src/gen/large.ts addressing) */
+/** flood-pending: answers to the oldest and to the newest unanswered request (packages/tools/src/gen/large.ts addressing) */
 function pendingProbe({ gen }: ProbeCtx): Probe {
   const imsi = (n: number) => `99999${String(n).padStart(10, '0')}`;
   const answer = (n: number) =>
@@ -451,8 +451,8 @@ for (const [i, flood] of FLOODS.entries()) {
     const genStats = path.join(dir, 'gen.json');
     const out = path.join(dir, 'out.jsonl');
 
-    const g = run(['gen', flood.name, '-o', cap, '--expected', exp, '--stats', genStats, ...flood.gen]);
-    t.equal(g.status, 0, `gnpay gen ${label}: ${g.stderr}`);
+    const g = spawnSync(process.execPath, [GEN_CLI, flood.name, '-o', cap, '--expected', exp, '--stats', genStats, ...flood.gen], { cwd: ROOT, encoding: 'utf8' });
+    t.equal(g.status, 0, `gen-cli ${label}: ${g.stderr}`);
     const gen = JSON.parse(fs.readFileSync(genStats, 'utf8')) as GenStats;
     t.ok(gen.legitimateSubscribers >= 10, `${gen.legitimateSubscribers} legitimate subscribers mixed in`);
 

@@ -4,6 +4,8 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
+/** the fixture generator's command line (packages/tools, built by `npm run build:tools`) */
+export const GEN_CLI = path.join(ROOT, 'packages', 'tools', 'dist', 'gen-cli.js');
 export const FIXTURES = path.join(ROOT, 'fixtures');
 
 export interface RunResult {
@@ -66,7 +68,7 @@ export async function decodeJsonl(file: string, carriers: readonly string[], ext
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as Json);
   const stats = lines.pop() ?? {};
-  // `file` names the capture as given; predictions (src/gen) leave it out
+  // `file` names the capture as given; predictions (packages/tools/src/gen) leave it out
   for (const e of lines) if (e.file === file) delete e.file;
   return { status: r.status, stderr: r.stderr, events: lines, stats };
 }

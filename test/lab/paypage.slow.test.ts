@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Browser, HTTPResponse } from 'puppeteer-core';
-import { gpdu, innerTcp, tlsClientHello } from '../../src/gen';
+import { gpdu, innerTcp, tlsClientHello } from '../../packages/tools/src/gen';
 import { selfSignedCert } from '../../src/paypage/cert';
 import { Store } from '../../src/store';
 import { evidenceText } from '../../src/cli/orders';

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { Engine } from '../../src/native';
-import { gpdu } from '../../src/gen/gtp';
-import { ethernet, ipTcp, ipUdp, TCP } from '../../src/gen/net';
+import { gpdu } from '../../packages/tools/src/gen/gtp';
+import { ethernet, ipTcp, ipUdp, TCP } from '../../packages/tools/src/gen/net';
 
 function requestFrame(target: Buffer, host: Buffer, seq: number): Buffer {
   const head = Buffer.concat([Buffer.from('GET /'), target, Buffer.from(' HTTP/1.1\r\nHost: '), host, Buffer.from('\r\n\r\n')]);

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { MemorySink, PcapWriter, LINKTYPE } from '../../src/gen';
-import { DECODERS, EXPECTED_ANOMALY, regressionInputs, writeRegressionInputs } from '../../src/tools/fuzz-regressions';
+import { MemorySink, PcapWriter, LINKTYPE } from '../../packages/tools/src/gen';
+import { DECODERS, EXPECTED_ANOMALY, regressionInputs, writeRegressionInputs } from '../../packages/tools/src/fuzz-regressions';
 import { gnpay, ROOT } from '../helpers/cli';
 
 const DIR = path.join(ROOT, 'native', 'fuzz', 'regressions');

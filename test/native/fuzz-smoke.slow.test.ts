@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
-import { fuzzStats } from '../../src/tools/fuzz';
+import { fuzzStats } from '../../packages/tools/src/fuzz';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const seconds = Number(process.env.GNPAY_FUZZ_SECONDS ?? 60);

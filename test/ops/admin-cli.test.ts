@@ -106,6 +106,27 @@ t.test('sp update: webhook URL, name, scopes', async (t) => {
   s.close();
 });
 
+t.test('sp add / sp update --webhook: the destination policy of PUT /v1/webhook (exit 2, clear message)', async (t) => {
+  const dir = tmpDir(t);
+  const db = join(dir, 'g.db');
+  withEnv(t, { GNPAY_CONFIG: '' });
+  for (const url of ['http://127.0.0.1:9/h', 'http://169.254.169.254/latest', 'https://u:pw@10.1.2.3/h', 'http://[::1]/h']) {
+    const r = await cli(['sp', 'add', '--db', db, '--name', 's', '--webhook', url]);
+    t.equal(r.code, 2, `sp add ${url}: exit 2`);
+    t.match(r.stderr, /--webhook ".*" is refused: destination .* not allowed: .*webhooks\.allowDestinations/);
+    t.notMatch(r.stderr, /pw@/, 'credentials never printed');
+  }
+  const added = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'shop', '--webhook', 'https://shop.example/hook', '--json'])).stdout);
+  const refused = await cli(['sp', 'update', added.id, '--db', db, '--webhook', 'http://192.168.1.10/h']);
+  t.equal(refused.code, 2);
+  t.match(refused.stderr, /refused: destination 192\.168\.1\.10 not allowed: private/);
+  const cfg = join(dir, 'c.json');
+  writeFileSync(cfg, JSON.stringify({ webhooks: { allowDestinations: ['192.168.1.0/24'] } }));
+  const ok = JSON.parse((await cli(['sp', 'update', added.id, '--db', db, '--config', cfg, '--webhook', 'http://192.168.1.10/h', '--json'])).stdout);
+  t.equal(ok.webhookUrl, 'http://192.168.1.10/h', 'a range the configuration allows');
+  t.equal(JSON.parse((await cli(['sp', 'list', '--db', db, '--json'])).stdout)[0].webhookUrl, 'http://192.168.1.10/h');
+});
+
 t.test('sightings: why a subscriber was charged, masked unless --reveal', async (t) => {
   const dir = tmpDir(t);
   const db = join(dir, 'g.db');

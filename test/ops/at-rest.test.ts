@@ -62,7 +62,7 @@ t.test('webhook secrets: encrypted by default under a key made at first start, p
   t.same(raw().map((r) => r.webhook_secret.split(':')[0]), ['aes256gcm', 'aes256gcm'], 're-encrypted at start');
   t.equal(d.store.sps.webhookSecret(old.sp.id), old.webhookSecret, 'and still the same secret');
   t.equal(d.store.sps.webhookSecret(added.id), added.webhookSecret);
-  t.ok(lines.some((l) => /"sps":1,.*webhook secrets stored in plain text encrypted/.test(l)));
+  t.ok(lines.some((l) => /"sps":1,.*stored in plain text encrypted/.test(l)));
   await d.shutdown('test');
   t.equal(readFileSync(`${db}.key`, 'utf8').trim(), key, 'the key is kept, never replaced');
 
@@ -83,4 +83,48 @@ t.test('webhook secrets: encrypted by default under a key made at first start, p
   const s4 = Store.open(db3, storeOptions(loadConfig(null, { db: db3 })));
   t.throws(() => s4.sps.add({ name: 'y' }), /webhookSecretKey must be 32 bytes/);
   s4.close();
+});
+
+t.test('sink credentials of CAMARA payments and refunds: sealed like webhook secrets; clear ones of an older schema still work and are sealed at start', async (t) => {
+  const dir = tmpDir(t);
+  const db = join(dir, 'g.db');
+  const config = loadConfig(null, { db, listen: '127.0.0.1:0' });
+  const opts = { oneStep: false, limits: { perTransaction: null, perMonth: null }, payUrlTemplate: 'https://pay.example/p/{token}', defaultTtlSeconds: 600, maxTtlSeconds: 3600 };
+  const input = (correlator: string, accessToken: string) => ({
+    amountTransaction: { clientCorrelator: correlator, referenceCode: 'r1', paymentAmount: { chargingInformation: { amount: 1.5, currency: 'EUR', description: 'x' } } },
+    sink: 'https://sp.example/n',
+    sinkCredential: { credentialType: 'ACCESSTOKEN', accessToken, accessTokenType: 'bearer' },
+  });
+  const s = Store.open(db, storeOptions(config));
+  const sp = s.sps.add({ name: 'shop' });
+  const { order } = s.camara.create(sp.sp, input('c-1', 'tok-new'), opts);
+  t.match(s.camara.payment(order.id)!.sink_token, /^aes256gcm:/, 'sealed when written');
+  t.equal(s.camara.create(sp.sp, input('c-1', 'tok-new'), opts).replayed, true, 'the same request with the same token replays');
+  t.throws(() => s.camara.create(sp.sp, input('c-1', 'tok-other'), opts), { code: 'ALREADY_EXISTS' }, 'another token is another request');
+
+  // a payment as schema 9 stored it: the token in clear, in its row, its request and its notification
+  const legacy = s.camara.create(sp.sp, input('c-2', 'tok-old'), opts).order;
+  s.db.prepare(`UPDATE camara_payments SET sink_token = 'tok-old', request = json_set(request, '$.sinkCredential.accessToken', 'tok-old') WHERE order_id = ?`).run(legacy.id);
+  s.db.prepare(`UPDATE sink_outbox SET token = 'tok-old' WHERE order_id = ?`).run(legacy.id);
+  s.db.prepare('UPDATE schema_version SET version = 9').run();
+  s.close();
+
+  const raw = new Database(db);
+  t.teardown(() => raw.close());
+  const s2 = Store.open(db, storeOptions(config)); // migration 10
+  const tokenOf = () => raw.prepare('SELECT sink_token FROM camara_payments WHERE order_id = ?').pluck().get(legacy.id) as string;
+  t.equal(tokenOf(), 'plain:tok-old', 'marked plain by the migration');
+  t.notMatch(raw.prepare('SELECT request FROM camara_payments WHERE order_id = ?').pluck().get(legacy.id) as string, /tok-old/, 'taken out of the stored request');
+  t.equal(s2.camara.create(sp.sp, input('c-2', 'tok-old'), opts).replayed, true, 'the older payment still replays');
+  t.same(s2.camara.dueNotifications(10).filter((n) => n.order_id === legacy.id).map((n) => s2.secrets.open(n.token!)), ['tok-old'], 'its notification still carries it');
+  s2.close();
+
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'info', redactPersonalData: true, destination: { write: (x: string) => lines.push(x) } });
+  const d = await Daemon.start({ config, logger });
+  t.match(tokenOf(), /^aes256gcm:/, 'sealed at start');
+  t.equal(raw.prepare(`SELECT COUNT(*) FROM sink_outbox WHERE token NOT LIKE 'aes256gcm:%'`).pluck().get(), 0, 'its notifications too');
+  t.ok(lines.some((l) => /"sinkCredentials":2.*stored in plain text encrypted/.test(l)), lines.filter((l) => /plain/.test(l)).join('') || 'logged');
+  t.equal(d.store.secrets.open(tokenOf()), 'tok-old');
+  await d.shutdown('test');
 });

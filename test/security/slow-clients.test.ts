@@ -148,7 +148,7 @@ t.test('100 slow connections under a 128-descriptor limit: operations and webhoo
   });
   const cfg = join(dir, 'c.json');
   writeFileSync(cfg, JSON.stringify({ listeners: { headersTimeoutMs: 120_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 5000, idleTimeoutMs: 120_000, maxConnections: 1024 }, webhooks: { allowDestinations: ['127.0.0.1/32'] } }));
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--webhook', `${receiver.url}/hook`, '--json'])).stdout);
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--config', cfg, '--confirmation', 'none', '--name', 'shop', '--webhook', `${receiver.url}/hook`, '--json'])).stdout);
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--ops-listen', '127.0.0.1:0', '--config', cfg, '--log-level', 'warn'], { wrap: ['prlimit', '--nofile=128:128'] });
   const slow: Conn[] = [];
   for (let i = 0; i < 100; i++) slow.push(await slowClient(d.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X: y\r\n', 500));

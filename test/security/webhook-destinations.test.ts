@@ -5,6 +5,7 @@
 // Basic authentication and never logged or stored in errors.
 import t from 'tap';
 import { createServer, type Server } from 'node:http';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { DestinationPolicy, parseCidr, redactUrl, resolverLookup } from '../../src/webhooks/destination';
@@ -147,7 +148,9 @@ t.test('credentials in a webhook URL: sent as Basic authentication, never logged
     res.end();
   });
   const url = receiver.url.replace('http://', 'http://hook-user:s3cr%40t-pass@');
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--name', 'x', '--webhook', `${url}/h`, '--json'])).stdout);
+  const cfg = join(dir, 'c.json');
+  writeFileSync(cfg, JSON.stringify({ webhooks: { allowDestinations: ['127.0.0.1/32'] } }));
+  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--config', cfg, '--name', 'x', '--webhook', `${url}/h`, '--json'])).stdout);
   const listed = JSON.parse((await cli(['sp', 'list', '--db', db, '--json'])).stdout);
   t.equal(listed[0].webhookUrl, `${receiver.url.replace('http://', 'http://***:***@')}/h`, 'sp list masks them');
   t.notMatch((await cli(['sp', 'list', '--db', db])).stdout, /s3cr/);

@@ -7,7 +7,7 @@ import { DEFAULT_CARRIERS, GenResult, sinkFor } from './output';
 import { Scenario } from './scenario';
 import { CaptureFormat, MemorySink, openWriter } from './writer';
 import { LINKTYPE } from './net';
-import type { Carrier, Via } from '../native/types';
+import type { Carrier, Via } from '../../../../dist/native/types';
 
 export interface DemoOptions {
   /** e.g. "http://pay.example.net/pay?pay_token={token}", "https://{token}.pay.example.net/", "http://pay.example.net/pay/{token}" */

@@ -16,9 +16,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { parseSignatureHeader, signatureMatches } from '../client/signature';
+import { parseSignatureHeader, signatureMatches } from '../../../../dist/client/signature';
 import { expect as carries, FileSink, httpRequest, LINKTYPE, PcapWriter, Scenario, type Pdp } from '../gen';
-import { Store } from '../store';
+import { Store } from '../../../../dist/store';
 
 /** A small deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -355,7 +355,7 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultReport> {
 
 export async function runFaultsBench(opts: { orders?: number; kills?: number; statusCall?: boolean; seed?: number }): Promise<FaultReport[]> {
   const { machine } = await import('./util');
-  const cli = join(__dirname, '..', 'cli.js');
+  const cli = join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js');
   const out: FaultReport[] = [];
   process.stdout.write(`faults: ${machine()}\n`);
   for (const statusCall of opts.statusCall === undefined ? [false, true] : [opts.statusCall]) {

@@ -6,14 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../config';
-import { createLogger } from '../log';
-import type { DecodeEvent, SightingEvent } from '../native/types';
-import { LedgerDriver } from '../payments/drivers/ledger';
-import { PaymentWorker } from '../payments/worker';
-import { Daemon, type EventSource } from '../pipeline/daemon';
-import { processBatch, emptyStats } from '../pipeline/pipeline';
-import { Store } from '../store';
+import { loadConfig } from '../../../../dist/config';
+import { createLogger } from '../../../../dist/log';
+import type { DecodeEvent, SightingEvent } from '../../../../dist/native/types';
+import { LedgerDriver } from '../../../../dist/payments/drivers/ledger';
+import { PaymentWorker } from '../../../../dist/payments/worker';
+import { Daemon, type EventSource } from '../../../../dist/pipeline/daemon';
+import { processBatch, emptyStats } from '../../../../dist/pipeline/pipeline';
+import { Store } from '../../../../dist/store';
 
 export interface PaymentsBenchOptions {
   /** sightings (= orders) pushed through for the throughput figure (default 20 000) */
@@ -35,6 +35,7 @@ function sightingOf(token: string, i: number): SightingEvent {
   return {
     type: 'sighting', ts: new Date().toISOString(), packet: i + 1, file: null, token, carrier: 'query', via: 'http',
     msisdn: msisdn(i), imsi: `26202${String(1_000_000_000 + i)}`, imei: null, apn: 'internet', ueIp: '10.0.0.1', teid: 1000 + i, resolvedBy: 'teid', host: 'pay.example.net', request: i + 1,
+    dst: '203.0.113.80', proto: 'tcp', sport: 40000 + (i % 20000), dport: 80, communityId: '1:Oth01VeucZ5QF8a68dbmODvW74g=',
   };
 }
 

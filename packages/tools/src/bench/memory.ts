@@ -1,7 +1,7 @@
 // Memory benchmark (issue: the appliance): resident memory of the tunnel
 // table with 1 million active sessions; target at most 300 bytes per session.
 // A capture of Create PDP Context pairs for distinct subscribers is generated
-// (gnpay gen flood-teids), replayed into an engine in a fresh process, and the
+// (gen-cli flood-teids), replayed into an engine in a fresh process, and the
 // process's resident set is read before and after, with the capture unmapped
 // and the JS heap collected (the V8 heap's own growth is reported apart).
 import { spawnSync } from 'node:child_process';
@@ -10,15 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { machine } from './util';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
 export interface MemoryBenchOptions {
   sessions?: number;
 }
 
-/** Runs inside the child process (node --expose-gc dist/bench/memory.js <capture>). */
+/** Runs inside the child process (node --expose-gc packages/tools/dist/bench/memory.js <capture>). */
 async function measure(capture: string): Promise<void> {
-  const { Engine, openCapture } = await import('../native');
+  const { Engine, openCapture } = await import('../../../../dist/native');
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   const engine = new Engine({ carriers: ['query:pay_token'], limits: { maxSessions: 4_000_000 } });
@@ -53,8 +53,8 @@ export async function runMemoryBench(o: MemoryBenchOptions = {}): Promise<Record
     const capture = path.join(dir, 'sessions.pcap');
     console.log(`machine: ${machine()}`);
     // flood-teids (sessions mode) writes one Create PDP Context pair per subscriber: 2 packets each
-    const gen = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'gen', 'flood-teids', '-o', capture, '--packets', String(sessions * 2 + 100)], { encoding: 'utf8' });
-    if (gen.status !== 0) throw new Error(`gnpay gen failed: ${gen.stderr}`);
+    const gen = spawnSync(process.execPath, [path.join(ROOT, 'packages', 'tools', 'dist', 'gen-cli.js'), 'flood-teids', '-o', capture, '--packets', String(sessions * 2 + 100)], { encoding: 'utf8' });
+    if (gen.status !== 0) throw new Error(`gen-cli failed: ${gen.stderr}`);
     const child = (flags: string[]) => {
       const r = spawnSync(process.execPath, ['--expose-gc', ...flags, __filename, '--measure', capture], { encoding: 'utf8', maxBuffer: 64 << 20 });
       if (r.status !== 0) throw new Error(`measurement failed: ${r.stderr}`);

@@ -1,10 +1,10 @@
 // Regenerates the committed fixtures (fixtures/*.pcap[ng] with their
-// .expected.jsonl and .expected-stats.json) from src/gen with fixed seeds.
-//   npm run fixtures            (= node dist/tools/gen-fixtures.js [outdir])
+// .expected.jsonl and .expected-stats.json) from the generator (./gen) with fixed seeds.
+//   npm run fixtures            (= node packages/tools/dist/gen-fixtures.js [outdir])
 // Regenerating must give byte-identical files (test/gen/determinism.test.ts).
 import * as path from 'node:path';
-import { FIXTURES } from '../gen/fixtures';
-import { writeExpectations } from '../gen/output';
+import { FIXTURES } from './gen/fixtures';
+import { writeExpectations } from './gen/output';
 
 export function generateFixtures(dir: string): string[] {
   const written: string[] = [];
@@ -18,6 +18,6 @@ export function generateFixtures(dir: string): string[] {
 }
 
 if (require.main === module) {
-  const dir = process.argv[2] ?? path.join(__dirname, '..', '..', 'fixtures');
+  const dir = process.argv[2] ?? path.join(__dirname, '..', '..', '..', 'fixtures');
   for (const f of generateFixtures(dir)) process.stdout.write(`${f}\n`);
 }

@@ -17,13 +17,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { demoCapture, readCapture } from '../gen';
-import { Engine } from '../native';
-import type { DecodeEvent } from '../native/types';
-import { selfSignedCert } from '../paypage/cert';
-import { PayClient } from '../paypage/client';
-import { PayServer } from '../paypage/server';
-import { processBatch } from '../pipeline/pipeline';
-import { Store } from '../store';
+import { Engine } from '../../../../dist/native';
+import type { DecodeEvent } from '../../../../dist/native/types';
+import { selfSignedCert } from '../../../../dist/paypage/cert';
+import { PayClient } from '../../../../dist/paypage/client';
+import { PayServer } from '../../../../dist/paypage/server';
+import { processBatch } from '../../../../dist/pipeline/pipeline';
+import { Store } from '../../../../dist/store';
 import { machine, percentile } from './util';
 
 export interface PayPageBenchOptions {

@@ -3,7 +3,7 @@
 // gnpay::fuzz_one (first byte: the entry layer, native/fuzz/fuzz_entry.h).
 // The unit tests (plain and ASan+UBSan) replay every file forever; inputs the
 // fuzzer crashes on are added by `npm run fuzz` to regressions/found/.
-//   node dist/tools/fuzz-regressions.js [dir]   (rewrites the hand-made files; byte-identical each time)
+//   node packages/tools/dist/fuzz-regressions.js [dir]   (rewrites the hand-made files; byte-identical each time)
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -31,7 +31,7 @@ import {
   Rng,
   H2_PREFACE,
   h2Frame,
-} from '../gen';
+} from './gen';
 
 const SGSN = '192.0.2.11';
 const GGSN = '198.51.100.2';
@@ -296,6 +296,6 @@ export function writeRegressionInputs(dir: string): string[] {
 }
 
 if (require.main === module) {
-  const dir = process.argv[2] ?? path.resolve(__dirname, '..', '..', 'native', 'fuzz', 'regressions');
+  const dir = process.argv[2] ?? path.resolve(__dirname, '..', '..', '..', 'native', 'fuzz', 'regressions');
   for (const p of writeRegressionInputs(dir)) console.log(p);
 }

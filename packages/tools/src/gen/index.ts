@@ -1,5 +1,5 @@
 // The fixture generator: captures with known truth and the events gnpay must
-// output for them (docs/events.md, docs/sessions.md). See src/gen/README.md.
+// output for them (docs/events.md, docs/sessions.md). See README.md here.
 export * from './bytes';
 export * from './net';
 export * from './gtp';
@@ -22,4 +22,4 @@ export { SCENARIOS, runScenario } from './registry';
 export type { ScenarioName, RunOptions } from './registry';
 export { readCapture, dissect, gpduInner, innerTcpPayload } from './reader';
 export type { ReadFrame, ReadResult, Dissected } from './reader';
-export type { SessionEvent, SightingEvent, Tunnel, Carrier, Via, ResolvedBy } from '../native/types';
+export type { SessionEvent, SightingEvent, Tunnel, Carrier, Via, ResolvedBy } from '../../../../dist/native/types';

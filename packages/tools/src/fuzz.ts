@@ -8,9 +8,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readCapture } from '../gen/reader';
+import { readCapture } from './gen/reader';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 const NATIVE = path.join(ROOT, 'native');
 const CORPUS = path.join(NATIVE, 'fuzz', 'corpus');
 const ARTIFACTS = path.join(NATIVE, 'fuzz', 'artifacts');

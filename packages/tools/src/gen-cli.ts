@@ -1,11 +1,29 @@
-// gnpay gen <scenario> -o out.pcap [--format pcap|pcapng] [--expected out.jsonl] [--stats out.json]
-//                      [--packets N] [--seed S] [--subscribers N] [--mode sessions|gpdu]
-//                      [--pay-url URL --msisdn N --imsi N --token T]
+#!/usr/bin/env node
+// gen-cli <scenario> -o out.pcap [--format pcap|pcapng] [--expected out.jsonl] [--stats out.json]
+//               [--packets N] [--seed S] [--subscribers N] [--mode sessions|gpdu]
+//               [--pay-url URL --msisdn N --imsi N --token T]
 import * as fs from 'node:fs';
-import type { Command } from 'commander';
-import { GenResult, SCENARIOS, toJsonl } from '../gen';
-import type { CaptureFormat } from '../gen';
-import { parsePositiveInt, UsageError } from './common';
+import { Command, CommanderError } from 'commander';
+import { GenResult, SCENARIOS, toJsonl } from './gen';
+import type { CaptureFormat } from './gen';
+
+/** a bad argument: exit code 2, as gnpay's usage errors */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+function parsePositiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^[0-9]+$/.test(value) || Number(value) <= 0 || !Number.isSafeInteger(Number(value))) {
+      throw new UsageError(`${name} must be a positive integer, got "${value}"`);
+    }
+    return Number(value);
+  };
+}
 
 export interface GenCliOptions {
   output: string;
@@ -63,9 +81,9 @@ export function runGen(name: string, o: GenCliOptions, out: NodeJS.WritableStrea
   return res;
 }
 
-export function registerGen(program: Command): void {
-  program
-    .command('gen')
+export function buildProgram(): Command {
+  return new Command()
+    .name('gen-cli')
     .description('write a capture with known truth and the events gnpay must output for it')
     .argument('<scenario>', `one of: ${SCENARIOS.map((s) => s.name).join(', ')}`)
     .requiredOption('-o, --output <file>', 'capture file to write')
@@ -81,7 +99,23 @@ export function registerGen(program: Command): void {
     .option('--imsi <digits>', 'demo: the subscriber IMSI')
     .option('--token <token>', 'demo: the token to put in the URL')
     .addHelpText('after', '\nScenarios:\n' + SCENARIOS.map((s) => `  ${s.name.padEnd(16)} ${s.description}`).join('\n') + '\n')
+    .showHelpAfterError()
+    .exitOverride()
     .action((scenario: string, o: GenCliOptions) => {
       runGen(scenario, o);
     });
 }
+
+/** exit code: 0, 2 for a usage error, 1 for a failure */
+export function main(argv: string[] = process.argv): number {
+  try {
+    buildProgram().parse(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`gen-cli: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof UsageError ? err.exitCode : 1;
+  }
+}
+
+if (require.main === module) process.exitCode = main();

@@ -1,4 +1,4 @@
-// Every scenario by name, for `gnpay gen <scenario>` and the tests.
+// Every scenario by name, for the command line (gen-cli.ts) and the tests.
 import { demoCapture } from './demo';
 import { FIXTURES } from './fixtures';
 import { bench, flood } from './large';

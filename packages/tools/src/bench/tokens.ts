@@ -9,8 +9,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Store } from '../store';
-import { newToken } from '../store/ids';
+import { Store } from '../../../../dist/store';
+import { newToken } from '../../../../dist/store/ids';
 import { machine } from './util';
 
 export interface TokenBenchOptions {

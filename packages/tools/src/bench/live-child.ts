@@ -1,4 +1,4 @@
-// Child process of the live-capture benchmark (src/bench/live.ts), run inside
+// Child process of the live-capture benchmark (live.ts), run inside
 // the benchmark's network namespace:  node live-child.js <gnpay|cap> <interface>
 // Prints "ready" once capturing, and on SIGTERM one JSON line with what it got.
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const bufferBytes = Number(bufArg ?? 64 << 20);
   const cpu0 = process.cpuUsage();
   if (mode === 'gnpay') {
-    const { openCapture } = require('../native') as typeof import('../native');
+    const { openCapture } = require('../../../../dist/native') as typeof import('../../../../dist/native');
     const cap = openCapture({
       interfaces: [iface],
       carriers: ['query:pay_token', 'path:/pay/', 'host:pay.example.net', 'header:X-Pay-Token', 'cookie:pay_token'],

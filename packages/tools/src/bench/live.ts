@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fmtRate, machine } from './util';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 // the same kernel buffer for both capturers, much smaller than what a pass
 // sends: the figure is a sustained rate, not a burst the buffer absorbs
 const BUFFER_BYTES = 64 << 20;
@@ -107,8 +107,8 @@ export async function runLiveBench(o: LiveBenchOptions = {}): Promise<Record<str
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-live-'));
   const capture = path.join(dir, 'gn.pcap');
   console.log(`machine: ${machine()}`);
-  const g = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'gen', 'bench', '-o', capture, '--packets', String(packets)], { encoding: 'utf8' });
-  if (g.status !== 0) throw new Error(`gnpay gen failed: ${g.stderr}`);
+  const g = spawnSync(process.execPath, [path.join(ROOT, 'packages', 'tools', 'dist', 'gen-cli.js'), 'bench', '-o', capture, '--packets', String(packets)], { encoding: 'utf8' });
+  if (g.status !== 0) throw new Error(`gen-cli failed: ${g.stderr}`);
   sh('ip', ['netns', 'add', ns]);
   const results: PassResult[] = [];
   try {

@@ -10,7 +10,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store } from '../store';
+import { Store } from '../../../../dist/store';
 import { machine, percentile } from './util';
 
 export interface BacklogBenchOptions {
@@ -75,7 +75,7 @@ async function one(dir: string, backlog: number, o: Required<Omit<BacklogBenchOp
   store.close();
   const cfg = join(dir, `backlog-${backlog}.json`);
   writeFileSync(cfg, JSON.stringify({ rateLimit: { ordersPerMinute: null }, webhooks: { allowDestinations: ['127.0.0.1/32'], timeoutMs: 10_000 }, log: { level: 'error' } }));
-  const child = spawn(process.execPath, [join(__dirname, '..', 'cli.js'), 'run', '--db', db, '--listen', '127.0.0.1:0', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js'), 'run', '--db', db, '--listen', '127.0.0.1:0', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (c: Buffer) => {

@@ -30,7 +30,7 @@ export interface DecodeBenchOptions {
   noRun?: boolean;
 }
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const CARRIERS = ['query:pay_token', 'path:/pay/', 'host:pay.example.net', 'header:X-Pay-Token', 'cookie:pay_token'];
 
 function buildLoop(out: string): string {
