@@ -25,8 +25,8 @@ function parameters(r: RouteSpec): unknown[] {
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 201: 'Created', 400: 'Invalid argument', 401: 'Unauthenticated', 404: 'Not found', 409: 'Conflict',
-  413: 'Payload too large', 415: 'Unsupported media type', 429: 'Too many requests', 500: 'Internal error', 503: 'Unavailable',
+  200: 'OK', 201: 'Created', 400: 'Invalid argument', 401: 'Unauthenticated', 403: 'Permission denied', 404: 'Not found', 409: 'Conflict', 422: 'Unprocessable',
+  413: 'Payload too large', 415: 'Unsupported media type', 429: 'Too many requests', 500: 'Internal error', 501: 'Not implemented', 503: 'Unavailable',
 };
 
 function responses(r: RouteSpec): Record<string, unknown> {

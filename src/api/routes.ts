@@ -109,6 +109,16 @@ export const ROUTES: RouteSpec[] = [
     schema: { querystring: S.NoQuery, body: S.SetWebhookBody, response: { 200: S.WebhookSettings, 400: err, 413: err, 415: err, ...authErrors } },
   },
   {
+    method: 'POST',
+    url: '/v1/test/orders/:id/simulate',
+    operationId: 'simulateOrder',
+    summary:
+      'Sandbox (test keys only): play the subscriber of your order, paid, declined or expired; the state changes, events and webhooks follow as for a real order',
+    tags: ['sandbox'],
+    auth: true,
+    schema: { params: S.OrderIdParams, querystring: S.NoQuery, body: S.SimulateBody, response: { 200: S.Order, 400: err, 403: err, 404: err, 409: err, 413: err, 415: err, ...authErrors } },
+  },
+  {
     method: 'GET',
     url: '/v1/events',
     operationId: 'listEvents',

@@ -227,6 +227,21 @@ export const RefundIdParams: Schema = {
   properties: { id: { type: 'string', maxLength: 64 }, refundId: { type: 'string', maxLength: 64 } },
 };
 
+export const SimulateBody: Schema = {
+  type: 'object',
+  required: ['outcome'],
+  additionalProperties: false,
+  properties: {
+    outcome: {
+      type: 'string',
+      enum: ['paid', 'declined', 'expired'],
+      description:
+        'paid: a subscriber confirms and the charge succeeds; declined: the subscriber confirms and the payment platform declines the charge; expired: the order expires now. A held CAMARA payment (two-step) is reserved by paid/declined: your confirm charges it',
+    },
+    msisdn: { type: 'string', pattern: '^\\+?[0-9]{6,15}$', description: 'the simulated subscriber, E.164 (default +999000000001, a number no network assigns)' },
+  },
+};
+
 export const SetWebhookBody: Schema = {
   type: 'object',
   required: ['url'],
