@@ -134,7 +134,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'This OpenAPI document',
     tags: ['operations'],
     auth: false,
-    schema: { querystring: S.NoQuery, response: { 200: { type: 'object', additionalProperties: true } } },
+    schema: { querystring: S.NoQuery, response: { 200: S.OpenApiDocument, 400: err } },
   },
   {
     method: 'GET',
@@ -143,7 +143,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Liveness: the process answers',
     tags: ['operations'],
     auth: false,
-    schema: { querystring: S.NoQuery, response: { 200: S.Health } },
+    schema: { querystring: S.NoQuery, response: { 200: S.Health, 400: err } },
   },
   {
     method: 'GET',
@@ -152,7 +152,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Readiness: the database is open, the daemon is not starting or draining, and a capture source runs',
     tags: ['operations'],
     auth: false,
-    schema: { querystring: S.NoQuery, response: { 200: S.Readiness, 503: S.Readiness } },
+    schema: { querystring: S.NoQuery, response: { 200: S.Readiness, 400: err, 503: S.Readiness } },
   },
   {
     method: 'GET',
@@ -162,6 +162,6 @@ export const ROUTES: RouteSpec[] = [
     tags: ['operations'],
     auth: false,
     produces: 'text/plain',
-    schema: { querystring: S.NoQuery, response: { 200: { type: 'string' } } },
+    schema: { querystring: S.NoQuery, response: { 200: S.MetricsText, 400: err } },
   },
 ];
