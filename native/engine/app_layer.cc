@@ -23,6 +23,8 @@ AppLayer::~AppLayer() = default;
 
 void AppLayer::on_inner(const IpPacket& inner, const Resolution& res) {
   res_ = &res;
+  l4_proto_ = inner.proto;
+  sport_ = dport_ = 0;
   if (inner.proto == ipproto::kUdp) {
     udp_ = UdpDatagram();
     if (decode_udp(inner.payload, inner.truncated, udp_, stats_.anomalies) != Status::Ok) return;
@@ -31,6 +33,8 @@ void AppLayer::on_inner(const IpPacket& inner, const Resolution& res) {
       stats_.anomalies.bump(Anomaly::GtpuNestedTunnel);  // tunnel depth is bounded at one
       return;
     }
+    sport_ = udp_.sport;
+    dport_ = udp_.dport;
     if (udp_.dport == port::kDns) on_dns(udp_.payload);
     return;
   }
@@ -39,6 +43,8 @@ void AppLayer::on_inner(const IpPacket& inner, const Resolution& res) {
   if (decode_tcp(inner.payload, inner.truncated, tcp_, stats_.anomalies) != Status::Ok) return;
   // a bare ACK carries nothing and changes no flow state
   if (tcp_.payload.size == 0 && !(tcp_.flags & (tcpflag::kSyn | tcpflag::kFin | tcpflag::kRst))) return;
+  sport_ = tcp_.sport;  // the heads that complete in feed() are this flow's
+  dport_ = tcp_.dport;
   FlowKey key;
   key.src = inner.src;
   key.dst = inner.dst;
@@ -145,6 +151,9 @@ Event& AppLayer::new_event(EventType type) {
   const Resolution& r = *res_;
   e.ue_ip = r.ue;
   e.dst_ip = r.dst;
+  e.l4_proto = l4_proto_;
+  e.sport = sport_;
+  e.dport = dport_;
   e.teid = r.teid;
   e.resolved_by = r.by;
   e.request = stats_.requests;

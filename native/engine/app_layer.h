@@ -51,6 +51,8 @@ class AppLayer {
   RequestHeadAssembler heads_;
   std::unique_ptr<HeadSinkImpl> head_sink_;
   const Resolution* res_ = nullptr;  // of the packet being processed
+  uint8_t l4_proto_ = 0;             // its inner transport and ports (the flow of its requests)
+  uint16_t sport_ = 0, dport_ = 0;
 
   // per-packet scratch (reset per packet, never reallocated)
   UdpDatagram udp_;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "community_id.h"
 #include "event_fields.def"
 
 namespace gnpay {
@@ -175,6 +176,16 @@ void w_dst(JsonOut& j, const Event& e) { ip_or_null(j, e.dst_ip); }
 void w_gsn_src(JsonOut& j, const Event& e) { ip_or_null(j, e.gsn_src); }
 void w_gsn_dst(JsonOut& j, const Event& e) { ip_or_null(j, e.gsn_dst); }
 void w_teid(JsonOut& j, const Event& e) { j.teid(e.teid); }
+void w_proto(JsonOut& j, const Event& e) { ascii_z(j, e.l4_proto == 6 ? "tcp" : e.l4_proto == 17 ? "udp" : "other"); }
+void w_sport(JsonOut& j, const Event& e) { j.uint(e.sport); }
+void w_dport(JsonOut& j, const Event& e) { j.uint(e.dport); }
+// computed here, for the events that carry it, never per packet
+void w_community_id(JsonOut& j, const Event& e) {
+  char id[kCommunityIdLen + 1];
+  size_t n = community_id_v1(e.ue_ip, e.dst_ip, e.l4_proto, e.sport, e.dport, 0, id);
+  if (n) j.ascii(id, n);
+  else j.null();
+}
 void w_resolved_by(JsonOut& j, const Event& e) {
   switch (e.resolved_by) {
     case ResolvedBy::Teid: return ascii_z(j, "teid");

@@ -57,6 +57,8 @@ struct Event {
   TokenMatch match;        // sighting
   Via via = Via::Http;
   IpAddr ue_ip, dst_ip;
+  uint8_t l4_proto = 0;           // sighting / request: the inner transport (6 TCP, 17 UDP)
+  uint16_t sport = 0, dport = 0;  // and its ports (the UE's first)
   uint32_t teid = 0;
   uint64_t request = 0;    // sighting / hello: which uplink request (1-based count of the engine's requests)
   IpAddr gsn_src, gsn_dst; // hello: the outer (GTP-U) source and destination of the G-PDU

@@ -23,6 +23,7 @@ import { DestinationPolicy } from '../webhooks/destination';
 import { CamaraError } from '../camara/store';
 import { DEFAULT_LIMITS, type ConsentLimits } from '../store/consent';
 import type { CreateOrderInput } from '../store/orders';
+import type { SimulatedOutcome } from '../store/sandbox';
 import type { OrderStatus } from '../store/types';
 
 /** Settings the API reads on every request (a config reload changes them). */
@@ -289,6 +290,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     getRefund: (req) => {
       const p = req.params as { id: string; refundId: string };
       return refundView(store.refunds.get(req.sp!.id, p.id, p.refundId));
+    },
+    simulateOrder: (req) => {
+      const b = req.body as { outcome: SimulatedOutcome; msisdn?: string };
+      const o = store.sandbox.simulate(req.sp!, (req.params as { id: string }).id, b.outcome, b.msisdn, (deps.perMsisdnLimits ?? (() => DEFAULT_LIMITS))());
+      deps.onChange?.();
+      req.log.info({ spId: req.sp!.id, orderId: o.id, outcome: b.outcome, correlator: req.correlator }, 'sandbox order simulated');
+      return orderView(o, req.sp!.scopes);
     },
     getOrder: (req) => orderView(store.orders.get(req.sp!.id, (req.params as { id: string }).id), req.sp!.scopes),
     cancelOrder: (req) => {

@@ -109,6 +109,16 @@ export const ROUTES: RouteSpec[] = [
     schema: { querystring: S.NoQuery, body: S.SetWebhookBody, response: { 200: S.WebhookSettings, 400: err, 413: err, 415: err, ...authErrors } },
   },
   {
+    method: 'POST',
+    url: '/v1/test/orders/:id/simulate',
+    operationId: 'simulateOrder',
+    summary:
+      'Sandbox (test keys only): play the subscriber of your order, paid, declined or expired; the state changes, events and webhooks follow as for a real order',
+    tags: ['sandbox'],
+    auth: true,
+    schema: { params: S.OrderIdParams, querystring: S.NoQuery, body: S.SimulateBody, response: { 200: S.Order, 400: err, 403: err, 404: err, 409: err, 413: err, 415: err, ...authErrors } },
+  },
+  {
     method: 'GET',
     url: '/v1/events',
     operationId: 'listEvents',
@@ -124,7 +134,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'This OpenAPI document',
     tags: ['operations'],
     auth: false,
-    schema: { querystring: S.NoQuery, response: { 200: { type: 'object', additionalProperties: true } } },
+    schema: { querystring: S.NoQuery, response: { 200: S.OpenApiDocument, 400: err } },
   },
   {
     method: 'GET',
@@ -133,7 +143,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Liveness: the process answers',
     tags: ['operations'],
     auth: false,
-    schema: { querystring: S.NoQuery, response: { 200: S.Health } },
+    schema: { querystring: S.NoQuery, response: { 200: S.Health, 400: err } },
   },
   {
     method: 'GET',
@@ -142,7 +152,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Readiness: the database is open, the daemon is not starting or draining, and a capture source runs',
     tags: ['operations'],
     auth: false,
-    schema: { querystring: S.NoQuery, response: { 200: S.Readiness, 503: S.Readiness } },
+    schema: { querystring: S.NoQuery, response: { 200: S.Readiness, 400: err, 503: S.Readiness } },
   },
   {
     method: 'GET',
@@ -152,6 +162,6 @@ export const ROUTES: RouteSpec[] = [
     tags: ['operations'],
     auth: false,
     produces: 'text/plain',
-    schema: { querystring: S.NoQuery, response: { 200: { type: 'string' } } },
+    schema: { querystring: S.NoQuery, response: { 200: S.MetricsText, 400: err } },
   },
 ];

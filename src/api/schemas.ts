@@ -6,6 +6,18 @@ import { CURRENCIES } from './currencies';
 
 export type Schema = Record<string, unknown>;
 
+/**
+ * Enums of answers where values may be added (error codes, statuses,
+ * reasons, event types): clients must accept values they do not know. The
+ * routes keep the `enum` (what gnpay sends today); the OpenAPI document shows
+ * these as `x-extensible-enum` (openapi.ts).
+ */
+export const OPEN_ENUMS = new Set<Schema>();
+function open<T extends Schema>(s: T): T {
+  OPEN_ENUMS.add(s);
+  return s;
+}
+
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
 
@@ -21,7 +33,7 @@ export const ErrorBody: Schema = {
   additionalProperties: false,
   properties: {
     status: { type: 'integer' },
-    code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+    code: open({ type: 'string', enum: Object.keys(ERROR_CODES), description: 'stable; codes may be added' }),
     message: { type: 'string' },
   },
 };
@@ -35,7 +47,7 @@ export const Order: Schema = {
   additionalProperties: false,
   properties: {
     id: { type: 'string', pattern: ORDER_ID_PATTERN },
-    status: { type: 'string', enum: [...ORDER_STATUSES] },
+    status: open({ type: 'string', enum: [...ORDER_STATUSES], description: 'statuses may be added' }),
     amount: { type: 'integer', minimum: 1, description: 'minor units of the currency' },
     currency: { type: 'string', description: 'ISO 4217' },
     reference: { type: 'string' },
@@ -47,7 +59,7 @@ export const Order: Schema = {
       description:
         'the subscriber who confirmed and pays, E.164 with "+"; masked ("+49151*****67") unless the key has the msisdn:read scope; null until confirmed (identification alone never reveals it)',
     },
-    reason: { type: ['string', 'null'], enum: [...ORDER_REASONS, null], description: 'why the order was declined, failed or is in conflict' },
+    reason: open({ type: ['string', 'null'], enum: [...ORDER_REASONS, null], description: 'why the order was declined, failed or is in conflict (reasons may be added)' }),
     createdAt: dateTime,
     updatedAt: dateTime,
     expiresAt: dateTime,
@@ -129,7 +141,7 @@ export const OrderEvent: Schema = {
     specversion: { type: 'string', enum: ['1.0'] },
     id: { type: 'string', description: 'unique per event: deduplicate deliveries with it' },
     source: { type: 'string' },
-    type: { type: 'string', enum: ORDER_STATUSES.map((s) => `org.gnpay.order.${s}`) },
+    type: open({ type: 'string', enum: ORDER_STATUSES.map((s) => `org.gnpay.order.${s}`), description: '`org.gnpay.order.<status>` of the status entered (types may be added with statuses)' }),
     subject: { type: 'string', description: 'the order id' },
     time: dateTime,
     datacontenttype: { type: 'string', enum: ['application/json'] },
@@ -190,7 +202,7 @@ export const Refund: Schema = {
   properties: {
     id: { type: 'string', pattern: REFUND_ID_PATTERN },
     orderId: { type: 'string', pattern: ORDER_ID_PATTERN },
-    status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
+    status: open({ type: 'string', enum: ['pending', 'succeeded', 'failed'], description: 'statuses may be added' }),
     amount: { type: 'integer', minimum: 1, description: 'minor units given back' },
     currency: { type: 'string' },
     reason: { type: ['string', 'null'] },
@@ -227,6 +239,21 @@ export const RefundIdParams: Schema = {
   properties: { id: { type: 'string', maxLength: 64 }, refundId: { type: 'string', maxLength: 64 } },
 };
 
+export const SimulateBody: Schema = {
+  type: 'object',
+  required: ['outcome'],
+  additionalProperties: false,
+  properties: {
+    outcome: {
+      type: 'string',
+      enum: ['paid', 'declined', 'expired'],
+      description:
+        'paid: a subscriber confirms and the charge succeeds; declined: the subscriber confirms and the payment platform declines the charge; expired: the order expires now. A held CAMARA payment (two-step) is reserved by paid/declined: your confirm charges it',
+    },
+    msisdn: { type: 'string', pattern: '^\\+?[0-9]{6,15}$', description: 'the simulated subscriber, E.164 (default +999000000001, a number no network assigns)' },
+  },
+};
+
 export const SetWebhookBody: Schema = {
   type: 'object',
   required: ['url'],
@@ -251,4 +278,86 @@ export const WebhookSettings: Schema = {
     secret: { type: 'string', description: 'the new webhook secret, when rotated (shown this once)' },
     previousSecretValidUntil: { ...dateTime, description: 'until when the previous secret still signs, when rotated' },
   },
+};
+
+/** The body of GET /openapi.json. */
+export const OpenApiDocument: Schema = { type: 'object', description: 'An OpenAPI 3.1 document', additionalProperties: true };
+
+/** The body of GET /metrics (documentation only: text/plain). */
+export const MetricsText: Schema = { type: 'string', description: 'Prometheus text exposition format' };
+
+const cloudEvent = (description: string, types: string[], data: Schema): Schema => ({
+  type: 'object',
+  description,
+  required: ['id', 'source', 'type', 'specversion', 'datacontenttype', 'time', 'data'],
+  properties: {
+    id: { type: 'string', description: 'unique per event: deduplicate deliveries with it' },
+    source: { type: 'string' },
+    type: open({ type: 'string', enum: types, description: 'types may be added' }),
+    specversion: { type: 'string', enum: ['1.0'] },
+    datacontenttype: { type: 'string', enum: ['application/json'] },
+    time: dateTime,
+    data,
+  },
+});
+
+/** What gnpay POSTs to a CAMARA payment's `sink` (CAMARA Carrier Billing v0.5 notifications). */
+export const CamaraPaymentEvent: Schema = cloudEvent(
+  'A CAMARA Carrier Billing notification: a change of the payment\'s status, sent to its `sink` with `Authorization: Bearer <sinkCredential.accessToken>`',
+  ['payment-pending-validation', 'payment-reserved', 'payment-completed', 'payment-cancelled', 'payment-denied'].map((t) => `org.camaraproject.carrier-billing.v0.${t}`),
+  {
+    type: 'object',
+    required: ['paymentId', 'status', 'description'],
+    properties: {
+      paymentId: { type: 'string' },
+      status: { type: 'string', enum: ['succeeded', 'failed'], description: 'failed for payment-denied' },
+      description: { type: 'string' },
+      paymentDate: { ...dateTime, description: 'payment-completed: when it was charged' },
+      denialReason: { type: 'string', description: 'payment-denied: why' },
+    },
+  },
+);
+
+/** What gnpay POSTs to a CAMARA refund's `sink` (CAMARA Carrier Billing Refund v0.3 notifications). */
+export const CamaraRefundEvent: Schema = cloudEvent(
+  'A CAMARA Carrier Billing Refund notification: the outcome of a refund, sent to its `sink` with `Authorization: Bearer <sinkCredential.accessToken>`',
+  ['refund-completed', 'refund-denied'].map((t) => `org.camaraproject.carrier-billing-refund.v0.${t}`),
+  {
+    type: 'object',
+    required: ['paymentId', 'refundId', 'status', 'description'],
+    properties: {
+      paymentId: { type: 'string' },
+      refundId: { type: 'string' },
+      status: { type: 'string', enum: ['succeeded', 'failed'] },
+      description: { type: 'string' },
+      refundDate: { ...dateTime, description: 'refund-completed: when the money was given back' },
+      denialReason: { type: 'string', description: 'refund-denied: why' },
+    },
+  },
+);
+
+/**
+ * The named schemas: `components.schemas` of the OpenAPI document, where
+ * every use of one of these objects becomes a `$ref` to its name.
+ */
+export const NAMED_SCHEMAS: Record<string, Schema> = {
+  Order,
+  OrderList,
+  CreateOrderRequest: CreateOrderBody,
+  Refund,
+  RefundList,
+  CreateRefundRequest: CreateRefundBody,
+  Event: OrderEvent,
+  EventPage,
+  WebhookConfig: SetWebhookBody,
+  WebhookSettings,
+  SimulateRequest: SimulateBody,
+  EmptyRequest: EmptyBody,
+  Error: ErrorBody,
+  Health,
+  Readiness,
+  OpenApiDocument,
+  MetricsText,
+  CamaraPaymentEvent,
+  CamaraRefundEvent,
 };

@@ -16,6 +16,7 @@ function spJson(sp: Sp) {
     confirmation: sp.confirmation,
     returnOrigins: sp.returnOrigins,
     keyHint: sp.keyHint,
+    test: sp.test,
     createdAt: new Date(sp.createdAt).toISOString(),
     revokedAt: sp.revokedAt === null ? null : new Date(sp.revokedAt).toISOString(),
   };
@@ -54,8 +55,9 @@ export function registerSp(program: Command): void {
       .option('--webhook <url>', 'where state changes are POSTed (signed CloudEvents)')
       .option('--scope <scope>', `grant a scope (repeatable): ${SCOPES.join(', ')}`, collect)
       .option('--confirmation <mode>', CONFIRMATION_HELP)
-      .option('--return-origin <origin>', "an origin (https://shop.example) orders' returnUrl may point to (repeatable)", collect),
-  ).action((o: { name: string; webhook?: string; scope?: string[]; confirmation?: string; returnOrigin?: string[]; db?: string; config?: string; json?: boolean }) =>
+      .option('--return-origin <origin>', "an origin (https://shop.example) orders' returnUrl may point to (repeatable)", collect)
+      .option('--test', 'a sandbox SP (key gnpk_test_…): its orders never reach a subscriber or the payment platform; POST /v1/test/orders/{id}/simulate plays the subscriber'),
+  ).action((o: { name: string; webhook?: string; scope?: string[]; confirmation?: string; returnOrigin?: string[]; test?: boolean; db?: string; config?: string; json?: boolean }) =>
     withStore(o, (store, config) => {
       for (const s of o.scope ?? []) if (!(SCOPES as readonly string[]).includes(s)) throw new UsageError(`unknown scope "${s}" (scopes: ${SCOPES.join(', ')})`);
       if (!o.name.trim() || o.name.length > 200) throw new UsageError('--name must be 1 to 200 characters');
@@ -65,6 +67,7 @@ export function registerSp(program: Command): void {
         scopes: (o.scope ?? []) as Scope[],
         confirmation: checkConfirmation(o.confirmation),
         returnOrigins: o.returnOrigin,
+        test: o.test === true,
       });
       const out = {
         id: added.sp.id,
@@ -74,6 +77,7 @@ export function registerSp(program: Command): void {
         scopes: added.sp.scopes,
         confirmation: added.sp.confirmation,
         returnOrigins: added.sp.returnOrigins,
+        test: added.sp.test,
       };
       print(o.json, out, () =>
         [
@@ -84,6 +88,7 @@ export function registerSp(program: Command): void {
           `scopes          ${out.scopes.join(', ') || '(none)'}`,
           `confirmation    ${out.confirmation}${out.confirmation === 'none' ? ' (one-step: a sighting charges; safe only when the SP proves consent itself)' : ''}`,
           `return origins  ${out.returnOrigins.join(', ') || '(none)'}`,
+          ...(out.test ? ['sandbox         yes: orders never reach a subscriber or the payment platform (POST /v1/test/orders/{id}/simulate)'] : []),
           '',
           'The API key and the webhook secret are shown only this once.',
         ].join('\n'),
@@ -97,7 +102,7 @@ export function registerSp(program: Command): void {
         all.length === 0
           ? '(no SPs)'
           : all
-              .map((s) => `${s.id}  ${s.revokedAt ? 'revoked' : 'active '}  ${s.keyHint}  ${s.name}  ${s.webhookUrl ?? '-'}  ${s.scopes.join(',')}  confirmation:${s.confirmation}  ${s.returnOrigins.join(',')}`)
+              .map((s) => `${s.id}  ${s.revokedAt ? 'revoked' : s.test ? 'test   ' : 'active '}  ${s.keyHint}  ${s.name}  ${s.webhookUrl ?? '-'}  ${s.scopes.join(',')}  confirmation:${s.confirmation}  ${s.returnOrigins.join(',')}`)
               .join('\n'),
       );
     }),

@@ -84,6 +84,16 @@ export interface SightingEvent {
   host: string | null;
   /** the engine's running count of uplink requests */
   request: number;
+  /** inner destination address */
+  dst: string;
+  /** inner transport protocol */
+  proto: 'tcp' | 'udp';
+  /** inner source port (the UE's) */
+  sport: number;
+  /** inner destination port */
+  dport: number;
+  /** Community ID v1 of the inner flow, seed 0 ("1:" and a base64 SHA-1) */
+  communityId: string;
 }
 
 /** A TLS ClientHello to a pay host (EngineOptions.payHosts). */
@@ -152,4 +162,12 @@ export interface RequestEvent {
   msisdn: string | null;
   /** how the subscriber was found */
   resolvedBy: ResolvedBy;
+  /** inner transport protocol */
+  proto: 'tcp' | 'udp';
+  /** inner source port (the UE's) */
+  sport: number;
+  /** inner destination port */
+  dport: number;
+  /** Community ID v1 of the inner flow, seed 0 ("1:" and a base64 SHA-1) */
+  communityId: string;
 }

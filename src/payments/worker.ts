@@ -10,7 +10,8 @@
 // as it takes. `failed` (PAYMENT_FAILED) is reserved for an order none of whose
 // `maxAttempts` attempts can have charged (the platform could not be reached).
 // Orders in doubt are counted (gnpay_payments_in_doubt), logged and listed by
-// `gnpay payments doubt`.
+// `gnpay payments doubt`. Sandbox orders (of a test SP) are settled as their
+// simulation says, without a call to the driver.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
@@ -20,6 +21,7 @@ import type { OrderRow } from '../store/types';
 import { backoffMs, type BackoffOptions } from './backoff';
 import { WorkLoop } from './loop';
 import type { LeasedRefund } from '../store/refunds';
+import { sandboxAnswer } from '../store/sandbox';
 import type { ChargeRequest, ChargeResult, PaymentDriver, RefundRequest, StatusResult } from './types';
 
 export interface PaymentWorkerOptions {
@@ -103,7 +105,8 @@ export class PaymentWorker {
     const t0 = performance.now();
     let r: ChargeResult;
     try {
-      r = await this.o.driver.refund!(req, this.abort.signal);
+      // a sandbox order's refund never reaches the platform
+      r = order.sandbox !== null ? { outcome: 'succeeded' } : await this.o.driver.refund!(req, this.abort.signal);
     } catch (err) {
       r = { outcome: 'unknown', error: err instanceof Error ? err.message : String(err) };
     }
@@ -130,6 +133,10 @@ export class PaymentWorker {
   private settleSync(charge: (r: ChargeRequest) => ChargeResult, order: OrderRow, attempt: number, doubtSince: number | null) {
     const t0 = performance.now();
     let r: ChargeResult;
+    if (order.sandbox !== null) {
+      const a = sandboxAnswer(order);
+      return a.outcome === 'succeeded' ? { settlement: { status: 'paid' as const } } : { settlement: { status: 'declined' as const, reason: a.reason }, lastError: a.detail };
+    }
     try {
       r = charge(request(order));
     } catch (err) {
@@ -192,10 +199,12 @@ export class PaymentWorker {
     const req = request(order);
     let r: ChargeResult | StatusResult | null = null;
     // in doubt: ask the platform first when it can say; "absent" means the key holds no charge: send it (again)
-    if (p.doubtSince !== null && this.o.driver.status) {
+    if (order.sandbox === null && p.doubtSince !== null && this.o.driver.status) {
       const s = await this.ask(req);
       if (s.outcome !== 'absent') r = s;
     }
+    // a sandbox order is settled as the simulation said, without a call to the platform
+    if (order.sandbox !== null) r = sandboxAnswer(order);
     if (r === null) {
       const t0 = performance.now();
       try {

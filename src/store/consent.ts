@@ -140,10 +140,11 @@ export class Consent {
     this.monthSum = db
       .prepare(
         `SELECT COALESCE(SUM(amount), 0) FROM orders
-         WHERE msisdn = ? AND currency = ? AND confirmed_at >= ? AND (status = 'paid' OR (status = 'identified' AND confirmed_at IS NOT NULL))`,
+         WHERE msisdn = ? AND currency = ? AND confirmed_at >= ? AND sandbox IS NULL AND (status = 'paid' OR (status = 'identified' AND confirmed_at IS NOT NULL))`,
       )
       .pluck();
-    const active = `msisdn = ? AND confirmed_at > ? AND (status = 'paid' OR (status = 'identified' AND confirmed_at IS NOT NULL))`;
+    // sandbox orders count in no subscriber's limits
+    const active = `msisdn = ? AND confirmed_at > ? AND sandbox IS NULL AND (status = 'paid' OR (status = 'identified' AND confirmed_at IS NOT NULL))`;
     this.amountSince = db.prepare(`SELECT COALESCE(SUM(amount), 0) FROM orders WHERE ${active}`).pluck();
     this.countSince = db.prepare(`SELECT COUNT(*) FROM orders WHERE ${active}`).pluck();
     this.getKey = db.prepare(`SELECT value FROM meta WHERE name = 'csrf_key'`).pluck();

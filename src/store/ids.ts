@@ -27,8 +27,9 @@ export function newSpId(): string {
 }
 
 /** An API key: 200 random bits. */
-export function newApiKey(): string {
-  return `gnpk_${randomBase32(40)}`;
+/** An SP API key; a sandbox SP's starts `gnpk_test_` (visible in logs and key hints). */
+export function newApiKey(test = false): string {
+  return `gnpk_${test ? 'test_' : ''}${randomBase32(40)}`;
 }
 
 export function newWebhookSecret(): string {

@@ -12,6 +12,7 @@ import { OrderRepo } from './orders';
 import { PaymentOutbox } from './payment-outbox';
 import { RefundRepo } from './refunds';
 import { keyFileOf, loadOrCreateKey, SecretBox, type SecretsOptions } from './secrets';
+import { Sandbox } from './sandbox';
 import { SpRepo } from './sps';
 import { Transitions } from './transitions';
 import type { Clock } from './types';
@@ -41,6 +42,7 @@ export class Store {
   readonly camara: CamaraPayments;
   readonly refunds: RefundRepo;
   readonly numberVerification: NumberVerification;
+  readonly sandbox: Sandbox;
   /** seals webhook secrets and sink credentials at rest */
   readonly secrets: SecretBox;
   readonly clock: Clock;
@@ -65,6 +67,7 @@ export class Store {
     this.cursors = new CursorCodec(db);
     this.refunds = new RefundRepo(db, this.transitions, this.secrets, clock);
     this.numberVerification = new NumberVerification(db, this, clock);
+    this.sandbox = new Sandbox(db, this.orders, this.consent, this.transitions, clock);
     this.camara = new CamaraPayments(db, this.orders, this.consent, this.transitions, this.secrets, clock);
   }
 

@@ -373,4 +373,23 @@ export const MIGRATIONS: string[] = [
   UPDATE sink_outbox SET token = 'plain:' || token
     WHERE token IS NOT NULL AND token NOT LIKE 'aes256gcm:%' AND token NOT LIKE 'plain:%';
   `,
+  // 11: the sandbox. An SP marked test (sps.test) gets orders marked
+  // sandbox: no sighting or pay-page visit finds them, they count in no
+  // subscriber's limits, and the payment worker settles them without calling
+  // the platform, as orders.sandbox says ('open' until simulated, then the
+  // answer the simulated platform gives: 'paid' or 'declined').
+  `
+  ALTER TABLE sps ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE orders ADD COLUMN sandbox TEXT;
+  `,
+  // 12: the inner flow of a sighting (event contract 3): destination address,
+  // transport, ports and its Community ID, to find the flow in Zeek, Suricata,
+  // Arkime or Wireshark during a dispute. Null for sightings stored before.
+  `
+  ALTER TABLE sightings ADD COLUMN dst TEXT;
+  ALTER TABLE sightings ADD COLUMN proto TEXT;
+  ALTER TABLE sightings ADD COLUMN sport INTEGER;
+  ALTER TABLE sightings ADD COLUMN dport INTEGER;
+  ALTER TABLE sightings ADD COLUMN community_id TEXT;
+  `,
 ];

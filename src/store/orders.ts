@@ -50,8 +50,8 @@ export class OrderRepo {
   ) {
     this.insert = db.prepare(
       `INSERT INTO orders (id, sp_id, token, token_hash, pay_url, amount, currency, reference, description, status,
-                           created_at, updated_at, expires_at, idempotency_key, request_hash, return_url)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) RETURNING *`,
+                           created_at, updated_at, expires_at, idempotency_key, request_hash, return_url, sandbox)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, (SELECT CASE WHEN test = 1 THEN 'open' END FROM sps WHERE id = ?)) RETURNING *`,
     );
     this.byId = db.prepare('SELECT * FROM orders WHERE id = ?');
     this.byIdem = db.prepare('SELECT * FROM orders WHERE sp_id = ? AND idempotency_key = ?');
@@ -104,6 +104,7 @@ export class OrderRepo {
         opts.idempotencyKey ?? null,
         requestHash,
         input.returnUrl ?? null,
+        spId,
       ) as OrderRow;
       this.transitions.created(order);
       return { order, replayed: false };
@@ -122,10 +123,14 @@ export class OrderRepo {
     return (this.byId.get(id) as OrderRow | undefined) ?? null;
   }
 
-  /** The order holding this token: an index lookup on SHA-256(token), then a constant-time comparison. */
+  /**
+   * The order holding this token: an index lookup on SHA-256(token), then a
+   * constant-time comparison. A sandbox order is never found: no sighting and
+   * no pay-page visit can reach one (the sandbox simulates its subscriber).
+   */
   findByToken(token: string): OrderRow | null {
     const row = this.byTokenHash.get(sha256(token)) as OrderRow | undefined;
-    return row && safeEqual(row.token, token) ? row : null;
+    return row && row.sandbox === null && safeEqual(row.token, token) ? row : null;
   }
 
   list(spId: string | null, f: ListFilter = {}): { orders: OrderRow[]; nextCursor: number | null } {

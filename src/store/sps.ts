@@ -21,6 +21,7 @@ interface SpRow {
   prev_webhook_secret_until: number | null;
   confirmation: Confirmation;
   return_origins: string;
+  test: number;
 }
 
 /** "https://shop.example" from a URL or origin; throws on anything that is not an http(s) origin. */
@@ -65,6 +66,7 @@ function toSp(r: SpRow): Sp {
     scopes: JSON.parse(r.scopes) as Scope[],
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
+    test: r.test === 1,
   };
 }
 
@@ -86,8 +88,8 @@ export class SpRepo {
     private readonly clock: Clock,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO sps (id, name, webhook_url, key_hash, key_hint, webhook_secret, scopes, created_at, confirmation, return_origins)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sps (id, name, webhook_url, key_hash, key_hint, webhook_secret, scopes, created_at, confirmation, return_origins, test)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byHash = db.prepare('SELECT * FROM sps WHERE key_hash = ?');
     this.byId = db.prepare('SELECT * FROM sps WHERE id = ?');
@@ -104,10 +106,10 @@ export class SpRepo {
     );
   }
 
-  add(input: { name: string; webhookUrl?: string | null; scopes?: Scope[]; confirmation?: Confirmation; returnOrigins?: string[] }): NewSp {
+  add(input: { name: string; webhookUrl?: string | null; scopes?: Scope[]; confirmation?: Confirmation; returnOrigins?: string[]; test?: boolean }): NewSp {
     const origins = [...new Set((input.returnOrigins ?? []).map(normalizeOrigin))];
     const id = newSpId();
-    const apiKey = newApiKey();
+    const apiKey = newApiKey(input.test === true);
     const webhookSecret = newWebhookSecret();
     const scopes = [...new Set(input.scopes ?? [])].sort();
     const now = this.clock();
@@ -122,6 +124,7 @@ export class SpRepo {
       now,
       input.confirmation ?? 'page',
       JSON.stringify(origins),
+      input.test ? 1 : 0,
     );
     return { sp: this.get(id)!, apiKey, webhookSecret };
   }
@@ -154,7 +157,7 @@ export class SpRepo {
     const out: Omit<RotatedSp, 'sp'> = { previousValidUntil: until };
     const overlap = overlapSeconds > 0 ? 1 : 0;
     if (what.apiKey) {
-      out.apiKey = newApiKey();
+      out.apiKey = newApiKey(row.test === 1);
       this.rotateKeyStmt.run(overlap, overlap, until, this.secrets.hashApiKey(out.apiKey), `${out.apiKey.slice(0, 9)}…`, id);
     }
     if (what.webhookSecret) {

@@ -20,6 +20,8 @@ export interface Sp {
   scopes: Scope[];
   createdAt: number;
   revokedAt: number | null;
+  /** a sandbox SP: its orders never reach a subscriber or the payment platform (POST /v1/test/orders/{id}/simulate) */
+  test: boolean;
 }
 
 export interface OrderRow {
@@ -53,10 +55,14 @@ export interface OrderRow {
   requested_msisdn: string | null;
   /** minor units given back by succeeded refunds */
   refunded_amount: number;
+  /** null: a live order; else a sandbox order: 'open' until simulated, then what the simulated platform answers ('paid' | 'declined') */
+  sandbox: SandboxState | null;
 }
 
+export type SandboxState = 'open' | 'paid' | 'declined';
+
 /** What an event stores of the order at that moment (rendered per SP at read time). */
-export type OrderSnapshot = Omit<OrderRow, 'seq' | 'idempotency_key' | 'request_hash' | 'imsi' | 'hold' | 'captured_at' | 'requested_msisdn' | 'refunded_amount'> & {
+export type OrderSnapshot = Omit<OrderRow, 'seq' | 'idempotency_key' | 'request_hash' | 'imsi' | 'hold' | 'captured_at' | 'requested_msisdn' | 'refunded_amount' | 'sandbox'> & {
   /** absent in snapshots written before refunds (0) */
   refunded_amount?: number;
 };

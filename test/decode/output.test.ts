@@ -40,7 +40,7 @@ t.test('--requests: every uplink request, token or not', async (t) => {
   const j = await gnpay(['decode', path.join(FIXTURES, 'gn-basic.pcap'), '--requests', '--jsonl', ...CARRIERS]);
   const reqs = j.stdout.split('\n').filter((l) => l.includes('"type":"request"')).map((l) => JSON.parse(l));
   t.ok(reqs.length >= 10, `${reqs.length} request events`);
-  t.same(Object.keys(reqs[0]), ['type', 'ts', 'packet', 'file', 'via', 'method', 'host', 'target', 'name', 'ueIp', 'dst', 'teid', 'imsi', 'msisdn', 'resolvedBy']);
+  t.same(Object.keys(reqs[0]), ['type', 'ts', 'packet', 'file', 'via', 'method', 'host', 'target', 'name', 'ueIp', 'dst', 'teid', 'imsi', 'msisdn', 'resolvedBy', 'proto', 'sport', 'dport', 'communityId']);
 });
 
 t.test('bad usage exits 2 with a message', async (t) => {

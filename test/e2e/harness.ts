@@ -53,6 +53,11 @@ export function sighting(token: string, msisdn: string | null, extra: Partial<Si
     resolvedBy: msisdn ? 'teid' : null,
     host: 'pay.example.net',
     request: packet,
+    dst: '203.0.113.80',
+    proto: 'tcp',
+    sport: 40000 + (packet % 20000),
+    dport: 80,
+    communityId: '1:Oth01VeucZ5QF8a68dbmODvW74g=',
     ...extra,
   };
 }

@@ -35,6 +35,7 @@ function sightingOf(token: string, i: number): SightingEvent {
   return {
     type: 'sighting', ts: new Date().toISOString(), packet: i + 1, file: null, token, carrier: 'query', via: 'http',
     msisdn: msisdn(i), imsi: `26202${String(1_000_000_000 + i)}`, imei: null, apn: 'internet', ueIp: '10.0.0.1', teid: 1000 + i, resolvedBy: 'teid', host: 'pay.example.net', request: i + 1,
+    dst: '203.0.113.80', proto: 'tcp', sport: 40000 + (i % 20000), dport: 80, communityId: '1:Oth01VeucZ5QF8a68dbmODvW74g=',
   };
 }
 

@@ -11,6 +11,7 @@
 // (two for a dual-stack F-TEID) with the roles GTP-C taught: which user
 // traffic arrives at them.
 import { canonicalIp, ipVersion, ipv6Prefix64, isoMicros } from './bytes';
+import { communityId } from './community-id';
 import type { Carrier, ResolvedBy, SessionEvent, SightingEvent, Tunnel, Via } from '../../../../dist/native/types';
 
 export type Dir = 'uplink' | 'downlink';
@@ -420,7 +421,7 @@ export class SessionModel {
    * counts it and emits the sightings of `expects` when the packet is examined.
    */
   request(
-    r: { outerSrc: string; outerDst: string; teid: number; innerSrc: string; innerDst: string },
+    r: { outerSrc: string; outerDst: string; teid: number; innerSrc: string; innerDst: string; proto: 'tcp' | 'udp'; sport: number; dport: number },
     expects: Expect[],
     pkt: number,
     ts: string,
@@ -453,6 +454,11 @@ export class SessionModel {
         resolvedBy: res.resolvedBy,
         host,
         request: this.counters.requests,
+        dst: canonicalIp(r.innerDst),
+        proto: r.proto,
+        sport: r.sport,
+        dport: r.dport,
+        communityId: communityId(r.innerSrc, r.innerDst, r.proto === 'tcp' ? 6 : 17, r.sport, r.dport),
       });
     }
   }

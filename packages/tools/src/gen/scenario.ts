@@ -408,11 +408,18 @@ export class Scenario {
   // ---------------------------------------------------------- user plane
 
   /** the model's verdict for a request completed by the last written packet */
-  judge(path: UserPath, dir: 'up' | 'down', innerSrc: Ip, innerDst: Ip, expects: Expect[], host: string | null = null): void {
+  judge(
+    path: UserPath,
+    dir: 'up' | 'down',
+    flow: { src: Ip; dst: Ip; proto: 'tcp' | 'udp'; sport: number; dport: number },
+    expects: Expect[],
+    host: string | null = null,
+  ): void {
+    const inner = { innerSrc: flow.src, innerDst: flow.dst, proto: flow.proto, sport: flow.sport, dport: flow.dport };
     const r =
       dir === 'up'
-        ? { outerSrc: path.ran, outerDst: path.core, teid: path.teidUp, innerSrc, innerDst }
-        : { outerSrc: path.core, outerDst: path.ran, teid: path.teidDown, innerSrc, innerDst };
+        ? { outerSrc: path.ran, outerDst: path.core, teid: path.teidUp, ...inner }
+        : { outerSrc: path.core, outerDst: path.ran, teid: path.teidDown, ...inner };
     this.model.request(r, expects, this.packets, this.lastTs, host);
   }
 
@@ -423,7 +430,7 @@ export class Scenario {
     const sport = o.sport ?? this.rng.int(32768, 60999);
     const inner = innerUdp(path.ueIp, resolver, sport, 53, q);
     const pkt = this.gpdu(path, 'up', inner, o.t);
-    this.judge(path, 'up', path.ueIp, resolver, o.expects ?? [], name.endsWith('.') ? name.slice(0, -1) : name);
+    this.judge(path, 'up', { src: path.ueIp, dst: resolver, proto: 'udp', sport, dport: 53 }, o.expects ?? [], name.endsWith('.') ? name.slice(0, -1) : name);
     return pkt;
   }
 
@@ -608,7 +615,7 @@ export class TcpFlow {
   private complete(): void {
     while (this.pending.length && this.pending[0].end <= this.prefix) {
       const h = this.pending.shift()!;
-      this.s.judge(this.path, 'up', this.path.ueIp, this.server, h.expects, h.host);
+      this.s.judge(this.path, 'up', { src: this.path.ueIp, dst: this.server, proto: 'tcp', sport: this.sport, dport: this.dport }, h.expects, h.host);
     }
   }
 
@@ -628,7 +635,7 @@ export class TcpFlow {
   downRequestLike(data: Buffer, expects: Expect[], t?: Transport): void {
     this.downPkt(data, TCP.ACK | TCP.PSH, t);
     this.downOff += data.length;
-    this.s.judge(this.path, 'down', this.server, this.path.ueIp, expects);
+    this.s.judge(this.path, 'down', { src: this.server, dst: this.path.ueIp, proto: 'tcp', sport: this.dport, dport: this.sport }, expects);
   }
 
   /** FIN from the UE, FIN-ACK from the server, last ACK */

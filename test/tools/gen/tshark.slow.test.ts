@@ -1,20 +1,23 @@
 // tshark (the oracle) decodes what the generator says it wrote: GTP IEs
 // (IMSI, MSISDN, IMEI, APN, EUA/PAA, TEIDs, GSN addresses / F-TEIDs) of every
 // session event, and the HTTP host/URI/header, DNS name or TLS SNI holding
-// the token of every sighting, at the packet the sighting names.
+// the token of every sighting, at the packet the sighting names, and the
+// Community ID of the inner flow (tshark's communityid post-dissector) of every
+// sighting predicted and of every request `gnpay decode --requests` reports.
 import t from 'tap';
 import type { Test } from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bench, demoCapture, FIXTURES, flood } from '../../packages/tools/src/gen';
+import { bench, demoCapture, FIXTURES, flood } from '../../../packages/tools/src/gen';
+import { gnpay } from '../../helpers/cli';
 
 const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!hasTshark) {
   t.plan(0, 'tshark is not installed');
 } else {
-  const dir = path.join(__dirname, '..', '..', 'fixtures');
+  const dir = path.join(__dirname, '..', '..', '..', 'fixtures');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-tshark-'));
   t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -59,6 +62,7 @@ if (!hasTshark) {
     'dns.qry.name',
     'dns.flags.response',
     'tls.handshake.extensions_server_name',
+    'communityid',
   ];
 
   type Row = Record<string, string[]>;
@@ -79,6 +83,8 @@ if (!hasTshark) {
         file,
         '-o',
         'tcp.reassemble_out_of_order:TRUE',
+        '--enable-protocol',
+        'communityid',
         ...(DECODE_AS[name] ?? []).flatMap((d) => ['-d', d]),
         '-T',
         'fields',
@@ -199,6 +205,7 @@ if (!hasTshark) {
         }
       } else if (e.type === 'sighting') {
         sightings++;
+        t.same(row['communityid'], [e.communityId], `${name} #${e.packet}: Community ID ${e.communityId} of the inner flow`);
         const teids = row['gtp.teid'];
         if (teids.length) t.ok(teids.includes(hex(e.teid)), `${name} #${e.packet}: G-PDU TEID ${hex(e.teid)}`);
         const lower = (a: string[]) => a.map((x) => x.toLowerCase());
@@ -235,6 +242,25 @@ if (!hasTshark) {
       check(t, fx.name, path.join(dir, fx.file), events);
     });
   }
+
+  // every request gnpay reports: its Community ID is the one tshark computes for that frame's inner flow
+  t.test('tshark computes the Community ID of every request gnpay decode reports', async (t) => {
+    let n = 0;
+    for (const fx of FIXTURES) {
+      if (fx.name === 'malformed' || fx.name === 'corrupt-block') continue;
+      const file = path.join(dir, fx.file);
+      const r = await gnpay(['decode', file, '--requests', '--format', 'jsonl', '--fields', 'type,packet,proto,sport,dport,communityId']);
+      t.equal(r.status, 0, `${fx.name}: decoded`);
+      const rows = tshark(file, fx.name);
+      for (const e of r.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))) {
+        if (e.type !== 'request') continue;
+        n++;
+        const row = rows.get(e.packet)!;
+        t.same(row['communityid'], [e.communityId], `${fx.name} #${e.packet}: ${e.proto} ${e.sport} > ${e.dport} ${e.communityId}`);
+      }
+    }
+    t.ok(n > 50, `${n} requests compared`);
+  });
 
   t.test('tshark agrees with the demo capture (every payUrl form)', async (t) => {
     for (const payUrl of ['http://pay.example.net/pay?pay_token={token}', 'https://{token}.pay.example.net/', 'http://pay.example.net/pay/{token}']) {

@@ -5,12 +5,12 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dissect, FIXTURES, gpduInner, innerTcpPayload, isoMicros, readCapture, ReadFrame } from '../../packages/tools/src/gen';
+import { dissect, FIXTURES, gpduInner, innerTcpPayload, isoMicros, readCapture, ReadFrame } from '../../../packages/tools/src/gen';
 
-const dir = path.join(__dirname, '..', '..', 'fixtures');
+const dir = path.join(__dirname, '..', '..', '..', 'fixtures');
 
 const SESSION_KEYS = ['type', 'event', 'ts', 'packet', 'gtp', 'imsi', 'msisdn', 'imei', 'apn', 'ueIp', 'ueIpv6', 'bearer', 'linkedBearer', 'tunnels'];
-const SIGHTING_KEYS = ['type', 'ts', 'packet', 'token', 'carrier', 'via', 'msisdn', 'imsi', 'imei', 'apn', 'ueIp', 'teid', 'resolvedBy', 'host', 'request'];
+const SIGHTING_KEYS = ['type', 'ts', 'packet', 'token', 'carrier', 'via', 'msisdn', 'imsi', 'imei', 'apn', 'ueIp', 'teid', 'resolvedBy', 'host', 'request', 'dst', 'proto', 'sport', 'dport', 'communityId'];
 const RESPONSES_V1 = new Set([17, 19, 21]);
 const RESPONSES_V2 = new Set([33, 35, 37, 96, 100, 171, 212]);
 
