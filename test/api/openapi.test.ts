@@ -60,7 +60,7 @@ t.test('named components: every response refers to one, every $ref resolves, ope
 
 t.test('Redocly CLI lints docs/openapi.json clean (recommended rules, no warning)', async (t) => {
   const cli = require.resolve('@redocly/cli/package.json').replace(/package\.json$/, 'bin/cli.js');
-  const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' };
   for (const k of Object.keys(env)) if (k.startsWith('NODE_') || k.startsWith('TAP')) delete env[k];
   const r = spawnSync(process.execPath, [cli, 'lint', committedPath, '--format=json'], { encoding: 'utf8', env, timeout: 120_000 });
   t.equal(r.status, 0, r.stdout + r.stderr);

@@ -15,7 +15,7 @@ import { hello, makeCert, PayClient } from '../helpers/paypage';
 
 const A = '491701234567';
 const spec = loadSpec('number-verification');
-if (!spec) t.skip(`schema validation: ${SPECS_ABSENT}`);
+if (!spec) t.skip(`schema validation: ${SPECS_ABSENT}`, () => {});
 
 function conforms(t: Test, path: string, method: string, r: { statusCode: number; body: string }) {
   if (!spec) return;

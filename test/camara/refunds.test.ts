@@ -17,7 +17,7 @@ const REFUND = '/carrier-billing-refund/v0.3';
 const A = '34671999000';
 const NO_LIMITS = { perTransaction: null, perMonth: null };
 const spec = loadSpec('carrier-billing-refund');
-if (!spec) t.skip(`schema validation: ${SPECS_ABSENT}`);
+if (!spec) t.skip(`schema validation: ${SPECS_ABSENT}`, () => {});
 
 function conforms(t: Test, path: string, method: string, r: { statusCode: number; body: string }) {
   if (!spec) return;

@@ -88,7 +88,7 @@ t.test('resolution: TEID, UE address, downlink, unresolved, ambiguous', async (t
   s.dnsQuery(nobody, 'x.example.com', { expects: [expect(tok, 'host', 'dns')] });
   t.same([sightings(s)[1].resolvedBy, sightings(s)[1].msisdn, sightings(s)[1].ueIp], [null, null, '100.64.0.1']);
   // a downlink packet on an unknown tunnel towards a known UE address is downlink
-  s.model.request({ outerSrc: '198.51.100.98', outerDst: '192.0.2.99', teid: 77, innerSrc: '203.0.113.1', innerDst: '10.0.0.1' }, [expect(tok, 'query')], s.packets, s.lastTs);
+  s.model.request({ outerSrc: '198.51.100.98', outerDst: '192.0.2.99', teid: 77, innerSrc: '203.0.113.1', innerDst: '10.0.0.1', proto: 'tcp', sport: 80, dport: 40000 }, [expect(tok, 'query')], s.packets, s.lastTs);
   t.equal(sightings(s).length, 2);
   // two contexts with the same address: ambiguous
   s.createPdp(sub(2, { ueIp: '10.0.0.1', apn: 'corp' }));
