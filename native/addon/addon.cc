@@ -403,7 +403,8 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
                        });
   }
 
-  // new Replay(engine, files[], {batchEvents, maxBatches})
+  // new Replay(engine, files[], {batchEvents, maxBatches, filter, hexTeids, write, select,
+  //                             readerThread, chunkFrames, pipeChunks})
   explicit ReplayWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ReplayWrap>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsArray())
@@ -425,7 +426,12 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
       Napi::Object o = info[2].As<Napi::Object>();
       opt.batch_events = GetSize(o, "batchEvents", opt.batch_events);
       opt.max_batches = GetSize(o, "maxBatches", opt.max_batches);
-      if (opt.batch_events == 0 || opt.max_batches == 0) throw RangeErr(env, "batch sizes must be positive");
+      // how the reader thread hands frames over (tests compare them with readerThread: false)
+      opt.chunk_frames = GetSize(o, "chunkFrames", opt.chunk_frames);
+      opt.pipe_chunks = GetSize(o, "pipeChunks", opt.pipe_chunks);
+      if (o.Has("readerThread")) opt.reader_thread = o.Get("readerThread").ToBoolean().Value();
+      if (opt.batch_events == 0 || opt.max_batches == 0 || opt.chunk_frames == 0 || opt.pipe_chunks == 0)
+        throw RangeErr(env, "batch sizes must be positive");
       opt.hex_teids = o.Has("hexTeids") && o.Get("hexTeids").ToBoolean().Value();
       if (o.Has("filter") && o.Get("filter").IsString()) filter = o.Get("filter").As<Napi::String>().Utf8Value();
       if (o.Has("write") && o.Get("write").IsString()) write = o.Get("write").As<Napi::String>().Utf8Value();

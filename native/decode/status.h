@@ -161,6 +161,9 @@ struct AnomalyCounters {
   void reset() {
     for (size_t i = 0; i < kAnomalyCount; i++) n[i] = 0;
   }
+  void add(const AnomalyCounters& o) {
+    for (size_t i = 0; i < kAnomalyCount; i++) n[i] += o.n[i];
+  }
 };
 
 }  // namespace gnpay

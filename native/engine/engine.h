@@ -50,7 +50,7 @@ class Engine {
 
   const EngineStats& stats() const { return stats_; }
   // A source's filter left a frame out (it is not decoded, only counted).
-  void count_filtered() { stats_.filtered++; }
+  void count_filtered(uint64_t n = 1) { stats_.filtered += n; }
   AnomalyCounters& anomalies() { return stats_.anomalies; }  // for the capture readers
   EngineTables tables() const;
   void set_carriers(const CarrierSet& c) { options_.carriers = c; }

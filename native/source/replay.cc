@@ -1,5 +1,6 @@
 #include "replay.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "capture_file.h"
@@ -26,7 +27,12 @@ bool Replay::set_writer(const std::string& path, SubscriberSelection selection, 
   return true;
 }
 
-void Replay::start() { thread_ = std::thread([this] { run(); }); }
+void Replay::start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "gnpay-decode");  // names the threads in top and perf
+    run();
+  });
+}
 
 void Replay::stop() {
   stop_.store(true);
@@ -73,8 +79,11 @@ void Replay::run() {
       flush(batch, true);
       finished_.store(true);
     };
-    // A regular uncompressed file is memory-mapped; anything else (standard
-    // input, a pipe, gzip or zstd) is read as a stream through a window.
+    // Read on a reader thread (the default), every input is a stream read
+    // through a window (read(2) of a file costs less than first touches of a
+    // mapping); read on this thread, a regular uncompressed file is
+    // memory-mapped and anything else (standard input, a pipe, gzip or
+    // zstd) is a stream.
     InputKind kind = InputKind::Mapped;
     std::string open_error;
     if (!classify_input(path, &kind, &open_error)) {
@@ -84,7 +93,7 @@ void Replay::run() {
     MappedFile mf;
     CaptureFileParser mapped_parser;
     std::unique_ptr<StreamReader> stream;
-    if (kind == InputKind::Mapped) {
+    if (kind == InputKind::Mapped && !options_.reader_thread) {
       if (!mf.open(path)) {
         fail(mf.error(), 0, 0);
         return;
@@ -108,6 +117,65 @@ void Replay::run() {
         fail(stream->error(), stream->error_offset(), 0);
         return;
       }
+    }
+    if (options_.reader_thread) {
+      // The reader thread reads the records ahead; this thread decodes.
+      FramePipe pipe(options_.pipe_chunks, options_.chunk_frames);
+      std::thread reader([&] {
+        pthread_setname_np(pthread_self(), "gnpay-read");
+        read_frames(*stream, pipe);
+      });
+      struct Join {
+        FramePipe& pipe;
+        std::thread& t;
+        ~Join() {
+          pipe.close();
+          t.join();
+        }
+      } join{pipe, reader};
+      uint64_t file_packets = 0;
+      while (!stop_.load()) {
+        FrameChunk* c = pipe.begin_read();
+        if (!c) break;  // closed: stopping
+        {
+          std::lock_guard<std::mutex> lk(engine_->mu);
+          Engine& eng = *engine_->engine;
+          eng.anomalies().add(c->anomalies);
+          if (c->filtered) eng.count_filtered(c->filtered);
+          for (size_t k = 0; k < c->frames.size(); k++) {
+            const size_t before = sink.events.size();
+            eng.process(c->frames[k], c->packets[k], fi, sink);
+            if (writer_) writer_->on_frame(c->frames[k], sink.events.data() + before, sink.events.size() - before);
+          }
+          if (writer_) written_.store(writer_->written());
+        }
+        file_packets = c->packets_after;
+        packets_.store(base_packets + file_packets);
+        offset_.store(c->offset_after);
+        const ReadStatus st = c->status;
+        const bool filter_failed = c->filter_failed, stopped = c->stopped;
+        const uint64_t filter_error_at = c->filter_error_at;
+        const uint64_t error_offset = c->error_offset;
+        std::string error;
+        if (st == ReadStatus::Error) error.swap(c->error);
+        pipe.end_read();
+        move_events();
+        if (stopped) break;
+        if (filter_failed) {
+          fail(filter_.error(), filter_error_at, file_packets);
+          return;
+        }
+        if (st == ReadStatus::Error) {
+          fail(error, error_offset, file_packets + 1);
+          return;
+        }
+        if (st == ReadStatus::End) break;
+        if (batch->count >= options_.batch_events) {
+          if (!flush(batch, false)) return;
+        }
+      }
+      base_packets += file_packets;
+      continue;
     }
     const CaptureFileParser& parser = stream ? stream->parser() : mapped_parser;
     bool done = false;
@@ -177,6 +245,67 @@ void Replay::run() {
   }
   flush(batch, true);
   finished_.store(true);
+}
+
+void Replay::read_frames(StreamReader& in, FramePipe& pipe) {
+  const size_t n = pipe.frames_per_chunk();
+  CaptureFrame pending;  // read, but did not fit in the chunk it was read for
+  uint64_t pending_packet = 0;
+  bool has_pending = false;
+  for (;;) {
+    FrameChunk* c = pipe.begin_write();
+    if (!c) return;
+    if (has_pending) {
+      c->add(pending, pending_packet);  // still valid: no refill() since it was read
+      has_pending = false;
+    }
+    ReadStatus st = ReadStatus::Frame;
+    while (c->frames.size() < n) {
+      CaptureFrame frame;
+      st = in.next(frame, c->anomalies);
+      if (st == ReadStatus::More) {
+        if (in.refill()) continue;  // frames already taken were copied into the chunk
+        if (stop_.load()) {
+          c->stopped = true;
+        } else {
+          st = ReadStatus::Error;
+          c->error = in.error();
+          c->error_offset = in.parser().offset();
+        }
+        break;
+      }
+      if (st == ReadStatus::Error) {
+        c->error = std::string(in.parser().error());
+        c->error_offset = in.parser().error_offset();
+      }
+      if (st != ReadStatus::Frame) break;
+      if (filter_.active()) {
+        const BpfFilter::Verdict v = filter_.check(frame);
+        if (v == BpfFilter::Verdict::Drop) {
+          c->filtered++;
+          continue;
+        }
+        if (v == BpfFilter::Verdict::Error) {
+          c->filter_failed = true;
+          c->filter_error_at = frame.file_offset;
+          break;
+        }
+      }
+      if (!c->fits(frame.data.size) && !c->frames.empty()) {
+        pending = frame;
+        pending_packet = in.packets();
+        has_pending = true;
+        break;
+      }
+      c->add(frame, in.packets());
+    }
+    c->status = c->stopped ? ReadStatus::End : st;
+    c->packets_after = in.packets() - (has_pending ? 1 : 0);
+    c->offset_after = in.raw_offset();
+    const bool last = c->stopped || c->filter_failed || (st != ReadStatus::Frame);
+    pipe.end_write();
+    if (last) return;
+  }
 }
 
 bool Replay::close_writer(std::string* error) {

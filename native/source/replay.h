@@ -13,6 +13,8 @@
 #include "batch_queue.h"
 #include "bpf_filter.h"
 #include "engine.h"
+#include "frame_pipe.h"
+#include "input_stream.h"
 #include "subscriber_writer.h"
 
 namespace gnpay {
@@ -29,6 +31,11 @@ struct ReplayOptions {
   size_t batch_events = 256;   // flush a batch at this many events
   size_t max_batches = 8;      // queue bound
   size_t chunk_frames = 256;   // frames decoded per engine lock
+  // Inputs are read (read(2) or decompression, records, filter) on a reader
+  // thread of its own, up to pipe_chunks chunks of chunk_frames ahead of the
+  // decoding thread; false reads them on the decoding thread.
+  bool reader_thread = true;
+  size_t pipe_chunks = 4;
   bool hex_teids = false;      // events: TEIDs as "0x…" strings (event_json.h)
 };
 
@@ -59,6 +66,9 @@ class Replay {
 
  private:
   void run();
+  // The reader thread: fills `pipe` with the frames of `in` until the end,
+  // an error, a stop, or the pipe is closed.
+  void read_frames(StreamReader& in, FramePipe& pipe);
   bool flush(std::unique_ptr<Batch>& batch, bool end);
   bool close_writer(std::string* error = nullptr);
 

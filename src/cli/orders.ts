@@ -9,6 +9,7 @@ import type { Store } from '../store';
 import type { Evidence } from '../store/consent';
 import type { CreateOrderInput } from '../store/orders';
 import type { OrderRow, OrderStatus } from '../store/types';
+import { findSightings, flowText, type SightingRow } from '../store/sightings';
 import { orderView, refundView } from '../store/views';
 import type { Refund } from '../client/types';
 
@@ -43,9 +44,26 @@ function orderText(o: Order): string {
   ].join('\n');
 }
 
+/** An order's sightings as evidence: when, the outcome, the inner flow and its Community ID (to find it in Zeek, Arkime, Wireshark). */
+export interface SightingFlow {
+  ts: string;
+  packet: number;
+  outcome: string;
+  flow: string | null;
+  communityId: string | null;
+}
+
+export function sightingFlows(rows: SightingRow[]): SightingFlow[] {
+  return rows.map((r) => ({ ts: r.ts, packet: r.packet, outcome: r.outcome, flow: flowText(r), communityId: r.community_id }));
+}
+
+function flowLines(flows: SightingFlow[]): string[] {
+  return flows.map((f) => `  ${'sighting flow'.padEnd(18)} ${f.ts} packet ${f.packet} ${f.outcome}: ${f.flow ?? '-'} community-id ${f.communityId ?? '-'}`);
+}
+
 /** What a dispute needs of a confirmation (gnpay orders show ID --evidence). */
-export function evidenceText(e: Evidence | null, identifications: number): string {
-  if (!e) return `evidence: none (not confirmed; ${identifications} phone(s) identified)`;
+export function evidenceText(e: Evidence | null, identifications: number, flows: SightingFlow[] = []): string {
+  if (!e) return [`evidence: none (not confirmed; ${identifications} phone(s) identified)`, ...flowLines(flows)].join('\n');
   const rows: [string, string | number | null][] = [
     ['confirmed by', e.mode === 'page' ? 'the subscriber, on the pay page' : 'a sighting alone (the SP is in one-step mode: it proves consent itself)'],
     ['msisdn', `+${e.msisdn}`],
@@ -63,7 +81,7 @@ export function evidenceText(e: Evidence | null, identifications: number): strin
     ['sighting', e.sighting ? JSON.stringify(e.sighting) : null],
     ['phones identified', identifications],
   ];
-  return ['evidence', ...rows.map(([k, v]) => `  ${k.padEnd(18)} ${v ?? '-'}`)].join('\n');
+  return ['evidence', ...rows.map(([k, v]) => `  ${k.padEnd(18)} ${v ?? '-'}`), ...flowLines(flows)].join('\n');
 }
 
 interface CreateFlags {
@@ -126,7 +144,7 @@ export function registerOrders(program: Command): void {
       .command('show')
       .description('show an order and its state changes')
       .argument('<id>', 'order id')
-      .option('--evidence', 'also what a dispute needs: who confirmed, when, on which tunnel, the page digest (full MSISDN: for the operator only)'),
+      .option('--evidence', 'also what a dispute needs: who confirmed, when, on which tunnel, the page digest, the inner flow and Community ID of each sighting (full MSISDN: for the operator only)'),
   ).action((id: string, o: { db?: string; config?: string; json?: boolean; evidence?: boolean }) =>
     withStore(o, (store) => {
       const row = store.orders.find(id);
@@ -135,15 +153,16 @@ export function registerOrders(program: Command): void {
       const events = store.events.forOrder(id);
       const ev = o.evidence ? store.consent.evidence(id) : null;
       const n = o.evidence ? store.consent.identifications(id) : 0;
+      const flows = o.evidence ? sightingFlows(findSightings(store.db, { orderId: id })) : [];
       const refunds = store.refunds.list(id).map(refundView);
-      const value = { ...v, ...(refunds.length ? { refunds } : {}), ...(o.evidence ? { evidence: ev, identifications: n } : {}) };
+      const value = { ...v, ...(refunds.length ? { refunds } : {}), ...(o.evidence ? { evidence: ev, identifications: n, sightings: flows } : {}) };
       print(o.json, value, () =>
         [
           orderText(v),
           '',
           events.map((e) => `${new Date(e.time).toISOString()}  ${e.previous_status ?? '-'} -> ${e.status}`).join('\n'),
           ...(refunds.length ? ['', ...refunds.map(refundText)] : []),
-          ...(o.evidence ? ['', evidenceText(ev, n)] : []),
+          ...(o.evidence ? ['', evidenceText(ev, n, flows)] : []),
         ].join('\n'),
       );
     }),

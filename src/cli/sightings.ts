@@ -1,10 +1,11 @@
 // gnpay sightings --order ID | --msisdn N: why a subscriber was charged (or
 // not): every sighting of the order's token, or of a subscriber, with the
 // tunnel it came through and what gnpay decided. Personal data (MSISDN, IMSI,
-// IMEI) and tokens are masked unless --reveal.
+// IMEI) and tokens are masked unless --reveal. Each carries its inner flow and
+// Community ID, to find the flow in Zeek, Suricata, Arkime or Wireshark.
 import type { Command } from 'commander';
 import { normalizeMsisdn } from '../store/associate';
-import { findSightings, type SightingRow } from '../store/sightings';
+import { findSightings, flowText, type SightingRow } from '../store/sightings';
 import { maskMsisdn } from '../store/views';
 import { parsePositiveInt, UsageError } from './common';
 import { addDbOptions, print, withStore } from './run';
@@ -28,6 +29,12 @@ function view(r: SightingRow, reveal: boolean) {
     carrier: r.carrier,
     via: r.via,
     token: reveal ? r.token : `${r.token.slice(0, 6)}…`,
+    dst: r.dst,
+    proto: r.proto,
+    sport: r.sport,
+    dport: r.dport,
+    communityId: r.community_id,
+    flow: flowText(r),
   };
 }
 
@@ -35,7 +42,7 @@ export function registerSightings(program: Command): void {
   addDbOptions(
     program
       .command('sightings')
-      .description('the token sightings of an order or of a subscriber: which packet, tunnel and subscriber, and the outcome (why it was charged)')
+      .description('the token sightings of an order or of a subscriber: which packet, tunnel, subscriber and inner flow (with its Community ID), and the outcome (why it was charged)')
       .option('--order <id>', 'the sightings of this order')
       .option('--msisdn <number>', "the sightings resolved to this subscriber, e.g. +491511234567")
       .option('--reveal', 'show MSISDN, IMSI, IMEI and tokens in full (personal data: for a dispute)')
@@ -57,7 +64,7 @@ export function registerSightings(program: Command): void {
           : rows
               .map(
                 (r) =>
-                  `${r.packetTime}  ${r.outcome.padEnd(10)}  order ${r.orderId ?? '-'}  msisdn ${r.msisdn ?? '-'}  imsi ${r.imsi ?? '-'}  apn ${r.apn ?? '-'}  teid ${r.teid ?? '-'}  ue ${r.ueIp ?? '-'}  ${r.carrier ?? '-'} via ${r.via ?? '-'}  packet ${r.packet}  token ${r.token}`,
+                  `${r.packetTime}  ${r.outcome.padEnd(10)}  order ${r.orderId ?? '-'}  msisdn ${r.msisdn ?? '-'}  imsi ${r.imsi ?? '-'}  apn ${r.apn ?? '-'}  teid ${r.teid ?? '-'}  ue ${r.ueIp ?? '-'}  ${r.carrier ?? '-'} via ${r.via ?? '-'}  packet ${r.packet}  token ${r.token}  flow ${r.flow ?? '-'}  community-id ${r.communityId ?? '-'}`,
               )
               .join('\n'),
       );

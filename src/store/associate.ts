@@ -115,8 +115,8 @@ export class Associator {
     this.seen = db.prepare('SELECT 1 FROM sightings WHERE source_key = ?');
     this.insert = db.prepare(
       `INSERT INTO sightings (source_key, seen_at, ts, packet, token, carrier, via, msisdn, imsi, imei, apn, ue_ip, teid,
-                              resolved_by, outcome, order_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                              resolved_by, outcome, order_id, dst, proto, sport, dport, community_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.payment = db.prepare('SELECT state, started_at FROM payment_outbox WHERE order_id = ?');
     this.cancelPayment = db.prepare(`UPDATE payment_outbox SET state = 'cancelled' WHERE order_id = ?`);
@@ -181,7 +181,10 @@ export class Associator {
       const n = this.count.get() as number;
       if (n >= this.maxRows) this.dropOldest.run(n - this.maxRows + Math.max(1, Math.floor(this.maxRows / 100)));
     }
-    this.insert.run(key, ctx.now, s.ts, s.packet, s.token, s.carrier, s.via, msisdn, s.imsi, s.imei, s.apn, s.ueIp, s.teid, s.resolvedBy, outcome, order.id);
+    this.insert.run(
+      key, ctx.now, s.ts, s.packet, s.token, s.carrier, s.via, msisdn, s.imsi, s.imei, s.apn, s.ueIp, s.teid, s.resolvedBy, outcome, order.id,
+      s.dst ?? null, s.proto ?? null, s.sport ?? null, s.dport ?? null, s.communityId ?? null,
+    );
     return { outcome, orderId: order.id, replayed: false };
   }
 
@@ -220,5 +223,8 @@ export class Associator {
 }
 
 function evidenceOf(s: SightingEvent): Record<string, unknown> {
-  return { ts: s.ts, packet: s.packet, carrier: s.carrier, via: s.via, host: s.host ?? null, request: s.request ?? null, ueIp: s.ueIp, teid: s.teid };
+  return {
+    ts: s.ts, packet: s.packet, carrier: s.carrier, via: s.via, host: s.host ?? null, request: s.request ?? null, ueIp: s.ueIp, teid: s.teid,
+    dst: s.dst ?? null, proto: s.proto ?? null, sport: s.sport ?? null, dport: s.dport ?? null, communityId: s.communityId ?? null,
+  };
 }

@@ -382,4 +382,14 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE sps ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE orders ADD COLUMN sandbox TEXT;
   `,
+  // 12: the inner flow of a sighting (event contract 3): destination address,
+  // transport, ports and its Community ID, to find the flow in Zeek, Suricata,
+  // Arkime or Wireshark during a dispute. Null for sightings stored before.
+  `
+  ALTER TABLE sightings ADD COLUMN dst TEXT;
+  ALTER TABLE sightings ADD COLUMN proto TEXT;
+  ALTER TABLE sightings ADD COLUMN sport INTEGER;
+  ALTER TABLE sightings ADD COLUMN dport INTEGER;
+  ALTER TABLE sightings ADD COLUMN community_id TEXT;
+  `,
 ];

@@ -158,6 +158,8 @@ t.test('gnpay run: a capture that cannot run stops the daemon with a clear error
   const all = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--read', capture, '--filter', 'udp port 2123 or udp port 2152', '--exit-when-done']);
   t.same(await all.exited, { code: 0, signal: null });
   t.equal(JSON.parse((await cli(['orders', 'show', order.id, '--db', db, '--json'])).stdout).status, 'paid');
+  const [seen] = JSON.parse((await cli(['sightings', '--order', order.id, '--db', db, '--json'])).stdout);
+  t.match(seen, { outcome: 'associated', proto: 'tcp', dport: 80, communityId: /^1:[A-Za-z0-9+/]{27}=$/, flow: /^tcp \S+:\d+ > \S+:80$/ }, 'the daemon stored the inner flow and its Community ID');
 });
 
 t.test('gnpay systemd-unit: an unprivileged service with two capabilities, that systemd accepts', async (t) => {

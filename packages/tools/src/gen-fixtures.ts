@@ -1,7 +1,7 @@
 // Regenerates the committed fixtures (fixtures/*.pcap[ng] with their
 // .expected.jsonl and .expected-stats.json) from the generator (./gen) with fixed seeds.
 //   npm run fixtures            (= node packages/tools/dist/gen-fixtures.js [outdir])
-// Regenerating must give byte-identical files (test/gen/determinism.test.ts).
+// Regenerating must give byte-identical files (test/tools/gen/determinism.test.ts).
 import * as path from 'node:path';
 import { FIXTURES } from './gen/fixtures';
 import { writeExpectations } from './gen/output';

@@ -1,10 +1,10 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { checkConfig, ConfigError, DEFAULTS, loadConfig, merge, parseListen, payHosts, readSecret, storeOptions, validateConfig } from '../../src/config';
-import { createLogger, redactPaths } from '../../src/log';
-import { createMetrics } from '../../src/metrics';
-import { tmpDir } from '../e2e/harness';
+import { checkConfig, ConfigError, DEFAULTS, loadConfig, merge, parseListen, payHosts, readSecret, storeOptions, validateConfig } from '../src/config';
+import { createLogger, redactPaths } from '../src/log';
+import { createMetrics } from '../src/metrics';
+import { tmpDir } from './e2e/harness';
 
 t.test('config: defaults, file, flags over the file', async (t) => {
   const dir = tmpDir(t);
@@ -137,8 +137,8 @@ t.test('metrics registry', async (t) => {
 });
 
 t.test('one schema: types, defaults, validation and the reloadable flag', async (t) => {
-  const { ConfigSchema, defaultsOf, isReloadable, keyDocs } = await import('../../src/config-schema');
-  const { applyReload, changedKeys } = await import('../../src/config');
+  const { ConfigSchema, defaultsOf, isReloadable, keyDocs } = await import('../src/config-schema');
+  const { applyReload, changedKeys } = await import('../src/config');
   t.same(defaultsOf(), DEFAULTS, 'the defaults come from the schema');
   t.same(validateConfig(DEFAULTS), [], 'and the schema accepts them');
   for (const d of keyDocs()) if (!d.section) t.ok(d.description.length > 10, `${d.key} is described`);

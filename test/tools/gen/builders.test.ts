@@ -68,7 +68,7 @@ import {
   ip,
   ipTcp,
   ipUdpFast,
-} from '../../packages/tools/src/gen';
+} from '../../../packages/tools/src/gen';
 
 /** walks GTPv1-C IEs: [type, value][] */
 function walkV1(msg: Buffer): [number, Buffer][] {

@@ -1,6 +1,6 @@
 // The payments benchmark runs (small) and reports its figures (no timing is asserted).
 import t from 'tap';
-import { runPaymentsBench } from '../../packages/tools/src/bench/payments';
+import { runPaymentsBench } from '../../../packages/tools/src/bench/payments';
 
 // real processes and servers on a shared 2-core machine: generous, bounded
 t.setTimeout(180000);
@@ -26,7 +26,7 @@ t.test('runPaymentsBench', async (t) => {
 });
 
 t.test('runTokenBench: four kinds of lookups measured (no timing is asserted)', async (t) => {
-  const { runTokenBench } = await import('../../packages/tools/src/bench/tokens');
+  const { runTokenBench } = await import('../../../packages/tools/src/bench/tokens');
   const lines: string[] = [];
   const log = console.log;
   console.log = (...a: unknown[]) => void lines.push(a.join(' '));

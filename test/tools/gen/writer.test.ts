@@ -3,7 +3,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileSink, LINKTYPE, MemorySink, openWriter, PcapngWriter, PcapWriter, readCapture } from '../../packages/tools/src/gen';
+import { FileSink, LINKTYPE, MemorySink, openWriter, PcapngWriter, PcapWriter, readCapture } from '../../../packages/tools/src/gen';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-writer-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -15,7 +15,7 @@ import {
   SessionEvent,
   SightingEvent,
   UserPath,
-} from '../../packages/tools/src/gen';
+} from '../../../packages/tools/src/gen';
 
 const nodes = { sgsnC: '192.0.2.10', sgsnU: '192.0.2.11', ggsnC: '198.51.100.1', ggsnU: '198.51.100.2' };
 const sub = (n: number, x = {}) => ({ imsi: `26201000000000${n}`, msisdn: `4915100000${n}`, imei: null, apn: 'internet', ueIp: `10.0.0.${n}`, ...nodes, ...x });

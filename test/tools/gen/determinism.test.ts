@@ -4,10 +4,10 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bench, FIXTURES } from '../../packages/tools/src/gen';
-import { generateFixtures } from '../../packages/tools/src/gen-fixtures';
+import { bench, FIXTURES } from '../../../packages/tools/src/gen';
+import { generateFixtures } from '../../../packages/tools/src/gen-fixtures';
 
-const committed = path.join(__dirname, '..', '..', 'fixtures');
+const committed = path.join(__dirname, '..', '..', '..', 'fixtures');
 
 t.test('regenerated fixtures are byte-identical to the committed ones', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-fixtures-'));

@@ -10,14 +10,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bench, demoCapture, FIXTURES, flood } from '../../packages/tools/src/gen';
-import { gnpay } from '../helpers/cli';
+import { bench, demoCapture, FIXTURES, flood } from '../../../packages/tools/src/gen';
+import { gnpay } from '../../helpers/cli';
 
 const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!hasTshark) {
   t.plan(0, 'tshark is not installed');
 } else {
-  const dir = path.join(__dirname, '..', '..', 'fixtures');
+  const dir = path.join(__dirname, '..', '..', '..', 'fixtures');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-tshark-'));
   t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -2,7 +2,7 @@
 // packets/s and ETA; nothing at all when the stream is not a terminal.
 import { PassThrough } from 'node:stream';
 import t from 'tap';
-import { formatProgress, ProgressBar, ProgressLog } from '../../src/progress';
+import { formatProgress, ProgressBar, ProgressLog } from '../src/progress';
 
 function stream(isTTY: boolean): NodeJS.WriteStream & { text: () => string } {
   const s = new PassThrough() as unknown as NodeJS.WriteStream & { text: () => string };

@@ -1,34 +1,13 @@
+// The HTTP payment driver (src/payments/drivers/http.ts) against a real server on 127.0.0.1.
 import t from 'tap';
-import { backoffMs } from '../../src/payments/backoff';
-import { HttpDriver } from '../../src/payments/drivers/http';
-import { LedgerDriver } from '../../src/payments/drivers/ledger';
-import { parseSignatureHeader, signatureMatches } from '../../src/client/signature';
-import { closedPort, httpServer, openStore } from '../e2e/harness';
+import { describeFetchError, HttpDriver } from '../../../src/payments/drivers/http';
+import { parseSignatureHeader, signatureMatches } from '../../../src/client/signature';
+import { closedPort, httpServer } from '../../e2e/harness';
 
-// real processes and servers on a shared 2-core machine: generous, bounded
+// real servers on a shared 2-core machine: generous, bounded
 t.setTimeout(120000);
 
 const req = { idempotencyKey: 'ord_1', msisdn: '491511234567', amount: 250, currency: 'EUR', reference: 'r-1', description: 'd' };
-
-t.test('backoff: exponential, jittered, bounded', async (t) => {
-  const o = { baseMs: 100, maxMs: 1000 };
-  t.same([1, 2, 3, 4, 5, 50].map((n) => backoffMs(n, o, () => 0)), [50, 100, 200, 400, 500, 500]);
-  t.same([1, 2, 3, 4, 5, 50].map((n) => backoffMs(n, o, () => 1)), [100, 200, 400, 800, 1000, 1000]);
-  t.equal(backoffMs(0, o, () => 1), 100);
-  const v = backoffMs(3, o);
-  t.ok(v >= 200 && v <= 400);
-});
-
-t.test('ledger driver', async (t) => {
-  const store = openStore(t);
-  const d = new LedgerDriver(store.ledger);
-  t.equal(d.name, 'ledger');
-  t.same(await d.charge(req), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' });
-  store.ledger.credit(req.msisdn, 300, { currency: req.currency });
-  t.same(await d.charge(req), { outcome: 'succeeded' });
-  t.same(await d.charge(req), { outcome: 'succeeded' }, 'same key: no second debit');
-  t.same(store.ledger.show(req.msisdn).balances, { [req.currency]: 50 });
-});
 
 t.test('http driver: signed request, answers mapped', async (t) => {
   const secret = 'platform-secret';
@@ -119,4 +98,12 @@ t.test('http driver: the status call', async (t) => {
   t.ok(signatureMatches(secret, sig!, 'ord_1'), 'signed over "<t>.<idempotency key>"');
   const down = new HttpDriver({ url: `${url}/charge`, statusUrl: `${await closedPort()}/s/{key}`, secret, timeoutMs: 2000 });
   t.match(await down.status!(req), { outcome: 'unknown', error: /status call: fetch failed/ });
+});
+
+t.test('describeFetchError', async (t) => {
+  const timeout = Object.assign(new Error('x'), { name: 'TimeoutError' });
+  t.equal(describeFetchError(timeout, 5), 'timeout after 5 ms');
+  t.equal(describeFetchError(Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNRESET' } }), 5), 'fetch failed: ECONNRESET');
+  t.equal(describeFetchError(Object.assign(new Error('fetch failed'), { cause: { message: 'other side closed' } }), 5), 'fetch failed: other side closed');
+  t.equal(describeFetchError(new Error('boom'), 5), 'boom');
 });

@@ -20,8 +20,8 @@ import {
   TcpTemplate,
   urlTokens,
   DEFAULT_CARRIERS,
-} from '../../packages/tools/src/gen';
-import { main, runGen, UsageError } from '../../packages/tools/src/gen-cli';
+} from '../../../packages/tools/src/gen';
+import { main, runGen, UsageError } from '../../../packages/tools/src/gen-cli';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-large-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -132,7 +132,7 @@ t.test('gen-cli', async (t) => {
   const exp = path.join(tmp, 'basic.jsonl');
   const stats = path.join(tmp, 'basic.json');
   runGen('gn-basic', { output: out, expected: exp, stats }, quiet);
-  const committed = path.join(__dirname, '..', '..', 'fixtures');
+  const committed = path.join(__dirname, '..', '..', '..', 'fixtures');
   t.ok(fs.readFileSync(out).equals(fs.readFileSync(path.join(committed, 'gn-basic.pcap'))));
   t.equal(fs.readFileSync(exp, 'utf8'), fs.readFileSync(path.join(committed, 'gn-basic.expected.jsonl'), 'utf8'));
   t.same(JSON.parse(fs.readFileSync(stats, 'utf8')), JSON.parse(fs.readFileSync(path.join(committed, 'gn-basic.expected-stats.json'), 'utf8')));

@@ -5,9 +5,9 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dissect, FIXTURES, gpduInner, innerTcpPayload, isoMicros, readCapture, ReadFrame } from '../../packages/tools/src/gen';
+import { dissect, FIXTURES, gpduInner, innerTcpPayload, isoMicros, readCapture, ReadFrame } from '../../../packages/tools/src/gen';
 
-const dir = path.join(__dirname, '..', '..', 'fixtures');
+const dir = path.join(__dirname, '..', '..', '..', 'fixtures');
 
 const SESSION_KEYS = ['type', 'event', 'ts', 'packet', 'gtp', 'imsi', 'msisdn', 'imei', 'apn', 'ueIp', 'ueIpv6', 'bearer', 'linkedBearer', 'tunnels'];
 const SIGHTING_KEYS = ['type', 'ts', 'packet', 'token', 'carrier', 'via', 'msisdn', 'imsi', 'imei', 'apn', 'ueIp', 'teid', 'resolvedBy', 'host', 'request', 'dst', 'proto', 'sport', 'dport', 'communityId'];

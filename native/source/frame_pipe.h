@@ -1,0 +1,130 @@
+// Frames of a capture travelling from its reader thread (read(2) or
+// decompression, pcap / pcapng records, BPF filter) to the thread that decodes
+// them, in chunks, in capture order. A fixed ring of chunks (single producer,
+// single consumer): the reader waits when every chunk is full (backpressure),
+// the decoder when none is; close() wakes both for good. Each chunk holds a
+// copy of its frames' bytes, so the reader's window moves on freely.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "capture_file.h"
+#include "status.h"
+
+namespace gnpay {
+
+struct FrameChunk {
+  static constexpr size_t kBytes = size_t(512) << 10;  // room for frame bytes (grows for one larger frame)
+
+  std::vector<CaptureFrame> frames;  // to decode, in capture order; their data is in `bytes`
+  std::vector<uint64_t> packets;     // each frame's 1-based index in its capture
+  AnomalyCounters anomalies;         // what reading these frames counted
+  uint64_t filtered = 0;             // frames the filter left out
+  uint64_t packets_after = 0;        // records read, this chunk included
+  uint64_t offset_after = 0;         // bytes of the file consumed
+  ReadStatus status = ReadStatus::Frame;  // Frame: more follow; End; Error (error, error_offset)
+  std::string error;
+  uint64_t error_offset = 0;
+  bool filter_failed = false;        // the filter cannot apply to the frame at filter_error_at
+  uint64_t filter_error_at = 0;
+  bool stopped = false;              // reading was stopped (Replay::stop)
+
+  // Whether a frame of n bytes fits without moving the frames already in.
+  bool fits(size_t n) const { return used_ + n <= capacity_; }
+  // Copies the frame in (the chunk must be empty or the frame fit).
+  void add(const CaptureFrame& f, uint64_t packet) {
+    if (!fits(f.data.size)) {
+      capacity_ = f.data.size > kBytes ? f.data.size : kBytes;
+      bytes_.reset(new uint8_t[capacity_]);
+      used_ = 0;
+    }
+    CaptureFrame g = f;
+    if (f.data.size) std::memcpy(bytes_.get() + used_, f.data.data, f.data.size);
+    g.data = Span(bytes_.get() + used_, f.data.size);
+    used_ += f.data.size;
+    frames.push_back(g);
+    packets.push_back(packet);
+  }
+
+  void reset() {
+    frames.clear();
+    packets.clear();
+    used_ = 0;
+    stopped = false;
+    anomalies.reset();
+    filtered = packets_after = offset_after = error_offset = filter_error_at = 0;
+    status = ReadStatus::Frame;
+    error.clear();
+    filter_failed = false;
+  }
+
+ private:
+  std::unique_ptr<uint8_t[]> bytes_;
+  size_t capacity_ = 0, used_ = 0;
+};
+
+class FramePipe {
+ public:
+  FramePipe(size_t chunks, size_t frames_per_chunk) : ring_(chunks ? chunks : 1), frames_(frames_per_chunk) {
+    for (FrameChunk& c : ring_) {
+      c.frames.reserve(frames_);
+      c.packets.reserve(frames_);
+    }
+  }
+  FramePipe(const FramePipe&) = delete;
+  FramePipe& operator=(const FramePipe&) = delete;
+
+  size_t frames_per_chunk() const { return frames_; }
+
+  // Reader: a free chunk to fill (reset), waiting while all are full; nullptr once closed.
+  FrameChunk* begin_write() {
+    std::unique_lock<std::mutex> lk(mu_);
+    cv_space_.wait(lk, [&] { return closed_ || used_ < ring_.size(); });
+    if (closed_) return nullptr;
+    FrameChunk* c = &ring_[(head_ + used_) % ring_.size()];
+    lk.unlock();
+    c->reset();
+    return c;
+  }
+  // Reader: the chunk from begin_write() is ready for the decoder.
+  void end_write() {
+    std::lock_guard<std::mutex> lk(mu_);
+    used_++;
+    cv_data_.notify_one();
+  }
+  // Decoder: the oldest filled chunk, waiting while none is; nullptr once closed.
+  FrameChunk* begin_read() {
+    std::unique_lock<std::mutex> lk(mu_);
+    cv_data_.wait(lk, [&] { return closed_ || used_ > 0; });
+    if (closed_) return nullptr;
+    return &ring_[head_];
+  }
+  // Decoder: done with the chunk from begin_read(); the reader may refill it.
+  void end_read() {
+    std::lock_guard<std::mutex> lk(mu_);
+    head_ = (head_ + 1) % ring_.size();
+    used_--;
+    cv_space_.notify_one();
+  }
+  void close() {
+    std::lock_guard<std::mutex> lk(mu_);
+    closed_ = true;
+    cv_space_.notify_all();
+    cv_data_.notify_all();
+  }
+
+ private:
+  std::vector<FrameChunk> ring_;
+  const size_t frames_;
+  std::mutex mu_;
+  std::condition_variable cv_space_, cv_data_;
+  size_t head_ = 0, used_ = 0;  // filled chunks: ring_[head_ .. head_ + used_)
+  bool closed_ = false;
+};
+
+}  // namespace gnpay

@@ -1,0 +1,41 @@
+// The database lock (src/store/lock.ts): one holder, released with its holder.
+import t from 'tap';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { DatabaseLockedError, lockDatabase } from '../../src/store';
+import { ensureBuilt, ROOT, tmpDir } from '../e2e/harness';
+
+t.test('lock: one holder, released with its holder, an old PID file replaced', async (t) => {
+  const db = join(tmpDir(t), 'x.db');
+  const lock = lockDatabase(db);
+  t.equal(readFileSync(`${db}.pid`, 'utf8'), `${process.pid}\n`, 'who holds it, for the message');
+  t.throws(() => lockDatabase(db), DatabaseLockedError, 'a second holder in this process is refused');
+  t.throws(() => lockDatabase(db), new RegExp(`is in use by another gnpay run \\(pid ${process.pid}\\)`));
+  lock.release();
+  lock.release();
+  t.notOk(existsSync(`${db}.pid`));
+  // another process holds it: refused; once that process is SIGKILLed, the kernel has released it
+  ensureBuilt();
+  const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(join(ROOT, 'dist', 'store', 'lock.js'))}).lockDatabase(${JSON.stringify(db)}); console.log('locked'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => holder.kill('SIGKILL'));
+  await new Promise((r) => holder.stdout!.once('data', r));
+  t.throws(() => lockDatabase(db), new RegExp(`\\(pid ${holder.pid}\\)`), 'held by the other process');
+  holder.kill('SIGKILL');
+  await new Promise((r) => holder.once('exit', r));
+  const again = lockDatabase(db);
+  t.ok(again.path.endsWith('x.db.lock'), 'taken once its holder died, whatever its pid file says');
+  again.release();
+  // the PID file of an older gnpay: honoured while its process lives, replaced after
+  const old = join(tmpDir(t), 'old.db');
+  const sleeper = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+  t.teardown(() => sleeper.kill('SIGKILL'));
+  writeFileSync(`${old}.lock`, `${sleeper.pid}\n`);
+  t.throws(() => lockDatabase(old), new RegExp(`\\(pid ${sleeper.pid}\\)`));
+  sleeper.kill('SIGKILL');
+  await new Promise((r) => sleeper.once('exit', r));
+  const taken = lockDatabase(old);
+  t.ok(existsSync(`${old}.lock`));
+  taken.release();
+  t.throws(() => lockDatabase(join(tmpDir(t), 'no', 'such', 'dir.db')), /directory does not exist/);
+});
