@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 
@@ -144,6 +145,8 @@ class GzipStream : public ByteStream {
 };
 
 // libzstd's streaming API, resolved from libzstd.so.1 at first use (stable ABI).
+// GNPAY_LIBZSTD names another file to load instead (a libzstd outside the
+// loader's path; a name that does not exist shows what happens without one).
 struct ZstdApi {
   struct InBuf { const void* src; size_t size; size_t pos; };
   struct OutBuf { void* dst; size_t size; size_t pos; };
@@ -162,7 +165,8 @@ struct ZstdApi {
  private:
   static ZstdApi load() {
     ZstdApi a;
-    void* h = dlopen("libzstd.so.1", RTLD_NOW | RTLD_LOCAL);
+    const char* name = std::getenv("GNPAY_LIBZSTD");
+    void* h = dlopen(name && *name ? name : "libzstd.so.1", RTLD_NOW | RTLD_LOCAL);
     if (!h) return a;
     a.create = reinterpret_cast<void* (*)()>(dlsym(h, "ZSTD_createDStream"));
     a.free_ = reinterpret_cast<size_t (*)(void*)>(dlsym(h, "ZSTD_freeDStream"));

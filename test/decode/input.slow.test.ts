@@ -126,6 +126,29 @@ t.test('damaged and foreign compressed input: what is wrong and how to read it',
   t.match(twice.stderr, /standard input \(-\) can be read only once/);
 });
 
+// libzstd.so.1 is loaded when a zstd capture is opened; GNPAY_LIBZSTD names
+// another file to load, here one that does not exist: a machine without libzstd.
+t.test('a .zst capture without libzstd: exit 3, what to install or how to read it instead', async (t) => {
+  const zst = path.join(dir, 'nolib.pcap.zst');
+  if (hasZstd) t.equal(spawnSync('zstd', ['-q', '-f', path.join(FIXTURES, 'gn-basic.pcap'), '-o', zst]).status, 0);
+  else fs.writeFileSync(zst, Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(64)])); // the zstd magic is enough
+  const missing = { GNPAY_LIBZSTD: path.join(dir, 'libzstd-not-here.so.1') };
+  const advice = /reading zstd captures needs libzstd\.so\.1 \(apt-get install libzstd1\), or decompress first: zstd -dc FILE \| gnpay decode -/;
+  const file = await gnpay(['decode', zst, '--jsonl', ...CARRIERS], { env: missing });
+  t.equal(file.status, 3, 'a file: exit 3');
+  t.match(file.stderr, advice);
+  t.match(file.stderr, /nolib\.pcap\.zst/, 'names the file');
+  const lines = file.stdout.trim().split('\n');
+  t.equal(lines.length, 1, 'no events, only the stats line');
+  t.equal(JSON.parse(lines[0]).packets, 0);
+  const stdin = await gnpay(['decode', '-', '--stats'], { env: missing, input: fs.readFileSync(zst) });
+  t.equal(stdin.status, 3, 'standard input: exit 3');
+  t.match(stdin.stderr, /standard input: reading zstd captures needs libzstd\.so\.1/);
+  const withLib = await gnpay(['decode', zst, '--stats']);
+  t.notMatch(withLib.stderr, /needs libzstd/, 'with the library (the default) it is not asked for');
+  if (hasZstd) t.equal(withLib.status, 0);
+});
+
 t.test('gnpay decode … | head: exit 0, nothing on stderr, reading stops', async (t) => {
   const file = path.join(FIXTURES, 'gn-basic.pcap');
   const many = Array.from({ length: 60 }, () => `"${file}"`).join(' ');
