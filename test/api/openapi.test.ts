@@ -110,3 +110,25 @@ t.test('every route has schemas that close their objects', async (t) => {
   t.same(open, [], 'objects allow no unknown properties');
   for (const [code, v] of Object.entries(ERROR_CODES)) t.match(code, /^[A-Z][A-Z_]*[A-Z]$/, `${code} (${v.status}) is upper snake case`);
 });
+
+t.test("the SP kit's types (packages/client) are checked against the document", async (t) => {
+  const doc = buildOpenApi(version) as unknown as Doc;
+  const schemas = doc.components.schemas as Record<string, { properties: Record<string, Record<string, unknown>>; required?: string[] }>;
+  const kit = readFileSync(join(__dirname, '..', '..', 'packages', 'client', 'src', 'types.ts'), 'utf8');
+  const codes = readFileSync(join(__dirname, '..', '..', 'packages', 'client', 'src', 'codes.ts'), 'utf8');
+  /** The properties of `export interface NAME { ... }` in the kit, with whether each is optional. */
+  const fields = (name: string) => {
+    const body = new RegExp(`export interface ${name} \\{\\n([\\s\\S]*?)\\n\\}`).exec(kit)?.[1] ?? '';
+    return Object.fromEntries([...body.matchAll(/^ {2}(\w+)(\??):/gm)].map((m) => [m[1], m[2] === '?']));
+  };
+  for (const [iface, schema] of [['Order', 'Order'], ['Refund', 'Refund'], ['RefundList', 'RefundList'], ['OrderList', 'OrderList'], ['OrderEvent', 'Event'], ['EventPage', 'EventPage'], ['CreateOrderInput', 'CreateOrderRequest'], ['ApiErrorBody', 'Error'], ['WebhookSettings', 'WebhookSettings']]) {
+    const f = fields(iface);
+    t.same(Object.keys(f).sort(), Object.keys(schemas[schema].properties).sort(), `${iface} has the properties of ${schema}`);
+    const optional = Object.keys(f).filter((k) => f[k]).sort();
+    t.same(optional, Object.keys(schemas[schema].properties).filter((k) => !(schemas[schema].required ?? []).includes(k)).sort(), `${iface}: the optional ones are the ones ${schema} does not require`);
+  }
+  const { ORDER_STATUSES, ORDER_REASONS } = await import('../../src/client/types');
+  t.same(schemas.Order.properties.status['x-extensible-enum'], [...ORDER_STATUSES], 'the statuses');
+  t.same(schemas.Order.properties.reason['x-extensible-enum'], [...ORDER_REASONS], 'the reasons');
+  for (const code of schemas.Error.properties.code['x-extensible-enum'] as string[]) t.match(codes, new RegExp(`^  ${code}: \\{`, 'm'), `${code} in the kit's codes`);
+});
