@@ -30,7 +30,7 @@ export function registerDecode(program: Command): void {
     .option('--imsi <digits>', "select a subscriber by IMSI: only its events are printed, and --write takes its tunnels' frames (repeatable)", collect)
     .option('--msisdn <digits>', 'select a subscriber by MSISDN (international format, no +) (repeatable)', collect)
     .option('--ue-ip <address>', "select a subscriber by its UE address (IPv4 or IPv6) (repeatable)", collect)
-    .option('-w, --write <file>', "write every GTP-C and GTP-U frame of the selected subscribers' tunnels to this pcapng file (original link types and timestamps)")
+    .option('-w, --write <file>', "write every GTP-C and GTP-U frame of the selected subscribers' tunnels, and their Create requests with the responses (rejected ones too), to this pcapng file (original link types and timestamps)")
     .option('--no-progress', 'never draw the progress bar (it is drawn only on a terminal anyway)')
     .addHelpText(
       'after',
