@@ -7,13 +7,13 @@ import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
 import { demoCapture } from '../../src/cli/demo-capture';
-import { gnpay } from '../helpers/cli';
+import { gnpayHere } from '../helpers/cli';
 
 const random = Buffer.from('5a'.repeat(32), 'hex');
 const sub = { msisdn: '491701234567', imsi: '262017000000001', startSec: 1_700_000_000 };
 
 async function decode(t: Test, file: string, args: string[]): Promise<Array<Record<string, unknown>>> {
-  const r = await gnpay(['decode', file, '--jsonl', '--no-progress', ...args]);
+  const r = await gnpayHere(['decode', file, '--jsonl', '--no-progress', ...args]);
   t.equal(r.status, 0, r.stderr);
   return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
 }

@@ -32,7 +32,7 @@ import {
 } from '../../packages/tools/src/gen';
 import type { Gn1Subscriber, Transport } from '../../packages/tools/src/gen';
 import { defaultLiveFilter } from '../../src/native';
-import { decodeJsonl, gnpay } from '../helpers/cli';
+import { decodeJsonl, gnpayHere } from '../helpers/cli';
 import { eventLine } from '../../packages/tools/src/gen/output';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-filter-'));
@@ -133,7 +133,7 @@ t.test('Ethernet: every encapsulation decodes, and the default live filter keeps
   t.equal(f.stats.packets, b.packets - b.noise);
   t.same(f.stats.anomalies, {}, 'the pseudowire frame was left out by the filter');
 
-  const text = await gnpay(['decode', b.file, '--stats', '--no-progress', '-f', 'udp port 2123']);
+  const text = await gnpayHere(['decode', b.file, '--stats', '--no-progress', '-f', 'udp port 2123']);
   t.equal(text.status, 0);
   t.match(text.stdout, /left out by --filter +\d+/);
 });
@@ -153,7 +153,7 @@ t.test('Linux cooked captures (e.g. "any"): the default filter has no VLAN or MP
 
 t.test('bad filters: a syntax error is a usage error before reading, a link type it cannot apply to stops the file', async (t) => {
   const b = build('eth-errors', LINKTYPE.ETHERNET);
-  const bad = await gnpay(['decode', b.file, '--filter', 'udp prt 53']);
+  const bad = await gnpayHere(['decode', b.file, '--filter', 'udp prt 53']);
   t.equal(bad.status, 2);
   t.match(bad.stderr, /filter "udp prt 53" on link type 1: .*syntax error/);
   t.equal(bad.stdout, '', 'nothing decoded');
@@ -161,7 +161,7 @@ t.test('bad filters: a syntax error is a usage error before reading, a link type
   const vlan = await decode(sll.file, ['--filter', 'vlan']);
   t.equal(vlan.status, 3, 'exit 3: the capture cannot be read as asked');
   t.match(vlan.stderr, /filter "vlan" on link type 113: .*VLAN.* at file offset 24 \(packet 1\)/);
-  const long = await gnpay(['decode', b.file, '--filter', 'x'.repeat(70000)]);
+  const long = await gnpayHere(['decode', b.file, '--filter', 'x'.repeat(70000)]);
   t.equal(long.status, 2);
   t.equal(long.stderr, 'gnpay: filter must be a BPF expression of at most 65536 characters\n');
 });

@@ -2,14 +2,14 @@
 // `file` on every event, TEIDs as tshark shows them.
 import path from 'node:path';
 import t from 'tap';
-import { FIXTURES, gnpay } from '../helpers/cli';
+import { FIXTURES, gnpayHere } from '../helpers/cli';
 
 const CARRIERS = ['--carrier', 'query:pay_token', '--carrier', 'host:pay.example.net', '--carrier', 'path:/pay/'];
 const A = path.join(FIXTURES, 'gn-basic.pcap');
 const B = path.join(FIXTURES, 'gn-ipv6.pcapng');
 
 t.test('jsonl: file and hex TEIDs on every event of several files', async (t) => {
-  const r = await gnpay(['decode', A, B, '--jsonl', ...CARRIERS]);
+  const r = await gnpayHere(['decode', A, B, '--jsonl', ...CARRIERS]);
   t.equal(r.status, 0);
   const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   events.pop();
@@ -23,7 +23,7 @@ t.test('jsonl: file and hex TEIDs on every event of several files', async (t) =>
 });
 
 t.test('--fields: only those keys, in that order', async (t) => {
-  const r = await gnpay(['decode', A, '--format', 'jsonl', '--fields', 'type,msisdn,teid,token', ...CARRIERS]);
+  const r = await gnpayHere(['decode', A, '--format', 'jsonl', '--fields', 'type,msisdn,teid,token', ...CARRIERS]);
   t.equal(r.status, 0);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   const stats = lines.pop();
@@ -35,16 +35,16 @@ t.test('--fields: only those keys, in that order', async (t) => {
 });
 
 t.test('csv and tsv: a header, one row per event', async (t) => {
-  const json = await gnpay(['decode', A, '--jsonl', ...CARRIERS]);
+  const json = await gnpayHere(['decode', A, '--jsonl', ...CARRIERS]);
   const n = json.stdout.trim().split('\n').length - 1;
-  const csv = await gnpay(['decode', A, '--format', 'csv', '--fields', 'type,packet,file,msisdn,teid,token', ...CARRIERS]);
+  const csv = await gnpayHere(['decode', A, '--format', 'csv', '--fields', 'type,packet,file,msisdn,teid,token', ...CARRIERS]);
   t.equal(csv.status, 0);
   const rows = csv.stdout.trimEnd().split('\n');
   t.equal(rows[0], 'type,packet,file,msisdn,teid,token');
   t.equal(rows.length, n + 1, 'one row per event');
   t.match(rows.find((r) => r.startsWith('sighting,'))!, /^sighting,\d+,[^,]*gn-basic\.pcap,\d+,0x[0-9a-f]{8},\S+$/);
   t.match(rows.find((r) => r.startsWith('session,'))!, /^session,\d+,[^,]+,\d+,,$/);
-  const tsv = await gnpay(['decode', A, '--format', 'tsv', ...CARRIERS]);
+  const tsv = await gnpayHere(['decode', A, '--format', 'tsv', ...CARRIERS]);
   t.equal(tsv.status, 0);
   const trows = tsv.stdout.replace(/\n$/, '').split('\n');
   const header = trows[0].split('\t');
@@ -57,7 +57,7 @@ t.test('csv and tsv: a header, one row per event', async (t) => {
 
 t.test('bad --format / --fields: usage errors (exit 2)', async (t) => {
   for (const args of [['--format', 'xml'], ['--format', 'csv', '--stats'], ['--fields', 'type'], ['--format', 'csv', '--fields', 'type,nope']]) {
-    const r = await gnpay(['decode', A, ...args]);
+    const r = await gnpayHere(['decode', A, ...args]);
     t.equal(r.status, 2, args.join(' '));
   }
 });

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { FIXTURES, gnpay } from '../helpers/cli';
+import { FIXTURES, gnpayHere } from '../helpers/cli';
 
 const captures = fs
   .readdirSync(FIXTURES)
@@ -36,7 +36,7 @@ for (const cap of captures) {
   t.test(cap, async (t) => {
     const args = ['decode', path.join(FIXTURES, cap), '--jsonl'];
     for (const c of expectedStats.carriers as string[]) args.push('--carrier', c);
-    const r = await gnpay(args);
+    const r = await gnpayHere(args);
     const lines = r.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
     const stats = lines.pop();
     t.equal(stats?.type, 'stats', 'the last line is the stats object');

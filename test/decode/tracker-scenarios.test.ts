@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import * as gen from '../../packages/tools/src/gen/fixtures-tracker';
-import { FIXTURES, gnpay } from '../helpers/cli';
+import { FIXTURES, gnpayHere } from '../helpers/cli';
 
 const SCENARIOS: Record<string, () => gen.TrackerResult> = {
   's11-s5-mirror': gen.s11S5Mirror,
@@ -41,7 +41,7 @@ for (const [name, scenario] of Object.entries(SCENARIOS)) {
     const expectedStats = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.expected-stats.json`), 'utf8'));
     const args = ['decode', path.join(FIXTURES, file), '--jsonl', '--no-progress'];
     for (const c of expectedStats.carriers as string[]) args.push('--carrier', c);
-    const r = await gnpay(args);
+    const r = await gnpayHere(args);
     t.equal(r.status, 0, 'exit 0');
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const stats = lines.pop();
@@ -72,7 +72,7 @@ for (const [name, scenario] of Object.entries(SCENARIOS)) {
     t.ok(g.truth.some((w) => w.imsi === null && w.sighting) || name === 'piggyback' || name === 'many-sockets' || name === 'tcp-apps', 'tokens on deleted tunnels are part of the scenario');
 
     // the same through `gnpay decode --stats`
-    const st = await gnpay(['decode', path.join(FIXTURES, file), '--stats', '--no-progress', ...expectedStats.carriers.flatMap((c: string) => ['--carrier', c])]);
+    const st = await gnpayHere(['decode', path.join(FIXTURES, file), '--stats', '--no-progress', ...expectedStats.carriers.flatMap((c: string) => ['--carrier', c])]);
     t.equal(st.status, 0, '--stats: exit 0');
     t.notMatch(st.stdout, /unknown_context|unmatched_response|response_teid_mismatch/, '--stats: no unknown context, no unmatched response');
     const num = (label: string) => Number(new RegExp(`\\n\\s+${label}\\s+(\\d+)`).exec(st.stdout)?.[1]);

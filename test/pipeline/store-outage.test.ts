@@ -3,7 +3,7 @@
 // sightings durably and stores them, in order, once the database takes writes
 // again; readiness is false meanwhile, with a metric and a loud log; what
 // could not be stored makes the exit code 1. (The real thing, a full tmpfs,
-// is test/e2e/disk-full.test.ts.)
+// is test/e2e/disk-full.slow.test.ts.)
 import t from 'tap';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
