@@ -16,7 +16,7 @@ import {
   readCapture,
   runScenario,
   SCENARIOS,
-  SightingEvent,
+  type SightingEvent,
   TcpTemplate,
   urlTokens,
   DEFAULT_CARRIERS,
@@ -149,7 +149,7 @@ t.test('gen-cli', async (t) => {
   t.throws(() => runScenario('nope', {}));
   // through the command line parser
   const origOut = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.stdout.write = (() => true);
   try {
     t.equal(main(['node', 'gen-cli', 'flood-pending', '-o', path.join(tmp, 'f.pcap'), '--packets', '2000', '--subscribers', '2', '--seed', '9']), 0);
     t.equal(main(['node', 'gen-cli', 'demo', '-o', path.join(tmp, 'd2.pcap'), '--msisdn', '491700000001', '--imsi', '262019999999999', '--token', 'AAAAAAAAAAAAAAAAAAAAAAAA']), 0);
@@ -157,7 +157,7 @@ t.test('gen-cli', async (t) => {
     process.stdout.write = origOut;
   }
   const origErr = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
+  process.stderr.write = (() => true);
   try {
     t.equal(main(['node', 'gen-cli', 'bench', '-o', path.join(tmp, 'x.pcap'), '--seed', '-1']), 2, 'bad seed: usage error');
   } finally {
