@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli/common';
 import { commands } from './cli/registry';
+import { VERSION } from './version';
 
 /**
  * The program with the subcommand named in argv only (each loads its own
@@ -14,12 +15,12 @@ export function buildProgram(argv: string[] = process.argv): Command {
   program
     .name('gnpay')
     .description('Passive carrier-billing probe for mirrored Gn / S5/S8 GTP traffic')
-    .version(require('../package.json').version)
+    .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
   const name = argv.slice(2).find((a) => !a.startsWith('-'));
   const wanted = name !== undefined && Object.prototype.hasOwnProperty.call(commands, name) ? [name] : Object.keys(commands);
-  for (const n of wanted) commands[n]()(program);
+  for (const n of wanted) commands[n]?.()(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

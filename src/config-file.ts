@@ -63,7 +63,7 @@ export function parseConfigText(file: string, text: string): ConfigSource {
         const node = doc.getIn(parts.slice(0, n), true) as Node | undefined;
         if (node && (node as { range?: [number, number, number] }).range) return at((node as { range: [number, number, number] }).range[0]);
       }
-      const root = doc.contents as Node | null;
+      const root = doc.contents;
       return root?.range ? at(root.range[0]) : '1:1';
     },
   };
@@ -83,17 +83,19 @@ export function readConfigFile(file: string): ConfigSource | Problem {
 export function editDistance(a: string, b: string): number {
   a = a.toLowerCase();
   b = b.toLowerCase();
+  // one row of the distance matrix; every index read below is in 0..b.length
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const at = (j: number) => prev[j] ?? 0;
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
+    let diag = at(0);
     prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const tmp = at(j);
+      prev[j] = Math.min(at(j) + 1, at(j - 1) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
       diag = tmp;
     }
   }
-  return prev[b.length];
+  return at(b.length);
 }
 
 /** The known key closest to `name` when it is close enough to be a typo (or a different case). */

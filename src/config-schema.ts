@@ -253,9 +253,9 @@ export function defaultsOf(schema: TSchema = ConfigSchema): unknown {
 
 /** The schema node of a dotted path, and the nodes above it (root first). */
 function nodesOf(path: string): Node[] {
-  const out: Node[] = [ConfigSchema as unknown as Node];
+  const out: Node[] = [ConfigSchema];
   for (const part of path.split('.').filter(Boolean)) {
-    const next = out[out.length - 1].properties?.[part];
+    const next = out[out.length - 1]?.properties?.[part];
     if (!next) break;
     out.push(next);
   }
@@ -265,7 +265,7 @@ function nodesOf(path: string): Node[] {
 /** Whether a SIGHUP reload applies a change of this key (the nearest `reloadable` on its path). */
 export function isReloadable(path: string): boolean {
   const nodes = nodesOf(path);
-  for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i].reloadable !== undefined) return nodes[i].reloadable!;
+  for (const node of nodes.reverse()) if (node.reloadable !== undefined) return node.reloadable;
   return false;
 }
 
@@ -273,7 +273,7 @@ export function isReloadable(path: string): boolean {
 export function keysAt(path: string): string[] {
   const nodes = nodesOf(path);
   const n = nodes[nodes.length - 1];
-  return nodes.length - 1 === path.split('.').filter(Boolean).length ? Object.keys(n.properties ?? {}) : [];
+  return n && nodes.length - 1 === path.split('.').filter(Boolean).length ? Object.keys(n.properties ?? {}) : [];
 }
 
 export interface KeyDoc {
@@ -297,7 +297,7 @@ function typeOf(s: Node): string {
 }
 
 /** Every key of the schema, depth first (sections too), for the reference documentation. */
-export function keyDocs(schema: Node = ConfigSchema as unknown as Node, prefix = ''): KeyDoc[] {
+export function keyDocs(schema: Node = ConfigSchema, prefix = ''): KeyDoc[] {
   const out: KeyDoc[] = [];
   for (const [k, v] of Object.entries(schema.properties ?? {})) {
     const key = prefix ? `${prefix}.${k}` : k;

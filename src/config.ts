@@ -85,7 +85,7 @@ export function parseListen(listen: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):([0-9]{1,5})$/.exec(listen);
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new ConfigError(`listen must be HOST:PORT (e.g. 127.0.0.1:8080), got "${listen}"`);
-  return { host: m[1] ?? m[2], port };
+  return { host: m[1] ?? m[2] ?? '', port };
 }
 
 function isUrl(s: string): boolean {
@@ -187,7 +187,7 @@ export function checkConfig(c: unknown): Config {
 function hasPath(v: unknown, path: string): boolean {
   let node: unknown = v;
   for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.')) {
-    if (node === null || typeof node !== 'object' || !(part in (node as object))) return false;
+    if (node === null || typeof node !== 'object' || !(part in (node))) return false;
     node = (node as Record<string, unknown>)[part];
   }
   return true;
@@ -204,11 +204,11 @@ export function formatProblems(problems: Problem[], source: ConfigSource | null,
     const pos = p.path === '' && /^\d+:\d+: /.test(p.message) ? null : source.position(p.path);
     return `${source.file}:${pos ? `${pos}: ` : ''}${p.message}`;
   };
-  if (problems.length === 1) return line(problems[0]);
+  if (problems.length === 1 && problems[0]) return line(problems[0]);
   // in the order of the file (what has no position, e.g. a flag, last)
   const rank = (p: Problem) => {
     const pos = source && p.path !== '' && !hasPath(flags, p.path) ? source.position(p.path) : null;
-    const [l, c] = (pos ?? '999999999:0').split(':').map(Number);
+    const [l = 0, c = 0] = (pos ?? '999999999:0').split(':').map(Number);
     return l * 1e6 + c;
   };
   const sorted = problems.map((p, i) => ({ p, i, r: rank(p) })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.p);
@@ -233,7 +233,7 @@ export function loadConfig(file: string | null, flags: ConfigInput = {}): Config
   const merged = merge(merge(structuredClone(DEFAULTS), fromFile), flags);
   const problems = validateConfig(merged);
   if (problems.length) throw new ConfigError(formatProblems(problems, source, flags), problems);
-  return merged as Config;
+  return merged;
 }
 
 /** The dotted paths of the leaves (scalars, arrays) where two configurations differ. */
@@ -261,6 +261,7 @@ export function applyReload(running: Config, next: Config): { config: Config; ke
       src = src[p] as Record<string, unknown>;
     }
     const last = parts[parts.length - 1];
+    if (last === undefined) continue;
     if (src[last] === undefined) delete dst[last];
     else dst[last] = structuredClone(src[last]);
   }

@@ -35,7 +35,7 @@ export function createLogger(o: LogOptions): Logger {
       redact: { paths: redactPaths(o.redactPersonalData), censor: '[redacted]' },
       serializers: { err: serializeError },
     },
-    dest as pino.DestinationStream,
+    dest,
   );
 }
 
@@ -46,7 +46,7 @@ export function createLogger(o: LogOptions): Logger {
  */
 export function serializeError(err: unknown): Record<string, unknown> {
   if (err instanceof Error) {
-    const out: Record<string, unknown> = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
+    const out: Record<string, unknown> = pino.stdSerializers.err(err);
     if (!out.message) out.message = err.message || String(err);
     return out;
   }

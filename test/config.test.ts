@@ -28,7 +28,7 @@ t.test('config errors name the key', async (t) => {
   const file = join(dir, 'c.json');
   const cases: Array<[unknown, RegExp]> = [
     [{ payments: { http: { url: 'nope' } } }, /^config: \S+c\.json:\d+:\d+: payments\.http\.url must be a URL$/],
-    [{ payments: { driver: 'http' } }, /^config: 2 problems in \S+c\.json:\n  \S+c\.json:1:2: payments\.http\.url is required when payments\.driver is "http"\n  \S+c\.json:1:2: payments\.http\.secret or payments\.http\.secretFile is required/],
+    [{ payments: { driver: 'http' } }, /^config: 2 problems in \S+c\.json:\n {2}\S+c\.json:1:2: payments\.http\.url is required when payments\.driver is "http"\n {2}\S+c\.json:1:2: payments\.http\.secret or payments\.http\.secretFile is required/],
     [{ payments: { driver: 'http', http: { url: 'http://127.0.0.1:1/x' } } }, /^config: \S+c\.json:\d+:\d+: payments\.http\.secret or payments\.http\.secretFile is required/],
     [{ payments: { htp: {} } }, /^config: \S+c\.json:\d+:\d+: payments\.htp is not a known key \(did you mean payments\.http\?\)$/],
     [{ listen: 5 }, /^config: \S+c\.json:\d+:\d+: listen must be string$/],

@@ -144,7 +144,7 @@ function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return null;
   const m = /^Bearer[ ]+([\x21-\x7e]{1,200})$/i.exec(h);
-  return m ? m[1] : null;
+  return m?.[1] ?? null;
 }
 
 /**
@@ -311,7 +311,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       store.orders.expireDue();
       const rows = store.events.list(sp.id, after, q.limit);
       const cursor = (e: { seq: number }) => store.cursors.encode('events', sp.id, e.seq);
-      return { events: rows.map((e) => eventView(e, sp.scopes, cursor(e))), nextCursor: rows.length ? cursor(rows[rows.length - 1]) : q.after };
+      const last = rows.at(-1);
+      return { events: rows.map((e) => eventView(e, sp.scopes, cursor(e))), nextCursor: last ? cursor(last) : q.after };
     },
     openapi: () => openapi,
     ...operationsHandlers({ store, metrics, ready: deps.ready, readiness: deps.readiness }),
@@ -323,6 +324,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   for (const r of ROUTES) {
     if (r.operationId === 'metrics' && deps.serveMetrics !== true) continue;
+    const handler = handlers[r.operationId];
+    if (!handler) throw new Error(`no handler for the operation ${r.operationId}`);
     // the series of each route's success exists from the start (0)
     const ok = Object.keys(r.schema.response).map(Number).find((c) => c >= 200 && c < 300) ?? 200;
     metrics.httpRequests.inc({ listener: 'api', method: r.method, route: r.url, status: String(ok) }, 0);
@@ -334,7 +337,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       config: { auth: r.auth, operationId: r.operationId },
       // a POST whose body schema allows nothing may come without a body
       ...(r.schema.body === EmptyBody ? { preValidation: async (req: FastifyRequest) => void (req.body ??= {}) } : {}),
-      handler: handlers[r.operationId],
+      handler,
     });
   }
   return app;

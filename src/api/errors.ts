@@ -21,6 +21,7 @@ interface AjvError {
 /** "body/amount must be >= 1", "body must NOT have additional property 'x'" */
 export function validationMessage(context: string, errors: AjvError[]): string {
   const e = errors[0];
+  if (!e) return `${context} is invalid`;
   const where = `${context}${e.instancePath}`;
   if (e.keyword === 'additionalProperties') return `${where} must NOT have additional property '${String(e.params.additionalProperty)}'`;
   if (e.keyword === 'enum' && e.instancePath === '/currency') return `${where} must be an ISO 4217 currency code`;

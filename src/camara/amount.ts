@@ -16,7 +16,7 @@ export type MinorResult = { ok: true; minor: number } | { ok: false; why: string
 export function toMinorUnits(value: number, currency: string): MinorResult {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return { ok: false, why: 'must be a positive number' };
   const exp = currencyExponent(currency);
-  const [mantissa, e] = String(value).toLowerCase().split('e');
+  const [mantissa = '', e] = String(value).toLowerCase().split('e');
   const [intPart, fracPart = ''] = mantissa.split('.');
   const digits = (intPart + fracPart).replace(/^0+/, '') || '0';
   // value = digits * 10^(scale); minor = digits * 10^(scale + exp)

@@ -125,7 +125,7 @@ export class NumberVerification {
 
 function bearer(req: FastifyRequest): string | null {
   const m = /^Bearer[ ]+([\x21-\x7e]{1,200})$/i.exec(String(req.headers.authorization ?? ''));
-  return m ? m[1] : null;
+  return m?.[1] ?? null;
 }
 
 /** POST /oauth2/token (SP API key) and the Number Verification routes (access token) on the SP API. */

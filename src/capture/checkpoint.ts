@@ -59,7 +59,7 @@ export function restoreCheckpoint(
 
 export function saveCheckpoint(store: CheckpointStore, engine: CheckpointEngine, now = Date.now()): number {
   const data = engine.exportSessions();
-  const sessions = engine.tables().sessions;
+  const sessions = engine.tables().sessions ?? 0;
   store.save(data, sessions, now);
   return sessions;
 }

@@ -22,7 +22,6 @@ interface CapModule {
 }
 
 function cap(): CapModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('cap') as CapModule;
 }
 

@@ -7,10 +7,11 @@
 // scrape (0 until something happens).
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { LiveInterfaceStats } from '../native';
+import { count, counterGroups, counters } from '../native/stats';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface CaptureStatsSource {
-  stats(): Record<string, any>;
+  /** the engine's stats event (docs/events.md): nested objects of counters */
+  stats(): Record<string, unknown>;
   captureStats(): LiveInterfaceStats[];
 }
 
@@ -125,7 +126,7 @@ export class CaptureMetrics {
     this.checkpointAt.set(Math.floor(at / 1000));
   }
 
-  private inc(key: string, total: number, counter: Counter<any>, labels: Record<string, string>): void {
+  private inc(key: string, total: number, counter: Counter<string>, labels: Record<string, string>): void {
     const prev = this.last.get(key) ?? 0;
     counter.inc(labels, total > prev ? total - prev : 0);
     this.last.set(key, total);
@@ -135,29 +136,29 @@ export class CaptureMetrics {
   collect(): void {
     const src = this.source;
     if (!src) return;
-    let s: Record<string, any>;
+    let s: Record<string, unknown>;
     try {
       s = src.stats();
     } catch {
       return; // engine closed between scrapes
     }
-    this.active.set(s.sessions?.active ?? 0);
-    this.inc('decoded', s.packets ?? 0, this.decoded, {});
+    const sessions = counters(s.sessions);
+    const gtpc = counterGroups(s.gtpc);
+    this.active.set(sessions.active ?? 0);
+    this.inc('decoded', count(s.packets), this.decoded, {});
     for (const v of ['v1', 'v2'])
-      for (const [type, n] of Object.entries((s.gtpc?.[v] ?? {}) as Record<string, number>))
-        this.inc(`gtpc:${v}:${type}`, n, this.gtpc, { version: v, type });
-    for (const [v, key] of [['v1', 'causesV1'], ['v2', 'causesV2']])
-      for (const [cause, n] of Object.entries((s.gtpc?.[key] ?? {}) as Record<string, number>))
-        this.inc(`cause:${v}:${cause}`, n, this.causes, { version: v, cause });
-    for (const [type, n] of Object.entries((s.gtpu ?? {}) as Record<string, number>)) this.inc(`gtpu:${type}`, n, this.gtpu, { type });
-    const g = s.gpdu ?? {};
+      for (const [type, n] of Object.entries(gtpc[v] ?? {})) this.inc(`gtpc:${v}:${type}`, n, this.gtpc, { version: v, type });
+    for (const [v, key] of [['v1', 'causesV1'], ['v2', 'causesV2']] as const)
+      for (const [cause, n] of Object.entries(gtpc[key] ?? {})) this.inc(`cause:${v}:${cause}`, n, this.causes, { version: v, cause });
+    for (const [type, n] of Object.entries(counters(s.gtpu))) this.inc(`gtpu:${type}`, n, this.gtpu, { type });
+    const g = counters(s.gpdu);
     this.inc('gpdu:teid', g.byTeid ?? 0, this.gpdu, { resolution: 'teid' });
     this.inc('gpdu:ue_ip', g.byUeIp ?? 0, this.gpdu, { resolution: 'ue_ip' });
     this.inc('gpdu:unresolved', g.unresolved ?? 0, this.gpdu, { resolution: 'unresolved' });
     this.inc('gpdu:downlink', g.downlink ?? 0, this.gpdu, { resolution: 'downlink' });
-    for (const ev of ['created', 'updated', 'deleted', 'evicted']) this.inc(`sess:${ev}`, s.sessions?.[ev] ?? 0, this.sessionEvents, { event: ev });
-    for (const [name, n] of Object.entries((s.anomalies ?? {}) as Record<string, number>)) this.inc(`an:${name}`, n, this.anomalies, { name, kind: this.anomalyKinds.get(name) ?? 'unknown' });
-    for (const [table, n] of Object.entries((s.tables ?? {}) as Record<string, number>))
+    for (const ev of ['created', 'updated', 'deleted', 'evicted']) this.inc(`sess:${ev}`, sessions[ev] ?? 0, this.sessionEvents, { event: ev });
+    for (const [name, n] of Object.entries(counters(s.anomalies))) this.inc(`an:${name}`, n, this.anomalies, { name, kind: this.anomalyKinds.get(name) ?? 'unknown' });
+    for (const [table, n] of Object.entries(counters(s.tables)))
       if (!/^max|Bytes$/.test(table)) this.tables.set({ table }, n);
     for (const st of src.captureStats()) {
       const i = st.interface;

@@ -13,10 +13,10 @@ export function maskSecrets(c: Config): Record<string, unknown> {
   const out = structuredClone(c) as unknown as Record<string, unknown>;
   for (const key of SECRET_KEYS) {
     const parts = key.split('.');
-    let node = out as Record<string, unknown>;
+    let node = out;
     for (const p of parts.slice(0, -1)) node = (node?.[p] ?? null) as Record<string, unknown>;
     const last = parts[parts.length - 1];
-    if (node && node[last] !== null && node[last] !== undefined) node[last] = '(set)';
+    if (node && last !== undefined && node[last] !== null && node[last] !== undefined) node[last] = '(set)';
   }
   return out;
 }

@@ -47,7 +47,7 @@ export function registerDecode(program: Command): void {
       let fields: string[] | undefined;
       if (o.fields !== undefined) {
         if (format === 'table' || format === 'stats') throw new UsageError('--fields needs --format jsonl, csv or tsv');
-        fields = String(o.fields).split(',').map((f) => f.trim()).filter((f) => f.length > 0);
+        fields = (o.fields as string).split(',').map((f) => f.trim()).filter((f) => f.length > 0);
         const known = new Set(Object.values(eventFieldTable()).flat().map((f) => f.key));
         const unknown = fields.filter((f) => !known.has(f));
         if (fields.length === 0 || unknown.length > 0)

@@ -51,7 +51,7 @@ function u32(n: number): Buffer {
 function checksum(...parts: Buffer[]): number {
   const b = Buffer.concat(parts);
   let sum = 0;
-  for (let i = 0; i < b.length; i += 2) sum += (b[i] << 8) | (i + 1 < b.length ? b[i + 1] : 0);
+  for (let i = 0; i < b.length; i += 2) sum += (b.readUInt8(i) << 8) | (i + 1 < b.length ? b.readUInt8(i + 1) : 0);
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
 }
@@ -116,7 +116,7 @@ function gtp1(type: number, teid: number, body: Buffer, seq?: number): Buffer {
 function tbcd(digits: string): Buffer {
   const d = digits.length % 2 ? digits + 'f' : digits;
   const b = Buffer.alloc(d.length / 2);
-  for (let i = 0; i < b.length; i++) b[i] = (parseInt(d[2 * i + 1], 16) << 4) | parseInt(d[2 * i], 16);
+  for (let i = 0; i < b.length; i++) b[i] = (parseInt(d.charAt(2 * i + 1), 16) << 4) | parseInt(d.charAt(2 * i), 16);
   return b;
 }
 

@@ -24,6 +24,7 @@ import { csrfOf, PayClient } from '../paypage/client';
 import { maskMsisdn } from '../store/views';
 import { CliError } from './common';
 import { demoCapture } from './demo-capture';
+import { VERSION } from '../version';
 
 export interface DemoOptions {
   /** write progress lines here (default: nothing) */
@@ -81,7 +82,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     // the demo's own webhook receiver is on loopback, which webhooks may reach only when allowed
     webhooks: { retry: { baseMs: 100, maxMs: 1000 }, allowDestinations: ['127.0.0.1/32'] },
   });
-  const daemon = await Daemon.start({ config, logger: createLogger({ level: 'warn', redactPersonalData: true, destination: 'stderr' }), openSource: o.openSource, version: require('../../package.json').version });
+  const daemon = await Daemon.start({ config, logger: createLogger({ level: 'warn', redactPersonalData: true, destination: 'stderr' }), openSource: o.openSource, version: VERSION });
   const phone = new PayClient(daemon.payUrl!);
   const laptop = new PayClient(daemon.payUrl!);
   try {
@@ -124,7 +125,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     say(`laptop    a connection no probe saw: ${other.status} "${/<h1>([^<]+)<\/h1>/.exec(other.body)?.[1]}"; its Confirm: ${confirmOther.status}`);
 
     const post = await phone.request('POST', path, { form: { csrf: csrfOf(page.body), action: 'confirm' }, headers: { Origin: 'https://pay.example.net' } });
-    say(`confirm   the subscriber presses Confirm: ${post.status} -> ${post.headers.location}`);
+    say(`confirm   the subscriber presses Confirm: ${post.status} -> ${String(post.headers.location)}`);
     const outcome = await phone.request('GET', path);
     say(`page      "${/<h1>([^<]+)<\/h1>/.exec(outcome.body)?.[1]}"`);
 
@@ -144,7 +145,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
       order: last,
       transitions,
       webhooks: received.map((e) => ({ type: e.type, verified: true })),
-      balance: { before: account.balances.EUR, after, currency: 'EUR' },
+      balance: { before: account.balances.EUR ?? 0, after: after ?? 0, currency: 'EUR' },
       unbound: { status: other.status, confirmStatus: confirmOther.status },
       dir: o.keep ? dir : null,
     };

@@ -7,6 +7,7 @@ import { Daemon } from '../pipeline/daemon';
 import { DomainError, Store } from '../store';
 import { describeOpenError } from '../store/db';
 import { CliError, collect, EXIT_CAPTURE, EXIT_FAILURE, EXIT_LISTEN, EXIT_USAGE, ListenError, UsageError } from './common';
+import { VERSION } from '../version';
 
 export interface RunFlags {
   db?: string;
@@ -92,7 +93,7 @@ export async function run(o: RunFlags): Promise<number> {
       read: o.read,
       exitWhenDone: o.exitWhenDone,
       signals: true,
-      version: require('../../package.json').version,
+      version: VERSION,
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);

@@ -1,7 +1,7 @@
-// A typed client of the SP API for Node 18+ (global fetch; no dependency).
-import { randomUUID } from 'node:crypto';
+// A typed client of the SP API: any runtime with fetch and Web Crypto (Node
+// 18+, Deno, Bun, browsers, edge runtimes); no dependency.
 import { isErrorCode, type ErrorCode } from './codes';
-import type { CreateOrderInput, EventPage, Order, OrderEvent, OrderList, OrderStatus } from './types';
+import type { CreateOrderInput, EventPage, Order, OrderEvent, OrderList, OrderStatus, WebhookSettings } from './types';
 
 export interface ClientOptions {
   /** e.g. "https://gnpay.operator.example" */
@@ -17,6 +17,26 @@ export interface ClientOptions {
   maxRetryDelayMs?: number;
   fetch?: typeof fetch;
   userAgent?: string;
+  /** the x-correlator of each request (to find it in the operator's logs); default a random UUID per call */
+  correlator?: () => string;
+}
+
+/** Per call: your own x-correlator for this request. */
+export interface CallOptions {
+  correlator?: string;
+}
+
+/** A random UUID from Web Crypto (global in Node 19+, Deno, Bun, browsers; Node 18's webcrypto otherwise). */
+function randomUUID(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  const bytes = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+  // RFC 9562 version 4 and variant bits
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const h = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /** The API answered with an error body {status, code, message}. */
@@ -92,21 +112,39 @@ export class GnpayClient {
   }
 
   /** Creates an order; an idempotency key is generated when none is given, so retries never create two. */
-  createOrder(input: CreateOrderInput, opts: { idempotencyKey?: string } = {}): Promise<Order> {
-    return this.request<Order>('POST', '/v1/orders', input, { 'idempotency-key': opts.idempotencyKey ?? randomUUID() });
+  createOrder(input: CreateOrderInput, opts: { idempotencyKey?: string } & CallOptions = {}): Promise<Order> {
+    return this.request<Order>('POST', '/v1/orders', input, { 'idempotency-key': opts.idempotencyKey ?? randomUUID() }, opts.correlator);
   }
 
-  getOrder(id: string): Promise<Order> {
-    return this.request<Order>('GET', `/v1/orders/${encodeURIComponent(id)}`);
+  getOrder(id: string, opts: CallOptions = {}): Promise<Order> {
+    return this.request<Order>('GET', `/v1/orders/${encodeURIComponent(id)}`, undefined, {}, opts.correlator);
   }
 
-  listOrders(p: ListOrdersParams = {}): Promise<OrderList> {
-    return this.request<OrderList>('GET', `/v1/orders${query(p)}`);
+  listOrders(p: ListOrdersParams = {}, opts: CallOptions = {}): Promise<OrderList> {
+    return this.request<OrderList>('GET', `/v1/orders${query(p)}`, undefined, {}, opts.correlator);
   }
 
   /** Cancels a pending order (safe to retry: cancelling a cancelled order returns it). */
-  cancelOrder(id: string): Promise<Order> {
-    return this.request<Order>('POST', `/v1/orders/${encodeURIComponent(id)}/cancel`);
+  cancelOrder(id: string, opts: CallOptions = {}): Promise<Order> {
+    return this.request<Order>('POST', `/v1/orders/${encodeURIComponent(id)}/cancel`, undefined, {}, opts.correlator);
+  }
+
+  /**
+   * Sets (or clears: null) your webhook URL; `rotateSecret` makes a new webhook
+   * secret, returned this once (the previous one still signs for `overlapSeconds`, default 86400).
+   */
+  setWebhook(url: string | null, opts: { rotateSecret?: boolean; overlapSeconds?: number } & CallOptions = {}): Promise<WebhookSettings> {
+    const { correlator, ...rest } = opts;
+    return this.request<WebhookSettings>('PUT', '/v1/webhook', { url, ...rest }, {}, correlator);
+  }
+
+  /**
+   * Sandbox (a test key only): plays the subscriber of your order: `paid`,
+   * `declined` or `expired`, with the same state changes, events and webhooks
+   * as a real order. `msisdn`: the simulated subscriber (E.164).
+   */
+  simulateOrder(id: string, outcome: 'paid' | 'declined' | 'expired', opts: { msisdn?: string } & CallOptions = {}): Promise<Order> {
+    return this.request<Order>('POST', `/v1/test/orders/${encodeURIComponent(id)}/simulate`, { outcome, ...(opts.msisdn !== undefined ? { msisdn: opts.msisdn } : {}) }, {}, opts.correlator);
   }
 
   /** One page of the event feed. */
@@ -136,8 +174,8 @@ export class GnpayClient {
     }
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-    const correlator = randomUUID();
+  private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, headers: Record<string, string> = {}, given?: string): Promise<T> {
+    const correlator = given ?? this.o.correlator?.() ?? randomUUID();
     const maxRetries = this.o.maxRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
       let res: Response;

@@ -8,7 +8,7 @@
 //   const event = verifyWebhook(rawBody, req.headers, webhookSecret);
 //   if (event.type === 'org.gnpay.order.paid') deliver(event.data.reference);
 export { GnpayApiError, GnpayClient, GnpayNetworkError, parseRetryAfter } from './client';
-export type { ClientOptions, EventsParams, ListOrdersParams } from './client';
+export type { CallOptions, ClientOptions, EventsParams, ListOrdersParams } from './client';
 export { ERROR_CODES, isErrorCode } from './codes';
 export type { ErrorCode } from './codes';
 export { computeSignature, EVENT_ID_HEADER, parseSignatureHeader, signatureHeader, SIGNATURE_HEADER, signatureMatches } from './signature';

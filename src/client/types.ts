@@ -126,3 +126,12 @@ export interface ApiErrorBody {
   code: string;
   message: string;
 }
+
+/** The answer of PUT /v1/webhook. */
+export interface WebhookSettings {
+  url: string | null;
+  /** the new webhook secret, when rotated (shown this once) */
+  secret?: string;
+  /** until when the previous secret still signs, when rotated */
+  previousSecretValidUntil?: string;
+}

@@ -15,16 +15,16 @@ export interface ListenerDeps {
   ctx: DaemonContext;
   version: string;
   /** the API accepts requests (false while starting and draining, or while the database refuses writes) */
-  ready(): boolean;
-  readiness(): Readiness;
+  ready: () => boolean;
+  readiness: () => Readiness;
   /** a request failed because the database cannot be written */
-  onStorageError(err: Error): void;
+  onStorageError: (err: Error) => void;
   /** a confirmation on the pay page queued a charge */
-  onConfirmed(): void;
+  onConfirmed: () => void;
   /** an order or refund changed through the API (the workers are woken) */
-  onChange(): void;
+  onChange: () => void;
   /** whether the payment driver can refund */
-  refundsSupported(): boolean;
+  refundsSupported: () => boolean;
 }
 
 /** A listening server. */

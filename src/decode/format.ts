@@ -1,5 +1,6 @@
 // Human-readable output of `gnpay decode` (without --jsonl) and `--stats`.
 import type { DecodeEvent, StatsEvent } from '../native/types';
+import { count, counterGroups, counters } from '../native/stats';
 
 export const TABLE_HEADER = [
   'PACKET'.padEnd(8),
@@ -67,37 +68,41 @@ function entries(o: unknown): [string, number][] {
 }
 
 export function formatStats(s: StatsEvent, files: string[]): string {
-  const st = s as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const st = s as Record<string, unknown>;
+  const gtpc = counters(st.gtpc);
+  const gtpcOf = counterGroups(st.gtpc);
+  const gpdu = counters(st.gpdu);
+  const sessions = counters(st.sessions);
   let out = `Capture: ${files.join(', ')}\n`;
   out += block('Packets', [
-    ['packets', st.packets],
-    ...(st.filtered ? ([['left out by --filter', st.filtered]] as [string, number][]) : []),
-    ['bytes', st.bytes],
-    ['IP packets', st.ipPackets],
-    ['non-IP frames', st.nonIp],
-    ['fragmented datagrams reassembled', st.fragments?.reassembled ?? 0],
+    ['packets', count(st.packets)],
+    ...(count(st.filtered) ? ([['left out by --filter', count(st.filtered)]] as [string, number][]) : []),
+    ['bytes', count(st.bytes)],
+    ['IP packets', count(st.ipPackets)],
+    ['non-IP frames', count(st.nonIp)],
+    ['fragmented datagrams reassembled', counters(st.fragments).reassembled ?? 0],
   ]);
-  out += block('GTPv1-C messages', entries(st.gtpc?.v1));
-  out += block('GTPv2-C messages', entries(st.gtpc?.v2));
+  out += block('GTPv1-C messages', entries(gtpcOf.v1));
+  out += block('GTPv2-C messages', entries(gtpcOf.v2));
   out += block('GTP-U messages', entries(st.gtpu));
   out += block('G-PDUs', [
-    ['resolved by TEID', st.gpdu?.byTeid ?? 0],
-    ['resolved by UE address', st.gpdu?.byUeIp ?? 0],
-    ['unresolved', st.gpdu?.unresolved ?? 0],
-    ['downlink', st.gpdu?.downlink ?? 0],
-    ['direction undecided (unknown tunnel)', st.gpdu?.undecided ?? 0],
+    ['resolved by TEID', gpdu.byTeid ?? 0],
+    ['resolved by UE address', gpdu.byUeIp ?? 0],
+    ['unresolved', gpdu.unresolved ?? 0],
+    ['downlink', gpdu.downlink ?? 0],
+    ['direction undecided (unknown tunnel)', gpdu.undecided ?? 0],
   ]);
   out += block('Sessions', [
-    ['created', st.sessions?.created ?? 0],
-    ['updated', st.sessions?.updated ?? 0],
-    ['deleted', st.sessions?.deleted ?? 0],
-    ['active at end', st.sessions?.active ?? 0],
-    ['evicted', st.sessions?.evicted ?? 0],
-    ['rejected responses', st.gtpc?.rejected ?? 0],
+    ['created', sessions.created ?? 0],
+    ['updated', sessions.updated ?? 0],
+    ['deleted', sessions.deleted ?? 0],
+    ['active at end', sessions.active ?? 0],
+    ['evicted', sessions.evicted ?? 0],
+    ['rejected responses', gtpc.rejected ?? 0],
   ]);
   out += block('Token sightings', [
-    ['sightings', st.sightings],
-    ['unresolved subscriber', st.unresolvedSightings],
+    ['sightings', count(st.sightings)],
+    ['unresolved subscriber', count(st.unresolvedSightings)],
   ]);
   const an = entries(st.anomalies);
   out += an.length ? block('Anomalies', an) : 'Anomalies\n  none\n';
@@ -121,8 +126,8 @@ function cellText(key: string, v: unknown): string {
     return (v as { plane: string; dir: string; addr: string; teid: number | string; bearer?: number }[])
       .map((x) => `${x.plane === 'control' ? 'c' : 'u'}-${x.dir === 'uplink' ? 'up' : 'down'} ${x.addr}/${teidText(x.teid)}${x.bearer !== undefined ? ` bearer ${x.bearer}` : ''}`)
       .join(', ');
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v) ?? '';
 }
 
 function csvQuote(s: string): string {

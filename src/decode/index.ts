@@ -151,7 +151,7 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
             continue;
           }
           let chunk = '';
-          for (const e of shown as DecodeEvent[]) {
+          for (const e of shown) {
             chunk +=
               (f === 'table'
                 ? formatEventRow(e)
@@ -175,7 +175,7 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
     // measured, for the bounds tests and operators: what the tables hold and the process peak
     const t = capture.engine.tables();
     (stats as Record<string, unknown>).memory = {
-      tableBytes: t.sessionBytes + t.fragmentBytes + t.tcpFlowBytes,
+      tableBytes: (t.sessionBytes ?? 0) + (t.fragmentBytes ?? 0) + (t.tcpFlowBytes ?? 0),
       sessionBytes: t.sessionBytes,
       fragmentBytes: t.fragmentBytes,
       tcpFlowBytes: t.tcpFlowBytes,

@@ -18,9 +18,8 @@ export { ENGINE_LIMITS } from './limits';
 import { ENGINE_LIMITS } from './limits';
 import { errorCode, NATIVE_ERROR_CODES } from './errors';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 interface NativeEngine {
-  stats(): Record<string, any>;
+  stats(): Record<string, unknown>;
   tables(): Record<string, number>;
   setCarriers(carriers: string[]): void;
   exportSessions(): Buffer;
@@ -192,8 +191,8 @@ export class Engine {
   stats(): StatsEvent {
     const s = this.native.stats() as StatsEvent;
     const t = this.native.tables();
-    (s.sessions as Record<string, number>).active = t.sessions;
-    (s.fragments as Record<string, number>).pending = t.fragments;
+    (s.sessions as Record<string, number>).active = t.sessions ?? 0;
+    (s.fragments as Record<string, number>).pending = t.fragments ?? 0;
     (s as Record<string, unknown>).tables = t;
     return s;
   }
@@ -287,7 +286,7 @@ export function checkReadable(file: string): number {
     st = fs.statSync(file);
     fs.accessSync(file, fs.constants.R_OK);
   } catch (err) {
-    throw new CaptureFileError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, file, 0, 0);
+    throw new CaptureFileError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file, 0, 0);
   }
   if (st.isDirectory()) throw new CaptureFileError(`${file} is not a regular file or a pipe (a directory)`, file, 0, 0);
   return st.isFile() ? st.size : 0;
@@ -383,7 +382,7 @@ class NativeCapture implements CaptureSource {
   progress(): ReplayProgress {
     const s = this.stream as NativeReplay | null;
     const total = this.fileSizes.reduce((a, b) => a + b, 0);
-    if (!s || typeof (s as NativeReplay).progress !== 'function')
+    if (!s || typeof (s).progress !== 'function')
       return { fileIndex: 0, files: this.files.length, bytesRead: 0, totalBytes: total, packets: 0, written: this.finalWritten };
     const p = s.progress();
     this.finishedBytes = this.fileSizes.slice(0, p.fileIndex).reduce((a, b) => a + b, 0);
@@ -400,7 +399,7 @@ class NativeCapture implements CaptureSource {
   captureStats(): LiveInterfaceStats[] {
     if (this.finalCaptureStats) return this.finalCaptureStats;
     const s = this.stream as NativeLive | null;
-    return s && typeof (s as NativeLive).captureStats === 'function' ? s.captureStats() : [];
+    return s && typeof (s).captureStats === 'function' ? s.captureStats() : [];
   }
 
   /** Stops the capture threads and frees the engine (when owned); stats stay readable. */

@@ -21,11 +21,11 @@ export function eventFieldTable(text = readFileSync(join(ROOT, 'native', 'engine
   for (const line of text.split('\n')) {
     const def = /^#define GNPAY_([A-Z]+)_FIELDS\(F\)/.exec(line);
     if (def) {
-      block = out[def[1].toLowerCase()] = [];
+      block = out[(def[1] ?? '').toLowerCase()] = [];
       continue;
     }
-    const f = /^\s*F\((\w+), (\w+), "((?:[^"\\]|\\.)*)", "((?:[^"\\]|\\.)*)"\)/.exec(line);
-    if (f && block) block.push({ key: f[1], writer: f[2], tsType: f[3], doc: f[4].replace(/\\"/g, '"') });
+    const [, key, writer, tsType, doc] = /^\s*F\((\w+), (\w+), "((?:[^"\\]|\\.)*)", "((?:[^"\\]|\\.)*)"\)/.exec(line) ?? [];
+    if (key && writer && tsType !== undefined && doc !== undefined && block) block.push({ key, writer, tsType, doc: doc.replace(/\\"/g, '"') });
   }
   return out;
 }
@@ -79,8 +79,8 @@ export interface EngineLimitDef {
 export function engineLimitTable(text = readFileSync(join(ROOT, 'native', 'engine', 'limits.def'), 'utf8')): EngineLimitDef[] {
   const out: EngineLimitDef[] = [];
   for (const line of text.split('\n')) {
-    const m = /^\s*L\((\w+), [\w.]+, (count|bytes|s), "((?:[^"\\]|\\.)*)"\)/.exec(line);
-    if (m) out.push({ name: m[1], unit: m[2] as EngineLimitDef['unit'], description: m[3] });
+    const [, name, unit, description] = /^\s*L\((\w+), [\w.]+, (count|bytes|s), "((?:[^"\\]|\\.)*)"\)/.exec(line) ?? [];
+    if (name && unit && description !== undefined) out.push({ name, unit: unit as EngineLimitDef['unit'], description });
   }
   return out;
 }

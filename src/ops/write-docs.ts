@@ -16,7 +16,19 @@ export const GENERATED_DOCS: Record<string, () => string> = {
   'src/native/event-types.ts': () => renderEventTypes(),
   'src/native/limits.ts': () => renderEngineLimits(),
   'docs/openapi.json': () => renderOpenApi(),
+  'packages/client/src/codes.ts': () => clientCopy('codes.ts'),
+  'packages/client/src/types.ts': () => clientCopy('types.ts'),
+  'packages/client/src/client.ts': () => clientCopy('client.ts'),
 };
+
+/**
+ * A file of the SP kit package (packages/client, ESM) made from the daemon's
+ * src/client: the one source of both, with relative imports ending in `.js`.
+ */
+export function clientCopy(file: string): string {
+  const src = readFileSync(join(__dirname, '..', '..', 'src', 'client', file), 'utf8').replace(/^(import .* from '\.\/[a-z-]+)';$/gm, "$1.js';");
+  return `// Written by \`npm run docs\` from src/client/${file}: edit that file.\n${src}`;
+}
 
 /** docs/openapi.json: the document the SP API serves, for this package version. */
 export function renderOpenApi(): string {

@@ -2,7 +2,6 @@
 // ClientHello random (from its own keylog): what the demo, the benchmark and
 // the tests use to play a phone whose ClientHello the probe reports.
 import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
 
 export interface PayResponse {
   status: number;
@@ -22,8 +21,8 @@ export class PayClient {
     readonly base: string,
     readonly servername = 'pay.example.net',
   ) {
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false, servername } as https.AgentOptions);
-    this.agent.on('keylog', (line: Buffer, _socket: TLSSocket) => {
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false, servername });
+    this.agent.on('keylog', (line: Buffer) => {
       const r = line.toString('latin1').split(' ')[1];
       if (r && !this.random) {
         this.random = r.toLowerCase();
@@ -43,7 +42,7 @@ export class PayClient {
         res.setEncoding('utf8').on('data', (d) => (text += d));
         res.on('end', () => {
           for (const c of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
-            const [kv] = c.split(';');
+            const [kv = ''] = c.split(';');
             const i = kv.indexOf('=');
             this.cookies.set(kv.slice(0, i), kv.slice(i + 1));
           }
@@ -63,7 +62,7 @@ export class PayClient {
 /** The csrf token of a rendered confirmation page. */
 export function csrfOf(html: string): string {
   const m = /name="csrf" value="([^"]+)"/.exec(html);
-  if (!m) throw new Error('no csrf field in the page');
+  if (!m?.[1]) throw new Error('no csrf field in the page');
   return m[1];
 }
 

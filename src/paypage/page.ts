@@ -49,7 +49,7 @@ export function escapeHtml(s: string): string {
 /** The first language of an Accept-Language header that Intl supports, else "en". */
 export function pickLocale(acceptLanguage: string | undefined): string {
   for (const part of (acceptLanguage ?? '').split(',')) {
-    const tag = part.split(';')[0].trim();
+    const tag = (part.split(';')[0] ?? '').trim();
     if (!tag || tag === '*' || tag.length > 35) continue;
     try {
       const [l] = Intl.NumberFormat.supportedLocalesOf([tag]);

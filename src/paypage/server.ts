@@ -248,7 +248,7 @@ export class PayServer {
       req.resume();
       return reject('origin');
     }
-    const ctype = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const ctype = (String(req.headers['content-type'] ?? '').split(';')[0] ?? '').trim().toLowerCase();
     if (ctype !== 'application/x-www-form-urlencoded') {
       req.resume();
       return reject('content-type');

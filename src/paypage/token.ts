@@ -27,10 +27,10 @@ export function tokenFromRequest(template: string, host: string, url: string): s
     const h = host.toLowerCase().replace(/:[0-9]+$/, '').replace(/\.$/, '');
     if (h.endsWith(`.${arg}`)) t = h.slice(0, -arg.length - 1);
   } else if (kind === 'path') {
-    if (u.pathname.startsWith(arg)) t = u.pathname.slice(arg.length).split('/')[0];
+    if (u.pathname.startsWith(arg)) t = u.pathname.slice(arg.length).split('/')[0] ?? null;
   } else {
     const all = u.searchParams.getAll(arg);
-    if (all.length === 1) t = all[0];
+    if (all.length === 1) t = all[0] ?? null;
   }
   return t !== null && TOKEN.test(t) ? t : null;
 }

@@ -198,6 +198,7 @@ export function storeSightings(sightings: SightingEvent[], deps: PipelineDeps, s
       return;
     }
     const s = sightings[i];
+    if (!s) return;
     stats.outcomes[r.outcome]++;
     deps.metrics?.sightings.inc({ carrier: s.carrier, via: s.via, outcome: r.outcome });
     if (r.outcome === 'associated') {
@@ -219,7 +220,7 @@ const helloBuckets = new WeakMap<Store, Map<string, { tokens: number; at: number
 
 function helloAllowed(store: Store, h: HelloEvent, now: number): boolean {
   let m = helloBuckets.get(store);
-  if (!m) helloBuckets.set(store, (m = new Map()));
+  if (!m) helloBuckets.set(store, (m = new Map<string, { tokens: number; at: number }>()));
   const key = `${h.gsnDst}|${h.teid}`;
   let b = m.get(key);
   if (!b) {

@@ -83,7 +83,7 @@ export class Spool {
     // where the records of this generation end
     const recs = this.read();
     this.records = recs.length;
-    this.end = recs.length ? recs[recs.length - 1].next : HEADER;
+    this.end = recs.at(-1)?.next ?? HEADER;
   }
 
   private writeHeader(): void {

@@ -227,8 +227,8 @@ export class Consent {
         : this.transitions.confirm(o, msisdn, imsi, now);
     if (!identified) throw new Error(`order ${o.id} is no longer open`);
     this.insertConfirmation.run(
-      o.id, 'none', msisdn, imsi, null, now, null, now, (s.ts as string) ?? null, null, (s.ueIp as string) ?? null,
-      (s.teid as number) ?? null, null, null, null, JSON.stringify(s),
+      o.id, 'none', msisdn, imsi, null, now, null, now, (s.ts) ?? null, null, (s.ueIp) ?? null,
+      (s.teid) ?? null, null, null, null, JSON.stringify(s),
     );
     const reason = this.limitReason(identified, msisdn, limits, now);
     if (reason) {

@@ -194,7 +194,7 @@ export function migrate(db: DB, migrations: string[] = MIGRATIONS): number {
     db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
     const current = schemaVersion(db);
     if (current > migrations.length) throw new SchemaTooNewError(current, migrations.length);
-    for (let v = current; v < migrations.length; v++) db.exec(migrations[v]);
+    for (const migration of migrations.slice(current)) db.exec(migration);
     db.prepare('DELETE FROM schema_version').run();
     db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(migrations.length);
     return migrations.length;

@@ -7,7 +7,7 @@ const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 export function randomBase32(n: number): string {
   const bytes = randomBytes(n);
   let s = '';
-  for (let i = 0; i < n; i++) s += BASE32[bytes[i] & 31];
+  for (const b of bytes) s += BASE32[b & 31];
   return s;
 }
 

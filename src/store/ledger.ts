@@ -93,7 +93,7 @@ export class Ledger {
           return { outcome: 'succeeded', replayed: false };
         }
         const inCurrency = this.balance.get(msisdn, currency) as number | undefined;
-        if (inCurrency === undefined && (this.balances.all(msisdn) as unknown[]).length > 0) return { outcome: 'declined', reason: 'CURRENCY_MISMATCH' };
+        if (inCurrency === undefined && (this.balances.all(msisdn)).length > 0) return { outcome: 'declined', reason: 'CURRENCY_MISMATCH' };
         return { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' };
       })
       .immediate();

@@ -158,7 +158,7 @@ export class OrderRepo {
     const rows = this.db.prepare(sql).all(...args, limit + 1) as OrderRow[];
     const more = rows.length > limit;
     if (more) rows.pop();
-    return { orders: rows, nextCursor: more ? rows[rows.length - 1].seq : null };
+    return { orders: rows, nextCursor: more ? (rows.at(-1)?.seq ?? null) : null };
   }
 
   /**

@@ -22,20 +22,20 @@ export function parsePayUrlTemplate(template: string): TemplateInfo {
     throw new Error('must be an http or https URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('must be an http or https URL');
-  const m = /^https?:\/\/([^/?#]*)([^?#]*)(\?[^#]*)?/i.exec(template)!;
-  const [, host, path, query] = m;
+  // the URL parsed above: this matches, with a host and a path (both possibly empty)
+  const [, host = '', path = '', query] = /^https?:\/\/([^/?#]*)([^?#]*)(\?[^#]*)?/i.exec(template) ?? [];
   if (host.includes('{token}')) {
     const hm = /^\{token\}\.([a-z0-9.-]+?)(:[0-9]+)?$/i.exec(host);
-    if (!hm) throw new Error('a {token} in the host must be its leftmost label: https://{token}.pay.example.net/');
+    if (!hm?.[1]) throw new Error('a {token} in the host must be its leftmost label: https://{token}.pay.example.net/');
     return { carrier: `host:${hm[1].toLowerCase()}` };
   }
   if (path.includes('{token}')) {
     const pm = /^((?:\/[^/{}]+)*\/)\{token\}(\/.*)?$/.exec(path);
-    if (!pm || pm[1] === '/') throw new Error('a {token} in the path must be a whole segment after a prefix: http://host/pay/{token}');
+    if (!pm?.[1] || pm[1] === '/') throw new Error('a {token} in the path must be a whole segment after a prefix: http://host/pay/{token}');
     return { carrier: `path:${pm[1]}` };
   }
   const qm = /[?&]([^=&]+)=\{token\}(&|$)/.exec(query ?? '');
-  if (!qm) throw new Error('a {token} in the query must be a whole parameter value: http://host/pay?pay_token={token}');
+  if (!qm?.[1]) throw new Error('a {token} in the query must be a whole parameter value: http://host/pay?pay_token={token}');
   return { carrier: `query:${decodeURIComponent(qm[1])}` };
 }
 

@@ -52,7 +52,7 @@ export class SecretBox {
   open(stored: string): string {
     if (stored.startsWith('plain:')) return stored.slice(6);
     const [scheme, iv, tag, ct] = stored.split(':');
-    if (scheme !== 'aes256gcm' || ct === undefined) throw new Error('unknown webhook secret encoding');
+    if (scheme !== 'aes256gcm' || iv === undefined || tag === undefined || ct === undefined) throw new Error('unknown webhook secret encoding');
     const key = this.getKey();
     if (!key) throw new Error('config: secrets.webhookSecretKey is required to read encrypted webhook secrets');
     const d = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));

@@ -1,5 +1,5 @@
 // How orders and events look to an SP (the API, webhooks and the CLI's --json).
-import type { Order, OrderEvent, OrderEventType, Refund } from '../client/types';
+import type { Order, OrderEvent, Refund } from '../client/types';
 import type { RefundRow } from './refunds';
 import type { EventRow, OrderSnapshot, Scope } from './types';
 
@@ -51,7 +51,7 @@ export function eventView(e: EventRow, scopes: readonly Scope[], cursor: string)
     specversion: '1.0',
     id: e.id,
     source: EVENT_SOURCE,
-    type: `org.gnpay.order.${e.status}` as OrderEventType,
+    type: `org.gnpay.order.${e.status}`,
     subject: e.order_id,
     time: new Date(e.time).toISOString(),
     datacontenttype: 'application/json',

@@ -51,7 +51,7 @@ export type LookupFn = (hostname: string, options: LookupOptions, callback: Look
 
 /** Parses "10.0.0.0/8", "127.0.0.1", "fd00::/8" (throws on anything else). */
 export function parseCidr(s: string): { address: string; prefix: number; type: 'ipv4' | 'ipv6' } {
-  const [address, bits, extra] = s.split('/');
+  const [address = '', bits, extra] = s.split('/');
   const v = isIP(address);
   const max = v === 4 ? 32 : 128;
   const prefix = bits === undefined ? max : Number(bits);
@@ -72,7 +72,7 @@ export class DestinationPolicy {
   /** `allow`: CIDRs the operator allows although they are in a refused range. */
   constructor(
     allow: readonly string[] = [],
-    private readonly resolve: LookupFn = dnsLookup as unknown as LookupFn,
+    private readonly resolve: LookupFn = dnsLookup,
   ) {
     for (const c of allow) {
       const { address, prefix, type } = parseCidr(c);
@@ -105,16 +105,17 @@ export class DestinationPolicy {
    */
   readonly lookup: LookupFn = (hostname, options, callback) => {
     const all = (options as { all?: boolean }).all === true;
-    this.resolve(hostname, { ...options, all: true } as LookupOptions, (err, addresses) => {
+    this.resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, all ? [] : '', undefined);
-      const list = (Array.isArray(addresses) ? addresses : [{ address: addresses as string, family: isIP(addresses as string) }]) as LookupAddress[];
+      const list = (Array.isArray(addresses) ? addresses : [{ address: addresses, family: isIP(addresses) }]);
       const ok = list.filter((a) => this.refusal(a.address) === null);
       if (ok.length === 0) {
         const first = list[0];
         return callback(first ? new DestinationNotAllowedError(first.address, this.refusal(first.address) ?? 'no address') : Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }), all ? [] : '', undefined);
       }
       if (all) return callback(null, ok);
-      callback(null, ok[0].address, ok[0].family);
+      const [first] = ok as [LookupAddress, ...LookupAddress[]];
+      callback(null, first.address, first.family);
     });
   };
 }
@@ -138,7 +139,8 @@ export function resolverLookup(servers: string[]): LookupFn {
       if (--pending > 0) return;
       if (out.length === 0) return callback(firstErr ?? Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }), [], undefined);
       if ((options as { all?: boolean }).all) return callback(null, out);
-      callback(null, out[0].address, out[0].family);
+      const [first] = out as [LookupAddress, ...LookupAddress[]];
+      callback(null, first.address, first.family);
     };
     if (family !== 6) r.resolve4(hostname, (e, a) => done(e, a, 4));
     if (family !== 4) r.resolve6(hostname, (e, a) => done(e, a, 6));

@@ -66,7 +66,7 @@ export function post(url: string, body: string, o: PostOptions): Promise<number>
         method: 'POST',
         auth,
         headers: { ...o.headers, 'content-length': String(Buffer.byteLength(body)) },
-        lookup: o.policy.lookup as never,
+        lookup: o.policy.lookup,
         agent: o.agents ? (u.protocol === 'https:' ? o.agents.https : o.agents.http) : false,
         signal,
       },

@@ -188,6 +188,7 @@ export class WebhookWorker {
     const { store, o } = this;
     for (let i = 0; i < sps.length; i++) {
       const sp = sps[(start + i) % sps.length];
+      if (!sp) continue;
       const busy = this.perSp.get(sp.id) ?? 0;
       const endpoint = sp.webhookUrl ? endpointOf(sp.webhookUrl) : null;
       const room = Math.min(o.concurrency - this.inflight.size, (endpoint ? this.breakers.capacity(endpoint, perSp) : perSp) - busy);

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildApp, type ApiSettings } from '../../src/api/app';
 import { createMetrics } from '../../src/metrics';
 import { API_SETTINGS, FakeClock, openStore, sighting } from '../e2e/harness';
@@ -6,7 +6,7 @@ import { API_SETTINGS, FakeClock, openStore, sighting } from '../e2e/harness';
 // real processes and servers on a shared 2-core machine: generous, bounded
 t.setTimeout(120000);
 
-function setup(t: Parameters<Parameters<typeof t.test>[1]>[0], settings: Partial<ApiSettings> = {}, extra: Record<string, unknown> = {}) {
+function setup(t: Test, settings: Partial<ApiSettings> = {}, extra: Record<string, unknown> = {}) {
   const clock = new FakeClock(Date.now());
   const store = openStore(t, { clock: clock.now });
   // one-step SPs: a sighting confirms (the pay page has its own tests)

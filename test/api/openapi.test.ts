@@ -19,7 +19,7 @@ import { API_SETTINGS, openStore } from '../e2e/harness';
 t.setTimeout(120000);
 
 const committedPath = join(__dirname, '..', '..', 'docs', 'openapi.json');
-const version = require('../../package.json').version;
+const version = (require('../../package.json') as { version: string }).version;
 
 t.test('the committed docs/openapi.json is the generated document', async (t) => {
   t.equal(readFileSync(committedPath, 'utf8'), renderOpenApi(), 'docs/openapi.json is stale: run npm run docs');
@@ -60,7 +60,7 @@ t.test('named components: every response refers to one, every $ref resolves, ope
 
 t.test('Redocly CLI lints docs/openapi.json clean (recommended rules, no warning)', async (t) => {
   const cli = require.resolve('@redocly/cli/package.json').replace(/package\.json$/, 'bin/cli.js');
-  const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' };
   for (const k of Object.keys(env)) if (k.startsWith('NODE_') || k.startsWith('TAP')) delete env[k];
   const r = spawnSync(process.execPath, [cli, 'lint', committedPath, '--format=json'], { encoding: 'utf8', env, timeout: 120_000 });
   t.equal(r.status, 0, r.stdout + r.stderr);
@@ -74,10 +74,10 @@ t.test('the running server serves the same document, and every route of the serv
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
-  const served = await (await fetch(`http://127.0.0.1:${port}/openapi.json`)).json();
+  const served = (await (await fetch(`http://127.0.0.1:${port}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
   t.same(served, JSON.parse(readFileSync(committedPath, 'utf8')));
   const documented = new Set<string>();
-  for (const [path, ops] of Object.entries(served.paths as Record<string, Record<string, unknown>>)) {
+  for (const [path, ops] of Object.entries(served.paths)) {
     for (const m of Object.keys(ops)) documented.add(`${m.toUpperCase()} ${path}`);
   }
   for (const r of ROUTES) {
@@ -109,4 +109,26 @@ t.test('every route has schemas that close their objects', async (t) => {
   }
   t.same(open, [], 'objects allow no unknown properties');
   for (const [code, v] of Object.entries(ERROR_CODES)) t.match(code, /^[A-Z][A-Z_]*[A-Z]$/, `${code} (${v.status}) is upper snake case`);
+});
+
+t.test("the SP kit's types (packages/client) are checked against the document", async (t) => {
+  const doc = buildOpenApi(version) as unknown as Doc;
+  const schemas = doc.components.schemas as Record<string, { properties: Record<string, Record<string, unknown>>; required?: string[] }>;
+  const kit = readFileSync(join(__dirname, '..', '..', 'packages', 'client', 'src', 'types.ts'), 'utf8');
+  const codes = readFileSync(join(__dirname, '..', '..', 'packages', 'client', 'src', 'codes.ts'), 'utf8');
+  /** The properties of `export interface NAME { ... }` in the kit, with whether each is optional. */
+  const fields = (name: string) => {
+    const body = new RegExp(`export interface ${name} \\{\\n([\\s\\S]*?)\\n\\}`).exec(kit)?.[1] ?? '';
+    return Object.fromEntries([...body.matchAll(/^ {2}(\w+)(\??):/gm)].map((m) => [m[1], m[2] === '?']));
+  };
+  for (const [iface, schema] of [['Order', 'Order'], ['Refund', 'Refund'], ['RefundList', 'RefundList'], ['OrderList', 'OrderList'], ['OrderEvent', 'Event'], ['EventPage', 'EventPage'], ['CreateOrderInput', 'CreateOrderRequest'], ['ApiErrorBody', 'Error'], ['WebhookSettings', 'WebhookSettings']]) {
+    const f = fields(iface);
+    t.same(Object.keys(f).sort(), Object.keys(schemas[schema].properties).sort(), `${iface} has the properties of ${schema}`);
+    const optional = Object.keys(f).filter((k) => f[k]).sort();
+    t.same(optional, Object.keys(schemas[schema].properties).filter((k) => !(schemas[schema].required ?? []).includes(k)).sort(), `${iface}: the optional ones are the ones ${schema} does not require`);
+  }
+  const { ORDER_STATUSES, ORDER_REASONS } = await import('../../src/client/types');
+  t.same(schemas.Order.properties.status['x-extensible-enum'], [...ORDER_STATUSES], 'the statuses');
+  t.same(schemas.Order.properties.reason['x-extensible-enum'], [...ORDER_REASONS], 'the reasons');
+  for (const code of schemas.Error.properties.code['x-extensible-enum'] as string[]) t.match(codes, new RegExp(`^  ${code}: \\{`, 'm'), `${code} in the kit's codes`);
 });

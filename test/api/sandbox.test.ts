@@ -4,7 +4,7 @@
 // the subscriber through the same paths as a real one, with the same state
 // changes, events, webhooks and CAMARA notifications; a live key gets 403
 // TEST_KEY_REQUIRED.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildApp } from '../../src/api/app';
 import { PaymentWorker } from '../../src/payments/worker';
 import type { PaymentDriver } from '../../src/payments/types';
@@ -13,7 +13,7 @@ import { API_SETTINGS, openStore, sighting, until } from '../e2e/harness';
 
 const NO_LIMITS = { perTransaction: 50, perMonth: null };
 
-function setup(t: Tap.Test) {
+function setup(t: Test) {
   const store = openStore(t);
   const test = store.sps.add({ name: 'Dev shop', webhookUrl: 'https://shop.example/hook', test: true });
   const live = store.sps.add({ name: 'Live shop', webhookUrl: 'https://shop.example/hook' });

@@ -4,7 +4,7 @@
 // ledger credits back; the http driver's refund call against a platform that
 // fails a share of calls (before or after applying them) gives every refund
 // exactly once; the order shows partially_refunded/refunded, in the event feed too.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildApp } from '../../src/api/app';
 import { HttpDriver } from '../../src/payments/drivers/http';
 import { LedgerDriver } from '../../src/payments/drivers/ledger';
@@ -17,14 +17,14 @@ const REFUND = '/carrier-billing-refund/v0.3';
 const A = '34671999000';
 const NO_LIMITS = { perTransaction: null, perMonth: null };
 const spec = loadSpec('carrier-billing-refund');
-if (!spec) t.skip(`schema validation: ${SPECS_ABSENT}`);
+if (!spec) t.skip(`schema validation: ${SPECS_ABSENT}`, () => {});
 
-function conforms(t: Tap.Test, path: string, method: string, r: { statusCode: number; body: string }) {
+function conforms(t: Test, path: string, method: string, r: { statusCode: number; body: string }) {
   if (!spec) return;
   t.same(spec.checkResponse(path, method, r.statusCode, r.body === '' ? undefined : JSON.parse(r.body)), [], `${method.toUpperCase()} ${path} ${r.statusCode} conforms to CAMARA`);
 }
 
-function setup(t: Tap.Test) {
+function setup(t: Test) {
   const clock = new FakeClock(Date.now());
   const store = openStore(t, { clock: clock.now });
   const sp = store.sps.add({ name: 'shop', confirmation: 'none', scopes: ['msisdn:read'] });
@@ -56,7 +56,7 @@ function chargeAll(store: Store) {
   });
 }
 
-async function work(t: Tap.Test, store: Store, driver: LedgerDriver | HttpDriver = new LedgerDriver(store.ledger), clock?: FakeClock) {
+async function work(t: Test, store: Store, driver: LedgerDriver | HttpDriver = new LedgerDriver(store.ledger), clock?: FakeClock) {
   const done = () => {
     clock?.advance(10); // retries are due on the store's clock
     return store.db.prepare(`SELECT COUNT(*) FROM refunds WHERE status = 'pending'`).pluck().get() === 0;

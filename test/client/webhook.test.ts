@@ -7,10 +7,11 @@ const secret = 'whsec_test';
 const now = 1_750_000_000_000;
 const event = eventView(
   {
-    seq: 3, id: 'evt-1', sp_id: 'sp_x', order_id: 'ord_x', status: 'paid', previous_status: 'associated', time: now,
+    seq: 3, id: 'evt-1', sp_id: 'sp_x', order_id: 'ord_x', status: 'paid', previous_status: 'identified', time: now,
     snapshot: JSON.stringify({ id: 'ord_x', sp_id: 'sp_x', token: 't', pay_url: 'u', amount: 199, currency: 'EUR', reference: 'cart-1', description: '', status: 'paid', reason: null, msisdn: '491511234567', created_at: now, updated_at: now, expires_at: now, associated_at: now, completed_at: now }),
   },
   [],
+  '3',
 );
 const body = JSON.stringify(event);
 const signed = (b = body, t = now / 1000, s = secret) => ({ 'Gnpay-Signature': signatureHeader(s, t, b), 'content-type': 'application/cloudevents+json' });

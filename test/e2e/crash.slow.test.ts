@@ -21,7 +21,7 @@ t.test('SIGKILL mid-replay, restart: every order paid once', async (t) => {
   const delivered = new Map<string, number>(); // event id -> deliveries
   const types = new Map<string, string[]>(); // order id -> event types (deduplicated by event id)
   const receiver = await httpServer(t, (req, body, res) => {
-    const e = verifyWebhook(body, req.headers as Record<string, string>, secret);
+    const e = verifyWebhook(body, req.headers, secret);
     const n = delivered.get(e.id) ?? 0;
     delivered.set(e.id, n + 1);
     if (n === 0) types.set(e.subject, [...(types.get(e.subject) ?? []), e.data.status]);

@@ -3,7 +3,7 @@
 // loud log) and finishes once space is freed, every token associated and
 // charged, exit 0; a live capture spools its sightings and stores them when
 // space is back. As root (mount); skipped, visibly, otherwise.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { mkdirSync, rmSync, statfsSync, writeFileSync, copyFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ t.setTimeout(300000);
 
 const root = process.getuid?.() === 0;
 
-function smallDisk(t: Parameters<Parameters<typeof t.test>[1]>[0], mib: number): string | null {
+function smallDisk(t: Test, mib: number): string | null {
   const mnt = join(tmpDir(t), 'mnt');
   mkdirSync(mnt);
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${mib}m`, 'tmpfs', mnt], { encoding: 'utf8' });
@@ -57,7 +57,7 @@ function seed(db: string, n: number): { tokens: string[]; ids: string[] } {
 t.test('a replay on a full disk waits, then stores every sighting: nothing dropped, exit 0', { skip: root ? false : 'needs root to mount a small tmpfs' }, async (t) => {
   const disk = smallDisk(t, 16);
   if (!disk) {
-    t.skip('mount -t tmpfs failed here');
+    t.skip('mount -t tmpfs failed here', () => {});
     return;
   }
   const n = 1290;
@@ -90,7 +90,7 @@ t.test('a replay on a full disk waits, then stores every sighting: nothing dropp
 t.test('a replay stopped while the disk is full exits 1', { skip: root ? false : 'needs root to mount a small tmpfs' }, async (t) => {
   const disk = smallDisk(t, 8);
   if (!disk) {
-    t.skip('mount -t tmpfs failed here');
+    t.skip('mount -t tmpfs failed here', () => {});
     return;
   }
   const work = tmpDir(t);
@@ -111,7 +111,7 @@ t.test('a replay stopped while the disk is full exits 1', { skip: root ? false :
 t.test('live: sightings spooled while the disk is full, stored when space is back', { skip: root ? false : 'needs root to mount a small tmpfs' }, async (t) => {
   const disk = smallDisk(t, 16);
   if (!disk) {
-    t.skip('mount -t tmpfs failed here');
+    t.skip('mount -t tmpfs failed here', () => {});
     return;
   }
   const db = join(disk, 'g.db');

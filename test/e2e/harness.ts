@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { FileSink, LINKTYPE, PcapWriter, Scenario, expect as carries, httpRequest, type Pdp } from '../../packages/tools/src/gen';
 import type { SightingEvent } from '../../src/native/types';
 import { Store, type StoreOptions } from '../../src/store';
+import type { ConsentLimits } from '../../src/store/consent';
 
 export const TEMPLATE = 'http://pay.example.net/pay?pay_token={token}';
 export const ORDER_OPTS = { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 900, maxTtlSeconds: 86400 };
@@ -37,6 +38,7 @@ export function sighting(token: string, msisdn: string | null, extra: Partial<Si
   packet++;
   return {
     type: 'sighting',
+    file: null,
     ts: `2025-01-01T00:00:${String(packet % 60).padStart(2, '0')}.000000Z`,
     packet,
     token,
@@ -65,7 +67,7 @@ export async function until<T>(fn: () => T | Promise<T>, ms = 10_000, what = 'co
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
-    if (v) return v as NonNullable<T>;
+    if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -77,18 +79,20 @@ export function dumpDb(store: Store): string {
   return JSON.stringify(tables.map((name) => [name, store.db.prepare(`SELECT * FROM "${name}"`).all()]));
 }
 
+/** consent limits that decline nothing */
+export const NO_LIMITS: ConsentLimits = { perTransaction: null, perMonth: null, amountPerDay: null, ordersPerHour: null };
 export const API_SETTINGS = { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 900, maxTtlSeconds: 86400, ordersPerMinute: null as number | null };
 
 
 /** A real HTTP server on 127.0.0.1 (port 0); closed at teardown. */
 export async function httpServer(
   t: { teardown(fn: () => unknown): void },
-  handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+  handler: (req: IncomingMessage, body: string, res: ServerResponse) => unknown,
 ): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handler(req, Buffer.concat(chunks).toString('utf8'), res));
+    req.on('end', () => void handler(req, Buffer.concat(chunks).toString('utf8'), res));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => {
@@ -162,8 +166,8 @@ export async function cli(args: string[]): Promise<{ code: number; stdout: strin
   let stderr = '';
   const out = process.stdout.write;
   const err = process.stderr.write;
-  process.stdout.write = ((c: string | Uint8Array) => ((stdout += String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => ((stderr += String(c)), true)) as typeof process.stderr.write;
+  process.stdout.write = ((c: string | Uint8Array) => ((stdout += String(c)), true));
+  process.stderr.write = ((c: string | Uint8Array) => ((stderr += String(c)), true));
   let code: number;
   try {
     code = await main(['node', 'gnpay', ...args]);

@@ -176,7 +176,7 @@ for (const ifaces of [['any'], ['gna', 'gnb']]) {
     const total = stopped!.interfaces.reduce((n, i) => n + Number(i.packets), 0);
     // each frame leaves one end and arrives at the other; a ring that is still starting may miss the first ones
     t.ok(total >= frames && total <= 2 * frames, `${total} frames counted for ${frames} sent, each seen at most twice`);
-    for (const i of stopped!.interfaces) t.match(i, { kernelDropped: 0, interfaceDropped: 0, shedEvents: 0, error: null }, `${i.interface}: no drop`);
+    for (const i of stopped!.interfaces) t.match(i, { kernelDropped: 0, interfaceDropped: 0, shedEvents: 0, error: null }, `${String(i.interface)}: no drop`);
   });
 }
 

@@ -30,7 +30,7 @@ function innerPid(unsharePid: number): number | null {
 t.test('gnpay as PID 1 of a PID namespace, SIGKILLed: the next one (PID 1 too) starts', async (t) => {
   const wrap = canUnsharePid();
   if (!wrap) {
-    t.skip('unshare --pid is not available here (needs root or user namespaces)');
+    t.skip('unshare --pid is not available here (needs root or user namespaces)', () => {});
     return;
   }
   const dir = tmpDir(t);
@@ -64,8 +64,8 @@ t.test('two daemons started at the same instant: exactly one runs, every round',
     const [a, b] = await Promise.all([spawnDaemon(t, args, { waitForUrl: false }), spawnDaemon(t, args, { waitForUrl: false })]);
     const listening = (d: typeof a) => /gnpay: listening on/.test(d.stderr.join(''));
     const exited = new Map<typeof a, { code: number | null }>();
-    a.exited.then((e) => exited.set(a, e));
-    b.exited.then((e) => exited.set(b, e));
+    void a.exited.then((e) => exited.set(a, e));
+    void b.exited.then((e) => exited.set(b, e));
     await until(() => (listening(a) || exited.has(a)) && (listening(b) || exited.has(b)), 60_000, 'both starters decided');
     const winners = [a, b].filter(listening);
     const losers = [a, b].filter((d) => !listening(d));

@@ -21,7 +21,7 @@ import {
   createSessionRequest,
   DEFAULT_CARRIERS,
   expect,
-  ExpectedEvent,
+  type ExpectedEvent,
   gpdu,
   gtp1,
   gtp2,
@@ -47,7 +47,7 @@ import {
   tbcd,
   tlv,
   udp,
-  UserPath,
+  type UserPath,
   V1,
   V2,
 } from '../../packages/tools/src/gen';

@@ -104,7 +104,6 @@ interface Probe {
   unresolved: number;
   check: (t: Tap, out: Scan, s: Stats) => void;
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Stats = Record<string, any>;
 interface GenStats {
   floodItems: number;
@@ -351,13 +350,6 @@ const FLOODS: Flood[] = [
     },
   },
 ];
-
-function run(args: string[], stdoutFile?: string): { status: number | null; stderr: string } {
-  const fd = stdoutFile ? fs.openSync(stdoutFile, 'w') : 'ignore';
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
-  if (typeof fd === 'number') fs.closeSync(fd);
-  return { status: r.status, stderr: r.stderr };
-}
 
 /** `gnpay decode` with its stdout streamed to a file (the sessions flood prints ~300 MB of JSONL). */
 function decode(capture: string, out: string): Promise<{ status: number | null; stderr: string }> {

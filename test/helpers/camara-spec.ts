@@ -19,7 +19,7 @@ export function specDir(): string | null {
 
 export const SPECS_ABSENT = '../shared/specs/camara is absent (set GNPAY_CAMARA_SPECS): CAMARA conformance not checked';
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Doc = Record<string, any>;
 
 export class CamaraSpec {
   readonly doc: Doc;
@@ -68,7 +68,7 @@ export class CamaraSpec {
     if (s.$ref) return s.$ref;
     // an inline schema: compile it with the document's components in reach
     const id = `#/paths/${path.replace(/~/g, '~0').replace(/\//g, '~1')}/${method}/responses/${status}`;
-    this.cache.set(id, this.ajv.compile({ ...rewriteRefs(s, `${this.name}.yaml`) }));
+    this.cache.set(id, this.ajv.compile(rewriteRefs(s, `${this.name}.yaml`) as Doc));
     return id;
   }
 
@@ -80,7 +80,7 @@ export class CamaraSpec {
     if (r.$ref) r = this.resolve(r.$ref);
     const s = r.content?.['application/json']?.schema;
     if (!s) return value === undefined || value === '' ? [] : [`${status} has no body in the definition`];
-    const v = this.ajv.compile(rewriteRefs(s, `${this.name}.yaml`));
+    const v = this.ajv.compile(rewriteRefs(s, `${this.name}.yaml`) as Doc);
     return v(value) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
   }
 

@@ -71,7 +71,6 @@ export async function gnpayHere(args: string[]): Promise<RunResult> {
   return { status, stdout, stderr };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = Record<string, any>;
 
 export interface DecodedJsonl {

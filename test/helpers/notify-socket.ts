@@ -33,7 +33,11 @@ export async function notifySocket(t: { teardown(fn: () => void): void }, addres
     const m = JSON.parse(line) as string;
     if (m === 'bound' && messages.length === 0) return bound();
     messages.push(m);
-    for (const w of [...waiters]) if (w.pred(m)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(m));
+    for (const w of [...waiters])
+      if (w.pred(m)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
   });
   const close = () => {
     if (child.exitCode === null) child.kill('SIGKILL');

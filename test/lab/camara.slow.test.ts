@@ -81,7 +81,7 @@ if (reason) {
       const code = `process.env.NODE_TLS_REJECT_UNAUTHORIZED='0';fetch(${JSON.stringify(url)},{method:${JSON.stringify(method)},headers:${JSON.stringify(headers)},redirect:'manual'${body !== undefined ? `,body:${JSON.stringify(body)}` : ''}}).then(async r=>process.stdout.write(JSON.stringify({status:r.status,location:r.headers.get('location'),body:await r.text()}))).catch(e=>{process.stdout.write(JSON.stringify({status:0,body:String(e)}))})`;
       const r = lab.execIn(ns, process.execPath, ['-e', code], undefined, 30_000);
       const out = JSON.parse(r.stdout || '{"status":0,"body":""}') as { status: number; location: string | null; body: string };
-      let json: any = null; // eslint-disable-line @typescript-eslint/no-explicit-any
+      let json: any = null;
       try {
         json = JSON.parse(out.body);
       } catch {

@@ -20,7 +20,7 @@ export const GI_IP = '10.204.0.2';
 export function screenshots(prefix: string): { dir: string; shot: (page: Page, name: string) => Promise<unknown> } {
   const dir = join(ROOT, '.tap', 'lab', `${prefix}${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(dir, { recursive: true });
-  return { dir, shot: (page, name) => page.screenshot({ path: join(dir, `${name}.png`) as `${string}.png`, fullPage: true }) };
+  return { dir, shot: (page, name) => page.screenshot({ path: join(dir, `${name}.png`), fullPage: true }) };
 }
 
 export function findLab(): string | null {

@@ -8,7 +8,7 @@
 // ../shared/lab; always tears the lab down.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Browser, HTTPResponse } from 'puppeteer-core';
 import { gpdu, innerTcp, tlsClientHello } from '../../packages/tools/src/gen';
 import { selfSignedCert } from '../../src/paypage/cert';
@@ -168,7 +168,7 @@ if (reason) {
     // the attacks: the victim is phone 1, the order is the shop's
     const victim = order(shop.id, 499);
     const payUrl = victim.pay_url;
-    const untouched = (t: Tap.Test, what: string) => {
+    const untouched = (t: Test, what: string) => {
       const row = fresh(victim.id);
       t.equal(row.confirmed_at, null, `${what}: not confirmed`);
       t.not(row.status, 'paid', `${what}: not paid`);
@@ -215,8 +215,8 @@ if (reason) {
     const apage = await phone(2);
     await apage.goto(payUrl, { waitUntil: 'load' });
     await shot(apage, '12-phone2-own-page');
-    const csrf2 = await apage.$eval('input[name=csrf]', (i) => (i as HTMLInputElement).value);
-    const csrf1 = await vpage.$eval('input[name=csrf]', (i) => (i as HTMLInputElement).value);
+    const csrf2 = await apage.$eval('input[name=csrf]', (i) => (i).value);
+    const csrf1 = await vpage.$eval('input[name=csrf]', (i) => (i).value);
 
     await t.test('a cross-site form POST to Confirm (even with a token from the attacker\'s own phone) is refused', async (t) => {
       t.match(await apage.evaluate(() => document.body.innerText), /\+49 170 \*{5} 43/, "phone 2 sees phone 2's number");

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { CheckpointStore, restoreCheckpoint } from '../../src/capture/checkpoint';
+import { type CheckpointStore, restoreCheckpoint } from '../../src/capture/checkpoint';
 import { Engine } from '../../src/native';
 import { FIXTURES } from '../helpers/cli';
 

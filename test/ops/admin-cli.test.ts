@@ -136,7 +136,7 @@ t.test('sightings: why a subscriber was charged, masked unless --reveal', async 
   store.ledger.credit('491511234567', 1000, { currency: 'EUR' });
   const { order } = store.orders.create(sp.sp.id, { amount: 100, currency: 'EUR', reference: 'r1' }, { payUrlTemplate: 'http://pay.example.net/pay?pay_token={token}', defaultTtlSeconds: 900, maxTtlSeconds: 86400 });
   const flow = { ueIp: '10.45.0.3', dst: '203.0.113.80', proto: 'tcp' as const, sport: 54846, dport: 80, communityId: '1:Oth01VeucZ5QF8a68dbmODvW74g=' };
-  store.associator.process([sighting(order.token, '491511234567', { imsi: '262011234567890', teid: 0x1234, ...flow })], { now: Date.now(), sourceId: 'test', limits: { amountPerDay: null, ordersPerHour: null } });
+  store.associator.process([sighting(order.token, '491511234567', { imsi: '262011234567890', teid: 0x1234, ...flow })], { now: Date.now(), sourceId: 'test', limits: { perTransaction: null, perMonth: null, amountPerDay: null, ordersPerHour: null } });
   store.close();
   const masked = JSON.parse((await cli(['sightings', '--order', order.id, '--db', db, '--json'])).stdout);
   t.equal(masked.length, 1);

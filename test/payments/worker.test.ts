@@ -70,6 +70,7 @@ t.test('a platform that cannot be reached: retried with backoff, then failed; on
     async charge() {
       n++;
       if (n === 1) throw new Error('boom');
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a driver that throws a non-Error must not stop the worker
       if (n === 2) throw 'not an error';
       if (n < 9) return { outcome: 'retry', error: 'HTTP 429' };
       return { outcome: 'declined', reason: 'PLATFORM_REJECTED' };
@@ -265,6 +266,7 @@ t.test('a driver charging inside the database: batches, retries, failures', asyn
       calls.set(req.idempotencyKey, n);
       if (req.idempotencyKey === orders[0].id) return { outcome: 'succeeded' };
       if (req.idempotencyKey === orders[1].id) {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a driver's failure that is not an Error is still retried
         if (n === 1) throw 'lock timeout';
         if (n === 2) throw new Error('busy');
         return { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS', detail: 'x' };

@@ -2,7 +2,7 @@
 // whose ClientHello random the test reports as the probe would, real SQLite.
 // Binding, identification without charge, confirmation, CSRF, the second
 // phone, unbound connections, limits, headers.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { PaymentWorker } from '../../src/payments/worker';
 import { LedgerDriver } from '../../src/payments/drivers/ledger';
 import { PayServer } from '../../src/paypage/server';
@@ -28,7 +28,7 @@ interface Lab {
   spId: string;
 }
 
-async function lab(t: Tap.Test, o: { tls?: boolean; bindTimeoutMs?: number; limits?: ConsentLimits } = {}): Promise<Lab> {
+async function lab(t: Test, o: { tls?: boolean; bindTimeoutMs?: number; limits?: ConsentLimits } = {}): Promise<Lab> {
   const dir = tmpDir(t);
   const store = openStore(t);
   const { cert, key } = makeCert(dir);

@@ -117,7 +117,7 @@ t.test('replay stopped while the database is full: the exit code says sightings 
   await until(() => lines.some((l) => l.includes('DATABASE CANNOT BE WRITTEN')));
   const said: string[] = [];
   const write = process.stderr.write;
-  process.stderr.write = ((c: string) => (said.push(String(c)), true)) as typeof process.stderr.write;
+  process.stderr.write = ((c: string) => (said.push(String(c)), true));
   try {
     t.equal(await d.shutdown('SIGTERM'), 1, 'exit 1, not 0');
   } finally {
@@ -173,7 +173,7 @@ t.test('live: the spool full: sightings lost are counted, logged and make the ex
   t.ok(d.pipeline.spooled > 0, `${d.pipeline.spooled} spooled first`);
   t.ok(lines.some((l) => l.includes('SIGHTINGS LOST')));
   const write = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
+  process.stderr.write = (() => true);
   try {
     t.equal(await d.shutdown('test'), 1);
   } finally {

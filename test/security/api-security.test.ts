@@ -1,5 +1,6 @@
 // Issue 5: the SP API under abuse. Every case gets the right status and code,
 // echoes x-correlator, and changes nothing in the database.
+import type { InjectOptions } from 'fastify';
 import t from 'tap';
 import { buildApp } from '../../src/api/app';
 import { API_SETTINGS, dumpDb, openStore, sighting } from '../e2e/harness';
@@ -23,7 +24,7 @@ t.test('abuse of the SP API', async (t) => {
   const ob = (await app.inject({ method: 'POST', url: '/v1/orders', headers: auth(b.apiKey), payload: good })).json();
 
   const nested = `{"amount":1,"currency":"EUR","reference":"x","description":${'['.repeat(1500)}${']'.repeat(1500)}}`;
-  const cases: Array<[string, Parameters<typeof app.inject>[0] & object, number, string]> = [
+  const cases: Array<[string, InjectOptions, number, string]> = [
     ['no key', { method: 'POST', url: '/v1/orders', payload: good }, 401, 'UNAUTHENTICATED'],
     ['no key on reads', { method: 'GET', url: `/v1/orders/${oa.id}` }, 401, 'UNAUTHENTICATED'],
     ['no key on the feed', { method: 'GET', url: '/v1/events' }, 401, 'UNAUTHENTICATED'],

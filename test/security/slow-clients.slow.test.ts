@@ -136,7 +136,7 @@ t.test('the connection cap follows the descriptor limit', async (t) => {
 
 t.test('100 slow connections under a 128-descriptor limit: operations and webhooks go on', async (t) => {
   if (spawnSync('prlimit', ['--version']).status !== 0) {
-    t.skip('prlimit (util-linux) is not installed');
+    t.skip('prlimit (util-linux) is not installed', () => {});
     return;
   }
   const dir = tmpDir(t);

@@ -1,18 +1,19 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Store } from '../../src/store';
-import { FakeClock, ORDER_OPTS, openStore, sighting } from '../e2e/harness';
+import type { ConsentLimits } from '../../src/store/consent';
+import { FakeClock, NO_LIMITS, ORDER_OPTS, openStore, sighting } from '../e2e/harness';
 
 const A = '491511234567';
 const B = '491517654321';
 
-function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+function setup(t: Test) {
   const clock = new FakeClock();
   const store = openStore(t, { clock: clock.now });
   const sp = store.sps.add({ confirmation: 'none', name: 'shop', webhookUrl: 'http://127.0.0.1:19/h' }).sp;
   const order = (amount = 100, ttlSeconds?: number) =>
     store.orders.create(sp.id, { amount, currency: 'EUR', reference: 'r', ttlSeconds }, ORDER_OPTS).order;
-  const run = (sightings: ReturnType<typeof sighting>[], limits = {}) =>
-    store.associator.process(sightings, { now: clock.t, sourceId: 'test', limits }).map((r) => r.outcome);
+  const run = (sightings: ReturnType<typeof sighting>[], limits: Partial<ConsentLimits> = {}) =>
+    store.associator.process(sightings, { now: clock.t, sourceId: 'test', limits: { ...NO_LIMITS, ...limits } }).map((r) => r.outcome);
   const status = (id: string) => store.orders.find(id)!.status;
   return { clock, store, sp, order, run, status };
 }

@@ -1,6 +1,6 @@
 // The consent rules in the store: the state machine of identification and
 // confirmation, evidence in both modes, limits in major units per currency.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { evidenceText } from '../../src/cli/orders';
 import { currencyExponent, toMinor } from '../../src/store/consent';
 import { ALLOWED } from '../../src/store/transitions';
@@ -10,7 +10,7 @@ import { hello } from '../helpers/paypage';
 const A = '491701234567';
 const B = '491709876543';
 
-function setup(t: Tap.Test, confirmation: 'page' | 'none' = 'page') {
+function setup(t: Test, confirmation: 'page' | 'none' = 'page') {
   const clock = new FakeClock();
   const store = openStore(t, { clock: clock.now });
   const sp = store.sps.add({ name: 'shop', confirmation }).sp;

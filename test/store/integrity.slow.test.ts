@@ -94,7 +94,7 @@ t.test('random pages overwritten: each one found', async (t) => {
     const file = join(dir, `p${n}.db`);
     copyFileSync(clean, file);
     smash(file, n, pageSize, n);
-    t.throws(() => openDatabase(file, { quickCheck: true }), { kind: 'damaged' }, `page ${n} of ${pages}`);
+    t.throws(() => openDatabase(file, { quickCheck: true }), { name: /^Database(Open|Damaged)Error$/, kind: 'damaged' }, `page ${n} of ${pages}`);
     const r = await quickCheckInWorker(file);
     t.ok(r.findings.length > 0, `page ${n}: the worker's check finds it too`);
   }
@@ -117,7 +117,7 @@ t.test('damage appearing while the daemon runs: the scheduled check stops it (ex
   smash(file, ordersRoot, pageSize, 99);
   const stderr: string[] = [];
   const write = process.stderr.write;
-  process.stderr.write = ((c: string) => (stderr.push(String(c)), true)) as typeof process.stderr.write;
+  process.stderr.write = ((c: string) => (stderr.push(String(c)), true));
   try {
     t.equal(await d.checkIntegrity(), false);
   } finally {
@@ -189,7 +189,7 @@ t.test('gnpay db backup while the daemon writes; restore over a damaged file; th
   // restore refuses a file that is not a sound gnpay database
   const junk = join(dir, 'junk.db');
   copyFileSync(rr.movedAside, junk);
-  t.throws(() => restoreDatabase(junk, join(dir, 'other.db')), { kind: 'damaged' });
+  t.throws(() => restoreDatabase(junk, join(dir, 'other.db')), { name: /^Database(Open|Damaged)Error$/, kind: 'damaged' });
   const empty = join(dir, 'empty.db');
   new Database(empty).close();
   t.throws(() => restoreDatabase(empty, join(dir, 'other.db')), /not a gnpay database/);

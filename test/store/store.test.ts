@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Store, DomainError } from '../../src/store';
+import { DomainError } from '../../src/store';
 import { migrate, openDatabase, schemaVersion } from '../../src/store/db';
 import { MIGRATIONS } from '../../src/store/migrations';
 import { canonicalJson, newToken, TOKEN_RE } from '../../src/store/ids';

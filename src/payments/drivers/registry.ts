@@ -17,7 +17,7 @@ export interface DriverContext {
   /** for the User-Agent of requests */
   version: string;
   /** an inline secret, else the file's content (a ConfigError when it cannot be read) */
-  readSecret(inline: string | null, file: string | null, key: string): string | null;
+  readSecret: (inline: string | null, file: string | null, key: string) => string | null;
 }
 
 export interface DriverProblem {

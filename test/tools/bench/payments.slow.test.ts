@@ -8,7 +8,7 @@ t.setTimeout(180000);
 t.test('runPaymentsBench', async (t) => {
   const lines: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string) => lines.push(s) > 0) as typeof process.stdout.write;
+  process.stdout.write = ((s: string) => lines.push(s) > 0);
   let r: Record<string, number>;
   try {
     r = await runPaymentsBench({ sightings: 300, batch: 64, latencySamples: 5, fullSync: false });

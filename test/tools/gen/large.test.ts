@@ -16,7 +16,7 @@ import {
   readCapture,
   runScenario,
   SCENARIOS,
-  SightingEvent,
+  type SightingEvent,
   TcpTemplate,
   urlTokens,
   DEFAULT_CARRIERS,
@@ -150,8 +150,8 @@ t.test('gen-cli', async (t) => {
   // through the command line parser (its output silenced; assertions after, so tap's own output is not)
   const origOut = process.stdout.write;
   const origErr = process.stderr.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
+  process.stdout.write = () => true;
+  process.stderr.write = () => true;
   let codes: number[];
   try {
     codes = [

@@ -34,7 +34,7 @@ t.test('the packet that completes a split head, whatever the delivery order', as
     t.equal(s.packets, before + 3);
     const last = order.indexOf(Math.max(...order.filter((_, i) => i >= 0)));
     // the head completes when every segment has arrived: at the 3rd one written
-    t.equal(sightings(s)[0].packet, before + 3, `order ${order} (last written ${last})`);
+    t.equal(sightings(s)[0].packet, before + 3, `order ${order.join(',')} (last written ${last})`);
   }
   const s = mk();
   const p = s.createPdp(sub(1))!;
@@ -88,7 +88,7 @@ t.test('resolution: TEID, UE address, downlink, unresolved, ambiguous', async (t
   s.dnsQuery(nobody, 'x.example.com', { expects: [expect(tok, 'host', 'dns')] });
   t.same([sightings(s)[1].resolvedBy, sightings(s)[1].msisdn, sightings(s)[1].ueIp], [null, null, '100.64.0.1']);
   // a downlink packet on an unknown tunnel towards a known UE address is downlink
-  s.model.request({ outerSrc: '198.51.100.98', outerDst: '192.0.2.99', teid: 77, innerSrc: '203.0.113.1', innerDst: '10.0.0.1' }, [expect(tok, 'query')], s.packets, s.lastTs);
+  s.model.request({ outerSrc: '198.51.100.98', outerDst: '192.0.2.99', teid: 77, innerSrc: '203.0.113.1', innerDst: '10.0.0.1', proto: 'tcp', sport: 80, dport: 40000 }, [expect(tok, 'query')], s.packets, s.lastTs);
   t.equal(sightings(s).length, 2);
   // two contexts with the same address: ambiguous
   s.createPdp(sub(2, { ueIp: '10.0.0.1', apn: 'corp' }));

@@ -267,7 +267,7 @@ if (!hasTshark) {
       const out = path.join(tmp, 'demo.pcap');
       const r = demoCapture({ payUrl, msisdn: '491511234567', imsi: '262011234567890', imei: '3534900698733001', out, startSec: 1714557600 });
       t.ok(r.events.filter((e) => e.type === 'sighting').length >= 1, `${payUrl}: sightings predicted`);
-      check(t, payUrl, out, r.events as unknown as Record<string, unknown>[]);
+      check(t, payUrl, out, r.events);
     }
   });
 
@@ -275,7 +275,7 @@ if (!hasTshark) {
     for (const kind of ['teids', 'pending'] as const) {
       const out = path.join(tmp, `flood-${kind}.pcap`);
       const r = flood(kind, { packets: 600, subscribers: 2, out });
-      check(t, `flood-${kind}`, out, r.events as unknown as Record<string, unknown>[]);
+      check(t, `flood-${kind}`, out, r.events);
       if (kind === 'pending') {
         const imsis = execFileSync('tshark', ['-n', '-r', out, '-Y', 'gtp.message==0x10', '-T', 'fields', '-e', 'e212.imsi'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
         t.equal(new Set(imsis).size, imsis.length, 'every pending request has its own IMSI');
@@ -284,7 +284,7 @@ if (!hasTshark) {
     }
     const out = path.join(tmp, 'bench.pcap');
     const r = bench({ packets: 3000, out });
-    check(t, 'bench', out, r.events as unknown as Record<string, unknown>[]);
+    check(t, 'bench', out, r.events);
     const warn = execFileSync('tshark', ['-n', '-r', out, '-q', '-z', 'expert,error'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     t.notMatch(warn, /Malformed|Checksum/i, 'no malformed packet or bad checksum in the bench capture');
   });

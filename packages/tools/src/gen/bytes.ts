@@ -48,11 +48,11 @@ export function ipv6Bytes(ip: Ip): Buffer {
     const last = all[all.length - 1];
     last.pop();
     last.push(...tail);
-    groups = halves.length === 2 ? [...all[0], ...Array(8 - all[0].length - all[1].length).fill(0), ...all[1]] : all[0];
+    groups = halves.length === 2 ? [...all[0], ...new Array<number>(8 - all[0].length - all[1].length).fill(0), ...all[1]] : all[0];
   } else if (halves.length === 2) {
     const a = parse(halves[0]);
     const b = parse(halves[1]);
-    groups = [...a, ...Array(8 - a.length - b.length).fill(0), ...b];
+    groups = [...a, ...new Array<number>(8 - a.length - b.length).fill(0), ...b];
   } else {
     groups = parse(text);
   }

@@ -206,7 +206,7 @@ export class SessionModel {
 
   private static hop(c: { gtp: number; ctrlDown: Endpoint | null; ctrlUp: Endpoint | null }, nodeOf: (a: string) => unknown): string {
     if (c.gtp !== 2) return '';
-    return `${c.ctrlDown ? nodeOf(c.ctrlDown.addr) : '-'}|${c.ctrlUp ? nodeOf(c.ctrlUp.addr) : '-'}`;
+    return `${c.ctrlDown ? String(nodeOf(c.ctrlDown.addr)) : '-'}|${c.ctrlUp ? String(nodeOf(c.ctrlUp.addr)) : '-'}`;
   }
 
   private identityKey(c: { gtp: number; imsi: string | null; bearer: number; ctrlDown: Endpoint | null; ctrlUp: Endpoint | null }): string | null {
