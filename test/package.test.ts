@@ -1,7 +1,7 @@
 // What `npm publish` would ship: the CLI and the client built into dist/, the
 // addon's sources (it is built on install), never the development tools
 // (packages/tools: generator, benchmarks, fuzz), the tests or the sources.
-// That gnpay demo runs from the packed files alone: test/e2e/demo.test.ts.
+// That gnpay demo runs from the packed files alone: test/e2e/demo.slow.test.ts.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 function packed(): string[] {
   const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm pack: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
+  return ((JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0]?.files ?? []).map((f) => f.path);
 }
 
 t.test('npm pack carries the product, not the tools, tests or sources', async (t) => {

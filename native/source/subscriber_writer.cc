@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "byte_reader.h"
+#include "gtpv1c.h"
+#include "gtpv2c.h"
 #include "ip.h"
 #include "l4.h"
 #include "link.h"
@@ -33,6 +35,8 @@ struct GtpFrame {
   uint32_t teid = 0;
   bool has_seq = false;
   uint32_t seq = 0;
+  Span gtp;                // the GTP message (the UDP payload)
+  bool gtp_truncated = false;
 };
 
 namespace {
@@ -57,6 +61,8 @@ bool parse_gtp(const CaptureFrame& frame, GtpFrame& g) {
   const bool c = udp.sport == kGtpcPort || udp.dport == kGtpcPort;
   const bool u = udp.sport == kGtpuPort || udp.dport == kGtpuPort;
   if (!c && !u) return false;
+  g.gtp = udp.payload;
+  g.gtp_truncated = udp.truncated;
   ByteReader r(udp.payload);
   uint8_t flags = 0, type = 0;
   uint16_t len = 0;
@@ -86,6 +92,14 @@ bool parse_gtp(const CaptureFrame& frame, GtpFrame& g) {
 }
 
 }  // namespace
+
+bool SubscriberSelection::matches_identity(const Digits& imsi, const Digits& msisdn) const {
+  for (const std::string& i : imsis)
+    if (!imsi.empty() && i == imsi.d) return true;
+  for (const std::string& m : msisdns)
+    if (!msisdn.empty() && m == msisdn.d) return true;
+  return false;
+}
 
 bool SubscriberSelection::matches(const Event& e) const {
   if (!e.has_subscriber) return false;
@@ -204,6 +218,19 @@ void SubscriberWriter::emit(uint64_t ts_ns, uint32_t linktype, Span data, uint32
   written_++;
 }
 
+bool SubscriberWriter::names_selected(const GtpFrame& g) {
+  AnomalyCounters an;  // counted by the engine already
+  if (sel_.imsis.empty() && sel_.msisdns.empty()) return false;
+  if (g.version == 1) {
+    *v1_ = Gtp1cMessage();
+    if (decode_gtpv1c(g.gtp, g.gtp_truncated, *v1_, an) != Status::Ok) return false;
+    return sel_.matches_identity(v1_->imsi, v1_->msisdn);
+  }
+  *v2_ = Gtp2cMessage();
+  if (decode_gtpv2c(g.gtp, g.gtp_truncated, *v2_, an) != Status::Ok) return false;
+  return sel_.matches_identity(v2_->imsi, v2_->msisdn);
+}
+
 bool SubscriberWriter::same_datagram(const Fragment& f, const GtpFrame& g) {
   return f.id == g.frag_id && same_addr(f.src, g.src) && same_addr(f.dst, g.dst);
 }
@@ -233,6 +260,27 @@ void SubscriberWriter::on_frame(const CaptureFrame& frame, const Event* events, 
     return;
   }
   if (!selected && gtp && g.has_teid && g.teid != 0 && tunnels_.count(key(g.dst, g.teid)) != 0) selected = true;
+  if (!selected && gtp && g.control && g.has_seq) {  // the answer to a selected subscriber's request (accepted or not)
+    for (auto it = asked_.begin(); it != asked_.end(); ++it) {
+      if (it->version == g.version && it->seq == g.seq && same_addr(it->src, g.dst) && same_addr(it->dst, g.src)) {
+        asked_.erase(it);
+        selected = true;
+        break;
+      }
+    }
+  }
+  if (!selected && gtp && g.control && g.has_seq && (!g.has_teid || g.teid == 0) && names_selected(g)) {
+    // a request naming no tunnel yet that names a selected subscriber (IMSI or
+    // MSISDN): written now, and its answer when it comes, even a rejection
+    // (which creates no session, so no event names the subscriber)
+    bool known = false;
+    for (const Asked& a : asked_) known = known || (a.version == g.version && a.seq == g.seq && same_addr(a.src, g.src) && same_addr(a.dst, g.dst));
+    if (!known) {  // a retransmission waits for the same answer
+      if (asked_.size() >= kMaxPendingRequests) asked_.pop_front();
+      asked_.push_back(Asked{g.version, g.seq, g.src, g.dst});
+    }
+    selected = true;
+  }
   if (!selected) {
     if (gtp && g.control && g.has_seq && (!g.has_teid || g.teid == 0)) {  // a request naming no tunnel yet
       if (pending_.size() >= kMaxPendingRequests) pending_.pop_front();

@@ -8,6 +8,15 @@ import { CaptureFileError, CaptureFilterError, CaptureWriteError, carrierError, 
 import { activeCarriers, DEFAULT_CARRIERS } from '../pipeline/carriers';
 import { CliError, collect, EXIT_CAPTURE, EXIT_FAILURE, parsePositiveInt, UsageError } from './common';
 
+/** The keys of each event type, in output order (from native/engine/event_fields.def). */
+export function eventKeysHelp(): string {
+  const table = eventFieldTable();
+  const when: Record<string, string> = { hello: ' (with --pay-host)', request: ' (with --requests)' };
+  return ['session', 'tunnel', 'sighting', 'hello', 'request']
+    .map((b) => `  ${b}${when[b] ?? ''}${b === 'tunnel' ? ' (each of a session\'s tunnels)' : ''}: ${(table[b] ?? []).map((f) => f.key).join(', ')}`)
+    .join('\n');
+}
+
 export function registerDecode(program: Command): void {
   program
     .command('decode')
@@ -30,12 +39,9 @@ export function registerDecode(program: Command): void {
     .option('--imsi <digits>', "select a subscriber by IMSI: only its events are printed, and --write takes its tunnels' frames (repeatable)", collect)
     .option('--msisdn <digits>', 'select a subscriber by MSISDN (international format, no +) (repeatable)', collect)
     .option('--ue-ip <address>', "select a subscriber by its UE address (IPv4 or IPv6) (repeatable)", collect)
-    .option('-w, --write <file>', "write every GTP-C and GTP-U frame of the selected subscribers' tunnels to this pcapng file (original link types and timestamps)")
+    .option('-w, --write <file>', "write every GTP-C and GTP-U frame of the selected subscribers' tunnels, and their Create requests with the responses (rejected ones too), to this pcapng file (original link types and timestamps)")
     .option('--no-progress', 'never draw the progress bar (it is drawn only on a terminal anyway)')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 done, 2 bad usage, 3 unreadable or corrupt capture (what was decoded before the damage is printed first).',
-    )
+    .addHelpText('after', () => `\nEvent keys (for --fields; docs/events.md says what each means):\n${eventKeysHelp()}\n\nExit codes: 0 done, 2 bad usage, 3 unreadable or corrupt capture (what was decoded before the damage is printed first).`)
     .action(async (files: string[], o: Record<string, unknown>) => {
       if (o.jsonl && o.stats) throw new UsageError('--jsonl and --stats cannot be combined');
       const formats = ['table', 'jsonl', 'csv', 'tsv'];

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { FIXTURES, gnpayHere } from '../helpers/cli';
+import { FIXTURES, gnpay, gnpayHere } from '../helpers/cli';
 
 const CARRIERS = ['--carrier', 'query:pay_token', '--carrier', 'host:pay.example.net', '--carrier', 'path:/pay/'];
 
@@ -41,6 +41,15 @@ t.test('--requests: every uplink request, token or not', async (t) => {
   const reqs = j.stdout.split('\n').filter((l) => l.includes('"type":"request"')).map((l) => JSON.parse(l));
   t.ok(reqs.length >= 10, `${reqs.length} request events`);
   t.same(Object.keys(reqs[0]), ['type', 'ts', 'packet', 'file', 'via', 'method', 'host', 'target', 'name', 'ueIp', 'dst', 'teid', 'imsi', 'msisdn', 'resolvedBy', 'proto', 'sport', 'dport', 'communityId']);
+});
+
+t.test('decode --help lists the keys of each event type', async (t) => {
+  const r = await gnpay(['decode', '--help']);
+  t.equal(r.status, 0);
+  t.match(r.stdout, /Event keys \(for --fields/);
+  t.match(r.stdout, /  sighting: type, ts, packet, file, token, .*, dst, proto, sport, dport, communityId\n/);
+  t.match(r.stdout, /  request \(with --requests\): type, ts, .*, resolvedBy, proto, sport, dport, communityId\n/);
+  t.match(r.stdout, /  session: type, event, ts, .*, tunnels\n/);
 });
 
 t.test('bad usage exits 2 with a message', async (t) => {

@@ -4,12 +4,14 @@
 // subscriber's IMSI and tunnel TEIDs) turned into a tshark display filter over
 // the original capture: every frame carrying the IMSI (the Create request)
 // or addressed to one of the TEIDs (GTP-C and GTP-U), with its timestamp,
-// length and link type.
+// length and link type. A rejected Create (no session, no event) is written
+// with its response when its IMSI or MSISDN is selected.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { LINKTYPE, PcapngWriter, Scenario, sinkFor, type S5Subscriber } from '../../packages/tools/src/gen';
 import { FIXTURES, gnpay, type Json } from '../helpers/cli';
 
 const hasTshark = spawnSync('tshark', ['--version']).status === 0;
@@ -96,5 +98,68 @@ for (const c of cases) {
     t.ok(events.length > 0);
     const msisdns = new Set(selected.map((s) => s.msisdn));
     t.ok(events.every((e) => msisdns.has(e.msisdn)), 'only their events are printed');
+  });
+}
+
+// A Create that the GGSN / PGW rejects creates no session, so no event names
+// its subscriber: the request is selected by the IMSI or MSISDN it carries,
+// and the response that answers it (same sequence number) follows it.
+const rejectedCases: { name: string; make: () => string; args: string[]; imsi: string; request: string; response: string; cause: string }[] = [
+  {
+    name: 'gn-lifecycle.pcapng: GTPv1, cause 199',
+    make: () => path.join(FIXTURES, 'gn-lifecycle.pcapng'),
+    args: ['--imsi', '262011234567013'],
+    imsi: '262011234567013',
+    request: 'gtp.message == 0x10',
+    response: 'gtp.message == 0x11',
+    cause: 'gtp.cause',
+  },
+  {
+    name: 'a generated S5/S8 capture: GTPv2, cause 73 (no resources), by MSISDN',
+    make: () => {
+      const out = path.join(dir, 'rejected-v2.pcapng');
+      const w = new PcapngWriter(sinkFor(out), { interfaces: [{ linktype: LINKTYPE.ETHERNET, name: 's5s8' }] });
+      const s = new Scenario(w, { seed: 7 });
+      const sub = (n: number): S5Subscriber => ({
+        imsi: `00101000000${String(n).padStart(4, '0')}`,
+        msisdn: `4917010${String(n).padStart(5, '0')}`,
+        apn: 'internet',
+        ueIp: `10.60.0.${n}`,
+        iface: 's5',
+        sgwC: '192.0.2.50',
+        sgwU: '192.0.2.51',
+        pgwC: '198.51.100.50',
+        pgwU: '198.51.100.51',
+      });
+      s.createSession(sub(1));
+      s.createSession(sub(2), { cause: 73 });
+      s.createSession(sub(3));
+      w.close();
+      return out;
+    },
+    args: ['--msisdn', '491701000002'],
+    imsi: '001010000000002',
+    request: 'gtpv2.message_type == 32',
+    response: 'gtpv2.message_type == 33',
+    cause: 'gtpv2.cause',
+  },
+];
+
+for (const c of rejectedCases) {
+  t.test(`a rejected Create of a selected subscriber is written with its response: ${c.name}`, { skip: hasTshark ? false : 'tshark is not installed' }, async (t) => {
+    const input = c.make();
+    const out = path.join(dir, `rejected-${c.imsi}.pcapng`);
+    const r = await gnpay(['decode', input, '--stats', '--no-progress', ...c.args, '--write', out]);
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stderr, /wrote 2 frames of the selected subscribers/);
+    // the truth: the request carrying the IMSI and the response tshark pairs with it
+    const req = spawnSync('tshark', ['-r', input, '-Y', `e212.imsi == "${c.imsi}" && ${c.request}`, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).stdout.trim();
+    t.match(req, /^\d+$/, `one request of ${c.imsi} in the capture`);
+    const want = frames(input, `frame.number == ${req} || (${c.response} && (gtp.response_to == ${req} || gtpv2.response_to == ${req}))`);
+    t.equal(want.length, 2);
+    t.same(frames(out), want, 'the request and its response, with their timestamps, lengths and link types');
+    const seen = spawnSync('tshark', ['-r', out, '-T', 'fields', '-e', 'e212.imsi', '-e', c.cause], { encoding: 'utf8' }).stdout.trim().split('\n');
+    t.equal(seen[0].split('\t')[0], c.imsi, 'tshark reads the request and its IMSI');
+    t.notMatch(seen[1].split('\t')[1], /^(128|16)$/, `tshark reads the rejecting cause (${seen[1].split('\t')[1]})`);
   });
 }
