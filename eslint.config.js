@@ -9,6 +9,8 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const prettier = require('eslint-config-prettier');
 
+const NODE_GLOBALS = { process: 'readonly', Buffer: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' };
+
 module.exports = tseslint.config(
   {
     ignores: [
@@ -92,9 +94,14 @@ module.exports = tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    // the few plain JavaScript files: this config and the tests' TypeScript loader hooks
+    files: ['**/*.js', '**/*.mjs'],
     extends: [js.configs.recommended],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    languageOptions: { globals: NODE_GLOBALS },
+  },
+  {
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', __filename: 'readonly' } },
   },
   prettier,
 );

@@ -47,9 +47,9 @@ t.test('decode --help lists the keys of each event type', async (t) => {
   const r = await gnpay(['decode', '--help']);
   t.equal(r.status, 0);
   t.match(r.stdout, /Event keys \(for --fields/);
-  t.match(r.stdout, /  sighting: type, ts, packet, file, token, .*, dst, proto, sport, dport, communityId\n/);
-  t.match(r.stdout, /  request \(with --requests\): type, ts, .*, resolvedBy, proto, sport, dport, communityId\n/);
-  t.match(r.stdout, /  session: type, event, ts, .*, tunnels\n/);
+  t.match(r.stdout, / {2}sighting: type, ts, packet, file, token, .*, dst, proto, sport, dport, communityId\n/);
+  t.match(r.stdout, / {2}request \(with --requests\): type, ts, .*, resolvedBy, proto, sport, dport, communityId\n/);
+  t.match(r.stdout, / {2}session: type, event, ts, .*, tunnels\n/);
 });
 
 t.test('bad usage exits 2 with a message', async (t) => {

@@ -29,7 +29,7 @@ t.test('sp, orders, ledger: --json shapes and text', async (t) => {
   t.match((await cli(["sp", "list", "--db", db])).stdout, new RegExp(`${added.id}  active   gnpk_\\w+…  shop  https://shop.example/hook  msisdn:read  confirmation:page`));
   const sandbox = await cli(['sp', 'add', '--db', db, '--name', 'dev', '--test']);
   t.match(sandbox.stdout, /api key +gnpk_test_\w+\n[\s\S]*sandbox +yes: orders never reach a subscriber or the payment platform/, 'sp add --test: a sandbox SP');
-  t.match((await cli(['sp', 'list', '--db', db])).stdout, /sp_\w+  test     gnpk_test…  dev  /, 'listed as test');
+  t.match((await cli(['sp', 'list', '--db', db])).stdout, /sp_\w+ {2}test {5}gnpk_test… {2}dev {2}/, 'listed as test');
   const conf = await cli(['sp', 'configure', added.id, '--db', db, '--return-origin', 'https://shop.example', '--confirmation', 'page']);
   t.match(conf.stdout, /confirmation page, return origins https:\/\/shop\.example/);
   t.equal((await cli(['sp', 'configure', added.id, '--db', db, '--confirmation', 'sometimes'])).code, 2);

@@ -236,7 +236,7 @@ export async function spawnDaemon(
   let buf = '';
   let resolveUrl: (u: string) => void;
   const urlP = new Promise<string>((r) => (resolveUrl = r));
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     buf += d.toString('utf8');
     let i: number;
     while ((i = buf.indexOf('\n')) >= 0) {
@@ -250,7 +250,7 @@ export async function spawnDaemon(
       }
     }
   });
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     const s = d.toString('utf8');
     stderr.push(s);
     const m = /gnpay: listening on (\S+)/.exec(stderr.join(''));

@@ -146,7 +146,7 @@ t.test('sightings: why a subscriber was charged, masked unless --reveal', async 
   t.match(full[0], { msisdn: '+491511234567', imsi: '262011234567890', token: order.token });
   const text = (await cli(['sightings', '--order', order.id, '--db', db])).stdout;
   t.match(text, /associated\s+order \S+\s+msisdn \+49151\*+67/);
-  t.match(text, /flow tcp 10\.45\.0\.3:54846 > 203\.0\.113\.80:80  community-id 1:Oth01VeucZ5QF8a68dbmODvW74g=/);
+  t.match(text, /flow tcp 10\.45\.0\.3:54846 > 203\.0\.113\.80:80 {2}community-id 1:Oth01VeucZ5QF8a68dbmODvW74g=/);
   const evidence = (await cli(['orders', 'show', order.id, '--evidence', '--db', db])).stdout;
   t.match(evidence, /sighting flow +\S+ packet \d+ associated: tcp 10\.45\.0\.3:54846 > 203\.0\.113\.80:80 community-id 1:Oth01VeucZ5QF8a68dbmODvW74g=/, 'orders show --evidence: the flow');
   const evJson = JSON.parse((await cli(['orders', 'show', order.id, '--evidence', '--db', db, '--json'])).stdout);

@@ -173,8 +173,9 @@ t.test('reload, failing sources, the shutdown deadline', async (t) => {
   t.equal(await d8.done, 1, 'the failed live capture stops the daemon all the same');
 
   // a source whose close never returns: the hard deadline ends the shutdown with 1
-  // eslint-disable-next-line require-yield -- a source that never delivers a batch
-  const stuck: EventSource = { async *[Symbol.asyncIterator]() { await new Promise(() => {}); }, close: () => new Promise(() => {}) };
+  const stuck: EventSource = {
+    // eslint-disable-next-line require-yield -- a source that never delivers a batch
+    async *[Symbol.asyncIterator]() { await new Promise(() => {}); }, close: () => new Promise(() => {}) };
   const d5 = await Daemon.start({ config: loadConfig(null, { ...flags, shutdown: { timeoutMs: 200 } }), logger: silent, read: ['a'], openSource: () => stuck });
   t.equal(await d5.shutdown('test'), 1);
 });

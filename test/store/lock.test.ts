@@ -19,7 +19,7 @@ t.test('lock: one holder, released with its holder, an old PID file replaced', a
   ensureBuilt();
   const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(join(ROOT, 'dist', 'store', 'lock.js'))}).lockDatabase(${JSON.stringify(db)}); console.log('locked'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => holder.kill('SIGKILL'));
-  await new Promise((r) => holder.stdout!.once('data', r));
+  await new Promise((r) => holder.stdout.once('data', r));
   t.throws(() => lockDatabase(db), new RegExp(`\\(pid ${holder.pid}\\)`), 'held by the other process');
   holder.kill('SIGKILL');
   await new Promise((r) => holder.once('exit', r));

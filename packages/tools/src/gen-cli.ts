@@ -4,8 +4,7 @@
 //               [--pay-url URL --msisdn N --imsi N --token T]
 import * as fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { GenResult, SCENARIOS, toJsonl } from './gen';
-import type { CaptureFormat } from './gen';
+import { type GenResult, SCENARIOS, toJsonl } from './gen';
 
 /** a bad argument: exit code 2, as gnpay's usage errors */
 export class UsageError extends Error {
@@ -58,11 +57,11 @@ export function runGen(name: string, o: GenCliOptions, out: NodeJS.WritableStrea
   const res = info.run({
     out: o.output,
     expected: info.streams ? o.expected : undefined,
-    format: o.format as CaptureFormat | undefined,
+    format: o.format,
     packets: o.packets,
     seed: o.seed,
     subscribers: o.subscribers,
-    mode: o.mode as 'sessions' | 'gpdu' | undefined,
+    mode: o.mode,
     payUrl: o.payUrl,
     msisdn: o.msisdn,
     imsi: o.imsi,

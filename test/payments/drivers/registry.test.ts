@@ -8,9 +8,9 @@ import { openStore } from '../../e2e/harness';
 
 t.test('every driver file registers itself; the schema lists the registry', async (t) => {
   t.same(driverNames(), ['ledger', 'http'], 'ledger first: the default');
-  const payments = (ConfigSchema.properties as unknown as Record<string, { properties: Record<string, { enum?: string[]; description?: string }> }>).payments!;
-  t.same(payments.properties.driver!.enum, driverNames());
-  t.match(payments.properties.driver!.description, /^ledger: .*; http: /);
+  const payments = (ConfigSchema.properties as unknown as Record<string, { properties: Record<string, { enum?: string[]; description?: string }> }>).payments;
+  t.same(payments.properties.driver.enum, driverNames());
+  t.match(payments.properties.driver.description, /^ledger: .*; http: /);
   t.throws(() => registerDriver({ name: 'ledger', description: 'again', create: () => { throw new Error('no'); } }), /registered twice/);
   t.throws(() => driverDefinition('nope'), /unknown payment driver "nope" \(known: ledger, http\)/);
 });

@@ -5,7 +5,7 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dissect, FIXTURES, gpduInner, innerTcpPayload, isoMicros, readCapture, ReadFrame } from '../../../packages/tools/src/gen';
+import { dissect, FIXTURES, gpduInner, innerTcpPayload, isoMicros, readCapture, type ReadFrame } from '../../../packages/tools/src/gen';
 
 const dir = path.join(__dirname, '..', '..', '..', 'fixtures');
 

@@ -12,9 +12,9 @@ import {
   PcapWriter,
   readCapture,
   Scenario,
-  SessionEvent,
-  SightingEvent,
-  UserPath,
+  type SessionEvent,
+  type SightingEvent,
+  type UserPath,
 } from '../../../packages/tools/src/gen';
 
 const nodes = { sgsnC: '192.0.2.10', sgsnU: '192.0.2.11', ggsnC: '198.51.100.1', ggsnU: '198.51.100.2' };

@@ -78,7 +78,7 @@ async function one(dir: string, backlog: number, o: Required<Omit<BacklogBenchOp
   const child = spawn(process.execPath, [join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js'), 'run', '--db', db, '--listen', '127.0.0.1:0', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (c: Buffer) => {
+    child.stderr.on('data', (c: Buffer) => {
       err += c.toString('utf8');
       const m = /gnpay: listening on (\S+)/.exec(err);
       if (m) resolve(m[1]);

@@ -82,7 +82,7 @@ function benchMix(name: string, mix: MixOptions, o: DecodeBenchOptions, dir: str
   const fd = fs.openSync(out, 'w');
   const chk = spawnSync(process.execPath, decodeArgs, { stdio: ['ignore', fd, 'pipe'] });
   fs.closeSync(fd);
-  if (chk.status !== 0) throw new Error(`gnpay decode failed: ${chk.stderr}`);
+  if (chk.status !== 0) throw new Error(`gnpay decode failed: ${chk.stderr.toString()}`);
   const text = fs.readFileSync(out, 'utf8').trimEnd().split('\n');
   const stats = JSON.parse(text[text.length - 1]);
   fs.rmSync(out, { force: true });

@@ -222,7 +222,7 @@ function run(cli: string, args: string[], env?: NodeJS.ProcessEnv): Child {
   const stderr: string[] = [];
   let heard: (v: boolean) => void;
   const listening = new Promise<boolean>((r) => (heard = r));
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     stderr.push(d.toString('utf8'));
     if (/gnpay: listening on/.test(stderr.join(''))) heard(true);
   });

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     .command('payments')
     .option('--sightings <n>', 'sightings to push through', (v) => Number(v), 20000)
     .action(async (o) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       const mod = require('./payments');
       await mod.runPaymentsBench(o);
     });
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     .option('--orders <n>', 'orders in the store', (v) => Number(v), 100_000)
     .option('--rounds <n>', 'interleaved rounds', (v) => Number(v), 200)
     .action(async (o) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       const mod = require('./tokens');
       await mod.runTokenBench(o);
     });
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     .option('--connections <n>', 'concurrent connections for the throughput', (v) => Number(v), 16)
     .option('--seconds <n>', 'seconds of each throughput run', (v) => Number(v), 5)
     .action(async (o) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       const mod = require('./paypage');
       await mod.runPayPageBench({ latencySamples: o.samples, connections: o.connections, seconds: o.seconds });
     });
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     .option('--backlogs <list>', 'backlog sizes, comma-separated', (v) => v.split(',').map(Number), [0, 10_000, 100_000])
     .option('--concurrency <n>', 'creations in flight', (v) => Number(v), 4)
     .action(async (o) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       const mod = require('./backlog');
       await mod.runBacklogBench({ orders: o.orders, backlogs: o.backlogs, concurrency: o.concurrency });
     });
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     .option('--status-call <yes|no>', 'the platform has a status call (default: both runs)')
     .option('--seed <n>', 'seed of the faults', (v) => Number(v), 42)
     .action(async (o) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       const mod = require('./faults');
       await mod.runFaultsBench({ orders: o.orders, kills: o.kills, seed: o.seed, statusCall: o.statusCall === undefined ? undefined : o.statusCall === 'yes' });
     });

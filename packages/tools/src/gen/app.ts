@@ -1,6 +1,6 @@
 // Application-layer builders: HTTP/1.1 requests and responses, DNS queries and
 // responses, TLS 1.3 ClientHello with server_name.
-import { dnsName, Ip, ipBytes, Rng } from './bytes';
+import { dnsName, type Ip, ipBytes, Rng } from './bytes';
 
 export interface HttpRequestSpec {
   method?: string;

@@ -4,7 +4,7 @@
 // community_id.cc) on purpose, so that the golden tests compare two
 // implementations; both are checked against the spec's baseline values.
 import { createHash } from 'node:crypto';
-import { Ip, ipBytes } from './bytes';
+import { type Ip, ipBytes } from './bytes';
 
 export function communityId(src: Ip, dst: Ip, proto: number, sport: number, dport: number, seed = 0): string {
   let a = ipBytes(src);

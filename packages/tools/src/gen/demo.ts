@@ -2,10 +2,10 @@
 // is made at run time from the URL template (`{token}` is replaced).
 import { httpRequest, httpResponse, tlsClientHello } from './app';
 import { isToken, makeToken, Rng } from './bytes';
-import { Expect } from './model';
-import { DEFAULT_CARRIERS, GenResult, sinkFor } from './output';
+import { type Expect } from './model';
+import { DEFAULT_CARRIERS, type GenResult, sinkFor } from './output';
 import { Scenario } from './scenario';
-import { CaptureFormat, MemorySink, openWriter } from './writer';
+import { type CaptureFormat, MemorySink, openWriter } from './writer';
 import { LINKTYPE } from './net';
 import type { Carrier, Via } from '../../../../dist/native/types';
 

@@ -10,12 +10,12 @@ import { gpdu } from './gtp';
 import { dnsOverTcp, h2cRequests } from './hpack';
 import { makeToken, Rng } from './bytes';
 import { LINKTYPE } from './net';
-import { DEFAULT_CARRIERS, GenResult, sinkFor } from './output';
+import { DEFAULT_CARRIERS, type GenResult, sinkFor } from './output';
 import { createPdpRequested } from './procedures-v1';
 import { attachEpc, createSessionRequested, detachEpc, s5Path } from './procedures-v2';
-import { expect, Gn1Subscriber, innerTcp, Pdn, Scenario, S5Subscriber, UserPath } from './scenario';
+import { expect, type Gn1Subscriber, innerTcp, type Pdn, Scenario, type S5Subscriber, type UserPath } from './scenario';
 import { TCP } from './net';
-import { ByteSink, MemorySink, PcapngWriter, PcapWriter } from './writer';
+import { type ByteSink, MemorySink, PcapngWriter, PcapWriter } from './writer';
 
 export interface TrackerFixtureOptions {
   out?: string;

@@ -17,12 +17,12 @@ import {
   tlv,
   V1,
 } from './gtp';
-import { ExpectedEvent } from './model';
+import { type ExpectedEvent } from './model';
 import { ethernet, IPPROTO, ipUdp, ipv4, LINKTYPE, udp } from './net';
-import { DEFAULT_CARRIERS, GenResult, sinkFor } from './output';
-import { expect, Gn1Subscriber, headLength, innerTcp, innerUdp, Scenario, ScenarioOptions, S5Subscriber, UserPath } from './scenario';
+import { DEFAULT_CARRIERS, type GenResult, sinkFor } from './output';
+import { expect, type Gn1Subscriber, headLength, innerTcp, innerUdp, Scenario, type ScenarioOptions, type S5Subscriber, type UserPath } from './scenario';
 import { dnsQuery } from './app';
-import { ByteSink, CaptureWriter, MemorySink, PcapngWriter, PcapWriter } from './writer';
+import { type ByteSink, type CaptureWriter, MemorySink, PcapngWriter, PcapWriter } from './writer';
 import { bearerBounds, dualStack, handover, manySockets, networkInitiated, piggyback, s11S5Mirror, sgwRelocation, tcpApps, volteMultiPdn } from './fixtures-tracker';
 
 export interface FixtureOptions {
@@ -698,7 +698,7 @@ export function malformed(o: FixtureOptions = {}): GenResult {
     ],
   });
   // counters that depend on how malformed packets are counted are left out
-  const st = r.stats as Record<string, unknown>;
+  const st = r.stats;
   delete st.gtpc;
   delete st.gtpu;
   delete st.requests;

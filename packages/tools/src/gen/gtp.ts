@@ -1,6 +1,6 @@
 // GTP builders: the GTPv1 header and GTP-U messages (TS 29.281), GTPv1-C
 // messages and IEs (TS 29.060), GTPv2-C messages and IEs (TS 29.274).
-import { apnBytes, Ip, ipBytes, ipVersion, tbcd, u16be, u32be } from './bytes';
+import { apnBytes, type Ip, ipBytes, ipVersion, tbcd, u16be, u32be } from './bytes';
 
 // ---------------------------------------------------------------- constants
 

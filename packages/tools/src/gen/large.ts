@@ -6,10 +6,10 @@ import { dnsQuery, httpRequest, httpResponse, tlsClientHello } from './app';
 import { inetChecksum, ipv4Bytes, makeToken, sum16, fold16, tbcd } from './bytes';
 import { createPdpRequest, createPdpResponse, gpdu, gtp1cEchoRequest, gtp1cEchoResponse, PCO_DEFAULT, TV_LENGTH, V1 } from './gtp';
 import { ethernet, fragmentIpv4, IPPROTO, ipUdp, ipv4, linkHeader, LINKTYPE, pseudoSum, TCP, udpFrameFast } from './net';
-import { DEFAULT_CARRIERS, GenResult, JsonlFile, sinkFor } from './output';
-import { expect, Gn1Subscriber, innerTcp, Pdn, Pdp, Scenario, UserPath } from './scenario';
-import { CaptureFormat, CaptureWriter, MemorySink, openWriter } from './writer';
-import { ExpectedEvent } from './model';
+import { DEFAULT_CARRIERS, type GenResult, JsonlFile, sinkFor } from './output';
+import { expect, type Gn1Subscriber, innerTcp, type Pdn, type Pdp, Scenario, type UserPath } from './scenario';
+import { type CaptureFormat, type CaptureWriter, MemorySink, openWriter } from './writer';
+import { type ExpectedEvent } from './model';
 
 export interface LargeOptions {
   /** capture file (required for large captures: bytes are streamed) */

@@ -1,5 +1,5 @@
 // Link, network and transport layer builders: pure functions returning Buffers.
-import { Ip, inetChecksum, ipBytes, ipVersion, sum16 } from './bytes';
+import { type Ip, inetChecksum, ipBytes, ipVersion, sum16 } from './bytes';
 
 
 /** LINKTYPE_* values (tcpdump.org link-layer header types). */

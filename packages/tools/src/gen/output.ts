@@ -1,8 +1,8 @@
 // Where a scenario's capture and predictions go: files or memory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ExpectedEvent } from './model';
-import { ByteSink, FileSink, MemorySink } from './writer';
+import { type ExpectedEvent } from './model';
+import { type ByteSink, FileSink, MemorySink } from './writer';
 
 /** Carrier configuration every generated capture's expectations assume (in this order). */
 export const DEFAULT_CARRIERS: readonly string[] = [

@@ -1,9 +1,9 @@
 // GTPv1-C procedures on Gn/Gp (TS 29.060 s7.3) as the scenario writes them:
 // the messages, and what the model learns from them (docs/sessions.md).
-import { canonicalIp, Ip } from './bytes';
+import { canonicalIp, type Ip } from './bytes';
 import { createPdpRequest, createPdpResponse, deletePdpRequest, deletePdpResponse, gtp1, IE1, PCO_DEFAULT, QOS_R99, tlv, tv, updatePdpRequest, updatePdpResponse, V1 } from './gtp';
 import { ipBytes, u32be } from './bytes';
-import { Ctx, MAX_GROUP } from './model';
+import { type Ctx, MAX_GROUP } from './model';
 import type { Gn1Subscriber, Pdp, Scenario, Transport, UserPath } from './scenario';
 
 const accepted = (cause: number) => cause >= 128 && cause <= 191;

@@ -6,7 +6,7 @@
 // plane eNodeB <-> SGW on S1-U) or S5/S8 (SGW <-> PGW). On S11 the control
 // TEIDs are per UE: a second PDN connection of the same UE (`shareUe`) uses
 // the first one's.
-import { canonicalIp, Ip } from './bytes';
+import { canonicalIp, type Ip } from './bytes';
 import {
   bearerContext,
   bearerQos,
@@ -20,7 +20,7 @@ import {
   deleteSessionRequest,
   deleteSessionResponse,
   ebi as ebiIe,
-  Fteid,
+  type Fteid,
   fteid as fteidIe,
   gtp2,
   IE2,
@@ -31,7 +31,7 @@ import {
   V2,
 } from './gtp';
 import { tbcd, apnBytes } from './bytes';
-import { Ctx, Dir, Endpoint, Kind, MAX_GROUP } from './model';
+import { type Ctx, type Dir, type Endpoint, type Kind, MAX_GROUP } from './model';
 import type { Bearer, Pdn, S5Subscriber, Scenario, Transport, UserPath } from './scenario';
 
 const accepted = (cause: number) => cause >= 16 && cause <= 63;
@@ -509,7 +509,7 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
   if (o.s5) {
     const s5 = o.s5;
     const newC = { addr: o.sgwC, teid: s.teid() };
-    const newU = s5.bearers.map((b) => ({ ebi: b.ebi, f: { iface: IFACE.S5U_SGW, teid: s.teid(), addr: o.sgwU, instance: 1 } as Fteid }));
+    const newU = s5.bearers.map((b) => ({ ebi: b.ebi, f: { iface: IFACE.S5U_SGW, teid: s.teid(), addr: o.sgwU, instance: 1 } }));
     const mseq = s.nextSeq2();
     s.gtpc(o.sgwC, s5.cUp.addr, modifyBearerRequest({ seq: mseq, teid: s5.cUp.teid, senderC: { iface: IFACE.S5C_SGW, teid: newC.teid, addr: newC.addr }, bearers: newU.map((u) => ({ ebi: u.ebi, fteids: [u.f] })) }), o.t);
     s.tick();
@@ -532,7 +532,7 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
     }
     s.tick();
   }
-  const respBearers = pdn.bearers.map((b) => ({ ebi: b.ebi, s1u: { iface: IFACE.S1U_SGW, teid: s.teid(), addr: o.sgwU, instance: 0 } as Fteid, pgw: b }));
+  const respBearers = pdn.bearers.map((b) => ({ ebi: b.ebi, s1u: { iface: IFACE.S1U_SGW, teid: s.teid(), addr: o.sgwU, instance: 0 }, pgw: b }));
   const rb = respBearers.map((r) => bearerContext([ebiIe(r.ebi), cause2(16), fteidIe(r.s1u), fteidIe({ iface: IFACE.S5U_PGW, teid: r.pgw.pgwTeid!, addr: r.pgw.pgwU!, instance: 2 })]));
   const resp = gtp2(
     V2.CREATE_SESSION_RESP,

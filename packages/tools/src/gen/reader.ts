@@ -253,5 +253,5 @@ export function dissect(linktype: number, frame: Buffer): Dissected | null {
       gtp = { flags: g[0], type: g[1], teid: hasTeid ? g.readUInt32BE(4) : null };
     }
   }
-  return { vlans, ipVersion: v as 4 | 6, src, dst, proto, fragOffset, moreFragments: mf, ipId: id, sport, dport, gtp, ipPayload: payload };
+  return { vlans, ipVersion: v, src, dst, proto, fragOffset, moreFragments: mf, ipId: id, sport, dport, gtp, ipPayload: payload };
 }

@@ -2,8 +2,8 @@
 import { demoCapture } from './demo';
 import { FIXTURES } from './fixtures';
 import { bench, flood } from './large';
-import { GenResult } from './output';
-import { CaptureFormat } from './writer';
+import { type GenResult } from './output';
+import { type CaptureFormat } from './writer';
 
 export interface RunOptions {
   out?: string;

@@ -1,13 +1,13 @@
 // The scenario engine: subscribers and a timeline of actions turned into
 // packets (written as they are made) and, through the SessionModel, into the
 // events gnpay must output for them.
-import { Ip, ipVersion, isoMicros, Rng } from './bytes';
-import { gpdu, gtp1Header, GtpExtHeader, V1, V1_NAMES, V2_NAMES } from './gtp';
-import { Ctx, Expect, ExpectedEvent, SessionModel } from './model';
+import { type Ip, ipVersion, isoMicros, Rng } from './bytes';
+import { gpdu, gtp1Header, type GtpExtHeader, V1, V1_NAMES, V2_NAMES } from './gtp';
+import { type Ctx, type Expect, type ExpectedEvent, SessionModel } from './model';
 import * as v1 from './procedures-v1';
 import * as v2 from './procedures-v2';
 import { ethernet, fragmentIpv4, ipTcpFast, ipUdp, ipUdpFast, LINKTYPE, linkHeader, sll, sll2, TCP, udpFrameFast } from './net';
-import { CaptureWriter } from './writer';
+import { type CaptureWriter } from './writer';
 import { DNS_TYPE, dnsQuery, dnsResponse, requestHost } from './app';
 import type { Carrier, Via } from '../../../../dist/native/types';
 
