@@ -19,7 +19,8 @@ export function buildProgram(argv: string[] = process.argv): Command {
     .showHelpAfterError()
     .exitOverride();
   const name = argv.slice(2).find((a) => !a.startsWith('-'));
-  const wanted = name !== undefined && Object.prototype.hasOwnProperty.call(commands, name) ? [name] : Object.keys(commands);
+  const wanted =
+    name !== undefined && Object.prototype.hasOwnProperty.call(commands, name) ? [name] : Object.keys(commands);
   for (const n of wanted) commands[n]?.()(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
@@ -40,7 +41,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       process.stderr.write(`gnpay: ${err.message}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`gnpay: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`gnpay: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT_FAILURE;
   }
 }

@@ -9,7 +9,10 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node }
 export const SERVICE_CONFIG_FILES = ['/etc/gnpay/config.yaml', '/etc/gnpay/config.yml', '/etc/gnpay/config.json'];
 
 /** The config file to read when --config is not given: $GNPAY_CONFIG ("" for none), else the service's, else none. */
-export function defaultConfigFile(env: NodeJS.ProcessEnv = process.env, candidates = SERVICE_CONFIG_FILES): string | null {
+export function defaultConfigFile(
+  env: NodeJS.ProcessEnv = process.env,
+  candidates = SERVICE_CONFIG_FILES,
+): string | null {
   if (env.GNPAY_CONFIG !== undefined) return env.GNPAY_CONFIG === '' ? null : env.GNPAY_CONFIG;
   return candidates.find((f) => existsSync(f)) ?? null;
 }
@@ -45,7 +48,10 @@ export function parseConfigText(file: string, text: string): ConfigSource {
     const p = lines.linePos(offset);
     return `${p.line}:${p.col}`;
   };
-  const syntax = doc.errors.map((e) => ({ path: '', message: `${at(e.pos[0])}: ${e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '')}` }));
+  const syntax = doc.errors.map((e) => ({
+    path: '',
+    message: `${at(e.pos[0])}: ${e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '')}`,
+  }));
   return {
     file,
     value: syntax.length ? {} : (doc.toJS() ?? {}),
@@ -61,7 +67,8 @@ export function parseConfigText(file: string, text: string): ConfigSource {
           if (key?.range) return at(key.range[0]);
         }
         const node = doc.getIn(parts.slice(0, n), true) as Node | undefined;
-        if (node && (node as { range?: [number, number, number] }).range) return at((node as { range: [number, number, number] }).range[0]);
+        if (node && (node as { range?: [number, number, number] }).range)
+          return at((node as { range: [number, number, number] }).range[0]);
       }
       const root = doc.contents;
       return root?.range ? at(root.range[0]) : '1:1';

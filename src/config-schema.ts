@@ -30,27 +30,46 @@ const meta = (description: string, def: unknown, o: KeyOptions) => ({
 
 /** An integer (default minimum 1). */
 const int = (def: number, description: string, o: KeyOptions = {}) =>
-  T.Integer({ minimum: o.minimum ?? 1, ...(o.maximum !== undefined ? { maximum: o.maximum } : {}), ...meta(description, def, o) });
+  T.Integer({
+    minimum: o.minimum ?? 1,
+    ...(o.maximum !== undefined ? { maximum: o.maximum } : {}),
+    ...meta(description, def, o),
+  });
 /** An integer or null (null: off / none / unlimited, as the description says). */
 const intOrNull = (def: number | null, description: string, o: KeyOptions = {}) =>
   T.Unsafe<number | null>({ type: ['integer', 'null'], minimum: o.minimum ?? 1, ...meta(description, def, o) });
 /** A positive number or null. */
 const numberOrNull = (def: number | null, description: string, o: KeyOptions = {}) =>
   T.Unsafe<number | null>({ type: ['number', 'null'], exclusiveMinimum: 0, ...meta(description, def, o) });
-const positive = (def: number, description: string, o: KeyOptions = {}) => T.Number({ exclusiveMinimum: 0, ...meta(description, def, o) });
-const str = (def: string, description: string, o: KeyOptions = {}) => T.String({ minLength: 1, ...meta(description, def, o) });
+const positive = (def: number, description: string, o: KeyOptions = {}) =>
+  T.Number({ exclusiveMinimum: 0, ...meta(description, def, o) });
+const str = (def: string, description: string, o: KeyOptions = {}) =>
+  T.String({ minLength: 1, ...meta(description, def, o) });
 const strOrNull = (def: string | null, description: string, o: KeyOptions = {}) =>
   T.Unsafe<string | null>({ type: ['string', 'null'], minLength: 1, ...meta(description, def, o) });
 const bool = (def: boolean, description: string, o: KeyOptions = {}) => T.Boolean(meta(description, def, o));
 const oneOf = <const V extends readonly string[]>(values: V, def: V[number], description: string, o: KeyOptions = {}) =>
   T.Unsafe<V[number]>({ type: 'string', enum: [...values], ...meta(description, def, o) });
 const strings = (description: string, o: KeyOptions & { maxItems?: number } = {}) =>
-  T.Array(T.String({ minLength: 1 }), { ...(o.maxItems !== undefined ? { maxItems: o.maxItems } : {}), ...meta(description, [], o) });
+  T.Array(T.String({ minLength: 1 }), {
+    ...(o.maxItems !== undefined ? { maxItems: o.maxItems } : {}),
+    ...meta(description, [], o),
+  });
 /** A section: an object of keys, none other allowed. */
 const section = <P extends TProperties>(properties: P, description: string, o: { reloadable?: boolean } = {}) =>
-  T.Object(properties, { additionalProperties: false, description, ...(o.reloadable !== undefined ? { reloadable: o.reloadable } : {}) });
+  T.Object(properties, {
+    additionalProperties: false,
+    description,
+    ...(o.reloadable !== undefined ? { reloadable: o.reloadable } : {}),
+  });
 const retry = (baseMs: number, maxMs: number, what: string) =>
-  section({ baseMs: int(baseMs, `first delay before retrying ${what} (ms)`), maxMs: int(maxMs, 'longest delay between retries (ms)') }, `backoff with jitter between retries of ${what}`);
+  section(
+    {
+      baseMs: int(baseMs, `first delay before retrying ${what} (ms)`),
+      maxMs: int(maxMs, 'longest delay between retries (ms)'),
+    },
+    `backoff with jitter between retries of ${what}`,
+  );
 type EngineLimitName = (typeof ENGINE_LIMITS)[number]['name'];
 
 /** An engine limit's description with its unit where the words do not give it. */
@@ -64,23 +83,44 @@ const engineLimit = (description: string) => T.Optional(T.Integer({ minimum: 1, 
 export const ConfigSchema = T.Object(
   {
     listen: str('127.0.0.1:8080', 'HOST:PORT of the SP API (port 0: any free port)'),
-    opsListen: strOrNull(null, 'HOST:PORT of the operations listener (/metrics, /healthz, /readyz); keep it off the SP network. null: none (then /metrics is served only with api.metrics)'),
+    opsListen: strOrNull(
+      null,
+      'HOST:PORT of the operations listener (/metrics, /healthz, /readyz); keep it off the SP network. null: none (then /metrics is served only with api.metrics)',
+    ),
     db: strOrNull(null, 'the SQLite database file (required by gnpay run; the admin commands use it too)'),
-    payUrlTemplate: str(DEFAULT_PAY_URL_TEMPLATE, "where the subscriber's phone goes to pay; {token} is replaced by the order's token, and implies the token carrier that is always active", {
-      reloadable: true,
-    }),
-    carriers: strings('more token carriers ("kind:arg": query:NAME, path:/PREFIX/, host:SUFFIX, header:NAME, cookie:NAME) besides the one payUrlTemplate implies', { reloadable: true }),
+    payUrlTemplate: str(
+      DEFAULT_PAY_URL_TEMPLATE,
+      "where the subscriber's phone goes to pay; {token} is replaced by the order's token, and implies the token carrier that is always active",
+      {
+        reloadable: true,
+      },
+    ),
+    carriers: strings(
+      'more token carriers ("kind:arg": query:NAME, path:/PREFIX/, host:SUFFIX, header:NAME, cookie:NAME) besides the one payUrlTemplate implies',
+      { reloadable: true },
+    ),
     api: section(
       {
-        bodyLimitBytes: int(16 * 1024, 'largest request body the SP API accepts (bytes)', { minimum: 256, maximum: 10 * 1024 * 1024 }),
-        metrics: bool(false, 'also serve /metrics on the SP API (global counts are the operator\'s, not the SPs\': prefer opsListen)'),
-        version: T.Optional(T.String({ minLength: 1, description: 'ignored (accepted so that older files still load)' })),
+        bodyLimitBytes: int(16 * 1024, 'largest request body the SP API accepts (bytes)', {
+          minimum: 256,
+          maximum: 10 * 1024 * 1024,
+        }),
+        metrics: bool(
+          false,
+          "also serve /metrics on the SP API (global counts are the operator's, not the SPs': prefer opsListen)",
+        ),
+        version: T.Optional(
+          T.String({ minLength: 1, description: 'ignored (accepted so that older files still load)' }),
+        ),
       },
       'the SP API',
     ),
     pay: section(
       {
-        listen: strOrNull(null, 'HOST:PORT of the pay page (HTTPS at the pay host; null: no pay page): docs/paypage.md'),
+        listen: strOrNull(
+          null,
+          'HOST:PORT of the pay page (HTTPS at the pay host; null: no pay page): docs/paypage.md',
+        ),
         tls: section(
           {
             cert: strOrNull(null, "PEM file of the pay host's certificate (chain)"),
@@ -88,9 +128,19 @@ export const ConfigSchema = T.Object(
           },
           "the pay page's TLS (gnpay must terminate TLS itself: the ClientHello random binds the connection)",
         ),
-        insecureHttp: bool(false, 'labs only: serve the pay page over plain HTTP (no connection can be bound, nothing confirmed)'),
-        hosts: strings('more pay host names (the host of payUrlTemplate always is one): ClientHellos to them are reported by the probe', { maxItems: 7 }),
-        bindTimeoutMs: int(2000, "how long a pay-page request waits for the probe's report of its connection's ClientHello (ms)", { minimum: 0, maximum: 30_000 }),
+        insecureHttp: bool(
+          false,
+          'labs only: serve the pay page over plain HTTP (no connection can be bound, nothing confirmed)',
+        ),
+        hosts: strings(
+          'more pay host names (the host of payUrlTemplate always is one): ClientHellos to them are reported by the probe',
+          { maxItems: 7 },
+        ),
+        bindTimeoutMs: int(
+          2000,
+          "how long a pay-page request waits for the probe's report of its connection's ClientHello (ms)",
+          { minimum: 0, maximum: 30_000 },
+        ),
         bindingTtlSeconds: int(600, "how long the probe's ClientHello reports are kept (s)"),
       },
       'the pay page, where the subscriber confirms',
@@ -101,7 +151,10 @@ export const ConfigSchema = T.Object(
         requestTimeoutMs: int(30_000, 'a connection whose whole request has not arrived within this is closed (ms)'),
         keepAliveTimeoutMs: int(5_000, 'an idle kept-alive connection is closed after this (ms)'),
         idleTimeoutMs: int(60_000, 'a silent connection is closed after this (ms)'),
-        maxConnections: int(1024, 'connections a listener holds at most (and at most a quarter of the descriptor limit); more are closed at once'),
+        maxConnections: int(
+          1024,
+          'connections a listener holds at most (and at most a quarter of the descriptor limit); more are closed at once',
+        ),
       },
       'timeouts and connection cap of every listener (SP API, operations, pay page)',
     ),
@@ -117,8 +170,14 @@ export const ConfigSchema = T.Object(
       {
         perMsisdn: section(
           {
-            perTransaction: numberOrNull(50, "most one order may cost, in major units of its currency (50 = 50.00 EUR; null: no limit)"),
-            perMonth: numberOrNull(300, 'most a subscriber may confirm in a calendar month (UTC), in major units of the currency (null: no limit)'),
+            perTransaction: numberOrNull(
+              50,
+              'most one order may cost, in major units of its currency (50 = 50.00 EUR; null: no limit)',
+            ),
+            perMonth: numberOrNull(
+              300,
+              'most a subscriber may confirm in a calendar month (UTC), in major units of the currency (null: no limit)',
+            ),
             amountPerDay: intOrNull(null, 'most a subscriber may be charged in 24 h, in minor units (null: no limit)'),
             ordersPerHour: intOrNull(null, 'most orders a subscriber may pay in an hour (null: no limit)'),
           },
@@ -128,7 +187,11 @@ export const ConfigSchema = T.Object(
       'spending limits',
       { reloadable: true },
     ),
-    rateLimit: section({ ordersPerMinute: intOrNull(600, 'order creations per minute per SP key (null: unlimited)') }, 'rate limit of the SP API', { reloadable: true }),
+    rateLimit: section(
+      { ordersPerMinute: intOrNull(600, 'order creations per minute per SP key (null: unlimited)') },
+      'rate limit of the SP API',
+      { reloadable: true },
+    ),
     payments: section(
       {
         driver: oneOf(driverNames(), 'ledger', driversDescription()),
@@ -136,13 +199,22 @@ export const ConfigSchema = T.Object(
         retry: retry(500, 60_000, 'a charge'),
         http: section(
           {
-            url: strOrNull(null, 'the platform\'s charge endpoint (POST, signed)'),
+            url: strOrNull(null, "the platform's charge endpoint (POST, signed)"),
             secret: strOrNull(null, 'the HMAC secret requests to the platform are signed with'),
             secretFile: strOrNull(null, 'a file holding that secret (instead of secret)'),
-            timeoutMs: int(10_000, 'a charge call that has not answered within this is abandoned, its outcome unknown (ms)'),
+            timeoutMs: int(
+              10_000,
+              'a charge call that has not answered within this is abandoned, its outcome unknown (ms)',
+            ),
             maxAttempts: int(8, 'attempts, none of which can have charged, before an order is failed'),
-            statusUrl: strOrNull(null, 'the platform\'s status call for a payment in doubt, with {key} where the idempotency key goes'),
-            refundUrl: strOrNull(null, 'the platform\'s refund call (POST, signed, docs/api.md); null: the platform takes no refunds'),
+            statusUrl: strOrNull(
+              null,
+              "the platform's status call for a payment in doubt, with {key} where the idempotency key goes",
+            ),
+            refundUrl: strOrNull(
+              null,
+              "the platform's refund call (POST, signed, docs/api.md); null: the platform takes no refunds",
+            ),
           },
           'the http payment driver',
         ),
@@ -164,23 +236,39 @@ export const ConfigSchema = T.Object(
           },
           'per endpoint: failures in a row pause it, then one probe',
         ),
-        allowDestinations: strings('CIDRs webhooks may reach although loopback, private, link-local, shared or reserved (refused by default)'),
+        allowDestinations: strings(
+          'CIDRs webhooks may reach although loopback, private, link-local, shared or reserved (refused by default)',
+        ),
       },
       'signed webhooks to the SPs',
     ),
     log: section(
       {
-        level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info', 'the least severe level logged', { reloadable: true }),
-        redactPersonalData: bool(true, 'redact MSISDN, IMSI and IMEI in the logs (keys, secrets and tokens always are)'),
+        level: oneOf(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+          'info',
+          'the least severe level logged',
+          { reloadable: true },
+        ),
+        redactPersonalData: bool(
+          true,
+          'redact MSISDN, IMSI and IMEI in the logs (keys, secrets and tokens always are)',
+        ),
         destination: oneOf(['stdout', 'stderr'] as const, 'stdout', 'where the JSON lines go'),
-        progressSeconds: intOrNull(30, 'a progress line of a --read replay every this many seconds when stderr is not a terminal (null: none)'),
+        progressSeconds: intOrNull(
+          30,
+          'a progress line of a --read replay every this many seconds when stderr is not a terminal (null: none)',
+        ),
       },
       'logs (JSON lines)',
     ),
     secrets: section(
       {
         apiKeyPepper: strOrNull(null, 'HMAC key of the stored API key hashes (changing it invalidates every key)'),
-        webhookSecretKey: strOrNull(null, 'the 32-byte key (64 hex characters or base64) webhook secrets are encrypted under; null: <db>.key, made at first use'),
+        webhookSecretKey: strOrNull(
+          null,
+          'the 32-byte key (64 hex characters or base64) webhook secrets are encrypted under; null: <db>.key, made at first use',
+        ),
         webhookSecretKeyFile: strOrNull(null, 'a file holding that key (instead of webhookSecretKey)'),
       },
       'secrets at rest',
@@ -190,7 +278,10 @@ export const ConfigSchema = T.Object(
         interfaces: strings('interfaces to capture live (names or addresses; gnpay interfaces lists them)'),
         bufferMiB: intOrNull(null, 'the TPACKET_V3 ring per interface (MiB; null: 256)'),
         snaplen: intOrNull(null, 'bytes captured per packet (null: the whole packet)'),
-        filter: strOrNull(null, 'a BPF expression (tcpdump syntax) replacing the default live filter (GTP-C, GTP-U, fragments); applies to --read files too'),
+        filter: strOrNull(
+          null,
+          'a BPF expression (tcpdump syntax) replacing the default live filter (GTP-C, GTP-U, fragments); applies to --read files too',
+        ),
       },
       'live capture',
     ),
@@ -199,7 +290,10 @@ export const ConfigSchema = T.Object(
         limits: section(
           {
             // one entry per engine limit (native/engine/limits.def)
-            ...(Object.fromEntries(ENGINE_LIMITS.map((l) => [l.name, engineLimit(limitDescription(l))])) as Record<EngineLimitName, ReturnType<typeof engineLimit>>),
+            ...(Object.fromEntries(ENGINE_LIMITS.map((l) => [l.name, engineLimit(limitDescription(l))])) as Record<
+              EngineLimitName,
+              ReturnType<typeof engineLimit>
+            >),
           },
           "bounds of the decoder's tables (absent: the engine's defaults, docs/sessions.md)",
         ),
@@ -213,22 +307,47 @@ export const ConfigSchema = T.Object(
       },
       "checkpoint of the engine's tunnel table (live capture): subscribers outlive restarts",
     ),
-    shutdown: section({ timeoutMs: int(10_000, 'SIGTERM: how long to wait for what is in flight before exiting (ms)') }, 'stopping', { reloadable: true }),
+    shutdown: section(
+      { timeoutMs: int(10_000, 'SIGTERM: how long to wait for what is in flight before exiting (ms)') },
+      'stopping',
+      { reloadable: true },
+    ),
     audit: section(
       {
-        retentionDays: intOrNull(30, 'sightings that matched no order (stored by earlier versions) are deleted after this many days (null: kept)', { reloadable: true }),
-        maxSightings: int(1_000_000, 'most sightings kept (only those of known tokens are stored); the oldest go first', { minimum: 1000 }),
-        perTunnelPerSecond: positive(20, 'sightings a tunnel may make per second (more are counted as ratelimited, not stored)'),
+        retentionDays: intOrNull(
+          30,
+          'sightings that matched no order (stored by earlier versions) are deleted after this many days (null: kept)',
+          { reloadable: true },
+        ),
+        maxSightings: int(
+          1_000_000,
+          'most sightings kept (only those of known tokens are stored); the oldest go first',
+          { minimum: 1000 },
+        ),
+        perTunnelPerSecond: positive(
+          20,
+          'sightings a tunnel may make per second (more are counted as ratelimited, not stored)',
+        ),
         perTunnelBurst: int(100, 'the burst of that rate'),
       },
       'the audit trail of sightings',
     ),
     integrity: section(
-      { intervalMinutes: intOrNull(60, 'PRAGMA quick_check of the database every this many minutes (always at start; null: only at start)') },
+      {
+        intervalMinutes: intOrNull(
+          60,
+          'PRAGMA quick_check of the database every this many minutes (always at start; null: only at start)',
+        ),
+      },
       'database integrity checks',
     ),
     spool: section(
-      { sizeMiB: intOrNull(16, 'live capture: sightings the database cannot take (disk full) wait in <db>.spool, this size set aside at start (MiB; null: no spool)') },
+      {
+        sizeMiB: intOrNull(
+          16,
+          'live capture: sightings the database cannot take (disk full) wait in <db>.spool, this size set aside at start (MiB; null: no spool)',
+        ),
+      },
       'the spool of sightings while the database cannot be written',
     ),
   },
@@ -237,7 +356,13 @@ export const ConfigSchema = T.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 
-type Node = TSchema & { properties?: Record<string, Node>; default?: unknown; reloadable?: boolean; description?: string; required?: string[] };
+type Node = TSchema & {
+  properties?: Record<string, Node>;
+  default?: unknown;
+  reloadable?: boolean;
+  description?: string;
+  required?: string[];
+};
 
 /** The defaults: every key's `default`, sections built from their keys (optional keys absent). */
 export function defaultsOf(schema: TSchema = ConfigSchema): unknown {
@@ -286,13 +411,22 @@ export interface KeyDoc {
 }
 
 function typeOf(s: Node): string {
-  const raw = s as unknown as { type?: string | string[]; enum?: string[]; items?: Node; minimum?: number; maximum?: number; exclusiveMinimum?: number };
+  const raw = s as unknown as {
+    type?: string | string[];
+    enum?: string[];
+    items?: Node;
+    minimum?: number;
+    maximum?: number;
+    exclusiveMinimum?: number;
+  };
   if (raw.enum) return raw.enum.map((v) => `"${v}"`).join(' | ');
   const types = Array.isArray(raw.type) ? raw.type : [raw.type ?? 'any'];
-  const base = types
-    .map((t) => (t === 'array' ? `list of ${typeOf(raw.items!)}` : t))
-    .join(' or ');
-  const bounds = [raw.minimum !== undefined && raw.minimum !== 1 ? `≥ ${raw.minimum}` : raw.minimum === 1 ? '≥ 1' : null, raw.exclusiveMinimum !== undefined ? `> ${raw.exclusiveMinimum}` : null, raw.maximum !== undefined ? `≤ ${raw.maximum}` : null].filter(Boolean);
+  const base = types.map((t) => (t === 'array' ? `list of ${typeOf(raw.items!)}` : t)).join(' or ');
+  const bounds = [
+    raw.minimum !== undefined && raw.minimum !== 1 ? `≥ ${raw.minimum}` : raw.minimum === 1 ? '≥ 1' : null,
+    raw.exclusiveMinimum !== undefined ? `> ${raw.exclusiveMinimum}` : null,
+    raw.maximum !== undefined ? `≤ ${raw.maximum}` : null,
+  ].filter(Boolean);
   return bounds.length ? `${base} (${bounds.join(', ')})` : base;
 }
 
@@ -302,7 +436,14 @@ export function keyDocs(schema: Node = ConfigSchema, prefix = ''): KeyDoc[] {
   for (const [k, v] of Object.entries(schema.properties ?? {})) {
     const key = prefix ? `${prefix}.${k}` : k;
     const isSection = v.properties !== undefined;
-    out.push({ key, type: isSection ? 'section' : typeOf(v), default: isSection ? undefined : v.default, reloadable: isReloadable(key), description: v.description ?? '', section: isSection });
+    out.push({
+      key,
+      type: isSection ? 'section' : typeOf(v),
+      default: isSection ? undefined : v.default,
+      reloadable: isReloadable(key),
+      description: v.description ?? '',
+      section: isSection,
+    });
     if (isSection) out.push(...keyDocs(v, key));
   }
   return out;

@@ -45,8 +45,12 @@ function validator(): ValidateFunction {
 }
 
 function keyOf(e: ErrorObject): string {
-  const path = e.instancePath.slice(1).replace(/\//g, '.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
-  if (e.keyword === 'additionalProperties') return [path, String(e.params.additionalProperty)].filter(Boolean).join('.');
+  const path = e.instancePath
+    .slice(1)
+    .replace(/\//g, '.')
+    .replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+  if (e.keyword === 'additionalProperties')
+    return [path, String(e.params.additionalProperty)].filter(Boolean).join('.');
   if (e.keyword === 'required') return [path, String(e.params.missingProperty)].filter(Boolean).join('.');
   return path;
 }
@@ -58,12 +62,18 @@ function describe(e: ErrorObject): Problem {
     case 'additionalProperties': {
       const parent = e.instancePath.slice(1).replace(/\//g, '.');
       const guess = didYouMean(String(e.params.additionalProperty), keysAt(parent));
-      return { path: key, message: `${name} is not a known key${guess ? ` (did you mean ${[parent, guess].filter(Boolean).join('.')}?)` : ''}` };
+      return {
+        path: key,
+        message: `${name} is not a known key${guess ? ` (did you mean ${[parent, guess].filter(Boolean).join('.')}?)` : ''}`,
+      };
     }
     case 'required':
       return { path: key, message: `${name} is required` };
     case 'enum':
-      return { path: key, message: `${name} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        path: key,
+        message: `${name} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     default:
       return { path: key, message: `${name} ${e.message}` };
   }
@@ -136,7 +146,10 @@ function semanticProblems(cfg: Config): Problem[] {
       try {
         parseCidr(c);
       } catch (err) {
-        out.push({ path: `webhooks.allowDestinations[${i}]`, message: `webhooks.allowDestinations[${i}]: ${(err as Error).message}` });
+        out.push({
+          path: `webhooks.allowDestinations[${i}]`,
+          message: `webhooks.allowDestinations[${i}]: ${(err as Error).message}`,
+        });
       }
     }),
   );
@@ -144,7 +157,10 @@ function semanticProblems(cfg: Config): Problem[] {
     if (cfg.pay.listen === null) return;
     out.push(listenProblem('pay.listen', cfg.pay.listen, '0.0.0.0:443'));
     if (!cfg.pay.insecureHttp && (cfg.pay.tls.cert === null || cfg.pay.tls.key === null)) {
-      out.push({ path: 'pay.tls', message: 'pay.tls.cert and pay.tls.key are required for the pay page (pay.insecureHttp is for labs only)' });
+      out.push({
+        path: 'pay.tls',
+        message: 'pay.tls.cert and pay.tls.key are required for the pay page (pay.insecureHttp is for labs only)',
+      });
     }
   });
   run(() =>
@@ -153,14 +169,28 @@ function semanticProblems(cfg: Config): Problem[] {
       if (err) out.push({ path: `pay.hosts[${i}]`, message: `pay.hosts[${i}]: ${err}` });
     }),
   );
-  run(() => void (cfg.orders.defaultTtlSeconds > cfg.orders.maxTtlSeconds && out.push({ path: 'orders.defaultTtlSeconds', message: 'orders.defaultTtlSeconds must not exceed orders.maxTtlSeconds' })));
+  run(
+    () =>
+      void (
+        cfg.orders.defaultTtlSeconds > cfg.orders.maxTtlSeconds &&
+        out.push({
+          path: 'orders.defaultTtlSeconds',
+          message: 'orders.defaultTtlSeconds must not exceed orders.maxTtlSeconds',
+        })
+      ),
+  );
   run(() => {
     const h = cfg.payments.http;
-    if (h.url !== null && !isUrl(h.url)) out.push({ path: 'payments.http.url', message: 'payments.http.url must be a URL' });
+    if (h.url !== null && !isUrl(h.url))
+      out.push({ path: 'payments.http.url', message: 'payments.http.url must be a URL' });
     if (h.statusUrl !== null && (!h.statusUrl.includes('{key}') || !isUrl(h.statusUrl.replace('{key}', 'k')))) {
-      out.push({ path: 'payments.http.statusUrl', message: 'payments.http.statusUrl must be a URL with {key} where the idempotency key goes' });
+      out.push({
+        path: 'payments.http.statusUrl',
+        message: 'payments.http.statusUrl must be a URL with {key} where the idempotency key goes',
+      });
     }
-    if (h.refundUrl !== null && !isUrl(h.refundUrl)) out.push({ path: 'payments.http.refundUrl', message: 'payments.http.refundUrl must be a URL' });
+    if (h.refundUrl !== null && !isUrl(h.refundUrl))
+      out.push({ path: 'payments.http.refundUrl', message: 'payments.http.refundUrl must be a URL' });
     // what the selected driver requires (payments/drivers/<name>.ts)
     out.push(...driverProblems(cfg.payments));
   });
@@ -187,7 +217,7 @@ export function checkConfig(c: unknown): Config {
 function hasPath(v: unknown, path: string): boolean {
   let node: unknown = v;
   for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.')) {
-    if (node === null || typeof node !== 'object' || !(part in (node))) return false;
+    if (node === null || typeof node !== 'object' || !(part in node)) return false;
     node = (node as Record<string, unknown>)[part];
   }
   return true;
@@ -211,7 +241,10 @@ export function formatProblems(problems: Problem[], source: ConfigSource | null,
     const [l = 0, c = 0] = (pos ?? '999999999:0').split(':').map(Number);
     return l * 1e6 + c;
   };
-  const sorted = problems.map((p, i) => ({ p, i, r: rank(p) })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.p);
+  const sorted = problems
+    .map((p, i) => ({ p, i, r: rank(p) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.p);
   return `${problems.length} problems${source ? ` in ${source.file}` : ''}:\n${sorted.map((p) => `  ${line(p)}`).join('\n')}`;
 }
 
@@ -306,5 +339,11 @@ export function payHosts(config: Pick<Config, 'payUrlTemplate' | 'pay'>): string
   const m = /^https?:\/\/([^/?#]*)/i.exec(config.payUrlTemplate);
   let host = (m?.[1] ?? '').replace(/:[0-9]+$/, '').toLowerCase();
   if (host.startsWith('{token}.')) host = host.slice('{token}.'.length);
-  return [...new Set([host, ...config.pay.hosts.map((h) => h.toLowerCase().replace(/\.$/, ''))].filter((h) => h && !/^[0-9.]+$/.test(h) && !h.startsWith('[')))];
+  return [
+    ...new Set(
+      [host, ...config.pay.hosts.map((h) => h.toLowerCase().replace(/\.$/, ''))].filter(
+        (h) => h && !/^[0-9.]+$/.test(h) && !h.startsWith('['),
+      ),
+    ),
+  ];
 }

@@ -25,7 +25,12 @@ export interface LogOptions {
 }
 
 export function createLogger(o: LogOptions): Logger {
-  const dest = o.destination === 'stderr' ? pino.destination({ fd: 2, sync: true }) : o.destination === 'stdout' || o.destination === undefined ? pino.destination({ fd: 1, sync: true }) : o.destination;
+  const dest =
+    o.destination === 'stderr'
+      ? pino.destination({ fd: 2, sync: true })
+      : o.destination === 'stdout' || o.destination === undefined
+        ? pino.destination({ fd: 1, sync: true })
+        : o.destination;
   return pino(
     {
       level: o.level,
@@ -52,7 +57,11 @@ export function serializeError(err: unknown): Record<string, unknown> {
   }
   if (typeof err === 'object' && err !== null) {
     const o = err as Record<string, unknown>;
-    return { type: typeof o.name === 'string' ? o.name : 'Error', message: typeof o.message === 'string' ? o.message : JSON.stringify(err), ...(o.code !== undefined ? { code: o.code } : {}) };
+    return {
+      type: typeof o.name === 'string' ? o.name : 'Error',
+      message: typeof o.message === 'string' ? o.message : JSON.stringify(err),
+      ...(o.code !== undefined ? { code: o.code } : {}),
+    };
   }
   return { type: typeof err, message: String(err) };
 }

@@ -105,7 +105,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
       labelNames: ['version', 'nodejs', 'libpcap'],
       registers,
     }),
-    orderTransitions: new Counter({ name: `${p}order_transitions_total`, help: 'Order state changes, by the state entered', labelNames: ['to'], registers }),
+    orderTransitions: new Counter({
+      name: `${p}order_transitions_total`,
+      help: 'Order state changes, by the state entered',
+      labelNames: ['to'],
+      registers,
+    }),
     orders: new Gauge({
       name: `${p}orders`,
       help: 'Orders in each state (counted in the database at scrape time)',
@@ -138,7 +143,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
       labelNames: ['outbox'],
       registers,
     }),
-    paymentAttempts: new Counter({ name: `${p}payment_attempts_total`, help: 'Charge attempts, by driver and outcome (succeeded, declined, retry; unknown: in doubt, asked again)', labelNames: ['driver', 'outcome'], registers }),
+    paymentAttempts: new Counter({
+      name: `${p}payment_attempts_total`,
+      help: 'Charge attempts, by driver and outcome (succeeded, declined, retry; unknown: in doubt, asked again)',
+      labelNames: ['driver', 'outcome'],
+      registers,
+    }),
     paymentSeconds: new Histogram({
       name: `${p}payment_attempt_duration_seconds`,
       help: 'Time one call to the payment driver took, to its answer: a charge (outcome succeeded, declined, retry, unknown) or a status call about a payment in doubt (outcome status-*)',
@@ -146,7 +156,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
       buckets: latency,
       registers,
     }),
-    paymentStatusCalls: new Counter({ name: `${p}payment_status_calls_total`, help: 'Status calls about payments in doubt, by answer', labelNames: ['outcome'], registers }),
+    paymentStatusCalls: new Counter({
+      name: `${p}payment_status_calls_total`,
+      help: 'Status calls about payments in doubt, by answer',
+      labelNames: ['outcome'],
+      registers,
+    }),
     paymentsInDoubt: new Gauge({
       name: `${p}payments_in_doubt`,
       help: 'Payments whose outcome is unknown: never declared failed, asked again until a definite answer (gnpay payments doubt)',
@@ -165,7 +180,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
         if (d) this.set(d.oldestSince === null ? 0 : Math.max(0, (Date.now() - d.oldestSince) / 1000));
       },
     }),
-    webhookAttempts: new Counter({ name: `${p}webhook_attempts_total`, help: 'Webhook delivery attempts, by outcome (delivered, failed)', labelNames: ['outcome'], registers }),
+    webhookAttempts: new Counter({
+      name: `${p}webhook_attempts_total`,
+      help: 'Webhook delivery attempts, by outcome (delivered, failed)',
+      labelNames: ['outcome'],
+      registers,
+    }),
     webhookSeconds: new Histogram({
       name: `${p}webhook_attempt_duration_seconds`,
       help: "Time one webhook delivery attempt took, from the POST to the SP's answer (or the timeout)",
@@ -174,28 +194,98 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
       registers,
     }),
     webhooksInFlight: new Gauge({ name: `${p}webhooks_in_flight`, help: 'Webhook deliveries in flight', registers }),
-    webhookEndpointsOpen: new Gauge({ name: `${p}webhook_endpoints_open`, help: 'Webhook endpoints whose circuit breaker is open (deliveries paused)', registers }),
-    webhookBreakerOpened: new Counter({ name: `${p}webhook_breaker_opened_total`, help: 'Times a webhook endpoint circuit breaker opened', registers }),
+    webhookEndpointsOpen: new Gauge({
+      name: `${p}webhook_endpoints_open`,
+      help: 'Webhook endpoints whose circuit breaker is open (deliveries paused)',
+      registers,
+    }),
+    webhookBreakerOpened: new Counter({
+      name: `${p}webhook_breaker_opened_total`,
+      help: 'Times a webhook endpoint circuit breaker opened',
+      registers,
+    }),
     sightings: new Counter({
       name: `${p}sightings_total`,
       help: 'Token sightings through the pipeline, by carrier, protocol (via) and outcome (associated, unknown, unresolved: no subscriber, error, ...)',
       labelNames: ['carrier', 'via', 'outcome'],
       registers,
     }),
-    hellos: new Counter({ name: `${p}tls_hellos_total`, help: 'ClientHellos to the pay host reported by the probe, by outcome', labelNames: ['outcome'], registers }),
-    payPages: new Counter({ name: `${p}pay_pages_total`, help: 'Pay-page responses by page', labelNames: ['page'], registers }),
-    payBindSeconds: new Histogram({ name: `${p}pay_bind_seconds`, help: 'Time a pay-page connection waited for the probe to report its ClientHello', labelNames: ['outcome'], buckets: latency, registers }),
-    sightingsSpooled: new Counter({ name: `${p}sightings_spooled_total`, help: 'Sightings kept in the spool while the database could not be written', registers }),
-    sightingsLost: new Counter({ name: `${p}sightings_lost_total`, help: 'Sightings lost: unprocessable, or the database could not be written and the spool was full', registers }),
-    spoolPending: new Gauge({ name: `${p}spool_records`, help: 'Batches of sightings waiting in the spool for the database', registers }),
-    storeWritable: new Gauge({ name: `${p}db_writable`, help: 'Whether the database takes writes (0: disk full or I/O errors; readiness is false)', registers }),
-    storeWriteFailures: new Counter({ name: `${p}db_write_failures_total`, help: 'Writes the database refused (disk full, I/O errors)', registers }),
-    batches: new Counter({ name: `${p}pipeline_batches_total`, help: 'Batches of decode events committed to the database', registers }),
-    sightingsPruned: new Counter({ name: `${p}sightings_pruned_total`, help: 'Sightings that matched no order, deleted after audit.retentionDays', registers }),
-    dbIntegrityOk: new Gauge({ name: `${p}db_integrity_ok`, help: 'Whether the last PRAGMA quick_check of the database found it sound (1) or damaged (0)', registers }),
-    dbIntegrityCheckedAt: new Gauge({ name: `${p}db_integrity_checked_timestamp_seconds`, help: 'When the database was last checked with PRAGMA quick_check (Unix time)', registers }),
-    httpRequests: new Counter({ name: `${p}http_requests_total`, help: 'HTTP requests answered, by listener, method, route and status', labelNames: ['listener', 'method', 'route', 'status'], registers }),
-    connectionsDropped: new Counter({ name: `${p}http_connections_dropped_total`, help: 'Connections closed at once because the listener held its maximum', labelNames: ['listener'], registers }),
+    hellos: new Counter({
+      name: `${p}tls_hellos_total`,
+      help: 'ClientHellos to the pay host reported by the probe, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    payPages: new Counter({
+      name: `${p}pay_pages_total`,
+      help: 'Pay-page responses by page',
+      labelNames: ['page'],
+      registers,
+    }),
+    payBindSeconds: new Histogram({
+      name: `${p}pay_bind_seconds`,
+      help: 'Time a pay-page connection waited for the probe to report its ClientHello',
+      labelNames: ['outcome'],
+      buckets: latency,
+      registers,
+    }),
+    sightingsSpooled: new Counter({
+      name: `${p}sightings_spooled_total`,
+      help: 'Sightings kept in the spool while the database could not be written',
+      registers,
+    }),
+    sightingsLost: new Counter({
+      name: `${p}sightings_lost_total`,
+      help: 'Sightings lost: unprocessable, or the database could not be written and the spool was full',
+      registers,
+    }),
+    spoolPending: new Gauge({
+      name: `${p}spool_records`,
+      help: 'Batches of sightings waiting in the spool for the database',
+      registers,
+    }),
+    storeWritable: new Gauge({
+      name: `${p}db_writable`,
+      help: 'Whether the database takes writes (0: disk full or I/O errors; readiness is false)',
+      registers,
+    }),
+    storeWriteFailures: new Counter({
+      name: `${p}db_write_failures_total`,
+      help: 'Writes the database refused (disk full, I/O errors)',
+      registers,
+    }),
+    batches: new Counter({
+      name: `${p}pipeline_batches_total`,
+      help: 'Batches of decode events committed to the database',
+      registers,
+    }),
+    sightingsPruned: new Counter({
+      name: `${p}sightings_pruned_total`,
+      help: 'Sightings that matched no order, deleted after audit.retentionDays',
+      registers,
+    }),
+    dbIntegrityOk: new Gauge({
+      name: `${p}db_integrity_ok`,
+      help: 'Whether the last PRAGMA quick_check of the database found it sound (1) or damaged (0)',
+      registers,
+    }),
+    dbIntegrityCheckedAt: new Gauge({
+      name: `${p}db_integrity_checked_timestamp_seconds`,
+      help: 'When the database was last checked with PRAGMA quick_check (Unix time)',
+      registers,
+    }),
+    httpRequests: new Counter({
+      name: `${p}http_requests_total`,
+      help: 'HTTP requests answered, by listener, method, route and status',
+      labelNames: ['listener', 'method', 'route', 'status'],
+      registers,
+    }),
+    connectionsDropped: new Counter({
+      name: `${p}http_connections_dropped_total`,
+      help: 'Connections closed at once because the listener held its maximum',
+      labelNames: ['listener'],
+      registers,
+    }),
     httpSeconds: new Histogram({
       name: `${p}http_request_duration_seconds`,
       help: 'Time from a request arriving to its response being sent, by listener, method and route',
@@ -204,7 +294,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
       registers,
     }),
   };
-  m.buildInfo.set({ version: opts.version ?? 'unknown', nodejs: process.versions.node, libpcap: opts.libpcap ?? 'unknown' }, 1);
+  m.buildInfo.set(
+    { version: opts.version ?? 'unknown', nodejs: process.versions.node, libpcap: opts.libpcap ?? 'unknown' },
+    1,
+  );
   // every series with a known, finite label set exists from the start (0), so that rate() and alerts see it
   for (const s of ORDER_STATUSES) m.orderTransitions.inc({ to: s }, 0);
   for (const o of WEBHOOK_OUTCOMES) {
@@ -220,7 +313,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean; version?: string
 export function initSightings(m: Metrics, carriers: readonly string[]): void {
   for (const carrier of carriers) {
     const kind = carrier.slice(0, carrier.indexOf(':'));
-    for (const via of VIAS[kind] ?? ['http']) for (const outcome of [...SIGHTING_OUTCOMES, 'error']) m.sightings.inc({ carrier, via, outcome }, 0);
+    for (const via of VIAS[kind] ?? ['http'])
+      for (const outcome of [...SIGHTING_OUTCOMES, 'error']) m.sightings.inc({ carrier, via, outcome }, 0);
   }
 }
 

@@ -18,10 +18,23 @@ function packed(): string[] {
 
 t.test('npm pack carries the product, not the tools, tests or sources', async (t) => {
   const files = packed();
-  for (const f of ['package.json', 'README.md', 'binding.gyp', 'dist/cli.js', 'dist/client/index.js', 'native/addon/addon.cc', 'native/engine/event_fields.def']) {
+  for (const f of [
+    'package.json',
+    'README.md',
+    'binding.gyp',
+    'dist/cli.js',
+    'dist/client/index.js',
+    'native/addon/addon.cc',
+    'native/engine/event_fields.def',
+  ]) {
     t.ok(files.includes(f), `ships ${f}`);
   }
-  const stray = files.filter((f) => /^(test|src|packages|fixtures|ops|docs|native\/(test|fuzz|bench))\//.test(f) || /^dist\/(gen|bench|tools)\//.test(f) || /(^|\/)(gen|bench|fuzz)[^/]*\.js$/.test(f));
+  const stray = files.filter(
+    (f) =>
+      /^(test|src|packages|fixtures|ops|docs|native\/(test|fuzz|bench))\//.test(f) ||
+      /^dist\/(gen|bench|tools)\//.test(f) ||
+      /(^|\/)(gen|bench|fuzz)[^/]*\.js$/.test(f),
+  );
   t.same(stray, [], 'no generator, benchmark, fuzz tool, test or source');
 });
 

@@ -18,9 +18,17 @@ t.test('the line: fraction, bytes, rate and ETA', async (t) => {
   t.match(l, /250 MB\/1\.0 GB/);
   t.match(l, /250 Kpkt\/s/);
   t.match(l, /ETA 00:06/, 'a quarter in 2 s: 6 s to go');
-  t.match(formatProgress({ bytesRead: 0, totalBytes: 0, packets: 0 }, 0, 80), /ETA --:--/, 'unknown before anything is read');
+  t.match(
+    formatProgress({ bytesRead: 0, totalBytes: 0, packets: 0 }, 0, 80),
+    /ETA --:--/,
+    'unknown before anything is read',
+  );
   t.match(formatProgress({ bytesRead: 10, totalBytes: 10, packets: 10 }, 4000, 80), /ETA 00:00/);
-  t.match(formatProgress({ bytesRead: 1, totalBytes: 10, packets: 10 }, 4000, 80), /ETA 10:00:00/, 'hours shown as h:mm:ss');
+  t.match(
+    formatProgress({ bytesRead: 1, totalBytes: 10, packets: 10 }, 4000, 80),
+    /ETA 10:00:00/,
+    'hours shown as h:mm:ss',
+  );
 });
 
 t.test('drawn on a terminal, erased when stopped', async (t) => {
@@ -51,7 +59,11 @@ t.test('silent when the output is not a terminal', async (t) => {
 t.test('not on a terminal: a progress line in the log every interval', async (t) => {
   const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
   let read = 0;
-  const p = new ProgressLog(() => ({ bytesRead: (read += 250), totalBytes: 1000, packets: read * 2 }), { info: (obj, msg) => lines.push({ obj: obj as Record<string, unknown>, msg }) }, 20).start();
+  const p = new ProgressLog(
+    () => ({ bytesRead: (read += 250), totalBytes: 1000, packets: read * 2 }),
+    { info: (obj, msg) => lines.push({ obj: obj as Record<string, unknown>, msg }) },
+    20,
+  ).start();
   await new Promise((r) => setTimeout(r, 75));
   p.stop();
   const n = lines.length;
@@ -59,7 +71,15 @@ t.test('not on a terminal: a progress line in the log every interval', async (t)
   await new Promise((r) => setTimeout(r, 50));
   t.equal(lines.length, n, 'none after stop');
   t.equal(lines[0].msg, 'replay progress');
-  t.match(lines[0].obj.progress, { bytesRead: 250, totalBytes: 1000, percent: 25, packets: 500, packetsPerSecond: Number, elapsed: String, eta: String });
+  t.match(lines[0].obj.progress, {
+    bytesRead: 250,
+    totalBytes: 1000,
+    percent: 25,
+    packets: 500,
+    packetsPerSecond: Number,
+    elapsed: String,
+    eta: String,
+  });
   const f = new ProgressLog(() => ({ bytesRead: 500, totalBytes: 1000, packets: 100 }), { info: () => {} }, 1000);
   t.match(f.fields(Date.now() + 10_000), { percent: 50, eta: '00:10' }, 'half in 10 s: 10 s to go');
 });

@@ -21,4 +21,7 @@ function slowFiles(dir: string): string[] {
 
 const slow = slowFiles(TEST).sort();
 t.ok(slow.length > 0, `${slow.length} slow test files`);
-for (const f of slow) t.test(f, { skip: full ? false : 'slow: runs in the full suite (npm run test:full, .ci/run)' }, async (t) => t.pass('runs as its own file in the full suite'));
+for (const f of slow)
+  t.test(f, { skip: full ? false : 'slow: runs in the full suite (npm run test:full, .ci/run)' }, async (t) =>
+    t.pass('runs as its own file in the full suite'),
+  );

@@ -38,7 +38,9 @@ Napi::Error TypeErr(Napi::Env env, const std::string& msg) {
 Napi::Error RangeErr(Napi::Env env, const std::string& msg) {
   return Coded(Napi::RangeError::New(env, msg), "ERR_GNPAY_OUT_OF_RANGE");
 }
-Napi::Error Err(Napi::Env env, const char* code, const std::string& msg) { return Coded(Napi::Error::New(env, msg), code); }
+Napi::Error Err(Napi::Env env, const char* code, const std::string& msg) {
+  return Coded(Napi::Error::New(env, msg), code);
+}
 
 // Type tags of the wrapped objects: a method called on, or an argument that
 // is, another kind of object throws a TypeError instead of being used as one.
@@ -50,7 +52,8 @@ bool Tagged(const Napi::Value& v, const napi_type_tag& tag) {
   return v.IsObject() && v.As<Napi::Object>().CheckTypeTag(&tag);
 }
 void RequireThis(const Napi::CallbackInfo& info, const napi_type_tag& tag, const char* cls) {
-  if (!Tagged(info.This(), tag)) throw TypeErr(info.Env(), std::string(cls) + " method called on an object that is not a " + cls);
+  if (!Tagged(info.This(), tag))
+    throw TypeErr(info.Env(), std::string(cls) + " method called on an object that is not a " + cls);
 }
 
 // ---------------------------------------------------------------------------
@@ -75,8 +78,7 @@ void ParseCarriers(Napi::Env env, const Napi::Value& v, CarrierSet& out) {
     Napi::Value s = a.Get(i);
     if (!s.IsString()) throw TypeErr(env, "carriers must be an array of strings");
     std::string spec = s.As<Napi::String>().Utf8Value();
-    if (!out.add_spec(spec.data(), spec.size()))
-      throw TypeErr(env, "invalid carrier \"" + spec + "\"");
+    if (!out.add_spec(spec.data(), spec.size())) throw TypeErr(env, "invalid carrier \"" + spec + "\"");
   }
 }
 
@@ -102,14 +104,14 @@ Napi::Value EngineLimitsJs(const Napi::CallbackInfo& info) {
   const EngineLimits d;
   Napi::Array a = Napi::Array::New(env);
   uint32_t i = 0;
-#define GNPAY_LIMIT_ROW(name, member, unit, doc)                                                  \
-  {                                                                                               \
-    Napi::Object r = Napi::Object::New(env);                                                      \
-    r.Set("name", #name);                                                                         \
-    r.Set("default", Napi::Number::New(env, double(d.member / kLimitScale_##unit)));             \
-    r.Set("unit", #unit);                                                                         \
-    r.Set("description", doc);                                                                    \
-    a.Set(i++, r);                                                                                \
+#define GNPAY_LIMIT_ROW(name, member, unit, doc)                                     \
+  {                                                                                  \
+    Napi::Object r = Napi::Object::New(env);                                         \
+    r.Set("name", #name);                                                            \
+    r.Set("default", Napi::Number::New(env, double(d.member / kLimitScale_##unit))); \
+    r.Set("unit", #unit);                                                            \
+    r.Set("description", doc);                                                       \
+    a.Set(i++, r);                                                                   \
   }
   GNPAY_ENGINE_LIMITS(GNPAY_LIMIT_ROW)
 #undef GNPAY_LIMIT_ROW
@@ -155,9 +157,12 @@ SubscriberSelection ParseSelection(Napi::Env env, const Napi::Value& v) {
   sel.msisdns = GetStrings(env, o, "msisdn");
   for (const std::string& a : GetStrings(env, o, "ueIp")) {
     uint8_t b[16];
-    if (inet_pton(AF_INET, a.c_str(), b) == 1) sel.ue_ips.push_back(IpAddr::v4(b));
-    else if (inet_pton(AF_INET6, a.c_str(), b) == 1) sel.ue_ips.push_back(IpAddr::v6(b));
-    else throw TypeErr(env, "not an IP address: " + a);
+    if (inet_pton(AF_INET, a.c_str(), b) == 1)
+      sel.ue_ips.push_back(IpAddr::v4(b));
+    else if (inet_pton(AF_INET6, a.c_str(), b) == 1)
+      sel.ue_ips.push_back(IpAddr::v6(b));
+    else
+      throw TypeErr(env, "not an IP address: " + a);
   }
   return sel;
 }
@@ -371,8 +376,8 @@ Napi::Value BatchCommon(Napi::Env env, Batch& b) {
   Napi::Object o = Napi::Object::New(env);
   // the JSONL text is handed over, not copied: the Buffer owns the string
   std::string* json = new std::string(std::move(b.json));
-  o.Set("json", Napi::Buffer<char>::New(env, &(*json)[0], json->size(),
-                                        [](Napi::Env, char*, std::string* s) { delete s; }, json));
+  o.Set("json", Napi::Buffer<char>::New(
+                    env, &(*json)[0], json->size(), [](Napi::Env, char*, std::string* s) { delete s; }, json));
   o.Set("count", Napi::Number::New(env, double(b.count)));
   o.Set("fileIndex", Napi::Number::New(env, b.file_index));
   o.Set("offset", Napi::Number::New(env, double(b.offset)));
@@ -630,15 +635,19 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   exports.Set("anomalyNames", Napi::Function::New(env, AnomalyNames));
   exports.Set("engineLimits", Napi::Function::New(env, EngineLimitsJs));
   exports.Set("libpcapVersion", Napi::String::New(env, LiveCapture::libpcap_version()));
-  exports.Set("sdNotify", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
-                if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) throw TypeErr(info.Env(), "sdNotify(socketPath, state)");
-                std::string error;
-                if (!sd_notify_send(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), &error)) throw Err(info.Env(), "ERR_GNPAY_SD_NOTIFY", error);
-                return info.Env().Undefined();
-              }));
+  exports.Set(
+      "sdNotify", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+        if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString())
+          throw TypeErr(info.Env(), "sdNotify(socketPath, state)");
+        std::string error;
+        if (!sd_notify_send(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), &error))
+          throw Err(info.Env(), "ERR_GNPAY_SD_NOTIFY", error);
+        return info.Env().Undefined();
+      }));
   exports.Set("defaultLiveFilter", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
                 if (info.Length() < 1 || !info[0].IsNumber()) throw TypeErr(info.Env(), "defaultLiveFilter(linktype)");
-                return Napi::String::New(info.Env(), LiveCapture::default_filter(info[0].As<Napi::Number>().Uint32Value()));
+                return Napi::String::New(info.Env(),
+                                         LiveCapture::default_filter(info[0].As<Napi::Number>().Uint32Value()));
               }));
   return exports;
 }

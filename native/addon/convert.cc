@@ -10,8 +10,10 @@ Napi::Object MessageCounts(Napi::Env env, const uint64_t* counts, const char* (*
   for (int t = 0; t < 256; t++) {
     if (!counts[t]) continue;
     const char* n = name(uint8_t(t));
-    if (n) o.Set(n, Napi::Number::New(env, double(counts[t])));
-    else other += counts[t];
+    if (n)
+      o.Set(n, Napi::Number::New(env, double(counts[t])));
+    else
+      other += counts[t];
   }
   if (other) o.Set("other", Napi::Number::New(env, double(other)));
   return o;

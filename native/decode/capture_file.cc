@@ -35,13 +35,15 @@ uint64_t ticks_to_ns(uint64_t ticks, uint64_t units_per_sec, int64_t offset_sec)
   const uint64_t sec = ticks / units_per_sec;
   const uint64_t rem = ticks % units_per_sec;
   uint64_t frac;
-  if (units_per_sec == kNsPerSec) frac = rem;
-  else if (rem <= UINT64_MAX / kNsPerSec) frac = rem * kNsPerSec / units_per_sec;
-  else frac = uint64_t(double(rem) * 1e9 / double(units_per_sec));  // resolutions finer than ~1e-10 s
+  if (units_per_sec == kNsPerSec)
+    frac = rem;
+  else if (rem <= UINT64_MAX / kNsPerSec)
+    frac = rem * kNsPerSec / units_per_sec;
+  else
+    frac = uint64_t(double(rem) * 1e9 / double(units_per_sec));  // resolutions finer than ~1e-10 s
   uint64_t ns = sec > (UINT64_MAX - frac) / kNsPerSec ? UINT64_MAX : sec * kNsPerSec + frac;
   if (offset_sec > 0) {
-    const uint64_t add = uint64_t(offset_sec) > UINT64_MAX / kNsPerSec ? UINT64_MAX
-                                                                       : uint64_t(offset_sec) * kNsPerSec;
+    const uint64_t add = uint64_t(offset_sec) > UINT64_MAX / kNsPerSec ? UINT64_MAX : uint64_t(offset_sec) * kNsPerSec;
     ns = ns > UINT64_MAX - add ? UINT64_MAX : ns + add;
   } else if (offset_sec < 0) {
     const uint64_t mag = uint64_t(-(offset_sec + 1)) + 1;  // |offset| without overflow
@@ -141,14 +143,16 @@ bool CaptureFileParser::open(Span file, bool final) {
     return false;
   }
   switch (magic) {
-    case kPcapMicros: case kPcapNanos: case kPcapMicrosSwapped: case kPcapNanosSwapped: {
+    case kPcapMicros:
+    case kPcapNanos:
+    case kPcapMicrosSwapped:
+    case kPcapNanosSwapped: {
       big_endian_ = magic == kPcapMicrosSwapped || magic == kPcapNanosSwapped;
       nanos_ = magic == kPcapNanos || magic == kPcapNanosSwapped;
       uint16_t major = 0, minor = 0;
       uint32_t zone = 0, sigfigs = 0, network = 0;
       if (!r.u16(major, big_endian_) || !r.u16(minor, big_endian_) || !r.u32(zone, big_endian_) ||
-          !r.u32(sigfigs, big_endian_) || !r.u32(pcap_snaplen_, big_endian_) ||
-          !r.u32(network, big_endian_)) {
+          !r.u32(sigfigs, big_endian_) || !r.u32(pcap_snaplen_, big_endian_) || !r.u32(network, big_endian_)) {
         fail("truncated pcap file header", 0);
         return false;
       }
@@ -173,9 +177,12 @@ bool CaptureFileParser::open(Span file, bool final) {
 ReadStatus CaptureFileParser::next(CaptureFrame& frame, AnomalyCounters& an) {
   if (error_[0] != 0) return ReadStatus::Error;
   switch (format_) {
-    case CaptureFormat::Pcap: return next_pcap(frame, an);
-    case CaptureFormat::Pcapng: return next_pcapng(frame, an);
-    default: return fail("capture file not open", 0);
+    case CaptureFormat::Pcap:
+      return next_pcap(frame, an);
+    case CaptureFormat::Pcapng:
+      return next_pcapng(frame, an);
+    default:
+      return fail("capture file not open", 0);
   }
 }
 
@@ -295,7 +302,7 @@ bool CaptureFileParser::parse_idb(Span body, uint64_t at) {
     }
     const size_t pad = (4 - olen % 4) % 4;
     if (!r.skip(pad)) r.skip(r.remaining());  // tolerate a missing final padding
-    if (code == 9 && olen >= 1) {  // if_tsresol
+    if (code == 9 && olen >= 1) {             // if_tsresol
       const uint8_t res = v[0];
       const uint8_t exp = res & 0x7F;
       if (res & 0x80) {
@@ -404,8 +411,12 @@ ReadStatus CaptureFileParser::next_pcapng(CaptureFrame& frame, AnomalyCounters& 
         packets_++;
         return ReadStatus::Frame;
       }
-      case block::kNrb: case block::kIsb: case block::kSystemdJournal: case block::kDsb:
-      case block::kCustom: case block::kCustomNoCopy:
+      case block::kNrb:
+      case block::kIsb:
+      case block::kSystemdJournal:
+      case block::kDsb:
+      case block::kCustom:
+      case block::kCustomNoCopy:
         continue;
       default:
         an.bump(Anomaly::PcapngUnknownBlock);

@@ -10,22 +10,22 @@
 namespace gnpay {
 
 struct CaptureFrame {
-  uint64_t ts_ns = 0;      // nanoseconds since the Unix epoch
-  uint32_t linktype = 0;   // LINKTYPE_* of the interface the frame came on
-  uint32_t iface = 0;      // interface index (0 for pcap)
-  uint32_t caplen = 0;     // bytes present
-  uint32_t origlen = 0;    // bytes on the wire
-  Span data;               // caplen bytes
+  uint64_t ts_ns = 0;        // nanoseconds since the Unix epoch
+  uint32_t linktype = 0;     // LINKTYPE_* of the interface the frame came on
+  uint32_t iface = 0;        // interface index (0 for pcap)
+  uint32_t caplen = 0;       // bytes present
+  uint32_t origlen = 0;      // bytes on the wire
+  Span data;                 // caplen bytes
   uint64_t file_offset = 0;  // where the record starts in the file
 };
 
 enum class CaptureFormat : uint8_t { Unknown = 0, Pcap, Pcapng };
 
 enum class ReadStatus : uint8_t {
-  Frame = 0,   // `frame` is set
-  End,         // clean end of file
-  Error,       // corrupt or truncated file: error(), error_offset() say what and where
-  More,        // streaming only: the next record is not wholly in the window (see set_window)
+  Frame = 0,  // `frame` is set
+  End,        // clean end of file
+  Error,      // corrupt or truncated file: error(), error_offset() say what and where
+  More,       // streaming only: the next record is not wholly in the window (see set_window)
 };
 
 constexpr size_t kMaxPcapngInterfaces = 256;
@@ -81,10 +81,10 @@ class CaptureFileParser {
   static uint64_t stream_header_size(Span head);
 
   CaptureFormat format() const { return format_; }
-  uint64_t packets() const { return packets_; }      // frames returned so far
+  uint64_t packets() const { return packets_; }        // frames returned so far
   uint64_t offset() const { return base_ + offset_; }  // next byte to read
   uint64_t size() const { return base_ + file_.size; }
-  const char* error() const { return error_; }       // static string, "" when none
+  const char* error() const { return error_; }  // static string, "" when none
   uint64_t error_offset() const { return error_offset_; }
   // Link type of the first interface (pcap: the global header's); 0 if none yet.
   uint32_t first_linktype() const;
@@ -102,11 +102,11 @@ class CaptureFileParser {
   uint32_t u32_at(uint64_t off) const;
 
   Span file_;
-  uint64_t base_ = 0;   // stream offset of file_[0]
-  bool final_ = true;   // the window ends where the stream ends
+  uint64_t base_ = 0;  // stream offset of file_[0]
+  bool final_ = true;  // the window ends where the stream ends
   CaptureFormat format_ = CaptureFormat::Unknown;
   bool big_endian_ = false;
-  bool nanos_ = false;          // pcap: ns magic
+  bool nanos_ = false;  // pcap: ns magic
   uint32_t pcap_linktype_ = 0;
   uint32_t pcap_snaplen_ = 0;
   uint64_t offset_ = 0;

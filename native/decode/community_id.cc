@@ -10,34 +10,58 @@ namespace {
 // ICMP types with a counterpart (Zeek's ICMP model, as the spec's reference code)
 int icmp_counterpart(uint16_t type) {
   switch (type) {
-    case 8: return 0;    // echo -> echo reply
-    case 0: return 8;
-    case 13: return 14;  // timestamp
-    case 14: return 13;
-    case 15: return 16;  // information
-    case 16: return 15;
-    case 10: return 9;   // router solicitation -> advertisement
-    case 9: return 10;
-    case 17: return 18;  // address mask
-    case 18: return 17;
-    default: return -1;
+    case 8:
+      return 0;  // echo -> echo reply
+    case 0:
+      return 8;
+    case 13:
+      return 14;  // timestamp
+    case 14:
+      return 13;
+    case 15:
+      return 16;  // information
+    case 16:
+      return 15;
+    case 10:
+      return 9;  // router solicitation -> advertisement
+    case 9:
+      return 10;
+    case 17:
+      return 18;  // address mask
+    case 18:
+      return 17;
+    default:
+      return -1;
   }
 }
 int icmp6_counterpart(uint16_t type) {
   switch (type) {
-    case 128: return 129;  // echo request -> reply
-    case 129: return 128;
-    case 130: return 131;  // MLD listener query -> report
-    case 131: return 130;
-    case 133: return 134;  // router solicitation -> advertisement
-    case 134: return 133;
-    case 135: return 136;  // neighbor solicitation -> advertisement
-    case 136: return 135;
-    case 139: return 140;  // who-are-you request -> reply
-    case 140: return 139;
-    case 144: return 145;  // home agent address discovery request -> reply
-    case 145: return 144;
-    default: return -1;
+    case 128:
+      return 129;  // echo request -> reply
+    case 129:
+      return 128;
+    case 130:
+      return 131;  // MLD listener query -> report
+    case 131:
+      return 130;
+    case 133:
+      return 134;  // router solicitation -> advertisement
+    case 134:
+      return 133;
+    case 135:
+      return 136;  // neighbor solicitation -> advertisement
+    case 136:
+      return 135;
+    case 139:
+      return 140;  // who-are-you request -> reply
+    case 140:
+      return 139;
+    case 144:
+      return 145;  // home agent address discovery request -> reply
+    case 145:
+      return 144;
+    default:
+      return -1;
   }
 }
 
@@ -56,8 +80,10 @@ size_t community_id_v1(const IpAddr& src, const IpAddr& dst, uint8_t proto, uint
   bool one_way = false;
   if (proto == 1 || proto == 58) {
     int other = proto == 1 ? icmp_counterpart(sport) : icmp6_counterpart(sport);
-    if (other >= 0) dport = uint16_t(other);
-    else one_way = true;
+    if (other >= 0)
+      dport = uint16_t(other);
+    else
+      one_way = true;
   }
   int c = std::memcmp(a, b, alen);
   bool ordered = c < 0 || (c == 0 && (!ports || sport < dport));

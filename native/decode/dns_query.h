@@ -9,7 +9,7 @@ constexpr size_t kMaxDnsName = 253;
 
 struct DnsQuery {
   uint16_t id = 0;
-  bool is_response = false;   // QR bit
+  bool is_response = false;  // QR bit
   uint8_t opcode = 0;
   uint16_t qdcount = 0;
   uint16_t qtype = 0, qclass = 0;

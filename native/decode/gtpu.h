@@ -16,14 +16,14 @@ constexpr size_t kGtpuExtTypesKept = 8;
 struct GtpuHeader {
   uint8_t flags = 0;
   uint8_t msg_type = 0;
-  uint16_t length = 0;     // from the header: octets after the mandatory 8
+  uint16_t length = 0;  // from the header: octets after the mandatory 8
   uint32_t teid = 0;
-  bool has_seq = false;    // S flag
+  bool has_seq = false;  // S flag
   uint16_t seq = 0;
-  uint8_t n_ext = 0;       // extension headers walked
+  uint8_t n_ext = 0;                           // extension headers walked
   uint8_t ext_types[kGtpuExtTypesKept] = {0};  // the types of the first ones
-  Span payload;            // T-PDU for a G-PDU, IEs otherwise (after options and extension headers)
-  bool truncated = false;  // the capture holds fewer bytes than `length` announces
+  Span payload;                                // T-PDU for a G-PDU, IEs otherwise (after options and extension headers)
+  bool truncated = false;                      // the capture holds fewer bytes than `length` announces
 
   void reset() { *this = GtpuHeader(); }
 };

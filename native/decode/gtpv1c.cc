@@ -62,16 +62,24 @@ void end_user_address(Span v, Gtp1cMessage& out, AnomalyCounters& an) {
   bool ok = a.size == 0;
   switch (out.pdp_type) {
     case gtp1::kPdpTypeIpv4:
-      if (a.size == 4) { std::memcpy(out.ue_v4, a.data, 4); out.has_ue_v4 = ok = true; }
+      if (a.size == 4) {
+        std::memcpy(out.ue_v4, a.data, 4);
+        out.has_ue_v4 = ok = true;
+      }
       break;
     case gtp1::kPdpTypeIpv6:
-      if (a.size == 16) { std::memcpy(out.ue_v6, a.data, 16); out.has_ue_v6 = ok = true; }
+      if (a.size == 16) {
+        std::memcpy(out.ue_v6, a.data, 16);
+        out.has_ue_v6 = ok = true;
+      }
       break;
     case gtp1::kPdpTypeIpv4v6:  // IPv4 first, then IPv6; either may be left out
       if (a.size == 4) {
-        std::memcpy(out.ue_v4, a.data, 4); out.has_ue_v4 = ok = true;
+        std::memcpy(out.ue_v4, a.data, 4);
+        out.has_ue_v4 = ok = true;
       } else if (a.size == 16) {
-        std::memcpy(out.ue_v6, a.data, 16); out.has_ue_v6 = ok = true;
+        std::memcpy(out.ue_v6, a.data, 16);
+        out.has_ue_v6 = ok = true;
       } else if (a.size == 20) {
         std::memcpy(out.ue_v4, a.data, 4);
         std::memcpy(out.ue_v6, a.data + 4, 16);
@@ -120,24 +128,29 @@ void take_ie(uint8_t type, Span v, Gtp1cMessage& out, AnomalyCounters& an) {
       end_user_address(v, out, an);
       break;
     case ie::kApn:
-      if (decode_apn(v, out.apn)) out.has_apn = true;
-      else an.bump(Anomaly::Gtp1cBadApn);
+      if (decode_apn(v, out.apn))
+        out.has_apn = true;
+      else
+        an.bump(Anomaly::Gtp1cBadApn);
       break;
     case ie::kGsnAddress:
       if (v.size == 4 || v.size == 16) {
-        if (out.n_gsn < kMaxGsnAddresses)
-          out.gsn[out.n_gsn++] = v.size == 4 ? IpAddr::v4(v.data) : IpAddr::v6(v.data);
+        if (out.n_gsn < kMaxGsnAddresses) out.gsn[out.n_gsn++] = v.size == 4 ? IpAddr::v4(v.data) : IpAddr::v6(v.data);
       } else {
         an.bump(Anomaly::Gtp1cIeBadLength);
       }
       break;
     case ie::kMsisdn:  // s7.7.33: TS 29.002 AddressString: TON/NPI octet, then TBCD digits
-      if (v.size == 0) an.bump(Anomaly::Gtp1cIeBadLength);
-      else tbcd_ie(v.from(1), out.msisdn, out.has_msisdn, Anomaly::Gtp1cBadTbcd, an);
+      if (v.size == 0)
+        an.bump(Anomaly::Gtp1cIeBadLength);
+      else
+        tbcd_ie(v.from(1), out.msisdn, out.has_msisdn, Anomaly::Gtp1cBadTbcd, an);
       break;
     case ie::kImeiSv:
-      if (v.size == 0) an.bump(Anomaly::Gtp1cIeBadLength);
-      else tbcd_ie(v, out.imei, out.has_imei, Anomaly::Gtp1cBadTbcd, an);
+      if (v.size == 0)
+        an.bump(Anomaly::Gtp1cIeBadLength);
+      else
+        tbcd_ie(v, out.imei, out.has_imei, Anomaly::Gtp1cBadTbcd, an);
       break;
     default:
       break;

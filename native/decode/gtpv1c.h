@@ -10,15 +10,18 @@
 
 namespace gnpay {
 
-constexpr size_t kMaxGtpv1Ies = 64;      // IEs walked per message before gtpv1c.too_many_ies
+constexpr size_t kMaxGtpv1Ies = 64;         // IEs walked per message before gtpv1c.too_many_ies
 constexpr size_t kMaxGtpv1cExtHeaders = 8;  // header extension chain (E flag), gtpv1c.bad_ext_header beyond
-constexpr size_t kMaxGsnAddresses = 4;   // signalling, user, and the alternative pair
-constexpr size_t kMaxApnLen = 100;       // TS 23.003 s9.1: APN at most 100 octets
+constexpr size_t kMaxGsnAddresses = 4;      // signalling, user, and the alternative pair
+constexpr size_t kMaxApnLen = 100;          // TS 23.003 s9.1: APN at most 100 octets
 
 struct Apn {
   uint8_t len = 0;
   char s[kMaxApnLen + 1] = {0};  // dotted text ("internet", "mms.example.com")
-  void clear() { len = 0; s[0] = 0; }
+  void clear() {
+    len = 0;
+    s[0] = 0;
+  }
 };
 
 // TS 23.003 s9.1 label encoding -> dotted text. False on a label running past
@@ -30,28 +33,41 @@ struct Gtp1cMessage {
   uint8_t version = 0;
   uint8_t msg_type = 0;
   uint16_t length = 0;
-  uint32_t teid = 0;        // header TEID: the receiver's TEID-C (0 on an initial Create)
+  uint32_t teid = 0;  // header TEID: the receiver's TEID-C (0 on an initial Create)
   bool has_seq = false;
   uint16_t seq = 0;
   uint16_t ie_count = 0;
 
-  bool has_cause = false;         uint8_t cause = 0;
-  bool has_imsi = false;          Digits imsi;
-  bool has_msisdn = false;        Digits msisdn;   // without the TON/NPI octet
-  bool has_imei = false;          Digits imei;     // IMEI(SV)
-  bool has_teid_data = false;     uint32_t teid_data = 0;     // TEID Data I
-  bool has_teid_cp = false;       uint32_t teid_cp = 0;       // TEID Control Plane
-  bool has_nsapi = false;         uint8_t nsapi = 0;          // first NSAPI IE
-  bool has_linked_nsapi = false;  uint8_t linked_nsapi = 0;   // second NSAPI IE (secondary context)
-  bool has_teardown = false;      bool teardown = false;
-  bool has_apn = false;           Apn apn;
+  bool has_cause = false;
+  uint8_t cause = 0;
+  bool has_imsi = false;
+  Digits imsi;
+  bool has_msisdn = false;
+  Digits msisdn;  // without the TON/NPI octet
+  bool has_imei = false;
+  Digits imei;  // IMEI(SV)
+  bool has_teid_data = false;
+  uint32_t teid_data = 0;  // TEID Data I
+  bool has_teid_cp = false;
+  uint32_t teid_cp = 0;  // TEID Control Plane
+  bool has_nsapi = false;
+  uint8_t nsapi = 0;  // first NSAPI IE
+  bool has_linked_nsapi = false;
+  uint8_t linked_nsapi = 0;  // second NSAPI IE (secondary context)
+  bool has_teardown = false;
+  bool teardown = false;
+  bool has_apn = false;
+  Apn apn;
   // End User Address (s7.7.27)
   bool has_eua = false;
   uint8_t pdp_org = 0, pdp_type = 0;
-  bool has_ue_v4 = false;         uint8_t ue_v4[4] = {0};
-  bool has_ue_v6 = false;         uint8_t ue_v6[16] = {0};
+  bool has_ue_v4 = false;
+  uint8_t ue_v4[4] = {0};
+  bool has_ue_v6 = false;
+  uint8_t ue_v6[16] = {0};
   // GSN Address IEs in order of appearance: [0] signalling, [1] user traffic, then alternatives
-  uint8_t n_gsn = 0;              IpAddr gsn[kMaxGsnAddresses];
+  uint8_t n_gsn = 0;
+  IpAddr gsn[kMaxGsnAddresses];
 
   void reset() { *this = Gtp1cMessage(); }
 };

@@ -25,8 +25,7 @@ bool read_ie(ByteReader& r, Ie& out) {
 bool is_grouped(uint8_t t) {
   // s8.1 Table 8.1-1 grouped IEs: Bearer Context, PDN Connection, Overload
   // Control Information, Load Control Information, Remote UE Context, SCEF PDN Connection.
-  return t == ie::kBearerContext || t == ie::kPdnConnection || t == 180 || t == 181 || t == 191 ||
-         t == 195;
+  return t == ie::kBearerContext || t == ie::kPdnConnection || t == 180 || t == 181 || t == 191 || t == 195;
 }
 
 // s8.22: flags (V4 0x80, V6 0x40, interface type 6 bits), TEID/GRE key, IPv4, IPv6.
@@ -65,8 +64,7 @@ void parse_paa(Span v, Gtp2cMessage& out, AnomalyCounters& an) {
       ok = r.u8(out.ue_v6_prefix) && (out.has_ue_v6 = r.copy(out.ue_v6, 16));
       break;
     case gtp2::kPdnIpv4v6:  // prefix length, IPv6 (16), IPv4 (4)
-      ok = r.u8(out.ue_v6_prefix) && (out.has_ue_v6 = r.copy(out.ue_v6, 16)) &&
-           (out.has_ue_v4 = r.copy(out.ue_v4, 4));
+      ok = r.u8(out.ue_v6_prefix) && (out.has_ue_v6 = r.copy(out.ue_v6, 16)) && (out.has_ue_v4 = r.copy(out.ue_v4, 4));
       break;
     default:  // non-IP, Ethernet: no address
       break;
@@ -108,12 +106,20 @@ void walk_bearer(Span group, BearerContext& bc, AnomalyCounters& an) {
     n++;
     switch (e.type) {
       case ie::kEbi:
-        if (e.value.size == 0) an.bump(Anomaly::Gtp2cIeBadLength);
-        else if (!bc.has_ebi) { bc.has_ebi = true; bc.ebi = e.value[0] & 0x0F; }
+        if (e.value.size == 0)
+          an.bump(Anomaly::Gtp2cIeBadLength);
+        else if (!bc.has_ebi) {
+          bc.has_ebi = true;
+          bc.ebi = e.value[0] & 0x0F;
+        }
         break;
       case ie::kCause:
-        if (e.value.size == 0) an.bump(Anomaly::Gtp2cIeBadLength);
-        else if (!bc.has_cause) { bc.has_cause = true; bc.cause = e.value[0]; }
+        if (e.value.size == 0)
+          an.bump(Anomaly::Gtp2cIeBadLength);
+        else if (!bc.has_cause) {
+          bc.has_cause = true;
+          bc.cause = e.value[0];
+        }
         break;
       case ie::kFteid: {
         Fteid f;
@@ -140,18 +146,27 @@ void take_top(const Ie& e, Gtp2cMessage& out, AnomalyCounters& an) {
       tbcd_ie(v, out.mei, out.has_mei, an);
       break;
     case ie::kCause:
-      if (v.size == 0) an.bump(Anomaly::Gtp2cIeBadLength);
-      else if (e.instance == 0 && !out.has_cause) { out.has_cause = true; out.cause = v[0]; }
+      if (v.size == 0)
+        an.bump(Anomaly::Gtp2cIeBadLength);
+      else if (e.instance == 0 && !out.has_cause) {
+        out.has_cause = true;
+        out.cause = v[0];
+      }
       break;
     case ie::kApn:
-      if (decode_apn(v, out.apn)) out.has_apn = true;
-      else an.bump(Anomaly::Gtp2cBadApn);
+      if (decode_apn(v, out.apn))
+        out.has_apn = true;
+      else
+        an.bump(Anomaly::Gtp2cBadApn);
       break;
     case ie::kEbi:
       if (v.size == 0) {
         an.bump(Anomaly::Gtp2cIeBadLength);
       } else if (e.instance == 0) {
-        if (!out.has_ebi) { out.has_ebi = true; out.ebi = v[0] & 0x0F; }
+        if (!out.has_ebi) {
+          out.has_ebi = true;
+          out.ebi = v[0] & 0x0F;
+        }
       } else if (e.instance == 1 && out.n_ebis < kMaxBearerContexts) {
         out.ebis[out.n_ebis++] = v[0] & 0x0F;
       }

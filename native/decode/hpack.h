@@ -19,18 +19,21 @@ namespace gnpay {
 // octets are then evicted here sooner than at the server, and a later
 // reference to one is an error (hpack.bad_index) that only loses that block.
 struct HpackTable {
-  static constexpr size_t kMaxSize = 4096;                  // RFC 7541 s4.1 octets (entry = name + value + 32)
+  static constexpr size_t kMaxSize = 4096;  // RFC 7541 s4.1 octets (entry = name + value + 32)
   static constexpr size_t kMaxEntries = kMaxSize / 32;
   struct Entry {
     uint16_t off = 0, name_len = 0, value_len = 0;
   };
-  uint8_t data[kMaxSize];          // entry bytes, oldest first
-  Entry entries[kMaxEntries];      // oldest first; the newest is index 62
-  size_t n = 0, used = 0;          // entries, bytes in data
-  size_t size = 0;                 // RFC 7541 size of the entries
-  size_t max_size = kMaxSize;      // the encoder's current limit (dynamic table size updates)
+  uint8_t data[kMaxSize];      // entry bytes, oldest first
+  Entry entries[kMaxEntries];  // oldest first; the newest is index 62
+  size_t n = 0, used = 0;      // entries, bytes in data
+  size_t size = 0;             // RFC 7541 size of the entries
+  size_t max_size = kMaxSize;  // the encoder's current limit (dynamic table size updates)
 
-  void reset() { n = used = size = 0; max_size = kMaxSize; }
+  void reset() {
+    n = used = size = 0;
+    max_size = kMaxSize;
+  }
 };
 
 // A request's header list. Views point into the arena given to the decoder.

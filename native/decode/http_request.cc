@@ -12,7 +12,7 @@ struct Method {
   size_t len;
 };
 const Method kMethods[] = {
-    {"GET ", 4},   {"POST ", 5},    {"HEAD ", 5},  {"PUT ", 4},   {"DELETE ", 7},
+    {"GET ", 4},     {"POST ", 5},  {"HEAD ", 5},    {"PUT ", 4},   {"DELETE ", 7},
     {"OPTIONS ", 8}, {"PATCH ", 6}, {"CONNECT ", 8}, {"TRACE ", 6},
 };
 
@@ -20,8 +20,21 @@ inline bool is_tchar(uint8_t c) {
   // RFC 9110 s5.6.2 token characters.
   if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -93,8 +106,8 @@ bool valid_request_line(Span line, Span* method, Span* target, Span* version) {
   for (size_t k = 1; k < target->size; k++) {
     uint8_t c = target->data[k];
     if (c == ':') return true;
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
-              c == '-' || c == '.';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
     if (!ok) return false;
   }
   return false;
@@ -167,7 +180,7 @@ Status parse_impl(Span data, HttpRequestHead* out, AnomalyCounters* an, FramingS
   bool bad = false, too_many = false, host_seen = false;
   uint16_t bad_lines = 0;
   while (next_line(head, &off, &line)) {
-    if (line.size == 0) break;  // the blank line
+    if (line.size == 0) break;   // the blank line
     if (is_ows(line.data[0])) {  // obs-fold (RFC 9112 s5.2): not accepted
       bad = true;
       bad_lines++;

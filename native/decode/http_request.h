@@ -17,11 +17,11 @@ struct HttpRequestHead {
   Span method, target, version;  // "GET", "/pay?x=1" (or absolute-form), "HTTP/1.1"
   uint16_t n_headers = 0;
   HttpHeaderView headers[kMaxHttpHeaders];
-  Span host;                     // Host header value (first one), empty if none
+  Span host;  // Host header value (first one), empty if none
   bool has_content_length = false;
   uint64_t content_length = 0;
-  bool chunked = false;          // Transfer-Encoding: chunked
-  size_t head_len = 0;           // bytes up to and including the blank line
+  bool chunked = false;  // Transfer-Encoding: chunked
+  size_t head_len = 0;   // bytes up to and including the blank line
   // Added: the body length cannot be told (Content-Length not 1*DIGIT or
   // conflicting duplicates, or a Transfer-Encoding whose final coding is not
   // chunked): the connection must resync on the next request start.

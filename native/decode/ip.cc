@@ -24,8 +24,8 @@ Status decode_ipv4(Span bytes, IpPacket& out, AnomalyCounters& an) {
   uint8_t tos = 0, ttl = 0, proto = 0;
   uint16_t total = 0, id = 0, frag = 0, csum = 0;
   uint8_t src[4], dst[4];
-  if (!r.u8(tos) || !r.be16(total) || !r.be16(id) || !r.be16(frag) || !r.u8(ttl) || !r.u8(proto) ||
-      !r.be16(csum) || !r.copy(src, 4) || !r.copy(dst, 4)) {
+  if (!r.u8(tos) || !r.be16(total) || !r.be16(id) || !r.be16(frag) || !r.u8(ttl) || !r.u8(proto) || !r.be16(csum) ||
+      !r.copy(src, 4) || !r.copy(dst, 4)) {
     an.bump(Anomaly::Ipv4Truncated);
     return Status::Truncated;
   }
@@ -81,8 +81,7 @@ Status decode_ipv6(Span bytes, IpPacket& out, AnomalyCounters& an) {
   uint16_t plen = 0;
   uint8_t next = 0, hlim = 0;
   uint8_t src[16], dst[16];
-  if (!r.be32(vtcfl) || !r.be16(plen) || !r.u8(next) || !r.u8(hlim) || !r.copy(src, 16) ||
-      !r.copy(dst, 16)) {
+  if (!r.be32(vtcfl) || !r.be16(plen) || !r.u8(next) || !r.u8(hlim) || !r.copy(src, 16) || !r.copy(dst, 16)) {
     an.bump(Anomaly::Ipv6Truncated);
     return Status::Truncated;
   }
@@ -166,8 +165,10 @@ Status decode_ip(Span bytes, IpPacket& out, AnomalyCounters& an) {
     return Status::Truncated;
   }
   switch (bytes[0] >> 4) {
-    case 4: return decode_ipv4(bytes, out, an);
-    case 6: return decode_ipv6(bytes, out, an);
+    case 4:
+      return decode_ipv4(bytes, out, an);
+    case 6:
+      return decode_ipv6(bytes, out, an);
     default:
       out.reset();
       an.bump(Anomaly::Ipv4BadVersion);

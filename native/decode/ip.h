@@ -25,16 +25,16 @@ constexpr size_t kMaxIpv6ExtHeaders = 8;
 struct IpPacket {
   uint8_t version = 0;  // 4 or 6
   IpAddr src, dst;
-  uint8_t proto = 0;    // upper-layer protocol (after IPv6 extension headers)
+  uint8_t proto = 0;  // upper-layer protocol (after IPv6 extension headers)
   uint8_t ttl = 0;
-  Span payload;         // upper-layer bytes, trimmed to the header's length (link padding removed)
+  Span payload;            // upper-layer bytes, trimmed to the header's length (link padding removed)
   bool truncated = false;  // the capture holds fewer bytes than the header announces (payload is what there is)
 
   // fragmentation (IPv4 flags/offset, or the IPv6 Fragment extension header)
-  bool is_fragment = false;   // MF set or offset != 0
+  bool is_fragment = false;  // MF set or offset != 0
   bool more_fragments = false;
-  uint32_t frag_offset = 0;   // in bytes
-  uint32_t frag_id = 0;       // IPv4: 16-bit id; IPv6: 32-bit identification
+  uint32_t frag_offset = 0;  // in bytes
+  uint32_t frag_id = 0;      // IPv4: 16-bit id; IPv6: 32-bit identification
   // The fragment's bytes as they sit at frag_offset in the original datagram:
   // IPv4: the same as payload; IPv6: everything after the Fragment header (in a
   // first fragment, payload starts later, after the extension headers of the

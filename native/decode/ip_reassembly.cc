@@ -57,8 +57,14 @@ void IpReassembler::release(uint32_t idx) {
   while (*link != kNone && *link != idx) link = &slots_[*link].hnext;
   if (*link == idx) *link = s.hnext;
   // age list
-  if (s.older != kNone) slots_[s.older].newer = s.newer; else oldest_ = s.newer;
-  if (s.newer != kNone) slots_[s.newer].older = s.older; else newest_ = s.older;
+  if (s.older != kNone)
+    slots_[s.older].newer = s.newer;
+  else
+    oldest_ = s.newer;
+  if (s.newer != kNone)
+    slots_[s.newer].older = s.older;
+  else
+    newest_ = s.older;
   bytes_ -= s.received;
   s.used = false;
   s.older = s.newer = s.hnext = kNone;
@@ -103,7 +109,10 @@ uint32_t IpReassembler::allocate(const Key& k, uint64_t ts_ns, AnomalyCounters& 
   buckets_[b] = idx;
   s.older = newest_;
   s.newer = kNone;
-  if (newest_ != kNone) slots_[newest_].newer = idx; else oldest_ = idx;
+  if (newest_ != kNone)
+    slots_[newest_].newer = idx;
+  else
+    oldest_ = idx;
   newest_ = idx;
   count_++;
   return idx;

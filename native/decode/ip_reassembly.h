@@ -16,8 +16,8 @@
 namespace gnpay {
 
 struct ReassemblyLimits {
-  size_t max_datagrams = 4096;          // datagrams being reassembled at once
-  size_t max_bytes = 64u * 1024 * 1024; // sum of buffered fragment bytes
+  size_t max_datagrams = 4096;           // datagrams being reassembled at once
+  size_t max_bytes = 64u * 1024 * 1024;  // sum of buffered fragment bytes
   uint64_t timeout_ns = 30ull * 1000000000ull;
 };
 
@@ -43,11 +43,11 @@ class IpReassembler {
   // Drop datagrams older than the timeout relative to now_ns (add() calls it too).
   void expire(uint64_t now_ns, AnomalyCounters& an);
 
-  size_t datagrams() const;   // datagrams pending
-  size_t bytes() const;       // fragment octets buffered
-  uint64_t evicted() const;   // datagrams dropped before completion (bounds or timeout)
-  uint64_t completed() const; // datagrams reassembled
-  void clear();               // drop everything pending, without counting
+  size_t datagrams() const;    // datagrams pending
+  size_t bytes() const;        // fragment octets buffered
+  uint64_t evicted() const;    // datagrams dropped before completion (bounds or timeout)
+  uint64_t completed() const;  // datagrams reassembled
+  void clear();                // drop everything pending, without counting
 
  private:
   // Slots are created on demand up to max_datagrams and then reused (free list);
@@ -55,12 +55,12 @@ class IpReassembler {
   // index by key (chained through the slots) and a doubly linked age list
   // (oldest first) make lookups, eviction and timeout O(1) per fragment.
   static constexpr uint32_t kNone = 0xFFFFFFFFu;
-  static constexpr size_t kMaxPayload = 65535;          // largest reassembled upper-layer size
+  static constexpr size_t kMaxPayload = 65535;              // largest reassembled upper-layer size
   static constexpr size_t kBlocks = (kMaxPayload + 8) / 8;  // 8-octet fragment blocks
   struct Key {
     IpAddr src, dst;
     uint32_t id = 0;
-    uint8_t proto = 0;    // IPv4 only (RFC 791); IPv6 keys on src, dst, id (RFC 8200 s4.5)
+    uint8_t proto = 0;  // IPv4 only (RFC 791); IPv6 keys on src, dst, id (RFC 8200 s4.5)
     uint8_t version = 0;
     bool operator==(const Key& o) const {
       return id == o.id && proto == o.proto && version == o.version && src == o.src && dst == o.dst;
@@ -76,12 +76,12 @@ class IpReassembler {
     std::vector<uint64_t> bits;             // received 8-octet blocks, kBlocks bits, reused
     size_t hi_word = 0;                     // words of `bits` that may be non-zero
     size_t blocks_set = 0;
-    size_t received = 0;                    // octets buffered (counted in bytes_)
-    size_t max_end = 0;                     // highest fragment end seen
-    size_t total = 0;                       // fragmentable-part length, known once the last fragment came
+    size_t received = 0;  // octets buffered (counted in bytes_)
+    size_t max_end = 0;   // highest fragment end seen
+    size_t total = 0;     // fragmentable-part length, known once the last fragment came
     bool have_last = false, have_first = false;
-    size_t first_skip = 0;                  // IPv6: extension-header octets before the upper layer
-    IpPacket first;                         // header fields of the offset-0 fragment (spans cleared)
+    size_t first_skip = 0;  // IPv6: extension-header octets before the upper layer
+    IpPacket first;         // header fields of the offset-0 fragment (spans cleared)
   };
 
   static Key key_of(const IpPacket& p);

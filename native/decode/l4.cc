@@ -38,8 +38,8 @@ Status decode_tcp(Span bytes, bool ip_truncated, TcpSegment& out, AnomalyCounter
   ByteReader r(bytes);
   uint8_t off_res = 0, flags = 0;
   uint16_t win = 0, csum = 0, urg = 0;
-  if (!r.be16(out.sport) || !r.be16(out.dport) || !r.be32(out.seq) || !r.be32(out.ack) ||
-      !r.u8(off_res) || !r.u8(flags) || !r.be16(win) || !r.be16(csum) || !r.be16(urg)) {
+  if (!r.be16(out.sport) || !r.be16(out.dport) || !r.be32(out.seq) || !r.be32(out.ack) || !r.u8(off_res) ||
+      !r.u8(flags) || !r.be16(win) || !r.be16(csum) || !r.be16(urg)) {
     if (ip_truncated) {
       an.bump(Anomaly::TcpTruncated);
       return Status::Truncated;

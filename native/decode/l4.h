@@ -7,14 +7,14 @@ namespace gnpay {
 
 namespace port {
 constexpr uint16_t kDns = 53;
-constexpr uint16_t kGtpC = 2123;   // TS 29.060 / 29.274
-constexpr uint16_t kGtpU = 2152;   // TS 29.281
+constexpr uint16_t kGtpC = 2123;      // TS 29.060 / 29.274
+constexpr uint16_t kGtpU = 2152;      // TS 29.281
 constexpr uint16_t kGtpPrime = 3386;  // TS 32.295 GTP' (and GTPv0)
 }  // namespace port
 
 struct UdpDatagram {
   uint16_t sport = 0, dport = 0;
-  Span payload;          // trimmed to the UDP length when the capture holds more
+  Span payload;            // trimmed to the UDP length when the capture holds more
   bool truncated = false;  // the capture holds fewer bytes than the UDP length says
 };
 // A UDP length smaller than 8 or larger than the IP payload (when the IP

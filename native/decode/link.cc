@@ -8,13 +8,11 @@ namespace {
 
 // BSD AF_ values found in DLT_NULL / DLT_LOOP headers.
 constexpr uint32_t kAfInet = 2;
-constexpr uint32_t kAfInet6Bsd = 24;      // NetBSD, OpenBSD, BSD/OS
+constexpr uint32_t kAfInet6Bsd = 24;  // NetBSD, OpenBSD, BSD/OS
 constexpr uint32_t kAfInet6FreeBsd = 28;
 constexpr uint32_t kAfInet6Darwin = 30;
 
-bool is_vlan_tpid(uint16_t t) {
-  return t == ethertype::kVlan || t == ethertype::kQinQ || t == ethertype::kQinQOld;
-}
+bool is_vlan_tpid(uint16_t t) { return t == ethertype::kVlan || t == ethertype::kQinQ || t == ethertype::kQinQOld; }
 
 // An MPLS label stack (RFC 3032: label 20 bits, TC 3, bottom-of-stack 1, TTL 8),
 // bounded; below the bottom label the payload type is not written anywhere, so
@@ -131,8 +129,14 @@ Status decode_link(uint32_t linktype, Span frame, LinkResult& out, AnomalyCounte
         return Status::Truncated;
       }
       out.payload = r.rest();
-      if ((b0 >> 4) == 4) { out.ethertype = ethertype::kIpv4; return Status::Ok; }
-      if ((b0 >> 4) == 6) { out.ethertype = ethertype::kIpv6; return Status::Ok; }
+      if ((b0 >> 4) == 4) {
+        out.ethertype = ethertype::kIpv4;
+        return Status::Ok;
+      }
+      if ((b0 >> 4) == 6) {
+        out.ethertype = ethertype::kIpv6;
+        return Status::Ok;
+      }
       an.bump(Anomaly::LinkRawBadVersion);
       return Status::Malformed;
     }
@@ -155,9 +159,8 @@ Status decode_link(uint32_t linktype, Span frame, LinkResult& out, AnomalyCounte
         an.bump(Anomaly::LinkTruncated);
         return Status::Truncated;
       }
-      uint32_t af = (le & 0xFFFF0000u) ? (((le & 0xFF) << 24) | ((le & 0xFF00) << 8) |
-                                           ((le >> 8) & 0xFF00) | (le >> 24))
-                                        : le;
+      uint32_t af =
+          (le & 0xFFFF0000u) ? (((le & 0xFF) << 24) | ((le & 0xFF00) << 8) | ((le >> 8) & 0xFF00) | (le >> 24)) : le;
       return from_af(af, r, out);
     }
     case linktype::kLoop: {

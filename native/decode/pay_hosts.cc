@@ -33,7 +33,7 @@ bool PayHostSet::matches(Span name) const {
     if (n < h.len) continue;
     size_t off = n - h.len;
     if (off > 0 && name.data[off - 1] != '.') continue;  // on a label boundary only
-    if (off == 1) continue;                               // ".host" is no name
+    if (off == 1) continue;                              // ".host" is no name
     bool eq = true;
     for (size_t i = 0; i < h.len && eq; i++) eq = lower(char(name.data[off + i])) == h.s[i];
     if (eq) return true;

@@ -49,10 +49,16 @@ size_t format_ip(const IpAddr& a, char* out, size_t cap) {
     // Longest run of zero groups (length >= 2), leftmost on ties.
     int best = -1, best_len = 0;
     for (int i = 0; i < 8;) {
-      if (g[i] != 0) { i++; continue; }
+      if (g[i] != 0) {
+        i++;
+        continue;
+      }
       int j = i;
       while (j < 8 && g[j] == 0) j++;
-      if (j - i > best_len) { best = i; best_len = j - i; }
+      if (j - i > best_len) {
+        best = i;
+        best_len = j - i;
+      }
       i = j;
     }
     if (best_len < 2) best = -1;

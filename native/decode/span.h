@@ -16,7 +16,10 @@ struct Span {
   bool empty() const { return size == 0; }
   // Sub-view [off, off+len). Returns an empty span (and false) when out of range.
   bool sub(size_t off, size_t len, Span& out) const {
-    if (off > size || len > size - off) { out = Span(); return false; }
+    if (off > size || len > size - off) {
+      out = Span();
+      return false;
+    }
     out = Span(data + off, len);
     return true;
   }
@@ -35,7 +38,8 @@ struct IpAddr {
 
   static IpAddr v4(const uint8_t* p) {
     IpAddr a;
-    a.b[10] = 0xff; a.b[11] = 0xff;
+    a.b[10] = 0xff;
+    a.b[11] = 0xff;
     std::memcpy(a.b + 12, p, 4);
     a.family = 4;
     return a;

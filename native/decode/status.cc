@@ -25,10 +25,14 @@ AnomalyKind anomaly_kind(Anomaly a) {
 }
 const char* anomaly_kind_name(AnomalyKind k) {
   switch (k) {
-    case AnomalyKind::Truncated: return "truncated";
-    case AnomalyKind::Malformed: return "malformed";
-    case AnomalyKind::Unsupported: return "unsupported";
-    case AnomalyKind::Evicted: return "evicted";
+    case AnomalyKind::Truncated:
+      return "truncated";
+    case AnomalyKind::Malformed:
+      return "malformed";
+    case AnomalyKind::Unsupported:
+      return "unsupported";
+    case AnomalyKind::Evicted:
+      return "evicted";
   }
   return "malformed";
 }

@@ -11,7 +11,10 @@ struct Digits {
   uint8_t len = 0;
   char d[kMaxDigits + 1] = {0};  // NUL-terminated
   bool empty() const { return len == 0; }
-  void clear() { len = 0; d[0] = 0; }
+  void clear() {
+    len = 0;
+    d[0] = 0;
+  }
 };
 
 // Decodes TBCD: low nibble first; 0xF is the filler and may only end the

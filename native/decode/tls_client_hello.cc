@@ -102,11 +102,11 @@ size_t tls_client_hello_needed(Span data) {
     // Still reject what cannot be a ClientHello, so callers stop waiting early.
     return looks_like_tls_client_hello(data) ? 0 : kTlsNotClientHello;
   }
-  size_t off = 0;         // next record header
-  size_t hs_seen = 0;     // handshake bytes in the records walked so far
-  uint8_t hdr[4] = {0};   // handshake header, possibly split over records
+  size_t off = 0;        // next record header
+  size_t hs_seen = 0;    // handshake bytes in the records walked so far
+  uint8_t hdr[4] = {0};  // handshake header, possibly split over records
   size_t hdr_n = 0;
-  size_t msg_need = 0;    // 4 + length, once known
+  size_t msg_need = 0;  // 4 + length, once known
   for (size_t records = 0;; records++) {
     // Real clients use one to three records; a message cut into more is refused
     // (bounds the work callers repeat while the bytes arrive).

@@ -12,7 +12,7 @@ struct TlsClientHelloInfo {
   uint16_t record_version = 0;
   uint16_t client_version = 0;
   uint8_t sni_len = 0;
-  char sni[kMaxSniLen + 1] = {0};   // as sent, no trailing dot
+  char sni[kMaxSniLen + 1] = {0};  // as sent, no trailing dot
   bool has_sni = false;
   // The 32-byte ClientHello.random (RFC 8446 s4.1.2): unique per connection,
   // seen by the probe here and by the TLS server that terminates it.

@@ -199,20 +199,28 @@ void match_cookies(const Carrier& c, Span value, TokenMatches& out, AnomalyCount
 
 const char* carrier_kind_name(CarrierKind k) {
   switch (k) {
-    case CarrierKind::Query: return "query";
-    case CarrierKind::Path: return "path";
-    case CarrierKind::Host: return "host";
-    case CarrierKind::Header: return "header";
-    case CarrierKind::Cookie: return "cookie";
+    case CarrierKind::Query:
+      return "query";
+    case CarrierKind::Path:
+      return "path";
+    case CarrierKind::Host:
+      return "host";
+    case CarrierKind::Header:
+      return "header";
+    case CarrierKind::Cookie:
+      return "cookie";
   }
   return "query";
 }
 
 const char* via_name(Via v) {
   switch (v) {
-    case Via::Http: return "http";
-    case Via::Dns: return "dns";
-    case Via::TlsSni: return "tls-sni";
+    case Via::Http:
+      return "http";
+    case Via::Dns:
+      return "dns";
+    case Via::TlsSni:
+      return "tls-sni";
   }
   return "http";
 }
@@ -305,7 +313,8 @@ void match_http_request(const CarrierSet& carriers, const HttpRequestHead& head,
         break;
       case CarrierKind::Header:
         for (size_t h = 0; h < head.n_headers; h++)
-          if (ascii_iequals(head.headers[h].name, c.arg, c.len)) offer(c.kind, Via::Http, head.headers[h].value, out, an);
+          if (ascii_iequals(head.headers[h].name, c.arg, c.len))
+            offer(c.kind, Via::Http, head.headers[h].value, out, an);
         break;
       case CarrierKind::Cookie:
         for (size_t h = 0; h < head.n_headers; h++)

@@ -1,8 +1,8 @@
 // The application layer inside the tunnels: what a UE sends uplink (DNS
 // queries over UDP and TCP; TCP request heads reassembled by request_heads.h:
 // HTTP/1.x, HTTP/2 header lists with prior knowledge, TLS ClientHellos) is
-// parsed, its tokens matched against the carriers, and sightings (and, on request, request events) emitted with the subscriber the
-// user plane resolved.
+// parsed, its tokens matched against the carriers, and sightings (and, on request, request events) emitted with the
+// subscriber the user plane resolved.
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -85,8 +85,7 @@ void export_checkpoint(const SessionTable& sessions, std::vector<uint8_t>& out) 
   for (int i = 0; i < 4; i++) out[count_at + i] = uint8_t(count >> (8 * i));
 }
 
-size_t import_checkpoint(SessionTable& sessions, Span data, uint64_t now_ns, uint64_t max_age_ns,
-                         const char** error) {
+size_t import_checkpoint(SessionTable& sessions, Span data, uint64_t now_ns, uint64_t max_age_ns, const char** error) {
   *error = nullptr;
   ByteReader r(data);
   uint32_t magic = 0, version = 0, count = 0;
@@ -99,8 +98,9 @@ size_t import_checkpoint(SessionTable& sessions, Span data, uint64_t now_ns, uin
     return 0;
   }
   if (version < kCheckpointVersion) {
-    *error = "written by an older gnpay (format version 1, this one reads version 2): not restored; the tunnel "
-             "table fills again from GTP-C";
+    *error =
+        "written by an older gnpay (format version 1, this one reads version 2): not restored; the tunnel "
+        "table fills again from GTP-C";
     return 0;
   }
   if (version != kCheckpointVersion) {
@@ -132,8 +132,8 @@ size_t import_checkpoint(SessionTable& sessions, Span data, uint64_t now_ns, uin
     uint32_t old_idx, old_primary;
     uint8_t apn_len;
     Apn apn;
-    if (!r.le32(old_idx) || !r.le32(old_primary) || !read_u64(s.imsi) || !read_u64(s.msisdn) ||
-        !read_u64(s.imei) || !r.u8(apn_len) || apn_len > kMaxApnLen || !r.copy(apn.s, apn_len)) {
+    if (!r.le32(old_idx) || !r.le32(old_primary) || !read_u64(s.imsi) || !read_u64(s.msisdn) || !read_u64(s.imei) ||
+        !r.u8(apn_len) || apn_len > kMaxApnLen || !r.copy(apn.s, apn_len)) {
       *error = "checkpoint truncated";
       return restored;
     }

@@ -16,7 +16,6 @@ void export_checkpoint(const SessionTable& sessions, std::vector<uint8_t>& out);
 // max_age_ns before now_ns are left out (max_age_ns 0: none). Returns how many
 // were restored; *error is set (and what follows the damage is not read) when
 // the data is not a checkpoint of this version or is cut short.
-size_t import_checkpoint(SessionTable& sessions, Span data, uint64_t now_ns, uint64_t max_age_ns,
-                         const char** error);
+size_t import_checkpoint(SessionTable& sessions, Span data, uint64_t now_ns, uint64_t max_age_ns, const char** error);
 
 }  // namespace gnpay

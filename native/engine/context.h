@@ -23,9 +23,9 @@ namespace gnpay {
 
 struct EngineLimits {
   size_t max_sessions = 2000000;
-  size_t max_pending = 32768;                       // GTP-C requests awaiting a response
+  size_t max_pending = 32768;  // GTP-C requests awaiting a response
   uint64_t pending_timeout_ns = 30ull * 1000000000ull;
-  ReassemblyLimits outer_fragments;                 // GTP transport (outer IP)
+  ReassemblyLimits outer_fragments;  // GTP transport (outer IP)
   ReassemblyLimits inner_fragments{1024, 8u * 1024 * 1024, 30ull * 1000000000ull};
   HeadLimits heads;
 };
@@ -80,9 +80,9 @@ struct PacketContext {
 struct Resolution {
   uint32_t session = kNone;
   ResolvedBy by = ResolvedBy::None;
-  uint32_t teid = 0;     // the G-PDU's TEID
-  uint32_t gsn = kNone;  // interned outer destination address (kNone when not a known GSN)
-  IpAddr ue, dst;        // inner source and destination
+  uint32_t teid = 0;        // the G-PDU's TEID
+  uint32_t gsn = kNone;     // interned outer destination address (kNone when not a known GSN)
+  IpAddr ue, dst;           // inner source and destination
   IpAddr gsn_src, gsn_dst;  // outer (GTP-U) source and destination
 };
 

@@ -97,10 +97,14 @@ void Engine::on_udp(const IpPacket& ip, const UdpDatagram& udp) {
       return;
     }
     uint8_t version = udp.payload[0] >> 5;
-    if (version == 1) tracker_.on_gtpv1c(ip, udp);
-    else if (version == 2) tracker_.on_gtpv2c(ip, udp);
-    else if (version == 0) stats_.anomalies.bump(Anomaly::GtpV0);
-    else stats_.anomalies.bump(Anomaly::GtpBadVersion);
+    if (version == 1)
+      tracker_.on_gtpv1c(ip, udp);
+    else if (version == 2)
+      tracker_.on_gtpv2c(ip, udp);
+    else if (version == 0)
+      stats_.anomalies.bump(Anomaly::GtpV0);
+    else
+      stats_.anomalies.bump(Anomaly::GtpBadVersion);
     return;
   }
   if (udp.dport == port::kGtpPrime || udp.sport == port::kGtpPrime) {

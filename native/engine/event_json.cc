@@ -54,12 +54,16 @@ struct JsonOut {
 };
 
 void digits_or_null(JsonOut& j, const Digits& d) {
-  if (d.len) j.ascii(d.d, d.len);
-  else j.null();
+  if (d.len)
+    j.ascii(d.d, d.len);
+  else
+    j.null();
 }
 void text_or_null(JsonOut& j, const char* t) {
-  if (t[0]) j.str(t, std::strlen(t));
-  else j.null();
+  if (t[0])
+    j.str(t, std::strlen(t));
+  else
+    j.null();
 }
 void ip_or_null(JsonOut& j, const IpAddr& a) {
   if (!a.is_set()) return j.null();
@@ -72,10 +76,14 @@ void ascii_z(JsonOut& j, const char* s) { j.ascii(s, std::strlen(s)); }
 // ---- field writers (named by event_fields.def)
 const char* type_name(EventType t) {
   switch (t) {
-    case EventType::Session: return "session";
-    case EventType::Sighting: return "sighting";
-    case EventType::Request: return "request";
-    case EventType::Hello: return "hello";
+    case EventType::Session:
+      return "session";
+    case EventType::Sighting:
+      return "sighting";
+    case EventType::Request:
+      return "request";
+    case EventType::Hello:
+      return "hello";
   }
   return "unknown";
 }
@@ -91,33 +99,46 @@ void w_ts(JsonOut& j, const Event& e) {
 }
 void w_packet(JsonOut& j, const Event& e) { j.uint(e.packet); }
 void w_file(JsonOut& j, const Event&) {
-  if (j.style.file) j.str(j.style.file->data(), j.style.file->size());
-  else j.null();
+  if (j.style.file)
+    j.str(j.style.file->data(), j.style.file->size());
+  else
+    j.null();
 }
 void w_gtp(JsonOut& j, const Event& e) { j.uint(e.gtp); }
 void w_sub_imsi(JsonOut& j, const Event& e) { digits_or_null(j, e.sub.imsi); }
 void w_sub_msisdn(JsonOut& j, const Event& e) { digits_or_null(j, e.sub.msisdn); }
 void w_sub_imei(JsonOut& j, const Event& e) { digits_or_null(j, e.sub.imei); }
 void w_sub_apn(JsonOut& j, const Event& e) {
-  if (e.sub.apn.len) j.str(e.sub.apn.s, e.sub.apn.len);
-  else j.null();
+  if (e.sub.apn.len)
+    j.str(e.sub.apn.s, e.sub.apn.len);
+  else
+    j.null();
 }
 void w_sub_ue_ip(JsonOut& j, const Event& e) {
-  if (e.sub.has_v4) ip_or_null(j, IpAddr::v4(e.sub.v4));
-  else if (e.sub.has_v6) ip_or_null(j, IpAddr::v6(e.sub.v6));
-  else j.null();
+  if (e.sub.has_v4)
+    ip_or_null(j, IpAddr::v4(e.sub.v4));
+  else if (e.sub.has_v6)
+    ip_or_null(j, IpAddr::v6(e.sub.v6));
+  else
+    j.null();
 }
 void w_sub_ue_ipv6(JsonOut& j, const Event& e) {
-  if (e.sub.has_v6) ip_or_null(j, IpAddr::v6(e.sub.v6));
-  else j.null();
+  if (e.sub.has_v6)
+    ip_or_null(j, IpAddr::v6(e.sub.v6));
+  else
+    j.null();
 }
 void w_bearer(JsonOut& j, const Event& e) {
-  if (e.bearer) j.uint(e.bearer);
-  else j.null();
+  if (e.bearer)
+    j.uint(e.bearer);
+  else
+    j.null();
 }
 void w_linked_bearer(JsonOut& j, const Event& e) {
-  if (e.linked_bearer) j.uint(e.linked_bearer);
-  else j.null();
+  if (e.linked_bearer)
+    j.uint(e.linked_bearer);
+  else
+    j.null();
 }
 
 void w_tunnel_plane(JsonOut& j, const EventTunnel& t) { ascii_z(j, t.plane ? "user" : "control"); }
@@ -138,10 +159,10 @@ void w_tunnels(JsonOut& j, const Event& e) {
     if (i) j.s.push_back(',');
     const EventTunnel& t = e.tunnels[i];
     JsonOut o(j.s, j.style);
-#define GNPAY_TUNNEL_FIELD(key, writer, ts, doc)                          \
-  if (has_tunnel_##writer(t)) {                                           \
-    o.name(#key, sizeof(#key) - 1);                                        \
-    w_tunnel_##writer(o, t);                                              \
+#define GNPAY_TUNNEL_FIELD(key, writer, ts, doc) \
+  if (has_tunnel_##writer(t)) {                  \
+    o.name(#key, sizeof(#key) - 1);              \
+    w_tunnel_##writer(o, t);                     \
   }
     GNPAY_TUNNEL_FIELDS(GNPAY_TUNNEL_FIELD)
 #undef GNPAY_TUNNEL_FIELD
@@ -152,20 +173,28 @@ void w_tunnels(JsonOut& j, const Event& e) {
 
 bool resolved(const Event& e) { return e.has_subscriber; }
 void w_owner_msisdn(JsonOut& j, const Event& e) {
-  if (resolved(e)) digits_or_null(j, e.sub.msisdn);
-  else j.null();
+  if (resolved(e))
+    digits_or_null(j, e.sub.msisdn);
+  else
+    j.null();
 }
 void w_owner_imsi(JsonOut& j, const Event& e) {
-  if (resolved(e)) digits_or_null(j, e.sub.imsi);
-  else j.null();
+  if (resolved(e))
+    digits_or_null(j, e.sub.imsi);
+  else
+    j.null();
 }
 void w_owner_imei(JsonOut& j, const Event& e) {
-  if (resolved(e)) digits_or_null(j, e.sub.imei);
-  else j.null();
+  if (resolved(e))
+    digits_or_null(j, e.sub.imei);
+  else
+    j.null();
 }
 void w_owner_apn(JsonOut& j, const Event& e) {
-  if (resolved(e) && e.sub.apn.len) j.str(e.sub.apn.s, e.sub.apn.len);
-  else j.null();
+  if (resolved(e) && e.sub.apn.len)
+    j.str(e.sub.apn.s, e.sub.apn.len);
+  else
+    j.null();
 }
 void w_token(JsonOut& j, const Event& e) { j.str(e.match.token, e.match.len); }
 void w_carrier(JsonOut& j, const Event& e) { ascii_z(j, carrier_kind_name(e.match.kind)); }
@@ -183,14 +212,19 @@ void w_dport(JsonOut& j, const Event& e) { j.uint(e.dport); }
 void w_community_id(JsonOut& j, const Event& e) {
   char id[kCommunityIdLen + 1];
   size_t n = community_id_v1(e.ue_ip, e.dst_ip, e.l4_proto, e.sport, e.dport, 0, id);
-  if (n) j.ascii(id, n);
-  else j.null();
+  if (n)
+    j.ascii(id, n);
+  else
+    j.null();
 }
 void w_resolved_by(JsonOut& j, const Event& e) {
   switch (e.resolved_by) {
-    case ResolvedBy::Teid: return ascii_z(j, "teid");
-    case ResolvedBy::UeIp: return ascii_z(j, "ue-ip");
-    default: return j.null();
+    case ResolvedBy::Teid:
+      return ascii_z(j, "teid");
+    case ResolvedBy::UeIp:
+      return ascii_z(j, "ue-ip");
+    default:
+      return j.null();
   }
 }
 void w_host(JsonOut& j, const Event& e) { text_or_null(j, e.host); }
@@ -209,7 +243,7 @@ void w_random(JsonOut& j, const Event& e) {
 }
 
 #define GNPAY_EVENT_FIELD(key, writer, ts, doc) \
-  j.name(#key, sizeof(#key) - 1);                \
+  j.name(#key, sizeof(#key) - 1);               \
   w_##writer(j, e);
 
 }  // namespace
@@ -217,10 +251,18 @@ void w_random(JsonOut& j, const Event& e) {
 void append_event_json(const Event& e, std::string& out, const EventJsonStyle& style) {
   JsonOut j(out, style);
   switch (e.type) {
-    case EventType::Session: { GNPAY_SESSION_FIELDS(GNPAY_EVENT_FIELD) break; }
-    case EventType::Sighting: { GNPAY_SIGHTING_FIELDS(GNPAY_EVENT_FIELD) break; }
-    case EventType::Hello: { GNPAY_HELLO_FIELDS(GNPAY_EVENT_FIELD) break; }
-    case EventType::Request: { GNPAY_REQUEST_FIELDS(GNPAY_EVENT_FIELD) break; }
+    case EventType::Session: {
+      GNPAY_SESSION_FIELDS(GNPAY_EVENT_FIELD) break;
+    }
+    case EventType::Sighting: {
+      GNPAY_SIGHTING_FIELDS(GNPAY_EVENT_FIELD) break;
+    }
+    case EventType::Hello: {
+      GNPAY_HELLO_FIELDS(GNPAY_EVENT_FIELD) break;
+    }
+    case EventType::Request: {
+      GNPAY_REQUEST_FIELDS(GNPAY_EVENT_FIELD) break;
+    }
   }
   j.close();
   out.push_back('\n');
@@ -242,13 +284,27 @@ void append_json_string(const char* str, size_t n, std::string& out) {
     if (b < 0x80) {
       flush();
       switch (b) {
-        case '"': out.append("\\\"", 2); break;
-        case '\\': out.append("\\\\", 2); break;
-        case '\b': out.append("\\b", 2); break;
-        case '\f': out.append("\\f", 2); break;
-        case '\n': out.append("\\n", 2); break;
-        case '\r': out.append("\\r", 2); break;
-        case '\t': out.append("\\t", 2); break;
+        case '"':
+          out.append("\\\"", 2);
+          break;
+        case '\\':
+          out.append("\\\\", 2);
+          break;
+        case '\b':
+          out.append("\\b", 2);
+          break;
+        case '\f':
+          out.append("\\f", 2);
+          break;
+        case '\n':
+          out.append("\\n", 2);
+          break;
+        case '\r':
+          out.append("\\r", 2);
+          break;
+        case '\t':
+          out.append("\\t", 2);
+          break;
         default: {
           char u[6] = {'\\', 'u', '0', '0', kHex[b >> 4], kHex[b & 15]};
           out.append(u, 6);
@@ -260,14 +316,22 @@ void append_json_string(const char* str, size_t n, std::string& out) {
     // a multi-byte sequence (WHATWG UTF-8 decode, U+FFFD for each maximal subpart)
     size_t need;
     uint8_t lower = 0x80, upper = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) need = 1;
-    else if (b == 0xE0) need = 2, lower = 0xA0;
-    else if (b == 0xED) need = 2, upper = 0x9F;
-    else if (b >= 0xE1 && b <= 0xEF) need = 2;
-    else if (b == 0xF0) need = 3, lower = 0x90;
-    else if (b == 0xF4) need = 3, upper = 0x8F;
-    else if (b >= 0xF1 && b <= 0xF3) need = 3;
-    else need = 0;
+    if (b >= 0xC2 && b <= 0xDF)
+      need = 1;
+    else if (b == 0xE0)
+      need = 2, lower = 0xA0;
+    else if (b == 0xED)
+      need = 2, upper = 0x9F;
+    else if (b >= 0xE1 && b <= 0xEF)
+      need = 2;
+    else if (b == 0xF0)
+      need = 3, lower = 0x90;
+    else if (b == 0xF4)
+      need = 3, upper = 0x8F;
+    else if (b >= 0xF1 && b <= 0xF3)
+      need = 3;
+    else
+      need = 0;
     size_t j = i + 1;
     bool ok = need > 0;
     for (size_t k = 0; ok && k < need; k++, j++) {

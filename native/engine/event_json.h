@@ -12,7 +12,7 @@ namespace gnpay {
 
 // How events are written: what the writer cannot take from the event itself.
 struct EventJsonStyle {
-  bool hex_teids = false;          // TEIDs as "0x0000abcd" strings (gnpay decode) instead of numbers
+  bool hex_teids = false;             // TEIDs as "0x0000abcd" strings (gnpay decode) instead of numbers
   const std::string* file = nullptr;  // the capture file of the events (null: written as null)
 };
 

@@ -20,8 +20,8 @@ size_t format_ts_iso(uint64_t ts_ns, char* out, size_t cap) {
   uint32_t d = doy - (153 * mp + 2) / 5 + 1;
   uint32_t m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) y++;
-  int n = std::snprintf(out, cap, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", static_cast<long long>(y), m, d,
-                        sod / 3600, (sod / 60) % 60, sod % 60, micros);
+  int n = std::snprintf(out, cap, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", static_cast<long long>(y), m, d, sod / 3600,
+                        (sod / 60) % 60, sod % 60, micros);
   return n > 0 ? size_t(n) : 0;
 }
 

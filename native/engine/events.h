@@ -19,9 +19,9 @@ constexpr size_t kMaxEventTunnels = 16;  // a context's endpoints, each dual-sta
 constexpr size_t kMaxEventText = 2048;   // request target / names kept in a request event
 
 struct EventTunnel {
-  uint8_t plane = 0;     // 0 control, 1 user
-  uint8_t dir = 0;       // 0 uplink, 1 downlink
-  uint8_t bearer = 0;    // user plane only
+  uint8_t plane = 0;   // 0 control, 1 user
+  uint8_t dir = 0;     // 0 uplink, 1 downlink
+  uint8_t bearer = 0;  // user plane only
   uint32_t teid = 0;
   IpAddr addr;
 };
@@ -38,8 +38,8 @@ struct Subscriber {
 struct Event {
   EventType type = EventType::Session;
   uint64_t ts_ns = 0;
-  uint64_t packet = 0;     // 1-based index in its capture
-  uint32_t source = 0;     // file index (replay) or interface index (live)
+  uint64_t packet = 0;  // 1-based index in its capture
+  uint32_t source = 0;  // file index (replay) or interface index (live)
 
   // session
   SessionChange change = SessionChange::Create;
@@ -54,20 +54,20 @@ struct Event {
 
   // sighting / request
   ResolvedBy resolved_by = ResolvedBy::None;
-  TokenMatch match;        // sighting
+  TokenMatch match;  // sighting
   Via via = Via::Http;
   IpAddr ue_ip, dst_ip;
   uint8_t l4_proto = 0;           // sighting / request: the inner transport (6 TCP, 17 UDP)
   uint16_t sport = 0, dport = 0;  // and its ports (the UE's first)
   uint32_t teid = 0;
-  uint64_t request = 0;    // sighting / hello: which uplink request (1-based count of the engine's requests)
-  IpAddr gsn_src, gsn_dst; // hello: the outer (GTP-U) source and destination of the G-PDU
+  uint64_t request = 0;     // sighting / hello: which uplink request (1-based count of the engine's requests)
+  IpAddr gsn_src, gsn_dst;  // hello: the outer (GTP-U) source and destination of the G-PDU
   uint8_t random[kTlsRandomLen] = {0};  // hello: the ClientHello's random
   // request only (text, NUL-terminated, truncated to fit)
   char method[16] = {0};
-  char host[256] = {0};     // request; sighting: HTTP Host, or the DNS name / SNI
+  char host[256] = {0};  // request; sighting: HTTP Host, or the DNS name / SNI
   char target[kMaxEventText + 1] = {0};
-  char name[256] = {0};     // request; hello: the SNI
+  char name[256] = {0};  // request; hello: the SNI
 };
 
 // Where the engine puts events. The addon drains it per batch.

@@ -41,13 +41,19 @@ struct BigAllocator {
   }
   void deallocate(T* p, size_t n) {
     size_t bytes = n * sizeof(T);
-    if (bytes >= kMmapBytes) munmap(p, bytes);
-    else std::free(p);
+    if (bytes >= kMmapBytes)
+      munmap(p, bytes);
+    else
+      std::free(p);
   }
   template <typename U>
-  bool operator==(const BigAllocator<U>&) const { return true; }
+  bool operator==(const BigAllocator<U>&) const {
+    return true;
+  }
   template <typename U>
-  bool operator!=(const BigAllocator<U>&) const { return false; }
+  bool operator!=(const BigAllocator<U>&) const {
+    return false;
+  }
 };
 
 inline uint64_t mix64(uint64_t k) {
@@ -87,7 +93,10 @@ class FlatMap64 {
     size_t i = slot(key);
     for (;;) {
       uint64_t k = keys_[i];
-      if (k == key) { vals_[i] = v; return false; }
+      if (k == key) {
+        vals_[i] = v;
+        return false;
+      }
       if (k == kEmpty) {
         keys_[i] = key;
         vals_[i] = v;
@@ -140,9 +149,7 @@ class FlatMap64 {
 
  private:
   // slot of a key: the high half of hash * capacity (Lemire's multiply-shift)
-  size_t slot(uint64_t key) const {
-    return size_t((static_cast<unsigned __int128>(mix64(key)) * cap_) >> 64);
-  }
+  size_t slot(uint64_t key) const { return size_t((static_cast<unsigned __int128>(mix64(key)) * cap_) >> 64); }
   size_t dist(size_t from, size_t to) const { return to >= from ? to - from : to + cap_ - from; }
   void rehash(size_t cap) {
     std::vector<uint64_t, BigAllocator<uint64_t>> old_k;

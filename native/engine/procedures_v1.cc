@@ -35,9 +35,12 @@ void Tracker::v1_message(const IpPacket& outer, const UdpDatagram& udp) {
       const PendingRequest* p =
           answered(1, v1_.seq, v1_.msg_type, v1_.teid, v1_.has_cause, v1_.cause, outer, udp.dport);
       if (!p) return;
-      if (p->msg_type == kCreatePdpContextRequest) v1_create(*p, v1_, outer);
-      else if (p->msg_type == kUpdatePdpContextRequest) v1_update(*p, v1_, outer);
-      else v1_delete(*p, v1_);
+      if (p->msg_type == kCreatePdpContextRequest)
+        v1_create(*p, v1_, outer);
+      else if (p->msg_type == kUpdatePdpContextRequest)
+        v1_update(*p, v1_, outer);
+      else
+        v1_delete(*p, v1_);
       return;
     }
     default:
@@ -129,8 +132,10 @@ void Tracker::v1_create(const PendingRequest& req, const Gtp1cMessage& resp, con
     if (imsi != kNoDigits && req.has_nsapi) {
       uint32_t old = sessions_.find_identity(imsi, 1, req.nsapi, 0);
       if (old != kNone) {
-        if (sessions_.at(old).primary == old) delete_group(old);
-        else delete_one(old);
+        if (sessions_.at(old).primary == old)
+          delete_group(old);
+        else
+          delete_one(old);
       }
     }
   }
@@ -200,7 +205,8 @@ void Tracker::v1_update(const PendingRequest& req, const Gtp1cMessage& resp, con
     if (addr) ep.gsn = node(*addr);
     if (has_teid) ep.teid = teid;
     if (!ep.valid()) return;
-    for (size_t i = 0; i < nm; i++) (dir == Dir::Uplink ? sessions_.at(members[i]).ctrl_up : sessions_.at(members[i]).ctrl_down) = ep;
+    for (size_t i = 0; i < nm; i++)
+      (dir == Dir::Uplink ? sessions_.at(members[i]).ctrl_up : sessions_.at(members[i]).ctrl_down) = ep;
   };
   Session& s = sessions_.at(idx);
   auto set_user = [&](uint8_t kind, const IpAddr* addr, bool has_teid, uint32_t teid) {
@@ -218,7 +224,8 @@ void Tracker::v1_update(const PendingRequest& req, const Gtp1cMessage& resp, con
     const IpAddr* resp_u = resp.n_gsn >= 2 ? &resp.gsn[1] : resp_c;
     if (req.has_teid_cp || req.n_gsn >= 1) set_ctrl(Dir::Downlink, req_c, req.has_teid_cp, req.teid_cp);
     if (req.has_teid_data) set_user(kGnSgsn, req_u, true, req.teid_data);
-    if (resp.has_teid_cp || resp.n_gsn >= 1) set_ctrl(Dir::Uplink, resp_c ? resp_c : &outer.src, resp.has_teid_cp, resp.teid_cp);
+    if (resp.has_teid_cp || resp.n_gsn >= 1)
+      set_ctrl(Dir::Uplink, resp_c ? resp_c : &outer.src, resp.has_teid_cp, resp.teid_cp);
     if (resp.has_teid_data) set_user(kGnGgsn, resp_u ? resp_u : &outer.src, true, resp.teid_data);
   } else {
     if (resp.has_teid_data || resp.n_gsn >= 1)

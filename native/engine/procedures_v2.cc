@@ -53,9 +53,7 @@ int bearer_index(const FteidSet& s, uint8_t instance, uint8_t ebi) {
 
 }  // namespace
 
-void Tracker::on_gtpv2c(const IpPacket& outer, const UdpDatagram& udp) {
-  v2_message(outer, udp, udp.payload, false);
-}
+void Tracker::on_gtpv2c(const IpPacket& outer, const UdpDatagram& udp) { v2_message(outer, udp, udp.payload, false); }
 
 void Tracker::v2_message(const IpPacket& outer, const UdpDatagram& udp, Span bytes, bool piggybacked) {
   v2_.reset();
@@ -85,8 +83,8 @@ void Tracker::v2_message(const IpPacket& outer, const UdpDatagram& udp, Span byt
     case kDeleteBearerResponse:
     case kReleaseAccessBearersResponse:
     case kModifyAccessBearersResponse: {
-      const PendingRequest* p = answered(2, v2_.seq, v2_.msg_type, v2_.has_teid ? v2_.teid : 0, v2_.has_cause,
-                                         v2_.cause, outer, udp.dport);
+      const PendingRequest* p =
+          answered(2, v2_.seq, v2_.msg_type, v2_.has_teid ? v2_.teid : 0, v2_.has_cause, v2_.cause, outer, udp.dport);
       if (p) v2_response(*p, outer);
       break;
     }
@@ -96,8 +94,10 @@ void Tracker::v2_message(const IpPacket& outer, const UdpDatagram& udp, Span byt
   // s5.1: a message with the P flag carries one more message after it (a
   // piggybacked message has no P flag of its own)
   if (more) {
-    if (piggybacked) stats_.anomalies.bump(Anomaly::Gtp2cPiggyback);
-    else v2_message(outer, udp, next, true);
+    if (piggybacked)
+      stats_.anomalies.bump(Anomaly::Gtp2cPiggyback);
+    else
+      v2_message(outer, udp, next, true);
   }
 }
 
@@ -143,14 +143,27 @@ void Tracker::v2_response(const PendingRequest& req, const IpPacket& outer) {
   using namespace gtp2::msg;
   resp_.collect(v2_);
   switch (req.msg_type) {
-    case kCreateSessionRequest: v2_create_session(req, outer); break;
+    case kCreateSessionRequest:
+      v2_create_session(req, outer);
+      break;
     case kModifyBearerRequest:
-    case kModifyAccessBearersRequest: v2_modify_bearer(req, outer); break;
-    case kDeleteSessionRequest: v2_delete_session(req); break;
-    case kCreateBearerRequest: v2_create_bearer(req, outer); break;
-    case kDeleteBearerRequest: v2_delete_bearer(req); break;
-    case kReleaseAccessBearersRequest: v2_release_access_bearers(req); break;
-    default: break;  // Update Bearer (s7.2.15/16): QoS and TFT only, no tunnel
+    case kModifyAccessBearersRequest:
+      v2_modify_bearer(req, outer);
+      break;
+    case kDeleteSessionRequest:
+      v2_delete_session(req);
+      break;
+    case kCreateBearerRequest:
+      v2_create_bearer(req, outer);
+      break;
+    case kDeleteBearerRequest:
+      v2_delete_bearer(req);
+      break;
+    case kReleaseAccessBearersRequest:
+      v2_release_access_bearers(req);
+      break;
+    default:
+      break;  // Update Bearer (s7.2.15/16): QoS and TFT only, no tunnel
   }
 }
 
@@ -178,8 +191,8 @@ void Tracker::v2_create_session(const PendingRequest& req, const IpPacket& outer
   const FteidSet& rs = resp_;
   const PendingFteid* down_f = sender_fteid(rq);
   const PendingFteid* up_f = responder_fteid(rs);
-  Endpoint ctrl_down = down_f ? Endpoint{node(*down_f, req.src), down_f->teid}
-                              : Endpoint{node(req.src), v2_.has_teid ? v2_.teid : 0};
+  Endpoint ctrl_down =
+      down_f ? Endpoint{node(*down_f, req.src), down_f->teid} : Endpoint{node(req.src), v2_.has_teid ? v2_.teid : 0};
   Endpoint ctrl_up = up_f ? Endpoint{node(*up_f, outer.src), up_f->teid} : Endpoint();
   const bool s11 = (down_f && is_s11_s4(down_f->iface)) || (up_f && is_s11_s4(up_f->iface));
 
@@ -189,8 +202,10 @@ void Tracker::v2_create_session(const PendingRequest& req, const IpPacket& outer
   auto add_ebi = [&](uint8_t e) {
     for (size_t i = 0; i < n_ebi; i++)
       if (ebis[i] == e) return;
-    if (n_ebi < kMaxGroupContexts) ebis[n_ebi++] = e;
-    else stats_.anomalies.bump(Anomaly::SessionBearerLimit);
+    if (n_ebi < kMaxGroupContexts)
+      ebis[n_ebi++] = e;
+    else
+      stats_.anomalies.bump(Anomaly::SessionBearerLimit);
   };
   if (req.has_lbi) add_ebi(req.lbi);
   for (uint8_t b = 0; b < rq.n_bc; b++)
@@ -211,8 +226,10 @@ void Tracker::v2_create_session(const PendingRequest& req, const IpPacket& outer
     for (size_t i = 0; i < n_ebi; i++) {
       uint32_t old = sessions_.find_identity(imsi, 2, ebis[i], hop);
       if (old == kNone) continue;
-      if (sessions_.at(old).primary == old) delete_group(old);
-      else delete_one(old);
+      if (sessions_.at(old).primary == old)
+        delete_group(old);
+      else
+        delete_one(old);
     }
   }
 
@@ -270,9 +287,9 @@ void Tracker::v2_create_session(const PendingRequest& req, const IpPacket& outer
           if (f.bc != 0xFF || !is_control(f) || f.teid == 0 || &f == down_f || &f == up_f) continue;
           Endpoint ep{node(f, set == &rq ? req.src : outer.src), f.teid};
           if (ep == ctrl_up || ep == ctrl_down) continue;
-          set_endpoint(s, epk::make(epk::kPeerControl, gtp2::iface_role(f.iface).dir == gtp2::Dir::Downlink
-                                                            ? Dir::Downlink
-                                                            : Dir::Uplink),
+          set_endpoint(s,
+                       epk::make(epk::kPeerControl,
+                                 gtp2::iface_role(f.iface).dir == gtp2::Dir::Downlink ? Dir::Downlink : Dir::Uplink),
                        ep);
         }
     } else {
@@ -390,8 +407,10 @@ void Tracker::v2_modify_bearer(const PendingRequest& req, const IpPacket& outer)
   }
   for (size_t i = 0; i < nm; i++) {
     if (!removed[i] || !sessions_.active(members[i])) continue;
-    if (sessions_.at(members[i]).primary == members[i]) delete_group(members[i]);
-    else delete_one(members[i]);
+    if (sessions_.at(members[i]).primary == members[i])
+      delete_group(members[i]);
+    else
+      delete_one(members[i]);
   }
 }
 
@@ -522,8 +541,10 @@ void Tracker::v2_delete_bearer(const PendingRequest& req) {
       stats_.anomalies.bump(Anomaly::Gtp2cUnknownContext);
       continue;
     }
-    if (sessions_.at(found).primary == found) delete_group(found);
-    else delete_one(found);
+    if (sessions_.at(found).primary == found)
+      delete_group(found);
+    else
+      delete_one(found);
   }
 }
 
@@ -548,7 +569,8 @@ void Tracker::v2_release_access_bearers(const PendingRequest& req) {
       bool access = false;
       for (uint8_t j = 0; j < s.n_user; j++) {
         uint8_t c = epk::cls(s.kind(j));
-        access = access || (epk::dir(s.kind(j)) == Dir::Downlink && (c == epk::kS1u || c == epk::kS12 || c == epk::kS4u));
+        access =
+            access || (epk::dir(s.kind(j)) == Dir::Downlink && (c == epk::kS1u || c == epk::kS12 || c == epk::kS4u));
       }
       if (!access) continue;
       sessions_.unindex(members[i]);

@@ -22,7 +22,7 @@ namespace {
 
 constexpr uint32_t kNil = 0xffffffffu;
 constexpr size_t kMinBuffer = 1024;
-constexpr size_t kMaxChunkLine = 4096;  // chunk-size line with extensions
+constexpr size_t kMaxChunkLine = 4096;    // chunk-size line with extensions
 constexpr int32_t kMaxSeqJump = 1 << 20;  // a segment further from next_seq starts over
 
 enum Mode : uint8_t {
@@ -58,17 +58,25 @@ bool starts_h2_preface(Span d) {
 }
 
 enum ChunkState : uint8_t {
-  kCSize = 0, kCExt, kCSizeLF, kCData, kCDataCR, kCDataLF, kCTrailerStart, kCTrailerLine, kCTrailerEndLF,
+  kCSize = 0,
+  kCExt,
+  kCSizeLF,
+  kCData,
+  kCDataCR,
+  kCDataLF,
+  kCTrailerStart,
+  kCTrailerLine,
+  kCTrailerEndLF,
 };
 
 // The state the stateless path shares with flows.
 struct Parse {
   uint8_t mode = kBoundary;
   uint8_t proto = kProtoHead;
-  uint8_t chunk = kCSize;   // chunked body: where in it; HTTP/2: H2State
-  uint8_t hex_digits = 0;   // HTTP/2: the current frame's flags
-  uint32_t line_len = 0;    // HTTP/2: the header block gathered so far (at the start of the buffer)
-  uint64_t left = 0;  // body bytes left, chunk data left, the chunk size being read; HTTP/2: frame payload left
+  uint8_t chunk = kCSize;  // chunked body: where in it; HTTP/2: H2State
+  uint8_t hex_digits = 0;  // HTTP/2: the current frame's flags
+  uint32_t line_len = 0;   // HTTP/2: the header block gathered so far (at the start of the buffer)
+  uint64_t left = 0;       // body bytes left, chunk data left, the chunk size being read; HTTP/2: frame payload left
 };
 
 struct Flow {
@@ -79,11 +87,11 @@ struct Flow {
   uint32_t next_seq = 0;              // the next byte expected
   uint32_t head_seq = 0;              // sequence number of buf[0]
   Parse p;
-  uint16_t n_orphans = 0;             // used ring entries with this key
+  uint16_t n_orphans = 0;  // used ring entries with this key
   bool in_use = false;
   uint8_t* buf = nullptr;
   uint32_t cap = 0, len = 0;
-  HpackTable* hpack = nullptr;        // HTTP/2 connections: the decoder's dynamic table (kept with the slot)
+  HpackTable* hpack = nullptr;  // HTTP/2 connections: the decoder's dynamic table (kept with the slot)
 };
 
 struct Orphan {
@@ -253,8 +261,14 @@ struct RequestHeadAssembler::Impl {
   // ---- LRU ----
   void lru_unlink(uint32_t s) {
     Flow& f = flows[s];
-    if (f.prev != kNil) flows[f.prev].next = f.next; else lru_head = f.next;
-    if (f.next != kNil) flows[f.next].prev = f.prev; else lru_tail = f.prev;
+    if (f.prev != kNil)
+      flows[f.prev].next = f.next;
+    else
+      lru_head = f.next;
+    if (f.next != kNil)
+      flows[f.next].prev = f.prev;
+    else
+      lru_tail = f.prev;
     f.prev = f.next = kNil;
   }
   void lru_push_front(uint32_t s) {
@@ -455,8 +469,13 @@ struct RequestHeadAssembler::Impl {
   void after_http_head(Parse& p, Span head) {
     HttpFraming fr = http_request_framing(head);
     switch (fr.kind) {
-      case HttpBodyKind::None: p.mode = kBoundary; break;
-      case HttpBodyKind::Length: p.mode = kBodyLen; p.left = fr.length; break;
+      case HttpBodyKind::None:
+        p.mode = kBoundary;
+        break;
+      case HttpBodyKind::Length:
+        p.mode = kBodyLen;
+        p.left = fr.length;
+        break;
       case HttpBodyKind::Chunked:
         p.mode = kBodyChunked;
         p.chunk = kCSize;
@@ -464,7 +483,9 @@ struct RequestHeadAssembler::Impl {
         p.hex_digits = 0;
         p.line_len = 0;
         break;
-      case HttpBodyKind::Invalid: p.mode = kLost; break;  // resync on the next segment that starts a head
+      case HttpBodyKind::Invalid:
+        p.mode = kLost;
+        break;  // resync on the next segment that starts a head
     }
   }
 
@@ -913,7 +934,8 @@ struct RequestHeadAssembler::Impl {
       switch (p.chunk) {
         case kH2Preface: {
           size_t k = d.size - i < p.left ? d.size - i : size_t(p.left);
-          if (std::memcmp(d.data + i, kH2Preface24 + (kH2PrefaceLen - p.left), k) != 0) return lost(Anomaly::Http2BadFrame);
+          if (std::memcmp(d.data + i, kH2Preface24 + (kH2PrefaceLen - p.left), k) != 0)
+            return lost(Anomaly::Http2BadFrame);
           i += k;
           p.left -= k;
           if (p.left == 0) p.chunk = kH2FrameHeader;
@@ -1174,9 +1196,8 @@ struct RequestHeadAssembler::Impl {
     }
     release(s);
     replay.push_back(Replay{seq, uint32_t(d.size), d.data, (fl & tcpflag::kFin) != 0});
-    std::sort(replay.begin(), replay.end(), [base](const Replay& a, const Replay& b) {
-      return uint32_t(a.seq - base) < uint32_t(b.seq - base);
-    });
+    std::sort(replay.begin(), replay.end(),
+              [base](const Replay& a, const Replay& b) { return uint32_t(a.seq - base) < uint32_t(b.seq - base); });
     replaying = true;
     for (const Replay& r : replay) {
       uint8_t flags = uint8_t(tcpflag::kAck | (r.fin ? tcpflag::kFin : 0));

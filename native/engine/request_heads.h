@@ -71,9 +71,9 @@
 namespace gnpay {
 
 struct FlowKey {
-  IpAddr src, dst;        // inner (UE -> server)
+  IpAddr src, dst;  // inner (UE -> server)
   uint16_t sport = 0, dport = 0;
-  uint64_t tunnel = 0;    // engine's tunnel identity (GSN index << 32 | TEID), 0 if none
+  uint64_t tunnel = 0;  // engine's tunnel identity (GSN index << 32 | TEID), 0 if none
 };
 
 enum class HeadKind : uint8_t { Http = 0, TlsClientHello, DnsTcp };
@@ -98,11 +98,11 @@ struct HeadLimits {
   size_t max_head_bytes = 16384;
   uint64_t timeout_ns = 120ull * 1000000000ull;
   size_t orphan_slots = 1024;
-  size_t orphan_max_bytes = 2048;   // a larger out-of-order segment is not held
+  size_t orphan_max_bytes = 2048;  // a larger out-of-order segment is not held
   // Added:
-  size_t orphans_per_flow = 16;        // more waiting segments: the gap is taken as capture loss
-  size_t max_buffer_bytes = 64u << 20; // total of the per-flow head buffers
-  size_t recent_heads = 8192;          // fingerprints of heads handed over, to drop retransmitted ones (0: off)
+  size_t orphans_per_flow = 16;         // more waiting segments: the gap is taken as capture loss
+  size_t max_buffer_bytes = 64u << 20;  // total of the per-flow head buffers
+  size_t recent_heads = 8192;           // fingerprints of heads handed over, to drop retransmitted ones (0: off)
 };
 
 class RequestHeadAssembler {
@@ -118,7 +118,7 @@ class RequestHeadAssembler {
   size_t flows() const;
   size_t orphans() const;
   uint64_t evicted() const;
-  size_t memory_bytes() const;   // buffers held, for the bounds tests (tables, ring and head buffers)
+  size_t memory_bytes() const;  // buffers held, for the bounds tests (tables, ring and head buffers)
   void clear();
 
  private:

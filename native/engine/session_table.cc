@@ -170,21 +170,50 @@ uint64_t SessionTable::identity_key(uint64_t imsi, uint8_t gtp, uint8_t bearer, 
 namespace epk {
 bool of_iface(uint8_t iface, uint8_t* kind) {
   switch (iface) {
-    case 0: *kind = make(kS1u, Dir::Downlink); return true;    // S1-U eNodeB
-    case 1: *kind = make(kS1u, Dir::Uplink); return true;      // S1-U SGW
-    case 2: *kind = make(kS12, Dir::Downlink); return true;    // S12 RNC
-    case 3: *kind = make(kS12, Dir::Uplink); return true;      // S12 SGW
-    case 4: *kind = make(kS5u, Dir::Downlink); return true;    // S5/S8 SGW GTP-U
-    case 5: *kind = make(kS5u, Dir::Uplink); return true;      // S5/S8 PGW GTP-U
-    case 15: *kind = make(kS4u, Dir::Downlink); return true;   // S4 SGSN GTP-U
-    case 16: *kind = make(kS4u, Dir::Uplink); return true;     // S4 SGW GTP-U
-    case 31: *kind = make(kS2u, Dir::Downlink); return true;   // S2b-U ePDG
-    case 33: *kind = make(kS2u, Dir::Uplink); return true;     // S2b-U PGW
-    case 34: *kind = make(kS2u, Dir::Downlink); return true;   // S2a TWAN GTP-U
-    case 37: *kind = make(kS2u, Dir::Uplink); return true;     // S2a PGW GTP-U
-    case 38: *kind = make(kS11u, Dir::Downlink); return true;  // S11 MME GTP-U
-    case 39: *kind = make(kS11u, Dir::Uplink); return true;    // S11 SGW GTP-U
-    default: return false;
+    case 0:
+      *kind = make(kS1u, Dir::Downlink);
+      return true;  // S1-U eNodeB
+    case 1:
+      *kind = make(kS1u, Dir::Uplink);
+      return true;  // S1-U SGW
+    case 2:
+      *kind = make(kS12, Dir::Downlink);
+      return true;  // S12 RNC
+    case 3:
+      *kind = make(kS12, Dir::Uplink);
+      return true;  // S12 SGW
+    case 4:
+      *kind = make(kS5u, Dir::Downlink);
+      return true;  // S5/S8 SGW GTP-U
+    case 5:
+      *kind = make(kS5u, Dir::Uplink);
+      return true;  // S5/S8 PGW GTP-U
+    case 15:
+      *kind = make(kS4u, Dir::Downlink);
+      return true;  // S4 SGSN GTP-U
+    case 16:
+      *kind = make(kS4u, Dir::Uplink);
+      return true;  // S4 SGW GTP-U
+    case 31:
+      *kind = make(kS2u, Dir::Downlink);
+      return true;  // S2b-U ePDG
+    case 33:
+      *kind = make(kS2u, Dir::Uplink);
+      return true;  // S2b-U PGW
+    case 34:
+      *kind = make(kS2u, Dir::Downlink);
+      return true;  // S2a TWAN GTP-U
+    case 37:
+      *kind = make(kS2u, Dir::Uplink);
+      return true;  // S2a PGW GTP-U
+    case 38:
+      *kind = make(kS11u, Dir::Downlink);
+      return true;  // S11 MME GTP-U
+    case 39:
+      *kind = make(kS11u, Dir::Uplink);
+      return true;  // S11 SGW GTP-U
+    default:
+      return false;
   }
 }
 }  // namespace epk
@@ -237,8 +266,10 @@ void SessionTable::chain_remove(FlatMap64<uint32_t>& map, uint64_t key, uint32_t
   auto next_of = [&](uint32_t i) -> uint32_t& { return v6 ? sessions_[i].next_v6 : sessions_[i].next_v4; };
   if (*head == idx) {
     uint32_t nx = next_of(idx);
-    if (nx == kNone) map.erase(key);
-    else *head = nx;
+    if (nx == kNone)
+      map.erase(key);
+    else
+      *head = nx;
   } else {
     // chains are short (contexts sharing one UE address); bounded walk
     uint32_t cur = *head;
@@ -449,10 +480,10 @@ void SessionTable::subscriber(uint32_t idx, Subscriber& sub) const {
 }
 
 size_t SessionTable::memory_bytes() const {
-  return sessions_.memory_bytes() + endpoints_.memory_bytes() + ue_v4_.memory_bytes() +
-         ue_v6_.memory_bytes() + identity_.memory_bytes() + (gsn_addrs_.capacity() + gsn_alt_.capacity()) * sizeof(IpAddr) +
-         gsn_roles_.capacity() +
-         gsn_index_.memory_bytes() + apn_index_.memory_bytes() + apns_.capacity() * sizeof(std::string);
+  return sessions_.memory_bytes() + endpoints_.memory_bytes() + ue_v4_.memory_bytes() + ue_v6_.memory_bytes() +
+         identity_.memory_bytes() + (gsn_addrs_.capacity() + gsn_alt_.capacity()) * sizeof(IpAddr) +
+         gsn_roles_.capacity() + gsn_index_.memory_bytes() + apn_index_.memory_bytes() +
+         apns_.capacity() * sizeof(std::string);
 }
 
 }  // namespace gnpay

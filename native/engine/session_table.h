@@ -80,17 +80,17 @@ struct Session {
   uint8_t ue_v6[16] = {0};
   uint32_t ue_v4 = 0;
   uint32_t apn = kNone;
-  Endpoint ctrl_up, ctrl_down;    // this hop's control endpoints: core side, RAN side
+  Endpoint ctrl_up, ctrl_down;  // this hop's control endpoints: core side, RAN side
   Endpoint user[kMaxUserEndpoints];
-  uint32_t primary = kNone;       // itself for a primary context
-  uint32_t next_sibling = kNone;  // next secondary of the same primary
+  uint32_t primary = kNone;                   // itself for a primary context
+  uint32_t next_sibling = kNone;              // next secondary of the same primary
   uint32_t next_v4 = kNone, next_v6 = kNone;  // other contexts holding the same UE address
-  uint32_t touched = 0;    // table-wide sequence of the last create/update: the eviction order
-  uint32_t updated_s = 0;  // capture time (seconds) of the last create/update: the checkpoint age
+  uint32_t touched = 0;                       // table-wide sequence of the last create/update: the eviction order
+  uint32_t updated_s = 0;                     // capture time (seconds) of the last create/update: the checkpoint age
   uint8_t gtp = 0, bearer = 0, linked = 0;
   uint8_t flags = 0;
   uint8_t n_user = 0;
-  uint16_t user_kinds = 0;        // 4 bits per user slot: its epk kind
+  uint16_t user_kinds = 0;  // 4 bits per user slot: its epk kind
 
   uint8_t kind(size_t i) const { return uint8_t((user_kinds >> (4 * i)) & 0xF); }
   void set_kind(size_t i, uint8_t k) {
@@ -124,7 +124,8 @@ class PagedVector {
   T& operator[](size_t i) { return blocks_[i >> shift_].get()[i & mask_]; }
   const T& operator[](size_t i) const { return blocks_[i >> shift_].get()[i & mask_]; }
   T& emplace_back() {
-    if (size_ == (blocks_.size() << shift_)) blocks_.emplace_back(static_cast<T*>(::operator new((mask_ + 1) * sizeof(T))));
+    if (size_ == (blocks_.size() << shift_))
+      blocks_.emplace_back(static_cast<T*>(::operator new((mask_ + 1) * sizeof(T))));
     return *new (&(*this)[size_++]) T();
   }
   size_t memory_bytes() const { return (blocks_.size() << shift_) * sizeof(T) + blocks_.capacity() * sizeof(void*); }
@@ -146,7 +147,7 @@ class SessionTable {
   // A node has one address, or two when an F-TEID gave it an IPv4 and an
   // IPv6 address (dual stack, TS 29.274 s8.22): both find the same node.
   uint32_t gsn_find(const IpAddr& a) const;
-  uint32_t gsn_intern(const IpAddr& a);  // kNone when the table is full
+  uint32_t gsn_intern(const IpAddr& a);                          // kNone when the table is full
   uint32_t gsn_intern_pair(const IpAddr& v4, const IpAddr& v6);  // a dual-stack node
   const IpAddr& gsn_addr(uint32_t idx) const { return gsn_addrs_[idx]; }
   const IpAddr& gsn_alt(uint32_t idx) const { return gsn_alt_[idx]; }  // unset when single-stack
@@ -157,7 +158,7 @@ class SessionTable {
   // Changes whenever an address starts to find a node (a cache generation).
   size_t gsn_generation() const { return gsn_generation_; }
   size_t gsn_count() const { return gsn_addrs_.size(); }
-  uint32_t apn_intern(const Apn& apn);   // kNone when full or empty
+  uint32_t apn_intern(const Apn& apn);  // kNone when full or empty
   void apn_text(uint32_t idx, Apn& out) const;
 
   // A fresh record (evicting the least recent context when full; *evicted is

@@ -46,8 +46,10 @@ bool Tracker::on_other_udp(const IpPacket& outer, const UdpDatagram& udp) {
     return false;
   const PendingRequest* p = pending_.find(TransactionTable::key_of(version, seq, outer.dst, udp.dport));
   if (!p || p->msg_type + 1 != b[1]) return false;
-  if (version == 1) on_gtpv1c(outer, udp);
-  else on_gtpv2c(outer, udp);
+  if (version == 1)
+    on_gtpv1c(outer, udp);
+  else
+    on_gtpv2c(outer, udp);
   return true;
 }
 
@@ -134,9 +136,15 @@ void Tracker::emit_session(SessionChange change, uint32_t idx) {
       }
     }
   switch (change) {
-    case SessionChange::Create: stats_.sessions_created++; break;
-    case SessionChange::Update: stats_.sessions_updated++; break;
-    case SessionChange::Delete: stats_.sessions_deleted++; break;
+    case SessionChange::Create:
+      stats_.sessions_created++;
+      break;
+    case SessionChange::Update:
+      stats_.sessions_updated++;
+      break;
+    case SessionChange::Delete:
+      stats_.sessions_deleted++;
+      break;
   }
 }
 

@@ -80,7 +80,7 @@ class Tracker {
   TransactionTable pending_;
   Gtp1cMessage v1_;  // per-message scratch, reset per message
   Gtp2cMessage v2_;
-  FteidSet resp_;    // the F-TEIDs of the GTPv2 response being applied
+  FteidSet resp_;  // the F-TEIDs of the GTPv2 response being applied
 };
 
 void set_ue_addresses(Session& s, bool has_v4, const uint8_t* v4, bool has_v6, const uint8_t* v6);

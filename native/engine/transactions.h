@@ -82,7 +82,7 @@ struct PendingRequest {
   // GTPv2
   bool has_lbi = false;  // top-level EBI, instance 0: the Linked EPS Bearer ID
   uint8_t lbi = 0;
-  uint8_t n_ebis = 0;    // top-level EBIs of instance 1 (Delete Bearer Request: the bearers to delete)
+  uint8_t n_ebis = 0;  // top-level EBIs of instance 1 (Delete Bearer Request: the bearers to delete)
   uint8_t ebis[kMaxBearerContexts] = {0};
   FteidSet v2;
   // arrival order of the live requests (slot numbers); a free slot's `newer`
@@ -102,7 +102,10 @@ class TransactionTable {
   // a pending one (a retransmission) takes its slot; when full the oldest is evicted.
   PendingRequest& insert(uint64_t key, uint64_t ts_ns, AnomalyCounters& an, uint8_t gtp, uint16_t sport);
   // The pending request with this key, or nullptr (it stays pending).
-  PendingRequest* find(uint64_t key) { uint32_t* s = index_.find(key); return s ? &slots_[*s] : nullptr; }
+  PendingRequest* find(uint64_t key) {
+    uint32_t* s = index_.find(key);
+    return s ? &slots_[*s] : nullptr;
+  }
   // A response took the request: it leaves the table. False when it had
   // timed out (counted); the slot stays readable until the next insert.
   bool finish(PendingRequest& p, uint64_t now_ns, AnomalyCounters& an);

@@ -48,11 +48,15 @@ bool UserPlane::resolve(const EndpointHit& hit, Way way, uint32_t gsn, uint32_t 
   } else {
     size_t count = 0;
     uint32_t s = kNone;
-    if (inner.src.family == 4) s = sessions_.find_ue_v4(inner.src.v4_value(), &count);
-    else s = sessions_.find_ue_v6(inner.src.b, &count);
+    if (inner.src.family == 4)
+      s = sessions_.find_ue_v4(inner.src.v4_value(), &count);
+    else
+      s = sessions_.find_ue_v6(inner.src.b, &count);
     size_t dcount = 0;
-    if (inner.dst.family == 4) sessions_.find_ue_v4(inner.dst.v4_value(), &dcount);
-    else sessions_.find_ue_v6(inner.dst.b, &dcount);
+    if (inner.dst.family == 4)
+      sessions_.find_ue_v4(inner.dst.v4_value(), &dcount);
+    else
+      sessions_.find_ue_v6(inner.dst.b, &dcount);
     if (s != kNone) {
       r.session = s;
       r.by = ResolvedBy::UeIp;
@@ -68,9 +72,12 @@ bool UserPlane::resolve(const EndpointHit& hit, Way way, uint32_t gsn, uint32_t 
     return false;  // towards the UE: nothing in it makes a sighting
   }
   if (way == Way::Undecided) stats_.gpdu_undecided++;
-  if (r.by == ResolvedBy::Teid) stats_.gpdu_by_teid++;
-  else if (r.by == ResolvedBy::UeIp) stats_.gpdu_by_ue_ip++;
-  else stats_.gpdu_unresolved++;
+  if (r.by == ResolvedBy::Teid)
+    stats_.gpdu_by_teid++;
+  else if (r.by == ResolvedBy::UeIp)
+    stats_.gpdu_by_ue_ip++;
+  else
+    stats_.gpdu_unresolved++;
   return true;
 }
 

@@ -205,10 +205,22 @@ int fuzz_one(const uint8_t* data, size_t size) {
   static const uint32_t kLink[] = {1, 101, 113, 276, 0};
   uint8_t sel = data[0] % 8;
   switch (sel) {
-    case 0: run_capture(rest); break;
-    case 1: case 2: case 3: case 4: case 5: run_frames(kLink[sel - 1], rest); break;
-    case 6: run_app(rest); break;
-    case 7: run_tcp(rest); break;
+    case 0:
+      run_capture(rest);
+      break;
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+      run_frames(kLink[sel - 1], rest);
+      break;
+    case 6:
+      run_app(rest);
+      break;
+    case 7:
+      run_tcp(rest);
+      break;
   }
   return 0;
 }

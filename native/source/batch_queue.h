@@ -19,7 +19,7 @@ struct Batch {
   // The events as JSONL text (event_json.h), in capture order: what crosses
   // into JavaScript as one Buffer, never copied again on the way.
   std::string json;
-  size_t count = 0;          // events in `json`
+  size_t count = 0;  // events in `json`
   bool empty() const { return count == 0; }
   // Moves the sink's events into the batch as JSON and clears the sink.
   void take(EventSink& sink, const EventJsonStyle& style = EventJsonStyle()) {
@@ -27,16 +27,16 @@ struct Batch {
     count += sink.events.size();
     sink.events.clear();
   }
-  uint32_t file_index = 0;   // replay: which file; live: unused
-  uint64_t offset = 0;       // replay: bytes of the current file consumed
-  uint64_t size = 0;         // replay: size of the current file
-  uint64_t packets = 0;      // frames read so far (all files / interfaces)
-  bool end = false;          // last batch of the stream
-  bool error = false;        // the stream stopped on a corrupt or unreadable capture
+  uint32_t file_index = 0;  // replay: which file; live: unused
+  uint64_t offset = 0;      // replay: bytes of the current file consumed
+  uint64_t size = 0;        // replay: size of the current file
+  uint64_t packets = 0;     // frames read so far (all files / interfaces)
+  bool end = false;         // last batch of the stream
+  bool error = false;       // the stream stopped on a corrupt or unreadable capture
   std::string error_message;
   std::string error_file;
   uint64_t error_offset = 0;
-  uint64_t error_packet = 0; // 1-based index of the packet that could not be read
+  uint64_t error_packet = 0;  // 1-based index of the packet that could not be read
 };
 
 class BatchQueue {

@@ -19,7 +19,9 @@ bool BpfFilter::compile(uint32_t linktype, Program& p) {
     return false;
   }
   p.ok = pcap_compile(dead, &p.prog, expression_.c_str(), 1, PCAP_NETMASK_UNKNOWN) == 0;
-  if (!p.ok) error_ = std::string("filter \"") + expression_ + "\" on link type " + std::to_string(linktype) + ": " + pcap_geterr(dead);
+  if (!p.ok)
+    error_ = std::string("filter \"") + expression_ + "\" on link type " + std::to_string(linktype) + ": " +
+             pcap_geterr(dead);
   pcap_close(dead);
   return p.ok;
 }

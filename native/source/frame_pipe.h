@@ -21,18 +21,18 @@ namespace gnpay {
 struct FrameChunk {
   static constexpr size_t kBytes = size_t(512) << 10;  // room for frame bytes (grows for one larger frame)
 
-  std::vector<CaptureFrame> frames;  // to decode, in capture order; their data is in `bytes`
-  std::vector<uint64_t> packets;     // each frame's 1-based index in its capture
-  AnomalyCounters anomalies;         // what reading these frames counted
-  uint64_t filtered = 0;             // frames the filter left out
-  uint64_t packets_after = 0;        // records read, this chunk included
-  uint64_t offset_after = 0;         // bytes of the file consumed
+  std::vector<CaptureFrame> frames;       // to decode, in capture order; their data is in `bytes`
+  std::vector<uint64_t> packets;          // each frame's 1-based index in its capture
+  AnomalyCounters anomalies;              // what reading these frames counted
+  uint64_t filtered = 0;                  // frames the filter left out
+  uint64_t packets_after = 0;             // records read, this chunk included
+  uint64_t offset_after = 0;              // bytes of the file consumed
   ReadStatus status = ReadStatus::Frame;  // Frame: more follow; End; Error (error, error_offset)
   std::string error;
   uint64_t error_offset = 0;
-  bool filter_failed = false;        // the filter cannot apply to the frame at filter_error_at
+  bool filter_failed = false;  // the filter cannot apply to the frame at filter_error_at
   uint64_t filter_error_at = 0;
-  bool stopped = false;              // reading was stopped (Replay::stop)
+  bool stopped = false;  // reading was stopped (Replay::stop)
 
   // Whether a frame of n bytes fits without moving the frames already in.
   bool fits(size_t n) const { return used_ + n <= capacity_; }

@@ -15,16 +15,19 @@ namespace gnpay {
 
 namespace {
 
-constexpr size_t kWindow = 1u << 20;      // initial window (grows to hold one record)
-constexpr size_t kInChunk = 256u << 10;   // compressed bytes read at a time
+constexpr size_t kWindow = 1u << 20;     // initial window (grows to hold one record)
+constexpr size_t kInChunk = 256u << 10;  // compressed bytes read at a time
 
 bool is_gzip(const uint8_t* m, size_t n) { return n >= 2 && m[0] == 0x1f && m[1] == 0x8b; }
-bool is_zstd(const uint8_t* m, size_t n) { return n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd; }
+bool is_zstd(const uint8_t* m, size_t n) {
+  return n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd;
+}
 // Compressions gnpay does not read, named in the error with the command that does.
 const char* other_compression(const uint8_t* m, size_t n) {
   if (n >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') return "bzip2 (bzip2 -dc FILE | gnpay decode -)";
   if (n >= 4 && m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X') return "xz (xz -dc FILE | gnpay decode -)";
-  if (n >= 4 && m[0] == 0x04 && m[1] == 0x22 && m[2] == 0x4d && m[3] == 0x18) return "lz4 (lz4 -dc FILE | gnpay decode -)";
+  if (n >= 4 && m[0] == 0x04 && m[1] == 0x22 && m[2] == 0x4d && m[3] == 0x18)
+    return "lz4 (lz4 -dc FILE | gnpay decode -)";
   if (n >= 4 && m[0] == 'P' && m[1] == 'K' && m[2] == 3 && m[3] == 4) return "zip (unzip -p FILE | gnpay decode -)";
   return nullptr;
 }
@@ -148,8 +151,16 @@ class GzipStream : public ByteStream {
 // GNPAY_LIBZSTD names another file to load instead (a libzstd outside the
 // loader's path; a name that does not exist shows what happens without one).
 struct ZstdApi {
-  struct InBuf { const void* src; size_t size; size_t pos; };
-  struct OutBuf { void* dst; size_t size; size_t pos; };
+  struct InBuf {
+    const void* src;
+    size_t size;
+    size_t pos;
+  };
+  struct OutBuf {
+    void* dst;
+    size_t size;
+    size_t pos;
+  };
   void* (*create)() = nullptr;
   size_t (*free_)(void*) = nullptr;
   size_t (*decompress)(void*, OutBuf*, InBuf*) = nullptr;
@@ -179,7 +190,8 @@ struct ZstdApi {
 };
 
 const char* kNoZstd =
-    "reading zstd captures needs libzstd.so.1 (apt-get install libzstd1), or decompress first: zstd -dc FILE | gnpay decode -";
+    "reading zstd captures needs libzstd.so.1 (apt-get install libzstd1), or decompress first: zstd -dc FILE | gnpay "
+    "decode -";
 
 // zstd (RFC 8878), frames one after another.
 class ZstdStream : public ByteStream {

@@ -35,8 +35,8 @@ class ByteStream {
 };
 
 enum class InputKind : uint8_t {
-  Mapped,   // a regular uncompressed file: memory-map it (MappedFile)
-  Stream,   // read through open_input_stream()
+  Mapped,  // a regular uncompressed file: memory-map it (MappedFile)
+  Stream,  // read through open_input_stream()
 };
 
 // How `path` is read: "-" (standard input), anything that is not a regular

@@ -19,7 +19,9 @@ struct LiveCapture::Iface {
 };
 
 LiveCapture::LiveCapture(std::shared_ptr<SharedEngine> engine, LiveOptions options, std::function<void()> notify)
-    : engine_(std::move(engine)), options_(std::move(options)), notify_(std::move(notify)),
+    : engine_(std::move(engine)),
+      options_(std::move(options)),
+      notify_(std::move(notify)),
       queue_(options_.max_batches) {}
 
 LiveCapture::~LiveCapture() { stop(); }
@@ -27,8 +29,7 @@ LiveCapture::~LiveCapture() { stop(); }
 const char* LiveCapture::libpcap_version() { return pcap_lib_version(); }
 
 std::string LiveCapture::default_filter(uint32_t linktype) {
-  const std::string b =
-      "(udp port 2123 or udp port 2152 or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44))";
+  const std::string b = "(udp port 2123 or udp port 2152 or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44))";
   // libpcap has `vlan` and `mpls` only for Ethernet-like links (Linux cooked
   // captures, e.g. on "any", have no VLAN tags in the frame)
   if (linktype != DLT_EN10MB) return b;
@@ -63,8 +64,8 @@ std::string LiveCapture::mpls_filter_term(int tags, int labels) {
   const std::string udp4 = p + " + ((ether[" + p + "] & 0xf) << 2)";
   const std::string udp6 = p + " + 40";
   t += " and ((ether[" + p + "] & 0xf0 = 0x40 and (ether[" + p + " + 6:2] & 0x3fff != 0 or (ether[" + p +
-       " + 9] = 17 and " + ports(udp4) + "))) or (ether[" + p + "] & 0xf0 = 0x60 and (ether[" + p + " + 6] = 44 or (ether[" +
-       p + " + 6] = 17 and " + ports(udp6) + ")))))";
+       " + 9] = 17 and " + ports(udp4) + "))) or (ether[" + p + "] & 0xf0 = 0x60 and (ether[" + p +
+       " + 6] = 44 or (ether[" + p + " + 6] = 17 and " + ports(udp6) + ")))))";
   return t;
 }
 
@@ -92,8 +93,7 @@ bool LiveCapture::start(std::string* error, bool* bad_filter) {
     int rc = pcap_activate(h);
     if (rc < 0) {
       *error = "cannot capture on " + f->name + ": " + pcap_geterr(h);
-      if (rc == PCAP_ERROR_PERM_DENIED)
-        *error += " (needs CAP_NET_RAW and CAP_NET_ADMIN; see `gnpay systemd-unit`)";
+      if (rc == PCAP_ERROR_PERM_DENIED) *error += " (needs CAP_NET_RAW and CAP_NET_ADMIN; see `gnpay systemd-unit`)";
       ifaces_.push_back(std::move(f));
       stop();
       return false;
@@ -176,9 +176,9 @@ void on_packet(u_char* user, const struct pcap_pkthdr* h, const u_char* data) {
   c->engine->process(f, c->packets, c->source, *c->sink);
 }
 uint64_t now_ns() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count());
+  return uint64_t(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
 }
 }  // namespace
 
@@ -222,7 +222,8 @@ void LiveCapture::run(Iface* f) {
       ctx.engine = engine_->engine.get();
       // at most one batch's worth of packets per call, so a batch stays near
       // batch_events however much the ring holds (the queue bound is in batches)
-      n = pcap_dispatch(f->handle, int(std::min<size_t>(options_.batch_events, 1u << 20)), on_packet, reinterpret_cast<u_char*>(&ctx));
+      n = pcap_dispatch(f->handle, int(std::min<size_t>(options_.batch_events, 1u << 20)), on_packet,
+                        reinterpret_cast<u_char*>(&ctx));
       if (n == 0) ctx.engine->housekeeping(now_ns());
     }
     if (n < 0 && n != PCAP_ERROR_BREAK) {

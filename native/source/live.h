@@ -21,17 +21,17 @@ struct LiveOptions {
   std::vector<std::string> interfaces;
   size_t buffer_bytes = 256u * 1024 * 1024;  // kernel ring per interface
   int snaplen = 65535;
-  std::string filter;        // empty: default_filter(the interface's link type)
+  std::string filter;  // empty: default_filter(the interface's link type)
   size_t batch_events = 256;
   size_t max_batches = 1024;
-  int flush_ms = 50;         // a batch with events waits at most this long
+  int flush_ms = 50;  // a batch with events waits at most this long
 };
 
 struct LiveIfaceStats {
   std::string name;
-  uint64_t packets = 0, bytes = 0;          // frames handed to the engine
+  uint64_t packets = 0, bytes = 0;                   // frames handed to the engine
   uint64_t ps_recv = 0, ps_drop = 0, ps_ifdrop = 0;  // pcap_stats (kernel / ring)
-  uint64_t shed_batches = 0, shed_events = 0;       // dropped because JS fell behind
+  uint64_t shed_batches = 0, shed_events = 0;        // dropped because JS fell behind
   std::string error;
 };
 

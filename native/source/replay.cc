@@ -10,7 +10,9 @@
 namespace gnpay {
 
 Replay::Replay(std::shared_ptr<SharedEngine> engine, ReplayOptions options, std::function<void()> notify)
-    : engine_(std::move(engine)), options_(std::move(options)), notify_(std::move(notify)),
+    : engine_(std::move(engine)),
+      options_(std::move(options)),
+      notify_(std::move(notify)),
       queue_(options_.max_batches) {
   for (const std::string& f : options_.files) {
     struct stat st;

@@ -28,15 +28,15 @@ struct SharedEngine {
 
 struct ReplayOptions {
   std::vector<std::string> files;
-  size_t batch_events = 256;   // flush a batch at this many events
-  size_t max_batches = 8;      // queue bound
-  size_t chunk_frames = 256;   // frames decoded per engine lock
+  size_t batch_events = 256;  // flush a batch at this many events
+  size_t max_batches = 8;     // queue bound
+  size_t chunk_frames = 256;  // frames decoded per engine lock
   // Inputs are read (read(2) or decompression, records, filter) on a reader
   // thread of its own, up to pipe_chunks chunks of chunk_frames ahead of the
   // decoding thread; false reads them on the decoding thread.
   bool reader_thread = true;
   size_t pipe_chunks = 4;
-  bool hex_teids = false;      // events: TEIDs as "0x…" strings (event_json.h)
+  bool hex_teids = false;  // events: TEIDs as "0x…" strings (event_json.h)
 };
 
 class Replay {
@@ -61,7 +61,7 @@ class Replay {
   uint64_t offset() const { return offset_.load(); }
   uint64_t file_size() const { return size_.load(); }
   uint64_t packets() const { return packets_.load(); }
-  uint64_t total_bytes() const { return total_bytes_; }   // sum of the sizes of all files (0 if unknown)
+  uint64_t total_bytes() const { return total_bytes_; }  // sum of the sizes of all files (0 if unknown)
   bool finished() const { return finished_.load(); }
 
  private:
@@ -82,7 +82,7 @@ class Replay {
   std::atomic<uint32_t> file_index_{0};
   std::atomic<uint64_t> offset_{0}, size_{0}, packets_{0};
   uint64_t total_bytes_ = 0;
-  BpfFilter filter_;  // used by the thread only once started
+  BpfFilter filter_;                          // used by the thread only once started
   std::unique_ptr<SubscriberWriter> writer_;  // likewise
   std::atomic<uint64_t> written_{0};
 };

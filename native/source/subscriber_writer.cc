@@ -29,13 +29,13 @@ struct GtpFrame {
   // than the first (no UDP or GTP header: only the datagram says whose it is)
   bool fragment = false, later = false;
   uint32_t frag_id = 0;
-  bool control = false;    // port 2123 (GTP-C), else 2152 (GTP-U)
-  uint8_t version = 0;     // 1 or 2
-  bool has_teid = false;   // GTPv2: T flag; GTPv1: always
+  bool control = false;   // port 2123 (GTP-C), else 2152 (GTP-U)
+  uint8_t version = 0;    // 1 or 2
+  bool has_teid = false;  // GTPv2: T flag; GTPv1: always
   uint32_t teid = 0;
   bool has_seq = false;
   uint32_t seq = 0;
-  Span gtp;                // the GTP message (the UDP payload)
+  Span gtp;  // the GTP message (the UDP payload)
   bool gtp_truncated = false;
 };
 
@@ -274,7 +274,8 @@ void SubscriberWriter::on_frame(const CaptureFrame& frame, const Event* events, 
     // MSISDN): written now, and its answer when it comes, even a rejection
     // (which creates no session, so no event names the subscriber)
     bool known = false;
-    for (const Asked& a : asked_) known = known || (a.version == g.version && a.seq == g.seq && same_addr(a.src, g.src) && same_addr(a.dst, g.dst));
+    for (const Asked& a : asked_)
+      known = known || (a.version == g.version && a.seq == g.seq && same_addr(a.src, g.src) && same_addr(a.dst, g.dst));
     if (!known) {  // a retransmission waits for the same answer
       if (asked_.size() >= kMaxPendingRequests) asked_.pop_front();
       asked_.push_back(Asked{g.version, g.seq, g.src, g.dst});
@@ -327,8 +328,8 @@ void SubscriberWriter::on_frame(const CaptureFrame& frame, const Event* events, 
     const Event& e = events[i];
     if (e.type != EventType::Session || !sel_.matches(e)) continue;
     // the bearer: subscriber, GTP version, bearer id (NSAPI / EBI)
-    std::string bearer = std::string(e.sub.imsi.d) + "/" + e.sub.msisdn.d + "/" + std::to_string(e.gtp) + "/" +
-                         std::to_string(e.bearer);
+    std::string bearer =
+        std::string(e.sub.imsi.d) + "/" + e.sub.msisdn.d + "/" + std::to_string(e.gtp) + "/" + std::to_string(e.bearer);
     auto old = bearers_.find(bearer);
     if (old != bearers_.end()) {
       for (const TunnelKey& k : old->second) {

@@ -45,7 +45,8 @@ inline Bytes udp(uint16_t sport, uint16_t dport, const Bytes& payload) {
   return u;
 }
 
-inline Bytes ipv4_udp(const uint8_t src[4], const uint8_t dst[4], uint16_t sport, uint16_t dport, const Bytes& payload) {
+inline Bytes ipv4_udp(const uint8_t src[4], const uint8_t dst[4], uint16_t sport, uint16_t dport,
+                      const Bytes& payload) {
   Bytes u = udp(sport, dport, payload);
   Bytes ip = ipv4_header(src, dst, 17, u.size());
   append(ip, u);
@@ -226,8 +227,7 @@ inline Bytes apn(const std::string& dotted) {
 }
 inline Bytes ebi(uint8_t e, uint8_t instance = 0) { return ie(73, {e}, instance); }
 inline Bytes paa_v4(const uint8_t a[4]) { return ie(79, {1, a[0], a[1], a[2], a[3]}); }
-inline Bytes fteid(uint8_t iface, uint32_t teid, const uint8_t* v4, const uint8_t* v6 = nullptr,
-                   uint8_t instance = 0) {
+inline Bytes fteid(uint8_t iface, uint32_t teid, const uint8_t* v4, const uint8_t* v6 = nullptr, uint8_t instance = 0) {
   Bytes v = {uint8_t((v4 ? 0x80 : 0) | (v6 ? 0x40 : 0) | iface)};
   put32(v, teid);
   if (v4) v.insert(v.end(), v4, v4 + 4);

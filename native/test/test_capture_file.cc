@@ -128,21 +128,48 @@ constexpr uint64_t kSec = 1000000000ull;
 struct W {
   std::vector<uint8_t> v;
   bool be = false;
-  W& u8(uint8_t x) { v.push_back(x); return *this; }
+  W& u8(uint8_t x) {
+    v.push_back(x);
+    return *this;
+  }
   W& u16(uint16_t x) {
-    if (be) { u8(uint8_t(x >> 8)); u8(uint8_t(x)); } else { u8(uint8_t(x)); u8(uint8_t(x >> 8)); }
+    if (be) {
+      u8(uint8_t(x >> 8));
+      u8(uint8_t(x));
+    } else {
+      u8(uint8_t(x));
+      u8(uint8_t(x >> 8));
+    }
     return *this;
   }
   W& u32(uint32_t x) {
-    if (be) { u16(uint16_t(x >> 16)); u16(uint16_t(x)); } else { u16(uint16_t(x)); u16(uint16_t(x >> 16)); }
+    if (be) {
+      u16(uint16_t(x >> 16));
+      u16(uint16_t(x));
+    } else {
+      u16(uint16_t(x));
+      u16(uint16_t(x >> 16));
+    }
     return *this;
   }
   W& u64(uint64_t x) {
-    if (be) { u32(uint32_t(x >> 32)); u32(uint32_t(x)); } else { u32(uint32_t(x)); u32(uint32_t(x >> 32)); }
+    if (be) {
+      u32(uint32_t(x >> 32));
+      u32(uint32_t(x));
+    } else {
+      u32(uint32_t(x));
+      u32(uint32_t(x >> 32));
+    }
     return *this;
   }
-  W& raw(const std::vector<uint8_t>& b) { v.insert(v.end(), b.begin(), b.end()); return *this; }
-  W& pad4() { while (v.size() % 4) v.push_back(0); return *this; }
+  W& raw(const std::vector<uint8_t>& b) {
+    v.insert(v.end(), b.begin(), b.end());
+    return *this;
+  }
+  W& pad4() {
+    while (v.size() % 4) v.push_back(0);
+    return *this;
+  }
   size_t size() const { return v.size(); }
 };
 
@@ -175,7 +202,10 @@ size_t shb(W& w) {
   b.u32(0x1A2B3C4D).u16(1).u16(0).u64(~0ull);
   return block(w, 0x0A0D0D0A, b.v);
 }
-struct Opt { uint16_t code; std::vector<uint8_t> value; };
+struct Opt {
+  uint16_t code;
+  std::vector<uint8_t> value;
+};
 size_t idb(W& w, uint16_t linktype, uint32_t snaplen, const std::vector<Opt>& opts = {}) {
   W b;
   b.be = w.be;
@@ -366,22 +396,22 @@ TEST_CASE("pcapng: two sections of different byte order, interfaces with their o
        g = payload(40, 60), h = payload(24, 70);
   // section 1, little-endian
   shb(w);
-  idb(w, 1, 65535);  // interface 0: Ethernet, default µs
+  idb(w, 1, 65535);                                                              // interface 0: Ethernet, default µs
   idb(w, 113, 0, {{9, {9}}, {14, i64(100, false)}, {2, {'e', 't', 'h', '1'}}});  // SLL, ns, +100 s
   const size_t e1 = epb(w, 0, 1500000000ull * 1000000 + 123456, a);
   block(w, 4, {0, 0, 0, 0});  // NRB: skipped
   const size_t e2 = epb(w, 1, 5 * kSec + 7, b, 1000);
-  block(w, 0x99, {1, 2, 3, 4});  // an unknown block type
-  block(w, 5, std::vector<uint8_t>(12, 0));   // ISB
-  block(w, 0xBAD, {0, 0, 0x7b, 0x2f, 'x'});    // custom block
+  block(w, 0x99, {1, 2, 3, 4});              // an unknown block type
+  block(w, 5, std::vector<uint8_t>(12, 0));  // ISB
+  block(w, 0xBAD, {0, 0, 0x7b, 0x2f, 'x'});  // custom block
   // section 2, big-endian: the interface list starts over
   W w2;
   w2.be = true;
   shb(w2);
   idb(w2, 101, 0, {{9, {0x83}}});  // raw IP, 2^-3 s
   const size_t e3 = epb(w2, 0, 17, c);
-  epb(w2, 1, 0, d);  // interface 1 does not exist in this section
-  const size_t s1 = spb(w2, 50, d);  // caplen = origlen = 50
+  epb(w2, 1, 0, d);                   // interface 1 does not exist in this section
+  const size_t s1 = spb(w2, 50, d);   // caplen = origlen = 50
   const size_t s2 = spb(w2, 100, g);  // origlen 100, 40 octets in the block
   const size_t s3 = spb(w2, 20, h);   // origlen 20, 24 octets in the block
   const size_t o1 = opb(w2, 0, 24, e);
@@ -463,16 +493,20 @@ TEST_CASE("pcapng: SPB caplen is bounded by the interface snaplen; packets befor
 }
 
 TEST_CASE("pcapng: timestamp resolutions and offsets") {
-  struct Case { std::vector<Opt> opts; uint64_t ticks; uint64_t ns; };
+  struct Case {
+    std::vector<Opt> opts;
+    uint64_t ticks;
+    uint64_t ns;
+  };
   const Case cases[] = {
-      {{}, 1000001, kSec + 1000},                                  // default µs
-      {{{9, {3}}}, 1500, 1500000000},                               // ms
-      {{{9, {9}}}, 1598111550134381433ull, 1598111550134381433ull}, // ns
-      {{{9, {12}}}, 2000000000001ull, 2 * kSec},                    // ps, truncated
-      {{{9, {0x80 | 10}}}, 1024 + 512, kSec + 500000000},           // 2^-10
-      {{{9, {0x80 | 63}}}, 1ull << 62, 500000000},                  // 2^-63
-      {{{9, {6}}, {14, i64(-5, false)}}, 10000000, 5 * kSec},       // negative offset
-      {{{9, {6}}, {14, i64(-50, false)}}, 10000000, 0},             // clamped at 0
+      {{}, 1000001, kSec + 1000},                                    // default µs
+      {{{9, {3}}}, 1500, 1500000000},                                // ms
+      {{{9, {9}}}, 1598111550134381433ull, 1598111550134381433ull},  // ns
+      {{{9, {12}}}, 2000000000001ull, 2 * kSec},                     // ps, truncated
+      {{{9, {0x80 | 10}}}, 1024 + 512, kSec + 500000000},            // 2^-10
+      {{{9, {0x80 | 63}}}, 1ull << 62, 500000000},                   // 2^-63
+      {{{9, {6}}, {14, i64(-5, false)}}, 10000000, 5 * kSec},        // negative offset
+      {{{9, {6}}, {14, i64(-50, false)}}, 10000000, 0},              // clamped at 0
   };
   for (const auto& c : cases) {
     W w;
@@ -505,19 +539,34 @@ TEST_CASE("pcapng: corrupt block lengths are errors at the block's offset") {
     idb(w, 1, 0);
     epb(w, 0, 1, payload(20, 0));
   };
-  struct Corruption { const char* what; int kind; };
+  struct Corruption {
+    const char* what;
+    int kind;
+  };
   for (int kind = 0; kind < 6; kind++) {
     W w;
     good(w);
     const size_t at = w.size();
     epb(w, 0, 2, payload(20, 0));
     switch (kind) {
-      case 0: w.v[at + 4] = 8; break;                         // length below 12
-      case 1: w.v[at + 4] = uint8_t(w.v[at + 4] + 2); break;  // not a multiple of 4
-      case 2: w.v[at + 5] = 0x10; break;                      // past the end of the file
-      case 3: w.v[w.size() - 4] ^= 0x04; break;               // trailing copy differs
-      case 4: w.v.resize(w.size() - 6); break;                // the file stops inside the block
-      case 5: w.v[at + 8 + 12] = 200; break;                  // EPB caplen past its block
+      case 0:
+        w.v[at + 4] = 8;
+        break;  // length below 12
+      case 1:
+        w.v[at + 4] = uint8_t(w.v[at + 4] + 2);
+        break;  // not a multiple of 4
+      case 2:
+        w.v[at + 5] = 0x10;
+        break;  // past the end of the file
+      case 3:
+        w.v[w.size() - 4] ^= 0x04;
+        break;  // trailing copy differs
+      case 4:
+        w.v.resize(w.size() - 6);
+        break;  // the file stops inside the block
+      case 5:
+        w.v[at + 8 + 12] = 200;
+        break;  // EPB caplen past its block
     }
     CaptureFileParser p;
     REQUIRE(p.open(Span(w.v.data(), w.size())));
@@ -578,7 +627,12 @@ TEST_CASE("capture file: public captures (frame counts, link types, timestamps a
     MESSAGE("public fixtures absent: skipped");
     return;
   }
-  struct Expect { const char* file; CaptureFormat fmt; uint64_t frames; uint32_t linktype; };
+  struct Expect {
+    const char* file;
+    CaptureFormat fmt;
+    uint64_t frames;
+    uint32_t linktype;
+  };
   const Expect files[] = {
       {"zeek/gtp_create_pdp_ctx.pcap", CaptureFormat::Pcap, 4, 1},
       {"nDPI/gtp_c.pcap", CaptureFormat::Pcap, 4, 1},
@@ -606,8 +660,8 @@ TEST_CASE("capture file: public captures (frame counts, link types, timestamps a
   {
     std::vector<uint8_t> file;
     REQUIRE(gnpay_golden::read_whole_file(dir + "/PcapPlusPlus/gtp.pcapng", file));
-    const uint64_t ts[] = {1457949761023477000ull, 1322687387230825000ull, 1260442417441671000ull, 0, 0,
-                           921159902215271000ull, 0};
+    const uint64_t ts[] = {
+        1457949761023477000ull, 1322687387230825000ull, 1260442417441671000ull, 0, 0, 921159902215271000ull, 0};
     CaptureFileParser p;
     REQUIRE(p.open(Span(file.data(), file.size())));
     CaptureFrame f;
@@ -653,8 +707,8 @@ struct Parsed {
 
 std::string describe(const CaptureFrame& f) {
   std::ostringstream o;
-  o << f.ts_ns << ' ' << f.linktype << ' ' << f.iface << ' ' << f.caplen << ' ' << f.origlen << ' ' << f.file_offset << ' '
-    << std::string(reinterpret_cast<const char*>(f.data.data), f.data.size);
+  o << f.ts_ns << ' ' << f.linktype << ' ' << f.iface << ' ' << f.caplen << ' ' << f.origlen << ' ' << f.file_offset
+    << ' ' << std::string(reinterpret_cast<const char*>(f.data.data), f.data.size);
   return o.str();
 }
 
@@ -742,8 +796,9 @@ TEST_CASE("capture file: streamed in windows of any size, the same frames and er
 }
 
 TEST_CASE("capture file: a streamed record longer than 64 MiB is an error, not a wait") {
-  std::vector<uint8_t> f = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0,
-                            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0x10};  // caplen 0x10000000
+  std::vector<uint8_t> f = {
+      0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,    0, 0, 4, 0,
+      1,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0x10};  // caplen 0x10000000
   CaptureFileParser p;
   REQUIRE(p.open(Span(f.data(), f.size()), false));
   CaptureFrame fr;

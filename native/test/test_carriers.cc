@@ -20,11 +20,11 @@ std::vector<std::vector<std::string>> tshark_fields(const std::string& file, con
 
 namespace {
 
-const std::string T16 = "ABCDEFGHIJKLMNOP";                      // 16
-const std::string T15 = T16.substr(0, 15);                        // too short
-const std::string T64 = std::string(62, 'x') + "_-";              // 64
-const std::string T65 = T64 + "y";                                // too long
-const std::string TOK = "k3jF9_a-Zq81LmN0pQr2";                   // 20, a typical token
+const std::string T16 = "ABCDEFGHIJKLMNOP";           // 16
+const std::string T15 = T16.substr(0, 15);            // too short
+const std::string T64 = std::string(62, 'x') + "_-";  // 64
+const std::string T65 = T64 + "y";                    // too long
+const std::string TOK = "k3jF9_a-Zq81LmN0pQr2";       // 20, a typical token
 const std::string TOK2 = "zzzzzzzzzzzzzzzz0000";
 
 Span S(const std::string& s) { return Span(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
@@ -144,7 +144,7 @@ TEST_CASE("carriers: query parameter") {
   r = get(cs, "/p?gnpay_token=" + TOK.substr(0, 10) + "+" + TOK.substr(10));
   CHECK(r.m.empty());
   CHECK(r.invalid == 1);
-  r = get(cs, "/p?gnpay_token=" + TOK.substr(0, 10) + "%2" );  // broken escape
+  r = get(cs, "/p?gnpay_token=" + TOK.substr(0, 10) + "%2");  // broken escape
   CHECK(r.m.empty());
   CHECK(r.invalid == 1);
   r = get(cs, "/p?gnpay_token=%zz" + TOK);
@@ -210,9 +210,9 @@ TEST_CASE("carriers: host label under a suffix") {
   std::string lower = "tok0123456789abcdef";
   CHECK(get(cs, "/", "Host: " + lower + ".pay.example.net\r\n").m == Pairs{{"host", lower}});
   CHECK(get(cs, "/", "Host: TOK0123456789ABCDEF.Pay.Example.NET\r\n").m == Pairs{{"host", lower}});  // lower-cased
-  CHECK(get(cs, "/", "Host: " + lower + ".pay.example.net:8080\r\n").m == Pairs{{"host", lower}});  // port ignored
-  CHECK(get(cs, "/", "Host: " + lower + ".pay.example.net.\r\n").m == Pairs{{"host", lower}});  // trailing dot
-  CHECK(get(cs, "http://" + lower + ".pay.example.net/x").m == Pairs{{"host", lower}});  // absolute-form
+  CHECK(get(cs, "/", "Host: " + lower + ".pay.example.net:8080\r\n").m == Pairs{{"host", lower}});   // port ignored
+  CHECK(get(cs, "/", "Host: " + lower + ".pay.example.net.\r\n").m == Pairs{{"host", lower}});       // trailing dot
+  CHECK(get(cs, "http://" + lower + ".pay.example.net/x").m == Pairs{{"host", lower}});              // absolute-form
   CHECK(get(cs, "http://" + lower + ".pay.example.net:81/x", "Host: " + lower + ".pay.example.net:81\r\n").m ==
         Pairs{{"host", lower}});  // both: once
   CHECK(get(cs, "http://user@" + lower + ".pay.example.net/").m == Pairs{{"host", lower}});
@@ -257,9 +257,9 @@ TEST_CASE("carriers: header and cookie") {
   CarrierSet cc = carriers({"cookie:gp"});
   CHECK(get(cc, "/", "Cookie: a=b; gp=" + TOK + "; c=d\r\n").m == Pairs{{"cookie", TOK}});
   CHECK(get(cc, "/", "Cookie: gp=" + TOK + "\r\n").m == Pairs{{"cookie", TOK}});
-  CHECK(get(cc, "/", "cookie: a=b;gp=\"" + TOK + "\"\r\n").m == Pairs{{"cookie", TOK}});  // quoted value
+  CHECK(get(cc, "/", "cookie: a=b;gp=\"" + TOK + "\"\r\n").m == Pairs{{"cookie", TOK}});         // quoted value
   CHECK(get(cc, "/", "Cookie: a=b\r\nCookie: gp=" + TOK + "\r\n").m == Pairs{{"cookie", TOK}});  // any Cookie header
-  r = get(cc, "/", "Cookie: GP=" + TOK + "; gpx=" + TOK + "; xgp=" + TOK + "\r\n");  // name exact
+  r = get(cc, "/", "Cookie: GP=" + TOK + "; gpx=" + TOK + "; xgp=" + TOK + "\r\n");              // name exact
   CHECK(r.m.empty());
   CHECK(r.invalid == 0);
   r = get(cc, "/", "Cookie: gp=" + TOK + "==\r\n");

@@ -13,7 +13,8 @@ using namespace gnpay;
 namespace {
 std::string sha1_hex(const std::string& s, size_t chunk = 0) {
   Sha1 h;
-  if (chunk == 0) h.update(s.data(), s.size());
+  if (chunk == 0)
+    h.update(s.data(), s.size());
   else
     for (size_t i = 0; i < s.size(); i += chunk) h.update(s.data() + i, std::min(chunk, s.size() - i));
   uint8_t d[kSha1Len];
@@ -48,7 +49,8 @@ std::string cid(const char* s, const char* d, uint8_t proto, uint16_t sp, uint16
 TEST_CASE("sha1: the FIPS 180 examples (one block, two blocks, a million 'a')") {
   CHECK(sha1_hex("abc") == "a9993e364706816aba3e25717850c26c9cd0d89d");
   CHECK(sha1_hex("") == "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-  const std::string two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";  // 448 bits: padding needs a 2nd block
+  const std::string two =
+      "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";  // 448 bits: padding needs a 2nd block
   CHECK(sha1_hex(two) == "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
   CHECK(sha1_hex(two, 7) == "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
   CHECK(sha1_hex(std::string(1000000, 'a'), 4096) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
@@ -61,8 +63,10 @@ TEST_CASE("community id: the spec's baseline values (TCP, UDP, SCTP, ICMP, ICMPv
   CHECK(cid("128.232.110.120", "66.35.250.204", 6, 34855, 80) == "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
   CHECK(cid("66.35.250.204", "128.232.110.120", 6, 80, 34855) == "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
   // TCP over IPv6
-  CHECK(cid("2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a", 6, 63943, 25) == "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=");
-  CHECK(cid("2607:f8b0:400c:c03::1a", "2001:470:e5bf:dead:4957:2174:e82c:4887", 6, 25, 63943) == "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=");
+  CHECK(cid("2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a", 6, 63943, 25) ==
+        "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=");
+  CHECK(cid("2607:f8b0:400c:c03::1a", "2001:470:e5bf:dead:4957:2174:e82c:4887", 6, 25, 63943) ==
+        "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=");
   // UDP (DNS)
   CHECK(cid("192.168.1.52", "8.8.8.8", 17, 54585, 53) == "1:d/FP5EW3wiY1vCndhwleRRKHowQ=");
   CHECK(cid("8.8.8.8", "192.168.1.52", 17, 53, 54585) == "1:d/FP5EW3wiY1vCndhwleRRKHowQ=");
@@ -79,7 +83,8 @@ TEST_CASE("community id: the spec's baseline values (TCP, UDP, SCTP, ICMP, ICMPv
   CHECK(cid("fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 58, 135, 136) == "1:zavyT/cezQr1fmImYCwYnMXbgck=");
   CHECK(cid("fe80::200:86ff:fe05:80da", "fe80::260:97ff:fe07:69ea", 58, 136, 135) == "1:zavyT/cezQr1fmImYCwYnMXbgck=");
   CHECK(cid("3ffe:501:1800:2345::2", "3ffe:507:0:1:200:86ff:fe05:80da", 58, 3, 0) == "1:2ObVBgIn28oZvibYZhZMBgh7WdQ=");
-  CHECK(cid("3ffe:501:410:0:2c0:dfff:fe47:33e", "3ffe:507:0:1:200:86ff:fe05:80da", 58, 1, 4) == "1:hLZd0XGWojozrvxqE0dWB1iM6R0=");
+  CHECK(cid("3ffe:501:410:0:2c0:dfff:fe47:33e", "3ffe:507:0:1:200:86ff:fe05:80da", 58, 1, 4) ==
+        "1:hLZd0XGWojozrvxqE0dWB1iM6R0=");
   CHECK(cid("3ffe:507:0:1:200:86ff:fe05:80da", "3ffe:501:0:1001::2", 58, 128, 129) == "1:+TW+HtLHvV1xnGhV1lv7XoJrqQg=");
   CHECK(cid("3ffe:501:0:1001::2", "3ffe:507:0:1:200:86ff:fe05:80da", 58, 129, 128) == "1:+TW+HtLHvV1xnGhV1lv7XoJrqQg=");
   CHECK(cid("fe80::200:86ff:fe05:80da", "ff02::2", 58, 133, 134) == "1:hO+sN4H+MG5MY/8hIrXPqc4ZQz0=");

@@ -11,8 +11,14 @@
 using namespace gnpay;
 
 namespace {
-std::string name1(uint8_t t) { const char* n = gtp1::message_name(t); return n ? n : "(null)"; }
-std::string name2(uint8_t t) { const char* n = gtp2::message_name(t); return n ? n : "(null)"; }
+std::string name1(uint8_t t) {
+  const char* n = gtp1::message_name(t);
+  return n ? n : "(null)";
+}
+std::string name2(uint8_t t) {
+  const char* n = gtp2::message_name(t);
+  return n ? n : "(null)";
+}
 }  // namespace
 
 TEST_CASE("constants: GTPv1 message types (TS 29.060 Table 1, TS 29.281 Table 6.1-1)") {
@@ -73,10 +79,12 @@ TEST_CASE("constants: GTPv1 names are stable snake_case") {
 }
 
 TEST_CASE("constants: GTPv1 IE types and TV lengths (TS 29.060 s7.7 Table 37)") {
-  struct { uint8_t type; uint8_t len; } tv[] = {
-      {1, 1}, {2, 8}, {3, 6}, {4, 4}, {5, 4}, {8, 1}, {9, 28}, {11, 1}, {12, 3}, {13, 1}, {14, 1},
-      {15, 1}, {16, 4}, {17, 4}, {18, 5}, {19, 1}, {20, 1}, {21, 1}, {22, 9}, {23, 1}, {24, 1},
-      {25, 2}, {26, 2}, {27, 2}, {28, 2}, {29, 1}, {127, 4}};
+  struct {
+    uint8_t type;
+    uint8_t len;
+  } tv[] = {{1, 1},  {2, 8},  {3, 6},  {4, 4},  {5, 4},  {8, 1},  {9, 28}, {11, 1}, {12, 3},
+            {13, 1}, {14, 1}, {15, 1}, {16, 4}, {17, 4}, {18, 5}, {19, 1}, {20, 1}, {21, 1},
+            {22, 9}, {23, 1}, {24, 1}, {25, 2}, {26, 2}, {27, 2}, {28, 2}, {29, 1}, {127, 4}};
   for (auto& e : tv) CHECK_MESSAGE(gtp1::tv_length(e.type) == e.len, int(e.type));
   for (int t : {0, 6, 7, 10, 30, 31, 100, 126}) CHECK_MESSAGE(gtp1::tv_length(uint8_t(t)) == 0, t);
   for (int t = 128; t < 256; t++) CHECK(gtp1::tv_length(uint8_t(t)) == 0);  // TLV
@@ -153,7 +161,8 @@ TEST_CASE("constants: GTPv2 message types and names (TS 29.274 Table 6.1-1)") {
   CHECK(name2(170) == "release_access_bearers_request");
   CHECK(name2(176) == "downlink_data_notification");
   CHECK(name2(211) == "modify_access_bearers_request");
-  for (int t : {0, 4, 16, 17, 24, 31, 42, 63, 74, 94, 105, 127, 142, 148, 172, 178, 181, 199, 202, 210, 213, 230, 237, 255})
+  for (int t :
+       {0, 4, 16, 17, 24, 31, 42, 63, 74, 94, 105, 127, 142, 148, 172, 178, 181, 199, 202, 210, 213, 230, 237, 255})
     CHECK_MESSAGE(gtp2::message_name(uint8_t(t)) == nullptr, t);
 }
 
@@ -197,8 +206,8 @@ TEST_CASE("constants: GTPv2 IE types (TS 29.274 Table 8.1-1) and header") {
 }
 
 TEST_CASE("constants: F-TEID interface types and roles (TS 29.274 Table 8.22-1)") {
-  using gtp2::Plane;
   using gtp2::Dir;
+  using gtp2::Plane;
   CHECK(gtp2::iface::kS1uEnodebGtpu == 0);
   CHECK(gtp2::iface::kS1uSgwGtpu == 1);
   CHECK(gtp2::iface::kS12RncGtpu == 2);
@@ -212,16 +221,17 @@ TEST_CASE("constants: F-TEID interface types and roles (TS 29.274 Table 8.22-1)"
   CHECK(gtp2::iface::kS4SgsnGtpu == 15);
   CHECK(gtp2::iface::kS4SgwGtpu == 16);
   CHECK(gtp2::iface::kS4SgsnGtpc == 17);
-  struct { uint8_t t; Plane p; Dir d; } roles[] = {
-      {0, Plane::User, Dir::Downlink},     {1, Plane::User, Dir::Uplink},
-      {2, Plane::User, Dir::Downlink},     {3, Plane::User, Dir::Uplink},
-      {4, Plane::User, Dir::Downlink},     {5, Plane::User, Dir::Uplink},
-      {6, Plane::Control, Dir::Downlink},  {7, Plane::Control, Dir::Uplink},
-      {10, Plane::Control, Dir::Downlink}, {11, Plane::Control, Dir::Uplink},
-      {15, Plane::User, Dir::Downlink},    {16, Plane::User, Dir::Uplink},
-      {17, Plane::Control, Dir::Downlink}, {31, Plane::User, Dir::Downlink},
-      {33, Plane::User, Dir::Uplink},      {38, Plane::User, Dir::Downlink},
-      {39, Plane::User, Dir::Uplink},
+  struct {
+    uint8_t t;
+    Plane p;
+    Dir d;
+  } roles[] = {
+      {0, Plane::User, Dir::Downlink},     {1, Plane::User, Dir::Uplink},    {2, Plane::User, Dir::Downlink},
+      {3, Plane::User, Dir::Uplink},       {4, Plane::User, Dir::Downlink},  {5, Plane::User, Dir::Uplink},
+      {6, Plane::Control, Dir::Downlink},  {7, Plane::Control, Dir::Uplink}, {10, Plane::Control, Dir::Downlink},
+      {11, Plane::Control, Dir::Uplink},   {15, Plane::User, Dir::Downlink}, {16, Plane::User, Dir::Uplink},
+      {17, Plane::Control, Dir::Downlink}, {31, Plane::User, Dir::Downlink}, {33, Plane::User, Dir::Uplink},
+      {38, Plane::User, Dir::Downlink},    {39, Plane::User, Dir::Uplink},
   };
   for (auto& r : roles) {
     auto got = gtp2::iface_role(r.t);

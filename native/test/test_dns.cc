@@ -21,8 +21,8 @@ namespace {
 // A DNS message: header + one question (labels from a dotted name unless raw_qname given).
 std::vector<uint8_t> dns_msg(uint16_t flags, const std::string& name, uint16_t qtype = 1, uint16_t qdcount = 1,
                              const std::vector<uint8_t>* raw_qname = nullptr) {
-  std::vector<uint8_t> m = {0x12, 0x34, uint8_t(flags >> 8), uint8_t(flags), uint8_t(qdcount >> 8),
-                            uint8_t(qdcount), 0, 0, 0, 0, 0, 0};
+  std::vector<uint8_t> m = {
+      0x12, 0x34, uint8_t(flags >> 8), uint8_t(flags), uint8_t(qdcount >> 8), uint8_t(qdcount), 0, 0, 0, 0, 0, 0};
   if (raw_qname) {
     for (uint8_t c : *raw_qname) m.push_back(c);  // (insert() trips a GCC 12 -Warray-bounds false positive)
   } else {
@@ -167,8 +167,9 @@ TEST_CASE("dns: golden queries and responses against tshark") {
   for (const char* rel : {"open5gs/nonipsec_reg.pcapng", "arkime/gtp-iphone.pcap"}) {
     std::string f = apptest::public_fixture(rel);
     if (f.empty()) continue;
-    auto rows = apptest::tshark_fields(f, "dns && udp.port==53",
-                                       {"frame.number", "dns.flags.response", "dns.qry.name", "dns.qry.type", "udp.payload"});
+    auto rows =
+        apptest::tshark_fields(f, "dns && udp.port==53",
+                               {"frame.number", "dns.flags.response", "dns.qry.name", "dns.qry.type", "udp.payload"});
     for (auto& r : rows) {
       REQUIRE(r.size() == 5);
       auto bytes = gnpay_test::hex(r[4]);

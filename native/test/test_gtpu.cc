@@ -271,8 +271,8 @@ std::map<FlowKey, uint64_t> gpdu_flows(const std::vector<uint8_t>& file, Anomaly
     // comparison holds; gnpay's own inner addresses are the second values.
     const bool icmp4_err = inner.proto == ipproto::kIcmp && inner.payload.size > 8 &&
                            (inner.payload[0] == 3 || inner.payload[0] == 11 || inner.payload[0] == 12);
-    const bool icmp6_err = inner.proto == ipproto::kIcmpv6 && inner.payload.size > 8 && inner.payload[0] >= 1 &&
-                           inner.payload[0] <= 4;
+    const bool icmp6_err =
+        inner.proto == ipproto::kIcmpv6 && inner.payload.size > 8 && inner.payload[0] >= 1 && inner.payload[0] <= 4;
     if (icmp4_err || icmp6_err) {
       IpPacket quoted;
       AnomalyCounters scratch;  // a quoted packet is usually cut short: not an anomaly of the capture

@@ -375,7 +375,7 @@ TEST_CASE("gtpv1c: message types") {
   AnomalyCounters an;
   REQUIRE(v1(msg(1, ""), m, an) == Status::Ok);  // echo request
   CHECK(m.ie_count == 0);
-  REQUIRE(v1(msg(2, "0e 05"), m, an) == Status::Ok);  // echo response
+  REQUIRE(v1(msg(2, "0e 05"), m, an) == Status::Ok);   // echo response
   REQUIRE(v1(msg(21, "01 80"), m, an) == Status::Ok);  // delete PDP context response
   CHECK(m.cause == 128);
   CHECK(an.total() == 0);

@@ -379,7 +379,7 @@ TEST_CASE("gtpv2c: TBCD, APN, zero-length Cause/EBI") {
   REQUIRE(v2(msg(32, ie(1, "21 43 b5") + ie(76, "") + ie(75, "ff") + ie(71, "05 61 62") + ie(2, "") + ie(73, "") +
                          ie(76, "94 71 02 01 43 f5")),
              m, an) == Status::Ok);
-  CHECK(an.get(Anomaly::Gtp2cBadTbcd) == 2);  // IMSI digit B, MEI with no digits
+  CHECK(an.get(Anomaly::Gtp2cBadTbcd) == 2);      // IMSI digit B, MEI with no digits
   CHECK(an.get(Anomaly::Gtp2cIeBadLength) == 3);  // empty MSISDN, Cause, EBI
   CHECK(an.get(Anomaly::Gtp2cBadApn) == 1);
   CHECK_FALSE(m.has_imsi);

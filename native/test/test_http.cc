@@ -97,8 +97,8 @@ Parsed* parse(const std::string& s) {
 }  // namespace
 
 TEST_CASE("http: looks_like_http_request knows the methods and waits on prefixes") {
-  for (const char* m : {"GET /", "POST /", "HEAD /", "PUT /", "DELETE /", "OPTIONS *", "PATCH /", "CONNECT h:443",
-                        "TRACE /"})
+  for (const char* m :
+       {"GET /", "POST /", "HEAD /", "PUT /", "DELETE /", "OPTIONS *", "PATCH /", "CONNECT h:443", "TRACE /"})
     CHECK(looks_like_http_request(S(m)));
   CHECK(looks_like_http_request(S("G")));
   CHECK(looks_like_http_request(S("GE")));
@@ -127,8 +127,9 @@ TEST_CASE("http: head length with CRLF, bare LF and mixed endings") {
 }
 
 TEST_CASE("http: a simple GET") {
-  Parsed* p = parse("GET /pay?gnpay_token=abc HTTP/1.1\r\nHost:  shop.example.com \r\nUser-Agent: x\ty\r\n"
-                    "Accept:\r\n\r\nignored body");
+  Parsed* p = parse(
+      "GET /pay?gnpay_token=abc HTTP/1.1\r\nHost:  shop.example.com \r\nUser-Agent: x\ty\r\n"
+      "Accept:\r\n\r\nignored body");
   REQUIRE(p->st == Status::Ok);
   CHECK(str(p->h.method) == "GET");
   CHECK(str(p->h.target) == "/pay?gnpay_token=abc");
@@ -170,14 +171,14 @@ TEST_CASE("http: every method, HTTP/1.0, and the request-target forms") {
 
 TEST_CASE("http: bad request lines are malformed and counted") {
   const char* bad[] = {
-      "GET /x\r\n\r\n",                  // HTTP/0.9 style, no version
-      "GET /x HTTP/2.0\r\n\r\n",         // not HTTP/1.x
-      "GET /x HTTP/1.1 extra\r\n\r\n",   // junk after the version
-      "GET x HTTP/1.1\r\n\r\n",          // not a request-target form
-      "CONNECT /x HTTP/1.1\r\n\r\n",     // CONNECT needs authority-form
-      "G(T /x HTTP/1.1\r\n\r\n",         // not a token
-      "GET\t/x HTTP/1.1\r\n\r\n",        // TAB is not the separator
-      "GET /a\x01 HTTP/1.1\r\n\r\n",     // control byte in the target
+      "GET /x\r\n\r\n",                 // HTTP/0.9 style, no version
+      "GET /x HTTP/2.0\r\n\r\n",        // not HTTP/1.x
+      "GET /x HTTP/1.1 extra\r\n\r\n",  // junk after the version
+      "GET x HTTP/1.1\r\n\r\n",         // not a request-target form
+      "CONNECT /x HTTP/1.1\r\n\r\n",    // CONNECT needs authority-form
+      "G(T /x HTTP/1.1\r\n\r\n",        // not a token
+      "GET\t/x HTTP/1.1\r\n\r\n",       // TAB is not the separator
+      "GET /a\x01 HTTP/1.1\r\n\r\n",    // control byte in the target
       "GET /x HTTP/1.a\r\n\r\n",
   };
   for (const char* b : bad) {
@@ -189,7 +190,8 @@ TEST_CASE("http: bad request lines are malformed and counted") {
 }
 
 TEST_CASE("http: obs-fold and broken header lines are counted, parsing continues") {
-  Parsed* p = parse("GET /a HTTP/1.1\r\nX-A: 1\r\n  folded\r\nNoColon\r\nBad Name: v\r\nSpace : v\r\nCookie: c=d\r\n\r\n");
+  Parsed* p =
+      parse("GET /a HTTP/1.1\r\nX-A: 1\r\n  folded\r\nNoColon\r\nBad Name: v\r\nSpace : v\r\nCookie: c=d\r\n\r\n");
   CHECK(p->st == Status::Malformed);
   CHECK(p->an.get(Anomaly::HttpBadHeader) == 4);
   CHECK(p->h.bad_header_lines == 4);
@@ -300,8 +302,8 @@ TEST_CASE("http: golden request head from zeek gtp1_gn_normal_incl_fragmentation
   auto segs = apptest::tshark_fields(f, "tcp.srcport==1923 && tcp.len>0", {"tcp.payload"});
   REQUIRE(segs.size() == 2);
   auto head = gnpay_test::hex(segs[0][0] + segs[1][0]);
-  auto truth = apptest::tshark_fields(f, "http.request", {"http.request.method", "http.request.uri", "http.host",
-                                                          "http.cookie", "http.user_agent"});
+  auto truth = apptest::tshark_fields(
+      f, "http.request", {"http.request.method", "http.request.uri", "http.host", "http.cookie", "http.user_agent"});
   REQUIRE(truth.size() == 1);
   REQUIRE(truth[0].size() == 5);
   CHECK(http_head_length(gnpay_test::span(head)) == head.size());

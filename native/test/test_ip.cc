@@ -25,10 +25,14 @@ std::string h16(unsigned v) {
 // IPv4 header: version/IHL byte, total length, flags+offset field, proto; wrong checksum on purpose.
 std::string v4(unsigned total, unsigned frag = 0, unsigned proto = 17, const char* vihl = "45", unsigned id = 0x1234) {
   return std::string(vihl) + " 00 " + h16(total) + h16(id) + h16(frag) + "40 " +
-         (proto == 17 ? "11" : proto == 6 ? "06" : "01") + " de ad 0a 00 00 01 c0 a8 01 02 ";
+         (proto == 17  ? "11"
+          : proto == 6 ? "06"
+                       : "01") +
+         " de ad 0a 00 00 01 c0 a8 01 02 ";
 }
 std::string v6(unsigned plen, const char* next) {
-  return "60 00 00 00 " + h16(plen) + next + " 40 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01 "
+  return "60 00 00 00 " + h16(plen) + next +
+         " 40 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01 "
          "fe 80 00 00 00 00 00 00 00 00 00 00 00 00 00 02 ";
 }
 std::string zeros(size_t n) {
@@ -161,10 +165,12 @@ TEST_CASE("ipv6: fixed header, next header, payload trimmed to the payload lengt
 
 TEST_CASE("ipv6: hop-by-hop, routing, destination options and AH are walked") {
   // HBH (8) -> Routing (16: len 1) -> DestOpts (8) -> AH (12: payload len 1) -> TCP
-  std::string ext = "2b 00 01 04 00 00 00 00 "              // HBH, next Routing
-                    "3c 01 00 00 00 00 00 00 " + zeros(8) + // Routing, next DestOpts, 16 octets
-                    "33 00 01 04 00 00 00 00 "              // DestOpts, next AH
-                    "06 01 00 00 00 00 01 00 00 00 00 01 "; // AH, next TCP, (1+2)*4 = 12 octets
+  std::string ext =
+      "2b 00 01 04 00 00 00 00 "  // HBH, next Routing
+      "3c 01 00 00 00 00 00 00 " +
+      zeros(8) +                               // Routing, next DestOpts, 16 octets
+      "33 00 01 04 00 00 00 00 "               // DestOpts, next AH
+      "06 01 00 00 00 00 01 00 00 00 00 01 ";  // AH, next TCP, (1+2)*4 = 12 octets
   auto b = hex(v6(44 + 4, "00") + ext + "de ad be ef");
   IpPacket p;
   AnomalyCounters an;

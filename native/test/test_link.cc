@@ -11,8 +11,9 @@ using gnpay_test::span;
 namespace {
 const char* kMacs = "00 05 85 a6 54 5f 00 1e df 2d 82 8e ";  // dst, src (zeek/gtp_create_pdp_ctx.pcap frame 2)
 const char* kIp4 = "45 00 00 14 00 00 40 00 40 11 00 00 0a 00 00 01 0a 00 00 02";
-const char* kIp6 = "60 00 00 00 00 00 3b 40 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01 "
-                   "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 02";
+const char* kIp6 =
+    "60 00 00 00 00 00 3b 40 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01 "
+    "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 02";
 
 Status link(uint32_t lt, const std::string& h, LinkResult& out, AnomalyCounters& an) {
   static std::vector<uint8_t> keep;
@@ -39,8 +40,7 @@ TEST_CASE("link: 802.1Q, 802.1ad and 0x9100 tags are walked and recorded") {
   LinkResult r;
   AnomalyCounters an;
   // QinQ as in nDPI/ipv6_in_gtp.pcap: 88a8 outer, 8100 inner
-  CHECK(link(linktype::kEthernet, std::string(kMacs) + "88 a8 00 64 81 00 20 c8 08 00 " + kIp4, r, an) ==
-        Status::Ok);
+  CHECK(link(linktype::kEthernet, std::string(kMacs) + "88 a8 00 64 81 00 20 c8 08 00 " + kIp4, r, an) == Status::Ok);
   CHECK(r.vlan_depth == 2);
   CHECK(r.vlan_ids[0] == 100);
   CHECK(r.vlan_ids[1] == 200);  // PCP bits (0x2000) masked off
@@ -191,8 +191,8 @@ TEST_CASE("link: an MPLS label stack (RFC 3032) is popped to the bottom label; I
   CHECK(r.ethertype == ethertype::kIpv6);
   CHECK(r.payload.size == 40);
   // Linux cooked v1 with an MPLS protocol
-  CHECK(link(linktype::kLinuxSll, "00 00 00 01 00 06 00 1e df 2d 82 8e 00 00 88 47 00 01 01 40 " + std::string(kIp4),
-             r, an) == Status::Ok);
+  CHECK(link(linktype::kLinuxSll, "00 00 00 01 00 06 00 1e df 2d 82 8e 00 00 88 47 00 01 01 40 " + std::string(kIp4), r,
+             an) == Status::Ok);
   CHECK(r.mpls_depth == 1);
   CHECK(an.total() == 0);
 }

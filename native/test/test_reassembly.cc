@@ -19,8 +19,8 @@ struct Frags {
   // An IPv4 fragment carrying data[off, off+len) of the datagram.
   IpPacket v4(const std::vector<uint8_t>& data, size_t off, size_t len, bool mf, uint16_t id = 0x4242,
               uint8_t proto = 17, uint8_t src_last = 1) {
-    std::vector<uint8_t> b = {0x45, 0, 0, 0, uint8_t(id >> 8), uint8_t(id), 0, 0, 64, proto, 0xde, 0xad,
-                              10, 0, 0, src_last, 10, 0, 0, 2};
+    std::vector<uint8_t> b = {0x45, 0,  0, 0, uint8_t(id >> 8), uint8_t(id), 0, 0, 64, proto, 0xde,
+                              0xad, 10, 0, 0, src_last,         10,          0, 0, 2};
     const size_t total = 20 + len;
     b[2] = uint8_t(total >> 8);
     b[3] = uint8_t(total);
@@ -42,8 +42,8 @@ struct Frags {
     for (int i = 0; i < 16; i++) b.push_back(i == 0 ? 0x20 : i == 15 ? 1 : 0);
     for (int i = 0; i < 16; i++) b.push_back(i == 0 ? 0x20 : i == 15 ? 2 : 0);
     const uint16_t fo = uint16_t(((off / 8) << 3) | (m ? 1 : 0));
-    const uint8_t fh[8] = {60, 0, uint8_t(fo >> 8), uint8_t(fo), uint8_t(id >> 24), uint8_t(id >> 16),
-                           uint8_t(id >> 8), uint8_t(id)};
+    const uint8_t fh[8] = {
+        60, 0, uint8_t(fo >> 8), uint8_t(fo), uint8_t(id >> 24), uint8_t(id >> 16), uint8_t(id >> 8), uint8_t(id)};
     b.insert(b.end(), fh, fh + 8);
     b.insert(b.end(), frag_part.begin() + long(off), frag_part.begin() + long(off + len));
     const size_t plen = b.size() - 40;
@@ -159,7 +159,7 @@ TEST_CASE("reassembly: bad fragments are counted and dropped") {
   CHECK_FALSE(r.add(f.v4(d, 1000, 200, false), 1, whole, an));  // ends at 1200
   CHECK_FALSE(r.add(f.v4(d, 1200, 800, true), 1, whole, an));   // past the known end
   CHECK(an.get(Anomaly::FragBadOffset) == 2);
-  CHECK_FALSE(r.add(f.v4(d, 2000, 8, false), 1, whole, an));    // another end
+  CHECK_FALSE(r.add(f.v4(d, 2000, 8, false), 1, whole, an));  // another end
   CHECK(an.get(Anomaly::FragBadOffset) == 3);
   // the datagram itself is intact and completes with the right fragments
   CHECK_FALSE(r.add(f.v4(d, 0, 800, true), 1, whole, an));
@@ -217,8 +217,8 @@ TEST_CASE("reassembly: bounded datagram count, oldest evicted first") {
   CHECK(an.get(Anomaly::FragEvicted) == 1);
   CHECK(r.datagrams() == 2);
   CHECK_FALSE(r.add(f.v4(d, 800, 800, false, 1), 4, whole, an));  // id 1 was evicted: starts over
-  CHECK(an.get(Anomaly::FragEvicted) == 2);                        // ... evicting id 2
-  REQUIRE(r.add(f.v4(d, 800, 800, false, 3), 5, whole, an));       // id 3 survives
+  CHECK(an.get(Anomaly::FragEvicted) == 2);                       // ... evicting id 2
+  REQUIRE(r.add(f.v4(d, 800, 800, false, 3), 5, whole, an));      // id 3 survives
   CHECK(same(whole.payload, d));
 }
 

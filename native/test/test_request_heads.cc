@@ -97,7 +97,9 @@ std::string as_string(const Bytes& b) { return std::string(b.begin(), b.end()); 
 
 Bytes pq_hello_records(const std::vector<size_t>& record_sizes) {
   tlstest::Hello h;
-  h.exts = {tlstest::ext(43, {4, 3, 4, 3, 3}), tlstest::ext(0xfe0d, Bytes(250, 0x5a)), tlstest::pq_key_share(),
+  h.exts = {tlstest::ext(43, {4, 3, 4, 3, 3}),
+            tlstest::ext(0xfe0d, Bytes(250, 0x5a)),
+            tlstest::pq_key_share(),
             tlstest::ext(21, Bytes(150, 0)),
             tlstest::ext(16, gnpay_test::hex("000c02683208687474702f312e31")),
             tlstest::sni_ext("tok0123456789abcdef.pay.example.net")};
@@ -295,12 +297,12 @@ TEST_CASE("heads: retransmitted and overlapping segments are trimmed") {
   std::string h = get_head("/pay?gnpay_token=" + TOK, "X-Pad: " + std::string(200, 'p') + "\r\n");
   FlowKey k = key(1);
   feed(k, 100, h.substr(0, 50));
-  feed(k, 100, h.substr(0, 50));              // exact retransmission
-  feed(k, 100, h.substr(0, 120));             // retransmission with more data
-  feed(k, 100 + 30, h.substr(30, 60));        // old bytes only
-  feed(k, 100 + 90, h.substr(90, 100));       // overlaps the end of what we have
+  feed(k, 100, h.substr(0, 50));         // exact retransmission
+  feed(k, 100, h.substr(0, 120));        // retransmission with more data
+  feed(k, 100 + 30, h.substr(30, 60));   // old bytes only
+  feed(k, 100 + 90, h.substr(90, 100));  // overlaps the end of what we have
   CHECK(sink.heads.empty());
-  feed(k, 100 + 150, h.substr(150));          // overlaps and completes
+  feed(k, 100 + 150, h.substr(150));  // overlaps and completes
   REQUIRE(sink.heads.size() == 1);
   CHECK(sink.heads[0].second == h);
   // An out-of-order segment that overlaps what comes before it.
@@ -386,8 +388,8 @@ TEST_CASE("heads: a Content-Length body is skipped, even when it holds request t
   FlowKey k = key(1);
   std::string fake = "GET /pay?gnpay_token=" + TOK + " HTTP/1.1\r\nHost: x\r\n\r\n";
   std::string body = fake + std::string(1000, 'b') + fake + fake;
-  std::string post = "POST /upload HTTP/1.1\r\nHost: shop.example.com\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n";
+  std::string post =
+      "POST /upload HTTP/1.1\r\nHost: shop.example.com\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   std::string after = get_head("/after");
   std::string stream = post + body + after;
   // The body's segments each start with request text.
@@ -443,8 +445,8 @@ TEST_CASE("heads: a chunked body is skipped by its framing") {
   std::string post = "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
   char sz[16];
   snprintf(sz, sizeof sz, "%zx", fake.size());
-  std::string body = std::string(sz) + ";ext=1\r\n" + fake + "\r\n" + "A\r\n0123456789\r\n" + std::string(sz) +
-                     "\n" + fake + "\n" + "0\r\nTrailer: " + fake.substr(0, 20) + "\r\n\r\n";
+  std::string body = std::string(sz) + ";ext=1\r\n" + fake + "\r\n" + "A\r\n0123456789\r\n" + std::string(sz) + "\n" +
+                     fake + "\n" + "0\r\nTrailer: " + fake.substr(0, 20) + "\r\n\r\n";
   std::string stream = post + body + get_head("/after");
   // Every split point: whatever the segmentation, the same two heads come out.
   for (size_t cut : {size_t(10), post.size(), post.size() + 3, post.size() + 12, post.size() + 30,
@@ -509,13 +511,15 @@ TEST_CASE("heads: TLS ClientHello over several segments and records") {
     feed(k, 742, s.substr(700, 700));
     CHECK(sink.heads.empty());
     CHECK(a.flows() == 1);
-    feed(k, 1442, s.substr(1400) + std::string("\x14\x03\x03\x00\x01\x01", 6));  // + ChangeCipherSpec in the same segment
+    feed(k, 1442,
+         s.substr(1400) + std::string("\x14\x03\x03\x00\x01\x01", 6));  // + ChangeCipherSpec in the same segment
     REQUIRE(sink.heads.size() == 1);
     CHECK(sink.heads[0].first == HeadKind::TlsClientHello);
     CHECK(sink.heads[0].second == s);
     CHECK(sni_of(sink.heads[0].second) == "tok0123456789abcdef.pay.example.net");
     CHECK(a.flows() == 0);
-    feed(k, uint32_t(1442 + s.size() - 1400 + 6), std::string("\x17\x03\x03\x00\x05hello", 10));  // application data: nothing
+    feed(k, uint32_t(1442 + s.size() - 1400 + 6),
+         std::string("\x17\x03\x03\x00\x05hello", 10));  // application data: nothing
     CHECK(sink.heads.size() == 1);
     CHECK(an.total() == 0);
   }
@@ -753,7 +757,7 @@ TEST_CASE("heads: a gap that never fills is taken as capture loss") {
   Feeder feed{a, sink, an};
   FlowKey k = key(1);
   std::string h = get_head();
-  feed(k, 1, h.substr(0, 20));         // the rest of this head is lost
+  feed(k, 1, h.substr(0, 20));  // the rest of this head is lost
   uint32_t s = uint32_t(1 + h.size());
   std::string n1 = get_head("/n1"), n2 = get_head("/n2"), n3 = get_head("/n3");
   feed(k, s, n1);
@@ -997,7 +1001,8 @@ TEST_CASE("heads: golden flows from public captures") {
   }
   std::string f = apptest::public_fixture("zeek/gtp1_gn_normal_incl_fragmentation.pcap");
   if (!f.empty()) {
-    auto rows = apptest::tshark_fields(f, "tcp.srcport==1923", {"frame.number", "tcp.seq_raw", "tcp.flags", "tcp.payload"});
+    auto rows =
+        apptest::tshark_fields(f, "tcp.srcport==1923", {"frame.number", "tcp.seq_raw", "tcp.flags", "tcp.payload"});
     auto uri = apptest::tshark_fields(f, "http.request", {"http.request.uri"});
     REQUIRE(rows.size() >= 4);
     REQUIRE(uri.size() == 1);

@@ -6,8 +6,8 @@
 #include "bytes.h"
 #include "tbcd.h"
 
-using gnpay::Digits;
 using gnpay::decode_tbcd;
+using gnpay::Digits;
 using gnpay_test::hex;
 using gnpay_test::span;
 
@@ -55,7 +55,8 @@ TEST_CASE("tbcd: digits A-E are rejected and the output cleared") {
   bool ok = true;
   auto b = hex("21 a3");
   Digits d;
-  d.len = 3; d.d[0] = 'x';
+  d.len = 3;
+  d.d[0] = 'x';
   CHECK_FALSE(decode_tbcd(span(b), d));
   CHECK(d.len == 0);
   CHECK(d.d[0] == 0);

@@ -105,8 +105,9 @@ Bytes lit(const std::string& name, const std::string& value) {
   return b;
 }
 Bytes frame(uint8_t type, uint8_t flags, uint32_t stream, const Bytes& payload) {
-  Bytes f = {uint8_t(payload.size() >> 16), uint8_t(payload.size() >> 8), uint8_t(payload.size()), type, flags,
-             uint8_t(stream >> 24), uint8_t(stream >> 16), uint8_t(stream >> 8), uint8_t(stream)};
+  Bytes f = {
+      uint8_t(payload.size() >> 16), uint8_t(payload.size() >> 8), uint8_t(payload.size()), type,           flags,
+      uint8_t(stream >> 24),         uint8_t(stream >> 16),        uint8_t(stream >> 8),    uint8_t(stream)};
   f.insert(f.end(), payload.begin(), payload.end());
   return f;
 }
@@ -240,7 +241,8 @@ TEST_CASE("tcp apps: the engine finds tokens in DNS over TCP and in HTTP/2 reque
   send(80, 1, ACK | PSH, h2_connection(token));
   std::vector<std::string> seen;
   for (const Event& e : sink.events)
-    if (e.type == EventType::Sighting) seen.emplace_back(std::string(e.match.token, e.match.len) + "/" + via_name(e.via));
+    if (e.type == EventType::Sighting)
+      seen.emplace_back(std::string(e.match.token, e.match.len) + "/" + via_name(e.via));
   REQUIRE(seen.size() == 3);
   CHECK(seen[0] == "dnstcptoken0123456/dns");
   CHECK(seen[1] == token + "/http");  // the query of the first request

@@ -285,9 +285,15 @@ TEST_CASE("tls: a post-quantum sized ClientHello (~1.8 KB) with the SNI after th
   Hello h;
   // Extension set and sizes as a current browser sends them (GREASE, ECH outer ~250 B,
   // ALPN, signature algorithms, the hybrid key share).
-  h.exts = {ext(0x0a0a, {}),          ext(43, {4, 3, 4, 3, 3}),   ext(16, gnpay_test::hex("000c02683208687474702f312e31")),
-            ext(13, Bytes(18, 4)),    ext(0xfe0d, Bytes(250, 0x5a)), pq_key_share(),
-            ext(45, {1, 1}),          sni_ext("tok0123456789abcdef.pay.example.net"), ext(0x1a1a, {0})};
+  h.exts = {ext(0x0a0a, {}),
+            ext(43, {4, 3, 4, 3, 3}),
+            ext(16, gnpay_test::hex("000c02683208687474702f312e31")),
+            ext(13, Bytes(18, 4)),
+            ext(0xfe0d, Bytes(250, 0x5a)),
+            pq_key_share(),
+            ext(45, {1, 1}),
+            sni_ext("tok0123456789abcdef.pay.example.net"),
+            ext(0x1a1a, {0})};
   Bytes ch = records(hello_msg(h));
   CHECK(ch.size() > 1700);
   TlsClientHelloInfo info;
@@ -307,7 +313,7 @@ TEST_CASE("tls: truncation before and after the server_name") {
   TlsClientHelloInfo info;
   AnomalyCounters an;
   CHECK(parse_tls_client_hello(sp(ch).prefix(3), info, an) == Status::Truncated);
-  CHECK(parse_tls_client_hello(sp(ch).prefix(60), info, an) == Status::Truncated);  // inside the random
+  CHECK(parse_tls_client_hello(sp(ch).prefix(60), info, an) == Status::Truncated);   // inside the random
   CHECK(parse_tls_client_hello(sp(ch).prefix(130), info, an) == Status::Truncated);  // inside the suites/extensions
   CHECK(an.get(Anomaly::TlsTruncated) == 3);
   size_t sni_end = 5 + 4 + 2 + 32 + 1 + 32 + 2 + 32 + 2 + 2 + 9 + 9;
@@ -411,8 +417,8 @@ TEST_CASE("tls: golden ClientHellos against tshark") {
   for (const char* rel : {"nDPI/ja3_lots_of_cipher_suites_2_anon.pcap", "zeek/gtp6_gtp_0x32.pcap"}) {
     std::string f = apptest::public_fixture(rel);
     if (f.empty()) continue;
-    auto rows = apptest::tshark_fields(f, "tls.handshake.type==1",
-                                       {"tcp.payload", "tls.handshake.extensions_server_name", "tls.handshake.version"});
+    auto rows = apptest::tshark_fields(
+        f, "tls.handshake.type==1", {"tcp.payload", "tls.handshake.extensions_server_name", "tls.handshake.version"});
     REQUIRE(rows.size() == 1);
     REQUIRE(rows[0].size() == 3);
     Bytes ch = gnpay_test::hex(rows[0][0]);

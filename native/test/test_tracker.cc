@@ -196,8 +196,8 @@ TEST_CASE("tracker 1: a capture on loopback (source address = destination addres
   append(req, ie1::gsn(LO));
   append(req, ie1::msisdn(MSISDN_A));
   p.c(LO, 2123, LO, 3386 + 1000, gtp1c(16, 0, 5, req));  // the GGSN listens on another port
-  Bytes resp = ie1::cause(128) + ie1::teid_data(0x2000) + ie1::teid_cp(0x2001) + ie1::eua_v4(UE) + ie1::gsn(LO) +
-               ie1::gsn(LO);
+  Bytes resp =
+      ie1::cause(128) + ie1::teid_data(0x2000) + ie1::teid_cp(0x2001) + ie1::eua_v4(UE) + ie1::gsn(LO) + ie1::gsn(LO);
   auto ev = p.c(LO, 4386, LO, 2123, gtp1c(17, 0x1001, 5, resp));
   REQUIRE(count(ev, SessionChange::Create) == 1);
   CHECK(msisdn_of(ev[0]) == MSISDN_A);
@@ -230,7 +230,7 @@ TEST_CASE("tracker 2: SGW relocation keeps the new SGW's S11 endpoint and every 
   auto ev = p.c(SGW2, 2123, MME, 2123, gtp2c(33, 0x110, 2, resp));
   REQUIRE(count(ev, SessionChange::Create) == 2);
   CHECK(ev[0].bearer == 5);
-  CHECK(msisdn_of(ev[0]) == MSISDN_A);  // from the PDN connection it continues
+  CHECK(msisdn_of(ev[0]) == MSISDN_A);                      // from the PDN connection it continues
   CHECK(has_tunnel(ev[0], 0, 0, 0x210, IpAddr::v4(SGW2)));  // the new SGW's own S11 endpoint
   CHECK(ev[1].bearer == 6);
   CHECK(ev[1].linked_bearer == 5);
@@ -284,15 +284,16 @@ TEST_CASE("tracker 3: two PDN connections on one per-UE S11 TEID: the Linked EBI
 
 TEST_CASE("tracker 4: a GGSN-initiated Update PDP Context moves only the SGSN's user endpoint; its Delete works") {
   Probe p;
-  Bytes req = ie1::imsi(IMSI_A) + ie1::teid_data(0x1000) + ie1::teid_cp(0x1001) + ie1::nsapi(5) +
-              ie1::eua_empty_v4() + ie1::apn("internet") + ie1::gsn(SGSN) + ie1::gsn(SGSN_U) + ie1::msisdn(MSISDN_A);
+  Bytes req = ie1::imsi(IMSI_A) + ie1::teid_data(0x1000) + ie1::teid_cp(0x1001) + ie1::nsapi(5) + ie1::eua_empty_v4() +
+              ie1::apn("internet") + ie1::gsn(SGSN) + ie1::gsn(SGSN_U) + ie1::msisdn(MSISDN_A);
   p.c(SGSN, 2123, GGSN, 2123, gtp1c(16, 0, 1, req));
   Bytes resp = ie1::cause(128) + ie1::teid_data(0x2000) + ie1::teid_cp(0x2001) + ie1::eua_v4(UE) + ie1::gsn(GGSN) +
                ie1::gsn(GGSN_U);
   p.c(GGSN, 2123, SGSN, 2123, gtp1c(17, 0x1001, 1, resp));
   // GGSN-initiated (header TEID = the SGSN's TEID-C); the SGSN answers with a direct tunnel to the RNC
   p.c(GGSN, 2123, SGSN, 2123, gtp1c(18, 0x1001, 0x8001, ie1::nsapi(5)));
-  auto ev = p.c(SGSN, 2123, GGSN, 2123, gtp1c(19, 0x2001, 0x8001, ie1::cause(128) + ie1::teid_data(0x3000) + ie1::gsn(RNC)));
+  auto ev =
+      p.c(SGSN, 2123, GGSN, 2123, gtp1c(19, 0x2001, 0x8001, ie1::cause(128) + ie1::teid_data(0x3000) + ie1::gsn(RNC)));
   REQUIRE(count(ev, SessionChange::Update) == 1);
   CHECK(has_tunnel(ev[0], 0, 1, 0x1001, IpAddr::v4(SGSN)));  // control downlink unchanged
   CHECK(has_tunnel(ev[0], 1, 1, 0x3000, IpAddr::v4(RNC)));   // the new downlink user endpoint
@@ -332,8 +333,9 @@ TEST_CASE("tracker 6: a Create Bearer Request piggybacked on a Create Session Re
   CHECK(count(ev, SessionChange::Create) == 1);
   CHECK(p.eng->stats().gtpv2c[95] == 1);
   CHECK(p.anomaly(Anomaly::Gtp2cPiggyback) == 0);
-  ev = p.c(MME, 2123, SGW, 2123,
-           gtp2c(96, 0x200, 0x55, ie2::cause(16) + ie2::bearer(ie2::ebi(6) + ie2::cause(16) + ie2::fteid(0, 0x902, ENB))));
+  ev = p.c(
+      MME, 2123, SGW, 2123,
+      gtp2c(96, 0x200, 0x55, ie2::cause(16) + ie2::bearer(ie2::ebi(6) + ie2::cause(16) + ie2::fteid(0, 0x902, ENB))));
   REQUIRE(count(ev, SessionChange::Create) == 1);
   CHECK(ev[0].bearer == 6);
   CHECK(msisdn_of(sighting(p.get(ENB, SGW_U, 0x402))) == MSISDN_A);
@@ -371,19 +373,21 @@ TEST_CASE("tracker 8: a Bearer Context to be removed (instance 1) listed first i
 
 TEST_CASE("tracker 9: secondary PDP contexts are bounded at creation; a teardown removes them all") {
   Probe p;
-  Bytes req = ie1::imsi(IMSI_A) + ie1::teid_data(0x1000) + ie1::teid_cp(0x1001) + ie1::nsapi(5) +
-              ie1::eua_empty_v4() + ie1::apn("internet") + ie1::gsn(SGSN) + ie1::gsn(SGSN) + ie1::msisdn(MSISDN_A);
+  Bytes req = ie1::imsi(IMSI_A) + ie1::teid_data(0x1000) + ie1::teid_cp(0x1001) + ie1::nsapi(5) + ie1::eua_empty_v4() +
+              ie1::apn("internet") + ie1::gsn(SGSN) + ie1::gsn(SGSN) + ie1::msisdn(MSISDN_A);
   p.c(SGSN, 2123, GGSN, 2123, gtp1c(16, 0, 1, req));
   p.c(GGSN, 2123, SGSN, 2123,
-      gtp1c(17, 0x1001, 1, ie1::cause(128) + ie1::teid_data(0x2000) + ie1::teid_cp(0x2001) + ie1::eua_v4(UE) +
-                                ie1::gsn(GGSN) + ie1::gsn(GGSN)));
+      gtp1c(17, 0x1001, 1,
+            ie1::cause(128) + ie1::teid_data(0x2000) + ie1::teid_cp(0x2001) + ie1::eua_v4(UE) + ie1::gsn(GGSN) +
+                ie1::gsn(GGSN)));
   size_t created = 0;
   for (uint32_t i = 0; i < 20; i++) {  // 20 secondaries with distinct TEIDs (NSAPIs wrap: 4 bits)
     uint16_t seq = uint16_t(100 + i);
     Bytes sreq = ie1::teid_data(0x1100 + i) + ie1::nsapi(uint8_t(i)) + ie1::nsapi(5) + ie1::gsn(SGSN) + ie1::gsn(SGSN);
     p.c(SGSN, 2123, GGSN, 2123, gtp1c(16, 0x2001, seq, sreq));
-    auto ev = p.c(GGSN, 2123, SGSN, 2123,
-                  gtp1c(17, 0x1001, seq, ie1::cause(128) + ie1::teid_data(0x2100 + i) + ie1::gsn(GGSN) + ie1::gsn(GGSN)));
+    auto ev =
+        p.c(GGSN, 2123, SGSN, 2123,
+            gtp1c(17, 0x1001, seq, ie1::cause(128) + ie1::teid_data(0x2100 + i) + ie1::gsn(GGSN) + ie1::gsn(GGSN)));
     created += count(ev, SessionChange::Create);
   }
   CHECK(p.eng->tables().sessions <= kMaxGroupContexts);
@@ -392,17 +396,19 @@ TEST_CASE("tracker 9: secondary PDP contexts are bounded at creation; a teardown
   auto ev = p.c(GGSN, 2123, SGSN, 2123, gtp1c(21, 0x1001, 500, ie1::cause(128)));
   CHECK(count(ev, SessionChange::Delete) >= 1);
   CHECK(p.eng->tables().sessions == 0);
-  for (uint32_t i = 0; i < 20; i++) CHECK_FALSE(sighting(p.get(SGSN, GGSN, 0x2100 + i, UE, uint16_t(41000 + i))).has_subscriber);
+  for (uint32_t i = 0; i < 20; i++)
+    CHECK_FALSE(sighting(p.get(SGSN, GGSN, 0x2100 + i, UE, uint16_t(41000 + i))).has_subscriber);
 }
 
 TEST_CASE("tracker: unknown tunnels take their direction from the GSN roles GTP-C taught, never from ports") {
   Probe p;
-  Bytes req = ie1::imsi(IMSI_A) + ie1::teid_data(0x1000) + ie1::teid_cp(0x1001) + ie1::nsapi(5) +
-              ie1::eua_empty_v4() + ie1::apn("internet") + ie1::gsn(SGSN) + ie1::gsn(SGSN_U) + ie1::msisdn(MSISDN_A);
+  Bytes req = ie1::imsi(IMSI_A) + ie1::teid_data(0x1000) + ie1::teid_cp(0x1001) + ie1::nsapi(5) + ie1::eua_empty_v4() +
+              ie1::apn("internet") + ie1::gsn(SGSN) + ie1::gsn(SGSN_U) + ie1::msisdn(MSISDN_A);
   p.c(SGSN, 2123, GGSN, 2123, gtp1c(16, 0, 1, req));
   p.c(GGSN, 2123, SGSN, 2123,
-      gtp1c(17, 0x1001, 1, ie1::cause(128) + ie1::teid_data(0x2000) + ie1::teid_cp(0x2001) + ie1::eua_v4(UE) +
-                                ie1::gsn(GGSN) + ie1::gsn(GGSN_U)));
+      gtp1c(17, 0x1001, 1,
+            ie1::cause(128) + ie1::teid_data(0x2000) + ie1::teid_cp(0x2001) + ie1::eua_v4(UE) + ie1::gsn(GGSN) +
+                ie1::gsn(GGSN_U)));
   // an unknown TEID at the GGSN's user address: uplink; the subscriber by UE address, as information
   const Event s = sighting(p.get(SGSN_U, GGSN_U, 0x7777));
   CHECK(s.resolved_by == ResolvedBy::UeIp);

@@ -2,7 +2,13 @@
 // inject() in unit tests, app.listen() in the daemon.
 import { randomUUID } from 'node:crypto';
 import Ajv from 'ajv';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { createMetrics, type Metrics } from '../metrics';
 import type { Store } from '../store';
@@ -86,11 +92,18 @@ function operationsHandlers(deps: OpsDeps): Record<'healthz' | 'readyz' | 'metri
   return {
     healthz: () => ({ status: 'ok' }),
     readyz: (_req, reply) => {
-      const r: Readiness = deps.readiness?.() ?? { ready: deps.ready?.() ?? true, reason: deps.ready?.() === false ? 'starting or stopping' : null };
+      const r: Readiness = deps.readiness?.() ?? {
+        ready: deps.ready?.() ?? true,
+        reason: deps.ready?.() === false ? 'starting or stopping' : null,
+      };
       const ok = r.ready && deps.store.db.open;
       reply.code(ok ? 200 : 503);
       if (ok) return { status: 'ok', ...(r.capture !== undefined ? { capture: r.capture } : {}) };
-      return { status: 'unavailable', reason: r.ready ? 'database closed' : r.reason, ...(r.capture !== undefined ? { capture: r.capture } : {}) };
+      return {
+        status: 'unavailable',
+        reason: r.ready ? 'database closed' : r.reason,
+        ...(r.capture !== undefined ? { capture: r.capture } : {}),
+      };
     },
     metrics: async (_req, reply) => {
       reply.type(deps.metrics.registry.contentType);
@@ -178,8 +191,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onSend', closeUnreadRequests);
 
   // strict bodies (no coercion, nothing removed); query strings and params are text, coerced to the schema's types
-  const strict = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, formats: { 'date-time': true } });
-  const lenient = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false, formats: { 'date-time': true } });
+  const strict = new Ajv({
+    coerceTypes: false,
+    removeAdditional: false,
+    useDefaults: false,
+    allErrors: false,
+    formats: { 'date-time': true },
+  });
+  const lenient = new Ajv({
+    coerceTypes: true,
+    removeAdditional: false,
+    useDefaults: true,
+    allErrors: false,
+    formats: { 'date-time': true },
+  });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('sp', null);
@@ -191,21 +216,33 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     req.correlator = valid ? given : randomUUID();
     reply.header('x-correlator', req.correlator);
     reply.header('cache-control', 'no-store');
-    if (given !== undefined && !valid) throw new ApiError('INVALID_ARGUMENT', 'x-correlator must match ' + CORRELATOR_PATTERN);
+    if (given !== undefined && !valid)
+      throw new ApiError('INVALID_ARGUMENT', 'x-correlator must match ' + CORRELATOR_PATTERN);
     const cfg = req.routeOptions.config;
     if (!cfg.auth) return;
     if (deps.ready && !deps.ready()) throw new ApiError('UNAVAILABLE', 'gnpay is starting or shutting down; retry');
     const key = bearer(req);
     const sp = key ? store.sps.authenticate(key) : null;
-    if (!sp) throw new ApiError('UNAUTHENTICATED', key ? 'invalid or revoked API key' : 'missing Authorization: Bearer <api key>');
+    if (!sp)
+      throw new ApiError(
+        'UNAUTHENTICATED',
+        key ? 'invalid or revoked API key' : 'missing Authorization: Bearer <api key>',
+      );
     req.sp = sp;
-    if (cfg.operationId === 'createOrder' || cfg.operationId === 'camara.preparePayment' || cfg.operationId === 'camara.createPayment') {
+    if (
+      cfg.operationId === 'createOrder' ||
+      cfg.operationId === 'camara.preparePayment' ||
+      cfg.operationId === 'camara.createPayment'
+    ) {
       const perMinute = deps.settings().ordersPerMinute;
       if (perMinute) {
         const r = limiter.take(sp.id, perMinute);
         if (!r.ok) {
           reply.header('retry-after', String(r.retryAfterSeconds));
-          throw new ApiError('TOO_MANY_REQUESTS', `more than ${perMinute} orders per minute; retry after ${r.retryAfterSeconds} s`);
+          throw new ApiError(
+            'TOO_MANY_REQUESTS',
+            `more than ${perMinute} orders per minute; retry after ${r.retryAfterSeconds} s`,
+          );
         }
       }
     }
@@ -217,13 +254,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     metrics.httpRequests.inc({ listener: 'api', method: req.method, route, status: String(reply.statusCode) });
     metrics.httpSeconds.observe({ listener: 'api', method: req.method, route }, ms / 1000);
     // the access log: what an SP quoting its x-correlator is looking for (probes and scrapes only at debug)
-    const line = { method: req.method, route, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(ms * 10) / 10, spId: req.sp?.id ?? null, correlator: req.correlator };
+    const line = {
+      method: req.method,
+      route,
+      url: req.url.split('?')[0],
+      status: reply.statusCode,
+      ms: Math.round(ms * 10) / 10,
+      spId: req.sp?.id ?? null,
+      correlator: req.correlator,
+    };
     if (req.routeOptions.config.auth) req.log.info(line, 'request');
     else req.log.debug(line, 'request');
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const body = err instanceof CamaraError ? { status: err.status, code: err.code, message: err.message } : toErrorBody(err);
+    const body =
+      err instanceof CamaraError ? { status: err.status, code: err.code, message: err.message } : toErrorBody(err);
     if (isStorageError(err)) {
       deps.onStorageError?.(err as Error);
       reply.header('retry-after', '5');
@@ -254,13 +300,24 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const sp = req.sp!;
       const after = q.after === undefined ? undefined : store.cursors.decode('orders', sp.id, q.after);
       const page = store.orders.list(sp.id, { status: q.status, reference: q.reference, limit: q.limit, after });
-      return { orders: page.orders.map((o) => orderView(o, sp.scopes)), nextCursor: page.nextCursor === null ? null : store.cursors.encode('orders', sp.id, page.nextCursor) };
+      return {
+        orders: page.orders.map((o) => orderView(o, sp.scopes)),
+        nextCursor: page.nextCursor === null ? null : store.cursors.encode('orders', sp.id, page.nextCursor),
+      };
     },
     createRefund: (req, reply) => {
-      if (deps.refundsSupported && !deps.refundsSupported()) throw new ApiError('REFUNDS_NOT_SUPPORTED', 'the payment platform takes no refunds (payments.http.refundUrl is not set)');
+      if (deps.refundsSupported && !deps.refundsSupported())
+        throw new ApiError(
+          'REFUNDS_NOT_SUPPORTED',
+          'the payment platform takes no refunds (payments.http.refundUrl is not set)',
+        );
       const key = req.headers['idempotency-key'];
       const b = req.body as { amount?: number; reason?: string };
-      const { refund, replayed } = store.refunds.create(req.sp!.id, (req.params as { id: string }).id, { amount: b.amount, reason: b.reason, idempotencyKey: typeof key === 'string' ? key : undefined });
+      const { refund, replayed } = store.refunds.create(req.sp!.id, (req.params as { id: string }).id, {
+        amount: b.amount,
+        reason: b.reason,
+        idempotencyKey: typeof key === 'string' ? key : undefined,
+      });
       if (replayed) reply.header('idempotent-replayed', 'true');
       else deps.onChange?.();
       reply.code(201);
@@ -280,7 +337,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         out.secret = r.webhookSecret;
         out.previousSecretValidUntil = new Date(r.previousValidUntil).toISOString();
       }
-      req.log.info({ spId: sp.id, rotated: !!b.rotateSecret, correlator: req.correlator }, 'webhook settings changed by the SP');
+      req.log.info(
+        { spId: sp.id, rotated: !!b.rotateSecret, correlator: req.correlator },
+        'webhook settings changed by the SP',
+      );
       return out;
     },
     listRefunds: (req) => {
@@ -293,9 +353,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
     simulateOrder: (req) => {
       const b = req.body as { outcome: SimulatedOutcome; msisdn?: string };
-      const o = store.sandbox.simulate(req.sp!, (req.params as { id: string }).id, b.outcome, b.msisdn, (deps.perMsisdnLimits ?? (() => DEFAULT_LIMITS))());
+      const o = store.sandbox.simulate(
+        req.sp!,
+        (req.params as { id: string }).id,
+        b.outcome,
+        b.msisdn,
+        (deps.perMsisdnLimits ?? (() => DEFAULT_LIMITS))(),
+      );
       deps.onChange?.();
-      req.log.info({ spId: req.sp!.id, orderId: o.id, outcome: b.outcome, correlator: req.correlator }, 'sandbox order simulated');
+      req.log.info(
+        { spId: req.sp!.id, orderId: o.id, outcome: b.outcome, correlator: req.correlator },
+        'sandbox order simulated',
+      );
       return orderView(o, req.sp!.scopes);
     },
     getOrder: (req) => orderView(store.orders.get(req.sp!.id, (req.params as { id: string }).id), req.sp!.scopes),
@@ -320,14 +389,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   registerNumberVerificationRoutes(app, store);
   registerRefundRoutes(app, { store, refundsSupported: deps.refundsSupported, onChange: deps.onChange });
-  registerCamaraRoutes(app, { store, settings: deps.settings, limits: deps.perMsisdnLimits ?? (() => DEFAULT_LIMITS), onChange: deps.onChange });
+  registerCamaraRoutes(app, {
+    store,
+    settings: deps.settings,
+    limits: deps.perMsisdnLimits ?? (() => DEFAULT_LIMITS),
+    onChange: deps.onChange,
+  });
 
   for (const r of ROUTES) {
     if (r.operationId === 'metrics' && deps.serveMetrics !== true) continue;
     const handler = handlers[r.operationId];
     if (!handler) throw new Error(`no handler for the operation ${r.operationId}`);
     // the series of each route's success exists from the start (0)
-    const ok = Object.keys(r.schema.response).map(Number).find((c) => c >= 200 && c < 300) ?? 200;
+    const ok =
+      Object.keys(r.schema.response)
+        .map(Number)
+        .find((c) => c >= 200 && c < 300) ?? 200;
     metrics.httpRequests.inc({ listener: 'api', method: r.method, route: r.url, status: String(ok) }, 0);
     metrics.httpSeconds.zero({ listener: 'api', method: r.method, route: r.url });
     app.route({

@@ -19,7 +19,8 @@ function render(s: unknown, self?: unknown): unknown {
   if (name !== undefined && s !== self) return { $ref: `#/components/schemas/${name}` };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s)) {
-    if (k === 'enum' && OPEN_ENUMS.has(s as Schema)) out['x-extensible-enum'] = (v as unknown[]).filter((x) => x !== null);
+    if (k === 'enum' && OPEN_ENUMS.has(s as Schema))
+      out['x-extensible-enum'] = (v as unknown[]).filter((x) => x !== null);
     else out[k] = render(v);
   }
   return out;
@@ -32,31 +33,64 @@ function parameters(r: RouteSpec): unknown[] {
     const required = (s?.required ?? []) as string[];
     for (const [name, schema] of Object.entries(props)) {
       const { description, ...rest } = schema;
-      out.push({ name, in: where, required: where === 'path' || required.includes(name), ...(description ? { description } : {}), schema: render(rest) });
+      out.push({
+        name,
+        in: where,
+        required: where === 'path' || required.includes(name),
+        ...(description ? { description } : {}),
+        schema: render(rest),
+      });
     }
   };
   add('path', r.schema.params);
   add('query', r.schema.querystring);
   add('header', r.schema.headers);
   if (r.auth) {
-    out.push({ name: 'x-correlator', in: 'header', required: false, description: 'echoed in the response (one is made when absent)', schema: { type: 'string' } });
+    out.push({
+      name: 'x-correlator',
+      in: 'header',
+      required: false,
+      description: 'echoed in the response (one is made when absent)',
+      schema: { type: 'string' },
+    });
   }
   return out;
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 201: 'Created', 400: 'Invalid argument', 401: 'Unauthenticated', 403: 'Permission denied', 404: 'Not found', 409: 'Conflict', 422: 'Unprocessable',
-  413: 'Payload too large', 415: 'Unsupported media type', 429: 'Too many requests', 500: 'Internal error', 501: 'Not implemented', 503: 'Unavailable',
+  200: 'OK',
+  201: 'Created',
+  400: 'Invalid argument',
+  401: 'Unauthenticated',
+  403: 'Permission denied',
+  404: 'Not found',
+  409: 'Conflict',
+  422: 'Unprocessable',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  429: 'Too many requests',
+  500: 'Internal error',
+  501: 'Not implemented',
+  503: 'Unavailable',
 };
 
 function responses(r: RouteSpec): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [status, schema] of Object.entries(r.schema.response)) {
-    const codes = Object.entries(ERROR_CODES).filter(([, v]) => String(v.status) === status).map(([k]) => k);
-    const description = Number(status) >= 400 && schema.required && (schema.required as string[]).includes('code') ? `${STATUS_TEXT[Number(status)]}: ${codes.join(', ')}` : STATUS_TEXT[Number(status)];
+    const codes = Object.entries(ERROR_CODES)
+      .filter(([, v]) => String(v.status) === status)
+      .map(([k]) => k);
+    const description =
+      Number(status) >= 400 && schema.required && (schema.required as string[]).includes('code')
+        ? `${STATUS_TEXT[Number(status)]}: ${codes.join(', ')}`
+        : STATUS_TEXT[Number(status)];
     const headers: Record<string, unknown> = { 'x-correlator': { schema: { type: 'string' } } };
     if (status === '429') headers['retry-after'] = { description: 'seconds to wait', schema: { type: 'integer' } };
-    out[status] = { description, headers, content: { [(Number(status) < 300 && r.produces) || 'application/json']: { schema: render(schema) } } };
+    out[status] = {
+      description,
+      headers,
+      content: { [(Number(status) < 300 && r.produces) || 'application/json']: { schema: render(schema) } },
+    };
   }
   return out;
 }
@@ -72,7 +106,9 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       tags: r.tags,
       ...(r.auth ? { security: [{ apiKey: [] }] } : { security: [] }),
       parameters: parameters(r),
-      ...(r.schema.body ? { requestBody: { required: true, content: { 'application/json': { schema: render(r.schema.body) } } } } : {}),
+      ...(r.schema.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: render(r.schema.body) } } } }
+        : {}),
       responses: responses(r),
     };
   }
@@ -85,7 +121,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
         'Carrier billing for service providers: create an order, send the subscriber to its payUrl over the mobile network, ' +
         'get the result by signed webhook (CloudEvents 1.0) or by polling. Errors are {status, code, message}; codes, statuses and ' +
         'event types are open (x-extensible-enum: accept values you do not know). A test key (sandbox) simulates the subscriber. ' +
-        'The CAMARA routes (/carrier-billing/v0.5, /carrier-billing-refund/v0.3, /number-verification/v2) follow CAMARA\'s own definitions. See docs/api.md.',
+        "The CAMARA routes (/carrier-billing/v0.5, /carrier-billing-refund/v0.3, /number-verification/v2) follow CAMARA's own definitions. See docs/api.md.",
       license: { name: 'UNLICENSED', identifier: 'LicenseRef-UNLICENSED' },
     },
     servers: [
@@ -97,10 +133,21 @@ export function buildOpenApi(version: string): Record<string, unknown> {
     ],
     tags: TAGS,
     components: {
-      schemas: Object.fromEntries(Object.entries(NAMED_SCHEMAS).map(([name, schema]) => [name, render(schema, schema)])),
+      schemas: Object.fromEntries(
+        Object.entries(NAMED_SCHEMAS).map(([name, schema]) => [name, render(schema, schema)]),
+      ),
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: 'the API key printed by `gnpay sp add` (`gnpk_test_…`: a sandbox key)' },
-        sinkCredential: { type: 'http', scheme: 'bearer', description: "what gnpay sends to a CAMARA `sink`: the accessToken of the payment's (or refund's) sinkCredential" },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'the API key printed by `gnpay sp add` (`gnpk_test_…`: a sandbox key)',
+        },
+        sinkCredential: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "what gnpay sends to a CAMARA `sink`: the accessToken of the payment's (or refund's) sinkCredential",
+        },
       },
     },
     security: [{ apiKey: [] }],
@@ -122,7 +169,9 @@ const TAGS = [
 const ref = (name: keyof typeof NAMED_SCHEMAS) => ({ $ref: `#/components/schemas/${name}` });
 
 const delivery = (what: string) => ({
-  '200': { description: `Any 2xx acknowledges the ${what}; anything else (or no answer in webhooks.timeoutMs) is retried with backoff, at least once in all: deduplicate by \`id\`` },
+  '200': {
+    description: `Any 2xx acknowledges the ${what}; anything else (or no answer in webhooks.timeoutMs) is retried with backoff, at least once in all: deduplicate by \`id\``,
+  },
   '410': { description: `Gone: the ${what}s of this endpoint stop (CAMARA sinks)` },
 });
 
@@ -137,8 +186,20 @@ const WEBHOOKS = {
       tags: ['notifications'],
       security: [],
       parameters: [
-        { name: 'Gnpay-Signature', in: 'header', required: true, schema: { type: 'string' }, description: 't=<unix seconds>,v1=<hex HMAC-SHA256>[,v1=…]' },
-        { name: 'Gnpay-Event-Id', in: 'header', required: true, schema: { type: 'string' }, description: 'the event id' },
+        {
+          name: 'Gnpay-Signature',
+          in: 'header',
+          required: true,
+          schema: { type: 'string' },
+          description: 't=<unix seconds>,v1=<hex HMAC-SHA256>[,v1=…]',
+        },
+        {
+          name: 'Gnpay-Event-Id',
+          in: 'header',
+          required: true,
+          schema: { type: 'string' },
+          description: 'the event id',
+        },
       ],
       requestBody: { required: true, content: { 'application/cloudevents+json': { schema: ref('Event') } } },
       responses: delivery('delivery'),
@@ -150,8 +211,13 @@ const WEBHOOKS = {
       summary: "A change of a CAMARA payment's status, to the payment's sink",
       tags: ['notifications'],
       security: [{ sinkCredential: [] }],
-      parameters: [{ name: 'x-correlator', in: 'header', required: true, schema: { type: 'string' }, description: 'the event id' }],
-      requestBody: { required: true, content: { 'application/cloudevents+json': { schema: ref('CamaraPaymentEvent') } } },
+      parameters: [
+        { name: 'x-correlator', in: 'header', required: true, schema: { type: 'string' }, description: 'the event id' },
+      ],
+      requestBody: {
+        required: true,
+        content: { 'application/cloudevents+json': { schema: ref('CamaraPaymentEvent') } },
+      },
       responses: delivery('notification'),
     },
   },
@@ -161,8 +227,13 @@ const WEBHOOKS = {
       summary: "The outcome of a CAMARA refund, to the refund's sink",
       tags: ['notifications'],
       security: [{ sinkCredential: [] }],
-      parameters: [{ name: 'x-correlator', in: 'header', required: true, schema: { type: 'string' }, description: 'the event id' }],
-      requestBody: { required: true, content: { 'application/cloudevents+json': { schema: ref('CamaraRefundEvent') } } },
+      parameters: [
+        { name: 'x-correlator', in: 'header', required: true, schema: { type: 'string' }, description: 'the event id' },
+      ],
+      requestBody: {
+        required: true,
+        content: { 'application/cloudevents+json': { schema: ref('CamaraRefundEvent') } },
+      },
       responses: delivery('notification'),
     },
   },

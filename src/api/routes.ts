@@ -55,7 +55,11 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Get one of your orders',
     tags: ['orders'],
     auth: true,
-    schema: { params: S.OrderIdParams, querystring: S.NoQuery, response: { 200: S.Order, 400: err, 404: err, ...authErrors } },
+    schema: {
+      params: S.OrderIdParams,
+      querystring: S.NoQuery,
+      response: { 200: S.Order, 400: err, 404: err, ...authErrors },
+    },
   },
   {
     method: 'POST',
@@ -64,13 +68,19 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Cancel a pending order (cancelling a cancelled order returns it unchanged)',
     tags: ['orders'],
     auth: true,
-    schema: { params: S.OrderIdParams, querystring: S.NoQuery, body: S.EmptyBody, response: { 200: S.Order, 400: err, 404: err, 409: err, 415: err, ...authErrors } },
+    schema: {
+      params: S.OrderIdParams,
+      querystring: S.NoQuery,
+      body: S.EmptyBody,
+      response: { 200: S.Order, 400: err, 404: err, 409: err, 415: err, ...authErrors },
+    },
   },
   {
     method: 'POST',
     url: '/v1/orders/:id/refunds',
     operationId: 'createRefund',
-    summary: 'Give money of a paid order back, all that remains (no amount) or a part; exactly once per Idempotency-Key',
+    summary:
+      'Give money of a paid order back, all that remains (no amount) or a part; exactly once per Idempotency-Key',
     tags: ['refunds'],
     auth: true,
     schema: {
@@ -88,7 +98,11 @@ export const ROUTES: RouteSpec[] = [
     summary: "The order's refunds, oldest first, and the amount that remains to refund",
     tags: ['refunds'],
     auth: true,
-    schema: { params: S.OrderIdParams, querystring: S.NoQuery, response: { 200: S.RefundList, 400: err, 404: err, ...authErrors } },
+    schema: {
+      params: S.OrderIdParams,
+      querystring: S.NoQuery,
+      response: { 200: S.RefundList, 400: err, 404: err, ...authErrors },
+    },
   },
   {
     method: 'GET',
@@ -97,16 +111,25 @@ export const ROUTES: RouteSpec[] = [
     summary: 'One refund of the order',
     tags: ['refunds'],
     auth: true,
-    schema: { params: S.RefundIdParams, querystring: S.NoQuery, response: { 200: S.Refund, 400: err, 404: err, ...authErrors } },
+    schema: {
+      params: S.RefundIdParams,
+      querystring: S.NoQuery,
+      response: { 200: S.Refund, 400: err, 404: err, ...authErrors },
+    },
   },
   {
     method: 'PUT',
     url: '/v1/webhook',
     operationId: 'setWebhook',
-    summary: 'Set (or clear, null) your webhook URL, and rotate your webhook secret (both secrets sign during the overlap)',
+    summary:
+      'Set (or clear, null) your webhook URL, and rotate your webhook secret (both secrets sign during the overlap)',
     tags: ['webhooks'],
     auth: true,
-    schema: { querystring: S.NoQuery, body: S.SetWebhookBody, response: { 200: S.WebhookSettings, 400: err, 413: err, 415: err, ...authErrors } },
+    schema: {
+      querystring: S.NoQuery,
+      body: S.SetWebhookBody,
+      response: { 200: S.WebhookSettings, 400: err, 413: err, 415: err, ...authErrors },
+    },
   },
   {
     method: 'POST',
@@ -116,7 +139,12 @@ export const ROUTES: RouteSpec[] = [
       'Sandbox (test keys only): play the subscriber of your order, paid, declined or expired; the state changes, events and webhooks follow as for a real order',
     tags: ['sandbox'],
     auth: true,
-    schema: { params: S.OrderIdParams, querystring: S.NoQuery, body: S.SimulateBody, response: { 200: S.Order, 400: err, 403: err, 404: err, 409: err, 413: err, 415: err, ...authErrors } },
+    schema: {
+      params: S.OrderIdParams,
+      querystring: S.NoQuery,
+      body: S.SimulateBody,
+      response: { 200: S.Order, 400: err, 403: err, 404: err, 409: err, 413: err, 415: err, ...authErrors },
+    },
   },
   {
     method: 'GET',

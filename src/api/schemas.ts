@@ -28,7 +28,8 @@ export const CORRELATOR_PATTERN = '^[a-zA-Z0-9-_:;.\\/<>{}]{0,256}$';
 
 export const ErrorBody: Schema = {
   type: 'object',
-  description: 'Every error: `status` equals the HTTP status; `code` is stable (see the error registry in docs/api.md).',
+  description:
+    'Every error: `status` equals the HTTP status; `code` is stable (see the error registry in docs/api.md).',
   required: ['status', 'code', 'message'],
   additionalProperties: false,
   properties: {
@@ -41,8 +42,24 @@ export const ErrorBody: Schema = {
 export const Order: Schema = {
   type: 'object',
   required: [
-    'id', 'status', 'amount', 'currency', 'reference', 'description', 'token', 'payUrl', 'msisdn', 'reason',
-    'createdAt', 'updatedAt', 'expiresAt', 'identifiedAt', 'confirmedAt', 'completedAt', 'returnUrl', 'refundedAmount',
+    'id',
+    'status',
+    'amount',
+    'currency',
+    'reference',
+    'description',
+    'token',
+    'payUrl',
+    'msisdn',
+    'reason',
+    'createdAt',
+    'updatedAt',
+    'expiresAt',
+    'identifiedAt',
+    'confirmedAt',
+    'completedAt',
+    'returnUrl',
+    'refundedAmount',
   ],
   additionalProperties: false,
   properties: {
@@ -59,11 +76,18 @@ export const Order: Schema = {
       description:
         'the subscriber who confirmed and pays, E.164 with "+"; masked ("+49151*****67") unless the key has the msisdn:read scope; null until confirmed (identification alone never reveals it)',
     },
-    reason: open({ type: ['string', 'null'], enum: [...ORDER_REASONS, null], description: 'why the order was declined, failed or is in conflict (reasons may be added)' }),
+    reason: open({
+      type: ['string', 'null'],
+      enum: [...ORDER_REASONS, null],
+      description: 'why the order was declined, failed or is in conflict (reasons may be added)',
+    }),
     createdAt: dateTime,
     updatedAt: dateTime,
     expiresAt: dateTime,
-    identifiedAt: { ...nullableDateTime, description: "when a subscriber's phone was first identified on the pay page" },
+    identifiedAt: {
+      ...nullableDateTime,
+      description: "when a subscriber's phone was first identified on the pay page",
+    },
     confirmedAt: { ...nullableDateTime, description: 'when the subscriber confirmed (the charge started)' },
     completedAt: nullableDateTime,
     returnUrl: { type: ['string', 'null'], description: 'where the pay page links back to' },
@@ -76,17 +100,27 @@ export const CreateOrderBody: Schema = {
   required: ['amount', 'currency', 'reference'],
   additionalProperties: false,
   properties: {
-    amount: { type: 'integer', minimum: 1, maximum: 1_000_000_000_000, description: 'minor units (cents): 499 = 4.99 EUR' },
+    amount: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1_000_000_000_000,
+      description: 'minor units (cents): 499 = 4.99 EUR',
+    },
     currency: { type: 'string', enum: [...CURRENCIES], description: 'ISO 4217 code' },
     reference: { type: 'string', minLength: 1, maxLength: 128, description: "the SP's own order id" },
     description: { type: 'string', maxLength: 1000 },
-    ttlSeconds: { type: 'integer', minimum: 1, description: 'how long the token is valid (default and maximum in the configuration)' },
+    ttlSeconds: {
+      type: 'integer',
+      minimum: 1,
+      description: 'how long the token is valid (default and maximum in the configuration)',
+    },
     returnUrl: {
       type: 'string',
       minLength: 8,
       maxLength: 2048,
       pattern: '^https?://',
-      description: "where the pay page links back to after the outcome; its origin must be registered for the SP (gnpay sp configure --return-origin)",
+      description:
+        'where the pay page links back to after the outcome; its origin must be registered for the SP (gnpay sp configure --return-origin)',
     },
   },
 };
@@ -141,7 +175,11 @@ export const OrderEvent: Schema = {
     specversion: { type: 'string', enum: ['1.0'] },
     id: { type: 'string', description: 'unique per event: deduplicate deliveries with it' },
     source: { type: 'string' },
-    type: open({ type: 'string', enum: ORDER_STATUSES.map((s) => `org.gnpay.order.${s}`), description: '`org.gnpay.order.<status>` of the status entered (types may be added with statuses)' }),
+    type: open({
+      type: 'string',
+      enum: ORDER_STATUSES.map((s) => `org.gnpay.order.${s}`),
+      description: '`org.gnpay.order.<status>` of the status entered (types may be added with statuses)',
+    }),
     subject: { type: 'string', description: 'the order id' },
     time: dateTime,
     datacontenttype: { type: 'string', enum: ['application/json'] },
@@ -154,7 +192,12 @@ export const EventsQuery: Schema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    after: { type: 'string', pattern: CURSOR_PATTERN, default: '0', description: 'the last cursor you processed; 0 = from the start' },
+    after: {
+      type: 'string',
+      pattern: CURSOR_PATTERN,
+      default: '0',
+      description: 'the last cursor you processed; 0 = from the start',
+    },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
   },
 };
@@ -187,8 +230,17 @@ export const Readiness: Schema = {
   additionalProperties: false,
   properties: {
     status: { type: 'string', enum: ['ok', 'unavailable'] },
-    reason: { type: 'string', description: 'why the probe is not ready: starting, stopping, database closed, no capture source, no interface is captured' },
-    capture: { type: 'string', enum: ['none', 'starting', 'up', 'down', 'finished'], description: 'the capture source: none configured, starting, running, every interface lost, a replay that ran to its end' },
+    reason: {
+      type: 'string',
+      description:
+        'why the probe is not ready: starting, stopping, database closed, no capture source, no interface is captured',
+    },
+    capture: {
+      type: 'string',
+      enum: ['none', 'starting', 'up', 'down', 'finished'],
+      description:
+        'the capture source: none configured, starting, running, every interface lost, a replay that ran to its end',
+    },
   },
 };
 
@@ -196,8 +248,20 @@ export const REFUND_ID_PATTERN = '^rfd_[a-z2-7]{26}$';
 
 export const Refund: Schema = {
   type: 'object',
-  description: 'A refund of a paid order: pending until the payment platform gave the money back (succeeded) or refused (failed).',
-  required: ['id', 'orderId', 'status', 'amount', 'currency', 'reason', 'failure', 'createdAt', 'updatedAt', 'completedAt'],
+  description:
+    'A refund of a paid order: pending until the payment platform gave the money back (succeeded) or refused (failed).',
+  required: [
+    'id',
+    'orderId',
+    'status',
+    'amount',
+    'currency',
+    'reason',
+    'failure',
+    'createdAt',
+    'updatedAt',
+    'completedAt',
+  ],
   additionalProperties: false,
   properties: {
     id: { type: 'string', pattern: REFUND_ID_PATTERN },
@@ -217,7 +281,12 @@ export const CreateRefundBody: Schema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    amount: { type: 'integer', minimum: 1, maximum: 1_000_000_000_000, description: 'minor units to give back; absent: all that remains (a total refund)' },
+    amount: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1_000_000_000_000,
+      description: 'minor units to give back; absent: all that remains (a total refund)',
+    },
     reason: { type: 'string', minLength: 1, maxLength: 500 },
   },
 };
@@ -228,7 +297,11 @@ export const RefundList: Schema = {
   additionalProperties: false,
   properties: {
     refunds: { type: 'array', items: Refund },
-    remainingAmount: { type: 'integer', minimum: 0, description: 'what can still be refunded: the amount less succeeded and pending refunds' },
+    remainingAmount: {
+      type: 'integer',
+      minimum: 0,
+      description: 'what can still be refunded: the amount less succeeded and pending refunds',
+    },
   },
 };
 
@@ -250,7 +323,11 @@ export const SimulateBody: Schema = {
       description:
         'paid: a subscriber confirms and the charge succeeds; declined: the subscriber confirms and the payment platform declines the charge; expired: the order expires now. A held CAMARA payment (two-step) is reserved by paid/declined: your confirm charges it',
     },
-    msisdn: { type: 'string', pattern: '^\\+?[0-9]{6,15}$', description: 'the simulated subscriber, E.164 (default +999000000001, a number no network assigns)' },
+    msisdn: {
+      type: 'string',
+      pattern: '^\\+?[0-9]{6,15}$',
+      description: 'the simulated subscriber, E.164 (default +999000000001, a number no network assigns)',
+    },
   },
 };
 
@@ -262,10 +339,16 @@ export const SetWebhookBody: Schema = {
     url: {
       type: ['string', 'null'],
       maxLength: 2048,
-      description: 'where state changes are POSTed (signed CloudEvents); null: no webhooks. Refused when its host is an address the destination policy refuses (loopback, private, link-local, ...)',
+      description:
+        'where state changes are POSTed (signed CloudEvents); null: no webhooks. Refused when its host is an address the destination policy refuses (loopback, private, link-local, ...)',
     },
     rotateSecret: { type: 'boolean', description: 'make a new webhook secret (shown once in the answer)' },
-    overlapSeconds: { type: 'integer', minimum: 0, maximum: 604800, description: 'how long the previous secret still signs (default 86400)' },
+    overlapSeconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 604800,
+      description: 'how long the previous secret still signs (default 86400)',
+    },
   },
 };
 
@@ -281,7 +364,11 @@ export const WebhookSettings: Schema = {
 };
 
 /** The body of GET /openapi.json. */
-export const OpenApiDocument: Schema = { type: 'object', description: 'An OpenAPI 3.1 document', additionalProperties: true };
+export const OpenApiDocument: Schema = {
+  type: 'object',
+  description: 'An OpenAPI 3.1 document',
+  additionalProperties: true,
+};
 
 /** The body of GET /metrics (documentation only: text/plain). */
 export const MetricsText: Schema = { type: 'string', description: 'Prometheus text exposition format' };
@@ -303,8 +390,10 @@ const cloudEvent = (description: string, types: string[], data: Schema): Schema 
 
 /** What gnpay POSTs to a CAMARA payment's `sink` (CAMARA Carrier Billing v0.5 notifications). */
 export const CamaraPaymentEvent: Schema = cloudEvent(
-  'A CAMARA Carrier Billing notification: a change of the payment\'s status, sent to its `sink` with `Authorization: Bearer <sinkCredential.accessToken>`',
-  ['payment-pending-validation', 'payment-reserved', 'payment-completed', 'payment-cancelled', 'payment-denied'].map((t) => `org.camaraproject.carrier-billing.v0.${t}`),
+  "A CAMARA Carrier Billing notification: a change of the payment's status, sent to its `sink` with `Authorization: Bearer <sinkCredential.accessToken>`",
+  ['payment-pending-validation', 'payment-reserved', 'payment-completed', 'payment-cancelled', 'payment-denied'].map(
+    (t) => `org.camaraproject.carrier-billing.v0.${t}`,
+  ),
   {
     type: 'object',
     required: ['paymentId', 'status', 'description'],

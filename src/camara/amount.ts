@@ -14,7 +14,8 @@ export type MinorResult = { ok: true; minor: number } | { ok: false; why: string
 
 /** Major units (a JSON number) to minor units of `currency`, exactly, or why not. */
 export function toMinorUnits(value: number, currency: string): MinorResult {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return { ok: false, why: 'must be a positive number' };
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    return { ok: false, why: 'must be a positive number' };
   const exp = currencyExponent(currency);
   const [mantissa = '', e] = String(value).toLowerCase().split('e');
   const [intPart, fracPart = ''] = mantissa.split('.');

@@ -21,7 +21,11 @@ import { CamaraError } from './store';
 export const NV_BASE = '/number-verification/v2';
 export const TOKEN_PATH = '/oauth2/token';
 export const AUTHORIZE_PATH = '/authorize';
-export const NV_SCOPES = ['openid', 'number-verification:verify', 'number-verification:device-phone-number:read'] as const;
+export const NV_SCOPES = [
+  'openid',
+  'number-verification:verify',
+  'number-verification:device-phone-number:read',
+] as const;
 
 const CODE_TTL_MS = 60_000;
 export const TOKEN_TTL_SECONDS = 300;
@@ -40,7 +44,8 @@ export interface AuthorizeRequest {
 }
 
 /** What /authorize answers: a page (the request cannot be trusted with a redirect) or a redirect. */
-export type AuthorizeResult = { kind: 'error-page'; status: number; message: string } | { kind: 'redirect'; location: string; bound: boolean };
+export type AuthorizeResult =
+  { kind: 'error-page'; status: number; message: string } | { kind: 'redirect'; location: string; bound: boolean };
 
 export class NumberVerification {
   private readonly insertGrant;
@@ -58,7 +63,9 @@ export class NumberVerification {
       'INSERT INTO nv_grants (code_hash, sp_id, msisdn, redirect_uri, scope, code_challenge, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.takeGrant = db.prepare('UPDATE nv_grants SET used_at = ? WHERE code_hash = ? AND used_at IS NULL RETURNING *');
-    this.insertToken = db.prepare('INSERT INTO nv_tokens (token_hash, sp_id, msisdn, scope, expires_at) VALUES (?, ?, ?, ?, ?)');
+    this.insertToken = db.prepare(
+      'INSERT INTO nv_tokens (token_hash, sp_id, msisdn, scope, expires_at) VALUES (?, ?, ?, ?, ?)',
+    );
     this.byToken = db.prepare('SELECT * FROM nv_tokens WHERE token_hash = ?');
     this.prune = db.prepare('DELETE FROM nv_grants WHERE expires_at < ?');
   }
@@ -74,7 +81,8 @@ export class NumberVerification {
     let redirect: URL;
     try {
       redirect = new URL(q.redirectUri ?? '');
-      if (!sp.returnOrigins.includes(normalizeOrigin(redirect.href)) || redirect.hash) throw new Error('not registered');
+      if (!sp.returnOrigins.includes(normalizeOrigin(redirect.href)) || redirect.hash)
+        throw new Error('not registered');
     } catch {
       return { kind: 'error-page', status: 400, message: 'The redirect_uri is not registered for this client.' };
     }
@@ -84,32 +92,67 @@ export class NumberVerification {
       if (q.state !== null) u.searchParams.set('state', q.state);
       return u.href;
     };
-    if (q.responseType !== 'code') return { kind: 'redirect', location: back({ error: 'unsupported_response_type' }), bound: false };
+    if (q.responseType !== 'code')
+      return { kind: 'redirect', location: back({ error: 'unsupported_response_type' }), bound: false };
     if (!q.codeChallenge || !/^[A-Za-z0-9_-]{43}$/.test(q.codeChallenge) || q.codeChallengeMethod !== 'S256') {
-      return { kind: 'redirect', location: back({ error: 'invalid_request', error_description: 'PKCE with code_challenge_method S256 is required' }), bound: false };
+      return {
+        kind: 'redirect',
+        location: back({
+          error: 'invalid_request',
+          error_description: 'PKCE with code_challenge_method S256 is required',
+        }),
+        bound: false,
+      };
     }
     const scopes = (q.scope ?? '').split(' ').filter(Boolean);
-    if (!scopes.some((s) => s.startsWith('number-verification:')) || !scopes.every((s) => (NV_SCOPES as readonly string[]).includes(s))) {
+    if (
+      !scopes.some((s) => s.startsWith('number-verification:')) ||
+      !scopes.every((s) => (NV_SCOPES as readonly string[]).includes(s))
+    ) {
       return { kind: 'redirect', location: back({ error: 'invalid_scope' }), bound: false };
     }
     const code = b64url(randomBytes(32));
     const now = this.clock();
     this.prune.run(now - 3_600_000);
-    this.insertGrant.run(hash(code), sp.id, msisdn, redirect.href, scopes.join(' '), q.codeChallenge, now, now + CODE_TTL_MS);
+    this.insertGrant.run(
+      hash(code),
+      sp.id,
+      msisdn,
+      redirect.href,
+      scopes.join(' '),
+      q.codeChallenge,
+      now,
+      now + CODE_TTL_MS,
+    );
     return { kind: 'redirect', location: back({ code }), bound: msisdn !== null };
   }
 
   /** The code exchange: once, in time, by the client it was issued to, with the PKCE verifier. */
-  token(sp: Sp, f: Record<string, string | undefined>): { access_token: string; token_type: 'Bearer'; expires_in: number; scope: string } {
+  token(
+    sp: Sp,
+    f: Record<string, string | undefined>,
+  ): { access_token: string; token_type: 'Bearer'; expires_in: number; scope: string } {
     const bad = (error: string, description: string) => Object.assign(new Error(description), { oauth: error });
-    if (f.grant_type !== 'authorization_code') throw bad('unsupported_grant_type', 'grant_type must be authorization_code');
-    if (!f.code || !f.code_verifier || !f.redirect_uri) throw bad('invalid_request', 'code, code_verifier and redirect_uri are required');
-    if (f.client_id !== undefined && f.client_id !== sp.id) throw bad('invalid_client', 'client_id is not the API key\'s');
+    if (f.grant_type !== 'authorization_code')
+      throw bad('unsupported_grant_type', 'grant_type must be authorization_code');
+    if (!f.code || !f.code_verifier || !f.redirect_uri)
+      throw bad('invalid_request', 'code, code_verifier and redirect_uri are required');
+    if (f.client_id !== undefined && f.client_id !== sp.id)
+      throw bad('invalid_client', "client_id is not the API key's");
     const g = this.takeGrant.get(this.clock(), hash(f.code)) as
-      | { sp_id: string; msisdn: string | null; redirect_uri: string; scope: string; code_challenge: string; expires_at: number }
+      | {
+          sp_id: string;
+          msisdn: string | null;
+          redirect_uri: string;
+          scope: string;
+          code_challenge: string;
+          expires_at: number;
+        }
       | undefined;
-    if (!g || g.sp_id !== sp.id || g.expires_at < this.clock() || g.redirect_uri !== f.redirect_uri) throw bad('invalid_grant', 'the code is unknown, used, expired or not for this client and redirect_uri');
-    if (b64url(hash(f.code_verifier)) !== g.code_challenge) throw bad('invalid_grant', 'code_verifier does not match the code_challenge');
+    if (!g || g.sp_id !== sp.id || g.expires_at < this.clock() || g.redirect_uri !== f.redirect_uri)
+      throw bad('invalid_grant', 'the code is unknown, used, expired or not for this client and redirect_uri');
+    if (b64url(hash(f.code_verifier)) !== g.code_challenge)
+      throw bad('invalid_grant', 'code_verifier does not match the code_challenge');
     const token = b64url(randomBytes(32));
     this.insertToken.run(hash(token), sp.id, g.msisdn, g.scope, this.clock() + TOKEN_TTL_SECONDS * 1000);
     return { access_token: token, token_type: 'Bearer', expires_in: TOKEN_TTL_SECONDS, scope: g.scope };
@@ -117,8 +160,16 @@ export class NumberVerification {
 
   /** The token of a Number Verification call: its MSISDN (null: not network-authenticated) and scopes. */
   access(token: string | null): { spId: string; msisdn: string | null; scopes: string[] } {
-    const row = token ? (this.byToken.get(hash(token)) as { sp_id: string; msisdn: string | null; scope: string; expires_at: number } | undefined) : undefined;
-    if (!row || row.expires_at < this.clock()) throw new CamaraError(401, 'UNAUTHENTICATED', 'Request not authenticated due to missing, invalid, or expired credentials. A new authentication is required.');
+    const row = token
+      ? (this.byToken.get(hash(token)) as
+          { sp_id: string; msisdn: string | null; scope: string; expires_at: number } | undefined)
+      : undefined;
+    if (!row || row.expires_at < this.clock())
+      throw new CamaraError(
+        401,
+        'UNAUTHENTICATED',
+        'Request not authenticated due to missing, invalid, or expired credentials. A new authentication is required.',
+      );
     return { spId: row.sp_id, msisdn: row.msisdn, scopes: row.scope.split(' ') };
   }
 }
@@ -157,9 +208,14 @@ function routes(app: FastifyInstance, store: Store): void {
   });
   const authed = (req: FastifyRequest, scope: string) => {
     const a = nv.access(bearer(req));
-    if (!a.scopes.includes(scope)) throw new CamaraError(403, 'PERMISSION_DENIED', `the access token lacks the scope ${scope}`);
+    if (!a.scopes.includes(scope))
+      throw new CamaraError(403, 'PERMISSION_DENIED', `the access token lacks the scope ${scope}`);
     if (a.msisdn === null) {
-      throw new CamaraError(403, 'NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK', 'Client must authenticate via the mobile network to use this service');
+      throw new CamaraError(
+        403,
+        'NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK',
+        'Client must authenticate via the mobile network to use this service',
+      );
     }
     return a.msisdn;
   };
@@ -173,7 +229,10 @@ function routes(app: FastifyInstance, store: Store): void {
         minProperties: 1,
         maxProperties: 1,
         additionalProperties: false,
-        properties: { phoneNumber: { type: 'string', pattern: '^\\+[1-9][0-9]{4,14}$' }, hashedPhoneNumber: { type: 'string', pattern: '^[a-fA-F0-9]{64}$' } },
+        properties: {
+          phoneNumber: { type: 'string', pattern: '^\\+[1-9][0-9]{4,14}$' },
+          hashedPhoneNumber: { type: 'string', pattern: '^[a-fA-F0-9]{64}$' },
+        },
       },
     },
     handler: (req) => {
@@ -182,7 +241,9 @@ function routes(app: FastifyInstance, store: Store): void {
       const verified =
         b.phoneNumber !== undefined
           ? b.phoneNumber === `+${msisdn}`
-          : [`+${msisdn}`, msisdn].some((s) => createHash('sha256').update(s).digest('hex') === b.hashedPhoneNumber!.toLowerCase());
+          : [`+${msisdn}`, msisdn].some(
+              (s) => createHash('sha256').update(s).digest('hex') === b.hashedPhoneNumber!.toLowerCase(),
+            );
       return { devicePhoneNumberVerified: verified };
     },
   });

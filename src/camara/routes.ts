@@ -95,7 +95,11 @@ export const CreatePaymentBody = {
 } as const;
 
 const PhoneNumberBody = { type: 'object', properties: { phoneNumber: { type: 'string', pattern: PHONE } } } as const;
-const PaymentIdParams = { type: 'object', required: ['paymentId'], properties: { paymentId: { type: 'string', maxLength: 64 } } } as const;
+const PaymentIdParams = {
+  type: 'object',
+  required: ['paymentId'],
+  properties: { paymentId: { type: 'string', maxLength: 64 } },
+} as const;
 
 const ListQuery = {
   type: 'object',
@@ -123,7 +127,11 @@ export function registerCamaraRoutes(app: FastifyInstance, deps: CamaraRouteDeps
   const create = (oneStep: boolean) => (req: FastifyRequest, reply: FastifyReply) => {
     const sp = req.sp!;
     if (oneStep && sp.confirmation !== 'none') {
-      throw new CamaraError(403, 'PERMISSION_DENIED', 'One-step payments are not enabled for this client (the operator allows them per SP); use POST /payments/prepare');
+      throw new CamaraError(
+        403,
+        'PERMISSION_DENIED',
+        'One-step payments are not enabled for this client (the operator allows them per SP); use POST /payments/prepare',
+      );
     }
     const s = deps.settings();
     const r = camara.create(sp, req.body as CamaraPaymentInput, { oneStep, limits: deps.limits(), ...s });
@@ -131,26 +139,43 @@ export function registerCamaraRoutes(app: FastifyInstance, deps: CamaraRouteDeps
     if (r.declined) {
       const threshold = r.declined !== 'LIMIT_PER_TRANSACTION' && r.declined.startsWith('LIMIT_');
       throw threshold
-        ? new CamaraError(422, 'CARRIER_BILLING.USER_AMOUNT_THRESHOLD_OVERPASSED', 'Unauthorized payment request. Accumulated user mobile payments overpass account amount threshold.')
+        ? new CamaraError(
+            422,
+            'CARRIER_BILLING.USER_AMOUNT_THRESHOLD_OVERPASSED',
+            'Unauthorized payment request. Accumulated user mobile payments overpass account amount threshold.',
+          )
         : new CamaraError(422, 'CARRIER_BILLING.UNAUTHORIZED_AMOUNT', 'Unauthorized amount requested.');
     }
     reply.code(201).header('location', `${CAMARA_BASE}/payments/${r.order.id}`);
     return view(req, r.order.id);
   };
 
-  const route = (method: 'GET' | 'POST', url: string, operationId: string, schema: Record<string, unknown>, handler: (req: FastifyRequest, reply: FastifyReply) => unknown) =>
-    app.route({ method, url: `${CAMARA_BASE}${url}`, schema, config: { auth: true, operationId }, handler });
+  const route = (
+    method: 'GET' | 'POST',
+    url: string,
+    operationId: string,
+    schema: Record<string, unknown>,
+    handler: (req: FastifyRequest, reply: FastifyReply) => unknown,
+  ) => app.route({ method, url: `${CAMARA_BASE}${url}`, schema, config: { auth: true, operationId }, handler });
 
   route('POST', '/payments/prepare', 'camara.preparePayment', { body: CreatePaymentBody }, create(false));
   route('POST', '/payments', 'camara.createPayment', { body: CreatePaymentBody }, create(true));
   route('GET', '/payments', 'camara.retrievePayments', { querystring: ListQuery }, (req, reply) => {
     const q = req.query as Record<string, unknown>;
-    const raw = q.paymentStatus === undefined ? [] : ([] as string[]).concat(q.paymentStatus as string | string[]).flatMap((x) => x.split(','));
-    for (const x of raw) if (!(CAMARA_STATUSES as readonly string[]).includes(x)) throw new CamaraError(400, 'INVALID_ARGUMENT', `paymentStatus: unknown status ${x}`);
-    const gte = q['paymentCreationDate.gte'] === undefined ? undefined : Date.parse(q['paymentCreationDate.gte'] as string);
-    let lte = q['paymentCreationDate.lte'] === undefined ? undefined : Date.parse(q['paymentCreationDate.lte'] as string);
+    const raw =
+      q.paymentStatus === undefined
+        ? []
+        : ([] as string[]).concat(q.paymentStatus as string | string[]).flatMap((x) => x.split(','));
+    for (const x of raw)
+      if (!(CAMARA_STATUSES as readonly string[]).includes(x))
+        throw new CamaraError(400, 'INVALID_ARGUMENT', `paymentStatus: unknown status ${x}`);
+    const gte =
+      q['paymentCreationDate.gte'] === undefined ? undefined : Date.parse(q['paymentCreationDate.gte'] as string);
+    let lte =
+      q['paymentCreationDate.lte'] === undefined ? undefined : Date.parse(q['paymentCreationDate.lte'] as string);
     if (gte !== undefined && lte === undefined) lte = Date.now();
-    if (gte !== undefined && lte !== undefined && gte > lte) throw new CamaraError(400, 'CARRIER_BILLING.INVALID_DATE_RANGE', 'Client specified an invalid date range.');
+    if (gte !== undefined && lte !== undefined && gte > lte)
+      throw new CamaraError(400, 'CARRIER_BILLING.INVALID_DATE_RANGE', 'Client specified an invalid date range.');
     const page = q.page as number;
     const perPage = q.perPage as number;
     const r = camara.list(req.sp!.id, {
@@ -162,7 +187,8 @@ export function registerCamaraRoutes(app: FastifyInstance, deps: CamaraRouteDeps
       statuses: raw.length ? (raw as CamaraStatus[]) : undefined,
       merchantIdentifier: q.merchantIdentifier as string | undefined,
     });
-    if (r.total > 0 && (page - 1) * perPage >= r.total) throw new CamaraError(400, 'OUT_OF_RANGE', 'Client specified an invalid range.');
+    if (r.total > 0 && (page - 1) * perPage >= r.total)
+      throw new CamaraError(400, 'OUT_OF_RANGE', 'Client specified an invalid range.');
     reply.header('x-total-count', String(r.total));
     reply.header('content-last-key', String((page - 1) * perPage + r.orders.length));
     return r.orders.map(({ order, payment }) => camara.view(order, payment, showNumber(req)));
@@ -180,10 +206,26 @@ export function registerCamaraRoutes(app: FastifyInstance, deps: CamaraRouteDeps
     deps.onChange?.();
     reply.code(202).send();
   };
-  route('POST', '/payments/:paymentId/confirm', 'camara.confirmPayment', { params: PaymentIdParams, body: PhoneNumberBody }, second('confirm'));
-  route('POST', '/payments/:paymentId/cancel', 'camara.cancelPayment', { params: PaymentIdParams, body: PhoneNumberBody }, second('cancel'));
+  route(
+    'POST',
+    '/payments/:paymentId/confirm',
+    'camara.confirmPayment',
+    { params: PaymentIdParams, body: PhoneNumberBody },
+    second('confirm'),
+  );
+  route(
+    'POST',
+    '/payments/:paymentId/cancel',
+    'camara.cancelPayment',
+    { params: PaymentIdParams, body: PhoneNumberBody },
+    second('cancel'),
+  );
   // gnpay's validation is the pay page (validationInfo action "open"): no authorizationId is ever issued
   route('POST', '/payments/:paymentId/validate', 'camara.validatePayment', { params: PaymentIdParams }, () => {
-    throw new CamaraError(400, 'CARRIER_BILLING.INVALID_AUTHORIZATION_ID', 'Invalid authorizationId: payments are validated by the subscriber on their validationURL');
+    throw new CamaraError(
+      400,
+      'CARRIER_BILLING.INVALID_AUTHORIZATION_ID',
+      'Invalid authorizationId: payments are validated by the subscriber on their validationURL',
+    );
   });
 }

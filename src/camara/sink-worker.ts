@@ -72,7 +72,13 @@ export class SinkWorker {
     try {
       // sealed at rest; a token this key cannot open fails the attempt (retried, then given up)
       if (d.token) headers.authorization = `Bearer ${this.store.secrets.open(d.token)}`;
-      const status = await post(d.sink, d.body, { headers, timeoutMs: this.o.timeoutMs, policy: this.policy, signal: this.abort.signal, agents: this.agents });
+      const status = await post(d.sink, d.body, {
+        headers,
+        timeoutMs: this.o.timeoutMs,
+        policy: this.policy,
+        signal: this.abort.signal,
+        agents: this.agents,
+      });
       if (status >= 200 && status < 300) {
         this.store.camara.notificationDone(d.id);
         return;
@@ -84,7 +90,10 @@ export class SinkWorker {
     }
     const attempt = d.attempts + 1;
     if (gone || attempt >= this.o.maxAttempts) {
-      this.log?.warn({ orderId: d.order_id, spId: d.sp_id, sink: redactUrl(d.sink), error, attempts: attempt }, 'CAMARA notification given up');
+      this.log?.warn(
+        { orderId: d.order_id, spId: d.sp_id, sink: redactUrl(d.sink), error, attempts: attempt },
+        'CAMARA notification given up',
+      );
       this.store.camara.notificationDone(d.id, `given up: ${error}`);
       return;
     }

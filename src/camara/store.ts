@@ -23,7 +23,14 @@ import { toMajorUnits, toMinorUnits } from './amount';
 export const CAMARA_BASE = '/carrier-billing/v0.5';
 export const CAMARA_EVENT_SOURCE = `${CAMARA_BASE}/payments`;
 
-export const CAMARA_STATUSES = ['processing', 'pending_validation', 'denied', 'reserved', 'succeeded', 'cancelled'] as const;
+export const CAMARA_STATUSES = [
+  'processing',
+  'pending_validation',
+  'denied',
+  'reserved',
+  'succeeded',
+  'cancelled',
+] as const;
 export type CamaraStatus = (typeof CAMARA_STATUSES)[number];
 
 /** An error in CAMARA's format: {status, code, message} with CAMARA's codes. */
@@ -49,7 +56,11 @@ export interface ChargingInformation {
 export interface AmountTransactionInput {
   phoneNumber?: string;
   clientCorrelator?: string;
-  paymentAmount: { chargingInformation: ChargingInformation; chargingMetaData?: Record<string, unknown>; paymentDetails?: unknown[] };
+  paymentAmount: {
+    chargingInformation: ChargingInformation;
+    chargingMetaData?: Record<string, unknown>;
+    paymentDetails?: unknown[];
+  };
   referenceCode: string;
 }
 
@@ -205,11 +216,19 @@ export class CamaraPayments {
     this.insertSink = db.prepare(
       `INSERT INTO sink_outbox (order_id, sp_id, sink, token, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.dueSinks = db.prepare(`SELECT id, order_id, sp_id, sink, token, body, attempts FROM sink_outbox WHERE done_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`);
-    this.sinkDone = db.prepare('UPDATE sink_outbox SET done_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?');
-    this.sinkAgain = db.prepare('UPDATE sink_outbox SET next_attempt_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?');
+    this.dueSinks = db.prepare(
+      `SELECT id, order_id, sp_id, sink, token, body, attempts FROM sink_outbox WHERE done_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
+    );
+    this.sinkDone = db.prepare(
+      'UPDATE sink_outbox SET done_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?',
+    );
+    this.sinkAgain = db.prepare(
+      'UPDATE sink_outbox SET next_attempt_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?',
+    );
     this.sinkLease = db.prepare('UPDATE sink_outbox SET next_attempt_at = ? WHERE id = ?');
-    this.sinkNext = db.prepare('SELECT next_attempt_at FROM sink_outbox WHERE done_at IS NULL ORDER BY next_attempt_at LIMIT 1').pluck();
+    this.sinkNext = db
+      .prepare('SELECT next_attempt_at FROM sink_outbox WHERE done_at IS NULL ORDER BY next_attempt_at LIMIT 1')
+      .pluck();
     transitions.inTx.push((o) => this.onChange(o));
   }
 
@@ -218,21 +237,43 @@ export class CamaraPayments {
    * or one-step (the named number is charged at once). `clientCorrelator`
    * makes it idempotent per SP: the same request returns the same payment.
    */
-  create(sp: Sp, input: CamaraPaymentInput, opts: CamaraCreateOptions): { order: OrderRow; replayed: boolean; declined?: OrderReason } {
+  create(
+    sp: Sp,
+    input: CamaraPaymentInput,
+    opts: CamaraCreateOptions,
+  ): { order: OrderRow; replayed: boolean; declined?: OrderReason } {
     const at = input.amountTransaction;
     const ci = at.paymentAmount.chargingInformation;
     const amount = toMinorUnits(ci.amount, ci.currency);
-    if (!amount.ok) throw new CamaraError(400, 'INVALID_ARGUMENT', `amountTransaction.paymentAmount.chargingInformation.amount ${amount.why}`);
+    if (!amount.ok)
+      throw new CamaraError(
+        400,
+        'INVALID_ARGUMENT',
+        `amountTransaction.paymentAmount.chargingInformation.amount ${amount.why}`,
+      );
     if (input.sinkCredential) {
       const c = input.sinkCredential;
-      if (c.credentialType !== 'ACCESSTOKEN') throw new CamaraError(400, 'INVALID_CREDENTIAL', 'Only Access token is supported');
-      if (c.accessTokenType !== 'bearer' || typeof c.accessToken !== 'string') throw new CamaraError(400, 'INVALID_TOKEN', 'Only bearer token is supported');
+      if (c.credentialType !== 'ACCESSTOKEN')
+        throw new CamaraError(400, 'INVALID_CREDENTIAL', 'Only Access token is supported');
+      if (c.accessTokenType !== 'bearer' || typeof c.accessToken !== 'string')
+        throw new CamaraError(400, 'INVALID_TOKEN', 'Only bearer token is supported');
     }
-    if (input.sinkCredential && !input.sink) throw new CamaraError(400, 'INVALID_ARGUMENT', 'sinkCredential without sink');
+    if (input.sinkCredential && !input.sink)
+      throw new CamaraError(400, 'INVALID_ARGUMENT', 'sinkCredential without sink');
     const phone = at.phoneNumber === undefined ? null : digitsOf(at.phoneNumber);
-    if (opts.oneStep && phone === null) throw new CamaraError(422, 'MISSING_IDENTIFIER', 'The phone number cannot be identified: a one-step payment needs phoneNumber');
+    if (opts.oneStep && phone === null)
+      throw new CamaraError(
+        422,
+        'MISSING_IDENTIFIER',
+        'The phone number cannot be identified: a one-step payment needs phoneNumber',
+      );
     const limitReason = this.consent.perTransactionReason(amount.minor, ci.currency, opts.limits);
-    if (limitReason) throw new CamaraError(422, 'CARRIER_BILLING.UNAUTHORIZED_AMOUNT', 'Unauthorized amount requested: above the limit per payment');
+    if (limitReason)
+      throw new CamaraError(
+        422,
+        'CARRIER_BILLING.UNAUTHORIZED_AMOUNT',
+        'Unauthorized amount requested: above the limit per payment',
+      );
     // the access token is stored only sealed (sink_token): a replay must bring the same one
     const request = canonicalJson({ oneStep: opts.oneStep, ...withoutAccessToken(input) });
     const token = input.sinkCredential?.accessToken ?? null;
@@ -241,25 +282,48 @@ export class CamaraPayments {
         const prior = this.byCorrelator.get(sp.id, at.clientCorrelator) as PaymentRow | undefined;
         if (prior) {
           const priorToken = prior.sink_token === null ? null : this.secrets.open(prior.sink_token);
-          if (prior.request !== request || priorToken !== token) throw new CamaraError(409, 'ALREADY_EXISTS', 'clientCorrelator already exists on the server with another request');
+          if (prior.request !== request || priorToken !== token)
+            throw new CamaraError(
+              409,
+              'ALREADY_EXISTS',
+              'clientCorrelator already exists on the server with another request',
+            );
           return { order: this.orders.expireIfDue(this.orders.find(prior.order_id)!), replayed: true };
         }
       }
       const { order } = this.orders.create(
         sp.id,
         { amount: amount.minor, currency: ci.currency, reference: at.referenceCode, description: ci.description },
-        { payUrlTemplate: opts.payUrlTemplate, defaultTtlSeconds: opts.defaultTtlSeconds, maxTtlSeconds: opts.maxTtlSeconds },
+        {
+          payUrlTemplate: opts.payUrlTemplate,
+          defaultTtlSeconds: opts.defaultTtlSeconds,
+          maxTtlSeconds: opts.maxTtlSeconds,
+        },
       );
       const now = this.clock();
       this.setHold.run(opts.oneStep ? 0 : 1, phone, order.id);
       const merchant = at.paymentAmount.chargingMetaData?.merchantIdentifier;
       this.insert.run(
-        order.id, sp.id, opts.oneStep ? 1 : 0, at.clientCorrelator ?? null, request,
-        typeof merchant === 'string' ? merchant : null, input.sink ?? null, token === null ? null : this.secrets.seal(token), now,
+        order.id,
+        sp.id,
+        opts.oneStep ? 1 : 0,
+        at.clientCorrelator ?? null,
+        request,
+        typeof merchant === 'string' ? merchant : null,
+        input.sink ?? null,
+        token === null ? null : this.secrets.seal(token),
+        now,
       );
       let o: OrderRow = { ...order, hold: opts.oneStep ? 0 : 1, requested_msisdn: phone };
       if (opts.oneStep) {
-        const reason = this.consent.confirmBySighting(o, phone!, null, { via: 'camara createPayment', ts: new Date(now).toISOString() }, opts.limits, now);
+        const reason = this.consent.confirmBySighting(
+          o,
+          phone!,
+          null,
+          { via: 'camara createPayment', ts: new Date(now).toISOString() },
+          opts.limits,
+          now,
+        );
         o = this.orders.find(o.id)!;
         if (reason) {
           this.onChange(o);
@@ -276,21 +340,33 @@ export class CamaraPayments {
     return this.transitions.tx(() => {
       const o = this.get(spId, id);
       if (phoneNumber !== undefined && o.msisdn !== null && digitsOf(phoneNumber) !== o.msisdn) {
-        throw new CamaraError(403, 'CARRIER_BILLING.PAYMENT_DENIED', 'The phone number is not the one that validated the payment');
+        throw new CamaraError(
+          403,
+          'CARRIER_BILLING.PAYMENT_DENIED',
+          'The phone number is not the one that validated the payment',
+        );
       }
       const s = camaraStatus(o);
       switch (s) {
         case 'reserved':
           return this.consent.capture(o, this.clock());
         case 'pending_validation':
-          throw new CamaraError(403, 'PERMISSION_DENIED', 'The subscriber has not validated the payment on its validationURL yet (paymentStatus pending_validation)');
+          throw new CamaraError(
+            403,
+            'PERMISSION_DENIED',
+            'The subscriber has not validated the payment on its validationURL yet (paymentStatus pending_validation)',
+          );
         case 'processing':
         case 'succeeded':
           throw new CamaraError(409, 'CARRIER_BILLING.PAYMENT_CONFIRMED', 'Payment has been confirmed.');
         case 'cancelled':
           throw new CamaraError(409, 'CARRIER_BILLING.PAYMENT_CANCELLED', 'Payment has been cancelled.');
         default:
-          throw new CamaraError(403, 'CARRIER_BILLING.PAYMENT_DENIED', `Payment denied: ${denialReason(o.reason, o.status)}`);
+          throw new CamaraError(
+            403,
+            'CARRIER_BILLING.PAYMENT_DENIED',
+            `Payment denied: ${denialReason(o.reason, o.status)}`,
+          );
       }
     });
   }
@@ -303,9 +379,12 @@ export class CamaraPayments {
         throw new CamaraError(403, 'PERMISSION_DENIED', 'The phone number is not the one of the payment');
       }
       const s = camaraStatus(o);
-      if (s === 'cancelled') throw new CamaraError(409, 'CARRIER_BILLING.PAYMENT_CANCELLED', 'Payment has been cancelled.');
-      if (s === 'processing' || s === 'succeeded') throw new CamaraError(409, 'CARRIER_BILLING.PAYMENT_CONFIRMED', 'Payment has been confirmed.');
-      if (s === 'denied') throw new CamaraError(403, 'PERMISSION_DENIED', `Payment was denied: ${denialReason(o.reason, o.status)}`);
+      if (s === 'cancelled')
+        throw new CamaraError(409, 'CARRIER_BILLING.PAYMENT_CANCELLED', 'Payment has been cancelled.');
+      if (s === 'processing' || s === 'succeeded')
+        throw new CamaraError(409, 'CARRIER_BILLING.PAYMENT_CONFIRMED', 'Payment has been confirmed.');
+      if (s === 'denied')
+        throw new CamaraError(403, 'PERMISSION_DENIED', `Payment was denied: ${denialReason(o.reason, o.status)}`);
       return this.orders.cancel(spId, id);
     });
   }
@@ -343,13 +422,19 @@ export class CamaraPayments {
       args.push(...q.statuses);
     }
     const from = `FROM camara_payments p JOIN orders o ON o.id = p.order_id WHERE ${where.join(' AND ')}`;
-    const total = this.db.prepare(`SELECT COUNT(*) ${from}`).pluck().get(...args) as number;
+    const total = this.db
+      .prepare(`SELECT COUNT(*) ${from}`)
+      .pluck()
+      .get(...args) as number;
     const dir = q.order === 'asc' ? 'ASC' : 'DESC';
     const rows = this.db
       .prepare(`SELECT p.order_id ${from} ORDER BY p.created_at ${dir}, o.seq ${dir} LIMIT ? OFFSET ?`)
       .pluck()
       .all(...args, q.perPage, (q.page - 1) * q.perPage) as string[];
-    return { orders: rows.map((id) => ({ order: this.orders.find(id)!, payment: this.byOrder.get(id) as PaymentRow })), total };
+    return {
+      orders: rows.map((id) => ({ order: this.orders.find(id)!, payment: this.byOrder.get(id) as PaymentRow })),
+      total,
+    };
   }
 
   /** In the transaction of a change: a new CAMARA status is recorded and, with a sink, its CloudEvent queued. */
@@ -365,7 +450,8 @@ export class CamaraPayments {
     const data: Record<string, unknown> = {
       paymentId: o.id,
       status: s === 'denied' ? 'failed' : 'succeeded',
-      description: s === 'denied' ? `Payment denied: ${denialReason(o.reason, o.status)}` : `Payment ${s.replace('_', ' ')}`,
+      description:
+        s === 'denied' ? `Payment denied: ${denialReason(o.reason, o.status)}` : `Payment ${s.replace('_', ' ')}`,
     };
     if (s === 'succeeded') data.paymentDate = new Date(o.completed_at ?? now).toISOString();
     if (s === 'denied') data.denialReason = denialReason(o.reason, o.status);
@@ -421,7 +507,10 @@ export class CamaraPayments {
     const amountTransaction: Record<string, unknown> = {
       ...(phone !== undefined ? { phoneNumber: phone } : {}),
       ...(at.clientCorrelator !== undefined ? { clientCorrelator: at.clientCorrelator } : {}),
-      paymentAmount: { ...at.paymentAmount, chargingInformation: { ...ci, amount: toMajorUnits(o.amount, o.currency) } },
+      paymentAmount: {
+        ...at.paymentAmount,
+        chargingInformation: { ...ci, amount: toMajorUnits(o.amount, o.currency) },
+      },
       referenceCode: at.referenceCode,
       resourceURL: `${CAMARA_BASE}/payments/${o.id}`,
       serverReferenceCode: o.id,
@@ -435,7 +524,8 @@ export class CamaraPayments {
     };
     if (status === 'succeeded' && o.completed_at !== null) out.paymentDate = new Date(o.completed_at).toISOString();
     if (p.sink) out.sink = p.sink;
-    if (status === 'pending_validation' && !p.one_step) out.validationInfo = { action: 'open', validationURL: o.pay_url };
+    if (status === 'pending_validation' && !p.one_step)
+      out.validationInfo = { action: 'open', validationURL: o.pay_url };
     return out;
   }
 }

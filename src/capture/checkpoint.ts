@@ -23,8 +23,7 @@ export class CheckpointStore {
 
   load(): Checkpoint | null {
     const row = this.db.prepare('SELECT saved_at, sessions, data FROM engine_checkpoint WHERE id = 1').get() as
-      | { saved_at: number; sessions: number; data: Buffer }
-      | undefined;
+      { saved_at: number; sessions: number; data: Buffer } | undefined;
     return row ? { savedAt: row.saved_at, sessions: row.sessions, data: row.data } : null;
   }
 }

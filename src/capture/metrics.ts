@@ -48,8 +48,18 @@ export class CaptureMetrics {
       registers,
       collect,
     });
-    this.packets = new Counter({ name: `${p}capture_packets_total`, help: 'Packets captured, by interface', labelNames: ['interface'], registers });
-    this.bytes = new Counter({ name: `${p}capture_bytes_total`, help: 'Bytes captured (on the wire), by interface', labelNames: ['interface'], registers });
+    this.packets = new Counter({
+      name: `${p}capture_packets_total`,
+      help: 'Packets captured, by interface',
+      labelNames: ['interface'],
+      registers,
+    });
+    this.bytes = new Counter({
+      name: `${p}capture_bytes_total`,
+      help: 'Bytes captured (on the wire), by interface',
+      labelNames: ['interface'],
+      registers,
+    });
     this.drops = new Counter({
       name: `${p}capture_dropped_packets_total`,
       help: 'Packets lost before gnpay saw them, by interface and where: kernel (socket buffer / ring full, pcap_stats ps_drop) or interface (NIC / driver, ps_ifdrop)',
@@ -68,25 +78,58 @@ export class CaptureMetrics {
       labelNames: ['interface'],
       registers,
     });
-    this.decoded = new Counter({ name: `${p}decode_packets_total`, help: 'Packets through the decode engine (files and interfaces)', registers });
-    this.gtpc = new Counter({ name: `${p}gtpc_messages_total`, help: 'GTP-C messages, by version and message type', labelNames: ['version', 'type'], registers });
-    this.causes = new Counter({ name: `${p}gtpc_responses_total`, help: 'GTP-C Create/Update/Delete responses, by version and cause value', labelNames: ['version', 'cause'], registers });
-    this.gtpu = new Counter({ name: `${p}gtpu_messages_total`, help: 'GTP-U messages, by message type', labelNames: ['type'], registers });
+    this.decoded = new Counter({
+      name: `${p}decode_packets_total`,
+      help: 'Packets through the decode engine (files and interfaces)',
+      registers,
+    });
+    this.gtpc = new Counter({
+      name: `${p}gtpc_messages_total`,
+      help: 'GTP-C messages, by version and message type',
+      labelNames: ['version', 'type'],
+      registers,
+    });
+    this.causes = new Counter({
+      name: `${p}gtpc_responses_total`,
+      help: 'GTP-C Create/Update/Delete responses, by version and cause value',
+      labelNames: ['version', 'cause'],
+      registers,
+    });
+    this.gtpu = new Counter({
+      name: `${p}gtpu_messages_total`,
+      help: 'GTP-U messages, by message type',
+      labelNames: ['type'],
+      registers,
+    });
     this.gpdu = new Counter({
       name: `${p}gpdus_total`,
       help: 'G-PDUs, by how their subscriber was found (teid, ue_ip, unresolved) or downlink (not looked up)',
       labelNames: ['resolution'],
       registers,
     });
-    this.sessionEvents = new Counter({ name: `${p}session_events_total`, help: 'Subscriber contexts created, updated, deleted, evicted', labelNames: ['event'], registers });
+    this.sessionEvents = new Counter({
+      name: `${p}session_events_total`,
+      help: 'Subscriber contexts created, updated, deleted, evicted',
+      labelNames: ['event'],
+      registers,
+    });
     this.anomalies = new Counter({
       name: `${p}decode_anomalies_total`,
       help: 'Decoder anomalies, by stable name (native/decode/status.h) and kind (truncated, malformed, unsupported, evicted)',
       labelNames: ['name', 'kind'],
       registers,
     });
-    this.active = new Gauge({ name: `${p}sessions_active`, help: 'Subscriber contexts in the tunnel table', registers });
-    this.tables = new Gauge({ name: `${p}decode_table_entries`, help: 'Entries held by the bounded decoder tables, by table', labelNames: ['table'], registers });
+    this.active = new Gauge({
+      name: `${p}sessions_active`,
+      help: 'Subscriber contexts in the tunnel table',
+      registers,
+    });
+    this.tables = new Gauge({
+      name: `${p}decode_table_entries`,
+      help: 'Entries held by the bounded decoder tables, by table',
+      labelNames: ['table'],
+      registers,
+    });
     this.checkpointAt = new Gauge({
       name: `${p}checkpoint_last_success_timestamp_seconds`,
       help: 'When the tunnel table was last checkpointed into the database (Unix time); absent until the first checkpoint (live capture only)',
@@ -147,17 +190,24 @@ export class CaptureMetrics {
     this.active.set(sessions.active ?? 0);
     this.inc('decoded', count(s.packets), this.decoded, {});
     for (const v of ['v1', 'v2'])
-      for (const [type, n] of Object.entries(gtpc[v] ?? {})) this.inc(`gtpc:${v}:${type}`, n, this.gtpc, { version: v, type });
-    for (const [v, key] of [['v1', 'causesV1'], ['v2', 'causesV2']] as const)
-      for (const [cause, n] of Object.entries(gtpc[key] ?? {})) this.inc(`cause:${v}:${cause}`, n, this.causes, { version: v, cause });
+      for (const [type, n] of Object.entries(gtpc[v] ?? {}))
+        this.inc(`gtpc:${v}:${type}`, n, this.gtpc, { version: v, type });
+    for (const [v, key] of [
+      ['v1', 'causesV1'],
+      ['v2', 'causesV2'],
+    ] as const)
+      for (const [cause, n] of Object.entries(gtpc[key] ?? {}))
+        this.inc(`cause:${v}:${cause}`, n, this.causes, { version: v, cause });
     for (const [type, n] of Object.entries(counters(s.gtpu))) this.inc(`gtpu:${type}`, n, this.gtpu, { type });
     const g = counters(s.gpdu);
     this.inc('gpdu:teid', g.byTeid ?? 0, this.gpdu, { resolution: 'teid' });
     this.inc('gpdu:ue_ip', g.byUeIp ?? 0, this.gpdu, { resolution: 'ue_ip' });
     this.inc('gpdu:unresolved', g.unresolved ?? 0, this.gpdu, { resolution: 'unresolved' });
     this.inc('gpdu:downlink', g.downlink ?? 0, this.gpdu, { resolution: 'downlink' });
-    for (const ev of ['created', 'updated', 'deleted', 'evicted']) this.inc(`sess:${ev}`, sessions[ev] ?? 0, this.sessionEvents, { event: ev });
-    for (const [name, n] of Object.entries(counters(s.anomalies))) this.inc(`an:${name}`, n, this.anomalies, { name, kind: this.anomalyKinds.get(name) ?? 'unknown' });
+    for (const ev of ['created', 'updated', 'deleted', 'evicted'])
+      this.inc(`sess:${ev}`, sessions[ev] ?? 0, this.sessionEvents, { event: ev });
+    for (const [name, n] of Object.entries(counters(s.anomalies)))
+      this.inc(`an:${name}`, n, this.anomalies, { name, kind: this.anomalyKinds.get(name) ?? 'unknown' });
     for (const [table, n] of Object.entries(counters(s.tables)))
       if (!/^max|Bytes$/.test(table)) this.tables.set({ table }, n);
     for (const st of src.captureStats()) {

@@ -17,7 +17,9 @@ export class ListenError extends Error {
     readonly code: string,
     cause: Error,
   ) {
-    super(`cannot listen on ${address} (${listener}): ${code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : cause.message}`);
+    super(
+      `cannot listen on ${address} (${listener}): ${code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : cause.message}`,
+    );
     this.name = 'ListenError';
   }
 }

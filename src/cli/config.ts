@@ -31,7 +31,9 @@ function load(file: string | null): Config {
 }
 
 export function registerConfig(program: Command): void {
-  const config = program.command('config').description('check the configuration file, show the effective configuration');
+  const config = program
+    .command('config')
+    .description('check the configuration file, show the effective configuration');
   config
     .command('check')
     .description('validate the configuration file: every problem with its line and column; exit 2 when there is one')
@@ -49,6 +51,10 @@ export function registerConfig(program: Command): void {
     .action((o: { config?: string; json?: boolean }) => {
       const file = o.config ?? defaultConfigFile();
       const shown = maskSecrets(load(file));
-      process.stdout.write(o.json ? `${JSON.stringify(shown, null, 2)}\n` : `# the effective configuration: ${file ?? 'defaults only (no configuration file)'}; secrets masked\n${stringify(shown)}`);
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify(shown, null, 2)}\n`
+          : `# the effective configuration: ${file ?? 'defaults only (no configuration file)'}; secrets masked\n${stringify(shown)}`,
+      );
     });
 }

@@ -31,11 +31,17 @@ function fail(file: string, err: unknown): never {
 
 export function registerDb(program: Command): void {
   const db = program.command('db').description('the database file: online backup, restore, integrity check');
-  const opts = (c: Command) => c.option('--db <file>', 'the SQLite database (default: "db" in the configuration)').option('--config <file>', ADMIN_CONFIG_HELP).option('--json', 'print JSON');
+  const opts = (c: Command) =>
+    c
+      .option('--db <file>', 'the SQLite database (default: "db" in the configuration)')
+      .option('--config <file>', ADMIN_CONFIG_HELP)
+      .option('--json', 'print JSON');
   opts(
     db
       .command('backup')
-      .description('copy the database into FILE with SQLite\'s online backup (safe while gnpay runs), then check the copy')
+      .description(
+        "copy the database into FILE with SQLite's online backup (safe while gnpay runs), then check the copy",
+      )
       .argument('<file>', 'the backup to write (must not exist)'),
   ).action(async (target: string, o: { db?: string; config?: string; json?: boolean }) => {
     const file = dbFile(o);
@@ -45,7 +51,12 @@ export function registerDb(program: Command): void {
       // the webhook secrets in the copy are encrypted under <db>.key: it goes with the backup
       const key = copyKeyBeside(file, target);
       const out = { ...r, key };
-      print(o.json, out, () => `backup ${r.file}: ${r.pages} pages, ${r.bytes} bytes, schema ${r.schemaVersion}, integrity ok${key ? `; its key ${key}` : ''}`);
+      print(
+        o.json,
+        out,
+        () =>
+          `backup ${r.file}: ${r.pages} pages, ${r.bytes} bytes, schema ${r.schemaVersion}, integrity ok${key ? `; its key ${key}` : ''}`,
+      );
     } catch (err) {
       fail(file, err);
     } finally {
@@ -55,7 +66,9 @@ export function registerDb(program: Command): void {
   opts(
     db
       .command('restore')
-      .description('replace the database with a backup (gnpay run must be stopped; the replaced file is kept beside it)')
+      .description(
+        'replace the database with a backup (gnpay run must be stopped; the replaced file is kept beside it)',
+      )
       .argument('<backup>', 'a file written by gnpay db backup'),
   ).action((from: string, o: { db?: string; config?: string; json?: boolean }) => {
     const file = dbFile(o);
@@ -64,9 +77,15 @@ export function registerDb(program: Command): void {
       // and the key the backup's webhook secrets are encrypted under (the replaced one is kept beside it)
       const key = copyKeyBeside(from, file);
       const out = { ...r, key };
-      print(o.json, out, () => `restored ${r.file} from ${from} (schema ${r.schemaVersion}); ${r.movedAside ? `the replaced file is ${r.movedAside}` : 'there was no file before'}${key ? `; its key ${key}` : ''}`);
+      print(
+        o.json,
+        out,
+        () =>
+          `restored ${r.file} from ${from} (schema ${r.schemaVersion}); ${r.movedAside ? `the replaced file is ${r.movedAside}` : 'there was no file before'}${key ? `; its key ${key}` : ''}`,
+      );
     } catch (err) {
-      if (err instanceof DatabaseLockedError) throw new CliError(`${err.message}: a database is restored only while no gnpay run uses it`);
+      if (err instanceof DatabaseLockedError)
+        throw new CliError(`${err.message}: a database is restored only while no gnpay run uses it`);
       fail(file, err);
     }
   });
@@ -81,7 +100,9 @@ export function registerDb(program: Command): void {
     let findings: string[];
     try {
       if (o.full) {
-        findings = checkFindings((conn.pragma('integrity_check(100)') as Array<{ integrity_check: string }>).map((r) => r.integrity_check));
+        findings = checkFindings(
+          (conn.pragma('integrity_check(100)') as Array<{ integrity_check: string }>).map((r) => r.integrity_check),
+        );
       } else findings = quickCheck(conn, 100);
     } catch (err) {
       const e = describeOpenError(file, err);
@@ -91,7 +112,9 @@ export function registerDb(program: Command): void {
     } finally {
       conn.close();
     }
-    print(o.json, { file, ok: findings.length === 0, findings }, () => (findings.length ? [`${file}: damaged`, ...findings.map((f) => `  ${f}`)].join('\n') : `${file}: ok`));
+    print(o.json, { file, ok: findings.length === 0, findings }, () =>
+      findings.length ? [`${file}: damaged`, ...findings.map((f) => `  ${f}`)].join('\n') : `${file}: ok`,
+    );
     if (findings.length) process.exitCode = EXIT_FAILURE;
   });
 }

@@ -32,7 +32,8 @@ const TEID = { sgsnC: 0x1001, sgsnU: 0x1002, ggsnC: 0x2001, ggsnU: 0x2002 };
 
 function ip4(a: string): Buffer {
   const p = a.split('.').map(Number);
-  if (p.length !== 4 || p.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) throw new Error(`not an IPv4 address: ${a}`);
+  if (p.length !== 4 || p.some((n) => !Number.isInteger(n) || n < 0 || n > 255))
+    throw new Error(`not an IPv4 address: ${a}`);
   return Buffer.from(p);
 }
 
@@ -83,7 +84,17 @@ function udp(src: string, dst: string, sport: number, dport: number, payload: Bu
 
 const TCP_FLAGS = { FIN: 0x01, SYN: 0x02, PSH: 0x08, ACK: 0x10 } as const;
 
-function tcp(src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number, payload: Buffer, id: number): Buffer {
+function tcp(
+  src: string,
+  dst: string,
+  sport: number,
+  dport: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  payload: Buffer,
+  id: number,
+): Buffer {
   const h = Buffer.alloc(20);
   h.writeUInt16BE(sport, 0);
   h.writeUInt16BE(dport, 2);
@@ -123,7 +134,21 @@ function tbcd(digits: string): Buffer {
 const tv = (type: number, value: Buffer) => Buffer.concat([Buffer.from([type]), value]);
 const tlv = (type: number, value: Buffer) => Buffer.concat([Buffer.from([type]), u16(value.length), value]);
 
-const IE = { CAUSE: 1, IMSI: 2, RECOVERY: 14, SELECTION_MODE: 15, TEID_DATA_I: 16, TEID_CP: 17, NSAPI: 20, CHARGING_ID: 127, EUA: 128, APN: 131, GSN_ADDRESS: 133, MSISDN: 134, QOS: 135 };
+const IE = {
+  CAUSE: 1,
+  IMSI: 2,
+  RECOVERY: 14,
+  SELECTION_MODE: 15,
+  TEID_DATA_I: 16,
+  TEID_CP: 17,
+  NSAPI: 20,
+  CHARGING_ID: 127,
+  EUA: 128,
+  APN: 131,
+  GSN_ADDRESS: 133,
+  MSISDN: 134,
+  QOS: 135,
+};
 const QOS_R99 = Buffer.from('0213921f9197fefe74f9ffff00', 'hex');
 
 function apn(name: string): Buffer {
@@ -165,7 +190,13 @@ function createPdpResponse(ueIp: string, seq: number): Buffer {
 }
 
 function dnsName(host: string): Buffer {
-  return Buffer.concat([...host.split('.').filter(Boolean).map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+  return Buffer.concat([
+    ...host
+      .split('.')
+      .filter(Boolean)
+      .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])),
+    Buffer.from([0]),
+  ]);
 }
 
 function dnsQuery(id: number, host: string): Buffer {
@@ -197,7 +228,10 @@ function clientHello(sni: string | null, random: Buffer): Buffer {
     Buffer.from([1, 0]),
     vec16(Buffer.concat(exts)),
   ]);
-  const hs = Buffer.concat([Buffer.from([1, body.length >>> 16, (body.length >>> 8) & 0xff, body.length & 0xff]), body]);
+  const hs = Buffer.concat([
+    Buffer.from([1, body.length >>> 16, (body.length >>> 8) & 0xff, body.length & 0xff]),
+    body,
+  ]);
   return Buffer.concat([Buffer.from([0x16, 0x03, 0x01]), vec16(hs)]);
 }
 
@@ -223,7 +257,8 @@ function pcap(frames: Array<{ usec: number; data: Buffer }>): Buffer {
 /** The capture as pcap bytes (also written to `out` when given). */
 export function demoCapture(o: DemoCaptureOptions): Buffer {
   const url = new URL(o.url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`the pay URL must be http: or https:, got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`the pay URL must be http: or https:, got ${url.protocol}`);
   if (o.random && o.random.length !== 32) throw new RangeError('a ClientHello random is 32 bytes');
   const https = url.protocol === 'https:';
   const ue = o.ueIp ?? '10.45.0.2';
@@ -252,10 +287,15 @@ export function demoCapture(o: DemoCaptureOptions): Buffer {
   up(tcp(ue, server, sport, dport, cseq, sseq, TCP_FLAGS.ACK, Buffer.alloc(0), id++));
   const request = https
     ? clientHello(ipHost ? null : host, o.random ?? randomBytes(32))
-    : Buffer.from(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: Mozilla/5.0 (Linux; Android 14)\r\nAccept: */*\r\n\r\n`, 'latin1');
+    : Buffer.from(
+        `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: Mozilla/5.0 (Linux; Android 14)\r\nAccept: */*\r\n\r\n`,
+        'latin1',
+      );
   up(tcp(ue, server, sport, dport, cseq, sseq, TCP_FLAGS.PSH | TCP_FLAGS.ACK, request, id++));
   cseq += request.length;
-  const answer = https ? Buffer.alloc(1200, 0x16) : Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', 'latin1');
+  const answer = https
+    ? Buffer.alloc(1200, 0x16)
+    : Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', 'latin1');
   down(tcp(server, ue, dport, sport, sseq, cseq, TCP_FLAGS.PSH | TCP_FLAGS.ACK, answer, id++));
   sseq += answer.length;
   up(tcp(ue, server, sport, dport, cseq++, sseq, TCP_FLAGS.FIN | TCP_FLAGS.ACK, Buffer.alloc(0), id++));

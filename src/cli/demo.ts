@@ -82,20 +82,37 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     // the demo's own webhook receiver is on loopback, which webhooks may reach only when allowed
     webhooks: { retry: { baseMs: 100, maxMs: 1000 }, allowDestinations: ['127.0.0.1/32'] },
   });
-  const daemon = await Daemon.start({ config, logger: createLogger({ level: 'warn', redactPersonalData: true, destination: 'stderr' }), openSource: o.openSource, version: VERSION });
+  const daemon = await Daemon.start({
+    config,
+    logger: createLogger({ level: 'warn', redactPersonalData: true, destination: 'stderr' }),
+    openSource: o.openSource,
+    version: VERSION,
+  });
   const phone = new PayClient(daemon.payUrl!);
   const laptop = new PayClient(daemon.payUrl!);
   try {
     say(`daemon    ${daemon.url} (database ${config.db}, embedded ledger)`);
-    say(`pay page  ${daemon.payUrl} serving pay.example.net (self-signed certificate), pay URL ${config.payUrlTemplate}`);
-    const added = daemon.store.sps.add({ name: 'Demo shop', webhookUrl: hookUrl, returnOrigins: ['https://shop.example'] });
+    say(
+      `pay page  ${daemon.payUrl} serving pay.example.net (self-signed certificate), pay URL ${config.payUrlTemplate}`,
+    );
+    const added = daemon.store.sps.add({
+      name: 'Demo shop',
+      webhookUrl: hookUrl,
+      returnOrigins: ['https://shop.example'],
+    });
     secret = added.webhookSecret;
     say(`SP        ${added.sp.id} "Demo shop", webhook ${hookUrl}, confirmation on the pay page`);
     const account = daemon.store.ledger.credit(MSISDN, 1000, { currency: 'EUR', note: 'demo top-up' });
     say(`ledger    ${maskMsisdn(MSISDN)} credited 1000 EUR cents`);
 
     const client = new GnpayClient({ baseUrl: daemon.url, apiKey: added.apiKey });
-    const order = await client.createOrder({ amount: 199, currency: 'EUR', reference: 'demo-1', description: 'Demo: one song', returnUrl: 'https://shop.example/orders/demo-1' });
+    const order = await client.createOrder({
+      amount: 199,
+      currency: 'EUR',
+      reference: 'demo-1',
+      description: 'Demo: one song',
+      returnUrl: 'https://shop.example/orders/demo-1',
+    });
     say(`order     ${order.id} ${order.amount} ${order.currency} cents: ${order.status}`);
     say(`pay URL   ${order.payUrl}`);
     const path = new URL(order.payUrl).pathname;
@@ -106,32 +123,62 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const r = await random;
     say(`phone     TLS connection to pay.example.net, ClientHello random ${r.slice(0, 16)}...`);
     const capture = join(dir, 'phone.pcap');
-    demoCapture({ url: config.payUrlTemplate.split('{token}').join(order.token), msisdn: MSISDN, imsi: IMSI, out: capture, random: Buffer.from(r, 'hex') });
-    say(`capture   ${capture}: the phone of ${maskMsisdn(MSISDN)} attaches (GTPv1), looks up pay.example.net and sends that ClientHello in its tunnel`);
+    demoCapture({
+      url: config.payUrlTemplate.split('{token}').join(order.token),
+      msisdn: MSISDN,
+      imsi: IMSI,
+      out: capture,
+      random: Buffer.from(r, 'hex'),
+    });
+    say(
+      `capture   ${capture}: the phone of ${maskMsisdn(MSISDN)} attaches (GTPv1), looks up pay.example.net and sends that ClientHello in its tunnel`,
+    );
     const stats = await daemon.replay([capture]);
-    say(`probe     ${Object.entries(stats.hellos).map(([k, n]) => `${n} ClientHello(s) ${k}`).join(', ') || 'no ClientHello'} to the MSISDN of the tunnel`);
+    say(
+      `probe     ${
+        Object.entries(stats.hellos)
+          .map(([k, n]) => `${n} ClientHello(s) ${k}`)
+          .join(', ') || 'no ClientHello'
+      } to the MSISDN of the tunnel`,
+    );
     const page = await pageP;
     if (!/name="csrf"/.test(page.body)) {
-      throw new CliError(`demo: the phone's connection was not bound (the probe reported no ClientHello of it): the page says "${/<h1>([^<]+)<\/h1>/.exec(page.body)?.[1]}"`);
+      throw new CliError(
+        `demo: the phone's connection was not bound (the probe reported no ClientHello of it): the page says "${/<h1>([^<]+)<\/h1>/.exec(page.body)?.[1]}"`,
+      );
     }
-    const shown = /<dd class="amount">([^<]+)<\/dd>.*?<dt>Charged to<\/dt><dd><span[^>]*>([^<]+)<\/span>/s.exec(page.body);
-    say(`page      ${page.status}: "Confirm your payment": ${shown ? `${shown[1]}, charged to ${shown[2]}` : 'no confirmation form'}`);
+    const shown = /<dd class="amount">([^<]+)<\/dd>.*?<dt>Charged to<\/dt><dd><span[^>]*>([^<]+)<\/span>/s.exec(
+      page.body,
+    );
+    say(
+      `page      ${page.status}: "Confirm your payment": ${shown ? `${shown[1]}, charged to ${shown[2]}` : 'no confirmation form'}`,
+    );
     const identified = await client.getOrder(order.id);
-    say(`order     ${identified.status} (msisdn ${identified.msisdn ?? 'not revealed until the confirmation'}); nothing charged yet`);
+    say(
+      `order     ${identified.status} (msisdn ${identified.msisdn ?? 'not revealed until the confirmation'}); nothing charged yet`,
+    );
 
     // a connection the probe never saw (Wi-Fi, a device off the mobile network)
     const other = await laptop.request('GET', path);
     const confirmOther = await laptop.request('POST', path, { form: { csrf: csrfOf(page.body), action: 'confirm' } });
-    say(`laptop    a connection no probe saw: ${other.status} "${/<h1>([^<]+)<\/h1>/.exec(other.body)?.[1]}"; its Confirm: ${confirmOther.status}`);
+    say(
+      `laptop    a connection no probe saw: ${other.status} "${/<h1>([^<]+)<\/h1>/.exec(other.body)?.[1]}"; its Confirm: ${confirmOther.status}`,
+    );
 
-    const post = await phone.request('POST', path, { form: { csrf: csrfOf(page.body), action: 'confirm' }, headers: { Origin: 'https://pay.example.net' } });
+    const post = await phone.request('POST', path, {
+      form: { csrf: csrfOf(page.body), action: 'confirm' },
+      headers: { Origin: 'https://pay.example.net' },
+    });
     say(`confirm   the subscriber presses Confirm: ${post.status} -> ${String(post.headers.location)}`);
     const outcome = await phone.request('GET', path);
     say(`page      "${/<h1>([^<]+)<\/h1>/.exec(outcome.body)?.[1]}"`);
 
     let last: Order = order;
     while (!(last.status === 'paid' && received.length >= 3)) {
-      if (Date.now() > deadline) throw new CliError(`demo: the order is ${last.status} and ${received.length} webhook(s) arrived before the deadline`);
+      if (Date.now() > deadline)
+        throw new CliError(
+          `demo: the order is ${last.status} and ${received.length} webhook(s) arrived before the deadline`,
+        );
       await new Promise((r) => setTimeout(r, 25));
       last = await client.getOrder(order.id);
     }
@@ -162,13 +209,18 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('show the whole flow on this machine: daemon and pay page, SP, order, a phone identified by its tunnel, Confirm, payment, webhooks')
+    .description(
+      'show the whole flow on this machine: daemon and pay page, SP, order, a phone identified by its tunnel, Confirm, payment, webhooks',
+    )
     .option('--json', 'print only the result as JSON')
     .option('--keep', 'keep the temporary database and capture')
     .action(async (o: { json?: boolean; keep?: boolean }) => {
       const r = await runDemo({ keep: o.keep, say: o.json ? undefined : (l) => process.stdout.write(`${l}\n`) });
       if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      else process.stdout.write(`\nfinal state: ${r.order.status}${r.dir ? ` (kept in ${r.dir})` : ''}\n${JSON.stringify(r.order, null, 2)}\n`);
+      else
+        process.stdout.write(
+          `\nfinal state: ${r.order.status}${r.dir ? ` (kept in ${r.dir})` : ''}\n${JSON.stringify(r.order, null, 2)}\n`,
+        );
       setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
     });
 }

@@ -54,18 +54,33 @@ export interface SightingFlow {
 }
 
 export function sightingFlows(rows: SightingRow[]): SightingFlow[] {
-  return rows.map((r) => ({ ts: r.ts, packet: r.packet, outcome: r.outcome, flow: flowText(r), communityId: r.community_id }));
+  return rows.map((r) => ({
+    ts: r.ts,
+    packet: r.packet,
+    outcome: r.outcome,
+    flow: flowText(r),
+    communityId: r.community_id,
+  }));
 }
 
 function flowLines(flows: SightingFlow[]): string[] {
-  return flows.map((f) => `  ${'sighting flow'.padEnd(18)} ${f.ts} packet ${f.packet} ${f.outcome}: ${f.flow ?? '-'} community-id ${f.communityId ?? '-'}`);
+  return flows.map(
+    (f) =>
+      `  ${'sighting flow'.padEnd(18)} ${f.ts} packet ${f.packet} ${f.outcome}: ${f.flow ?? '-'} community-id ${f.communityId ?? '-'}`,
+  );
 }
 
 /** What a dispute needs of a confirmation (gnpay orders show ID --evidence). */
 export function evidenceText(e: Evidence | null, identifications: number, flows: SightingFlow[] = []): string {
-  if (!e) return [`evidence: none (not confirmed; ${identifications} phone(s) identified)`, ...flowLines(flows)].join('\n');
+  if (!e)
+    return [`evidence: none (not confirmed; ${identifications} phone(s) identified)`, ...flowLines(flows)].join('\n');
   const rows: [string, string | number | null][] = [
-    ['confirmed by', e.mode === 'page' ? 'the subscriber, on the pay page' : 'a sighting alone (the SP is in one-step mode: it proves consent itself)'],
+    [
+      'confirmed by',
+      e.mode === 'page'
+        ? 'the subscriber, on the pay page'
+        : 'a sighting alone (the SP is in one-step mode: it proves consent itself)',
+    ],
     ['msisdn', `+${e.msisdn}`],
     ['imsi', e.imsi],
     ['identified at', e.identifiedAt],
@@ -120,7 +135,8 @@ export function registerOrders(program: Command): void {
       (store, config) => {
         const sp = store.sps.get(o.sp);
         if (!sp || sp.revokedAt !== null) throw new CliError(`no active SP ${o.sp}`);
-        if (!/^-?[0-9]+(\.[0-9]+)?$/.test(o.amount)) throw new UsageError(`--amount must be an integer (minor units), got "${o.amount}"`);
+        if (!/^-?[0-9]+(\.[0-9]+)?$/.test(o.amount))
+          throw new UsageError(`--amount must be an integer (minor units), got "${o.amount}"`);
         const input: CreateOrderInput = { amount: Number(o.amount), currency: o.currency, reference: o.reference };
         if (o.description !== undefined) input.description = o.description;
         if (o.ttl !== undefined) input.ttlSeconds = o.ttl;
@@ -144,7 +160,10 @@ export function registerOrders(program: Command): void {
       .command('show')
       .description('show an order and its state changes')
       .argument('<id>', 'order id')
-      .option('--evidence', 'also what a dispute needs: who confirmed, when, on which tunnel, the page digest, the inner flow and Community ID of each sighting (full MSISDN: for the operator only)'),
+      .option(
+        '--evidence',
+        'also what a dispute needs: who confirmed, when, on which tunnel, the page digest, the inner flow and Community ID of each sighting (full MSISDN: for the operator only)',
+      ),
   ).action((id: string, o: { db?: string; config?: string; json?: boolean; evidence?: boolean }) =>
     withStore(o, (store) => {
       const row = store.orders.find(id);
@@ -155,7 +174,11 @@ export function registerOrders(program: Command): void {
       const n = o.evidence ? store.consent.identifications(id) : 0;
       const flows = o.evidence ? sightingFlows(findSightings(store.db, { orderId: id })) : [];
       const refunds = store.refunds.list(id).map(refundView);
-      const value = { ...v, ...(refunds.length ? { refunds } : {}), ...(o.evidence ? { evidence: ev, identifications: n, sightings: flows } : {}) };
+      const value = {
+        ...v,
+        ...(refunds.length ? { refunds } : {}),
+        ...(o.evidence ? { evidence: ev, identifications: n, sightings: flows } : {}),
+      };
       print(o.json, value, () =>
         [
           orderText(v),
@@ -170,24 +193,36 @@ export function registerOrders(program: Command): void {
   addDbOptions(
     orders
       .command('refund')
-      .description('give money of a paid order back: all that remains, or --amount; the running daemon sends it to the payment platform, exactly once')
+      .description(
+        'give money of a paid order back: all that remains, or --amount; the running daemon sends it to the payment platform, exactly once',
+      )
       .argument('<id>', 'order id')
       .option('--amount <minor>', 'minor units to give back (default: all that remains)', parsePositiveInt('--amount'))
       .option('--reason <text>', 'why (kept with the refund, sent to the platform)')
       .option('--key <key>', 'idempotency key: the same key again returns the same refund'),
-  ).action((id: string, o: { amount?: number; reason?: string; key?: string; db?: string; config?: string; json?: boolean }) =>
-    withStore(o, (store) => {
-      const row = store.orders.find(id);
-      if (!row) throw new CliError(`no order ${id}`);
-      let r;
-      try {
-        r = store.refunds.create(row.sp_id, id, { amount: o.amount, reason: o.reason, idempotencyKey: o.key === undefined ? undefined : `cli:${o.key}` });
-      } catch (err) {
-        throw new CliError((err as Error).message);
-      }
-      const v = refundView(r.refund);
-      print(o.json, v, () => `${refundText(v)}${r.replayed ? ' (already asked for with this key)' : ''}\nremaining ${store.refunds.remaining(store.orders.find(id)!)} ${v.currency} (minor units)`);
-    }),
+  ).action(
+    (id: string, o: { amount?: number; reason?: string; key?: string; db?: string; config?: string; json?: boolean }) =>
+      withStore(o, (store) => {
+        const row = store.orders.find(id);
+        if (!row) throw new CliError(`no order ${id}`);
+        let r;
+        try {
+          r = store.refunds.create(row.sp_id, id, {
+            amount: o.amount,
+            reason: o.reason,
+            idempotencyKey: o.key === undefined ? undefined : `cli:${o.key}`,
+          });
+        } catch (err) {
+          throw new CliError((err as Error).message);
+        }
+        const v = refundView(r.refund);
+        print(
+          o.json,
+          v,
+          () =>
+            `${refundText(v)}${r.replayed ? ' (already asked for with this key)' : ''}\nremaining ${store.refunds.remaining(store.orders.find(id)!)} ${v.currency} (minor units)`,
+        );
+      }),
   );
   addDbOptions(
     orders
@@ -198,18 +233,41 @@ export function registerOrders(program: Command): void {
       .option('--reference <ref>', 'only this reference')
       .option('--limit <n>', 'at most this many (default 50)', parsePositiveInt('--limit'))
       .option('--after <cursor>', 'the nextCursor of the previous page'),
-  ).action((o: { sp?: string; status?: string; reference?: string; limit?: number; after?: string; db?: string; config?: string; json?: boolean }) =>
-    withStore(o, (store) => {
-      if (o.status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(o.status)) throw new UsageError(`--status must be one of ${ORDER_STATUSES.join(', ')}`);
-      if (o.after !== undefined && !/^[0-9]{1,15}$/.test(o.after)) throw new UsageError('--after must be a cursor printed by a previous page');
-      const page = store.orders.list(o.sp ?? null, { status: o.status as OrderStatus | undefined, reference: o.reference, limit: o.limit, after: o.after === undefined ? undefined : Number(o.after) });
-      const out = { orders: page.orders.map((r) => view(store, r)), nextCursor: page.nextCursor === null ? null : String(page.nextCursor) };
-      print(o.json, out, () =>
-        [
-          ...out.orders.map((v) => `${v.id}  ${v.status.padEnd(10)}  ${String(v.amount).padStart(8)} ${v.currency}  ${v.reference}  ${v.msisdn ?? '-'}`),
-          ...(out.nextCursor ? [`(more: --after ${out.nextCursor})`] : out.orders.length ? [] : ['(no orders)']),
-        ].join('\n'),
-      );
-    }),
+  ).action(
+    (o: {
+      sp?: string;
+      status?: string;
+      reference?: string;
+      limit?: number;
+      after?: string;
+      db?: string;
+      config?: string;
+      json?: boolean;
+    }) =>
+      withStore(o, (store) => {
+        if (o.status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(o.status))
+          throw new UsageError(`--status must be one of ${ORDER_STATUSES.join(', ')}`);
+        if (o.after !== undefined && !/^[0-9]{1,15}$/.test(o.after))
+          throw new UsageError('--after must be a cursor printed by a previous page');
+        const page = store.orders.list(o.sp ?? null, {
+          status: o.status as OrderStatus | undefined,
+          reference: o.reference,
+          limit: o.limit,
+          after: o.after === undefined ? undefined : Number(o.after),
+        });
+        const out = {
+          orders: page.orders.map((r) => view(store, r)),
+          nextCursor: page.nextCursor === null ? null : String(page.nextCursor),
+        };
+        print(o.json, out, () =>
+          [
+            ...out.orders.map(
+              (v) =>
+                `${v.id}  ${v.status.padEnd(10)}  ${String(v.amount).padStart(8)} ${v.currency}  ${v.reference}  ${v.msisdn ?? '-'}`,
+            ),
+            ...(out.nextCursor ? [`(more: --after ${out.nextCursor})`] : out.orders.length ? [] : ['(no orders)']),
+          ].join('\n'),
+        );
+      }),
   );
 }

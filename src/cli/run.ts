@@ -6,7 +6,16 @@ import { carrierError, checkReadable } from '../native';
 import { Daemon } from '../pipeline/daemon';
 import { DomainError, Store } from '../store';
 import { describeOpenError } from '../store/db';
-import { CliError, collect, EXIT_CAPTURE, EXIT_FAILURE, EXIT_LISTEN, EXIT_USAGE, ListenError, UsageError } from './common';
+import {
+  CliError,
+  collect,
+  EXIT_CAPTURE,
+  EXIT_FAILURE,
+  EXIT_LISTEN,
+  EXIT_USAGE,
+  ListenError,
+  UsageError,
+} from './common';
 import { VERSION } from '../version';
 
 export interface RunFlags {
@@ -38,7 +47,11 @@ export function flagsToConfig(o: RunFlags): ConfigInput {
   if (o.payUrl !== undefined) c.payUrlTemplate = o.payUrl;
   const pay: Record<string, unknown> = {};
   if (o.payListen !== undefined) pay.listen = o.payListen;
-  if (o.payCert !== undefined || o.payKey !== undefined) pay.tls = { ...(o.payCert !== undefined ? { cert: o.payCert } : {}), ...(o.payKey !== undefined ? { key: o.payKey } : {}) };
+  if (o.payCert !== undefined || o.payKey !== undefined)
+    pay.tls = {
+      ...(o.payCert !== undefined ? { cert: o.payCert } : {}),
+      ...(o.payKey !== undefined ? { key: o.payKey } : {}),
+    };
   if (o.payHost !== undefined) pay.hosts = o.payHost;
   if (o.payInsecureHttp) pay.insecureHttp = true;
   if (Object.keys(pay).length > 0) c.pay = pay;
@@ -72,7 +85,7 @@ export async function run(o: RunFlags): Promise<number> {
     const err = carrierError(c);
     if (err) throw new UsageError(err);
   }
-  if (o.exitWhenDone && !(o.read?.length)) throw new UsageError('--exit-when-done needs --read');
+  if (o.exitWhenDone && !o.read?.length) throw new UsageError('--exit-when-done needs --read');
   // a capture that cannot be read is refused before the API starts (exit 3, as gnpay decode)
   for (const f of o.read ?? []) {
     try {
@@ -116,19 +129,40 @@ export function registerRun(program: Command): void {
     .description('run the daemon: capture -> decode -> associate -> charge -> notify, and the SP API')
     .option('--db <file>', 'the SQLite database (created when missing)')
     .option('--listen <host:port>', 'address of the SP API (default 127.0.0.1:8080)')
-    .option('--ops-listen <host:port>', 'serve /metrics, /healthz and /readyz on this separate address (then /metrics is not on the SP API)')
+    .option(
+      '--ops-listen <host:port>',
+      'serve /metrics, /healthz and /readyz on this separate address (then /metrics is not on the SP API)',
+    )
     .option('--config <file>', 'configuration file, YAML or JSON (flags override it; reloaded on SIGHUP)')
-    .option('--read <captures...>', 'replay captures through the pipeline: pcap or pcapng files, plain, .gz or .zst, named pipes, or - (standard input) (repeatable)', (v: string, p: string[] | undefined) => collect(v, p))
+    .option(
+      '--read <captures...>',
+      'replay captures through the pipeline: pcap or pcapng files, plain, .gz or .zst, named pipes, or - (standard input) (repeatable)',
+      (v: string, p: string[] | undefined) => collect(v, p),
+    )
     .option('--exit-when-done', 'with --read: exit once every association from the captures is charged and notified')
-    .option('-c, --carrier <kind:arg>', 'extra token carrier (repeatable); the one implied by the pay URL template is always active', collect)
+    .option(
+      '-c, --carrier <kind:arg>',
+      'extra token carrier (repeatable); the one implied by the pay URL template is always active',
+      collect,
+    )
     .option('-i, --interface <name>', 'capture live on this interface (repeatable)', collect)
-    .option('-f, --filter <expression>', 'BPF expression (tcpdump syntax) for the capture: replaces the default live filter, and applies to --read files too')
+    .option(
+      '-f, --filter <expression>',
+      'BPF expression (tcpdump syntax) for the capture: replaces the default live filter, and applies to --read files too',
+    )
     .option('--pay-url <template>', 'pay URL template, e.g. "http://pay.example.net/pay?pay_token={token}"')
     .option('--pay-listen <host:port>', 'serve the pay page (HTTPS) on this address, e.g. 0.0.0.0:443')
     .option('--pay-cert <file>', "the pay host's certificate chain (PEM)")
     .option('--pay-key <file>', "the pay host's private key (PEM)")
-    .option('--pay-host <name>', 'another name the pay page is served under (repeatable; the pay URL template\'s host always is one)', collect)
-    .option('--pay-insecure-http', 'lab only: serve the pay page over plain HTTP (no connection can be bound, nothing confirmed)')
+    .option(
+      '--pay-host <name>',
+      "another name the pay page is served under (repeatable; the pay URL template's host always is one)",
+      collect,
+    )
+    .option(
+      '--pay-insecure-http',
+      'lab only: serve the pay page over plain HTTP (no connection can be bound, nothing confirmed)',
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .addHelpText(
       'after',
@@ -142,7 +176,8 @@ export function registerRun(program: Command): void {
 }
 
 /** Help of --config for the admin commands. */
-export const ADMIN_CONFIG_HELP = 'configuration file (YAML or JSON; default: $GNPAY_CONFIG, else /etc/gnpay/config.yaml, .yml or .json when it exists)';
+export const ADMIN_CONFIG_HELP =
+  'configuration file (YAML or JSON; default: $GNPAY_CONFIG, else /etc/gnpay/config.yaml, .yml or .json when it exists)';
 
 /** For the admin commands (sp, orders, ledger, sightings): --db / --config select the database and its secrets. */
 export function addDbOptions(cmd: Command): Command {
@@ -165,7 +200,11 @@ export function openStoreFor(o: { db?: string; config?: string }, extra: ConfigI
 }
 
 /** Runs `fn` with an open store and closes it after. */
-export async function withStore<T>(o: { db?: string; config?: string }, fn: (store: Store, config: Config) => T | Promise<T>, extra: ConfigInput = {}): Promise<T> {
+export async function withStore<T>(
+  o: { db?: string; config?: string },
+  fn: (store: Store, config: Config) => T | Promise<T>,
+  extra: ConfigInput = {},
+): Promise<T> {
   const { store, config } = openStoreFor(o, extra);
   try {
     return await fn(store, config);

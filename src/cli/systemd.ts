@@ -6,7 +6,9 @@ import { UsageError } from './common';
 export function registerSystemd(program: Command): void {
   program
     .command('systemd-unit')
-    .description('print a systemd unit that runs `gnpay run` as an unprivileged user with CAP_NET_RAW and CAP_NET_ADMIN')
+    .description(
+      'print a systemd unit that runs `gnpay run` as an unprivileged user with CAP_NET_RAW and CAP_NET_ADMIN',
+    )
     .option('--config <file>', 'config file the service reads', '/etc/gnpay/config.yaml')
     .option('--user <name>', 'system user the service runs as', 'gnpay')
     .option('--node <path>', 'node binary (default: the one running this command)')

@@ -11,7 +11,14 @@ export { GnpayApiError, GnpayClient, GnpayNetworkError, parseRetryAfter } from '
 export type { CallOptions, ClientOptions, EventsParams, ListOrdersParams } from './client';
 export { ERROR_CODES, isErrorCode } from './codes';
 export type { ErrorCode } from './codes';
-export { computeSignature, EVENT_ID_HEADER, parseSignatureHeader, signatureHeader, SIGNATURE_HEADER, signatureMatches } from './signature';
+export {
+  computeSignature,
+  EVENT_ID_HEADER,
+  parseSignatureHeader,
+  signatureHeader,
+  SIGNATURE_HEADER,
+  signatureMatches,
+} from './signature';
 export { verifyWebhook, WebhookVerificationError } from './webhook';
 export type { VerifyOptions, WebhookErrorCode } from './webhook';
 export * from './types';

@@ -15,7 +15,11 @@ export function computeSignature(secret: string, timestamp: number, rawBody: str
 }
 
 /** `t=<timestamp>,v1=<hex>`: one v1 per secret (the current and, while rotating, the previous one). */
-export function signatureHeader(secret: string | readonly string[], timestamp: number, rawBody: string | Uint8Array): string {
+export function signatureHeader(
+  secret: string | readonly string[],
+  timestamp: number,
+  rawBody: string | Uint8Array,
+): string {
   const secrets = typeof secret === 'string' ? [secret] : secret;
   return [`t=${timestamp}`, ...secrets.map((s) => `v1=${computeSignature(s, timestamp, rawBody)}`)].join(',');
 }

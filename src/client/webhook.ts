@@ -9,7 +9,8 @@
 import { ORDER_STATUSES, type OrderEvent } from './types';
 import { parseSignatureHeader, SIGNATURE_HEADER, signatureMatches } from './signature';
 
-export type WebhookErrorCode = 'MISSING_SIGNATURE' | 'MALFORMED_SIGNATURE' | 'TIMESTAMP_OUT_OF_TOLERANCE' | 'SIGNATURE_MISMATCH' | 'INVALID_PAYLOAD';
+export type WebhookErrorCode =
+  'MISSING_SIGNATURE' | 'MALFORMED_SIGNATURE' | 'TIMESTAMP_OUT_OF_TOLERANCE' | 'SIGNATURE_MISMATCH' | 'INVALID_PAYLOAD';
 
 export class WebhookVerificationError extends Error {
   constructor(
@@ -31,7 +32,8 @@ export interface VerifyOptions {
 type Headers = Record<string, string | string[] | undefined> | { get(name: string): string | null };
 
 function header(headers: Headers, name: string): string | undefined {
-  if (typeof (headers as { get?: unknown }).get === 'function') return (headers as { get(n: string): string | null }).get(name) ?? undefined;
+  if (typeof (headers as { get?: unknown }).get === 'function')
+    return (headers as { get(n: string): string | null }).get(name) ?? undefined;
   const h = headers as Record<string, string | string[] | undefined>;
   const key = Object.keys(h).find((k) => k.toLowerCase() === name);
   const v = key === undefined ? undefined : h[key];
@@ -42,17 +44,27 @@ function header(headers: Headers, name: string): string | undefined {
  * Verifies a webhook and returns its event; throws WebhookVerificationError.
  * `rawBody` must be the bytes as received (not re-serialized JSON).
  */
-export function verifyWebhook(rawBody: string | Uint8Array, headers: Headers, secret: string, opts: VerifyOptions = {}): OrderEvent {
+export function verifyWebhook(
+  rawBody: string | Uint8Array,
+  headers: Headers,
+  secret: string,
+  opts: VerifyOptions = {},
+): OrderEvent {
   const value = header(headers, SIGNATURE_HEADER);
   if (!value) throw new WebhookVerificationError('MISSING_SIGNATURE', `no ${SIGNATURE_HEADER} header`);
   const parsed = parseSignatureHeader(value);
-  if (!parsed) throw new WebhookVerificationError('MALFORMED_SIGNATURE', `${SIGNATURE_HEADER} is not t=<seconds>,v1=<hex>`);
+  if (!parsed)
+    throw new WebhookVerificationError('MALFORMED_SIGNATURE', `${SIGNATURE_HEADER} is not t=<seconds>,v1=<hex>`);
   const tolerance = opts.toleranceSeconds ?? 300;
   const now = Math.floor((opts.now ?? Date.now()) / 1000);
   if (Math.abs(now - parsed.timestamp) > tolerance) {
-    throw new WebhookVerificationError('TIMESTAMP_OUT_OF_TOLERANCE', `signed ${now - parsed.timestamp} s ago, tolerance ${tolerance} s`);
+    throw new WebhookVerificationError(
+      'TIMESTAMP_OUT_OF_TOLERANCE',
+      `signed ${now - parsed.timestamp} s ago, tolerance ${tolerance} s`,
+    );
   }
-  if (!signatureMatches(secret, parsed, rawBody)) throw new WebhookVerificationError('SIGNATURE_MISMATCH', 'the signature does not match the body');
+  if (!signatureMatches(secret, parsed, rawBody))
+    throw new WebhookVerificationError('SIGNATURE_MISMATCH', 'the signature does not match the body');
   let event: OrderEvent;
   try {
     event = JSON.parse(typeof rawBody === 'string' ? rawBody : Buffer.from(rawBody).toString('utf8')) as OrderEvent;

@@ -21,7 +21,9 @@ export type EventSource = AsyncIterable<DecodeEvent[]> & {
   engine?: { setCarriers(carriers: string[]): void };
 };
 
-export type SourceFactory = (opts: CaptureOptions & { live?: { bufferBytes?: number; snaplen?: number; filter?: string } }) => EventSource;
+export type SourceFactory = (
+  opts: CaptureOptions & { live?: { bufferBytes?: number; snaplen?: number; filter?: string } },
+) => EventSource;
 
 type LiveInterfaceStats = import('../native').LiveInterfaceStats;
 
@@ -87,12 +89,16 @@ export class CaptureService {
     const sourceId = files.length ? `files:${files.join('|')}` : 'live';
     const opts = {
       files: files.length ? files : undefined,
-      filter: files.length ? c.filter ?? undefined : undefined,
+      filter: files.length ? (c.filter ?? undefined) : undefined,
       interfaces: files.length ? undefined : c.interfaces,
       carriers: activeCarriers(config),
       payHosts: payHosts(config),
       limits: config.decode.limits,
-      live: { bufferBytes: c.bufferMiB ? c.bufferMiB * 1024 * 1024 : undefined, snaplen: c.snaplen ?? undefined, filter: c.filter ?? undefined },
+      live: {
+        bufferBytes: c.bufferMiB ? c.bufferMiB * 1024 * 1024 : undefined,
+        snaplen: c.snaplen ?? undefined,
+        filter: c.filter ?? undefined,
+      },
     };
     let source: EventSource;
     let bar: ProgressBar | null = null;
@@ -128,7 +134,8 @@ export class CaptureService {
       }
       if (files.length && process.stderr.isTTY) bar = new ProgressBar(() => capture.progress()).start();
       // not on a terminal (systemd, a pipe): a progress line in the log instead, every log.progressSeconds
-      else if (files.length && config.log.progressSeconds !== null) progress = new ProgressLog(() => capture.progress(), ctx.log, config.log.progressSeconds * 1000).start();
+      else if (files.length && config.log.progressSeconds !== null)
+        progress = new ProgressLog(() => capture.progress(), ctx.log, config.log.progressSeconds * 1000).start();
       source = capture;
     }
     this.source = source;
@@ -136,7 +143,11 @@ export class CaptureService {
     this.d.onOpen(files.length ? `${files.length} file(s)` : (opts.interfaces ?? []).join(', '));
     if (files.length === 0) this.d.health.openSpool();
     const work = files.length ? (this.replayWork = new ReplayWork(ctx.store, config.payments.http.maxAttempts)) : null;
-    const deps: PipelineDeps = { ...this.d.pipelineDeps(sourceId), onBatch: work ? (b) => work.note(b) : undefined, outage: this.d.health.outage(files.length === 0) };
+    const deps: PipelineDeps = {
+      ...this.d.pipelineDeps(sourceId),
+      onBatch: work ? (b) => work.note(b) : undefined,
+      outage: this.d.health.outage(files.length === 0),
+    };
     try {
       await runPipeline(source, deps, this.abort.signal, stats);
     } finally {
@@ -163,7 +174,10 @@ export class CaptureService {
     const r = restoreCheckpoint(this.checkpoints, engine, cp.maxAgeHours * 3600_000);
     if (r.error) log.warn({ error: r.error }, 'tunnel-table checkpoint ignored');
     else if (r.savedAt !== null) {
-      log.info({ restored: r.restored, savedAt: new Date(r.savedAt).toISOString() }, 'tunnel table restored from the checkpoint');
+      log.info(
+        { restored: r.restored, savedAt: new Date(r.savedAt).toISOString() },
+        'tunnel table restored from the checkpoint',
+      );
       this.metrics.checkpointed(r.savedAt);
     }
     this.checkpointTimer = setInterval(() => this.saveCheckpoint(), cp.intervalSeconds * 1000);
@@ -187,7 +201,10 @@ export class CaptureService {
     for (const st of stats) {
       if (st.error === null || this.lostInterfaces.has(st.interface)) continue;
       this.lostInterfaces.add(st.interface);
-      ctx.log.error({ interface: st.interface, error: st.error, packets: st.packets }, 'capture stopped on an interface');
+      ctx.log.error(
+        { interface: st.interface, error: st.error, packets: st.packets },
+        'capture stopped on an interface',
+      );
     }
     if (stats.length > 0 && stats.every((st) => st.error !== null)) {
       const why = stats.map((st) => `${st.interface}: ${st.error}`).join('; ');

@@ -78,7 +78,15 @@ export class Listeners {
   }
 }
 
-function openSpApi({ ctx, version, ready, readiness, onStorageError, onChange, refundsSupported }: ListenerDeps): Promise<Listener> {
+function openSpApi({
+  ctx,
+  version,
+  ready,
+  readiness,
+  onStorageError,
+  onChange,
+  refundsSupported,
+}: ListenerDeps): Promise<Listener> {
   const { store, metrics, log } = ctx;
   const config = ctx.config();
   const app = buildApp({
@@ -117,8 +125,13 @@ function openOps({ ctx, ready, readiness }: ListenerDeps): Promise<Listener> {
 
 async function openPay({ ctx, onConfirmed }: ListenerDeps): Promise<Listener> {
   const config = ctx.config();
-  const tls = config.pay.insecureHttp ? null : { cert: readFileSync(config.pay.tls.cert!), key: readFileSync(config.pay.tls.key!) };
-  if (!tls) ctx.log.warn('the pay page is served over plain HTTP (pay.insecureHttp): no connection can be bound, nothing can be confirmed; for labs only');
+  const tls = config.pay.insecureHttp
+    ? null
+    : { cert: readFileSync(config.pay.tls.cert!), key: readFileSync(config.pay.tls.key!) };
+  if (!tls)
+    ctx.log.warn(
+      'the pay page is served over plain HTTP (pay.insecureHttp): no connection can be bound, nothing can be confirmed; for labs only',
+    );
   const pay = new PayServer({
     store: ctx.store,
     payUrlTemplate: () => ctx.config().payUrlTemplate,
@@ -149,7 +162,8 @@ export async function listenFastify(app: FastifyInstance, name: string, address:
   } catch (err) {
     await app.close();
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new ListenError(name, address, code, err as Error);
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+      throw new ListenError(name, address, code, err as Error);
     throw err;
   }
   return {

@@ -23,12 +23,21 @@ export class Outbox {
     // the database lock is ours: leases held by a process that died are void
     const payments = store.payments.releaseAll();
     const webhooks = store.webhooks.releaseAll();
-    if (payments) log.warn({ payments }, 'charges under way when the previous process stopped: in doubt until the platform answers again');
+    if (payments)
+      log.warn(
+        { payments },
+        'charges under way when the previous process stopped: in doubt until the platform answers again',
+      );
     if (webhooks) log.warn({ webhooks }, 'released webhook leases of a previous process');
     const refunds = store.refunds.releaseAll();
-    if (refunds) log.warn({ refunds }, 'refunds under way when the previous process stopped: sent again under the same key');
+    if (refunds)
+      log.warn({ refunds }, 'refunds under way when the previous process stopped: sent again under the same key');
     const doubt = store.payments.doubtSummary();
-    if (doubt.count) log.warn({ inDoubt: doubt.count, since: new Date(doubt.oldestSince!).toISOString() }, 'payments in doubt: asked again until a definite answer (gnpay payments doubt)');
+    if (doubt.count)
+      log.warn(
+        { inDoubt: doubt.count, since: new Date(doubt.oldestSince!).toISOString() },
+        'payments in doubt: asked again until a definite answer (gnpay payments doubt)',
+      );
     metrics.paymentsDoubt = () => store.payments.doubtSummary();
     metrics.outboxes = () => ({
       payments: { pending: store.payments.pendingCount(), oldestAt: store.payments.oldestPendingAt() },
@@ -42,7 +51,13 @@ export class Outbox {
     );
     this.sinks = new SinkWorker(
       store,
-      { timeoutMs: config.webhooks.timeoutMs, maxAttempts: 20, backoff: config.webhooks.retry, allowDestinations: config.webhooks.allowDestinations, userAgent: `gnpay/${version}` },
+      {
+        timeoutMs: config.webhooks.timeoutMs,
+        maxAttempts: 20,
+        backoff: config.webhooks.retry,
+        allowDestinations: config.webhooks.allowDestinations,
+        userAgent: `gnpay/${version}`,
+      },
       log,
     );
     this.payments = new PaymentWorker(

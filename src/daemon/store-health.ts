@@ -3,7 +3,13 @@
 // (back-pressure) and a live capture appends its sightings to a spool file
 // next to the database, stored in order once writes succeed again.
 import type { SightingEvent } from '../native/types';
-import { storeSightings, StoreUnavailableError, type PipelineDeps, type PipelineStats, type StoreOutage } from '../pipeline/pipeline';
+import {
+  storeSightings,
+  StoreUnavailableError,
+  type PipelineDeps,
+  type PipelineStats,
+  type StoreOutage,
+} from '../pipeline/pipeline';
 import { Spool } from '../pipeline/spool';
 import type { DaemonContext } from './context';
 
@@ -47,7 +53,10 @@ export class StoreHealth {
       this.writable = false;
       this.downSince = this.lastOutageLog = now;
       metrics.storeWritable.set(0);
-      log.error({ err: why }, 'DATABASE CANNOT BE WRITTEN (disk full?): not ready; a replay waits and a live capture spools its sightings until it can');
+      log.error(
+        { err: why },
+        'DATABASE CANNOT BE WRITTEN (disk full?): not ready; a replay waits and a live capture spools its sightings until it can',
+      );
     } else if (now - this.lastOutageLog >= 30_000) {
       this.lastOutageLog = now;
       log.error({ err: why, downMs: now - this.downSince! }, 'the database still cannot be written');
@@ -120,7 +129,8 @@ export class StoreHealth {
     this.spoolTimer = null;
     if (!this.spool) return;
     if (this.ctx.store.db.open) this.drain();
-    if (this.spool.pending) this.ctx.log.warn({ batches: this.spool.pending }, 'sightings stay in the spool: stored at the next start');
+    if (this.spool.pending)
+      this.ctx.log.warn({ batches: this.spool.pending }, 'sightings stay in the spool: stored at the next start');
     this.spool.close();
     this.spool = null;
   }

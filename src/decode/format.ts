@@ -32,7 +32,10 @@ export function formatEventRow(e: DecodeEvent): string {
     case 'session': {
       kind = `session ${e.event}`;
       const t = e.tunnels
-        .map((x) => `${x.plane === 'control' ? 'c' : 'u'}-${x.dir === 'uplink' ? 'up' : 'down'} ${x.addr}/${teidText(x.teid)}`)
+        .map(
+          (x) =>
+            `${x.plane === 'control' ? 'c' : 'u'}-${x.dir === 'uplink' ? 'up' : 'down'} ${x.addr}/${teidText(x.teid)}`,
+        )
         .join(', ');
       details = `gtpv${e.gtp} apn ${e.apn ?? '-'} ue ${e.ueIp ?? '-'}${e.ueIpv6 && e.ueIpv6 !== e.ueIp ? ' ' + e.ueIpv6 : ''} bearer ${e.bearer ?? '-'}${e.linkedBearer ? ` (linked ${e.linkedBearer})` : ''}${t ? ' [' + t + ']' : ''}`;
       break;
@@ -53,7 +56,9 @@ export function formatEventRow(e: DecodeEvent): string {
           : `${e.name ?? '-'} from ${e.ueIp}`;
       break;
   }
-  return [cell(e.packet, 8), cell(time(e.ts), 26), cell(kind, 16), cell(e.msisdn, 16), cell(e.imsi, 16), details].join(' ');
+  return [cell(e.packet, 8), cell(time(e.ts), 26), cell(kind, 16), cell(e.msisdn, 16), cell(e.imsi, 16), details].join(
+    ' ',
+  );
 }
 
 function block(title: string, rows: [string, number | string][]): string {
@@ -124,9 +129,13 @@ function cellText(key: string, v: unknown): string {
   if (v === null || v === undefined) return '';
   if (key === 'tunnels' && Array.isArray(v))
     return (v as { plane: string; dir: string; addr: string; teid: number | string; bearer?: number }[])
-      .map((x) => `${x.plane === 'control' ? 'c' : 'u'}-${x.dir === 'uplink' ? 'up' : 'down'} ${x.addr}/${teidText(x.teid)}${x.bearer !== undefined ? ` bearer ${x.bearer}` : ''}`)
+      .map(
+        (x) =>
+          `${x.plane === 'control' ? 'c' : 'u'}-${x.dir === 'uplink' ? 'up' : 'down'} ${x.addr}/${teidText(x.teid)}${x.bearer !== undefined ? ` bearer ${x.bearer}` : ''}`,
+      )
       .join(', ');
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint')
+    return String(v);
   return JSON.stringify(v) ?? '';
 }
 
@@ -141,7 +150,10 @@ export function delimitedRow(cells: string[], format: 'csv' | 'tsv'): string {
 
 export function delimitedEvent(e: DecodeEvent, columns: string[], format: 'csv' | 'tsv'): string {
   const o = e as unknown as Record<string, unknown>;
-  return delimitedRow(columns.map((k) => cellText(k, o[k])), format);
+  return delimitedRow(
+    columns.map((k) => cellText(k, o[k])),
+    format,
+  );
 }
 
 /** The event with only `fields`, in that order (keys an event does not have are null). */

@@ -6,7 +6,15 @@ import { DEFAULT_CARRIERS } from '../pipeline/carriers';
 import type { DecodeEvent, EngineLimits, StatsEvent, SubscriberSelection } from '../native/types';
 import { ProgressBar } from '../progress';
 import { eventFieldTable } from '../ops/event-contract';
-import { defaultColumns, delimitedEvent, delimitedRow, formatEventRow, formatStats, pickFields, TABLE_HEADER } from './format';
+import {
+  defaultColumns,
+  delimitedEvent,
+  delimitedRow,
+  formatEventRow,
+  formatStats,
+  pickFields,
+  TABLE_HEADER,
+} from './format';
 
 export interface DecodeOptions {
   files: string[];
@@ -166,7 +174,8 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
         }
       }
     } catch (err) {
-      if (err instanceof OutputClosed) return { stats: capture.stats(), events, error: null, outputClosed: true, written: 0 };
+      if (err instanceof OutputClosed)
+        return { stats: capture.stats(), events, error: null, outputClosed: true, written: 0 };
       if (!(err instanceof CaptureFileError)) throw err;
       error = err;
     }

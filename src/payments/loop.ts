@@ -44,7 +44,9 @@ export class WorkLoop<T> {
     const settle = (ms: number) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
-      return Promise.race([Promise.all([...this.inflight]).then(() => true as const), timeout]).finally(() => clearTimeout(timer));
+      return Promise.race([Promise.all([...this.inflight]).then(() => true as const), timeout]).finally(() =>
+        clearTimeout(timer),
+      );
     };
     if (!abort) return settle(timeoutMs);
     if (await settle(Math.floor(timeoutMs * 0.6))) return true;
@@ -77,7 +79,10 @@ export class WorkLoop<T> {
         this.o.onError(err);
       }
       if (this.kicked) continue;
-      const delay = this.inflight.size >= this.o.concurrency || next === null ? this.o.pollMs : Math.min(this.o.pollMs, Math.max(5, next - clock()));
+      const delay =
+        this.inflight.size >= this.o.concurrency || next === null
+          ? this.o.pollMs
+          : Math.min(this.o.pollMs, Math.max(5, next - clock()));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         this.wakeUp = () => {

@@ -65,7 +65,11 @@ export class PaymentWorker {
           pollMs: o.pollMs ?? 1000,
           clock: store.clock,
           lease: () => {
-            const settled = store.payments.processInTransaction(this.owner, o.batchSize ?? 256, (order, attempt, doubtSince) => this.settleSync(inTx, order, attempt, doubtSince));
+            const settled = store.payments.processInTransaction(
+              this.owner,
+              o.batchSize ?? 256,
+              (order, attempt, doubtSince) => this.settleSync(inTx, order, attempt, doubtSince),
+            );
             return settled.length ? [settled] : [];
           },
           nextDueAt: () => store.payments.nextDueAt(),
@@ -101,7 +105,14 @@ export class PaymentWorker {
 
   private async refund(p: LeasedRefund): Promise<void> {
     const { refund, order } = p;
-    const req: RefundRequest = { idempotencyKey: refund.id, orderId: order.id, msisdn: order.msisdn!, amount: refund.amount, currency: refund.currency, reason: refund.reason };
+    const req: RefundRequest = {
+      idempotencyKey: refund.id,
+      orderId: order.id,
+      msisdn: order.msisdn!,
+      amount: refund.amount,
+      currency: refund.currency,
+      reason: refund.reason,
+    };
     const t0 = performance.now();
     let r: ChargeResult;
     try {
@@ -110,32 +121,61 @@ export class PaymentWorker {
     } catch (err) {
       r = { outcome: 'unknown', error: err instanceof Error ? err.message : String(err) };
     }
-    this.deps.metrics?.paymentSeconds.observe({ driver: this.o.driver.name, outcome: `refund-${r.outcome}` }, (performance.now() - t0) / 1000);
-    const log = { refundId: refund.id, orderId: order.id, amount: refund.amount, currency: refund.currency, attempt: p.attempt };
+    this.deps.metrics?.paymentSeconds.observe(
+      { driver: this.o.driver.name, outcome: `refund-${r.outcome}` },
+      (performance.now() - t0) / 1000,
+    );
+    const log = {
+      refundId: refund.id,
+      orderId: order.id,
+      amount: refund.amount,
+      currency: refund.currency,
+      attempt: p.attempt,
+    };
     if (r.outcome === 'succeeded') {
       const o = this.store.refunds.settle(refund.id, this.owner, { status: 'succeeded' });
       if (o) this.deps.log?.info({ ...log, status: o.status }, 'refund done');
       if (o) this.deps.onSettled?.(o);
     } else if (r.outcome === 'declined') {
-      this.store.refunds.settle(refund.id, this.owner, { status: 'failed', failure: r.detail ?? r.reason }, r.detail ?? null);
+      this.store.refunds.settle(
+        refund.id,
+        this.owner,
+        { status: 'failed', failure: r.detail ?? r.reason },
+        r.detail ?? null,
+      );
       this.deps.log?.warn({ ...log, reason: r.reason }, 'refund declined by the platform');
     } else if (r.outcome === 'retry' && p.attempt >= this.o.maxAttempts && p.doubtSince === null) {
-      this.store.refunds.settle(refund.id, this.owner, { status: 'failed', failure: 'the payment platform could not be reached' }, r.error);
+      this.store.refunds.settle(
+        refund.id,
+        this.owner,
+        { status: 'failed', failure: 'the payment platform could not be reached' },
+        r.error,
+      );
       this.deps.log?.warn({ ...log, error: r.error }, 'refund failed');
     } else {
       const unknown = r.outcome === 'unknown';
       const delay = backoffMs(p.attempt, this.o.backoff, this.deps.random);
       this.store.refunds.retry(refund.id, this.owner, this.store.clock() + delay, r.error, unknown);
-      this.deps.log?.warn({ ...log, error: r.error, retryInMs: delay, inDoubt: unknown || p.doubtSince !== null }, 'refund not done, will retry with the same key');
+      this.deps.log?.warn(
+        { ...log, error: r.error, retryInMs: delay, inDoubt: unknown || p.doubtSince !== null },
+        'refund not done, will retry with the same key',
+      );
     }
   }
 
-  private settleSync(charge: (r: ChargeRequest) => ChargeResult, order: OrderRow, attempt: number, doubtSince: number | null) {
+  private settleSync(
+    charge: (r: ChargeRequest) => ChargeResult,
+    order: OrderRow,
+    attempt: number,
+    doubtSince: number | null,
+  ) {
     const t0 = performance.now();
     let r: ChargeResult;
     if (order.sandbox !== null) {
       const a = sandboxAnswer(order);
-      return a.outcome === 'succeeded' ? { settlement: { status: 'paid' as const } } : { settlement: { status: 'declined' as const, reason: a.reason }, lastError: a.detail };
+      return a.outcome === 'succeeded'
+        ? { settlement: { status: 'paid' as const } }
+        : { settlement: { status: 'declined' as const, reason: a.reason }, lastError: a.detail };
     }
     try {
       r = charge(request(order));
@@ -145,8 +185,10 @@ export class PaymentWorker {
     }
     this.observe(r.outcome, t0);
     if (r.outcome === 'succeeded') return { settlement: { status: 'paid' as const } };
-    if (r.outcome === 'declined') return { settlement: { status: 'declined' as const, reason: r.reason }, lastError: r.detail };
-    if (r.outcome === 'retry' && attempt >= this.o.maxAttempts && doubtSince === null) return { settlement: { status: 'failed' as const, reason: 'PAYMENT_FAILED' as const }, lastError: r.error };
+    if (r.outcome === 'declined')
+      return { settlement: { status: 'declined' as const, reason: r.reason }, lastError: r.detail };
+    if (r.outcome === 'retry' && attempt >= this.o.maxAttempts && doubtSince === null)
+      return { settlement: { status: 'failed' as const, reason: 'PAYMENT_FAILED' as const }, lastError: r.error };
     return { retryAt: this.store.clock() + backoffMs(attempt, this.o.backoff, this.deps.random), lastError: r.error };
   }
 
@@ -159,7 +201,17 @@ export class PaymentWorker {
   private settled(o: OrderRow, attempt: number): void {
     // the audit line of a charge (the MSISDN redacted as configured)
     this.deps.log?.info(
-      { orderId: o.id, spId: o.sp_id, status: o.status, reason: o.reason, amount: o.amount, currency: o.currency, msisdn: o.msisdn, driver: this.o.driver.name, attempt },
+      {
+        orderId: o.id,
+        spId: o.sp_id,
+        status: o.status,
+        reason: o.reason,
+        amount: o.amount,
+        currency: o.currency,
+        msisdn: o.msisdn,
+        driver: this.o.driver.name,
+        attempt,
+      },
       'order settled',
     );
     this.deps.onSettled?.(o);
@@ -177,7 +229,10 @@ export class PaymentWorker {
 
   /** Stops; charges still in flight late in `timeoutMs` are aborted (their orders are then in doubt, resolved at the next start). */
   async stop(timeoutMs: number): Promise<boolean> {
-    const [a, b] = await Promise.all([this.loop.stop(timeoutMs, () => this.abort.abort()), this.refunds?.stop(timeoutMs, () => this.abort.abort()) ?? true]);
+    const [a, b] = await Promise.all([
+      this.loop.stop(timeoutMs, () => this.abort.abort()),
+      this.refunds?.stop(timeoutMs, () => this.abort.abort()) ?? true,
+    ]);
     return a && b;
   }
 
@@ -190,7 +245,10 @@ export class PaymentWorker {
       s = { outcome: 'unknown', error: err instanceof Error ? err.message : String(err) };
     }
     this.deps.metrics?.paymentStatusCalls.inc({ outcome: s.outcome });
-    this.deps.metrics?.paymentSeconds.observe({ driver: this.o.driver.name, outcome: `status-${s.outcome}` }, (performance.now() - t0) / 1000);
+    this.deps.metrics?.paymentSeconds.observe(
+      { driver: this.o.driver.name, outcome: `status-${s.outcome}` },
+      (performance.now() - t0) / 1000,
+    );
     return s;
   }
 
@@ -219,10 +277,20 @@ export class PaymentWorker {
     if (r.outcome === 'succeeded') {
       settled = this.store.payments.settle(order.id, this.owner, { status: 'paid' });
     } else if (r.outcome === 'declined') {
-      settled = this.store.payments.settle(order.id, this.owner, { status: 'declined', reason: r.reason }, r.detail ?? null);
+      settled = this.store.payments.settle(
+        order.id,
+        this.owner,
+        { status: 'declined', reason: r.reason },
+        r.detail ?? null,
+      );
     } else if (r.outcome === 'retry' && p.attempt >= this.o.maxAttempts && p.doubtSince === null) {
       // no attempt can have charged: a definite failure
-      settled = this.store.payments.settle(order.id, this.owner, { status: 'failed', reason: 'PAYMENT_FAILED' }, r.error);
+      settled = this.store.payments.settle(
+        order.id,
+        this.owner,
+        { status: 'failed', reason: 'PAYMENT_FAILED' },
+        r.error,
+      );
     } else {
       const unknown = r.outcome === 'unknown';
       const inDoubt = unknown || p.doubtSince !== null;
@@ -230,12 +298,19 @@ export class PaymentWorker {
       this.store.payments.retry(order.id, this.owner, this.store.clock() + delay, r.error, unknown);
       const log = { orderId: order.id, attempt: p.attempt, error: r.error, retryInMs: delay, inDoubt };
       if (inDoubt && p.attempt === this.o.maxAttempts) {
-        this.deps.log?.error(log, 'charge outcome still unknown: the order stays in doubt, asked again until a definite answer (gnpay payments doubt)');
+        this.deps.log?.error(
+          log,
+          'charge outcome still unknown: the order stays in doubt, asked again until a definite answer (gnpay payments doubt)',
+        );
       } else this.deps.log?.warn(log, inDoubt ? 'charge outcome unknown, will ask again' : 'charge failed, will retry');
       return;
     }
     if (settled) {
-      if (p.doubtSince !== null) this.deps.log?.info({ orderId: order.id, status: settled.status, attempt: p.attempt, doubtMs: this.store.clock() - p.doubtSince }, 'payment in doubt resolved');
+      if (p.doubtSince !== null)
+        this.deps.log?.info(
+          { orderId: order.id, status: settled.status, attempt: p.attempt, doubtMs: this.store.clock() - p.doubtSince },
+          'payment in doubt resolved',
+        );
       this.settled(settled, p.attempt);
     }
   }

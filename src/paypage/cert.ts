@@ -17,12 +17,31 @@ export function selfSignedCert(dir: string, names = ['pay.example.net', '*.pay.e
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${names[0]}`,
-        '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`, '-keyout', keyFile, '-out', certFile],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${names[0]}`,
+        '-addext',
+        `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`,
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
   } catch (err) {
-    throw new Error(`cannot make a certificate for ${names[0]} with openssl (apt-get install openssl): ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(
+      `cannot make a certificate for ${names[0]} with openssl (apt-get install openssl): ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   return { cert: readFileSync(certFile), key: readFileSync(keyFile), certFile, keyFile };
 }

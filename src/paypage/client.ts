@@ -31,11 +31,16 @@ export class PayClient {
     });
   }
 
-  request(method: 'GET' | 'POST', path: string, o: { form?: Record<string, string>; headers?: Record<string, string>; cookies?: boolean } = {}): Promise<PayResponse> {
+  request(
+    method: 'GET' | 'POST',
+    path: string,
+    o: { form?: Record<string, string>; headers?: Record<string, string>; cookies?: boolean } = {},
+  ): Promise<PayResponse> {
     const body = o.form ? new URLSearchParams(o.form).toString() : undefined;
     const headers: Record<string, string> = { Host: this.servername, ...(o.headers ?? {}) };
     if (body !== undefined) headers['Content-Type'] = 'application/x-www-form-urlencoded';
-    if (o.cookies !== false && this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (o.cookies !== false && this.cookies.size)
+      headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     return new Promise((resolve, reject) => {
       const req = https.request(new URL(path, this.base), { method, headers, agent: this.agent }, (res) => {
         let text = '';
@@ -65,4 +70,3 @@ export function csrfOf(html: string): string {
   if (!m?.[1]) throw new Error('no csrf field in the page');
   return m[1];
 }
-

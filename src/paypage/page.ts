@@ -68,7 +68,15 @@ export function formatAmount(minor: number, currency: string, locale: string): s
 }
 
 export function formatTime(ms: number, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' }).format(new Date(ms));
+  return new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: 'UTC',
+    timeZoneName: 'short',
+  }).format(new Date(ms));
 }
 
 function layout(title: string, body: string, lang: string): string {
@@ -128,7 +136,11 @@ export function messagePage(p: OutcomePage, locale: string): string {
   const back = p.returnUrl
     ? `<div class="actions"><a class="button" href="${escapeHtml(p.returnUrl)}" rel="noreferrer">Back to ${escapeHtml(p.merchant ?? 'the shop')}</a></div>`
     : '';
-  return layout(p.title, `<h1>${escapeHtml(p.title)}</h1><p class="outcome" role="status">${escapeHtml(p.message)}</p>${back}`, locale);
+  return layout(
+    p.title,
+    `<h1>${escapeHtml(p.title)}</h1><p class="outcome" role="status">${escapeHtml(p.message)}</p>${back}`,
+    locale,
+  );
 }
 
 /** A person-readable reason for a declined or failed order. */

@@ -83,7 +83,13 @@ export class PayServer {
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err: Error) => {
         o.log?.error({ err: { message: err.message } }, 'pay page failed');
-        if (!res.headersSent) this.send(res, 500, messagePage({ title: 'Something went wrong', message: 'Nothing was charged. Please try again.' }, 'en'), 'error');
+        if (!res.headersSent)
+          this.send(
+            res,
+            500,
+            messagePage({ title: 'Something went wrong', message: 'Nothing was charged. Please try again.' }, 'en'),
+            'error',
+          );
         else res.destroy();
       });
     };
@@ -146,7 +152,13 @@ export class PayServer {
     return b;
   }
 
-  private send(res: ServerResponse, status: number, html: string, page: string, extra: Record<string, string | string[]> = {}): void {
+  private send(
+    res: ServerResponse,
+    status: number,
+    html: string,
+    page: string,
+    extra: Record<string, string | string[]> = {},
+  ): void {
     this.o.metrics?.payPages.inc({ page });
     res.writeHead(status, {
       ...securityHeaders(this.secure),
@@ -164,21 +176,35 @@ export class PayServer {
   }
 
   private csrf(order: OrderRow, msisdn: string, nonce: string): string {
-    return createHmac('sha256', this.o.store.consent.csrfKey()).update(`${order.id}|${msisdn}|${nonce}`).digest('base64url');
+    return createHmac('sha256', this.o.store.consent.csrfKey())
+      .update(`${order.id}|${msisdn}|${nonce}`)
+      .digest('base64url');
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const locale = pickLocale(req.headers['accept-language']);
     if (req.method !== 'GET' && req.method !== 'POST') {
       req.resume();
-      return this.send(res, 405, messagePage({ title: 'Not allowed', message: 'This page only shows payments.' }, locale), 'rejected', { Allow: 'GET, POST' });
+      return this.send(
+        res,
+        405,
+        messagePage({ title: 'Not allowed', message: 'This page only shows payments.' }, locale),
+        'rejected',
+        { Allow: 'GET, POST' },
+      );
     }
-    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === AUTHORIZE_PATH) return this.authorize(req, res, locale);
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === AUTHORIZE_PATH)
+      return this.authorize(req, res, locale);
     const token = tokenFromRequest(this.o.payUrlTemplate(), req.headers.host ?? '', req.url ?? '/');
     const order = token ? this.o.store.orders.findByToken(token) : null;
     if (!order) {
       req.resume();
-      return this.send(res, 404, messagePage({ title: 'Payment not found', message: 'This payment link is not valid.' }, locale), 'notfound');
+      return this.send(
+        res,
+        404,
+        messagePage({ title: 'Payment not found', message: 'This payment link is not valid.' }, locale),
+        'notfound',
+      );
     }
     const binding = await this.bindingOf(req);
     if (!binding) {
@@ -205,7 +231,13 @@ export class PayServer {
     return this.o.store.sps.get(order.sp_id) ?? { name: 'the merchant' };
   }
 
-  private async get(req: IncomingMessage, res: ServerResponse, order: OrderRow, b: Binding, locale: string): Promise<void> {
+  private async get(
+    req: IncomingMessage,
+    res: ServerResponse,
+    order: OrderRow,
+    b: Binding,
+    locale: string,
+  ): Promise<void> {
     const sp = this.sp(order);
     const ua = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null;
     let o = this.o.store.orders.expireIfDue(order);
@@ -216,10 +248,30 @@ export class PayServer {
     }
     const open = o.status === 'pending' || (o.status === 'identified' && o.confirmed_at === null);
     if (!open) {
-      return this.send(res, 200, messagePage({ title: 'Payment not available', message: 'This payment is no longer available. Nothing was charged.', returnUrl: o.return_url, merchant: sp.name }, locale), 'closed');
+      return this.send(
+        res,
+        200,
+        messagePage(
+          {
+            title: 'Payment not available',
+            message: 'This payment is no longer available. Nothing was charged.',
+            returnUrl: o.return_url,
+            merchant: sp.name,
+          },
+          locale,
+        ),
+        'closed',
+      );
     }
     const template = confirmPage(
-      { merchant: sp.name, description: o.description, amount: o.amount, currency: o.currency, expiresAt: o.expires_at, maskedMsisdn: maskForPage(b.msisdn) },
+      {
+        merchant: sp.name,
+        description: o.description,
+        amount: o.amount,
+        currency: o.currency,
+        expiresAt: o.expires_at,
+        maskedMsisdn: maskForPage(b.msisdn),
+      },
       locale,
     );
     const digest = sha256Hex(template);
@@ -231,10 +283,27 @@ export class PayServer {
     return this.send(res, 200, html, 'page', { 'Set-Cookie': `${this.cookieName}=${nonce}; ${attrs}` });
   }
 
-  private async post(req: IncomingMessage, res: ServerResponse, order: OrderRow, b: Binding, locale: string): Promise<void> {
+  private async post(
+    req: IncomingMessage,
+    res: ServerResponse,
+    order: OrderRow,
+    b: Binding,
+    locale: string,
+  ): Promise<void> {
     const reject = (why: string) => {
       this.o.log?.warn({ orderId: order.id, why }, 'pay page: confirmation refused');
-      return this.send(res, 403, messagePage({ title: 'Not confirmed', message: 'This confirmation could not be accepted. Nothing was charged. Open the payment link again.' }, locale), 'rejected');
+      return this.send(
+        res,
+        403,
+        messagePage(
+          {
+            title: 'Not confirmed',
+            message: 'This confirmation could not be accepted. Nothing was charged. Open the payment link again.',
+          },
+          locale,
+        ),
+        'rejected',
+      );
     };
     // only the page itself may post: browsers say where a request comes from
     const site = req.headers['sec-fetch-site'];
@@ -244,7 +313,11 @@ export class PayServer {
     }
     // the page sends no referrer, so browsers may say "Origin: null" for its own form; any real origin must be the page's
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== 'null' && origin !== `${this.secure ? 'https' : 'http'}://${req.headers.host ?? ''}`) {
+    if (
+      origin !== undefined &&
+      origin !== 'null' &&
+      origin !== `${this.secure ? 'https' : 'http'}://${req.headers.host ?? ''}`
+    ) {
       req.resume();
       return reject('origin');
     }
@@ -262,7 +335,20 @@ export class PayServer {
     const action = form.get('action');
     const sp = this.sp(order);
     if (action === 'cancel') {
-      return this.send(res, 200, messagePage({ title: 'Payment cancelled', message: 'You cancelled. Nothing was charged.', returnUrl: order.return_url, merchant: sp.name }, locale), 'cancel');
+      return this.send(
+        res,
+        200,
+        messagePage(
+          {
+            title: 'Payment cancelled',
+            message: 'You cancelled. Nothing was charged.',
+            returnUrl: order.return_url,
+            merchant: sp.name,
+          },
+          locale,
+        ),
+        'cancel',
+      );
     }
     if (action !== 'confirm') return reject('action');
     const ua = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null;
@@ -273,7 +359,20 @@ export class PayServer {
       this.o.onConfirmed?.();
     }
     if (r.outcome === 'not-open' && r.order.msisdn !== b.msisdn) {
-      return this.send(res, 409, messagePage({ title: 'Payment not available', message: 'This payment is no longer available. Nothing was charged.', returnUrl: order.return_url, merchant: sp.name }, locale), 'closed');
+      return this.send(
+        res,
+        409,
+        messagePage(
+          {
+            title: 'Payment not available',
+            message: 'This payment is no longer available. Nothing was charged.',
+            returnUrl: order.return_url,
+            merchant: sp.name,
+          },
+          locale,
+        ),
+        'closed',
+      );
     }
     // POST-redirect-GET: the page of the order now shows the outcome to this subscriber
     return this.redirect(res, req.url ?? '/', 'confirm');
@@ -300,7 +399,13 @@ export class PayServer {
       },
       binding?.msisdn ?? null,
     );
-    if (r.kind === 'error-page') return this.send(res, r.status, messagePage({ title: 'Cannot verify', message: r.message }, locale), 'authorize-error');
+    if (r.kind === 'error-page')
+      return this.send(
+        res,
+        r.status,
+        messagePage({ title: 'Cannot verify', message: r.message }, locale),
+        'authorize-error',
+      );
     this.o.log?.info({ bound: r.bound }, 'number verification: code issued');
     this.o.metrics?.payPages.inc({ page: r.bound ? 'authorize' : 'authorize-unbound' });
     res.writeHead(302, { ...securityHeaders(this.secure), Location: r.location, 'Content-Length': '0' });
@@ -321,14 +426,46 @@ export class PayServer {
   private outcome(res: ServerResponse, o: OrderRow, merchant: string, locale: string): void {
     const back = { returnUrl: o.return_url, merchant };
     if (isReserved(o)) {
-      return this.send(res, 200, messagePage({ title: 'Payment confirmed', message: `Thank you. ${merchant} completes the payment; you are charged only when it does.`, ...back }, locale), 'reserved');
+      return this.send(
+        res,
+        200,
+        messagePage(
+          {
+            title: 'Payment confirmed',
+            message: `Thank you. ${merchant} completes the payment; you are charged only when it does.`,
+            ...back,
+          },
+          locale,
+        ),
+        'reserved',
+      );
     }
-    if (o.status === 'paid') return this.send(res, 200, messagePage({ title: 'Payment done', message: `Thank you. ${merchant} has been paid.`, ...back }, locale), 'paid');
+    if (o.status === 'paid')
+      return this.send(
+        res,
+        200,
+        messagePage({ title: 'Payment done', message: `Thank you. ${merchant} has been paid.`, ...back }, locale),
+        'paid',
+      );
     if (o.status === 'declined' || o.status === 'failed' || o.status === 'conflict') {
-      return this.send(res, 200, messagePage({ title: 'Payment declined', message: reasonText(o.reason), ...back }, locale), 'declined');
+      return this.send(
+        res,
+        200,
+        messagePage({ title: 'Payment declined', message: reasonText(o.reason), ...back }, locale),
+        'declined',
+      );
     }
     // still under way: the page reloads itself (no JavaScript needed)
-    return this.send(res, 200, messagePage({ title: 'Payment in progress', message: 'Your payment is being processed. This page updates by itself.' }, locale), 'processing', { Refresh: '2' });
+    return this.send(
+      res,
+      200,
+      messagePage(
+        { title: 'Payment in progress', message: 'Your payment is being processed. This page updates by itself.' },
+        locale,
+      ),
+      'processing',
+      { Refresh: '2' },
+    );
   }
 }
 

@@ -24,7 +24,10 @@ export function tokenFromRequest(template: string, host: string, url: string): s
   }
   let t: string | null = null;
   if (kind === 'host') {
-    const h = host.toLowerCase().replace(/:[0-9]+$/, '').replace(/\.$/, '');
+    const h = host
+      .toLowerCase()
+      .replace(/:[0-9]+$/, '')
+      .replace(/\.$/, '');
     if (h.endsWith(`.${arg}`)) t = h.slice(0, -arg.length - 1);
   } else if (kind === 'path') {
     if (u.pathname.startsWith(arg)) t = u.pathname.slice(arg.length).split('/')[0] ?? null;

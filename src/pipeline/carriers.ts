@@ -9,4 +9,7 @@ export function activeCarriers(config: Pick<Config, 'payUrlTemplate' | 'carriers
 }
 
 /** The carriers of the default configuration: what `gnpay run` and `gnpay decode` look for when told nothing else. */
-export const DEFAULT_CARRIERS: readonly string[] = activeCarriers({ payUrlTemplate: DEFAULT_PAY_URL_TEMPLATE, carriers: [] });
+export const DEFAULT_CARRIERS: readonly string[] = activeCarriers({
+  payUrlTemplate: DEFAULT_PAY_URL_TEMPLATE,
+  carriers: [],
+});

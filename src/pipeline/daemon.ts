@@ -81,7 +81,13 @@ export class Daemon {
     // a damaged file is refused here (DatabaseDamagedError), before anything is served from it
     this.store = Store.open(o.config.db!, { clock: o.clock, quickCheck: true, ...storeOptions(o.config) });
     this.metrics = createMetrics({ defaultMetrics: true, version: o.version, libpcap: libpcapVersion() });
-    this.ctx = { store: this.store, metrics: this.metrics, log: this.log, config: () => this.config, stopping: () => this.stopping !== null };
+    this.ctx = {
+      store: this.store,
+      metrics: this.metrics,
+      log: this.log,
+      config: () => this.config,
+      stopping: () => this.stopping !== null,
+    };
     this.notifier = new SystemdNotifier({ onError: (err) => this.log.warn({ err }, 'cannot notify systemd') });
     this.health = new StoreHealth(this.ctx, (id) => this.pipelineDeps(id), this.pipeline);
     this.housekeeping = new Housekeeping(this.ctx, () => {
@@ -101,7 +107,8 @@ export class Daemon {
 
   static async start(o: DaemonOptions): Promise<Daemon> {
     if (!o.config.db) throw new Error('config: db is required (--db FILE)');
-    if ((o.read?.length ?? 0) > 0 && o.config.capture.interfaces.length > 0) throw new Error('--read and live capture interfaces cannot be combined');
+    if ((o.read?.length ?? 0) > 0 && o.config.capture.interfaces.length > 0)
+      throw new Error('--read and live capture interfaces cannot be combined');
     const lock = lockDatabase(o.config.db);
     let d: Daemon;
     try {
@@ -138,9 +145,17 @@ export class Daemon {
     const version = this.o.version ?? '0.0.0';
     const outbox = (this.outbox = new Outbox(this.ctx, version));
     const sealed = store.sealPlainSecrets();
-    if (sealed.sps || sealed.sinkCredentials) log.info(sealed, 'webhook secrets and sink credentials stored in plain text encrypted');
+    if (sealed.sps || sealed.sinkCredentials)
+      log.info(sealed, 'webhook secrets and sink credentials stored in plain text encrypted');
     metrics.ordersByStatus = () =>
-      Object.fromEntries((store.db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all() as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]));
+      Object.fromEntries(
+        (
+          store.db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all() as Array<{
+            status: string;
+            n: number;
+          }>
+        ).map((r) => [r.status, r.n]),
+      );
     initSightings(metrics, activeCarriers(config));
     store.transitions.listeners.push((_from, to) => {
       this.health.up(); // a transition was committed: the database takes writes
@@ -165,15 +180,31 @@ export class Daemon {
       refundsSupported: () => outbox.payments.refundsSupported,
     });
     for (const sp of store.sps.oneStep()) {
-      log.warn({ spId: sp.id, name: sp.name }, 'SP in one-step mode (confirmation none): a sighting of its token charges without the pay page; safe only when the SP proves consent itself');
+      log.warn(
+        { spId: sp.id, name: sp.name },
+        'SP in one-step mode (confirmation none): a sighting of its token charges without the pay page; safe only when the SP proves consent itself',
+      );
     }
-    if (this.o.signals) this.uninstallSignals = installSignals({ stop: (sig) => void this.shutdown(sig), reload: () => void this.reload() });
+    if (this.o.signals)
+      this.uninstallSignals = installSignals({
+        stop: (sig) => void this.shutdown(sig),
+        reload: () => void this.reload(),
+      });
     this.ready = true;
     log.info(
-      { url: this.url, opsUrl: this.opsUrl, payUrl: this.payUrl, payHosts: payHosts(config), db: config.db, carriers: activeCarriers(config), driver: config.payments.driver },
+      {
+        url: this.url,
+        opsUrl: this.opsUrl,
+        payUrl: this.payUrl,
+        payHosts: payHosts(config),
+        db: config.db,
+        carriers: activeCarriers(config),
+        driver: config.payments.driver,
+      },
       'gnpay listening',
     );
-    if (config.opsListen === null && !config.api.metrics) log.warn('metrics are not served: set opsListen (--ops-listen) to scrape /metrics');
+    if (config.opsListen === null && !config.api.metrics)
+      log.warn('metrics are not served: set opsListen (--ops-listen) to scrape /metrics');
     this.startSource();
     const r = this.readiness();
     if (!r.ready) log.warn({ reason: r.reason }, 'not ready: /readyz answers 503');
@@ -299,9 +330,15 @@ export class Daemon {
     if (this.stopping) return;
     const doubt = work?.inDoubt() ?? [];
     if (doubt.length) {
-      this.log.error({ inDoubt: doubt.length, orders: doubt.slice(0, 20) }, 'payments in doubt: the platform has not said whether they were charged');
-      process.stderr.write(`gnpay: ${doubt.length} payment(s) in doubt: the platform has not said whether they were charged; the next gnpay run asks again (gnpay payments doubt)\n`);
-    } else if (this.lostSightings() === 0) this.log.info({ orders: work?.orders }, 'every association charged and notified');
+      this.log.error(
+        { inDoubt: doubt.length, orders: doubt.slice(0, 20) },
+        'payments in doubt: the platform has not said whether they were charged',
+      );
+      process.stderr.write(
+        `gnpay: ${doubt.length} payment(s) in doubt: the platform has not said whether they were charged; the next gnpay run asks again (gnpay payments doubt)\n`,
+      );
+    } else if (this.lostSightings() === 0)
+      this.log.info({ orders: work?.orders }, 'every association charged and notified');
     await this.shutdown('done', finalCode(code, { sightings: 0, inDoubt: doubt.length }));
   }
 
@@ -343,7 +380,10 @@ export class Daemon {
       this.uninstallSignals?.();
       this.health.close();
       const lost = this.lostSightings();
-      if (lost > 0) process.stderr.write(`gnpay: ${lost} sighting(s) could not be stored (see the log); a replay can be run again\n`);
+      if (lost > 0)
+        process.stderr.write(
+          `gnpay: ${lost} sighting(s) could not be stored (see the log); a replay can be run again\n`,
+        );
       result = finalCode(result, { sightings: lost });
       this.store.close();
       this.lock.release();

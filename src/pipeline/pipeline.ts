@@ -51,7 +51,18 @@ export interface PipelineStats {
 }
 
 export function emptyStats(): PipelineStats {
-  return { batches: 0, events: 0, sightings: 0, replayed: 0, failed: 0, spooled: 0, lost: 0, unstored: 0, hellos: {}, outcomes: Object.fromEntries(SIGHTING_OUTCOMES.map((o) => [o, 0])) as Record<SightingOutcome, number> };
+  return {
+    batches: 0,
+    events: 0,
+    sightings: 0,
+    replayed: 0,
+    failed: 0,
+    spooled: 0,
+    lost: 0,
+    unstored: 0,
+    hellos: {},
+    outcomes: Object.fromEntries(SIGHTING_OUTCOMES.map((o) => [o, 0])) as Record<SightingOutcome, number>,
+  };
 }
 
 /** The database could not take a write (disk full, I/O error, locked, read-only): nothing was skipped, the batch can be tried again. */
@@ -80,7 +91,12 @@ export interface StoreOutage {
 }
 
 /** Runs until the source ends or `signal` aborts (between batches). */
-export async function runPipeline(source: AsyncIterable<DecodeEvent[]>, deps: PipelineDeps, signal?: AbortSignal, stats = emptyStats()): Promise<PipelineStats> {
+export async function runPipeline(
+  source: AsyncIterable<DecodeEvent[]>,
+  deps: PipelineDeps,
+  signal?: AbortSignal,
+  stats = emptyStats(),
+): Promise<PipelineStats> {
   for await (const batch of source) {
     await storeBatch(batch, deps, stats, signal);
     if (signal?.aborted) break;
@@ -91,7 +107,12 @@ export async function runPipeline(source: AsyncIterable<DecodeEvent[]>, deps: Pi
 }
 
 /** Stores a batch, waiting (replay) or spooling (live) while the database cannot be written; never drops it silently. */
-async function storeBatch(batch: DecodeEvent[], deps: PipelineDeps, stats: PipelineStats, signal?: AbortSignal): Promise<void> {
+async function storeBatch(
+  batch: DecodeEvent[],
+  deps: PipelineDeps,
+  stats: PipelineStats,
+  signal?: AbortSignal,
+): Promise<void> {
   const outage = deps.outage;
   const sightings = countBatch(batch, deps, stats);
   if (sightings.length === 0) return;
@@ -118,7 +139,10 @@ async function storeBatch(batch: DecodeEvent[], deps: PipelineDeps, stats: Pipel
       if (signal?.aborted) {
         // stopped while the database could not be written: these sightings were not stored
         stats.unstored += sightings.length;
-        deps.log?.error({ sightings: sightings.length }, 'stopped while the database could not be written: sightings not stored (run the replay again)');
+        deps.log?.error(
+          { sightings: sightings.length },
+          'stopped while the database could not be written: sightings not stored (run the replay again)',
+        );
         return;
       }
       await new Promise<void>((r) => {
@@ -138,7 +162,10 @@ function spoolOrLose(sightings: SightingEvent[], now: number, deps: PipelineDeps
   }
   stats.lost += sightings.length;
   deps.metrics?.sightingsLost.inc(sightings.length);
-  deps.log?.error({ sightings: sightings.length }, 'SIGHTINGS LOST: the database cannot be written and the spool is full');
+  deps.log?.error(
+    { sightings: sightings.length },
+    'SIGHTINGS LOST: the database cannot be written and the spool is full',
+  );
 }
 
 function countBatch(batch: DecodeEvent[], deps: PipelineDeps, stats: PipelineStats): SightingEvent[] {
@@ -156,13 +183,23 @@ function countBatch(batch: DecodeEvent[], deps: PipelineDeps, stats: PipelineSta
  * database cannot be written; a sighting that fails for any other reason is
  * logged, counted as lost and skipped.
  */
-export function processBatch(batch: DecodeEvent[], deps: PipelineDeps, stats: PipelineStats = emptyStats(), now = deps.store.clock()): PipelineStats {
+export function processBatch(
+  batch: DecodeEvent[],
+  deps: PipelineDeps,
+  stats: PipelineStats = emptyStats(),
+  now = deps.store.clock(),
+): PipelineStats {
   const sightings = countBatch(batch, deps, stats);
   if (sightings.length > 0) storeSightings(sightings, deps, stats, now);
   return stats;
 }
 
-export function storeSightings(sightings: SightingEvent[], deps: PipelineDeps, stats: PipelineStats, now: number): void {
+export function storeSightings(
+  sightings: SightingEvent[],
+  deps: PipelineDeps,
+  stats: PipelineStats,
+  now: number,
+): void {
   const ctx = { now, sourceId: deps.sourceId, limits: deps.limits(), payHosts: deps.payHosts?.() ?? [] };
   // one result per sighting, in order (null: it could not be processed)
   let results: Array<SightingResult | null>;
@@ -205,10 +242,27 @@ export function storeSightings(sightings: SightingEvent[], deps: PipelineDeps, s
       associated = true;
       // the audit line of a binding: which subscriber the network says sent the order's token (personal data redacted as configured)
       deps.log?.info(
-        { orderId: r.orderId, msisdn: s.msisdn, imsi: s.imsi, apn: s.apn, teid: s.teid, ueIp: s.ueIp, carrier: s.carrier, via: s.via, host: s.host, resolvedBy: s.resolvedBy, packet: s.packet, ts: s.ts },
+        {
+          orderId: r.orderId,
+          msisdn: s.msisdn,
+          imsi: s.imsi,
+          apn: s.apn,
+          teid: s.teid,
+          ueIp: s.ueIp,
+          carrier: s.carrier,
+          via: s.via,
+          host: s.host,
+          resolvedBy: s.resolvedBy,
+          packet: s.packet,
+          ts: s.ts,
+        },
         'order associated',
       );
-    } else deps.log?.debug({ orderId: r.orderId, outcome: r.outcome, carrier: s.carrier, via: s.via, packet: s.packet }, 'sighting');
+    } else
+      deps.log?.debug(
+        { orderId: r.orderId, outcome: r.outcome, carrier: s.carrier, via: s.via, packet: s.packet },
+        'sighting',
+      );
   });
   if (associated) deps.onAssociated?.();
   deps.onCommitted?.(done);
@@ -240,7 +294,9 @@ function recordHellos(hellos: HelloEvent[], deps: PipelineDeps, stats: PipelineS
   const now = store.clock();
   let outcomes: string[] = [];
   try {
-    outcomes = store.transitions.tx(() => hellos.map((h) => (helloAllowed(store, h, now) ? store.bindings.record(h, now) : 'ratelimited')));
+    outcomes = store.transitions.tx(() =>
+      hellos.map((h) => (helloAllowed(store, h, now) ? store.bindings.record(h, now) : 'ratelimited')),
+    );
   } catch (err) {
     // the page of such a connection says to open the link again; nothing is charged on a missing binding
     deps.log?.error({ err: { message: (err as Error).message } }, 'ClientHello reports could not be stored');

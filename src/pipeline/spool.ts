@@ -59,7 +59,8 @@ export class Spool {
       const have = fstatSync(rw).size;
       if (have < bytes) {
         const zeros = Buffer.alloc(1 << 20);
-        for (let off = have; off < bytes; off += zeros.length) writeSync(rw, zeros, 0, Math.min(zeros.length, bytes - off), off);
+        for (let off = have; off < bytes; off += zeros.length)
+          writeSync(rw, zeros, 0, Math.min(zeros.length, bytes - off), off);
         fdatasyncSync(rw);
       } else if (have > bytes) ftruncateSync(rw, bytes);
       const s = new Spool(path, rw, bytes);

@@ -146,7 +146,9 @@ export class Associator {
       if (!set) perRequest.set(s.request, (set = new Set()));
       set.add(s.token);
     }
-    return this.transitions.tx(() => sightings.map((s) => this.one(s, ctx, (perRequest.get(s.request)?.size ?? 1) > 1)));
+    return this.transitions.tx(() =>
+      sightings.map((s) => this.one(s, ctx, (perRequest.get(s.request)?.size ?? 1) > 1)),
+    );
   }
 
   private allow(s: SightingEvent, now: number): boolean {
@@ -182,22 +184,55 @@ export class Associator {
       if (n >= this.maxRows) this.dropOldest.run(n - this.maxRows + Math.max(1, Math.floor(this.maxRows / 100)));
     }
     this.insert.run(
-      key, ctx.now, s.ts, s.packet, s.token, s.carrier, s.via, msisdn, s.imsi, s.imei, s.apn, s.ueIp, s.teid, s.resolvedBy, outcome, order.id,
-      s.dst ?? null, s.proto ?? null, s.sport ?? null, s.dport ?? null, s.communityId ?? null,
+      key,
+      ctx.now,
+      s.ts,
+      s.packet,
+      s.token,
+      s.carrier,
+      s.via,
+      msisdn,
+      s.imsi,
+      s.imei,
+      s.apn,
+      s.ueIp,
+      s.teid,
+      s.resolvedBy,
+      outcome,
+      order.id,
+      s.dst ?? null,
+      s.proto ?? null,
+      s.sport ?? null,
+      s.dport ?? null,
+      s.communityId ?? null,
     );
     return { outcome, orderId: order.id, replayed: false };
   }
 
-  private decide(found: OrderRow, msisdn: string | null, s: SightingEvent, ctx: AssociateContext, multiToken: boolean): SightingOutcome {
+  private decide(
+    found: OrderRow,
+    msisdn: string | null,
+    s: SightingEvent,
+    ctx: AssociateContext,
+    multiToken: boolean,
+  ): SightingOutcome {
     if (msisdn === null || s.resolvedBy !== 'teid') return 'unresolved';
     if (s.via === 'dns' || multiToken) return 'ignored';
-    if (s.carrier !== 'host' && !isPayHost(s.host ?? null, [...(ctx.payHosts ?? []), payHostOf(found.pay_url)])) return 'ignored';
+    if (s.carrier !== 'host' && !isPayHost(s.host ?? null, [...(ctx.payHosts ?? []), payHostOf(found.pay_url)]))
+      return 'ignored';
     const sp = this.sps.get(found.sp_id);
     if (!sp || sp.confirmation !== 'none') return 'consent';
     const order = this.orders.expireIfDue(found, ctx.now);
     const open = order.status === 'pending' || (order.status === 'identified' && order.confirmed_at === null);
     if (open) {
-      const declined = this.consent.confirmBySighting(order, msisdn, s.imsi, evidenceOf(s), ctx.limits ?? { perTransaction: null, perMonth: null }, ctx.now);
+      const declined = this.consent.confirmBySighting(
+        order,
+        msisdn,
+        s.imsi,
+        evidenceOf(s),
+        ctx.limits ?? { perTransaction: null, perMonth: null },
+        ctx.now,
+      );
       return declined ? 'declined' : 'associated';
     }
     switch (order.status) {
@@ -224,7 +259,18 @@ export class Associator {
 
 function evidenceOf(s: SightingEvent): Record<string, unknown> {
   return {
-    ts: s.ts, packet: s.packet, carrier: s.carrier, via: s.via, host: s.host ?? null, request: s.request ?? null, ueIp: s.ueIp, teid: s.teid,
-    dst: s.dst ?? null, proto: s.proto ?? null, sport: s.sport ?? null, dport: s.dport ?? null, communityId: s.communityId ?? null,
+    ts: s.ts,
+    packet: s.packet,
+    carrier: s.carrier,
+    via: s.via,
+    host: s.host ?? null,
+    request: s.request ?? null,
+    ueIp: s.ueIp,
+    teid: s.teid,
+    dst: s.dst ?? null,
+    proto: s.proto ?? null,
+    sport: s.sport ?? null,
+    dport: s.dport ?? null,
+    communityId: s.communityId ?? null,
   };
 }

@@ -12,7 +12,15 @@ import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, r
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { checkFindings, DatabaseDamagedError, describeOpenError, openDatabase, privateFile, quickCheck, schemaVersion } from './db';
+import {
+  checkFindings,
+  DatabaseDamagedError,
+  describeOpenError,
+  openDatabase,
+  privateFile,
+  quickCheck,
+  schemaVersion,
+} from './db';
 import { lockDatabase } from './lock';
 import { MIGRATIONS } from './migrations';
 
@@ -45,7 +53,10 @@ export function checkFile(file: string): { pages: number; schemaVersion: number 
     if (findings.length) throw new DatabaseDamagedError(file, findings);
     const version = schemaVersion(db);
     if (version === 0) throw new Error(`${file} is not a gnpay database (no schema version)`);
-    if (version > MIGRATIONS.length) throw new Error(`${file} has schema version ${version}, newer than this gnpay (${MIGRATIONS.length}); upgrade gnpay`);
+    if (version > MIGRATIONS.length)
+      throw new Error(
+        `${file} has schema version ${version}, newer than this gnpay (${MIGRATIONS.length}); upgrade gnpay`,
+      );
     return { pages: db.pragma('page_count', { simple: true }) as number, schemaVersion: version };
   } catch (err) {
     throw describeOpenError(file, err);
@@ -131,11 +142,21 @@ try {
 `;
 
 /** PRAGMA quick_check of `file` in a worker thread: the problems found (empty when sound). */
-export function quickCheckInWorker(file: string, maxFindings = 20): Promise<{ findings: string[]; error?: boolean; code?: string }> {
+export function quickCheckInWorker(
+  file: string,
+  maxFindings = 20,
+): Promise<{ findings: string[]; error?: boolean; code?: string }> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(CHECK_WORKER, { eval: true, workerData: { file, max: maxFindings, module: require.resolve('better-sqlite3') } });
-    w.once('message', (m: { findings: string[]; error?: boolean; code?: string }) => resolve(m.error ? m : { findings: checkFindings(m.findings) }));
+    const w = new Worker(CHECK_WORKER, {
+      eval: true,
+      workerData: { file, max: maxFindings, module: require.resolve('better-sqlite3') },
+    });
+    w.once('message', (m: { findings: string[]; error?: boolean; code?: string }) =>
+      resolve(m.error ? m : { findings: checkFindings(m.findings) }),
+    );
     w.once('error', reject);
-    w.once('exit', (code) => (code !== 0 ? reject(new Error(`integrity check worker exited with ${code}`)) : undefined));
+    w.once('exit', (code) =>
+      code !== 0 ? reject(new Error(`integrity check worker exited with ${code}`)) : undefined,
+    );
   });
 }

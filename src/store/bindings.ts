@@ -83,9 +83,13 @@ export class BindingStore {
     );
     this.byRandom = db.prepare('SELECT * FROM tls_hellos WHERE random = ?');
     this.poison = db.prepare("UPDATE tls_hellos SET msisdn = '', imsi = NULL WHERE random = ? AND msisdn <> ?");
-    this.prune = db.prepare('DELETE FROM tls_hellos WHERE random IN (SELECT random FROM tls_hellos WHERE seen_at < ? ORDER BY seen_at LIMIT ?)');
+    this.prune = db.prepare(
+      'DELETE FROM tls_hellos WHERE random IN (SELECT random FROM tls_hellos WHERE seen_at < ? ORDER BY seen_at LIMIT ?)',
+    );
     this.count = db.prepare('SELECT COUNT(*) FROM tls_hellos').pluck();
-    this.dropOldest = db.prepare('DELETE FROM tls_hellos WHERE random IN (SELECT random FROM tls_hellos ORDER BY seen_at LIMIT ?)');
+    this.dropOldest = db.prepare(
+      'DELETE FROM tls_hellos WHERE random IN (SELECT random FROM tls_hellos ORDER BY seen_at LIMIT ?)',
+    );
   }
 
   /**
@@ -102,10 +106,23 @@ export class BindingStore {
       if (n >= this.maxRows) this.dropOldest.run(n - this.maxRows + Math.max(1, Math.floor(this.maxRows / 100)));
     }
     const msisdn = h.msisdn.startsWith('+') ? h.msisdn.slice(1) : h.msisdn;
-    const r = this.insert.run(h.random.toLowerCase(), now, h.ts, h.sni.toLowerCase(), msisdn, h.imsi, h.ueIp, h.teid, h.gsnSrc, h.gsnDst);
+    const r = this.insert.run(
+      h.random.toLowerCase(),
+      now,
+      h.ts,
+      h.sni.toLowerCase(),
+      msisdn,
+      h.imsi,
+      h.ueIp,
+      h.teid,
+      h.gsnSrc,
+      h.gsnDst,
+    );
     if (r.changes === 1) return 'bound';
     // the same random from another subscriber (or one already in conflict): nobody is bound by it
-    return this.poison.run(h.random.toLowerCase(), msisdn).changes === 1 || this.get(h.random) === null ? 'conflict' : 'duplicate';
+    return this.poison.run(h.random.toLowerCase(), msisdn).changes === 1 || this.get(h.random) === null
+      ? 'conflict'
+      : 'duplicate';
   }
 
   /** Tells waiting lookups that new bindings were committed (same process). */

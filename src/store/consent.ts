@@ -23,7 +23,12 @@ export interface ConsentLimits {
   ordersPerHour?: number | null;
 }
 
-export const DEFAULT_LIMITS: ConsentLimits = { perTransaction: 50, perMonth: 300, amountPerDay: null, ordersPerHour: null };
+export const DEFAULT_LIMITS: ConsentLimits = {
+  perTransaction: 50,
+  perMonth: 300,
+  amountPerDay: null,
+  ordersPerHour: null,
+};
 
 /** What a pay-page request knows about the subscriber and the page. */
 export interface PageContext {
@@ -173,7 +178,21 @@ export class Consent {
       let o = this.orders.expireIfDue(this.orders.find(order.id)!, now);
       if (!isOpen(o)) return o;
       const b = ctx.binding;
-      this.upsertId.run(o.id, b.msisdn, b.imsi, now, now, ctx.pageDigest ?? null, b.ts, b.sni, b.ueIp, b.teid, b.gsnSrc, b.gsnDst, ctx.userAgent);
+      this.upsertId.run(
+        o.id,
+        b.msisdn,
+        b.imsi,
+        now,
+        now,
+        ctx.pageDigest ?? null,
+        b.ts,
+        b.sni,
+        b.ueIp,
+        b.teid,
+        b.gsnSrc,
+        b.gsnDst,
+        ctx.userAgent,
+      );
       if (o.status === 'pending') o = this.transitions.apply(o, 'identified', now);
       return o;
     });
@@ -200,11 +219,29 @@ export class Consent {
       const confirmed = this.transitions.confirm(o, b.msisdn, b.imsi, now);
       if (!confirmed) return { outcome: 'not-open', order: this.orders.find(o.id)! };
       this.insertConfirmation.run(
-        o.id, 'page', b.msisdn, b.imsi, id.page_digest, o.identified_at, id.last_at, now, b.ts, b.sni, b.ueIp, b.teid,
-        b.gsnSrc, b.gsnDst, ctx.userAgent ?? id.user_agent, null,
+        o.id,
+        'page',
+        b.msisdn,
+        b.imsi,
+        id.page_digest,
+        o.identified_at,
+        id.last_at,
+        now,
+        b.ts,
+        b.sni,
+        b.ueIp,
+        b.teid,
+        b.gsnSrc,
+        b.gsnDst,
+        ctx.userAgent ?? id.user_agent,
+        null,
       );
-      const reason = confirmed.requested_msisdn !== null && confirmed.requested_msisdn !== b.msisdn ? 'PHONE_NUMBER_MISMATCH' : this.limitReason(confirmed, b.msisdn, limits, now);
-      if (reason) return { outcome: 'declined', order: this.transitions.apply(confirmed, 'declined', now, { reason }), reason };
+      const reason =
+        confirmed.requested_msisdn !== null && confirmed.requested_msisdn !== b.msisdn
+          ? 'PHONE_NUMBER_MISMATCH'
+          : this.limitReason(confirmed, b.msisdn, limits, now);
+      if (reason)
+        return { outcome: 'declined', order: this.transitions.apply(confirmed, 'declined', now, { reason }), reason };
       // a held order is reserved: its SP's confirmation queues the charge (capture)
       if (confirmed.hold === 1) {
         this.transitions.changed(confirmed);
@@ -220,15 +257,36 @@ export class Consent {
    * sighting identifies and confirms at once. In the caller's transaction.
    * Returns the declined reason, or null when the charge was queued.
    */
-  confirmBySighting(o: OrderRow, msisdn: string, imsi: string | null, s: Record<string, unknown>, limits: ConsentLimits, now: number): OrderReason | null {
+  confirmBySighting(
+    o: OrderRow,
+    msisdn: string,
+    imsi: string | null,
+    s: Record<string, unknown>,
+    limits: ConsentLimits,
+    now: number,
+  ): OrderReason | null {
     const identified =
       o.status === 'pending'
         ? this.transitions.apply(o, 'identified', now, { msisdn, imsi, confirmedAt: now })
         : this.transitions.confirm(o, msisdn, imsi, now);
     if (!identified) throw new Error(`order ${o.id} is no longer open`);
     this.insertConfirmation.run(
-      o.id, 'none', msisdn, imsi, null, now, null, now, (s.ts) ?? null, null, (s.ueIp) ?? null,
-      (s.teid) ?? null, null, null, null, JSON.stringify(s),
+      o.id,
+      'none',
+      msisdn,
+      imsi,
+      null,
+      now,
+      null,
+      now,
+      s.ts ?? null,
+      null,
+      s.ueIp ?? null,
+      s.teid ?? null,
+      null,
+      null,
+      null,
+      JSON.stringify(s),
     );
     const reason = this.limitReason(identified, msisdn, limits, now);
     if (reason) {
@@ -254,11 +312,14 @@ export class Consent {
 
   /** The per-transaction limit, checked before an order is made (null when within it). */
   perTransactionReason(amount: number, currency: string, limits: ConsentLimits): OrderReason | null {
-    return limits.perTransaction != null && amount > toMinor(limits.perTransaction, currency) ? 'LIMIT_PER_TRANSACTION' : null;
+    return limits.perTransaction != null && amount > toMinor(limits.perTransaction, currency)
+      ? 'LIMIT_PER_TRANSACTION'
+      : null;
   }
 
   private limitReason(o: OrderRow, msisdn: string, limits: ConsentLimits, now: number): OrderReason | null {
-    if (limits.perTransaction != null && o.amount > toMinor(limits.perTransaction, o.currency)) return 'LIMIT_PER_TRANSACTION';
+    if (limits.perTransaction != null && o.amount > toMinor(limits.perTransaction, o.currency))
+      return 'LIMIT_PER_TRANSACTION';
     if (limits.perMonth != null) {
       const d = new Date(now);
       const monthStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
@@ -266,8 +327,10 @@ export class Consent {
       const sum = this.monthSum.get(msisdn, o.currency, monthStart) as number;
       if (sum > toMinor(limits.perMonth, o.currency)) return 'LIMIT_PER_MONTH';
     }
-    if (limits.amountPerDay != null && (this.amountSince.get(msisdn, now - 86_400_000) as number) > limits.amountPerDay) return 'LIMIT_AMOUNT_PER_DAY';
-    if (limits.ordersPerHour != null && (this.countSince.get(msisdn, now - 3_600_000) as number) > limits.ordersPerHour) return 'LIMIT_ORDERS_PER_HOUR';
+    if (limits.amountPerDay != null && (this.amountSince.get(msisdn, now - 86_400_000) as number) > limits.amountPerDay)
+      return 'LIMIT_AMOUNT_PER_DAY';
+    if (limits.ordersPerHour != null && (this.countSince.get(msisdn, now - 3_600_000) as number) > limits.ordersPerHour)
+      return 'LIMIT_ORDERS_PER_HOUR';
     return null;
   }
 

@@ -24,7 +24,8 @@ export function privateFile(file: string, create = true): void {
   }
   try {
     const { mode, uid } = statSync(file);
-    if ((mode & 0o077) !== 0 && (process.getuid === undefined || uid === process.getuid())) chmodSync(file, mode & 0o700);
+    if ((mode & 0o077) !== 0 && (process.getuid === undefined || uid === process.getuid()))
+      chmodSync(file, mode & 0o700);
   } catch {
     /* not ours, or gone: nothing to tighten */
   }
@@ -84,7 +85,15 @@ const CODE_KIND: Record<string, DatabaseOpenError['kind']> = {
 export function describeOpenError(file: string, err: unknown): Error {
   if (err instanceof DatabaseOpenError) return err;
   const code = (err as { code?: string }).code ?? '';
-  const kind = CODE_KIND[code] ?? (code.startsWith('SQLITE_READONLY') ? 'readonly' : code.startsWith('SQLITE_IOERR') ? 'unreadable' : code.startsWith('SQLITE_CORRUPT') ? 'damaged' : undefined);
+  const kind =
+    CODE_KIND[code] ??
+    (code.startsWith('SQLITE_READONLY')
+      ? 'readonly'
+      : code.startsWith('SQLITE_IOERR')
+        ? 'unreadable'
+        : code.startsWith('SQLITE_CORRUPT')
+          ? 'damaged'
+          : undefined);
   if (!kind) return err as Error;
   const msg = (err as Error).message;
   const what =
@@ -117,13 +126,15 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
     migrate(db);
   } catch (err) {
     db.close();
-    if (err instanceof SchemaTooNewError) throw new DatabaseOpenError(file, `database ${file}: ${err.message}`, 'newer');
+    if (err instanceof SchemaTooNewError)
+      throw new DatabaseOpenError(file, `database ${file}: ${err.message}`, 'newer');
     throw describeOpenError(file, err);
   }
   return db;
 }
 
-const STORAGE = /^(SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB|PERM)|ENOSPC|EIO|EDQUOT|EROFS)/;
+const STORAGE =
+  /^(SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB|PERM)|ENOSPC|EIO|EDQUOT|EROFS)/;
 
 /** An error of the storage (the database file, the disk: full, failing, locked, read-only) rather than of what was being written. */
 export function isStorageError(err: unknown): boolean {
@@ -158,7 +169,10 @@ export function quickCheck(db: DB, maxFindings = 20): string[] {
 /** The rows of quick_check / integrity_check as one finding a line ("ok" alone: none). */
 export function checkFindings(rows: string[]): string[] {
   if (rows.length === 1 && rows[0] === 'ok') return [];
-  return rows.flatMap((r) => r.split('\n')).map((l) => l.trim()).filter((l) => l && !/^\*\*\* in database \w+ \*\*\*$/.test(l));
+  return rows
+    .flatMap((r) => r.split('\n'))
+    .map((l) => l.trim())
+    .filter((l) => l && !/^\*\*\* in database \w+ \*\*\*$/.test(l));
 }
 
 export class SchemaTooNewError extends Error {

@@ -77,7 +77,8 @@ export class Store {
    * use), as the daemon does when no key is configured.
    */
   static open(file: string, opts: StoreOptions = {}): Store {
-    const secrets = opts.secrets ?? (file === ':memory:' ? undefined : { webhookSecretKey: () => loadOrCreateKey(keyFileOf(file)) });
+    const secrets =
+      opts.secrets ?? (file === ':memory:' ? undefined : { webhookSecretKey: () => loadOrCreateKey(keyFileOf(file)) });
     return new Store(openDatabase(file, opts), { ...opts, secrets });
   }
 
@@ -97,7 +98,9 @@ export class Store {
         ['refunds', 'id', 'sink_token'],
         ['sink_outbox', 'id', 'token'],
       ] as const) {
-        const rows = this.db.prepare(`SELECT ${key} AS k, ${column} AS v FROM ${table} WHERE ${column} LIKE 'plain:%'`).all() as Array<{ k: string | number; v: string }>;
+        const rows = this.db
+          .prepare(`SELECT ${key} AS k, ${column} AS v FROM ${table} WHERE ${column} LIKE 'plain:%'`)
+          .all() as Array<{ k: string | number; v: string }>;
         const update = this.db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${key} = ?`);
         for (const r of rows) update.run(reseal(r.v), r.k);
         sinkCredentials += rows.length;

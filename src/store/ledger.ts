@@ -59,8 +59,12 @@ export class Ledger {
       `INSERT INTO ledger_balances (msisdn, currency, balance, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (msisdn, currency) DO UPDATE SET balance = balance + excluded.balance, updated_at = excluded.updated_at`,
     );
-    this.take = db.prepare('UPDATE ledger_balances SET balance = balance - ?, updated_at = ? WHERE msisdn = ? AND currency = ? AND balance >= ?');
-    this.add = db.prepare('INSERT INTO ledger_entries (msisdn, amount, currency, kind, order_id, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.take = db.prepare(
+      'UPDATE ledger_balances SET balance = balance - ?, updated_at = ? WHERE msisdn = ? AND currency = ? AND balance >= ?',
+    );
+    this.add = db.prepare(
+      'INSERT INTO ledger_entries (msisdn, amount, currency, kind, order_id, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     this.entries = db.prepare('SELECT * FROM ledger_entries WHERE msisdn = ? ORDER BY id DESC LIMIT ?');
     this.all = db.prepare('SELECT msisdn, currency, balance FROM ledger_balances ORDER BY msisdn, currency');
     this.byOrder = db.prepare('SELECT 1 FROM ledger_entries WHERE order_id = ?');
@@ -68,7 +72,8 @@ export class Ledger {
 
   /** Adds `amount` minor units of `currency` to the subscriber's balance in that currency. */
   credit(msisdn: string, amount: number, opts: { currency: string; note?: string }): LedgerAccount {
-    if (!Number.isSafeInteger(amount) || amount <= 0) throw new DomainError('INVALID_ARGUMENT', 'amount must be a positive integer (minor units)');
+    if (!Number.isSafeInteger(amount) || amount <= 0)
+      throw new DomainError('INVALID_ARGUMENT', 'amount must be a positive integer (minor units)');
     if (typeof opts?.currency !== 'string' || !/^[A-Z]{3}$/.test(opts.currency) || opts.currency === NO_CURRENCY) {
       throw new DomainError('INVALID_ARGUMENT', 'a credit needs the ISO 4217 currency of its amount');
     }
@@ -93,7 +98,8 @@ export class Ledger {
           return { outcome: 'succeeded', replayed: false };
         }
         const inCurrency = this.balance.get(msisdn, currency) as number | undefined;
-        if (inCurrency === undefined && (this.balances.all(msisdn)).length > 0) return { outcome: 'declined', reason: 'CURRENCY_MISMATCH' };
+        if (inCurrency === undefined && this.balances.all(msisdn).length > 0)
+          return { outcome: 'declined', reason: 'CURRENCY_MISMATCH' };
         return { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' };
       })
       .immediate();
@@ -113,7 +119,9 @@ export class Ledger {
   }
 
   show(msisdn: string, maxEntries = 100): LedgerAccount {
-    const balances = Object.fromEntries((this.balances.all(msisdn) as Array<{ currency: string; balance: number }>).map((b) => [b.currency, b.balance]));
+    const balances = Object.fromEntries(
+      (this.balances.all(msisdn) as Array<{ currency: string; balance: number }>).map((b) => [b.currency, b.balance]),
+    );
     const entries = (this.entries.all(msisdn, maxEntries) as EntryRow[]).map((e) => ({
       id: e.id,
       amount: e.amount,

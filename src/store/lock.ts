@@ -60,7 +60,9 @@ export function lockDatabase(dbFile: string): DbLock {
       if (isBusy(err)) throw new DatabaseLockedError(dbFile, holder(pidFile));
       const code = (err as { code?: string }).code ?? '';
       if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM') {
-        throw new Error(`cannot take the daemon lock ${path} (${(err as Error).message}): it must be writable by the user gnpay runs as, like the database`);
+        throw new Error(
+          `cannot take the daemon lock ${path} (${(err as Error).message}): it must be writable by the user gnpay runs as, like the database`,
+        );
       }
       if ((err as { code?: string }).code === 'SQLITE_NOTADB' && tries === 0) {
         // the PID file of an older gnpay: honoured while its process lives, else replaced

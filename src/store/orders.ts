@@ -72,7 +72,10 @@ export class OrderRepo {
     if (input.returnUrl !== undefined) {
       const origin = normalizeOrigin(input.returnUrl);
       if (!(opts.returnOrigins ?? []).includes(origin)) {
-        throw new DomainError('INVALID_ARGUMENT', `returnUrl: the origin ${origin} is not registered for this SP (gnpay sp configure --return-origin)`);
+        throw new DomainError(
+          'INVALID_ARGUMENT',
+          `returnUrl: the origin ${origin} is not registered for this SP (gnpay sp configure --return-origin)`,
+        );
       }
     }
     const requestHash = sha256(canonicalJson(input)).toString('hex');
@@ -169,7 +172,11 @@ export class OrderRepo {
     return this.transitions.tx(() => {
       const o = this.get(spId, id);
       if (o.status === 'cancelled') return o;
-      if (!isOpen(o)) throw new DomainError('ORDER_NOT_CANCELLABLE', `order ${id} is ${o.status}${o.confirmed_at !== null ? ' and confirmed' : ''}, only an unconfirmed order can be cancelled`);
+      if (!isOpen(o))
+        throw new DomainError(
+          'ORDER_NOT_CANCELLABLE',
+          `order ${id} is ${o.status}${o.confirmed_at !== null ? ' and confirmed' : ''}, only an unconfirmed order can be cancelled`,
+        );
       return this.transitions.apply(o, 'cancelled', this.clock());
     });
   }

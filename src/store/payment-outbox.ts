@@ -21,9 +21,7 @@ export interface LeasedPayment {
 }
 
 export type Settlement =
-  | { status: 'paid' }
-  | { status: 'declined'; reason: OrderReason }
-  | { status: 'failed'; reason: OrderReason };
+  { status: 'paid' } | { status: 'declined'; reason: OrderReason } | { status: 'failed'; reason: OrderReason };
 
 export interface DoubtfulPayment {
   orderId: string;
@@ -70,7 +68,11 @@ export class PaymentOutbox {
     private readonly clock: Clock,
   ) {
     // a leased row is not due until its lease ends (next_attempt_at = the lease's end): one index range
-    this.due = db.prepare(`SELECT order_id FROM payment_outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`).pluck();
+    this.due = db
+      .prepare(
+        `SELECT order_id FROM payment_outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
+      )
+      .pluck();
     // a row still leased when its lease ran out: that attempt's outcome was never recorded (its
     // answer could not be written, or its worker hung): unknown, so the payment is in doubt
     this.take = db.prepare(
@@ -80,8 +82,12 @@ export class PaymentOutbox {
          lease_owner = ?, lease_until = ?, next_attempt_at = ?, attempts = attempts + 1, started_at = COALESCE(started_at, ?)
        WHERE order_id = ? RETURNING attempts, doubt_since`,
     );
-    this.row = db.prepare('SELECT order_id, state, attempts, lease_owner, lease_until, doubt_since FROM payment_outbox WHERE order_id = ?');
-    this.done = db.prepare(`UPDATE payment_outbox SET state = ?, lease_owner = NULL, lease_until = NULL, last_error = ? WHERE order_id = ?`);
+    this.row = db.prepare(
+      'SELECT order_id, state, attempts, lease_owner, lease_until, doubt_since FROM payment_outbox WHERE order_id = ?',
+    );
+    this.done = db.prepare(
+      `UPDATE payment_outbox SET state = ?, lease_owner = NULL, lease_until = NULL, last_error = ? WHERE order_id = ?`,
+    );
     this.again = db.prepare(
       `UPDATE payment_outbox SET lease_owner = NULL, lease_until = NULL, next_attempt_at = ?, last_error = ?,
          doubt_since = CASE WHEN ? THEN COALESCE(doubt_since, ?) ELSE doubt_since END,
@@ -98,7 +104,9 @@ export class PaymentOutbox {
     );
     this.pending = db.prepare(`SELECT COUNT(*) FROM payment_outbox WHERE state = 'pending'`).pluck();
     this.oldest = db.prepare(`SELECT MIN(created_at) FROM payment_outbox WHERE state = 'pending'`).pluck();
-    this.next = db.prepare(`SELECT next_attempt_at FROM payment_outbox WHERE state = 'pending' ORDER BY next_attempt_at LIMIT 1`).pluck();
+    this.next = db
+      .prepare(`SELECT next_attempt_at FROM payment_outbox WHERE state = 'pending' ORDER BY next_attempt_at LIMIT 1`)
+      .pluck();
     this.doubtful = db.prepare(
       `SELECT p.order_id AS orderId, o.sp_id AS spId, o.amount, o.currency, o.msisdn, p.attempts, p.doubt_since AS doubtSince,
               p.doubt_error AS doubtError, p.last_error AS lastError, p.next_attempt_at AS nextAttemptAt,
@@ -106,7 +114,9 @@ export class PaymentOutbox {
        FROM payment_outbox p JOIN orders o ON o.id = p.order_id
        WHERE p.state = 'pending' AND p.doubt_since IS NOT NULL ORDER BY p.doubt_since LIMIT ?`,
     );
-    this.doubtStats = db.prepare(`SELECT COUNT(*) AS n, MIN(doubt_since) AS oldest FROM payment_outbox WHERE state = 'pending' AND doubt_since IS NOT NULL`);
+    this.doubtStats = db.prepare(
+      `SELECT COUNT(*) AS n, MIN(doubt_since) AS oldest FROM payment_outbox WHERE state = 'pending' AND doubt_since IS NOT NULL`,
+    );
   }
 
   /** Leases up to `max` due payments to `owner` for `leaseMs`. */
@@ -115,7 +125,10 @@ export class PaymentOutbox {
     return this.transitions.tx(() => {
       const ids = this.due.all(now, max) as string[];
       return ids.map((id) => {
-        const t = this.take.get(now, owner, now + leaseMs, now + leaseMs, now, id) as { attempts: number; doubt_since: number | null };
+        const t = this.take.get(now, owner, now + leaseMs, now + leaseMs, now, id) as {
+          attempts: number;
+          doubt_since: number | null;
+        };
         return { order: this.order.get(id) as OrderRow, attempt: t.attempts, doubtSince: t.doubt_since };
       });
     });
@@ -126,13 +139,24 @@ export class PaymentOutbox {
    * for a driver that charges inside the database (`charge` runs in the
    * transaction; a retry leaves the payment for a later attempt).
    */
-  processInTransaction(owner: string, max: number, charge: (order: OrderRow, attempt: number, doubtSince: number | null) => { settlement: Settlement; lastError?: string } | { retryAt: number; lastError: string }): OrderRow[] {
+  processInTransaction(
+    owner: string,
+    max: number,
+    charge: (
+      order: OrderRow,
+      attempt: number,
+      doubtSince: number | null,
+    ) => { settlement: Settlement; lastError?: string } | { retryAt: number; lastError: string },
+  ): OrderRow[] {
     const now = this.clock();
     return this.transitions.tx(() => {
       const ids = this.due.all(now, max) as string[];
       const settled: OrderRow[] = [];
       for (const id of ids) {
-        const t = this.take.get(now, owner, now + 60_000, now + 60_000, now, id) as { attempts: number; doubt_since: number | null };
+        const t = this.take.get(now, owner, now + 60_000, now + 60_000, now, id) as {
+          attempts: number;
+          doubt_since: number | null;
+        };
         const r = charge(this.order.get(id) as OrderRow, t.attempts, t.doubt_since);
         if ('retryAt' in r) {
           this.again.run(r.retryAt, r.lastError.slice(0, 500), 0, null, 0, null, id);
@@ -214,7 +238,9 @@ export class PaymentOutbox {
 
   /** Payments whose outcome is unknown, oldest doubt first. */
   inDoubt(limit = 1000): DoubtfulPayment[] {
-    return (this.doubtful.all(this.clock(), limit) as Array<Omit<DoubtfulPayment, 'leased'> & { leased: number }>).map((r) => ({ ...r, leased: r.leased === 1 }));
+    return (this.doubtful.all(this.clock(), limit) as Array<Omit<DoubtfulPayment, 'leased'> & { leased: number }>).map(
+      (r) => ({ ...r, leased: r.leased === 1 }),
+    );
   }
 
   doubtSummary(): { count: number; oldestSince: number | null } {
@@ -231,12 +257,17 @@ export class PaymentOutbox {
     return this.transitions.tx(() => {
       const r = this.row.get(orderId) as OutboxRow | undefined;
       if (!r) throw new DomainError('NOT_FOUND', `order ${orderId} has no payment`);
-      if (r.state !== 'pending') throw new DomainError('CONFLICT', `the payment of ${orderId} is already settled (${r.state})`);
+      if (r.state !== 'pending')
+        throw new DomainError('CONFLICT', `the payment of ${orderId} is already settled (${r.state})`);
       if (r.lease_owner !== null && (r.lease_until ?? 0) >= this.clock()) {
         throw new DomainError('CONFLICT', `a charge attempt of ${orderId} is under way; try again in a moment`);
       }
       const s: Settlement = outcome === 'charged' ? { status: 'paid' } : { status: 'failed', reason: 'PAYMENT_FAILED' };
-      return this.settleRow(orderId, s, `resolved by the operator: ${outcome}${note ? ` (${note.slice(0, 300)})` : ''}`);
+      return this.settleRow(
+        orderId,
+        s,
+        `resolved by the operator: ${outcome}${note ? ` (${note.slice(0, 300)})` : ''}`,
+      );
     });
   }
 }

@@ -31,11 +31,13 @@ export function parsePayUrlTemplate(template: string): TemplateInfo {
   }
   if (path.includes('{token}')) {
     const pm = /^((?:\/[^/{}]+)*\/)\{token\}(\/.*)?$/.exec(path);
-    if (!pm?.[1] || pm[1] === '/') throw new Error('a {token} in the path must be a whole segment after a prefix: http://host/pay/{token}');
+    if (!pm?.[1] || pm[1] === '/')
+      throw new Error('a {token} in the path must be a whole segment after a prefix: http://host/pay/{token}');
     return { carrier: `path:${pm[1]}` };
   }
   const qm = /[?&]([^=&]+)=\{token\}(&|$)/.exec(query ?? '');
-  if (!qm?.[1]) throw new Error('a {token} in the query must be a whole parameter value: http://host/pay?pay_token={token}');
+  if (!qm?.[1])
+    throw new Error('a {token} in the query must be a whole parameter value: http://host/pay?pay_token={token}');
   return { carrier: `query:${decodeURIComponent(qm[1])}` };
 }
 

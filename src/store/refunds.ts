@@ -109,8 +109,14 @@ export class RefundRepo {
     this.byId = db.prepare('SELECT * FROM refunds WHERE id = ?');
     this.byIdem = db.prepare('SELECT * FROM refunds WHERE sp_id = ? AND idempotency_key = ?');
     this.byOrder = db.prepare('SELECT * FROM refunds WHERE order_id = ? ORDER BY seq');
-    this.held = db.prepare(`SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE order_id = ? AND status = 'pending'`).pluck();
-    this.due = db.prepare(`SELECT id FROM refunds WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`).pluck();
+    this.held = db
+      .prepare(`SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE order_id = ? AND status = 'pending'`)
+      .pluck();
+    this.due = db
+      .prepare(
+        `SELECT id FROM refunds WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
+      )
+      .pluck();
     this.take = db.prepare(
       `UPDATE refunds SET
          doubt_since = CASE WHEN lease_owner IS NOT NULL THEN COALESCE(doubt_since, ?) ELSE doubt_since END,
@@ -128,8 +134,12 @@ export class RefundRepo {
     );
     this.addRefunded = db.prepare('UPDATE orders SET refunded_amount = refunded_amount + ? WHERE id = ? RETURNING *');
     this.order = db.prepare('SELECT * FROM orders WHERE id = ?');
-    this.insertSink = db.prepare(`INSERT INTO sink_outbox (order_id, sp_id, sink, token, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    this.next = db.prepare(`SELECT next_attempt_at FROM refunds WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1`).pluck();
+    this.insertSink = db.prepare(
+      `INSERT INTO sink_outbox (order_id, sp_id, sink, token, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.next = db
+      .prepare(`SELECT next_attempt_at FROM refunds WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1`)
+      .pluck();
     this.release = db.prepare(
       `UPDATE refunds SET lease_owner = NULL, lease_until = NULL, next_attempt_at = ?, doubt_since = COALESCE(doubt_since, ?)
        WHERE status = 'pending' AND lease_owner IS NOT NULL`,
@@ -147,29 +157,62 @@ export class RefundRepo {
    * key and request return the first refund; another request: CONFLICT).
    */
   create(spId: string, orderId: string, input: CreateRefundInput): { refund: RefundRow; replayed: boolean } {
-    const requestHash = sha256(canonicalJson({ orderId, amount: input.amount ?? null, reason: input.reason ?? null, camara: input.camara?.request ?? null })).toString('hex');
+    const requestHash = sha256(
+      canonicalJson({
+        orderId,
+        amount: input.amount ?? null,
+        reason: input.reason ?? null,
+        camara: input.camara?.request ?? null,
+      }),
+    ).toString('hex');
     return this.transitions.tx(() => {
       if (input.idempotencyKey !== undefined) {
         const prior = this.byIdem.get(spId, input.idempotencyKey) as RefundRow | undefined;
         if (prior) {
-          if (prior.request_hash !== requestHash) throw new DomainError('CONFLICT', 'the idempotency key was already used with a different refund request');
+          if (prior.request_hash !== requestHash)
+            throw new DomainError('CONFLICT', 'the idempotency key was already used with a different refund request');
           return { refund: prior, replayed: true };
         }
       }
       const o = this.order.get(orderId) as OrderRow | undefined;
       if (!o || o.sp_id !== spId) throw new DomainError('NOT_FOUND', `no order ${orderId}`);
       if (!REFUNDABLE.includes(o.status)) {
-        throw new DomainError('ORDER_NOT_REFUNDABLE', o.status === 'refunded' ? `order ${orderId} is refunded in full` : `order ${orderId} is ${o.status}: only a paid order can be refunded`);
+        throw new DomainError(
+          'ORDER_NOT_REFUNDABLE',
+          o.status === 'refunded'
+            ? `order ${orderId} is refunded in full`
+            : `order ${orderId} is ${o.status}: only a paid order can be refunded`,
+        );
       }
       const remaining = this.remaining(o);
       const amount = input.amount ?? remaining;
-      if (amount <= 0) throw new DomainError('REFUND_EXCEEDS_REMAINING', `nothing of order ${orderId} is left to refund (refunds in progress hold the rest)`);
-      if (amount > remaining) throw new DomainError('REFUND_EXCEEDS_REMAINING', `the refund (${amount}) is more than the remaining amount (${remaining} minor units)`);
+      if (amount <= 0)
+        throw new DomainError(
+          'REFUND_EXCEEDS_REMAINING',
+          `nothing of order ${orderId} is left to refund (refunds in progress hold the rest)`,
+        );
+      if (amount > remaining)
+        throw new DomainError(
+          'REFUND_EXCEEDS_REMAINING',
+          `the refund (${amount}) is more than the remaining amount (${remaining} minor units)`,
+        );
       const now = this.clock();
       const refund = this.insert.get(
-        newRefundId(), o.id, spId, input.amount === undefined ? 'total' : 'partial', amount, o.currency, input.reason ?? null,
-        input.idempotencyKey ?? null, requestHash, input.camara ? JSON.stringify(withoutAccessToken(input.camara.request)) : null,
-        input.camara?.sink ?? null, input.camara?.sinkToken === undefined ? null : this.secrets.seal(input.camara.sinkToken), now, now, now,
+        newRefundId(),
+        o.id,
+        spId,
+        input.amount === undefined ? 'total' : 'partial',
+        amount,
+        o.currency,
+        input.reason ?? null,
+        input.idempotencyKey ?? null,
+        requestHash,
+        input.camara ? JSON.stringify(withoutAccessToken(input.camara.request)) : null,
+        input.camara?.sink ?? null,
+        input.camara?.sinkToken === undefined ? null : this.secrets.seal(input.camara.sinkToken),
+        now,
+        now,
+        now,
       ) as RefundRow;
       return { refund, replayed: false };
     });
@@ -177,7 +220,8 @@ export class RefundRepo {
 
   get(spId: string, orderId: string, refundId: string): RefundRow {
     const r = this.byId.get(refundId) as RefundRow | undefined;
-    if (!r || r.sp_id !== spId || r.order_id !== orderId) throw new DomainError('NOT_FOUND', `no refund ${refundId} of order ${orderId}`);
+    if (!r || r.sp_id !== spId || r.order_id !== orderId)
+      throw new DomainError('NOT_FOUND', `no refund ${refundId} of order ${orderId}`);
     return r;
   }
 
@@ -195,7 +239,12 @@ export class RefundRepo {
     return this.transitions.tx(() =>
       (this.due.all(now, max) as string[]).map((id) => {
         const r = this.take.get(now, owner, now + leaseMs, now + leaseMs, id) as RefundRow;
-        return { refund: r, order: this.order.get(r.order_id) as OrderRow, attempt: r.attempts, doubtSince: r.doubt_since };
+        return {
+          refund: r,
+          order: this.order.get(r.order_id) as OrderRow,
+          attempt: r.attempts,
+          doubtSince: r.doubt_since,
+        };
       }),
     );
   }
@@ -216,18 +265,43 @@ export class RefundRepo {
    * success the order's refunded amount and state, in one transaction.
    * Returns the order as it is after it, or null when the lease was lost.
    */
-  settle(refundId: string, owner: string | null, outcome: { status: 'succeeded' } | { status: 'failed'; failure: string }, lastError: string | null = null): OrderRow | null {
+  settle(
+    refundId: string,
+    owner: string | null,
+    outcome: { status: 'succeeded' } | { status: 'failed'; failure: string },
+    lastError: string | null = null,
+  ): OrderRow | null {
     return this.transitions.tx(() => {
       const r = this.byId.get(refundId) as RefundRow | undefined;
       if (!r || r.status !== 'pending' || (owner !== null && r.lease_owner !== owner)) return null;
       const now = this.clock();
-      this.finish.run(outcome.status, outcome.status === 'failed' ? outcome.failure : null, lastError, now, now, refundId);
+      this.finish.run(
+        outcome.status,
+        outcome.status === 'failed' ? outcome.failure : null,
+        lastError,
+        now,
+        now,
+        refundId,
+      );
       let o = this.order.get(r.order_id) as OrderRow;
       if (outcome.status === 'succeeded') {
         const updated = this.addRefunded.get(r.amount, r.order_id) as OrderRow;
-        o = this.transitions.apply(updated, updated.refunded_amount >= updated.amount ? 'refunded' : 'partially_refunded', now);
+        o = this.transitions.apply(
+          updated,
+          updated.refunded_amount >= updated.amount ? 'refunded' : 'partially_refunded',
+          now,
+        );
       }
-      if (r.sink) this.notify({ ...r, status: outcome.status, failure: outcome.status === 'failed' ? outcome.failure : null, completed_at: now }, now);
+      if (r.sink)
+        this.notify(
+          {
+            ...r,
+            status: outcome.status,
+            failure: outcome.status === 'failed' ? outcome.failure : null,
+            completed_at: now,
+          },
+          now,
+        );
       return o;
     });
   }

@@ -22,8 +22,12 @@ export type SimulatedOutcome = (typeof SIMULATED_OUTCOMES)[number];
 export const SANDBOX_MSISDN = '999000000001';
 
 /** What the simulated platform answers for a sandbox order's charge (or refund). */
-export function sandboxAnswer(o: OrderRow): { outcome: 'succeeded' } | { outcome: 'declined'; reason: 'PLATFORM_DECLINED'; detail: string } {
-  return o.sandbox === 'declined' ? { outcome: 'declined', reason: 'PLATFORM_DECLINED', detail: 'sandbox: simulated decline' } : { outcome: 'succeeded' };
+export function sandboxAnswer(
+  o: OrderRow,
+): { outcome: 'succeeded' } | { outcome: 'declined'; reason: 'PLATFORM_DECLINED'; detail: string } {
+  return o.sandbox === 'declined'
+    ? { outcome: 'declined', reason: 'PLATFORM_DECLINED', detail: 'sandbox: simulated decline' }
+    : { outcome: 'succeeded' };
 }
 
 export class Sandbox {
@@ -52,13 +56,20 @@ export class Sandbox {
    * Returns the order as it is after it.
    */
   simulate(sp: Sp, id: string, outcome: SimulatedOutcome, msisdn: string | undefined, limits: ConsentLimits): OrderRow {
-    if (!sp.test) throw new DomainError('TEST_KEY_REQUIRED', 'only a test API key (an SP added with gnpay sp add --test) may simulate');
+    if (!sp.test)
+      throw new DomainError(
+        'TEST_KEY_REQUIRED',
+        'only a test API key (an SP added with gnpay sp add --test) may simulate',
+      );
     const number = msisdn === undefined ? SANDBOX_MSISDN : msisdn.replace(/^\+/, '');
     return this.transitions.tx(() => {
       const o = this.orders.get(sp.id, id);
       if (o.sandbox === null) throw new DomainError('NOT_FOUND', `no order ${id}`);
       if (!isOpen(o) || (o.confirmed_at !== null && outcome !== 'expired')) {
-        throw new DomainError('ORDER_NOT_OPEN', `order ${id} is ${o.status}${o.confirmed_at !== null ? ' and confirmed' : ''}: nothing left to simulate`);
+        throw new DomainError(
+          'ORDER_NOT_OPEN',
+          `order ${id} is ${o.status}${o.confirmed_at !== null ? ' and confirmed' : ''}: nothing left to simulate`,
+        );
       }
       const now = this.clock();
       if (outcome === 'expired') return this.transitions.apply(o, 'expired', now);
@@ -69,7 +80,18 @@ export class Sandbox {
         this.consent.confirmBySighting(fresh, number, null, s, limits, now);
         return this.orders.find(o.id)!;
       }
-      const binding: Binding = { random: '', seenAt: now, ts: s.ts, sni: 'sandbox', msisdn: number, imsi: null, ueIp: null, teid: 0, gsnSrc: null, gsnDst: null };
+      const binding: Binding = {
+        random: '',
+        seenAt: now,
+        ts: s.ts,
+        sni: 'sandbox',
+        msisdn: number,
+        imsi: null,
+        ueIp: null,
+        teid: 0,
+        gsnSrc: null,
+        gsnDst: null,
+      };
       const ctx = { binding, userAgent: 'gnpay sandbox' };
       this.consent.identify(fresh, ctx);
       return this.consent.confirm(fresh, ctx, limits).order;

@@ -25,7 +25,8 @@ export class SecretBox {
   /** The encryption key (resolved once, when first needed), or null when there is none. */
   private getKey(): Buffer | null {
     if (this.key === undefined) {
-      const k = typeof this.opts.webhookSecretKey === 'function' ? this.opts.webhookSecretKey() : this.opts.webhookSecretKey;
+      const k =
+        typeof this.opts.webhookSecretKey === 'function' ? this.opts.webhookSecretKey() : this.opts.webhookSecretKey;
       this.key = k ? parseKey(k) : null;
     }
     return this.key;
@@ -52,7 +53,8 @@ export class SecretBox {
   open(stored: string): string {
     if (stored.startsWith('plain:')) return stored.slice(6);
     const [scheme, iv, tag, ct] = stored.split(':');
-    if (scheme !== 'aes256gcm' || iv === undefined || tag === undefined || ct === undefined) throw new Error('unknown webhook secret encoding');
+    if (scheme !== 'aes256gcm' || iv === undefined || tag === undefined || ct === undefined)
+      throw new Error('unknown webhook secret encoding');
     const key = this.getKey();
     if (!key) throw new Error('config: secrets.webhookSecretKey is required to read encrypted webhook secrets');
     const d = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
@@ -60,7 +62,9 @@ export class SecretBox {
     try {
       return Buffer.concat([d.update(Buffer.from(ct, 'base64url')), d.final()]).toString('utf8');
     } catch {
-      throw new Error('a webhook secret cannot be decrypted with this key: secrets.webhookSecretKey (or the key file beside the database) is not the one it was sealed with');
+      throw new Error(
+        'a webhook secret cannot be decrypted with this key: secrets.webhookSecretKey (or the key file beside the database) is not the one it was sealed with',
+      );
     }
   }
 }
@@ -68,7 +72,8 @@ export class SecretBox {
 /** 64 hex characters or base64 of 32 bytes. */
 export function parseKey(s: string): Buffer {
   const b = /^[0-9a-fA-F]{64}$/.test(s) ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64');
-  if (b.length !== 32) throw new Error('config: secrets.webhookSecretKey must be 32 bytes (64 hex characters or base64)');
+  if (b.length !== 32)
+    throw new Error('config: secrets.webhookSecretKey must be 32 bytes (64 hex characters or base64)');
   return b;
 }
 
@@ -85,7 +90,8 @@ export function loadOrCreateKey(file: string): string {
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the webhook secret key ${file}: ${(err as NodeJS.ErrnoException).code}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(`cannot read the webhook secret key ${file}: ${(err as NodeJS.ErrnoException).code}`);
   }
   const key = randomBytes(32).toString('hex');
   let fd: number;

@@ -31,9 +31,15 @@ export interface SightingRow {
 
 /** Sightings of an order, or of a subscriber (MSISDN digits), oldest first, at most `limit`. */
 export function findSightings(db: DB, by: { orderId: string } | { msisdn: string }, limit = 100): SightingRow[] {
-  const cols = 'id, seen_at, ts, packet, token, carrier, via, msisdn, imsi, imei, apn, ue_ip, teid, resolved_by, outcome, order_id, dst, proto, sport, dport, community_id';
-  if ('orderId' in by) return db.prepare(`SELECT ${cols} FROM sightings WHERE order_id = ? ORDER BY id LIMIT ?`).all(by.orderId, limit) as SightingRow[];
-  return db.prepare(`SELECT ${cols} FROM sightings WHERE msisdn = ? ORDER BY id LIMIT ?`).all(by.msisdn, limit) as SightingRow[];
+  const cols =
+    'id, seen_at, ts, packet, token, carrier, via, msisdn, imsi, imei, apn, ue_ip, teid, resolved_by, outcome, order_id, dst, proto, sport, dport, community_id';
+  if ('orderId' in by)
+    return db
+      .prepare(`SELECT ${cols} FROM sightings WHERE order_id = ? ORDER BY id LIMIT ?`)
+      .all(by.orderId, limit) as SightingRow[];
+  return db
+    .prepare(`SELECT ${cols} FROM sightings WHERE msisdn = ? ORDER BY id LIMIT ?`)
+    .all(by.msisdn, limit) as SightingRow[];
 }
 
 /** "tcp 10.45.0.3:54846 > 203.0.113.80:80" (IPv6 addresses in brackets), or null when the flow is not known. */

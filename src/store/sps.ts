@@ -32,7 +32,8 @@ export function normalizeOrigin(s: string): string {
   } catch {
     throw new DomainError('INVALID_ARGUMENT', `"${s}" is not a URL`);
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new DomainError('INVALID_ARGUMENT', `"${s}" is not an http(s) origin`);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    throw new DomainError('INVALID_ARGUMENT', `"${s}" is not an http(s) origin`);
   if (u.username || u.password) throw new DomainError('INVALID_ARGUMENT', `"${s}" has credentials`);
   return u.origin;
 }
@@ -106,7 +107,14 @@ export class SpRepo {
     );
   }
 
-  add(input: { name: string; webhookUrl?: string | null; scopes?: Scope[]; confirmation?: Confirmation; returnOrigins?: string[]; test?: boolean }): NewSp {
+  add(input: {
+    name: string;
+    webhookUrl?: string | null;
+    scopes?: Scope[];
+    confirmation?: Confirmation;
+    returnOrigins?: string[];
+    test?: boolean;
+  }): NewSp {
     const origins = [...new Set((input.returnOrigins ?? []).map(normalizeOrigin))];
     const id = newSpId();
     const apiKey = newApiKey(input.test === true);
@@ -137,9 +145,13 @@ export class SpRepo {
   authenticate(apiKey: string): Sp | null {
     const hash = this.secrets.hashApiKey(apiKey);
     const row = this.byHash.get(hash) as SpRow | undefined;
-    if (row) return safeEqual(row.key_hash.toString('hex'), hash.toString('hex')) && row.revoked_at === null ? toSp(row) : null;
+    if (row)
+      return safeEqual(row.key_hash.toString('hex'), hash.toString('hex')) && row.revoked_at === null
+        ? toSp(row)
+        : null;
     const prev = this.byPrevHash.get(hash) as SpRow | undefined;
-    if (!prev || !prev.prev_key_hash || !safeEqual(prev.prev_key_hash.toString('hex'), hash.toString('hex'))) return null;
+    if (!prev || !prev.prev_key_hash || !safeEqual(prev.prev_key_hash.toString('hex'), hash.toString('hex')))
+      return null;
     if (prev.revoked_at !== null || prev.prev_key_until === null || prev.prev_key_until <= this.clock()) return null;
     return toSp(prev);
   }
@@ -158,7 +170,14 @@ export class SpRepo {
     const overlap = overlapSeconds > 0 ? 1 : 0;
     if (what.apiKey) {
       out.apiKey = newApiKey(row.test === 1);
-      this.rotateKeyStmt.run(overlap, overlap, until, this.secrets.hashApiKey(out.apiKey), `${out.apiKey.slice(0, 9)}…`, id);
+      this.rotateKeyStmt.run(
+        overlap,
+        overlap,
+        until,
+        this.secrets.hashApiKey(out.apiKey),
+        `${out.apiKey.slice(0, 9)}…`,
+        id,
+      );
     }
     if (what.webhookSecret) {
       out.webhookSecret = newWebhookSecret();
@@ -174,7 +193,9 @@ export class SpRepo {
     const name = change.name ?? row.name;
     const webhookUrl = change.webhookUrl === undefined ? row.webhook_url : change.webhookUrl;
     const scopes = change.scopes === undefined ? row.scopes : JSON.stringify([...new Set(change.scopes)].sort());
-    this.db.prepare('UPDATE sps SET name = ?, webhook_url = ?, scopes = ? WHERE id = ?').run(name, webhookUrl, scopes, id);
+    this.db
+      .prepare('UPDATE sps SET name = ?, webhook_url = ?, scopes = ? WHERE id = ?')
+      .run(name, webhookUrl, scopes, id);
     return this.get(id)!;
   }
 
@@ -196,10 +217,12 @@ export class SpRepo {
     const sp = this.get(id);
     if (!sp) throw new DomainError('NOT_FOUND', `no SP ${id}`);
     if (c.confirmation !== undefined) {
-      if (c.confirmation !== 'page' && c.confirmation !== 'none') throw new DomainError('INVALID_ARGUMENT', 'confirmation must be "page" or "none"');
+      if (c.confirmation !== 'page' && c.confirmation !== 'none')
+        throw new DomainError('INVALID_ARGUMENT', 'confirmation must be "page" or "none"');
       this.setConfirmation.run(c.confirmation, id);
     }
-    if (c.returnOrigins !== undefined) this.setOrigins.run(JSON.stringify([...new Set(c.returnOrigins.map(normalizeOrigin))]), id);
+    if (c.returnOrigins !== undefined)
+      this.setOrigins.run(JSON.stringify([...new Set(c.returnOrigins.map(normalizeOrigin))]), id);
     return this.get(id)!;
   }
 
@@ -228,10 +251,13 @@ export class SpRepo {
   sealPlainSecrets(): number {
     if (!this.secrets.encrypts) return 0;
     const rows = this.db
-      .prepare(`SELECT id, webhook_secret, prev_webhook_secret FROM sps WHERE webhook_secret LIKE 'plain:%' OR prev_webhook_secret LIKE 'plain:%'`)
+      .prepare(
+        `SELECT id, webhook_secret, prev_webhook_secret FROM sps WHERE webhook_secret LIKE 'plain:%' OR prev_webhook_secret LIKE 'plain:%'`,
+      )
       .all() as Array<Pick<SpRow, 'id' | 'webhook_secret' | 'prev_webhook_secret'>>;
     const update = this.db.prepare('UPDATE sps SET webhook_secret = ?, prev_webhook_secret = ? WHERE id = ?');
-    const reseal = (v: string | null) => (v !== null && v.startsWith('plain:') ? this.secrets.seal(this.secrets.open(v)) : v);
+    const reseal = (v: string | null) =>
+      v !== null && v.startsWith('plain:') ? this.secrets.seal(this.secrets.open(v)) : v;
     this.db.transaction(() => {
       for (const r of rows) update.run(reseal(r.webhook_secret), reseal(r.prev_webhook_secret), r.id);
     })();
@@ -243,7 +269,11 @@ export class SpRepo {
     const row = this.byId.get(id) as SpRow | undefined;
     if (!row) throw new DomainError('NOT_FOUND', `no SP ${id}`);
     const out = [this.secrets.open(row.webhook_secret)];
-    if (row.prev_webhook_secret !== null && row.prev_webhook_secret_until !== null && row.prev_webhook_secret_until > this.clock()) {
+    if (
+      row.prev_webhook_secret !== null &&
+      row.prev_webhook_secret_until !== null &&
+      row.prev_webhook_secret_until > this.clock()
+    ) {
       out.push(this.secrets.open(row.prev_webhook_secret));
     }
     return out;

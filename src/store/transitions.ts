@@ -113,7 +113,8 @@ export class Transitions {
 
   /** Moves `order` to `to` (must be called inside a transaction); returns the new row. */
   apply(order: OrderRow, to: OrderStatus, now: number, changes: TransitionChanges = {}): OrderRow {
-    if (!ALLOWED[order.status].includes(to)) throw new Error(`illegal transition ${order.status} -> ${to} of ${order.id}`);
+    if (!ALLOWED[order.status].includes(to))
+      throw new Error(`illegal transition ${order.status} -> ${to} of ${order.id}`);
     const next: OrderRow = {
       ...order,
       status: to,

@@ -62,7 +62,18 @@ export interface OrderRow {
 export type SandboxState = 'open' | 'paid' | 'declined';
 
 /** What an event stores of the order at that moment (rendered per SP at read time). */
-export type OrderSnapshot = Omit<OrderRow, 'seq' | 'idempotency_key' | 'request_hash' | 'imsi' | 'hold' | 'captured_at' | 'requested_msisdn' | 'refunded_amount' | 'sandbox'> & {
+export type OrderSnapshot = Omit<
+  OrderRow,
+  | 'seq'
+  | 'idempotency_key'
+  | 'request_hash'
+  | 'imsi'
+  | 'hold'
+  | 'captured_at'
+  | 'requested_msisdn'
+  | 'refunded_amount'
+  | 'sandbox'
+> & {
   /** absent in snapshots written before refunds (0) */
   refunded_amount?: number;
 };

@@ -57,14 +57,24 @@ export class WebhookOutbox {
        WHERE w.sp_id = ? AND w.state = 'pending' AND w.ready = 1 AND w.next_attempt_at <= ?
        ORDER BY w.next_attempt_at, w.id LIMIT ?`,
     );
-    this.delivered = db.prepare(`UPDATE webhook_outbox SET state = 'delivered', delivered_at = ?, lease_until = NULL, attempts = attempts + 1 WHERE id = ? AND state = 'pending'`);
-    this.again = db.prepare(`UPDATE webhook_outbox SET lease_until = NULL, next_attempt_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending'`);
-    this.dead = db.prepare(`UPDATE webhook_outbox SET state = 'dead', lease_until = NULL, last_error = ?, attempts = attempts + ? WHERE id = ? AND state = 'pending'`);
-    this.release = db.prepare(`UPDATE webhook_outbox SET lease_until = NULL, next_attempt_at = ? WHERE state = 'pending' AND lease_until IS NOT NULL`);
+    this.delivered = db.prepare(
+      `UPDATE webhook_outbox SET state = 'delivered', delivered_at = ?, lease_until = NULL, attempts = attempts + 1 WHERE id = ? AND state = 'pending'`,
+    );
+    this.again = db.prepare(
+      `UPDATE webhook_outbox SET lease_until = NULL, next_attempt_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending'`,
+    );
+    this.dead = db.prepare(
+      `UPDATE webhook_outbox SET state = 'dead', lease_until = NULL, last_error = ?, attempts = attempts + ? WHERE id = ? AND state = 'pending'`,
+    );
+    this.release = db.prepare(
+      `UPDATE webhook_outbox SET lease_until = NULL, next_attempt_at = ? WHERE state = 'pending' AND lease_until IS NOT NULL`,
+    );
     this.pending = db.prepare(`SELECT COUNT(*) FROM webhook_outbox WHERE state = 'pending'`).pluck();
     this.oldest = db.prepare(`SELECT MIN(created_at) FROM webhook_outbox WHERE state = 'pending'`).pluck();
     this.nextOfSp = db
-      .prepare(`SELECT next_attempt_at FROM webhook_outbox WHERE sp_id = ? AND state = 'pending' AND ready = 1 ORDER BY next_attempt_at LIMIT 1`)
+      .prepare(
+        `SELECT next_attempt_at FROM webhook_outbox WHERE sp_id = ? AND state = 'pending' AND ready = 1 ORDER BY next_attempt_at LIMIT 1`,
+      )
       .pluck();
     this.allSps = db.prepare('SELECT id, webhook_url AS webhookUrl FROM sps ORDER BY id');
     this.expire = db.prepare(
@@ -106,7 +116,9 @@ export class WebhookOutbox {
   /** Leases up to `max` due webhooks of `spId` for `leaseMs`. */
   leaseOf(spId: string, max: number, leaseMs: number): LeasedWebhook[] {
     const now = this.clock();
-    const rows = (this.due.all(spId, now, max + this.leases.size) as Joined[]).filter((r) => !this.held(r.outbox_id, now)).slice(0, max);
+    const rows = (this.due.all(spId, now, max + this.leases.size) as Joined[])
+      .filter((r) => !this.held(r.outbox_id, now))
+      .slice(0, max);
     return rows.map((r) => {
       this.leases.set(r.outbox_id, now + leaseMs);
       const { outbox_id, attempts, created_at, webhook_url, scopes, revoked_at, ...event } = r;
@@ -115,7 +127,12 @@ export class WebhookOutbox {
         attempt: attempts + 1,
         createdAt: created_at,
         event,
-        sp: { id: r.sp_id, webhookUrl: webhook_url, scopes: JSON.parse(scopes) as Scope[], revoked: revoked_at !== null },
+        sp: {
+          id: r.sp_id,
+          webhookUrl: webhook_url,
+          scopes: JSON.parse(scopes) as Scope[],
+          revoked: revoked_at !== null,
+        },
       };
     });
   }

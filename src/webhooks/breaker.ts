@@ -93,7 +93,8 @@ export class Breakers {
   /** When the first open breaker may be probed (ms), or null. */
   nextProbeAt(): number | null {
     let next: number | null = null;
-    for (const s of this.states.values()) if (s.openUntil !== null && !s.probing && (next === null || s.openUntil < next)) next = s.openUntil;
+    for (const s of this.states.values())
+      if (s.openUntil !== null && !s.probing && (next === null || s.openUntil < next)) next = s.openUntil;
     return next;
   }
 }

@@ -55,7 +55,14 @@ export function parseCidr(s: string): { address: string; prefix: number; type: '
   const v = isIP(address);
   const max = v === 4 ? 32 : 128;
   const prefix = bits === undefined ? max : Number(bits);
-  if (!v || extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > max || (bits !== undefined && !/^[0-9]{1,3}$/.test(bits))) {
+  if (
+    !v ||
+    extra !== undefined ||
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > max ||
+    (bits !== undefined && !/^[0-9]{1,3}$/.test(bits))
+  ) {
     throw new Error(`"${s}" is not an address or an address/prefix (CIDR)`);
   }
   return { address, prefix, type: v === 4 ? 'ipv4' : 'ipv6' };
@@ -107,11 +114,17 @@ export class DestinationPolicy {
     const all = (options as { all?: boolean }).all === true;
     this.resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, all ? [] : '', undefined);
-      const list = (Array.isArray(addresses) ? addresses : [{ address: addresses, family: isIP(addresses) }]);
+      const list = Array.isArray(addresses) ? addresses : [{ address: addresses, family: isIP(addresses) }];
       const ok = list.filter((a) => this.refusal(a.address) === null);
       if (ok.length === 0) {
         const first = list[0];
-        return callback(first ? new DestinationNotAllowedError(first.address, this.refusal(first.address) ?? 'no address') : Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }), all ? [] : '', undefined);
+        return callback(
+          first
+            ? new DestinationNotAllowedError(first.address, this.refusal(first.address) ?? 'no address')
+            : Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }),
+          all ? [] : '',
+          undefined,
+        );
       }
       if (all) return callback(null, ok);
       const [first] = ok as [LookupAddress, ...LookupAddress[]];
@@ -137,7 +150,12 @@ export function resolverLookup(servers: string[]): LookupFn {
       if (err) firstErr ??= err;
       for (const a of addrs ?? []) out.push({ address: a, family: fam });
       if (--pending > 0) return;
-      if (out.length === 0) return callback(firstErr ?? Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }), [], undefined);
+      if (out.length === 0)
+        return callback(
+          firstErr ?? Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }),
+          [],
+          undefined,
+        );
       if ((options as { all?: boolean }).all) return callback(null, out);
       const [first] = out as [LookupAddress, ...LookupAddress[]];
       callback(null, first.address, first.family);

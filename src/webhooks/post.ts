@@ -29,7 +29,10 @@ export class PostError extends Error {
 const MAX_ANSWER = 64 * 1024;
 
 export function keepAliveAgents(): { http: http.Agent; https: https.Agent } {
-  return { http: new http.Agent({ keepAlive: true, timeout: 30_000 }), https: new https.Agent({ keepAlive: true, timeout: 30_000 }) };
+  return {
+    http: new http.Agent({ keepAlive: true, timeout: 30_000 }),
+    https: new https.Agent({ keepAlive: true, timeout: 30_000 }),
+  };
 }
 
 /** POSTs `body` to `url`; resolves with the HTTP status, rejects with a PostError whose message never holds the URL. */
@@ -40,7 +43,8 @@ export function post(url: string, body: string, o: PostOptions): Promise<number>
   } catch {
     return Promise.reject(new PostError('the webhook URL is not a URL', 'network'));
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return Promise.reject(new PostError(`the webhook URL's scheme ${u.protocol} is not http(s)`, 'network'));
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    return Promise.reject(new PostError(`the webhook URL's scheme ${u.protocol} is not http(s)`, 'network'));
   try {
     o.policy.checkHost(u.hostname);
   } catch (err) {
@@ -49,13 +53,19 @@ export function post(url: string, body: string, o: PostOptions): Promise<number>
   const timeout = AbortSignal.timeout(o.timeoutMs);
   const signal = o.signal ? AbortSignal.any([timeout, o.signal]) : timeout;
   const mod = u.protocol === 'https:' ? https : http;
-  const auth = u.username || u.password ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : undefined;
+  const auth =
+    u.username || u.password ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : undefined;
   return new Promise<number>((resolve, reject) => {
     const fail = (err: NodeJS.ErrnoException) => {
       if (timeout.aborted) return reject(new PostError(`timeout after ${o.timeoutMs} ms`, 'timeout'));
       if (o.signal?.aborted) return reject(new PostError('aborted: shutting down', 'aborted'));
       if (err.code === 'EDESTINATION') return reject(new PostError(err.message, 'refused'));
-      reject(new PostError(err.code ? `${err.code}${err.syscall ? ` (${err.syscall})` : ''}` : 'connection failed', 'network'));
+      reject(
+        new PostError(
+          err.code ? `${err.code}${err.syscall ? ` (${err.syscall})` : ''}` : 'connection failed',
+          'network',
+        ),
+      );
     };
     const req = mod.request(
       {

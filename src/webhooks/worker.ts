@@ -73,8 +73,15 @@ export class WebhookWorker {
       deps.metrics?.webhookEndpointsOpen.set(this.breakers.openCount());
       if (event === 'opened') {
         deps.metrics?.webhookBreakerOpened.inc();
-        deps.log?.warn({ endpoint: endpoint.replace(/^https?:\/\//, ''), openMs }, 'webhook endpoint failing: circuit open, deliveries to it paused');
-      } else deps.log?.info({ endpoint: endpoint.replace(/^https?:\/\//, '') }, 'webhook endpoint answers again: circuit closed');
+        deps.log?.warn(
+          { endpoint: endpoint.replace(/^https?:\/\//, ''), openMs },
+          'webhook endpoint failing: circuit open, deliveries to it paused',
+        );
+      } else
+        deps.log?.info(
+          { endpoint: endpoint.replace(/^https?:\/\//, '') },
+          'webhook endpoint answers again: circuit closed',
+        );
     });
   }
 
@@ -101,7 +108,9 @@ export class WebhookWorker {
     const settle = (ms: number) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
-      return Promise.race([Promise.all([...this.inflight]).then(() => true as const), timeout]).finally(() => clearTimeout(timer));
+      return Promise.race([Promise.all([...this.inflight]).then(() => true as const), timeout]).finally(() =>
+        clearTimeout(timer),
+      );
     };
     let ok = await settle(Math.floor(timeoutMs * 0.6));
     if (!ok) {
@@ -130,7 +139,10 @@ export class WebhookWorker {
           commitLazily(this.store.db, () => batch.forEach((w) => w()));
         } catch (err) {
           // the rows stay leased until their lease ends, then are delivered again
-          this.deps.log?.error({ err: { message: (err as Error).message }, webhooks: batch.length }, 'webhook outcomes could not be written');
+          this.deps.log?.error(
+            { err: { message: (err as Error).message }, webhooks: batch.length },
+            'webhook outcomes could not be written',
+          );
         }
         this.wake();
         resolve();
@@ -184,14 +196,24 @@ export class WebhookWorker {
     return next;
   }
 
-  private leaseRound(sps: Array<{ id: string; webhookUrl: string | null }>, start: number, now: number, perSp: number, leaseMs: number, consider: (t: number | null) => void): void {
+  private leaseRound(
+    sps: Array<{ id: string; webhookUrl: string | null }>,
+    start: number,
+    now: number,
+    perSp: number,
+    leaseMs: number,
+    consider: (t: number | null) => void,
+  ): void {
     const { store, o } = this;
     for (let i = 0; i < sps.length; i++) {
       const sp = sps[(start + i) % sps.length];
       if (!sp) continue;
       const busy = this.perSp.get(sp.id) ?? 0;
       const endpoint = sp.webhookUrl ? endpointOf(sp.webhookUrl) : null;
-      const room = Math.min(o.concurrency - this.inflight.size, (endpoint ? this.breakers.capacity(endpoint, perSp) : perSp) - busy);
+      const room = Math.min(
+        o.concurrency - this.inflight.size,
+        (endpoint ? this.breakers.capacity(endpoint, perSp) : perSp) - busy,
+      );
       const due = store.webhooks.nextDueOf(sp.id);
       if (due === null) continue;
       if (room <= 0) {
@@ -230,7 +252,9 @@ export class WebhookWorker {
   private async deliver(w: LeasedWebhook, endpoint: string | null): Promise<void> {
     const { store } = this;
     if (w.sp.revoked || !w.sp.webhookUrl) {
-      await this.record(() => store.webhooks.markDead(w.id, w.sp.revoked ? 'SP revoked' : 'SP has no webhook URL', false));
+      await this.record(() =>
+        store.webhooks.markDead(w.id, w.sp.revoked ? 'SP revoked' : 'SP has no webhook URL', false),
+      );
       return;
     }
     const body = JSON.stringify(eventView(w.event, w.sp.scopes, store.cursors.encode('events', w.sp.id, w.event.seq)));
@@ -279,6 +303,9 @@ export class WebhookWorker {
     }
     const delay = backoffMs(w.attempt, this.o.backoff, this.deps.random);
     await this.record(() => store.webhooks.retry(w.id, now + delay, error));
-    this.deps.log?.warn({ spId: w.sp.id, eventId: w.event.id, attempt: w.attempt, error, retryInMs: delay }, 'webhook failed, will retry');
+    this.deps.log?.warn(
+      { spId: w.sp.id, eventId: w.event.id, attempt: w.attempt, error, retryInMs: delay },
+      'webhook failed, will retry',
+    );
   }
 }

@@ -28,7 +28,10 @@ t.test('the committed docs/openapi.json is the generated document', async (t) =>
 
 type Doc = {
   servers: Array<{ url: string }>;
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }> }>
+  >;
   webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }>;
   components: { schemas: Record<string, Record<string, unknown>> };
 };
@@ -37,12 +40,17 @@ t.test('named components: every response refers to one, every $ref resolves, ope
   const doc = buildOpenApi(version) as unknown as Doc;
   const names = Object.keys(doc.components.schemas);
   t.ok(names.length > 0, 'components.schemas is not empty');
-  for (const n of ['Order', 'Refund', 'Error', 'Event', 'WebhookConfig', 'EventPage', 'CamaraPaymentEvent']) t.ok(names.includes(n), `${n} is a component`);
+  for (const n of ['Order', 'Refund', 'Error', 'Event', 'WebhookConfig', 'EventPage', 'CamaraPaymentEvent'])
+    t.ok(names.includes(n), `${n} is a component`);
   for (const [path, ops] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(ops)) {
       for (const [status, r] of Object.entries(op.responses)) {
         for (const [type, c] of Object.entries(r.content ?? {})) {
-          t.match(c.schema, { $ref: /^#\/components\/schemas\/\w+$/ }, `${method.toUpperCase()} ${path} ${status} ${type} refers to a component`);
+          t.match(
+            c.schema,
+            { $ref: /^#\/components\/schemas\/\w+$/ },
+            `${method.toUpperCase()} ${path} ${status} ${type} refers to a component`,
+          );
         }
       }
     }
@@ -50,8 +58,15 @@ t.test('named components: every response refers to one, every $ref resolves, ope
   const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
   for (const r of new Set(refs)) t.ok(names.includes(r.replace(/^.*\/(\w+)"$/, '$1')), `${r} resolves`);
   t.ok(doc.servers.length > 0, 'servers');
-  t.same(Object.keys(doc.webhooks).sort(), ['camaraPaymentNotification', 'camaraRefundNotification', 'orderEvent'], 'a webhook for every notification gnpay sends');
-  t.equal(doc.webhooks.orderEvent.post.requestBody.content['application/cloudevents+json'].schema.$ref, '#/components/schemas/Event');
+  t.same(
+    Object.keys(doc.webhooks).sort(),
+    ['camaraPaymentNotification', 'camaraRefundNotification', 'orderEvent'],
+    'a webhook for every notification gnpay sends',
+  );
+  t.equal(
+    doc.webhooks.orderEvent.post.requestBody.content['application/cloudevents+json'].schema.$ref,
+    '#/components/schemas/Event',
+  );
   const error = doc.components.schemas.Error as { properties: { code: Record<string, unknown> } };
   t.same(error.properties.code['x-extensible-enum'], Object.keys(ERROR_CODES), 'error codes are an open enum');
   t.notOk('enum' in error.properties.code);
@@ -60,12 +75,28 @@ t.test('named components: every response refers to one, every $ref resolves, ope
 
 t.test('Redocly CLI lints docs/openapi.json clean (recommended rules, no warning)', async (t) => {
   const cli = require.resolve('@redocly/cli/package.json').replace(/package\.json$/, 'bin/cli.js');
-  const env: NodeJS.ProcessEnv = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDOCLY_TELEMETRY: 'off',
+    REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+    NO_COLOR: '1',
+  };
   for (const k of Object.keys(env)) if (k.startsWith('NODE_') || k.startsWith('TAP')) delete env[k];
-  const r = spawnSync(process.execPath, [cli, 'lint', committedPath, '--format=json'], { encoding: 'utf8', env, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [cli, 'lint', committedPath, '--format=json'], {
+    encoding: 'utf8',
+    env,
+    timeout: 120_000,
+  });
   t.equal(r.status, 0, r.stdout + r.stderr);
-  const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { totals: { errors: number; warnings: number }; problems: Array<{ ruleId: string; message: string }> };
-  t.same(report.totals, { errors: 0, warnings: 0, ignored: 0 }, report.problems.map((p) => `${p.ruleId}: ${p.message}`).join('\n') || 'clean');
+  const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
+    totals: { errors: number; warnings: number };
+    problems: Array<{ ruleId: string; message: string }>;
+  };
+  t.same(
+    report.totals,
+    { errors: 0, warnings: 0, ignored: 0 },
+    report.problems.map((p) => `${p.ruleId}: ${p.message}`).join('\n') || 'clean',
+  );
 });
 
 t.test('the running server serves the same document, and every route of the server is in it', async (t) => {
@@ -74,7 +105,9 @@ t.test('the running server serves the same document, and every route of the serv
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
-  const served = (await (await fetch(`http://127.0.0.1:${port}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  const served = (await (await fetch(`http://127.0.0.1:${port}/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, unknown>>;
+  };
   t.same(served, JSON.parse(readFileSync(committedPath, 'utf8')));
   const documented = new Set<string>();
   for (const [path, ops] of Object.entries(served.paths)) {
@@ -93,7 +126,13 @@ t.test('every route has schemas that close their objects', async (t) => {
   const walk = (s: unknown, where: string): void => {
     if (!s || typeof s !== 'object') return;
     const o = s as Record<string, unknown>;
-    if (o.type === 'object' && o.additionalProperties !== false && !where.endsWith('.headers') && !where.includes('openapi')) open.push(where);
+    if (
+      o.type === 'object' &&
+      o.additionalProperties !== false &&
+      !where.endsWith('.headers') &&
+      !where.includes('openapi')
+    )
+      open.push(where);
     for (const [k, v] of Object.entries(o)) walk(v, `${where}.${k}`);
   };
   for (const r of ROUTES) {
@@ -104,16 +143,21 @@ t.test('every route has schemas that close their objects', async (t) => {
       walk(s, `${r.operationId}.${part}`);
     }
     for (const [status, s] of Object.entries(r.schema.response)) {
-      if (Number(status) >= 400 && r.auth) t.same((s as { required: string[] }).required, ['status', 'code', 'message']);
+      if (Number(status) >= 400 && r.auth)
+        t.same((s as { required: string[] }).required, ['status', 'code', 'message']);
     }
   }
   t.same(open, [], 'objects allow no unknown properties');
-  for (const [code, v] of Object.entries(ERROR_CODES)) t.match(code, /^[A-Z][A-Z_]*[A-Z]$/, `${code} (${v.status}) is upper snake case`);
+  for (const [code, v] of Object.entries(ERROR_CODES))
+    t.match(code, /^[A-Z][A-Z_]*[A-Z]$/, `${code} (${v.status}) is upper snake case`);
 });
 
 t.test("the SP kit's types (packages/client) are checked against the document", async (t) => {
   const doc = buildOpenApi(version) as unknown as Doc;
-  const schemas = doc.components.schemas as Record<string, { properties: Record<string, Record<string, unknown>>; required?: string[] }>;
+  const schemas = doc.components.schemas as Record<
+    string,
+    { properties: Record<string, Record<string, unknown>>; required?: string[] }
+  >;
   const kit = readFileSync(join(__dirname, '..', '..', 'packages', 'client', 'src', 'types.ts'), 'utf8');
   const codes = readFileSync(join(__dirname, '..', '..', 'packages', 'client', 'src', 'codes.ts'), 'utf8');
   /** The properties of `export interface NAME { ... }` in the kit, with whether each is optional. */
@@ -121,14 +165,37 @@ t.test("the SP kit's types (packages/client) are checked against the document", 
     const body = new RegExp(`export interface ${name} \\{\\n([\\s\\S]*?)\\n\\}`).exec(kit)?.[1] ?? '';
     return Object.fromEntries([...body.matchAll(/^ {2}(\w+)(\??):/gm)].map((m) => [m[1], m[2] === '?']));
   };
-  for (const [iface, schema] of [['Order', 'Order'], ['Refund', 'Refund'], ['RefundList', 'RefundList'], ['OrderList', 'OrderList'], ['OrderEvent', 'Event'], ['EventPage', 'EventPage'], ['CreateOrderInput', 'CreateOrderRequest'], ['ApiErrorBody', 'Error'], ['WebhookSettings', 'WebhookSettings']]) {
+  for (const [iface, schema] of [
+    ['Order', 'Order'],
+    ['Refund', 'Refund'],
+    ['RefundList', 'RefundList'],
+    ['OrderList', 'OrderList'],
+    ['OrderEvent', 'Event'],
+    ['EventPage', 'EventPage'],
+    ['CreateOrderInput', 'CreateOrderRequest'],
+    ['ApiErrorBody', 'Error'],
+    ['WebhookSettings', 'WebhookSettings'],
+  ]) {
     const f = fields(iface);
-    t.same(Object.keys(f).sort(), Object.keys(schemas[schema].properties).sort(), `${iface} has the properties of ${schema}`);
-    const optional = Object.keys(f).filter((k) => f[k]).sort();
-    t.same(optional, Object.keys(schemas[schema].properties).filter((k) => !(schemas[schema].required ?? []).includes(k)).sort(), `${iface}: the optional ones are the ones ${schema} does not require`);
+    t.same(
+      Object.keys(f).sort(),
+      Object.keys(schemas[schema].properties).sort(),
+      `${iface} has the properties of ${schema}`,
+    );
+    const optional = Object.keys(f)
+      .filter((k) => f[k])
+      .sort();
+    t.same(
+      optional,
+      Object.keys(schemas[schema].properties)
+        .filter((k) => !(schemas[schema].required ?? []).includes(k))
+        .sort(),
+      `${iface}: the optional ones are the ones ${schema} does not require`,
+    );
   }
   const { ORDER_STATUSES, ORDER_REASONS } = await import('../../src/client/types');
   t.same(schemas.Order.properties.status['x-extensible-enum'], [...ORDER_STATUSES], 'the statuses');
   t.same(schemas.Order.properties.reason['x-extensible-enum'], [...ORDER_REASONS], 'the reasons');
-  for (const code of schemas.Error.properties.code['x-extensible-enum'] as string[]) t.match(codes, new RegExp(`^  ${code}: \\{`, 'm'), `${code} in the kit's codes`);
+  for (const code of schemas.Error.properties.code['x-extensible-enum'] as string[])
+    t.match(codes, new RegExp(`^  ${code}: \\{`, 'm'), `${code} in the kit's codes`);
 });

@@ -35,13 +35,22 @@ function setup(t: Test, limits: { perTransaction: number | null; perMonth: numbe
 }
 
 /** Validates a response against the operation's response in the definition. `numberHidden`: see docs/camara.md. */
-function conforms(t: Test, path: string, method: string, r: { statusCode: number; body: string }, numberHidden = false) {
+function conforms(
+  t: Test,
+  path: string,
+  method: string,
+  r: { statusCode: number; body: string },
+  numberHidden = false,
+) {
   if (!spec) return;
   const body = r.body === '' ? undefined : JSON.parse(r.body);
   let errors = spec.checkResponse(path, method, r.statusCode, body);
   // AmountTransaction requires phoneNumber; gnpay omits it while the network has not identified the
   // subscriber (three-legged style: the SP did not name one) or when the key may not read numbers
-  if (numberHidden) errors = errors.filter((e) => !/must have required property 'phoneNumber'/.test(e) && !/must match a schema in anyOf|must pass/.test(e));
+  if (numberHidden)
+    errors = errors.filter(
+      (e) => !/must have required property 'phoneNumber'/.test(e) && !/must match a schema in anyOf|must pass/.test(e),
+    );
   t.same(errors, [], `${method.toUpperCase()} ${path} ${r.statusCode} conforms to CAMARA`);
 }
 
@@ -58,8 +67,19 @@ function subscriberConfirms(store: Store, orderId: string, msisdn: string) {
 function runLedger(store: Store) {
   const driver = new LedgerDriver(store.ledger);
   store.payments.processInTransaction('test', 100, (order) => {
-    const r = driver.chargeInTransaction({ idempotencyKey: order.id, msisdn: order.msisdn!, amount: order.amount, currency: order.currency, reference: order.reference, description: order.description });
-    return r.outcome === 'succeeded' ? { settlement: { status: 'paid' } } : r.outcome === 'declined' ? { settlement: { status: 'declined', reason: r.reason } } : { retryAt: Date.now() + 1000, lastError: 'x' };
+    const r = driver.chargeInTransaction({
+      idempotencyKey: order.id,
+      msisdn: order.msisdn!,
+      amount: order.amount,
+      currency: order.currency,
+      reference: order.reference,
+      description: order.description,
+    });
+    return r.outcome === 'succeeded'
+      ? { settlement: { status: 'paid' } }
+      : r.outcome === 'declined'
+        ? { settlement: { status: 'declined', reason: r.reason } }
+        : { retryAt: Date.now() + 1000, lastError: 'x' };
   });
 }
 
@@ -67,7 +87,10 @@ const prepareBody = (extra: Record<string, unknown> = {}, at: Record<string, unk
   amountTransaction: {
     clientCorrelator: 'req-1',
     referenceCode: 'ref-1',
-    paymentAmount: { chargingInformation: { amount: 4.99, currency: 'EUR', description: 'Sword of Light' }, chargingMetaData: { merchantName: 'EA', merchantIdentifier: 'm-1' } },
+    paymentAmount: {
+      chargingInformation: { amount: 4.99, currency: 'EUR', description: 'Sword of Light' },
+      chargingMetaData: { merchantName: 'EA', merchantIdentifier: 'm-1' },
+    },
     ...at,
   },
   ...extra,
@@ -90,7 +113,14 @@ t.test('amounts: decimal major units to minor units exactly, per currency', asyn
   t.equal(ok(123456789.12, 'EUR'), 12345678912);
   t.equal(ok(0.01, 'EUR'), 1);
   t.equal(ok(0, 'EUR'), 'must be a positive number');
-  for (const [m, c, s] of [[499, 'EUR', '4.99'], [5, 'EUR', '0.05'], [100, 'JPY', '100'], [1234, 'KWD', '1.234'], [1990, 'EUR', '19.9'], [12345678912, 'EUR', '123456789.12']] as const) {
+  for (const [m, c, s] of [
+    [499, 'EUR', '4.99'],
+    [5, 'EUR', '0.05'],
+    [100, 'JPY', '100'],
+    [1234, 'KWD', '1.234'],
+    [1990, 'EUR', '19.9'],
+    [12345678912, 'EUR', '123456789.12'],
+  ] as const) {
     t.equal(JSON.stringify(toMajorUnits(m, c)), s, `${m} ${c}`);
   }
   // every cent from 0.01 to 99.99 round-trips
@@ -101,82 +131,169 @@ t.test('amounts: decimal major units to minor units exactly, per currency', asyn
   }
 });
 
-t.test('two-step: prepare -> the subscriber validates -> the SP confirms -> succeeded, with notifications', async (t) => {
-  const { app, store, sp, as } = setup(t);
-  store.ledger.credit(A, 10_000, { currency: 'EUR' });
-  const body = prepareBody({ sink: 'https://sp.example.com/notify', sinkCredential: { credentialType: 'ACCESSTOKEN', accessToken: 'tok-123', accessTokenType: 'bearer', accessTokenExpiresUtc: '2030-01-01T00:00:00Z' } });
-  const r = await app.inject({ method: 'POST', url: `${BASE}/payments/prepare`, headers: as(sp.apiKey, { 'x-correlator': 'corr-1' }), payload: body });
-  t.equal(r.statusCode, 201, r.body);
-  t.equal(r.headers['x-correlator'], 'corr-1');
-  const p = r.json();
-  conforms(t, '/payments/prepare', 'post', r, true);
-  t.match(p, { paymentStatus: 'pending_validation', validationInfo: { action: 'open' }, amountTransaction: { clientCorrelator: 'req-1', referenceCode: 'ref-1', paymentAmount: { chargingInformation: { amount: 4.99, currency: 'EUR' } } } });
-  t.notOk('phoneNumber' in p.amountTransaction, 'no number before the network identifies one');
-  const o = store.orders.find(p.paymentId)!;
-  t.equal(p.validationInfo.validationURL, o.pay_url, 'the validationURL is the pay page');
-  t.equal(o.amount, 499);
-  t.equal(r.headers.location, `${BASE}/payments/${p.paymentId}`);
+t.test(
+  'two-step: prepare -> the subscriber validates -> the SP confirms -> succeeded, with notifications',
+  async (t) => {
+    const { app, store, sp, as } = setup(t);
+    store.ledger.credit(A, 10_000, { currency: 'EUR' });
+    const body = prepareBody({
+      sink: 'https://sp.example.com/notify',
+      sinkCredential: {
+        credentialType: 'ACCESSTOKEN',
+        accessToken: 'tok-123',
+        accessTokenType: 'bearer',
+        accessTokenExpiresUtc: '2030-01-01T00:00:00Z',
+      },
+    });
+    const r = await app.inject({
+      method: 'POST',
+      url: `${BASE}/payments/prepare`,
+      headers: as(sp.apiKey, { 'x-correlator': 'corr-1' }),
+      payload: body,
+    });
+    t.equal(r.statusCode, 201, r.body);
+    t.equal(r.headers['x-correlator'], 'corr-1');
+    const p = r.json();
+    conforms(t, '/payments/prepare', 'post', r, true);
+    t.match(p, {
+      paymentStatus: 'pending_validation',
+      validationInfo: { action: 'open' },
+      amountTransaction: {
+        clientCorrelator: 'req-1',
+        referenceCode: 'ref-1',
+        paymentAmount: { chargingInformation: { amount: 4.99, currency: 'EUR' } },
+      },
+    });
+    t.notOk('phoneNumber' in p.amountTransaction, 'no number before the network identifies one');
+    const o = store.orders.find(p.paymentId)!;
+    t.equal(p.validationInfo.validationURL, o.pay_url, 'the validationURL is the pay page');
+    t.equal(o.amount, 499);
+    t.equal(r.headers.location, `${BASE}/payments/${p.paymentId}`);
 
-  // the same clientCorrelator and request: the same payment; another request: ALREADY_EXISTS
-  const again = await app.inject({ method: 'POST', url: `${BASE}/payments/prepare`, headers: as(sp.apiKey), payload: body });
-  t.equal(again.json().paymentId, p.paymentId);
-  const clash = await app.inject({ method: 'POST', url: `${BASE}/payments/prepare`, headers: as(sp.apiKey), payload: prepareBody({}, { referenceCode: 'other' }) });
-  t.equal(clash.statusCode, 409);
-  t.equal(clash.json().code, 'ALREADY_EXISTS');
-  conforms(t, '/payments/prepare', 'post', clash);
+    // the same clientCorrelator and request: the same payment; another request: ALREADY_EXISTS
+    const again = await app.inject({
+      method: 'POST',
+      url: `${BASE}/payments/prepare`,
+      headers: as(sp.apiKey),
+      payload: body,
+    });
+    t.equal(again.json().paymentId, p.paymentId);
+    const clash = await app.inject({
+      method: 'POST',
+      url: `${BASE}/payments/prepare`,
+      headers: as(sp.apiKey),
+      payload: prepareBody({}, { referenceCode: 'other' }),
+    });
+    t.equal(clash.statusCode, 409);
+    t.equal(clash.json().code, 'ALREADY_EXISTS');
+    conforms(t, '/payments/prepare', 'post', clash);
 
-  // confirming before the subscriber validated is refused
-  const early = await app.inject({ method: 'POST', url: `${BASE}/payments/${p.paymentId}/confirm`, headers: as(sp.apiKey), payload: {} });
-  t.equal(early.statusCode, 403);
-  conforms(t, '/payments/{paymentId}/confirm', 'post', early);
+    // confirming before the subscriber validated is refused
+    const early = await app.inject({
+      method: 'POST',
+      url: `${BASE}/payments/${p.paymentId}/confirm`,
+      headers: as(sp.apiKey),
+      payload: {},
+    });
+    t.equal(early.statusCode, 403);
+    conforms(t, '/payments/{paymentId}/confirm', 'post', early);
 
-  t.equal(subscriberConfirms(store, p.paymentId, A).outcome, 'reserved');
-  t.equal(store.payments.pendingCount(), 0, 'nothing is charged on a reservation');
-  const reserved = await app.inject({ method: 'GET', url: `${BASE}/payments/${p.paymentId}`, headers: as(sp.apiKey) });
-  t.equal(reserved.json().paymentStatus, 'reserved');
-  conforms(t, '/payments/{paymentId}', 'get', reserved, true);
+    t.equal(subscriberConfirms(store, p.paymentId, A).outcome, 'reserved');
+    t.equal(store.payments.pendingCount(), 0, 'nothing is charged on a reservation');
+    const reserved = await app.inject({
+      method: 'GET',
+      url: `${BASE}/payments/${p.paymentId}`,
+      headers: as(sp.apiKey),
+    });
+    t.equal(reserved.json().paymentStatus, 'reserved');
+    conforms(t, '/payments/{paymentId}', 'get', reserved, true);
 
-  const c = await app.inject({ method: 'POST', url: `${BASE}/payments/${p.paymentId}/confirm`, headers: as(sp.apiKey), payload: {} });
-  t.equal(c.statusCode, 202, c.body);
-  t.equal(c.body, '');
-  t.equal((await app.inject({ method: 'GET', url: `${BASE}/payments/${p.paymentId}`, headers: as(sp.apiKey) })).json().paymentStatus, 'processing');
-  runLedger(store);
-  const done = await app.inject({ method: 'GET', url: `${BASE}/payments/${p.paymentId}`, headers: as(sp.apiKey) });
-  t.equal(done.json().paymentStatus, 'succeeded');
-  t.ok(done.json().paymentDate);
-  conforms(t, '/payments/{paymentId}', 'get', done, true);
-  t.equal(store.ledger.show(A).balances.EUR, 10_000 - 499);
-  const twice = await app.inject({ method: 'POST', url: `${BASE}/payments/${p.paymentId}/confirm`, headers: as(sp.apiKey), payload: {} });
-  t.equal(twice.json().code, 'CARRIER_BILLING.PAYMENT_CONFIRMED');
-  conforms(t, '/payments/{paymentId}/confirm', 'post', twice);
+    const c = await app.inject({
+      method: 'POST',
+      url: `${BASE}/payments/${p.paymentId}/confirm`,
+      headers: as(sp.apiKey),
+      payload: {},
+    });
+    t.equal(c.statusCode, 202, c.body);
+    t.equal(c.body, '');
+    t.equal(
+      (await app.inject({ method: 'GET', url: `${BASE}/payments/${p.paymentId}`, headers: as(sp.apiKey) })).json()
+        .paymentStatus,
+      'processing',
+    );
+    runLedger(store);
+    const done = await app.inject({ method: 'GET', url: `${BASE}/payments/${p.paymentId}`, headers: as(sp.apiKey) });
+    t.equal(done.json().paymentStatus, 'succeeded');
+    t.ok(done.json().paymentDate);
+    conforms(t, '/payments/{paymentId}', 'get', done, true);
+    t.equal(store.ledger.show(A).balances.EUR, 10_000 - 499);
+    const twice = await app.inject({
+      method: 'POST',
+      url: `${BASE}/payments/${p.paymentId}/confirm`,
+      headers: as(sp.apiKey),
+      payload: {},
+    });
+    t.equal(twice.json().code, 'CARRIER_BILLING.PAYMENT_CONFIRMED');
+    conforms(t, '/payments/{paymentId}/confirm', 'post', twice);
 
-  // the notifications: pending-validation, reserved, completed; CloudEvents with the sink's token
-  const n = store.camara.dueNotifications(10);
-  t.same(n.map((x) => JSON.parse(x.body).type), [
-    'org.camaraproject.carrier-billing.v0.payment-pending-validation',
-    'org.camaraproject.carrier-billing.v0.payment-reserved',
-    'org.camaraproject.carrier-billing.v0.payment-completed',
-  ]);
-  t.ok(n.every((x) => store.secrets.open(x.token!) === 'tok-123' && x.sink === 'https://sp.example.com/notify'));
-  // the token is sealed at rest: in no row and no stored request in clear
-  for (const [table, column] of [['camara_payments', 'sink_token'], ['camara_payments', 'request'], ['sink_outbox', 'token']]) {
-    const values = store.db.prepare(`SELECT ${column} FROM ${table}`).pluck().all() as string[];
-    t.ok(values.every((v) => !v.includes('tok-123')), `${table}.${column} holds no clear token`);
-  }
-  t.ok(n.every((x) => x.token!.startsWith('aes256gcm:')), 'sealed like webhook secrets');
-  if (spec) for (const x of n) t.same(spec.check('CloudEvent', JSON.parse(x.body)), [], 'a CloudEvent');
-  if (spec) t.same(spec.check('EventPaymentCompleted', JSON.parse(n[2].body)), [], 'payment-completed');
-});
+    // the notifications: pending-validation, reserved, completed; CloudEvents with the sink's token
+    const n = store.camara.dueNotifications(10);
+    t.same(
+      n.map((x) => JSON.parse(x.body).type),
+      [
+        'org.camaraproject.carrier-billing.v0.payment-pending-validation',
+        'org.camaraproject.carrier-billing.v0.payment-reserved',
+        'org.camaraproject.carrier-billing.v0.payment-completed',
+      ],
+    );
+    t.ok(n.every((x) => store.secrets.open(x.token!) === 'tok-123' && x.sink === 'https://sp.example.com/notify'));
+    // the token is sealed at rest: in no row and no stored request in clear
+    for (const [table, column] of [
+      ['camara_payments', 'sink_token'],
+      ['camara_payments', 'request'],
+      ['sink_outbox', 'token'],
+    ]) {
+      const values = store.db.prepare(`SELECT ${column} FROM ${table}`).pluck().all() as string[];
+      t.ok(
+        values.every((v) => !v.includes('tok-123')),
+        `${table}.${column} holds no clear token`,
+      );
+    }
+    t.ok(
+      n.every((x) => x.token!.startsWith('aes256gcm:')),
+      'sealed like webhook secrets',
+    );
+    if (spec) for (const x of n) t.same(spec.check('CloudEvent', JSON.parse(x.body)), [], 'a CloudEvent');
+    if (spec) t.same(spec.check('EventPaymentCompleted', JSON.parse(n[2].body)), [], 'payment-completed');
+  },
+);
 
 t.test('two-step: cancel, deny, a number that differs from the identified one', async (t) => {
   const { app, store, sp, reader, as } = setup(t);
   const prepare = async (key: string, at: Record<string, unknown> = {}) =>
-    (await app.inject({ method: 'POST', url: `${BASE}/payments/prepare`, headers: as(key), payload: prepareBody({ sink: 'https://sp.example.com/n' }, { clientCorrelator: undefined, ...at }) })).json();
+    (
+      await app.inject({
+        method: 'POST',
+        url: `${BASE}/payments/prepare`,
+        headers: as(key),
+        payload: prepareBody({ sink: 'https://sp.example.com/n' }, { clientCorrelator: undefined, ...at }),
+      })
+    ).json();
 
   const p1 = await prepare(sp.apiKey);
-  const c1 = await app.inject({ method: 'POST', url: `${BASE}/payments/${p1.paymentId}/cancel`, headers: as(sp.apiKey), payload: {} });
+  const c1 = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments/${p1.paymentId}/cancel`,
+    headers: as(sp.apiKey),
+    payload: {},
+  });
   t.equal(c1.statusCode, 202);
-  const c1b = await app.inject({ method: 'POST', url: `${BASE}/payments/${p1.paymentId}/cancel`, headers: as(sp.apiKey), payload: {} });
+  const c1b = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments/${p1.paymentId}/cancel`,
+    headers: as(sp.apiKey),
+    payload: {},
+  });
   t.equal(c1b.json().code, 'CARRIER_BILLING.PAYMENT_CANCELLED');
   conforms(t, '/payments/{paymentId}/cancel', 'post', c1b);
   t.equal(store.orders.find(p1.paymentId)!.status, 'cancelled');
@@ -184,7 +301,17 @@ t.test('two-step: cancel, deny, a number that differs from the identified one', 
   // reserved, then cancelled by the SP: never charged
   const p2 = await prepare(sp.apiKey);
   subscriberConfirms(store, p2.paymentId, A);
-  t.equal((await app.inject({ method: 'POST', url: `${BASE}/payments/${p2.paymentId}/cancel`, headers: as(sp.apiKey), payload: {} })).statusCode, 202);
+  t.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: `${BASE}/payments/${p2.paymentId}/cancel`,
+        headers: as(sp.apiKey),
+        payload: {},
+      })
+    ).statusCode,
+    202,
+  );
   t.equal(store.payments.pendingCount(), 0);
 
   // the SP named a number: another identified number is denied
@@ -195,10 +322,18 @@ t.test('two-step: cancel, deny, a number that differs from the identified one', 
   const g3 = await app.inject({ method: 'GET', url: `${BASE}/payments/${p3.paymentId}`, headers: as(reader.apiKey) });
   t.equal(g3.json().paymentStatus, 'denied');
   conforms(t, '/payments/{paymentId}', 'get', g3);
-  const c3 = await app.inject({ method: 'POST', url: `${BASE}/payments/${p3.paymentId}/confirm`, headers: as(reader.apiKey), payload: {} });
+  const c3 = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments/${p3.paymentId}/confirm`,
+    headers: as(reader.apiKey),
+    payload: {},
+  });
   t.equal(c3.json().code, 'CARRIER_BILLING.PAYMENT_DENIED');
   conforms(t, '/payments/{paymentId}/confirm', 'post', c3);
-  const denied = store.camara.dueNotifications(50).map((x) => JSON.parse(x.body)).find((e) => e.data.paymentId === p3.paymentId && e.type.endsWith('payment-denied'));
+  const denied = store.camara
+    .dueNotifications(50)
+    .map((x) => JSON.parse(x.body))
+    .find((e) => e.data.paymentId === p3.paymentId && e.type.endsWith('payment-denied'));
   t.match(denied, { data: { status: 'failed', denialReason: /not the one given/ } });
   if (spec) t.same(spec.check('EventPaymentDenied', denied), []);
 
@@ -208,13 +343,32 @@ t.test('two-step: cancel, deny, a number that differs from the identified one', 
   const g4 = await app.inject({ method: 'GET', url: `${BASE}/payments/${p4.paymentId}`, headers: as(reader.apiKey) });
   t.equal(g4.json().amountTransaction.phoneNumber, `+${A}`);
   conforms(t, '/payments/{paymentId}', 'get', g4);
-  const wrong = await app.inject({ method: 'POST', url: `${BASE}/payments/${p4.paymentId}/confirm`, headers: as(reader.apiKey), payload: { phoneNumber: `+${B}` } });
+  const wrong = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments/${p4.paymentId}/confirm`,
+    headers: as(reader.apiKey),
+    payload: { phoneNumber: `+${B}` },
+  });
   t.equal(wrong.json().code, 'CARRIER_BILLING.PAYMENT_DENIED');
 
   // insufficient balance: the SP's confirm leads to denied
-  t.equal((await app.inject({ method: 'POST', url: `${BASE}/payments/${p4.paymentId}/confirm`, headers: as(reader.apiKey), payload: { phoneNumber: `+${A}` } })).statusCode, 202);
+  t.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: `${BASE}/payments/${p4.paymentId}/confirm`,
+        headers: as(reader.apiKey),
+        payload: { phoneNumber: `+${A}` },
+      })
+    ).statusCode,
+    202,
+  );
   runLedger(store);
-  t.equal((await app.inject({ method: 'GET', url: `${BASE}/payments/${p4.paymentId}`, headers: as(reader.apiKey) })).json().paymentStatus, 'denied');
+  t.equal(
+    (await app.inject({ method: 'GET', url: `${BASE}/payments/${p4.paymentId}`, headers: as(reader.apiKey) })).json()
+      .paymentStatus,
+    'denied',
+  );
 
   // another SP's payment, and a /v1 order, are NOT_FOUND here
   const other = await app.inject({ method: 'GET', url: `${BASE}/payments/${p4.paymentId}`, headers: as(sp.apiKey) });
@@ -225,39 +379,92 @@ t.test('two-step: cancel, deny, a number that differs from the identified one', 
 t.test('one-step only where the operator allows it; limits; errors in CAMARA form', async (t) => {
   const { app, store, sp, oneStep, as } = setup(t, { perTransaction: 50, perMonth: 300 });
   store.ledger.credit(A, 100_000, { currency: 'EUR' });
-  const refused = await app.inject({ method: 'POST', url: `${BASE}/payments`, headers: as(sp.apiKey), payload: prepareBody({}, { phoneNumber: `+${A}` }) });
+  const refused = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments`,
+    headers: as(sp.apiKey),
+    payload: prepareBody({}, { phoneNumber: `+${A}` }),
+  });
   t.equal(refused.statusCode, 403);
   t.equal(refused.json().code, 'PERMISSION_DENIED');
   conforms(t, '/payments', 'post', refused);
-  const noNumber = await app.inject({ method: 'POST', url: `${BASE}/payments`, headers: as(oneStep.apiKey), payload: prepareBody() });
+  const noNumber = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments`,
+    headers: as(oneStep.apiKey),
+    payload: prepareBody(),
+  });
   t.equal(noNumber.json().code, 'MISSING_IDENTIFIER');
   conforms(t, '/payments', 'post', noNumber);
-  const ok = await app.inject({ method: 'POST', url: `${BASE}/payments`, headers: as(oneStep.apiKey), payload: prepareBody({}, { phoneNumber: `+${A}` }) });
+  const ok = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments`,
+    headers: as(oneStep.apiKey),
+    payload: prepareBody({}, { phoneNumber: `+${A}` }),
+  });
   t.equal(ok.statusCode, 201, ok.body);
   t.equal(ok.json().paymentStatus, 'processing');
   conforms(t, '/payments', 'post', ok);
   runLedger(store);
   t.equal(store.orders.find(ok.json().paymentId)!.status, 'paid');
 
-  const big = await app.inject({ method: 'POST', url: `${BASE}/payments/prepare`, headers: as(sp.apiKey), payload: prepareBody({}, { paymentAmount: { chargingInformation: { amount: 50.01, currency: 'EUR', description: 'x' } } }) });
+  const big = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments/prepare`,
+    headers: as(sp.apiKey),
+    payload: prepareBody(
+      {},
+      { paymentAmount: { chargingInformation: { amount: 50.01, currency: 'EUR', description: 'x' } } },
+    ),
+  });
   t.equal(big.statusCode, 422);
   t.equal(big.json().code, 'CARRIER_BILLING.UNAUTHORIZED_AMOUNT');
   conforms(t, '/payments/prepare', 'post', big);
-  const cents = await app.inject({ method: 'POST', url: `${BASE}/payments/prepare`, headers: as(sp.apiKey), payload: prepareBody({}, { paymentAmount: { chargingInformation: { amount: 1.001, currency: 'EUR', description: 'x' } } }) });
+  const cents = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments/prepare`,
+    headers: as(sp.apiKey),
+    payload: prepareBody(
+      {},
+      { paymentAmount: { chargingInformation: { amount: 1.001, currency: 'EUR', description: 'x' } } },
+    ),
+  });
   t.equal(cents.statusCode, 400);
   t.match(cents.json(), { code: 'INVALID_ARGUMENT', message: /more decimal places/ });
   conforms(t, '/payments/prepare', 'post', cents);
-  const cred = await app.inject({ method: 'POST', url: `${BASE}/payments/prepare`, headers: as(sp.apiKey), payload: prepareBody({ sink: 'https://x.example/n', sinkCredential: { credentialType: 'PLAIN', identifier: 'a', secret: 'b' } }) });
+  const cred = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments/prepare`,
+    headers: as(sp.apiKey),
+    payload: prepareBody({
+      sink: 'https://x.example/n',
+      sinkCredential: { credentialType: 'PLAIN', identifier: 'a', secret: 'b' },
+    }),
+  });
   t.equal(cred.json().code, 'INVALID_CREDENTIAL');
   conforms(t, '/payments/prepare', 'post', cred);
-  const httpSink = await app.inject({ method: 'POST', url: `${BASE}/payments/prepare`, headers: as(sp.apiKey), payload: prepareBody({ sink: 'http://x.example/n' }) });
+  const httpSink = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments/prepare`,
+    headers: as(sp.apiKey),
+    payload: prepareBody({ sink: 'http://x.example/n' }),
+  });
   t.equal(httpSink.json().code, 'INVALID_ARGUMENT');
   const unauth = await app.inject({ method: 'GET', url: `${BASE}/payments` });
   t.equal(unauth.statusCode, 401);
   conforms(t, '/payments', 'get', unauth);
-  const badCorr = await app.inject({ method: 'GET', url: `${BASE}/payments`, headers: as(sp.apiKey, { 'x-correlator': 'bad correlator!' }) });
+  const badCorr = await app.inject({
+    method: 'GET',
+    url: `${BASE}/payments`,
+    headers: as(sp.apiKey, { 'x-correlator': 'bad correlator!' }),
+  });
   t.equal(badCorr.statusCode, 400);
-  const validate = await app.inject({ method: 'POST', url: `${BASE}/payments/ord_x/validate`, headers: as(sp.apiKey), payload: { authorizationId: 'a', code: '1' } });
+  const validate = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments/ord_x/validate`,
+    headers: as(sp.apiKey),
+    payload: { authorizationId: 'a', code: '1' },
+  });
   t.equal(validate.json().code, 'CARRIER_BILLING.INVALID_AUTHORIZATION_ID');
   conforms(t, '/payments/{paymentId}/validate', 'post', validate);
 });
@@ -267,31 +474,62 @@ t.test('list: page, perPage, X-Total-Count, filters, order', async (t) => {
   const ids: string[] = [];
   for (let i = 0; i < 7; i++) {
     clock.advance(1000);
-    const r = await app.inject({ method: 'POST', url: `${BASE}/payments/prepare`, headers: as(sp.apiKey), payload: prepareBody({}, { clientCorrelator: `c${i}`, referenceCode: `r${i}` }) });
+    const r = await app.inject({
+      method: 'POST',
+      url: `${BASE}/payments/prepare`,
+      headers: as(sp.apiKey),
+      payload: prepareBody({}, { clientCorrelator: `c${i}`, referenceCode: `r${i}` }),
+    });
     ids.push(r.json().paymentId);
   }
   subscriberConfirms(store, ids[2], A);
-  const l = await app.inject({ method: 'GET', url: `${BASE}/payments?page=2&perPage=3&order=asc`, headers: as(sp.apiKey) });
+  const l = await app.inject({
+    method: 'GET',
+    url: `${BASE}/payments?page=2&perPage=3&order=asc`,
+    headers: as(sp.apiKey),
+  });
   t.equal(l.statusCode, 200);
   t.equal(l.headers['x-total-count'], '7');
   t.equal(l.headers['content-last-key'], '6');
-  t.same(l.json().map((p: { paymentId: string }) => p.paymentId), ids.slice(3, 6));
+  t.same(
+    l.json().map((p: { paymentId: string }) => p.paymentId),
+    ids.slice(3, 6),
+  );
   conforms(t, '/payments', 'get', l, true);
   const desc = await app.inject({ method: 'GET', url: `${BASE}/payments`, headers: as(sp.apiKey) });
   t.equal(desc.json()[0].paymentId, ids[6], 'newest first by default');
   t.equal(desc.json().length, 7);
-  const reserved = await app.inject({ method: 'GET', url: `${BASE}/payments?paymentStatus=reserved`, headers: as(sp.apiKey) });
-  t.same(reserved.json().map((p: { paymentId: string }) => p.paymentId), [ids[2]]);
+  const reserved = await app.inject({
+    method: 'GET',
+    url: `${BASE}/payments?paymentStatus=reserved`,
+    headers: as(sp.apiKey),
+  });
+  t.same(
+    reserved.json().map((p: { paymentId: string }) => p.paymentId),
+    [ids[2]],
+  );
   t.equal(reserved.headers['x-total-count'], '1');
   const beyond = await app.inject({ method: 'GET', url: `${BASE}/payments?page=9`, headers: as(sp.apiKey) });
   t.equal(beyond.json().code, 'OUT_OF_RANGE');
   conforms(t, '/payments', 'get', beyond);
-  const range = await app.inject({ method: 'GET', url: `${BASE}/payments?paymentCreationDate.gte=2030-01-02T00:00:00Z&paymentCreationDate.lte=2030-01-01T00:00:00Z`, headers: as(sp.apiKey) });
+  const range = await app.inject({
+    method: 'GET',
+    url: `${BASE}/payments?paymentCreationDate.gte=2030-01-02T00:00:00Z&paymentCreationDate.lte=2030-01-01T00:00:00Z`,
+    headers: as(sp.apiKey),
+  });
   t.equal(range.json().code, 'CARRIER_BILLING.INVALID_DATE_RANGE');
   conforms(t, '/payments', 'get', range);
-  const merchant = await app.inject({ method: 'GET', url: `${BASE}/payments?merchantIdentifier=m-1&perPage=2`, headers: as(sp.apiKey) });
+  const merchant = await app.inject({
+    method: 'GET',
+    url: `${BASE}/payments?merchantIdentifier=m-1&perPage=2`,
+    headers: as(sp.apiKey),
+  });
   t.equal(merchant.headers['x-total-count'], '7');
-  const none = await app.inject({ method: 'GET', url: `${BASE}/payments?merchantIdentifier=nobody`, headers: as(sp.apiKey) });
+  const none = await app.inject({
+    method: 'GET',
+    url: `${BASE}/payments?merchantIdentifier=nobody`,
+    headers: as(sp.apiKey),
+  });
   t.same(none.json(), []);
 });
 
@@ -302,8 +540,18 @@ t.test("every request example in CAMARA's definition is accepted", { skip: spec 
   const prepare = s.example('BodyAmountReservationTransactionForReserveInput') as Record<string, any>;
   t.ok(prepare.amountTransaction.paymentAmount.chargingInformation, 'the example has a charging information');
   // the definition gives no example values for the credential's fields (gnpay supports ACCESSTOKEN, bearer)
-  prepare.sinkCredential = { credentialType: 'ACCESSTOKEN', accessToken: 'x', accessTokenExpiresUtc: '2030-01-01T00:00:00Z', accessTokenType: 'bearer' };
-  const r = await app.inject({ method: 'POST', url: `${BASE}/payments/prepare`, headers: as(sp.apiKey), payload: prepare });
+  prepare.sinkCredential = {
+    credentialType: 'ACCESSTOKEN',
+    accessToken: 'x',
+    accessTokenExpiresUtc: '2030-01-01T00:00:00Z',
+    accessTokenType: 'bearer',
+  };
+  const r = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments/prepare`,
+    headers: as(sp.apiKey),
+    payload: prepare,
+  });
   t.equal(r.statusCode, 201, r.body);
   conforms(t, '/payments/prepare', 'post', r);
   const create = s.example('CreatePayment') as Record<string, any>;
@@ -313,61 +561,112 @@ t.test("every request example in CAMARA's definition is accepted", { skip: spec 
   conforms(t, '/payments', 'post', c);
   const phone = s.example('PhoneNumber');
   subscriberConfirms(store, r.json().paymentId, '34671999000');
-  const confirm = await app.inject({ method: 'POST', url: `${BASE}/payments/${r.json().paymentId}/confirm`, headers: as(sp.apiKey), payload: phone as object });
-  t.equal(confirm.statusCode, 202, confirm.body);
-  const r2 = await app.inject({ method: 'POST', url: `${BASE}/payments/prepare`, headers: as(sp.apiKey), payload: { ...prepare, amountTransaction: { ...prepare.amountTransaction, clientCorrelator: 'another' } } });
-  const cancel = await app.inject({ method: 'POST', url: `${BASE}/payments/${r2.json().paymentId}/cancel`, headers: as(sp.apiKey), payload: phone as object });
-  t.equal(cancel.statusCode, 202, cancel.body);
-});
-
-t.test('notifications reach the sink: CloudEvents, Bearer from sinkCredential, retried, given up on 410, destination policy', async (t) => {
-  const { app, store, sp, as, clock } = setup(t);
-  const got: Array<{ auth: string | undefined; type: string | undefined; body: Record<string, any> }> = [];
-  let fail = 1;
-  const srv = await httpServer(t, (req, body, res) => {
-    if (req.url === '/gone') return void res.writeHead(410).end();
-    if (fail-- > 0) return void res.writeHead(503).end();
-    got.push({ auth: req.headers.authorization, type: req.headers['content-type'], body: JSON.parse(body) });
-    res.writeHead(204).end();
+  const confirm = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments/${r.json().paymentId}/confirm`,
+    headers: as(sp.apiKey),
+    payload: phone as object,
   });
-  const r = await app.inject({
+  t.equal(confirm.statusCode, 202, confirm.body);
+  const r2 = await app.inject({
     method: 'POST',
     url: `${BASE}/payments/prepare`,
     headers: as(sp.apiKey),
-    payload: prepareBody({ sink: 'https://sp.example.com/n', sinkCredential: { credentialType: 'ACCESSTOKEN', accessToken: 'tok-9', accessTokenType: 'bearer', accessTokenExpiresUtc: '2030-01-01T00:00:00Z' } }),
+    payload: { ...prepare, amountTransaction: { ...prepare.amountTransaction, clientCorrelator: 'another' } },
   });
-  // the sink of the test is a plain-HTTP loopback server (the API accepts https sinks only)
-  store.db.prepare('UPDATE sink_outbox SET sink = ?').run(`${srv.url}/n`);
-  const refused = new SinkWorker(store, { timeoutMs: 2000, maxAttempts: 3, backoff: { baseMs: 1, maxMs: 2 }, pollMs: 20 });
-  refused.start();
-  await new Promise((res) => setTimeout(res, 300));
-  await refused.stop();
-  t.same(got, [], 'loopback is refused by the destination policy');
-  store.db.prepare('UPDATE sink_outbox SET attempts = 0, done_at = NULL, next_attempt_at = 0').run();
-  // each round: the worker runs over what is queued, with its sink pointed at the test's server
-  const round = async (path: string, done: () => boolean) => {
-    store.db.prepare('UPDATE sink_outbox SET sink = ? WHERE done_at IS NULL').run(`${srv.url}${path}`);
-    const w = new SinkWorker(store, { timeoutMs: 2000, maxAttempts: 5, backoff: { baseMs: 1, maxMs: 1 }, allowDestinations: ['127.0.0.1/32'], pollMs: 20 });
-    w.start();
-    try {
-      await until(() => {
-        clock.advance(5); // the backoff runs on the store's clock
-        return done();
-      });
-    } finally {
-      await w.stop();
-    }
-  };
-  await round('/n', () => got.length === 1);
-  t.equal(got[0].auth, 'Bearer tok-9');
-  t.equal(got[0].type, 'application/cloudevents+json');
-  t.match(got[0].body, { type: 'org.camaraproject.carrier-billing.v0.payment-pending-validation', data: { paymentId: r.json().paymentId } });
-  subscriberConfirms(store, r.json().paymentId, A);
-  await round('/n', () => got.length === 2);
-  t.equal(got[1].body.type, 'org.camaraproject.carrier-billing.v0.payment-reserved');
-  if (spec) for (const g of got) t.same(spec.check('CloudEvent', g.body), []);
-  // a sink that is gone: given up at once
-  await app.inject({ method: 'POST', url: `${BASE}/payments/${r.json().paymentId}/cancel`, headers: as(sp.apiKey), payload: {} });
-  await round('/gone', () => !!store.db.prepare('SELECT 1 FROM sink_outbox WHERE last_error LIKE ?').pluck().get('given up%'));
-  t.match(store.db.prepare('SELECT last_error FROM sink_outbox ORDER BY id DESC LIMIT 1').pluck().get(), /given up: HTTP 410/);
+  const cancel = await app.inject({
+    method: 'POST',
+    url: `${BASE}/payments/${r2.json().paymentId}/cancel`,
+    headers: as(sp.apiKey),
+    payload: phone as object,
+  });
+  t.equal(cancel.statusCode, 202, cancel.body);
 });
+
+t.test(
+  'notifications reach the sink: CloudEvents, Bearer from sinkCredential, retried, given up on 410, destination policy',
+  async (t) => {
+    const { app, store, sp, as, clock } = setup(t);
+    const got: Array<{ auth: string | undefined; type: string | undefined; body: Record<string, any> }> = [];
+    let fail = 1;
+    const srv = await httpServer(t, (req, body, res) => {
+      if (req.url === '/gone') return void res.writeHead(410).end();
+      if (fail-- > 0) return void res.writeHead(503).end();
+      got.push({ auth: req.headers.authorization, type: req.headers['content-type'], body: JSON.parse(body) });
+      res.writeHead(204).end();
+    });
+    const r = await app.inject({
+      method: 'POST',
+      url: `${BASE}/payments/prepare`,
+      headers: as(sp.apiKey),
+      payload: prepareBody({
+        sink: 'https://sp.example.com/n',
+        sinkCredential: {
+          credentialType: 'ACCESSTOKEN',
+          accessToken: 'tok-9',
+          accessTokenType: 'bearer',
+          accessTokenExpiresUtc: '2030-01-01T00:00:00Z',
+        },
+      }),
+    });
+    // the sink of the test is a plain-HTTP loopback server (the API accepts https sinks only)
+    store.db.prepare('UPDATE sink_outbox SET sink = ?').run(`${srv.url}/n`);
+    const refused = new SinkWorker(store, {
+      timeoutMs: 2000,
+      maxAttempts: 3,
+      backoff: { baseMs: 1, maxMs: 2 },
+      pollMs: 20,
+    });
+    refused.start();
+    await new Promise((res) => setTimeout(res, 300));
+    await refused.stop();
+    t.same(got, [], 'loopback is refused by the destination policy');
+    store.db.prepare('UPDATE sink_outbox SET attempts = 0, done_at = NULL, next_attempt_at = 0').run();
+    // each round: the worker runs over what is queued, with its sink pointed at the test's server
+    const round = async (path: string, done: () => boolean) => {
+      store.db.prepare('UPDATE sink_outbox SET sink = ? WHERE done_at IS NULL').run(`${srv.url}${path}`);
+      const w = new SinkWorker(store, {
+        timeoutMs: 2000,
+        maxAttempts: 5,
+        backoff: { baseMs: 1, maxMs: 1 },
+        allowDestinations: ['127.0.0.1/32'],
+        pollMs: 20,
+      });
+      w.start();
+      try {
+        await until(() => {
+          clock.advance(5); // the backoff runs on the store's clock
+          return done();
+        });
+      } finally {
+        await w.stop();
+      }
+    };
+    await round('/n', () => got.length === 1);
+    t.equal(got[0].auth, 'Bearer tok-9');
+    t.equal(got[0].type, 'application/cloudevents+json');
+    t.match(got[0].body, {
+      type: 'org.camaraproject.carrier-billing.v0.payment-pending-validation',
+      data: { paymentId: r.json().paymentId },
+    });
+    subscriberConfirms(store, r.json().paymentId, A);
+    await round('/n', () => got.length === 2);
+    t.equal(got[1].body.type, 'org.camaraproject.carrier-billing.v0.payment-reserved');
+    if (spec) for (const g of got) t.same(spec.check('CloudEvent', g.body), []);
+    // a sink that is gone: given up at once
+    await app.inject({
+      method: 'POST',
+      url: `${BASE}/payments/${r.json().paymentId}/cancel`,
+      headers: as(sp.apiKey),
+      payload: {},
+    });
+    await round(
+      '/gone',
+      () => !!store.db.prepare('SELECT 1 FROM sink_outbox WHERE last_error LIKE ?').pluck().get('given up%'),
+    );
+    t.match(
+      store.db.prepare('SELECT last_error FROM sink_outbox ORDER BY id DESC LIMIT 1').pluck().get(),
+      /given up: HTTP 410/,
+    );
+  },
+);

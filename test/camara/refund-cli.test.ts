@@ -17,22 +17,67 @@ t.test('gnpay orders refund: partial, the rest, over-refund and unpaid refused',
   store.ledger.credit('491701234567', 10_000, { currency: 'EUR' });
   const o = store.orders.create(sp.id, { amount: 800, currency: 'EUR', reference: 'r' }, ORDER_OPTS).order;
   const unpaid = store.orders.create(sp.id, { amount: 100, currency: 'EUR', reference: 'u' }, ORDER_OPTS).order;
-  store.transitions.tx(() => store.consent.confirmBySighting(store.orders.find(o.id)!, '491701234567', null, { via: 'test' }, { perTransaction: null, perMonth: null }, Date.now()));
+  store.transitions.tx(() =>
+    store.consent.confirmBySighting(
+      store.orders.find(o.id)!,
+      '491701234567',
+      null,
+      { via: 'test' },
+      { perTransaction: null, perMonth: null },
+      Date.now(),
+    ),
+  );
   const work = async () => {
-    const w = new PaymentWorker(store, { driver: new LedgerDriver(store.ledger), concurrency: 1, maxAttempts: 3, backoff: { baseMs: 10, maxMs: 20 }, leaseMs: 30_000, pollMs: 10 });
+    const w = new PaymentWorker(store, {
+      driver: new LedgerDriver(store.ledger),
+      concurrency: 1,
+      maxAttempts: 3,
+      backoff: { baseMs: 10, maxMs: 20 },
+      leaseMs: 30_000,
+      pollMs: 10,
+    });
     w.start();
-    await until(() => store.payments.pendingCount() === 0 && store.db.prepare(`SELECT COUNT(*) FROM refunds WHERE status = 'pending'`).pluck().get() === 0);
+    await until(
+      () =>
+        store.payments.pendingCount() === 0 &&
+        store.db.prepare(`SELECT COUNT(*) FROM refunds WHERE status = 'pending'`).pluck().get() === 0,
+    );
     await w.stop(1000);
   };
   await work();
   t.equal(store.orders.find(o.id)!.status, 'paid');
   store.close();
 
-  const r1 = await cli(['orders', 'refund', o.id, '--db', db, '--amount', '300', '--reason', 'goodwill', '--key', 'k1', '--json']);
+  const r1 = await cli([
+    'orders',
+    'refund',
+    o.id,
+    '--db',
+    db,
+    '--amount',
+    '300',
+    '--reason',
+    'goodwill',
+    '--key',
+    'k1',
+    '--json',
+  ]);
   t.equal(r1.code, 0, r1.stderr);
   const refund = JSON.parse(r1.stdout);
   t.match(refund, { id: /^rfd_/, orderId: o.id, status: 'pending', amount: 300, reason: 'goodwill' });
-  const again = await cli(['orders', 'refund', o.id, '--db', db, '--amount', '300', '--reason', 'goodwill', '--key', 'k1']);
+  const again = await cli([
+    'orders',
+    'refund',
+    o.id,
+    '--db',
+    db,
+    '--amount',
+    '300',
+    '--reason',
+    'goodwill',
+    '--key',
+    'k1',
+  ]);
   t.match(again.stdout, new RegExp(`${refund.id} .*already asked for with this key\\)\\nremaining 500 EUR`));
   const over = await cli(['orders', 'refund', o.id, '--db', db, '--amount', '501']);
   t.not(over.code, 0);
@@ -57,7 +102,13 @@ t.test('gnpay orders refund: partial, the rest, over-refund and unpaid refused',
   t.match(shown.stdout, /-> partially_refunded\n.*-> refunded/);
   t.match(shown.stdout, new RegExp(`${refund.id}  succeeded +300 EUR`));
   const json = JSON.parse((await cli(['orders', 'show', o.id, '--db', db, '--json'])).stdout);
-  t.same(json.refunds.map((r: { amount: number; status: string }) => [r.amount, r.status]), [[300, 'succeeded'], [500, 'succeeded']]);
+  t.same(
+    json.refunds.map((r: { amount: number; status: string }) => [r.amount, r.status]),
+    [
+      [300, 'succeeded'],
+      [500, 'succeeded'],
+    ],
+  );
   t.equal(json.refundedAmount, 800);
   store = Store.open(db);
 });

@@ -15,7 +15,10 @@ const sub = { msisdn: '491701234567', imsi: '262017000000001', startSec: 1_700_0
 async function decode(t: Test, file: string, args: string[]): Promise<Array<Record<string, unknown>>> {
   const r = await gnpayHere(['decode', file, '--jsonl', '--no-progress', ...args]);
   t.equal(r.status, 0, r.stderr);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 t.test('https: the session, then the ClientHello with its random and SNI', async (t) => {
@@ -29,7 +32,13 @@ t.test('https: the session, then the ClientHello with its random and SNI', async
   t.match(session, { msisdn: sub.msisdn, imsi: sub.imsi, ueIp: '10.45.0.2' });
   const hellos = events.filter((e) => e.type === 'hello');
   t.equal(hellos.length, 1);
-  t.match(hellos[0], { random: random.toString('hex'), sni: 'pay.example.net', msisdn: sub.msisdn, resolvedBy: 'teid', request: 2 });
+  t.match(hellos[0], {
+    random: random.toString('hex'),
+    sni: 'pay.example.net',
+    msisdn: sub.msisdn,
+    resolvedBy: 'teid',
+    request: 2,
+  });
 });
 
 t.test('http: the token in the query is a sighting of the subscriber', async (t) => {
@@ -39,7 +48,14 @@ t.test('http: the token in the query is a sighting of the subscriber', async (t)
   demoCapture({ url: 'http://pay.example.net/pay?pay_token=BBBBBBBBBBBBBBBBBBBBBBBB', out: file, ...sub });
   const s = (await decode(t, file, ['--carrier', 'query:pay_token'])).filter((e) => e.type === 'sighting');
   t.equal(s.length, 1);
-  t.match(s[0], { token: 'BBBBBBBBBBBBBBBBBBBBBBBB', carrier: 'query', via: 'http', msisdn: sub.msisdn, host: 'pay.example.net', request: 2 });
+  t.match(s[0], {
+    token: 'BBBBBBBBBBBBBBBBBBBBBBBB',
+    carrier: 'query',
+    via: 'http',
+    msisdn: sub.msisdn,
+    host: 'pay.example.net',
+    request: 2,
+  });
 });
 
 t.test('a pay URL that is not http(s) or a random of the wrong size is refused', async (t) => {

@@ -14,8 +14,12 @@ t.test('every route through the client', async (t) => {
   const cfg = join(dir, 'gnpay.json');
   writeFileSync(cfg, JSON.stringify({ rateLimit: { ordersPerMinute: 60 }, log: { level: 'warn' } }));
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--log-level', 'info']);
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--json'])).stdout);
-  const other = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'other', '--json'])).stdout);
+  const sp = JSON.parse(
+    (await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--json'])).stdout,
+  );
+  const other = JSON.parse(
+    (await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'other', '--json'])).stdout,
+  );
   const gnpay = new GnpayClient({ baseUrl: `${d.url}/`, apiKey: sp.apiKey });
 
   const o = await gnpay.createOrder({ amount: 199, currency: 'EUR', reference: 'cart-1', description: 'a song' });
@@ -51,17 +55,41 @@ t.test('every route through the client', async (t) => {
   t.ok(nf instanceof GnpayApiError);
   t.match(nf, { status: 404, code: 'NOT_FOUND', name: 'GnpayApiError' });
   t.ok(nf.correlator, 'the correlator comes back');
-  t.match(await err(new GnpayClient({ baseUrl: d.url, apiKey: 'gnpk_wrong' }).getOrder(o.id)), { status: 401, code: 'UNAUTHENTICATED' });
-  t.match(await err(gnpay.createOrder({ amount: 5, currency: 'EUR', reference: 'other' }, { idempotencyKey: 'cart-2' })), { status: 409, code: 'CONFLICT' });
-  t.match(await err(gnpay.createOrder({ amount: -5, currency: 'EUR', reference: 'x' })), { status: 400, code: 'INVALID_ARGUMENT', message: 'body/amount must be >= 1' });
-  t.match(await err(gnpay.cancelOrder(k1.id).then(() => gnpay.cancelOrder(k1.id)).then(() => gnpay.getOrder('ord_x'))), { code: 'NOT_FOUND' });
+  t.match(await err(new GnpayClient({ baseUrl: d.url, apiKey: 'gnpk_wrong' }).getOrder(o.id)), {
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  });
+  t.match(
+    await err(gnpay.createOrder({ amount: 5, currency: 'EUR', reference: 'other' }, { idempotencyKey: 'cart-2' })),
+    { status: 409, code: 'CONFLICT' },
+  );
+  t.match(await err(gnpay.createOrder({ amount: -5, currency: 'EUR', reference: 'x' })), {
+    status: 400,
+    code: 'INVALID_ARGUMENT',
+    message: 'body/amount must be >= 1',
+  });
+  t.match(
+    await err(
+      gnpay
+        .cancelOrder(k1.id)
+        .then(() => gnpay.cancelOrder(k1.id))
+        .then(() => gnpay.getOrder('ord_x')),
+    ),
+    { code: 'NOT_FOUND' },
+  );
 
   // the event feed as an async iterator, resumable at a cursor
   const seen: OrderEvent[] = [];
   for await (const e of gnpay.events({ follow: false, limit: 2 })) seen.push(e);
   t.same(
     seen.map((e) => `${e.subject}:${e.type}`),
-    [`${o.id}:org.gnpay.order.pending`, `${k1.id}:org.gnpay.order.pending`, `${k3.id}:org.gnpay.order.pending`, `${o.id}:org.gnpay.order.cancelled`, `${k1.id}:org.gnpay.order.cancelled`],
+    [
+      `${o.id}:org.gnpay.order.pending`,
+      `${k1.id}:org.gnpay.order.pending`,
+      `${k3.id}:org.gnpay.order.pending`,
+      `${o.id}:org.gnpay.order.cancelled`,
+      `${k1.id}:org.gnpay.order.cancelled`,
+    ],
   );
   const resumed: string[] = [];
   for await (const e of gnpay.events({ after: seen[2].cursor, follow: false })) resumed.push(e.type);
@@ -70,7 +98,11 @@ t.test('every route through the client', async (t) => {
   const ac = new AbortController();
   const followed: string[] = [];
   const follower = (async () => {
-    for await (const e of gnpay.events({ after: seen[seen.length - 1].cursor, pollIntervalMs: 20, signal: ac.signal })) {
+    for await (const e of gnpay.events({
+      after: seen[seen.length - 1].cursor,
+      pollIntervalMs: 20,
+      signal: ac.signal,
+    })) {
       followed.push(e.type);
       ac.abort();
     }
@@ -83,10 +115,14 @@ t.test('every route through the client', async (t) => {
   for await (const _ of gnpay.events({ signal: stopped.signal })) t.fail('an aborted iterator yields nothing');
 
   // 429 with Retry-After: the client waits as told and succeeds (60 per minute: a token a second)
-  const burst = await Promise.all(Array.from({ length: 57 }, (_, i) => gnpay.createOrder({ amount: 1, currency: 'EUR', reference: `b${i}` })));
+  const burst = await Promise.all(
+    Array.from({ length: 57 }, (_, i) => gnpay.createOrder({ amount: 1, currency: 'EUR', reference: `b${i}` })),
+  );
   t.equal(burst.length, 57);
   const noRetry = new GnpayClient({ baseUrl: d.url, apiKey: sp.apiKey, maxRetries: 0 });
-  const limited = await err(Promise.all(Array.from({ length: 5 }, () => noRetry.createOrder({ amount: 1, currency: 'EUR', reference: 'x' }))));
+  const limited = await err(
+    Promise.all(Array.from({ length: 5 }, () => noRetry.createOrder({ amount: 1, currency: 'EUR', reference: 'x' }))),
+  );
   t.match(limited, { status: 429, code: 'TOO_MANY_REQUESTS' });
   t.ok(limited.retryAfterSeconds! >= 1);
   const late = await gnpay.createOrder({ amount: 1, currency: 'EUR', reference: 'after-429' });
@@ -97,7 +133,9 @@ t.test('retries on 5xx and network failures, then typed errors', async (t) => {
   const dir = tmpDir(t);
   const db = join(dir, 'g.db');
   const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--log-level', 'warn']);
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--json'])).stdout);
+  const sp = JSON.parse(
+    (await cli(['sp', 'add', '--db', db, '--confirmation', 'none', '--name', 'shop', '--json'])).stdout,
+  );
   // a real HTTP front that fails the first two requests of each path, then forwards to the daemon
   const failures = new Map<string, number>();
   let retryAfterSent = false;
@@ -116,7 +154,11 @@ t.test('retries on 5xx and network failures, then typed errors', async (t) => {
     const headers = { ...req.headers } as Record<string, string>;
     delete headers.host;
     delete headers['content-length'];
-    const r = await fetch(`${d.url}${req.url}`, { method: req.method, headers, body: req.method === 'POST' ? body : undefined });
+    const r = await fetch(`${d.url}${req.url}`, {
+      method: req.method,
+      headers,
+      body: req.method === 'POST' ? body : undefined,
+    });
     res.statusCode = r.status;
     r.headers.forEach((v, k) => k !== 'content-length' && k !== 'transfer-encoding' && res.setHeader(k, v));
     res.end(await r.text());

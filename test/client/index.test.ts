@@ -3,7 +3,19 @@ import t from 'tap';
 import * as kit from '../../src/client';
 
 t.test('the kit exports what docs/api.md names', async (t) => {
-  for (const name of ['GnpayClient', 'GnpayApiError', 'GnpayNetworkError', 'parseRetryAfter', 'verifyWebhook', 'WebhookVerificationError', 'computeSignature', 'signatureHeader', 'parseSignatureHeader', 'signatureMatches', 'isErrorCode']) {
+  for (const name of [
+    'GnpayClient',
+    'GnpayApiError',
+    'GnpayNetworkError',
+    'parseRetryAfter',
+    'verifyWebhook',
+    'WebhookVerificationError',
+    'computeSignature',
+    'signatureHeader',
+    'parseSignatureHeader',
+    'signatureMatches',
+    'isErrorCode',
+  ]) {
     t.type((kit as Record<string, unknown>)[name], 'function', name);
   }
   t.equal(kit.SIGNATURE_HEADER, 'gnpay-signature');

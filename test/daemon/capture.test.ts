@@ -8,7 +8,13 @@ import { testContext, type TestContext } from './context';
 
 function service(ctx: TestContext, src: EventSource, onAllLost: (why: string) => void = () => {}) {
   const stats = emptyStats();
-  const deps = (sourceId: string): PipelineDeps => ({ store: ctx.store, sourceId, metrics: ctx.metrics, log: ctx.log, limits: () => ctx.config().limits.perMsisdn });
+  const deps = (sourceId: string): PipelineDeps => ({
+    store: ctx.store,
+    sourceId,
+    metrics: ctx.metrics,
+    log: ctx.log,
+    limits: () => ctx.config().limits.perMsisdn,
+  });
   const opened: string[] = [];
   const seen: unknown[] = [];
   const capture = new CaptureService({
@@ -69,7 +75,11 @@ t.test('live: every interface lost calls onAllLost once per check, each loss log
   stats[1].error = 'down';
   capture.watch(live);
   t.same(lost, ['gn0: gone; gn1: down']);
-  capture.watch({ captureStats: () => { throw new Error('closed'); } });
+  capture.watch({
+    captureStats: () => {
+      throw new Error('closed');
+    },
+  });
   ctx.setStopping(true);
   capture.watch(live);
   t.equal(lost.length, 1, 'nothing while stopping');

@@ -14,12 +14,20 @@ export interface TestContext extends DaemonContext {
   setStopping(v: boolean): void;
 }
 
-export function testContext(t: { teardown(fn: () => void): void }, flags: ConfigInput = {}, clock?: () => number): TestContext {
+export function testContext(
+  t: { teardown(fn: () => void): void },
+  flags: ConfigInput = {},
+  clock?: () => number,
+): TestContext {
   const dir = tmpDir(t);
   let config = loadConfig(null, { db: join(dir, 'g.db'), listen: '127.0.0.1:0', ...flags });
   let stopping = false;
   const logs: Array<Record<string, unknown>> = [];
-  const log = createLogger({ level: 'debug', redactPersonalData: false, destination: { write: (s: string) => void logs.push(JSON.parse(s) as Record<string, unknown>) } });
+  const log = createLogger({
+    level: 'debug',
+    redactPersonalData: false,
+    destination: { write: (s: string) => void logs.push(JSON.parse(s) as Record<string, unknown>) },
+  });
   const store = Store.open(config.db!, { clock });
   t.teardown(() => store.close());
   return {

@@ -5,7 +5,11 @@ import { listenFastify, Listeners, type Listener, type ListenerDeps } from '../.
 import { testContext } from './context';
 
 function fake(name: string, events: string[]): Listener {
-  return { url: `http://${name}`, close: async () => void events.push(`close ${name}`), cutOff: () => void events.push(`cut ${name}`) };
+  return {
+    url: `http://${name}`,
+    close: async () => void events.push(`close ${name}`),
+    cutOff: () => void events.push(`cut ${name}`),
+  };
 }
 
 t.test('opened in order when enabled, closed in the same order; cut off on demand', async (t) => {
@@ -40,7 +44,16 @@ t.test('a listener that fails to open: the ones before it are left to close()', 
 t.test('the real listeners: SP API, operations and (plain HTTP) pay page', async (t) => {
   const ctx = testContext(t, { opsListen: '127.0.0.1:0', pay: { listen: '127.0.0.1:0', insecureHttp: true } });
   const ls = new Listeners();
-  await ls.start({ ctx, version: '1.2.3', ready: () => true, readiness: () => ({ ready: true, reason: null }), onStorageError: () => {}, onConfirmed: () => {}, onChange: () => {}, refundsSupported: () => true });
+  await ls.start({
+    ctx,
+    version: '1.2.3',
+    ready: () => true,
+    readiness: () => ({ ready: true, reason: null }),
+    onStorageError: () => {},
+    onConfirmed: () => {},
+    onChange: () => {},
+    refundsSupported: () => true,
+  });
   for (const name of ['sp', 'ops', 'pay'] as const) t.match(ls.url(name), /^http:\/\/127\.0\.0\.1:\d+$/, name);
   t.equal((await fetch(`${ls.url('ops')}/healthz`)).status, 200);
   t.equal((await fetch(`${ls.url('sp')}/readyz`)).status, 200);

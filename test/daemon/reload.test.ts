@@ -10,7 +10,11 @@ function setup(t: Parameters<typeof tmpDir>[0]) {
   const dir = tmpDir(t);
   const file = join(dir, 'c.json');
   const lines: Array<{ msg: string; keys?: string[] }> = [];
-  const log = createLogger({ level: 'info', redactPersonalData: false, destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
+  const log = createLogger({
+    level: 'info',
+    redactPersonalData: false,
+    destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
+  });
   const flags = { db: join(dir, 'g.db') };
   writeFileSync(file, JSON.stringify({ listen: '127.0.0.1:0' }));
   return { file, flags, log, lines, running: loadConfig(file, flags) };
@@ -18,7 +22,10 @@ function setup(t: Parameters<typeof tmpDir>[0]) {
 
 t.test('reloadable keys change, the carriers are reported as changed', async (t) => {
   const { file, flags, log, lines, running } = setup(t);
-  writeFileSync(file, JSON.stringify({ listen: '127.0.0.1:0', carriers: ['header:X-Pay-Token'], log: { level: 'warn' } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ listen: '127.0.0.1:0', carriers: ['header:X-Pay-Token'], log: { level: 'warn' } }),
+  );
   const r = reloadConfig(running, file, flags, log);
   if (r instanceof Error) throw r;
   t.ok(r.carriersChanged);

@@ -5,7 +5,10 @@ import { installSignals } from '../../src/daemon/signals';
 t.test('SIGTERM and SIGINT stop, SIGHUP reloads; the handlers are removed after', async (t) => {
   const proc = new EventEmitter();
   const calls: string[] = [];
-  const uninstall = installSignals({ stop: (sig) => calls.push(`stop ${sig}`), reload: () => calls.push('reload') }, proc as unknown as NodeJS.Process);
+  const uninstall = installSignals(
+    { stop: (sig) => calls.push(`stop ${sig}`), reload: () => calls.push('reload') },
+    proc as unknown as NodeJS.Process,
+  );
   proc.emit('SIGTERM');
   proc.emit('SIGINT');
   proc.emit('SIGHUP');

@@ -8,7 +8,13 @@ import { testContext } from './context';
 function setup(t: Parameters<typeof testContext>[0], flags = {}) {
   const ctx = testContext(t, flags);
   const stats = emptyStats();
-  const deps = (sourceId: string): PipelineDeps => ({ store: ctx.store, sourceId, metrics: ctx.metrics, log: ctx.log, limits: () => ctx.config().limits.perMsisdn });
+  const deps = (sourceId: string): PipelineDeps => ({
+    store: ctx.store,
+    sourceId,
+    metrics: ctx.metrics,
+    log: ctx.log,
+    limits: () => ctx.config().limits.perMsisdn,
+  });
   return { ctx, stats, health: new StoreHealth(ctx, deps, stats) };
 }
 
@@ -19,7 +25,11 @@ t.test('down and up: writable, the metric, one loud line per outage', async (t) 
   health.down(new Error('disk full'));
   t.equal(health.writable, false);
   t.match(await ctx.metrics.registry.getSingleMetricAsString('gnpay_db_writable'), /gnpay_db_writable 0/);
-  t.equal(ctx.logs.filter((l) => String(l.msg).startsWith('DATABASE CANNOT BE WRITTEN')).length, 1, 'once, not per failure');
+  t.equal(
+    ctx.logs.filter((l) => String(l.msg).startsWith('DATABASE CANNOT BE WRITTEN')).length,
+    1,
+    'once, not per failure',
+  );
   health.up();
   health.up();
   t.equal(health.writable, true);

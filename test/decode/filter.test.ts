@@ -78,21 +78,37 @@ function build(name: string, linktype: number): Built {
   const w = new PcapWriter(sink, { linktype, snaplen: 65535 });
   const s = new Scenario(w, { seed: 99 });
   const rng = new Rng(1234);
-  const encs = linktype === LINKTYPE.ETHERNET ? ENCAPSULATIONS : ENCAPSULATIONS.filter(([, tt]) => !tt.vlans && !tt.mpls);
+  const encs =
+    linktype === LINKTYPE.ETHERNET ? ENCAPSULATIONS : ENCAPSULATIONS.filter(([, tt]) => !tt.vlans && !tt.mpls);
   let noise = 0;
   encs.forEach(([, tt], i) => {
     const pdp = s.createPdp(gnSub(i), { t: tt })!;
     const p = s.pdpPath(pdp, tt);
     const token = makeToken(rng, 26);
     const f = s.tcp(p);
-    f.request(httpRequest({ target: `/pay?pay_token=${token}`, host: 'pay.example.net', headers: [['X-Padding', 'x'.repeat(80)]] }), [
-      expect(token, 'query'),
-    ]);
+    f.request(
+      httpRequest({
+        target: `/pay?pay_token=${token}`,
+        host: 'pay.example.net',
+        headers: [['X-Padding', 'x'.repeat(80)]],
+      }),
+      [expect(token, 'query')],
+    );
     f.respond(httpResponse({ body: 'ok' }));
     f.close();
     // noise under the same encapsulation: web traffic outside any tunnel, DNS, SIP
     const { mtu: _mtu, ...link } = tt;
-    s.frame(ipTcp('203.0.113.5', '198.51.100.80', 40000 + i, 80, httpRequest({ target: `/pay?pay_token=${makeToken(rng, 26)}`, host: 'pay.example.net' }), { seq: 1, flags: TCP.ACK | TCP.PSH }), link);
+    s.frame(
+      ipTcp(
+        '203.0.113.5',
+        '198.51.100.80',
+        40000 + i,
+        80,
+        httpRequest({ target: `/pay?pay_token=${makeToken(rng, 26)}`, host: 'pay.example.net' }),
+        { seq: 1, flags: TCP.ACK | TCP.PSH },
+      ),
+      link,
+    );
     s.frame(ipUdp('203.0.113.5', '198.51.100.53', 5353, 53, Buffer.from('noise')), link);
     s.frame(ipUdp('203.0.113.5', '198.51.100.60', 5060, 5060, Buffer.from('INVITE sip:x SIP/2.0\r\n\r\n')), link);
     noise += 3;
@@ -119,7 +135,11 @@ t.test('Ethernet: every encapsulation decodes, and the default live filter keeps
   const all = await decode(b.file);
   t.equal(all.status, 0);
   t.same(all.events, b.events, 'without a filter: the predicted sessions and sightings, MPLS ones included');
-  t.equal(all.events.filter((e) => e.type === 'sighting').length, ENCAPSULATIONS.length, 'one payment per encapsulation');
+  t.equal(
+    all.events.filter((e) => e.type === 'sighting').length,
+    ENCAPSULATIONS.length,
+    'one payment per encapsulation',
+  );
   t.equal(all.stats.packets, b.packets);
   t.same(all.stats.anomalies, { 'link.mpls_not_ip': 1 }, 'the pseudowire is counted, nothing else is odd');
   t.notOk('filtered' in all.stats, 'no filter, no filtered count');
@@ -138,30 +158,36 @@ t.test('Ethernet: every encapsulation decodes, and the default live filter keeps
   t.match(text.stdout, /left out by --filter +\d+/);
 });
 
-t.test('Linux cooked captures (e.g. "any"): the default filter has no VLAN or MPLS part and keeps the GTP frames', async (t) => {
-  for (const lt of [LINKTYPE.LINUX_SLL, LINKTYPE.LINUX_SLL2]) {
-    const filter = defaultLiveFilter(lt);
-    t.notMatch(filter, /vlan|0x8847/, `link type ${lt}`);
-    const b = build(`sll-${lt}`, lt);
-    const f = await decode(b.file, ['--filter', filter]);
-    t.equal(f.status, 0, f.stderr);
-    t.same(f.events, b.events, `link type ${lt}: nothing lost`);
-    t.equal(f.stats.filtered, b.noise);
-  }
-  t.throws(() => defaultLiveFilter(-1), TypeError);
-});
+t.test(
+  'Linux cooked captures (e.g. "any"): the default filter has no VLAN or MPLS part and keeps the GTP frames',
+  async (t) => {
+    for (const lt of [LINKTYPE.LINUX_SLL, LINKTYPE.LINUX_SLL2]) {
+      const filter = defaultLiveFilter(lt);
+      t.notMatch(filter, /vlan|0x8847/, `link type ${lt}`);
+      const b = build(`sll-${lt}`, lt);
+      const f = await decode(b.file, ['--filter', filter]);
+      t.equal(f.status, 0, f.stderr);
+      t.same(f.events, b.events, `link type ${lt}: nothing lost`);
+      t.equal(f.stats.filtered, b.noise);
+    }
+    t.throws(() => defaultLiveFilter(-1), TypeError);
+  },
+);
 
-t.test('bad filters: a syntax error is a usage error before reading, a link type it cannot apply to stops the file', async (t) => {
-  const b = build('eth-errors', LINKTYPE.ETHERNET);
-  const bad = await gnpayHere(['decode', b.file, '--filter', 'udp prt 53']);
-  t.equal(bad.status, 2);
-  t.match(bad.stderr, /filter "udp prt 53" on link type 1: .*syntax error/);
-  t.equal(bad.stdout, '', 'nothing decoded');
-  const sll = build('sll-errors', LINKTYPE.LINUX_SLL);
-  const vlan = await decode(sll.file, ['--filter', 'vlan']);
-  t.equal(vlan.status, 3, 'exit 3: the capture cannot be read as asked');
-  t.match(vlan.stderr, /filter "vlan" on link type 113: .*VLAN.* at file offset 24 \(packet 1\)/);
-  const long = await gnpayHere(['decode', b.file, '--filter', 'x'.repeat(70000)]);
-  t.equal(long.status, 2);
-  t.equal(long.stderr, 'gnpay: filter must be a BPF expression of at most 65536 characters\n');
-});
+t.test(
+  'bad filters: a syntax error is a usage error before reading, a link type it cannot apply to stops the file',
+  async (t) => {
+    const b = build('eth-errors', LINKTYPE.ETHERNET);
+    const bad = await gnpayHere(['decode', b.file, '--filter', 'udp prt 53']);
+    t.equal(bad.status, 2);
+    t.match(bad.stderr, /filter "udp prt 53" on link type 1: .*syntax error/);
+    t.equal(bad.stdout, '', 'nothing decoded');
+    const sll = build('sll-errors', LINKTYPE.LINUX_SLL);
+    const vlan = await decode(sll.file, ['--filter', 'vlan']);
+    t.equal(vlan.status, 3, 'exit 3: the capture cannot be read as asked');
+    t.match(vlan.stderr, /filter "vlan" on link type 113: .*VLAN.* at file offset 24 \(packet 1\)/);
+    const long = await gnpayHere(['decode', b.file, '--filter', 'x'.repeat(70000)]);
+    t.equal(long.status, 2);
+    t.equal(long.stderr, 'gnpay: filter must be a BPF expression of at most 65536 characters\n');
+  },
+);

@@ -19,7 +19,8 @@ function subsetMismatch(expected: unknown, actual: unknown, at: string, out: str
         if (v !== 0) out.push(`${at}.${k}: expected ${v}, missing`);
       } else subsetMismatch(v, a, `${at}.${k}`, out);
     }
-  } else if (expected !== actual) out.push(`${at}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  } else if (expected !== actual)
+    out.push(`${at}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
 t.ok(captures.length >= 8, `${captures.length} generated captures`);
@@ -37,7 +38,10 @@ for (const cap of captures) {
     const args = ['decode', path.join(FIXTURES, cap), '--jsonl'];
     for (const c of expectedStats.carriers as string[]) args.push('--carrier', c);
     const r = await gnpayHere(args);
-    const lines = r.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l));
     const stats = lines.pop();
     t.equal(stats?.type, 'stats', 'the last line is the stats object');
 
@@ -64,7 +68,10 @@ for (const cap of captures) {
     t.same(mismatches, [], 'predicted counters');
     for (const a of (anomaliesNonZero ?? []) as (string | string[])[]) {
       const names = Array.isArray(a) ? a : [a];
-      t.ok(names.some((n) => (stats.anomalies?.[n] ?? 0) > 0), `anomaly ${names.join(' | ')} counted`);
+      t.ok(
+        names.some((n) => (stats.anomalies?.[n] ?? 0) > 0),
+        `anomaly ${names.join(' | ')} counted`,
+      );
     }
 
     if (corruptAt) {

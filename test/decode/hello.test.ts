@@ -14,14 +14,49 @@ t.test('gnpay decode --pay-host reports the ClientHello random of the pay host',
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-hello-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'demo.pcap');
-  demoCapture({ payUrl: 'https://pay.example.net/o/{token}', msisdn: '491701234567', imsi: '262017000000001', random, out: file, startSec: 1_700_000_000 });
-  const r = await gnpayHere(['decode', file, '--jsonl', '--no-progress', '--pay-host', 'Pay.Example.net', '--carrier', 'host:pay.example.net']);
+  demoCapture({
+    payUrl: 'https://pay.example.net/o/{token}',
+    msisdn: '491701234567',
+    imsi: '262017000000001',
+    random,
+    out: file,
+    startSec: 1_700_000_000,
+  });
+  const r = await gnpayHere([
+    'decode',
+    file,
+    '--jsonl',
+    '--no-progress',
+    '--pay-host',
+    'Pay.Example.net',
+    '--carrier',
+    'host:pay.example.net',
+  ]);
   t.equal(r.status, 0, r.stderr);
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const hellos = events.filter((e) => e.type === 'hello');
   t.equal(hellos.length, 1);
   const h = hellos[0];
-  t.same(Object.keys(h), ['type', 'ts', 'packet', 'file', 'random', 'sni', 'msisdn', 'imsi', 'ueIp', 'dst', 'teid', 'gsnSrc', 'gsnDst', 'resolvedBy', 'request']);
+  t.same(Object.keys(h), [
+    'type',
+    'ts',
+    'packet',
+    'file',
+    'random',
+    'sni',
+    'msisdn',
+    'imsi',
+    'ueIp',
+    'dst',
+    'teid',
+    'gsnSrc',
+    'gsnDst',
+    'resolvedBy',
+    'request',
+  ]);
   t.equal(h.random, random.toString('hex'));
   t.equal(h.sni, 'pay.example.net');
   t.equal(h.msisdn, '491701234567');
@@ -44,9 +79,18 @@ t.test('sightings name their request and host', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-hello-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'demo.pcap');
-  const d = demoCapture({ payUrl: 'http://pay.example.net/pay?pay_token={token}', msisdn: '491701234567', imsi: '262017000000001', out: file });
+  const d = demoCapture({
+    payUrl: 'http://pay.example.net/pay?pay_token={token}',
+    msisdn: '491701234567',
+    imsi: '262017000000001',
+    out: file,
+  });
   const r = await gnpayHere(['decode', file, '--jsonl', '--no-progress', '--carrier', 'query:pay_token']);
-  const s = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'sighting');
+  const s = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.type === 'sighting');
   t.equal(s.length, 1);
   t.equal(s[0].token, d.token);
   t.equal(s[0].host, 'pay.example.net');

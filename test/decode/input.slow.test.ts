@@ -34,7 +34,8 @@ function comparable(stdout: string): string[] {
 }
 
 /** `gnpay decode ARGS` with `input` written to its standard input. */
-const decodeStdin = (args: string[], input: Buffer | fs.ReadStream): Promise<RunResult> => gnpay(['decode', ...args], { input });
+const decodeStdin = (args: string[], input: Buffer | fs.ReadStream): Promise<RunResult> =>
+  gnpay(['decode', ...args], { input });
 
 for (const name of ['gn-basic.pcap', 'gn-ipv6.pcapng']) {
   t.test(`${name}: stdin, a named pipe, .gz and .zst decode as the file does`, async (t) => {
@@ -89,7 +90,9 @@ for (const name of ['gn-basic.pcap', 'gn-ipv6.pcapng']) {
 
 t.test('process substitution (/dev/fd/N) and a file given twice continue one tunnel table', async (t) => {
   const file = path.join(FIXTURES, 'gn-basic.pcap');
-  const r = spawnSync('bash', ['-c', `node "${CLI}" decode <(cat "${file}") "${file}" --stats --no-progress`], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', `node "${CLI}" decode <(cat "${file}") "${file}" --stats --no-progress`], {
+    encoding: 'utf8',
+  });
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /^Capture: \/dev\/fd\/\d+, /);
   t.match(r.stdout, /packets\s+270\n/);
@@ -133,7 +136,8 @@ t.test('a .zst capture without libzstd: exit 3, what to install or how to read i
   if (hasZstd) t.equal(spawnSync('zstd', ['-q', '-f', path.join(FIXTURES, 'gn-basic.pcap'), '-o', zst]).status, 0);
   else fs.writeFileSync(zst, Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(64)])); // the zstd magic is enough
   const missing = { GNPAY_LIBZSTD: path.join(dir, 'libzstd-not-here.so.1') };
-  const advice = /reading zstd captures needs libzstd\.so\.1 \(apt-get install libzstd1\), or decompress first: zstd -dc FILE \| gnpay decode -/;
+  const advice =
+    /reading zstd captures needs libzstd\.so\.1 \(apt-get install libzstd1\), or decompress first: zstd -dc FILE \| gnpay decode -/;
   const file = await gnpay(['decode', zst, '--jsonl', ...CARRIERS], { env: missing });
   t.equal(file.status, 3, 'a file: exit 3');
   t.match(file.stderr, advice);
@@ -153,9 +157,13 @@ t.test('gnpay decode … | head: exit 0, nothing on stderr, reading stops', asyn
   const file = path.join(FIXTURES, 'gn-basic.pcap');
   const many = Array.from({ length: 60 }, () => `"${file}"`).join(' ');
   for (const format of ['--jsonl', '', '--stats']) {
-    const r = spawnSync('bash', ['-c', `set -o pipefail; node "${CLI}" decode ${many} --requests ${format} --no-progress | head -n 2`], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; node "${CLI}" decode ${many} --requests ${format} --no-progress | head -n 2`],
+      {
+        encoding: 'utf8',
+      },
+    );
     t.equal(r.status, 0, `${format || 'table'}: exit 0 (${r.stderr})`);
     t.equal(r.stderr, '', `${format || 'table'}: no EPIPE trace`);
     t.equal(r.stdout.split('\n').length, 3);
@@ -177,19 +185,53 @@ t.test("--config: the daemon's carriers, pay hosts, decode limits and filter", a
   const cfg = path.join(dir, 'config.yaml');
   fs.writeFileSync(
     cfg,
-    ['# as /etc/gnpay/config.yaml', 'payUrlTemplate: "https://{token}.pay.example.net/"', 'carriers: [ "path:/pay/" ]', 'decode:', '  limits:', '    maxSessions: 1', ''].join('\n'),
+    [
+      '# as /etc/gnpay/config.yaml',
+      'payUrlTemplate: "https://{token}.pay.example.net/"',
+      'carriers: [ "path:/pay/" ]',
+      'decode:',
+      '  limits:',
+      '    maxSessions: 1',
+      '',
+    ].join('\n'),
   );
   const r = await gnpay(['decode', file, '--jsonl', '--config', cfg]);
   t.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const carriers = new Set(lines.filter((e) => e.type === 'sighting').map((e) => e.carrier));
   t.same([...carriers].sort(), ['host', 'path'], 'host: from payUrlTemplate, path: from carriers');
-  t.ok(lines.some((e) => e.type === 'hello' && e.sni.endsWith('pay.example.net')), 'hello events for the pay host');
+  t.ok(
+    lines.some((e) => e.type === 'hello' && e.sni.endsWith('pay.example.net')),
+    'hello events for the pay host',
+  );
   t.equal(lines[lines.length - 1].sessions.evicted, 2, 'decode.limits.maxSessions');
-  const flags = await gnpay(['decode', file, '--jsonl', '--config', cfg, '--carrier', 'query:pay_token', '--pay-host', 'other.example.net']);
-  const fl = flags.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  t.same([...new Set(fl.filter((e) => e.type === 'sighting').map((e) => e.carrier))], ['query'], 'flags replace the configured carriers');
-  t.notOk(fl.some((e) => e.type === 'hello'), 'and pay hosts');
+  const flags = await gnpay([
+    'decode',
+    file,
+    '--jsonl',
+    '--config',
+    cfg,
+    '--carrier',
+    'query:pay_token',
+    '--pay-host',
+    'other.example.net',
+  ]);
+  const fl = flags.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  t.same(
+    [...new Set(fl.filter((e) => e.type === 'sighting').map((e) => e.carrier))],
+    ['query'],
+    'flags replace the configured carriers',
+  );
+  t.notOk(
+    fl.some((e) => e.type === 'hello'),
+    'and pay hosts',
+  );
 
   fs.writeFileSync(path.join(dir, 'bad.yaml'), 'carriers: [ "url:x" ]\nlisten: 1\n');
   const bad = await gnpay(['decode', file, '--config', path.join(dir, 'bad.yaml')]);

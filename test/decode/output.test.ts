@@ -14,8 +14,20 @@ t.test('the table: one row per event, subscriber columns, then the summary', asy
   t.equal(r.status, 0);
   const lines = r.stdout.split('\n');
   t.match(lines[0], /^PACKET\s+TIME \(UTC\)\s+EVENT\s+MSISDN\s+IMSI\s+DETAILS/);
-  t.ok(lines.some((l) => /^6\s+2024-05-01 10:00:00\.006000\s+session create\s+4915112340001\s+262011234567001\s+gtpv1 apn internet ue 10\.45\.0\.3 bearer 5 \[c-up /.test(l)), 'a session row');
-  t.ok(lines.some((l) => /\ssighting\s+4915112340001\s+.*query via http token cXKgpEx58BW1n2UGfjabJKPM .* by teid/.test(l)), 'a sighting row');
+  t.ok(
+    lines.some((l) =>
+      /^6\s+2024-05-01 10:00:00\.006000\s+session create\s+4915112340001\s+262011234567001\s+gtpv1 apn internet ue 10\.45\.0\.3 bearer 5 \[c-up /.test(
+        l,
+      ),
+    ),
+    'a session row',
+  );
+  t.ok(
+    lines.some((l) =>
+      /\ssighting\s+4915112340001\s+.*query via http token cXKgpEx58BW1n2UGfjabJKPM .* by teid/.test(l),
+    ),
+    'a sighting row',
+  );
   t.match(r.stdout, /Sessions\n\s+created\s+3/);
   t.match(r.stdout, /Token sightings\n\s+sightings\s+\d+/);
 });
@@ -38,9 +50,32 @@ t.test('--requests: every uplink request, token or not', async (t) => {
   t.match(r.stdout, /request dns\s+\S+\s+\S+\s+\S+\.pay\.example\.net from /);
   t.match(r.stdout, /request tls-sni/);
   const j = await gnpayHere(['decode', path.join(FIXTURES, 'gn-basic.pcap'), '--requests', '--jsonl', ...CARRIERS]);
-  const reqs = j.stdout.split('\n').filter((l) => l.includes('"type":"request"')).map((l) => JSON.parse(l));
+  const reqs = j.stdout
+    .split('\n')
+    .filter((l) => l.includes('"type":"request"'))
+    .map((l) => JSON.parse(l));
   t.ok(reqs.length >= 10, `${reqs.length} request events`);
-  t.same(Object.keys(reqs[0]), ['type', 'ts', 'packet', 'file', 'via', 'method', 'host', 'target', 'name', 'ueIp', 'dst', 'teid', 'imsi', 'msisdn', 'resolvedBy', 'proto', 'sport', 'dport', 'communityId']);
+  t.same(Object.keys(reqs[0]), [
+    'type',
+    'ts',
+    'packet',
+    'file',
+    'via',
+    'method',
+    'host',
+    'target',
+    'name',
+    'ueIp',
+    'dst',
+    'teid',
+    'imsi',
+    'msisdn',
+    'resolvedBy',
+    'proto',
+    'sport',
+    'dport',
+    'communityId',
+  ]);
 });
 
 t.test('decode --help lists the keys of each event type', async (t) => {

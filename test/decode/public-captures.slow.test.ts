@@ -29,7 +29,10 @@ type Row = Record<string, string>;
 
 function readTsv(file: string): Row[] {
   if (!fs.existsSync(file)) return [];
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0 && !l.startsWith('##'));
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0 && !l.startsWith('##'));
   if (lines.length === 0) return [];
   const head = lines[0].split('\t');
   return lines.slice(1).map((l) => {
@@ -106,7 +109,22 @@ type TRow = Record<string, string[]>;
 function tsharkRows(file: string): Map<number, TRow> {
   const r = spawnSync(
     'tshark',
-    ['-n', '-r', file, '-Y', '(gtp && gtp.message != 0xff) || gtpv2', '-T', 'fields', '-E', 'separator=\t', '-E', 'aggregator=|', '-E', 'occurrence=a', ...TSHARK_FIELDS.flatMap((f) => ['-e', f])],
+    [
+      '-n',
+      '-r',
+      file,
+      '-Y',
+      '(gtp && gtp.message != 0xff) || gtpv2',
+      '-T',
+      'fields',
+      '-E',
+      'separator=\t',
+      '-E',
+      'aggregator=|',
+      '-E',
+      'occurrence=a',
+      ...TSHARK_FIELDS.flatMap((f) => ['-e', f]),
+    ],
     { encoding: 'utf8', maxBuffer: 64 << 20 },
   );
   const rows = new Map<number, TRow>();
@@ -147,12 +165,16 @@ function tsharkOpen(rows: Map<number, TRow>): { open: OpenSession[]; deletes: Ma
     let v4 = 0;
     let v6 = 0;
     return r['gtpv2.f_teid_gre_key'].map((key, i) => {
-      const addr = truthy(r['gtpv2.f_teid_v4'][i]) ? r['gtpv2.f_teid_ipv4'][v4++] : truthy(r['gtpv2.f_teid_v6'][i]) ? r['gtpv2.f_teid_ipv6'][v6++] : '';
+      const addr = truthy(r['gtpv2.f_teid_v4'][i])
+        ? r['gtpv2.f_teid_ipv4'][v4++]
+        : truthy(r['gtpv2.f_teid_v6'][i])
+          ? r['gtpv2.f_teid_ipv6'][v6++]
+          : '';
       if (truthy(r['gtpv2.f_teid_v4'][i]) && truthy(r['gtpv2.f_teid_v6'][i])) v6++;
       return { iface: Number(r['gtpv2.f_teid_interface_type'][i]), ep: `${addr}/${Number(key)}` };
     });
   };
-  const dst = (r: TRow) => (r['ip.dst'][0] ?? r['ipv6.dst'][0] ?? '');
+  const dst = (r: TRow) => r['ip.dst'][0] ?? r['ipv6.dst'][0] ?? '';
   for (const [frame, r] of rows) {
     const v1 = r['gtp.flags.version'][0] === '1' && r['gtp.message'].length > 0;
     const v2 = r['gtpv2.message_type'].length > 0;
@@ -174,20 +196,30 @@ function tsharkOpen(rows: Map<number, TRow>): { open: OpenSession[]; deletes: Ma
           gtp: 1,
           imsi: req['e212.imsi'][0] ?? '',
           bearer: req['gtp.nsapi'][0] ?? '',
-          ctrl: [`${req['gtp.gsn_ipv4'][0] ?? req['gtp.gsn_ipv6'][0]}/${Number(req['gtp.teid_cp'][0])}`, `${r['gtp.gsn_ipv4'][0] ?? r['gtp.gsn_ipv6'][0]}/${Number(r['gtp.teid_cp'][0])}`],
+          ctrl: [
+            `${req['gtp.gsn_ipv4'][0] ?? req['gtp.gsn_ipv6'][0]}/${Number(req['gtp.teid_cp'][0])}`,
+            `${r['gtp.gsn_ipv4'][0] ?? r['gtp.gsn_ipv6'][0]}/${Number(r['gtp.teid_cp'][0])}`,
+          ],
         };
       } else {
         // the requester's control F-TEID (MME, SGSN, SGW on S5/S8); the responder's (SGW on S11, else the PGW)
         const mine = fteids(req).find((f) => f.iface === 6 || f.iface === 10 || f.iface === 17);
         const rs = fteids(r);
         const theirs = rs.find((f) => f.iface === 11) ?? rs.find((f) => f.iface === 7);
-        s = { frame, gtp: 2, imsi: req['e212.imsi'][0] ?? '', bearer: req['gtpv2.ebi'][0] ?? '', ctrl: [mine?.ep ?? '', theirs?.ep ?? ''] };
+        s = {
+          frame,
+          gtp: 2,
+          imsi: req['e212.imsi'][0] ?? '',
+          bearer: req['gtpv2.ebi'][0] ?? '',
+          ctrl: [mine?.ep ?? '', theirs?.ep ?? ''],
+        };
       }
       // a Create for the same IMSI and bearer on the same hop replaces the old session
       for (let i = open.length - 1; i >= 0; i--) {
         const o = open[i];
         const hop = (x: OpenSession) => x.ctrl.map((c) => c.split('/')[0]).join('|');
-        if (o.gtp === s.gtp && o.imsi === s.imsi && o.bearer === s.bearer && (s.gtp === 1 || hop(o) === hop(s))) open.splice(i, 1);
+        if (o.gtp === s.gtp && o.imsi === s.imsi && o.bearer === s.bearer && (s.gtp === 1 || hop(o) === hop(s)))
+          open.splice(i, 1);
       }
       open.push(s);
     } else if ((v1 && type === 0x15) || (v2 && type === 37)) {
@@ -198,7 +230,13 @@ function tsharkOpen(rows: Map<number, TRow>): { open: OpenSession[]; deletes: Ma
         const o = open[i];
         if (o.gtp !== (v1 ? 1 : 2) || !o.ctrl.includes(ep)) continue;
         if (lbi !== undefined && o.bearer !== lbi) continue;
-        if (v1 && !truthy(req['gtp.tear_ind'][0]) && req['gtp.nsapi'][0] !== undefined && req['gtp.nsapi'][0] !== o.bearer) continue;
+        if (
+          v1 &&
+          !truthy(req['gtp.tear_ind'][0]) &&
+          req['gtp.nsapi'][0] !== undefined &&
+          req['gtp.nsapi'][0] !== o.bearer
+        )
+          continue;
         open.splice(i, 1);
         closed++;
       }
@@ -290,12 +328,17 @@ if (!PUBLIC) {
           for (const e of lifecycle(sessions, c)) for (const x of e.tunnels) ours.add(hex(x.teid));
           const theirs = new Set(s.all_teids_or_tid.split(',').filter((x) => x));
           for (const x of ours) t.ok(theirs.has(x), `TEID ${x} of frame ${s.resp_frame} is in tshark's decoding`);
-          for (const m of v2msgs.filter((m) => m['frame.number'] === s.req_frame || m['frame.number'] === s.resp_frame)) {
+          for (const m of v2msgs.filter(
+            (m) => m['frame.number'] === s.req_frame || m['frame.number'] === s.resp_frame,
+          )) {
             const types = m['gtpv2.f_teid_interface_type'].split(',');
             const keys = m['gtpv2.f_teid_gre_key'].split(',');
             types.forEach((ty, i) => {
               if (USER_IFACES.has(ty) && keys[i] && keys[i] !== '0x00000000')
-                t.ok(ours.has(keys[i]), `user-plane F-TEID ${keys[i]} (type ${ty}, frame ${m['frame.number']}) is listed`);
+                t.ok(
+                  ours.has(keys[i]),
+                  `user-plane F-TEID ${keys[i]} (type ${ty}, frame ${m['frame.number']}) is listed`,
+                );
             });
           }
         }
@@ -346,8 +389,14 @@ if (!PUBLIC) {
       }
       const truth = tsharkOpen(tsharkRows(capFile));
       for (const [frame, closed] of truth.deletes) {
-        const ours = sessions.filter((e) => e.event === 'delete' && e.linkedBearer === null && e.packet === frame).length;
-        t.equal(ours, closed, `the Delete answered in frame ${frame} removes ${closed} session(s), as tshark's pairs say`);
+        const ours = sessions.filter(
+          (e) => e.event === 'delete' && e.linkedBearer === null && e.packet === frame,
+        ).length;
+        t.equal(
+          ours,
+          closed,
+          `the Delete answered in frame ${frame} removes ${closed} session(s), as tshark's pairs say`,
+        );
       }
       const open = gnpayOpen(sessions);
       t.same(

@@ -43,12 +43,15 @@ for (const [name, scenario] of Object.entries(SCENARIOS)) {
     for (const c of expectedStats.carriers as string[]) args.push('--carrier', c);
     const r = await gnpayHere(args);
     t.equal(r.status, 0, 'exit 0');
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const stats = lines.pop();
 
     // the scenario's truth, for the very capture committed
     const g = scenario();
-    t.ok(g.capture!.equals(fs.readFileSync(path.join(FIXTURES, file))), 'the committed capture is the scenario\'s');
+    t.ok(g.capture!.equals(fs.readFileSync(path.join(FIXTURES, file))), "the committed capture is the scenario's");
     const sightings = new Map<string, any[]>();
     for (const e of lines) if (e.type === 'sighting') sightings.set(e.token, [...(sightings.get(e.token) ?? []), e]);
     const told = new Set<string>();
@@ -65,23 +68,62 @@ for (const [name, scenario] of Object.entries(SCENARIOS)) {
         t.not(got[0].resolvedBy, 'teid', `${w.token}: sent on a deleted tunnel, not resolved by TEID`);
         if (got[0].imsi !== null) t.equal(got[0].resolvedBy, 'ue-ip', `${w.token}: named by its UE address only`);
       } else {
-        t.same([got[0].imsi, got[0].msisdn, got[0].resolvedBy], [w.imsi, w.msisdn, 'teid'], `${w.token}: by TEID to its sender ${w.imsi}`);
+        t.same(
+          [got[0].imsi, got[0].msisdn, got[0].resolvedBy],
+          [w.imsi, w.msisdn, 'teid'],
+          `${w.token}: by TEID to its sender ${w.imsi}`,
+        );
       }
     }
-    t.same([...sightings.keys()].filter((k) => !told.has(k)), [], 'no sighting of a token nobody sent');
-    t.ok(g.truth.some((w) => w.imsi === null && w.sighting) || name === 'piggyback' || name === 'many-sockets' || name === 'tcp-apps', 'tokens on deleted tunnels are part of the scenario');
+    t.same(
+      [...sightings.keys()].filter((k) => !told.has(k)),
+      [],
+      'no sighting of a token nobody sent',
+    );
+    t.ok(
+      g.truth.some((w) => w.imsi === null && w.sighting) ||
+        name === 'piggyback' ||
+        name === 'many-sockets' ||
+        name === 'tcp-apps',
+      'tokens on deleted tunnels are part of the scenario',
+    );
 
     // the same through `gnpay decode --stats`
-    const st = await gnpayHere(['decode', path.join(FIXTURES, file), '--stats', '--no-progress', ...expectedStats.carriers.flatMap((c: string) => ['--carrier', c])]);
+    const st = await gnpayHere([
+      'decode',
+      path.join(FIXTURES, file),
+      '--stats',
+      '--no-progress',
+      ...expectedStats.carriers.flatMap((c: string) => ['--carrier', c]),
+    ]);
     t.equal(st.status, 0, '--stats: exit 0');
-    t.notMatch(st.stdout, /unknown_context|unmatched_response|response_teid_mismatch/, '--stats: no unknown context, no unmatched response');
+    t.notMatch(
+      st.stdout,
+      /unknown_context|unmatched_response|response_teid_mismatch/,
+      '--stats: no unknown context, no unmatched response',
+    );
     const num = (label: string) => Number(new RegExp(`\\n\\s+${label}\\s+(\\d+)`).exec(st.stdout)?.[1]);
     t.equal(num('sightings'), g.truth.filter((w) => w.sighting).length, '--stats: one sighting per token sent');
     const byUeIp = [...sightings.values()].flat().filter((e) => e.resolvedBy === 'ue-ip').length;
-    t.equal(num('unresolved subscriber') + byUeIp, g.truth.filter((w) => w.sighting && w.imsi === null).length, '--stats: unresolved or by UE address = the tokens sent on deleted tunnels');
-    t.equal(num('active at end'), LEFT_ATTACHED[name] ?? 0, '--stats: active at the end = the contexts the scenario leaves attached');
+    t.equal(
+      num('unresolved subscriber') + byUeIp,
+      g.truth.filter((w) => w.sighting && w.imsi === null).length,
+      '--stats: unresolved or by UE address = the tokens sent on deleted tunnels',
+    );
+    t.equal(
+      num('active at end'),
+      LEFT_ATTACHED[name] ?? 0,
+      '--stats: active at the end = the contexts the scenario leaves attached',
+    );
     const an = stats.anomalies ?? {};
-    for (const k of ['gtpv1c.unknown_context', 'gtpv2c.unknown_context', 'gtpv1c.unmatched_response', 'gtpv2c.unmatched_response', 'gtpv1c.response_teid_mismatch', 'gtpv2c.response_teid_mismatch'])
+    for (const k of [
+      'gtpv1c.unknown_context',
+      'gtpv2c.unknown_context',
+      'gtpv1c.unmatched_response',
+      'gtpv2c.unmatched_response',
+      'gtpv1c.response_teid_mismatch',
+      'gtpv2c.response_teid_mismatch',
+    ])
       t.equal(an[k] ?? 0, 0, `${k}: 0`);
 
     // the contexts active at each point: key -> the session as created or last updated
@@ -104,7 +146,15 @@ for (const [name, scenario] of Object.entries(SCENARIOS)) {
         } else {
           // an update may move the control endpoints: the same context under its new key
           for (const [k, s] of active)
-            if (s.imsi === e.imsi && s.bearer === e.bearer && s.tunnels.some((x: any) => x.plane === 'control' && e.tunnels.some((y: any) => y.plane === 'control' && y.teid === x.teid && y.addr === x.addr))) {
+            if (
+              s.imsi === e.imsi &&
+              s.bearer === e.bearer &&
+              s.tunnels.some(
+                (x: any) =>
+                  x.plane === 'control' &&
+                  e.tunnels.some((y: any) => y.plane === 'control' && y.teid === x.teid && y.addr === x.addr),
+              )
+            ) {
               active.delete(k);
               break;
             }
@@ -115,18 +165,32 @@ for (const [name, scenario] of Object.entries(SCENARIOS)) {
       if (e.type !== 'sighting') continue;
       if (e.imsi !== null && e.resolvedBy === 'ue-ip') {
         t.notOk(deleted.has(e.imsi), `packet ${e.packet}: ${e.imsi} was deleted, yet ${e.token} resolves to it`);
-        t.ok([...active.values()].some((s) => s.imsi === e.imsi && (s.ueIp === e.ueIp || s.ueIpv6 === e.ueIp)), `packet ${e.packet}: by UE address, to the subscriber that holds it`);
-        t.notOk([...active.values()].some((s) => s.tunnels.some((x: any) => x.plane === 'user' && x.dir === 'uplink' && x.teid === e.teid)), `packet ${e.packet}: not on a known tunnel`);
+        t.ok(
+          [...active.values()].some((s) => s.imsi === e.imsi && (s.ueIp === e.ueIp || s.ueIpv6 === e.ueIp)),
+          `packet ${e.packet}: by UE address, to the subscriber that holds it`,
+        );
+        t.notOk(
+          [...active.values()].some((s) =>
+            s.tunnels.some((x: any) => x.plane === 'user' && x.dir === 'uplink' && x.teid === e.teid),
+          ),
+          `packet ${e.packet}: not on a known tunnel`,
+        );
       } else if (e.imsi !== null) {
         t.notOk(deleted.has(e.imsi), `packet ${e.packet}: ${e.imsi} was deleted, yet ${e.token} resolves to it`);
         t.equal(e.resolvedBy, 'teid', `packet ${e.packet}: resolved by TEID`);
-        const owner = [...active.values()].find((s) => s.imsi === e.imsi && s.tunnels.some((x: any) => x.plane === 'user' && x.dir === 'uplink' && x.teid === e.teid));
+        const owner = [...active.values()].find(
+          (s) =>
+            s.imsi === e.imsi &&
+            s.tunnels.some((x: any) => x.plane === 'user' && x.dir === 'uplink' && x.teid === e.teid),
+        );
         t.ok(owner, `packet ${e.packet}: TEID ${e.teid} is an uplink endpoint of ${e.imsi}'s active session`);
         if (owner) t.equal(e.msisdn, owner.msisdn, `packet ${e.packet}: the MSISDN of that session`);
         resolved++;
       } else {
         // nobody: the token was sent on a tunnel of no active context (after a delete)
-        const holder = [...active.values()].find((s) => s.tunnels.some((x: any) => x.plane === 'user' && x.dir === 'uplink' && x.teid === e.teid));
+        const holder = [...active.values()].find((s) =>
+          s.tunnels.some((x: any) => x.plane === 'user' && x.dir === 'uplink' && x.teid === e.teid),
+        );
         t.notOk(holder, `packet ${e.packet}: an unresolved token is on no active context's tunnel`);
       }
     }

@@ -49,14 +49,33 @@ function frames(file: string, filter?: string): string[] {
 function truthFilter(input: string, sessions: Json[]): string {
   const imsis = [...new Set(sessions.map((s) => s.imsi as string))];
   const teids = [...new Set(sessions.flatMap((s) => (s.tunnels as Json[]).map((x) => x.teid as number)))];
-  const direct = [...imsis.map((i) => `e212.imsi == "${i}"`), ...teids.flatMap((x) => [`gtp.teid == ${x}`, `gtpv2.teid == ${x}`])].join(' || ');
-  const r = spawnSync('tshark', ['-r', input, '-Y', `(${direct}) && (ip.flags.mf == 1 || ip.frag_offset > 0)`, '-T', 'fields', '-e', 'ip.id'], { encoding: 'utf8' });
-  const ids = [...new Set(r.stdout.split('\n').filter(Boolean).map((l) => l.split(',')[0]))];
+  const direct = [
+    ...imsis.map((i) => `e212.imsi == "${i}"`),
+    ...teids.flatMap((x) => [`gtp.teid == ${x}`, `gtpv2.teid == ${x}`]),
+  ].join(' || ');
+  const r = spawnSync(
+    'tshark',
+    ['-r', input, '-Y', `(${direct}) && (ip.flags.mf == 1 || ip.frag_offset > 0)`, '-T', 'fields', '-e', 'ip.id'],
+    { encoding: 'utf8' },
+  );
+  const ids = [
+    ...new Set(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(',')[0]),
+    ),
+  ];
   return [direct, ...ids.map((id) => `ip.id == ${id}`)].join(' || ');
 }
 
 const cases: { fixture: string; args: string[]; pick: (s: Json) => boolean; why: string }[] = [
-  { fixture: 'gn-basic.pcap', args: ['--imsi', '262011234567002'], pick: (s) => s.imsi === '262011234567002', why: 'GTPv1 over Ethernet, one of 3 subscribers by IMSI' },
+  {
+    fixture: 'gn-basic.pcap',
+    args: ['--imsi', '262011234567002'],
+    pick: (s) => s.imsi === '262011234567002',
+    why: 'GTPv1 over Ethernet, one of 3 subscribers by IMSI',
+  },
   {
     fixture: 'gn-ipv6.pcapng',
     args: ['--ue-ip', '2001:db8:1:31::1', '--msisdn', '4915112340032'],
@@ -69,7 +88,12 @@ const cases: { fixture: string; args: string[]; pick: (s: Json) => boolean; why:
     pick: (s) => s.imsi === '262011234567021',
     why: 'fragmented outer packets (in order, and the last fragment first), VLAN and QinQ tags',
   },
-  { fixture: 's5-gtpv2.pcapng', args: ['--msisdn', '+491701000001'], pick: (s) => s.msisdn === '491701000001', why: 'GTPv2 on S5/S8: dedicated bearers created and deleted, shared control tunnels' },
+  {
+    fixture: 's5-gtpv2.pcapng',
+    args: ['--msisdn', '+491701000001'],
+    pick: (s) => s.msisdn === '491701000001',
+    why: 'GTPv2 on S5/S8: dedicated bearers created and deleted, shared control tunnels',
+  },
 ];
 
 for (const c of cases) {
@@ -89,22 +113,40 @@ for (const c of cases) {
       t.same([...got].sort(), [...want].sort(), 'exactly their frames, with their timestamps, lengths and link types');
     } else t.same(got, want, 'exactly their frames, in capture order, with their timestamps, lengths and link types');
     // and tshark finds no other subscriber in the file
-    const imsis = new Set(spawnSync('tshark', ['-r', out, '-T', 'fields', '-e', 'e212.imsi', '-Y', 'e212.imsi'], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean));
+    const imsis = new Set(
+      spawnSync('tshark', ['-r', out, '-T', 'fields', '-e', 'e212.imsi', '-Y', 'e212.imsi'], { encoding: 'utf8' })
+        .stdout.split(/\s+/)
+        .filter(Boolean),
+    );
     t.same([...imsis].sort(), [...new Set(selected.map((s) => s.imsi))].sort(), 'the IMSIs in the written file');
     // the printed events are the selected subscribers' only
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const stats = events.pop();
     t.equal(stats.type, 'stats');
     t.ok(events.length > 0);
     const msisdns = new Set(selected.map((s) => s.msisdn));
-    t.ok(events.every((e) => msisdns.has(e.msisdn)), 'only their events are printed');
+    t.ok(
+      events.every((e) => msisdns.has(e.msisdn)),
+      'only their events are printed',
+    );
   });
 }
 
 // A Create that the GGSN / PGW rejects creates no session, so no event names
 // its subscriber: the request is selected by the IMSI or MSISDN it carries,
 // and the response that answers it (same sequence number) follows it.
-const rejectedCases: { name: string; make: () => string; args: string[]; imsi: string; request: string; response: string; cause: string }[] = [
+const rejectedCases: {
+  name: string;
+  make: () => string;
+  args: string[];
+  imsi: string;
+  request: string;
+  response: string;
+  cause: string;
+}[] = [
   {
     name: 'gn-lifecycle.pcapng: GTPv1, cause 199',
     make: () => path.join(FIXTURES, 'gn-lifecycle.pcapng'),
@@ -146,20 +188,35 @@ const rejectedCases: { name: string; make: () => string; args: string[]; imsi: s
 ];
 
 for (const c of rejectedCases) {
-  t.test(`a rejected Create of a selected subscriber is written with its response: ${c.name}`, { skip: hasTshark ? false : 'tshark is not installed' }, async (t) => {
-    const input = c.make();
-    const out = path.join(dir, `rejected-${c.imsi}.pcapng`);
-    const r = await gnpay(['decode', input, '--stats', '--no-progress', ...c.args, '--write', out]);
-    t.equal(r.status, 0, r.stderr);
-    t.match(r.stderr, /wrote 2 frames of the selected subscribers/);
-    // the truth: the request carrying the IMSI and the response tshark pairs with it
-    const req = spawnSync('tshark', ['-r', input, '-Y', `e212.imsi == "${c.imsi}" && ${c.request}`, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).stdout.trim();
-    t.match(req, /^\d+$/, `one request of ${c.imsi} in the capture`);
-    const want = frames(input, `frame.number == ${req} || (${c.response} && (gtp.response_to == ${req} || gtpv2.response_to == ${req}))`);
-    t.equal(want.length, 2);
-    t.same(frames(out), want, 'the request and its response, with their timestamps, lengths and link types');
-    const seen = spawnSync('tshark', ['-r', out, '-T', 'fields', '-e', 'e212.imsi', '-e', c.cause], { encoding: 'utf8' }).stdout.trim().split('\n');
-    t.equal(seen[0].split('\t')[0], c.imsi, 'tshark reads the request and its IMSI');
-    t.notMatch(seen[1].split('\t')[1], /^(128|16)$/, `tshark reads the rejecting cause (${seen[1].split('\t')[1]})`);
-  });
+  t.test(
+    `a rejected Create of a selected subscriber is written with its response: ${c.name}`,
+    { skip: hasTshark ? false : 'tshark is not installed' },
+    async (t) => {
+      const input = c.make();
+      const out = path.join(dir, `rejected-${c.imsi}.pcapng`);
+      const r = await gnpay(['decode', input, '--stats', '--no-progress', ...c.args, '--write', out]);
+      t.equal(r.status, 0, r.stderr);
+      t.match(r.stderr, /wrote 2 frames of the selected subscribers/);
+      // the truth: the request carrying the IMSI and the response tshark pairs with it
+      const req = spawnSync(
+        'tshark',
+        ['-r', input, '-Y', `e212.imsi == "${c.imsi}" && ${c.request}`, '-T', 'fields', '-e', 'frame.number'],
+        { encoding: 'utf8' },
+      ).stdout.trim();
+      t.match(req, /^\d+$/, `one request of ${c.imsi} in the capture`);
+      const want = frames(
+        input,
+        `frame.number == ${req} || (${c.response} && (gtp.response_to == ${req} || gtpv2.response_to == ${req}))`,
+      );
+      t.equal(want.length, 2);
+      t.same(frames(out), want, 'the request and its response, with their timestamps, lengths and link types');
+      const seen = spawnSync('tshark', ['-r', out, '-T', 'fields', '-e', 'e212.imsi', '-e', c.cause], {
+        encoding: 'utf8',
+      })
+        .stdout.trim()
+        .split('\n');
+      t.equal(seen[0].split('\t')[0], c.imsi, 'tshark reads the request and its IMSI');
+      t.notMatch(seen[1].split('\t')[1], /^(128|16)$/, `tshark reads the rejecting cause (${seen[1].split('\t')[1]})`);
+    },
+  );
 }

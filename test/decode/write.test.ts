@@ -14,10 +14,16 @@ t.test('selection without --write filters the events; usage errors', async (t) =
   const input = path.join(FIXTURES, 'gn-basic.pcap');
   const r = await gnpay(['decode', input, '--jsonl', '--no-progress', '--ue-ip', '10.45.0.5', '--requests']);
   t.equal(r.status, 0, r.stderr);
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   events.pop();
   t.ok(events.length > 3);
-  t.ok(events.every((e) => e.ueIp === '10.45.0.5'), 'the events of 10.45.0.5');
+  t.ok(
+    events.every((e) => e.ueIp === '10.45.0.5'),
+    'the events of 10.45.0.5',
+  );
   t.ok(events.some((e) => e.type === 'request') && events.some((e) => e.type === 'session'));
 
   const noSel = await gnpay(['decode', input, '--write', path.join(dir, 'x.pcapng')]);
@@ -29,7 +35,14 @@ t.test('selection without --write filters the events; usage errors', async (t) =
   const badIp = await gnpay(['decode', input, '--ue-ip', '10.45.0.300']);
   t.equal(badIp.status, 2);
   t.match(badIp.stderr, /not an IPv4 or IPv6 address/);
-  const cannot = await gnpay(['decode', input, '--imsi', '262011234567002', '--write', path.join(dir, 'no', 'such', 'dir.pcapng')]);
+  const cannot = await gnpay([
+    'decode',
+    input,
+    '--imsi',
+    '262011234567002',
+    '--write',
+    path.join(dir, 'no', 'such', 'dir.pcapng'),
+  ]);
   t.equal(cannot.status, 1);
   t.match(cannot.stderr, /cannot create .*dir\.pcapng: No such file or directory/);
 });

@@ -33,7 +33,11 @@ t.test('SIGKILL mid-replay, restart: every order paid once', async (t) => {
   const requests = [];
   const ids: string[] = [];
   for (let i = 0; i < N; i++) {
-    const o = store.orders.create(sp.sp.id, { amount: 10 + (i % 7), currency: 'EUR', reference: `r${i}` }, { ...ORDER_OPTS, defaultTtlSeconds: 3600 }).order;
+    const o = store.orders.create(
+      sp.sp.id,
+      { amount: 10 + (i % 7), currency: 'EUR', reference: `r${i}` },
+      { ...ORDER_OPTS, defaultTtlSeconds: 3600 },
+    ).order;
     ids.push(o.id);
     requests.push({ who: i, token: o.token });
   }
@@ -46,7 +50,19 @@ t.test('SIGKILL mid-replay, restart: every order paid once', async (t) => {
 
   const cfg = join(dir, 'gnpay.json');
   writeFileSync(cfg, JSON.stringify({ webhooks: { allowDestinations: ['127.0.0.1/32'] } }));
-  const args = ['--db', db, '--listen', '127.0.0.1:0', '--config', cfg, '--read', capture, '--exit-when-done', '--log-level', 'warn'];
+  const args = [
+    '--db',
+    db,
+    '--listen',
+    '127.0.0.1:0',
+    '--config',
+    cfg,
+    '--read',
+    capture,
+    '--exit-when-done',
+    '--log-level',
+    'warn',
+  ];
   const first = await spawnDaemon(t, args);
   const ro = new Database(db, { readonly: true });
   const count = (sql: string) => ro.prepare(sql).pluck().get() as number;
@@ -65,14 +81,27 @@ t.test('SIGKILL mid-replay, restart: every order paid once', async (t) => {
 
   const second = await spawnDaemon(t, args);
   t.same(await second.exited, { code: 0, signal: null }, 'the restart takes over the stale lock, finishes and exits');
-  t.same(ro.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all(), [{ status: 'paid', n: N }], 'no association lost');
+  t.same(
+    ro.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all(),
+    [{ status: 'paid', n: N }],
+    'no association lost',
+  );
   t.equal(count(`SELECT COUNT(*) FROM ledger_entries WHERE kind = 'debit'`), N);
   t.equal(count(`SELECT COUNT(DISTINCT order_id) FROM ledger_entries WHERE kind = 'debit'`), N, 'one debit per order');
-  t.equal(count(`SELECT COUNT(*) FROM ledger_balances WHERE balance != 100 - (SELECT amount FROM orders WHERE msisdn = ledger_balances.msisdn)`), 0, 'each balance debited exactly by its order');
+  t.equal(
+    count(
+      `SELECT COUNT(*) FROM ledger_balances WHERE balance != 100 - (SELECT amount FROM orders WHERE msisdn = ledger_balances.msisdn)`,
+    ),
+    0,
+    'each balance debited exactly by its order',
+  );
   t.equal(count('SELECT COUNT(*) FROM sightings'), N, 'the replayed sightings were recognised, not recorded twice');
   t.equal(count(`SELECT COUNT(*) FROM events WHERE status = 'paid'`), N, 'one paid event per order');
   t.equal(count(`SELECT COUNT(*) FROM webhook_outbox WHERE state != 'delivered'`), 0);
   await until(() => ids.every((id) => types.get(id)?.length === 3), 10_000, 'every webhook');
-  t.ok(ids.every((id) => JSON.stringify(types.get(id)) === '["pending","identified","paid"]'), 'each order notified pending, associated, paid (deduplicated by event id)');
+  t.ok(
+    ids.every((id) => JSON.stringify(types.get(id)) === '["pending","identified","paid"]'),
+    'each order notified pending, associated, paid (deduplicated by event id)',
+  );
   ro.close();
 });

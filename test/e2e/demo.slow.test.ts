@@ -28,7 +28,10 @@ t.test('gnpay demo --json from the packed files alone (npm pack, unpacked as npm
   // built from its sources are taken from this checkout (no registry here)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-pack-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const p = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
+  const p = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   t.equal(p.status, 0, p.stderr);
   const tgz = path.join(dir, (JSON.parse(p.stdout) as Array<{ filename: string }>)[0]?.filename ?? '');
   t.equal(spawnSync('tar', ['-xzf', tgz, '-C', dir]).status, 0, 'unpacked');
@@ -37,13 +40,22 @@ t.test('gnpay demo --json from the packed files alone (npm pack, unpacked as npm
   fs.mkdirSync(path.join(app, 'build', 'Release'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'build', 'Release', 'gnpay.node'), path.join(app, 'build', 'Release', 'gnpay.node'));
   const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('NODE_') || k.startsWith('TAP') || k === 'GNPAY_ADDON') delete env[k];
-  const r = spawnSync(process.execPath, [path.join(app, 'dist', 'cli.js'), 'demo', '--json'], { cwd: dir, encoding: 'utf8', env, timeout: 120_000 });
+  for (const k of Object.keys(env))
+    if (k.startsWith('NODE_') || k.startsWith('TAP') || k === 'GNPAY_ADDON') delete env[k];
+  const r = spawnSync(process.execPath, [path.join(app, 'dist', 'cli.js'), 'demo', '--json'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env,
+    timeout: 120_000,
+  });
   t.equal(r.status, 0, r.status === 0 ? 'the demo exits 0' : r.stderr);
   const out = JSON.parse(r.stdout);
   t.equal(out.order.status, 'paid');
   t.same(out.transitions, ['pending', 'identified', 'paid']);
-  t.same(out.webhooks.map((w: { type: string }) => w.type), ['org.gnpay.order.pending', 'org.gnpay.order.identified', 'org.gnpay.order.paid']);
+  t.same(
+    out.webhooks.map((w: { type: string }) => w.type),
+    ['org.gnpay.order.pending', 'org.gnpay.order.identified', 'org.gnpay.order.paid'],
+  );
   t.same(out.unbound, { status: 200, confirmStatus: 403 });
   t.same(out.balance, { before: 1000, after: 801, currency: 'EUR' });
   t.equal(out.dir, null);

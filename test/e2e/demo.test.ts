@@ -14,5 +14,8 @@ t.test('runDemo in-process; a stuck flow fails with a clear message before its d
   t.ok(lines.some((l) => l.startsWith('capture')));
   const never = { async *[Symbol.asyncIterator]() {} };
   // a probe that sees nothing: the page never binds, nothing is confirmed, the demo says so before its deadline
-  await t.rejects(runDemo({ timeoutMs: 300, openSource: () => never }), /demo: the phone's connection was not bound \(the probe reported no ClientHello of it\): the page says "Open this link on mobile data"/);
+  await t.rejects(
+    runDemo({ timeoutMs: 300, openSource: () => never }),
+    /demo: the phone's connection was not bound \(the probe reported no ClientHello of it\): the page says "Open this link on mobile data"/,
+  );
 });

@@ -14,10 +14,22 @@ t.setTimeout(900000);
 for (const statusCall of [false, true]) {
   t.test(`1,000 orders, 20 SIGKILLs, ${statusCall ? 'with' : 'without'} the platform's status call`, async (t) => {
     ensureBuilt();
-    const r = await runFaultLoop({ orders: 1000, kills: 20, cli: CLI, statusCall, seed: statusCall ? 7 : 42, env: childEnv(), dir: tmpDir(t), progress: (l) => t.comment(l) });
+    const r = await runFaultLoop({
+      orders: 1000,
+      kills: 20,
+      cli: CLI,
+      statusCall,
+      seed: statusCall ? 7 : 42,
+      env: childEnv(),
+      dir: tmpDir(t),
+      progress: (l) => t.comment(l),
+    });
     t.comment(JSON.stringify(r));
     const p = r.platform;
-    t.ok(p.e500 > 0 && p.hangCharged > 0 && p.hangUncharged > 0 && p.chargeThenDrop > 0 && p.slow > 0, 'every kind of fault happened');
+    t.ok(
+      p.e500 > 0 && p.hangCharged > 0 && p.hangUncharged > 0 && p.chargeThenDrop > 0 && p.slow > 0,
+      'every kind of fault happened',
+    );
     t.equal(p.badSignatures, 0, 'every charge was signed');
     t.ok(r.kills >= 20 && r.orders >= 1000, `${r.orders} orders, ${r.kills} kills`);
     t.ok(r.everInDoubt > 0, `${r.everInDoubt} orders were in doubt at some point (the faults mattered)`);
@@ -26,10 +38,22 @@ for (const statusCall of [false, true]) {
     t.equal(r.paidNotCharged, 0, '0 orders paid but not charged');
     t.equal(r.doubleCharges, 0, '0 double charges');
     t.equal(r.strayCharges, 0, 'every charge was for an order, its subscriber and its amount');
-    const afterLoop = Object.entries(r.afterLoop).filter(([s]) => !['paid', 'declined', 'failed'].includes(s)).reduce((n, [, v]) => n + v, 0);
-    t.equal(afterLoop, r.inDoubtAfterLoop, `after the loop every order is final or visibly in doubt (${r.inDoubtAfterLoop} in doubt, listed by gnpay payments doubt)`);
+    const afterLoop = Object.entries(r.afterLoop)
+      .filter(([s]) => !['paid', 'declined', 'failed'].includes(s))
+      .reduce((n, [, v]) => n + v, 0);
+    t.equal(
+      afterLoop,
+      r.inDoubtAfterLoop,
+      `after the loop every order is final or visibly in doubt (${r.inDoubtAfterLoop} in doubt, listed by gnpay payments doubt)`,
+    );
     t.equal(r.inDoubtAtEnd, 0, 'the ones in doubt were settled once the platform answered');
-    t.same(Object.keys(r.final).sort(), Object.keys(r.final).filter((s) => ['paid', 'declined'].includes(s)).sort(), `all final: ${JSON.stringify(r.final)}`);
+    t.same(
+      Object.keys(r.final).sort(),
+      Object.keys(r.final)
+        .filter((s) => ['paid', 'declined'].includes(s))
+        .sort(),
+      `all final: ${JSON.stringify(r.final)}`,
+    );
     t.equal((r.final.paid ?? 0) + (r.final.declined ?? 0), 1000);
     t.equal(r.final.paid, p.charged, 'paid orders = charged keys');
   });

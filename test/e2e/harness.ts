@@ -4,7 +4,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, sta
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSink, LINKTYPE, PcapWriter, Scenario, expect as carries, httpRequest, type Pdp } from '../../packages/tools/src/gen';
+import {
+  FileSink,
+  LINKTYPE,
+  PcapWriter,
+  Scenario,
+  expect as carries,
+  httpRequest,
+  type Pdp,
+} from '../../packages/tools/src/gen';
 import type { SightingEvent } from '../../src/native/types';
 import { Store, type StoreOptions } from '../../src/store';
 import type { ConsentLimits } from '../../src/store/consent';
@@ -75,14 +83,26 @@ export async function until<T>(fn: () => T | Promise<T>, ms = 10_000, what = 'co
 
 /** Every row of every table, as one string: "changes nothing in the database" compares two of these. */
 export function dumpDb(store: Store): string {
-  const tables = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[];
+  const tables = store.db
+    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+    .pluck()
+    .all() as string[];
   return JSON.stringify(tables.map((name) => [name, store.db.prepare(`SELECT * FROM "${name}"`).all()]));
 }
 
 /** consent limits that decline nothing */
-export const NO_LIMITS: ConsentLimits = { perTransaction: null, perMonth: null, amountPerDay: null, ordersPerHour: null };
-export const API_SETTINGS = { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 900, maxTtlSeconds: 86400, ordersPerMinute: null as number | null };
-
+export const NO_LIMITS: ConsentLimits = {
+  perTransaction: null,
+  perMonth: null,
+  amountPerDay: null,
+  ordersPerHour: null,
+};
+export const API_SETTINGS = {
+  payUrlTemplate: TEMPLATE,
+  defaultTtlSeconds: 900,
+  maxTtlSeconds: 86400,
+  ordersPerMinute: null as number | null,
+};
 
 /** A real HTTP server on 127.0.0.1 (port 0); closed at teardown. */
 export async function httpServer(
@@ -144,7 +164,9 @@ export function ensureBuilt(): void {
   try {
     if (!fresh()) {
       try {
-        execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], { stdio: ['ignore', 'ignore', 'inherit'] });
+        execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
       } catch {
         // a type error elsewhere in the tree still emits dist/ (noEmitOnError is off): go on with what was emitted
         if (!existsSync(CLI)) throw new Error('tsc could not build dist/');
@@ -166,8 +188,8 @@ export async function cli(args: string[]): Promise<{ code: number; stdout: strin
   let stderr = '';
   const out = process.stdout.write;
   const err = process.stderr.write;
-  process.stdout.write = ((c: string | Uint8Array) => ((stdout += String(c)), true));
-  process.stderr.write = ((c: string | Uint8Array) => ((stderr += String(c)), true));
+  process.stdout.write = (c: string | Uint8Array) => ((stdout += String(c)), true);
+  process.stderr.write = (c: string | Uint8Array) => ((stderr += String(c)), true);
   let code: number;
   try {
     code = await main(['node', 'gnpay', ...args]);
@@ -183,7 +205,11 @@ export async function cli(args: string[]): Promise<{ code: number; stdout: strin
 export function cliProcess(args: string[]): { code: number; stdout: string; stderr: string } {
   ensureBuilt();
   try {
-    const stdout = execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    const stdout = execFileSync(process.execPath, [CLI, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv(),
+    });
     return { code: 0, stdout, stderr: '' };
   } catch (err) {
     const e = err as { status: number; stdout: string; stderr: string };
@@ -226,7 +252,9 @@ export async function spawnDaemon(
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(opts.env) });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -257,7 +285,17 @@ export async function spawnDaemon(
     if (m) resolveUrl(m[1]);
   });
   const ops = () => /gnpay: operations \(\S+, \S+, \S+\) on (\S+)/.exec(stderr.join(''))?.[1] ?? null;
-  if (opts.waitForUrl === false) return { child, url: '', get opsUrl() { return ops(); }, logs, stderr, exited };
+  if (opts.waitForUrl === false)
+    return {
+      child,
+      url: '',
+      get opsUrl() {
+        return ops();
+      },
+      logs,
+      stderr,
+      exited,
+    };
   const url = await Promise.race([
     urlP,
     exited.then((e) => {
@@ -285,7 +323,12 @@ export const imsiOf = (i: number) => `26202${String(1_000_000_000 + i)}`;
  * pay_token, as TEMPLATE): each subscriber attaches (GTPv1 Create PDP
  * Context) before its first request.
  */
-export function phoneCapture(file: string, requests: PhoneRequest[], seed = 7, startSec = Math.floor(Date.now() / 1000)): void {
+export function phoneCapture(
+  file: string,
+  requests: PhoneRequest[],
+  seed = 7,
+  startSec = Math.floor(Date.now() / 1000),
+): void {
   const w = new PcapWriter(new FileSink(file), { linktype: LINKTYPE.ETHERNET });
   const s = new Scenario(w, { seed, startSec, stepNs: 100_000 });
   const pdps = new Map<number, Pdp>();
@@ -297,13 +340,25 @@ export function phoneCapture(file: string, requests: PhoneRequest[], seed = 7, s
     } else {
       let pdp = pdps.get(r.who);
       if (!pdp) {
-        pdp = s.createPdp({ imsi: imsiOf(r.who), msisdn: msisdnOf(r.who), imei: null, apn: 'internet', ueIp: ip(r.who), sgsnC: '192.0.2.10', sgsnU: '192.0.2.11', ggsnC: '198.51.100.1', ggsnU: '198.51.100.2' })!;
+        pdp = s.createPdp({
+          imsi: imsiOf(r.who),
+          msisdn: msisdnOf(r.who),
+          imei: null,
+          apn: 'internet',
+          ueIp: ip(r.who),
+          sgsnC: '192.0.2.10',
+          sgsnU: '192.0.2.11',
+          ggsnC: '198.51.100.1',
+          ggsnU: '198.51.100.2',
+        })!;
         pdps.set(r.who, pdp);
       }
       path = s.pdpPath(pdp);
     }
     const f = s.tcp(path, { server: '203.0.113.80', dport: 80 });
-    f.request(httpRequest({ target: `/pay?pay_token=${r.token}`, host: 'pay.example.net' }), [carries(r.token, 'query')]);
+    f.request(httpRequest({ target: `/pay?pay_token=${r.token}`, host: 'pay.example.net' }), [
+      carries(r.token, 'query'),
+    ]);
     f.close();
   }
   w.close();

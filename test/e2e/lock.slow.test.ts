@@ -10,7 +10,10 @@ import { spawnDaemon, tmpDir, until } from './harness';
 t.setTimeout(300000);
 
 function canUnsharePid(): string[] | null {
-  for (const wrap of [['unshare', '--pid', '--fork'], ['unshare', '--user', '--map-root-user', '--pid', '--fork']]) {
+  for (const wrap of [
+    ['unshare', '--pid', '--fork'],
+    ['unshare', '--user', '--map-root-user', '--pid', '--fork'],
+  ]) {
     const r = spawnSync(wrap[0], [...wrap.slice(1), 'sh', '-c', 'echo $$'], { encoding: 'utf8' });
     if (r.status === 0 && r.stdout.trim() === '1') return wrap;
   }
@@ -20,7 +23,10 @@ function canUnsharePid(): string[] | null {
 /** The pid (in our namespace) of the process unshare forked: gnpay, PID 1 in its own namespace. */
 function innerPid(unsharePid: number): number | null {
   try {
-    const kids = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const kids = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
     return kids.length ? Number(kids[0]) : null;
   } catch {
     return null;
@@ -61,12 +67,19 @@ t.test('two daemons started at the same instant: exactly one runs, every round',
   for (let round = 0; round < rounds; round++) {
     const db = join(dir, `r${round % 3}.db`); // a fresh file, and files whose lock was held by a killed daemon
     const args = ['--db', db, '--listen', '127.0.0.1:0', '--log-level', 'warn'];
-    const [a, b] = await Promise.all([spawnDaemon(t, args, { waitForUrl: false }), spawnDaemon(t, args, { waitForUrl: false })]);
+    const [a, b] = await Promise.all([
+      spawnDaemon(t, args, { waitForUrl: false }),
+      spawnDaemon(t, args, { waitForUrl: false }),
+    ]);
     const listening = (d: typeof a) => /gnpay: listening on/.test(d.stderr.join(''));
     const exited = new Map<typeof a, { code: number | null }>();
     void a.exited.then((e) => exited.set(a, e));
     void b.exited.then((e) => exited.set(b, e));
-    await until(() => (listening(a) || exited.has(a)) && (listening(b) || exited.has(b)), 60_000, 'both starters decided');
+    await until(
+      () => (listening(a) || exited.has(a)) && (listening(b) || exited.has(b)),
+      60_000,
+      'both starters decided',
+    );
     const winners = [a, b].filter(listening);
     const losers = [a, b].filter((d) => !listening(d));
     outcomes.push(`${winners.length}/${losers.length}`);

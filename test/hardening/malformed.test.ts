@@ -138,7 +138,10 @@ function capture(name: string, hostile: (c: Ctx) => void): Built {
       '203.0.113.80',
       40001,
       80,
-      httpRequest({ target: token ? `/pay?pay_token=${token}` : '/index.html', host: token ? 'pay.example.net' : 'www.example.com' }),
+      httpRequest({
+        target: token ? `/pay?pay_token=${token}` : '/index.html',
+        host: token ? 'pay.example.net' : 'www.example.com',
+      }),
       1,
       1,
       0x18,
@@ -207,7 +210,10 @@ t.test('lies in length fields', async (t) => {
       // Destination Options header (8 octets), then UDP; the payload length says 4
       const dest = Buffer.alloc(8);
       dest[0] = IPPROTO.UDP;
-      const body = Buffer.concat([dest, udp('2001:db8::10', '2001:db8::20', 2152, 2152, gpdu(c.path.teidUp, c.innerReq()))]);
+      const body = Buffer.concat([
+        dest,
+        udp('2001:db8::10', '2001:db8::20', 2152, 2152, gpdu(c.path.teidUp, c.innerReq())),
+      ]);
       c.raw(ipv6('2001:db8::10', '2001:db8::20', 60, body, { payloadLength: 4 }));
     });
     check(t, await decode(b.file), b, { 'ipv6.bad_payload_length': 1 });
@@ -216,20 +222,55 @@ t.test('lies in length fields', async (t) => {
   t.test('GTPv1-C length past the datagram: the request is refused, its answer makes no session', async (t) => {
     const victim = gnSub(2);
     const b = capture('gtpv1c-length', (c) => {
-      const req = createPdpRequest({ seq: 0x7101, imsi: victim.imsi, teidData: 0x1111, teidCp: 0x2222, nsapi: 5, pdpType: 'ipv4', apn: 'internet', gsnSignalling: SGSN.sgsnC, msisdn: victim.msisdn! });
+      const req = createPdpRequest({
+        seq: 0x7101,
+        imsi: victim.imsi,
+        teidData: 0x1111,
+        teidCp: 0x2222,
+        nsapi: 5,
+        pdpType: 'ipv4',
+        apn: 'internet',
+        gsnSignalling: SGSN.sgsnC,
+        msisdn: victim.msisdn!,
+      });
       req.writeUInt16BE(req.readUInt16BE(2) + 100, 2);
       c.s.gtpc(SGSN.sgsnC, GGSN.ggsnC, req, {}, false);
-      c.s.gtpc(GGSN.ggsnC, SGSN.sgsnC, createPdpResponse({ seq: 0x7101, teid: 0x2222, cause: 128, teidData: 0x3333, teidCp: 0x4444, ueV4: '10.46.9.9', gsnSignalling: GGSN.ggsnC, gsnUser: GGSN.ggsnU }), {}, false);
+      c.s.gtpc(
+        GGSN.ggsnC,
+        SGSN.sgsnC,
+        createPdpResponse({
+          seq: 0x7101,
+          teid: 0x2222,
+          cause: 128,
+          teidData: 0x3333,
+          teidCp: 0x4444,
+          ueV4: '10.46.9.9',
+          gsnSignalling: GGSN.ggsnC,
+          gsnUser: GGSN.ggsnU,
+        }),
+        {},
+        false,
+      );
     });
     const d = await decode(b.file);
     check(t, d, b, { 'gtpv1c.bad_length': 1, 'gtpv1c.unmatched_response': 1 });
-    t.notOk(d.events.some((e) => e.imsi === victim.imsi), 'no session for the lying request');
+    t.notOk(
+      d.events.some((e) => e.imsi === victim.imsi),
+      'no session for the lying request',
+    );
   });
 
   t.test('GTPv2-C length past the datagram', async (t) => {
     const b = capture('gtpv2c-length', (c) => {
       const s5 = s5Sub(1);
-      const req = createSessionRequest({ seq: 0x300, imsi: s5.imsi, msisdn: s5.msisdn!, apn: 'internet', senderC: { iface: IFACE.S5C_SGW, teid: 0x5555, addr: s5.sgwC }, bearers: [{ ebi: 5, fteids: [] }] });
+      const req = createSessionRequest({
+        seq: 0x300,
+        imsi: s5.imsi,
+        msisdn: s5.msisdn!,
+        apn: 'internet',
+        senderC: { iface: IFACE.S5C_SGW, teid: 0x5555, addr: s5.sgwC },
+        bearers: [{ ebi: 5, fteids: [] }],
+      });
       req.writeUInt16BE(req.readUInt16BE(2) + 64, 2);
       c.s.gtpc(s5.sgwC, s5.pgwC, req, {}, false);
     });
@@ -243,16 +284,44 @@ t.test('IE lengths past the message', async (t) => {
   t.test('GTPv1-C: the last IE of a Create PDP Context Request runs past the message', async (t) => {
     const victim = gnSub(3);
     const b = capture('gtpv1c-ie-past', (c) => {
-      const req = createPdpRequest({ seq: 0x7201, imsi: victim.imsi, teidData: 0x1111, teidCp: 0x2222, nsapi: 5, pdpType: 'ipv4', apn: 'internet', gsnSignalling: SGSN.sgsnC, msisdn: victim.msisdn! });
+      const req = createPdpRequest({
+        seq: 0x7201,
+        imsi: victim.imsi,
+        teidData: 0x1111,
+        teidCp: 0x2222,
+        nsapi: 5,
+        pdpType: 'ipv4',
+        apn: 'internet',
+        gsnSignalling: SGSN.sgsnC,
+        msisdn: victim.msisdn!,
+      });
       // a PCO IE announcing 40 octets with 4 present; the header length covers what is there
       const cut = Buffer.concat([req, tlv(IE1.PCO, Buffer.alloc(4), 40)]);
       cut.writeUInt16BE(cut.length - 8, 2);
       c.s.gtpc(SGSN.sgsnC, GGSN.ggsnC, cut, {}, false);
-      c.s.gtpc(GGSN.ggsnC, SGSN.sgsnC, createPdpResponse({ seq: 0x7201, teid: 0x2222, cause: 128, teidData: 0x3333, teidCp: 0x4444, ueV4: '10.46.9.9', gsnSignalling: GGSN.ggsnC, gsnUser: GGSN.ggsnU }), {}, false);
+      c.s.gtpc(
+        GGSN.ggsnC,
+        SGSN.sgsnC,
+        createPdpResponse({
+          seq: 0x7201,
+          teid: 0x2222,
+          cause: 128,
+          teidData: 0x3333,
+          teidCp: 0x4444,
+          ueV4: '10.46.9.9',
+          gsnSignalling: GGSN.ggsnC,
+          gsnUser: GGSN.ggsnU,
+        }),
+        {},
+        false,
+      );
     });
     const d = await decode(b.file);
     check(t, d, b, { 'gtpv1c.ie_bad_length': 1 });
-    t.notOk(d.events.some((e) => e.imsi === victim.imsi), 'no session from a request that lies');
+    t.notOk(
+      d.events.some((e) => e.imsi === victim.imsi),
+      'no session from a request that lies',
+    );
   });
 
   t.test('GTPv2-C: a top-level IE runs past the message', async (t) => {
@@ -268,7 +337,11 @@ t.test('IE lengths past the message', async (t) => {
     const b = capture('gtpv2c-grouped-ie-past', (c) => {
       const s5 = s5Sub(3);
       const inner = Buffer.concat([ie2(IE2.EBI, Buffer.from([5])), ie2(IE2.FTEID, Buffer.alloc(9), 2, 200)]);
-      const ies = Buffer.concat([ie2(IE2.IMSI, tbcd(s5.imsi)), ie2(IE2.APN, apnBytes('internet')), ie2(IE2.BEARER_CONTEXT, inner)]);
+      const ies = Buffer.concat([
+        ie2(IE2.IMSI, tbcd(s5.imsi)),
+        ie2(IE2.APN, apnBytes('internet')),
+        ie2(IE2.BEARER_CONTEXT, inner),
+      ]);
       c.s.gtpc(s5.sgwC, s5.pgwC, gtp2(V2.CREATE_SESSION_REQ, ies, { seq: 0x302, teid: 0 }), {}, false);
     });
     check(t, await decode(b.file), b, { 'gtpv2c.ie_bad_length': 1 });
@@ -287,14 +360,22 @@ t.test('extension-header loops', async (t) => {
 
   t.test('GTP-U: 65 extension headers, one more than the generous bound', async (t) => {
     const b = capture('gtpu-ext-chain', (c) => {
-      c.up(gpdu(c.path.teidUp, c.innerReq(), { ext: Array.from({ length: 65 }, () => ({ type: 0xc0, content: Buffer.from([0, 1]) })) }));
+      c.up(
+        gpdu(c.path.teidUp, c.innerReq(), {
+          ext: Array.from({ length: 65 }, () => ({ type: 0xc0, content: Buffer.from([0, 1]) })),
+        }),
+      );
     });
     check(t, await decode(b.file), b, { 'gtpu.ext_header_chain_too_long': 1 });
   });
 
   t.test('GTPv1-C extension header of length 0', async (t) => {
     const b = capture('gtpv1c-ext-zero', (c) => {
-      const echo = gtp1(V1.ECHO_REQUEST, Buffer.alloc(0), { teid: 0, seq: 9, ext: [{ type: 0xc0, content: Buffer.from([0, 1]), lengthField: 0 }] });
+      const echo = gtp1(V1.ECHO_REQUEST, Buffer.alloc(0), {
+        teid: 0,
+        seq: 9,
+        ext: [{ type: 0xc0, content: Buffer.from([0, 1]), lengthField: 0 }],
+      });
       c.s.gtpc(SGSN.sgsnC, GGSN.ggsnC, echo, {}, false);
     });
     check(t, await decode(b.file), b, { 'gtpv1c.bad_ext_header': 1 });
@@ -308,7 +389,10 @@ t.test('extension-header loops', async (t) => {
         h[0] = i < 19 ? 60 : IPPROTO.UDP;
         chain.push(h);
       }
-      const body = Buffer.concat([...chain, udp('2001:db8::10', '2001:db8::20', 2152, 2152, gpdu(c.path.teidUp, c.innerReq()))]);
+      const body = Buffer.concat([
+        ...chain,
+        udp('2001:db8::10', '2001:db8::20', 2152, 2152, gpdu(c.path.teidUp, c.innerReq())),
+      ]);
       c.raw(ipv6('2001:db8::10', '2001:db8::20', 60, body));
     });
     check(t, await decode(b.file), b, { 'ipv6.too_many_ext_headers': 1 });
@@ -329,7 +413,10 @@ t.test('zero-length IEs', async (t) => {
     const imsi = sub.imsi;
     t.same(
       d.events.filter((e) => e.imsi === imsi).map((e) => [e.type, e.msisdn, e.resolvedBy ?? null]),
-      [['session', null, null], ['sighting', null, 'teid']],
+      [
+        ['session', null, null],
+        ['sighting', null, 'teid'],
+      ],
       'session without MSISDN; its sighting resolved by TEID',
     );
   });
@@ -354,7 +441,10 @@ t.test('zero-length IEs', async (t) => {
     for (const e of b.events) if (e.imsi === s5.imsi) (e as { msisdn: string | null }).msisdn = null;
     const d = await decode(b.file);
     check(t, d, b, { 'gtpv2c.ie_bad_length': 1 });
-    t.ok(d.events.some((e) => e.type === 'sighting' && e.imsi === s5.imsi && e.resolvedBy === 'teid'), 'its token resolved by TEID');
+    t.ok(
+      d.events.some((e) => e.type === 'sighting' && e.imsi === s5.imsi && e.resolvedBy === 'teid'),
+      'its token resolved by TEID',
+    );
   });
 });
 
@@ -366,15 +456,35 @@ t.test('GTP inside GTP: a G-PDU carrying a G-PDU with a token request', async (t
     hidden = c.tok();
     const nested = gpdu(0x12345678, c.innerReq(hidden));
     const ue = c.path.ueIp;
-    c.up(gpdu(c.path.teidUp, ipv4(ue, '198.51.100.200', IPPROTO.UDP, udp(ue, '198.51.100.200', 2152, 2152, nested), { id: 77 })));
+    c.up(
+      gpdu(
+        c.path.teidUp,
+        ipv4(ue, '198.51.100.200', IPPROTO.UDP, udp(ue, '198.51.100.200', 2152, 2152, nested), { id: 77 }),
+      ),
+    );
     // and GTP-C inside the tunnel
-    const ctrl = createPdpRequest({ seq: 1, imsi: '262019999999993', teidData: 1, teidCp: 2, nsapi: 5, pdpType: 'ipv4', apn: 'internet', gsnSignalling: ue });
+    const ctrl = createPdpRequest({
+      seq: 1,
+      imsi: '262019999999993',
+      teidData: 1,
+      teidCp: 2,
+      nsapi: 5,
+      pdpType: 'ipv4',
+      apn: 'internet',
+      gsnSignalling: ue,
+    });
     c.up(gpdu(c.path.teidUp, innerUdp(ue, '198.51.100.201', 2123, 2123, ctrl)));
   });
   const d = await decode(b.file);
   check(t, d, b, { 'gtpu.nested_tunnel': 2 });
-  t.notOk(d.events.some((e) => e.token === hidden), 'the token inside the inner tunnel is not reported');
-  t.notOk(d.events.some((e) => e.imsi === '262019999999993'), 'GTP-C inside the tunnel changes nothing');
+  t.notOk(
+    d.events.some((e) => e.token === hidden),
+    'the token inside the inner tunnel is not reported',
+  );
+  t.notOk(
+    d.events.some((e) => e.imsi === '262019999999993'),
+    'GTP-C inside the tunnel changes nothing',
+  );
 });
 
 // ------------------------------------------------------------------ MSISDN with invalid TBCD digits
@@ -390,7 +500,10 @@ t.test('a MSISDN with invalid TBCD digits', async (t) => {
     check(t, d, b, { 'gtpv1c.bad_tbcd': 1 });
     t.same(
       d.events.filter((e) => e.imsi === sub.imsi).map((e) => [e.type, e.msisdn, e.imsi]),
-      [['session', null, sub.imsi], ['sighting', null, sub.imsi]],
+      [
+        ['session', null, sub.imsi],
+        ['sighting', null, sub.imsi],
+      ],
       'the session keeps its IMSI, without MSISDN',
     );
   });
@@ -413,7 +526,10 @@ t.test('a MSISDN with invalid TBCD digits', async (t) => {
     for (const e of b.events) if (e.imsi === s5.imsi) (e as { msisdn: string | null }).msisdn = null;
     const d = await decode(b.file);
     check(t, d, b, { 'gtpv2c.bad_tbcd': 1 });
-    t.ok(d.events.some((e) => e.type === 'session' && e.imsi === s5.imsi && e.msisdn === null), 'session without MSISDN');
+    t.ok(
+      d.events.some((e) => e.type === 'session' && e.imsi === s5.imsi && e.msisdn === null),
+      'session without MSISDN',
+    );
   });
 });
 
@@ -427,7 +543,11 @@ t.test('a MSISDN with invalid TBCD digits', async (t) => {
  */
 t.test('a pcapng block with a bad length', async (t) => {
   const damages: [string, (at: number) => Buffer, RegExp][] = [
-    ['total length 13: below the minimum for a packet, not a multiple of 4', () => epb(13), /pcapng block length not a multiple of 4/],
+    [
+      'total length 13: below the minimum for a packet, not a multiple of 4',
+      () => epb(13),
+      /pcapng block length not a multiple of 4/,
+    ],
     ['total length 8: below 12', () => epb(8), /pcapng block length below 12/],
     ['total length and its trailing copy differ', () => epb(64, 60), /does not match its trailing copy/],
     ['total length past the end of the file', () => epb(1 << 20), /runs past the end of the file/],
@@ -454,7 +574,9 @@ t.test('a pcapng block with a bad length', async (t) => {
       const lp = s.pdpPath(legit);
       const before = makeToken(rng, 24);
       const f = s.tcp(lp);
-      f.request(httpRequest({ target: `/pay?pay_token=${before}`, host: 'pay.example.net' }), [expect(before, 'query')]);
+      f.request(httpRequest({ target: `/pay?pay_token=${before}`, host: 'pay.example.net' }), [
+        expect(before, 'query'),
+      ]);
       f.close();
       const offset = w.offset;
       const packet = w.packets + 1;
@@ -476,8 +598,14 @@ t.test('a pcapng block with a bad length', async (t) => {
       t.equal(d.stats.type, 'stats', 'the stats line is still printed');
       t.equal(d.stats.packets, packet - 1, 'every packet before the damage decoded');
       t.same(d.events, expected, 'the events before the damage, as predicted');
-      t.ok(d.events.some((e) => e.token === before), 'the token before the damage is reported');
-      t.notOk(d.events.some((e) => e.token === after), 'nothing after the damage is read');
+      t.ok(
+        d.events.some((e) => e.token === before),
+        'the token before the damage is reported',
+      );
+      t.notOk(
+        d.events.some((e) => e.token === after),
+        'nothing after the damage is read',
+      );
     });
   }
 });

@@ -122,7 +122,6 @@ function evictedAbout(t: Tap, n: number, items: number, bound: number, what: str
   t.ok(n >= 0.9 * excess && n <= items, `${what}: ${n} evicted for ${items} flood items over a bound of ${bound}`);
 }
 
-
 // ---- probes: what a flood evicted is its oldest entry, what it kept is its newest
 
 const FLOODER_IMSI = '262013000999999'; // packages/tools/src/gen/large.ts: benchSub(999_999), attached before the flood
@@ -159,7 +158,17 @@ function pendingProbe({ gen }: ProbeCtx): Probe {
         `172.16.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}`,
         2123,
         2123,
-        createPdpResponse({ seq: n & 0xffff, teid: n, cause: 128, recovery: 1, teidData: 0x0d000000 + n, teidCp: 0x0e000000 + n, ueV4: '10.99.0.1', gsnSignalling: '198.51.100.1', gsnUser: '198.51.100.3' }),
+        createPdpResponse({
+          seq: n & 0xffff,
+          teid: n,
+          cause: 128,
+          recovery: 1,
+          teidData: 0x0d000000 + n,
+          teidCp: 0x0e000000 + n,
+          ueV4: '10.99.0.1',
+          gsnSignalling: '198.51.100.1',
+          gsnUser: '198.51.100.3',
+        }),
         { id: 5 },
         { noChecksum: true },
       ),
@@ -171,10 +180,21 @@ function pendingProbe({ gen }: ProbeCtx): Probe {
     sightings: 0,
     unresolved: 0,
     check: (t, out, s) => {
-      t.equal(s.anomalies['gtpv1c.unmatched_response'], 1, 'the answer to the oldest request finds nothing: it was evicted');
-      t.notOk(out.events.some((e) => e.imsi === imsi(oldest)), 'no session for the oldest request');
+      t.equal(
+        s.anomalies['gtpv1c.unmatched_response'],
+        1,
+        'the answer to the oldest request finds nothing: it was evicted',
+      );
+      t.notOk(
+        out.events.some((e) => e.imsi === imsi(oldest)),
+        'no session for the oldest request',
+      );
       const created = out.events.filter((e) => e.type === 'session' && e.imsi === imsi(newest));
-      t.same(created.map((e) => [e.event, e.msisdn, e.ueIp]), [['create', '4900000000000', '10.99.0.1']], 'the answer to the newest request creates its session: it was kept');
+      t.same(
+        created.map((e) => [e.event, e.msisdn, e.ueIp]),
+        [['create', '4900000000000', '10.99.0.1']],
+        'the answer to the newest request creates its session: it was kept',
+      );
     },
   };
 }
@@ -182,17 +202,23 @@ function pendingProbe({ gen }: ProbeCtx): Probe {
 /** flood-fragments: the missing tails of the oldest and of the newest incomplete datagram */
 function fragmentsProbe({ gen }: ProbeCtx): Probe {
   const tail = (n: number) => {
-    const src = `192.0.${2 + (((n >>> 16) & 0xff) & 7)}.${(n >>> 8) & 0xff}`;
+    const src = `192.0.${2 + ((n >>> 16) & 0xff & 7)}.${(n >>> 8) & 0xff}`;
     const inner = innerTcp('100.64.0.1', '203.0.113.10', 40000, 443, Buffer.alloc(1460, 0x17), 1, 1, TCP.ACK);
     const whole = ipUdp(src, '198.51.100.250', 2152, 2152, gpdu(n, inner), { id: n & 0xffff }, { noChecksum: true });
-    return fragmentIpv4(whole, 1500).slice(1).map((f) => ethernet(f));
+    return fragmentIpv4(whole, 1500)
+      .slice(1)
+      .map((f) => ethernet(f));
   };
   return {
     frames: [...tail(gen.floodItems), ...tail(1)],
     sightings: 0,
     unresolved: 0,
     check: (t, _out, s) => {
-      t.equal(s.fragments.outerReassembled, 1, 'only the newest datagram completes: its first fragment was kept, the oldest one was evicted');
+      t.equal(
+        s.fragments.outerReassembled,
+        1,
+        'only the newest datagram completes: its first fragment was kept, the oldest one was evicted',
+      );
     },
   };
 }
@@ -205,7 +231,19 @@ function flowsProbe({ gen, expected, tok }: ProbeCtx): Probe {
   const end = (n: number, token: string) => {
     const head = `GET /slow/${n} HTTP/1.1\r\nHost: flood.example.com\r\nX-Pad: `;
     const rest = Buffer.from(`x\r\nX-Pay-Token: ${token}\r\n\r\n`);
-    return uplink(flooder, innerTcp(flooder.ueIp, '203.0.113.10', 1024 + (n % 60000), 80 + Math.floor(n / 60000), rest, n + head.length, 1, TCP.ACK | TCP.PSH));
+    return uplink(
+      flooder,
+      innerTcp(
+        flooder.ueIp,
+        '203.0.113.10',
+        1024 + (n % 60000),
+        80 + Math.floor(n / 60000),
+        rest,
+        n + head.length,
+        1,
+        TCP.ACK | TCP.PSH,
+      ),
+    );
   };
   return {
     frames: [end(1, old), end(gen.floodItems, young)],
@@ -214,7 +252,11 @@ function flowsProbe({ gen, expected, tok }: ProbeCtx): Probe {
     check: (t, out) => {
       t.notOk(sighting(out, old), 'the oldest flow was evicted: the end of its head makes nothing');
       const si = sighting(out, young);
-      t.same(si && [si.carrier, si.msisdn, si.resolvedBy], ['header', flooder.msisdn, 'teid'], 'the newest flow was kept: its completed head gives the token');
+      t.same(
+        si && [si.carrier, si.msisdn, si.resolvedBy],
+        ['header', flooder.msisdn, 'teid'],
+        'the newest flow was kept: its completed head gives the token',
+      );
     },
   };
 }
@@ -232,12 +274,19 @@ function sessionsProbe({ expected, tok }: ProbeCtx): Probe {
     sightings: 3,
     unresolved: 2,
     check: (t, out) => {
-      for (const [token, who] of [[tf, 'the flooder (the oldest session)'], [t0, 'the first legitimate subscriber']]) {
+      for (const [token, who] of [
+        [tf, 'the flooder (the oldest session)'],
+        [t0, 'the first legitimate subscriber'],
+      ]) {
         const si = sighting(out, token);
         t.same(si && [si.msisdn, si.resolvedBy], [null, null], `${who} was evicted: its tunnel resolves to nobody`);
       }
       const si = sighting(out, tn);
-      t.same(si && [si.msisdn, si.resolvedBy], [last.msisdn, 'teid'], 'the last legitimate subscriber was kept: resolved by TEID');
+      t.same(
+        si && [si.msisdn, si.resolvedBy],
+        [last.msisdn, 'teid'],
+        'the last legitimate subscriber was kept: resolved by TEID',
+      );
     },
   };
 }
@@ -288,9 +337,22 @@ const FLOODS: Flood[] = [
     gen: ['--packets', '200000'],
     rssCeiling: 200 * MiB,
     check: (t, s, g) => {
-      t.ok(s.tables.pendingRequests <= BOUNDS.maxPendingRequests, `pending requests ${s.tables.pendingRequests} <= ${BOUNDS.maxPendingRequests}`);
-      t.equal(s.tables.pendingRequests, BOUNDS.maxPendingRequests - 1, 'the pending table is full at the end (the flood filled it; the probe answered one)');
-      evictedAbout(t, anomaly(s, 'gtpv1c.pending_request_evicted'), g.floodItems, BOUNDS.maxPendingRequests, 'gtpv1c.pending_request_evicted');
+      t.ok(
+        s.tables.pendingRequests <= BOUNDS.maxPendingRequests,
+        `pending requests ${s.tables.pendingRequests} <= ${BOUNDS.maxPendingRequests}`,
+      );
+      t.equal(
+        s.tables.pendingRequests,
+        BOUNDS.maxPendingRequests - 1,
+        'the pending table is full at the end (the flood filled it; the probe answered one)',
+      );
+      evictedAbout(
+        t,
+        anomaly(s, 'gtpv1c.pending_request_evicted'),
+        g.floodItems,
+        BOUNDS.maxPendingRequests,
+        'gtpv1c.pending_request_evicted',
+      );
     },
     probe: pendingProbe,
   },
@@ -300,8 +362,14 @@ const FLOODS: Flood[] = [
     gen: ['--packets', '100000'],
     rssCeiling: 320 * MiB,
     check: (t, s, g) => {
-      t.ok(s.tables.fragments <= BOUNDS.maxFragmentDatagrams, `datagrams in reassembly ${s.tables.fragments} <= ${BOUNDS.maxFragmentDatagrams}`);
-      t.ok(s.tables.fragmentBytes <= BOUNDS.maxFragmentBytes, `fragment octets ${s.tables.fragmentBytes} <= ${BOUNDS.maxFragmentBytes}`);
+      t.ok(
+        s.tables.fragments <= BOUNDS.maxFragmentDatagrams,
+        `datagrams in reassembly ${s.tables.fragments} <= ${BOUNDS.maxFragmentDatagrams}`,
+      );
+      t.ok(
+        s.tables.fragmentBytes <= BOUNDS.maxFragmentBytes,
+        `fragment octets ${s.tables.fragmentBytes} <= ${BOUNDS.maxFragmentBytes}`,
+      );
       t.ok(s.tables.fragmentBytes > BOUNDS.maxFragmentBytes / 2, 'the byte bound was reached');
       const n = anomaly(s, 'frag.evicted') + anomaly(s, 'frag.timeout');
       evictedAbout(t, n, g.floodItems, BOUNDS.maxFragmentDatagrams, 'frag.evicted + frag.timeout');
@@ -330,7 +398,11 @@ const FLOODS: Flood[] = [
       t.ok(s.tables.sessions <= BOUNDS.maxSessions, `sessions ${s.tables.sessions} <= ${BOUNDS.maxSessions}`);
       t.equal(s.tables.sessions, BOUNDS.maxSessions, 'the session table is full at the end');
       t.equal(s.sessions.created, g.sessions.created, 'every Create pair made a session');
-      t.equal(anomaly(s, 'session.evicted'), s.sessions.created - BOUNDS.maxSessions, 'session.evicted: every session over the bound');
+      t.equal(
+        anomaly(s, 'session.evicted'),
+        s.sessions.created - BOUNDS.maxSessions,
+        'session.evicted: every session over the bound',
+      );
       t.equal(s.sessions.evicted, anomaly(s, 'session.evicted'));
       evictedAbout(t, anomaly(s, 'session.evicted'), g.floodItems, BOUNDS.maxSessions, 'session.evicted');
     },
@@ -343,7 +415,11 @@ const FLOODS: Flood[] = [
     rssCeiling: 560 * MiB,
     check: (t, s, g) => {
       t.equal(s.gpdu.unresolved, g.floodItems, 'every flood G-PDU unresolved');
-      t.equal(s.tables.sessions, g.legitimateSubscribers + 1, 'only the legitimate sessions (and the flooder) are held');
+      t.equal(
+        s.tables.sessions,
+        g.legitimateSubscribers + 1,
+        'only the legitimate sessions (and the flooder) are held',
+      );
       t.equal(s.tables.tcpFlows, 0, 'no TCP state for the flood');
       t.equal(s.sessions.evicted, 0, 'no session evicted');
       t.equal(s.anomalyKinds.evicted, 0, 'nothing evicted anywhere');
@@ -356,14 +432,24 @@ function decode(capture: string, out: string): Promise<{ status: number | null; 
   return new Promise((resolve, reject) => {
     const fd = fs.openSync(out, 'w');
     const args = [
-      'decode', capture, '--jsonl', '--no-progress',
-      '--carrier', 'query:pay_token',
-      '--carrier', 'header:X-Pay-Token',
-      '--max-sessions', String(BOUNDS.maxSessions),
-      '--max-pending-requests', String(BOUNDS.maxPendingRequests),
-      '--max-fragment-datagrams', String(BOUNDS.maxFragmentDatagrams),
-      '--max-fragment-bytes', String(BOUNDS.maxFragmentBytes),
-      '--max-tcp-flows', String(BOUNDS.maxTcpFlows),
+      'decode',
+      capture,
+      '--jsonl',
+      '--no-progress',
+      '--carrier',
+      'query:pay_token',
+      '--carrier',
+      'header:X-Pay-Token',
+      '--max-sessions',
+      String(BOUNDS.maxSessions),
+      '--max-pending-requests',
+      String(BOUNDS.maxPendingRequests),
+      '--max-fragment-datagrams',
+      String(BOUNDS.maxFragmentDatagrams),
+      '--max-fragment-bytes',
+      String(BOUNDS.maxFragmentBytes),
+      '--max-tcp-flows',
+      String(BOUNDS.maxTcpFlows),
     ];
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', fd, 'pipe'] });
     let stderr = '';
@@ -412,7 +498,7 @@ function distinctGpduTeids(file: string): number {
   const le = buf.readUInt32LE(0) === 0xa1b2c3d4;
   const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
   const teids = new Set<number>();
-  for (let o = 24; o + 16 <= buf.length; ) {
+  for (let o = 24; o + 16 <= buf.length;) {
     const incl = u32(o + 8);
     const f = o + 16;
     // Ethernet IPv4, UDP, destination port 2152, G-PDU (message type 255)
@@ -443,7 +529,11 @@ for (const [i, flood] of FLOODS.entries()) {
     const genStats = path.join(dir, 'gen.json');
     const out = path.join(dir, 'out.jsonl');
 
-    const g = spawnSync(process.execPath, [GEN_CLI, flood.name, '-o', cap, '--expected', exp, '--stats', genStats, ...flood.gen], { cwd: ROOT, encoding: 'utf8' });
+    const g = spawnSync(
+      process.execPath,
+      [GEN_CLI, flood.name, '-o', cap, '--expected', exp, '--stats', genStats, ...flood.gen],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     t.equal(g.status, 0, `gen-cli ${label}: ${g.stderr}`);
     const gen = JSON.parse(fs.readFileSync(genStats, 'utf8')) as GenStats;
     t.ok(gen.legitimateSubscribers >= 10, `${gen.legitimateSubscribers} legitimate subscribers mixed in`);
@@ -482,8 +572,15 @@ for (const [i, flood] of FLOODS.entries()) {
         wrong.push(`session at packet ${e.packet}: ${JSON.stringify(a)}, expected ${JSON.stringify(e)}`);
       }
     }
-    t.same(wrong, [], `the ${expected.events.length} predicted sessions and sightings of the legitimate subscribers are all there`);
-    t.ok(sightings.every((e) => e.resolvedBy === 'teid' && e.msisdn), 'predicted: resolved by TEID, with an MSISDN');
+    t.same(
+      wrong,
+      [],
+      `the ${expected.events.length} predicted sessions and sightings of the legitimate subscribers are all there`,
+    );
+    t.ok(
+      sightings.every((e) => e.resolvedBy === 'teid' && e.msisdn),
+      'predicted: resolved by TEID, with an MSISDN',
+    );
     t.equal(s.sightings, gen.legitimateSubscribers + (probe?.sightings ?? 0), 'no other sighting');
     t.equal(s.unresolvedSightings, probe?.unresolved ?? 0, 'no other unresolved sighting');
     probe?.check(t, actual, s);

@@ -20,6 +20,8 @@ function newest(p) {
 const built = path.join(ROOT, 'dist', 'cli.js');
 const sources = Math.max(newest(path.join(ROOT, 'src')), newest(path.join(ROOT, 'tsconfig.json')));
 if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < sources) {
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], {
+    stdio: 'inherit',
+  });
   fs.utimesSync(built, new Date(), new Date());
 }

@@ -12,7 +12,11 @@ export type SpecName = 'carrier-billing' | 'carrier-billing-refund' | 'number-ve
 
 /** The directory of the definitions (a worktree may sit one level deeper), or null. */
 export function specDir(): string | null {
-  const candidates = [process.env.GNPAY_CAMARA_SPECS, join(ROOT, '..', 'shared', 'specs', 'camara'), join(ROOT, '..', '..', 'shared', 'specs', 'camara')];
+  const candidates = [
+    process.env.GNPAY_CAMARA_SPECS,
+    join(ROOT, '..', 'shared', 'specs', 'camara'),
+    join(ROOT, '..', '..', 'shared', 'specs', 'camara'),
+  ];
   for (const c of candidates) if (c && existsSync(join(c, 'carrier-billing.yaml'))) return c;
   return null;
 }
@@ -36,7 +40,8 @@ export class CamaraSpec {
       strict: false,
       allErrors: true,
       formats: {
-        'date-time': (s: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(s) && !Number.isNaN(Date.parse(s)),
+        'date-time': (s: string) =>
+          /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(s) && !Number.isNaN(Date.parse(s)),
         uri: (s: string) => /^[a-z][a-z0-9+.-]*:/i.test(s),
         'uri-reference': true,
         float: true,
@@ -75,7 +80,10 @@ export class CamaraSpec {
   /** Errors of `value` against the response of an operation (empty when valid). */
   checkResponse(path: string, method: string, status: number, value: unknown): string[] {
     const responses = this.doc.paths[path][method].responses;
-    if (!responses[String(status)]) return [`${method.toUpperCase()} ${path}: status ${status} is not in the definition (${Object.keys(responses).join(', ')})`];
+    if (!responses[String(status)])
+      return [
+        `${method.toUpperCase()} ${path}: status ${status} is not in the definition (${Object.keys(responses).join(', ')})`,
+      ];
     let r = responses[String(status)];
     if (r.$ref) r = this.resolve(r.$ref);
     const s = r.content?.['application/json']?.schema;
@@ -111,7 +119,8 @@ export class CamaraSpec {
       if (s.example !== undefined && s.type !== 'object') return s.example;
       if (s.allOf) {
         const parts = (s.allOf as Doc[]).map((p) => build(p, depth + 1)).filter((x) => x !== undefined);
-        if (parts.every((p) => typeof p === 'object' && p !== null && !Array.isArray(p))) return Object.assign({}, ...parts);
+        if (parts.every((p) => typeof p === 'object' && p !== null && !Array.isArray(p)))
+          return Object.assign({}, ...parts);
         return parts[parts.length - 1];
       }
       if (s.type === 'array' && s.items) {
@@ -137,7 +146,8 @@ function rewriteRefs(s: unknown, base: string): unknown {
   if (Array.isArray(s)) return s.map((x) => rewriteRefs(x, base));
   if (s && typeof s === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(s)) out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#') ? `${base}${v}` : rewriteRefs(v, base);
+    for (const [k, v] of Object.entries(s))
+      out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#') ? `${base}${v}` : rewriteRefs(v, base);
     return out;
   }
   return s;

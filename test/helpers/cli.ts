@@ -14,7 +14,10 @@ export interface RunResult {
   stderr: string;
 }
 
-export function gnpaySync(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): RunResult {
+export function gnpaySync(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
+): RunResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...opts.env },
@@ -26,7 +29,10 @@ export function gnpaySync(args: string[], opts: { env?: NodeJS.ProcessEnv; input
 }
 
 /** `gnpay ARGS`; `input`, when given, is written to its standard input. */
-export function gnpay(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: Buffer | NodeJS.ReadableStream } = {}): Promise<RunResult> {
+export function gnpay(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: Buffer | NodeJS.ReadableStream } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, ...opts.env },
@@ -58,8 +64,14 @@ export async function gnpayHere(args: string[]): Promise<RunResult> {
   let stderr = '';
   const out = process.stdout.write;
   const err = process.stderr.write;
-  process.stdout.write = ((c: string | Uint8Array) => ((stdout += typeof c === 'string' ? c : Buffer.from(c).toString('utf8')), true));
-  process.stderr.write = ((c: string | Uint8Array) => ((stderr += typeof c === 'string' ? c : Buffer.from(c).toString('utf8')), true));
+  process.stdout.write = (c: string | Uint8Array) => (
+    (stdout += typeof c === 'string' ? c : Buffer.from(c).toString('utf8')),
+    true
+  );
+  process.stderr.write = (c: string | Uint8Array) => (
+    (stderr += typeof c === 'string' ? c : Buffer.from(c).toString('utf8')),
+    true
+  );
   let status: number;
   try {
     status = await main(['node', 'gnpay', ...args]);
@@ -83,7 +95,11 @@ export interface DecodedJsonl {
 }
 
 /** `gnpay decode FILE --jsonl --no-progress` with the given carriers and extra arguments, parsed. */
-export async function decodeJsonl(file: string, carriers: readonly string[], extra: string[] = []): Promise<DecodedJsonl> {
+export async function decodeJsonl(
+  file: string,
+  carriers: readonly string[],
+  extra: string[] = [],
+): Promise<DecodedJsonl> {
   const args = ['decode', file, '--jsonl', '--no-progress', ...extra];
   for (const c of carriers) args.push('--carrier', c);
   const r = await gnpayHere(args);

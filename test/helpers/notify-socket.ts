@@ -52,7 +52,10 @@ export async function notifySocket(t: { teardown(fn: () => void): void }, addres
       const found = messages.find(pred);
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no notification matching in ${ms} ms; got ${JSON.stringify(messages)}`)), ms);
+        const timer = setTimeout(
+          () => reject(new Error(`no notification matching in ${ms} ms; got ${JSON.stringify(messages)}`)),
+          ms,
+        );
         waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
       });
     },

@@ -20,7 +20,14 @@ function compilerVersion() {
 }
 
 function transpile(source, filename) {
-  const key = crypto.createHash('sha1').update(compilerVersion()).update('\0').update(filename).update('\0').update(source).digest('hex');
+  const key = crypto
+    .createHash('sha1')
+    .update(compilerVersion())
+    .update('\0')
+    .update(filename)
+    .update('\0')
+    .update(source)
+    .digest('hex');
   const cached = path.join(CACHE, key + '.js');
   try {
     return fs.readFileSync(cached, 'utf8');

@@ -24,7 +24,11 @@ export function screenshots(prefix: string): { dir: string; shot: (page: Page, n
 }
 
 export function findLab(): string | null {
-  const candidates = [process.env.GNPAY_LAB_DIR, join(ROOT, '..', 'shared', 'lab'), join(ROOT, '..', '..', 'shared', 'lab')];
+  const candidates = [
+    process.env.GNPAY_LAB_DIR,
+    join(ROOT, '..', 'shared', 'lab'),
+    join(ROOT, '..', '..', 'shared', 'lab'),
+  ];
   for (const c of candidates) if (c && existsSync(join(c, 'up.sh'))) return resolve(c);
   return null;
 }
@@ -35,7 +39,8 @@ export function skipReason(): string | null {
   const lab = findLab();
   if (!lab) return '../shared/lab is absent (set GNPAY_LAB_DIR)';
   for (const bin of ['osmo-ggsn', 'sgsnemu', 'tcpdump', 'openssl']) {
-    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) return `${bin} is not installed (apt-get install osmo-ggsn tcpdump openssl)`;
+    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0)
+      return `${bin} is not installed (apt-get install osmo-ggsn tcpdump openssl)`;
   }
   if (!existsSync(CHROMIUM)) return `${CHROMIUM} is absent (apt-get install chromium)`;
   return null;
@@ -70,8 +75,15 @@ export class Lab {
   }
 
   run(script: string, args: string[], timeoutMs = 60_000): Record<string, string> {
-    const r = spawnSync('bash', [join(this.dir, script), ...args], { env: this.env, encoding: 'utf8', timeout: timeoutMs });
-    if (r.status !== 0) throw new Error(`${script} ${args.join(' ')} exited ${r.status}: ${(r.stderr ?? '').split('\n').slice(-8).join('\n')}`);
+    const r = spawnSync('bash', [join(this.dir, script), ...args], {
+      env: this.env,
+      encoding: 'utf8',
+      timeout: timeoutMs,
+    });
+    if (r.status !== 0)
+      throw new Error(
+        `${script} ${args.join(' ')} exited ${r.status}: ${(r.stderr ?? '').split('\n').slice(-8).join('\n')}`,
+      );
     return kv(r.stdout);
   }
 
@@ -95,13 +107,22 @@ export class Lab {
 
   /** A long-running process inside a namespace (ended by down()). */
   spawnIn(ns: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-    const p = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.procs.push(p);
     return p;
   }
 
   /** A short command inside a namespace; its output. */
-  execIn(ns: string, cmd: string, args: string[], input?: string, timeoutMs = 30_000): { status: number | null; stdout: string; stderr: string } {
+  execIn(
+    ns: string,
+    cmd: string,
+    args: string[],
+    input?: string,
+    timeoutMs = 30_000,
+  ): { status: number | null; stdout: string; stderr: string } {
     const r = spawnSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', input, timeout: timeoutMs });
     return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   }

@@ -25,5 +25,8 @@ t.test('WorkLoop: an error while leasing is reported and the loop goes on', asyn
   loop.start();
   await until(() => handled.length === 2 && errors.length === 2);
   t.ok(await loop.stop(100));
-  t.same(errors.map((e) => (e as Error).message), ['database is locked', 'handler failed']);
+  t.same(
+    errors.map((e) => (e as Error).message),
+    ['database is locked', 'handler failed'],
+  );
 });

@@ -14,12 +14,19 @@ const FINAL = new Set(['paid', 'declined', 'failed']);
 
 function associatedOrders(store: Store, n: number, msisdn = (i: number) => `49151${String(i).padStart(7, '0')}`) {
   const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
-  const orders = Array.from({ length: n }, (_, i) => store.orders.create(sp.id, { amount: 100 + i, currency: 'EUR', reference: `r${i}` }, ORDER_OPTS).order);
-  store.associator.process(orders.map((o, i) => sighting(o.token, msisdn(i))), { now: store.clock(), sourceId: 's' });
+  const orders = Array.from(
+    { length: n },
+    (_, i) => store.orders.create(sp.id, { amount: 100 + i, currency: 'EUR', reference: `r${i}` }, ORDER_OPTS).order,
+  );
+  store.associator.process(
+    orders.map((o, i) => sighting(o.token, msisdn(i))),
+    { now: store.clock(), sourceId: 's' },
+  );
   return orders;
 }
 
-const statuses = (store: Store) => store.db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status').all();
+const statuses = (store: Store) =>
+  store.db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status').all();
 
 t.test('ledger: paid once, declined without funds, settled with events', async (t) => {
   const store = openStore(t);
@@ -27,7 +34,17 @@ t.test('ledger: paid once, declined without funds, settled with events', async (
   store.ledger.credit('491510000001', 1000, { currency: 'EUR' });
   const metrics = createMetrics();
   const settled: string[] = [];
-  const w = new PaymentWorker(store, { driver: new LedgerDriver(store.ledger), concurrency: 4, maxAttempts: 3, backoff: { baseMs: 10, maxMs: 50 }, leaseMs: 10_000 }, { metrics, onSettled: (o) => settled.push(o.status) });
+  const w = new PaymentWorker(
+    store,
+    {
+      driver: new LedgerDriver(store.ledger),
+      concurrency: 4,
+      maxAttempts: 3,
+      backoff: { baseMs: 10, maxMs: 50 },
+      leaseMs: 10_000,
+    },
+    { metrics, onSettled: (o) => settled.push(o.status) },
+  );
   w.start();
   w.start();
   await until(() => settled.length === 2);
@@ -36,55 +53,82 @@ t.test('ledger: paid once, declined without funds, settled with events', async (
   t.equal(store.orders.find(o2.id)!.status, 'declined');
   t.equal(store.orders.find(o2.id)!.reason, 'INSUFFICIENT_FUNDS');
   t.same(store.ledger.show('491510000001').balances, { EUR: 900 });
-  t.same(store.events.forOrder(o1.id).map((e) => e.status), ['pending', 'identified', 'paid']);
-  t.match(await metrics.registry.getSingleMetricAsString('gnpay_payment_attempts_total'), /driver="ledger",outcome="succeeded"\} 1/);
+  t.same(
+    store.events.forOrder(o1.id).map((e) => e.status),
+    ['pending', 'identified', 'paid'],
+  );
+  t.match(
+    await metrics.registry.getSingleMetricAsString('gnpay_payment_attempts_total'),
+    /driver="ledger",outcome="succeeded"\} 1/,
+  );
 });
 
-t.test('a platform that cannot be reached: retried with backoff, then failed; one that throws: in doubt, never failed', async (t) => {
-  const store = openStore(t);
-  const [o] = associatedOrders(store, 1);
-  let calls = 0;
-  const unreachable: PaymentDriver = {
-    name: 'unreachable',
-    async charge() {
-      calls++;
-      return { outcome: 'retry', error: 'fetch failed: ECONNREFUSED' };
-    },
-  };
-  const logs: string[] = [];
-  const log = (await import('pino')).default({ level: 'info' }, { write: (s: string) => logs.push(s) });
-  const w = new PaymentWorker(store, { driver: unreachable, concurrency: 1, maxAttempts: 4, backoff: { baseMs: 5, maxMs: 20 }, leaseMs: 10_000, pollMs: 50 }, { log });
-  w.start();
-  await until(() => store.orders.find(o.id)!.status === 'failed');
-  t.equal(calls, 4, 'four attempts, none of which can have charged');
-  await w.stop(1000);
-  t.equal(store.orders.find(o.id)!.reason, 'PAYMENT_FAILED');
-  t.equal(store.db.prepare('SELECT last_error FROM payment_outbox').pluck().get(), 'fetch failed: ECONNREFUSED');
-  t.equal(logs.filter((l) => l.includes('charge failed, will retry')).length, 3);
+t.test(
+  'a platform that cannot be reached: retried with backoff, then failed; one that throws: in doubt, never failed',
+  async (t) => {
+    const store = openStore(t);
+    const [o] = associatedOrders(store, 1);
+    let calls = 0;
+    const unreachable: PaymentDriver = {
+      name: 'unreachable',
+      async charge() {
+        calls++;
+        return { outcome: 'retry', error: 'fetch failed: ECONNREFUSED' };
+      },
+    };
+    const logs: string[] = [];
+    const log = (await import('pino')).default({ level: 'info' }, { write: (s: string) => logs.push(s) });
+    const w = new PaymentWorker(
+      store,
+      {
+        driver: unreachable,
+        concurrency: 1,
+        maxAttempts: 4,
+        backoff: { baseMs: 5, maxMs: 20 },
+        leaseMs: 10_000,
+        pollMs: 50,
+      },
+      { log },
+    );
+    w.start();
+    await until(() => store.orders.find(o.id)!.status === 'failed');
+    t.equal(calls, 4, 'four attempts, none of which can have charged');
+    await w.stop(1000);
+    t.equal(store.orders.find(o.id)!.reason, 'PAYMENT_FAILED');
+    t.equal(store.db.prepare('SELECT last_error FROM payment_outbox').pluck().get(), 'fetch failed: ECONNREFUSED');
+    t.equal(logs.filter((l) => l.includes('charge failed, will retry')).length, 3);
 
-  // a driver that throws (after sending, perhaps) and then keeps failing: in doubt, asked again past maxAttempts
-  const [o2] = associatedOrders(store, 1);
-  let n = 0;
-  const flaky: PaymentDriver = {
-    name: 'flaky',
-    async charge() {
-      n++;
-      if (n === 1) throw new Error('boom');
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a driver that throws a non-Error must not stop the worker
-      if (n === 2) throw 'not an error';
-      if (n < 9) return { outcome: 'retry', error: 'HTTP 429' };
-      return { outcome: 'declined', reason: 'PLATFORM_REJECTED' };
-    },
-  };
-  const w2 = new PaymentWorker(store, { driver: flaky, concurrency: 1, maxAttempts: 4, backoff: { baseMs: 5, maxMs: 20 }, leaseMs: 10_000, pollMs: 50 }, { log });
-  w2.start();
-  await until(() => store.orders.find(o2.id)!.status === 'declined', 20_000, 'the definite answer');
-  await w2.stop(1000);
-  t.equal(n, 9, 'asked past maxAttempts while in doubt, until a definite answer');
-  t.equal(store.orders.find(o2.id)!.reason, 'PLATFORM_REJECTED');
-  t.ok(logs.some((l) => l.includes('charge outcome still unknown')), 'logged as an error when maxAttempts passes');
-  t.ok(logs.some((l) => l.includes('payment in doubt resolved')));
-});
+    // a driver that throws (after sending, perhaps) and then keeps failing: in doubt, asked again past maxAttempts
+    const [o2] = associatedOrders(store, 1);
+    let n = 0;
+    const flaky: PaymentDriver = {
+      name: 'flaky',
+      async charge() {
+        n++;
+        if (n === 1) throw new Error('boom');
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a driver that throws a non-Error must not stop the worker
+        if (n === 2) throw 'not an error';
+        if (n < 9) return { outcome: 'retry', error: 'HTTP 429' };
+        return { outcome: 'declined', reason: 'PLATFORM_REJECTED' };
+      },
+    };
+    const w2 = new PaymentWorker(
+      store,
+      { driver: flaky, concurrency: 1, maxAttempts: 4, backoff: { baseMs: 5, maxMs: 20 }, leaseMs: 10_000, pollMs: 50 },
+      { log },
+    );
+    w2.start();
+    await until(() => store.orders.find(o2.id)!.status === 'declined', 20_000, 'the definite answer');
+    await w2.stop(1000);
+    t.equal(n, 9, 'asked past maxAttempts while in doubt, until a definite answer');
+    t.equal(store.orders.find(o2.id)!.reason, 'PLATFORM_REJECTED');
+    t.ok(
+      logs.some((l) => l.includes('charge outcome still unknown')),
+      'logged as an error when maxAttempts passes',
+    );
+    t.ok(logs.some((l) => l.includes('payment in doubt resolved')));
+  },
+);
 
 t.test('in doubt: the status call settles it; "absent" sends the charge again; never failed', async (t) => {
   const store = openStore(t);
@@ -111,64 +155,113 @@ t.test('in doubt: the status call settles it; "absent" sends the charge again; n
   };
   const metrics = createMetrics();
   metrics.paymentsDoubt = () => store.payments.doubtSummary();
-  const w = new PaymentWorker(store, { driver, concurrency: 3, maxAttempts: 2, backoff: { baseMs: 5, maxMs: 10 }, leaseMs: 10_000, pollMs: 20 }, { metrics });
+  const w = new PaymentWorker(
+    store,
+    { driver, concurrency: 3, maxAttempts: 2, backoff: { baseMs: 5, maxMs: 10 }, leaseMs: 10_000, pollMs: 20 },
+    { metrics },
+  );
   w.start();
   await until(() => [a, b, c].every((o) => store.payments.isSettled(o.id)), 20_000, 'all settled');
   await w.stop(1000);
-  t.same([a, b, c].map((o) => store.orders.find(o.id)!.status), ['paid', 'declined', 'paid']);
+  t.same(
+    [a, b, c].map((o) => store.orders.find(o.id)!.status),
+    ['paid', 'declined', 'paid'],
+  );
   t.same(statusCalls.sort(), [a.id, b.id, c.id].sort(), 'each order in doubt asked once');
-  t.same([charges.get(a.id), charges.get(b.id), charges.get(c.id)], [1, 1, 2], 'only the absent one charged again (same key)');
+  t.same(
+    [charges.get(a.id), charges.get(b.id), charges.get(c.id)],
+    [1, 1, 2],
+    'only the absent one charged again (same key)',
+  );
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_payment_status_calls_total'), /outcome="absent"\} 1/);
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_payments_in_doubt'), /gnpay_payments_in_doubt 0/);
 });
 
-t.test('a definite answer that could not be written: the lease runs out, the payment is in doubt, never failed', async (t) => {
-  const clock = new FakeClock(Date.now());
-  const store = openStore(t, { clock: clock.now });
-  const [o] = associatedOrders(store, 1);
-  const [first] = store.payments.lease('w1', 1, 10_000);
-  t.equal(first.doubtSince, null);
-  // the platform said "succeeded", but the settlement could not be written (disk full): the lease runs out
-  clock.advance(10_001);
-  const [again] = store.payments.lease('w2', 1, 10_000);
-  t.equal(again.attempt, 2);
-  t.equal(again.doubtSince, clock.t, 'in doubt: the first attempt may have charged');
-  t.equal(store.payments.inDoubt()[0].doubtError, 'the outcome of an earlier attempt was never recorded');
-  // now the platform cannot be reached, attempt after attempt: still not failed
-  const unreachable: PaymentDriver = { name: 'down', charge: async () => ({ outcome: 'retry', error: 'fetch failed: ECONNREFUSED' }) };
-  store.payments.releaseAll();
-  const w = new PaymentWorker(store, { driver: unreachable, concurrency: 1, maxAttempts: 2, backoff: { baseMs: 1, maxMs: 1 }, leaseMs: 10_000, pollMs: 10 });
-  w.start();
-  await until(() => {
-    clock.advance(5); // the store's clock moves only when told: the backoff of each attempt passes
-    w.wake();
-    return (store.payments.status(o.id)?.attempts ?? 0) >= 6;
-  }, 10_000, 'attempts past maxAttempts');
-  await w.stop(1000);
-  t.equal(store.orders.find(o.id)!.status, 'identified', 'not failed: it may have been charged');
-});
+t.test(
+  'a definite answer that could not be written: the lease runs out, the payment is in doubt, never failed',
+  async (t) => {
+    const clock = new FakeClock(Date.now());
+    const store = openStore(t, { clock: clock.now });
+    const [o] = associatedOrders(store, 1);
+    const [first] = store.payments.lease('w1', 1, 10_000);
+    t.equal(first.doubtSince, null);
+    // the platform said "succeeded", but the settlement could not be written (disk full): the lease runs out
+    clock.advance(10_001);
+    const [again] = store.payments.lease('w2', 1, 10_000);
+    t.equal(again.attempt, 2);
+    t.equal(again.doubtSince, clock.t, 'in doubt: the first attempt may have charged');
+    t.equal(store.payments.inDoubt()[0].doubtError, 'the outcome of an earlier attempt was never recorded');
+    // now the platform cannot be reached, attempt after attempt: still not failed
+    const unreachable: PaymentDriver = {
+      name: 'down',
+      charge: async () => ({ outcome: 'retry', error: 'fetch failed: ECONNREFUSED' }),
+    };
+    store.payments.releaseAll();
+    const w = new PaymentWorker(store, {
+      driver: unreachable,
+      concurrency: 1,
+      maxAttempts: 2,
+      backoff: { baseMs: 1, maxMs: 1 },
+      leaseMs: 10_000,
+      pollMs: 10,
+    });
+    w.start();
+    await until(
+      () => {
+        clock.advance(5); // the store's clock moves only when told: the backoff of each attempt passes
+        w.wake();
+        return (store.payments.status(o.id)?.attempts ?? 0) >= 6;
+      },
+      10_000,
+      'attempts past maxAttempts',
+    );
+    await w.stop(1000);
+    t.equal(store.orders.find(o.id)!.status, 'identified', 'not failed: it may have been charged');
+  },
+);
 
-t.test('payments in doubt: listed, counted, resolved by the operator; a lease of a dead process is doubt', async (t) => {
-  const store = openStore(t);
-  const [a, b, c] = associatedOrders(store, 3);
-  const leased = store.payments.lease('dead-process', 3, 60_000);
-  t.equal(leased.length, 3);
-  t.same(leased.map((p) => p.doubtSince), [null, null, null]);
-  t.equal(store.payments.releaseAll(), 3, 'the process died with its charges out');
-  const doubt = store.payments.inDoubt();
-  t.equal(doubt.length, 3);
-  t.match(doubt[0], { attempts: 1, doubtError: 'the process charging it stopped during the attempt', leased: false, currency: 'EUR' });
-  t.equal(store.payments.doubtSummary().count, 3);
-  t.equal(store.payments.lease('w', 3, 60_000).every((p) => p.doubtSince !== null), true, 'in doubt when leased again');
-  t.throws(() => store.payments.resolve(a.id, 'charged', 'x'), { code: 'CONFLICT', message: /under way/ });
-  store.payments.releaseAll();
-  t.equal(store.payments.resolve(a.id, 'charged', 'platform ticket 17').status, 'paid');
-  t.match(store.payments.resolve(b.id, 'not-charged', '').reason, 'PAYMENT_FAILED');
-  t.throws(() => store.payments.resolve(a.id, 'charged', ''), { code: 'CONFLICT', message: /already settled/ });
-  t.throws(() => store.payments.resolve('ord_none', 'charged', ''), { code: 'NOT_FOUND' });
-  t.same(store.payments.inDoubt().map((p) => p.orderId), [c.id]);
-  t.match(store.db.prepare('SELECT last_error FROM payment_outbox WHERE order_id = ?').pluck().get(a.id), /resolved by the operator: charged \(platform ticket 17\)/);
-});
+t.test(
+  'payments in doubt: listed, counted, resolved by the operator; a lease of a dead process is doubt',
+  async (t) => {
+    const store = openStore(t);
+    const [a, b, c] = associatedOrders(store, 3);
+    const leased = store.payments.lease('dead-process', 3, 60_000);
+    t.equal(leased.length, 3);
+    t.same(
+      leased.map((p) => p.doubtSince),
+      [null, null, null],
+    );
+    t.equal(store.payments.releaseAll(), 3, 'the process died with its charges out');
+    const doubt = store.payments.inDoubt();
+    t.equal(doubt.length, 3);
+    t.match(doubt[0], {
+      attempts: 1,
+      doubtError: 'the process charging it stopped during the attempt',
+      leased: false,
+      currency: 'EUR',
+    });
+    t.equal(store.payments.doubtSummary().count, 3);
+    t.equal(
+      store.payments.lease('w', 3, 60_000).every((p) => p.doubtSince !== null),
+      true,
+      'in doubt when leased again',
+    );
+    t.throws(() => store.payments.resolve(a.id, 'charged', 'x'), { code: 'CONFLICT', message: /under way/ });
+    store.payments.releaseAll();
+    t.equal(store.payments.resolve(a.id, 'charged', 'platform ticket 17').status, 'paid');
+    t.match(store.payments.resolve(b.id, 'not-charged', '').reason, 'PAYMENT_FAILED');
+    t.throws(() => store.payments.resolve(a.id, 'charged', ''), { code: 'CONFLICT', message: /already settled/ });
+    t.throws(() => store.payments.resolve('ord_none', 'charged', ''), { code: 'NOT_FOUND' });
+    t.same(
+      store.payments.inDoubt().map((p) => p.orderId),
+      [c.id],
+    );
+    t.match(
+      store.db.prepare('SELECT last_error FROM payment_outbox WHERE order_id = ?').pluck().get(a.id),
+      /resolved by the operator: charged \(platform ticket 17\)/,
+    );
+  },
+);
 
 t.test('two workers on one database never charge an order twice', async (t) => {
   const store = openStore(t);
@@ -235,11 +328,20 @@ t.test('payment platform faults: 500s, timeouts, dropped connections', async (t)
     res.end(decide(key, amount));
   });
   const driver = new HttpDriver({ url, secret: 's', timeoutMs: 150 });
-  const w = new PaymentWorker(store, { driver, concurrency: 4, maxAttempts: 6, backoff: { baseMs: 5, maxMs: 40 }, leaseMs: 10_000 });
+  const w = new PaymentWorker(store, {
+    driver,
+    concurrency: 4,
+    maxAttempts: 6,
+    backoff: { baseMs: 5, maxMs: 40 },
+    leaseMs: 10_000,
+  });
   w.start();
   await until(() => orders.every((o) => FINAL.has(store.orders.find(o.id)!.status)), 60_000, 'every order final');
   await w.stop(2000);
-  t.ok(faults.e500 && faults.slow && faults.drop && faults.dropAfter, `faults were injected: ${JSON.stringify(faults)}`);
+  t.ok(
+    faults.e500 && faults.slow && faults.drop && faults.dropAfter,
+    `faults were injected: ${JSON.stringify(faults)}`,
+  );
   const final = orders.map((o) => store.orders.find(o.id)!);
   for (const o of final) {
     if (o.status === 'paid') t.ok(charged.has(o.id), `${o.id} paid and charged`);
@@ -249,7 +351,10 @@ t.test('payment platform faults: 500s, timeouts, dropped connections', async (t)
   t.ok(final.filter((o) => o.status === 'paid').length > 40, JSON.stringify(statuses(store)));
   // at most once: the platform holds one charge per key, and gnpay asked with one key per order
   t.same([...new Set(charged.values())], [1], 'no key charged twice');
-  t.same([...charged.keys()].filter((k) => !orders.some((o) => o.id === k)), []);
+  t.same(
+    [...charged.keys()].filter((k) => !orders.some((o) => o.id === k)),
+    [],
+  );
 });
 
 t.test('a driver charging inside the database: batches, retries, failures', async (t) => {
@@ -275,7 +380,11 @@ t.test('a driver charging inside the database: batches, retries, failures', asyn
     },
   };
   const settled: string[] = [];
-  const w = new PaymentWorker(store, { driver, concurrency: 4, maxAttempts: 3, backoff: { baseMs: 5, maxMs: 10 }, leaseMs: 10_000, pollMs: 20 }, { onSettled: (o) => settled.push(`${o.reference}:${o.status}`) });
+  const w = new PaymentWorker(
+    store,
+    { driver, concurrency: 4, maxAttempts: 3, backoff: { baseMs: 5, maxMs: 10 }, leaseMs: 10_000, pollMs: 20 },
+    { onSettled: (o) => settled.push(`${o.reference}:${o.status}`) },
+  );
   w.start();
   await until(() => settled.length === 3);
   await w.stop(1000);

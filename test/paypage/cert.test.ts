@@ -8,5 +8,8 @@ t.test('the certificate helper says what is missing', async (t) => {
   const old = process.env.PATH;
   process.env.PATH = dir;
   t.teardown(() => (process.env.PATH = old));
-  t.throws(() => selfSignedCert(dir), /cannot make a certificate for pay\.example\.net with openssl \(apt-get install openssl\)/);
+  t.throws(
+    () => selfSignedCert(dir),
+    /cannot make a certificate for pay\.example\.net with openssl \(apt-get install openssl\)/,
+  );
 });

@@ -24,7 +24,10 @@ interface Lab {
   base: string;
   limits: ConsentLimits;
   client(msisdn: string | null, o?: { resolvedBy?: 'teid' | 'ue-ip' | null }): PayClient;
-  order(amount?: number, extra?: { returnUrl?: string; ttlSeconds?: number }): ReturnType<Store['orders']['create']>['order'];
+  order(
+    amount?: number,
+    extra?: { returnUrl?: string; ttlSeconds?: number },
+  ): ReturnType<Store['orders']['create']>['order'];
   spId: string;
 }
 
@@ -33,7 +36,14 @@ async function lab(t: Test, o: { tls?: boolean; bindTimeoutMs?: number; limits?:
   const store = openStore(t);
   const { cert, key } = makeCert(dir);
   const limits = o.limits ?? { perTransaction: 50, perMonth: 300 };
-  const worker = new PaymentWorker(store, { driver: new LedgerDriver(store.ledger), concurrency: 1, maxAttempts: 3, backoff: { baseMs: 10, maxMs: 50 }, leaseMs: 30_000, pollMs: 20 });
+  const worker = new PaymentWorker(store, {
+    driver: new LedgerDriver(store.ledger),
+    concurrency: 1,
+    maxAttempts: 3,
+    backoff: { baseMs: 10, maxMs: 50 },
+    leaseMs: 30_000,
+    pollMs: 20,
+  });
   worker.start();
   const server = new PayServer({
     store,
@@ -63,18 +73,23 @@ async function lab(t: Test, o: { tls?: boolean; bindTimeoutMs?: number; limits?:
       const c = new PayClient(base);
       // the probe: reports the ClientHello as soon as it is on the wire
       c.onRandom = (r) => {
-        if (msisdn !== null) store.bindings.record(hello(r, msisdn, co.resolvedBy !== undefined ? { resolvedBy: co.resolvedBy } : {}));
+        if (msisdn !== null)
+          store.bindings.record(hello(r, msisdn, co.resolvedBy !== undefined ? { resolvedBy: co.resolvedBy } : {}));
       };
       clients.push(c);
       return c;
     },
     order(amount = 499, extra = {}) {
-      return store.orders.create(sp.id, { amount, currency: 'EUR', reference: `r${Math.random()}`, description: 'Album "Blue"', ...extra }, {
-        payUrlTemplate: TEMPLATE,
-        defaultTtlSeconds: 900,
-        maxTtlSeconds: 86400,
-        returnOrigins: ['https://shop.example'],
-      }).order;
+      return store.orders.create(
+        sp.id,
+        { amount, currency: 'EUR', reference: `r${Math.random()}`, description: 'Album "Blue"', ...extra },
+        {
+          payUrlTemplate: TEMPLATE,
+          defaultTtlSeconds: 900,
+          maxTtlSeconds: 86400,
+          returnOrigins: ['https://shop.example'],
+        },
+      ).order;
     },
   };
 }
@@ -112,7 +127,10 @@ t.test('a bound phone sees the page, is identified without charge, confirms, and
   t.equal(l.store.payments.pendingCount(), 0, 'nothing queued');
   t.equal(l.store.ledger.show(A).balances.EUR, 100_000, 'nothing charged');
 
-  const post = await phone.request('POST', pathOf(o.pay_url), { form: { csrf: csrfOf(page.body), action: 'confirm' }, headers: { Origin: 'https://pay.example.net', 'Sec-Fetch-Site': 'same-origin' } });
+  const post = await phone.request('POST', pathOf(o.pay_url), {
+    form: { csrf: csrfOf(page.body), action: 'confirm' },
+    headers: { Origin: 'https://pay.example.net', 'Sec-Fetch-Site': 'same-origin' },
+  });
   t.equal(post.status, 303, 'POST-redirect-GET');
   await until(() => l.store.orders.find(o.id)!.status === 'paid', 10_000, 'paid');
   const done = await phone.request('GET', pathOf(o.pay_url));
@@ -131,34 +149,38 @@ t.test('a bound phone sees the page, is identified without charge, confirms, and
   t.ok(ev.identifiedAt && ev.pageViewAt && ev.confirmedAt);
 });
 
-t.test('an unbound connection (no ClientHello report) sees no order or subscriber data and can never confirm', async (t) => {
-  const l = await lab(t, { bindTimeoutMs: 300 });
-  const o = l.order();
-  const wifi = l.client(null);
-  const t0 = Date.now();
-  const page = await wifi.request('GET', pathOf(o.pay_url));
-  t.ok(Date.now() - t0 >= 250, 'the lookup waited for the probe, a bounded time');
-  t.equal(page.status, 200);
-  t.match(page.body, /mobile data/);
-  t.notMatch(page.body, /Music|4\.99|\*\*\*|csrf/, 'nothing of the order or the subscriber');
-  const post = await wifi.request('POST', pathOf(o.pay_url), { form: { csrf: 'x', action: 'confirm' } });
-  t.equal(post.status, 403);
-  t.equal(l.store.orders.find(o.id)!.status, 'pending');
-  // a UE-address resolution is not tunnel evidence: never binds
-  const spoof = l.client(A, { resolvedBy: 'ue-ip' });
-  t.match((await spoof.request('GET', pathOf(o.pay_url))).body, /mobile data/);
-  t.equal(l.store.bindings.size(), 0, 'no binding stored from a UE-address resolution');
-  t.equal(l.store.orders.find(o.id)!.status, 'pending');
-});
+t.test(
+  'an unbound connection (no ClientHello report) sees no order or subscriber data and can never confirm',
+  async (t) => {
+    const l = await lab(t, { bindTimeoutMs: 300 });
+    const o = l.order();
+    const wifi = l.client(null);
+    const t0 = Date.now();
+    const page = await wifi.request('GET', pathOf(o.pay_url));
+    t.ok(Date.now() - t0 >= 250, 'the lookup waited for the probe, a bounded time');
+    t.equal(page.status, 200);
+    t.match(page.body, /mobile data/);
+    t.notMatch(page.body, /Music|4\.99|\*\*\*|csrf/, 'nothing of the order or the subscriber');
+    const post = await wifi.request('POST', pathOf(o.pay_url), { form: { csrf: 'x', action: 'confirm' } });
+    t.equal(post.status, 403);
+    t.equal(l.store.orders.find(o.id)!.status, 'pending');
+    // a UE-address resolution is not tunnel evidence: never binds
+    const spoof = l.client(A, { resolvedBy: 'ue-ip' });
+    t.match((await spoof.request('GET', pathOf(o.pay_url))).body, /mobile data/);
+    t.equal(l.store.bindings.size(), 0, 'no binding stored from a UE-address resolution');
+    t.equal(l.store.orders.find(o.id)!.status, 'pending');
+  },
+);
 
 t.test('the binding waits for a probe that reports late, then holds for the connection', async (t) => {
   const l = await lab(t, { bindTimeoutMs: 2000 });
   const o = l.order();
   const c = new PayClient(l.base);
-  c.onRandom = (r) => setTimeout(() => {
-    l.store.bindings.record(hello(r, A));
-    l.store.bindings.notify();
-  }, 150);
+  c.onRandom = (r) =>
+    setTimeout(() => {
+      l.store.bindings.record(hello(r, A));
+      l.store.bindings.notify();
+    }, 150);
   t.teardown(() => c.close());
   const page = await c.request('GET', pathOf(o.pay_url));
   t.match(page.body, /Confirm payment/);
@@ -173,11 +195,29 @@ t.test('CSRF: no cookie, a wrong token, another site, another origin, another co
   const page = await phone.request('GET', pathOf(o.pay_url));
   const csrf = csrfOf(page.body);
   const p = pathOf(o.pay_url);
-  t.equal((await phone.request('POST', p, { form: { csrf, action: 'confirm' }, cookies: false })).status, 403, 'no cookie (a cross-site form POST carries no SameSite=Strict cookie)');
-  t.equal((await phone.request('POST', p, { form: { csrf: csrf.slice(0, -2) + 'AA', action: 'confirm' } })).status, 403, 'wrong token');
+  t.equal(
+    (await phone.request('POST', p, { form: { csrf, action: 'confirm' }, cookies: false })).status,
+    403,
+    'no cookie (a cross-site form POST carries no SameSite=Strict cookie)',
+  );
+  t.equal(
+    (await phone.request('POST', p, { form: { csrf: csrf.slice(0, -2) + 'AA', action: 'confirm' } })).status,
+    403,
+    'wrong token',
+  );
   t.equal((await phone.request('POST', p, { form: { action: 'confirm' } })).status, 403, 'no token');
-  t.equal((await phone.request('POST', p, { form: { csrf, action: 'confirm' }, headers: { 'Sec-Fetch-Site': 'cross-site' } })).status, 403, 'cross-site');
-  t.equal((await phone.request('POST', p, { form: { csrf, action: 'confirm' }, headers: { Origin: 'https://evil.example' } })).status, 403, 'other origin');
+  t.equal(
+    (await phone.request('POST', p, { form: { csrf, action: 'confirm' }, headers: { 'Sec-Fetch-Site': 'cross-site' } }))
+      .status,
+    403,
+    'cross-site',
+  );
+  t.equal(
+    (await phone.request('POST', p, { form: { csrf, action: 'confirm' }, headers: { Origin: 'https://evil.example' } }))
+      .status,
+    403,
+    'other origin',
+  );
   t.equal((await phone.request('POST', p, { form: { csrf, action: 'whatever' } })).status, 403, 'unknown action');
   const put = await phone.request('POST', p, { headers: { 'Content-Type': 'text/plain' } });
   t.equal(put.status, 403, 'not a form');

@@ -63,13 +63,28 @@ function fillable(store: Store): { on: boolean } {
 
 function logs() {
   const lines: string[] = [];
-  return { lines, logger: createLogger({ level: 'info', redactPersonalData: true, destination: { write: (s: string) => lines.push(s) } }) };
+  return {
+    lines,
+    logger: createLogger({
+      level: 'info',
+      redactPersonalData: true,
+      destination: { write: (s: string) => lines.push(s) },
+    }),
+  };
 }
 
 function seed(db: string, n: number): { tokens: string[]; ids: string[] } {
   const store = Store.open(db);
   const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
-  const orders = Array.from({ length: n }, (_, i) => store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: `r${i}` }, { ...ORDER_OPTS, defaultTtlSeconds: 3600 }).order);
+  const orders = Array.from(
+    { length: n },
+    (_, i) =>
+      store.orders.create(
+        sp.id,
+        { amount: 1, currency: 'EUR', reference: `r${i}` },
+        { ...ORDER_OPTS, defaultTtlSeconds: 3600 },
+      ).order,
+  );
   for (let i = 0; i < n; i++) store.ledger.credit(`4915100000${String(i).padStart(2, '0')}`, 10, { currency: 'EUR' });
   store.close();
   return { tokens: orders.map((o) => o.token), ids: orders.map((o) => o.id) };
@@ -83,7 +98,13 @@ t.test('replay: back-pressure while the database is full; nothing dropped; not r
   const { tokens, ids } = seed(db, 6);
   const src = feed();
   const { lines, logger } = logs();
-  const d = await Daemon.start({ config: loadConfig(null, { db, listen: '127.0.0.1:0', opsListen: '127.0.0.1:0' }), logger, read: ['c.pcap'], exitWhenDone: true, openSource: () => src });
+  const d = await Daemon.start({
+    config: loadConfig(null, { db, listen: '127.0.0.1:0', opsListen: '127.0.0.1:0' }),
+    logger,
+    read: ['c.pcap'],
+    exitWhenDone: true,
+    openSource: () => src,
+  });
   const full = fillable(d.store);
   src.push([sighting(tokens[0], msisdn(0))]);
   await until(() => d.store.orders.find(ids[0])!.status === 'paid');
@@ -100,7 +121,11 @@ t.test('replay: back-pressure while the database is full; nothing dropped; not r
   t.equal(await d.done, 0, 'the replay finishes, exit 0');
   const store = Store.open(db);
   t.teardown(() => store.close());
-  t.same(ids.map((id) => store.orders.find(id)!.status), Array(6).fill('paid'), 'every sighting stored and charged');
+  t.same(
+    ids.map((id) => store.orders.find(id)!.status),
+    Array(6).fill('paid'),
+    'every sighting stored and charged',
+  );
   t.ok(lines.some((l) => l.includes('the database takes writes again')));
 });
 
@@ -110,14 +135,19 @@ t.test('replay stopped while the database is full: the exit code says sightings 
   const { tokens } = seed(db, 2);
   const src = feed();
   const { lines, logger } = logs();
-  const d = await Daemon.start({ config: loadConfig(null, { db, listen: '127.0.0.1:0' }), logger, read: ['c.pcap'], openSource: () => src });
+  const d = await Daemon.start({
+    config: loadConfig(null, { db, listen: '127.0.0.1:0' }),
+    logger,
+    read: ['c.pcap'],
+    openSource: () => src,
+  });
   const full = fillable(d.store);
   full.on = true;
   src.push([sighting(tokens[0], msisdn(0)), sighting(tokens[1], msisdn(1))]);
   await until(() => lines.some((l) => l.includes('DATABASE CANNOT BE WRITTEN')));
   const said: string[] = [];
   const write = process.stderr.write;
-  process.stderr.write = ((c: string) => (said.push(String(c)), true));
+  process.stderr.write = (c: string) => (said.push(String(c)), true);
   try {
     t.equal(await d.shutdown('SIGTERM'), 1, 'exit 1, not 0');
   } finally {
@@ -133,7 +163,17 @@ t.test('live: spooled durably while the database is full, stored in order when i
   const { tokens, ids } = seed(db, 4);
   const src = feed();
   const { lines, logger } = logs();
-  const d = await Daemon.start({ config: loadConfig(null, { db, listen: '127.0.0.1:0', opsListen: '127.0.0.1:0', capture: { interfaces: ['gn0'] }, spool: { sizeMiB: 1 } }), logger, openSource: () => src });
+  const d = await Daemon.start({
+    config: loadConfig(null, {
+      db,
+      listen: '127.0.0.1:0',
+      opsListen: '127.0.0.1:0',
+      capture: { interfaces: ['gn0'] },
+      spool: { sizeMiB: 1 },
+    }),
+    logger,
+    openSource: () => src,
+  });
   t.ok(existsSync(`${db}.spool`), 'the spool is set aside at start');
   const full = fillable(d.store);
   full.on = true;
@@ -147,11 +187,19 @@ t.test('live: spooled durably while the database is full, stored in order when i
   const m = await (await fetch(`${d.opsUrl}/metrics`)).text();
   t.match(m, /gnpay_sightings_spooled_total 4/);
   t.match(m, /gnpay_spool_records 3/);
-  t.same(ids.map((id) => d.store.orders.find(id)!.status), ['pending', 'pending', 'pending', 'pending'], 'nothing stored yet');
+  t.same(
+    ids.map((id) => d.store.orders.find(id)!.status),
+    ['pending', 'pending', 'pending', 'pending'],
+    'nothing stored yet',
+  );
   full.on = false;
   src.push([sighting(tokens[3], msisdn(3))]); // arrives after the outage: stored after the spooled ones
   await until(() => d.store.orders.find(ids[3])!.status === 'paid', 20_000, 'everything stored');
-  t.same(ids.map((id) => d.store.orders.find(id)!.status), ['conflict', 'paid', 'paid', 'paid'], 'in the order they were seen: token 0 seen by two subscribers before its charge: conflict');
+  t.same(
+    ids.map((id) => d.store.orders.find(id)!.status),
+    ['conflict', 'paid', 'paid', 'paid'],
+    'in the order they were seen: token 0 seen by two subscribers before its charge: conflict',
+  );
   t.ok(lines.some((l) => l.includes('spooled sightings stored')));
   t.equal((await fetch(`${d.opsUrl}/readyz`)).status, 200, 'ready again');
   t.equal(await d.shutdown('test'), 0);
@@ -163,7 +211,11 @@ t.test('live: the spool full: sightings lost are counted, logged and make the ex
   const { tokens } = seed(db, 1);
   const src = feed();
   const { lines, logger } = logs();
-  const d = await Daemon.start({ config: loadConfig(null, { db, listen: '127.0.0.1:0', capture: { interfaces: ['gn0'] }, spool: { sizeMiB: 1 } }), logger, openSource: () => src });
+  const d = await Daemon.start({
+    config: loadConfig(null, { db, listen: '127.0.0.1:0', capture: { interfaces: ['gn0'] }, spool: { sizeMiB: 1 } }),
+    logger,
+    openSource: () => src,
+  });
   const full = fillable(d.store);
   full.on = true;
   const big = Array.from({ length: 256 }, (_, i) => ({ ...sighting(tokens[0], msisdn(0)), packet: 10_000 + i }));
@@ -173,7 +225,7 @@ t.test('live: the spool full: sightings lost are counted, logged and make the ex
   t.ok(d.pipeline.spooled > 0, `${d.pipeline.spooled} spooled first`);
   t.ok(lines.some((l) => l.includes('SIGHTINGS LOST')));
   const write = process.stderr.write;
-  process.stderr.write = (() => true);
+  process.stderr.write = () => true;
   try {
     t.equal(await d.shutdown('test'), 1);
   } finally {
@@ -191,7 +243,10 @@ t.test('a crash leaves sightings in the spool: the next start stores them first'
   spool.close();
   const { lines, logger } = logs();
   const d = await Daemon.start({ config: loadConfig(null, { db, listen: '127.0.0.1:0' }), logger });
-  t.ok(ids.every((id) => ['identified', 'paid'].includes(d.store.orders.find(id)!.status)), 'stored at start, before anything else');
+  t.ok(
+    ids.every((id) => ['identified', 'paid'].includes(d.store.orders.find(id)!.status)),
+    'stored at start, before anything else',
+  );
   t.ok(lines.some((l) => l.includes('spooled sightings stored')));
   await d.shutdown('test');
   const again = Spool.open(`${db}.spool`, 1 << 20);
@@ -206,10 +261,17 @@ t.test('the spool: records in order, a torn tail ignored, generations never mixe
   const s = Spool.open(file, 64 * 1024);
   t.equal(s.pending, 0);
   for (let i = 0; i < 3; i++) t.ok(s.append({ sourceId: 'live', now: i, sightings: [sighting('x'.repeat(26), null)] }));
-  t.same(s.read().map((r) => r.now), [0, 1, 2]);
+  t.same(
+    s.read().map((r) => r.now),
+    [0, 1, 2],
+  );
   s.reset();
   t.ok(s.append({ sourceId: 'live', now: 7, sightings: [] }), 'shorter than the old first record');
-  t.same(s.read().map((r) => r.now), [7], 'old records behind the new ones are not read again');
+  t.same(
+    s.read().map((r) => r.now),
+    [7],
+    'old records behind the new ones are not read again',
+  );
   s.close();
   // a torn write: the last record's bytes damaged
   const fs = await import('node:fs');

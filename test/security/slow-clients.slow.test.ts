@@ -51,16 +51,38 @@ function slowClient(url: string, head: string, trickle = '', everyMs = 50): Prom
   });
 }
 
-const limits = { headersTimeoutMs: 400, requestTimeoutMs: 800, keepAliveTimeoutMs: 300, idleTimeoutMs: 2000, maxConnections: 1024 };
+const limits = {
+  headersTimeoutMs: 400,
+  requestTimeoutMs: 800,
+  keepAliveTimeoutMs: 300,
+  idleTimeoutMs: 2000,
+  maxConnections: 1024,
+};
 
 t.test('every listener cuts off trickled heads and bodies and idle connections', async (t) => {
   const dir = tmpDir(t);
-  const d = await Daemon.start({ config: loadConfig(null, { db: join(dir, 'g.db'), listen: '127.0.0.1:0', opsListen: '127.0.0.1:0', listeners: limits }), logger: silent });
+  const d = await Daemon.start({
+    config: loadConfig(null, {
+      db: join(dir, 'g.db'),
+      listen: '127.0.0.1:0',
+      opsListen: '127.0.0.1:0',
+      listeners: limits,
+    }),
+    logger: silent,
+  });
   t.teardown(() => d.shutdown('test'));
   const sp = d.store.sps.add({ confirmation: 'none', name: 'shop' });
-  for (const [name, url] of [['SP API', d.url], ['operations', d.opsUrl!]] as const) {
+  for (const [name, url] of [
+    ['SP API', d.url],
+    ['operations', d.opsUrl!],
+  ] as const) {
     // header slowloris: a head that never ends
-    const loris = await slowClient(url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X-Slow: aaaaaaaaaaaa\r\n'.repeat(100), 30);
+    const loris = await slowClient(
+      url,
+      'GET /healthz HTTP/1.1\r\nHost: x\r\n',
+      'X-Slow: aaaaaaaaaaaa\r\n'.repeat(100),
+      30,
+    );
     await until(() => loris.closed, 20_000, `${name}: slowloris closed`);
     t.ok(loris.closed, `${name}: a head trickled past headersTimeoutMs is cut off`);
     t.notMatch(loris.data, /200 OK/, `${name}: and never answered`);
@@ -84,10 +106,22 @@ t.test('every listener cuts off trickled heads and bodies and idle connections',
   await until(() => authed.closed, 20_000, 'trickled body closed');
   t.notMatch(authed.data, /201 Created/, 'a body trickled past requestTimeoutMs is cut off');
   // unauthenticated: the 401 comes at once and the connection is closed, not held while the body trickles
-  for (const [name, url, path] of [['SP API', d.url, '/v1/orders'], ['operations', d.opsUrl!, '/healthz']] as const) {
-    const unauth = await slowClient(url, `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`, 'x', 30);
+  for (const [name, url, path] of [
+    ['SP API', d.url, '/v1/orders'],
+    ['operations', d.opsUrl!, '/healthz'],
+  ] as const) {
+    const unauth = await slowClient(
+      url,
+      `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`,
+      'x',
+      30,
+    );
     await until(() => unauth.closed, 20_000, `${name}: closed after the early answer`);
-    t.match(unauth.data, /^HTTP\/1\.1 (401|413) .*\r\n[\s\S]*connection: close/i, `${name}: an early answer closes the connection`);
+    t.match(
+      unauth.data,
+      /^HTTP\/1\.1 (401|413) .*\r\n[\s\S]*connection: close/i,
+      `${name}: an early answer closes the connection`,
+    );
   }
   t.equal((await fetch(`${d.url}/healthz`)).status, 200, 'the listener still answers');
   t.equal((await fetch(`${d.opsUrl}/healthz`)).status, 200);
@@ -99,25 +133,54 @@ t.test('a listener holds at most maxConnections; the others keep answering', asy
   const dir = tmpDir(t);
   const cap = 20; // over the floor of 16 the descriptor rule keeps
   const d = await Daemon.start({
-    config: loadConfig(null, { db: join(dir, 'g.db'), listen: '127.0.0.1:0', opsListen: '127.0.0.1:0', listeners: { ...limits, headersTimeoutMs: 120_000, requestTimeoutMs: 120_000, idleTimeoutMs: 120_000, maxConnections: cap } }),
+    config: loadConfig(null, {
+      db: join(dir, 'g.db'),
+      listen: '127.0.0.1:0',
+      opsListen: '127.0.0.1:0',
+      listeners: {
+        ...limits,
+        headersTimeoutMs: 120_000,
+        requestTimeoutMs: 120_000,
+        idleTimeoutMs: 120_000,
+        maxConnections: cap,
+      },
+    }),
     logger: silent,
   });
   t.teardown(() => d.shutdown('test'));
   const held: Conn[] = [];
-  for (let i = 0; i < cap; i++) held.push(await slowClient(d.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X: y\r\n', 200));
+  for (let i = 0; i < cap; i++)
+    held.push(await slowClient(d.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X: y\r\n', 200));
   const extra: Conn[] = [];
   for (let i = 0; i < 5; i++) extra.push(await slowClient(d.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
   await until(() => extra.every((c) => c.closed), 20_000, 'the connections over the cap closed');
-  t.ok(extra.every((c) => c.data === ''), 'closed without an answer');
-  t.ok(held.every((c) => !c.closed), 'the ones held stay');
+  t.ok(
+    extra.every((c) => c.data === ''),
+    'closed without an answer',
+  );
+  t.ok(
+    held.every((c) => !c.closed),
+    'the ones held stay',
+  );
   t.equal((await fetch(`${d.opsUrl}/healthz`)).status, 200, 'the operations listener answers meanwhile');
-  t.match(await (await fetch(`${d.opsUrl}/metrics`)).text(), /gnpay_http_connections_dropped_total\{listener="api"\} 5/);
+  t.match(
+    await (await fetch(`${d.opsUrl}/metrics`)).text(),
+    /gnpay_http_connections_dropped_total\{listener="api"\} 5/,
+  );
   for (const c of held) {
     c.stop();
     c.socket.destroy();
   }
   await until(() => held.every((c) => c.closed));
-  t.equal((await until(() => fetch(`${d.url}/healthz`).then((r) => r.status).catch(() => 0))), 200, 'the SP listener answers again');
+  t.equal(
+    await until(() =>
+      fetch(`${d.url}/healthz`)
+        .then((r) => r.status)
+        .catch(() => 0),
+    ),
+    200,
+    'the SP listener answers again',
+  );
 });
 
 t.test('the connection cap follows the descriptor limit', async (t) => {
@@ -127,7 +190,10 @@ t.test('the connection cap follows the descriptor limit', async (t) => {
   t.equal(connectionCap(l, 1_000_000), 1000, 'the configured cap below that');
   t.equal(connectionCap(l, null), 1000, 'unknown limit: the configured cap');
   const dir = tmpDir(t);
-  writeFileSync(join(dir, 'limits'), 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            256                  4096                 files\n');
+  writeFileSync(
+    join(dir, 'limits'),
+    'Limit                     Soft Limit           Hard Limit           Units\nMax open files            256                  4096                 files\n',
+  );
   t.equal(openFileLimit(join(dir, 'limits')), 256);
   writeFileSync(join(dir, 'unl'), 'Max open files            unlimited            unlimited            files\n');
   t.equal(openFileLimit(join(dir, 'unl')), null);
@@ -147,11 +213,46 @@ t.test('100 slow connections under a 128-descriptor limit: operations and webhoo
     res.end();
   });
   const cfg = join(dir, 'c.json');
-  writeFileSync(cfg, JSON.stringify({ listeners: { headersTimeoutMs: 120_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 5000, idleTimeoutMs: 120_000, maxConnections: 1024 }, webhooks: { allowDestinations: ['127.0.0.1/32'] } }));
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--config', cfg, '--confirmation', 'none', '--name', 'shop', '--webhook', `${receiver.url}/hook`, '--json'])).stdout);
-  const d = await spawnDaemon(t, ['--db', db, '--listen', '127.0.0.1:0', '--ops-listen', '127.0.0.1:0', '--config', cfg, '--log-level', 'warn'], { wrap: ['prlimit', '--nofile=128:128'] });
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      listeners: {
+        headersTimeoutMs: 120_000,
+        requestTimeoutMs: 120_000,
+        keepAliveTimeoutMs: 5000,
+        idleTimeoutMs: 120_000,
+        maxConnections: 1024,
+      },
+      webhooks: { allowDestinations: ['127.0.0.1/32'] },
+    }),
+  );
+  const sp = JSON.parse(
+    (
+      await cli([
+        'sp',
+        'add',
+        '--db',
+        db,
+        '--config',
+        cfg,
+        '--confirmation',
+        'none',
+        '--name',
+        'shop',
+        '--webhook',
+        `${receiver.url}/hook`,
+        '--json',
+      ])
+    ).stdout,
+  );
+  const d = await spawnDaemon(
+    t,
+    ['--db', db, '--listen', '127.0.0.1:0', '--ops-listen', '127.0.0.1:0', '--config', cfg, '--log-level', 'warn'],
+    { wrap: ['prlimit', '--nofile=128:128'] },
+  );
   const slow: Conn[] = [];
-  for (let i = 0; i < 100; i++) slow.push(await slowClient(d.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X: y\r\n', 500));
+  for (let i = 0; i < 100; i++)
+    slow.push(await slowClient(d.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X: y\r\n', 500));
   await until(() => slow.filter((c) => c.closed).length >= 100 - 32, 20_000, 'the connections over the cap closed');
   t.equal(slow.filter((c) => !c.closed).length, 32, 'the SP listener holds a quarter of the descriptors');
   t.equal((await fetch(`${d.opsUrl}/healthz`)).status, 200, 'the operations listener answers');
@@ -159,7 +260,10 @@ t.test('100 slow connections under a 128-descriptor limit: operations and webhoo
   await cli(['orders', 'create', '--db', db, '--sp', sp.id, '--amount', '1', '--currency', 'EUR', '--reference', 'r']);
   await until(() => hooks.length >= 1, 30_000, 'the webhook');
   t.same(hooks, ['org.gnpay.order.pending']);
-  t.notOk(d.logs.some((l) => JSON.stringify(l).includes('EMFILE')), 'no EMFILE in the logs');
+  t.notOk(
+    d.logs.some((l) => JSON.stringify(l).includes('EMFILE')),
+    'no EMFILE in the logs',
+  );
   for (const c of slow) {
     c.stop();
     c.socket.destroy();

@@ -12,10 +12,20 @@ const R = (i: number) => i.toString(16).padStart(64, '0');
 t.test('record: only TEID-resolved hellos with an MSISDN bind; duplicates are ignored', async (t) => {
   const store = openStore(t);
   t.equal(store.bindings.record(hello(R(1), '+491701234567')), 'bound');
-  t.equal(store.bindings.record(hello(R(1), '491701234567')), 'duplicate', 'the same hello seen twice (two taps) binds once');
+  t.equal(
+    store.bindings.record(hello(R(1), '491701234567')),
+    'duplicate',
+    'the same hello seen twice (two taps) binds once',
+  );
   t.equal(store.bindings.record(hello(R(2), '491701234567', { resolvedBy: 'ue-ip' })), 'unresolved');
   t.equal(store.bindings.record(hello(R(3), null)), 'unresolved');
-  t.match(store.bindings.get(R(1).toUpperCase()), { msisdn: '491701234567', teid: 1, gsnSrc: '10.201.0.1', gsnDst: '10.201.0.254', sni: 'pay.example.net' });
+  t.match(store.bindings.get(R(1).toUpperCase()), {
+    msisdn: '491701234567',
+    teid: 1,
+    gsnSrc: '10.201.0.1',
+    gsnDst: '10.201.0.254',
+    sni: 'pay.example.net',
+  });
   t.equal(store.bindings.get(R(2)), null);
   t.equal(store.bindings.size(), 1);
 });
@@ -26,7 +36,11 @@ t.test('a random reported from two subscribers binds neither, for good', async (
   t.equal(store.bindings.record(hello(R(1), '491709999999')), 'conflict', 'the same random in another tunnel');
   t.equal(store.bindings.get(R(1)), null, 'the listener finds it unbound');
   t.equal(await store.bindings.lookup(R(1), 50), null, 'a waiting lookup finds nothing either');
-  t.equal(store.bindings.record(hello(R(1), '491701234567')), 'conflict', 'the first subscriber again cannot bind it back');
+  t.equal(
+    store.bindings.record(hello(R(1), '491701234567')),
+    'conflict',
+    'the first subscriber again cannot bind it back',
+  );
   t.equal(store.bindings.record(hello(R(1), '491709999999')), 'conflict');
   t.equal(store.bindings.get(R(1)), null);
 });

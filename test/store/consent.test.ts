@@ -14,7 +14,8 @@ function setup(t: Test, confirmation: 'page' | 'none' = 'page') {
   const clock = new FakeClock();
   const store = openStore(t, { clock: clock.now });
   const sp = store.sps.add({ name: 'shop', confirmation }).sp;
-  const order = (amount = 100, currency = 'EUR', ttlSeconds?: number) => store.orders.create(sp.id, { amount, currency, reference: 'r', ttlSeconds }, ORDER_OPTS).order;
+  const order = (amount = 100, currency = 'EUR', ttlSeconds?: number) =>
+    store.orders.create(sp.id, { amount, currency, reference: 'r', ttlSeconds }, ORDER_OPTS).order;
   const bind = (msisdn: string, r = msisdn) => {
     store.bindings.record(hello(r.padStart(64, '0'), msisdn));
     return store.bindings.get(r.padStart(64, '0'))!;
@@ -30,12 +31,27 @@ t.test('the state machine: identification never charges, only an open identified
   const { store, order, bind, sp, clock } = setup(t);
   const o = order();
   const a = bind(A);
-  t.same(store.consent.confirm(o, { binding: a, userAgent: null }, limits).outcome, 'not-open', 'a pending order cannot be confirmed');
+  t.same(
+    store.consent.confirm(o, { binding: a, userAgent: null }, limits).outcome,
+    'not-open',
+    'a pending order cannot be confirmed',
+  );
   t.equal(store.consent.identify(o, { binding: a, userAgent: 'ua', pageDigest: 'd1' }).status, 'identified');
-  t.equal(store.consent.identify(o, { binding: a, userAgent: 'ua2' }).status, 'identified', 'again: no second transition');
-  t.same(store.events.forOrder(o.id).map((e) => e.status), ['pending', 'identified']);
+  t.equal(
+    store.consent.identify(o, { binding: a, userAgent: 'ua2' }).status,
+    'identified',
+    'again: no second transition',
+  );
+  t.same(
+    store.events.forOrder(o.id).map((e) => e.status),
+    ['pending', 'identified'],
+  );
   const b = bind(B);
-  t.equal(store.consent.confirm(o, { binding: b, userAgent: null }, limits).outcome, 'not-identified', 'B was never shown the page');
+  t.equal(
+    store.consent.confirm(o, { binding: b, userAgent: null }, limits).outcome,
+    'not-identified',
+    'B was never shown the page',
+  );
   const r = store.consent.confirm(o, { binding: a, userAgent: null }, limits);
   t.equal(r.outcome, 'confirmed');
   t.equal(store.payments.pendingCount(), 1);
@@ -54,24 +70,34 @@ t.test('the state machine: identification never charges, only an open identified
   const o3 = order();
   store.consent.identify(o3, { binding: a, userAgent: null });
   t.equal(store.orders.cancel(sp.id, o3.id).status, 'cancelled');
-  t.equal(store.consent.identify(o3, { binding: a, userAgent: null }).status, 'cancelled', 'a closed order is not identified again');
+  t.equal(
+    store.consent.identify(o3, { binding: a, userAgent: null }).status,
+    'cancelled',
+    'a closed order is not identified again',
+  );
 });
 
-t.test('one-step SP: a sighting confirms at once, also an order a phone was identified for; its evidence is the sighting', async (t) => {
-  const { store, order, bind, clock } = setup(t, 'none');
-  const o = order();
-  store.consent.identify(o, { binding: bind(A), userAgent: null });
-  const r = store.associator.process([sighting(o.token, B)], { now: clock.t, sourceId: 's', limits });
-  t.same(r.map((x) => x.outcome), ['associated']);
-  const row = store.orders.find(o.id)!;
-  t.match(row, { status: 'identified', msisdn: B });
-  t.ok(row.confirmed_at);
-  const ev = store.consent.evidence(o.id)!;
-  t.match(ev, { mode: 'none', msisdn: B, sighting: { carrier: 'query', via: 'http', host: 'pay.example.net' } });
-  t.match(evidenceText(ev, 1), /a sighting alone \(the SP is in one-step mode/);
-  t.equal(store.consent.evidence('ord_none'), null);
-  t.equal(store.sps.oneStep().length, 1);
-});
+t.test(
+  'one-step SP: a sighting confirms at once, also an order a phone was identified for; its evidence is the sighting',
+  async (t) => {
+    const { store, order, bind, clock } = setup(t, 'none');
+    const o = order();
+    store.consent.identify(o, { binding: bind(A), userAgent: null });
+    const r = store.associator.process([sighting(o.token, B)], { now: clock.t, sourceId: 's', limits });
+    t.same(
+      r.map((x) => x.outcome),
+      ['associated'],
+    );
+    const row = store.orders.find(o.id)!;
+    t.match(row, { status: 'identified', msisdn: B });
+    t.ok(row.confirmed_at);
+    const ev = store.consent.evidence(o.id)!;
+    t.match(ev, { mode: 'none', msisdn: B, sighting: { carrier: 'query', via: 'http', host: 'pay.example.net' } });
+    t.match(evidenceText(ev, 1), /a sighting alone \(the SP is in one-step mode/);
+    t.equal(store.consent.evidence('ord_none'), null);
+    t.equal(store.sps.oneStep().length, 1);
+  },
+);
 
 t.test('limits in major units of the currency', async (t) => {
   t.equal(currencyExponent('EUR'), 2);
@@ -86,11 +112,18 @@ t.test('limits in major units of the currency', async (t) => {
     store.consent.identify(o, { binding: a, userAgent: null });
     return store.consent.confirm(o, { binding: a, userAgent: null }, limits);
   };
-  t.match(confirm(51, 'JPY'), { outcome: 'declined', reason: 'LIMIT_PER_TRANSACTION' }, '51 yen is over 50 major units');
+  t.match(
+    confirm(51, 'JPY'),
+    { outcome: 'declined', reason: 'LIMIT_PER_TRANSACTION' },
+    '51 yen is over 50 major units',
+  );
   t.equal(confirm(50, 'JPY').outcome, 'confirmed');
   t.equal(confirm(5000, 'EUR').outcome, 'confirmed', 'months are per currency');
   const day = { perTransaction: null, perMonth: null, amountPerDay: 6000, ordersPerHour: null };
   const o = order(2000, 'EUR');
   store.consent.identify(o, { binding: a, userAgent: null });
-  t.match(store.consent.confirm(o, { binding: a, userAgent: null }, day), { outcome: 'declined', reason: 'LIMIT_AMOUNT_PER_DAY' });
+  t.match(store.consent.confirm(o, { binding: a, userAgent: null }, day), {
+    outcome: 'declined',
+    reason: 'LIMIT_AMOUNT_PER_DAY',
+  });
 });

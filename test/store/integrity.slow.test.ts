@@ -4,7 +4,17 @@
 // one line what is wrong with a database they cannot use.
 import t from 'tap';
 import { join } from 'node:path';
-import { closeSync, copyFileSync, chmodSync, chownSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../src/config';
@@ -25,7 +35,12 @@ function seeded(file: string, orders = 300): { spId: string; apiKey: string } {
   const store = Store.open(file);
   const sp = store.sps.add({ name: 'shop' });
   store.db.transaction(() => {
-    for (let i = 0; i < orders; i++) store.orders.create(sp.sp.id, { amount: 1 + i, currency: 'EUR', reference: `r${i}`, description: 'x'.repeat(i % 200) }, ORDER_OPTS);
+    for (let i = 0; i < orders; i++)
+      store.orders.create(
+        sp.sp.id,
+        { amount: 1 + i, currency: 'EUR', reference: `r${i}`, description: 'x'.repeat(i % 200) },
+        ORDER_OPTS,
+      );
   })();
   store.db.exec('VACUUM'); // no free pages: every page belongs to a table or an index
   store.close();
@@ -65,7 +80,10 @@ t.test('a table root page overwritten: refused at open, by the daemon and by gnp
   const { pageSize, ordersRoot } = pageInfo(file);
   smash(file, ordersRoot, pageSize, 7);
   t.throws(() => openDatabase(file, { quickCheck: true }), DatabaseDamagedError);
-  t.throws(() => openDatabase(file, { quickCheck: true }), /is damaged \(PRAGMA quick_check: .*\); restore it from a backup: gnpay db restore BACKUP --db /);
+  t.throws(
+    () => openDatabase(file, { quickCheck: true }),
+    /is damaged \(PRAGMA quick_check: .*\); restore it from a backup: gnpay db restore BACKUP --db /,
+  );
   const config = loadConfig(null, { db: file, listen: '127.0.0.1:0' });
   await t.rejects(Daemon.start({ config, logger: silent }), DatabaseDamagedError, 'the daemon does not start on it');
   t.notOk(existsSync(`${file}.pid`), 'and released its lock');
@@ -94,40 +112,50 @@ t.test('random pages overwritten: each one found', async (t) => {
     const file = join(dir, `p${n}.db`);
     copyFileSync(clean, file);
     smash(file, n, pageSize, n);
-    t.throws(() => openDatabase(file, { quickCheck: true }), { name: /^Database(Open|Damaged)Error$/, kind: 'damaged' }, `page ${n} of ${pages}`);
+    t.throws(
+      () => openDatabase(file, { quickCheck: true }),
+      { name: /^Database(Open|Damaged)Error$/, kind: 'damaged' },
+      `page ${n} of ${pages}`,
+    );
     const r = await quickCheckInWorker(file);
     t.ok(r.findings.length > 0, `page ${n}: the worker's check finds it too`);
   }
   const header = join(dir, 'header.db');
   copyFileSync(clean, header);
   smash(header, 1, pageSize, 1);
-  t.throws(() => openDatabase(header, { quickCheck: true }), /is damaged or not a gnpay database \(file is not a database\)/);
+  t.throws(
+    () => openDatabase(header, { quickCheck: true }),
+    /is damaged or not a gnpay database \(file is not a database\)/,
+  );
   t.same((await quickCheckInWorker(clean)).findings, [], 'the clean file is clean');
 });
 
-t.test('damage appearing while the daemon runs: the scheduled check stops it (exit 1), the metric says 0', async (t) => {
-  const dir = tmpDir(t);
-  const file = join(dir, 'g.db');
-  seeded(file);
-  const d = await Daemon.start({ config: loadConfig(null, { db: file, listen: '127.0.0.1:0' }), logger: silent });
-  t.equal(await d.checkIntegrity(), true);
-  t.match(await d.metrics.registry.getSingleMetricAsString('gnpay_db_integrity_ok'), /gnpay_db_integrity_ok 1/);
-  d.store.db.pragma('wal_checkpoint(TRUNCATE)');
-  const { pageSize, ordersRoot } = pageInfo(file);
-  smash(file, ordersRoot, pageSize, 99);
-  const stderr: string[] = [];
-  const write = process.stderr.write;
-  process.stderr.write = ((c: string) => (stderr.push(String(c)), true));
-  try {
-    t.equal(await d.checkIntegrity(), false);
-  } finally {
-    process.stderr.write = write;
-  }
-  t.match(await d.metrics.registry.getSingleMetricAsString('gnpay_db_integrity_ok'), /gnpay_db_integrity_ok 0/);
-  t.equal(await d.done, 1, 'stopped with exit code 1');
-  t.match(stderr.join(''), /^gnpay: database .* is damaged/);
-  t.equal(await d.checkIntegrity(), true, 'nothing checked once stopping');
-});
+t.test(
+  'damage appearing while the daemon runs: the scheduled check stops it (exit 1), the metric says 0',
+  async (t) => {
+    const dir = tmpDir(t);
+    const file = join(dir, 'g.db');
+    seeded(file);
+    const d = await Daemon.start({ config: loadConfig(null, { db: file, listen: '127.0.0.1:0' }), logger: silent });
+    t.equal(await d.checkIntegrity(), true);
+    t.match(await d.metrics.registry.getSingleMetricAsString('gnpay_db_integrity_ok'), /gnpay_db_integrity_ok 1/);
+    d.store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const { pageSize, ordersRoot } = pageInfo(file);
+    smash(file, ordersRoot, pageSize, 99);
+    const stderr: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = (c: string) => (stderr.push(String(c)), true);
+    try {
+      t.equal(await d.checkIntegrity(), false);
+    } finally {
+      process.stderr.write = write;
+    }
+    t.match(await d.metrics.registry.getSingleMetricAsString('gnpay_db_integrity_ok'), /gnpay_db_integrity_ok 0/);
+    t.equal(await d.done, 1, 'stopped with exit code 1');
+    t.match(stderr.join(''), /^gnpay: database .* is damaged/);
+    t.equal(await d.checkIntegrity(), true, 'nothing checked once stopping');
+  },
+);
 
 t.test('gnpay db backup while the daemon writes; restore over a damaged file; the daemon starts on it', async (t) => {
   const dir = tmpDir(t);
@@ -153,14 +181,21 @@ t.test('gnpay db backup while the daemon writes; restore over a damaged file; th
   t.equal(readFileSync(`${backup}.key`, 'utf8'), readFileSync(`${file}.key`, 'utf8'));
   t.equal(statSync(`${backup}.key`).mode & 0o777, 0o600);
   t.ok(info.pages > 0);
-  t.same(['-wal', '-shm', '-journal'].filter((e) => existsSync(backup + e)), [], 'a standalone file');
+  t.same(
+    ['-wal', '-shm', '-journal'].filter((e) => existsSync(backup + e)),
+    [],
+    'a standalone file',
+  );
   t.ok(checkFile(backup).pages > 0);
   const again = await cli(['db', 'backup', backup, '--db', file]);
   t.equal(again.code, 1);
   t.match(again.stderr, /exists; give a new file name/);
   const inBackup = new Database(backup, { readonly: true });
   const backedUp = inBackup.prepare('SELECT COUNT(*) FROM orders').pluck().get() as number;
-  const eventsOk = inBackup.prepare('SELECT COUNT(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.order_id = o.id)').pluck().get();
+  const eventsOk = inBackup
+    .prepare('SELECT COUNT(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.order_id = o.id)')
+    .pluck()
+    .get();
   inBackup.close();
   t.ok(backedUp >= 50 && backedUp <= 50 + written, `${backedUp} orders in the copy (${written} created meanwhile)`);
   t.equal(eventsOk, 0, 'every order in the copy has its event (one transaction, one snapshot)');
@@ -179,7 +214,11 @@ t.test('gnpay db backup while the daemon writes; restore over a damaged file; th
   t.ok(existsSync(rr.movedAside), 'the damaged file is kept for inspection');
   const d2 = await Daemon.start({ config: loadConfig(null, { db: file, listen: '127.0.0.1:0' }), logger: silent });
   t.equal(d2.store.db.prepare('SELECT COUNT(*) FROM orders').pluck().get(), backedUp, 'the orders of the backup');
-  const more = await new GnpayClient({ baseUrl: d2.url, apiKey }).createOrder({ amount: 1, currency: 'EUR', reference: 'after' });
+  const more = await new GnpayClient({ baseUrl: d2.url, apiKey }).createOrder({
+    amount: 1,
+    currency: 'EUR',
+    reference: 'after',
+  });
   t.equal(more.status, 'pending', 'and it takes new ones');
   await d2.shutdown('test');
   const text = await cli(['db', 'check', '--db', file]);
@@ -189,7 +228,10 @@ t.test('gnpay db backup while the daemon writes; restore over a damaged file; th
   // restore refuses a file that is not a sound gnpay database
   const junk = join(dir, 'junk.db');
   copyFileSync(rr.movedAside, junk);
-  t.throws(() => restoreDatabase(junk, join(dir, 'other.db')), { name: /^Database(Open|Damaged)Error$/, kind: 'damaged' });
+  t.throws(() => restoreDatabase(junk, join(dir, 'other.db')), {
+    name: /^Database(Open|Damaged)Error$/,
+    kind: 'damaged',
+  });
   const empty = join(dir, 'empty.db');
   new Database(empty).close();
   t.throws(() => restoreDatabase(empty, join(dir, 'other.db')), /not a gnpay database/);
@@ -200,7 +242,10 @@ t.test('gnpay db backup while the daemon writes; restore over a damaged file; th
   const moved = JSON.parse((await cli(['db', 'restore', backup, '--db', elsewhere, '--json'])).stdout);
   t.equal(moved.key, `${elsewhere}.key`);
   const s2 = Store.open(elsewhere);
-  t.doesNotThrow(() => s2.sps.list().forEach((sp) => s2.sps.webhookSecret(sp.id)), 'the secrets of the backup open with the key restored beside it');
+  t.doesNotThrow(
+    () => s2.sps.list().forEach((sp) => s2.sps.webhookSecret(sp.id)),
+    'the secrets of the backup open with the key restored beside it',
+  );
   s2.close();
   t.equal((await cli(['db', 'check', '--db', join(dir, 'missing.db')])).code, 1);
 });
@@ -212,10 +257,21 @@ t.test('admin commands on a newer-schema or read-only database: one line, no sta
   const raw = new Database(file);
   raw.prepare('UPDATE schema_version SET version = 999').run();
   raw.close();
-  for (const args of [['sp', 'list'], ['sp', 'add', '--name', 'x'], ['orders', 'list'], ['ledger', 'show'], ['ledger', 'credit', '--msisdn', '491511234567', '--amount', '5', '--currency', 'EUR'], ['run', '--listen', '127.0.0.1:0', '--log-level', 'silent']]) {
+  for (const args of [
+    ['sp', 'list'],
+    ['sp', 'add', '--name', 'x'],
+    ['orders', 'list'],
+    ['ledger', 'show'],
+    ['ledger', 'credit', '--msisdn', '491511234567', '--amount', '5', '--currency', 'EUR'],
+    ['run', '--listen', '127.0.0.1:0', '--log-level', 'silent'],
+  ]) {
     const r = await cli([...args, '--db', file]);
     t.equal(r.code, 1, args.join(' '));
-    t.match(r.stderr, /^gnpay: database .*g\.db: schema version 999 is newer than this gnpay \(\d+\); upgrade gnpay\n$/, `${args.join(' ')}: one line`);
+    t.match(
+      r.stderr,
+      /^gnpay: database .*g\.db: schema version 999 is newer than this gnpay \(\d+\); upgrade gnpay\n$/,
+      `${args.join(' ')}: one line`,
+    );
   }
 
   const ro = join(dir, 'ro');
@@ -227,7 +283,21 @@ t.test('admin commands on a newer-schema or read-only database: one line, no sta
     if (process.getuid?.() !== 0) return cliProcess(args);
     // root may write anything: run the command as nobody (without the test runner's
     // process tracking, which the runner puts back into NODE_OPTIONS and nobody could not write)
-    const r = spawnSync('env', ['-u', 'NODE_OPTIONS', 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args], { encoding: 'utf8', env: childEnv() });
+    const r = spawnSync(
+      'env',
+      [
+        '-u',
+        'NODE_OPTIONS',
+        'setpriv',
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        CLI,
+        ...args,
+      ],
+      { encoding: 'utf8', env: childEnv() },
+    );
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   chmodSync(rofile, 0o444);
@@ -237,9 +307,17 @@ t.test('admin commands on a newer-schema or read-only database: one line, no sta
     chmodSync(dir, 0o755);
   }
   t.teardown(() => chmodSync(ro, 0o755));
-  for (const args of [['sp', 'add', '--name', 'x'], ['sp', 'list'], ['ledger', 'credit', '--msisdn', '491511234567', '--amount', '5', '--currency', 'EUR']]) {
+  for (const args of [
+    ['sp', 'add', '--name', 'x'],
+    ['sp', 'list'],
+    ['ledger', 'credit', '--msisdn', '491511234567', '--amount', '5', '--currency', 'EUR'],
+  ]) {
     const r = asOther([...args, '--db', rofile]);
     t.equal(r.code, 1, args.join(' '));
-    t.match(r.stderr, /^gnpay: database .*g\.db is read-only \([^\n]+\): run gnpay as a user that may write it and its directory\n$/, `${args.join(' ')}: one line`);
+    t.match(
+      r.stderr,
+      /^gnpay: database .*g\.db is read-only \([^\n]+\): run gnpay as a user that may write it and its directory\n$/,
+      `${args.join(' ')}: one line`,
+    );
   }
 });

@@ -17,7 +17,14 @@ t.test('lock: one holder, released with its holder, an old PID file replaced', a
   t.notOk(existsSync(`${db}.pid`));
   // another process holds it: refused; once that process is SIGKILLed, the kernel has released it
   ensureBuilt();
-  const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(join(ROOT, 'dist', 'store', 'lock.js'))}).lockDatabase(${JSON.stringify(db)}); console.log('locked'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require(${JSON.stringify(join(ROOT, 'dist', 'store', 'lock.js'))}).lockDatabase(${JSON.stringify(db)}); console.log('locked'); setInterval(() => {}, 1000)`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   t.teardown(() => holder.kill('SIGKILL'));
   await new Promise((r) => holder.stdout.once('data', r));
   t.throws(() => lockDatabase(db), new RegExp(`\\(pid ${holder.pid}\\)`), 'held by the other process');

@@ -12,18 +12,26 @@ t.test('payment outbox: lease, retry, settle, exactly one owner', async (t) => {
   const clock = new FakeClock();
   const store = openStore(t, { clock: clock.now });
   const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
-  const orders = [1, 2, 3].map((n) => store.orders.create(sp.id, { amount: n, currency: 'EUR', reference: `r${n}` }, ORDER_OPTS).order);
-  store.associator.process(orders.map((o) => sighting(o.token, A)), { now: clock.t, sourceId: 's' });
+  const orders = [1, 2, 3].map(
+    (n) => store.orders.create(sp.id, { amount: n, currency: 'EUR', reference: `r${n}` }, ORDER_OPTS).order,
+  );
+  store.associator.process(
+    orders.map((o) => sighting(o.token, A)),
+    { now: clock.t, sourceId: 's' },
+  );
   t.equal(store.payments.pendingCount(), 3);
   t.equal(store.payments.nextDueAt(), clock.t);
 
   const mine = store.payments.lease('w1', 2, 30_000);
   t.equal(mine.length, 2);
-  t.same(mine.map((p) => p.attempt), [1, 1]);
+  t.same(
+    mine.map((p) => p.attempt),
+    [1, 1],
+  );
   t.equal(mine[0].order.status, 'identified');
   const theirs = store.payments.lease('w2', 10, 30_000);
   t.equal(theirs.length, 1, 'a leased payment is not leased again');
-  t.equal(store.payments.settle(theirs[0].order.id, 'w1', { status: 'paid' }), null, 'not w1\'s lease');
+  t.equal(store.payments.settle(theirs[0].order.id, 'w1', { status: 'paid' }), null, "not w1's lease");
   t.equal(store.payments.retry(theirs[0].order.id, 'w1', clock.t, 'x'), false);
 
   t.equal(store.payments.retry(mine[0].order.id, 'w1', clock.t + 5000, 'HTTP 500'), true);
@@ -45,19 +53,28 @@ t.test('payment outbox: lease, retry, settle, exactly one owner', async (t) => {
   t.equal(store.payments.releaseAll(), 1);
   const after = store.payments.lease('w3', 10, 30_000);
   t.equal(after.length, 1);
-  t.equal(store.payments.settle(after[0].order.id, 'w3', { status: 'failed', reason: 'PAYMENT_FAILED' }, 'timeout')?.status, 'failed');
+  t.equal(
+    store.payments.settle(after[0].order.id, 'w3', { status: 'failed', reason: 'PAYMENT_FAILED' }, 'timeout')?.status,
+    'failed',
+  );
   t.equal(store.payments.pendingCount(), 0);
   t.equal(store.payments.nextDueAt(), null);
-  t.same(
-    store.db.prepare('SELECT state FROM payment_outbox ORDER BY rowid').pluck().all().sort(),
-    ['declined', 'done', 'failed'],
-  );
+  t.same(store.db.prepare('SELECT state FROM payment_outbox ORDER BY rowid').pluck().all().sort(), [
+    'declined',
+    'done',
+    'failed',
+  ]);
 });
 
 t.test('webhook outbox: per-order order, retries, dead letters', async (t) => {
   const clock = new FakeClock();
   const store = openStore(t, { clock: clock.now });
-  const sp = store.sps.add({ confirmation: 'none', name: 'shop', webhookUrl: 'http://127.0.0.1:19/h', scopes: ['msisdn:read'] }).sp;
+  const sp = store.sps.add({
+    confirmation: 'none',
+    name: 'shop',
+    webhookUrl: 'http://127.0.0.1:19/h',
+    scopes: ['msisdn:read'],
+  }).sp;
   const o1 = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'a' }, ORDER_OPTS).order;
   const o2 = store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'b' }, ORDER_OPTS).order;
   store.orders.cancel(sp.id, o1.id);
@@ -65,7 +82,14 @@ t.test('webhook outbox: per-order order, retries, dead letters', async (t) => {
   t.equal(store.webhooks.nextDueAt(), clock.t);
 
   const batch = store.webhooks.lease(10, 10_000);
-  t.same(batch.map((w) => [w.event.order_id, w.event.status]), [[o1.id, 'pending'], [o2.id, 'pending']], 'o1 cancelled waits for o1 pending');
+  t.same(
+    batch.map((w) => [w.event.order_id, w.event.status]),
+    [
+      [o1.id, 'pending'],
+      [o2.id, 'pending'],
+    ],
+    'o1 cancelled waits for o1 pending',
+  );
   t.same(batch[0].sp, { id: sp.id, webhookUrl: 'http://127.0.0.1:19/h', scopes: ['msisdn:read'], revoked: false });
   t.equal(batch[0].attempt, 1);
   t.same(store.webhooks.lease(10, 10_000), [], 'leased rows are not handed out twice');
@@ -73,10 +97,16 @@ t.test('webhook outbox: per-order order, retries, dead letters', async (t) => {
   store.webhooks.markDelivered(batch[1].id);
   clock.advance(1000);
   const next = store.webhooks.lease(10, 10_000);
-  t.same(next.map((w) => [w.event.status, w.attempt]), [['pending', 2]]);
+  t.same(
+    next.map((w) => [w.event.status, w.attempt]),
+    [['pending', 2]],
+  );
   store.webhooks.markDead(next[0].id, 'gave up');
   const last = store.webhooks.lease(10, 10_000);
-  t.same(last.map((w) => w.event.status), ['cancelled']);
+  t.same(
+    last.map((w) => w.event.status),
+    ['cancelled'],
+  );
   t.equal(store.webhooks.releaseAll(), 1);
   store.webhooks.markDelivered(last[0].id);
   t.equal(store.webhooks.pendingCount(), 0);
@@ -89,7 +119,11 @@ t.test('ledger: a balance per currency, one debit per order, declines', async (t
   const acc = store.ledger.credit(A, 1000, { currency: 'EUR', note: 'top-up' });
   t.same(acc.balances, { EUR: 1000 });
   t.match(acc.entries, [{ amount: 1000, currency: 'EUR', kind: 'credit', orderId: null, note: 'top-up' }]);
-  t.throws(() => store.ledger.credit(A, 5, {} as { currency: string }), { code: 'INVALID_ARGUMENT', message: /currency/ }, 'no credit without a currency');
+  t.throws(
+    () => store.ledger.credit(A, 5, {} as { currency: string }),
+    { code: 'INVALID_ARGUMENT', message: /currency/ },
+    'no credit without a currency',
+  );
   t.throws(() => store.ledger.credit(A, 5, { currency: 'XXX' }), { code: 'INVALID_ARGUMENT' });
   t.throws(() => store.ledger.credit(A, 0, { currency: 'EUR' }), { code: 'INVALID_ARGUMENT' });
   t.throws(() => store.ledger.credit(A, 1.5, { currency: 'EUR' }), { code: 'INVALID_ARGUMENT' });
@@ -97,8 +131,16 @@ t.test('ledger: a balance per currency, one debit per order, declines', async (t
   t.same(store.ledger.debit('ord_1', A, 600, 'EUR'), { outcome: 'succeeded', replayed: false });
   t.same(store.ledger.debit('ord_1', A, 600, 'EUR'), { outcome: 'succeeded', replayed: true });
   t.same(store.ledger.debit('ord_2', A, 600, 'EUR'), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' });
-  t.same(store.ledger.debit('ord_3', A, 1, 'IDR'), { outcome: 'declined', reason: 'CURRENCY_MISMATCH' }, 'EUR never pays an IDR order');
-  t.same(store.ledger.debit('ord_4', '49000', 1, 'EUR'), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' }, 'no balance at all');
+  t.same(
+    store.ledger.debit('ord_3', A, 1, 'IDR'),
+    { outcome: 'declined', reason: 'CURRENCY_MISMATCH' },
+    'EUR never pays an IDR order',
+  );
+  t.same(
+    store.ledger.debit('ord_4', '49000', 1, 'EUR'),
+    { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' },
+    'no balance at all',
+  );
   t.same(store.ledger.show(A).balances, { EUR: 401 });
   t.equal(store.ledger.show(A).entries[0].orderId, 'ord_1');
   // a second currency: its own balance, each order paid from its own
@@ -107,22 +149,46 @@ t.test('ledger: a balance per currency, one debit per order, declines', async (t
   t.same(store.ledger.show(A).balances, { EUR: 401, IDR: 0 }, 'the IDR order emptied the IDR balance, not the EUR one');
   t.same(store.ledger.debit('ord_6', A, 1, 'IDR'), { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' });
   store.ledger.credit('49000', 5, { currency: 'USD' });
-  t.same(store.ledger.accounts(), [{ msisdn: '49000', balances: { USD: 5 } }, { msisdn: A, balances: { EUR: 401, IDR: 0 } }]);
+  t.same(store.ledger.accounts(), [
+    { msisdn: '49000', balances: { USD: 5 } },
+    { msisdn: A, balances: { EUR: 401, IDR: 0 } },
+  ]);
 });
 
 t.test('ledger: balances credited without a currency (schema 4) become XXX and are never debited', async (t) => {
   const file = join(tmpDir(t), 'old.db');
   const raw = new Database(file);
   migrate(raw, MIGRATIONS.slice(0, 4));
-  raw.prepare(`INSERT INTO ledger_accounts (msisdn, balance, currency, updated_at) VALUES ('4911', 1000, NULL, 1), ('4922', 500, 'EUR', 1)`).run();
-  raw.prepare(`INSERT INTO ledger_entries (msisdn, amount, kind, order_id, note, created_at) VALUES ('4911', 1000, 'credit', NULL, NULL, 1), ('4922', 500, 'credit', NULL, NULL, 1)`).run();
+  raw
+    .prepare(
+      `INSERT INTO ledger_accounts (msisdn, balance, currency, updated_at) VALUES ('4911', 1000, NULL, 1), ('4922', 500, 'EUR', 1)`,
+    )
+    .run();
+  raw
+    .prepare(
+      `INSERT INTO ledger_entries (msisdn, amount, kind, order_id, note, created_at) VALUES ('4911', 1000, 'credit', NULL, NULL, 1), ('4922', 500, 'credit', NULL, NULL, 1)`,
+    )
+    .run();
   raw.close();
   const store = Store.open(file);
   t.teardown(() => store.close());
-  t.same(store.ledger.accounts(), [{ msisdn: '4911', balances: { XXX: 1000 } }, { msisdn: '4922', balances: { EUR: 500 } }]);
-  t.same(store.ledger.debit('ord_1', '4911', 1000, 'IDR'), { outcome: 'declined', reason: 'CURRENCY_MISMATCH' }, 'the order for 1000 IDR is declined');
+  t.same(store.ledger.accounts(), [
+    { msisdn: '4911', balances: { XXX: 1000 } },
+    { msisdn: '4922', balances: { EUR: 500 } },
+  ]);
+  t.same(
+    store.ledger.debit('ord_1', '4911', 1000, 'IDR'),
+    { outcome: 'declined', reason: 'CURRENCY_MISMATCH' },
+    'the order for 1000 IDR is declined',
+  );
   t.same(store.ledger.debit('ord_2', '4911', 10, 'EUR'), { outcome: 'declined', reason: 'CURRENCY_MISMATCH' });
   t.same(store.ledger.debit('ord_3', '4922', 10, 'EUR'), { outcome: 'succeeded', replayed: false });
-  t.same(store.ledger.show('4911').entries.map((e) => e.currency), ['XXX']);
-  t.same(store.ledger.show('4922').entries.map((e) => e.currency), ['EUR', 'EUR']);
+  t.same(
+    store.ledger.show('4911').entries.map((e) => e.currency),
+    ['XXX'],
+  );
+  t.same(
+    store.ledger.show('4922').entries.map((e) => e.currency),
+    ['EUR', 'EUR'],
+  );
 });

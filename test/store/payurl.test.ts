@@ -9,7 +9,17 @@ t.test('pay URL templates and their carriers', async (t) => {
   t.same(parsePayUrlTemplate('https://{token}.pay.example.net:8443/x'), { carrier: 'host:pay.example.net' });
   t.same(parsePayUrlTemplate('http://pay.example.net/p/q/{token}/ok'), { carrier: 'path:/p/q/' });
   t.same(parsePayUrlTemplate('http://pay.example.net/p/{token}'), { carrier: 'path:/p/' });
-  for (const bad of ['http://x/{token}/{token}', 'http://x/', 'ftp://x/{token}', '{token}', 'http://a{token}.x/', 'http://x/{token}', 'http://x/a{token}', 'http://x/?a=b{token}', 'http://x/#{token}']) {
+  for (const bad of [
+    'http://x/{token}/{token}',
+    'http://x/',
+    'ftp://x/{token}',
+    '{token}',
+    'http://a{token}.x/',
+    'http://x/{token}',
+    'http://x/a{token}',
+    'http://x/?a=b{token}',
+    'http://x/#{token}',
+  ]) {
     t.throws(() => parsePayUrlTemplate(bad), bad);
   }
   t.equal(renderPayUrl('https://{token}.p.net/', 'abc'), 'https://abc.p.net/');

@@ -40,7 +40,11 @@ t.test('tokens are 26 characters of lower-case base32', async (t) => {
 
 t.test('SPs: keys hashed, authenticate, revoke', async (t) => {
   const store = openStore(t);
-  const { sp, apiKey, webhookSecret } = store.sps.add({ name: 'shop', webhookUrl: 'http://127.0.0.1:19/hook', scopes: ['msisdn:read', 'msisdn:read'] });
+  const { sp, apiKey, webhookSecret } = store.sps.add({
+    name: 'shop',
+    webhookUrl: 'http://127.0.0.1:19/hook',
+    scopes: ['msisdn:read', 'msisdn:read'],
+  });
   t.match(apiKey, /^gnpk_[a-z2-7]{40}$/);
   t.match(webhookSecret, /^whsec_/);
   t.same(sp.scopes, ['msisdn:read']);
@@ -76,7 +80,11 @@ t.test('SPs: rotating the key and the webhook secret, with and without an overla
 
   const r2 = store.sps.rotate(id, { apiKey: false, webhookSecret: true }, 60);
   t.match(r2.webhookSecret, /^whsec_/);
-  t.same(store.sps.webhookSecrets(id), [r2.webhookSecret, first.webhookSecret], 'webhooks are signed with both during the overlap');
+  t.same(
+    store.sps.webhookSecrets(id),
+    [r2.webhookSecret, first.webhookSecret],
+    'webhooks are signed with both during the overlap',
+  );
   const raw = JSON.stringify(store.db.prepare('SELECT * FROM sps').get());
   t.notOk(raw.includes(r2.webhookSecret!) || raw.includes(first.webhookSecret), 'both stored encrypted');
   clock.advance(60_000);
@@ -94,7 +102,11 @@ t.test('SPs: rotating the key and the webhook secret, with and without an overla
   store.sps.revoke(r4.sp.id);
   t.equal(store.sps.authenticate(r4.apiKey), null, 'revoking ends the overlap too');
   t.equal(store.sps.authenticate(r5.apiKey!), null);
-  t.throws(() => store.sps.rotate(id, { apiKey: true, webhookSecret: true }, 0), /no active SP/, 'a revoked SP cannot be rotated');
+  t.throws(
+    () => store.sps.rotate(id, { apiKey: true, webhookSecret: true }, 0),
+    /no active SP/,
+    'a revoked SP cannot be rotated',
+  );
   t.throws(() => store.sps.rotate('sp_nope', { apiKey: true, webhookSecret: true }, 0), DomainError);
   t.throws(() => store.sps.webhookSecrets('sp_nope'), /no SP/);
 });
@@ -103,12 +115,17 @@ t.test('secrets: pepper and encrypted webhook secrets', async (t) => {
   const key = 'ab'.repeat(32);
   const store = openStore(t, { secrets: { apiKeyPepper: 'pepper', webhookSecretKey: key } });
   const { sp, apiKey, webhookSecret } = store.sps.add({ name: 'x' });
-  const stored = (store.db.prepare('SELECT webhook_secret FROM sps').pluck().get() as string);
+  const stored = store.db.prepare('SELECT webhook_secret FROM sps').pluck().get() as string;
   t.match(stored, /^aes256gcm:/);
   t.notOk(stored.includes(webhookSecret.slice(6)));
   t.equal(store.sps.webhookSecret(sp.id), webhookSecret);
   t.equal(store.sps.authenticate(apiKey)?.id, sp.id);
-  t.equal(new SecretBox({ apiKeyPepper: 'other' }).hashApiKey(apiKey).equals(new SecretBox({ apiKeyPepper: 'pepper' }).hashApiKey(apiKey)), false);
+  t.equal(
+    new SecretBox({ apiKeyPepper: 'other' })
+      .hashApiKey(apiKey)
+      .equals(new SecretBox({ apiKeyPepper: 'pepper' }).hashApiKey(apiKey)),
+    false,
+  );
   t.throws(() => new SecretBox().open(stored), /secrets.webhookSecretKey is required/);
   t.throws(() => new SecretBox().open('rot13:x'), /unknown webhook secret encoding/);
   t.equal(parseKey(Buffer.alloc(32, 1).toString('base64')).length, 32);
@@ -126,10 +143,16 @@ t.test('orders: create, idempotency, reads scoped to the SP, list, cancel, expir
   t.equal(first.order.status, 'pending');
   t.equal(first.order.pay_url, `http://pay.example.net/pay?pay_token=${first.order.token}`);
   t.equal(first.order.expires_at, clock.t + 900_000);
-  const again = store.orders.create(a.id, { description: 'song', reference: 'r-1', currency: 'EUR', amount: 499 }, { ...ORDER_OPTS, idempotencyKey: 'k1' });
+  const again = store.orders.create(
+    a.id,
+    { description: 'song', reference: 'r-1', currency: 'EUR', amount: 499 },
+    { ...ORDER_OPTS, idempotencyKey: 'k1' },
+  );
   t.equal(again.replayed, true);
   t.equal(again.order.id, first.order.id);
-  t.throws(() => store.orders.create(a.id, { ...input, amount: 500 }, { ...ORDER_OPTS, idempotencyKey: 'k1' }), { code: 'CONFLICT' });
+  t.throws(() => store.orders.create(a.id, { ...input, amount: 500 }, { ...ORDER_OPTS, idempotencyKey: 'k1' }), {
+    code: 'CONFLICT',
+  });
   const otherSp = store.orders.create(b.id, input, { ...ORDER_OPTS, idempotencyKey: 'k1' });
   t.not(otherSp.order.id, first.order.id, 'keys are per SP');
   t.throws(() => store.orders.create(a.id, { ...input, ttlSeconds: 86401 }, ORDER_OPTS), { code: 'INVALID_ARGUMENT' });
@@ -172,7 +195,11 @@ t.test('orders: create, idempotency, reads scoped to the SP, list, cancel, expir
   t.equal(store.orders.expireDue(), 0);
   const replay = store.orders.create(a.id, input, { ...ORDER_OPTS, idempotencyKey: 'k2' });
   clock.advance(900_000);
-  t.equal(store.orders.create(a.id, input, { ...ORDER_OPTS, idempotencyKey: 'k2' }).order.status, 'expired', 'a replay shows the current state');
+  t.equal(
+    store.orders.create(a.id, input, { ...ORDER_OPTS, idempotencyKey: 'k2' }).order.status,
+    'expired',
+    'a replay shows the current state',
+  );
   t.equal(store.orders.expireIfDue(store.orders.find(replay.order.id)!).status, 'expired');
   const raced = store.orders.create(a.id, { ...input, reference: 'raced' }, ORDER_OPTS).order;
   store.orders.cancel(a.id, raced.id);
@@ -180,7 +207,10 @@ t.test('orders: create, idempotency, reads scoped to the SP, list, cancel, expir
   t.equal(store.orders.expireIfDue(raced).status, 'cancelled', 'a stale pending row: the fresh state wins');
 
   const events = store.events.forOrder(first.order.id).map((e) => [e.previous_status, e.status]);
-  t.same(events, [[null, 'pending'], ['pending', 'cancelled']]);
+  t.same(events, [
+    [null, 'pending'],
+    ['pending', 'cancelled'],
+  ]);
   const hooks = store.db.prepare('SELECT COUNT(*) FROM webhook_outbox').pluck().get();
   const aEvents = store.db.prepare('SELECT COUNT(*) FROM events WHERE sp_id = ?').pluck().get(a.id);
   t.equal(hooks, aEvents, 'a webhook row for each event of the SP with a URL, none for the SP without');

@@ -15,7 +15,14 @@ import { testDns } from '../helpers/dns';
 
 t.setTimeout(120000);
 
-const base = { timeoutMs: 2000, retryHours: 1, concurrency: 4, backoff: { baseMs: 5, maxMs: 20 }, pollMs: 30, breaker: { failures: 1000, baseMs: 1000, maxMs: 1000 } };
+const base = {
+  timeoutMs: 2000,
+  retryHours: 1,
+  concurrency: 4,
+  backoff: { baseMs: 5, maxMs: 20 },
+  pollMs: 30,
+  breaker: { failures: 1000, baseMs: 1000, maxMs: 1000 },
+};
 
 t.test('the policy: refused ranges, allowed ones, parsing', async (t) => {
   const p = new DestinationPolicy();
@@ -40,19 +47,29 @@ t.test('the policy: refused ranges, allowed ones, parsing', async (t) => {
     ['ff02::1', /multicast/],
   ];
   for (const [a, why] of refused) t.match(p.refusal(a), why, `${a} refused`);
-  for (const a of ['8.8.8.8', '203.0.113.7', '::ffff:8.8.8.8', '2001:4860:4860::8888', '2a00:1450::1']) t.equal(p.refusal(a), null, `${a} allowed`);
+  for (const a of ['8.8.8.8', '203.0.113.7', '::ffff:8.8.8.8', '2001:4860:4860::8888', '2a00:1450::1'])
+    t.equal(p.refusal(a), null, `${a} allowed`);
   t.equal(p.refusal('not-an-ip'), 'not an IP address');
   const allowing = new DestinationPolicy(['10.0.0.0/8', '127.0.0.2', 'fd00::/8']);
   t.equal(allowing.refusal('10.9.9.9'), null, 'an allowed private range');
   t.equal(allowing.refusal('127.0.0.2'), null, 'one allowed loopback address');
   t.match(allowing.refusal('127.0.0.1'), /loopback/, 'not the rest of loopback');
   t.equal(allowing.refusal('fd12::1'), null);
-  t.throws(() => allowing.checkHost('127.0.0.1'), { code: 'EDESTINATION', message: /destination 127\.0\.0\.1 not allowed: loopback \(webhooks\.allowDestinations\)/ });
+  t.throws(() => allowing.checkHost('127.0.0.1'), {
+    code: 'EDESTINATION',
+    message: /destination 127\.0\.0\.1 not allowed: loopback \(webhooks\.allowDestinations\)/,
+  });
   t.throws(() => p.checkHost('[::1]'), { code: 'EDESTINATION' });
   t.doesNotThrow(() => p.checkHost('hooks.example'), 'names are checked when connecting');
-  for (const bad of ['10.0.0.0/33', 'x/8', '10.0.0.0/8/1', '::1/129', '10.0.0.0/a']) t.throws(() => parseCidr(bad), /is not an address or an address\/prefix/, bad);
-  t.throws(() => loadConfig(null, { webhooks: { allowDestinations: ['nope'] } }), /config: webhooks\.allowDestinations\[0\]: "nope" is not an address/);
-  t.same(loadConfig(null, { webhooks: { allowDestinations: ['10.0.0.0/8'] } }).webhooks.allowDestinations, ['10.0.0.0/8']);
+  for (const bad of ['10.0.0.0/33', 'x/8', '10.0.0.0/8/1', '::1/129', '10.0.0.0/a'])
+    t.throws(() => parseCidr(bad), /is not an address or an address\/prefix/, bad);
+  t.throws(
+    () => loadConfig(null, { webhooks: { allowDestinations: ['nope'] } }),
+    /config: webhooks\.allowDestinations\[0\]: "nope" is not an address/,
+  );
+  t.same(loadConfig(null, { webhooks: { allowDestinations: ['10.0.0.0/8'] } }).webhooks.allowDestinations, [
+    '10.0.0.0/8',
+  ]);
   t.equal(redactUrl('https://user:secret@hooks.example/x?y=1'), 'https://***:***@hooks.example/x?y=1');
   t.equal(redactUrl('https://hooks.example/x'), 'https://hooks.example/x');
   t.equal(redactUrl('::'), '(not a URL)');
@@ -72,10 +89,21 @@ t.test('the operations listener and the metadata address are never POSTed to', a
   for (const sp of [a, b, c]) store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: 'r' }, ORDER_OPTS);
   const w = new WebhookWorker(store, base);
   w.start();
-  await until(() => (store.db.prepare(`SELECT COUNT(*) FROM webhook_outbox WHERE attempts >= 3`).pluck().get() as number) === 3, 20_000, 'attempted thrice each');
+  await until(
+    () => (store.db.prepare(`SELECT COUNT(*) FROM webhook_outbox WHERE attempts >= 3`).pluck().get() as number) === 3,
+    20_000,
+    'attempted thrice each',
+  );
   await w.stop(1000);
   t.equal(trapped, 0, 'nothing reached the loopback listener');
-  const errors = Object.fromEntries((store.db.prepare('SELECT sp_id, last_error FROM webhook_outbox').all() as Array<{ sp_id: string; last_error: string }>).map((r) => [r.sp_id, r.last_error]));
+  const errors = Object.fromEntries(
+    (
+      store.db.prepare('SELECT sp_id, last_error FROM webhook_outbox').all() as Array<{
+        sp_id: string;
+        last_error: string;
+      }>
+    ).map((r) => [r.sp_id, r.last_error]),
+  );
   t.match(errors[a.id], /destination 127\.0\.0\.1 not allowed: loopback/);
   t.match(errors[b.id], /destination 169\.254\.169\.254 not allowed: link-local \(cloud metadata\)/);
   t.match(errors[c.id], /destination (127\.0\.0\.1|::1) not allowed: loopback/, 'a name resolving to loopback too');
@@ -124,17 +152,31 @@ t.test('DNS rebinding: the address is checked for each connection, as it is made
   const dns = await testDns((_name, n) => turns[n % 3]);
   t.teardown(() => dns.close());
   const sp = store.sps.add({ name: 'rebinder', webhookUrl: `http://hooks.rebind.test:${port}/h` }).sp;
-  for (let i = 0; i < 6; i++) store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: `r${i}` }, ORDER_OPTS);
-  const w = new WebhookWorker(store, { ...base, perSpConcurrency: 1, allowDestinations: ['127.0.0.2/32'] }, { lookup: resolverLookup([dns.server]) });
+  for (let i = 0; i < 6; i++)
+    store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: `r${i}` }, ORDER_OPTS);
+  const w = new WebhookWorker(
+    store,
+    { ...base, perSpConcurrency: 1, allowDestinations: ['127.0.0.2/32'] },
+    { lookup: resolverLookup([dns.server]) },
+  );
   w.start();
   await until(() => received.length === 6, 60_000, 'every webhook, through the allowed answers');
   await w.stop(1000);
   t.equal(trapped, 0, 'the refused answers never got a connection');
   t.same([...received].sort(), ['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
   t.ok(dns.queries.length >= 12, `the name was resolved for each connection (${dns.queries.length} queries)`);
-  const errors = store.db.prepare('SELECT last_error FROM webhook_outbox WHERE last_error IS NOT NULL').pluck().all() as string[];
-  t.ok(errors.some((e) => /127\.0\.0\.1 not allowed: loopback/.test(e)), 'a loopback answer was refused');
-  t.ok(errors.some((e) => /169\.254\.169\.254 not allowed/.test(e)), 'a metadata answer was refused');
+  const errors = store.db
+    .prepare('SELECT last_error FROM webhook_outbox WHERE last_error IS NOT NULL')
+    .pluck()
+    .all() as string[];
+  t.ok(
+    errors.some((e) => /127\.0\.0\.1 not allowed: loopback/.test(e)),
+    'a loopback answer was refused',
+  );
+  t.ok(
+    errors.some((e) => /169\.254\.169\.254 not allowed/.test(e)),
+    'a metadata answer was refused',
+  );
 });
 
 t.test('credentials in a webhook URL: sent as Basic authentication, never logged, listed masked', async (t) => {
@@ -150,7 +192,9 @@ t.test('credentials in a webhook URL: sent as Basic authentication, never logged
   const url = receiver.url.replace('http://', 'http://hook-user:s3cr%40t-pass@');
   const cfg = join(dir, 'c.json');
   writeFileSync(cfg, JSON.stringify({ webhooks: { allowDestinations: ['127.0.0.1/32'] } }));
-  const sp = JSON.parse((await cli(['sp', 'add', '--db', db, '--config', cfg, '--name', 'x', '--webhook', `${url}/h`, '--json'])).stdout);
+  const sp = JSON.parse(
+    (await cli(['sp', 'add', '--db', db, '--config', cfg, '--name', 'x', '--webhook', `${url}/h`, '--json'])).stdout,
+  );
   const listed = JSON.parse((await cli(['sp', 'list', '--db', db, '--json'])).stdout);
   t.equal(listed[0].webhookUrl, `${receiver.url.replace('http://', 'http://***:***@')}/h`, 'sp list masks them');
   t.notMatch((await cli(['sp', 'list', '--db', db])).stdout, /s3cr/);
@@ -164,8 +208,15 @@ t.test('credentials in a webhook URL: sent as Basic authentication, never logged
   w.start();
   await until(() => store.webhooks.pendingCount() === 0, 20_000, 'delivered');
   await w.stop(1000);
-  t.same(seen, Array(3).fill(`Basic ${Buffer.from('hook-user:s3cr@t-pass').toString('base64')}`), 'Basic authentication on every attempt');
+  t.same(
+    seen,
+    Array(3).fill(`Basic ${Buffer.from('hook-user:s3cr@t-pass').toString('base64')}`),
+    'Basic authentication on every attempt',
+  );
   t.equal(logs.filter((l) => l.includes('will retry')).length, 2, 'the retries are logged');
-  t.notOk(logs.some((l) => l.includes('s3cr') || l.includes('hook-user')), 'without the credentials');
+  t.notOk(
+    logs.some((l) => l.includes('s3cr') || l.includes('hook-user')),
+    'without the credentials',
+  );
   t.notOk((store.db.prepare('SELECT last_error FROM webhook_outbox').pluck().get() as string).includes('s3cr'));
 });

@@ -9,7 +9,14 @@ import { FakeClock, ORDER_OPTS, closedPort, httpServer, openStore, sighting, unt
 t.setTimeout(120000);
 
 // the receivers are on loopback, which webhooks reach only when the operator allows it
-const opts = { timeoutMs: 300, retryHours: 1, concurrency: 4, backoff: { baseMs: 5, maxMs: 20 }, pollMs: 50, allowDestinations: ['127.0.0.1/32'] };
+const opts = {
+  timeoutMs: 300,
+  retryHours: 1,
+  concurrency: 4,
+  backoff: { baseMs: 5, maxMs: 20 },
+  pollMs: 50,
+  allowDestinations: ['127.0.0.1/32'],
+};
 
 t.test('signed CloudEvents, in order per order, retried until delivered', async (t) => {
   const store = openStore(t);
@@ -33,7 +40,10 @@ t.test('signed CloudEvents, in order per order, retried until delivered', async 
   w.start();
   await until(() => received.length === 2);
   await w.stop(1000);
-  t.same(received.map((r) => r.event.type), ['org.gnpay.order.pending', 'org.gnpay.order.identified']);
+  t.same(
+    received.map((r) => r.event.type),
+    ['org.gnpay.order.pending', 'org.gnpay.order.identified'],
+  );
   t.equal(received[1].event.data.msisdn, '+49151*****67');
   t.equal(received[1].headers['content-type'], 'application/cloudevents+json');
   t.equal(received[1].headers['gnpay-event-id'], received[1].event.id);
@@ -58,7 +68,11 @@ t.test('while a webhook secret is rotated, each webhook verifies with the old an
   await w.stop(1000);
   const { body, headers } = received[0];
   t.match(headers['gnpay-signature'], /^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/, 'two signatures');
-  t.equal(verifyWebhook(body, headers, rotated.webhookSecret!).type, 'org.gnpay.order.pending', 'the new secret verifies');
+  t.equal(
+    verifyWebhook(body, headers, rotated.webhookSecret!).type,
+    'org.gnpay.order.pending',
+    'the new secret verifies',
+  );
   t.equal(verifyWebhook(body, headers, added.webhookSecret).type, 'org.gnpay.order.pending', 'the old one too');
   t.throws(() => verifyWebhook(body, headers, 'whsec_other'), { code: 'SIGNATURE_MISMATCH' });
 });
@@ -84,8 +98,18 @@ t.test('given up after the retry window; revoked SPs and SPs without URL are not
   w.wake();
   await until(() => store.webhooks.pendingCount() === 0);
   await w.stop(1000);
-  const rows = store.db.prepare('SELECT sp_id, state, last_error FROM webhook_outbox ORDER BY id').all() as Array<{ sp_id: string; state: string; last_error: string }>;
-  t.same(rows.map((r) => [r.sp_id, r.state]), [[down.id, 'dead'], [gone.id, 'dead']]);
+  const rows = store.db.prepare('SELECT sp_id, state, last_error FROM webhook_outbox ORDER BY id').all() as Array<{
+    sp_id: string;
+    state: string;
+    last_error: string;
+  }>;
+  t.same(
+    rows.map((r) => [r.sp_id, r.state]),
+    [
+      [down.id, 'dead'],
+      [gone.id, 'dead'],
+    ],
+  );
   t.match(rows[1].last_error, /SP revoked/);
   t.match(rows[0].last_error, /ECONNREFUSED/);
   t.ok(logs.some((l) => l.includes('webhook abandoned')));

@@ -16,7 +16,13 @@ export { GnpayApiError, GnpayClient, GnpayNetworkError, parseRetryAfter } from '
 export type { CallOptions, ClientOptions, EventsParams, ListOrdersParams } from './client.js';
 export { ERROR_CODES, isErrorCode } from './codes.js';
 export type { ErrorCode } from './codes.js';
-export { computeSignature, EVENT_ID_HEADER, parseSignatureHeader, SIGNATURE_HEADER, signatureMatches } from './signature.js';
+export {
+  computeSignature,
+  EVENT_ID_HEADER,
+  parseSignatureHeader,
+  SIGNATURE_HEADER,
+  signatureMatches,
+} from './signature.js';
 export type { ParsedSignature } from './signature.js';
 export { verifyWebhook, WebhookVerificationError } from './webhook.js';
 export type { VerifyOptions, WebhookErrorCode } from './webhook.js';

@@ -7,7 +7,13 @@ export const SIGNATURE_HEADER = 'gnpay-signature';
 export const EVENT_ID_HEADER = 'gnpay-event-id';
 
 interface Subtle {
-  importKey(format: 'raw', key: Uint8Array, alg: { name: 'HMAC'; hash: 'SHA-256' }, extractable: false, usages: ['sign']): Promise<unknown>;
+  importKey(
+    format: 'raw',
+    key: Uint8Array,
+    alg: { name: 'HMAC'; hash: 'SHA-256' },
+    extractable: false,
+    usages: ['sign'],
+  ): Promise<unknown>;
   sign(alg: 'HMAC', key: unknown, data: Uint8Array): Promise<ArrayBuffer>;
 }
 
@@ -32,7 +38,11 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** hex HMAC-SHA256 of `${timestamp}.${rawBody}` with `secret`. */
-export async function computeSignature(secret: string, timestamp: number, rawBody: string | Uint8Array): Promise<string> {
+export async function computeSignature(
+  secret: string,
+  timestamp: number,
+  rawBody: string | Uint8Array,
+): Promise<string> {
   const s = await subtle();
   const key = await s.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const body = typeof rawBody === 'string' ? encoder.encode(rawBody) : rawBody;
@@ -75,7 +85,11 @@ function sameHex(a: string, b: string): boolean {
 }
 
 /** Whether one of the header's signatures is the HMAC of the payload (every candidate compared). */
-export async function signatureMatches(secret: string, parsed: ParsedSignature, rawBody: string | Uint8Array): Promise<boolean> {
+export async function signatureMatches(
+  secret: string,
+  parsed: ParsedSignature,
+  rawBody: string | Uint8Array,
+): Promise<boolean> {
   const expected = await computeSignature(secret, parsed.timestamp, rawBody);
   let ok = false;
   for (const s of parsed.signatures) if (sameHex(expected, s)) ok = true;

@@ -49,7 +49,11 @@ function frames(...fs: Buffer[]): Buffer {
 const eth = (ip: Buffer, o: Parameters<typeof ethernet>[1] = {}) => ethernet(ip, o);
 const gtpc = (msg: Buffer) => eth(ipUdp('192.0.2.10', '198.51.100.1', 2123, 2123, msg, {}, { noChecksum: true }));
 const gtpcBack = (msg: Buffer) => eth(ipUdp('198.51.100.1', '192.0.2.10', 2123, 2123, msg, {}, { noChecksum: true }));
-const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(v >>> 0); return b; };
+const u32 = (v: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v >>> 0);
+  return b;
+};
 const ip4 = (a: string) => Buffer.from(a.split('.').map(Number));
 const gtpu = (msg: Buffer) => eth(ipUdp(SGSN, GGSN, 2152, 2152, msg, {}, { noChecksum: true }));
 const app = (b: Buffer) => Buffer.concat([Buffer.from([6]), b]);
@@ -94,7 +98,8 @@ export function regressionInputs(): Record<string, Record<string, Buffer>> {
     b.writeUInt16BE(0xffff, 3); // record length past the data
     return b;
   })();
-  const tcpSeg = (flags: number, delta: number, payload: Buffer, flow = 0) => cat(Buffer.from([flags, delta & 0xff, payload.length, flow]), payload);
+  const tcpSeg = (flags: number, delta: number, payload: Buffer, flow = 0) =>
+    cat(Buffer.from([flags, delta & 0xff, payload.length, flow]), payload);
   return {
     capture_file: {
       'pcap-caplen-over-snaplen': (() => {
@@ -125,41 +130,84 @@ export function regressionInputs(): Record<string, Record<string, Buffer>> {
     },
     link: {
       'vlan-five-tags': frames(eth(ipUdp(SGSN, GGSN, 2152, 2152, Buffer.alloc(8)), { vlans: [1, 2, 3, 4, 5] })),
-      'mpls-nine-labels': frames(eth(ipUdp(SGSN, GGSN, 2152, 2152, Buffer.alloc(8)), { mpls: [1, 2, 3, 4, 5, 6, 7, 8, 9] })),
+      'mpls-nine-labels': frames(
+        eth(ipUdp(SGSN, GGSN, 2152, 2152, Buffer.alloc(8)), { mpls: [1, 2, 3, 4, 5, 6, 7, 8, 9] }),
+      ),
       'mpls-pseudowire-and-cut-stack': frames(
-        cat(ethernet(Buffer.alloc(0), { mpls: [16] }), Buffer.alloc(4), eth(ipUdp(SGSN, GGSN, 2152, 2152, Buffer.alloc(8)))),
+        cat(
+          ethernet(Buffer.alloc(0), { mpls: [16] }),
+          Buffer.alloc(4),
+          eth(ipUdp(SGSN, GGSN, 2152, 2152, Buffer.alloc(8))),
+        ),
         ethernet(Buffer.alloc(0), { mpls: [16, 17] }).subarray(0, 18),
       ),
       'raw-ip-bad-version': Buffer.concat([Buffer.from([2, 0, 4]), Buffer.from([0x75, 0, 0, 0])]),
     },
     ip: {
       'ipv4-header-length-4': frames(eth(ipv4(SGSN, GGSN, IPPROTO.UDP, Buffer.alloc(20))).fill(0x44, 14, 15)),
-      'ipv4-total-length-past-frame': frames(eth(ipv4(SGSN, GGSN, IPPROTO.UDP, Buffer.alloc(8), { totalLength: 1400 }))),
+      'ipv4-total-length-past-frame': frames(
+        eth(ipv4(SGSN, GGSN, IPPROTO.UDP, Buffer.alloc(8), { totalLength: 1400 })),
+      ),
       'ipv6-twenty-extension-headers': frames(ipv6ExtChain),
     },
     ip_reassembly: {
-      'overlapping-fragments-that-differ': frames(frag(0, true, 7, 64), frag(8, true, 7, 64, 0x42), frag(56, false, 7, 16)),
+      'overlapping-fragments-that-differ': frames(
+        frag(0, true, 7, 64),
+        frag(8, true, 7, 64, 0x42),
+        frag(56, false, 7, 16),
+      ),
       'offset-past-64k': frames(frag(65528, false, 8, 64), frag(0, true, 8, 64)),
       'first-fragments-never-completed': frames(...Array.from({ length: 40 }, (_, i) => frag(0, true, 100 + i, 32))),
     },
     l4: {
       'udp-length-4': frames(eth(ipUdp(SGSN, GGSN, 2152, 2152, Buffer.alloc(16), {}, { length: 4 }))),
-      'tcp-data-offset-3': frames(up(innerTcp('10.0.0.1', '203.0.113.80', 40000, 80, req(TOKEN), 1, 1, 0x18).fill(0x30, 32, 33))),
+      'tcp-data-offset-3': frames(
+        up(innerTcp('10.0.0.1', '203.0.113.80', 40000, 80, req(TOKEN), 1, 1, 0x18).fill(0x30, 32, 33)),
+      ),
     },
     gtpu: {
-      'extension-header-length-0': frames(gtpu(gpdu(0x1, Buffer.alloc(20), { ext: [{ type: 0x85, content: Buffer.alloc(0), lengthField: 0 }] }))),
-      'gtp-in-gtp': frames(up(innerUdp('10.0.0.1', GGSN, 2152, 2152, gpdu(0x2, innerTcp('10.0.0.2', '203.0.113.80', 40000, 80, req(TOKEN), 1, 1, 0x18))))),
+      'extension-header-length-0': frames(
+        gtpu(gpdu(0x1, Buffer.alloc(20), { ext: [{ type: 0x85, content: Buffer.alloc(0), lengthField: 0 }] })),
+      ),
+      'gtp-in-gtp': frames(
+        up(
+          innerUdp(
+            '10.0.0.1',
+            GGSN,
+            2152,
+            2152,
+            gpdu(0x2, innerTcp('10.0.0.2', '203.0.113.80', 40000, 80, req(TOKEN), 1, 1, 0x18)),
+          ),
+        ),
+      ),
       'length-past-datagram': frames(gtpu(gtp1(255, Buffer.alloc(8), { teid: 3, length: 2000 }))),
-      'extension-header-chain-65': frames(gtpu(gpdu(0x4, Buffer.alloc(20), { ext: Array.from({ length: 65 }, () => ({ type: 0xc0, content: Buffer.from([0, 1]) })) }))),
+      'extension-header-chain-65': frames(
+        gtpu(
+          gpdu(0x4, Buffer.alloc(20), {
+            ext: Array.from({ length: 65 }, () => ({ type: 0xc0, content: Buffer.from([0, 1]) })),
+          }),
+        ),
+      ),
     },
     gtpv1c: {
       'zero-length-tlv-ies': frames(gtpc(createReq([imsiIe, bigTlvChain]))),
       'unknown-tv-ie': frames(gtpc(createReq([imsiIe, Buffer.from([0x70, 1, 2, 3])]))),
-      'response-without-request': frames(gtpc(gtp1(17, cat(tv(1, Buffer.from([128])), tv(16, Buffer.from([0, 0, 0, 9]))), { teid: 0x99, seq: 0x4242 }))),
+      'response-without-request': frames(
+        gtpc(gtp1(17, cat(tv(1, Buffer.from([128])), tv(16, Buffer.from([0, 0, 0, 9]))), { teid: 0x99, seq: 0x4242 })),
+      ),
     },
     gtpv2c: {
       'bearer-context-inner-past-outer': frames(
-        gtpc(gtp2(32, cat(ie2(1, Buffer.from('2926101132547698', 'hex')), ie2(93, cat(ie2(73, Buffer.from([5])), ie2(87, Buffer.alloc(40), 0, 200)))), { seq: 7 })),
+        gtpc(
+          gtp2(
+            32,
+            cat(
+              ie2(1, Buffer.from('2926101132547698', 'hex')),
+              ie2(93, cat(ie2(73, Buffer.from([5])), ie2(87, Buffer.alloc(40), 0, 200))),
+            ),
+            { seq: 7 },
+          ),
+        ),
       ),
       'grouped-ie-nesting': frames(gtpc(gtp2(32, ie2(93, ie2(93, ie2(93, ie2(93, Buffer.alloc(4))))), { seq: 8 }))),
       'fteid-address-cut': frames(gtpc(gtp2(32, ie2(87, Buffer.from([0x8a, 0, 0, 0, 1, 192, 0])), { seq: 9 }))),
@@ -167,21 +215,85 @@ export function regressionInputs(): Record<string, Record<string, Buffer>> {
     tracker: {
       // a primary PDP context and 12 secondaries: at most 11 contexts in a group
       'secondaries-past-the-bound': frames(
-        gtpc(createReq([imsiIe, tv(16, u32(0x1000)), tv(17, u32(0x1001)), tv(20, Buffer.from([5])), tlv(133, ip4('192.0.2.10')), tlv(133, ip4('192.0.2.10'))])),
-        gtpcBack(gtp1(17, cat(tv(1, Buffer.from([128])), tv(16, u32(0x2000)), tv(17, u32(0x2001)), tlv(133, ip4('198.51.100.1')), tlv(133, ip4('198.51.100.1'))), { teid: 0x1001, seq: 0x1234 })),
+        gtpc(
+          createReq([
+            imsiIe,
+            tv(16, u32(0x1000)),
+            tv(17, u32(0x1001)),
+            tv(20, Buffer.from([5])),
+            tlv(133, ip4('192.0.2.10')),
+            tlv(133, ip4('192.0.2.10')),
+          ]),
+        ),
+        gtpcBack(
+          gtp1(
+            17,
+            cat(
+              tv(1, Buffer.from([128])),
+              tv(16, u32(0x2000)),
+              tv(17, u32(0x2001)),
+              tlv(133, ip4('198.51.100.1')),
+              tlv(133, ip4('198.51.100.1')),
+            ),
+            { teid: 0x1001, seq: 0x1234 },
+          ),
+        ),
         ...[1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13].flatMap((n) => [
-          gtpc(gtp1(16, cat(tv(16, u32(0x1100 + n)), tv(20, Buffer.from([n])), tv(20, Buffer.from([5])), tlv(133, ip4('192.0.2.10')), tlv(133, ip4('192.0.2.10'))), { teid: 0x2001, seq: 0x2000 + n })),
-          gtpcBack(gtp1(17, cat(tv(1, Buffer.from([128])), tv(16, u32(0x2100 + n)), tlv(133, ip4('198.51.100.1')), tlv(133, ip4('198.51.100.1'))), { teid: 0x1001, seq: 0x2000 + n })),
+          gtpc(
+            gtp1(
+              16,
+              cat(
+                tv(16, u32(0x1100 + n)),
+                tv(20, Buffer.from([n])),
+                tv(20, Buffer.from([5])),
+                tlv(133, ip4('192.0.2.10')),
+                tlv(133, ip4('192.0.2.10')),
+              ),
+              { teid: 0x2001, seq: 0x2000 + n },
+            ),
+          ),
+          gtpcBack(
+            gtp1(
+              17,
+              cat(
+                tv(1, Buffer.from([128])),
+                tv(16, u32(0x2100 + n)),
+                tlv(133, ip4('198.51.100.1')),
+                tlv(133, ip4('198.51.100.1')),
+              ),
+              { teid: 0x1001, seq: 0x2000 + n },
+            ),
+          ),
         ]),
       ),
       // a Create Session Response whose header TEID is not the requester's
       'response-teid-mismatch': frames(
-        gtpc(gtp2(32, cat(ie2(1, Buffer.from('2926101132547698', 'hex')), ie2(87, Buffer.from([0x8a, 0, 0, 0, 7, 192, 0, 2, 10]))), { seq: 11, teid: 0 })),
-        gtpcBack(gtp2(33, cat(ie2(2, Buffer.from([16, 0])), ie2(87, Buffer.from([0x8b, 0, 0, 0, 8, 198, 51, 100, 1]))), { seq: 11, teid: 9 })),
+        gtpc(
+          gtp2(
+            32,
+            cat(
+              ie2(1, Buffer.from('2926101132547698', 'hex')),
+              ie2(87, Buffer.from([0x8a, 0, 0, 0, 7, 192, 0, 2, 10])),
+            ),
+            { seq: 11, teid: 0 },
+          ),
+        ),
+        gtpcBack(
+          gtp2(33, cat(ie2(2, Buffer.from([16, 0])), ie2(87, Buffer.from([0x8b, 0, 0, 0, 8, 198, 51, 100, 1]))), {
+            seq: 11,
+            teid: 9,
+          }),
+        ),
       ),
       // a piggybacked message that announces yet another one (TS 29.274 s5.1 allows one)
       'piggyback-chain': frames(
-        gtpc(cat(gtp2(33, ie2(2, Buffer.from([16, 0])), { seq: 12, teid: 1, piggyback: true }), gtp2(95, ie2(73, Buffer.from([5])), { seq: 13, teid: 1, piggyback: true }), gtp2(95, ie2(73, Buffer.from([5])), { seq: 14, teid: 1 }))),
+        gtpc(
+          cat(
+            gtp2(33, ie2(2, Buffer.from([16, 0])), { seq: 12, teid: 1, piggyback: true }),
+            gtp2(95, ie2(73, Buffer.from([5])), { seq: 13, teid: 1, piggyback: true }),
+            gtp2(95, ie2(73, Buffer.from([5])), { seq: 14, teid: 1 }),
+          ),
+        ),
       ),
       // a Delete Session for a tunnel nobody created
       'delete-session-unknown-tunnel': frames(
@@ -191,15 +303,32 @@ export function regressionInputs(): Record<string, Record<string, Buffer>> {
     },
     tbcd: {
       'msisdn-digit-0xa': frames(gtpc(createReq([imsiIe, tlv(134, tbcdBad)]))),
-      'msisdn-empty-and-long': frames(gtpc(createReq([imsiIe, tlv(134, Buffer.from([0x91])), msisdnV1('4915112345678901234567890')]))),
+      'msisdn-empty-and-long': frames(
+        gtpc(createReq([imsiIe, tlv(134, Buffer.from([0x91])), msisdnV1('4915112345678901234567890')])),
+      ),
     },
     dns_query: {
       'compression-pointer-to-itself': app(dnsLoop),
-      'label-longer-than-63': app(cat(dnsQuery(1, 'x.example.net').subarray(0, 12), Buffer.from([64]), Buffer.alloc(64, 0x61), Buffer.from([0, 0, 1, 0, 1]))),
-      'in-a-tunnel-name-cut': frames(up(innerUdp('10.0.0.1', '192.0.2.53', 40000, 53, dnsQuery(2, `${TOKEN}.pay.example.net`).subarray(0, 30)))),
+      'label-longer-than-63': app(
+        cat(
+          dnsQuery(1, 'x.example.net').subarray(0, 12),
+          Buffer.from([64]),
+          Buffer.alloc(64, 0x61),
+          Buffer.from([0, 0, 1, 0, 1]),
+        ),
+      ),
+      'in-a-tunnel-name-cut': frames(
+        up(innerUdp('10.0.0.1', '192.0.2.53', 40000, 53, dnsQuery(2, `${TOKEN}.pay.example.net`).subarray(0, 30))),
+      ),
     },
     http_request: {
-      'thousand-headers': app(cat(Buffer.from('GET /pay?pay_token=' + TOKEN + ' HTTP/1.1\r\n'), Buffer.from('X: y\r\n'.repeat(1000)), Buffer.from('\r\n'))),
+      'thousand-headers': app(
+        cat(
+          Buffer.from('GET /pay?pay_token=' + TOKEN + ' HTTP/1.1\r\n'),
+          Buffer.from('X: y\r\n'.repeat(1000)),
+          Buffer.from('\r\n'),
+        ),
+      ),
       'header-without-colon-and-no-version': app(Buffer.from(`GET /pay/${TOKEN}\r\nHost pay.example.net\r\n\r\n`)),
     },
     tls_client_hello: {
@@ -207,32 +336,99 @@ export function regressionInputs(): Record<string, Record<string, Buffer>> {
       'sni-empty-name': app(Buffer.from(tlsClientHello({ sni: '', rng }))),
     },
     request_heads: {
-      'sequence-wraparound': cat(Buffer.from([7]), tcpSeg(0x02, 0, Buffer.alloc(0)), tcpSeg(0x18, 0x7f, req(TOKEN).subarray(0, 40)), tcpSeg(0x18, 0x80, req(TOKEN).subarray(40, 90))),
-      'out-of-order-ring-overflow': cat(Buffer.from([7]), ...Array.from({ length: 60 }, (_, i) => tcpSeg(0x18, 40 + (i % 50), Buffer.from('GET /x'), i % 16))),
+      'sequence-wraparound': cat(
+        Buffer.from([7]),
+        tcpSeg(0x02, 0, Buffer.alloc(0)),
+        tcpSeg(0x18, 0x7f, req(TOKEN).subarray(0, 40)),
+        tcpSeg(0x18, 0x80, req(TOKEN).subarray(40, 90)),
+      ),
+      'out-of-order-ring-overflow': cat(
+        Buffer.from([7]),
+        ...Array.from({ length: 60 }, (_, i) => tcpSeg(0x18, 40 + (i % 50), Buffer.from('GET /x'), i % 16)),
+      ),
       // HTTP/2 prior knowledge: a CONTINUATION with no HEADERS before it (http2.bad_frame)
-      'h2-continuation-without-headers': frames(up(innerTcp('10.0.0.1', '203.0.113.80', 40000, 8000, cat(H2_PREFACE, h2Frame(9, 4, 1, Buffer.from([0x82]))), 1, 1, 0x18))),
+      'h2-continuation-without-headers': frames(
+        up(
+          innerTcp(
+            '10.0.0.1',
+            '203.0.113.80',
+            40000,
+            8000,
+            cat(H2_PREFACE, h2Frame(9, 4, 1, Buffer.from([0x82]))),
+            1,
+            1,
+            0x18,
+          ),
+        ),
+      ),
       // HTTP/2 frames whose padding is longer than the frame, cut in odd places
-      'h2-padding-past-frame': cat(Buffer.from([7]), tcpSeg(0x02, 0, Buffer.alloc(0)), tcpSeg(0x18, 1, H2_PREFACE.subarray(0, 2)), tcpSeg(0x18, 0, cat(H2_PREFACE.subarray(2), h2Frame(1, 0x0c, 1, Buffer.from([250, 0x82, 0x86]))))),
+      'h2-padding-past-frame': cat(
+        Buffer.from([7]),
+        tcpSeg(0x02, 0, Buffer.alloc(0)),
+        tcpSeg(0x18, 1, H2_PREFACE.subarray(0, 2)),
+        tcpSeg(0x18, 0, cat(H2_PREFACE.subarray(2), h2Frame(1, 0x0c, 1, Buffer.from([250, 0x82, 0x86])))),
+      ),
       // DNS over TCP (flow bit 0x40: port 53): a length shorter than a DNS header, then one past the bound
-      'dns-tcp-bad-lengths': cat(Buffer.from([7]), tcpSeg(0x18, 0, Buffer.from([0, 3, 1, 2, 3]), 0x40), tcpSeg(0x18, 0, Buffer.from([0xff, 0xff, 1, 2]), 0x41)),
+      'dns-tcp-bad-lengths': cat(
+        Buffer.from([7]),
+        tcpSeg(0x18, 0, Buffer.from([0, 3, 1, 2, 3]), 0x40),
+        tcpSeg(0x18, 0, Buffer.from([0xff, 0xff, 1, 2]), 0x41),
+      ),
     },
     hpack: {
       'integer-past-2-to-the-24': app(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x0f])),
       'huffman-eos-and-long-padding': app(Buffer.from([0x41, 0x84, 0xff, 0xff, 0xff, 0xff, 0x41, 0x82, 0x07, 0xff])),
-      'size-update-after-field-and-dynamic-index': app(Buffer.from([0x82, 0x3f, 0xe1, 0x1f, 0xbe, 0x40, 0x01, 0x61, 0x7f, 0x7f])),
+      'size-update-after-field-and-dynamic-index': app(
+        Buffer.from([0x82, 0x3f, 0xe1, 0x1f, 0xbe, 0x40, 0x01, 0x61, 0x7f, 0x7f]),
+      ),
     },
     pay_hosts: {
-      'sni-case-dots-and-lookalikes': app(cat(
-        Buffer.from(tlsClientHello({ sni: `${TOKEN}.PAY.Example.NET.`, rng })),
-      )),
+      'sni-case-dots-and-lookalikes': app(cat(Buffer.from(tlsClientHello({ sni: `${TOKEN}.PAY.Example.NET.`, rng })))),
       'hello-on-unknown-tunnel-and-evil-suffix': frames(
-        up(innerTcp('10.0.0.1', '203.0.113.7', 40000, 443, tlsClientHello({ sni: 'pay.example.net', rng, random: Buffer.alloc(32, 0xab) }), 1, 1, 0x18)),
-        up(innerTcp('10.0.0.1', '203.0.113.7', 40001, 443, tlsClientHello({ sni: 'evilpay.example.net', rng }), 1, 1, 0x18)),
-        up(innerTcp('10.0.0.1', '203.0.113.7', 40002, 443, tlsClientHello({ sni: 'pay.example.net.evil.test', rng }), 1, 1, 0x18)),
+        up(
+          innerTcp(
+            '10.0.0.1',
+            '203.0.113.7',
+            40000,
+            443,
+            tlsClientHello({ sni: 'pay.example.net', rng, random: Buffer.alloc(32, 0xab) }),
+            1,
+            1,
+            0x18,
+          ),
+        ),
+        up(
+          innerTcp(
+            '10.0.0.1',
+            '203.0.113.7',
+            40001,
+            443,
+            tlsClientHello({ sni: 'evilpay.example.net', rng }),
+            1,
+            1,
+            0x18,
+          ),
+        ),
+        up(
+          innerTcp(
+            '10.0.0.1',
+            '203.0.113.7',
+            40002,
+            443,
+            tlsClientHello({ sni: 'pay.example.net.evil.test', rng }),
+            1,
+            1,
+            0x18,
+          ),
+        ),
       ),
     },
     token_carriers: {
-      'bad-percent-escapes-and-long-token': app(Buffer.from(`GET /pay?pay_token=%zz${'a'.repeat(70)}&pay_token=%4${TOKEN} HTTP/1.1\r\nHost: ${TOKEN}.evilpay.example.net\r\nCookie: pay_token=${'b'.repeat(65)}\r\n\r\n`)),
+      'bad-percent-escapes-and-long-token': app(
+        Buffer.from(
+          `GET /pay?pay_token=%zz${'a'.repeat(70)}&pay_token=%4${TOKEN} HTTP/1.1\r\nHost: ${TOKEN}.evilpay.example.net\r\nCookie: pay_token=${'b'.repeat(65)}\r\n\r\n`,
+        ),
+      ),
     },
   };
 }
@@ -278,8 +474,23 @@ export const EXPECTED_ANOMALY: Record<string, string> = {
 
 /** The decoders (native/decode/<name>.cc) and engine parts (native/engine/<name>.cc) that each have a regression folder. */
 export const DECODERS = [
-  'capture_file', 'link', 'ip', 'ip_reassembly', 'l4', 'gtpu', 'gtpv1c', 'gtpv2c', 'tbcd',
-  'dns_query', 'http_request', 'tls_client_hello', 'request_heads', 'token_carriers', 'pay_hosts', 'tracker', 'hpack',
+  'capture_file',
+  'link',
+  'ip',
+  'ip_reassembly',
+  'l4',
+  'gtpu',
+  'gtpv1c',
+  'gtpv2c',
+  'tbcd',
+  'dns_query',
+  'http_request',
+  'tls_client_hello',
+  'request_heads',
+  'token_carriers',
+  'pay_hosts',
+  'tracker',
+  'hpack',
 ];
 
 export function writeRegressionInputs(dir: string): string[] {

@@ -40,18 +40,21 @@ export interface GenCliOptions {
 }
 
 function parseSeed(v: string): number {
-  if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--seed must be a non-negative integer, got "${v}"`);
+  if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new UsageError(`--seed must be a non-negative integer, got "${v}"`);
   return Number(v);
 }
 
 export function runGen(name: string, o: GenCliOptions, out: NodeJS.WritableStream = process.stdout): GenResult {
   const info = SCENARIOS.find((s) => s.name === name);
   if (!info) throw new UsageError(`unknown scenario "${name}"; one of: ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  if (o.format !== undefined && o.format !== 'pcap' && o.format !== 'pcapng') throw new UsageError(`--format must be pcap or pcapng, got "${o.format}"`);
+  if (o.format !== undefined && o.format !== 'pcap' && o.format !== 'pcapng')
+    throw new UsageError(`--format must be pcap or pcapng, got "${o.format}"`);
   if (info.fixedFormat && o.format && o.format !== info.fixedFormat) {
     throw new UsageError(`scenario ${name} is written as ${info.fixedFormat} (its format is part of what it tests)`);
   }
-  if (o.mode !== undefined && o.mode !== 'sessions' && o.mode !== 'gpdu') throw new UsageError(`--mode must be sessions or gpdu, got "${o.mode}"`);
+  if (o.mode !== undefined && o.mode !== 'sessions' && o.mode !== 'gpdu')
+    throw new UsageError(`--mode must be sessions or gpdu, got "${o.mode}"`);
   if (o.payUrl !== undefined && !o.payUrl.includes('{token}')) throw new UsageError('--pay-url must contain {token}');
   const t0 = process.hrtime.bigint();
   const res = info.run({
@@ -91,13 +94,20 @@ export function buildProgram(): Command {
     .option('--stats <file>', 'expected counters as JSON')
     .option('--packets <n>', 'approximate packet count (bench, flood-*)', parsePositiveInt('--packets'))
     .option('--seed <n>', 'PRNG seed (same seed, same bytes)', parseSeed)
-    .option('--subscribers <n>', 'subscribers (bench) / legitimate subscribers (flood-*)', parsePositiveInt('--subscribers'))
+    .option(
+      '--subscribers <n>',
+      'subscribers (bench) / legitimate subscribers (flood-*)',
+      parsePositiveInt('--subscribers'),
+    )
     .option('--mode <sessions|gpdu>', 'flood-teids: Create PDP pairs or G-PDUs to unknown TEIDs')
     .option('--pay-url <url>', 'demo: payment URL template with {token}')
     .option('--msisdn <digits>', 'demo: the subscriber MSISDN')
     .option('--imsi <digits>', 'demo: the subscriber IMSI')
     .option('--token <token>', 'demo: the token to put in the URL')
-    .addHelpText('after', '\nScenarios:\n' + SCENARIOS.map((s) => `  ${s.name.padEnd(16)} ${s.description}`).join('\n') + '\n')
+    .addHelpText(
+      'after',
+      '\nScenarios:\n' + SCENARIOS.map((s) => `  ${s.name.padEnd(16)} ${s.description}`).join('\n') + '\n',
+    )
     .showHelpAfterError()
     .exitOverride()
     .action((scenario: string, o: GenCliOptions) => {

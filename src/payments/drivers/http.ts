@@ -32,7 +32,15 @@ export interface HttpDriverOptions {
 }
 
 /** Connection errors after which the request was certainly not sent. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 export class HttpDriver implements PaymentDriver {
   readonly name = 'http';
@@ -47,7 +55,14 @@ export class HttpDriver implements PaymentDriver {
         this.send(
           url,
           req.idempotencyKey,
-          JSON.stringify({ idempotencyKey: req.idempotencyKey, orderId: req.orderId, msisdn: `+${req.msisdn}`, amount: req.amount, currency: req.currency, reason: req.reason }),
+          JSON.stringify({
+            idempotencyKey: req.idempotencyKey,
+            orderId: req.orderId,
+            msisdn: `+${req.msisdn}`,
+            amount: req.amount,
+            currency: req.currency,
+            reason: req.reason,
+          }),
           signal,
         );
     }
@@ -97,16 +112,21 @@ export class HttpDriver implements PaymentDriver {
     try {
       text = await res.text();
     } catch (err) {
-      return { outcome: 'unknown', error: `HTTP ${res.status}, answer cut: ${describeFetchError(err, this.o.timeoutMs, signal)}` };
+      return {
+        outcome: 'unknown',
+        error: `HTTP ${res.status}, answer cut: ${describeFetchError(err, this.o.timeoutMs, signal)}`,
+      };
     }
     if (res.status >= 200 && res.status < 300) {
       const status = statusOf(text);
       if (status === 'succeeded') return { outcome: 'succeeded' };
-      if (status === 'declined') return { outcome: 'declined', reason: 'PLATFORM_DECLINED', detail: text.slice(0, 200) };
+      if (status === 'declined')
+        return { outcome: 'declined', reason: 'PLATFORM_DECLINED', detail: text.slice(0, 200) };
       return { outcome: 'unknown', error: `HTTP ${res.status} without a status of succeeded or declined` };
     }
     if (res.status === 408 || res.status === 429) return { outcome: 'retry', error: `HTTP ${res.status}` };
-    if (res.status >= 400 && res.status < 500) return { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: `HTTP ${res.status}` };
+    if (res.status >= 400 && res.status < 500)
+      return { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: `HTTP ${res.status}` };
     return { outcome: 'unknown', error: `HTTP ${res.status}` };
   }
 
@@ -128,7 +148,8 @@ export class HttpDriver implements PaymentDriver {
       if (res.status === 200) {
         const status = statusOf(text);
         if (status === 'succeeded') return { outcome: 'succeeded' };
-        if (status === 'declined') return { outcome: 'declined', reason: 'PLATFORM_DECLINED', detail: text.slice(0, 200) };
+        if (status === 'declined')
+          return { outcome: 'declined', reason: 'PLATFORM_DECLINED', detail: text.slice(0, 200) };
       }
       return { outcome: 'unknown', error: `status call: HTTP ${res.status}` };
     } catch (err) {
@@ -178,8 +199,13 @@ registerDriver({
     }),
   problems: ({ http }) => {
     const out: DriverProblem[] = [];
-    if (http.url === null) out.push({ path: 'payments.http.url', message: 'payments.http.url is required when payments.driver is "http"' });
-    if (http.secret === null && http.secretFile === null) out.push({ path: 'payments.http.secret', message: 'payments.http.secret or payments.http.secretFile is required when payments.driver is "http"' });
+    if (http.url === null)
+      out.push({ path: 'payments.http.url', message: 'payments.http.url is required when payments.driver is "http"' });
+    if (http.secret === null && http.secretFile === null)
+      out.push({
+        path: 'payments.http.secret',
+        message: 'payments.http.secret or payments.http.secretFile is required when payments.driver is "http"',
+      });
     return out;
   },
 });

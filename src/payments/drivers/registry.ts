@@ -8,7 +8,14 @@ import type { PaymentDriver } from '../types';
 /** The `payments` section of the configuration (kept structural: the schema imports this registry). */
 export interface PaymentsConfig {
   driver: string;
-  http: { url: string | null; secret: string | null; secretFile: string | null; timeoutMs: number; statusUrl: string | null; refundUrl: string | null };
+  http: {
+    url: string | null;
+    secret: string | null;
+    secretFile: string | null;
+    timeoutMs: number;
+    statusUrl: string | null;
+    refundUrl: string | null;
+  };
 }
 
 export interface DriverContext {

@@ -7,7 +7,14 @@ import { closedPort, httpServer } from '../../e2e/harness';
 // real servers on a shared 2-core machine: generous, bounded
 t.setTimeout(120000);
 
-const req = { idempotencyKey: 'ord_1', msisdn: '491511234567', amount: 250, currency: 'EUR', reference: 'r-1', description: 'd' };
+const req = {
+  idempotencyKey: 'ord_1',
+  msisdn: '491511234567',
+  amount: 250,
+  currency: 'EUR',
+  reference: 'r-1',
+  description: 'd',
+};
 
 t.test('http driver: signed request, answers mapped', async (t) => {
   const secret = 'platform-secret';
@@ -36,7 +43,15 @@ t.test('http driver: signed request, answers mapped', async (t) => {
     // what may have charged is unknown, never a plain retry
     ['500', reply(500, ''), 'unknown'],
     ['503', reply(503, ''), 'unknown'],
-    ['302', (res) => { res.statusCode = 302; res.setHeader('location', 'http://127.0.0.1:1/'); res.end(); }, 'unknown'],
+    [
+      '302',
+      (res) => {
+        res.statusCode = 302;
+        res.setHeader('location', 'http://127.0.0.1:1/');
+        res.end();
+      },
+      'unknown',
+    ],
     ['timeout', () => {}, 'unknown'],
     ['reset', (res) => res.socket?.destroy(), 'unknown'],
   ];
@@ -48,7 +63,14 @@ t.test('http driver: signed request, answers mapped', async (t) => {
     if (name === 'timeout') t.match((r as { error: string }).error, /timeout after 2000 ms/);
   }
   const first = seen[0];
-  t.same(JSON.parse(first.body), { idempotencyKey: 'ord_1', msisdn: '+491511234567', amount: 250, currency: 'EUR', reference: 'r-1', description: 'd' });
+  t.same(JSON.parse(first.body), {
+    idempotencyKey: 'ord_1',
+    msisdn: '+491511234567',
+    amount: 250,
+    currency: 'EUR',
+    reference: 'r-1',
+    description: 'd',
+  });
   t.equal(first.headers['idempotency-key'], 'ord_1');
   t.equal(first.headers['content-type'], 'application/json');
   const sig = parseSignatureHeader(String(first.headers['gnpay-signature']));
@@ -64,7 +86,11 @@ t.test('http driver: signed request, answers mapped', async (t) => {
   const ac = new AbortController();
   answer = () => ac.abort();
   const cut = await d.charge(req, ac.signal);
-  t.same(cut, { outcome: 'unknown', error: 'aborted: shutting down' }, 'an attempt aborted at shutdown may have charged');
+  t.same(
+    cut,
+    { outcome: 'unknown', error: 'aborted: shutting down' },
+    'an attempt aborted at shutdown may have charged',
+  );
 });
 
 t.test('http driver: the status call', async (t) => {
@@ -75,7 +101,13 @@ t.test('http driver: the status call', async (t) => {
     seen.push({ url: r.url!, headers: r.headers });
     answer(res);
   });
-  const d = new HttpDriver({ url: `${url}/charge`, statusUrl: `${url}/charges/{key}/status`, secret, timeoutMs: 2000, clock: () => 1_700_000_000_000 });
+  const d = new HttpDriver({
+    url: `${url}/charge`,
+    statusUrl: `${url}/charges/{key}/status`,
+    secret,
+    timeoutMs: 2000,
+    clock: () => 1_700_000_000_000,
+  });
   const reply = (status: number, body: string) => (res: import('node:http').ServerResponse) => {
     res.statusCode = status;
     res.end(body);
@@ -96,14 +128,25 @@ t.test('http driver: the status call', async (t) => {
   t.equal(seen[0].headers['idempotency-key'], 'ord_1');
   const sig = parseSignatureHeader(String(seen[0].headers['gnpay-signature']));
   t.ok(signatureMatches(secret, sig!, 'ord_1'), 'signed over "<t>.<idempotency key>"');
-  const down = new HttpDriver({ url: `${url}/charge`, statusUrl: `${await closedPort()}/s/{key}`, secret, timeoutMs: 2000 });
+  const down = new HttpDriver({
+    url: `${url}/charge`,
+    statusUrl: `${await closedPort()}/s/{key}`,
+    secret,
+    timeoutMs: 2000,
+  });
   t.match(await down.status!(req), { outcome: 'unknown', error: /status call: fetch failed/ });
 });
 
 t.test('describeFetchError', async (t) => {
   const timeout = Object.assign(new Error('x'), { name: 'TimeoutError' });
   t.equal(describeFetchError(timeout, 5), 'timeout after 5 ms');
-  t.equal(describeFetchError(Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNRESET' } }), 5), 'fetch failed: ECONNRESET');
-  t.equal(describeFetchError(Object.assign(new Error('fetch failed'), { cause: { message: 'other side closed' } }), 5), 'fetch failed: other side closed');
+  t.equal(
+    describeFetchError(Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNRESET' } }), 5),
+    'fetch failed: ECONNRESET',
+  );
+  t.equal(
+    describeFetchError(Object.assign(new Error('fetch failed'), { cause: { message: 'other side closed' } }), 5),
+    'fetch failed: other side closed',
+  );
   t.equal(describeFetchError(new Error('boom'), 5), 'boom');
 });

@@ -3,7 +3,14 @@ import t from 'tap';
 import { LedgerDriver } from '../../../src/payments/drivers/ledger';
 import { openStore } from '../../e2e/harness';
 
-const req = { idempotencyKey: 'ord_1', msisdn: '491511234567', amount: 250, currency: 'EUR', reference: 'r-1', description: 'd' };
+const req = {
+  idempotencyKey: 'ord_1',
+  msisdn: '491511234567',
+  amount: 250,
+  currency: 'EUR',
+  reference: 'r-1',
+  description: 'd',
+};
 
 t.test('ledger driver', async (t) => {
   const store = openStore(t);

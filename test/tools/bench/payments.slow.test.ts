@@ -8,7 +8,7 @@ t.setTimeout(180000);
 t.test('runPaymentsBench', async (t) => {
   const lines: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string) => lines.push(s) > 0);
+  process.stdout.write = (s: string) => lines.push(s) > 0;
   let r: Record<string, number>;
   try {
     r = await runPaymentsBench({ sightings: 300, batch: 64, latencySamples: 5, fullSync: false });
@@ -17,7 +17,14 @@ t.test('runPaymentsBench', async (t) => {
   }
   t.equal(r.sightings, 300);
   t.equal(r.feedEvents, 900, 'pending, identified, paid for each order');
-  for (const k of ['sightingsPerSecond', 'committedSightingsPerSecond', 'feedEventsPerSecond', 'latencyP50Ms', 'latencyP99Ms']) t.ok(r[k] > 0, k);
+  for (const k of [
+    'sightingsPerSecond',
+    'committedSightingsPerSecond',
+    'feedEventsPerSecond',
+    'latencyP50Ms',
+    'latencyP99Ms',
+  ])
+    t.ok(r[k] > 0, k);
   t.equal(r.latencySamples, 5);
   t.match(lines.join(''), /arrival -> paid visible at GET \/v1\/orders\/\{id\} +p50/);
   const quiet = await runPaymentsBench({ sightings: 10, print: false });

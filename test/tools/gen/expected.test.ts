@@ -5,12 +5,56 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dissect, FIXTURES, gpduInner, innerTcpPayload, isoMicros, readCapture, type ReadFrame } from '../../../packages/tools/src/gen';
+import {
+  dissect,
+  FIXTURES,
+  gpduInner,
+  innerTcpPayload,
+  isoMicros,
+  readCapture,
+  type ReadFrame,
+} from '../../../packages/tools/src/gen';
 
 const dir = path.join(__dirname, '..', '..', '..', 'fixtures');
 
-const SESSION_KEYS = ['type', 'event', 'ts', 'packet', 'gtp', 'imsi', 'msisdn', 'imei', 'apn', 'ueIp', 'ueIpv6', 'bearer', 'linkedBearer', 'tunnels'];
-const SIGHTING_KEYS = ['type', 'ts', 'packet', 'token', 'carrier', 'via', 'msisdn', 'imsi', 'imei', 'apn', 'ueIp', 'teid', 'resolvedBy', 'host', 'request', 'dst', 'proto', 'sport', 'dport', 'communityId'];
+const SESSION_KEYS = [
+  'type',
+  'event',
+  'ts',
+  'packet',
+  'gtp',
+  'imsi',
+  'msisdn',
+  'imei',
+  'apn',
+  'ueIp',
+  'ueIpv6',
+  'bearer',
+  'linkedBearer',
+  'tunnels',
+];
+const SIGHTING_KEYS = [
+  'type',
+  'ts',
+  'packet',
+  'token',
+  'carrier',
+  'via',
+  'msisdn',
+  'imsi',
+  'imei',
+  'apn',
+  'ueIp',
+  'teid',
+  'resolvedBy',
+  'host',
+  'request',
+  'dst',
+  'proto',
+  'sport',
+  'dport',
+  'communityId',
+];
 const RESPONSES_V1 = new Set([17, 19, 21]);
 const RESPONSES_V2 = new Set([33, 35, 37, 96, 100, 171, 212]);
 
@@ -21,10 +65,20 @@ for (const fx of FIXTURES) {
     const lines = fs.readFileSync(path.join(dir, `${fx.name}.expected.jsonl`), 'utf8').split('\n');
     t.equal(lines.pop(), '', 'file ends with a newline');
     // TEIDs are printed as tshark shows them ("0x" + 8 hex digits); numbers below
-    t.ok(lines.every((l) => !/"teid":\d/.test(l)), 'TEIDs as "0x…" strings');
-    const events = lines.map((l) => JSON.parse(l, (k, v) => (k === 'teid' && typeof v === 'string' && /^0x[0-9a-f]{8}$/.test(v) ? parseInt(v, 16) : v)));
+    t.ok(
+      lines.every((l) => !/"teid":\d/.test(l)),
+      'TEIDs as "0x…" strings',
+    );
+    const events = lines.map((l) =>
+      JSON.parse(l, (k, v) =>
+        k === 'teid' && typeof v === 'string' && /^0x[0-9a-f]{8}$/.test(v) ? parseInt(v, 16) : v,
+      ),
+    );
     t.ok(events.length > 0, 'has events');
-    t.notOk(events.some((e) => e.type === 'stats'), 'no stats line in the JSONL');
+    t.notOk(
+      events.some((e) => e.type === 'stats'),
+      'no stats line in the JSONL',
+    );
     if (stats.corruptAt) {
       t.ok(cap.error, 'the reader stops at the damage');
       t.equal(cap.error!.offset, stats.corruptAt.offset, 'damage offset');
@@ -34,7 +88,13 @@ for (const fx of FIXTURES) {
       t.equal(cap.error, null, 'capture reads to the end');
       t.equal(cap.frames.length, stats.packets, 'packet count');
     }
-    t.same(stats.carriers, ['query:pay_token', 'path:/pay/', 'host:pay.example.net', 'header:X-Pay-Token', 'cookie:pay_token']);
+    t.same(stats.carriers, [
+      'query:pay_token',
+      'path:/pay/',
+      'host:pay.example.net',
+      'header:X-Pay-Token',
+      'cookie:pay_token',
+    ]);
 
     let last = 0;
     let sightings = 0;
@@ -57,12 +117,19 @@ for (const fx of FIXTURES) {
         t.ok((ver === 1 ? RESPONSES_V1 : RESPONSES_V2).has(d.gtp!.type), `packet ${e.packet} is a response`);
         t.ok(/^\d{5,15}$/.test(e.imsi), 'imsi digits');
         for (const tu of e.tunnels) {
-          t.same(Object.keys(tu), tu.plane === 'user' ? ['plane', 'dir', 'addr', 'teid', 'bearer'] : ['plane', 'dir', 'addr', 'teid']);
+          t.same(
+            Object.keys(tu),
+            tu.plane === 'user' ? ['plane', 'dir', 'addr', 'teid', 'bearer'] : ['plane', 'dir', 'addr', 'teid'],
+          );
           t.ok(Number.isInteger(tu.teid) && tu.teid >= 0 && tu.teid <= 0xffffffff, 'teid is a uint32');
         }
         const order = e.tunnels.map((x: { plane: string; dir: string }) => `${x.plane}-${x.dir}`);
         const rank = (s: string) => ['control-uplink', 'control-downlink', 'user-uplink', 'user-downlink'].indexOf(s);
-        t.same(order, [...order].sort((a: string, b: string) => rank(a) - rank(b)), 'tunnel slots in contract order');
+        t.same(
+          order,
+          [...order].sort((a: string, b: string) => rank(a) - rank(b)),
+          'tunnel slots in contract order',
+        );
       } else {
         t.same(Object.keys(e), SIGHTING_KEYS, 'sighting keys in contract order');
         sightings++;
@@ -112,7 +179,11 @@ for (const fx of FIXTURES) {
     }
     t.equal(sightings, stats.sightings, 'sightings counter');
     t.equal(unresolved, stats.unresolvedSightings, 'unresolved counter');
-    t.same(counts, { create: stats.sessions.created, update: stats.sessions.updated, delete: stats.sessions.deleted }, 'session counters');
+    t.same(
+      counts,
+      { create: stats.sessions.created, update: stats.sessions.updated, delete: stats.sessions.deleted },
+      'session counters',
+    );
     if (stats.gtpc) {
       let n = 0;
       for (const f of cap.frames) {

@@ -36,14 +36,31 @@ function checksumsValid(t: Tap, frame: Buffer, linktype: number): void {
   if (inner[9] === 6) {
     const src = Array.from(inner.subarray(12, 16)).join('.');
     const dst = Array.from(inner.subarray(16, 20)).join('.');
-    t.equal(inetChecksum(inner, ihl, inner.length, pseudoSum(src, dst, 6, inner.length - ihl)), 0, 'inner TCP checksum');
+    t.equal(
+      inetChecksum(inner, ihl, inner.length, pseudoSum(src, dst, 6, inner.length - ihl)),
+      0,
+      'inner TCP checksum',
+    );
   }
 }
 type Tap = typeof t;
 
 t.test('TcpTemplate patches ids, seq/ack and every checksum', async (t) => {
-  const tpl = new TcpTemplate('192.0.2.1', '198.51.100.1', 0x1234, '10.0.0.1', '203.0.113.1', 40000, 443, Buffer.alloc(1001, 0x17));
-  for (const [id, seq, ack] of [[1, 0, 0], [0xffff, 0xffffffff, 0xfffffffe], [77, 123456789, 987654321]]) {
+  const tpl = new TcpTemplate(
+    '192.0.2.1',
+    '198.51.100.1',
+    0x1234,
+    '10.0.0.1',
+    '203.0.113.1',
+    40000,
+    443,
+    Buffer.alloc(1001, 0x17),
+  );
+  for (const [id, seq, ack] of [
+    [1, 0, 0],
+    [0xffff, 0xffffffff, 0xfffffffe],
+    [77, 123456789, 987654321],
+  ]) {
     const f = tpl.patch(id, id + 1, seq, ack);
     t.equal(inetChecksum(f, 14, 34), 0, 'outer IPv4 checksum');
     t.equal(f.readUInt16BE(18), id);
@@ -79,7 +96,14 @@ t.test('bench: counts, sightings, checksums, streaming', async (t) => {
   const out = path.join(tmp, 'bench.pcapng');
   const exp = path.join(tmp, 'bench.jsonl');
   const seen: string[] = [];
-  const r2 = bench({ packets: 5000, seed: 11, out, expected: exp, format: 'pcapng', onEvent: (e) => seen.push(e.type) });
+  const r2 = bench({
+    packets: 5000,
+    seed: 11,
+    out,
+    expected: exp,
+    format: 'pcapng',
+    onEvent: (e) => seen.push(e.type),
+  });
   t.equal(r2.capture, undefined);
   t.equal(r2.events.length, 0, 'not kept in memory when streamed');
   const lines = fs.readFileSync(exp, 'utf8').trim().split('\n');
@@ -105,22 +129,44 @@ t.test('floods keep the legitimate subscribers', async (t) => {
 
 t.test('demo: the three payUrl forms', async (t) => {
   const base = { msisdn: '491511234567', imsi: '262011234567890', startSec: 1714557600 };
-  const q = demoCapture({ ...base, payUrl: 'http://pay.example.net/pay?pay_token={token}', token: 'AbCdEfGhIjKlMnOpQrSt' });
-  t.same(q.events.filter((e) => e.type === 'sighting').map((e) => [(e as SightingEvent).carrier, (e as SightingEvent).via, (e as SightingEvent).token]), [['query', 'http', 'AbCdEfGhIjKlMnOpQrSt']]);
+  const q = demoCapture({
+    ...base,
+    payUrl: 'http://pay.example.net/pay?pay_token={token}',
+    token: 'AbCdEfGhIjKlMnOpQrSt',
+  });
+  t.same(
+    q.events
+      .filter((e) => e.type === 'sighting')
+      .map((e) => [(e as SightingEvent).carrier, (e as SightingEvent).via, (e as SightingEvent).token]),
+    [['query', 'http', 'AbCdEfGhIjKlMnOpQrSt']],
+  );
   t.equal(q.url, 'http://pay.example.net/pay?pay_token=AbCdEfGhIjKlMnOpQrSt');
   const h = demoCapture({ ...base, payUrl: 'https://{token}.pay.example.net/', detach: true });
   t.match(h.token, /^[a-z0-9]{24}$/, 'host-safe token');
-  t.same(h.events.filter((e) => e.type === 'sighting').map((e) => (e as SightingEvent).via), ['dns', 'tls-sni']);
-  t.same(h.events.filter((e) => e.type === 'session').map((e) => (e as { event: string }).event), ['create', 'delete']);
+  t.same(
+    h.events.filter((e) => e.type === 'sighting').map((e) => (e as SightingEvent).via),
+    ['dns', 'tls-sni'],
+  );
+  t.same(
+    h.events.filter((e) => e.type === 'session').map((e) => (e as { event: string }).event),
+    ['create', 'delete'],
+  );
   const p = demoCapture({ ...base, payUrl: 'http://pay.example.net/pay/{token}', format: 'pcapng' });
-  t.same(p.events.filter((e) => e.type === 'sighting').map((e) => (e as SightingEvent).carrier), ['path']);
+  t.same(
+    p.events.filter((e) => e.type === 'sighting').map((e) => (e as SightingEvent).carrier),
+    ['path'],
+  );
   t.equal(readCapture(p.capture!).format, 'pcapng');
   const ip = demoCapture({ ...base, payUrl: 'https://192.0.2.80/pay?pay_token={token}' });
   t.equal(ip.events.filter((e) => e.type === 'sighting').length, 0, 'HTTPS to an address: nothing visible');
   t.throws(() => demoCapture({ ...base, payUrl: 'ftp://x/{token}' }));
-  const u = (s: string, via: 'http' | 'dns' | 'tls-sni' = 'http') => urlTokens(DEFAULT_CARRIERS, new URL(s), via).map((e) => `${e.carrier}:${e.token}`);
+  const u = (s: string, via: 'http' | 'dns' | 'tls-sni' = 'http') =>
+    urlTokens(DEFAULT_CARRIERS, new URL(s), via).map((e) => `${e.carrier}:${e.token}`);
   // the same token in query and path: once (first carrier); the host one is lower-case, so another string
-  t.same(u('http://ABCDEFGHIJKLMNOPQ.pay.example.net/pay/ABCDEFGHIJKLMNOPQ?pay_token=ABCDEFGHIJKLMNOPQ&x=%zz'), ['query:ABCDEFGHIJKLMNOPQ', 'host:abcdefghijklmnopq']);
+  t.same(u('http://ABCDEFGHIJKLMNOPQ.pay.example.net/pay/ABCDEFGHIJKLMNOPQ?pay_token=ABCDEFGHIJKLMNOPQ&x=%zz'), [
+    'query:ABCDEFGHIJKLMNOPQ',
+    'host:abcdefghijklmnopq',
+  ]);
   t.same(u('http://pay.example.net/pay/ABCDEFGHIJKLMNOPQ'), ['path:ABCDEFGHIJKLMNOPQ']);
   t.same(u('http://x.evilpay.example.net/?a&pay_token=short', 'dns'), []);
   t.same(u('http://abcdefghijklmnopq.pay.example.net/', 'dns'), ['host:abcdefghijklmnopq']);
@@ -135,11 +181,22 @@ t.test('gen-cli', async (t) => {
   const committed = path.join(__dirname, '..', '..', '..', 'fixtures');
   t.ok(fs.readFileSync(out).equals(fs.readFileSync(path.join(committed, 'gn-basic.pcap'))));
   t.equal(fs.readFileSync(exp, 'utf8'), fs.readFileSync(path.join(committed, 'gn-basic.expected.jsonl'), 'utf8'));
-  t.same(JSON.parse(fs.readFileSync(stats, 'utf8')), JSON.parse(fs.readFileSync(path.join(committed, 'gn-basic.expected-stats.json'), 'utf8')));
-  runGen('bench', { output: path.join(tmp, 'b.pcap'), expected: path.join(tmp, 'b.jsonl'), packets: 3000, seed: 2 }, quiet);
+  t.same(
+    JSON.parse(fs.readFileSync(stats, 'utf8')),
+    JSON.parse(fs.readFileSync(path.join(committed, 'gn-basic.expected-stats.json'), 'utf8')),
+  );
+  runGen(
+    'bench',
+    { output: path.join(tmp, 'b.pcap'), expected: path.join(tmp, 'b.jsonl'), packets: 3000, seed: 2 },
+    quiet,
+  );
   t.ok(fs.statSync(path.join(tmp, 'b.jsonl')).size > 0);
   let said = '';
-  runGen('demo', { output: path.join(tmp, 'd.pcap'), payUrl: 'https://{token}.pay.example.net/' }, new Writable({ write: (c, _e, cb) => ((said += c), cb()) }));
+  runGen(
+    'demo',
+    { output: path.join(tmp, 'd.pcap'), payUrl: 'https://{token}.pay.example.net/' },
+    new Writable({ write: (c, _e, cb) => ((said += c), cb()) }),
+  );
   t.match(said, /demo: \d+ packets, \d+ bytes .* token [a-z0-9]{24}/);
   t.throws(() => runGen('nope', { output: out }, quiet), UsageError);
   t.throws(() => runGen('gn-basic', { output: out, format: 'pcapng' }, quiet), UsageError);
@@ -155,8 +212,32 @@ t.test('gen-cli', async (t) => {
   let codes: number[];
   try {
     codes = [
-      main(['node', 'gen-cli', 'flood-pending', '-o', path.join(tmp, 'f.pcap'), '--packets', '2000', '--subscribers', '2', '--seed', '9']),
-      main(['node', 'gen-cli', 'demo', '-o', path.join(tmp, 'd2.pcap'), '--msisdn', '491700000001', '--imsi', '262019999999999', '--token', 'AAAAAAAAAAAAAAAAAAAAAAAA']),
+      main([
+        'node',
+        'gen-cli',
+        'flood-pending',
+        '-o',
+        path.join(tmp, 'f.pcap'),
+        '--packets',
+        '2000',
+        '--subscribers',
+        '2',
+        '--seed',
+        '9',
+      ]),
+      main([
+        'node',
+        'gen-cli',
+        'demo',
+        '-o',
+        path.join(tmp, 'd2.pcap'),
+        '--msisdn',
+        '491700000001',
+        '--imsi',
+        '262019999999999',
+        '--token',
+        'AAAAAAAAAAAAAAAAAAAAAAAA',
+      ]),
       main(['node', 'gen-cli', 'bench', '-o', path.join(tmp, 'x.pcap'), '--seed', '-1']),
     ];
   } finally {

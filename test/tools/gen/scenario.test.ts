@@ -18,13 +18,26 @@ import {
 } from '../../../packages/tools/src/gen';
 
 const nodes = { sgsnC: '192.0.2.10', sgsnU: '192.0.2.11', ggsnC: '198.51.100.1', ggsnU: '198.51.100.2' };
-const sub = (n: number, x = {}) => ({ imsi: `26201000000000${n}`, msisdn: `4915100000${n}`, imei: null, apn: 'internet', ueIp: `10.0.0.${n}`, ...nodes, ...x });
+const sub = (n: number, x = {}) => ({
+  imsi: `26201000000000${n}`,
+  msisdn: `4915100000${n}`,
+  imei: null,
+  apn: 'internet',
+  ueIp: `10.0.0.${n}`,
+  ...nodes,
+  ...x,
+});
 const mk = () => new Scenario(new PcapWriter(new MemorySink(), { linktype: LINKTYPE.ETHERNET }), { seed: 3 });
 const sightings = (s: Scenario) => s.events.filter((e): e is SightingEvent => e.type === 'sighting');
 const sessions = (s: Scenario) => s.events.filter((e): e is SessionEvent => e.type === 'session');
 
 t.test('the packet that completes a split head, whatever the delivery order', async (t) => {
-  for (const order of [[0, 1, 2], [2, 0, 1], [0, 2, 1], [1, 2, 0]]) {
+  for (const order of [
+    [0, 1, 2],
+    [2, 0, 1],
+    [0, 2, 1],
+    [1, 2, 0],
+  ]) {
     const s = mk();
     const p = s.createPdp(sub(1))!;
     const f = s.tcp(s.pdpPath(p));
@@ -42,7 +55,11 @@ t.test('the packet that completes a split head, whatever the delivery order', as
   const before = s.packets;
   const req = httpRequest({ target: '/pay?pay_token=abcdefghijklmnopqrst', host: 'pay.example.net' });
   // 1st, then 3rd: incomplete; a retransmission covering 1st..2nd completes it
-  f.request(req, [expect('abcdefghijklmnopqrst', 'query')], { cuts: [10, 30], order: [0, 2, 1], retransmit: [{ after: 1, from: 5, to: 30 }] });
+  f.request(req, [expect('abcdefghijklmnopqrst', 'query')], {
+    cuts: [10, 30],
+    order: [0, 2, 1],
+    retransmit: [{ after: 1, from: 5, to: 30 }],
+  });
   t.equal(s.packets, before + 4);
   t.equal(sightings(s)[0].packet, before + 3, 'completed by the retransmission');
   t.throws(() => f.send(Buffer.from('x'), { cuts: [], order: [0, 1] }), 'order must cover the segments');
@@ -55,17 +72,34 @@ t.test('keep-alive and pipelining: one sighting per request, in stream order', a
   const f = s.tcp(s.pdpPath(p));
   const a = httpRequest({ target: '/pay?pay_token=AAAAAAAAAAAAAAAAAAAA', host: 'x' });
   const b = httpRequest({ target: '/pay/BBBBBBBBBBBBBBBBBBBB', host: 'x' });
-  f.send(Buffer.concat([a, b]), { heads: [{ end: a.length, expects: [expect('AAAAAAAAAAAAAAAAAAAA', 'query')] }, { end: a.length + b.length, expects: [expect('BBBBBBBBBBBBBBBBBBBB', 'path')] }] });
+  f.send(Buffer.concat([a, b]), {
+    heads: [
+      { end: a.length, expects: [expect('AAAAAAAAAAAAAAAAAAAA', 'query')] },
+      { end: a.length + b.length, expects: [expect('BBBBBBBBBBBBBBBBBBBB', 'path')] },
+    ],
+  });
   const si = sightings(s);
-  t.same(si.map((x) => x.token), ['AAAAAAAAAAAAAAAAAAAA', 'BBBBBBBBBBBBBBBBBBBB']);
+  t.same(
+    si.map((x) => x.token),
+    ['AAAAAAAAAAAAAAAAAAAA', 'BBBBBBBBBBBBBBBBBBBB'],
+  );
   t.equal(si[0].packet, si[1].packet, 'same packet');
   t.equal(s.model.counters.requests, 2);
   // the same token in two carriers of one request: once, first carrier
-  f.request(httpRequest({ target: '/pay?pay_token=CCCCCCCCCCCCCCCCCCCC', host: 'x', headers: [['X-Pay-Token', 'CCCCCCCCCCCCCCCCCCCC']] }), [expect('CCCCCCCCCCCCCCCCCCCC', 'query'), expect('CCCCCCCCCCCCCCCCCCCC', 'header')]);
+  f.request(
+    httpRequest({
+      target: '/pay?pay_token=CCCCCCCCCCCCCCCCCCCC',
+      host: 'x',
+      headers: [['X-Pay-Token', 'CCCCCCCCCCCCCCCCCCCC']],
+    }),
+    [expect('CCCCCCCCCCCCCCCCCCCC', 'query'), expect('CCCCCCCCCCCCCCCCCCCC', 'header')],
+  );
   t.equal(sightings(s).length, 3);
   t.equal(sightings(s)[2].carrier, 'query');
   // host tokens are reported lower-case
-  s.dnsQuery(s.pdpPath(p), 'MiXeDcAsEtOkEn0123.pay.example.net', { expects: [expect('MiXeDcAsEtOkEn0123', 'host', 'dns')] });
+  s.dnsQuery(s.pdpPath(p), 'MiXeDcAsEtOkEn0123.pay.example.net', {
+    expects: [expect('MiXeDcAsEtOkEn0123', 'host', 'dns')],
+  });
   t.equal(sightings(s)[3].token, 'mixedcasetoken0123');
   f.close();
 });
@@ -88,7 +122,21 @@ t.test('resolution: TEID, UE address, downlink, unresolved, ambiguous', async (t
   s.dnsQuery(nobody, 'x.example.com', { expects: [expect(tok, 'host', 'dns')] });
   t.same([sightings(s)[1].resolvedBy, sightings(s)[1].msisdn, sightings(s)[1].ueIp], [null, null, '100.64.0.1']);
   // a downlink packet on an unknown tunnel towards a known UE address is downlink
-  s.model.request({ outerSrc: '198.51.100.98', outerDst: '192.0.2.99', teid: 77, innerSrc: '203.0.113.1', innerDst: '10.0.0.1', proto: 'tcp', sport: 80, dport: 40000 }, [expect(tok, 'query')], s.packets, s.lastTs);
+  s.model.request(
+    {
+      outerSrc: '198.51.100.98',
+      outerDst: '192.0.2.99',
+      teid: 77,
+      innerSrc: '203.0.113.1',
+      innerDst: '10.0.0.1',
+      proto: 'tcp',
+      sport: 80,
+      dport: 40000,
+    },
+    [expect(tok, 'query')],
+    s.packets,
+    s.lastTs,
+  );
   t.equal(sightings(s).length, 2);
   // two contexts with the same address: ambiguous
   s.createPdp(sub(2, { ueIp: '10.0.0.1', apn: 'corp' }));
@@ -99,7 +147,9 @@ t.test('resolution: TEID, UE address, downlink, unresolved, ambiguous', async (t
   const s6 = mk();
   const p6 = s6.createPdp(sub(3, { ueIp: null, ueIpv6: '2001:db8:1:2::1' }))!;
   const path6 = s6.pdpPath(p6);
-  s6.dnsQuery({ ...path6, teidUp: 5, ueIp: '2001:db8:1:2:aaaa::9' }, 'x.example.com', { expects: [expect(tok, 'host', 'dns')] });
+  s6.dnsQuery({ ...path6, teidUp: 5, ueIp: '2001:db8:1:2:aaaa::9' }, 'x.example.com', {
+    expects: [expect(tok, 'host', 'dns')],
+  });
   t.equal(sightings(s6)[0].resolvedBy, 'ue-ip');
   t.equal(sessions(s6)[0].ueIp, '2001:db8:1:2::1', 'IPv6-only: ueIp is the IPv6 address');
   t.equal(sessions(s6)[0].ueIpv6, '2001:db8:1:2::1');
@@ -112,8 +162,17 @@ t.test('GTPv1 lifecycle events', async (t) => {
   t.equal(s.events.length, 0);
   const p = s.createPdp(sub(1))!;
   const sec = s.createPdp(p.sub, { nsapi: 6, secondaryOf: p })!;
-  t.same(sessions(s).map((e) => [e.event, e.bearer, e.linkedBearer]), [['create', 5, null], ['create', 6, 5]]);
-  t.same(sessions(s)[1].tunnels.map((x) => x.plane + x.dir), ['controluplink', 'controldownlink', 'useruplink', 'userdownlink']);
+  t.same(
+    sessions(s).map((e) => [e.event, e.bearer, e.linkedBearer]),
+    [
+      ['create', 5, null],
+      ['create', 6, 5],
+    ],
+  );
+  t.same(
+    sessions(s)[1].tunnels.map((x) => x.plane + x.dir),
+    ['controluplink', 'controldownlink', 'useruplink', 'userdownlink'],
+  );
   s.updatePdp(p, { sgsnC: '192.0.2.20', cause: 199 });
   t.equal(sessions(s).length, 2, 'rejected update: nothing');
   s.updatePdp(p, { sgsnC: '192.0.2.20' });
@@ -122,13 +181,22 @@ t.test('GTPv1 lifecycle events', async (t) => {
   t.equal(up.tunnels[1].addr, '192.0.2.20', 'control downlink moved');
   t.equal(up.tunnels[3].addr, '192.0.2.20', 'user downlink on the signalling address when no user address is given');
   s.deletePdp(sec);
-  t.same(sessions(s).slice(3).map((e) => [e.event, e.bearer]), [['delete', 6]], 'secondary alone');
+  t.same(
+    sessions(s)
+      .slice(3)
+      .map((e) => [e.event, e.bearer]),
+    [['delete', 6]],
+    'secondary alone',
+  );
   s.deletePdp(p, { cause: 199 });
   t.equal(sessions(s).length, 4, 'rejected delete: nothing');
   // replacement: delete then create, same packet
   const again = s.createPdp(sub(1))!;
   const ev = sessions(s).slice(4);
-  t.same(ev.map((e) => e.event), ['delete', 'create']);
+  t.same(
+    ev.map((e) => e.event),
+    ['delete', 'create'],
+  );
   t.equal(ev[0].packet, ev[1].packet);
   t.equal(s.model.active, 1);
   s.deletePdp(again, { teardown: true });
@@ -145,19 +213,48 @@ t.test('GTPv1 lifecycle events', async (t) => {
 });
 
 t.test('GTPv2 events', async (t) => {
-  const s = new Scenario(new PcapngWriter(new MemorySink(), { interfaces: [{ linktype: LINKTYPE.ETHERNET }] }), { seed: 4 });
+  const s = new Scenario(new PcapngWriter(new MemorySink(), { interfaces: [{ linktype: LINKTYPE.ETHERNET }] }), {
+    seed: 4,
+  });
   const n = { sgwC: '192.0.2.50', sgwU: '192.0.2.51', pgwC: '198.51.100.50', pgwU: '198.51.100.51' };
-  const su = { imsi: '001010000000001', msisdn: null, mei: null, apn: 'internet', ueIp: '10.60.0.1', iface: 's5' as const, ...n };
+  const su = {
+    imsi: '001010000000001',
+    msisdn: null,
+    mei: null,
+    apn: 'internet',
+    ueIp: '10.60.0.1',
+    iface: 's5' as const,
+    ...n,
+  };
   t.equal(s.createSession(su, { cause: 64 }), null, 'rejected');
   const pdn = s.createSession(su)!;
-  t.same(sessions(s)[0].tunnels.map((x) => x.plane + x.dir), ['controluplink', 'controldownlink', 'useruplink', 'userdownlink']);
+  t.same(
+    sessions(s)[0].tunnels.map((x) => x.plane + x.dir),
+    ['controluplink', 'controldownlink', 'useruplink', 'userdownlink'],
+  );
   t.equal(sessions(s)[0].msisdn, null);
   const b6 = s.createBearer(pdn, { ebi: 6 });
   t.same([sessions(s)[1].bearer, sessions(s)[1].linkedBearer, sessions(s)[1].tunnels.length], [6, 5, 4]);
   s.bearerPath(pdn, b6);
   s.createSession(su);
-  t.same(sessions(s).slice(2).map((e) => [e.event, e.bearer]), [['delete', 5], ['delete', 6], ['create', 5]], 'replacement removes the whole PDN connection first');
-  const s11 = s.createSession({ ...su, imsi: '001010000000002', iface: 's11', mmeC: '192.0.2.60', enbU: '192.0.2.70' })!;
+  t.same(
+    sessions(s)
+      .slice(2)
+      .map((e) => [e.event, e.bearer]),
+    [
+      ['delete', 5],
+      ['delete', 6],
+      ['create', 5],
+    ],
+    'replacement removes the whole PDN connection first',
+  );
+  const s11 = s.createSession({
+    ...su,
+    imsi: '001010000000002',
+    iface: 's11',
+    mmeC: '192.0.2.60',
+    enbU: '192.0.2.70',
+  })!;
   t.throws(() => s.bearerPath(s11), 'no eNodeB endpoint before Modify Bearer');
   s.modifyBearer(s11);
   t.ok(s.bearerPath(s11));
@@ -171,15 +268,37 @@ t.test('F-TEID interface types (TS 29.274 Table 8.22-1 as docs/sessions.md maps 
     m[i] = r ? `${r.plane}-${r.dir}` : null;
   }
   t.same(m, {
-    0: 'user-downlink', 1: 'user-uplink', 2: 'user-downlink', 3: 'user-uplink', 4: 'user-downlink', 5: 'user-uplink',
-    6: 'control-downlink', 7: 'control-uplink', 8: null, 9: null, 10: 'control-downlink', 11: 'control-uplink',
-    12: null, 13: null, 14: null, 15: 'user-downlink', 16: 'user-uplink', 17: 'control-downlink', 18: null, 19: null,
+    0: 'user-downlink',
+    1: 'user-uplink',
+    2: 'user-downlink',
+    3: 'user-uplink',
+    4: 'user-downlink',
+    5: 'user-uplink',
+    6: 'control-downlink',
+    7: 'control-uplink',
+    8: null,
+    9: null,
+    10: 'control-downlink',
+    11: 'control-uplink',
+    12: null,
+    13: null,
+    14: null,
+    15: 'user-downlink',
+    16: 'user-uplink',
+    17: 'control-downlink',
+    18: null,
+    19: null,
   });
 });
 
 t.test('clock and transports', async (t) => {
   const sink = new MemorySink();
-  const s = new Scenario(new PcapWriter(sink, { linktype: LINKTYPE.ETHERNET, nanos: true }), { seed: 1, startSec: 100, startNsec: 999_999_500, stepNs: 1000 });
+  const s = new Scenario(new PcapWriter(sink, { linktype: LINKTYPE.ETHERNET, nanos: true }), {
+    seed: 1,
+    startSec: 100,
+    startNsec: 999_999_500,
+    stepNs: 1000,
+  });
   t.same(s.now, [100, 999_999_500]);
   s.tick();
   t.same(s.now, [101, 500]);

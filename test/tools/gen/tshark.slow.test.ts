@@ -68,9 +68,7 @@ if (!hasTshark) {
   type Row = Record<string, string[]>;
   // GTP-C on ports other than 2123 (many-sockets: MME and SGSN sockets, an SGW answering from another port)
   const DECODE_AS: Record<string, string[]> = {
-    'many-sockets': [
-      ...[40001, 40002, 40003, 40004, 2124, 41001, 41002].map((p) => `udp.port==${p},gtp`),
-    ],
+    'many-sockets': [...[40001, 40002, 40003, 40004, 2124, 41001, 41002].map((p) => `udp.port==${p},gtp`)],
     // HTTP/2 with prior knowledge inside the tunnel
     'tcp-apps': ['tcp.port==8000,http2'],
   };
@@ -109,7 +107,8 @@ if (!hasTshark) {
     return rows;
   };
   // expected events carry TEIDs as decode writes them ("0x%08x", event contract 2); numbers are formatted the same way
-  const hex = (n: number | string) => (typeof n === 'string' ? n.toLowerCase() : `0x${n.toString(16).padStart(8, '0')}`);
+  const hex = (n: number | string) =>
+    typeof n === 'string' ? n.toLowerCase() : `0x${n.toString(16).padStart(8, '0')}`;
 
   // the F-TEIDs of a message: interface type, TEID and its addresses (one or two)
   const fteidsOf = (r: Row) => {
@@ -117,8 +116,10 @@ if (!hasTshark) {
     let v6 = 0;
     return r['gtpv2.f_teid_gre_key'].map((key, i) => {
       const addrs: string[] = [];
-      if (r['gtpv2.f_teid_v4'][i] === '1' || r['gtpv2.f_teid_v4'][i] === 'True') addrs.push(r['gtpv2.f_teid_ipv4'][v4++]);
-      if (r['gtpv2.f_teid_v6'][i] === '1' || r['gtpv2.f_teid_v6'][i] === 'True') addrs.push(r['gtpv2.f_teid_ipv6'][v6++]);
+      if (r['gtpv2.f_teid_v4'][i] === '1' || r['gtpv2.f_teid_v4'][i] === 'True')
+        addrs.push(r['gtpv2.f_teid_ipv4'][v4++]);
+      if (r['gtpv2.f_teid_v6'][i] === '1' || r['gtpv2.f_teid_v6'][i] === 'True')
+        addrs.push(r['gtpv2.f_teid_ipv6'][v6++]);
       return { key, addrs, iface: Number(r['gtpv2.f_teid_interface_type'][i]) };
     });
   };
@@ -161,7 +162,10 @@ if (!hasTshark) {
           // a dedicated bearer: its user-plane F-TEIDs are in the response or its request
           const fteids = [req, row].flatMap(fteidsOf);
           for (const tu of e.tunnels.filter((x: any) => x.plane === 'user'))
-            t.ok(fteids.some((f) => f.key === hex(tu.teid) && f.addrs.includes(tu.addr)), `dedicated bearer F-TEID ${tu.dir} ${tu.addr} ${hex(tu.teid)}`);
+            t.ok(
+              fteids.some((f) => f.key === hex(tu.teid) && f.addrs.includes(tu.addr)),
+              `dedicated bearer F-TEID ${tu.dir} ${tu.addr} ${hex(tu.teid)}`,
+            );
         }
       }
       if (e.type === 'session' && e.event === 'create' && e.linkedBearer === null) {
@@ -200,12 +204,20 @@ if (!hasTshark) {
             if (e.ueIpv6) t.ok(paa.includes(e.ueIpv6), 'PAA IPv6');
           } else t.equal(e.ueIp, before.ueIp, 'UE address of the PDN connection it continues');
           const fteids = [req, row].flatMap(fteidsOf);
-          for (const tu of e.tunnels) t.ok(fteids.some((f) => f.key === hex(tu.teid) && f.addrs.includes(tu.addr)), `F-TEID ${tu.plane} ${tu.dir} ${tu.addr} ${hex(tu.teid)}`);
+          for (const tu of e.tunnels)
+            t.ok(
+              fteids.some((f) => f.key === hex(tu.teid) && f.addrs.includes(tu.addr)),
+              `F-TEID ${tu.plane} ${tu.dir} ${tu.addr} ${hex(tu.teid)}`,
+            );
           known.set(e.imsi, e);
         }
       } else if (e.type === 'sighting') {
         sightings++;
-        t.same(row['communityid'], [e.communityId], `${name} #${e.packet}: Community ID ${e.communityId} of the inner flow`);
+        t.same(
+          row['communityid'],
+          [e.communityId],
+          `${name} #${e.packet}: Community ID ${e.communityId} of the inner flow`,
+        );
         const teids = row['gtp.teid'];
         if (teids.length) t.ok(teids.includes(hex(e.teid)), `${name} #${e.packet}: G-PDU TEID ${hex(e.teid)}`);
         const lower = (a: string[]) => a.map((x) => x.toLowerCase());
@@ -219,12 +231,21 @@ if (!hasTshark) {
                   ? row['http2.headers.path']
                   : row['http.request.uri']
                 : row['http.request.line'];
-          t.ok(where.some((v) => v.includes(e.token)), `${name} #${e.packet}: tshark sees token ${e.token} in the HTTP ${e.carrier}`);
+          t.ok(
+            where.some((v) => v.includes(e.token)),
+            `${name} #${e.packet}: tshark sees token ${e.token} in the HTTP ${e.carrier}`,
+          );
         } else if (e.via === 'dns') {
           t.same(row['dns.flags.response'], ['0'], 'a DNS query');
-          t.ok(lower(row['dns.qry.name']).some((v) => v.startsWith(`${e.token}.`)), `${name} #${e.packet}: tshark sees ${e.token} in the query name`);
+          t.ok(
+            lower(row['dns.qry.name']).some((v) => v.startsWith(`${e.token}.`)),
+            `${name} #${e.packet}: tshark sees ${e.token} in the query name`,
+          );
         } else {
-          t.ok(lower(row['tls.handshake.extensions_server_name']).some((v) => v.startsWith(`${e.token}.`)), `${name} #${e.packet}: tshark sees ${e.token} in the SNI`);
+          t.ok(
+            lower(row['tls.handshake.extensions_server_name']).some((v) => v.startsWith(`${e.token}.`)),
+            `${name} #${e.packet}: tshark sees ${e.token} in the SNI`,
+          );
         }
       }
     }
@@ -249,23 +270,49 @@ if (!hasTshark) {
     for (const fx of FIXTURES) {
       if (fx.name === 'malformed' || fx.name === 'corrupt-block') continue;
       const file = path.join(dir, fx.file);
-      const r = await gnpay(['decode', file, '--requests', '--format', 'jsonl', '--fields', 'type,packet,proto,sport,dport,communityId']);
+      const r = await gnpay([
+        'decode',
+        file,
+        '--requests',
+        '--format',
+        'jsonl',
+        '--fields',
+        'type,packet,proto,sport,dport,communityId',
+      ]);
       t.equal(r.status, 0, `${fx.name}: decoded`);
       const rows = tshark(file, fx.name);
-      for (const e of r.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))) {
+      for (const e of r.stdout
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l))) {
         if (e.type !== 'request') continue;
         n++;
         const row = rows.get(e.packet)!;
-        t.same(row['communityid'], [e.communityId], `${fx.name} #${e.packet}: ${e.proto} ${e.sport} > ${e.dport} ${e.communityId}`);
+        t.same(
+          row['communityid'],
+          [e.communityId],
+          `${fx.name} #${e.packet}: ${e.proto} ${e.sport} > ${e.dport} ${e.communityId}`,
+        );
       }
     }
     t.ok(n > 50, `${n} requests compared`);
   });
 
   t.test('tshark agrees with the demo capture (every payUrl form)', async (t) => {
-    for (const payUrl of ['http://pay.example.net/pay?pay_token={token}', 'https://{token}.pay.example.net/', 'http://pay.example.net/pay/{token}']) {
+    for (const payUrl of [
+      'http://pay.example.net/pay?pay_token={token}',
+      'https://{token}.pay.example.net/',
+      'http://pay.example.net/pay/{token}',
+    ]) {
       const out = path.join(tmp, 'demo.pcap');
-      const r = demoCapture({ payUrl, msisdn: '491511234567', imsi: '262011234567890', imei: '3534900698733001', out, startSec: 1714557600 });
+      const r = demoCapture({
+        payUrl,
+        msisdn: '491511234567',
+        imsi: '262011234567890',
+        imei: '3534900698733001',
+        out,
+        startSec: 1714557600,
+      });
       t.ok(r.events.filter((e) => e.type === 'sighting').length >= 1, `${payUrl}: sightings predicted`);
       check(t, payUrl, out, r.events);
     }
@@ -277,7 +324,13 @@ if (!hasTshark) {
       const r = flood(kind, { packets: 600, subscribers: 2, out });
       check(t, `flood-${kind}`, out, r.events);
       if (kind === 'pending') {
-        const imsis = execFileSync('tshark', ['-n', '-r', out, '-Y', 'gtp.message==0x10', '-T', 'fields', '-e', 'e212.imsi'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+        const imsis = execFileSync(
+          'tshark',
+          ['-n', '-r', out, '-Y', 'gtp.message==0x10', '-T', 'fields', '-e', 'e212.imsi'],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+        )
+          .trim()
+          .split('\n');
         t.equal(new Set(imsis).size, imsis.length, 'every pending request has its own IMSI');
         t.ok(imsis.length > 400);
       }
@@ -285,12 +338,18 @@ if (!hasTshark) {
     const out = path.join(tmp, 'bench.pcap');
     const r = bench({ packets: 3000, out });
     check(t, 'bench', out, r.events);
-    const warn = execFileSync('tshark', ['-n', '-r', out, '-q', '-z', 'expert,error'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const warn = execFileSync('tshark', ['-n', '-r', out, '-q', '-z', 'expert,error'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     t.notMatch(warn, /Malformed|Checksum/i, 'no malformed packet or bad checksum in the bench capture');
   });
 
   t.test('tshark sees the malformed fixture as malformed where it should', async (t) => {
-    const out = execFileSync('tshark', ['-n', '-r', path.join(dir, 'malformed.pcap')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('tshark', ['-n', '-r', path.join(dir, 'malformed.pcap')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     t.match(out, /Malformed|Bogus|bad|unreassembled|Unknown/i);
     t.match(out, /GTP'|GTPv0|GTP <CDR>|Data record transfer/i, "GTP' / GTPv0 recognised");
   });

@@ -3,7 +3,15 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileSink, LINKTYPE, MemorySink, openWriter, PcapngWriter, PcapWriter, readCapture } from '../../../packages/tools/src/gen';
+import {
+  FileSink,
+  LINKTYPE,
+  MemorySink,
+  openWriter,
+  PcapngWriter,
+  PcapWriter,
+  readCapture,
+} from '../../../packages/tools/src/gen';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-writer-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -71,7 +79,7 @@ t.test('pcapng: sections, interfaces, if_tsresol, EPB, SPB', async (t) => {
   t.equal(b.readUInt32LE(8), 0x1a2b3c4d, 'little-endian byte-order magic');
   t.equal(b.readUInt32BE(sectionAt + 8), 0x1a2b3c4d, 'second section big-endian');
   // every block: total length at both ends, multiple of 4
-  for (let o = 0; o < b.length; ) {
+  for (let o = 0; o < b.length;) {
     const be = o >= sectionAt;
     const len = be ? b.readUInt32BE(o + 4) : b.readUInt32LE(o + 4);
     t.equal(len % 4, 0);
@@ -80,9 +88,19 @@ t.test('pcapng: sections, interfaces, if_tsresol, EPB, SPB', async (t) => {
   }
   const r = readCapture(b);
   t.equal(r.error, null);
-  t.same(r.frames.map((f) => f.linktype), [LINKTYPE.LINUX_SLL, LINKTYPE.ETHERNET, LINKTYPE.RAW, LINKTYPE.LINUX_SLL, LINKTYPE.LINUX_SLL2]);
-  t.same(r.frames.map((f) => f.tsNsec), [123_456_000, 123_456_789, 123_000_000, null, 1]);
-  t.same(r.frames.map((f) => f.data.length), [21, 64, 5, 7, 13], 'EPB cut to the interface snaplen');
+  t.same(
+    r.frames.map((f) => f.linktype),
+    [LINKTYPE.LINUX_SLL, LINKTYPE.ETHERNET, LINKTYPE.RAW, LINKTYPE.LINUX_SLL, LINKTYPE.LINUX_SLL2],
+  );
+  t.same(
+    r.frames.map((f) => f.tsNsec),
+    [123_456_000, 123_456_789, 123_000_000, null, 1],
+  );
+  t.same(
+    r.frames.map((f) => f.data.length),
+    [21, 64, 5, 7, 13],
+    'EPB cut to the interface snaplen',
+  );
   t.equal(r.frames[1].origLen, 100);
   t.equal(r.frames[3].tsSec, null, 'SPB: no timestamp');
   t.equal(w.packets, 5);

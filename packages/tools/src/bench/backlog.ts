@@ -40,7 +40,11 @@ async function listen(s: Server): Promise<string> {
   return `http://127.0.0.1:${(s.address() as { port: number }).port}`;
 }
 
-async function one(dir: string, backlog: number, o: Required<Omit<BacklogBenchOptions, 'backlogs' | 'print'>>): Promise<BacklogFigures> {
+async function one(
+  dir: string,
+  backlog: number,
+  o: Required<Omit<BacklogBenchOptions, 'backlogs' | 'print'>>,
+): Promise<BacklogFigures> {
   const hung: ServerResponse[] = [];
   const dead = createServer((_req, res) => void hung.push(res));
   const arrived = new Map<string, number>();
@@ -62,7 +66,7 @@ async function one(dir: string, backlog: number, o: Required<Omit<BacklogBenchOp
   const h = store.sps.add({ name: 'healthy', webhookUrl: `${healthyUrl}/hook` });
   // the backlog: orders created and cancelled (two events each; the cancellations wait behind the creations)
   const opts = { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 86_400, maxTtlSeconds: 86_400 };
-  for (let done = 0; done < backlog / 2; ) {
+  for (let done = 0; done < backlog / 2;) {
     const n = Math.min(5000, backlog / 2 - done);
     store.db.transaction(() => {
       for (let i = 0; i < n; i++) {
@@ -74,8 +78,28 @@ async function one(dir: string, backlog: number, o: Required<Omit<BacklogBenchOp
   }
   store.close();
   const cfg = join(dir, `backlog-${backlog}.json`);
-  writeFileSync(cfg, JSON.stringify({ rateLimit: { ordersPerMinute: null }, webhooks: { allowDestinations: ['127.0.0.1/32'], timeoutMs: 10_000 }, log: { level: 'error' } }));
-  const child = spawn(process.execPath, [join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js'), 'run', '--db', db, '--listen', '127.0.0.1:0', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      rateLimit: { ordersPerMinute: null },
+      webhooks: { allowDestinations: ['127.0.0.1/32'], timeoutMs: 10_000 },
+      log: { level: 'error' },
+    }),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js'),
+      'run',
+      '--db',
+      db,
+      '--listen',
+      '127.0.0.1:0',
+      '--config',
+      cfg,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (c: Buffer) => {
@@ -137,7 +161,10 @@ export async function runBacklogBench(opts: BacklogBenchOptions = {}): Promise<B
   const dir = mkdtempSync(join(tmpdir(), 'gnpay-bench-backlog-'));
   const out: BacklogFigures[] = [];
   try {
-    if (opts.print !== false) process.stdout.write(`backlog: ${machine()}\nbacklog: a healthy SP creates ${o.orders} orders (${o.concurrency} at a time) while a dead SP has N webhooks undelivered\n`);
+    if (opts.print !== false)
+      process.stdout.write(
+        `backlog: ${machine()}\nbacklog: a healthy SP creates ${o.orders} orders (${o.concurrency} at a time) while a dead SP has N webhooks undelivered\n`,
+      );
     for (const b of backlogs) {
       const f = await one(dir, b, o);
       out.push(f);

@@ -42,9 +42,18 @@ function buildLoop(out: string): string {
 }
 
 /** Runs a command with stdout to /dev/null; whole-process wall time. */
-function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): { status: number | null; stderr: string; seconds: number } {
+function timed(
+  cmd: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): { status: number | null; stderr: string; seconds: number } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: env ?? process.env, maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    env: env ?? process.env,
+    maxBuffer: 64 << 20,
+  });
   return { status: r.status, stderr: r.stderr ?? '', seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
 }
 
@@ -65,14 +74,23 @@ export interface MixResult {
 function benchMix(name: string, mix: MixOptions, o: DecodeBenchOptions, dir: string, loop: string): MixResult {
   const capture = path.join(dir, `${name}.pcap`);
   let t0 = Date.now();
-  const gen = genBench({ out: capture, packets: mix.packets, subscribers: mix.subscribers, httpFraction: mix.httpFraction, churn: mix.churn });
+  const gen = genBench({
+    out: capture,
+    packets: mix.packets,
+    subscribers: mix.subscribers,
+    httpFraction: mix.httpFraction,
+    churn: mix.churn,
+  });
   const sightingsExpected = gen.stats.sightings as number;
   const size = fs.statSync(capture).size;
-  const desc = mix.subscribers || mix.httpFraction !== undefined || mix.churn
-    ? `${mix.subscribers ?? 'default'} subscribers, token requests ${mix.httpFraction ?? 'default'} of steps, churn ${mix.churn ?? 0}`
-    : "the generator's default mix";
+  const desc =
+    mix.subscribers || mix.httpFraction !== undefined || mix.churn
+      ? `${mix.subscribers ?? 'default'} subscribers, token requests ${mix.httpFraction ?? 'default'} of steps, churn ${mix.churn ?? 0}`
+      : "the generator's default mix";
   console.log(`\n== ${name} mix: ${desc}`);
-  console.log(`capture: ${capture} (${(size / 2 ** 20).toFixed(0)} MiB, generated in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${sightingsExpected} token sightings expected)`);
+  console.log(
+    `capture: ${capture} (${(size / 2 ** 20).toFixed(0)} MiB, generated in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${sightingsExpected} token sightings expected)`,
+  );
 
   const cli = path.join(ROOT, 'dist', 'cli.js');
   const decodeArgs = [cli, 'decode', capture, '--jsonl', '--no-progress', ...CARRIERS.flatMap((c) => ['--carrier', c])];
@@ -107,7 +125,20 @@ function benchMix(name: string, mix: MixOptions, o: DecodeBenchOptions, dir: str
         best.decode = Math.min(best.decode, d.seconds);
       } else {
         for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.key`]) fs.rmSync(f, { force: true });
-        const r = timed(process.execPath, [cli, 'run', '--db', db, '--listen', '127.0.0.1:0', '--read', capture, '--exit-when-done', '--log-level', 'warn', ...CARRIERS.flatMap((c) => ['--carrier', c])]);
+        const r = timed(process.execPath, [
+          cli,
+          'run',
+          '--db',
+          db,
+          '--listen',
+          '127.0.0.1:0',
+          '--read',
+          capture,
+          '--exit-when-done',
+          '--log-level',
+          'warn',
+          ...CARRIERS.flatMap((c) => ['--carrier', c]),
+        ]);
         if (r.status !== 0) throw new Error(`gnpay run --read failed: ${r.stderr}`);
         best.run = Math.min(best.run, r.seconds);
       }
@@ -131,9 +162,17 @@ function benchMix(name: string, mix: MixOptions, o: DecodeBenchOptions, dir: str
     `${label.padEnd(30)} ${fmtRate(packets / s, 'pkt/s').padEnd(14)} ${((bytes * 8) / s / 1e9).toFixed(2).padStart(6)}   ${s.toFixed(3).padStart(7)}${extra}`;
   console.log(`${''.padEnd(30)} packets/s      Gbit/s   seconds (best of ${repeat})`);
   console.log(row('(a) libpcap read loop', best.loop));
-  console.log(row('(b) gnpay decode --jsonl', best.decode, `   ratio (b)/(a) ${res.decodeRatio.toFixed(2)} (target >= 1.0)`));
-  if (!o.noRun) console.log(row('(c) gnpay run --read', best.run, `   ratio (c)/(a) ${res.runRatio.toFixed(2)} (target >= 0.8)`));
-  console.log(`packets ${packets}, events ${res.events}; sightings: ${res.sightings} found, ${sightingsExpected} expected; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    row('(b) gnpay decode --jsonl', best.decode, `   ratio (b)/(a) ${res.decodeRatio.toFixed(2)} (target >= 1.0)`),
+  );
+  if (!o.noRun)
+    console.log(row('(c) gnpay run --read', best.run, `   ratio (c)/(a) ${res.runRatio.toFixed(2)} (target >= 0.8)`));
+  console.log(
+    `packets ${packets}, events ${res.events}; sightings: ${res.sightings} found, ${sightingsExpected} expected; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   if (!o.keep && !o.dir) fs.rmSync(capture, { force: true });
   for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.key`]) fs.rmSync(f, { force: true });
   return res;
@@ -142,14 +181,22 @@ function benchMix(name: string, mix: MixOptions, o: DecodeBenchOptions, dir: str
 export async function runDecodeBench(o: DecodeBenchOptions = {}): Promise<MixResult[]> {
   const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-bench-'));
   fs.mkdirSync(dir, { recursive: true });
-  console.log(`machine: ${machine()}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${machine()}; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const loop = buildLoop(dir);
   const out: MixResult[] = [];
-  if ((o.basePackets ?? 1_000_000) > 0) out.push(benchMix('bench', { packets: o.basePackets ?? 1_000_000 }, o, dir, loop));
+  if ((o.basePackets ?? 1_000_000) > 0)
+    out.push(benchMix('bench', { packets: o.basePackets ?? 1_000_000 }, o, dir, loop));
   if (o.dense && o.dense.packets > 0) out.push(benchMix('dense', o.dense, o, dir, loop));
   console.log('\nsummary (ratio to the libpcap read loop, whole process)');
   for (const r of out)
-    console.log(`  ${r.name.padEnd(6)} decode ${r.decodeRatio.toFixed(2)}${o.noRun ? '' : `  run --read ${r.runRatio.toFixed(2)}`}  (${r.packets} packets, ${r.events} events)`);
+    console.log(
+      `  ${r.name.padEnd(6)} decode ${r.decodeRatio.toFixed(2)}${o.noRun ? '' : `  run --read ${r.runRatio.toFixed(2)}`}  (${r.packets} packets, ${r.events} events)`,
+    );
   if (!o.keep && !o.dir) fs.rmSync(dir, { recursive: true, force: true });
   return out;
 }

@@ -58,7 +58,16 @@ export class FaultPlatform {
   /** charges made, per key (a real platform charges once per key: more would be a double charge) */
   readonly charged = new Map<string, number>();
   readonly bodies = new Map<string, { msisdn: string; amount: number; currency: string }>();
-  readonly counts: PlatformCounts = { requests: 0, e500: 0, hangCharged: 0, hangUncharged: 0, chargeThenDrop: 0, slow: 0, statusCalls: 0, badSignatures: 0 };
+  readonly counts: PlatformCounts = {
+    requests: 0,
+    e500: 0,
+    hangCharged: 0,
+    hangUncharged: 0,
+    chargeThenDrop: 0,
+    slow: 0,
+    statusCalls: 0,
+    badSignatures: 0,
+  };
   private readonly random: () => number;
   private readonly hung = new Set<ServerResponse>();
   private server: Server | null = null;
@@ -127,9 +136,12 @@ export class FaultPlatform {
     }
     this.counts.slow++;
     const text = answer();
-    setTimeout(() => {
-      if (!res.destroyed) res.end(text);
-    }, Math.floor(this.random() * this.o.timeoutMs * 1.2));
+    setTimeout(
+      () => {
+        if (!res.destroyed) res.end(text);
+      },
+      Math.floor(this.random() * this.o.timeoutMs * 1.2),
+    );
   }
 
   async start(): Promise<string> {
@@ -202,7 +214,17 @@ function capture(file: string, tokens: string[]): void {
   const s = new Scenario(w, { seed: 7, startSec: Math.floor(Date.now() / 1000), stepNs: 100_000 });
   tokens.forEach((token, i) => {
     const ip = `10.${((i + 1) >> 16) & 255}.${((i + 1) >> 8) & 255}.${(i + 1) & 255}`;
-    const pdp: Pdp = s.createPdp({ imsi: `26202${String(1_000_000_000 + i)}`, msisdn: msisdnOf(i), imei: null, apn: 'internet', ueIp: ip, sgsnC: '192.0.2.10', sgsnU: '192.0.2.11', ggsnC: '198.51.100.1', ggsnU: '198.51.100.2' })!;
+    const pdp: Pdp = s.createPdp({
+      imsi: `26202${String(1_000_000_000 + i)}`,
+      msisdn: msisdnOf(i),
+      imei: null,
+      apn: 'internet',
+      ueIp: ip,
+      sgsnC: '192.0.2.10',
+      sgsnU: '192.0.2.11',
+      ggsnC: '198.51.100.1',
+      ggsnU: '198.51.100.2',
+    })!;
     const f = s.tcp(s.pdpPath(pdp), { server: '203.0.113.80', dport: 80 });
     f.request(httpRequest({ target: `/pay?pay_token=${token}`, host: 'pay.example.net' }), [carries(token, 'query')]);
     f.close();
@@ -218,7 +240,10 @@ interface Child {
 }
 
 function run(cli: string, args: string[], env?: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, [cli, 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env });
+  const child = spawn(process.execPath, [cli, 'run', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: env ?? process.env,
+  });
   const stderr: string[] = [];
   let heard: (v: boolean) => void;
   const listening = new Promise<boolean>((r) => (heard = r));
@@ -247,7 +272,15 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultReport> {
     const ids: string[] = [];
     store.db.transaction(() => {
       for (let i = 0; i < o.orders; i++) {
-        const order = store.orders.create(sp.id, { amount: 100 + (i % 50), currency: 'EUR', reference: `f${i}` }, { payUrlTemplate: 'http://pay.example.net/pay?pay_token={token}', defaultTtlSeconds: 86_400, maxTtlSeconds: 86_400 }).order;
+        const order = store.orders.create(
+          sp.id,
+          { amount: 100 + (i % 50), currency: 'EUR', reference: `f${i}` },
+          {
+            payUrlTemplate: 'http://pay.example.net/pay?pay_token={token}',
+            defaultTtlSeconds: 86_400,
+            maxTtlSeconds: 86_400,
+          },
+        ).order;
         tokens.push(order.token);
         ids.push(order.id);
       }
@@ -263,7 +296,13 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultReport> {
           driver: 'http',
           concurrency: 16,
           retry: { baseMs: 20, maxMs: 300 },
-          http: { url: `${url}/charge`, secret, timeoutMs, maxAttempts: 3, statusUrl: o.statusCall ? `${url}/charges/{key}` : null },
+          http: {
+            url: `${url}/charge`,
+            secret,
+            timeoutMs,
+            maxAttempts: 3,
+            statusUrl: o.statusCall ? `${url}/charges/{key}` : null,
+          },
         },
         log: { level: 'error' },
         shutdown: { timeoutMs: 3000 },
@@ -287,16 +326,35 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultReport> {
     const code = await last.exited;
     if (code !== 0 && code !== 1) throw new Error(`the last replay exited ${code}: ${last.stderr.join('')}`);
     const ro = new Database(db, { readonly: true });
-    const byStatus = () => Object.fromEntries((ro.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all() as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]));
-    const doubt = () => ro.prepare(`SELECT COUNT(*) FROM payment_outbox WHERE state = 'pending' AND doubt_since IS NOT NULL`).pluck().get() as number;
-    const pending = () => ro.prepare(`SELECT COUNT(*) FROM payment_outbox WHERE state = 'pending'`).pluck().get() as number;
+    const byStatus = () =>
+      Object.fromEntries(
+        (
+          ro.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all() as Array<{
+            status: string;
+            n: number;
+          }>
+        ).map((r) => [r.status, r.n]),
+      );
+    const doubt = () =>
+      ro
+        .prepare(`SELECT COUNT(*) FROM payment_outbox WHERE state = 'pending' AND doubt_since IS NOT NULL`)
+        .pluck()
+        .get() as number;
+    const pending = () =>
+      ro.prepare(`SELECT COUNT(*) FROM payment_outbox WHERE state = 'pending'`).pluck().get() as number;
     const afterLoop = byStatus();
     const inDoubtAfterLoop = doubt();
-    say(`  after ${o.kills} kills and the last replay (exit ${code}): ${JSON.stringify(afterLoop)}, ${inDoubtAfterLoop} in doubt`);
+    say(
+      `  after ${o.kills} kills and the last replay (exit ${code}): ${JSON.stringify(afterLoop)}, ${inDoubtAfterLoop} in doubt`,
+    );
     // a daemon without a capture settles what is in doubt (the platform answers in the end)
     const t1 = performance.now();
     if (pending() > 0) {
-      const settle = run(o.cli, base.filter((a) => a !== '--read' && a !== pcap), o.env);
+      const settle = run(
+        o.cli,
+        base.filter((a) => a !== '--read' && a !== pcap),
+        o.env,
+      );
       runs++;
       await settle.listening;
       const deadline = Date.now() + (o.settleMs ?? 120_000);
@@ -306,8 +364,17 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultReport> {
     }
     const secondsToSettle = (performance.now() - t1) / 1000;
     const final = byStatus();
-    const rows = ro.prepare('SELECT id, status, msisdn, amount, currency FROM orders').all() as Array<{ id: string; status: string; msisdn: string | null; amount: number; currency: string }>;
-    const everInDoubt = ro.prepare(`SELECT COUNT(*) FROM payment_outbox WHERE doubt_since IS NOT NULL OR doubt_error IS NOT NULL`).pluck().get() as number;
+    const rows = ro.prepare('SELECT id, status, msisdn, amount, currency FROM orders').all() as Array<{
+      id: string;
+      status: string;
+      msisdn: string | null;
+      amount: number;
+      currency: string;
+    }>;
+    const everInDoubt = ro
+      .prepare(`SELECT COUNT(*) FROM payment_outbox WHERE doubt_since IS NOT NULL OR doubt_error IS NOT NULL`)
+      .pluck()
+      .get() as number;
     const attempts = ro.prepare('SELECT COALESCE(SUM(attempts), 0) FROM payment_outbox').pluck().get() as number;
     const inDoubtAtEnd = doubt();
     ro.close();
@@ -324,7 +391,8 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultReport> {
     }
     for (const [key, body] of platform.bodies) {
       const r = status.get(key);
-      if (!r || body.msisdn !== `+${r.msisdn}` || body.amount !== r.amount || body.currency !== r.currency) strayCharges++;
+      if (!r || body.msisdn !== `+${r.msisdn}` || body.amount !== r.amount || body.currency !== r.currency)
+        strayCharges++;
     }
     const doubleCharges = [...platform.charged.values()].filter((n) => n > 1).length;
     return {
@@ -333,7 +401,11 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultReport> {
       runs,
       seconds: (performance.now() - t0) / 1000,
       statusCall: !!o.statusCall,
-      platform: { ...platform.counts, charged: platform.charged.size, declinedKeys: [...platform.decided.values()].filter((d) => d === 'declined').length },
+      platform: {
+        ...platform.counts,
+        charged: platform.charged.size,
+        declinedKeys: [...platform.decided.values()].filter((d) => d === 'declined').length,
+      },
       afterLoop,
       inDoubtAfterLoop,
       final,
@@ -353,7 +425,12 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultReport> {
   }
 }
 
-export async function runFaultsBench(opts: { orders?: number; kills?: number; statusCall?: boolean; seed?: number }): Promise<FaultReport[]> {
+export async function runFaultsBench(opts: {
+  orders?: number;
+  kills?: number;
+  statusCall?: boolean;
+  seed?: number;
+}): Promise<FaultReport[]> {
   const { machine } = await import('./util');
   const cli = join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js');
   const out: FaultReport[] = [];
@@ -361,8 +438,17 @@ export async function runFaultsBench(opts: { orders?: number; kills?: number; st
   for (const statusCall of opts.statusCall === undefined ? [false, true] : [opts.statusCall]) {
     const orders = opts.orders ?? 5000;
     const kills = opts.kills ?? 60;
-    process.stdout.write(`faults: ${orders} orders, ${kills} SIGKILLs, ${statusCall ? 'with' : 'without'} the status call\n`);
-    const r = await runFaultLoop({ orders, kills, cli, statusCall, seed: opts.seed, progress: (l) => process.stdout.write(`${l}\n`) });
+    process.stdout.write(
+      `faults: ${orders} orders, ${kills} SIGKILLs, ${statusCall ? 'with' : 'without'} the status call\n`,
+    );
+    const r = await runFaultLoop({
+      orders,
+      kills,
+      cli,
+      statusCall,
+      seed: opts.seed,
+      progress: (l) => process.stdout.write(`${l}\n`),
+    });
     out.push(r);
     const p = r.platform;
     process.stdout.write(

@@ -1,7 +1,7 @@
 // Child process of the live-capture benchmark (live.ts), run inside
 // the benchmark's network namespace:  node live-child.js <gnpay|cap> <interface>
 // Prints "ready" once capturing, and on SIGTERM one JSON line with what it got.
- 
+
 async function main(): Promise<void> {
   const [mode, iface, bufArg] = process.argv.slice(2);
   const bufferBytes = Number(bufArg ?? 64 << 20);

@@ -63,10 +63,31 @@ function waitLine(child: ChildProcess, want: string, ms: number): Promise<string
   });
 }
 
-async function pass(ns: string, sendIf: string, recvIf: string, capture: string, capturer: 'gnpay' | 'cap', pps: number, loops: number): Promise<PassResult> {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, path.join(__dirname, 'live-child.js'), capturer, recvIf, String(BUFFER_BYTES)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+async function pass(
+  ns: string,
+  sendIf: string,
+  recvIf: string,
+  capture: string,
+  capturer: 'gnpay' | 'cap',
+  pps: number,
+  loops: number,
+): Promise<PassResult> {
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns,
+      process.execPath,
+      path.join(__dirname, 'live-child.js'),
+      capturer,
+      recvIf,
+      String(BUFFER_BYTES),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await waitLine(child, 'ready', 15000);
   await new Promise((r) => setTimeout(r, 300));
   child.kill('SIGUSR1'); // CPU is counted from here
@@ -97,7 +118,8 @@ async function pass(ns: string, sendIf: string, recvIf: string, capture: string,
 }
 
 export async function runLiveBench(o: LiveBenchOptions = {}): Promise<Record<string, unknown>> {
-  if (process.getuid && process.getuid() !== 0) throw new Error('the live benchmark needs root (it creates a network namespace and a veth pair)');
+  if (process.getuid && process.getuid() !== 0)
+    throw new Error('the live benchmark needs root (it creates a network namespace and a veth pair)');
   const packets = o.packets ?? 200_000;
   const rates = o.rates ?? [50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 0];
   const tag = `${process.pid % 10000}`;
@@ -107,7 +129,11 @@ export async function runLiveBench(o: LiveBenchOptions = {}): Promise<Record<str
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-live-'));
   const capture = path.join(dir, 'gn.pcap');
   console.log(`machine: ${machine()}`);
-  const g = spawnSync(process.execPath, [path.join(ROOT, 'packages', 'tools', 'dist', 'gen-cli.js'), 'bench', '-o', capture, '--packets', String(packets)], { encoding: 'utf8' });
+  const g = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'packages', 'tools', 'dist', 'gen-cli.js'), 'bench', '-o', capture, '--packets', String(packets)],
+    { encoding: 'utf8' },
+  );
   if (g.status !== 0) throw new Error(`gen-cli failed: ${g.stderr}`);
   sh('ip', ['netns', 'add', ns]);
   const results: PassResult[] = [];
@@ -119,7 +145,10 @@ export async function runLiveBench(o: LiveBenchOptions = {}): Promise<Record<str
     sh('ip', ['netns', 'exec', ns, 'ip', 'addr', 'add', '198.18.255.2/30', 'dev', b]);
     for (const capturer of ['gnpay', 'cap'] as const) {
       for (const pps of rates) {
-        const loops = pps > 0 ? Math.max(1, Math.ceil((pps * PASS_SECONDS) / packets)) : Math.max(1, Math.ceil((800_000 * PASS_SECONDS) / packets));
+        const loops =
+          pps > 0
+            ? Math.max(1, Math.ceil((pps * PASS_SECONDS) / packets))
+            : Math.max(1, Math.ceil((800_000 * PASS_SECONDS) / packets));
         const r = await pass(ns, a, b, capture, capturer, pps, loops);
         results.push(r);
         console.log(
@@ -139,7 +168,9 @@ export async function runLiveBench(o: LiveBenchOptions = {}): Promise<Record<str
   const bg = best('gnpay');
   const bc = best('cap');
   console.log('');
-  console.log(`highest rate with zero drops: gnpay ${bg ? fmtRate(bg.sentPps, 'pps') + ` (${bg.cpuNsPerPacket.toFixed(0)} ns CPU/packet)` : 'none'}; cap ${bc ? fmtRate(bc.sentPps, 'pps') + ` (${bc.cpuNsPerPacket.toFixed(0)} ns CPU/packet)` : 'none'}`);
+  console.log(
+    `highest rate with zero drops: gnpay ${bg ? fmtRate(bg.sentPps, 'pps') + ` (${bg.cpuNsPerPacket.toFixed(0)} ns CPU/packet)` : 'none'}; cap ${bc ? fmtRate(bc.sentPps, 'pps') + ` (${bc.cpuNsPerPacket.toFixed(0)} ns CPU/packet)` : 'none'}`,
+  );
   const top = results.find((r) => r.capturer === 'gnpay' && r.requestedPps === 0);
   if (top) console.log(`gnpay at the sender's top speed (${fmtRate(top.sentPps, 'pps')}): ${top.drops} drops`);
   return { results, gnpayBestPps: bg?.sentPps ?? 0, capBestPps: bc?.sentPps ?? 0 };

@@ -53,10 +53,24 @@ export async function runMemoryBench(o: MemoryBenchOptions = {}): Promise<Record
     const capture = path.join(dir, 'sessions.pcap');
     console.log(`machine: ${machine()}`);
     // flood-teids (sessions mode) writes one Create PDP Context pair per subscriber: 2 packets each
-    const gen = spawnSync(process.execPath, [path.join(ROOT, 'packages', 'tools', 'dist', 'gen-cli.js'), 'flood-teids', '-o', capture, '--packets', String(sessions * 2 + 100)], { encoding: 'utf8' });
+    const gen = spawnSync(
+      process.execPath,
+      [
+        path.join(ROOT, 'packages', 'tools', 'dist', 'gen-cli.js'),
+        'flood-teids',
+        '-o',
+        capture,
+        '--packets',
+        String(sessions * 2 + 100),
+      ],
+      { encoding: 'utf8' },
+    );
     if (gen.status !== 0) throw new Error(`gen-cli failed: ${gen.stderr}`);
     const child = (flags: string[]) => {
-      const r = spawnSync(process.execPath, ['--expose-gc', ...flags, __filename, '--measure', capture], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const r = spawnSync(process.execPath, ['--expose-gc', ...flags, __filename, '--measure', capture], {
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      });
       if (r.status !== 0) throw new Error(`measurement failed: ${r.stderr}`);
       return JSON.parse(r.stdout.trim().split('\n').pop()!);
     };
@@ -79,11 +93,19 @@ export async function runMemoryBench(o: MemoryBenchOptions = {}): Promise<Record
       rssPerSessionSmallYoungGen: smallDelta / small.sessions,
     };
     console.log(`active sessions:              ${res.sessions}`);
-    console.log(`resident memory growth:       ${(rssDelta / 2 ** 20).toFixed(1)} MiB = ${res.rssPerSession.toFixed(0)} bytes/session (whole process)`);
-    console.log(`  of which JS heap:           ${(heapDelta / 2 ** 20).toFixed(1)} MiB (V8 young generation grown to its cap by event batches; fixed, not per session)`);
+    console.log(
+      `resident memory growth:       ${(rssDelta / 2 ** 20).toFixed(1)} MiB = ${res.rssPerSession.toFixed(0)} bytes/session (whole process)`,
+    );
+    console.log(
+      `  of which JS heap:           ${(heapDelta / 2 ** 20).toFixed(1)} MiB (V8 young generation grown to its cap by event batches; fixed, not per session)`,
+    );
     console.log(`  native (tunnel table):      ${res.nativePerSession.toFixed(0)} bytes/session (target <= 300)`);
-    console.log(`whole process, node --max-semi-space-size=1: ${(smallDelta / 2 ** 20).toFixed(1)} MiB = ${res.rssPerSessionSmallYoungGen.toFixed(0)} bytes/session`);
-    console.log(`table accounting:             ${res.tablePerSession.toFixed(0)} bytes/session (records, indexes, interned addresses)`);
+    console.log(
+      `whole process, node --max-semi-space-size=1: ${(smallDelta / 2 ** 20).toFixed(1)} MiB = ${res.rssPerSessionSmallYoungGen.toFixed(0)} bytes/session`,
+    );
+    console.log(
+      `table accounting:             ${res.tablePerSession.toFixed(0)} bytes/session (records, indexes, interned addresses)`,
+    );
     return res;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

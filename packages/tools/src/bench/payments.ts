@@ -33,9 +33,27 @@ const msisdn = (i: number) => `4917${String(10_000_000 + i)}`;
 
 function sightingOf(token: string, i: number): SightingEvent {
   return {
-    type: 'sighting', ts: new Date().toISOString(), packet: i + 1, file: null, token, carrier: 'query', via: 'http',
-    msisdn: msisdn(i), imsi: `26202${String(1_000_000_000 + i)}`, imei: null, apn: 'internet', ueIp: '10.0.0.1', teid: 1000 + i, resolvedBy: 'teid', host: 'pay.example.net', request: i + 1,
-    dst: '203.0.113.80', proto: 'tcp', sport: 40000 + (i % 20000), dport: 80, communityId: '1:Oth01VeucZ5QF8a68dbmODvW74g=',
+    type: 'sighting',
+    ts: new Date().toISOString(),
+    packet: i + 1,
+    file: null,
+    token,
+    carrier: 'query',
+    via: 'http',
+    msisdn: msisdn(i),
+    imsi: `26202${String(1_000_000_000 + i)}`,
+    imei: null,
+    apn: 'internet',
+    ueIp: '10.0.0.1',
+    teid: 1000 + i,
+    resolvedBy: 'teid',
+    host: 'pay.example.net',
+    request: i + 1,
+    dst: '203.0.113.80',
+    proto: 'tcp',
+    sport: 40000 + (i % 20000),
+    dport: 80,
+    communityId: '1:Oth01VeucZ5QF8a68dbmODvW74g=',
   };
 }
 
@@ -45,7 +63,11 @@ function setup(store: Store, n: number): { spId: string; apiKey: string; tokens:
   const ids: string[] = [];
   store.db.transaction(() => {
     for (let i = 0; i < n; i++) {
-      const o = store.orders.create(sp.id, { amount: 100, currency: 'EUR', reference: `b${i}` }, { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 3600, maxTtlSeconds: 86_400 }).order;
+      const o = store.orders.create(
+        sp.id,
+        { amount: 100, currency: 'EUR', reference: `b${i}` },
+        { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 3600, maxTtlSeconds: 86_400 },
+      ).order;
       tokens.push(o.token);
       ids.push(o.id);
       store.ledger.credit(msisdn(i), 1000, { currency: 'EUR' });
@@ -62,13 +84,30 @@ async function throughput(dir: string, n: number, batch: number, fullSync: boole
   const store = Store.open(join(dir, 'throughput.db'), { fullSync });
   try {
     const { spId, tokens } = setup(store, n);
-    const worker = new PaymentWorker(store, { driver: new LedgerDriver(store.ledger), concurrency: 1, maxAttempts: 3, backoff: { baseMs: 10, maxMs: 100 }, leaseMs: 30_000, pollMs: 5 });
-    const deps = { store, sourceId: 'bench', limits: () => ({ perTransaction: null, perMonth: null }), payHosts: () => ['pay.example.net'], onAssociated: () => worker.wake() };
+    const worker = new PaymentWorker(store, {
+      driver: new LedgerDriver(store.ledger),
+      concurrency: 1,
+      maxAttempts: 3,
+      backoff: { baseMs: 10, maxMs: 100 },
+      leaseMs: 30_000,
+      pollMs: 5,
+    });
+    const deps = {
+      store,
+      sourceId: 'bench',
+      limits: () => ({ perTransaction: null, perMonth: null }),
+      payHosts: () => ['pay.example.net'],
+      onAssociated: () => worker.wake(),
+    };
     const stats = emptyStats();
     const t0 = performance.now();
     worker.start();
     for (let i = 0; i < n; i += batch) {
-      processBatch(tokens.slice(i, i + batch).map((tok, j) => sightingOf(tok, i + j)), deps, stats);
+      processBatch(
+        tokens.slice(i, i + batch).map((tok, j) => sightingOf(tok, i + j)),
+        deps,
+        stats,
+      );
       await new Promise((r) => setImmediate(r)); // let the charging interleave, as in the daemon
     }
     const tAssociated = performance.now();
@@ -119,11 +158,20 @@ async function latency(dir: string, samples: number) {
       wake();
     },
   };
-  const config = loadConfig(null, { db: join(dir, 'latency.db'), listen: '127.0.0.1:0', rateLimit: { ordersPerMinute: null } });
+  const config = loadConfig(null, {
+    db: join(dir, 'latency.db'),
+    listen: '127.0.0.1:0',
+    rateLimit: { ordersPerMinute: null },
+  });
   const pre = Store.open(config.db!);
   const { tokens, ids, apiKey } = setup(pre, samples);
   pre.close();
-  const daemon = await Daemon.start({ config, logger: createLogger({ level: 'error', redactPersonalData: true, destination: 'stderr' }), read: ['bench'], openSource: () => source });
+  const daemon = await Daemon.start({
+    config,
+    logger: createLogger({ level: 'error', redactPersonalData: true, destination: 'stderr' }),
+    read: ['bench'],
+    openSource: () => source,
+  });
   const ms: number[] = [];
   try {
     for (let i = 0; i < samples; i++) {
@@ -143,7 +191,12 @@ async function latency(dir: string, samples: number) {
     await daemon.shutdown('bench done');
   }
   ms.sort((a, b) => a - b);
-  return { latencyP50Ms: +percentile(ms, 50).toFixed(2), latencyP99Ms: +percentile(ms, 99).toFixed(2), latencyMaxMs: +ms[ms.length - 1].toFixed(2), latencySamples: ms.length };
+  return {
+    latencyP50Ms: +percentile(ms, 50).toFixed(2),
+    latencyP99Ms: +percentile(ms, 99).toFixed(2),
+    latencyMaxMs: +ms[ms.length - 1].toFixed(2),
+    latencySamples: ms.length,
+  };
 }
 
 export async function runPaymentsBench(opts: PaymentsBenchOptions = {}): Promise<Record<string, number>> {

@@ -42,25 +42,44 @@ export async function runPayPageBench(o: PayPageBenchOptions = {}): Promise<Reco
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-paypage-'));
   const store = Store.open(path.join(dir, 'gnpay.db'));
   const cert = selfSignedCert(dir);
-  const server = new PayServer({ store, payUrlTemplate: () => TEMPLATE, limits: () => ({ perTransaction: 50, perMonth: 300 }), tls: { cert: cert.cert, key: cert.key }, bindTimeoutMs: 5000 });
+  const server = new PayServer({
+    store,
+    payUrlTemplate: () => TEMPLATE,
+    limits: () => ({ perTransaction: 50, perMonth: 300 }),
+    tls: { cert: cert.cert, key: cert.key },
+    bindTimeoutMs: 5000,
+  });
   const engine = new Engine({ carriers: [], payHosts: ['pay.example.net'] });
   const out: Record<string, number> = {};
   try {
     console.log(`machine: ${machine()}`);
     const base = await server.listen('127.0.0.1', 0);
     const sp = store.sps.add({ name: 'bench' }).sp;
-    const order = store.orders.create(sp.id, { amount: 199, currency: 'EUR', reference: 'bench', ttlSeconds: 86_400 }, { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 86_400, maxTtlSeconds: 86_400 }).order;
+    const order = store.orders.create(
+      sp.id,
+      { amount: 199, currency: 'EUR', reference: 'bench', ttlSeconds: 86_400 },
+      { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 86_400, maxTtlSeconds: 86_400 },
+    ).order;
     const pagePath = new URL(order.pay_url).pathname;
     const deps = { store, sourceId: 'bench', limits: () => ({ perTransaction: 50, perMonth: 300 }) };
 
     // the probe's part for one connection: decode a capture whose tunnel carries its ClientHello, commit the events
     let seed = 1;
     const probe = (random: string) => {
-      const cap = demoCapture({ payUrl: TEMPLATE, token: order.token, msisdn: MSISDN, imsi: '262017000000001', random: Buffer.from(random, 'hex'), seed: seed++, carriers: [] });
+      const cap = demoCapture({
+        payUrl: TEMPLATE,
+        token: order.token,
+        msisdn: MSISDN,
+        imsi: '262017000000001',
+        random: Buffer.from(random, 'hex'),
+        seed: seed++,
+        carriers: [],
+      });
       const frames = readCapture(cap.capture!).frames;
       const t0 = performance.now();
       const events: DecodeEvent[] = [];
-      for (const f of frames) events.push(...engine.processFrame(f.data, f.linktype, f.tsSec! * 1e9 + f.tsNsec!, f.index));
+      for (const f of frames)
+        events.push(...engine.processFrame(f.data, f.linktype, f.tsSec! * 1e9 + f.tsNsec!, f.index));
       processBatch(events, deps);
       return t0;
     };
@@ -80,7 +99,9 @@ export async function runPayPageBench(o: PayPageBenchOptions = {}): Promise<Reco
     lat.sort((a, b) => a - b);
     out.latencyP50Ms = percentile(lat, 50);
     out.latencyP99Ms = percentile(lat, 99);
-    console.log(`ClientHello on the Gn -> bound page served: p50 ${out.latencyP50Ms.toFixed(2)} ms, p99 ${out.latencyP99Ms.toFixed(2)} ms (${samples} connections)`);
+    console.log(
+      `ClientHello on the Gn -> bound page served: p50 ${out.latencyP50Ms.toFixed(2)} ms, p99 ${out.latencyP99Ms.toFixed(2)} ms (${samples} connections)`,
+    );
 
     // throughput on kept-alive connections, each bound once
     const clients = Array.from({ length: conns }, () => {
@@ -119,7 +140,9 @@ export async function runPayPageBench(o: PayPageBenchOptions = {}): Promise<Reco
       }),
     );
     out.pagesPerSecondNewConnection = pages / seconds;
-    console.log(`pages/s, a new bound TLS connection per page (${conns} at a time): ${out.pagesPerSecondNewConnection.toFixed(0)}`);
+    console.log(
+      `pages/s, a new bound TLS connection per page (${conns} at a time): ${out.pagesPerSecondNewConnection.toFixed(0)}`,
+    );
     return out;
   } finally {
     await server.close();

@@ -25,7 +25,9 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-export async function runTokenBench(o: TokenBenchOptions = {}): Promise<Record<string, { p10: number; p50: number; p90: number }>> {
+export async function runTokenBench(
+  o: TokenBenchOptions = {},
+): Promise<Record<string, { p10: number; p50: number; p90: number }>> {
   const n = o.orders ?? 100_000;
   const rounds = o.rounds ?? 200;
   const per = o.perRound ?? 1000;
@@ -37,7 +39,8 @@ export async function runTokenBench(o: TokenBenchOptions = {}): Promise<Record<s
     const tokens: string[] = [];
     const opts = { payUrlTemplate: TEMPLATE, defaultTtlSeconds: 86_400, maxTtlSeconds: 86_400 };
     store.db.transaction(() => {
-      for (let i = 0; i < n; i++) tokens.push(store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: `r${i}` }, opts).order.token);
+      for (let i = 0; i < n; i++)
+        tokens.push(store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: `r${i}` }, opts).order.token);
     })();
     const flip = (c: string) => (c === 'a' ? 'b' : 'a');
     const pick = (i: number) => tokens[(i * 7919) % n];
@@ -62,7 +65,7 @@ export async function runTokenBench(o: TokenBenchOptions = {}): Promise<Record<s
     // `existing` pays for the garbage its found rows leave, and that must not
     // always be the same kind
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     for (let r = 0; r < rounds + 5; r++) {
       const order = [...names];
       for (let i = order.length - 1; i > 0; i--) {
@@ -78,15 +81,21 @@ export async function runTokenBench(o: TokenBenchOptions = {}): Promise<Record<s
       }
     }
     const out: Record<string, { p10: number; p50: number; p90: number }> = {};
-    console.log(`${n} orders; ${rounds} rounds of ${per} lookups per kind, interleaved; ns per findByToken (p10 / p50 / p90 of the rounds)`);
+    console.log(
+      `${n} orders; ${rounds} rounds of ${per} lookups per kind, interleaved; ns per findByToken (p10 / p50 / p90 of the rounds)`,
+    );
     for (const k of names) {
       const s = samples[k].sort((a, b) => a - b);
       out[k] = { p10: quantile(s, 0.1), p50: quantile(s, 0.5), p90: quantile(s, 0.9) };
-      console.log(`  ${k.padEnd(24)} ${out[k].p10.toFixed(0).padStart(6)} / ${out[k].p50.toFixed(0).padStart(6)} / ${out[k].p90.toFixed(0).padStart(6)}`);
+      console.log(
+        `  ${k.padEnd(24)} ${out[k].p10.toFixed(0).padStart(6)} / ${out[k].p50.toFixed(0).padStart(6)} / ${out[k].p90.toFixed(0).padStart(6)}`,
+      );
     }
     const near = out['near (last char off)'].p50;
     const far = out.random.p50;
-    console.log(`near guess / random guess (p50): ${(near / far).toFixed(3)}   (found ${sink} = ${(rounds + 5) * per} existing lookups)`);
+    console.log(
+      `near guess / random guess (p50): ${(near / far).toFixed(3)}   (found ${sink} = ${(rounds + 5) * per} existing lookups)`,
+    );
     return out;
   } finally {
     store.close();

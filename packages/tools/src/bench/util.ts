@@ -21,7 +21,11 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i];
 }
 
-export function run(cmd: string, args: string[], opts: { cwd?: string } = {}): { status: number | null; stdout: string; stderr: string; seconds: number } {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string } = {},
+): { status: number | null; stdout: string; stderr: string; seconds: number } {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: opts.cwd, maxBuffer: 256 << 20 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

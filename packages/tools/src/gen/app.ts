@@ -17,7 +17,8 @@ export interface HttpRequestSpec {
 export function httpRequest(r: HttpRequestSpec): Buffer {
   const lines = [`${r.method ?? 'GET'} ${r.target} HTTP/1.1`];
   if (r.host !== null && r.host !== undefined) lines.push(`Host: ${r.host}`);
-  if (r.userAgent !== null) lines.push(`User-Agent: ${r.userAgent ?? 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36'}`);
+  if (r.userAgent !== null)
+    lines.push(`User-Agent: ${r.userAgent ?? 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36'}`);
   lines.push('Accept: */*');
   for (const [k, v] of r.headers ?? []) lines.push(`${k}: ${v}`);
   const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body);
@@ -25,9 +26,18 @@ export function httpRequest(r: HttpRequestSpec): Buffer {
   return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), body]);
 }
 
-export function httpResponse(r: { status?: number; reason?: string; headers?: [string, string][]; body?: string | Buffer }): Buffer {
+export function httpResponse(r: {
+  status?: number;
+  reason?: string;
+  headers?: [string, string][];
+  body?: string | Buffer;
+}): Buffer {
   const body = Buffer.from(r.body ?? '');
-  const lines = [`HTTP/1.1 ${r.status ?? 200} ${r.reason ?? 'OK'}`, 'Server: example', `Content-Length: ${body.length}`];
+  const lines = [
+    `HTTP/1.1 ${r.status ?? 200} ${r.reason ?? 'OK'}`,
+    'Server: example',
+    `Content-Length: ${body.length}`,
+  ];
   for (const [k, v] of r.headers ?? []) lines.push(`${k}: ${v}`);
   return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), body]);
 }

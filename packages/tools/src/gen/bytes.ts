@@ -48,7 +48,10 @@ export function ipv6Bytes(ip: Ip): Buffer {
     const last = all[all.length - 1];
     last.pop();
     last.push(...tail);
-    groups = halves.length === 2 ? [...all[0], ...new Array<number>(8 - all[0].length - all[1].length).fill(0), ...all[1]] : all[0];
+    groups =
+      halves.length === 2
+        ? [...all[0], ...new Array<number>(8 - all[0].length - all[1].length).fill(0), ...all[1]]
+        : all[0];
   } else if (halves.length === 2) {
     const a = parse(halves[0]);
     const b = parse(halves[1]);
@@ -77,7 +80,7 @@ export function formatIpv6(b: Uint8Array): string {
   for (let i = 0; i < 8; i++) g.push((b[i * 2] << 8) | b[i * 2 + 1]);
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

@@ -20,5 +20,10 @@ export function communityId(src: Ip, dst: Ip, proto: number, sport: number, dpor
   tail[0] = proto;
   tail.writeUInt16BE(sport, 2);
   tail.writeUInt16BE(dport, 4);
-  return '1:' + createHash('sha1').update(Buffer.concat([head, a, b, tail])).digest('base64');
+  return (
+    '1:' +
+    createHash('sha1')
+      .update(Buffer.concat([head, a, b, tail]))
+      .digest('base64')
+  );
 }

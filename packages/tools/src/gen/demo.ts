@@ -98,7 +98,8 @@ export function demoCapture(o: DemoOptions): DemoResult {
   const inHost = /\/\/[^/]*\{token\}/.test(o.payUrl);
   const token = o.token ?? makeToken(rng, 24, inHost);
   const url = new URL(o.payUrl.split('{token}').join(token));
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`payUrl must be http: or https:, got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`payUrl must be http: or https:, got ${url.protocol}`);
   const carriers = o.carriers ?? DEFAULT_CARRIERS;
   const sink = sinkFor(o.out);
   const w = openWriter(o.format ?? 'pcap', sink, { linktype: LINKTYPE.ETHERNET });

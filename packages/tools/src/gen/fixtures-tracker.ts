@@ -48,7 +48,12 @@ function truthOf(s: Scenario): TokenTruth[] {
   return t;
 }
 
-function sentBy(s: Scenario, token: string, who: { imsi: string; msisdn?: string | null } | null, sighting = true): void {
+function sentBy(
+  s: Scenario,
+  token: string,
+  who: { imsi: string; msisdn?: string | null } | null,
+  sighting = true,
+): void {
   truthOf(s).push({ token, imsi: who ? who.imsi : null, msisdn: who ? (who.msisdn ?? null) : null, sighting });
 }
 
@@ -236,7 +241,12 @@ export function handover(o: TrackerFixtureOptions = {}): TrackerResult {
   pay(s, s.bearerPath(pdn), tok(), pdn.sub);
   const before = s.bearerPath(pdn);
   // X2: target eNodeB 203.0.113.131
-  s.modifyBearer(pdn, { bearers: [{ ebi: 5, downAddr: '203.0.113.131' }, { ebi: 6, downAddr: '203.0.113.131' }] });
+  s.modifyBearer(pdn, {
+    bearers: [
+      { ebi: 5, downAddr: '203.0.113.131' },
+      { ebi: 6, downAddr: '203.0.113.131' },
+    ],
+  });
   pay(s, s.bearerPath(pdn), tok(), pdn.sub);
   pay(s, s.bearerPath(pdn, ded), tok(), pdn.sub);
   const f = s.tcp(before);
@@ -244,11 +254,22 @@ export function handover(o: TrackerFixtureOptions = {}): TrackerResult {
   sentBy(s, t0, pdn.sub, false); // towards the old eNodeB: a downlink node, never examined
   f.downRequestLike(httpRequest({ target: `/pay?pay_token=${t0}`, host: 'pay.example.net' }), [expect(t0, 'query')]);
   // S1 handover with MME relocation: the new MME names itself
-  s.modifyBearer(pdn, { senderC: { addr: '192.0.2.101', teid: s.teid() }, bearers: [{ ebi: 5, downAddr: '203.0.113.132' }, { ebi: 6, downAddr: '203.0.113.132' }] });
+  s.modifyBearer(pdn, {
+    senderC: { addr: '192.0.2.101', teid: s.teid() },
+    bearers: [
+      { ebi: 5, downAddr: '203.0.113.132' },
+      { ebi: 6, downAddr: '203.0.113.132' },
+    ],
+  });
   pay(s, s.bearerPath(pdn), tok(), pdn.sub);
   // idle, then a Service Request
   s.releaseAccessBearers(pdn);
-  s.modifyBearer(pdn, { bearers: [{ ebi: 5, downAddr: '203.0.113.132' }, { ebi: 6, downAddr: '203.0.113.132' }] });
+  s.modifyBearer(pdn, {
+    bearers: [
+      { ebi: 5, downAddr: '203.0.113.132' },
+      { ebi: 6, downAddr: '203.0.113.132' },
+    ],
+  });
   pay(s, s.bearerPath(pdn, ded), tok(), pdn.sub);
   const last = s.bearerPath(pdn);
   s.deleteSession(pdn);
@@ -338,7 +359,12 @@ export function dualStack(o: TrackerFixtureOptions = {}): TrackerResult {
   const w = new PcapngWriter(sink, { interfaces: [{ linktype: LINKTYPE.ETHERNET, name: 's11-s1u' }] });
   const s = new Scenario(w, { seed: o.seed ?? 1107 });
   const tok = tokens(o.seed ?? 1107);
-  const sub = epcSub(9, { ueIpv6: '2001:db8:74::9', sgwU6: '2001:db8:0:111::1', enbU6: '2001:db8:0:130::1', pgwU6: '2001:db8:0:121::1' });
+  const sub = epcSub(9, {
+    ueIpv6: '2001:db8:74::9',
+    sgwU6: '2001:db8:0:111::1',
+    enbU6: '2001:db8:0:130::1',
+    pgwU6: '2001:db8:0:121::1',
+  });
   const pdn = s.createSession(sub)!;
   s.modifyBearer(pdn);
   pay(s, s.bearerPath(pdn, pdn.bearers[0], undefined, false, true), tok(), sub); // outer IPv6, inner IPv4
@@ -365,7 +391,13 @@ export function manySockets(o: TrackerFixtureOptions = {}): TrackerResult {
   const s = new Scenario(w, { seed: o.seed ?? 1108 });
   const tok = tokens(o.seed ?? 1108);
   // four Create Session Requests with the same sequence number in flight at once, answered 2, 4, 1, 3
-  const answers = [1, 2, 3, 4].map((i) => createSessionRequested(s, epcSub(10 + i, { ueIp: `10.75.0.${i}` }), { port: 40000 + i, seq: 0x42, corePort: i === 3 ? 2124 : undefined }));
+  const answers = [1, 2, 3, 4].map((i) =>
+    createSessionRequested(s, epcSub(10 + i, { ueIp: `10.75.0.${i}` }), {
+      port: 40000 + i,
+      seq: 0x42,
+      corePort: i === 3 ? 2124 : undefined,
+    }),
+  );
   const pdns: Pdn[] = [];
   for (const i of [1, 3, 0, 2]) pdns[i] = answers[i]()!;
   for (const p of pdns) s.modifyBearer(p);
@@ -469,7 +501,16 @@ export function tcpApps(o: TrackerFixtureOptions = {}): TrackerResult {
   // 65: the packet is dropped (no sighting expected for it)
   const t2 = tok();
   sentBy(s, t2, gn, false); // dropped with its chain
-  const inner = innerTcp(path.ueIp, '203.0.113.80', 41234, 80, httpRequest({ target: `/pay?pay_token=${t2}`, host: 'pay.example.net' }), 1, 1, TCP.ACK | TCP.PSH);
+  const inner = innerTcp(
+    path.ueIp,
+    '203.0.113.80',
+    41234,
+    80,
+    httpRequest({ target: `/pay?pay_token=${t2}`, host: 'pay.example.net' }),
+    1,
+    1,
+    TCP.ACK | TCP.PSH,
+  );
   s.gtpuMsg(path.ran, path.core, gpdu(path.teidUp, inner, { ext: chain(65) }), {}, false);
   // DNS over TCP: two queries on one connection, the second cut across segments
   const d = s.tcp(path, { dport: 53, server: '198.51.100.53' });
@@ -492,10 +533,28 @@ export function tcpApps(o: TrackerFixtureOptions = {}): TrackerResult {
   const t4 = tok();
   sentBy(s, t3, gn);
   sentBy(s, t4, gn);
-  const h2 = h2cRequests([
-    { path: `/pay?pay_token=${t3}`, authority: 'pay.example.net', headers: [['user-agent', 'gnpay-gen/1'], ['accept', '*/*']], split: 2 },
-    { path: `/pay/${t4}`, authority: 'pay.example.net', headers: [['user-agent', 'gnpay-gen/1'], ['accept', '*/*']] },
-  ], { plain: [':path'] }); // paths in clear so that the expectations can be checked against the bytes
+  const h2 = h2cRequests(
+    [
+      {
+        path: `/pay?pay_token=${t3}`,
+        authority: 'pay.example.net',
+        headers: [
+          ['user-agent', 'gnpay-gen/1'],
+          ['accept', '*/*'],
+        ],
+        split: 2,
+      },
+      {
+        path: `/pay/${t4}`,
+        authority: 'pay.example.net',
+        headers: [
+          ['user-agent', 'gnpay-gen/1'],
+          ['accept', '*/*'],
+        ],
+      },
+    ],
+    { plain: [':path'] },
+  ); // paths in clear so that the expectations can be checked against the bytes
   const h = s.tcp(path, { dport: 8000 });
   h.send(h2.data, {
     cuts: [30, h2.ends[0] - 7, h2.ends[0] + 5],

@@ -20,10 +20,31 @@ import {
 import { type ExpectedEvent } from './model';
 import { ethernet, IPPROTO, ipUdp, ipv4, LINKTYPE, udp } from './net';
 import { DEFAULT_CARRIERS, type GenResult, sinkFor } from './output';
-import { expect, type Gn1Subscriber, headLength, innerTcp, innerUdp, Scenario, type ScenarioOptions, type S5Subscriber, type UserPath } from './scenario';
+import {
+  expect,
+  type Gn1Subscriber,
+  headLength,
+  innerTcp,
+  innerUdp,
+  Scenario,
+  type ScenarioOptions,
+  type S5Subscriber,
+  type UserPath,
+} from './scenario';
 import { dnsQuery } from './app';
 import { type ByteSink, type CaptureWriter, MemorySink, PcapngWriter, PcapWriter } from './writer';
-import { bearerBounds, dualStack, handover, manySockets, networkInitiated, piggyback, s11S5Mirror, sgwRelocation, tcpApps, volteMultiPdn } from './fixtures-tracker';
+import {
+  bearerBounds,
+  dualStack,
+  handover,
+  manySockets,
+  networkInitiated,
+  piggyback,
+  s11S5Mirror,
+  sgwRelocation,
+  tcpApps,
+  volteMultiPdn,
+} from './fixtures-tracker';
 
 export interface FixtureOptions {
   /** write the capture here (else it is returned in `capture`) */
@@ -54,7 +75,13 @@ function gnSub(n: number, extra: Partial<Gn1Subscriber> = {}): Gn1Subscriber {
 }
 
 /** GET request + 200 response + close on a new connection; returns the flow's request bytes */
-function httpGet(s: Scenario, path: UserPath, req: Parameters<typeof httpRequest>[0], expects: ReturnType<typeof expect>[], body = 'ok') {
+function httpGet(
+  s: Scenario,
+  path: UserPath,
+  req: Parameters<typeof httpRequest>[0],
+  expects: ReturnType<typeof expect>[],
+  body = 'ok',
+) {
   const f = s.tcp(path);
   f.request(httpRequest(req), expects);
   f.respond(httpResponse({ body }));
@@ -117,12 +144,17 @@ export function gnBasic(o: FixtureOptions = {}): GenResult {
   }
   // header carrier
   const t6 = tok();
-  httpGet(s, pc, { target: '/api/v1/charge', host: 'sp.example.org', headers: [['X-Pay-Token', t6]] }, [expect(t6, 'header')]);
+  httpGet(s, pc, { target: '/api/v1/charge', host: 'sp.example.org', headers: [['X-Pay-Token', t6]] }, [
+    expect(t6, 'header'),
+  ]);
   // cookie carrier
   const t7 = tok();
-  httpGet(s, pc, { target: '/basket', host: 'sp.example.org', headers: [['Cookie', `session=abc123; pay_token=${t7}; lang=de`]] }, [
-    expect(t7, 'cookie'),
-  ]);
+  httpGet(
+    s,
+    pc,
+    { target: '/basket', host: 'sp.example.org', headers: [['Cookie', `session=abc123; pay_token=${t7}; lang=de`]] },
+    [expect(t7, 'cookie')],
+  );
   // the same token in two carriers of one request: one sighting (query comes first)
   const t8 = tok();
   httpGet(s, pc, { target: `/pay?pay_token=${t8}`, host: 'pay.example.net', headers: [['X-Pay-Token', t8]] }, [
@@ -135,7 +167,16 @@ export function gnBasic(o: FixtureOptions = {}): GenResult {
   {
     const f = s.tcp(pc);
     f.request(
-      httpRequest({ method: 'POST', target: '/api/v1/confirm', host: 'sp.example.org', headers: [['X-Pay-Token', t9], ['Content-Type', 'application/x-www-form-urlencoded']], body: 'amount=199&currency=EUR' }),
+      httpRequest({
+        method: 'POST',
+        target: '/api/v1/confirm',
+        host: 'sp.example.org',
+        headers: [
+          ['X-Pay-Token', t9],
+          ['Content-Type', 'application/x-www-form-urlencoded'],
+        ],
+        body: 'amount=199&currency=EUR',
+      }),
       [expect(t9, 'header')],
     );
     f.respond(httpResponse({ body: 'confirmed' }));
@@ -165,7 +206,13 @@ export function gnBasic(o: FixtureOptions = {}): GenResult {
   const n3 = tok();
   {
     const inner = httpRequest({ target: `/pay?pay_token=${n3}`, host: 'pay.example.net' });
-    const post = httpRequest({ method: 'POST', target: '/upload', host: 'sp.example.org', body: inner, headers: [['Content-Type', 'text/plain']] });
+    const post = httpRequest({
+      method: 'POST',
+      target: '/upload',
+      host: 'sp.example.org',
+      body: inner,
+      headers: [['Content-Type', 'text/plain']],
+    });
     const f = s.tcp(pc);
     f.request(post, []);
     f.respond(httpResponse({ status: 201, reason: 'Created' }));
@@ -206,7 +253,8 @@ export function gnLifecycle(o: FixtureOptions = {}): GenResult {
   const s = new Scenario(w, { seed: o.seed ?? 1002 });
   const rng = new Rng(o.seed ?? 1002);
   const tok = () => makeToken(rng, 32);
-  const get = (p: UserPath, t: string) => httpGet(s, p, { target: `/pay?pay_token=${t}`, host: 'pay.example.net' }, [expect(t, 'query')]);
+  const get = (p: UserPath, t: string) =>
+    httpGet(s, p, { target: `/pay?pay_token=${t}`, host: 'pay.example.net' }, [expect(t, 'query')]);
 
   // D: primary + secondary context (each with its own user tunnel)
   const d = s.createPdp(gnSub(11))!;
@@ -299,7 +347,12 @@ export function gnTransport(o: FixtureOptions = {}): GenResult {
   const p3 = s.pdpPath(t3, qinq);
   // exactly 1460 bytes: one segment, a 1500-byte inner packet, a 1536-byte outer one
   const big = (t: string) => {
-    const mk = (n: number) => httpRequest({ target: `/pay?pay_token=${t}`, host: 'pay.example.net', headers: [['Cookie', `tracking=${'x'.repeat(n)}`]] });
+    const mk = (n: number) =>
+      httpRequest({
+        target: `/pay?pay_token=${t}`,
+        host: 'pay.example.net',
+        headers: [['Cookie', `tracking=${'x'.repeat(n)}`]],
+      });
     return mk(1460 - mk(0).length);
   };
 
@@ -324,7 +377,11 @@ export function gnTransport(o: FixtureOptions = {}): GenResult {
   // a head in 3 segments, delivered 1, 3, 2: completed by the 2nd segment (written last)
   {
     const t = tok();
-    const req = httpRequest({ target: `/pay?pay_token=${t}`, host: 'pay.example.net', headers: [['X-Extra', 'y'.repeat(60)]] });
+    const req = httpRequest({
+      target: `/pay?pay_token=${t}`,
+      host: 'pay.example.net',
+      headers: [['X-Extra', 'y'.repeat(60)]],
+    });
     const f = s.tcp(p1);
     f.request(req, [expect(t, 'query')], { cuts: [40, 120], order: [0, 2, 1] });
     f.close();
@@ -332,7 +389,11 @@ export function gnTransport(o: FixtureOptions = {}): GenResult {
   // retransmission: a segment that overlaps what came before, then the rest
   {
     const t = tok();
-    const req = httpRequest({ target: `/pay?pay_token=${t}`, host: 'pay.example.net', headers: [['X-Extra', 'z'.repeat(60)]] });
+    const req = httpRequest({
+      target: `/pay?pay_token=${t}`,
+      host: 'pay.example.net',
+      headers: [['X-Extra', 'z'.repeat(60)]],
+    });
     const f = s.tcp(p1);
     f.request(req, [expect(t, 'query')], { cuts: [50, 110], retransmit: [{ after: 1, from: 30, to: 110 }] });
     f.close();
@@ -342,9 +403,14 @@ export function gnTransport(o: FixtureOptions = {}): GenResult {
     const f = s.tcp(p2);
     for (let k = 0; k < 2; k++) {
       const t = tok();
-      f.request(httpRequest({ target: `/pay?pay_token=${t}`, host: 'pay.example.net', headers: [['Connection', 'keep-alive']] }), [
-        expect(t, 'query'),
-      ]);
+      f.request(
+        httpRequest({
+          target: `/pay?pay_token=${t}`,
+          host: 'pay.example.net',
+          headers: [['Connection', 'keep-alive']],
+        }),
+        [expect(t, 'query')],
+      );
       f.respond(httpResponse({ body: 'paid' }));
     }
     f.close();
@@ -462,16 +528,26 @@ export function gnIpv6(o: FixtureOptions = {}): GenResult {
   const t3 = tok();
   httpGet(s, s.pdpPath(d), { target: `/pay?pay_token=${t3}`, host: 'pay.example.net' }, [expect(t3, 'query')]);
   const t4 = tok();
-  httpGet(s, s.pdpPath(d, undefined, true), { target: `/pay?pay_token=${t4}`, host: 'pay.example.net' }, [expect(t4, 'query')]);
+  httpGet(s, s.pdpPath(d, undefined, true), { target: `/pay?pay_token=${t4}`, host: 'pay.example.net' }, [
+    expect(t4, 'query'),
+  ]);
   // a downlink ACK-only exchange written as SPB
   s.udpData(s.pdpPath(d), 'down', '203.0.113.99', 4500, 4500, Buffer.alloc(40, 0), { spb: true });
 
   // second section, big-endian, interfaces renumbered: SLL2 (ns) is now interface 0
-  w.section({ bigEndian: true, interfaces: [{ linktype: LINKTYPE.LINUX_SLL2, tsresol: 9, name: 'gn6' }, { linktype: LINKTYPE.LINUX_SLL, name: 'any' }] });
+  w.section({
+    bigEndian: true,
+    interfaces: [
+      { linktype: LINKTYPE.LINUX_SLL2, tsresol: 9, name: 'gn6' },
+      { linktype: LINKTYPE.LINUX_SLL, name: 'any' },
+    ],
+  });
   const sec2 = { iface: 0 };
   const p6b = s.pdpPath(u6, sec2);
   const t5 = tok();
-  httpGet(s, p6b, { target: '/checkout', host: 'sp.example.org', headers: [['Cookie', `pay_token=${t5}`]] }, [expect(t5, 'cookie')]);
+  httpGet(s, p6b, { target: '/checkout', host: 'sp.example.org', headers: [['Cookie', `pay_token=${t5}`]] }, [
+    expect(t5, 'cookie'),
+  ]);
   s.deletePdp(u6, { t: sec2 });
   s.deletePdp(d, { t: { iface: 1 } });
   return finish(s, sink);
@@ -502,7 +578,8 @@ export function s5Gtpv2(o: FixtureOptions = {}): GenResult {
     ...nodes,
     ...x,
   });
-  const get = (p: UserPath, t: string) => httpGet(s, p, { target: `/pay?pay_token=${t}`, host: 'pay.example.net' }, [expect(t, 'query')]);
+  const get = (p: UserPath, t: string) =>
+    httpGet(s, p, { target: `/pay?pay_token=${t}`, host: 'pay.example.net' }, [expect(t, 'query')]);
 
   const p = s.createSession(sub(1))!;
   get(s.bearerPath(p), tok());
@@ -520,7 +597,14 @@ export function s5Gtpv2(o: FixtureOptions = {}): GenResult {
 
   // S11: MME -> SGW; the eNodeB's S1-U F-TEID comes with Modify Bearer
   const q = s.createSession(
-    sub(2, { iface: 's11', mmeC: '192.0.2.60', sgwC: '192.0.2.61', sgwU: '192.0.2.62', enbU: '192.0.2.70', apn: 'ims' }),
+    sub(2, {
+      iface: 's11',
+      mmeC: '192.0.2.60',
+      sgwC: '192.0.2.61',
+      sgwU: '192.0.2.62',
+      enbU: '192.0.2.70',
+      apn: 'ims',
+    }),
   )!;
   s.modifyBearer(q);
   get(s.bearerPath(q), tok());
@@ -528,7 +612,9 @@ export function s5Gtpv2(o: FixtureOptions = {}): GenResult {
   // IPv4v6 PAA
   const r = s.createSession(sub(3, { ueIpv6: '2001:db8:60::3', msisdn: null }))!;
   const t6 = tok();
-  httpGet(s, s.bearerPath(r, undefined, undefined, true), { target: `/pay/${t6}`, host: 'pay.example.net' }, [expect(t6, 'path')]);
+  httpGet(s, s.bearerPath(r, undefined, undefined, true), { target: `/pay/${t6}`, host: 'pay.example.net' }, [
+    expect(t6, 'path'),
+  ]);
 
   s.deleteSession(p);
   s.deleteSession(q);
@@ -552,7 +638,13 @@ export function noGtpc(o: FixtureOptions = {}): GenResult {
   const rng = new Rng(o.seed ?? 1006);
   const tok = () => makeToken(rng, 30);
 
-  const unknown: UserPath = { ran: '192.0.2.80', core: '198.51.100.80', teidUp: 0x0000abcd, teidDown: 0x0000dcba, ueIp: '100.64.0.7' };
+  const unknown: UserPath = {
+    ran: '192.0.2.80',
+    core: '198.51.100.80',
+    teidUp: 0x0000abcd,
+    teidDown: 0x0000dcba,
+    ueIp: '100.64.0.7',
+  };
   const t1 = tok();
   httpGet(s, unknown, { target: `/pay?pay_token=${t1}`, host: 'pay.example.net' }, [expect(t1, 'query')]);
   const h1 = makeToken(rng, 18, true);
@@ -568,15 +660,20 @@ export function noGtpc(o: FixtureOptions = {}): GenResult {
   const k = s.createPdp(gnSub(41))!;
   const kp = s.pdpPath(k);
   const t3 = tok();
-  httpGet(s, { ...kp, teidUp: 0x00c0ffee, teidDown: 0x00eeff0c }, { target: `/pay/${t3}`, host: 'pay.example.net' }, [expect(t3, 'path')]);
+  httpGet(s, { ...kp, teidUp: 0x00c0ffee, teidDown: 0x00eeff0c }, { target: `/pay/${t3}`, host: 'pay.example.net' }, [
+    expect(t3, 'path'),
+  ]);
 
   // two sessions (two APNs) holding the same private address: traffic on an unknown TEID stays unresolved
   const m1 = s.createPdp(gnSub(42, { ueIp: '10.200.0.1', apn: 'internet' }))!;
   const m2 = s.createPdp(gnSub(43, { ueIp: '10.200.0.1', apn: 'corporate.example' }))!;
   const t4 = tok();
-  httpGet(s, { ...s.pdpPath(m1), teidUp: 0x00777777, teidDown: 0x00888888 }, { target: `/pay?pay_token=${t4}`, host: 'pay.example.net' }, [
-    expect(t4, 'query'),
-  ]);
+  httpGet(
+    s,
+    { ...s.pdpPath(m1), teidUp: 0x00777777, teidDown: 0x00888888 },
+    { target: `/pay?pay_token=${t4}`, host: 'pay.example.net' },
+    [expect(t4, 'query')],
+  );
   // ... while each one's own tunnel resolves by TEID
   const t5 = tok();
   httpGet(s, s.pdpPath(m2), { target: `/pay?pay_token=${t5}`, host: 'pay.example.net' }, [expect(t5, 'query')]);
@@ -610,7 +707,8 @@ export function malformed(o: FixtureOptions = {}): GenResult {
   const s = new Scenario(w, { seed: o.seed ?? 1007 });
   const rng = new Rng(o.seed ?? 1007);
   const tok = () => makeToken(rng, 24);
-  const get = (p: UserPath, t: string) => httpGet(s, p, { target: `/pay?pay_token=${t}`, host: 'pay.example.net' }, [expect(t, 'query')]);
+  const get = (p: UserPath, t: string) =>
+    httpGet(s, p, { target: `/pay?pay_token=${t}`, host: 'pay.example.net' }, [expect(t, 'query')]);
 
   const m = s.createPdp(gnSub(51))!;
   const mp = s.pdpPath(m);
@@ -618,9 +716,22 @@ export function malformed(o: FixtureOptions = {}): GenResult {
   // packets that lie carry no token (a lenient decoder may still read them: no event either way),
   // except where the token is unreachable (nested tunnel, cut inside the inner header)
   const innerReq = (t?: string) =>
-    innerTcp(mp.ueIp, '203.0.113.80', 40001, 80, httpRequest({ target: t ? `/pay?pay_token=${t}` : '/index.html', host: t ? 'pay.example.net' : 'www.example.com' }), 1, 1, 0x18);
+    innerTcp(
+      mp.ueIp,
+      '203.0.113.80',
+      40001,
+      80,
+      httpRequest({
+        target: t ? `/pay?pay_token=${t}` : '/index.html',
+        host: t ? 'pay.example.net' : 'www.example.com',
+      }),
+      1,
+      1,
+      0x18,
+    );
   const raw = (ip: Buffer, t = {}) => s.frame(ip, t);
-  const up = (msg: Buffer, ipo = {}, uo = {}) => raw(ipUdp(mp.ran, mp.core, 2152, 2152, msg, { id: s.nextIpId(), ...ipo }, { noChecksum: true, ...uo }));
+  const up = (msg: Buffer, ipo = {}, uo = {}) =>
+    raw(ipUdp(mp.ran, mp.core, 2152, 2152, msg, { id: s.nextIpId(), ...ipo }, { noChecksum: true, ...uo }));
 
   // IPv4 total length smaller than the header (ipv4.bad_total_length)
   up(gpdu(mp.teidUp, innerReq()), { totalLength: 12 });
@@ -635,15 +746,34 @@ export function malformed(o: FixtureOptions = {}): GenResult {
   // extension header with length 0 (gtpu.ext_header_zero_length)
   up(gpdu(mp.teidUp, innerReq(), { ext: [{ type: 0xc0, content: Buffer.from([0, 1]), lengthField: 0 }] }));
   // a chain of 65 extension headers, past the generous bound of 64 (gtpu.ext_header_chain_too_long)
-  up(gpdu(mp.teidUp, innerReq(), { ext: Array.from({ length: 65 }, () => ({ type: 0xc0, content: Buffer.from([0, 1]) })) }));
+  up(
+    gpdu(mp.teidUp, innerReq(), {
+      ext: Array.from({ length: 65 }, () => ({ type: 0xc0, content: Buffer.from([0, 1]) })),
+    }),
+  );
   // GTP inside GTP: the inner packet is a G-PDU on UDP 2152 carrying a token request (gtpu.nested_tunnel)
   {
     const nested = gpdu(0x12345678, innerReq(tok()));
-    up(gpdu(mp.teidUp, ipv4(mp.ueIp, '198.51.100.200', IPPROTO.UDP, udp(mp.ueIp, '198.51.100.200', 2152, 2152, nested), { id: 77 })));
+    up(
+      gpdu(
+        mp.teidUp,
+        ipv4(mp.ueIp, '198.51.100.200', IPPROTO.UDP, udp(mp.ueIp, '198.51.100.200', 2152, 2152, nested), { id: 77 }),
+      ),
+    );
   }
   // a Create PDP Context Request whose last IE runs past the message (never answered)
   {
-    const req = createPdpRequest({ seq: 0x7001, imsi: '262019999999991', teidData: 0x1111, teidCp: 0x2222, nsapi: 5, pdpType: 'ipv4', apn: 'internet', gsnSignalling: SGSN_A.sgsnC, msisdn: '491519999991' });
+    const req = createPdpRequest({
+      seq: 0x7001,
+      imsi: '262019999999991',
+      teidData: 0x1111,
+      teidCp: 0x2222,
+      nsapi: 5,
+      pdpType: 'ipv4',
+      apn: 'internet',
+      gsnSignalling: SGSN_A.sgsnC,
+      msisdn: '491519999991',
+    });
     const cut = Buffer.concat([req, tlv(IE1.PCO, Buffer.alloc(4), 40)]);
     cut.writeUInt16BE(cut.length - 8, 2);
     s.gtpc(SGSN_A.sgsnC, GGSN_A.ggsnC, cut, {}, false);
@@ -656,7 +786,11 @@ export function malformed(o: FixtureOptions = {}): GenResult {
   const bm = s.createPdp(gnSub(53), { msisdnRaw: badMsisdn })!;
   get(s.pdpPath(bm), tok());
   // GTPv0 on 3386 (gtp.v0_unsupported) and GTP' on 3386 (gtp.prime_unsupported)
-  raw(ipUdp(SGSN_A.sgsnC, GGSN_A.ggsnC, 3386, 3386, gtpv0(16, Buffer.from([0x0e, 0x01, 0x0f, 0xfc])), { id: s.nextIpId() }));
+  raw(
+    ipUdp(SGSN_A.sgsnC, GGSN_A.ggsnC, 3386, 3386, gtpv0(16, Buffer.from([0x0e, 0x01, 0x0f, 0xfc])), {
+      id: s.nextIpId(),
+    }),
+  );
   {
     const prime = Buffer.alloc(6 + 4);
     prime[0] = 0x4e; // version 2, PT 0 (GTP'), 6-octet header
@@ -668,11 +802,23 @@ export function malformed(o: FixtureOptions = {}): GenResult {
   // a DNS query on UDP 2152 (first octet 0x4d: version 2)
   raw(ipUdp('192.0.2.95', '192.0.2.96', 53, 2152, dnsQuery(0x4d2a, 'www.example.com'), { id: s.nextIpId() }));
   // snaplen cuts: a G-PDU with a token cut in the inner IP header, a Create request cut in its IEs
-  s.frame(ipUdp(mp.ran, mp.core, 2152, 2152, gpdu(mp.teidUp, innerReq(tok())), { id: s.nextIpId() }, { noChecksum: true }), { snap: 64 });
+  s.frame(
+    ipUdp(mp.ran, mp.core, 2152, 2152, gpdu(mp.teidUp, innerReq(tok())), { id: s.nextIpId() }, { noChecksum: true }),
+    { snap: 64 },
+  );
   s.gtpc(
     SGSN_A.sgsnC,
     GGSN_A.ggsnC,
-    createPdpRequest({ seq: 0x7002, imsi: '262019999999992', teidData: 0x3333, teidCp: 0x4444, nsapi: 5, pdpType: 'ipv4', apn: 'internet', gsnSignalling: SGSN_A.sgsnC }),
+    createPdpRequest({
+      seq: 0x7002,
+      imsi: '262019999999992',
+      teidData: 0x3333,
+      teidCp: 0x4444,
+      nsapi: 5,
+      pdpType: 'ipv4',
+      apn: 'internet',
+      gsnSignalling: SGSN_A.sgsnC,
+    }),
     { snap: 14 + 20 + 8 + 20 },
     false,
   );
@@ -732,7 +878,27 @@ export function corruptBlock(o: FixtureOptions = {}): GenResult {
   w.raw(bad);
   // after the damage: a good-looking request with a token that must not be reported
   const after = ethernet(
-    ipUdp(cp.ran, cp.core, 2152, 2152, gpdu(cp.teidUp, innerTcp(cp.ueIp, '203.0.113.80', 40002, 80, httpRequest({ target: `/pay?pay_token=${tok()}`, host: 'pay.example.net' }), 1, 1, 0x18)), { id: 9 }, { noChecksum: true }),
+    ipUdp(
+      cp.ran,
+      cp.core,
+      2152,
+      2152,
+      gpdu(
+        cp.teidUp,
+        innerTcp(
+          cp.ueIp,
+          '203.0.113.80',
+          40002,
+          80,
+          httpRequest({ target: `/pay?pay_token=${tok()}`, host: 'pay.example.net' }),
+          1,
+          1,
+          0x18,
+        ),
+      ),
+      { id: 9 },
+      { noChecksum: true },
+    ),
   );
   const stats = s.expectedStats();
   w.packet(after, ...s.now);
@@ -740,7 +906,11 @@ export function corruptBlock(o: FixtureOptions = {}): GenResult {
   return {
     capture: sink instanceof MemorySink ? sink.bytes() : undefined,
     events: s.events,
-    stats: { carriers: [...DEFAULT_CARRIERS], ...stats, corruptAt: { offset, packet: index, error: 'block total length 13 is below 12+20 and not a multiple of 4' } },
+    stats: {
+      carriers: [...DEFAULT_CARRIERS],
+      ...stats,
+      corruptAt: { offset, packet: index, error: 'block total length 13 is below 12+20 and not a multiple of 4' },
+    },
   };
 }
 

@@ -182,7 +182,8 @@ export function gtp1(msgType: number, body: Uint8Array, o: Gtp1HeaderOptions): B
   let extLen = 0;
   for (const p of extParts) extLen += p.length;
   const h = Buffer.alloc(8 + optLen);
-  h[0] = o.flags ?? (0x30 | (ext.length ? 0x04 : 0) | (o.seq !== undefined ? 0x02 : 0) | (o.npdu !== undefined ? 0x01 : 0));
+  h[0] =
+    o.flags ?? 0x30 | (ext.length ? 0x04 : 0) | (o.seq !== undefined ? 0x02 : 0) | (o.npdu !== undefined ? 0x01 : 0);
   h[1] = msgType;
   h.writeUInt16BE(o.length ?? optLen + extLen + body.length, 2);
   h.writeUInt32BE(o.teid >>> 0, 4);
@@ -197,7 +198,13 @@ export function gtp1(msgType: number, body: Uint8Array, o: Gtp1HeaderOptions): B
 
 /** just the GTPv1 header (with options/extension headers) for a body of `bodyLen` octets */
 export function gtp1Header(msgType: number, bodyLen: number, o: Gtp1HeaderOptions): Buffer {
-  if (!o.ext?.length && o.seq === undefined && o.npdu === undefined && o.length === undefined && o.flags === undefined) {
+  if (
+    !o.ext?.length &&
+    o.seq === undefined &&
+    o.npdu === undefined &&
+    o.length === undefined &&
+    o.flags === undefined
+  ) {
     const h = Buffer.allocUnsafe(8);
     h[0] = 0x30;
     h[1] = msgType;
@@ -226,10 +233,14 @@ export function gtpuEchoResponse(seq: number, recovery = 0): Buffer {
 
 /** TS 29.281 s7.3.1: Error Indication with TEID Data I and the GSN address of the sender. */
 export function gtpuErrorIndication(seq: number, teidData: number, gsn: Ip): Buffer {
-  return gtp1(V1.ERROR_INDICATION, Buffer.concat([tv(IE1.TEID_DATA_I, u32be(teidData)), tlv(IE1.GSN_ADDRESS, ipBytes(gsn))]), {
-    teid: 0,
-    seq,
-  });
+  return gtp1(
+    V1.ERROR_INDICATION,
+    Buffer.concat([tv(IE1.TEID_DATA_I, u32be(teidData)), tlv(IE1.GSN_ADDRESS, ipBytes(gsn))]),
+    {
+      teid: 0,
+      seq,
+    },
+  );
 }
 
 export function gtpuEndMarker(teid: number): Buffer {
@@ -272,7 +283,9 @@ export function msisdnV1(msisdn: string): Buffer {
 export const QOS_R99 = Buffer.from([0x02, 0x13, 0x92, 0x1f, 0x91, 0x97, 0xfe, 0xfe, 0x74, 0xf9, 0xff, 0xff, 0x00]);
 
 /** PCO with IPCP + DNS server requests (TS 24.008 s10.5.6.3). */
-export const PCO_DEFAULT = Buffer.from([0x80, 0x80, 0x21, 0x10, 0x01, 0x00, 0x00, 0x10, 0x81, 0x06, 0, 0, 0, 0, 0x83, 0x06, 0, 0, 0, 0]);
+export const PCO_DEFAULT = Buffer.from([
+  0x80, 0x80, 0x21, 0x10, 0x01, 0x00, 0x00, 0x10, 0x81, 0x06, 0, 0, 0, 0, 0x83, 0x06, 0, 0, 0, 0,
+]);
 
 export interface Gtp1cCreateRequest {
   seq: number;
@@ -443,7 +456,11 @@ export function ie2(type: number, value: Uint8Array, instance = 0, length?: numb
 }
 
 /** TS 29.274 s5.1 header (T flag when teid is given) + IEs. */
-export function gtp2(msgType: number, ies: Uint8Array, o: { seq: number; teid?: number; piggyback?: boolean; length?: number }): Buffer {
+export function gtp2(
+  msgType: number,
+  ies: Uint8Array,
+  o: { seq: number; teid?: number; piggyback?: boolean; length?: number },
+): Buffer {
   const hasTeid = o.teid !== undefined;
   const h = Buffer.alloc(hasTeid ? 12 : 8);
   h[0] = 0x40 | (o.piggyback ? 0x10 : 0) | (hasTeid ? 0x08 : 0);
@@ -564,7 +581,12 @@ export function createSessionResponse(r: Gtp2CreateSessionResponse): Buffer {
 }
 
 /** TS 29.274 s7.2.7 Modify Bearer Request: Bearer Contexts to be modified. */
-export function modifyBearerRequest(r: { seq: number; teid: number; senderC?: Fteid; bearers: { ebi: number; fteids: Fteid[] }[] }): Buffer {
+export function modifyBearerRequest(r: {
+  seq: number;
+  teid: number;
+  senderC?: Fteid;
+  bearers: { ebi: number; fteids: Fteid[] }[];
+}): Buffer {
   const ies: Buffer[] = [];
   if (r.senderC) ies.push(fteid({ ...r.senderC, instance: 0 }));
   for (const b of r.bearers) ies.push(bearerContext([ebi(b.ebi), ...b.fteids.map(fteid)]));
@@ -572,7 +594,13 @@ export function modifyBearerRequest(r: { seq: number; teid: number; senderC?: Ft
 }
 
 /** TS 29.274 s7.2.8 Modify Bearer Response. */
-export function modifyBearerResponse(r: { seq: number; teid: number; cause: number; msisdn?: string; bearers: { ebi: number; fteids: Fteid[] }[] }): Buffer {
+export function modifyBearerResponse(r: {
+  seq: number;
+  teid: number;
+  cause: number;
+  msisdn?: string;
+  bearers: { ebi: number; fteids: Fteid[] }[];
+}): Buffer {
   const ies: Buffer[] = [cause2(r.cause)];
   if (r.msisdn) ies.push(ie2(IE2.MSISDN, tbcd(r.msisdn)));
   for (const b of r.bearers) ies.push(bearerContext([ebi(b.ebi), cause2(r.cause), ...b.fteids.map(fteid)]));
@@ -598,7 +626,13 @@ export function createBearerRequest(r: { seq: number; teid: number; linkedEbi: n
 }
 
 /** TS 29.274 s7.2.4 Create Bearer Response: Cause, Bearer Context (EBI, Cause, F-TEIDs). */
-export function createBearerResponse(r: { seq: number; teid: number; cause: number; ebi: number; fteids: Fteid[] }): Buffer {
+export function createBearerResponse(r: {
+  seq: number;
+  teid: number;
+  cause: number;
+  ebi: number;
+  fteids: Fteid[];
+}): Buffer {
   const bc = bearerContext([ebi(r.ebi), cause2(r.cause), ...r.fteids.map(fteid)]);
   return gtp2(V2.CREATE_BEARER_RESP, Buffer.concat([cause2(r.cause), bc]), { seq: r.seq, teid: r.teid });
 }

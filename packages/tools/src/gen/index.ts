@@ -12,7 +12,17 @@ export { fteidRole, fteidKind } from './procedures-v2';
 export type { CreateSessionOptions, ModifyBearerOptions } from './procedures-v2';
 export type { CreatePdpOptions } from './procedures-v1';
 export * from './output';
-export { FIXTURES, gnBasic, gnLifecycle, gnTransport, gnIpv6, s5Gtpv2, noGtpc, malformed, corruptBlock } from './fixtures';
+export {
+  FIXTURES,
+  gnBasic,
+  gnLifecycle,
+  gnTransport,
+  gnIpv6,
+  s5Gtpv2,
+  noGtpc,
+  malformed,
+  corruptBlock,
+} from './fixtures';
 export type { FixtureOptions, FixtureSpec } from './fixtures';
 export { bench, flood, TcpTemplate } from './large';
 export type { LargeOptions, FloodOptions } from './large';

@@ -4,8 +4,28 @@
 // through the Scenario (and so through the model).
 import { dnsQuery, httpRequest, httpResponse, tlsClientHello } from './app';
 import { inetChecksum, ipv4Bytes, makeToken, sum16, fold16, tbcd } from './bytes';
-import { createPdpRequest, createPdpResponse, gpdu, gtp1cEchoRequest, gtp1cEchoResponse, PCO_DEFAULT, TV_LENGTH, V1 } from './gtp';
-import { ethernet, fragmentIpv4, IPPROTO, ipUdp, ipv4, linkHeader, LINKTYPE, pseudoSum, TCP, udpFrameFast } from './net';
+import {
+  createPdpRequest,
+  createPdpResponse,
+  gpdu,
+  gtp1cEchoRequest,
+  gtp1cEchoResponse,
+  PCO_DEFAULT,
+  TV_LENGTH,
+  V1,
+} from './gtp';
+import {
+  ethernet,
+  fragmentIpv4,
+  IPPROTO,
+  ipUdp,
+  ipv4,
+  linkHeader,
+  LINKTYPE,
+  pseudoSum,
+  TCP,
+  udpFrameFast,
+} from './net';
 import { DEFAULT_CARRIERS, type GenResult, JsonlFile, sinkFor } from './output';
 import { expect, type Gn1Subscriber, innerTcp, type Pdn, type Pdp, Scenario, type UserPath } from './scenario';
 import { type CaptureFormat, type CaptureWriter, MemorySink, openWriter } from './writer';
@@ -182,7 +202,15 @@ export function bench(o: LargeOptions = {}): GenResult {
     let pdn: Pdn | undefined;
     if (i % 10 === 9) {
       const sub = benchSub(i);
-      pdn = s.createSession({ imsi: sub.imsi, msisdn: sub.msisdn, mei: sub.imei, apn: sub.apn, ueIp: sub.ueIp, iface: 's5', ...s5nodes })!;
+      pdn = s.createSession({
+        imsi: sub.imsi,
+        msisdn: sub.msisdn,
+        mei: sub.imei,
+        apn: sub.apn,
+        ueIp: sub.ueIp,
+        iface: 's5',
+        ...s5nodes,
+      })!;
       path = s.bearerPath(pdn);
     } else {
       pdp = s.createPdp(benchSub(i))!;
@@ -193,7 +221,16 @@ export function bench(o: LargeOptions = {}): GenResult {
     const flow: BulkFlow = {
       down: new TcpTemplate(path.core, path.ran, path.teidDown, srv, path.ueIp, 443, sport, Buffer.alloc(1400, 0x17)),
       up: new TcpTemplate(path.ran, path.core, path.teidUp, path.ueIp, srv, sport, 443, Buffer.alloc(0)),
-      upload: new TcpTemplate(path.ran, path.core, path.teidUp, path.ueIp, srv, sport + 1, 8443, Buffer.alloc(1200, 0x17)),
+      upload: new TcpTemplate(
+        path.ran,
+        path.core,
+        path.teidUp,
+        path.ueIp,
+        srv,
+        sport + 1,
+        8443,
+        Buffer.alloc(1200, 0x17),
+      ),
       seqDown: rng.u32(),
       seqUp: rng.u32(),
       innerId: rng.int(1, 0xffff),
@@ -243,7 +280,16 @@ export function bench(o: LargeOptions = {}): GenResult {
       s.gtpu.g_pdu++;
     } else if (r < 0.935) {
       // a 1500-byte inner packet downlink: two outer fragments
-      const inner = innerTcp(SERVERS[0], sub.path.ueIp, 443, 40000, Buffer.alloc(1460, 0x17), f.seqDown, f.seqUp, TCP.ACK);
+      const inner = innerTcp(
+        SERVERS[0],
+        sub.path.ueIp,
+        443,
+        40000,
+        Buffer.alloc(1460, 0x17),
+        f.seqDown,
+        f.seqUp,
+        TCP.ACK,
+      );
       f.seqDown = (f.seqDown + 1460) >>> 0;
       s.gpdu(sub.path, 'down', inner, { mtu: 1500 });
     } else if (r < 0.9365) {
@@ -256,7 +302,10 @@ export function bench(o: LargeOptions = {}): GenResult {
       } else if (kind === 'tls') {
         const fl = s.tcp(sub.path, { dport: 443 });
         const ch = tlsClientHello({ sni: `${t}.pay.example.net`, rng, pq: rng.next() < 0.5 });
-        fl.send(ch, { cuts: ch.length > 1360 ? [1360] : [ch.length], heads: [{ end: ch.length, expects: [expect(t, 'host', 'tls-sni')] }] });
+        fl.send(ch, {
+          cuts: ch.length > 1360 ? [1360] : [ch.length],
+          heads: [{ end: ch.length, expects: [expect(t, 'host', 'tls-sni')] }],
+        });
         fl.respond(Buffer.alloc(1200, 0x16));
         fl.close();
       } else {
@@ -267,7 +316,11 @@ export function bench(o: LargeOptions = {}): GenResult {
               ? httpRequest({ target: `/pay/${t}`, host: 'pay.example.net' })
               : kind === 'header'
                 ? httpRequest({ target: '/charge', host: 'sp.example.org', headers: [['X-Pay-Token', t]] })
-                : httpRequest({ target: '/cart', host: 'sp.example.org', headers: [['Cookie', `sid=1; pay_token=${t}`]] });
+                : httpRequest({
+                    target: '/cart',
+                    host: 'sp.example.org',
+                    headers: [['Cookie', `sid=1; pay_token=${t}`]],
+                  });
         const fl = s.tcp(sub.path);
         fl.request(req, [expect(t, kind)]);
         fl.respond(httpResponse({ body: 'ok' }));
@@ -351,7 +404,12 @@ export function flood(kind: FloodKind, o: FloodOptions = {}): GenResult {
   let nextLegit = legitEvery;
   let li = 0;
   let n = 0;
-  const flooder = s.createPdp(benchSub(999_999), { sgsnTeidC: 0x7ffffff0, sgsnTeidU: 0x7ffffff1, ggsnTeidC: 0x7ffffff2, ggsnTeidU: 0x7ffffff3 })!;
+  const flooder = s.createPdp(benchSub(999_999), {
+    sgsnTeidC: 0x7ffffff0,
+    sgsnTeidU: 0x7ffffff1,
+    ggsnTeidC: 0x7ffffff2,
+    ggsnTeidU: 0x7ffffff3,
+  })!;
   const fpath = s.pdpPath(flooder);
   const mode = o.mode ?? 'sessions';
   const lh = linkHeader({ linktype: s.w.linktype(0) }, 4);
@@ -373,13 +431,27 @@ export function flood(kind: FloodKind, o: FloodOptions = {}): GenResult {
     gsnUser: F.sgsnU,
     msisdn: '4900000000000',
   });
-  const resp = createPdpResponse({ seq: 0, teid: 0, cause: 128, recovery: 1, teidData: 0, teidCp: 0, chargingId: 0, ueV4: '0.0.0.0', gsnSignalling: F.ggsnC, gsnUser: F.ggsnU });
+  const resp = createPdpResponse({
+    seq: 0,
+    teid: 0,
+    cause: 128,
+    recovery: 1,
+    teidData: 0,
+    teidCp: 0,
+    chargingId: 0,
+    ueV4: '0.0.0.0',
+    gsnSignalling: F.ggsnC,
+    gsnUser: F.ggsnU,
+  });
   const qo = ieOffsets(req);
   const ro = ieOffsets(resp);
   const apn = 'internet';
   // first fragment template (fragments)
   const fragInner = innerTcp('100.64.0.1', '203.0.113.10', 40000, 443, Buffer.alloc(1460, 0x17), 1, 1, TCP.ACK);
-  const frag0 = fragmentIpv4(ipUdp('192.0.2.250', '198.51.100.250', 2152, 2152, gpdu(0, fragInner), { id: 0 }, { noChecksum: true }), 1500)[0];
+  const frag0 = fragmentIpv4(
+    ipUdp('192.0.2.250', '198.51.100.250', 2152, 2152, gpdu(0, fragInner), { id: 0 }, { noChecksum: true }),
+    1500,
+  )[0];
   const fragFrame = Buffer.concat([lh, frag0]);
   const L = lh.length;
   while (s.packets < target) {
@@ -414,13 +486,31 @@ export function flood(kind: FloodKind, o: FloodOptions = {}): GenResult {
       }
       case 'flows': {
         const head = Buffer.from(`GET /slow/${n} HTTP/1.1\r\nHost: flood.example.com\r\nX-Pad: `);
-        const inner = innerTcp(fpath.ueIp, '203.0.113.10', 1024 + (n % 60000), 80 + Math.floor(n / 60000), head, n, 1, TCP.ACK | TCP.PSH);
+        const inner = innerTcp(
+          fpath.ueIp,
+          '203.0.113.10',
+          1024 + (n % 60000),
+          80 + Math.floor(n / 60000),
+          head,
+          n,
+          1,
+          TCP.ACK | TCP.PSH,
+        );
         s.gpdu(fpath, 'up', inner);
         break;
       }
       case 'teids': {
         if (mode === 'gpdu') {
-          const inner = innerTcp(`100.${64 + (a & 63)}.${b}.${d}`, '203.0.113.10', 40000, 443, Buffer.alloc(200, 0x17), n, 1, TCP.ACK);
+          const inner = innerTcp(
+            `100.${64 + (a & 63)}.${b}.${d}`,
+            '203.0.113.10',
+            40000,
+            443,
+            Buffer.alloc(200, 0x17),
+            n,
+            1,
+            TCP.ACK,
+          );
           s.gtpuMsg('192.0.2.251', '198.51.100.251', gpdu(n, inner));
           break;
         }

@@ -105,7 +105,14 @@ export class SessionModel {
   private userIndex = new Map<string, { ctx: Ctx; dir: Dir }>();
   private ueIndex = new Map<string, Ctx[]>(); // the last one is the head (most recently indexed)
   private identity = new Map<string, Ctx>();
-  readonly counters: ModelCounters = { created: 0, updated: 0, deleted: 0, sightings: 0, unresolvedSightings: 0, requests: 0 };
+  readonly counters: ModelCounters = {
+    created: 0,
+    updated: 0,
+    deleted: 0,
+    sightings: 0,
+    unresolvedSightings: 0,
+    requests: 0,
+  };
 
   constructor(private emit: (e: ExpectedEvent) => void) {}
 
@@ -204,18 +211,33 @@ export class SessionModel {
 
   // -------------------------------------------------------------- lookups
 
-  private static hop(c: { gtp: number; ctrlDown: Endpoint | null; ctrlUp: Endpoint | null }, nodeOf: (a: string) => unknown): string {
+  private static hop(
+    c: { gtp: number; ctrlDown: Endpoint | null; ctrlUp: Endpoint | null },
+    nodeOf: (a: string) => unknown,
+  ): string {
     if (c.gtp !== 2) return '';
     return `${c.ctrlDown ? String(nodeOf(c.ctrlDown.addr)) : '-'}|${c.ctrlUp ? String(nodeOf(c.ctrlUp.addr)) : '-'}`;
   }
 
-  private identityKey(c: { gtp: number; imsi: string | null; bearer: number; ctrlDown: Endpoint | null; ctrlUp: Endpoint | null }): string | null {
+  private identityKey(c: {
+    gtp: number;
+    imsi: string | null;
+    bearer: number;
+    ctrlDown: Endpoint | null;
+    ctrlUp: Endpoint | null;
+  }): string | null {
     if (!c.imsi) return null;
     return `${c.gtp}|${c.imsi}|${c.bearer}|${SessionModel.hop(c, (a) => this.nodeOf.get(canonicalIp(a)))}`;
   }
 
   /** the active context of a subscriber's bearer on a hop (GTPv1: IMSI, NSAPI) */
-  findIdentity(gtp: 1 | 2, imsi: string, bearer: number, ctrlDown: Endpoint | null = null, ctrlUp: Endpoint | null = null): Ctx | undefined {
+  findIdentity(
+    gtp: 1 | 2,
+    imsi: string,
+    bearer: number,
+    ctrlDown: Endpoint | null = null,
+    ctrlUp: Endpoint | null = null,
+  ): Ctx | undefined {
     const k = this.identityKey({ gtp, imsi, bearer, ctrlDown, ctrlUp });
     const c = k ? this.identity.get(k) : undefined;
     return c && c.active ? c : undefined;
@@ -343,13 +365,15 @@ export class SessionModel {
     const out: Tunnel[] = [];
     const add = (plane: 'control' | 'user', dir: Dir, e: Endpoint | null) => {
       if (!e) return;
-      for (const a of this.addresses(e)) out.push(tunnel(plane, dir, a, e.teid, plane === 'user' ? ctx.bearer : undefined));
+      for (const a of this.addresses(e))
+        out.push(tunnel(plane, dir, a, e.teid, plane === 'user' ? ctx.bearer : undefined));
     };
     for (const dir of ['uplink', 'downlink'] as Dir[]) {
       add('control', dir, dir === 'uplink' ? ctx.ctrlUp : ctx.ctrlDown);
       for (const s of ctx.slots) if (s.kind === 'peer' && s.dir === dir) add('control', dir, s);
     }
-    for (const dir of ['uplink', 'downlink'] as Dir[]) for (const s of ctx.slots) if (s.kind !== 'peer' && s.dir === dir) add('user', dir, s);
+    for (const dir of ['uplink', 'downlink'] as Dir[])
+      for (const s of ctx.slots) if (s.kind !== 'peer' && s.dir === dir) add('user', dir, s);
     return out;
   }
 
@@ -379,7 +403,8 @@ export class SessionModel {
     const s = this.ueIndex.get(ueKey(ip));
     if (!s || s.length === 0) return { ctx: null, count: 0 };
     const head = s[s.length - 1];
-    const same = s.length === 1 || (head.imsi !== null && s.every((c) => c.imsi === head.imsi && c.msisdn === head.msisdn));
+    const same =
+      s.length === 1 || (head.imsi !== null && s.every((c) => c.imsi === head.imsi && c.msisdn === head.msisdn));
     return same ? { ctx: head, count: 1 } : { ctx: null, count: s.length };
   }
 
@@ -421,7 +446,16 @@ export class SessionModel {
    * counts it and emits the sightings of `expects` when the packet is examined.
    */
   request(
-    r: { outerSrc: string; outerDst: string; teid: number; innerSrc: string; innerDst: string; proto: 'tcp' | 'udp'; sport: number; dport: number },
+    r: {
+      outerSrc: string;
+      outerDst: string;
+      teid: number;
+      innerSrc: string;
+      innerDst: string;
+      proto: 'tcp' | 'udp';
+      sport: number;
+      dport: number;
+    },
     expects: Expect[],
     pkt: number,
     ts: string,

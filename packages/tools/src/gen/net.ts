@@ -1,7 +1,6 @@
 // Link, network and transport layer builders: pure functions returning Buffers.
 import { type Ip, inetChecksum, ipBytes, ipVersion, sum16 } from './bytes';
 
-
 /** LINKTYPE_* values (tcpdump.org link-layer header types). */
 export const LINKTYPE = {
   ETHERNET: 1,
@@ -227,7 +226,15 @@ export function udp(src: Ip, dst: Ip, sport: number, dport: number, payload: Uin
 }
 
 /** IP + UDP in one call. */
-export function ipUdp(src: Ip, dst: Ip, sport: number, dport: number, payload: Uint8Array, ipo: Ipv4Options = {}, uo: UdpOptions = {}): Buffer {
+export function ipUdp(
+  src: Ip,
+  dst: Ip,
+  sport: number,
+  dport: number,
+  payload: Uint8Array,
+  ipo: Ipv4Options = {},
+  uo: UdpOptions = {},
+): Buffer {
   return ip(src, dst, IPPROTO.UDP, udp(src, dst, sport, dport, payload, uo), ipo);
 }
 
@@ -263,7 +270,15 @@ export function tcp(src: Ip, dst: Ip, sport: number, dport: number, payload: Uin
   return b;
 }
 
-export function ipTcp(src: Ip, dst: Ip, sport: number, dport: number, payload: Uint8Array, o: TcpOptions, ipo: Ipv4Options = {}): Buffer {
+export function ipTcp(
+  src: Ip,
+  dst: Ip,
+  sport: number,
+  dport: number,
+  payload: Uint8Array,
+  o: TcpOptions,
+  ipo: Ipv4Options = {},
+): Buffer {
   return ip(src, dst, IPPROTO.TCP, tcp(src, dst, sport, dport, payload, o), ipo);
 }
 
@@ -271,7 +286,16 @@ export function ipTcp(src: Ip, dst: Ip, sport: number, dport: number, payload: U
  * IPv4/IPv6 + TCP in one buffer (the hot path of inner packets): same bytes
  * as `ip(src, dst, 6, tcp(...))` with IPv4 id/DF as given.
  */
-export function ipTcpFast(src: Ip, dst: Ip, sport: number, dport: number, payload: Uint8Array, o: TcpOptions, id = 0, df = true): Buffer {
+export function ipTcpFast(
+  src: Ip,
+  dst: Ip,
+  sport: number,
+  dport: number,
+  payload: Uint8Array,
+  o: TcpOptions,
+  id = 0,
+  df = true,
+): Buffer {
   const v4 = ipVersion(src) === 4;
   const ih = v4 ? 20 : 40;
   const optLen = o.mss !== undefined ? 4 : 0;

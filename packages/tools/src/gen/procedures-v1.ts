@@ -1,7 +1,21 @@
 // GTPv1-C procedures on Gn/Gp (TS 29.060 s7.3) as the scenario writes them:
 // the messages, and what the model learns from them (docs/sessions.md).
 import { canonicalIp, type Ip } from './bytes';
-import { createPdpRequest, createPdpResponse, deletePdpRequest, deletePdpResponse, gtp1, IE1, PCO_DEFAULT, QOS_R99, tlv, tv, updatePdpRequest, updatePdpResponse, V1 } from './gtp';
+import {
+  createPdpRequest,
+  createPdpResponse,
+  deletePdpRequest,
+  deletePdpResponse,
+  gtp1,
+  IE1,
+  PCO_DEFAULT,
+  QOS_R99,
+  tlv,
+  tv,
+  updatePdpRequest,
+  updatePdpResponse,
+  V1,
+} from './gtp';
 import { ipBytes, u32be } from './bytes';
 import { type Ctx, MAX_GROUP } from './model';
 import type { Gn1Subscriber, Pdp, Scenario, Transport, UserPath } from './scenario';
@@ -50,8 +64,9 @@ export function createPdp(s: Scenario, sub: Gn1Subscriber, o: CreatePdpOptions =
 /** The Create PDP Context Request written; the returned function writes the response. */
 export function createPdpRequested(s: Scenario, sub: Gn1Subscriber, o: CreatePdpOptions = {}): () => Pdp | null {
   const prim = o.secondaryOf ?? null;
-  if (prim && !o.unmodelled && !(prim.ctx && prim.ctx.active)) throw new Error('secondary of a primary that is not active');
-  const sgsnU = o.singleGsn ? sub.sgsnC : sub.sgsnU ?? sub.sgsnC;
+  if (prim && !o.unmodelled && !(prim.ctx && prim.ctx.active))
+    throw new Error('secondary of a primary that is not active');
+  const sgsnU = o.singleGsn ? sub.sgsnC : (sub.sgsnU ?? sub.sgsnC);
   const ggsnU = sub.ggsnU ?? sub.ggsnC;
   const p: Pdp = {
     sub,
@@ -60,12 +75,12 @@ export function createPdpRequested(s: Scenario, sub: Gn1Subscriber, o: CreatePdp
     sgsnU,
     ggsnC: sub.ggsnC,
     ggsnU,
-    sgsnTeidC: prim ? prim.sgsnTeidC : o.sgsnTeidC ?? s.teid(),
+    sgsnTeidC: prim ? prim.sgsnTeidC : (o.sgsnTeidC ?? s.teid()),
     sgsnTeidU: o.sgsnTeidU ?? s.teid(),
-    ggsnTeidC: prim ? prim.ggsnTeidC : o.ggsnTeidC ?? s.teid(),
+    ggsnTeidC: prim ? prim.ggsnTeidC : (o.ggsnTeidC ?? s.teid()),
     ggsnTeidU: o.ggsnTeidU ?? s.teid(),
-    ueIp: prim ? prim.ueIp : sub.ueIp ?? null,
-    ueIpv6: prim ? prim.ueIpv6 : sub.ueIpv6 ?? null,
+    ueIp: prim ? prim.ueIp : (sub.ueIp ?? null),
+    ueIpv6: prim ? prim.ueIpv6 : (sub.ueIpv6 ?? null),
     primary: prim,
     ctx: null,
     sgsnPort: prim ? prim.sgsnPort : o.sgsnPort,
@@ -90,10 +105,10 @@ export function createPdpRequested(s: Scenario, sub: Gn1Subscriber, o: CreatePdp
     pco: prim ? null : o.pco === undefined ? PCO_DEFAULT : o.pco,
     gsnSignalling: sub.sgsnC,
     gsnUser: o.singleGsn ? null : sgsnU,
-    msisdn: prim || o.msisdnRaw ? undefined : sub.msisdn ?? undefined,
+    msisdn: prim || o.msisdnRaw ? undefined : (sub.msisdn ?? undefined),
     msisdnRaw: prim ? undefined : o.msisdnRaw,
     tft: prim ? Buffer.from([0x21, 0x10, 0x00, 0x05, 0x30, 0x11, 0x50, 0x13, 0xc4]) : undefined,
-    imei: prim ? undefined : sub.imei ?? undefined,
+    imei: prim ? undefined : (sub.imei ?? undefined),
     extra: o.extra,
   });
   s.gtpc(sub.sgsnC, sub.ggsnC, req, o.t, true, port.sgsn, 2123);
@@ -101,7 +116,17 @@ export function createPdpRequested(s: Scenario, sub: Gn1Subscriber, o: CreatePdp
   return () => answerPdp(s, sub, o, p, seq, cause, prim, ggsnU, sgsnU);
 }
 
-function answerPdp(s: Scenario, sub: Gn1Subscriber, o: CreatePdpOptions, p: Pdp, seq: number, cause: number, prim: Pdp | null, ggsnU: Ip, sgsnU: Ip): Pdp | null {
+function answerPdp(
+  s: Scenario,
+  sub: Gn1Subscriber,
+  o: CreatePdpOptions,
+  p: Pdp,
+  seq: number,
+  cause: number,
+  prim: Pdp | null,
+  ggsnU: Ip,
+  sgsnU: Ip,
+): Pdp | null {
   const port = ports(p);
   const resp = createPdpResponse({
     seq,
@@ -145,7 +170,7 @@ function answerPdp(s: Scenario, sub: Gn1Subscriber, o: CreatePdpOptions, p: Pdp,
     gtp: 1,
     bearer: p.nsapi,
     imsi: sub.imsi,
-    msisdn: o.msisdnRaw ? null : sub.msisdn ?? null,
+    msisdn: o.msisdnRaw ? null : (sub.msisdn ?? null),
     imei: sub.imei ?? null,
     apn: sub.apn,
     ueIp: o.noEua ? null : p.ueIp ? canonicalIp(p.ueIp) : null,
@@ -174,7 +199,16 @@ function group(c: Ctx): Ctx[] {
 export function updatePdp(
   s: Scenario,
   p: Pdp,
-  o: { sgsnC?: Ip; sgsnU?: Ip; sgsnTeidC?: number; sgsnTeidU?: number; ggsnTeidU?: number; cause?: number; t?: Transport; sgsnPort?: number } = {},
+  o: {
+    sgsnC?: Ip;
+    sgsnU?: Ip;
+    sgsnTeidC?: number;
+    sgsnTeidU?: number;
+    ggsnTeidU?: number;
+    cause?: number;
+    t?: Transport;
+    sgsnPort?: number;
+  } = {},
 ): void {
   const newC = o.sgsnC ?? p.sgsnC;
   const newU = o.sgsnU ?? o.sgsnC ?? p.sgsnU;
@@ -187,7 +221,17 @@ export function updatePdp(
   s.gtpc(
     newC,
     p.ggsnC,
-    updatePdpRequest({ seq, teid: p.ggsnTeidC, imsi: p.sub.imsi, recovery: 2, teidData: teidU, teidCp: teidC, nsapi: p.nsapi, gsnSignalling: newC, gsnUser: newU }),
+    updatePdpRequest({
+      seq,
+      teid: p.ggsnTeidC,
+      imsi: p.sub.imsi,
+      recovery: 2,
+      teidData: teidU,
+      teidCp: teidC,
+      nsapi: p.nsapi,
+      gsnSignalling: newC,
+      gsnUser: newU,
+    }),
     o.t,
     true,
     sgsnPort,
@@ -197,7 +241,17 @@ export function updatePdp(
   const pkt = s.gtpc(
     p.ggsnC,
     newC,
-    updatePdpResponse({ seq, teid: teidC, cause, recovery: 1, teidData: ggsnTeidU, teidCp: p.ggsnTeidC, chargingId: s.rng.u32(), gsnSignalling: p.ggsnC, gsnUser: p.ggsnU }),
+    updatePdpResponse({
+      seq,
+      teid: teidC,
+      cause,
+      recovery: 1,
+      teidData: ggsnTeidU,
+      teidCp: p.ggsnTeidC,
+      chargingId: s.rng.u32(),
+      gsnSignalling: p.ggsnC,
+      gsnUser: p.ggsnU,
+    }),
     o.t,
     true,
     ports(p).ggsn,
@@ -245,12 +299,20 @@ export function ggsnUpdatePdp(s: Scenario, p: Pdp, o: { userAddr?: Ip; teidU?: n
   const teidU = o.teidU ?? s.teid();
   const seq = s.nextSeq1();
   const port = ports(p);
-  const req = gtp1(V1.UPDATE_PDP_REQ, Buffer.concat([tv(IE1.NSAPI, Buffer.from([p.nsapi])), tlv(IE1.QOS, QOS_R99)]), { teid: p.sgsnTeidC, seq });
+  const req = gtp1(V1.UPDATE_PDP_REQ, Buffer.concat([tv(IE1.NSAPI, Buffer.from([p.nsapi])), tlv(IE1.QOS, QOS_R99)]), {
+    teid: p.sgsnTeidC,
+    seq,
+  });
   s.gtpc(p.ggsnC, p.sgsnC, req, o.t, true, port.ggsn, 2123);
   s.tick();
   const resp = gtp1(
     V1.UPDATE_PDP_RESP,
-    Buffer.concat([tv(IE1.CAUSE, Buffer.from([128])), tv(IE1.TEID_DATA_I, u32be(teidU)), tlv(IE1.GSN_ADDRESS, ipBytes(addr)), tlv(IE1.QOS, QOS_R99)]),
+    Buffer.concat([
+      tv(IE1.CAUSE, Buffer.from([128])),
+      tv(IE1.TEID_DATA_I, u32be(teidU)),
+      tlv(IE1.GSN_ADDRESS, ipBytes(addr)),
+      tlv(IE1.QOS, QOS_R99),
+    ]),
     { teid: p.ggsnTeidC, seq },
   );
   const pkt = s.gtpc(p.sgsnC, p.ggsnC, resp, o.t, true, 2123, port.ggsn);
@@ -262,19 +324,47 @@ export function ggsnUpdatePdp(s: Scenario, p: Pdp, o: { userAddr?: Ip; teidU?: n
 }
 
 /** Delete PDP Context (TS 29.060 s7.3.5/6), SGSN-initiated or (byGgsn) GGSN-initiated. */
-export function deletePdp(s: Scenario, p: Pdp, o: { teardown?: boolean; cause?: number; t?: Transport; byGgsn?: boolean } = {}): void {
+export function deletePdp(
+  s: Scenario,
+  p: Pdp,
+  o: { teardown?: boolean; cause?: number; t?: Transport; byGgsn?: boolean } = {},
+): void {
   const seq = s.nextSeq1();
   const port = ports(p);
   const cause = o.cause ?? 128;
   let pkt: number;
   if (o.byGgsn) {
-    s.gtpc(p.ggsnC, p.sgsnC, deletePdpRequest({ seq, teid: p.sgsnTeidC, nsapi: p.nsapi, teardown: o.teardown }), o.t, true, port.ggsn, 2123);
+    s.gtpc(
+      p.ggsnC,
+      p.sgsnC,
+      deletePdpRequest({ seq, teid: p.sgsnTeidC, nsapi: p.nsapi, teardown: o.teardown }),
+      o.t,
+      true,
+      port.ggsn,
+      2123,
+    );
     s.tick();
     pkt = s.gtpc(p.sgsnC, p.ggsnC, deletePdpResponse({ seq, teid: p.ggsnTeidC, cause }), o.t, true, 2123, port.ggsn);
   } else {
-    s.gtpc(p.sgsnC, p.ggsnC, deletePdpRequest({ seq, teid: p.ggsnTeidC, nsapi: p.nsapi, teardown: o.teardown }), o.t, true, port.sgsn, 2123);
+    s.gtpc(
+      p.sgsnC,
+      p.ggsnC,
+      deletePdpRequest({ seq, teid: p.ggsnTeidC, nsapi: p.nsapi, teardown: o.teardown }),
+      o.t,
+      true,
+      port.sgsn,
+      2123,
+    );
     s.tick();
-    pkt = s.gtpc(p.ggsnC, p.sgsnC, deletePdpResponse({ seq, teid: p.sgsnTeidC, cause }), o.t, true, port.ggsn, port.sgsn);
+    pkt = s.gtpc(
+      p.ggsnC,
+      p.sgsnC,
+      deletePdpResponse({ seq, teid: p.sgsnTeidC, cause }),
+      o.t,
+      true,
+      port.ggsn,
+      port.sgsn,
+    );
   }
   if (!accepted(cause)) return;
   const c = p.ctx;
@@ -289,4 +379,3 @@ export function pdpPath(p: Pdp, t?: Transport, useV6 = false): UserPath {
   if (!ue) throw new Error('PDP context without UE address');
   return { ran: p.sgsnU, core: p.ggsnU, teidUp: p.ggsnTeidU, teidDown: p.sgsnTeidU, ueIp: ue, transport: t };
 }
-

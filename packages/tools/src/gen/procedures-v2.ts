@@ -39,15 +39,24 @@ const accepted = (cause: number) => cause >= 16 && cause <= 63;
 /** TS 29.274 Table 8.22-1: the model's kind and side of a user-plane F-TEID interface type */
 export function fteidKind(iface: number): { kind: Kind; dir: Dir } | null {
   switch (iface) {
-    case 0: return { kind: 's1u', dir: 'downlink' };
-    case 1: return { kind: 's1u', dir: 'uplink' };
-    case 2: return { kind: 's12', dir: 'downlink' };
-    case 3: return { kind: 's12', dir: 'uplink' };
-    case 4: return { kind: 's5u', dir: 'downlink' };
-    case 5: return { kind: 's5u', dir: 'uplink' };
-    case 15: return { kind: 's4u', dir: 'downlink' };
-    case 16: return { kind: 's4u', dir: 'uplink' };
-    default: return null;
+    case 0:
+      return { kind: 's1u', dir: 'downlink' };
+    case 1:
+      return { kind: 's1u', dir: 'uplink' };
+    case 2:
+      return { kind: 's12', dir: 'downlink' };
+    case 3:
+      return { kind: 's12', dir: 'uplink' };
+    case 4:
+      return { kind: 's5u', dir: 'downlink' };
+    case 5:
+      return { kind: 's5u', dir: 'uplink' };
+    case 15:
+      return { kind: 's4u', dir: 'downlink' };
+    case 16:
+      return { kind: 's4u', dir: 'uplink' };
+    default:
+      return null;
   }
 }
 
@@ -85,7 +94,8 @@ function ports(p: Pdn): { ran: number; core: number } {
 function pdnsSharing(s: Scenario, pdn: Pdn): Ctx[] {
   const def = pdn.bearers[0]?.ctx;
   if (!def || !def.active) return [];
-  const same = (a: Endpoint | null, b: Endpoint | null) => !!a && !!b && canonicalIp(a.addr) === canonicalIp(b.addr) && a.teid === b.teid;
+  const same = (a: Endpoint | null, b: Endpoint | null) =>
+    !!a && !!b && canonicalIp(a.addr) === canonicalIp(b.addr) && a.teid === b.teid;
   const out: Ctx[] = [];
   for (let e = 0; e < 16; e++) {
     const c = s.model.findIdentity(2, def.imsi!, e, def.ctrlDown, def.ctrlUp);
@@ -129,10 +139,26 @@ export function createSessionRequested(s: Scenario, sub: S5Subscriber, o: Create
   const share = s11 && o.shareUe ? o.shareUe : null;
   const cDown = { addr: s11 ? sub.mmeC! : sub.sgwC, teid: share ? share.cDown.teid : s.teid() };
   const cUp = { addr: s11 ? sub.sgwC : sub.pgwC, teid: share ? share.cUp.teid : s.teid() };
-  const pdn: Pdn = { sub, cDown, cUp, ueIp: sub.ueIp ?? null, ueIpv6: sub.ueIpv6 ?? null, bearers: [], port: o.port, corePort: o.corePort };
+  const pdn: Pdn = {
+    sub,
+    cDown,
+    cUp,
+    ueIp: sub.ueIp ?? null,
+    ueIpv6: sub.ueIpv6 ?? null,
+    bearers: [],
+    port: o.port,
+    corePort: o.corePort,
+  };
   const port = ports(pdn);
   const senderC: Fteid = { iface: s11 ? IFACE.S11_MME : IFACE.S5C_SGW, teid: cDown.teid, addr: cDown.addr };
-  const b: Bearer = { ebi, upAddr: s11 ? sub.sgwU : sub.pgwU, upTeid: s.teid(), downAddr: null, downTeid: 0, ctx: null };
+  const b: Bearer = {
+    ebi,
+    upAddr: s11 ? sub.sgwU : sub.pgwU,
+    upTeid: s.teid(),
+    downAddr: null,
+    downTeid: 0,
+    ctx: null,
+  };
   const reqBearerFteids: Fteid[] = [];
   if (!s11) {
     b.downAddr = sub.sgwU;
@@ -176,7 +202,9 @@ function answerSession(
 ): Pdn | null {
   const { ebi, s11, seq, cDown, cUp, pdn, port, b, reqBearerFteids } = q;
   const cause = o.cause ?? 16;
-  const respTop: Fteid[] = [{ iface: s11 ? IFACE.S11_SGW : IFACE.S5C_PGW, teid: cUp.teid, addr: cUp.addr, instance: 0 }];
+  const respTop: Fteid[] = [
+    { iface: s11 ? IFACE.S11_SGW : IFACE.S5C_PGW, teid: cUp.teid, addr: cUp.addr, instance: 0 },
+  ];
   const respBearer: Fteid[] = [];
   if (s11) {
     pdn.pgwC = { addr: sub.pgwC, teid: s.teid() };
@@ -206,7 +234,10 @@ function answerSession(
       ? { iface: IFACE.S1U_SGW, teid: s.teid(), addr: sub.sgwU, instance: 0 }
       : { iface: IFACE.S5U_PGW, teid: s.teid(), addr: sub.pgwU, instance: 1 };
     piggy = { seq: s.nextSeq2(), f };
-    resp = Buffer.concat([setPiggyback(resp), createBearerRequest({ seq: piggy.seq, teid: cDown.teid, linkedEbi: ebi, fteids: [f] })]);
+    resp = Buffer.concat([
+      setPiggyback(resp),
+      createBearerRequest({ seq: piggy.seq, teid: cDown.teid, linkedEbi: ebi, fteids: [f] }),
+    ]);
   }
   const pkt = s.gtpc(cUp.addr, cDown.addr, resp, o.t, piggy === null, port.core, port.ran);
   if (piggy) {
@@ -266,7 +297,15 @@ function answerBearer(s: Scenario, pdn: Pdn, seq: number, upF: Fteid, ebi: numbe
     ? { iface: IFACE.S1U_ENB, teid: s.teid(), addr: pdn.sub.enbU!, instance: 0 }
     : { iface: IFACE.S5U_SGW, teid: s.teid(), addr: pdn.sub.sgwU, instance: 2 };
   s.tick();
-  const pkt = s.gtpc(pdn.cDown.addr, pdn.cUp.addr, createBearerResponse({ seq, teid: pdn.cUp.teid, cause: 16, ebi, fteids: [downF] }), t, true, ports(pdn).ran, 2123);
+  const pkt = s.gtpc(
+    pdn.cDown.addr,
+    pdn.cUp.addr,
+    createBearerResponse({ seq, teid: pdn.cUp.teid, cause: 16, ebi, fteids: [downF] }),
+    t,
+    true,
+    ports(pdn).ran,
+    2123,
+  );
   const b: Bearer = { ebi, upAddr: upF.addr, upTeid: upF.teid, downAddr: downF.addr, downTeid: downF.teid, ctx: null };
   pdn.bearers.push(b);
   dedicated(s, pdn, b, [upF, downF], pkt);
@@ -310,21 +349,51 @@ export function modifyBearer(s: Scenario, pdn: Pdn, o: ModifyBearerOptions = {})
   const changes = wanted.map((w) => {
     const addr = w.downAddr ?? (s11 ? pdn.sub.enbU! : pdn.sub.sgwU);
     const teid = w.downTeid ?? s.teid();
-    const f: Fteid = { iface: s11 ? IFACE.S1U_ENB : IFACE.S5U_SGW, teid, addr, instance: s11 ? 0 : 1, addr6: s11 ? pdn.sub.enbU6 : pdn.sub.sgwU6 };
+    const f: Fteid = {
+      iface: s11 ? IFACE.S1U_ENB : IFACE.S5U_SGW,
+      teid,
+      addr,
+      instance: s11 ? 0 : 1,
+      addr6: s11 ? pdn.sub.enbU6 : pdn.sub.sgwU6,
+    };
     return { ebi: w.ebi, f, up: undefined as Fteid | undefined };
   });
   const seq = s.nextSeq2();
   const port = ports(pdn);
-  const senderC: Fteid | undefined = o.senderC && { iface: s11 ? IFACE.S11_MME : IFACE.S5C_SGW, teid: o.senderC.teid, addr: o.senderC.addr };
+  const senderC: Fteid | undefined = o.senderC && {
+    iface: s11 ? IFACE.S11_MME : IFACE.S5C_SGW,
+    teid: o.senderC.teid,
+    addr: o.senderC.addr,
+  };
   const from = o.senderC ? o.senderC.addr : pdn.cDown.addr;
-  s.gtpc(from, pdn.cUp.addr, modifyBearerRequest({ seq, teid: pdn.cUp.teid, senderC, bearers: changes.map((c) => ({ ebi: c.ebi, fteids: [c.f] })) }), o.t, true, port.ran, 2123);
+  s.gtpc(
+    from,
+    pdn.cUp.addr,
+    modifyBearerRequest({
+      seq,
+      teid: pdn.cUp.teid,
+      senderC,
+      bearers: changes.map((c) => ({ ebi: c.ebi, fteids: [c.f] })),
+    }),
+    o.t,
+    true,
+    port.ran,
+    2123,
+  );
   s.tick();
-  if (o.newUp) for (const c of changes) c.up = { iface: IFACE.S1U_SGW, teid: s.teid(), addr: pdn.sub.sgwU, addr6: pdn.sub.sgwU6, instance: 0 };
+  if (o.newUp)
+    for (const c of changes)
+      c.up = { iface: IFACE.S1U_SGW, teid: s.teid(), addr: pdn.sub.sgwU, addr6: pdn.sub.sgwU6, instance: 0 };
   const newDown = o.senderC ?? pdn.cDown;
   const pkt = s.gtpc(
     pdn.cUp.addr,
     newDown.addr,
-    modifyBearerResponse({ seq, teid: newDown.teid, cause: 16, bearers: changes.map((c) => ({ ebi: c.ebi, fteids: c.up ? [c.up] : [] })) }),
+    modifyBearerResponse({
+      seq,
+      teid: newDown.teid,
+      cause: 16,
+      bearers: changes.map((c) => ({ ebi: c.ebi, fteids: c.up ? [c.up] : [] })),
+    }),
     o.t,
     true,
     port.core,
@@ -332,11 +401,16 @@ export function modifyBearer(s: Scenario, pdn: Pdn, o: ModifyBearerOptions = {})
   );
   // the model: every context of the PDN connections the TEID addresses, in the engine's order
   const m = s.model;
-  const all = (s11 ? pdnsSharing(s, pdn) : [pdn.bearers[0].ctx].filter((c): c is Ctx => !!c && c.active)).flatMap(members);
+  const all = (s11 ? pdnsSharing(s, pdn) : [pdn.bearers[0].ctx].filter((c): c is Ctx => !!c && c.active)).flatMap(
+    members,
+  );
   const touched = new Set<Ctx>();
   for (const c of all)
     m.change(c, (x) => {
-      if (o.senderC && (x.ctrlDown?.teid !== o.senderC.teid || canonicalIp(x.ctrlDown.addr) !== canonicalIp(o.senderC.addr))) {
+      if (
+        o.senderC &&
+        (x.ctrlDown?.teid !== o.senderC.teid || canonicalIp(x.ctrlDown.addr) !== canonicalIp(o.senderC.addr))
+      ) {
         m.setCtrl(x, 'downlink', o.senderC);
         touched.add(x);
       }
@@ -376,7 +450,15 @@ export function createBearer(s: Scenario, pdn: Pdn, o: { ebi: number; lbi?: numb
     : { iface: IFACE.S5U_SGW, teid: s.teid(), addr: sub.sgwU, instance: 2 };
   const seq = s.nextSeq2();
   const port = ports(pdn);
-  s.gtpc(pdn.cUp.addr, pdn.cDown.addr, createBearerRequest({ seq, teid: pdn.cDown.teid, linkedEbi: o.lbi ?? def.ebi, fteids: [upF] }), o.t, true, port.core, port.ran);
+  s.gtpc(
+    pdn.cUp.addr,
+    pdn.cDown.addr,
+    createBearerRequest({ seq, teid: pdn.cDown.teid, linkedEbi: o.lbi ?? def.ebi, fteids: [upF] }),
+    o.t,
+    true,
+    port.core,
+    port.ran,
+  );
   s.tick();
   const pkt = s.gtpc(
     pdn.cDown.addr,
@@ -387,7 +469,14 @@ export function createBearer(s: Scenario, pdn: Pdn, o: { ebi: number; lbi?: numb
     port.ran,
     port.core,
   );
-  const b: Bearer = { ebi: o.ebi, upAddr: upF.addr, upTeid: upF.teid, downAddr: downF.addr, downTeid: downF.teid, ctx: null };
+  const b: Bearer = {
+    ebi: o.ebi,
+    upAddr: upF.addr,
+    upTeid: upF.teid,
+    downAddr: downF.addr,
+    downTeid: downF.teid,
+    ctx: null,
+  };
   pdn.bearers.push(b);
   dedicated(s, pdn, b, [upF, downF], pkt);
   return b;
@@ -430,9 +519,28 @@ export function deleteBearer(s: Scenario, pdn: Pdn, ebis: number[], o: { lbi?: b
 export function updateBearer(s: Scenario, pdn: Pdn, ebi: number, o: { t?: Transport } = {}): void {
   const seq = s.nextSeq2();
   const port = ports(pdn);
-  s.gtpc(pdn.cUp.addr, pdn.cDown.addr, gtp2(V2.UPDATE_BEARER_REQ, bearerContext([ebiIe(ebi), bearerQos(5)]), { seq, teid: pdn.cDown.teid }), o.t, true, port.core, port.ran);
+  s.gtpc(
+    pdn.cUp.addr,
+    pdn.cDown.addr,
+    gtp2(V2.UPDATE_BEARER_REQ, bearerContext([ebiIe(ebi), bearerQos(5)]), { seq, teid: pdn.cDown.teid }),
+    o.t,
+    true,
+    port.core,
+    port.ran,
+  );
   s.tick();
-  s.gtpc(pdn.cDown.addr, pdn.cUp.addr, gtp2(V2.UPDATE_BEARER_RESP, Buffer.concat([cause2(16), bearerContext([ebiIe(ebi), cause2(16)])]), { seq, teid: pdn.cUp.teid }), o.t, true, port.ran, port.core);
+  s.gtpc(
+    pdn.cDown.addr,
+    pdn.cUp.addr,
+    gtp2(V2.UPDATE_BEARER_RESP, Buffer.concat([cause2(16), bearerContext([ebiIe(ebi), cause2(16)])]), {
+      seq,
+      teid: pdn.cUp.teid,
+    }),
+    o.t,
+    true,
+    port.ran,
+    port.core,
+  );
 }
 
 /**
@@ -444,10 +552,20 @@ export function deleteSession(s: Scenario, pdn: Pdn, o: { t?: Transport; noLbi?:
   const seq = s.nextSeq2();
   const def = pdn.bearers[0];
   const port = ports(pdn);
-  const req = o.noLbi ? gtp2(V2.DELETE_SESSION_REQ, Buffer.alloc(0), { seq, teid: pdn.cUp.teid }) : deleteSessionRequest({ seq, teid: pdn.cUp.teid, ebi: def.ebi });
+  const req = o.noLbi
+    ? gtp2(V2.DELETE_SESSION_REQ, Buffer.alloc(0), { seq, teid: pdn.cUp.teid })
+    : deleteSessionRequest({ seq, teid: pdn.cUp.teid, ebi: def.ebi });
   s.gtpc(pdn.cDown.addr, pdn.cUp.addr, req, o.t, true, port.ran, 2123);
   s.tick();
-  const pkt = s.gtpc(pdn.cUp.addr, pdn.cDown.addr, deleteSessionResponse({ seq, teid: pdn.cDown.teid, cause: 16 }), o.t, true, port.core, port.ran);
+  const pkt = s.gtpc(
+    pdn.cUp.addr,
+    pdn.cDown.addr,
+    deleteSessionResponse({ seq, teid: pdn.cDown.teid, cause: 16 }),
+    o.t,
+    true,
+    port.core,
+    port.ran,
+  );
   const pdns = o.noLbi && pdn.sub.iface === 's11' ? pdnsSharing(s, pdn) : def?.ctx ? [def.ctx] : [];
   for (const c of pdns) s.model.removeGroup(c, pkt, s.lastTs);
 }
@@ -459,13 +577,38 @@ export function deleteSession(s: Scenario, pdn: Pdn, o: { t?: Transport; noLbi?:
 export function releaseAccessBearers(s: Scenario, pdn: Pdn, o: { t?: Transport } = {}): void {
   const seq = s.nextSeq2();
   const port = ports(pdn);
-  s.gtpc(pdn.cDown.addr, pdn.cUp.addr, gtp2(V2.RELEASE_ACCESS_BEARERS_REQ, Buffer.alloc(0), { seq, teid: pdn.cUp.teid }), o.t, true, port.ran, 2123);
+  s.gtpc(
+    pdn.cDown.addr,
+    pdn.cUp.addr,
+    gtp2(V2.RELEASE_ACCESS_BEARERS_REQ, Buffer.alloc(0), { seq, teid: pdn.cUp.teid }),
+    o.t,
+    true,
+    port.ran,
+    2123,
+  );
   s.tick();
-  const pkt = s.gtpc(pdn.cUp.addr, pdn.cDown.addr, gtp2(V2.RELEASE_ACCESS_BEARERS_RESP, cause2(16), { seq, teid: pdn.cDown.teid }), o.t, true, port.core, port.ran);
+  const pkt = s.gtpc(
+    pdn.cUp.addr,
+    pdn.cDown.addr,
+    gtp2(V2.RELEASE_ACCESS_BEARERS_RESP, cause2(16), { seq, teid: pdn.cDown.teid }),
+    o.t,
+    true,
+    port.core,
+    port.ran,
+  );
   const m = s.model;
   for (const c of pdnsSharing(s, pdn).flatMap(members)) {
-    if (!c.slots.some((x) => x.dir === 'downlink' && (x.kind === 's1u' || x.kind === 's12' || x.kind === 's4u'))) continue;
-    m.update(c, (x) => (x.slots = x.slots.filter((y) => !(y.dir === 'downlink' && (y.kind === 's1u' || y.kind === 's12' || y.kind === 's4u')))), pkt, s.lastTs);
+    if (!c.slots.some((x) => x.dir === 'downlink' && (x.kind === 's1u' || x.kind === 's12' || x.kind === 's4u')))
+      continue;
+    m.update(
+      c,
+      (x) =>
+        (x.slots = x.slots.filter(
+          (y) => !(y.dir === 'downlink' && (y.kind === 's1u' || y.kind === 's12' || y.kind === 's4u')),
+        )),
+      pkt,
+      s.lastTs,
+    );
   }
   for (const b of pdn.bearers) b.downAddr = null;
 }
@@ -487,7 +630,16 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
   const newSub: S5Subscriber = { ...sub, sgwC: o.sgwC, sgwU: o.sgwU };
   const cDown = { addr: pdn.cDown.addr, teid: s.teid() };
   const cUp = { addr: o.sgwC, teid: s.teid() };
-  const np: Pdn = { sub: newSub, cDown, cUp, pgwC: pdn.pgwC, ueIp: pdn.ueIp, ueIpv6: pdn.ueIpv6, bearers: [], port: pdn.port };
+  const np: Pdn = {
+    sub: newSub,
+    cDown,
+    cUp,
+    pgwC: pdn.pgwC,
+    ueIp: pdn.ueIp,
+    ueIpv6: pdn.ueIpv6,
+    bearers: [],
+    port: pdn.port,
+  };
   const seq = s.nextSeq2();
   const ies: Buffer[] = [ie2(IE2.IMSI, tbcd(sub.imsi))];
   if (sub.mei) ies.push(ie2(IE2.MEI, tbcd(sub.mei)));
@@ -502,18 +654,56 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
     b.pgwTeid ??= leg ? leg.upTeid : s.teid();
     b.pgwU ??= leg ? leg.upAddr : sub.pgwU;
   }
-  for (const b of pdn.bearers) ies.push(bearerContext([ebiIe(b.ebi), fteidIe({ iface: IFACE.S5U_PGW, teid: b.pgwTeid!, addr: b.pgwU!, instance: 3 }), bearerQos()]));
-  s.gtpc(cDown.addr, cUp.addr, gtp2(V2.CREATE_SESSION_REQ, Buffer.concat(ies), { seq, teid: 0 }), o.t, true, port.ran, 2123);
+  for (const b of pdn.bearers)
+    ies.push(
+      bearerContext([
+        ebiIe(b.ebi),
+        fteidIe({ iface: IFACE.S5U_PGW, teid: b.pgwTeid!, addr: b.pgwU!, instance: 3 }),
+        bearerQos(),
+      ]),
+    );
+  s.gtpc(
+    cDown.addr,
+    cUp.addr,
+    gtp2(V2.CREATE_SESSION_REQ, Buffer.concat(ies), { seq, teid: 0 }),
+    o.t,
+    true,
+    port.ran,
+    2123,
+  );
   s.tick();
   // the new SGW moves the S5/S8 hop to itself
   if (o.s5) {
     const s5 = o.s5;
     const newC = { addr: o.sgwC, teid: s.teid() };
-    const newU = s5.bearers.map((b) => ({ ebi: b.ebi, f: { iface: IFACE.S5U_SGW, teid: s.teid(), addr: o.sgwU, instance: 1 } }));
+    const newU = s5.bearers.map((b) => ({
+      ebi: b.ebi,
+      f: { iface: IFACE.S5U_SGW, teid: s.teid(), addr: o.sgwU, instance: 1 },
+    }));
     const mseq = s.nextSeq2();
-    s.gtpc(o.sgwC, s5.cUp.addr, modifyBearerRequest({ seq: mseq, teid: s5.cUp.teid, senderC: { iface: IFACE.S5C_SGW, teid: newC.teid, addr: newC.addr }, bearers: newU.map((u) => ({ ebi: u.ebi, fteids: [u.f] })) }), o.t);
+    s.gtpc(
+      o.sgwC,
+      s5.cUp.addr,
+      modifyBearerRequest({
+        seq: mseq,
+        teid: s5.cUp.teid,
+        senderC: { iface: IFACE.S5C_SGW, teid: newC.teid, addr: newC.addr },
+        bearers: newU.map((u) => ({ ebi: u.ebi, fteids: [u.f] })),
+      }),
+      o.t,
+    );
     s.tick();
-    const mpkt = s.gtpc(s5.cUp.addr, o.sgwC, modifyBearerResponse({ seq: mseq, teid: newC.teid, cause: 16, bearers: newU.map((u) => ({ ebi: u.ebi, fteids: [] })) }), o.t);
+    const mpkt = s.gtpc(
+      s5.cUp.addr,
+      o.sgwC,
+      modifyBearerResponse({
+        seq: mseq,
+        teid: newC.teid,
+        cause: 16,
+        bearers: newU.map((u) => ({ ebi: u.ebi, fteids: [] })),
+      }),
+      o.t,
+    );
     const all = [s5.bearers[0].ctx].filter((c): c is Ctx => !!c && c.active).flatMap(members);
     for (const c of all)
       m.change(c, (x) => {
@@ -532,11 +722,27 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
     }
     s.tick();
   }
-  const respBearers = pdn.bearers.map((b) => ({ ebi: b.ebi, s1u: { iface: IFACE.S1U_SGW, teid: s.teid(), addr: o.sgwU, instance: 0 }, pgw: b }));
-  const rb = respBearers.map((r) => bearerContext([ebiIe(r.ebi), cause2(16), fteidIe(r.s1u), fteidIe({ iface: IFACE.S5U_PGW, teid: r.pgw.pgwTeid!, addr: r.pgw.pgwU!, instance: 2 })]));
+  const respBearers = pdn.bearers.map((b) => ({
+    ebi: b.ebi,
+    s1u: { iface: IFACE.S1U_SGW, teid: s.teid(), addr: o.sgwU, instance: 0 },
+    pgw: b,
+  }));
+  const rb = respBearers.map((r) =>
+    bearerContext([
+      ebiIe(r.ebi),
+      cause2(16),
+      fteidIe(r.s1u),
+      fteidIe({ iface: IFACE.S5U_PGW, teid: r.pgw.pgwTeid!, addr: r.pgw.pgwU!, instance: 2 }),
+    ]),
+  );
   const resp = gtp2(
     V2.CREATE_SESSION_RESP,
-    Buffer.concat([cause2(16), fteidIe({ iface: IFACE.S11_SGW, teid: cUp.teid, addr: cUp.addr, instance: 0 }), fteidIe({ iface: IFACE.S5C_PGW, teid: pdn.pgwC!.teid, addr: pdn.pgwC!.addr, instance: 1 }), ...rb]),
+    Buffer.concat([
+      cause2(16),
+      fteidIe({ iface: IFACE.S11_SGW, teid: cUp.teid, addr: cUp.addr, instance: 0 }),
+      fteidIe({ iface: IFACE.S5C_PGW, teid: pdn.pgwC!.teid, addr: pdn.pgwC!.addr, instance: 1 }),
+      ...rb,
+    ]),
     { seq, teid: cDown.teid },
   );
   const pkt = s.gtpc(cUp.addr, cDown.addr, resp, o.t, true, 2123, port.ran);
@@ -544,7 +750,16 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
   const known = (o.s5?.bearers[0].ctx?.active ? o.s5.bearers[0].ctx : null) ?? pdn.bearers[0].ctx;
   let primary: Ctx | null = null;
   for (const r of respBearers) {
-    const b: Bearer = { ebi: r.ebi, upAddr: o.sgwU, upTeid: r.s1u.teid, downAddr: null, downTeid: 0, pgwU: r.pgw.pgwU, pgwTeid: r.pgw.pgwTeid, ctx: null };
+    const b: Bearer = {
+      ebi: r.ebi,
+      upAddr: o.sgwU,
+      upTeid: r.s1u.teid,
+      downAddr: null,
+      downTeid: 0,
+      pgwU: r.pgw.pgwU,
+      pgwTeid: r.pgw.pgwTeid,
+      ctx: null,
+    };
     np.bearers.push(b);
     const pgwF: Fteid = { iface: IFACE.S5U_PGW, teid: r.pgw.pgwTeid!, addr: r.pgw.pgwU! };
     const c = m.newCtx({ gtp: 2, bearer: r.ebi });
@@ -576,7 +791,13 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
 }
 
 /** the user path of a bearer: on S11 the eNodeB <-> SGW S1-U leg, on S5/S8 SGW <-> PGW; `v6`: the dual-stack addresses */
-export function bearerPath(pdn: Pdn, b: Bearer = pdn.bearers[0], t?: Transport, useV6 = false, outerV6 = false): UserPath {
+export function bearerPath(
+  pdn: Pdn,
+  b: Bearer = pdn.bearers[0],
+  t?: Transport,
+  useV6 = false,
+  outerV6 = false,
+): UserPath {
   const ue = useV6 || !pdn.ueIp ? pdn.ueIpv6 : pdn.ueIp;
   if (!ue || !b.downAddr) throw new Error('bearer without UE address or downlink endpoint');
   const s11 = pdn.sub.iface === 's11';
@@ -589,7 +810,14 @@ export function bearerPath(pdn: Pdn, b: Bearer = pdn.bearers[0], t?: Transport, 
 /** the S5/S8-U leg of an S11 PDN connection's bearer (the SGW <-> PGW tunnel the S11 messages name) */
 export function s5Path(pdn: Pdn, s5: Pdn, b = 0, t?: Transport): UserPath {
   const up = s5.bearers[b];
-  return { ran: up.downAddr!, core: up.upAddr, teidUp: up.upTeid, teidDown: up.downTeid, ueIp: (pdn.ueIp ?? pdn.ueIpv6)!, transport: t };
+  return {
+    ran: up.downAddr!,
+    core: up.upAddr,
+    teidUp: up.upTeid,
+    teidDown: up.downTeid,
+    ueIp: (pdn.ueIp ?? pdn.ueIpv6)!,
+    transport: t,
+  };
 }
 
 /** A PDN connection written on both hops of one mirror: S11 (MME <-> SGW) and S5/S8 (SGW <-> PGW). */
@@ -619,18 +847,61 @@ export function attachEpc(s: Scenario, sub: S5Subscriber, o: { ebi?: number; t?:
   const seq11 = s.nextSeq2();
   const seq5 = s.nextSeq2();
   const pdnType = sub.ueIp && sub.ueIpv6 ? 'ipv4v6' : sub.ueIpv6 ? 'ipv6' : 'ipv4';
-  const base = { imsi: sub.imsi, msisdn: sub.msisdn ?? undefined, mei: sub.mei ?? undefined, apn: sub.apn, pdn: pdnType as 'ipv4' };
-  s.gtpc(mme.addr, sgw11.addr, createSessionRequest({ ...base, seq: seq11, senderC: { iface: IFACE.S11_MME, teid: mme.teid, addr: mme.addr }, bearers: [{ ebi, fteids: [] }] }), o.t);
+  const base = {
+    imsi: sub.imsi,
+    msisdn: sub.msisdn ?? undefined,
+    mei: sub.mei ?? undefined,
+    apn: sub.apn,
+    pdn: pdnType as 'ipv4',
+  };
+  s.gtpc(
+    mme.addr,
+    sgw11.addr,
+    createSessionRequest({
+      ...base,
+      seq: seq11,
+      senderC: { iface: IFACE.S11_MME, teid: mme.teid, addr: mme.addr },
+      bearers: [{ ebi, fteids: [] }],
+    }),
+    o.t,
+  );
   s.tick();
-  s.gtpc(sgw5.addr, pgw5.addr, createSessionRequest({ ...base, seq: seq5, senderC: { iface: IFACE.S5C_SGW, teid: sgw5.teid, addr: sgw5.addr }, bearers: [{ ebi, fteids: [s5uDown] }] }), o.t);
+  s.gtpc(
+    sgw5.addr,
+    pgw5.addr,
+    createSessionRequest({
+      ...base,
+      seq: seq5,
+      senderC: { iface: IFACE.S5C_SGW, teid: sgw5.teid, addr: sgw5.addr },
+      bearers: [{ ebi, fteids: [s5uDown] }],
+    }),
+    o.t,
+  );
   s.tick();
   const pkt5 = s.gtpc(
     pgw5.addr,
     sgw5.addr,
-    createSessionResponse({ seq: seq5, teid: sgw5.teid, cause: 16, fteids: [{ iface: IFACE.S5C_PGW, teid: pgw5.teid, addr: pgw5.addr, instance: 1 }], ueV4: sub.ueIp, ueV6: sub.ueIpv6, bearers: [{ ebi, fteids: [s5uUp], chargingId: s.rng.u32() }] }),
+    createSessionResponse({
+      seq: seq5,
+      teid: sgw5.teid,
+      cause: 16,
+      fteids: [{ iface: IFACE.S5C_PGW, teid: pgw5.teid, addr: pgw5.addr, instance: 1 }],
+      ueV4: sub.ueIp,
+      ueV6: sub.ueIpv6,
+      bearers: [{ ebi, fteids: [s5uUp], chargingId: s.rng.u32() }],
+    }),
     o.t,
   );
-  const ctx5 = m.newCtx({ gtp: 2, bearer: ebi, imsi: sub.imsi, msisdn: sub.msisdn ?? null, imei: sub.mei ?? null, apn: sub.apn, ueIp: sub.ueIp ? canonicalIp(sub.ueIp) : null, ueIpv6: sub.ueIpv6 ? canonicalIp(sub.ueIpv6) : null });
+  const ctx5 = m.newCtx({
+    gtp: 2,
+    bearer: ebi,
+    imsi: sub.imsi,
+    msisdn: sub.msisdn ?? null,
+    imei: sub.mei ?? null,
+    apn: sub.apn,
+    ueIp: sub.ueIp ? canonicalIp(sub.ueIp) : null,
+    ueIpv6: sub.ueIpv6 ? canonicalIp(sub.ueIpv6) : null,
+  });
   m.setCtrl(ctx5, 'downlink', sgw5);
   m.setCtrl(ctx5, 'uplink', pgw5);
   setUser(s, ctx5, s5uDown);
@@ -654,7 +925,17 @@ export function attachEpc(s: Scenario, sub: S5Subscriber, o: { ebi?: number; t?:
     }),
     o.t,
   );
-  const ctx11 = m.newCtx({ gtp: 2, bearer: ebi, imsi: sub.imsi, msisdn: sub.msisdn ?? null, imei: sub.mei ?? null, apn: sub.apn, ueIp: ctx5.ueIp, ueIpv6: ctx5.ueIpv6, hopS11: true });
+  const ctx11 = m.newCtx({
+    gtp: 2,
+    bearer: ebi,
+    imsi: sub.imsi,
+    msisdn: sub.msisdn ?? null,
+    imei: sub.mei ?? null,
+    apn: sub.apn,
+    ueIp: ctx5.ueIp,
+    ueIpv6: ctx5.ueIpv6,
+    hopS11: true,
+  });
   m.setCtrl(ctx11, 'downlink', mme);
   m.setCtrl(ctx11, 'uplink', sgw11);
   m.setEndpoint(ctx11, 'peer', 'uplink', pgw5);
@@ -668,7 +949,18 @@ export function attachEpc(s: Scenario, sub: S5Subscriber, o: { ebi?: number; t?:
     pgwC: pgw5,
     ueIp: sub.ueIp ?? null,
     ueIpv6: sub.ueIpv6 ?? null,
-    bearers: [{ ebi, upAddr: sub.sgwU, upTeid: s1uUp.teid, downAddr: null, downTeid: 0, pgwU: sub.pgwU, pgwTeid: s5uUp.teid, ctx: ctx11 }],
+    bearers: [
+      {
+        ebi,
+        upAddr: sub.sgwU,
+        upTeid: s1uUp.teid,
+        downAddr: null,
+        downTeid: 0,
+        pgwU: sub.pgwU,
+        pgwTeid: s5uUp.teid,
+        ctx: ctx11,
+      },
+    ],
   };
   const s5: Pdn = {
     sub: { ...sub, iface: 's5' },
@@ -691,15 +983,36 @@ export function detachEpc(s: Scenario, e: EpcPdn, o: { t?: Transport } = {}): vo
   const seq11 = s.nextSeq2();
   const seq5 = s.nextSeq2();
   const lbi = e.s11.bearers[0].ebi;
-  s.gtpc(e.s11.cDown.addr, e.s11.cUp.addr, deleteSessionRequest({ seq: seq11, teid: e.s11.cUp.teid, ebi: lbi }), o.t, true, ports(e.s11).ran, 2123);
+  s.gtpc(
+    e.s11.cDown.addr,
+    e.s11.cUp.addr,
+    deleteSessionRequest({ seq: seq11, teid: e.s11.cUp.teid, ebi: lbi }),
+    o.t,
+    true,
+    ports(e.s11).ran,
+    2123,
+  );
   s.tick();
   s.gtpc(e.s5.cDown.addr, e.s5.cUp.addr, deleteSessionRequest({ seq: seq5, teid: e.s5.cUp.teid, ebi: lbi }), o.t);
   s.tick();
-  const pkt5 = s.gtpc(e.s5.cUp.addr, e.s5.cDown.addr, deleteSessionResponse({ seq: seq5, teid: e.s5.cDown.teid, cause: 16 }), o.t);
+  const pkt5 = s.gtpc(
+    e.s5.cUp.addr,
+    e.s5.cDown.addr,
+    deleteSessionResponse({ seq: seq5, teid: e.s5.cDown.teid, cause: 16 }),
+    o.t,
+  );
   const c5 = e.s5.bearers[0].ctx;
   if (c5?.active) s.model.removeGroup(c5, pkt5, s.lastTs);
   s.tick();
-  const pkt11 = s.gtpc(e.s11.cUp.addr, e.s11.cDown.addr, deleteSessionResponse({ seq: seq11, teid: e.s11.cDown.teid, cause: 16 }), o.t, true, 2123, ports(e.s11).ran);
+  const pkt11 = s.gtpc(
+    e.s11.cUp.addr,
+    e.s11.cDown.addr,
+    deleteSessionResponse({ seq: seq11, teid: e.s11.cDown.teid, cause: 16 }),
+    o.t,
+    true,
+    2123,
+    ports(e.s11).ran,
+  );
   const c11 = e.s11.bearers[0].ctx;
   if (c11?.active) s.model.removeGroup(c11, pkt11, s.lastTs);
 }

@@ -43,7 +43,8 @@ function readPcap(buf: Buffer): ReadResult {
   let off = 24;
   while (off + 16 <= buf.length) {
     const caplen = r32(off + 8);
-    if (off + 16 + caplen > buf.length) return { format: 'pcap', frames, error: { offset: off, index: frames.length + 1, what: 'record past the end' } };
+    if (off + 16 + caplen > buf.length)
+      return { format: 'pcap', frames, error: { offset: off, index: frames.length + 1, what: 'record past the end' } };
     const frac = r32(off + 4);
     frames.push({
       index: frames.length + 1,
@@ -75,7 +76,11 @@ function readPcapng(buf: Buffer): ReadResult {
     const type = r32(off);
     const len = r32(off + 4);
     if (len < 12 || len % 4 !== 0 || off + len > buf.length || r32(off + len - 4) !== len) {
-      return { format: 'pcapng', frames, error: { offset: off, index: frames.length + 1, what: `bad block length ${len}` } };
+      return {
+        format: 'pcapng',
+        frames,
+        error: { offset: off, index: frames.length + 1, what: `bad block length ${len}` },
+      };
     }
     const body = off + 8;
     if (type === 1) {
@@ -181,7 +186,12 @@ export function innerTcpPayload(inner: Buffer): { seq: number; payload: Buffer; 
   } else return null;
   if (inner.length < off + 20) return null;
   const hl = (inner[off + 12] >> 4) * 4;
-  return { seq: inner.readUInt32BE(off + 4), payload: inner.subarray(off + hl), sport: inner.readUInt16BE(off), dport: inner.readUInt16BE(off + 2) };
+  return {
+    seq: inner.readUInt32BE(off + 4),
+    payload: inner.subarray(off + hl),
+    sport: inner.readUInt16BE(off),
+    dport: inner.readUInt16BE(off + 2),
+  };
 }
 
 /** link layer + outer IP + UDP + GTP header fields of a frame (no reassembly) */
@@ -246,12 +256,26 @@ export function dissect(linktype: number, frame: Buffer): Dissected | null {
     const gtpPort = dport === 2152 || dport === 2123 || sport === 2152 || sport === 2123;
     const exact =
       g.length >= 8 &&
-      ((g[0] >> 5 === 1 && (g[0] & 0x10) !== 0 && g.readUInt16BE(2) + 8 === g.length) || (g[0] >> 5 === 2 && (g[0] & 0x10) === 0 && g.readUInt16BE(2) + 4 === g.length));
+      ((g[0] >> 5 === 1 && (g[0] & 0x10) !== 0 && g.readUInt16BE(2) + 8 === g.length) ||
+        (g[0] >> 5 === 2 && (g[0] & 0x10) === 0 && g.readUInt16BE(2) + 4 === g.length));
     if ((gtpPort || exact) && g.length >= 8) {
       const ver = g[0] >> 5;
       const hasTeid = ver === 1 || (ver === 2 && (g[0] & 0x08) !== 0);
       gtp = { flags: g[0], type: g[1], teid: hasTeid ? g.readUInt32BE(4) : null };
     }
   }
-  return { vlans, ipVersion: v, src, dst, proto, fragOffset, moreFragments: mf, ipId: id, sport, dport, gtp, ipPayload: payload };
+  return {
+    vlans,
+    ipVersion: v,
+    src,
+    dst,
+    proto,
+    fragOffset,
+    moreFragments: mf,
+    ipId: id,
+    sport,
+    dport,
+    gtp,
+    ipPayload: payload,
+  };
 }

@@ -40,23 +40,23 @@ export const SCENARIOS: ScenarioInfo[] = [
   ...fixtureInfo,
   {
     name: 'bench',
-    description: 'benchmark capture: many subscribers, bulk TCP both ways, ~1% token requests, DNS/TLS, fragments (--packets, default 1e6)',
+    description:
+      'benchmark capture: many subscribers, bulk TCP both ways, ~1% token requests, DNS/TLS, fragments (--packets, default 1e6)',
     streams: true,
     run: (o) => bench(o),
   },
-  ...(['pending', 'fragments', 'flows', 'teids'] as const).map(
-    (k): ScenarioInfo => ({
-      name: `flood-${k}`,
-      description: {
-        pending: 'Create PDP Context Requests never answered, legitimate subscribers mixed in',
-        fragments: 'first fragments that never complete, legitimate subscribers mixed in',
-        flows: 'TCP flows that never finish a request head, legitimate subscribers mixed in',
-        teids: 'distinct TEIDs: Create PDP pairs (--mode sessions) or G-PDUs (--mode gpdu), legitimate subscribers mixed in',
-      }[k],
-      streams: true,
-      run: (o) => flood(k, o),
-    }),
-  ),
+  ...(['pending', 'fragments', 'flows', 'teids'] as const).map((k): ScenarioInfo => ({
+    name: `flood-${k}`,
+    description: {
+      pending: 'Create PDP Context Requests never answered, legitimate subscribers mixed in',
+      fragments: 'first fragments that never complete, legitimate subscribers mixed in',
+      flows: 'TCP flows that never finish a request head, legitimate subscribers mixed in',
+      teids:
+        'distinct TEIDs: Create PDP pairs (--mode sessions) or G-PDUs (--mode gpdu), legitimate subscribers mixed in',
+    }[k],
+    streams: true,
+    run: (o) => flood(k, o),
+  })),
   {
     name: 'demo',
     description: 'one subscriber opening --pay-url (with {token}); --msisdn, --imsi, --token',

@@ -6,7 +6,19 @@ import { gpdu, gtp1Header, type GtpExtHeader, V1, V1_NAMES, V2_NAMES } from './g
 import { type Ctx, type Expect, type ExpectedEvent, SessionModel } from './model';
 import * as v1 from './procedures-v1';
 import * as v2 from './procedures-v2';
-import { ethernet, fragmentIpv4, ipTcpFast, ipUdp, ipUdpFast, LINKTYPE, linkHeader, sll, sll2, TCP, udpFrameFast } from './net';
+import {
+  ethernet,
+  fragmentIpv4,
+  ipTcpFast,
+  ipUdp,
+  ipUdpFast,
+  LINKTYPE,
+  linkHeader,
+  sll,
+  sll2,
+  TCP,
+  udpFrameFast,
+} from './net';
 import { type CaptureWriter } from './writer';
 import { DNS_TYPE, dnsQuery, dnsResponse, requestHost } from './app';
 import type { Carrier, Via } from '../../../../dist/native/types';
@@ -186,7 +198,14 @@ export class Scenario {
   private seq2 = 0x100;
   readonly gtpcV1: Record<string, number> = {};
   readonly gtpcV2: Record<string, number> = {};
-  readonly gtpu: Record<string, number> = { g_pdu: 0, echo_request: 0, echo_response: 0, error_indication: 0, end_marker: 0, other: 0 };
+  readonly gtpu: Record<string, number> = {
+    g_pdu: 0,
+    echo_request: 0,
+    echo_response: 0,
+    error_indication: 0,
+    end_marker: 0,
+    other: 0,
+  };
   fragmentsReassembled = 0;
   private usedTeids = new Set<number>();
 
@@ -301,7 +320,10 @@ export class Scenario {
   /** a GTP-C message on UDP 2123, counted under its name */
   gtpc(src: Ip, dst: Ip, msg: Buffer, t: Transport = {}, count = true, sport = GTPC_PORT, dport = GTPC_PORT): number {
     if (count) this.count(msg[0] >> 5, msg[1]);
-    return this.sendIp(ipUdp(src, dst, sport, dport, msg, { id: this.nextIpId() }, { noChecksum: ipVersion(src) === 4 }), t ?? {});
+    return this.sendIp(
+      ipUdp(src, dst, sport, dport, msg, { id: this.nextIpId() }, { noChecksum: ipVersion(src) === 4 }),
+      t ?? {},
+    );
   }
 
   /** counts a GTP-C message under its name (as gnpay's stats do) */
@@ -318,7 +340,10 @@ export class Scenario {
       const name = V1_NAMES[msg[1]] ?? 'other';
       this.gtpu[name in this.gtpu ? name : 'other']++;
     }
-    return this.sendIp(ipUdp(src, dst, GTPU_PORT, GTPU_PORT, msg, { id: this.nextIpId() }, { noChecksum: ipVersion(src) === 4 }), t);
+    return this.sendIp(
+      ipUdp(src, dst, GTPU_PORT, GTPU_PORT, msg, { id: this.nextIpId() }, { noChecksum: ipVersion(src) === 4 }),
+      t,
+    );
   }
 
   private linkHeaders = new Map<string, Buffer>();
@@ -337,7 +362,10 @@ export class Scenario {
       const lk = `${iface}|${v}|${(tt.vlans ?? []).join(',')}|${tt.qinq ? 1 : 0}|${(tt.mpls ?? []).join(',')}|${this.w.linktype(iface)}`;
       let lh = this.linkHeaders.get(lk);
       if (!lh) {
-        lh = linkHeader({ linktype: this.w.linktype(iface), eth: { vlans: tt.vlans, qinq: tt.qinq, mpls: tt.mpls } }, v);
+        lh = linkHeader(
+          { linktype: this.w.linktype(iface), eth: { vlans: tt.vlans, qinq: tt.qinq, mpls: tt.mpls } },
+          v,
+        );
         this.linkHeaders.set(lk, lh);
       }
       const h = gtp1Header(V1.G_PDU, inner.length, { teid, seq: tt.gtpSeq, ext: tt.ext });
@@ -424,31 +452,65 @@ export class Scenario {
   }
 
   /** an uplink DNS query from the UE (one packet) */
-  dnsQuery(path: UserPath, name: string, o: { expects?: Expect[]; qtype?: number; id?: number; resolver?: Ip; sport?: number; t?: Transport } = {}): number {
+  dnsQuery(
+    path: UserPath,
+    name: string,
+    o: { expects?: Expect[]; qtype?: number; id?: number; resolver?: Ip; sport?: number; t?: Transport } = {},
+  ): number {
     const resolver = o.resolver ?? defaultServer(path.ueIp, 'dns');
     const q = dnsQuery(o.id ?? this.rng.int(1, 0xffff), name, o.qtype ?? DNS_TYPE.A);
     const sport = o.sport ?? this.rng.int(32768, 60999);
     const inner = innerUdp(path.ueIp, resolver, sport, 53, q);
     const pkt = this.gpdu(path, 'up', inner, o.t);
-    this.judge(path, 'up', { src: path.ueIp, dst: resolver, proto: 'udp', sport, dport: 53 }, o.expects ?? [], name.endsWith('.') ? name.slice(0, -1) : name);
+    this.judge(
+      path,
+      'up',
+      { src: path.ueIp, dst: resolver, proto: 'udp', sport, dport: 53 },
+      o.expects ?? [],
+      name.endsWith('.') ? name.slice(0, -1) : name,
+    );
     return pkt;
   }
 
   /** a downlink DNS response to the UE (never a sighting, whatever it names) */
-  dnsResponse(path: UserPath, name: string, answers: Ip[], o: { id?: number; resolver?: Ip; dport?: number; t?: Transport } = {}): number {
+  dnsResponse(
+    path: UserPath,
+    name: string,
+    answers: Ip[],
+    o: { id?: number; resolver?: Ip; dport?: number; t?: Transport } = {},
+  ): number {
     const resolver = o.resolver ?? defaultServer(path.ueIp, 'dns');
-    const r = dnsResponse(o.id ?? this.rng.int(1, 0xffff), name, answers, ipVersion(answers[0] ?? '0.0.0.0') === 6 ? DNS_TYPE.AAAA : DNS_TYPE.A);
+    const r = dnsResponse(
+      o.id ?? this.rng.int(1, 0xffff),
+      name,
+      answers,
+      ipVersion(answers[0] ?? '0.0.0.0') === 6 ? DNS_TYPE.AAAA : DNS_TYPE.A,
+    );
     return this.gpdu(path, 'down', innerUdp(resolver, path.ueIp, 53, o.dport ?? 40000, r), o.t);
   }
 
   /** an inner UDP datagram that is not a request (bulk, RTP-like) */
-  udpData(path: UserPath, dir: 'up' | 'down', peer: Ip, sport: number, dport: number, payload: Buffer, t?: Transport): number {
-    const inner = dir === 'up' ? innerUdp(path.ueIp, peer, sport, dport, payload) : innerUdp(peer, path.ueIp, sport, dport, payload);
+  udpData(
+    path: UserPath,
+    dir: 'up' | 'down',
+    peer: Ip,
+    sport: number,
+    dport: number,
+    payload: Buffer,
+    t?: Transport,
+  ): number {
+    const inner =
+      dir === 'up'
+        ? innerUdp(path.ueIp, peer, sport, dport, payload)
+        : innerUdp(peer, path.ueIp, sport, dport, payload);
     return this.gpdu(path, dir, inner, t);
   }
 
   /** a TCP connection from the UE to `server:dport` */
-  tcp(path: UserPath, o: { server?: Ip; dport?: number; sport?: number; handshake?: boolean; t?: Transport } = {}): TcpFlow {
+  tcp(
+    path: UserPath,
+    o: { server?: Ip; dport?: number; sport?: number; handshake?: boolean; t?: Transport } = {},
+  ): TcpFlow {
     const f = new TcpFlow(this, path, {
       server: o.server ?? defaultServer(path.ueIp, o.dport === 443 ? 'tls' : 'http'),
       dport: o.dport ?? 80,
@@ -493,7 +555,17 @@ export function innerUdp(src: Ip, dst: Ip, sport: number, dport: number, payload
   return ipUdpFast(src, dst, sport, dport, payload, (sport * 7 + payload.length) & 0xffff);
 }
 
-export function innerTcp(src: Ip, dst: Ip, sport: number, dport: number, payload: Uint8Array, seq: number, ack: number, flags: number, mss?: number): Buffer {
+export function innerTcp(
+  src: Ip,
+  dst: Ip,
+  sport: number,
+  dport: number,
+  payload: Uint8Array,
+  seq: number,
+  ack: number,
+  flags: number,
+  mss?: number,
+): Buffer {
   return ipTcpFast(src, dst, sport, dport, payload, { seq, ack, flags, mss }, (seq ^ sport) & 0xffff, true);
 }
 
@@ -562,7 +634,17 @@ export class TcpFlow {
     const seq = this.isnUp >>> 0;
     const syn = innerTcp(this.path.ueIp, this.server, this.sport, this.dport, Buffer.alloc(0), seq, 0, TCP.SYN, 1360);
     this.s.gpdu(this.path, 'up', syn, this.t);
-    const synack = innerTcp(this.server, this.path.ueIp, this.dport, this.sport, Buffer.alloc(0), this.isnDown, (this.isnUp + 1) >>> 0, TCP.SYN | TCP.ACK, 1360);
+    const synack = innerTcp(
+      this.server,
+      this.path.ueIp,
+      this.dport,
+      this.sport,
+      Buffer.alloc(0),
+      this.isnDown,
+      (this.isnUp + 1) >>> 0,
+      TCP.SYN | TCP.ACK,
+      1360,
+    );
     this.s.gpdu(this.path, 'down', synack, this.t);
     this.opened = true;
     this.upPkt(Buffer.alloc(0), 0, TCP.ACK);
@@ -580,7 +662,11 @@ export class TcpFlow {
     for (let i = 0; i + 1 < bounds.length; i++) if (bounds[i + 1] > bounds[i]) segs.push([bounds[i], bounds[i + 1]]);
     let start = 0;
     for (const h of o.heads ?? []) {
-      this.pending.push({ end: base + h.end, expects: h.expects, host: h.host !== undefined ? h.host : requestHost(data.subarray(start, h.end)) });
+      this.pending.push({
+        end: base + h.end,
+        expects: h.expects,
+        host: h.host !== undefined ? h.host : requestHost(data.subarray(start, h.end)),
+      });
       start = h.end;
     }
     const order = o.order ?? segs.map((_, i) => i);
@@ -615,7 +701,13 @@ export class TcpFlow {
   private complete(): void {
     while (this.pending.length && this.pending[0].end <= this.prefix) {
       const h = this.pending.shift()!;
-      this.s.judge(this.path, 'up', { src: this.path.ueIp, dst: this.server, proto: 'tcp', sport: this.sport, dport: this.dport }, h.expects, h.host);
+      this.s.judge(
+        this.path,
+        'up',
+        { src: this.path.ueIp, dst: this.server, proto: 'tcp', sport: this.sport, dport: this.dport },
+        h.expects,
+        h.host,
+      );
     }
   }
 
@@ -635,7 +727,12 @@ export class TcpFlow {
   downRequestLike(data: Buffer, expects: Expect[], t?: Transport): void {
     this.downPkt(data, TCP.ACK | TCP.PSH, t);
     this.downOff += data.length;
-    this.s.judge(this.path, 'down', { src: this.server, dst: this.path.ueIp, proto: 'tcp', sport: this.dport, dport: this.sport }, expects);
+    this.s.judge(
+      this.path,
+      'down',
+      { src: this.server, dst: this.path.ueIp, proto: 'tcp', sport: this.dport, dport: this.sport },
+      expects,
+    );
   }
 
   /** FIN from the UE, FIN-ACK from the server, last ACK */

@@ -147,7 +147,8 @@ export class PcapWriter implements CaptureWriter {
     this.bigEndian = !!o.bigEndian;
     this.snaplen = o.snaplen ?? 262144;
     const h = Buffer.alloc(24);
-    const w32 = (v: number, at: number) => (this.bigEndian ? h.writeUInt32BE(v >>> 0, at) : h.writeUInt32LE(v >>> 0, at));
+    const w32 = (v: number, at: number) =>
+      this.bigEndian ? h.writeUInt32BE(v >>> 0, at) : h.writeUInt32LE(v >>> 0, at);
     const w16 = (v: number, at: number) => (this.bigEndian ? h.writeUInt16BE(v, at) : h.writeUInt16LE(v, at));
     w32(this.nanos ? 0xa1b23c4d : 0xa1b2c3d4, 0);
     w16(2, 4);
@@ -317,7 +318,8 @@ export class PcapngWriter implements CaptureWriter {
     }
     const len = 32 + pad4(caplen);
     const { buf, off } = this.sink.reserve(len);
-    const units = BigInt(sec) * 10n ** BigInt(desc.tsresol) + BigInt(Math.floor(nsec / 10 ** (9 - Math.min(9, desc.tsresol))));
+    const units =
+      BigInt(sec) * 10n ** BigInt(desc.tsresol) + BigInt(Math.floor(nsec / 10 ** (9 - Math.min(9, desc.tsresol))));
     buf.fill(0, off + 28 + caplen, off + len);
     this.w32(buf, 6, off);
     this.w32(buf, len, off + 4);
