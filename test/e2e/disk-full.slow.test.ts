@@ -199,13 +199,11 @@ t.test(
     const filler = fill(disk, 32 * 1024);
     for (let b = 0; b < 6; b++) {
       queue.push(
-        tokens
-          .slice(b * 100, b * 100 + 100)
-          .map((tok, i) => ({
-            ...sighting(tok, msisdnOf(b * 100 + i)),
-            packet: b * 100 + i + 1,
-            teid: 5000 + b * 100 + i,
-          })),
+        tokens.slice(b * 100, b * 100 + 100).map((tok, i) => ({
+          ...sighting(tok, msisdnOf(b * 100 + i)),
+          packet: b * 100 + i + 1,
+          teid: 5000 + b * 100 + i,
+        })),
       );
       wake();
     }
