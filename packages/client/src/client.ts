@@ -114,7 +114,13 @@ export class GnpayClient {
 
   /** Creates an order; an idempotency key is generated when none is given, so retries never create two. */
   createOrder(input: CreateOrderInput, opts: { idempotencyKey?: string } & CallOptions = {}): Promise<Order> {
-    return this.request<Order>('POST', '/v1/orders', input, { 'idempotency-key': opts.idempotencyKey ?? randomUUID() }, opts.correlator);
+    return this.request<Order>(
+      'POST',
+      '/v1/orders',
+      input,
+      { 'idempotency-key': opts.idempotencyKey ?? randomUUID() },
+      opts.correlator,
+    );
   }
 
   getOrder(id: string, opts: CallOptions = {}): Promise<Order> {
@@ -134,7 +140,10 @@ export class GnpayClient {
    * Sets (or clears: null) your webhook URL; `rotateSecret` makes a new webhook
    * secret, returned this once (the previous one still signs for `overlapSeconds`, default 86400).
    */
-  setWebhook(url: string | null, opts: { rotateSecret?: boolean; overlapSeconds?: number } & CallOptions = {}): Promise<WebhookSettings> {
+  setWebhook(
+    url: string | null,
+    opts: { rotateSecret?: boolean; overlapSeconds?: number } & CallOptions = {},
+  ): Promise<WebhookSettings> {
     const { correlator, ...rest } = opts;
     return this.request<WebhookSettings>('PUT', '/v1/webhook', { url, ...rest }, {}, correlator);
   }
@@ -144,8 +153,18 @@ export class GnpayClient {
    * `declined` or `expired`, with the same state changes, events and webhooks
    * as a real order. `msisdn`: the simulated subscriber (E.164).
    */
-  simulateOrder(id: string, outcome: 'paid' | 'declined' | 'expired', opts: { msisdn?: string } & CallOptions = {}): Promise<Order> {
-    return this.request<Order>('POST', `/v1/test/orders/${encodeURIComponent(id)}/simulate`, { outcome, ...(opts.msisdn !== undefined ? { msisdn: opts.msisdn } : {}) }, {}, opts.correlator);
+  simulateOrder(
+    id: string,
+    outcome: 'paid' | 'declined' | 'expired',
+    opts: { msisdn?: string } & CallOptions = {},
+  ): Promise<Order> {
+    return this.request<Order>(
+      'POST',
+      `/v1/test/orders/${encodeURIComponent(id)}/simulate`,
+      { outcome, ...(opts.msisdn !== undefined ? { msisdn: opts.msisdn } : {}) },
+      {},
+      opts.correlator,
+    );
   }
 
   /** One page of the event feed. */
@@ -175,7 +194,13 @@ export class GnpayClient {
     }
   }
 
-  private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, headers: Record<string, string> = {}, given?: string): Promise<T> {
+  private async request<T>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    given?: string,
+  ): Promise<T> {
     const correlator = given ?? this.o.correlator?.() ?? randomUUID();
     const maxRetries = this.o.maxRetries ?? 3;
     for (let attempt = 0; ; attempt++) {

@@ -16,7 +16,16 @@ export const ORDER_STATUSES = [
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** Final states of the payment: its outcome never changes again (a paid order may still be refunded: paid -> partially_refunded -> refunded). */
-export const FINAL_STATUSES: readonly OrderStatus[] = ['paid', 'declined', 'failed', 'expired', 'cancelled', 'conflict', 'partially_refunded', 'refunded'];
+export const FINAL_STATUSES: readonly OrderStatus[] = [
+  'paid',
+  'declined',
+  'failed',
+  'expired',
+  'cancelled',
+  'conflict',
+  'partially_refunded',
+  'refunded',
+];
 
 /** Why an order ended declined, failed or conflict. */
 export const ORDER_REASONS = [
