@@ -131,6 +131,7 @@ void match_query(const Carrier& c, Span query, TokenMatches& out, AnomalyCounter
       if (nl == c.len && std::memcmp(nbuf, c.arg, nl) == 0) {
         char vbuf[kMaxTokenLen + 1];
         size_t vl = percent_decode(value, vbuf, kMaxTokenLen);
+        // NOLINTNEXTLINE(misc-redundant-expression): names the bad-escape result, then bounds the length
         if (vl == kBadEscape || vl > kMaxTokenLen) {
           an.bump(Anomaly::TokenInvalid);
         } else {
@@ -153,6 +154,7 @@ void match_path(const Carrier& c, Span path, TokenMatches& out, AnomalyCounters&
   Span seg(path.data + s, e - s);
   char vbuf[kMaxTokenLen + 1];
   size_t vl = percent_decode(seg, vbuf, kMaxTokenLen);
+  // NOLINTNEXTLINE(misc-redundant-expression): names the bad-escape result, then bounds the length
   if (vl == kBadEscape || vl > kMaxTokenLen) {
     an.bump(Anomaly::TokenInvalid);
     return;

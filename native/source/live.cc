@@ -32,7 +32,7 @@ std::string LiveCapture::default_filter(uint32_t linktype) {
   const std::string b = "(udp port 2123 or udp port 2152 or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44))";
   // libpcap has `vlan` and `mpls` only for Ethernet-like links (Linux cooked
   // captures, e.g. on "any", have no VLAN tags in the frame)
-  if (linktype != DLT_EN10MB) return b;
+  if (linktype != DLT_EN10MB) return b;  // NOLINT(performance-no-automatic-move): once per capture start
   // libpcap's `vlan` and `mpls` keywords shift the offsets of everything after
   // them in the expression, so only one of them can be used, last: `vlan`
   // (nested for two tags). MPLS stacks, under zero to two tags, are matched by
@@ -50,6 +50,7 @@ std::string LiveCapture::mpls_filter_term(int tags, int labels) {
   std::string t = "(";
   for (int j = 0; j < tags; j++) {
     std::string at = "ether[" + n(12 + 4 * size_t(j)) + ":2]";
+    // NOLINTNEXTLINE(performance-inefficient-string-concatenation): a filter built once per capture start
     t += "(" + at + " = 0x8100 or " + at + " = 0x88a8 or " + at + " = 0x9100) and ";
   }
   const size_t base = 12 + 4 * size_t(tags);  // the ethertype
