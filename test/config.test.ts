@@ -194,7 +194,7 @@ t.test('logs redact MSISDN, IMSI, IMEI and secrets', async (t) => {
     },
     'x',
   );
-  const rec = JSON.parse(lines[0]);
+  const rec = JSON.parse(lines[0]!);
   t.equal(rec.msisdn, '[redacted]');
   t.equal(rec.imsi, '[redacted]');
   t.equal(rec.sighting.msisdn, '[redacted]');
@@ -202,10 +202,10 @@ t.test('logs redact MSISDN, IMSI, IMEI and secrets', async (t) => {
   t.equal(rec.a.b.imsi, '[redacted]');
   t.equal(rec.apiKey, '[redacted]');
   t.equal(rec.order.token, '[redacted]');
-  t.notOk(lines[0].includes('491511234567'));
+  t.notOk(lines[0]!.includes('491511234567'));
   const open = createLogger({ level: 'info', redactPersonalData: false, destination: sink });
   open.info({ msisdn: '491511234567', webhookSecret: 'whsec_x' }, 'y');
-  const rec2 = JSON.parse(lines[1]);
+  const rec2 = JSON.parse(lines[1]!);
   t.equal(rec2.msisdn, '491511234567', 'personal data when configured');
   t.equal(rec2.webhookSecret, '[redacted]', 'secrets never');
   t.ok(redactPaths(true).includes('*.*.*.imsi'));
@@ -227,7 +227,7 @@ t.test('metrics registry', async (t) => {
   t.notMatch(text, /^gnpay_\w+_total(\{[^}]*\})? .*\n# TYPE \w+ gauge/m);
   for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
     // prom-client's standard nodejs_active_*_total gauges keep their names (stock dashboards use them)
-    if (type === 'gauge' && name.startsWith('gnpay_'))
+    if (type === 'gauge' && name!.startsWith('gnpay_'))
       t.notMatch(name, /_total$/, `gauge ${name} does not end in _total`);
     if (type === 'counter') t.match(name, /_total$/, `counter ${name} ends in _total`);
     if (type === 'histogram') t.match(name, /_seconds$|_bytes$/, `histogram ${name} names its unit`);

@@ -70,8 +70,8 @@ t.test('not on a terminal: a progress line in the log every interval', async (t)
   t.ok(n >= 2, `a line every 20 ms (${n})`);
   await new Promise((r) => setTimeout(r, 50));
   t.equal(lines.length, n, 'none after stop');
-  t.equal(lines[0].msg, 'replay progress');
-  t.match(lines[0].obj.progress, {
+  t.equal(lines[0]!.msg, 'replay progress');
+  t.match(lines[0]!.obj.progress, {
     bytesRead: 250,
     totalBytes: 1000,
     percent: 25,

@@ -223,10 +223,10 @@ t.test('an unexpected error is INTERNAL, logged, and leaks nothing', async (t) =
   t.same(r.json(), { status: 500, code: 'INTERNAL', message: 'internal error' });
   t.equal(logs.length, 2, 'the error, then the access line');
   t.match(logs[0], /request failed/);
-  const err = JSON.parse(logs[0]).err;
+  const err = JSON.parse(logs[0]!).err;
   t.match(err, { type: 'SqliteError', message: /no such table: events/ }, 'the error with its type and message');
   t.match(err.stack, /SqliteError: no such table/, 'and its stack');
-  const access = JSON.parse(logs[1]);
+  const access = JSON.parse(logs[1]!);
   t.match(access, {
     msg: 'request',
     method: 'POST',

@@ -64,7 +64,7 @@ t.test('named components: every response refers to one, every $ref resolves, ope
     'a webhook for every notification gnpay sends',
   );
   t.equal(
-    doc.webhooks.orderEvent.post.requestBody.content['application/cloudevents+json'].schema.$ref,
+    doc.webhooks.orderEvent!.post.requestBody.content['application/cloudevents+json']!.schema.$ref,
     '#/components/schemas/Event',
   );
   const error = doc.components.schemas.Error as { properties: { code: Record<string, unknown> } };
@@ -176,10 +176,10 @@ t.test("the SP kit's types (packages/client) are checked against the document", 
     ['ApiErrorBody', 'Error'],
     ['WebhookSettings', 'WebhookSettings'],
   ]) {
-    const f = fields(iface);
+    const f = fields(iface!);
     t.same(
       Object.keys(f).sort(),
-      Object.keys(schemas[schema].properties).sort(),
+      Object.keys(schemas[schema!]!.properties).sort(),
       `${iface} has the properties of ${schema}`,
     );
     const optional = Object.keys(f)
@@ -187,15 +187,15 @@ t.test("the SP kit's types (packages/client) are checked against the document", 
       .sort();
     t.same(
       optional,
-      Object.keys(schemas[schema].properties)
-        .filter((k) => !(schemas[schema].required ?? []).includes(k))
+      Object.keys(schemas[schema!]!.properties)
+        .filter((k) => !(schemas[schema!]!.required ?? []).includes(k))
         .sort(),
       `${iface}: the optional ones are the ones ${schema} does not require`,
     );
   }
   const { ORDER_STATUSES, ORDER_REASONS } = await import('../../src/client/types');
-  t.same(schemas.Order.properties.status['x-extensible-enum'], [...ORDER_STATUSES], 'the statuses');
-  t.same(schemas.Order.properties.reason['x-extensible-enum'], [...ORDER_REASONS], 'the reasons');
-  for (const code of schemas.Error.properties.code['x-extensible-enum'] as string[])
+  t.same(schemas.Order!.properties.status!['x-extensible-enum'], [...ORDER_STATUSES], 'the statuses');
+  t.same(schemas.Order!.properties.reason!['x-extensible-enum'], [...ORDER_REASONS], 'the reasons');
+  for (const code of schemas.Error!.properties.code!['x-extensible-enum'] as string[])
     t.match(codes, new RegExp(`^  ${code}: \\{`, 'm'), `${code} in the kit's codes`);
 });

@@ -167,7 +167,7 @@ t.test('no sighting and no pay-page lookup can find a sandbox order', async (t) 
   const o = await create(test.apiKey);
   t.equal(store.orders.findByToken(o.token), null, 'not by its token');
   const [r] = store.associator.process([sighting(o.token, '34671999000')], { now: store.clock(), sourceId: 's' });
-  t.equal(r.outcome, 'unknown', 'its token is unknown to the probe');
+  t.equal(r!.outcome, 'unknown', 'its token is unknown to the probe');
   t.equal(store.orders.find(o.id)!.status, 'pending', 'a sighting of its token identifies nobody');
   const one = await create(oneStep.apiKey);
   store.associator.process([sighting(one.token, '34671999000')], { now: store.clock(), sourceId: 's' });

@@ -264,7 +264,7 @@ t.test(
       'sealed like webhook secrets',
     );
     if (spec) for (const x of n) t.same(spec.check('CloudEvent', JSON.parse(x.body)), [], 'a CloudEvent');
-    if (spec) t.same(spec.check('EventPaymentCompleted', JSON.parse(n[2].body)), [], 'payment-completed');
+    if (spec) t.same(spec.check('EventPaymentCompleted', JSON.parse(n[2]!.body)), [], 'payment-completed');
   },
 );
 
@@ -482,7 +482,7 @@ t.test('list: page, perPage, X-Total-Count, filters, order', async (t) => {
     });
     ids.push(r.json().paymentId);
   }
-  subscriberConfirms(store, ids[2], A);
+  subscriberConfirms(store, ids[2]!, A);
   const l = await app.inject({
     method: 'GET',
     url: `${BASE}/payments?page=2&perPage=3&order=asc`,
@@ -643,15 +643,15 @@ t.test(
       }
     };
     await round('/n', () => got.length === 1);
-    t.equal(got[0].auth, 'Bearer tok-9');
-    t.equal(got[0].type, 'application/cloudevents+json');
-    t.match(got[0].body, {
+    t.equal(got[0]!.auth, 'Bearer tok-9');
+    t.equal(got[0]!.type, 'application/cloudevents+json');
+    t.match(got[0]!.body, {
       type: 'org.camaraproject.carrier-billing.v0.payment-pending-validation',
       data: { paymentId: r.json().paymentId },
     });
     subscriberConfirms(store, r.json().paymentId, A);
     await round('/n', () => got.length === 2);
-    t.equal(got[1].body.type, 'org.camaraproject.carrier-billing.v0.payment-reserved');
+    t.equal(got[1]!.body.type, 'org.camaraproject.carrier-billing.v0.payment-reserved');
     if (spec) for (const g of got) t.same(spec.check('CloudEvent', g.body), []);
     // a sink that is gone: given up at once
     await app.inject({

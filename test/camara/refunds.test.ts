@@ -153,7 +153,7 @@ t.test(
     );
 
     await work(t, store);
-    t.equal(store.ledger.show(A).balances.EUR, before + 300, 'the ledger credited 3.00 back');
+    t.equal(store.ledger.show(A).balances.EUR, before! + 300, 'the ledger credited 3.00 back');
     const g = await app.inject({ method: 'GET', url: `/v1/orders/${o.id}`, headers: as(sp.apiKey) });
     t.match(g.json(), { status: 'partially_refunded', refundedAmount: 300 });
     t.equal(g.json().completedAt, new Date(o.completed_at!).toISOString(), 'the payment keeps its completion time');
@@ -165,7 +165,7 @@ t.test(
     const total = await app.inject({ method: 'POST', url, headers: as(sp.apiKey), payload: {} });
     t.equal(total.json().amount, 700, 'no amount: all that remains');
     await work(t, store);
-    t.equal(store.ledger.show(A).balances.EUR, before + 1000);
+    t.equal(store.ledger.show(A).balances.EUR, before! + 1000);
     const after = await app.inject({ method: 'GET', url: `/v1/orders/${o.id}`, headers: as(sp.apiKey) });
     t.match(after.json(), { status: 'refunded', refundedAmount: 1000 });
     const list = await app.inject({ method: 'GET', url, headers: as(sp.apiKey) });
@@ -354,9 +354,9 @@ t.test(
       n.map((x) => x.event.type),
       ['org.camaraproject.carrier-billing-refund.v0.refund-completed'],
     );
-    if (spec) t.same(spec.check('EventRefundCompleted', n[0].event), []);
-    t.equal(store.secrets.open(n[0].token!), 't');
-    t.match(n[0].token, /^aes256gcm:/, 'sealed at rest');
+    if (spec) t.same(spec.check('EventRefundCompleted', n[0]!.event), []);
+    t.equal(store.secrets.open(n[0]!.token!), 't');
+    t.match(n[0]!.token, /^aes256gcm:/, 'sealed at rest');
     t.notOk(
       (store.db.prepare('SELECT camara FROM refunds WHERE sink IS NOT NULL').pluck().get() as string).includes(
         '"accessToken"',

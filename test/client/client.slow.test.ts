@@ -92,14 +92,14 @@ t.test('every route through the client', async (t) => {
     ],
   );
   const resumed: string[] = [];
-  for await (const e of gnpay.events({ after: seen[2].cursor, follow: false })) resumed.push(e.type);
+  for await (const e of gnpay.events({ after: seen[2]!.cursor, follow: false })) resumed.push(e.type);
   t.same(resumed, ['org.gnpay.order.cancelled', 'org.gnpay.order.cancelled']);
   // following: a new change shows up, then abort ends the iteration
   const ac = new AbortController();
   const followed: string[] = [];
   const follower = (async () => {
     for await (const e of gnpay.events({
-      after: seen[seen.length - 1].cursor,
+      after: seen[seen.length - 1]!.cursor,
       pollIntervalMs: 20,
       signal: ac.signal,
     })) {

@@ -69,7 +69,7 @@ t.test(
       encoding: 'utf8',
     });
     t.equal(pack.status, 0, pack.stderr);
-    const packed = (JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>)[0];
+    const packed = (JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
     t.ok(
       packed.files.every((f) => /^(package\.json|README\.md|dist\/[a-z-]+\.(js|d\.ts))$/.test(f.path)),
       `ships only its build: ${packed.files.map((f) => f.path).join(' ')}`,

@@ -72,7 +72,7 @@ t.test('live: every interface lost calls onAllLost once per check, each loss log
   capture.watch(live);
   t.same(lost, []);
   t.equal(ctx.logs.filter((l) => l.msg === 'capture stopped on an interface').length, 1);
-  stats[1].error = 'down';
+  stats[1]!.error = 'down';
   capture.watch(live);
   t.same(lost, ['gn0: gone; gn1: down']);
   capture.watch({

@@ -73,7 +73,7 @@ t.test('csv and tsv: a header, one row per event', async (t) => {
   const tsv = await gnpayHere(['decode', A, '--format', 'tsv', ...CARRIERS]);
   t.equal(tsv.status, 0);
   const trows = tsv.stdout.replace(/\n$/, '').split('\n');
-  const header = trows[0].split('\t');
+  const header = trows[0]!.split('\t');
   t.same(header.slice(0, 4), ['type', 'event', 'ts', 'packet']);
   t.ok(header.includes('tunnels') && header.includes('token') && header.includes('sni'), 'every key of every event');
   t.ok(

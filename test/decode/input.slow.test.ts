@@ -108,7 +108,7 @@ t.test('damaged and foreign compressed input: what is wrong and how to read it',
   t.match(r.stderr, /cut\.pcap\.gz: the gzip stream ends early \(truncated \.gz\)/);
   const lines = r.stdout.trim().split('\n');
   t.ok(lines.length > 1, 'what came before the damage is printed');
-  t.equal(JSON.parse(lines[lines.length - 1]).type, 'stats');
+  t.equal(JSON.parse(lines[lines.length - 1]!).type, 'stats');
 
   const xz = path.join(dir, 'c.pcap.xz');
   fs.writeFileSync(xz, Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(64)]));
@@ -144,7 +144,7 @@ t.test('a .zst capture without libzstd: exit 3, what to install or how to read i
   t.match(file.stderr, /nolib\.pcap\.zst/, 'names the file');
   const lines = file.stdout.trim().split('\n');
   t.equal(lines.length, 1, 'no events, only the stats line');
-  t.equal(JSON.parse(lines[0]).packets, 0);
+  t.equal(JSON.parse(lines[0]!).packets, 0);
   const stdin = await gnpay(['decode', '-', '--stats'], { env: missing, input: fs.readFileSync(zst) });
   t.equal(stdin.status, 3, 'standard input: exit 3');
   t.match(stdin.stderr, /standard input: reading zstd captures needs libzstd\.so\.1/);

@@ -113,7 +113,7 @@ t.test('an unreadable or foreign file exits 3 and says why', async (t) => {
   t.equal(foreign.status, 3);
   t.match(foreign.stderr, /notes\.txt: .*(magic|not a pcap|pcapng)/i);
   const lines = foreign.stdout.trim().split('\n');
-  t.equal(JSON.parse(lines[lines.length - 1]).type, 'stats', 'the stats line is still printed');
+  t.equal(JSON.parse(lines[lines.length - 1]!).type, 'stats', 'the stats line is still printed');
   const folder = await gnpayHere(['decode', dir]);
   t.equal(folder.status, 3);
   t.match(folder.stderr, /not a regular file/);

@@ -34,7 +34,7 @@ function readTsv(file: string): Row[] {
     .split('\n')
     .filter((l) => l.length > 0 && !l.startsWith('##'));
   if (lines.length === 0) return [];
-  const head = lines[0].split('\t');
+  const head = lines[0]!.split('\t');
   return lines.slice(1).map((l) => {
     const cells = l.split('\t');
     const r: Row = {};
@@ -164,41 +164,41 @@ function tsharkOpen(rows: Map<number, TRow>): { open: OpenSession[]; deletes: Ma
   const fteids = (r: TRow) => {
     let v4 = 0;
     let v6 = 0;
-    return r['gtpv2.f_teid_gre_key'].map((key, i) => {
-      const addr = truthy(r['gtpv2.f_teid_v4'][i])
-        ? r['gtpv2.f_teid_ipv4'][v4++]
-        : truthy(r['gtpv2.f_teid_v6'][i])
-          ? r['gtpv2.f_teid_ipv6'][v6++]
+    return r['gtpv2.f_teid_gre_key']!.map((key, i) => {
+      const addr = truthy(r['gtpv2.f_teid_v4']![i])
+        ? r['gtpv2.f_teid_ipv4']![v4++]
+        : truthy(r['gtpv2.f_teid_v6']![i])
+          ? r['gtpv2.f_teid_ipv6']![v6++]
           : '';
-      if (truthy(r['gtpv2.f_teid_v4'][i]) && truthy(r['gtpv2.f_teid_v6'][i])) v6++;
-      return { iface: Number(r['gtpv2.f_teid_interface_type'][i]), ep: `${addr}/${Number(key)}` };
+      if (truthy(r['gtpv2.f_teid_v4']![i]) && truthy(r['gtpv2.f_teid_v6']![i])) v6++;
+      return { iface: Number(r['gtpv2.f_teid_interface_type']![i]), ep: `${addr}/${Number(key)}` };
     });
   };
-  const dst = (r: TRow) => r['ip.dst'][0] ?? r['ipv6.dst'][0] ?? '';
+  const dst = (r: TRow) => r['ip.dst']![0] ?? r['ipv6.dst']![0] ?? '';
   for (const [frame, r] of rows) {
-    const v1 = r['gtp.flags.version'][0] === '1' && r['gtp.message'].length > 0;
-    const v2 = r['gtpv2.message_type'].length > 0;
+    const v1 = r['gtp.flags.version']![0] === '1' && r['gtp.message']!.length > 0;
+    const v2 = r['gtpv2.message_type']!.length > 0;
     if (!v1 && !v2) continue;
-    const type = v1 ? Number(r['gtp.message'][0]) : Number(r['gtpv2.message_type'][0]);
+    const type = v1 ? Number(r['gtp.message']![0]) : Number(r['gtpv2.message_type']![0]);
     const to = v1 ? r['gtp.response_to'] : r['gtpv2.response_to'];
-    if (!to.length) continue;
-    const req = rows.get(Number(to[0]));
+    if (!to!.length) continue;
+    const req = rows.get(Number(to![0]));
     if (!req) continue;
-    const cause = Number((v1 ? r['gtp.cause'] : r['gtpv2.cause'])[0]);
+    const cause = Number((v1 ? r['gtp.cause'] : r['gtpv2.cause'])![0]);
     const accepted = v1 ? cause >= 128 && cause <= 191 : cause >= 16 && cause <= 63;
     if (!accepted) continue;
     if ((v1 && type === 0x11) || (v2 && type === 33)) {
       let s: OpenSession;
       if (v1) {
-        if (Number(req['gtp.teid'][0]) !== 0) continue; // a secondary context: not a session of its own
+        if (Number(req['gtp.teid']![0]) !== 0) continue; // a secondary context: not a session of its own
         s = {
           frame,
           gtp: 1,
-          imsi: req['e212.imsi'][0] ?? '',
-          bearer: req['gtp.nsapi'][0] ?? '',
+          imsi: req['e212.imsi']![0] ?? '',
+          bearer: req['gtp.nsapi']![0] ?? '',
           ctrl: [
-            `${req['gtp.gsn_ipv4'][0] ?? req['gtp.gsn_ipv6'][0]}/${Number(req['gtp.teid_cp'][0])}`,
-            `${r['gtp.gsn_ipv4'][0] ?? r['gtp.gsn_ipv6'][0]}/${Number(r['gtp.teid_cp'][0])}`,
+            `${req['gtp.gsn_ipv4']![0] ?? req['gtp.gsn_ipv6']![0]}/${Number(req['gtp.teid_cp']![0])}`,
+            `${r['gtp.gsn_ipv4']![0] ?? r['gtp.gsn_ipv6']![0]}/${Number(r['gtp.teid_cp']![0])}`,
           ],
         };
       } else {
@@ -209,32 +209,32 @@ function tsharkOpen(rows: Map<number, TRow>): { open: OpenSession[]; deletes: Ma
         s = {
           frame,
           gtp: 2,
-          imsi: req['e212.imsi'][0] ?? '',
-          bearer: req['gtpv2.ebi'][0] ?? '',
+          imsi: req['e212.imsi']![0] ?? '',
+          bearer: req['gtpv2.ebi']![0] ?? '',
           ctrl: [mine?.ep ?? '', theirs?.ep ?? ''],
         };
       }
       // a Create for the same IMSI and bearer on the same hop replaces the old session
       for (let i = open.length - 1; i >= 0; i--) {
-        const o = open[i];
+        const o = open[i]!;
         const hop = (x: OpenSession) => x.ctrl.map((c) => c.split('/')[0]).join('|');
         if (o.gtp === s.gtp && o.imsi === s.imsi && o.bearer === s.bearer && (s.gtp === 1 || hop(o) === hop(s)))
           open.splice(i, 1);
       }
       open.push(s);
     } else if ((v1 && type === 0x15) || (v2 && type === 37)) {
-      const ep = `${dst(req)}/${Number((v1 ? req['gtp.teid'] : req['gtpv2.teid'])[0])}`;
-      const lbi = v2 ? req['gtpv2.ebi'][0] : undefined;
+      const ep = `${dst(req)}/${Number((v1 ? req['gtp.teid'] : req['gtpv2.teid'])![0])}`;
+      const lbi = v2 ? req['gtpv2.ebi']![0] : undefined;
       let closed = 0;
       for (let i = open.length - 1; i >= 0; i--) {
-        const o = open[i];
+        const o = open[i]!;
         if (o.gtp !== (v1 ? 1 : 2) || !o.ctrl.includes(ep)) continue;
         if (lbi !== undefined && o.bearer !== lbi) continue;
         if (
           v1 &&
-          !truthy(req['gtp.tear_ind'][0]) &&
-          req['gtp.nsapi'][0] !== undefined &&
-          req['gtp.nsapi'][0] !== o.bearer
+          !truthy(req['gtp.tear_ind']![0]) &&
+          req['gtp.nsapi']![0] !== undefined &&
+          req['gtp.nsapi']![0] !== o.bearer
         )
           continue;
         open.splice(i, 1);
@@ -314,7 +314,7 @@ if (!PUBLIC) {
         t.equal(c.imsi, s.imsi || null, `imsi of frame ${s.resp_frame}`);
         t.equal(c.msisdn, s.msisdn || null, `msisdn of frame ${s.resp_frame}`);
         t.equal(c.apn, s.apn || null, `apn of frame ${s.resp_frame}`);
-        const [ip4, ip6] = s.ue_ip.split(',');
+        const [ip4, ip6] = s.ue_ip!.split(',');
         t.equal(c.ueIp, ip4 || null, `UE address of frame ${s.resp_frame}`);
         if (ip6) t.equal(c.ueIpv6, ip6, `UE IPv6 address of frame ${s.resp_frame}`);
         if (s.ver === 'v1') {
@@ -326,13 +326,13 @@ if (!PUBLIC) {
           // every TEID gnpay lists is one tshark saw; every user-plane F-TEID tshark saw is listed
           const ours = new Set<string>();
           for (const e of lifecycle(sessions, c)) for (const x of e.tunnels) ours.add(hex(x.teid));
-          const theirs = new Set(s.all_teids_or_tid.split(',').filter((x) => x));
+          const theirs = new Set(s.all_teids_or_tid!.split(',').filter((x) => x));
           for (const x of ours) t.ok(theirs.has(x), `TEID ${x} of frame ${s.resp_frame} is in tshark's decoding`);
           for (const m of v2msgs.filter(
             (m) => m['frame.number'] === s.req_frame || m['frame.number'] === s.resp_frame,
           )) {
-            const types = m['gtpv2.f_teid_interface_type'].split(',');
-            const keys = m['gtpv2.f_teid_gre_key'].split(',');
+            const types = m['gtpv2.f_teid_interface_type']!.split(',');
+            const keys = m['gtpv2.f_teid_gre_key']!.split(',');
             types.forEach((ty, i) => {
               if (USER_IFACES.has(ty) && keys[i] && keys[i] !== '0x00000000')
                 t.ok(
@@ -346,7 +346,7 @@ if (!PUBLIC) {
       t.equal(
         sessions.filter((e) => e.event === 'create' && e.linkedBearer === null).length,
         subs.filter((s) => {
-          const cause = Number(s.cause.split(',')[0]);
+          const cause = Number(s.cause!.split(',')[0]);
           return s.ver === 'v1' ? cause >= 128 && cause <= 191 : cause >= 16 && cause <= 63;
         }).length,
         'as many confirmed sessions as tshark pairs with an accepted cause',
@@ -367,7 +367,7 @@ if (!PUBLIC) {
 
       // 3. G-PDUs: tshark counts one per (reassembled) GTP-U message, as gnpay does
       // GTPv0 G-PDUs (identified by a TID, not a 0x TEID) are not decoded
-      const flows = readTsv(path.join(dir, 'gtpu_flows.tsv')).filter((f) => f.teid_or_tid.startsWith('0x'));
+      const flows = readTsv(path.join(dir, 'gtpu_flows.tsv')).filter((f) => f.teid_or_tid!.startsWith('0x'));
       const tsharkGpdu = flows.reduce((a, f) => a + Number(f.packets), 0);
       t.equal(stats.gtpu.g_pdu ?? 0, tsharkGpdu, 'G-PDU count agrees with tshark');
 

@@ -215,8 +215,12 @@ for (const c of rejectedCases) {
       })
         .stdout.trim()
         .split('\n');
-      t.equal(seen[0].split('\t')[0], c.imsi, 'tshark reads the request and its IMSI');
-      t.notMatch(seen[1].split('\t')[1], /^(128|16)$/, `tshark reads the rejecting cause (${seen[1].split('\t')[1]})`);
+      t.equal(seen[0]!.split('\t')[0], c.imsi, 'tshark reads the request and its IMSI');
+      t.notMatch(
+        seen[1]!.split('\t')[1],
+        /^(128|16)$/,
+        `tshark reads the rejecting cause (${seen[1]!.split('\t')[1]})`,
+      );
     },
   );
 }

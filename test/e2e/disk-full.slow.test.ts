@@ -113,7 +113,7 @@ t.test(
     const statuses = store.db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status').all();
     t.same(statuses, [{ status: 'paid', n }], `all ${n} tokens associated and charged`);
     t.equal(store.db.prepare('SELECT COUNT(*) FROM sightings').pluck().get(), n, 'every sighting recorded once');
-    t.equal(store.orders.find(ids[n - 1])!.status, 'paid');
+    t.equal(store.orders.find(ids[n - 1]!)!.status, 'paid');
   },
 );
 

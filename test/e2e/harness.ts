@@ -249,7 +249,7 @@ export async function spawnDaemon(
   ensureBuilt();
   // `wrap`: a command that execs the daemon (e.g. setpriv dropping privileges)
   const argv = [...(opts.wrap ?? []), process.execPath, CLI, 'run', ...args];
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(opts.env) });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(opts.env) });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
@@ -282,7 +282,7 @@ export async function spawnDaemon(
     const s = d.toString('utf8');
     stderr.push(s);
     const m = /gnpay: listening on (\S+)/.exec(stderr.join(''));
-    if (m) resolveUrl(m[1]);
+    if (m) resolveUrl(m[1]!);
   });
   const ops = () => /gnpay: operations \(\S+, \S+, \S+\) on (\S+)/.exec(stderr.join(''))?.[1] ?? null;
   if (opts.waitForUrl === false)

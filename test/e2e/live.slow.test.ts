@@ -59,8 +59,8 @@ function vethIntoNamespace(
 /** The first `n` frames of `from` go to `a`, the rest to `b` (same link type, same timestamps). */
 function split(from: string, n: number, a: string, b: string): void {
   const frames = readCapture(readFileSync(from)).frames;
-  const wa = new PcapWriter(new FileSink(a), { linktype: frames[0].linktype });
-  const wb = new PcapWriter(new FileSink(b), { linktype: frames[0].linktype });
+  const wa = new PcapWriter(new FileSink(a), { linktype: frames[0]!.linktype });
+  const wb = new PcapWriter(new FileSink(b), { linktype: frames[0]!.linktype });
   frames.forEach((f, i) => (i < n ? wa : wb).packet(f.data, f.tsSec ?? 0, f.tsNsec ?? 0));
   wa.close();
   wb.close();
@@ -304,7 +304,7 @@ t.test(
     );
     const nFull = readCapture(readFileSync(full)).frames.length;
     const last = join(dir, 'last.pcap');
-    phoneCapture(last, [{ who: 0, token: tokens[3000] }]);
+    phoneCapture(last, [{ who: 0, token: tokens[3000]! }]);
     const nLast = readCapture(readFileSync(last)).frames.length; // the create pair + one request
     const partA = join(dir, 'a.pcap');
     const partB = join(dir, 'b.pcap');
@@ -324,7 +324,7 @@ t.test(
       30_000,
       'part A captured while JS reads nothing',
     );
-    const during = cap.captureStats()[0];
+    const during = cap.captureStats()[0]!;
     t.ok(
       during.shedEvents > 0 && during.shedBatches > 0,
       `shed ${during.shedEvents} events in ${during.shedBatches} batches`,
@@ -348,7 +348,7 @@ t.test(
     sh('ip', ['netns', 'exec', ns, 'tcpreplay', '-q', '-i', inside, '--topspeed', partB]);
     await Promise.race([reader, new Promise((r) => setTimeout(r, 30_000))]);
     t.equal(resolvedLast, msisdnOf(0), 'a token after the shedding resolves to the subscriber learned during it');
-    const after = cap.captureStats()[0];
+    const after = cap.captureStats()[0]!;
     t.equal(
       seen.length - 1 + after.shedEvents,
       3000,

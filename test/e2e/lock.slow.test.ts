@@ -14,7 +14,7 @@ function canUnsharePid(): string[] | null {
     ['unshare', '--pid', '--fork'],
     ['unshare', '--user', '--map-root-user', '--pid', '--fork'],
   ]) {
-    const r = spawnSync(wrap[0], [...wrap.slice(1), 'sh', '-c', 'echo $$'], { encoding: 'utf8' });
+    const r = spawnSync(wrap[0]!, [...wrap.slice(1), 'sh', '-c', 'echo $$'], { encoding: 'utf8' });
     if (r.status === 0 && r.stdout.trim() === '1') return wrap;
   }
   return null;

@@ -27,7 +27,7 @@ t.test('payments doubt lists the orders in doubt; payments resolve settles them'
   t.match(
     text.stdout,
     new RegExp(
-      `^${orders[0].id} +100 EUR +\\+49151\\*+60 +in doubt since \\S+ +1 attempts +timeout after 10000 ms$`,
+      `^${orders[0]!.id} +100 EUR +\\+49151\\*+60 +in doubt since \\S+ +1 attempts +timeout after 10000 ms$`,
       'm',
     ),
     'one line each, MSISDN masked',
@@ -52,7 +52,7 @@ t.test('payments doubt lists the orders in doubt; payments resolve settles them'
     'attemptUnderWay',
   ]);
   t.match(json[0], {
-    orderId: orders[0].id,
+    orderId: orders[0]!.id,
     spId: sp.id,
     attempts: 1,
     why: 'timeout after 10000 ms',
@@ -63,7 +63,7 @@ t.test('payments doubt lists the orders in doubt; payments resolve settles them'
   const paid = await cli([
     'payments',
     'resolve',
-    orders[0].id,
+    orders[0]!.id,
     '--charged',
     '--note',
     'platform ticket 17',
@@ -71,25 +71,25 @@ t.test('payments doubt lists the orders in doubt; payments resolve settles them'
     db,
   ]);
   t.equal(paid.code, 0);
-  t.equal(paid.stdout, `${orders[0].id} is paid\n`);
+  t.equal(paid.stdout, `${orders[0]!.id} is paid\n`);
   const failed = JSON.parse(
-    (await cli(['payments', 'resolve', orders[1].id, '--not-charged', '--db', db, '--json'])).stdout,
+    (await cli(['payments', 'resolve', orders[1]!.id, '--not-charged', '--db', db, '--json'])).stdout,
   );
-  t.same(failed, { orderId: orders[1].id, status: 'failed', reason: 'PAYMENT_FAILED' });
+  t.same(failed, { orderId: orders[1]!.id, status: 'failed', reason: 'PAYMENT_FAILED' });
   t.match((await cli(['payments', 'doubt', '--db', db])).stdout, /\(no payment in doubt\)/);
 
   const cases: Array<[string[], number, RegExp]> = [
     [
-      ['payments', 'resolve', orders[2].id, '--db', db],
+      ['payments', 'resolve', orders[2]!.id, '--db', db],
       2,
       /say what the platform answered: --charged or --not-charged/,
     ],
     [
-      ['payments', 'resolve', orders[2].id, '--charged', '--not-charged', '--db', db],
+      ['payments', 'resolve', orders[2]!.id, '--charged', '--not-charged', '--db', db],
       2,
       /say what the platform answered/,
     ],
-    [['payments', 'resolve', orders[0].id, '--charged', '--db', db], 2, /is already settled \(done\)/],
+    [['payments', 'resolve', orders[0]!.id, '--charged', '--db', db], 2, /is already settled \(done\)/],
     [['payments', 'resolve', 'ord_nope', '--charged', '--db', db], 1, /has no payment/],
     [['payments', 'doubt', '--db', db, '--limit', 'x'], 2, /--limit must be a positive integer/],
   ];
@@ -101,7 +101,7 @@ t.test('payments doubt lists the orders in doubt; payments resolve settles them'
   const after = Store.open(db);
   t.teardown(() => after.close());
   t.same(
-    after.events.forOrder(orders[0].id).map((e) => e.status),
+    after.events.forOrder(orders[0]!.id).map((e) => e.status),
     ['pending', 'identified', 'paid'],
     'the SP hears of it as of any charge',
   );

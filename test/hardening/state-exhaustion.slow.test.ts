@@ -266,8 +266,8 @@ function sessionsProbe({ expected, tok }: ProbeCtx): Probe {
   const sessions = expected.filter((e) => e.type === 'session');
   const flooder = sessions.find((e) => e.imsi === FLOODER_IMSI)!;
   const legit = sessions.filter((e) => e.imsi !== FLOODER_IMSI);
-  const first = legit[0];
-  const last = legit[legit.length - 1];
+  const first = legit[0]!;
+  const last = legit[legit.length - 1]!;
   const [tf, t0, tn] = [tok(), tok(), tok()];
   return {
     frames: [tokenRequest(flooder, tf), tokenRequest(first, t0), tokenRequest(last, tn)],
@@ -278,7 +278,7 @@ function sessionsProbe({ expected, tok }: ProbeCtx): Probe {
         [tf, 'the flooder (the oldest session)'],
         [t0, 'the first legitimate subscriber'],
       ]) {
-        const si = sighting(out, token);
+        const si = sighting(out, token!);
         t.same(si && [si.msisdn, si.resolvedBy], [null, null], `${who} was evicted: its tunnel resolves to nobody`);
       }
       const si = sighting(out, tn);
@@ -481,7 +481,7 @@ async function scan(file: string): Promise<Scan> {
     if (line.includes('"imsi":"99998')) {
       res.floodSessions++;
       // decode writes TEIDs as tshark shows them: "0x%08x" (event contract 2)
-      for (const m of line.matchAll(/"teid":"0x([0-9a-f]{8})"/g)) teids.add(parseInt(m[1], 16));
+      for (const m of line.matchAll(/"teid":"0x([0-9a-f]{8})"/g)) teids.add(parseInt(m[1]!, 16));
       continue;
     }
     const e = JSON.parse(line);
@@ -503,7 +503,7 @@ function distinctGpduTeids(file: string): number {
     const f = o + 16;
     // Ethernet IPv4, UDP, destination port 2152, G-PDU (message type 255)
     if (incl >= 50 && buf.readUInt16BE(f + 12) === 0x0800 && buf[f + 23] === 17) {
-      const ihl = (buf[f + 14] & 0xf) * 4;
+      const ihl = (buf[f + 14]! & 0xf) * 4;
       const udp = f + 14 + ihl;
       if (buf.readUInt16BE(udp + 2) === 2152 && buf[udp + 9] === 255) teids.add(buf.readUInt32BE(udp + 12));
     }

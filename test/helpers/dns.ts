@@ -12,7 +12,7 @@ export interface TestDns {
 function readName(msg: Buffer, off: number): [string, number] {
   const labels: string[] = [];
   while (msg[off] !== 0) {
-    const len = msg[off];
+    const len = msg[off]!;
     labels.push(msg.subarray(off + 1, off + 1 + len).toString('latin1'));
     off += len + 1;
   }

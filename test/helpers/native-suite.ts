@@ -38,7 +38,7 @@ export function runNativeSuite(t: Test, target: 'test-bin' | 'asan-bin', binary:
   for (const c of cases) {
     const body = c[3] ?? '';
     const failed = /<failure|<error/.test(body);
-    t.notOk(failed, decodeXml(c[1]), failed ? { diagnostic: true, detail: decodeXml(body).slice(0, 2000) } : {});
+    t.notOk(failed, decodeXml(c[1]!), failed ? { diagnostic: true, detail: decodeXml(body).slice(0, 2000) } : {});
   }
   t.equal(run.status, 0, `${binary} exits 0${run.status ? ': ' + run.stderr.slice(-3000) : ''}`);
 }

@@ -166,7 +166,7 @@ if (reason) {
         const g = api('GET', `/carrier-billing/v0.5/payments/${paymentId}`);
         t.equal(g.json.paymentStatus, 'succeeded');
         t.equal(store.orders.find(paymentId)!.msisdn, M1, 'paid by the MSISDN sgsnemu attached with');
-        t.equal(balance(), before - 499);
+        t.equal(balance(), before! - 499);
       },
     );
 
@@ -184,7 +184,7 @@ if (reason) {
       });
       t.equal(partial.status, 201, partial.body);
       await waitFor('partial refund', () => store.orders.find(paymentId)!.status === 'partially_refunded');
-      t.equal(balance(), before + 150);
+      t.equal(balance(), before! + 150);
       const over = api('POST', base, {
         body: {
           type: 'partial',
@@ -200,7 +200,7 @@ if (reason) {
       const total = api('POST', `/v1/orders/${paymentId}/refunds`, { body: {} });
       t.equal(total.json.amount, 349);
       await waitFor('total refund', () => store.orders.find(paymentId)!.status === 'refunded');
-      t.equal(balance(), before + 499);
+      t.equal(balance(), before! + 499);
       const list = api('GET', base);
       t.same(
         list.json.map((r: { refundStatus: string; type: string }) => [r.type, r.refundStatus]),

@@ -50,7 +50,7 @@ function kv(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const m = /^(LAB_[A-Z0-9_]+)=(.*)$/.exec(line);
-    if (m) out[m[1]] = m[2];
+    if (m) out[m[1]!] = m[2]!;
   }
   return out;
 }

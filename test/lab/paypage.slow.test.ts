@@ -383,7 +383,7 @@ if (reason) {
       const random = out.slice(0, 64);
       // ... put in a G-PDU on a TEID nobody created, with phone 1's UE address as inner source
       const hello = tlsClientHello({ sni: 'pay.example.net', random: Buffer.from(random, 'hex') });
-      const pkt = gpdu(0x7777, innerTcp(p1.LAB_UE_IP, PAY_IP, 45555, 443, hello, 1000, 1, 0x18));
+      const pkt = gpdu(0x7777, innerTcp(p1.LAB_UE_IP!, PAY_IP, 45555, 443, hello, 1000, 1, 0x18));
       const send = `const d = require('dgram').createSocket('udp4'); d.bind(0, '${p1.LAB_SGSN_GN_IP}', () => d.send(Buffer.from('${pkt.toString('hex')}', 'hex'), 2152, '10.201.0.254', () => { d.close(); }));`;
       t.equal(lab.execIn(lab.ns('sgsn'), process.execPath, ['-e', send]).status, 0, 'injected on the Gn');
       await new Promise((r) => setTimeout(r, 1000));

@@ -25,16 +25,16 @@ t.test('the wrong wrapped object: a TypeError with a code', async (t) => {
     }
   };
   const A = addon as unknown as Record<string, new (...a: unknown[]) => Record<string, (...a: unknown[]) => unknown>>;
-  wrong(() => new A.Replay(replay, [file], {}), 'a Replay given as the engine of a Replay');
-  wrong(() => new A.Live(replay, ['lo'], {}), 'a Replay given as the engine of a Live');
-  wrong(() => new A.Replay({}, [file], {}), 'a plain object given as the engine');
+  wrong(() => new A.Replay!(replay, [file], {}), 'a Replay given as the engine of a Replay');
+  wrong(() => new A.Live!(replay, ['lo'], {}), 'a Replay given as the engine of a Live');
+  wrong(() => new A.Replay!({}, [file], {}), 'a plain object given as the engine');
   const proto = Object.getPrototypeOf(engine.native) as Record<string, (...a: unknown[]) => unknown>;
   // methods: V8 checks the receiver first ("Illegal invocation"), the type tag after it
-  wrong(() => proto.stats.call(replay), 'Engine.stats called on a Replay', false);
-  wrong(() => proto.exportSessions.call(replay), 'Engine.exportSessions called on a Replay', false);
+  wrong(() => proto.stats!.call(replay), 'Engine.stats called on a Replay', false);
+  wrong(() => proto.exportSessions!.call(replay), 'Engine.exportSessions called on a Replay', false);
   const rproto = Object.getPrototypeOf(replay) as Record<string, (...a: unknown[]) => unknown>;
-  wrong(() => rproto.progress.call(engine.native), 'Replay.progress called on an Engine', false);
-  t.throws(() => proto.stats.call({}), 'Engine.stats on a plain object throws');
+  wrong(() => rproto.progress!.call(engine.native), 'Replay.progress called on an Engine', false);
+  t.throws(() => proto.stats!.call({}), 'Engine.stats on a plain object throws');
   t.ok(engine.stats().packets >= 0, 'the engine still works');
 });
 

@@ -37,7 +37,7 @@ t.test('a checkpoint restores the contexts; another format version is refused, n
     last = f.tsNs;
   });
   const active = a.tables().sessions;
-  t.ok(active > 0, `${active} contexts active in the capture's engine`);
+  t.ok(active! > 0, `${active} contexts active in the capture's engine`);
   const cp = a.exportSessions();
   a.close();
   t.equal(cp.subarray(0, 4).toString('latin1'), 'GNPS', 'magic');

@@ -19,7 +19,7 @@ function requestFrame(target: Buffer, host: Buffer, seq: number): Buffer {
 function randomTargetBytes(rnd: () => number, n: number): Buffer {
   const pick = [0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff, 0x9f, 0xa0, 0x8f, 0x90, 0x22, 0x5c, 0x41];
   const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = rnd() < 0.7 ? pick[Math.floor(rnd() * pick.length)] : 0x21 + Math.floor(rnd() * 0xde);
+  for (let i = 0; i < n; i++) b[i] = rnd() < 0.7 ? pick[Math.floor(rnd() * pick.length)]! : 0x21 + Math.floor(rnd() * 0xde);
   for (let i = 0; i < n; i++) if (b[i] === 0x7f) b[i] = 0x41;
   return b;
 }
@@ -35,11 +35,11 @@ t.test('request strings: what Node makes of the bytes, escaped as JSON.stringify
     const target = i < valid.length ? valid[i] : randomTargetBytes(rnd, 1 + Math.floor(rnd() * 12));
     // Host values may carry tabs and other controls after the first byte
     const host = Buffer.concat([Buffer.from('h'), i % 3 === 0 ? Buffer.from([0x09, 0x01, 0x1f, 0x22, 0x5c]) : Buffer.alloc(0), randomTargetBytes(rnd, 3)]);
-    const events = engine.processFrame(requestFrame(target, host, i), 1, 1_700_000_000e9 + i * 1000, i + 1);
+    const events = engine.processFrame(requestFrame(target!, host, i), 1, 1_700_000_000e9 + i * 1000, i + 1);
     const req = events.find((e) => e.type === 'request');
     if (!req || req.type !== 'request') continue;
     checked++;
-    t.equal(req.target, '/' + target.toString('utf8'), `target ${target.toString('hex')}`);
+    t.equal(req.target, '/' + target!.toString('utf8'), `target ${target!.toString('hex')}`);
     if (req.host !== null) t.equal(req.host, host.toString('utf8').trim(), `host ${host.toString('hex')}`);
   }
   t.ok(checked > 300, `${checked} requests checked`);
@@ -57,11 +57,11 @@ t.test('every event carries exactly the keys of event_fields.def, in its order',
       for await (const batch of cap) {
         for (const e of batch) {
           seen.add(e.type);
-          const keys = table[e.type].map((x) => x.key);
+          const keys = table[e.type]!.map((x) => x.key);
           t.same(Object.keys(e), keys, `${f} packet ${e.packet} ${e.type}`);
           if (e.type === 'session')
             for (const tu of e.tunnels)
-              t.same(Object.keys(tu), table.tunnel.map((x) => x.key).filter((k) => k !== 'bearer' || tu.plane === 'user'), 'tunnel keys');
+              t.same(Object.keys(tu), table.tunnel!.map((x) => x.key).filter((k) => k !== 'bearer' || tu.plane === 'user'), 'tunnel keys');
         }
       }
     } catch {

@@ -61,10 +61,10 @@ t.test('each capture-shaped input reaches the anomaly it is named for', async (t
   const inputs = regressionInputs();
   for (const [key, anomaly] of Object.entries(EXPECTED_ANOMALY)) {
     const [folder, name] = key.split('/');
-    const bytes = inputs[folder]?.[name];
+    const bytes = inputs[folder!]?.[name!];
     t.ok(bytes, `${key} is written by the tool`);
     const file = path.join(tmp, `${folder}-${name}.pcap`);
-    t.ok(asCapture(bytes, file), `${key} is capture-shaped`);
+    t.ok(asCapture(bytes!, file), `${key} is capture-shaped`);
     const r = await gnpay(['decode', file, '--jsonl', '--no-progress']);
     t.equal(r.status, 0, `${key}: exit 0`);
     const stats = JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -72,7 +72,7 @@ t.test('each capture-shaped input reaches the anomaly it is named for', async (t
   }
   // the damaged files stop where the damage is
   const cut = path.join(tmp, 'cut.pcap');
-  asCapture(inputs.capture_file['pcap-record-cut'], cut);
+  asCapture(inputs.capture_file!['pcap-record-cut']!, cut);
   const r = await gnpay(['decode', cut, '--jsonl', '--no-progress']);
   t.equal(r.status, 3);
   t.match(r.stderr, /pcap record runs past the end of the file at file offset 24 \(packet 1\)/);

@@ -49,14 +49,14 @@ t.test('webhook secrets: encrypted by default under a key made at first start, p
   const key = readFileSync(`${db}.key`, 'utf8').trim();
   t.match(key, /^[0-9a-f]{64}$/, 'a 32-byte key, hex');
   const raw = () => new Database(db, { readonly: true }).prepare('SELECT id, webhook_secret FROM sps ORDER BY created_at').all() as Array<{ id: string; webhook_secret: string }>;
-  t.match(raw()[0].webhook_secret, /^aes256gcm:/, 'stored encrypted');
-  t.notOk(raw()[0].webhook_secret.includes(added.webhookSecret));
+  t.match(raw()[0]!.webhook_secret, /^aes256gcm:/, 'stored encrypted');
+  t.notOk(raw()[0]!.webhook_secret.includes(added.webhookSecret));
 
   // a secret of an older gnpay, stored in plain text
   const legacy = new Store(new Database(db), {});
   const old = legacy.sps.add({ name: 'legacy' });
   legacy.close();
-  t.match(raw()[1].webhook_secret, /^plain:/);
+  t.match(raw()[1]!.webhook_secret, /^plain:/);
 
   const lines: string[] = [];
   const logger = createLogger({ level: 'info', redactPersonalData: true, destination: { write: (s: string) => lines.push(s) } });

@@ -31,7 +31,7 @@ const recorded = new Set(
 
 /** The metric names a PromQL expression reads (histograms by their _bucket series). */
 function metricsOf(expr: string): string[] {
-  return [...expr.matchAll(/\b((?:gnpay|process|nodejs)[a-z0-9_:]*)\b/g)].map((m) => m[1]);
+  return [...expr.matchAll(/\b((?:gnpay|process|nodejs)[a-z0-9_:]*)\b/g)].map((m) => m[1]!);
 }
 
 const queried = new Map<string, string[]>();
@@ -63,7 +63,7 @@ function samples(text: string): Set<string> {
   const out = new Set<string>();
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{| )/.exec(line);
-    if (m) out.add(m[1]);
+    if (m) out.add(m[1]!);
   }
   return out;
 }

@@ -49,12 +49,12 @@ t.test('ledger: paid once, declined without funds, settled with events', async (
   w.start();
   await until(() => settled.length === 2);
   t.ok(await w.stop(1000));
-  t.equal(store.orders.find(o1.id)!.status, 'paid');
-  t.equal(store.orders.find(o2.id)!.status, 'declined');
-  t.equal(store.orders.find(o2.id)!.reason, 'INSUFFICIENT_FUNDS');
+  t.equal(store.orders.find(o1!.id)!.status, 'paid');
+  t.equal(store.orders.find(o2!.id)!.status, 'declined');
+  t.equal(store.orders.find(o2!.id)!.reason, 'INSUFFICIENT_FUNDS');
   t.same(store.ledger.show('491510000001').balances, { EUR: 900 });
   t.same(
-    store.events.forOrder(o1.id).map((e) => e.status),
+    store.events.forOrder(o1!.id).map((e) => e.status),
     ['pending', 'identified', 'paid'],
   );
   t.match(
@@ -91,10 +91,10 @@ t.test(
       { log },
     );
     w.start();
-    await until(() => store.orders.find(o.id)!.status === 'failed');
+    await until(() => store.orders.find(o!.id)!.status === 'failed');
     t.equal(calls, 4, 'four attempts, none of which can have charged');
     await w.stop(1000);
-    t.equal(store.orders.find(o.id)!.reason, 'PAYMENT_FAILED');
+    t.equal(store.orders.find(o!.id)!.reason, 'PAYMENT_FAILED');
     t.equal(store.db.prepare('SELECT last_error FROM payment_outbox').pluck().get(), 'fetch failed: ECONNREFUSED');
     t.equal(logs.filter((l) => l.includes('charge failed, will retry')).length, 3);
 
@@ -118,10 +118,10 @@ t.test(
       { log },
     );
     w2.start();
-    await until(() => store.orders.find(o2.id)!.status === 'declined', 20_000, 'the definite answer');
+    await until(() => store.orders.find(o2!.id)!.status === 'declined', 20_000, 'the definite answer');
     await w2.stop(1000);
     t.equal(n, 9, 'asked past maxAttempts while in doubt, until a definite answer');
-    t.equal(store.orders.find(o2.id)!.reason, 'PLATFORM_REJECTED');
+    t.equal(store.orders.find(o2!.id)!.reason, 'PLATFORM_REJECTED');
     t.ok(
       logs.some((l) => l.includes('charge outcome still unknown')),
       'logged as an error when maxAttempts passes',
@@ -148,8 +148,8 @@ t.test('in doubt: the status call settles it; "absent" sends the charge again; n
     },
     async status(req) {
       statusCalls.push(req.idempotencyKey);
-      if (req.idempotencyKey === a.id) return { outcome: 'succeeded' };
-      if (req.idempotencyKey === b.id) return { outcome: 'declined', reason: 'PLATFORM_DECLINED' };
+      if (req.idempotencyKey === a!.id) return { outcome: 'succeeded' };
+      if (req.idempotencyKey === b!.id) return { outcome: 'declined', reason: 'PLATFORM_DECLINED' };
       return { outcome: 'absent' };
     },
   };
@@ -161,15 +161,15 @@ t.test('in doubt: the status call settles it; "absent" sends the charge again; n
     { metrics },
   );
   w.start();
-  await until(() => [a, b, c].every((o) => store.payments.isSettled(o.id)), 20_000, 'all settled');
+  await until(() => [a, b, c].every((o) => store.payments.isSettled(o!.id)), 20_000, 'all settled');
   await w.stop(1000);
   t.same(
-    [a, b, c].map((o) => store.orders.find(o.id)!.status),
+    [a, b, c].map((o) => store.orders.find(o!.id)!.status),
     ['paid', 'declined', 'paid'],
   );
-  t.same(statusCalls.sort(), [a.id, b.id, c.id].sort(), 'each order in doubt asked once');
+  t.same(statusCalls.sort(), [a!.id, b!.id, c!.id].sort(), 'each order in doubt asked once');
   t.same(
-    [charges.get(a.id), charges.get(b.id), charges.get(c.id)],
+    [charges.get(a!.id), charges.get(b!.id), charges.get(c!.id)],
     [1, 1, 2],
     'only the absent one charged again (same key)',
   );
@@ -184,13 +184,13 @@ t.test(
     const store = openStore(t, { clock: clock.now });
     const [o] = associatedOrders(store, 1);
     const [first] = store.payments.lease('w1', 1, 10_000);
-    t.equal(first.doubtSince, null);
+    t.equal(first!.doubtSince, null);
     // the platform said "succeeded", but the settlement could not be written (disk full): the lease runs out
     clock.advance(10_001);
     const [again] = store.payments.lease('w2', 1, 10_000);
-    t.equal(again.attempt, 2);
-    t.equal(again.doubtSince, clock.t, 'in doubt: the first attempt may have charged');
-    t.equal(store.payments.inDoubt()[0].doubtError, 'the outcome of an earlier attempt was never recorded');
+    t.equal(again!.attempt, 2);
+    t.equal(again!.doubtSince, clock.t, 'in doubt: the first attempt may have charged');
+    t.equal(store.payments.inDoubt()[0]!.doubtError, 'the outcome of an earlier attempt was never recorded');
     // now the platform cannot be reached, attempt after attempt: still not failed
     const unreachable: PaymentDriver = {
       name: 'down',
@@ -210,13 +210,13 @@ t.test(
       () => {
         clock.advance(5); // the store's clock moves only when told: the backoff of each attempt passes
         w.wake();
-        return (store.payments.status(o.id)?.attempts ?? 0) >= 6;
+        return (store.payments.status(o!.id)?.attempts ?? 0) >= 6;
       },
       10_000,
       'attempts past maxAttempts',
     );
     await w.stop(1000);
-    t.equal(store.orders.find(o.id)!.status, 'identified', 'not failed: it may have been charged');
+    t.equal(store.orders.find(o!.id)!.status, 'identified', 'not failed: it may have been charged');
   },
 );
 
@@ -246,18 +246,18 @@ t.test(
       true,
       'in doubt when leased again',
     );
-    t.throws(() => store.payments.resolve(a.id, 'charged', 'x'), { code: 'CONFLICT', message: /under way/ });
+    t.throws(() => store.payments.resolve(a!.id, 'charged', 'x'), { code: 'CONFLICT', message: /under way/ });
     store.payments.releaseAll();
-    t.equal(store.payments.resolve(a.id, 'charged', 'platform ticket 17').status, 'paid');
-    t.match(store.payments.resolve(b.id, 'not-charged', '').reason, 'PAYMENT_FAILED');
-    t.throws(() => store.payments.resolve(a.id, 'charged', ''), { code: 'CONFLICT', message: /already settled/ });
+    t.equal(store.payments.resolve(a!.id, 'charged', 'platform ticket 17').status, 'paid');
+    t.match(store.payments.resolve(b!.id, 'not-charged', '').reason, 'PAYMENT_FAILED');
+    t.throws(() => store.payments.resolve(a!.id, 'charged', ''), { code: 'CONFLICT', message: /already settled/ });
     t.throws(() => store.payments.resolve('ord_none', 'charged', ''), { code: 'NOT_FOUND' });
     t.same(
       store.payments.inDoubt().map((p) => p.orderId),
-      [c.id],
+      [c!.id],
     );
     t.match(
-      store.db.prepare('SELECT last_error FROM payment_outbox WHERE order_id = ?').pluck().get(a.id),
+      store.db.prepare('SELECT last_error FROM payment_outbox WHERE order_id = ?').pluck().get(a!.id),
       /resolved by the operator: charged \(platform ticket 17\)/,
     );
   },
@@ -369,8 +369,8 @@ t.test('a driver charging inside the database: batches, retries, failures', asyn
     chargeInTransaction(req) {
       const n = (calls.get(req.idempotencyKey) ?? 0) + 1;
       calls.set(req.idempotencyKey, n);
-      if (req.idempotencyKey === orders[0].id) return { outcome: 'succeeded' };
-      if (req.idempotencyKey === orders[1].id) {
+      if (req.idempotencyKey === orders[0]!.id) return { outcome: 'succeeded' };
+      if (req.idempotencyKey === orders[1]!.id) {
         // eslint-disable-next-line @typescript-eslint/only-throw-error -- a driver's failure that is not an Error is still retried
         if (n === 1) throw 'lock timeout';
         if (n === 2) throw new Error('busy');

@@ -599,7 +599,7 @@ t.test('live: an interface that stops with an error is logged once; none left st
   d.watchCapture(capture);
   const lost = lines.filter((l) => l.includes('capture stopped on an interface'));
   t.equal(lost.length, 1, 'logged once');
-  t.match(JSON.parse(lost[0]), {
+  t.match(JSON.parse(lost[0]!), {
     interface: 'eth2',
     error: 'The interface disappeared',
     level: 'error',

@@ -106,10 +106,10 @@ t.test('replay: back-pressure while the database is full; nothing dropped; not r
     openSource: () => src,
   });
   const full = fillable(d.store);
-  src.push([sighting(tokens[0], msisdn(0))]);
-  await until(() => d.store.orders.find(ids[0])!.status === 'paid');
+  src.push([sighting(tokens[0]!, msisdn(0))]);
+  await until(() => d.store.orders.find(ids[0]!)!.status === 'paid');
   full.on = true;
-  for (let i = 1; i < 6; i++) src.push([sighting(tokens[i], msisdn(i))]);
+  for (let i = 1; i < 6; i++) src.push([sighting(tokens[i]!, msisdn(i))]);
   await until(() => lines.some((l) => l.includes('DATABASE CANNOT BE WRITTEN')), 10_000, 'the loud log');
   t.equal((await fetch(`${d.url}/readyz`)).status, 503, 'not ready');
   t.equal((await fetch(`${d.opsUrl}/readyz`)).status, 503);
@@ -143,7 +143,7 @@ t.test('replay stopped while the database is full: the exit code says sightings 
   });
   const full = fillable(d.store);
   full.on = true;
-  src.push([sighting(tokens[0], msisdn(0)), sighting(tokens[1], msisdn(1))]);
+  src.push([sighting(tokens[0]!, msisdn(0)), sighting(tokens[1]!, msisdn(1))]);
   await until(() => lines.some((l) => l.includes('DATABASE CANNOT BE WRITTEN')));
   const said: string[] = [];
   const write = process.stderr.write;
@@ -178,9 +178,9 @@ t.test('live: spooled durably while the database is full, stored in order when i
   const full = fillable(d.store);
   full.on = true;
   // order matters: the first MSISDN to show the token is the one associated; the second is a conflict
-  src.push([sighting(tokens[0], msisdn(0))]);
-  src.push([sighting(tokens[0], msisdn(1)), sighting(tokens[1], msisdn(1))]);
-  src.push([sighting(tokens[2], msisdn(2))]);
+  src.push([sighting(tokens[0]!, msisdn(0))]);
+  src.push([sighting(tokens[0]!, msisdn(1)), sighting(tokens[1]!, msisdn(1))]);
+  src.push([sighting(tokens[2]!, msisdn(2))]);
   await until(() => src.taken === 3, 10_000, 'the capture is read on');
   await until(() => d.pipeline.spooled === 4, 10_000, 'four sightings spooled');
   t.equal((await fetch(`${d.opsUrl}/readyz`)).status, 503, 'not ready');
@@ -193,8 +193,8 @@ t.test('live: spooled durably while the database is full, stored in order when i
     'nothing stored yet',
   );
   full.on = false;
-  src.push([sighting(tokens[3], msisdn(3))]); // arrives after the outage: stored after the spooled ones
-  await until(() => d.store.orders.find(ids[3])!.status === 'paid', 20_000, 'everything stored');
+  src.push([sighting(tokens[3]!, msisdn(3))]); // arrives after the outage: stored after the spooled ones
+  await until(() => d.store.orders.find(ids[3]!)!.status === 'paid', 20_000, 'everything stored');
   t.same(
     ids.map((id) => d.store.orders.find(id)!.status),
     ['conflict', 'paid', 'paid', 'paid'],
@@ -218,7 +218,7 @@ t.test('live: the spool full: sightings lost are counted, logged and make the ex
   });
   const full = fillable(d.store);
   full.on = true;
-  const big = Array.from({ length: 256 }, (_, i) => ({ ...sighting(tokens[0], msisdn(0)), packet: 10_000 + i }));
+  const big = Array.from({ length: 256 }, (_, i) => ({ ...sighting(tokens[0]!, msisdn(0)), packet: 10_000 + i }));
   for (let i = 0; i < 40; i++) src.push(big); // ~100 KiB each: more than the spool holds
   await until(() => src.taken === 40, 20_000);
   t.ok(d.pipeline.lost > 0, `${d.pipeline.lost} lost`);
@@ -238,8 +238,8 @@ t.test('a crash leaves sightings in the spool: the next start stores them first'
   const db = join(dir, 'g.db');
   const { tokens, ids } = seed(db, 2);
   const spool = Spool.open(`${db}.spool`, 1 << 20);
-  t.ok(spool.append({ sourceId: 'live', now: Date.now(), sightings: [sighting(tokens[0], msisdn(0))] }));
-  t.ok(spool.append({ sourceId: 'live', now: Date.now(), sightings: [sighting(tokens[1], msisdn(1))] }));
+  t.ok(spool.append({ sourceId: 'live', now: Date.now(), sightings: [sighting(tokens[0]!, msisdn(0))] }));
+  t.ok(spool.append({ sourceId: 'live', now: Date.now(), sightings: [sighting(tokens[1]!, msisdn(1))] }));
   spool.close();
   const { lines, logger } = logs();
   const d = await Daemon.start({ config: loadConfig(null, { db, listen: '127.0.0.1:0' }), logger });

@@ -43,7 +43,7 @@ function slowClient(url: string, head: string, trickle = '', everyMs = 50): Prom
       if (head) socket.write(head);
       if (trickle)
         timer = setInterval(() => {
-          if (socket.writable) socket.write(trickle[i++ % trickle.length]);
+          if (socket.writable) socket.write(trickle[i++ % trickle.length]!);
         }, everyMs);
       resolve(c);
     });

@@ -28,25 +28,25 @@ t.test('payment outbox: lease, retry, settle, exactly one owner', async (t) => {
     mine.map((p) => p.attempt),
     [1, 1],
   );
-  t.equal(mine[0].order.status, 'identified');
+  t.equal(mine[0]!.order.status, 'identified');
   const theirs = store.payments.lease('w2', 10, 30_000);
   t.equal(theirs.length, 1, 'a leased payment is not leased again');
-  t.equal(store.payments.settle(theirs[0].order.id, 'w1', { status: 'paid' }), null, "not w1's lease");
-  t.equal(store.payments.retry(theirs[0].order.id, 'w1', clock.t, 'x'), false);
+  t.equal(store.payments.settle(theirs[0]!.order.id, 'w1', { status: 'paid' }), null, "not w1's lease");
+  t.equal(store.payments.retry(theirs[0]!.order.id, 'w1', clock.t, 'x'), false);
 
-  t.equal(store.payments.retry(mine[0].order.id, 'w1', clock.t + 5000, 'HTTP 500'), true);
+  t.equal(store.payments.retry(mine[0]!.order.id, 'w1', clock.t + 5000, 'HTTP 500'), true);
   t.same(store.payments.lease('w2', 10, 30_000), [], 'not due yet');
   clock.advance(5000);
   const again = store.payments.lease('w2', 10, 30_000);
   t.equal(again.length, 1);
-  t.equal(again[0].attempt, 2);
+  t.equal(again[0]!.attempt, 2);
 
-  const paid = store.payments.settle(again[0].order.id, 'w2', { status: 'paid' });
+  const paid = store.payments.settle(again[0]!.order.id, 'w2', { status: 'paid' });
   t.equal(paid?.status, 'paid');
   t.equal(paid?.reason, null);
   t.ok(paid?.completed_at);
-  t.equal(store.payments.settle(again[0].order.id, 'w2', { status: 'paid' }), null, 'settled once');
-  const declined = store.payments.settle(mine[1].order.id, 'w1', { status: 'declined', reason: 'INSUFFICIENT_FUNDS' });
+  t.equal(store.payments.settle(again[0]!.order.id, 'w2', { status: 'paid' }), null, 'settled once');
+  const declined = store.payments.settle(mine[1]!.order.id, 'w1', { status: 'declined', reason: 'INSUFFICIENT_FUNDS' });
   t.equal(declined?.reason, 'INSUFFICIENT_FUNDS');
 
   // a crashed worker's lease: released at start
@@ -54,7 +54,7 @@ t.test('payment outbox: lease, retry, settle, exactly one owner', async (t) => {
   const after = store.payments.lease('w3', 10, 30_000);
   t.equal(after.length, 1);
   t.equal(
-    store.payments.settle(after[0].order.id, 'w3', { status: 'failed', reason: 'PAYMENT_FAILED' }, 'timeout')?.status,
+    store.payments.settle(after[0]!.order.id, 'w3', { status: 'failed', reason: 'PAYMENT_FAILED' }, 'timeout')?.status,
     'failed',
   );
   t.equal(store.payments.pendingCount(), 0);
@@ -90,25 +90,25 @@ t.test('webhook outbox: per-order order, retries, dead letters', async (t) => {
     ],
     'o1 cancelled waits for o1 pending',
   );
-  t.same(batch[0].sp, { id: sp.id, webhookUrl: 'http://127.0.0.1:19/h', scopes: ['msisdn:read'], revoked: false });
-  t.equal(batch[0].attempt, 1);
+  t.same(batch[0]!.sp, { id: sp.id, webhookUrl: 'http://127.0.0.1:19/h', scopes: ['msisdn:read'], revoked: false });
+  t.equal(batch[0]!.attempt, 1);
   t.same(store.webhooks.lease(10, 10_000), [], 'leased rows are not handed out twice');
-  store.webhooks.retry(batch[0].id, clock.t + 1000, 'HTTP 502');
-  store.webhooks.markDelivered(batch[1].id);
+  store.webhooks.retry(batch[0]!.id, clock.t + 1000, 'HTTP 502');
+  store.webhooks.markDelivered(batch[1]!.id);
   clock.advance(1000);
   const next = store.webhooks.lease(10, 10_000);
   t.same(
     next.map((w) => [w.event.status, w.attempt]),
     [['pending', 2]],
   );
-  store.webhooks.markDead(next[0].id, 'gave up');
+  store.webhooks.markDead(next[0]!.id, 'gave up');
   const last = store.webhooks.lease(10, 10_000);
   t.same(
     last.map((w) => w.event.status),
     ['cancelled'],
   );
   t.equal(store.webhooks.releaseAll(), 1);
-  store.webhooks.markDelivered(last[0].id);
+  store.webhooks.markDelivered(last[0]!.id);
   t.equal(store.webhooks.pendingCount(), 0);
   t.equal(store.webhooks.nextDueAt(), null);
 });
@@ -142,7 +142,7 @@ t.test('ledger: a balance per currency, one debit per order, declines', async (t
     'no balance at all',
   );
   t.same(store.ledger.show(A).balances, { EUR: 401 });
-  t.equal(store.ledger.show(A).entries[0].orderId, 'ord_1');
+  t.equal(store.ledger.show(A).entries[0]!.orderId, 'ord_1');
   // a second currency: its own balance, each order paid from its own
   t.same(store.ledger.credit(A, 1000, { currency: 'IDR' }).balances, { EUR: 401, IDR: 1000 });
   t.same(store.ledger.debit('ord_5', A, 1000, 'IDR'), { outcome: 'succeeded', replayed: false });

@@ -149,7 +149,7 @@ t.test('DNS rebinding: the address is checked for each connection, as it is made
   });
   // answers: allowed, then loopback, then metadata, then allowed again, in turns
   const turns = ['127.0.0.2', '127.0.0.1', '169.254.169.254'];
-  const dns = await testDns((_name, n) => turns[n % 3]);
+  const dns = await testDns((_name, n) => turns[n % 3]!);
   t.teardown(() => dns.close());
   const sp = store.sps.add({ name: 'rebinder', webhookUrl: `http://hooks.rebind.test:${port}/h` }).sp;
   for (let i = 0; i < 6; i++)

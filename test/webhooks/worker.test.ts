@@ -44,9 +44,9 @@ t.test('signed CloudEvents, in order per order, retried until delivered', async 
     received.map((r) => r.event.type),
     ['org.gnpay.order.pending', 'org.gnpay.order.identified'],
   );
-  t.equal(received[1].event.data.msisdn, '+49151*****67');
-  t.equal(received[1].headers['content-type'], 'application/cloudevents+json');
-  t.equal(received[1].headers['gnpay-event-id'], received[1].event.id);
+  t.equal(received[1]!.event.data.msisdn, '+49151*****67');
+  t.equal(received[1]!.headers['content-type'], 'application/cloudevents+json');
+  t.equal(received[1]!.headers['gnpay-event-id'], received[1]!.event.id);
   t.equal(store.webhooks.pendingCount(), 0);
   t.match(await metrics.registry.getSingleMetricAsString('gnpay_webhook_attempts_total'), /outcome="failed"\} 2/);
 });
@@ -66,7 +66,7 @@ t.test('while a webhook secret is rotated, each webhook verifies with the old an
   w.start();
   await until(() => received.length === 1);
   await w.stop(1000);
-  const { body, headers } = received[0];
+  const { body, headers } = received[0]!;
   t.match(headers['gnpay-signature'], /^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/, 'two signatures');
   t.equal(
     verifyWebhook(body, headers, rotated.webhookSecret!).type,
@@ -110,8 +110,8 @@ t.test('given up after the retry window; revoked SPs and SPs without URL are not
       [gone.id, 'dead'],
     ],
   );
-  t.match(rows[1].last_error, /SP revoked/);
-  t.match(rows[0].last_error, /ECONNREFUSED/);
+  t.match(rows[1]!.last_error, /SP revoked/);
+  t.match(rows[0]!.last_error, /ECONNREFUSED/);
   t.ok(logs.some((l) => l.includes('webhook abandoned')));
 });
 

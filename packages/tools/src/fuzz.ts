@@ -51,10 +51,10 @@ export function seedCorpus(): number {
     // selectors 1-5: the frame sequence (chunks of 64 frames keep inputs small), and single frames
     for (let i = 0; i < frames.length; i += 64) {
       const chunk = frames.slice(i, i + 64);
-      const sel = SELECTOR[chunk[0].linktype];
+      const sel = SELECTOR[chunk[0]!.linktype];
       if (sel === undefined) continue;
       const parts: Buffer[] = [Buffer.from([sel])];
-      for (const f of chunk.filter((f) => f.linktype === chunk[0].linktype)) {
+      for (const f of chunk.filter((f) => f.linktype === chunk[0]!.linktype)) {
         const len = Buffer.alloc(2);
         len.writeUInt16BE(Math.min(f.data.length, 0xffff));
         parts.push(len, f.data.subarray(0, 0xffff));

@@ -62,7 +62,7 @@ t.test('http driver: signed request, answers mapped', async (t) => {
     if (reason) t.equal((r as { reason: string }).reason, reason, `${name} reason`);
     if (name === 'timeout') t.match((r as { error: string }).error, /timeout after 2000 ms/);
   }
-  const first = seen[0];
+  const first = seen[0]!;
   t.same(JSON.parse(first.body), {
     idempotencyKey: 'ord_1',
     msisdn: '+491511234567',
@@ -124,9 +124,9 @@ t.test('http driver: the status call', async (t) => {
     answer = a;
     t.equal((await d.status!(req)).outcome, outcome, name);
   }
-  t.equal(seen[0].url, '/charges/ord_1/status');
-  t.equal(seen[0].headers['idempotency-key'], 'ord_1');
-  const sig = parseSignatureHeader(String(seen[0].headers['gnpay-signature']));
+  t.equal(seen[0]!.url, '/charges/ord_1/status');
+  t.equal(seen[0]!.headers['idempotency-key'], 'ord_1');
+  const sig = parseSignatureHeader(String(seen[0]!.headers['gnpay-signature']));
   t.ok(signatureMatches(secret, sig!, 'ord_1'), 'signed over "<t>.<idempotency key>"');
   const down = new HttpDriver({
     url: `${url}/charge`,

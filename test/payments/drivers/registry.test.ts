@@ -20,8 +20,8 @@ t.test('every driver file registers itself; the schema lists the registry', asyn
       { properties: Record<string, { enum?: string[]; description?: string }> }
     >
   ).payments;
-  t.same(payments.properties.driver.enum, driverNames());
-  t.match(payments.properties.driver.description, /^ledger: .*; http: /);
+  t.same(payments!.properties.driver!.enum, driverNames());
+  t.match(payments!.properties.driver!.description, /^ledger: .*; http: /);
   t.throws(
     () =>
       registerDriver({

@@ -24,7 +24,7 @@ t.test('runPaymentsBench', async (t) => {
     'latencyP50Ms',
     'latencyP99Ms',
   ])
-    t.ok(r[k] > 0, k);
+    t.ok(r[k]! > 0, k);
   t.equal(r.latencySamples, 5);
   t.match(lines.join(''), /arrival -> paid visible at GET \/v1\/orders\/\{id\} +p50/);
   const quiet = await runPaymentsBench({ sightings: 10, print: false });
@@ -44,6 +44,6 @@ t.test('runTokenBench: four kinds of lookups measured (no timing is asserted)', 
     console.log = log;
   }
   t.same(Object.keys(r), ['existing', 'near (last char off)', 'near (first char off)', 'random']);
-  for (const k of Object.keys(r)) t.ok(r[k].p10 > 0 && r[k].p10 <= r[k].p50 && r[k].p50 <= r[k].p90, k);
+  for (const k of Object.keys(r)) t.ok(r[k]!.p10 > 0 && r[k]!.p10 <= r[k]!.p50 && r[k]!.p50 <= r[k]!.p90, k);
   t.match(lines.join('\n'), /found 160 = 160 existing lookups/, 'only the real tokens are found');
 });

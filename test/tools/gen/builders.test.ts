@@ -72,12 +72,12 @@ import {
 
 /** walks GTPv1-C IEs: [type, value][] */
 function walkV1(msg: Buffer): [number, Buffer][] {
-  const hdr = msg[0] & 0x07 ? 12 : 8;
+  const hdr = msg[0]! & 0x07 ? 12 : 8;
   t.equal(msg.readUInt16BE(2), msg.length - 8, 'GTPv1 length = octets after the mandatory header');
   const out: [number, Buffer][] = [];
   let o = hdr;
   while (o < msg.length) {
-    const type = msg[o];
+    const type = msg[o]!;
     if (type < 128) {
       const l = TV_LENGTH[type];
       if (l === undefined) throw new Error(`unknown TV ${type}`);
@@ -99,7 +99,7 @@ function walkV2(b: Buffer, from: number): [number, number, Buffer][] {
   let o = from;
   while (o < b.length) {
     const l = b.readUInt16BE(o + 1);
-    out.push([b[o], b[o + 3] & 0x0f, b.subarray(o + 4, o + 4 + l)]);
+    out.push([b[o]!, b[o + 3]! & 0x0f, b.subarray(o + 4, o + 4 + l)]);
     o += 4 + l;
   }
   t.equal(o, b.length);
@@ -206,7 +206,7 @@ t.test('IPv4, IPv6, UDP, TCP checksums', async (t) => {
     0,
     'TCP checksum verifies',
   );
-  t.equal(seg[12] >> 4, 6, 'data offset with the MSS option');
+  t.equal(seg[12]! >> 4, 6, 'data offset with the MSS option');
   t.equal(seg.readUInt32BE(4), 0xfffffff0);
   const fast = ipTcpFast(
     '10.0.0.1',
@@ -253,7 +253,7 @@ t.test('IPv4, IPv6, UDP, TCP checksums', async (t) => {
     ipv4('10.0.0.1', '10.0.0.2', 6, tcp('10.0.0.1', '10.0.0.2', 1, 2, Buffer.alloc(0), { seq: 5 })),
   );
   const v6 = ipv6('2001:db8::1', '2001:db8::2', 17, Buffer.alloc(3), { hopLimit: 9, flowLabel: 5 });
-  t.equal(v6[0] >> 4, 6);
+  t.equal(v6[0]! >> 4, 6);
   t.equal(v6.readUInt16BE(4), 3);
   t.equal(v6[7], 9);
 });
@@ -263,8 +263,8 @@ t.test('sum16: the 32-bit fast path equals the byte loop at every alignment', as
   const ref = (b: Uint8Array, s: number, e: number, acc: number) => {
     let x = acc;
     let i = s;
-    for (; i + 1 < e; i += 2) x += (b[i] << 8) | b[i + 1];
-    if (i < e) x += b[i] << 8;
+    for (; i + 1 < e; i += 2) x += (b[i]! << 8) | b[i + 1]!;
+    if (i < e) x += b[i]! << 8;
     return x;
   };
   let bad = 0;
@@ -293,10 +293,10 @@ t.test('IPv4 fragmentation at an MTU', async (t) => {
   t.equal(whole.length, 1536);
   const frags = fragmentIpv4(whole, 1500);
   t.equal(frags.length, 2);
-  t.equal(frags[0].length, 1500);
-  t.equal(frags[0].readUInt16BE(6), 0x2000, 'first: MF, offset 0');
-  t.equal((frags[1].readUInt16BE(6) & 0x1fff) * 8, 1480, 'second: offset 1480 (a multiple of 8)');
-  t.equal(frags[1].readUInt16BE(6) & 0x2000, 0, 'last: no MF');
+  t.equal(frags[0]!.length, 1500);
+  t.equal(frags[0]!.readUInt16BE(6), 0x2000, 'first: MF, offset 0');
+  t.equal((frags[1]!.readUInt16BE(6) & 0x1fff) * 8, 1480, 'second: offset 1480 (a multiple of 8)');
+  t.equal(frags[1]!.readUInt16BE(6) & 0x2000, 0, 'last: no MF');
   for (const f of frags) {
     t.equal(inetChecksum(f, 0, 20), 0, 'fragment header checksum');
     t.equal(f.readUInt16BE(4), 77, 'same id');
@@ -430,12 +430,12 @@ t.test('GTPv1-C messages (TS 29.060)', async (t) => {
     types,
     'ascending types',
   );
-  t.equal(ies[0][1].length, 8, 'IMSI 8 octets');
-  t.same([...ies[6][1]], [0xf1, 0x21], 'EUA: IETF, IPv4, empty address');
-  t.same(ies[9][1], Buffer.from([192, 0, 2, 1]), 'GSN Address signalling first');
-  t.same(ies[10][1], Buffer.from([192, 0, 2, 2]), 'then user');
-  t.equal(ies[11][1][0], 0x91, 'MSISDN TON/NPI');
-  t.equal(decodeTbcd(ies[13][1]), '3534900698733001');
+  t.equal(ies[0]![1].length, 8, 'IMSI 8 octets');
+  t.same([...ies[6]![1]], [0xf1, 0x21], 'EUA: IETF, IPv4, empty address');
+  t.same(ies[9]![1], Buffer.from([192, 0, 2, 1]), 'GSN Address signalling first');
+  t.same(ies[10]![1], Buffer.from([192, 0, 2, 2]), 'then user');
+  t.equal(ies[11]![1][0], 0x91, 'MSISDN TON/NPI');
+  t.equal(decodeTbcd(ies[13]![1]), '3534900698733001');
   const sec = walkV1(
     createPdpRequest({
       seq: 1,
@@ -453,7 +453,7 @@ t.test('GTPv1-C messages (TS 29.060)', async (t) => {
     [16, 20, 20, 133, 135, 137],
     'secondary: NSAPI then Linked NSAPI, one GSN Address',
   );
-  t.same([sec[1][1][0], sec[2][1][0]], [6, 5]);
+  t.same([sec[1]![1][0], sec[2]![1][0]], [6, 5]);
   const resp = walkV1(
     createPdpResponse({
       seq: 9,
@@ -472,8 +472,8 @@ t.test('GTPv1-C messages (TS 29.060)', async (t) => {
     resp.map(([ty]) => ty),
     [1, 8, 14, 16, 17, 127, 128, 132, 133, 133, 135],
   );
-  t.equal(resp[6][1].length, 22, 'EUA IPv4v6: 2 + 4 + 16');
-  t.equal(resp[6][1][1], 0x8d);
+  t.equal(resp[6]![1].length, 22, 'EUA IPv4v6: 2 + 4 + 16');
+  t.equal(resp[6]![1][1], 0x8d);
   const rej = walkV1(createPdpResponse({ seq: 9, teid: 1, cause: 199, recovery: 1 }));
   t.same(
     rej.map(([ty]) => ty),
@@ -544,13 +544,13 @@ t.test('GTPv2-C messages (TS 29.274)', async (t) => {
     ies.map(([ty]) => ty),
     [1, 76, 75, 83, 82, 87, 71, 128, 99, 79, 127, 72, 93],
   );
-  t.equal(decodeTbcd(ies[1][2]), '491701000001', 'MSISDN: TBCD without TON octet');
-  const f = ies[5][2];
+  t.equal(decodeTbcd(ies[1]![2]), '491701000001', 'MSISDN: TBCD without TON octet');
+  const f = ies[5]![2];
   t.equal(f[0], 0x80 | 6, 'F-TEID: V4 flag and interface type');
   t.equal(f.readUInt32BE(1), 0xaabbccdd);
-  t.equal(ies[9][2][0], 3, 'PAA IPv4v6');
-  t.equal(ies[9][2].length, 22);
-  const bc = walkV2(ies[12][2], 0);
+  t.equal(ies[9]![2][0], 3, 'PAA IPv4v6');
+  t.equal(ies[9]![2].length, 22);
+  const bc = walkV2(ies[12]![2], 0);
   t.same(
     bc.map(([ty, inst]) => [ty, inst]),
     [
@@ -614,7 +614,7 @@ t.test('GTPv2-C messages (TS 29.274)', async (t) => {
     [73, 93],
   );
   t.same(
-    walkV2(cb[1][2], 0).map(([ty]) => ty),
+    walkV2(cb[1]![2], 0).map(([ty]) => ty),
     [73, 84, 87, 80],
     'EBI 0, TFT, F-TEID, QoS',
   );
@@ -665,9 +665,9 @@ t.test('HTTP, DNS, TLS', async (t) => {
     t.equal(ch.readUIntBE(6, 3), ch.length - 9, 'handshake length');
     // find the server_name extension by walking the hello
     let o = 9 + 2 + 32;
-    o += 1 + ch[o];
+    o += 1 + ch[o]!;
     o += 2 + ch.readUInt16BE(o);
-    o += 1 + ch[o];
+    o += 1 + ch[o]!;
     const end = o + 2 + ch.readUInt16BE(o);
     o += 2;
     let sni = '';

@@ -103,7 +103,7 @@ for (const fx of FIXTURES) {
     for (const e of events) {
       t.ok(e.packet >= last, `packet order at ${e.packet}`);
       last = e.packet;
-      const f: ReadFrame = cap.frames[e.packet - 1];
+      const f: ReadFrame = cap.frames[e.packet - 1]!;
       t.ok(f, `packet ${e.packet} exists`);
       t.not(f.tsSec, null, 'events never come from a packet without timestamp (SPB)');
       t.equal(e.ts, isoMicros(f.tsSec!, f.tsNsec!), `ts of packet ${e.packet}`);
@@ -151,7 +151,7 @@ for (const fx of FIXTURES) {
         const needle = Buffer.from(e.token);
         let found = 0;
         for (let i = e.packet - 1; i >= 0 && !found; i--) {
-          const data = cap.frames[i].data;
+          const data = cap.frames[i]!.data;
           const hay = e.carrier === 'host' ? Buffer.from(data.toString('latin1').toLowerCase(), 'latin1') : data;
           if (hay.includes(needle)) found = i + 1;
         }

@@ -30,8 +30,8 @@ const quiet = new Writable({ write: (_c, _e, cb) => cb() });
 function checksumsValid(t: Tap, frame: Buffer, linktype: number): void {
   const d = dissect(linktype, frame)!;
   const inner = gpduInner(d);
-  if (!inner || inner[0] >> 4 !== 4 || d.fragOffset || d.moreFragments) return;
-  const ihl = (inner[0] & 0xf) * 4;
+  if (!inner || inner[0]! >> 4 !== 4 || d.fragOffset || d.moreFragments) return;
+  const ihl = (inner[0]! & 0xf) * 4;
   t.equal(inetChecksum(inner, 0, ihl), 0, 'inner IPv4 checksum');
   if (inner[9] === 6) {
     const src = Array.from(inner.subarray(12, 16)).join('.');
@@ -61,7 +61,7 @@ t.test('TcpTemplate patches ids, seq/ack and every checksum', async (t) => {
     [0xffff, 0xffffffff, 0xfffffffe],
     [77, 123456789, 987654321],
   ]) {
-    const f = tpl.patch(id, id + 1, seq, ack);
+    const f = tpl.patch(id!, id! + 1, seq!, ack!);
     t.equal(inetChecksum(f, 14, 34), 0, 'outer IPv4 checksum');
     t.equal(f.readUInt16BE(18), id);
     checksumsValid(t as unknown as Tap, f, 1);
@@ -82,7 +82,7 @@ t.test('bench: counts, sightings, checksums, streaming', async (t) => {
   t.ok(st.fragments.reassembled > 0, 'some fragmentation');
   t.equal(st.unresolvedSightings, 0);
   for (const e of si) {
-    const d = dissect(1, cap.frames[e.packet - 1].data)!;
+    const d = dissect(1, cap.frames[e.packet - 1]!.data)!;
     t.equal(d.gtp?.teid ?? e.teid, e.teid, 'sighting at a G-PDU of its TEID');
     t.equal(e.resolvedBy, 'teid');
   }

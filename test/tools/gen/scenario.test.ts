@@ -47,7 +47,7 @@ t.test('the packet that completes a split head, whatever the delivery order', as
     t.equal(s.packets, before + 3);
     const last = order.indexOf(Math.max(...order.filter((_, i) => i >= 0)));
     // the head completes when every segment has arrived: at the 3rd one written
-    t.equal(sightings(s)[0].packet, before + 3, `order ${order.join(',')} (last written ${last})`);
+    t.equal(sightings(s)[0]!.packet, before + 3, `order ${order.join(',')} (last written ${last})`);
   }
   const s = mk();
   const p = s.createPdp(sub(1))!;
@@ -61,7 +61,7 @@ t.test('the packet that completes a split head, whatever the delivery order', as
     retransmit: [{ after: 1, from: 5, to: 30 }],
   });
   t.equal(s.packets, before + 4);
-  t.equal(sightings(s)[0].packet, before + 3, 'completed by the retransmission');
+  t.equal(sightings(s)[0]!.packet, before + 3, 'completed by the retransmission');
   t.throws(() => f.send(Buffer.from('x'), { cuts: [], order: [0, 1] }), 'order must cover the segments');
   t.throws(() => headLength(Buffer.from('GET / HTTP/1.1\r\n')));
 });
@@ -83,7 +83,7 @@ t.test('keep-alive and pipelining: one sighting per request, in stream order', a
     si.map((x) => x.token),
     ['AAAAAAAAAAAAAAAAAAAA', 'BBBBBBBBBBBBBBBBBBBB'],
   );
-  t.equal(si[0].packet, si[1].packet, 'same packet');
+  t.equal(si[0]!.packet, si[1]!.packet, 'same packet');
   t.equal(s.model.counters.requests, 2);
   // the same token in two carriers of one request: once, first carrier
   f.request(
@@ -95,12 +95,12 @@ t.test('keep-alive and pipelining: one sighting per request, in stream order', a
     [expect('CCCCCCCCCCCCCCCCCCCC', 'query'), expect('CCCCCCCCCCCCCCCCCCCC', 'header')],
   );
   t.equal(sightings(s).length, 3);
-  t.equal(sightings(s)[2].carrier, 'query');
+  t.equal(sightings(s)[2]!.carrier, 'query');
   // host tokens are reported lower-case
   s.dnsQuery(s.pdpPath(p), 'MiXeDcAsEtOkEn0123.pay.example.net', {
     expects: [expect('MiXeDcAsEtOkEn0123', 'host', 'dns')],
   });
-  t.equal(sightings(s)[3].token, 'mixedcasetoken0123');
+  t.equal(sightings(s)[3]!.token, 'mixedcasetoken0123');
   f.close();
 });
 
@@ -115,12 +115,12 @@ t.test('resolution: TEID, UE address, downlink, unresolved, ambiguous', async (t
   t.equal(s.model.counters.requests, 0, 'and not counted');
   const other: UserPath = { ...path, teidUp: 0x1234, teidDown: 0x4321 };
   s.dnsQuery(other, `x.example.com`, { expects: [expect(tok, 'host', 'dns')] });
-  t.equal(sightings(s)[0].resolvedBy, 'ue-ip');
-  t.equal(sightings(s)[0].msisdn, '49151000001');
-  t.equal(sightings(s)[0].teid, 0x1234);
+  t.equal(sightings(s)[0]!.resolvedBy, 'ue-ip');
+  t.equal(sightings(s)[0]!.msisdn, '49151000001');
+  t.equal(sightings(s)[0]!.teid, 0x1234);
   const nobody: UserPath = { ran: '192.0.2.99', core: '198.51.100.99', teidUp: 9, teidDown: 8, ueIp: '100.64.0.1' };
   s.dnsQuery(nobody, 'x.example.com', { expects: [expect(tok, 'host', 'dns')] });
-  t.same([sightings(s)[1].resolvedBy, sightings(s)[1].msisdn, sightings(s)[1].ueIp], [null, null, '100.64.0.1']);
+  t.same([sightings(s)[1]!.resolvedBy, sightings(s)[1]!.msisdn, sightings(s)[1]!.ueIp], [null, null, '100.64.0.1']);
   // a downlink packet on an unknown tunnel towards a known UE address is downlink
   s.model.request(
     {
@@ -141,7 +141,7 @@ t.test('resolution: TEID, UE address, downlink, unresolved, ambiguous', async (t
   // two contexts with the same address: ambiguous
   s.createPdp(sub(2, { ueIp: '10.0.0.1', apn: 'corp' }));
   s.dnsQuery(other, 'x.example.com', { expects: [expect(tok, 'host', 'dns')] });
-  t.equal(sightings(s)[2].resolvedBy, null);
+  t.equal(sightings(s)[2]!.resolvedBy, null);
   t.equal(s.model.counters.unresolvedSightings, 2);
   // IPv6: by /64
   const s6 = mk();
@@ -150,9 +150,9 @@ t.test('resolution: TEID, UE address, downlink, unresolved, ambiguous', async (t
   s6.dnsQuery({ ...path6, teidUp: 5, ueIp: '2001:db8:1:2:aaaa::9' }, 'x.example.com', {
     expects: [expect(tok, 'host', 'dns')],
   });
-  t.equal(sightings(s6)[0].resolvedBy, 'ue-ip');
-  t.equal(sessions(s6)[0].ueIp, '2001:db8:1:2::1', 'IPv6-only: ueIp is the IPv6 address');
-  t.equal(sessions(s6)[0].ueIpv6, '2001:db8:1:2::1');
+  t.equal(sightings(s6)[0]!.resolvedBy, 'ue-ip');
+  t.equal(sessions(s6)[0]!.ueIp, '2001:db8:1:2::1', 'IPv6-only: ueIp is the IPv6 address');
+  t.equal(sessions(s6)[0]!.ueIpv6, '2001:db8:1:2::1');
   t.throws(() => s6.pdpPath({ ...p6, ueIpv6: null }), 'no UE address');
 });
 
@@ -170,16 +170,16 @@ t.test('GTPv1 lifecycle events', async (t) => {
     ],
   );
   t.same(
-    sessions(s)[1].tunnels.map((x) => x.plane + x.dir),
+    sessions(s)[1]!.tunnels.map((x) => x.plane + x.dir),
     ['controluplink', 'controldownlink', 'useruplink', 'userdownlink'],
   );
   s.updatePdp(p, { sgsnC: '192.0.2.20', cause: 199 });
   t.equal(sessions(s).length, 2, 'rejected update: nothing');
   s.updatePdp(p, { sgsnC: '192.0.2.20' });
-  const up = sessions(s)[2];
+  const up = sessions(s)[2]!;
   t.equal(up.event, 'update');
-  t.equal(up.tunnels[1].addr, '192.0.2.20', 'control downlink moved');
-  t.equal(up.tunnels[3].addr, '192.0.2.20', 'user downlink on the signalling address when no user address is given');
+  t.equal(up.tunnels[1]!.addr, '192.0.2.20', 'control downlink moved');
+  t.equal(up.tunnels[3]!.addr, '192.0.2.20', 'user downlink on the signalling address when no user address is given');
   s.deletePdp(sec);
   t.same(
     sessions(s)
@@ -197,7 +197,7 @@ t.test('GTPv1 lifecycle events', async (t) => {
     ev.map((e) => e.event),
     ['delete', 'create'],
   );
-  t.equal(ev[0].packet, ev[1].packet);
+  t.equal(ev[0]!.packet, ev[1]!.packet);
   t.equal(s.model.active, 1);
   s.deletePdp(again, { teardown: true });
   t.equal(s.model.active, 0);
@@ -229,12 +229,12 @@ t.test('GTPv2 events', async (t) => {
   t.equal(s.createSession(su, { cause: 64 }), null, 'rejected');
   const pdn = s.createSession(su)!;
   t.same(
-    sessions(s)[0].tunnels.map((x) => x.plane + x.dir),
+    sessions(s)[0]!.tunnels.map((x) => x.plane + x.dir),
     ['controluplink', 'controldownlink', 'useruplink', 'userdownlink'],
   );
-  t.equal(sessions(s)[0].msisdn, null);
+  t.equal(sessions(s)[0]!.msisdn, null);
   const b6 = s.createBearer(pdn, { ebi: 6 });
-  t.same([sessions(s)[1].bearer, sessions(s)[1].linkedBearer, sessions(s)[1].tunnels.length], [6, 5, 4]);
+  t.same([sessions(s)[1]!.bearer, sessions(s)[1]!.linkedBearer, sessions(s)[1]!.tunnels.length], [6, 5, 4]);
   s.bearerPath(pdn, b6);
   s.createSession(su);
   t.same(
@@ -308,11 +308,11 @@ t.test('clock and transports', async (t) => {
   s.udpData(s.pdpPath(p), 'down', '203.0.113.1', 1, 2, Buffer.alloc(1600), { mtu: 1500 });
   s.fastFrame(Buffer.alloc(60));
   const r = readCapture(sink.bytes());
-  t.equal(r.frames[0].tsSec, 200);
-  t.equal(r.frames[0].tsNsec, 7);
-  t.equal(r.frames[0].data.length, 60, 'snap');
-  t.ok(r.frames[0].origLen > 60);
-  t.equal(r.frames[0].data.readUInt16BE(12), 0x8100);
+  t.equal(r.frames[0]!.tsSec, 200);
+  t.equal(r.frames[0]!.tsNsec, 7);
+  t.equal(r.frames[0]!.data.length, 60, 'snap');
+  t.ok(r.frames[0]!.origLen > 60);
+  t.equal(r.frames[0]!.data.readUInt16BE(12), 0x8100);
   t.equal(r.frames.length, 2 + 1 + 2 + 1);
   t.equal(s.fragmentsReassembled, 1);
   t.equal(s.gtpu.g_pdu, 2);

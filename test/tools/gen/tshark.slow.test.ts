@@ -114,13 +114,13 @@ if (!hasTshark) {
   const fteidsOf = (r: Row) => {
     let v4 = 0;
     let v6 = 0;
-    return r['gtpv2.f_teid_gre_key'].map((key, i) => {
+    return r['gtpv2.f_teid_gre_key']!.map((key, i) => {
       const addrs: string[] = [];
-      if (r['gtpv2.f_teid_v4'][i] === '1' || r['gtpv2.f_teid_v4'][i] === 'True')
-        addrs.push(r['gtpv2.f_teid_ipv4'][v4++]);
-      if (r['gtpv2.f_teid_v6'][i] === '1' || r['gtpv2.f_teid_v6'][i] === 'True')
-        addrs.push(r['gtpv2.f_teid_ipv6'][v6++]);
-      return { key, addrs, iface: Number(r['gtpv2.f_teid_interface_type'][i]) };
+      if (r['gtpv2.f_teid_v4']![i] === '1' || r['gtpv2.f_teid_v4']![i] === 'True')
+        addrs.push(r['gtpv2.f_teid_ipv4']![v4++]!);
+      if (r['gtpv2.f_teid_v6']![i] === '1' || r['gtpv2.f_teid_v6']![i] === 'True')
+        addrs.push(r['gtpv2.f_teid_ipv6']![v6++]!);
+      return { key, addrs, iface: Number(r['gtpv2.f_teid_interface_type']![i]) };
     });
   };
 
@@ -130,18 +130,18 @@ if (!hasTshark) {
   // requester's socket (the response's destination address and port) sent last before it.
   const requestOf = (rows: Map<number, Row>, row: Row, gtp: number): Row | undefined => {
     const to = gtp === 1 ? row['gtp.response_to'] : row['gtpv2.response_to'];
-    if (to.length) return rows.get(Number(to[0]));
-    const type = gtp === 1 ? Number(row['gtp.message'][0]) - 1 : Number(row['gtpv2.message_type'][0]) - 1;
-    const seq = gtp === 1 ? row['gtp.seq_number'][0] : row['gtpv2.seq'][0];
-    const frame = Number(row['frame.number'][0]);
+    if (to!.length) return rows.get(Number(to![0]));
+    const type = gtp === 1 ? Number(row['gtp.message']![0]) - 1 : Number(row['gtpv2.message_type']![0]) - 1;
+    const seq = gtp === 1 ? row['gtp.seq_number']![0] : row['gtpv2.seq']![0];
+    const frame = Number(row['frame.number']![0]);
     return [...rows.values()]
       .filter(
         (r) =>
-          Number(r['frame.number'][0]) < frame &&
-          (gtp === 1 ? Number(r['gtp.message'][0]) : Number(r['gtpv2.message_type'][0])) === type &&
-          (gtp === 1 ? r['gtp.seq_number'][0] : r['gtpv2.seq'][0]) === seq &&
-          r['ip.src'][0] === row['ip.dst'][0] &&
-          r['udp.srcport'][0] === row['udp.dstport'][0],
+          Number(r['frame.number']![0]) < frame &&
+          (gtp === 1 ? Number(r['gtp.message']![0]) : Number(r['gtpv2.message_type']![0])) === type &&
+          (gtp === 1 ? r['gtp.seq_number']![0] : r['gtpv2.seq']![0]) === seq &&
+          r['ip.src']![0] === row['ip.dst']![0] &&
+          r['udp.srcport']![0] === row['udp.dstport']![0],
       )
       .pop();
   };
@@ -157,7 +157,7 @@ if (!hasTshark) {
       if (e.type === 'session') {
         // every session event is at a response to a request of the right type
         const req = requestOf(rows, row, e.gtp);
-        t.ok(req, `${name} #${e.packet}: the ${e.event} is at a response to request #${req?.['frame.number'][0]}`);
+        t.ok(req, `${name} #${e.packet}: the ${e.event} is at a response to request #${req?.['frame.number']![0]}`);
         if (req && e.gtp === 2 && e.event === 'create' && e.linkedBearer !== null) {
           // a dedicated bearer: its user-plane F-TEIDs are in the response or its request
           const fteids = [req, row].flatMap(fteidsOf);
@@ -178,27 +178,27 @@ if (!hasTshark) {
           t.same(req['e164.msisdn'], e.msisdn ? [e.msisdn] : [], 'MSISDN');
           t.same(req['gtp.ext_imeisv'], e.imei ? [e.imei] : [], 'IMEI(SV)');
           t.same(req['gtp.apn'], [e.apn], 'APN');
-          const ue = [...row['gtp.user_ipv4'], ...row['gtp.user_ipv6']];
+          const ue = [...row['gtp.user_ipv4']!, ...row['gtp.user_ipv6']!];
           if (e.ueIp) t.ok(ue.includes(e.ueIp), `UE address ${e.ueIp} in the EUA`);
           if (e.ueIpv6) t.ok(ue.includes(e.ueIpv6), `UE IPv6 ${e.ueIpv6} in the EUA`);
-          const gsn = (r: Row) => [...r['gtp.gsn_ipv4'], ...r['gtp.gsn_ipv6']];
+          const gsn = (r: Row) => [...r['gtp.gsn_ipv4']!, ...r['gtp.gsn_ipv6']!];
           for (const tu of e.tunnels) {
             const r = tu.dir === 'uplink' ? row : req;
             const teids = tu.plane === 'control' ? r['gtp.teid_cp'] : r['gtp.teid_data'];
-            t.ok(teids.includes(hex(tu.teid)), `${tu.plane} ${tu.dir} TEID ${hex(tu.teid)}`);
+            t.ok(teids!.includes(hex(tu.teid)), `${tu.plane} ${tu.dir} TEID ${hex(tu.teid)}`);
             t.ok(gsn(r).includes(tu.addr), `${tu.plane} ${tu.dir} address ${tu.addr}`);
           }
         } else {
-          t.same(row['gtpv2.message_type'][0], '33', `${name} #${e.packet}: Create Session Response`);
+          t.same(row['gtpv2.message_type']![0], '33', `${name} #${e.packet}: Create Session Response`);
           const req = requestOf(rows, row, 2)!;
-          t.ok(req && req['gtpv2.message_type'][0] === '32', 'its request');
+          t.ok(req && req['gtpv2.message_type']![0] === '32', 'its request');
           const before = known.get(e.imsi);
           t.same(req['e212.imsi'], [e.imsi], 'IMSI');
-          if (req['e164.msisdn'].length || !before) t.same(req['e164.msisdn'], e.msisdn ? [e.msisdn] : [], 'MSISDN');
+          if (req['e164.msisdn']!.length || !before) t.same(req['e164.msisdn'], e.msisdn ? [e.msisdn] : [], 'MSISDN');
           else t.equal(e.msisdn, before.msisdn, 'MSISDN of the PDN connection it continues');
           t.same(req['gtpv2.mei'], [e.imei], 'MEI');
           t.same(req['gtpv2.apn'], [e.apn], 'APN');
-          const paa = [...row['gtpv2.pdn_addr_and_prefix.ipv4'], ...row['gtpv2.pdn_addr_and_prefix.ipv6']];
+          const paa = [...row['gtpv2.pdn_addr_and_prefix.ipv4']!, ...row['gtpv2.pdn_addr_and_prefix.ipv6']!];
           if (paa.length || !before) {
             if (e.ueIp) t.ok(paa.includes(e.ueIp), 'PAA');
             if (e.ueIpv6) t.ok(paa.includes(e.ueIpv6), 'PAA IPv6');
@@ -218,32 +218,32 @@ if (!hasTshark) {
           [e.communityId],
           `${name} #${e.packet}: Community ID ${e.communityId} of the inner flow`,
         );
-        const teids = row['gtp.teid'];
+        const teids = row['gtp.teid']!;
         if (teids.length) t.ok(teids.includes(hex(e.teid)), `${name} #${e.packet}: G-PDU TEID ${hex(e.teid)}`);
         const lower = (a: string[]) => a.map((x) => x.toLowerCase());
         if (e.via === 'http') {
-          const h2 = row['http2.headers.path'].length > 0; // an HTTP/2 request: its pseudo-header fields
+          const h2 = row['http2.headers.path']!.length > 0; // an HTTP/2 request: its pseudo-header fields
           const where =
             e.carrier === 'host'
-              ? lower(h2 ? row['http2.headers.authority'] : row['http.host'])
+              ? lower(h2 ? row['http2.headers.authority']! : row['http.host']!)
               : e.carrier === 'query' || e.carrier === 'path'
                 ? h2
                   ? row['http2.headers.path']
                   : row['http.request.uri']
                 : row['http.request.line'];
           t.ok(
-            where.some((v) => v.includes(e.token)),
+            where!.some((v) => v.includes(e.token)),
             `${name} #${e.packet}: tshark sees token ${e.token} in the HTTP ${e.carrier}`,
           );
         } else if (e.via === 'dns') {
           t.same(row['dns.flags.response'], ['0'], 'a DNS query');
           t.ok(
-            lower(row['dns.qry.name']).some((v) => v.startsWith(`${e.token}.`)),
+            lower(row['dns.qry.name']!).some((v) => v.startsWith(`${e.token}.`)),
             `${name} #${e.packet}: tshark sees ${e.token} in the query name`,
           );
         } else {
           t.ok(
-            lower(row['tls.handshake.extensions_server_name']).some((v) => v.startsWith(`${e.token}.`)),
+            lower(row['tls.handshake.extensions_server_name']!).some((v) => v.startsWith(`${e.token}.`)),
             `${name} #${e.packet}: tshark sees ${e.token} in the SNI`,
           );
         }

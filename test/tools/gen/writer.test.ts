@@ -41,8 +41,8 @@ t.test('pcap: µs/ns magic, both byte orders, link type, snaplen', async (t) => 
       t.same(w.quantize(1, 123_456_789), nanos ? [1, 123_456_789] : [1, 123_456_000]);
       const r = readCapture(b);
       t.equal(r.frames.length, 2);
-      t.equal(r.frames[1].origLen, 150);
-      t.equal(r.frames[0].tsNsec, nanos ? 123_456_789 : 123_456_000);
+      t.equal(r.frames[1]!.origLen, 150);
+      t.equal(r.frames[0]!.tsNsec, nanos ? 123_456_789 : 123_456_000);
     }
   }
   const w = new PcapWriter(new MemorySink(), { linktype: 1 });
@@ -101,8 +101,8 @@ t.test('pcapng: sections, interfaces, if_tsresol, EPB, SPB', async (t) => {
     [21, 64, 5, 7, 13],
     'EPB cut to the interface snaplen',
   );
-  t.equal(r.frames[1].origLen, 100);
-  t.equal(r.frames[3].tsSec, null, 'SPB: no timestamp');
+  t.equal(r.frames[1]!.origLen, 100);
+  t.equal(r.frames[3]!.tsSec, null, 'SPB: no timestamp');
   t.equal(w.packets, 5);
   const w2 = openWriter('pcapng', new MemorySink(), { linktype: 1, nanos: true });
   t.same(w2.quantize(1, 7), [1, 7]);
@@ -124,8 +124,8 @@ t.test('FileSink streams through its buffer (larger than one chunk, and one reco
   t.equal(st.size, 24 + 4001 * (16 + 1500) + 16 + 5 * 1024 * 1024);
   const r = readCapture(fs.readFileSync(file));
   t.equal(r.frames.length, 4002);
-  t.equal(r.frames[4000].data.length, 5 * 1024 * 1024);
-  t.equal(r.frames[4001].tsSec, 5001);
+  t.equal(r.frames[4000]!.data.length, 5 * 1024 * 1024);
+  t.equal(r.frames[4001]!.tsSec, 5001);
 });
 
 t.test('MemorySink across chunks', async (t) => {

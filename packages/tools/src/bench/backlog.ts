@@ -105,7 +105,7 @@ async function one(
     child.stderr.on('data', (c: Buffer) => {
       err += c.toString('utf8');
       const m = /gnpay: listening on (\S+)/.exec(err);
-      if (m) resolve(m[1]);
+      if (m) resolve(m[1]!);
     });
     child.once('exit', (code) => reject(new Error(`gnpay run exited ${code}: ${err}`)));
   });

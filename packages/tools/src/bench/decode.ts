@@ -102,7 +102,7 @@ function benchMix(name: string, mix: MixOptions, o: DecodeBenchOptions, dir: str
   fs.closeSync(fd);
   if (chk.status !== 0) throw new Error(`gnpay decode failed: ${chk.stderr.toString()}`);
   const text = fs.readFileSync(out, 'utf8').trimEnd().split('\n');
-  const stats = JSON.parse(text[text.length - 1]);
+  const stats = JSON.parse(text[text.length - 1]!);
   fs.rmSync(out, { force: true });
 
   const repeat = o.repeat ?? 3;

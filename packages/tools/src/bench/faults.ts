@@ -98,7 +98,7 @@ export class FaultPlatform {
         res.statusCode = 500;
         return void res.end();
       }
-      const d = this.decided.get(decodeURIComponent(status[1]));
+      const d = this.decided.get(decodeURIComponent(status[1]!));
       res.statusCode = d ? 200 : 404;
       return void res.end(d ? JSON.stringify({ status: d }) : '');
     }

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   if (mode === 'gnpay') {
     const { openCapture } = require('../../../../dist/native') as typeof import('../../../../dist/native');
     const cap = openCapture({
-      interfaces: [iface],
+      interfaces: [iface!],
       carriers: ['query:pay_token', 'path:/pay/', 'host:pay.example.net', 'header:X-Pay-Token', 'cookie:pay_token'],
       live: { bufferBytes },
     });
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
       for (const e of batch) if (e.type === 'sighting') sightings++;
     }
     const cpu = process.cpuUsage(cpuStart);
-    const st = cap.captureStats()[0];
+    const st = cap.captureStats()[0]!;
     process.stdout.write(
       JSON.stringify({
         received: st.packets,

@@ -113,7 +113,7 @@ export async function runMemoryBench(o: MemoryBenchOptions = {}): Promise<Record
 }
 
 if (require.main === module && process.argv[2] === '--measure') {
-  measure(process.argv[3]).catch((err) => {
+  measure(process.argv[3]!).catch((err) => {
     console.error(err);
     process.exitCode = 1;
   });

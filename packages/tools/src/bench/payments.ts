@@ -77,7 +77,7 @@ function setup(store: Store, n: number): { spId: string; apiKey: string; tokens:
 }
 
 function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 async function throughput(dir: string, n: number, batch: number, fullSync: boolean) {
@@ -121,7 +121,7 @@ async function throughput(dir: string, n: number, batch: number, fullSync: boole
       const page = store.events.list(spId, after, 500);
       if (page.length === 0) break;
       events += page.length;
-      after = page[page.length - 1].seq;
+      after = page[page.length - 1]!.seq;
     }
     const tFeed = performance.now();
     const paid = store.db.prepare(`SELECT COUNT(*) FROM orders WHERE status = 'paid'`).pluck().get() as number;
@@ -176,7 +176,7 @@ async function latency(dir: string, samples: number) {
   try {
     for (let i = 0; i < samples; i++) {
       const t0 = performance.now();
-      queue.push([sightingOf(tokens[i], i)]);
+      queue.push([sightingOf(tokens[i]!, i)]);
       wake();
       for (;;) {
         const r = await fetch(`${daemon.url}/v1/orders/${ids[i]}`, { headers: { authorization: `Bearer ${apiKey}` } });
@@ -194,7 +194,7 @@ async function latency(dir: string, samples: number) {
   return {
     latencyP50Ms: +percentile(ms, 50).toFixed(2),
     latencyP99Ms: +percentile(ms, 99).toFixed(2),
-    latencyMaxMs: +ms[ms.length - 1].toFixed(2),
+    latencyMaxMs: +ms[ms.length - 1]!.toFixed(2),
     latencySamples: ms.length,
   };
 }

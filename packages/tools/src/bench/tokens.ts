@@ -22,7 +22,7 @@ export interface TokenBenchOptions {
 const TEMPLATE = 'http://pay.example.net/pay?pay_token={token}';
 
 function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 export async function runTokenBench(
@@ -43,14 +43,14 @@ export async function runTokenBench(
         tokens.push(store.orders.create(sp.id, { amount: 1, currency: 'EUR', reference: `r${i}` }, opts).order.token);
     })();
     const flip = (c: string) => (c === 'a' ? 'b' : 'a');
-    const pick = (i: number) => tokens[(i * 7919) % n];
+    const pick = (i: number) => tokens[(i * 7919) % n]!;
     const kinds: Record<string, (i: number) => string> = {
       // a real token: the row is found and read (this difference is inside the daemon; no API takes a token)
       existing: (i) => pick(i),
       // one character off at the end: 25 of 26 characters right
-      'near (last char off)': (i) => pick(i).slice(0, 25) + flip(pick(i)[25]),
+      'near (last char off)': (i) => pick(i).slice(0, 25) + flip(pick(i)[25]!),
       // one character off at the start
-      'near (first char off)': (i) => flip(pick(i)[0]) + pick(i).slice(1),
+      'near (first char off)': (i) => flip(pick(i)[0]!) + pick(i).slice(1),
       // nothing in common
       random: () => newToken(),
     };
@@ -58,7 +58,7 @@ export async function runTokenBench(
     // flat strings of their own for every kind (V8 keeps slices and concatenations as
     // references, which would cost a flattening in the hash of some kinds only)
     const flat = (s: string) => Buffer.from(s, 'latin1').toString('latin1');
-    const inputs = Object.fromEntries(names.map((k) => [k, Array.from({ length: per }, (_, i) => flat(kinds[k](i)))]));
+    const inputs = Object.fromEntries(names.map((k) => [k, Array.from({ length: per }, (_, i) => flat(kinds[k]!(i)))]));
     const samples: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
     let sink = 0;
     // each round measures the kinds in a new random order: whichever follows
@@ -70,14 +70,14 @@ export async function runTokenBench(
       const order = [...names];
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1));
-        [order[i], order[j]] = [order[j], order[i]];
+        [order[i], order[j]] = [order[j]!, order[i]!];
       }
       for (const k of order) {
-        const list = inputs[k];
+        const list = inputs[k]!;
         const t0 = process.hrtime.bigint();
-        for (let i = 0; i < list.length; i++) if (store.orders.findByToken(list[i])) sink++;
+        for (let i = 0; i < list.length; i++) if (store.orders.findByToken(list[i]!)) sink++;
         const ns = Number(process.hrtime.bigint() - t0) / list.length;
-        if (r >= 5) samples[k].push(ns); // the first rounds warm up
+        if (r >= 5) samples[k]!.push(ns); // the first rounds warm up
       }
     }
     const out: Record<string, { p10: number; p50: number; p90: number }> = {};
@@ -85,14 +85,14 @@ export async function runTokenBench(
       `${n} orders; ${rounds} rounds of ${per} lookups per kind, interleaved; ns per findByToken (p10 / p50 / p90 of the rounds)`,
     );
     for (const k of names) {
-      const s = samples[k].sort((a, b) => a - b);
+      const s = samples[k]!.sort((a, b) => a - b);
       out[k] = { p10: quantile(s, 0.1), p50: quantile(s, 0.5), p90: quantile(s, 0.9) };
       console.log(
         `  ${k.padEnd(24)} ${out[k].p10.toFixed(0).padStart(6)} / ${out[k].p50.toFixed(0).padStart(6)} / ${out[k].p90.toFixed(0).padStart(6)}`,
       );
     }
-    const near = out['near (last char off)'].p50;
-    const far = out.random.p50;
+    const near = out['near (last char off)']!.p50;
+    const far = out.random!.p50;
     console.log(
       `near guess / random guess (p50): ${(near / far).toFixed(3)}   (found ${sink} = ${(rounds + 5) * per} existing lookups)`,
     );

@@ -189,9 +189,9 @@ export function requestHost(head: Buffer): string | null {
 export function clientHelloSni(rec: Buffer): string | null {
   let p = 5 + 4 + 2 + 32;
   if (rec.length < p + 1) return null;
-  p += 1 + rec[p];
+  p += 1 + rec[p]!;
   p += 2 + rec.readUInt16BE(p);
-  p += 1 + rec[p];
+  p += 1 + rec[p]!;
   const end = p + 2 + rec.readUInt16BE(p);
   p += 2;
   while (p + 4 <= end && p + 4 <= rec.length) {

@@ -36,7 +36,7 @@ export function ipv6Bytes(ip: Ip): Buffer {
   let tail: number[] = [];
   if (text.indexOf('.', lastColon) >= 0) {
     const v4 = ipv4Bytes(text.slice(lastColon + 1));
-    tail = [(v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]];
+    tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];
     text = text.slice(0, lastColon + 1) + '0';
   }
   const halves = text.split('::');
@@ -45,16 +45,16 @@ export function ipv6Bytes(ip: Ip): Buffer {
   if (tail.length) {
     const all = halves.map(parse);
     // replace the placeholder "0" group by the two IPv4 groups
-    const last = all[all.length - 1];
+    const last = all[all.length - 1]!;
     last.pop();
     last.push(...tail);
     groups =
       halves.length === 2
-        ? [...all[0], ...new Array<number>(8 - all[0].length - all[1].length).fill(0), ...all[1]]
-        : all[0];
+        ? [...all[0]!, ...new Array<number>(8 - all[0]!.length - all[1]!.length).fill(0), ...all[1]!]
+        : all[0]!;
   } else if (halves.length === 2) {
-    const a = parse(halves[0]);
-    const b = parse(halves[1]);
+    const a = parse(halves[0]!);
+    const b = parse(halves[1]!);
     groups = [...a, ...new Array<number>(8 - a.length - b.length).fill(0), ...b];
   } else {
     groups = parse(text);
@@ -77,7 +77,7 @@ export function ipBytes(ip: Ip): Buffer {
 /** RFC 5952 text of 16 bytes (lower-case, longest zero run compressed). */
 export function formatIpv6(b: Uint8Array): string {
   const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((b[i * 2] << 8) | b[i * 2 + 1]);
+  for (let i = 0; i < 8; i++) g.push((b[i * 2]! << 8) | b[i * 2 + 1]!);
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8;) {
@@ -121,13 +121,13 @@ export function sum16(buf: Uint8Array, start = 0, end = buf.length, acc = 0): nu
     const pad = (4 - (abs & 3)) & 3;
     if ((pad & 1) === 0) {
       if (pad === 2) {
-        s += (buf[i] << 8) | buf[i + 1];
+        s += (buf[i]! << 8) | buf[i + 1]!;
         i += 2;
       }
       const words = (end - i) >>> 2;
       const u32 = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
       let le = 0;
-      for (let k = 0; k < words; k++) le += u32[k];
+      for (let k = 0; k < words; k++) le += u32[k]!;
       // fold the little-endian sum to 16 bits, then swap its bytes
       let f = le;
       while (f > 0xffff) f = (f & 0xffff) + Math.floor(f / 0x10000);
@@ -136,8 +136,8 @@ export function sum16(buf: Uint8Array, start = 0, end = buf.length, acc = 0): nu
     }
   }
   const even = end - ((end - i) & 1);
-  for (; i < even; i += 2) s += (buf[i] << 8) | buf[i + 1];
-  if (i < end) s += buf[i] << 8;
+  for (; i < even; i += 2) s += (buf[i]! << 8) | buf[i + 1]!;
+  if (i < end) s += buf[i]! << 8;
   return s;
 }
 
@@ -170,8 +170,8 @@ export function tbcd(digits: string): Buffer {
   const n = Math.ceil(digits.length / 2);
   const out = Buffer.alloc(n);
   for (let i = 0; i < n; i++) {
-    const lo = nib(digits[2 * i]);
-    const hi = 2 * i + 1 < digits.length ? nib(digits[2 * i + 1]) : 0xf;
+    const lo = nib(digits[2 * i]!);
+    const hi = 2 * i + 1 < digits.length ? nib(digits[2 * i + 1]!) : 0xf;
     out[i] = (hi << 4) | lo;
   }
   return out;
@@ -180,8 +180,8 @@ export function tbcd(digits: string): Buffer {
 export function decodeTbcd(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) {
-    const lo = b[i] & 0xf;
-    const hi = b[i] >> 4;
+    const lo = b[i]! & 0xf;
+    const hi = b[i]! >> 4;
     s += lo.toString(16);
     if (hi === 0xf && i === b.length - 1) break;
     s += hi.toString(16);
@@ -238,7 +238,7 @@ export class Rng {
     return lo + Math.floor(this.next() * (hi - lo + 1));
   }
   pick<T>(a: readonly T[]): T {
-    return a[Math.floor(this.next() * a.length)];
+    return a[Math.floor(this.next() * a.length)]!;
   }
   bytes(n: number): Buffer {
     const b = Buffer.alloc(n);

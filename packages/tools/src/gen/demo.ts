@@ -72,7 +72,7 @@ export function urlTokens(carriers: readonly string[], url: URL, via: Via): Expe
       const suffix = arg.toLowerCase().replace(/^\.|\.$/g, '');
       if (host.endsWith('.' + suffix)) {
         const labels = host.slice(0, -suffix.length - 1).split('.');
-        add(labels[0], 'host');
+        add(labels[0]!, 'host');
       }
     } else if (via !== 'http') {
       continue;
@@ -83,7 +83,7 @@ export function urlTokens(carriers: readonly string[], url: URL, via: Via): Expe
         if (safeDecode(part.slice(0, eq)) === arg) add(safeDecode(part.slice(eq + 1)), 'query');
       }
     } else if (kind === 'path') {
-      if (url.pathname.startsWith(arg)) add(url.pathname.slice(arg.length).split('/')[0], 'path');
+      if (url.pathname.startsWith(arg)) add(url.pathname.slice(arg.length).split('/')[0]!, 'path');
     }
   }
   return out;

@@ -399,7 +399,7 @@ export function manySockets(o: TrackerFixtureOptions = {}): TrackerResult {
     }),
   );
   const pdns: Pdn[] = [];
-  for (const i of [1, 3, 0, 2]) pdns[i] = answers[i]()!;
+  for (const i of [1, 3, 0, 2]) pdns[i] = answers[i]!()!;
   for (const p of pdns) s.modifyBearer(p);
   const gn = (i: number): Gn1Subscriber => ({
     imsi: `26201123459100${i}`,
@@ -411,7 +411,7 @@ export function manySockets(o: TrackerFixtureOptions = {}): TrackerResult {
     ggsnC: '198.51.100.190',
   });
   const pdpAnswers = [1, 2].map((i) => createPdpRequested(s, gn(i), { sgsnPort: 41000 + i, seq: 0x77 }));
-  const pdps = [pdpAnswers[1]()!, pdpAnswers[0]()!];
+  const pdps = [pdpAnswers[1]!()!, pdpAnswers[0]!()!];
   for (const p of pdns) pay(s, s.bearerPath(p), tok(), p.sub);
   for (const p of pdps) pay(s, s.pdpPath(p), tok(), p.sub);
   for (const p of pdns) s.deleteSession(p);
@@ -516,15 +516,15 @@ export function tcpApps(o: TrackerFixtureOptions = {}): TrackerResult {
   const d = s.tcp(path, { dport: 53, server: '198.51.100.53' });
   const n1 = `${host()}.pay.example.net`;
   const n2 = `${host()}.pay.example.net`;
-  sentBy(s, n1.split('.')[0], gn);
-  sentBy(s, n2.split('.')[0], gn);
+  sentBy(s, n1.split('.')[0]!, gn);
+  sentBy(s, n2.split('.')[0]!, gn);
   const q1 = dnsOverTcp(dnsQuery(0x1111, n1, DNS_TYPE.A));
   const q2 = dnsOverTcp(dnsQuery(0x2222, n2, DNS_TYPE.AAAA));
   d.send(Buffer.concat([q1, q2]), {
     cuts: [q1.length + 1, q1.length + 20],
     heads: [
-      { end: q1.length, expects: [expect(n1.split('.')[0], 'host', 'dns')], host: n1 },
-      { end: q1.length + q2.length, expects: [expect(n2.split('.')[0], 'host', 'dns')], host: n2 },
+      { end: q1.length, expects: [expect(n1.split('.')[0]!, 'host', 'dns')], host: n1 },
+      { end: q1.length + q2.length, expects: [expect(n2.split('.')[0]!, 'host', 'dns')], host: n2 },
     ],
   });
   d.close();
@@ -557,10 +557,10 @@ export function tcpApps(o: TrackerFixtureOptions = {}): TrackerResult {
   ); // paths in clear so that the expectations can be checked against the bytes
   const h = s.tcp(path, { dport: 8000 });
   h.send(h2.data, {
-    cuts: [30, h2.ends[0] - 7, h2.ends[0] + 5],
+    cuts: [30, h2.ends[0]! - 7, h2.ends[0]! + 5],
     heads: [
-      { end: h2.ends[0], expects: [expect(t3, 'query')], host: 'pay.example.net' },
-      { end: h2.ends[1], expects: [expect(t4, 'path')], host: 'pay.example.net' },
+      { end: h2.ends[0]!, expects: [expect(t3, 'query')], host: 'pay.example.net' },
+      { end: h2.ends[1]!, expects: [expect(t4, 'path')], host: 'pay.example.net' },
     ],
   });
   h.close();

@@ -175,7 +175,7 @@ export function gtp1(msgType: number, body: Uint8Array, o: Gtp1HeaderOptions): B
     const b = Buffer.alloc(total);
     b[0] = e.lengthField ?? total / 4;
     content.copy(b, 1);
-    b[total - 1] = i + 1 < ext.length ? ext[i + 1].type : 0;
+    b[total - 1] = i + 1 < ext.length ? ext[i + 1]!.type : 0;
     extParts.push(b);
   });
   const optLen = hasOpt ? 4 : 0;
@@ -190,7 +190,7 @@ export function gtp1(msgType: number, body: Uint8Array, o: Gtp1HeaderOptions): B
   if (hasOpt) {
     h.writeUInt16BE(o.seq ?? 0, 8);
     h[10] = o.npdu ?? 0;
-    h[11] = ext.length ? ext[0].type : 0;
+    h[11] = ext.length ? ext[0]!.type : 0;
   }
   if (!extParts.length && body.length === 0) return h;
   return Buffer.concat([h, ...extParts, body]);

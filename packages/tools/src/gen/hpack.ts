@@ -82,11 +82,11 @@ const HUFF_LEN = [
 ];
 
 const HUFF_CODE: number[] = (() => {
-  const order = [...HUFF_LEN.keys()].sort((a, b) => HUFF_LEN[a] - HUFF_LEN[b] || a - b);
+  const order = [...HUFF_LEN.keys()].sort((a, b) => HUFF_LEN[a]! - HUFF_LEN[b]! || a - b);
   const codes = new Array<number>(257);
   let code = 0;
   order.forEach((s, i) => {
-    if (i > 0) code = (code + 1) * 2 ** (HUFF_LEN[s] - HUFF_LEN[order[i - 1]]);
+    if (i > 0) code = (code + 1) * 2 ** (HUFF_LEN[s]! - HUFF_LEN[order[i - 1]!]!);
     codes[s] = code;
   });
   return codes;
@@ -95,10 +95,10 @@ const HUFF_CODE: number[] = (() => {
 /** RFC 7541 s5.2 Huffman coding of a string, padded with ones. */
 export function huffmanEncode(s: Buffer): Buffer {
   const bits: number[] = [];
-  for (const c of s) for (let b = HUFF_LEN[c] - 1; b >= 0; b--) bits.push(Math.floor(HUFF_CODE[c] / 2 ** b) % 2);
+  for (const c of s) for (let b = HUFF_LEN[c]! - 1; b >= 0; b--) bits.push(Math.floor(HUFF_CODE[c]! / 2 ** b) % 2);
   while (bits.length % 8) bits.push(1);
   const out = Buffer.alloc(bits.length / 8);
-  for (let i = 0; i < bits.length; i++) if (bits[i]) out[i >> 3] |= 0x80 >> (i & 7);
+  for (let i = 0; i < bits.length; i++) if (bits[i]) out[i >> 3]! |= 0x80 >> (i & 7);
   return out;
 }
 
@@ -137,13 +137,13 @@ export class HpackEncoder {
   private index(name: string, value: string): { full: number; name: number } {
     let nameIdx = 0;
     for (let i = 0; i < STATIC.length; i++) {
-      if (STATIC[i][0] !== name) continue;
-      if (STATIC[i][1] === value) return { full: i + 1, name: i + 1 };
+      if (STATIC[i]![0] !== name) continue;
+      if (STATIC[i]![1] === value) return { full: i + 1, name: i + 1 };
       if (!nameIdx) nameIdx = i + 1;
     }
     for (let i = 0; i < this.dynamic.length; i++) {
-      if (this.dynamic[i][0] !== name) continue;
-      if (this.dynamic[i][1] === value) return { full: STATIC.length + 1 + i, name: nameIdx || STATIC.length + 1 + i };
+      if (this.dynamic[i]![0] !== name) continue;
+      if (this.dynamic[i]![1] === value) return { full: STATIC.length + 1 + i, name: nameIdx || STATIC.length + 1 + i };
       if (!nameIdx) nameIdx = STATIC.length + 1 + i;
     }
     return { full: 0, name: nameIdx };

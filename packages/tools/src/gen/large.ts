@@ -216,7 +216,7 @@ export function bench(o: LargeOptions = {}): GenResult {
       pdp = s.createPdp(benchSub(i))!;
       path = s.pdpPath(pdp);
     }
-    const srv = SERVERS[i % SERVERS.length];
+    const srv = SERVERS[i % SERVERS.length]!;
     const sport = 40000 + (i % 20000);
     const flow: BulkFlow = {
       down: new TcpTemplate(path.core, path.ran, path.teidDown, srv, path.ueIp, 443, sport, Buffer.alloc(1400, 0x17)),
@@ -249,7 +249,7 @@ export function bench(o: LargeOptions = {}): GenResult {
   while (s.packets < target) {
     let r = rng.next();
     const si = rng.u32() % pdps.length;
-    const sub = pdps[si];
+    const sub = pdps[si]!;
     const f = sub.flow;
     if (mixed) {
       // token requests and churn at the asked shares; the rest keeps the default mix's proportions
@@ -277,11 +277,11 @@ export function bench(o: LargeOptions = {}): GenResult {
         s.fastFrame(f.upload.patch(outerId, f.innerId, f.seqUp, f.seqDown));
         f.seqUp = (f.seqUp + 1200) >>> 0;
       }
-      s.gtpu.g_pdu++;
+      s.gtpu.g_pdu!++;
     } else if (r < 0.935) {
       // a 1500-byte inner packet downlink: two outer fragments
       const inner = innerTcp(
-        SERVERS[0],
+        SERVERS[0]!,
         sub.path.ueIp,
         443,
         40000,
@@ -294,7 +294,7 @@ export function bench(o: LargeOptions = {}): GenResult {
       s.gpdu(sub.path, 'down', inner, { mtu: 1500 });
     } else if (r < 0.9365) {
       // a token-carrying request (≈8 packets each: ≈1% of all packets)
-      const kind = tokenKinds[rng.u32() % tokenKinds.length];
+      const kind = tokenKinds[rng.u32() % tokenKinds.length]!;
       const t = makeToken(rng, 24, kind === 'dns' || kind === 'tls');
       if (kind === 'dns') {
         s.dnsQuery(sub.path, `${t}.pay.example.net`, { expects: [expect(t, 'host', 'dns')] });
@@ -352,7 +352,7 @@ export function bench(o: LargeOptions = {}): GenResult {
         f.innerId = (f.innerId + 1) & 0xffff;
         s.fastFrame(f.upload.patch(outerId, f.innerId, f.seqUp, f.seqDown));
         f.seqUp = (f.seqUp + 1200) >>> 0;
-        s.gtpu.g_pdu++;
+        s.gtpu.g_pdu!++;
       }
     }
   }
@@ -451,7 +451,7 @@ export function flood(kind: FloodKind, o: FloodOptions = {}): GenResult {
   const frag0 = fragmentIpv4(
     ipUdp('192.0.2.250', '198.51.100.250', 2152, 2152, gpdu(0, fragInner), { id: 0 }, { noChecksum: true }),
     1500,
-  )[0];
+  )[0]!;
   const fragFrame = Buffer.concat([lh, frag0]);
   const L = lh.length;
   while (s.packets < target) {
@@ -526,7 +526,7 @@ export function flood(kind: FloodKind, o: FloodOptions = {}): GenResult {
         tbcd(imsi).copy(req, qo.get(2)![0]);
         req.writeUInt32BE(su, qo.get(16)![0]);
         req.writeUInt32BE(sc, qo.get(17)![0]);
-        tbcd(msisdn).copy(req, qo.get(134)![0] + 1);
+        tbcd(msisdn).copy(req, qo.get(134)![0]! + 1);
         s.gtpcV1.create_pdp_context_request = (s.gtpcV1.create_pdp_context_request ?? 0) + 1;
         s.rawFrame(udpFrameFast(lh, F.sgsnC, F.ggsnC, 2123, 2123, noHeader, req, s.nextIpId()));
         s.tick();
@@ -535,7 +535,7 @@ export function flood(kind: FloodKind, o: FloodOptions = {}): GenResult {
         resp.writeUInt32BE(gu, ro.get(16)![0]);
         resp.writeUInt32BE(gc, ro.get(17)![0]);
         resp.writeUInt32BE(n, ro.get(127)![0]);
-        ipv4Bytes(ue).copy(resp, ro.get(128)![0] + 2);
+        ipv4Bytes(ue).copy(resp, ro.get(128)![0]! + 2);
         s.gtpcV1.create_pdp_context_response = (s.gtpcV1.create_pdp_context_response ?? 0) + 1;
         const pkt = s.rawFrame(udpFrameFast(lh, F.ggsnC, F.sgsnC, 2123, 2123, noHeader, resp, s.nextIpId()));
         const ctx = s.model.newCtx({ gtp: 1, bearer: 5, imsi, msisdn, apn, ueIp: ue });
@@ -559,12 +559,12 @@ function ieOffsets(msg: Buffer): Map<number, number[]> {
   const m = new Map<number, number[]>();
   let o = 12;
   while (o < msg.length) {
-    const type = msg[o];
+    const type = msg[o]!;
     const list = m.get(type) ?? [];
     m.set(type, list);
     if (type < 128) {
       list.push(o + 1);
-      o += 1 + TV_LENGTH[type];
+      o += 1 + TV_LENGTH[type]!;
     } else {
       list.push(o + 3);
       o += 3 + msg.readUInt16BE(o + 1);

@@ -161,14 +161,14 @@ export class SessionModel {
     if (a !== undefined && b !== undefined) return a;
     if (a === undefined && b === undefined) {
       const n = add(v4);
-      this.nodes[n].addrs.push(canonicalIp(v6));
+      this.nodes[n]!.addrs.push(canonicalIp(v6));
       this.nodeOf.set(canonicalIp(v6), n);
       return n;
     }
     const n = (a ?? b)!;
     const missing = a !== undefined ? v6 : v4;
-    if (this.nodes[n].addrs.length === 1) {
-      this.nodes[n].addrs.push(canonicalIp(missing));
+    if (this.nodes[n]!.addrs.length === 1) {
+      this.nodes[n]!.addrs.push(canonicalIp(missing));
       this.nodeOf.set(canonicalIp(missing), n);
     }
     return n;
@@ -178,8 +178,8 @@ export class SessionModel {
   private addresses(e: Endpoint): string[] {
     const n = this.nodeOf.get(canonicalIp(e.addr));
     if (n === undefined) return [canonicalIp(e.addr)];
-    const a = this.nodes[n].addrs;
-    return a.length === 2 && ipVersion(a[0]) === 6 ? [a[1], a[0]] : [...a];
+    const a = this.nodes[n]!.addrs;
+    return a.length === 2 && ipVersion(a[0]!) === 6 ? [a[1]!, a[0]!] : [...a];
   }
 
   private epKey(addr: string, teid: number): string {
@@ -200,7 +200,7 @@ export class SessionModel {
   /** the endpoint of an interface and side: replaces the one of the same kind, else takes a free slot */
   setEndpoint(ctx: Ctx, kind: Kind, dir: Dir, e: Endpoint): boolean {
     const n = this.node(e.addr, e.addr6);
-    if (kind !== 'peer') this.nodes[n].roles.add(dir);
+    if (kind !== 'peer') this.nodes[n]!.roles.add(dir);
     const s: Slot = { kind, dir, addr: canonicalIp(e.addr), teid: e.teid >>> 0 };
     const i = ctx.slots.findIndex((x) => x.kind === kind && x.dir === dir);
     if (i >= 0) ctx.slots[i] = s;
@@ -402,7 +402,7 @@ export class SessionModel {
   private ueHolder(ip: string): { ctx: Ctx | null; count: number } {
     const s = this.ueIndex.get(ueKey(ip));
     if (!s || s.length === 0) return { ctx: null, count: 0 };
-    const head = s[s.length - 1];
+    const head = s[s.length - 1]!;
     const same =
       s.length === 1 || (head.imsi !== null && s.every((c) => c.imsi === head.imsi && c.msisdn === head.msisdn));
     return same ? { ctx: head, count: 1 } : { ctx: null, count: s.length };
@@ -411,7 +411,7 @@ export class SessionModel {
   /** the roles a node has (which user traffic arrives at it), or null for an address GTP-C never named */
   private roles(addr: string): Set<Dir> | null {
     const n = this.nodeOf.get(canonicalIp(addr));
-    return n === undefined ? null : this.nodes[n].roles;
+    return n === undefined ? null : this.nodes[n]!.roles;
   }
 
   /**
@@ -423,7 +423,7 @@ export class SessionModel {
   resolve(outerSrc: string, outerDst: string, teid: number, innerSrc: string, innerDst: string): Resolution {
     const ep = this.userIndex.get(this.epKey(outerDst, teid));
     if (ep) return { ctx: ep.ctx, uplink: ep.dir === 'uplink', resolvedBy: 'teid' };
-    const one = (r: Set<Dir> | null): Dir | null => (r && r.size === 1 ? [...r][0] : null);
+    const one = (r: Set<Dir> | null): Dir | null => (r && r.size === 1 ? [...r][0]! : null);
     let way: 'up' | 'down' | 'undecided' = 'undecided';
     const d = one(this.roles(outerDst));
     if (d) way = d === 'uplink' ? 'up' : 'down';

@@ -38,7 +38,7 @@ export interface EthernetOptions {
 }
 
 export function etherTypeOf(payload: Uint8Array): number {
-  return payload.length > 0 && payload[0] >> 4 === 6 ? ETHERTYPE.IPV6 : ETHERTYPE.IPV4;
+  return payload.length > 0 && payload[0]! >> 4 === 6 ? ETHERTYPE.IPV6 : ETHERTYPE.IPV4;
 }
 
 /** Ethernet II with optional 802.1Q / 802.1ad tags and MPLS labels. */
@@ -171,7 +171,7 @@ export function ip(src: Ip, dst: Ip, proto: number, payload: Uint8Array, o: Ipv4
  * bytes; header checksums are recomputed.
  */
 export function fragmentIpv4(packet: Buffer, mtu: number): Buffer[] {
-  const ihl = (packet[0] & 0x0f) * 4;
+  const ihl = (packet[0]! & 0x0f) * 4;
   if (packet.length <= mtu) return [packet];
   const payload = packet.subarray(ihl);
   const per = Math.floor((mtu - ihl) / 8) * 8;

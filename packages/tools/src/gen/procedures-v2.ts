@@ -277,7 +277,7 @@ function answerSession(
 
 /** a GTPv2 message with one more IE placed first (a Bearer Context of instance 1) */
 function withFirstBearer(msg: Buffer, ie: Buffer): Buffer {
-  const hasTeid = (msg[0] & 0x08) !== 0;
+  const hasTeid = (msg[0]! & 0x08) !== 0;
   const head = hasTeid ? 12 : 8;
   const out = Buffer.concat([msg.subarray(0, head), ie, msg.subarray(head)]);
   out.writeUInt16BE(out.length - 4, 2);
@@ -286,7 +286,7 @@ function withFirstBearer(msg: Buffer, ie: Buffer): Buffer {
 
 function setPiggyback(msg: Buffer): Buffer {
   const out = Buffer.from(msg);
-  out[0] |= 0x10;
+  out[0]! |= 0x10;
   return out;
 }
 
@@ -313,7 +313,7 @@ function answerBearer(s: Scenario, pdn: Pdn, seq: number, upF: Fteid, ebi: numbe
 
 /** the model's dedicated bearer: a new context joining the PDN connection's default bearer */
 function dedicated(s: Scenario, pdn: Pdn, b: Bearer, fteids: Fteid[], pkt: number): void {
-  const pc = pdn.bearers[0].ctx;
+  const pc = pdn.bearers[0]!.ctx;
   if (!pc || !pc.active) return;
   const m = s.model;
   const same = pc.secondaries.find((x) => x.bearer === b.ebi);
@@ -345,7 +345,7 @@ export interface ModifyBearerOptions {
  */
 export function modifyBearer(s: Scenario, pdn: Pdn, o: ModifyBearerOptions = {}): void {
   const s11 = pdn.sub.iface === 's11';
-  const wanted = o.bearers ?? [{ ebi: pdn.bearers[0].ebi, downAddr: o.downAddr, downTeid: o.downTeid }];
+  const wanted = o.bearers ?? [{ ebi: pdn.bearers[0]!.ebi, downAddr: o.downAddr, downTeid: o.downTeid }];
   const changes = wanted.map((w) => {
     const addr = w.downAddr ?? (s11 ? pdn.sub.enbU! : pdn.sub.sgwU);
     const teid = w.downTeid ?? s.teid();
@@ -401,7 +401,7 @@ export function modifyBearer(s: Scenario, pdn: Pdn, o: ModifyBearerOptions = {})
   );
   // the model: every context of the PDN connections the TEID addresses, in the engine's order
   const m = s.model;
-  const all = (s11 ? pdnsSharing(s, pdn) : [pdn.bearers[0].ctx].filter((c): c is Ctx => !!c && c.active)).flatMap(
+  const all = (s11 ? pdnsSharing(s, pdn) : [pdn.bearers[0]!.ctx].filter((c): c is Ctx => !!c && c.active)).flatMap(
     members,
   );
   const touched = new Set<Ctx>();
@@ -422,7 +422,7 @@ export function modifyBearer(s: Scenario, pdn: Pdn, o: ModifyBearerOptions = {})
         }
     });
   for (const c of all) if (touched.has(c)) m.updated(c, pkt, s.lastTs);
-  if (touched.size === 0 && all.length) m.updated(all[0], pkt, s.lastTs);
+  if (touched.size === 0 && all.length) m.updated(all[0]!, pkt, s.lastTs);
   // the wire state
   if (o.senderC) pdn.cDown = { ...o.senderC };
   for (const ch of changes) {
@@ -439,7 +439,7 @@ export function modifyBearer(s: Scenario, pdn: Pdn, o: ModifyBearerOptions = {})
  * asked for by the PGW on S5/S8 or the SGW on S11.
  */
 export function createBearer(s: Scenario, pdn: Pdn, o: { ebi: number; lbi?: number; t?: Transport }): Bearer {
-  const def = pdn.bearers[0];
+  const def = pdn.bearers[0]!;
   const sub = pdn.sub;
   const s11 = sub.iface === 's11';
   const upF: Fteid = s11
@@ -490,7 +490,7 @@ export function createBearer(s: Scenario, pdn: Pdn, o: { ebi: number; lbi?: numb
 export function deleteBearer(s: Scenario, pdn: Pdn, ebis: number[], o: { lbi?: boolean; t?: Transport } = {}): void {
   const seq = s.nextSeq2();
   const port = ports(pdn);
-  const def = pdn.bearers[0];
+  const def = pdn.bearers[0]!;
   const req = o.lbi
     ? gtp2(V2.DELETE_BEARER_REQ, ebiIe(def.ebi), { seq, teid: pdn.cDown.teid })
     : deleteBearerRequest({ seq, teid: pdn.cDown.teid, ebis });
@@ -550,7 +550,7 @@ export function updateBearer(s: Scenario, pdn: Pdn, ebi: number, o: { t?: Transp
  */
 export function deleteSession(s: Scenario, pdn: Pdn, o: { t?: Transport; noLbi?: boolean } = {}): void {
   const seq = s.nextSeq2();
-  const def = pdn.bearers[0];
+  const def = pdn.bearers[0]!;
   const port = ports(pdn);
   const req = o.noLbi
     ? gtp2(V2.DELETE_SESSION_REQ, Buffer.alloc(0), { seq, teid: pdn.cUp.teid })
@@ -647,7 +647,7 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
   ies.push(fteidIe({ iface: IFACE.S11_MME, teid: cDown.teid, addr: cDown.addr, instance: 0 }));
   ies.push(fteidIe({ iface: IFACE.S5C_PGW, teid: pdn.pgwC!.teid, addr: pdn.pgwC!.addr, instance: 1 }));
   ies.push(ie2(IE2.APN, apnBytes(sub.apn)));
-  ies.push(ebiIe(pdn.bearers[0].ebi));
+  ies.push(ebiIe(pdn.bearers[0]!.ebi));
   // each bearer's S5/S8-U PGW F-TEID: as the S11 Create Session / the S5/S8 leg learnt it
   for (const b of pdn.bearers) {
     const leg = o.s5?.bearers.find((x) => x.ebi === b.ebi);
@@ -704,7 +704,7 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
       }),
       o.t,
     );
-    const all = [s5.bearers[0].ctx].filter((c): c is Ctx => !!c && c.active).flatMap(members);
+    const all = [s5.bearers[0]!.ctx].filter((c): c is Ctx => !!c && c.active).flatMap(members);
     for (const c of all)
       m.change(c, (x) => {
         m.setCtrl(x, 'downlink', newC);
@@ -747,7 +747,7 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
   );
   const pkt = s.gtpc(cUp.addr, cDown.addr, resp, o.t, true, 2123, port.ran);
   // the model: the new hop's contexts, taking MSISDN and UE addresses from the PDN connection they continue
-  const known = (o.s5?.bearers[0].ctx?.active ? o.s5.bearers[0].ctx : null) ?? pdn.bearers[0].ctx;
+  const known = (o.s5?.bearers[0]!.ctx?.active ? o.s5.bearers[0].ctx : null) ?? pdn.bearers[0]!.ctx;
   let primary: Ctx | null = null;
   for (const r of respBearers) {
     const b: Bearer = {
@@ -793,7 +793,7 @@ export function relocateSgw(s: Scenario, pdn: Pdn, o: { sgwC: Ip; sgwU: Ip; s5?:
 /** the user path of a bearer: on S11 the eNodeB <-> SGW S1-U leg, on S5/S8 SGW <-> PGW; `v6`: the dual-stack addresses */
 export function bearerPath(
   pdn: Pdn,
-  b: Bearer = pdn.bearers[0],
+  b: Bearer = pdn.bearers[0]!,
   t?: Transport,
   useV6 = false,
   outerV6 = false,
@@ -809,7 +809,7 @@ export function bearerPath(
 
 /** the S5/S8-U leg of an S11 PDN connection's bearer (the SGW <-> PGW tunnel the S11 messages name) */
 export function s5Path(pdn: Pdn, s5: Pdn, b = 0, t?: Transport): UserPath {
-  const up = s5.bearers[b];
+  const up = s5.bearers[b]!;
   return {
     ran: up.downAddr!,
     core: up.upAddr,
@@ -982,7 +982,7 @@ export function attachEpc(s: Scenario, sub: S5Subscriber, o: { ebi?: number; t?:
 export function detachEpc(s: Scenario, e: EpcPdn, o: { t?: Transport } = {}): void {
   const seq11 = s.nextSeq2();
   const seq5 = s.nextSeq2();
-  const lbi = e.s11.bearers[0].ebi;
+  const lbi = e.s11.bearers[0]!.ebi;
   s.gtpc(
     e.s11.cDown.addr,
     e.s11.cUp.addr,
@@ -1001,7 +1001,7 @@ export function detachEpc(s: Scenario, e: EpcPdn, o: { t?: Transport } = {}): vo
     deleteSessionResponse({ seq: seq5, teid: e.s5.cDown.teid, cause: 16 }),
     o.t,
   );
-  const c5 = e.s5.bearers[0].ctx;
+  const c5 = e.s5.bearers[0]!.ctx;
   if (c5?.active) s.model.removeGroup(c5, pkt5, s.lastTs);
   s.tick();
   const pkt11 = s.gtpc(
@@ -1013,6 +1013,6 @@ export function detachEpc(s: Scenario, e: EpcPdn, o: { t?: Transport } = {}): vo
     2123,
     ports(e.s11).ran,
   );
-  const c11 = e.s11.bearers[0].ctx;
+  const c11 = e.s11.bearers[0]!.ctx;
   if (c11?.active) s.model.removeGroup(c11, pkt11, s.lastTs);
 }

@@ -90,7 +90,7 @@ function readPcapng(buf: Buffer): ReadResult {
         const code = r16(o);
         const l = r16(o + 2);
         if (code === 0) break;
-        if (code === 9) tsresol = buf[o + 4];
+        if (code === 9) tsresol = buf[o + 4]!;
         o += 4 + ((l + 3) & ~3);
       }
       ifaces.push({ linktype: r16(body), tsresol });
@@ -98,7 +98,7 @@ function readPcapng(buf: Buffer): ReadResult {
       const iface = r32(body);
       const ts = (BigInt(r32(body + 4)) << 32n) | BigInt(r32(body + 8));
       const caplen = r32(body + 12);
-      const d = ifaces[iface];
+      const d = ifaces[iface]!;
       const units = 10n ** BigInt(d.tsresol);
       const sec = ts / units;
       const frac = ts % units;
@@ -118,7 +118,7 @@ function readPcapng(buf: Buffer): ReadResult {
       frames.push({
         index: frames.length + 1,
         offset: off,
-        linktype: ifaces[0].linktype,
+        linktype: ifaces[0]!.linktype,
         iface: 0,
         tsSec: null,
         tsNsec: null,
@@ -159,11 +159,11 @@ export function gpduInner(d: Dissected): Buffer | null {
   if (!d.gtp || d.gtp.type !== 255) return null;
   const g = d.ipPayload.subarray(8);
   let off = 8;
-  if (g[0] & 0x07) {
+  if (g[0]! & 0x07) {
     off = 12;
     let next = g[11];
-    while (g[0] & 0x04 && next !== 0 && off < g.length) {
-      const len = g[off] * 4;
+    while (g[0]! & 0x04 && next !== 0 && off < g.length) {
+      const len = g[off]! * 4;
       if (len === 0) return null;
       next = g[off + len - 1];
       off += len;
@@ -175,17 +175,17 @@ export function gpduInner(d: Dissected): Buffer | null {
 /** TCP seq and payload of an inner IPv4/IPv6 packet, or null */
 export function innerTcpPayload(inner: Buffer): { seq: number; payload: Buffer; sport: number; dport: number } | null {
   if (inner.length < 20) return null;
-  const v = inner[0] >> 4;
+  const v = inner[0]! >> 4;
   let off: number;
   if (v === 4) {
     if (inner[9] !== 6) return null;
-    off = (inner[0] & 0xf) * 4;
+    off = (inner[0]! & 0xf) * 4;
   } else if (v === 6) {
     if (inner[6] !== 6) return null;
     off = 40;
   } else return null;
   if (inner.length < off + 20) return null;
-  const hl = (inner[off + 12] >> 4) * 4;
+  const hl = (inner[off + 12]! >> 4) * 4;
   return {
     seq: inner.readUInt32BE(off + 4),
     payload: inner.subarray(off + hl),
@@ -210,7 +210,7 @@ export function dissect(linktype: number, frame: Buffer): Dissected | null {
     off += 2;
     if (etype === 0x8847 || etype === 0x8848) {
       // MPLS labels down to the bottom of the stack; IP below it
-      while (off + 4 <= frame.length && !(frame[off + 2] & 1)) off += 4;
+      while (off + 4 <= frame.length && !(frame[off + 2]! & 1)) off += 4;
       off += 4;
     }
   } else if (linktype === LINKTYPE.LINUX_SLL) {
@@ -219,7 +219,7 @@ export function dissect(linktype: number, frame: Buffer): Dissected | null {
     off = 20;
   }
   if (frame.length < off + 20) return null;
-  const v = frame[off] >> 4;
+  const v = frame[off]! >> 4;
   if (v !== 4 && v !== 6) return null;
   let src: string;
   let dst: string;
@@ -229,10 +229,10 @@ export function dissect(linktype: number, frame: Buffer): Dissected | null {
   let mf = false;
   let id = 0;
   if (v === 4) {
-    const ihl = (frame[off] & 0xf) * 4;
+    const ihl = (frame[off]! & 0xf) * 4;
     src = ipText(frame.subarray(off + 12, off + 16));
     dst = ipText(frame.subarray(off + 16, off + 20));
-    proto = frame[off + 9];
+    proto = frame[off + 9]!;
     const fo = frame.readUInt16BE(off + 6);
     fragOffset = (fo & 0x1fff) * 8;
     mf = (fo & 0x2000) !== 0;
@@ -241,7 +241,7 @@ export function dissect(linktype: number, frame: Buffer): Dissected | null {
   } else {
     src = ipText(frame.subarray(off + 8, off + 24));
     dst = ipText(frame.subarray(off + 24, off + 40));
-    proto = frame[off + 6];
+    proto = frame[off + 6]!;
     payload = frame.subarray(off + 40);
   }
   let sport: number | null = null;
@@ -256,12 +256,12 @@ export function dissect(linktype: number, frame: Buffer): Dissected | null {
     const gtpPort = dport === 2152 || dport === 2123 || sport === 2152 || sport === 2123;
     const exact =
       g.length >= 8 &&
-      ((g[0] >> 5 === 1 && (g[0] & 0x10) !== 0 && g.readUInt16BE(2) + 8 === g.length) ||
-        (g[0] >> 5 === 2 && (g[0] & 0x10) === 0 && g.readUInt16BE(2) + 4 === g.length));
+      ((g[0]! >> 5 === 1 && (g[0]! & 0x10) !== 0 && g.readUInt16BE(2) + 8 === g.length) ||
+        (g[0]! >> 5 === 2 && (g[0]! & 0x10) === 0 && g.readUInt16BE(2) + 4 === g.length));
     if ((gtpPort || exact) && g.length >= 8) {
-      const ver = g[0] >> 5;
-      const hasTeid = ver === 1 || (ver === 2 && (g[0] & 0x08) !== 0);
-      gtp = { flags: g[0], type: g[1], teid: hasTeid ? g.readUInt32BE(4) : null };
+      const ver = g[0]! >> 5;
+      const hasTeid = ver === 1 || (ver === 2 && (g[0]! & 0x08) !== 0);
+      gtp = { flags: g[0]!, type: g[1]!, teid: hasTeid ? g.readUInt32BE(4) : null };
     }
   }
   return {

@@ -306,7 +306,7 @@ export class Scenario {
 
   /** an outer IP packet, fragmented when `t.mtu` asks; returns the index of the packet that completes it */
   sendIp(pkt: Buffer, t: Transport = {}): number {
-    if (t.mtu && pkt[0] >> 4 === 4 && pkt.length > t.mtu) {
+    if (t.mtu && pkt[0]! >> 4 === 4 && pkt.length > t.mtu) {
       const frags = fragmentIpv4(pkt, t.mtu);
       if (t.reverseFragments) frags.reverse();
       let last = 0;
@@ -319,7 +319,7 @@ export class Scenario {
 
   /** a GTP-C message on UDP 2123, counted under its name */
   gtpc(src: Ip, dst: Ip, msg: Buffer, t: Transport = {}, count = true, sport = GTPC_PORT, dport = GTPC_PORT): number {
-    if (count) this.count(msg[0] >> 5, msg[1]);
+    if (count) this.count(msg[0]! >> 5, msg[1]!);
     return this.sendIp(
       ipUdp(src, dst, sport, dport, msg, { id: this.nextIpId() }, { noChecksum: ipVersion(src) === 4 }),
       t ?? {},
@@ -337,8 +337,8 @@ export class Scenario {
   /** a GTP-U message on UDP 2152; returns the index of the packet that completes it */
   gtpuMsg(src: Ip, dst: Ip, msg: Buffer, t: Transport = {}, count = true): number {
     if (count) {
-      const name = V1_NAMES[msg[1]] ?? 'other';
-      this.gtpu[name in this.gtpu ? name : 'other']++;
+      const name = V1_NAMES[msg[1]!] ?? 'other';
+      this.gtpu[name in this.gtpu ? name : 'other']!++;
     }
     return this.sendIp(
       ipUdp(src, dst, GTPU_PORT, GTPU_PORT, msg, { id: this.nextIpId() }, { noChecksum: ipVersion(src) === 4 }),
@@ -369,7 +369,7 @@ export class Scenario {
         this.linkHeaders.set(lk, lh);
       }
       const h = gtp1Header(V1.G_PDU, inner.length, { teid, seq: tt.gtpSeq, ext: tt.ext });
-      this.gtpu.g_pdu++;
+      this.gtpu.g_pdu!++;
       return this.rawFrame(udpFrameFast(lh, src, dst, GTPU_PORT, GTPU_PORT, h, inner, this.nextIpId()), tt);
     }
     const msg = gpdu(teid, inner, { seq: tt.gtpSeq, ext: tt.ext });
@@ -429,7 +429,7 @@ export class Scenario {
   relocateSgw(pdn: Pdn, o: Parameters<typeof v2.relocateSgw>[2]): Pdn {
     return v2.relocateSgw(this, pdn, o);
   }
-  bearerPath(pdn: Pdn, b: Bearer = pdn.bearers[0], t?: Transport, useV6 = false, outerV6 = false): UserPath {
+  bearerPath(pdn: Pdn, b: Bearer = pdn.bearers[0]!, t?: Transport, useV6 = false, outerV6 = false): UserPath {
     return v2.bearerPath(pdn, b, t, useV6, outerV6);
   }
 
@@ -659,7 +659,8 @@ export class TcpFlow {
     else for (let p = 1400; p < data.length; p += 1400) bounds.push(p);
     bounds.push(data.length);
     const segs: [number, number][] = [];
-    for (let i = 0; i + 1 < bounds.length; i++) if (bounds[i + 1] > bounds[i]) segs.push([bounds[i], bounds[i + 1]]);
+    for (let i = 0; i + 1 < bounds.length; i++)
+      if (bounds[i + 1]! > bounds[i]!) segs.push([bounds[i]!, bounds[i + 1]!]);
     let start = 0;
     for (const h of o.heads ?? []) {
       this.pending.push({
@@ -673,7 +674,7 @@ export class TcpFlow {
     if (order.length !== segs.length) throw new Error(`order has ${order.length} entries for ${segs.length} segments`);
     const deliveries: [number, number][] = [];
     order.forEach((i, k) => {
-      deliveries.push(segs[i]);
+      deliveries.push(segs[i]!);
       for (const r of o.retransmit ?? []) if (r.after === k) deliveries.push([r.from, r.to]);
     });
     this.upOff += data.length;
@@ -699,7 +700,7 @@ export class TcpFlow {
   }
 
   private complete(): void {
-    while (this.pending.length && this.pending[0].end <= this.prefix) {
+    while (this.pending.length && this.pending[0]!.end <= this.prefix) {
       const h = this.pending.shift()!;
       this.s.judge(
         this.path,

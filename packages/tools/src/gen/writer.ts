@@ -229,7 +229,7 @@ export class PcapngWriter implements CaptureWriter {
     return this.n;
   }
   linktype(iface = 0): number {
-    return this.ifaces[iface].linktype;
+    return this.ifaces[iface]!.linktype;
   }
   private w32(buf: Buffer, v: number, at: number): void {
     if (this.be) buf.writeUInt32BE(v >>> 0, at);
@@ -292,7 +292,7 @@ export class PcapngWriter implements CaptureWriter {
     return this.ifaces.length - 1;
   }
   quantize(sec: number, nsec: number, iface = 0): [number, number] {
-    const r = this.ifaces[iface].tsresol;
+    const r = this.ifaces[iface]!.tsresol;
     if (r >= 9) return [sec, nsec];
     const unit = 10 ** (9 - r);
     return [sec, nsec - (nsec % unit)];
