@@ -1,7 +1,7 @@
 // A short fuzz run (60 s by default; GNPAY_FUZZ_SECONDS overrides) of the
 // libFuzzer target over the whole decode path, under ASan + UBSan, seeded from
-// our fixtures and the public captures: every `npm test` (and so every CI run)
-// fuzzes a little. A crash fails the test and leaves the input in
+// our fixtures and the public captures: every `npm run test:full` (and so every
+// CI run) fuzzes a little. A crash fails the test and leaves the input in
 // native/fuzz/regressions/ for the unit tests to replay. Needs clang.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -13,7 +13,7 @@ const seconds = Number(process.env.GNPAY_FUZZ_SECONDS ?? 60);
 const clang = spawnSync('clang++', ['--version']).status === 0;
 
 t.test(`fuzz smoke run (${seconds} s)`, { skip: clang ? false : 'clang++ is not installed' }, (t) => {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'tools', 'fuzz.js'), String(seconds)], {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'packages', 'tools', 'dist', 'fuzz.js'), String(seconds)], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 256 << 20,
