@@ -175,6 +175,24 @@ const delivery = (what: string) => ({
   '410': { description: `Gone: the ${what}s of this endpoint stop (CAMARA sinks)` },
 });
 
+/** A CAMARA notification to the sink the SP gave, with its CloudEvent schema. */
+const camaraNotification = (operationId: string, summary: string, event: keyof typeof NAMED_SCHEMAS) => ({
+  post: {
+    operationId,
+    summary,
+    tags: ['notifications'],
+    security: [{ sinkCredential: [] }],
+    parameters: [
+      { name: 'x-correlator', in: 'header', required: true, schema: { type: 'string' }, description: 'the event id' },
+    ],
+    requestBody: {
+      required: true,
+      content: { 'application/cloudevents+json': { schema: ref(event) } },
+    },
+    responses: delivery('notification'),
+  },
+});
+
 const WEBHOOKS = {
   orderEvent: {
     post: {
@@ -205,36 +223,14 @@ const WEBHOOKS = {
       responses: delivery('delivery'),
     },
   },
-  camaraPaymentNotification: {
-    post: {
-      operationId: 'camaraPaymentNotification',
-      summary: "A change of a CAMARA payment's status, to the payment's sink",
-      tags: ['notifications'],
-      security: [{ sinkCredential: [] }],
-      parameters: [
-        { name: 'x-correlator', in: 'header', required: true, schema: { type: 'string' }, description: 'the event id' },
-      ],
-      requestBody: {
-        required: true,
-        content: { 'application/cloudevents+json': { schema: ref('CamaraPaymentEvent') } },
-      },
-      responses: delivery('notification'),
-    },
-  },
-  camaraRefundNotification: {
-    post: {
-      operationId: 'camaraRefundNotification',
-      summary: "The outcome of a CAMARA refund, to the refund's sink",
-      tags: ['notifications'],
-      security: [{ sinkCredential: [] }],
-      parameters: [
-        { name: 'x-correlator', in: 'header', required: true, schema: { type: 'string' }, description: 'the event id' },
-      ],
-      requestBody: {
-        required: true,
-        content: { 'application/cloudevents+json': { schema: ref('CamaraRefundEvent') } },
-      },
-      responses: delivery('notification'),
-    },
-  },
+  camaraPaymentNotification: camaraNotification(
+    'camaraPaymentNotification',
+    "A change of a CAMARA payment's status, to the payment's sink",
+    'CamaraPaymentEvent',
+  ),
+  camaraRefundNotification: camaraNotification(
+    'camaraRefundNotification',
+    "The outcome of a CAMARA refund, to the refund's sink",
+    'CamaraRefundEvent',
+  ),
 };
