@@ -27,6 +27,9 @@ export type SourceFactory = (
 
 type LiveInterfaceStats = import('../native').LiveInterfaceStats;
 
+/** The event types the daemon's pipeline uses (src/pipeline/pipeline.ts); the engine writes no others for it. */
+export const PIPELINE_EVENT_TYPES: DecodeEvent['type'][] = ['sighting', 'hello'];
+
 export interface CaptureDeps {
   ctx: DaemonContext;
   health: StoreHealth;
@@ -94,6 +97,10 @@ export class CaptureService {
       carriers: activeCarriers(config),
       payHosts: payHosts(config),
       limits: config.decode.limits,
+      // the pipeline stores sightings and ClientHellos: the engine does not write the rest
+      types: PIPELINE_EVENT_TYPES,
+      // a replay: fewer, larger batches (one transaction each); up to 32 of them decoded ahead of the store
+      ...(files.length ? { batchEvents: 1024, maxBatches: 32 } : {}),
       live: {
         bufferBytes: c.bufferMiB ? c.bufferMiB * 1024 * 1024 : undefined,
         snaplen: c.snaplen ?? undefined,
