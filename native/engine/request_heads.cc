@@ -166,7 +166,16 @@ struct RequestHeadAssembler::Impl {
   std::vector<uint8_t> replay_data;
   bool replaying = false;
 
-  std::vector<uint64_t> recent;  // fingerprints of heads handed over lately (direct-mapped)
+  // The fingerprints of the last lim.recent_heads heads handed over: a FIFO
+  // ring (recent_next is where the next one goes, over the oldest when full)
+  // and an open-addressing index of ring positions (linear probing,
+  // backward-shift deletion, at most half full). Whether a head is recognised
+  // depends only on the heads handed over since, never on where fingerprints
+  // fall in the index.
+  std::vector<uint64_t> recent;
+  std::vector<uint32_t> recent_index;
+  size_t recent_mask = 0;
+  size_t recent_next = 0, recent_count = 0;
 
   explicit Impl(const HeadLimits& l) : lim(l) {
     if (lim.max_flows == 0) lim.max_flows = 1;
@@ -189,14 +198,18 @@ struct RequestHeadAssembler::Impl {
       replay.reserve(per + 1);
       replay_data.resize(per * lim.orphan_max_bytes);
     }
+    if (lim.recent_heads > kNil / 4) lim.recent_heads = kNil / 4;
     if (lim.recent_heads) {
+      recent.assign(lim.recent_heads, 0);
       size_t r = 16;
-      while (r < lim.recent_heads) r <<= 1;
-      recent.assign(r, 0);
+      while (r < lim.recent_heads * 2) r <<= 1;
+      recent_index.assign(r, kNil);
+      recent_mask = r - 1;
     }
-    // Seeded so that flow keys cannot be chosen to collide in the index.
-    seed = fmix64(uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                  uint64_t(reinterpret_cast<uintptr_t>(this)));
+    // Seeded so that flow keys cannot be chosen to collide in the indexes.
+    seed = lim.hash_seed ? lim.hash_seed
+                         : fmix64(uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                                  uint64_t(reinterpret_cast<uintptr_t>(this)));
   }
   ~Impl() {
     for (Flow& f : flows) {
@@ -458,12 +471,51 @@ struct RequestHeadAssembler::Impl {
   // dissect retransmitted data either.
   void emit(HeadKind k, Span bytes, uint64_t fh, uint32_t start_seq) {
     if (!recent.empty()) {
-      uint64_t fp = fmix64(fh ^ (uint64_t(start_seq) * 0x9e3779b97f4a7c15ULL) ^ uint64_t(k)) | 1;
-      uint64_t& slot = recent[size_t(fp) & (recent.size() - 1)];
-      if (slot == fp) return;
-      slot = fp;
+      uint64_t fp = fmix64(fh ^ (uint64_t(start_seq) * 0x9e3779b97f4a7c15ULL) ^ uint64_t(k));
+      if (recent_has(fp)) return;
+      recent_add(fp);
     }
     sink->on_head(k, bytes);
+  }
+
+  // ---- recent heads (a 64-bit fingerprint of flow, first sequence number and kind) ----
+  size_t recent_home(uint64_t fp) const { return size_t(fp >> 32) & recent_mask; }
+  bool recent_has(uint64_t fp) const {
+    if (!recent_count) return false;
+    for (size_t i = recent_home(fp);; i = (i + 1) & recent_mask) {
+      uint32_t p = recent_index[i];
+      if (p == kNil) return false;
+      if (recent[p] == fp) return true;
+    }
+  }
+  void recent_add(uint64_t fp) {
+    if (recent_count == recent.size()) {
+      recent_erase(uint32_t(recent_next));  // the oldest
+    } else {
+      recent_count++;
+    }
+    recent[recent_next] = fp;
+    size_t i = recent_home(fp);
+    while (recent_index[i] != kNil) i = (i + 1) & recent_mask;
+    recent_index[i] = uint32_t(recent_next);
+    recent_next = recent_next + 1 == recent.size() ? 0 : recent_next + 1;
+  }
+  void recent_erase(uint32_t pos) {
+    size_t i = recent_home(recent[pos]);
+    while (recent_index[i] != pos) i = (i + 1) & recent_mask;
+    recent_index[i] = kNil;
+    for (size_t j = (i + 1) & recent_mask;; j = (j + 1) & recent_mask) {
+      uint32_t p = recent_index[j];
+      if (p == kNil) return;
+      size_t home = recent_home(recent[p]);
+      // p may move into the hole at i when its home is not cyclically in (i, j]
+      bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+      if (!stays) {
+        recent_index[i] = p;
+        recent_index[j] = kNil;
+        i = j;
+      }
+    }
   }
 
   void after_http_head(Parse& p, Span head) {
@@ -1218,7 +1270,8 @@ struct RequestHeadAssembler::Impl {
 
   void clear() {
     while (lru_tail != kNil) release(lru_tail);
-    std::fill(recent.begin(), recent.end(), 0);
+    std::fill(recent_index.begin(), recent_index.end(), kNil);
+    recent_next = recent_count = 0;
     for (Orphan& o : ring) o.used = false;
     ring_used = 0;
     ring_tail = ring_ins;
@@ -1228,7 +1281,7 @@ struct RequestHeadAssembler::Impl {
     return sizeof(*this) + flows.capacity() * sizeof(Flow) + free_slots.capacity() * sizeof(uint32_t) +
            index.capacity() * sizeof(uint32_t) + ring.capacity() * sizeof(Orphan) + ring_data.capacity() +
            replay.capacity() * sizeof(Replay) + replay_data.capacity() + recent.capacity() * sizeof(uint64_t) +
-           buffer_bytes;
+           recent_index.capacity() * sizeof(uint32_t) + buffer_bytes;
   }
 };
 

@@ -52,8 +52,12 @@
 //   http.bad_chunked_body and the flow resyncs like after a bad Content-Length.
 // - A head is handed over once: a retransmission of a segment holding a head
 //   that was already handed over (flow + sequence number of the head's first
-//   byte, remembered in a fixed table of recent_heads fingerprints) is dropped,
-//   as tshark does not dissect retransmitted data either.
+//   byte, remembered for the last recent_heads heads handed over, oldest
+//   forgotten first) is dropped, as tshark does not dissect retransmitted data
+//   either. Which heads are remembered depends only on the order of the heads,
+//   not on the seeded hash (the seed only keeps chosen keys from colliding in
+//   the indexes); two heads are taken for one only if their 64-bit
+//   fingerprints are equal.
 // - The sink is called from inside feed(); it must not call back into the
 //   assembler.
 // - An HTTP/2 connection keeps its flow for its life (frames are followed
@@ -103,6 +107,7 @@ struct HeadLimits {
   size_t orphans_per_flow = 16;         // more waiting segments: the gap is taken as capture loss
   size_t max_buffer_bytes = 64u << 20;  // total of the per-flow head buffers
   size_t recent_heads = 8192;           // fingerprints of heads handed over, to drop retransmitted ones (0: off)
+  uint64_t hash_seed = 0;               // 0: drawn per assembler; tests set one (outcomes never depend on it)
 };
 
 class RequestHeadAssembler {

@@ -357,6 +357,73 @@ TEST_CASE("heads: a retransmitted head is handed over once") {
   CHECK(sink.heads.size() == 8);
 }
 
+namespace {
+
+// Heads handed over (one per flow, each at sequence number 100) for `rounds`
+// passes over the same n flows, as when one engine replays a capture twice.
+size_t heads_over_passes(uint64_t seed, size_t recent, size_t n, int rounds) {
+  HeadLimits lim;
+  lim.hash_seed = seed;
+  lim.recent_heads = recent;
+  RequestHeadAssembler a(lim);
+  Sink sink;
+  AnomalyCounters an;
+  Feeder feed{a, sink, an};
+  for (int r = 0; r < rounds; r++)
+    for (size_t i = 0; i < n; i++) feed(key(uint32_t(i)), 100, get_head("/r" + std::to_string(i)));
+  return sink.heads.size();
+}
+
+}  // namespace
+
+TEST_CASE("heads: which repeated heads are recognised does not depend on the hash seed") {
+  const uint64_t seeds[] = {1, 2, 3, 0x9e3779b97f4a7c15ULL, 0xdeadbeefULL, 12345678901ULL, ~0ULL, 42};
+  for (uint64_t seed : seeds) {
+    CAPTURE(seed);
+    // Within the window (the last recent_heads heads), every repeat is recognised.
+    CHECK(heads_over_passes(seed, 8192, 3000, 2) == 3000);
+    CHECK(heads_over_passes(seed, 8192, 8192, 3) == 8192);
+    CHECK(heads_over_passes(seed, 16, 16, 4) == 16);
+    // One more than the window: each head was forgotten by the time it comes again.
+    CHECK(heads_over_passes(seed, 16, 17, 2) == 34);
+    CHECK(heads_over_passes(seed, 1, 1, 3) == 1);
+    CHECK(heads_over_passes(seed, 1, 2, 2) == 4);
+  }
+}
+
+TEST_CASE("heads: the recent-heads window forgets the oldest head first") {
+  for (uint64_t seed : {uint64_t(5), uint64_t(77), uint64_t(0xabcdef)}) {
+    CAPTURE(seed);
+    HeadLimits lim;
+    lim.hash_seed = seed;
+    lim.recent_heads = 4;
+    RequestHeadAssembler a(lim);
+    Sink sink;
+    AnomalyCounters an;
+    Feeder feed{a, sink, an};
+    std::string h = get_head();
+    for (uint32_t i = 1; i <= 4; i++) feed(key(i), 100, h);  // window: 1 2 3 4
+    CHECK(sink.heads.size() == 4);
+    feed(key(1), 100, h);  // recognised; a repeat does not move in the window
+    CHECK(sink.heads.size() == 4);
+    feed(key(5), 100, h);  // window: 2 3 4 5
+    CHECK(sink.heads.size() == 5);
+    feed(key(1), 100, h);  // forgotten: handed over again (window: 3 4 5 1)
+    CHECK(sink.heads.size() == 6);
+    feed(key(2), 100, h);  // forgotten too (window: 4 5 1 2)
+    CHECK(sink.heads.size() == 7);
+    for (uint32_t i : {4u, 5u, 1u, 2u}) feed(key(i), 100, h);
+    CHECK(sink.heads.size() == 7);
+    a.clear();  // clear forgets every head
+    feed(key(4), 100, h);
+    CHECK(sink.heads.size() == 8);
+    // The same flow and sequence number as another kind of head is another head.
+    std::string ch = as_string(pq_hello_records({16384}));
+    feed(key(4), 100, ch);
+    CHECK(sink.heads.size() == 9);
+  }
+}
+
 TEST_CASE("heads: a flow first seen mid-stream starts at a segment that starts a head") {
   RequestHeadAssembler a;
   Sink sink;

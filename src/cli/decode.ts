@@ -201,8 +201,11 @@ export function registerDecode(program: Command): void {
         );
       if (res.error) {
         const e = res.error;
+        // the input is named once: some native messages already begin with it
+        const name = e.file === '-' ? 'standard input' : e.file;
+        const text = e.message.startsWith(`${name}: `) ? e.message : `${name}: ${e.message}`;
         process.stderr.write(
-          `gnpay: ${e.file}: ${e.message}` +
+          `gnpay: ${text}` +
             (e.packet > 0
               ? ` at file offset ${e.offset} (packet ${e.packet})`
               : e.offset > 0
