@@ -166,8 +166,9 @@ export class CaptureService {
       limits: config.decode.limits,
       // the pipeline stores sightings and ClientHellos: the engine does not write the rest
       types: PIPELINE_EVENT_TYPES,
-      // a replay: fewer, larger batches (one transaction each); up to 32 of them decoded ahead of the store
-      ...(files.length ? { batchEvents: 1024, maxBatches: 32 } : {}),
+      // a replay: up to 32 batches decoded ahead of the store (while the daemon starts); batches stay
+      // small (256 events, one transaction each) so that the API is answered between them
+      ...(files.length ? { maxBatches: 32 } : {}),
       live: {
         bufferBytes: c.bufferMiB ? c.bufferMiB * 1024 * 1024 : undefined,
         snaplen: c.snaplen ?? undefined,
