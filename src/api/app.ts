@@ -207,7 +207,7 @@ function lazyValidator(compile: () => ValidateFunction): FastifyValidationResult
   let v: ValidateFunction | undefined;
   const f: FastifyValidationResult = (data: unknown): boolean => {
     v ??= compile();
-    const ok = v(data) as boolean;
+    const ok = v(data);
     f.errors = v.errors as FastifyValidationResult['errors'];
     return ok;
   };
