@@ -69,6 +69,36 @@ size_t GetSize(const Napi::Object& o, const char* key, size_t def) {
   return size_t(d);
 }
 
+// `types`: the event types a stream hands to JavaScript, as names
+// (docs/events.md: "session", "sighting", "request", "hello"); absent: all.
+uint32_t GetEventTypes(const Napi::Object& o) {
+  if (!o.Has("types")) return kAllEventTypes;
+  Napi::Value v = o.Get("types");
+  if (v.IsUndefined() || v.IsNull()) return kAllEventTypes;
+  if (!v.IsArray()) throw TypeErr(o.Env(), "types must be an array of event type names");
+  static const std::pair<const char*, EventType> kNames[] = {{"session", EventType::Session},
+                                                             {"sighting", EventType::Sighting},
+                                                             {"request", EventType::Request},
+                                                             {"hello", EventType::Hello}};
+  uint32_t mask = 0;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value t = a.Get(i);
+    std::string name = t.IsString() ? t.As<Napi::String>().Utf8Value() : std::string();
+    bool known = false;
+    for (const auto& n : kNames) {
+      if (name == n.first) {
+        mask |= event_type_bit(n.second);
+        known = true;
+      }
+    }
+    if (!known)
+      throw RangeErr(
+          o.Env(), "types: unknown event type " + (t.IsString() ? "\"" + name + "\"" : std::string("(not a string)")));
+  }
+  return mask;
+}
+
 void ParseCarriers(Napi::Env env, const Napi::Value& v, CarrierSet& out) {
   out.clear();
   if (v.IsUndefined() || v.IsNull()) return;
@@ -438,6 +468,7 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
       if (opt.batch_events == 0 || opt.max_batches == 0 || opt.chunk_frames == 0 || opt.pipe_chunks == 0)
         throw RangeErr(env, "batch sizes must be positive");
       opt.hex_teids = o.Has("hexTeids") && o.Get("hexTeids").ToBoolean().Value();
+      opt.event_types = GetEventTypes(o);
       if (o.Has("filter") && o.Get("filter").IsString()) filter = o.Get("filter").As<Napi::String>().Utf8Value();
       if (o.Has("write") && o.Get("write").IsString()) write = o.Get("write").As<Napi::String>().Utf8Value();
       if (o.Has("select")) selection = ParseSelection(env, o.Get("select"));
@@ -543,6 +574,7 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
       opt.batch_events = GetSize(o, "batchEvents", opt.batch_events);
       opt.max_batches = GetSize(o, "maxBatches", opt.max_batches);
       opt.flush_ms = int(GetSize(o, "flushMs", size_t(opt.flush_ms)));
+      opt.event_types = GetEventTypes(o);
       if (o.Has("filter") && o.Get("filter").IsString()) opt.filter = o.Get("filter").As<Napi::String>().Utf8Value();
     }
     InitTsfn(env, "gnpay-live");

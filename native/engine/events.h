@@ -12,6 +12,9 @@
 namespace gnpay {
 
 enum class EventType : uint8_t { Session = 0, Sighting, Request, Hello };
+// A set of event types as a mask (a stream that hands only some types to JavaScript).
+constexpr uint32_t event_type_bit(EventType t) { return 1u << unsigned(t); }
+constexpr uint32_t kAllEventTypes = 0xfu;
 enum class SessionChange : uint8_t { Create = 0, Update, Delete };
 enum class ResolvedBy : uint8_t { None = 0, Teid, UeIp };
 

@@ -21,10 +21,15 @@ struct Batch {
   std::string json;
   size_t count = 0;  // events in `json`
   bool empty() const { return count == 0; }
-  // Moves the sink's events into the batch as JSON and clears the sink.
-  void take(EventSink& sink, const EventJsonStyle& style = EventJsonStyle()) {
-    for (const Event& e : sink.events) append_event_json(e, json, style);
-    count += sink.events.size();
+  // Moves the sink's events of the types in `types` (a mask of
+  // event_type_bit()) into the batch as JSON and clears the sink: the others
+  // are never written.
+  void take(EventSink& sink, const EventJsonStyle& style = EventJsonStyle(), uint32_t types = kAllEventTypes) {
+    for (const Event& e : sink.events) {
+      if (!(types & event_type_bit(e.type))) continue;
+      append_event_json(e, json, style);
+      count++;
+    }
     sink.events.clear();
   }
   uint32_t file_index = 0;  // replay: which file; live: unused

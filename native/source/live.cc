@@ -234,7 +234,7 @@ void LiveCapture::run(Iface* f) {
     }
     packets = ctx.packets;
     bytes += ctx.bytes;
-    batch->take(sink);
+    batch->take(sink, EventJsonStyle(), options_.event_types);
     auto now = std::chrono::steady_clock::now();
     if (batch->count >= options_.batch_events ||
         (!batch->empty() && now - last_flush >= std::chrono::milliseconds(tick_ms)))
@@ -258,7 +258,7 @@ void LiveCapture::run(Iface* f) {
     f->stats.shed_events = shed_events;
   }
   // last events and final counters
-  batch->take(sink);
+  batch->take(sink, EventJsonStyle(), options_.event_types);
   if (!batch->empty()) flush(false);
   struct pcap_stat ps;
   std::memset(&ps, 0, sizeof ps);

@@ -24,7 +24,8 @@ struct LiveOptions {
   std::string filter;  // empty: default_filter(the interface's link type)
   size_t batch_events = 256;
   size_t max_batches = 1024;
-  int flush_ms = 50;  // a batch with events waits at most this long
+  int flush_ms = 50;                      // a batch with events waits at most this long
+  uint32_t event_types = kAllEventTypes;  // the types handed to JavaScript (event_type_bit); the others are not written
 };
 
 struct LiveIfaceStats {

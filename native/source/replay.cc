@@ -62,7 +62,7 @@ void Replay::run() {
   sink.events.reserve(options_.batch_events * 2);
   EventJsonStyle style;
   style.hex_teids = options_.hex_teids;
-  auto move_events = [&] { batch->take(sink, style); };
+  auto move_events = [&] { batch->take(sink, style, options_.event_types); };
   uint64_t base_packets = 0;
   for (uint32_t fi = 0; fi < options_.files.size() && !stop_.load(); fi++) {
     const std::string& path = options_.files[fi];

@@ -36,7 +36,8 @@ struct ReplayOptions {
   // decoding thread; false reads them on the decoding thread.
   bool reader_thread = true;
   size_t pipe_chunks = 4;
-  bool hex_teids = false;  // events: TEIDs as "0x…" strings (event_json.h)
+  bool hex_teids = false;                 // events: TEIDs as "0x…" strings (event_json.h)
+  uint32_t event_types = kAllEventTypes;  // the types handed to JavaScript (event_type_bit); the others are not written
 };
 
 class Replay {

@@ -1,14 +1,17 @@
 // The SP API on fastify, built apart from the server: buildApp(deps) for
 // inject() in unit tests, app.listen() in the daemon.
 import { randomUUID } from 'node:crypto';
-import Ajv from 'ajv';
+import { createRequire } from 'node:module';
+import Ajv, { type ValidateFunction } from 'ajv';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type FastifyServerOptions,
 } from 'fastify';
+import type { FastifyValidationResult } from 'fastify/types/schema';
 import type { Logger } from 'pino';
 import { createMetrics, type Metrics } from '../metrics';
 import type { Store } from '../store';
@@ -43,6 +46,8 @@ export interface ApiSettings {
 
 export interface AppDeps {
   store: Store;
+  /** compile every route's schemas when the routes are added, not on first use (tests) */
+  eagerSchemas?: boolean;
   settings: () => ApiSettings;
   bodyLimitBytes?: number;
   metrics?: Metrics;
@@ -169,6 +174,47 @@ async function closeUnreadRequests(req: FastifyRequest, reply: FastifyReply): Pr
   if (!req.raw.complete) reply.header('connection', 'close');
 }
 
+type SerializerFactory = NonNullable<
+  NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildSerializer']
+>;
+type RouteSerializer = ReturnType<ReturnType<SerializerFactory>>;
+
+/**
+ * fastify's own response serializer builder (fast-json-stringify), with each
+ * route's serializer compiled on its first response: a daemon that replays a
+ * capture and exits does not pay for the code generation of routes nobody
+ * calls. `eager` compiles them as the routes are added (the tests: every
+ * schema compiles).
+ */
+function serializerFactory(eager: boolean): SerializerFactory {
+  // fastify's dependency, resolved from fastify itself
+  const selector = createRequire(require.resolve('fastify'))(
+    '@fastify/fast-json-stringify-compiler',
+  ) as () => SerializerFactory;
+  const build = selector();
+  return (externalSchemas, options) => {
+    const compile = build(externalSchemas, options);
+    return (route) => {
+      if (eager) return compile(route);
+      let s: RouteSerializer | undefined;
+      return (data) => (s ??= compile(route))(data);
+    };
+  };
+}
+
+/** A validator compiled on its first call (see serializerFactory); fastify reads `errors` off the function it was given. */
+function lazyValidator(compile: () => ValidateFunction): FastifyValidationResult {
+  let v: ValidateFunction | undefined;
+  const f: FastifyValidationResult = (data: unknown): boolean => {
+    v ??= compile();
+    const ok = v(data);
+    f.errors = v.errors as FastifyValidationResult['errors'];
+    return ok;
+  };
+  f.errors = null;
+  return f;
+}
+
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { store } = deps;
   const metrics = deps.metrics ?? createMetrics();
@@ -185,6 +231,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    schemaController: { compilersFactory: { buildSerializer: serializerFactory(deps.eagerSchemas === true) } },
     ...listenerOptions(limits),
   });
   capConnections(app.server, limits, () => metrics.connectionsDropped.inc({ listener: 'api' }));
@@ -205,7 +252,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     allErrors: false,
     formats: { 'date-time': true },
   });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const compile = () => (httpPart === 'body' ? strict : lenient).compile(schema);
+    return deps.eagerSchemas ? compile() : lazyValidator(compile);
+  });
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('sp', null);
   app.decorateRequest('correlator', '');

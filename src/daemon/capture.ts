@@ -27,6 +27,9 @@ export type SourceFactory = (
 
 type LiveInterfaceStats = import('../native').LiveInterfaceStats;
 
+/** The event types the daemon's pipeline uses (src/pipeline/pipeline.ts); the engine writes no others for it. */
+export const PIPELINE_EVENT_TYPES: DecodeEvent['type'][] = ['sighting', 'hello'];
+
 export interface CaptureDeps {
   ctx: DaemonContext;
   health: StoreHealth;
@@ -38,6 +41,10 @@ export interface CaptureDeps {
   onAllLost(why: string): void;
   /** a source other than the native capture (tests, the demo, benchmarks) */
   openSource?: SourceFactory;
+}
+
+function sameFiles(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((f, i) => f === b[i]);
 }
 
 export class CaptureService {
@@ -57,6 +64,10 @@ export class CaptureService {
   private captureWatch: NodeJS.Timeout | null = null;
   private readonly lostInterfaces = new Set<string>();
   private readonly abort = new AbortController();
+  /** the live interfaces captured (resolved names) */
+  private interfaces: string[] = [];
+  /** capture files opened ahead of run() (or why they could not be) */
+  private opened: { read: string[]; source: EventSource } | { read: string[]; error: unknown } | null = null;
 
   constructor(private readonly d: CaptureDeps) {
     this.checkpoints = new CheckpointStore(d.ctx.store.db);
@@ -77,6 +88,22 @@ export class CaptureService {
   }
 
   /**
+   * Opens capture files ahead of run(): the native threads start reading and
+   * decoding at once, into their bounded queue, while the rest of the daemon
+   * starts; run() then takes the batches in order. An error opening them is
+   * thrown by run(), as when run() opens them itself. Live interfaces are
+   * opened by run() only.
+   */
+  open(read: string[]): void {
+    if (read.length === 0 || this.opened) return;
+    try {
+      this.opened = { read, source: this.openSource(read) };
+    } catch (err) {
+      this.opened = { read, error: err };
+    }
+  }
+
+  /**
    * Runs capture files (or, with none, the configured live interfaces) through
    * the pipeline; resolves when the source ends (its associations are committed,
    * their charges and webhooks may still be under way).
@@ -85,67 +112,25 @@ export class CaptureService {
     const { ctx, stats } = this.d;
     const config = ctx.config();
     const files = read.map((f) => resolve(f));
-    const c = config.capture;
     const sourceId = files.length ? `files:${files.join('|')}` : 'live';
-    const opts = {
-      files: files.length ? files : undefined,
-      filter: files.length ? (c.filter ?? undefined) : undefined,
-      interfaces: files.length ? undefined : c.interfaces,
-      carriers: activeCarriers(config),
-      payHosts: payHosts(config),
-      limits: config.decode.limits,
-      live: {
-        bufferBytes: c.bufferMiB ? c.bufferMiB * 1024 * 1024 : undefined,
-        snaplen: c.snaplen ?? undefined,
-        filter: c.filter ?? undefined,
-      },
-    };
-    let source: EventSource;
+    const opened = this.opened && sameFiles(this.opened.read, read) ? this.opened : null;
+    this.opened = null;
+    if (opened && 'error' in opened) throw opened.error;
+    const source = opened ? opened.source : this.openSource(read);
+    const capture = this.engine ? (source as import('../native').Capture) : null;
     let bar: ProgressBar | null = null;
     let progress: ProgressLog | null = null;
-    if (this.d.openSource) {
-      source = this.d.openSource(opts);
-    } else {
-      // the native engine is the daemon's own: its tunnel table is checkpointed in live mode
-      const native = require('../native') as typeof import('../native');
-      const { resolveInterface } = require('../capture/devices') as typeof import('../capture/devices');
-      if (opts.interfaces) {
-        opts.interfaces = opts.interfaces.map(resolveInterface);
-        this.metrics.declareInterfaces(opts.interfaces);
-      }
-      this.metrics.declareAnomalies(native.anomalyNames());
-      const engine = new native.Engine({ carriers: opts.carriers, payHosts: opts.payHosts, limits: opts.limits });
-      this.engine = engine;
-      this.liveCapture = files.length === 0;
-      if (this.liveCapture) this.restore(engine);
-      let capture: import('../native').Capture;
-      try {
-        capture = native.openCapture(opts, engine);
-      } catch (err) {
-        this.engine = null;
-        engine.close();
-        throw err;
-      }
-      this.metrics.attach(capture);
-      if (this.liveCapture) {
-        const live = capture;
-        this.captureWatch = setInterval(() => this.watch(live), 1000);
-        this.captureWatch.unref();
-      }
-      if (files.length && process.stderr.isTTY) bar = new ProgressBar(() => capture.progress()).start();
-      // not on a terminal (systemd, a pipe): a progress line in the log instead, every log.progressSeconds
-      else if (files.length && config.log.progressSeconds !== null)
-        progress = new ProgressLog(() => capture.progress(), ctx.log, config.log.progressSeconds * 1000).start();
-      source = capture;
-    }
-    this.source = source;
+    if (capture && files.length && process.stderr.isTTY) bar = new ProgressBar(() => capture.progress()).start();
+    // not on a terminal (systemd, a pipe): a progress line in the log instead, every log.progressSeconds
+    else if (capture && files.length && config.log.progressSeconds !== null)
+      progress = new ProgressLog(() => capture.progress(), ctx.log, config.log.progressSeconds * 1000).start();
     this.sourceOpen = true;
-    this.d.onOpen(files.length ? `${files.length} file(s)` : (opts.interfaces ?? []).join(', '));
+    this.d.onOpen(files.length ? `${files.length} file(s)` : this.interfaces.join(', '));
     if (files.length === 0) this.d.health.openSpool();
     const work = files.length ? (this.replayWork = new ReplayWork(ctx.store, config.payments.http.maxAttempts)) : null;
     const deps: PipelineDeps = {
       ...this.d.pipelineDeps(sourceId),
-      onBatch: work ? (b) => work.note(b) : undefined,
+      onStored: work ? (s, r) => work.note(s, r) : undefined,
       outage: this.d.health.outage(files.length === 0),
     };
     try {
@@ -165,6 +150,60 @@ export class CaptureService {
     }
     ctx.log.info({ ...stats }, 'source finished');
     return stats;
+  }
+
+  /** Opens the source of run(): capture files, or the configured live interfaces (the tunnel table restored). */
+  private openSource(read: string[]): EventSource {
+    const config = this.d.ctx.config();
+    const files = read.map((f) => resolve(f));
+    const c = config.capture;
+    const opts = {
+      files: files.length ? files : undefined,
+      filter: files.length ? (c.filter ?? undefined) : undefined,
+      interfaces: files.length ? undefined : c.interfaces,
+      carriers: activeCarriers(config),
+      payHosts: payHosts(config),
+      limits: config.decode.limits,
+      // the pipeline stores sightings and ClientHellos: the engine does not write the rest
+      types: PIPELINE_EVENT_TYPES,
+      // a replay: up to 32 batches decoded ahead of the store (while the daemon starts); batches stay
+      // small (256 events, one transaction each) so that the API is answered between them
+      ...(files.length ? { maxBatches: 32 } : {}),
+      live: {
+        bufferBytes: c.bufferMiB ? c.bufferMiB * 1024 * 1024 : undefined,
+        snaplen: c.snaplen ?? undefined,
+        filter: c.filter ?? undefined,
+      },
+    };
+    this.interfaces = opts.interfaces ?? [];
+    if (this.d.openSource) return (this.source = this.d.openSource(opts));
+    // the native engine is the daemon's own: its tunnel table is checkpointed in live mode
+    const native = require('../native') as typeof import('../native');
+    const { resolveInterface } = require('../capture/devices') as typeof import('../capture/devices');
+    if (opts.interfaces) {
+      opts.interfaces = this.interfaces = opts.interfaces.map(resolveInterface);
+      this.metrics.declareInterfaces(opts.interfaces);
+    }
+    this.metrics.declareAnomalies(native.anomalyNames());
+    const engine = new native.Engine({ carriers: opts.carriers, payHosts: opts.payHosts, limits: opts.limits });
+    this.engine = engine;
+    this.liveCapture = files.length === 0;
+    if (this.liveCapture) this.restore(engine);
+    let capture: import('../native').Capture;
+    try {
+      capture = native.openCapture(opts, engine);
+    } catch (err) {
+      this.engine = null;
+      engine.close();
+      throw err;
+    }
+    this.metrics.attach(capture);
+    if (this.liveCapture) {
+      const live = capture;
+      this.captureWatch = setInterval(() => this.watch(live), 1000);
+      this.captureWatch.unref();
+    }
+    return (this.source = capture);
   }
 
   /** The tunnel table of the last run, when recent enough; then checkpointed every checkpoint.intervalSeconds. */

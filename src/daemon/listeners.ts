@@ -3,12 +3,14 @@
 // in that order and closed in that order; a new listener is a new entry.
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
-import { buildApp, buildOpsApp, type Readiness } from '../api/app';
+import type { Readiness } from '../api/app';
 import { ListenError } from '../cli/common';
 import { parseListen, type Config } from '../config';
-import { PayServer } from '../paypage/server';
-import { DestinationPolicy } from '../webhooks/destination';
 import type { DaemonContext } from './context';
+
+// fastify, the routes and the pay page are loaded when a listener opens: a
+// daemon replaying capture files has its capture threads running by then
+const api = () => require('../api/app') as typeof import('../api/app');
 
 /** What a listener is given: the daemon's services and its state. */
 export interface ListenerDeps {
@@ -89,7 +91,8 @@ function openSpApi({
 }: ListenerDeps): Promise<Listener> {
   const { store, metrics, log } = ctx;
   const config = ctx.config();
-  const app = buildApp({
+  const { DestinationPolicy } = require('../webhooks/destination') as typeof import('../webhooks/destination');
+  const app = api().buildApp({
     store,
     metrics,
     logger: log,
@@ -119,7 +122,7 @@ function openSpApi({
 
 function openOps({ ctx, ready, readiness }: ListenerDeps): Promise<Listener> {
   const config = ctx.config();
-  const app = buildOpsApp({ store: ctx.store, metrics: ctx.metrics, ready, readiness, limits: config.listeners });
+  const app = api().buildOpsApp({ store: ctx.store, metrics: ctx.metrics, ready, readiness, limits: config.listeners });
   return listenFastify(app, 'operations, opsListen', config.opsListen!);
 }
 
@@ -132,6 +135,7 @@ async function openPay({ ctx, onConfirmed }: ListenerDeps): Promise<Listener> {
     ctx.log.warn(
       'the pay page is served over plain HTTP (pay.insecureHttp): no connection can be bound, nothing can be confirmed; for labs only',
     );
+  const { PayServer } = require('../paypage/server') as typeof import('../paypage/server');
   const pay = new PayServer({
     store: ctx.store,
     payUrlTemplate: () => ctx.config().payUrlTemplate,

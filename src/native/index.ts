@@ -322,10 +322,11 @@ class NativeCapture implements CaptureSource {
       }
       try {
         this.stream = new addonApi.Replay(engine.native, this.files, {
-          batchEvents: 256,
-          maxBatches: 8,
+          batchEvents: opts.batchEvents ?? 256,
+          maxBatches: opts.maxBatches ?? 8,
           filter: opts.filter ?? '',
           hexTeids: opts.hexTeids === true,
+          types: opts.types,
           ...(opts.write !== undefined ? { write: opts.write, select: opts.select } : {}),
         });
       } catch (err) {
@@ -342,6 +343,7 @@ class NativeCapture implements CaptureSource {
           filter: l.filter,
           flushMs: l.flushMs,
           maxBatches: l.maxBatches,
+          types: opts.types,
         });
       } catch (err) {
         // a filter libpcap rejects is a usage error, not a runtime one

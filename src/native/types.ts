@@ -50,6 +50,14 @@ export interface CaptureOptions {
   write?: string;
   /** the subscribers whose frames `write` takes */
   select?: SubscriberSelection;
+  /**
+   * the event types handed to JavaScript (absent: all); the engine does not
+   * write the others (the `--write` selection and the statistics still see every event)
+   */
+  types?: DecodeEvent['type'][];
+  /** files: events per batch and batches that may wait for JavaScript (defaults 256 and 8) */
+  batchEvents?: number;
+  maxBatches?: number;
 }
 
 /** Subscribers by IMSI, MSISDN (digits) or UE address (IPv4 or IPv6 text); any one matches. */

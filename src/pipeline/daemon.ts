@@ -142,6 +142,10 @@ export class Daemon {
 
   private async init(): Promise<void> {
     const { store, metrics, log, config } = this;
+    // capture files are read and decoded from now on, while the rest starts
+    // (bounded: the decoder waits when its queue is full); their batches are
+    // stored once the daemon is up (startSource)
+    this.capture.open(this.o.read ?? []);
     const version = this.o.version ?? '0.0.0';
     const outbox = (this.outbox = new Outbox(this.ctx, version));
     const sealed = store.sealPlainSecrets();

@@ -25,8 +25,10 @@ export interface PipelineDeps {
   onAssociated?: () => void;
   /** a batch was committed (webhooks of the changes are due) */
   onCommitted?: (results: { outcome: SightingOutcome; orderId: string | null }[]) => void;
-  /** every batch, before its sightings (hook for the tunnel-table checkpoint, session metrics) */
+  /** every batch, before its sightings */
   onBatch?: (batch: DecodeEvent[]) => void;
+  /** a batch's sightings were stored: one result each, in order (null: it could not be processed) */
+  onStored?: (sightings: SightingEvent[], results: readonly (SightingResult | null)[]) => void;
   /** what to do while the database cannot be written (without: the error is thrown) */
   outage?: StoreOutage;
 }
@@ -224,6 +226,7 @@ export function storeSightings(
     }
   }
   deps.metrics?.batches.inc();
+  deps.onStored?.(sightings, results);
   let associated = false;
   const done: SightingResult[] = [];
   results.forEach((r, i) => {

@@ -5,8 +5,9 @@
 // owed for hours do not hold it. An order is done when its charge is settled
 // (or in doubt after every attempt it is owed: visible, asked again by the
 // next daemon) and none of its webhooks is pending.
-import type { DecodeEvent } from '../native/types';
+import type { SightingEvent } from '../native/types';
 import type { Store } from '../store';
+import type { SightingResult } from '../store/associate';
 
 export class ReplayWork {
   private readonly open = new Set<string>();
@@ -18,16 +19,23 @@ export class ReplayWork {
     private readonly maxAttempts: number,
   ) {}
 
-  /** Notes the orders whose tokens a batch carries. */
-  note(batch: readonly DecodeEvent[]): void {
-    for (const e of batch) {
-      if (e.type !== 'sighting') continue;
-      const o = this.store.orders.findByToken(e.token);
-      if (o && !this.open.has(o.id)) {
-        this.open.add(o.id);
+  /**
+   * Notes the orders whose tokens a batch's sightings carry, once the batch
+   * is stored (`results[i]`: what sightings[i] came to, null when it could
+   * not be processed). A result names its order when the sighting was
+   * matched; an "unknown" one found no order when it was stored; the others
+   * (replayed, rate-limited, failed) are looked up by token.
+   */
+  note(sightings: readonly SightingEvent[], results: readonly (SightingResult | null)[]): void {
+    sightings.forEach((s, i) => {
+      const r = results[i];
+      if (r?.outcome === 'unknown') return;
+      const id = r?.orderId ?? this.store.orders.findByToken(s.token)?.id;
+      if (id !== undefined && !this.open.has(id)) {
+        this.open.add(id);
         this.seen++;
       }
-    }
+    });
   }
 
   /** Orders of the replay. */

@@ -84,3 +84,64 @@ t.test('live: every interface lost calls onAllLost once per check, each loss log
   capture.watch(live);
   t.equal(lost.length, 1, 'nothing while stopping');
 });
+
+t.test(
+  'capture files opened ahead of run(): one source, taken in order by run(); not ready before run()',
+  async (t) => {
+    const ctx = testContext(t);
+    const src = source([[sighting('c'.repeat(26), '491511234567')], [sighting('d'.repeat(26), '491511234567')]]);
+    const { capture, stats, opened, seen } = service(ctx, src);
+    capture.open(['a.pcap']);
+    capture.open(['a.pcap']);
+    t.equal(seen.length, 1, 'opened once');
+    t.same(opened, [], 'not announced before run()');
+    t.equal(capture.state(false, true), 'starting', 'the capture is not up before run()');
+    await capture.run(['a.pcap']);
+    t.equal(seen.length, 1, 'run() took the opened source');
+    t.equal(stats.sightings, 2);
+    t.equal(stats.batches, 2);
+    t.same(opened, ['1 file(s)']);
+    t.equal(capture.state(false, true), 'finished');
+    await capture.close();
+  },
+);
+
+t.test("capture files opened ahead: an error opening them is run()'s; other files are opened by run()", async (t) => {
+  const ctx = testContext(t);
+  const stats = emptyStats();
+  const deps = (sourceId: string): PipelineDeps => ({
+    store: ctx.store,
+    sourceId,
+    limits: () => ctx.config().limits.perMsisdn,
+  });
+  let calls = 0;
+  const capture = new CaptureService({
+    ctx,
+    health: new StoreHealth(ctx, deps, stats),
+    stats,
+    pipelineDeps: deps,
+    onOpen: () => {},
+    onAllLost: () => {},
+    openSource: () => {
+      calls++;
+      throw new Error('cannot read a.pcap');
+    },
+  });
+  capture.open(['a.pcap']);
+  t.equal(calls, 1);
+  await t.rejects(capture.run(['a.pcap']), /cannot read a\.pcap/);
+  t.equal(calls, 1, 'the error of the opening');
+  await t.rejects(capture.run(['b.pcap']), /cannot read/);
+  t.equal(calls, 2, 'other files: opened by run()');
+  await capture.close();
+});
+
+t.test('capture files opened ahead and never run: close() closes them', async (t) => {
+  const ctx = testContext(t);
+  const src = source([[sighting('e'.repeat(26), '491511234567')]]);
+  const { capture } = service(ctx, src);
+  capture.open(['a.pcap']);
+  capture.open([]);
+  await capture.close();
+  t.ok(src.closed);
+});
