@@ -4,9 +4,9 @@
 // reloadability are declared once, in config-schema.ts; the checks a JSON
 // Schema cannot express are semanticProblems() below.
 import { readFileSync } from 'node:fs';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { didYouMean, readConfigFile, type ConfigSource, type Problem } from './config-file';
-import { ConfigSchema, defaultsOf, isReloadable, keysAt, type Config } from './config-schema';
+import { defaultsOf, isReloadable, keysAt, type Config } from './config-schema';
 import { carrierError, payHostError } from './native';
 import { driverProblems } from './payments/drivers';
 import { parsePayUrlTemplate } from './store/payurl';
@@ -32,15 +32,12 @@ export class ConfigError extends Error {
   }
 }
 
-// compiled on first use: commands that only read the defaults (gnpay decode
-// without --config) do not pay for Ajv's code generation at start
+// compiled ahead of time (src/config-validator.ts, written by `npm run docs`
+// from ConfigSchema) and loaded on first use: commands that only read the
+// defaults (gnpay decode without --config) do not load it
 let compiled: ValidateFunction | null = null;
 function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-    ajv.addKeyword({ keyword: 'reloadable', schemaType: 'boolean' });
-    compiled = ajv.compile(ConfigSchema);
-  }
+  compiled ??= (require('./config-validator') as { validate: ValidateFunction }).validate;
   return compiled;
 }
 
