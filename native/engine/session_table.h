@@ -106,8 +106,11 @@ struct EndpointHit {
 // Records in fixed-size blocks: growth never copies and never reserves twice
 // what is used (a vector doubling past a million records would). Blocks are
 // raw storage: a record is constructed when first used, so untouched pages
-// of the last block are never made resident. The block size is a power of two
-// no larger than the table's bound (a 64-entry table does not take 2 MB).
+// of the last block are never made resident. A large block is mapped on its
+// own (BigAllocator), not carved from a malloc arena: the decoding thread's
+// arena would interleave it with the event batches it hands over, whose
+// freed space then stays resident between blocks. The block size is a power
+// of two no larger than the table's bound (a 64-entry table does not take 2 MB).
 template <typename T>
 class PagedVector {
   static_assert(std::is_trivially_destructible<T>::value, "records are never destroyed one by one");
@@ -119,22 +122,32 @@ class PagedVector {
     shift_ = 0;
     while ((size_t(1) << shift_) < b) shift_++;
     mask_ = (size_t(1) << shift_) - 1;
+    blocks_.reserve((max_records + mask_) >> shift_);  // now: growth allocates blocks only
   }
+  ~PagedVector() {
+    for (T* b : blocks_) BigAllocator<T>().deallocate(b, mask_ + 1);
+  }
+  PagedVector(const PagedVector&) = delete;
+  PagedVector& operator=(const PagedVector&) = delete;
   size_t size() const { return size_; }
-  T& operator[](size_t i) { return blocks_[i >> shift_].get()[i & mask_]; }
-  const T& operator[](size_t i) const { return blocks_[i >> shift_].get()[i & mask_]; }
+  T& operator[](size_t i) { return blocks_[i >> shift_][i & mask_]; }
+  const T& operator[](size_t i) const { return blocks_[i >> shift_][i & mask_]; }
   T& emplace_back() {
-    if (size_ == (blocks_.size() << shift_))
-      blocks_.emplace_back(static_cast<T*>(::operator new((mask_ + 1) * sizeof(T))));
+    if (size_ == (blocks_.size() << shift_)) {
+      T* b = BigAllocator<T>().allocate(mask_ + 1);
+      try {
+        blocks_.push_back(b);
+      } catch (...) {
+        BigAllocator<T>().deallocate(b, mask_ + 1);
+        throw;
+      }
+    }
     return *new (&(*this)[size_++]) T();
   }
   size_t memory_bytes() const { return (blocks_.size() << shift_) * sizeof(T) + blocks_.capacity() * sizeof(void*); }
 
  private:
-  struct Free {
-    void operator()(T* p) const { ::operator delete(p); }
-  };
-  std::vector<std::unique_ptr<T, Free>> blocks_;
+  std::vector<T*> blocks_;
   size_t size_ = 0;
   size_t shift_ = 14, mask_ = 16383;
 };

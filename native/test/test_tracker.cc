@@ -455,3 +455,25 @@ TEST_CASE("tracker: the checkpoint keeps per-interface endpoints, dual-stack nod
   CHECK(std::string(err).find("unsupported") != std::string::npos);
   CHECK(r.eng->tables().sessions == 0);
 }
+
+TEST_CASE("PagedVector: records in blocks of their own, in order, constructed on first use") {
+  for (size_t max : {size_t(1), size_t(64), size_t(100), size_t(16384), size_t(100000)}) {
+    CAPTURE(max);
+    PagedVector<Session> v(max);
+    CHECK(v.size() == 0);
+    const size_t n = max + 70000;  // past the bound: the table evicts, the storage would still grow
+    for (size_t i = 0; i < n; i++) {
+      Session& s = v.emplace_back();
+      CHECK(s.primary == kNone);  // a fresh record
+      s.touched = uint32_t(i);
+      s.ue_v4 = uint32_t(i * 7);
+    }
+    CHECK(v.size() == n);
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) ok = ok && v[i].touched == uint32_t(i) && v[i].ue_v4 == uint32_t(i * 7);
+    CHECK(ok);
+    // whole blocks: at least the records, less than one block more (plus the block list)
+    CHECK(v.memory_bytes() >= n * sizeof(Session));
+    CHECK(v.memory_bytes() < n * sizeof(Session) + 16384 * sizeof(Session) + 2 * sizeof(void*) * (n / 64 + 64));
+  }
+}
