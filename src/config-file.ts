@@ -4,7 +4,7 @@
 // Where the service's file is when none is named: $GNPAY_CONFIG, else the
 // first of /etc/gnpay/config.yaml, config.yml, config.json that exists.
 import { existsSync, readFileSync } from 'node:fs';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
 
 export const SERVICE_CONFIG_FILES = ['/etc/gnpay/config.yaml', '/etc/gnpay/config.yml', '/etc/gnpay/config.json'];
 
@@ -42,6 +42,8 @@ function splitPath(path: string): Array<string | number> {
 }
 
 export function parseConfigText(file: string, text: string): ConfigSource {
+  // loaded when there is a file to read: a start with flags only does not load it
+  const { isMap, isScalar, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
   const lines = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter: lines, prettyErrors: false, strict: true });
   const at = (offset: number) => {

@@ -9,9 +9,12 @@
 //
 // Adding a key: one entry here (type, default, description, reloadable), a
 // check in semanticProblems() when the schema cannot say what is valid, then
-// `npm run docs` (docs/configuration.md).
+// `npm run docs` (docs/configuration.md; src/config-schema-data.ts, the
+// schema as JSON, which the daemon reads at run time through config-keys.ts,
+// and src/config-validator.ts, its compiled validator).
 import { driverNames, driversDescription } from './payments/drivers';
-import { Type as T, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
+import { Type as T, type Static, type TProperties } from '@sinclair/typebox';
+import { isReloadable, type SchemaNode } from './config-keys';
 import { ENGINE_LIMITS } from './native/limits';
 import { DEFAULT_PAY_URL_TEMPLATE } from './pay-url-default';
 
@@ -356,50 +359,7 @@ export const ConfigSchema = T.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 
-type Node = TSchema & {
-  properties?: Record<string, Node>;
-  default?: unknown;
-  reloadable?: boolean;
-  description?: string;
-  required?: string[];
-};
-
-/** The defaults: every key's `default`, sections built from their keys (optional keys absent). */
-export function defaultsOf(schema: TSchema = ConfigSchema): unknown {
-  const s = schema as Node;
-  if (s.default !== undefined) return structuredClone(s.default);
-  if (s.properties) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(s.properties)) if (s.required?.includes(k)) out[k] = defaultsOf(v);
-    return out;
-  }
-  return undefined;
-}
-
-/** The schema node of a dotted path, and the nodes above it (root first). */
-function nodesOf(path: string): Node[] {
-  const out: Node[] = [ConfigSchema];
-  for (const part of path.split('.').filter(Boolean)) {
-    const next = out[out.length - 1]?.properties?.[part];
-    if (!next) break;
-    out.push(next);
-  }
-  return out;
-}
-
-/** Whether a SIGHUP reload applies a change of this key (the nearest `reloadable` on its path). */
-export function isReloadable(path: string): boolean {
-  const nodes = nodesOf(path);
-  for (const node of nodes.reverse()) if (node.reloadable !== undefined) return node.reloadable;
-  return false;
-}
-
-/** The keys a section of the schema knows (for "did you mean"). */
-export function keysAt(path: string): string[] {
-  const nodes = nodesOf(path);
-  const n = nodes[nodes.length - 1];
-  return n && nodes.length - 1 === path.split('.').filter(Boolean).length ? Object.keys(n.properties ?? {}) : [];
-}
+type Node = SchemaNode;
 
 export interface KeyDoc {
   key: string;
@@ -411,14 +371,7 @@ export interface KeyDoc {
 }
 
 function typeOf(s: Node): string {
-  const raw = s as unknown as {
-    type?: string | string[];
-    enum?: string[];
-    items?: Node;
-    minimum?: number;
-    maximum?: number;
-    exclusiveMinimum?: number;
-  };
+  const raw = s;
   if (raw.enum) return raw.enum.map((v) => `"${v}"`).join(' | ');
   const types = Array.isArray(raw.type) ? raw.type : [raw.type ?? 'any'];
   const base = types.map((t) => (t === 'array' ? `list of ${typeOf(raw.items!)}` : t)).join(' or ');
@@ -440,7 +393,7 @@ export function keyDocs(schema: Node = ConfigSchema, prefix = ''): KeyDoc[] {
       key,
       type: isSection ? 'section' : typeOf(v),
       default: isSection ? undefined : v.default,
-      reloadable: isReloadable(key),
+      reloadable: isReloadable(key, ConfigSchema),
       description: v.description ?? '',
       section: isSection,
     });

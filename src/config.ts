@@ -1,12 +1,14 @@
 // The configuration: one YAML (or JSON) file validated at start (every problem
 // at once, with its line and column), embedded defaults, flags on top.
 // Reloaded on SIGHUP by the daemon. The keys, their types, defaults and
-// reloadability are declared once, in config-schema.ts; the checks a JSON
-// Schema cannot express are semanticProblems() below.
+// reloadability are declared once, in config-schema.ts (read at run time as
+// the JSON that `npm run docs` writes from it, src/config-schema-data.ts);
+// the checks a JSON Schema cannot express are semanticProblems() below.
 import { readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { didYouMean, readConfigFile, type ConfigSource, type Problem } from './config-file';
-import { defaultsOf, isReloadable, keysAt, type Config } from './config-schema';
+import { defaultsOf, isReloadable, keysAt } from './config-keys';
+import type { Config } from './config-schema';
 import { carrierError, payHostError } from './native';
 import { driverProblems } from './payments/drivers';
 import { parsePayUrlTemplate } from './store/payurl';

@@ -235,7 +235,8 @@ t.test('metrics registry', async (t) => {
 });
 
 t.test('one schema: types, defaults, validation and the reloadable flag', async (t) => {
-  const { ConfigSchema, defaultsOf, isReloadable, keyDocs } = await import('../src/config-schema');
+  const { ConfigSchema, keyDocs } = await import('../src/config-schema');
+  const { defaultsOf, isReloadable } = await import('../src/config-keys');
   const { applyReload, changedKeys } = await import('../src/config');
   t.same(defaultsOf(), DEFAULTS, 'the defaults come from the schema');
   t.same(validateConfig(DEFAULTS), [], 'and the schema accepts them');

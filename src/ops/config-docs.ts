@@ -3,7 +3,8 @@
 // applies it, and what it does; and a commented file with every default.
 // `npm run docs` rewrites it; test/ops/docs.test.ts fails when it is stale.
 import { stringify } from 'yaml';
-import { defaultsOf, keyDocs } from '../config-schema';
+import { defaultsOf } from '../config-keys';
+import { ConfigSchema, keyDocs } from '../config-schema';
 
 function wrap(text: string, width: number, indent: string): string[] {
   const out: string[] = [];
@@ -34,7 +35,7 @@ export function commentedDefaults(): string {
       } else lines.push(`${indent}${k}: ${stringify(v, { collectionStyle: 'flow' }).trim()}`);
     }
   };
-  walk(defaultsOf() as Record<string, unknown>, '', 0);
+  walk(defaultsOf(ConfigSchema) as Record<string, unknown>, '', 0);
   return lines.join('\n');
 }
 

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOpenApi } from '../api/openapi';
 import { renderConfigDocs } from './config-docs';
+import { renderConfigSchemaData } from './config-schema-code';
 import { renderConfigValidator } from './config-validator-code';
 import { renderEngineLimits, renderEventsDoc, renderEventTypes } from './event-contract';
 import { renderMetricDocs } from './metric-docs';
@@ -14,6 +15,7 @@ export const GENERATED_DOCS: Record<string, () => string> = {
   'docs/metrics.md': renderMetricDocs,
   'docs/configuration.md': renderConfigDocs,
   'src/config-validator.ts': renderConfigValidator,
+  'src/config-schema-data.ts': renderConfigSchemaData,
   'docs/events.md': () => renderEventsDoc(),
   'src/native/event-types.ts': () => renderEventTypes(),
   'src/native/limits.ts': () => renderEngineLimits(),
