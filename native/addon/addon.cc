@@ -329,7 +329,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
 class StreamBase {
  public:
-  virtual ~StreamBase() = default;
+  virtual ~StreamBase() { link_->self = nullptr; }
 
  protected:
   void InitTsfn(Napi::Env env, const char* name) {
@@ -340,7 +340,13 @@ class StreamBase {
   void NotifyFromThread() {
     std::lock_guard<std::mutex> lk(tsfn_mu_);
     if (!tsfn_active_) return;
-    tsfn_.NonBlockingCall(this, [](Napi::Env env, Napi::Function, StreamBase* self) { self->Deliver(env); });
+    // A call still queued when the wrapper is collected runs after it is
+    // gone (releasing the function does not drop queued calls): it reaches
+    // the wrapper through the link, which the destructor cuts.
+    std::shared_ptr<Link> link = link_;
+    tsfn_.NonBlockingCall([link](Napi::Env env, Napi::Function) {
+      if (link->self) link->self->Deliver(env);
+    });
   }
   void ReleaseTsfn() {
     std::lock_guard<std::mutex> lk(tsfn_mu_);
@@ -395,6 +401,11 @@ class StreamBase {
     }
   }
 
+  struct Link {
+    StreamBase* self;
+  };
+  // Set once, before any thread starts; self is read and cleared on the JS thread only.
+  const std::shared_ptr<Link> link_ = std::make_shared<Link>(Link{this});
   Napi::ThreadSafeFunction tsfn_;
   std::mutex tsfn_mu_;
   bool tsfn_active_ = false;
