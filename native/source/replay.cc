@@ -9,6 +9,12 @@
 
 namespace gnpay {
 
+namespace {
+// The engine was closed (JavaScript's engine.close()) while its replay still
+// decoded: the replay ends with this error instead of decoding into nothing.
+const char* const kEngineClosed = "the engine was closed during the replay";
+}  // namespace
+
 Replay::Replay(std::shared_ptr<SharedEngine> engine, ReplayOptions options, std::function<void()> notify)
     : engine_(std::move(engine)),
       options_(std::move(options)),
@@ -139,17 +145,26 @@ void Replay::run() {
       while (!stop_.load()) {
         FrameChunk* c = pipe.begin_read();
         if (!c) break;  // closed: stopping
+        bool engine_closed = false;
         {
           std::lock_guard<std::mutex> lk(engine_->mu);
-          Engine& eng = *engine_->engine;
-          eng.anomalies().add(c->anomalies);
-          if (c->filtered) eng.count_filtered(c->filtered);
-          for (size_t k = 0; k < c->frames.size(); k++) {
-            const size_t before = sink.events.size();
-            eng.process(c->frames[k], c->packets[k], fi, sink);
-            if (writer_) writer_->on_frame(c->frames[k], sink.events.data() + before, sink.events.size() - before);
+          engine_closed = !engine_->engine;
+          if (!engine_closed) {
+            Engine& eng = *engine_->engine;
+            eng.anomalies().add(c->anomalies);
+            if (c->filtered) eng.count_filtered(c->filtered);
+            for (size_t k = 0; k < c->frames.size(); k++) {
+              const size_t before = sink.events.size();
+              eng.process(c->frames[k], c->packets[k], fi, sink);
+              if (writer_) writer_->on_frame(c->frames[k], sink.events.data() + before, sink.events.size() - before);
+            }
+            if (writer_) written_.store(writer_->written());
           }
-          if (writer_) written_.store(writer_->written());
+        }
+        if (engine_closed) {
+          pipe.end_read();
+          fail(kEngineClosed, offset_.load(), file_packets + 1);
+          return;
         }
         file_packets = c->packets_after;
         packets_.store(base_packets + file_packets);
@@ -171,22 +186,28 @@ void Replay::run() {
           fail(error, error_offset, file_packets + 1);
           return;
         }
-        if (st == ReadStatus::End) break;
+        // a full batch goes out before the next file too, so many small files stay within batch_events
         if (batch->count >= options_.batch_events) {
           if (!flush(batch, false)) return;
         }
+        if (st == ReadStatus::End) break;
       }
       base_packets += file_packets;
       continue;
     }
     const CaptureFileParser& parser = stream ? stream->parser() : mapped_parser;
     bool done = false;
+    bool engine_closed = false;
     bool filter_failed = false;
     uint64_t filter_error_at = 0;
     while (!done && !stop_.load()) {
       ReadStatus st = ReadStatus::Frame;
       {
         std::lock_guard<std::mutex> lk(engine_->mu);
+        if (!engine_->engine) {
+          engine_closed = true;
+          break;
+        }
         Engine& eng = *engine_->engine;
         for (size_t k = 0; k < options_.chunk_frames; k++) {
           CaptureFrame frame;
@@ -231,6 +252,10 @@ void Replay::run() {
       if (batch->count >= options_.batch_events) {
         if (!flush(batch, false)) return;
       }
+    }
+    if (engine_closed) {
+      fail(kEngineClosed, offset_.load(), parser.packets() + 1);
+      return;
     }
     base_packets += parser.packets();
   }

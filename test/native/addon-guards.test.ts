@@ -97,3 +97,49 @@ t.test('one table of engine limits: the addon exports it, TypeScript and the con
   const { DEFAULTS } = await import('../../src/config');
   t.ok(DEFAULTS.decode !== undefined, 'the config knows the decode section');
 });
+
+t.test('an engine closed while its replay decodes: the replay ends with an error, no crash', async (t) => {
+  const addon = loadAddon();
+  const files = Array<string>(200).fill(file);
+  for (const readerThread of [true, false]) {
+    const how = readerThread ? 'reader thread' : 'one thread';
+    const engine = new Engine({ carriers: ['query:pay_token'] });
+    const replay = new addon.Replay(engine.native, files, { batchEvents: 1, maxBatches: 1, readerThread });
+    t.teardown(() => replay.close());
+    const first = await replay.next();
+    t.ok(first && !first.end && !first.error, `${how}: the replay is under way`);
+    engine.close();
+    let error: string | null = null;
+    let batches = 0;
+    for (;;) {
+      const b = await replay.next();
+      if (!b) break;
+      batches++;
+      if (b.error) {
+        error = b.error.message;
+        break;
+      }
+      if (b.end) break;
+    }
+    t.equal(error, 'the engine was closed during the replay', `${how}: the replay ends with this error`);
+    t.ok(batches < 1000, `${how}: at once (${batches} batches after the close), not after the 200 files`);
+  }
+});
+
+t.test('many small files: batches stay near batchEvents on both paths', async (t) => {
+  const addon = loadAddon();
+  const files = Array<string>(50).fill(file);
+  const totals: number[] = [];
+  for (const readerThread of [true, false]) {
+    const engine = new Engine({ carriers: ['query:pay_token'] });
+    t.teardown(() => engine.close());
+    const replay = new addon.Replay(engine.native, files, { batchEvents: 8, readerThread });
+    t.teardown(() => replay.close());
+    const counts: number[] = [];
+    for (let b = await replay.next(); b; b = b.end ? null : await replay.next()) counts.push(b.count);
+    t.ok(counts.length > 10, `${readerThread ? 'reader thread' : 'one thread'}: ${counts.length} batches`);
+    t.ok(Math.max(...counts) <= 8 + 64, `the largest holds ${Math.max(...counts)} events`);
+    totals.push(counts.reduce((a, b) => a + b, 0));
+  }
+  t.equal(totals[0], totals[1], 'the same events in all');
+});
