@@ -2,10 +2,10 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, storeOptions, type Config, type ConfigInput } from '../config';
 import { defaultConfigFile } from '../config-file';
+import { openReplay, closeReplay } from '../daemon/replay-source';
 import { carrierError, checkReadable } from '../native';
-import { Daemon } from '../pipeline/daemon';
-import { DomainError, Store } from '../store';
-import { describeOpenError } from '../store/db';
+import type { Daemon } from '../pipeline/daemon';
+import type { Store } from '../store';
 import {
   CliError,
   collect,
@@ -97,18 +97,23 @@ export async function run(o: RunFlags): Promise<number> {
   const flags = flagsToConfig(o);
   const config = configFrom(o.config, flags);
   if (!config.db) throw new UsageError('a database is required: --db FILE (or "db" in the config file)');
+  // the capture files are read and decoded from here on, while the daemon's modules load and it starts
+  const replay = o.read?.length ? openReplay(config, o.read) : undefined;
   let daemon: Daemon;
   try {
+    const { Daemon } = require('../pipeline/daemon') as typeof import('../pipeline/daemon');
     daemon = await Daemon.start({
       config,
       configFile: o.config ?? null,
       flags,
       read: o.read,
+      replay,
       exitWhenDone: o.exitWhenDone,
       signals: true,
       version: VERSION,
     });
   } catch (err) {
+    await closeReplay(replay ?? null);
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
     if (err instanceof ListenError) throw new CliError(err.message, EXIT_LISTEN);
     // the database is locked, the address is in use, ...
@@ -191,6 +196,8 @@ export function openStoreFor(o: { db?: string; config?: string }, extra: ConfigI
   const config = adminConfig(o, { ...extra, ...(o.db !== undefined ? { db: o.db } : {}) });
   if (!config.db) throw new UsageError('a database is required: --db FILE (or "db" in the config file)');
   const options = storeOptions(config);
+  const { Store } = require('../store') as typeof import('../store');
+  const { describeOpenError } = require('../store/db') as typeof import('../store/db');
   try {
     return { config, store: Store.open(config.db, options) };
   } catch (err) {
@@ -206,6 +213,8 @@ export async function withStore<T>(
   extra: ConfigInput = {},
 ): Promise<T> {
   const { store, config } = openStoreFor(o, extra);
+  const { DomainError } = require('../store') as typeof import('../store');
+  const { describeOpenError } = require('../store/db') as typeof import('../store/db');
   try {
     return await fn(store, config);
   } catch (err) {

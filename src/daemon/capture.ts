@@ -5,13 +5,12 @@
 import { resolve } from 'node:path';
 import { CheckpointStore, restoreCheckpoint, saveCheckpoint } from '../capture/checkpoint';
 import { CaptureMetrics } from '../capture/metrics';
-import { payHosts } from '../config';
 import type { CaptureOptions, DecodeEvent } from '../native/types';
-import { activeCarriers } from '../pipeline/carriers';
 import { runPipeline, type PipelineDeps, type PipelineStats } from '../pipeline/pipeline';
 import { ReplayWork } from '../pipeline/replay-work';
 import { ProgressBar, ProgressLog } from '../progress';
 import type { DaemonContext } from './context';
+import { closeReplay, sourceOptions, type OpenedReplay } from './replay-source';
 import type { StoreHealth } from './store-health';
 
 /** A running source of decode events (the native capture, or anything iterable in tests). */
@@ -27,8 +26,7 @@ export type SourceFactory = (
 
 type LiveInterfaceStats = import('../native').LiveInterfaceStats;
 
-/** The event types the daemon's pipeline uses (src/pipeline/pipeline.ts); the engine writes no others for it. */
-export const PIPELINE_EVENT_TYPES: DecodeEvent['type'][] = ['sighting', 'hello'];
+export { PIPELINE_EVENT_TYPES } from './replay-source';
 
 export interface CaptureDeps {
   ctx: DaemonContext;
@@ -92,10 +90,16 @@ export class CaptureService {
    * decoding at once, into their bounded queue, while the rest of the daemon
    * starts; run() then takes the batches in order. An error opening them is
    * thrown by run(), as when run() opens them itself. Live interfaces are
-   * opened by run() only.
+   * opened by run() only. `early`: the same files already opened by the CLI
+   * (src/daemon/replay-source.ts), adopted as they are.
    */
-  open(read: string[]): void {
+  open(read: string[], early?: OpenedReplay): void {
     if (read.length === 0 || this.opened) return;
+    if (early && sameFiles(early.read, read) && !this.d.openSource) {
+      this.opened = early.ok ? { read, source: this.adopt(early) } : { read, error: early.error };
+      return;
+    }
+    if (early) void closeReplay(early); // not these files: the daemon opens its own
     try {
       this.opened = { read, source: this.openSource(read) };
     } catch (err) {
@@ -152,29 +156,21 @@ export class CaptureService {
     return stats;
   }
 
+  /** Capture files opened by the CLI before the daemon loaded: their engine is the daemon's from now on. */
+  private adopt(r: Extract<OpenedReplay, { ok: true }>): EventSource {
+    const native = require('../native') as typeof import('../native');
+    this.interfaces = [];
+    this.metrics.declareAnomalies(native.anomalyNames());
+    this.engine = r.engine;
+    this.liveCapture = false;
+    this.metrics.attach(r.capture);
+    return (this.source = r.capture);
+  }
+
   /** Opens the source of run(): capture files, or the configured live interfaces (the tunnel table restored). */
   private openSource(read: string[]): EventSource {
-    const config = this.d.ctx.config();
     const files = read.map((f) => resolve(f));
-    const c = config.capture;
-    const opts = {
-      files: files.length ? files : undefined,
-      filter: files.length ? (c.filter ?? undefined) : undefined,
-      interfaces: files.length ? undefined : c.interfaces,
-      carriers: activeCarriers(config),
-      payHosts: payHosts(config),
-      limits: config.decode.limits,
-      // the pipeline stores sightings and ClientHellos: the engine does not write the rest
-      types: PIPELINE_EVENT_TYPES,
-      // a replay: up to 32 batches decoded ahead of the store (while the daemon starts); batches stay
-      // small (256 events, one transaction each) so that the API is answered between them
-      ...(files.length ? { maxBatches: 32 } : {}),
-      live: {
-        bufferBytes: c.bufferMiB ? c.bufferMiB * 1024 * 1024 : undefined,
-        snaplen: c.snaplen ?? undefined,
-        filter: c.filter ?? undefined,
-      },
-    };
+    const opts = sourceOptions(this.d.ctx.config(), read);
     this.interfaces = opts.interfaces ?? [];
     if (this.d.openSource) return (this.source = this.d.openSource(opts));
     // the native engine is the daemon's own: its tunnel table is checkpointed in live mode

@@ -10,6 +10,7 @@ import type { DaemonContext } from '../daemon/context';
 import { finalCode, sourceFailureCode } from '../daemon/exit-codes';
 import { Housekeeping } from '../daemon/housekeeping';
 import { Listeners } from '../daemon/listeners';
+import type { OpenedReplay } from '../daemon/replay-source';
 import { Outbox } from '../daemon/outbox';
 import { reloadConfig } from '../daemon/reload';
 import { installSignals } from '../daemon/signals';
@@ -32,6 +33,8 @@ export interface DaemonOptions {
   flags?: ConfigInput;
   /** capture files to replay through the pipeline */
   read?: string[];
+  /** those files, already opened and decoding (src/daemon/replay-source.ts: the CLI opens them before it loads the daemon) */
+  replay?: OpenedReplay;
   /** after the replay: exit once every association is charged and notified */
   exitWhenDone?: boolean;
   openSource?: SourceFactory;
@@ -145,7 +148,7 @@ export class Daemon {
     // capture files are read and decoded from now on, while the rest starts
     // (bounded: the decoder waits when its queue is full); their batches are
     // stored once the daemon is up (startSource)
-    this.capture.open(this.o.read ?? []);
+    this.capture.open(this.o.read ?? [], this.o.replay);
     const version = this.o.version ?? '0.0.0';
     const outbox = (this.outbox = new Outbox(this.ctx, version));
     const sealed = store.sealPlainSecrets();
