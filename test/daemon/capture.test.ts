@@ -4,17 +4,11 @@ import { StoreHealth } from '../../src/daemon/store-health';
 import type { DecodeEvent } from '../../src/native/types';
 import { emptyStats, type PipelineDeps } from '../../src/pipeline/pipeline';
 import { sighting } from '../e2e/harness';
-import { testContext, type TestContext } from './context';
+import { testContext, testPipelineDeps, type TestContext } from './context';
 
 function service(ctx: TestContext, src: EventSource, onAllLost: (why: string) => void = () => {}) {
   const stats = emptyStats();
-  const deps = (sourceId: string): PipelineDeps => ({
-    store: ctx.store,
-    sourceId,
-    metrics: ctx.metrics,
-    log: ctx.log,
-    limits: () => ctx.config().limits.perMsisdn,
-  });
+  const deps = testPipelineDeps(ctx);
   const opened: string[] = [];
   const seen: unknown[] = [];
   const capture = new CaptureService({

@@ -4,6 +4,7 @@ import { loadConfig, type Config, type ConfigInput } from '../../src/config';
 import type { DaemonContext } from '../../src/daemon/context';
 import { createLogger } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
+import type { PipelineDeps } from '../../src/pipeline/pipeline';
 import { Store } from '../../src/store';
 import { tmpDir } from '../e2e/harness';
 
@@ -40,4 +41,15 @@ export function testContext(
     setConfig: (c) => (config = c),
     setStopping: (v) => (stopping = v),
   };
+}
+
+/** The pipeline's dependencies over a test context: its store, metrics, log and limits. */
+export function testPipelineDeps(ctx: DaemonContext): (sourceId: string) => PipelineDeps {
+  return (sourceId) => ({
+    store: ctx.store,
+    sourceId,
+    metrics: ctx.metrics,
+    log: ctx.log,
+    limits: () => ctx.config().limits.perMsisdn,
+  });
 }

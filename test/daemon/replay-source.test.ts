@@ -8,8 +8,8 @@ import { CaptureService } from '../../src/daemon/capture';
 import { closeReplay, openReplay } from '../../src/daemon/replay-source';
 import { StoreHealth } from '../../src/daemon/store-health';
 import { NATIVE_ERROR_CODES } from '../../src/native';
-import { emptyStats, type PipelineDeps } from '../../src/pipeline/pipeline';
-import { testContext, type TestContext } from './context';
+import { emptyStats } from '../../src/pipeline/pipeline';
+import { testContext, testPipelineDeps, type TestContext } from './context';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures');
 const basic = path.join(FIXTURES, 'gn-basic.pcap');
@@ -18,13 +18,7 @@ const CARRIERS = { carriers: ['query:pay_token', 'path:/pay/', 'host:pay.example
 
 function service(ctx: TestContext) {
   const stats = emptyStats();
-  const deps = (sourceId: string): PipelineDeps => ({
-    store: ctx.store,
-    sourceId,
-    metrics: ctx.metrics,
-    log: ctx.log,
-    limits: () => ctx.config().limits.perMsisdn,
-  });
+  const deps = testPipelineDeps(ctx);
   const capture = new CaptureService({
     ctx,
     health: new StoreHealth(ctx, deps, stats),

@@ -1,20 +1,14 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { StoreHealth } from '../../src/daemon/store-health';
-import { emptyStats, type PipelineDeps } from '../../src/pipeline/pipeline';
+import { emptyStats } from '../../src/pipeline/pipeline';
 import { sighting } from '../e2e/harness';
-import { testContext } from './context';
+import { testContext, testPipelineDeps } from './context';
 
 function setup(t: Parameters<typeof testContext>[0], flags = {}) {
   const ctx = testContext(t, flags);
   const stats = emptyStats();
-  const deps = (sourceId: string): PipelineDeps => ({
-    store: ctx.store,
-    sourceId,
-    metrics: ctx.metrics,
-    log: ctx.log,
-    limits: () => ctx.config().limits.perMsisdn,
-  });
+  const deps = testPipelineDeps(ctx);
   return { ctx, stats, health: new StoreHealth(ctx, deps, stats) };
 }
 
