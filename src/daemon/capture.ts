@@ -10,7 +10,7 @@ import { runPipeline, type PipelineDeps, type PipelineStats } from '../pipeline/
 import { ReplayWork } from '../pipeline/replay-work';
 import { ProgressBar, ProgressLog } from '../progress';
 import type { DaemonContext } from './context';
-import { closeReplay, sourceOptions, type OpenedReplay } from './replay-source';
+import { closeReplay, openReplay, sourceOptions, type OpenedReplay } from './replay-source';
 import type { StoreHealth } from './store-health';
 
 /** A running source of decode events (the native capture, or anything iterable in tests). */
@@ -156,7 +156,7 @@ export class CaptureService {
     return stats;
   }
 
-  /** Capture files opened by the CLI before the daemon loaded: their engine is the daemon's from now on. */
+  /** Capture files opened on their own engine (by the CLI before the daemon loaded, or by openSource): the daemon's from now on. */
   private adopt(r: Extract<OpenedReplay, { ok: true }>): EventSource {
     const native = require('../native') as typeof import('../native');
     this.interfaces = [];
@@ -173,7 +173,13 @@ export class CaptureService {
     const opts = sourceOptions(this.d.ctx.config(), read);
     this.interfaces = opts.interfaces ?? [];
     if (this.d.openSource) return (this.source = this.d.openSource(opts));
-    // the native engine is the daemon's own: its tunnel table is checkpointed in live mode
+    if (files.length) {
+      // capture files: opened as the CLI opens them ahead of the daemon, then adopted
+      const r = openReplay(this.d.ctx.config(), read);
+      if (!r.ok) throw r.error;
+      return this.adopt(r);
+    }
+    // live: the native engine is the daemon's own, its tunnel table restored and checkpointed
     const native = require('../native') as typeof import('../native');
     const { resolveInterface } = require('../capture/devices') as typeof import('../capture/devices');
     if (opts.interfaces) {
@@ -183,8 +189,8 @@ export class CaptureService {
     this.metrics.declareAnomalies(native.anomalyNames());
     const engine = new native.Engine({ carriers: opts.carriers, payHosts: opts.payHosts, limits: opts.limits });
     this.engine = engine;
-    this.liveCapture = files.length === 0;
-    if (this.liveCapture) this.restore(engine);
+    this.liveCapture = true;
+    this.restore(engine);
     let capture: import('../native').Capture;
     try {
       capture = native.openCapture(opts, engine);
@@ -194,11 +200,8 @@ export class CaptureService {
       throw err;
     }
     this.metrics.attach(capture);
-    if (this.liveCapture) {
-      const live = capture;
-      this.captureWatch = setInterval(() => this.watch(live), 1000);
-      this.captureWatch.unref();
-    }
+    this.captureWatch = setInterval(() => this.watch(capture), 1000);
+    this.captureWatch.unref();
     return (this.source = capture);
   }
 
