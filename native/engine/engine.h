@@ -33,6 +33,13 @@ struct EngineTables {
   size_t flows = 0, orphans = 0, flow_bytes = 0;
 };
 
+// The receiving endpoint (outer destination, TEID) of a frame that looks like
+// a whole (unfragmented) G-PDU over UDP on the common link layers (Ethernet
+// with up to two VLAN tags, Linux cooked v1/v2, raw IP); false for anything
+// else. A glance for Engine::prefetch_tunnel(), not a decoder: process() alone
+// decides what a frame is, and counts what is wrong with it.
+bool glance_gpdu(const CaptureFrame& frame, IpAddr* dst, uint32_t* teid);
+
 class Engine {
  public:
   explicit Engine(const EngineOptions& options);
@@ -43,6 +50,12 @@ class Engine {
   // Decode one frame; events go to `sink`. `packet` is its 1-based index in
   // its capture, `source` the capture file / interface index.
   void process(const CaptureFrame& frame, uint64_t packet, uint32_t source, EventSink& sink);
+  // Hints for a frame process() will take a few frames later, so that its
+  // memory loads overlap the decoding of the frames before it: prefetch_frame()
+  // its first bytes (the headers), then prefetch_tunnel() the tunnel table's
+  // slot of a G-PDU's receiving endpoint. Neither changes what process() does.
+  static void prefetch_frame(const CaptureFrame& frame);
+  void prefetch_tunnel(const CaptureFrame& frame);
   // Expire timed-out state (pending requests, fragments, flows) as of now_ns
   // (capture time). process() calls it as capture time advances; live capture
   // also calls it from its idle ticks.

@@ -194,6 +194,10 @@ class SessionTable {
 
   // Lookups
   EndpointHit find_user(uint32_t gsn, uint32_t teid) const;
+  // A hint: find_user(gsn, teid) is coming soon (prefetches its slot).
+  void prefetch_user(uint32_t gsn, uint32_t teid) const {
+    if (gsn != kNone) endpoints_.prefetch(ep_key(gsn, PlaneKind::User, teid));
+  }
   // The group's primary whose control endpoint (either side: `dir` says which)
   // is this TEID at this node. On S11/S4 a control endpoint is per UE: it
   // names one of the UE's PDN connections there (see pdns_sharing).

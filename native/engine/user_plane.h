@@ -37,6 +37,8 @@ class UserPlane {
   // when the packet travels towards the UE (counted, never examined), true when
   // it is examined (uplink or undecided; counted by how it was resolved).
   bool resolve(const EndpointHit& hit, Way way, uint32_t gsn, uint32_t teid, const IpPacket& inner, Resolution& r);
+  // A hint: endpoint() is coming soon for a G-PDU to (dst, teid).
+  void prefetch(const IpAddr& dst, uint32_t teid) { sessions_.prefetch_user(gsn_cached(dst), teid); }
 
  private:
   uint32_t gsn_cached(const IpAddr& a);

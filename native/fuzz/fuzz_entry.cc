@@ -75,7 +75,11 @@ void run_capture(Span file) {
   if (!parser.open(file)) return;
   CaptureFrame f;
   size_t n = 0;
-  while (n++ < 10000 && parser.next(f, eng.anomalies()) == ReadStatus::Frame) eng.process(f, parser.packets(), 0, sink);
+  while (n++ < 10000 && parser.next(f, eng.anomalies()) == ReadStatus::Frame) {
+    Engine::prefetch_frame(f);
+    eng.prefetch_tunnel(f);
+    eng.process(f, parser.packets(), 0, sink);
+  }
   check_events(sink);
   std::vector<uint8_t> cp;
   eng.export_sessions(cp);
@@ -102,6 +106,8 @@ void run_frames(uint32_t linktype, Span rest) {
     f.linktype = linktype;
     f.ts_ns = ts;
     ts += (len & 0xFF) * 100000000ull;  // sometimes large steps: timeouts run
+    Engine::prefetch_frame(f);
+    eng.prefetch_tunnel(f);
     eng.process(f, ++packet, 0, sink);
   }
   check_events(sink);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "engine.h"
+#include "event_json.h"
 #include "flat_map.h"
 #include "frames.h"
 #include "session_table.h"
@@ -339,6 +340,104 @@ static size_t decode_file(const std::filesystem::path& p, uint64_t* packets) {
   again.import_sessions(Span(cp.data(), cp.size()), 0, 0, &err);
   CHECK_MESSAGE(err == nullptr, p.string());
   return sink.events.size();
+}
+
+// Every frame of a capture, with the replay's prefetch hints a few frames
+// ahead or without: the events' JSON lines.
+static std::string events_of(const std::vector<uint8_t>& data, bool hints) {
+  EngineOptions opt;
+  opt.carriers.add_spec("query:gnpay_token", 17);
+  opt.carriers.add_spec("host:pay.example.net", 20);
+  opt.emit_requests = true;
+  Engine eng(opt);
+  CaptureFileParser parser;
+  EventSink sink;
+  std::string out;
+  if (!parser.open(Span(data.data(), data.size()))) return out;
+  std::vector<CaptureFrame> frames;
+  CaptureFrame f;
+  while (parser.next(f, eng.anomalies()) == ReadStatus::Frame) frames.push_back(f);
+  for (size_t k = 0; k < frames.size(); k++) {
+    if (hints && k + 3 < frames.size()) {
+      Engine::prefetch_frame(frames[k + 3]);
+      eng.prefetch_tunnel(frames[k + 3]);
+    }
+    eng.process(frames[k], k + 1, 0, sink);
+  }
+  for (const Event& e : sink.events) append_event_json(e, out);
+  return out;
+}
+
+TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints change no event") {
+  size_t files = 0, glanced = 0, decoded = 0;
+  for (const char* root : {"../fixtures", "../../shared/fixtures/public"}) {
+    if (!std::filesystem::exists(root)) continue;
+    for (auto& e : std::filesystem::recursive_directory_iterator(root)) {
+      if (!e.is_regular_file()) continue;
+      std::string ext = e.path().extension().string();
+      if (ext != ".pcap" && ext != ".pcapng") continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      CaptureFileParser parser;
+      if (!parser.open(Span(data.data(), data.size()))) continue;
+      files++;
+      AnomalyCounters an;
+      CaptureFrame f;
+      while (parser.next(f, an) == ReadStatus::Frame) {
+        IpAddr dst;
+        uint32_t teid = 0;
+        if (!glance_gpdu(f, &dst, &teid)) continue;
+        glanced++;
+        // what the glance says is what the decoders say, for a frame they
+        // take as a G-PDU (one they reject is process()'s to count)
+        LinkResult link;
+        IpPacket ip;
+        UdpDatagram udp;
+        GtpuHeader gh;
+        if (decode_link(f.linktype, f.data, link, an) != Status::Ok) continue;
+        if (decode_ip(link.payload, ip, an) != Status::Ok || ip.proto != ipproto::kUdp) continue;
+        if (decode_udp(ip.payload, ip.truncated, udp, an) != Status::Ok) continue;
+        if (decode_gtpu(udp.payload, udp.truncated, gh, an) != Status::Ok) continue;
+        decoded++;
+        CHECK(!ip.is_fragment);
+        CHECK(ip.dst == dst);
+        CHECK((udp.sport == port::kGtpU || udp.dport == port::kGtpU));
+        CHECK(gh.msg_type == gtp1::msg::kGpdu);
+        CHECK(gh.teid == teid);
+      }
+      CHECK_MESSAGE(events_of(data, true) == events_of(data, false), e.path().string());
+    }
+  }
+  MESSAGE("glanced at " << glanced << " G-PDUs in " << files << " capture files, " << decoded << " decoded whole");
+  CHECK(decoded > 0);
+}
+
+TEST_CASE("engine: glance_gpdu leaves out what it does not recognise") {
+  IpAddr dst;
+  uint32_t teid = 0;
+  Bytes gpdu = ipv4_udp(SGSN, GGSN, 2152, 2152, gtpu(0x12345678, Bytes{1, 2, 3, 4, 5, 6, 7, 8}));
+  auto glance = [&](uint32_t linktype, const Bytes& b) {
+    CaptureFrame f;
+    f.data = Span(b.data(), b.size());
+    f.caplen = f.origlen = uint32_t(b.size());
+    f.linktype = linktype;
+    return glance_gpdu(f, &dst, &teid);
+  };
+  CHECK(glance(linktype::kRaw, gpdu));
+  CHECK(teid == 0x12345678);
+  CHECK(glance(linktype::kEthernet, ethernet(gpdu)));
+  Bytes cut(gpdu.begin(), gpdu.end() - 9);  // the GTP header is not whole
+  CHECK_FALSE(glance(linktype::kRaw, cut));
+  Bytes frag = gpdu;
+  frag[6] = 0x20;  // more fragments
+  CHECK_FALSE(glance(linktype::kRaw, frag));
+  Bytes gtpc = ipv4_udp(SGSN, GGSN, 2123, 2123, gtpu(0x12345678, Bytes{1, 2, 3, 4, 5, 6, 7, 8}));
+  CHECK_FALSE(glance(linktype::kRaw, gtpc));
+  Bytes echo = gpdu;
+  echo[28 + 1] = 0x01;  // an Echo Request, not a G-PDU
+  CHECK_FALSE(glance(linktype::kRaw, echo));
+  CHECK_FALSE(glance(147, gpdu));  // a link type it does not know
+  CHECK_FALSE(glance(linktype::kEthernet, Bytes{}));
 }
 
 TEST_CASE("engine: decodes every fixture and public capture without fault") {
