@@ -41,6 +41,19 @@ function buildLoop(out: string): string {
   return bin;
 }
 
+/**
+ * The environment gnpay runs in here: this one without NODE_EXTRA_CA_CERTS.
+ * Some machines set it for their own proxies; Node then parses every
+ * certificate of that bundle when it starts (about 100 ms here), before any
+ * gnpay code runs and whatever gnpay does. An operator's probe does not carry
+ * a proxy's bundle, and the loop it is compared with parses none.
+ */
+export function gnpayEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = { ...env };
+  delete out.NODE_EXTRA_CA_CERTS;
+  return out;
+}
+
 /** Runs a command with stdout to /dev/null; whole-process wall time. */
 function timed(
   cmd: string,
@@ -51,7 +64,7 @@ function timed(
   const r = spawnSync(cmd, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
-    env: env ?? process.env,
+    env: env ?? gnpayEnv(),
     maxBuffer: 64 << 20,
   });
   return { status: r.status, stderr: r.stderr ?? '', seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
@@ -98,7 +111,7 @@ function benchMix(name: string, mix: MixOptions, o: DecodeBenchOptions, dir: str
   run(loop, [capture]);
   const out = path.join(dir, `${name}.jsonl`);
   const fd = fs.openSync(out, 'w');
-  const chk = spawnSync(process.execPath, decodeArgs, { stdio: ['ignore', fd, 'pipe'] });
+  const chk = spawnSync(process.execPath, decodeArgs, { stdio: ['ignore', fd, 'pipe'], env: gnpayEnv() });
   fs.closeSync(fd);
   if (chk.status !== 0) throw new Error(`gnpay decode failed: ${chk.stderr.toString()}`);
   const text = fs.readFileSync(out, 'utf8').trimEnd().split('\n');
@@ -187,6 +200,8 @@ export async function runDecodeBench(o: DecodeBenchOptions = {}): Promise<MixRes
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
+  if (process.env.NODE_EXTRA_CA_CERTS)
+    console.log('gnpay runs without NODE_EXTRA_CA_CERTS, which this environment sets (see gnpayEnv)');
   const loop = buildLoop(dir);
   const out: MixResult[] = [];
   if ((o.basePackets ?? 1_000_000) > 0)

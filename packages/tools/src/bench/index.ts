@@ -56,8 +56,12 @@ async function main(): Promise<void> {
     .command('live')
     .description('live capture on a veth pair (root): highest rate with zero drops, gnpay vs cap')
     .option('--packets <n>', 'packets in the replayed capture', (v) => Number(v), 300_000)
+    .option('--senders <n>', 'tcpreplay processes sending at once, each a share of the rate', (v) => Number(v), 2)
+    .option('--rates <list>', 'offered rates in packets/s, comma-separated (0: top speed)', (v) =>
+      v.split(',').map(Number),
+    )
     .action(async (o) => {
-      await runLiveBench({ packets: o.packets });
+      await runLiveBench({ packets: o.packets, senders: o.senders, rates: o.rates });
     });
   program
     .command('payments')

@@ -20,6 +20,8 @@ const PASS_SECONDS = 4;
 export interface LiveBenchOptions {
   packets?: number;
   rates?: number[]; // packets/s; 0 = tcpreplay --topspeed
+  /** tcpreplay processes sending at once, each a share of the rate */
+  senders?: number;
 }
 
 interface PassResult {
@@ -63,6 +65,19 @@ function waitLine(child: ChildProcess, want: string, ms: number): Promise<string
   });
 }
 
+/** Runs tcpreplay; its standard output once it has sent everything. */
+function tcpreplay(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('tcpreplay', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`tcpreplay failed (${code}): ${err}`))));
+  });
+}
+
 async function pass(
   ns: string,
   sendIf: string,
@@ -71,6 +86,7 @@ async function pass(
   capturer: 'gnpay' | 'cap',
   pps: number,
   loops: number,
+  senders: number,
 ): Promise<PassResult> {
   const child = spawn(
     'ip',
@@ -91,11 +107,21 @@ async function pass(
   await waitLine(child, 'ready', 15000);
   await new Promise((r) => setTimeout(r, 300));
   child.kill('SIGUSR1'); // CPU is counted from here
-  const rate = pps > 0 ? [`--pps=${pps}`] : ['--topspeed'];
-  const t = spawnSync('tcpreplay', ['-i', sendIf, ...rate, `--loop=${loops}`, capture], { encoding: 'utf8' });
-  if (t.status !== 0) throw new Error(`tcpreplay failed: ${t.stderr}`);
-  const sent = Number(/Actual: (\d+) packets/.exec(t.stdout)?.[1] ?? 0);
-  const sentPps = Number(/Rated: [\d.]+ Bps, [\d.]+ Mbps, ([\d.]+) pps/.exec(t.stdout)?.[1] ?? 0);
+  // One tcpreplay sends at most ~250-600 kpps into a veth, depending on the
+  // machine: `senders` of them share the rate, each on its own core.
+  const rate = pps > 0 ? [`--pps=${Math.ceil(pps / senders)}`] : ['--topspeed'];
+  const outs = await Promise.all(
+    Array.from({ length: senders }, () => tcpreplay(['-i', sendIf, ...rate, `--loop=${loops}`, capture])),
+  );
+  let sent = 0;
+  let seconds = 0;
+  for (const out of outs) {
+    const m = /Actual: (\d+) packets \(\d+ bytes\) sent in ([\d.]+) seconds/.exec(out);
+    if (!m) throw new Error(`tcpreplay printed no "Actual:" line: ${out}`);
+    sent += Number(m[1]);
+    seconds = Math.max(seconds, Number(m[2]));
+  }
+  const sentPps = seconds > 0 ? sent / seconds : 0;
   await new Promise((r) => setTimeout(r, 1500)); // let the ring drain
   const done = waitLine(child, '', 30000);
   child.kill('SIGTERM');
@@ -122,13 +148,14 @@ export async function runLiveBench(o: LiveBenchOptions = {}): Promise<Record<str
     throw new Error('the live benchmark needs root (it creates a network namespace and a veth pair)');
   const packets = o.packets ?? 200_000;
   const rates = o.rates ?? [50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 0];
+  const senders = Math.max(1, o.senders ?? 2);
   const tag = `${process.pid % 10000}`;
   const ns = `gnpbench${tag}`;
   const a = `gnpba${tag}`;
   const b = `gnpbb${tag}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-live-'));
   const capture = path.join(dir, 'gn.pcap');
-  console.log(`machine: ${machine()}`);
+  console.log(`machine: ${machine()}; ${senders} tcpreplay sender(s) at once, each a share of the rate`);
   const g = spawnSync(
     process.execPath,
     [path.join(ROOT, 'packages', 'tools', 'dist', 'gen-cli.js'), 'bench', '-o', capture, '--packets', String(packets)],
@@ -147,9 +174,9 @@ export async function runLiveBench(o: LiveBenchOptions = {}): Promise<Record<str
       for (const pps of rates) {
         const loops =
           pps > 0
-            ? Math.max(1, Math.ceil((pps * PASS_SECONDS) / packets))
-            : Math.max(1, Math.ceil((800_000 * PASS_SECONDS) / packets));
-        const r = await pass(ns, a, b, capture, capturer, pps, loops);
+            ? Math.max(1, Math.ceil((pps * PASS_SECONDS) / senders / packets))
+            : Math.max(1, Math.ceil((800_000 * PASS_SECONDS) / senders / packets));
+        const r = await pass(ns, a, b, capture, capturer, pps, loops, senders);
         results.push(r);
         console.log(
           `${capturer.padEnd(6)} offered ${pps ? fmtRate(pps, 'pps') : 'topspeed'}: sent ${r.sent} at ${fmtRate(r.sentPps, 'pps')}, received ${r.received}, drops ${r.drops} (kernel ${r.kernelDropped}, shed ${r.shedEvents}), CPU ${r.cpuNsPerPacket.toFixed(0)} ns/packet${r.sightings !== undefined ? `, sightings ${r.sightings}` : ''}`,
