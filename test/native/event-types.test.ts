@@ -2,52 +2,12 @@
 // uses) hands over exactly the lines of those types that the unfiltered
 // stream gives, in the same order, with the same statistics; batches count
 // the lines they carry; an unknown type is refused.
-import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { Engine, loadAddon, openCapture, parseEventLines } from '../../src/native';
+import { CARRIERS, FIXTURES, fixtureCaptures, linesOf, replayFiles as replay } from '../helpers/replay';
 
-const FIXTURES = path.join(__dirname, '..', '..', 'fixtures');
-const CARRIERS = ['query:pay_token', 'path:/pay/', 'host:pay.example.net', 'header:X-Pay-Token', 'cookie:pay_token'];
-
-interface Outcome {
-  lines: string[];
-  counts: number;
-  error: unknown;
-  packets: number;
-  stats: unknown;
-}
-
-async function replay(files: string[], opts: Record<string, unknown>): Promise<Outcome> {
-  const addon = loadAddon();
-  const engine = new Engine({ carriers: CARRIERS, payHosts: ['pay.example.net'], requests: true });
-  const r = new addon.Replay(engine.native, files, { hexTeids: true, ...opts }) as unknown as {
-    next(): Promise<{ json: Buffer; count: number; error: unknown; end: boolean; packets: number } | null>;
-    close(): void;
-  };
-  let json = '';
-  let counts = 0;
-  let error: unknown = null;
-  let packets = 0;
-  for (;;) {
-    const b = await r.next();
-    if (!b) break;
-    json += b.json.toString('utf8');
-    counts += b.count;
-    packets = b.packets;
-    if (b.error) error = b.error;
-    if (b.end) break;
-  }
-  r.close();
-  const stats = engine.stats();
-  engine.close();
-  return { lines: json.split('\n').filter(Boolean), counts, error, packets, stats };
-}
-
-const captures = fs
-  .readdirSync(FIXTURES)
-  .filter((f) => /\.pcap(ng)?$/.test(f))
-  .map((f) => path.join(FIXTURES, f));
+const captures = fixtureCaptures();
 
 const typeOf = (line: string) => (JSON.parse(line) as { type: string }).type;
 
@@ -56,12 +16,12 @@ t.test('every fixture: the filtered lines are the unfiltered ones of those types
   let kept = 0;
   for (const f of captures) {
     const all = await replay([f], {});
-    t.equal(all.counts, all.lines.length, `${path.basename(f)}: count is the lines`);
+    t.equal(all.counts, linesOf(all).length, `${path.basename(f)}: count is the lines`);
     for (const types of [['sighting', 'hello'], ['session'], ['request', 'sighting'], []]) {
       for (const batchEvents of [1, 256]) {
         const some = await replay([f], { types, batchEvents });
-        const want = all.lines.filter((l) => types.includes(typeOf(l)));
-        t.same(some.lines, want, `${path.basename(f)} ${types.join(',') || '(none)'} batchEvents ${batchEvents}`);
+        const want = linesOf(all).filter((l) => types.includes(typeOf(l)));
+        t.same(linesOf(some), want, `${path.basename(f)} ${types.join(',') || '(none)'} batchEvents ${batchEvents}`);
         t.equal(some.counts, want.length, 'count is the lines handed over');
         t.same(some.stats, all.stats, 'the statistics see every event');
         t.same([some.error, some.packets], [all.error, all.packets], 'the same end');

@@ -10,45 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { Engine, loadAddon } from '../../src/native';
+import { CARRIERS, FIXTURES, fixtureCaptures, replayFiles as replay } from '../helpers/replay';
 
-const FIXTURES = path.join(__dirname, '..', '..', 'fixtures');
-const CARRIERS = ['query:pay_token', 'path:/pay/', 'host:pay.example.net', 'header:X-Pay-Token', 'cookie:pay_token'];
-
-interface Outcome {
-  json: string;
-  error: unknown;
-  packets: number;
-  stats: unknown;
-}
-
-async function replay(files: string[], opts: Record<string, unknown>): Promise<Outcome> {
-  const addon = loadAddon();
-  const engine = new Engine({ carriers: CARRIERS, payHosts: ['pay.example.net'], requests: true });
-  const r = new addon.Replay(engine.native, files, { hexTeids: true, ...opts }) as unknown as {
-    next(): Promise<{ json: Buffer; error: unknown; end: boolean; packets: number } | null>;
-    close(): void;
-  };
-  let json = '';
-  let error: unknown = null;
-  let packets = 0;
-  for (;;) {
-    const b = await r.next();
-    if (!b) break;
-    json += b.json.toString('utf8');
-    packets = b.packets;
-    if (b.error) error = b.error;
-    if (b.end) break;
-  }
-  r.close();
-  const stats = engine.stats();
-  engine.close();
-  return { json, error, packets, stats };
-}
-
-const captures = fs
-  .readdirSync(FIXTURES)
-  .filter((f) => /\.pcap(ng)?$/.test(f))
-  .map((f) => path.join(FIXTURES, f));
+const captures = fixtureCaptures();
 
 t.test('every fixture: the same events, stats and errors on one thread and on two', async (t) => {
   t.ok(captures.length > 10, 'fixtures found');
