@@ -316,13 +316,36 @@ TEST_CASE("engine: unanswered Create requests stay within the pending bound") {
 // ---------------------------------------------------------------------------
 // Every capture we have, through the file parser and the engine.
 
-static size_t decode_file(const std::filesystem::path& p, uint64_t* packets) {
+// Our fixtures, and the public captures when ../shared is present.
+static std::vector<std::filesystem::path> all_captures() {
+  std::vector<std::filesystem::path> out;
+  for (const char* root : {"../fixtures", "../../shared/fixtures/public"}) {
+    if (!std::filesystem::exists(root)) continue;
+    for (auto& e : std::filesystem::recursive_directory_iterator(root)) {
+      if (!e.is_regular_file()) continue;
+      std::string ext = e.path().extension().string();
+      if (ext == ".pcap" || ext == ".pcapng") out.push_back(e.path());
+    }
+  }
+  return out;
+}
+
+static std::vector<uint8_t> read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
-  std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+static EngineOptions sweep_options() {
   EngineOptions opt;
   opt.carriers.add_spec("query:gnpay_token", 17);
   opt.carriers.add_spec("host:pay.example.net", 20);
   opt.emit_requests = true;
+  return opt;
+}
+
+static size_t decode_file(const std::filesystem::path& p, uint64_t* packets) {
+  const std::vector<uint8_t> data = read_file(p);
+  const EngineOptions opt = sweep_options();
   Engine eng(opt);
   CaptureFileParser parser;
   EventSink sink;
@@ -345,11 +368,7 @@ static size_t decode_file(const std::filesystem::path& p, uint64_t* packets) {
 // Every frame of a capture, with the replay's prefetch hints a few frames
 // ahead or without: the events' JSON lines.
 static std::string events_of(const std::vector<uint8_t>& data, bool hints) {
-  EngineOptions opt;
-  opt.carriers.add_spec("query:gnpay_token", 17);
-  opt.carriers.add_spec("host:pay.example.net", 20);
-  opt.emit_requests = true;
-  Engine eng(opt);
+  Engine eng(sweep_options());
   CaptureFileParser parser;
   EventSink sink;
   std::string out;
@@ -370,43 +389,36 @@ static std::string events_of(const std::vector<uint8_t>& data, bool hints) {
 
 TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints change no event") {
   size_t files = 0, glanced = 0, decoded = 0;
-  for (const char* root : {"../fixtures", "../../shared/fixtures/public"}) {
-    if (!std::filesystem::exists(root)) continue;
-    for (auto& e : std::filesystem::recursive_directory_iterator(root)) {
-      if (!e.is_regular_file()) continue;
-      std::string ext = e.path().extension().string();
-      if (ext != ".pcap" && ext != ".pcapng") continue;
-      std::ifstream in(e.path(), std::ios::binary);
-      std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      CaptureFileParser parser;
-      if (!parser.open(Span(data.data(), data.size()))) continue;
-      files++;
-      AnomalyCounters an;
-      CaptureFrame f;
-      while (parser.next(f, an) == ReadStatus::Frame) {
-        IpAddr dst;
-        uint32_t teid = 0;
-        if (!glance_gpdu(f, &dst, &teid)) continue;
-        glanced++;
-        // what the glance says is what the decoders say, for a frame they
-        // take as a G-PDU (one they reject is process()'s to count)
-        LinkResult link;
-        IpPacket ip;
-        UdpDatagram udp;
-        GtpuHeader gh;
-        if (decode_link(f.linktype, f.data, link, an) != Status::Ok) continue;
-        if (decode_ip(link.payload, ip, an) != Status::Ok || ip.proto != ipproto::kUdp) continue;
-        if (decode_udp(ip.payload, ip.truncated, udp, an) != Status::Ok) continue;
-        if (decode_gtpu(udp.payload, udp.truncated, gh, an) != Status::Ok) continue;
-        decoded++;
-        CHECK(!ip.is_fragment);
-        CHECK(ip.dst == dst);
-        CHECK((udp.sport == port::kGtpU || udp.dport == port::kGtpU));
-        CHECK(gh.msg_type == gtp1::msg::kGpdu);
-        CHECK(gh.teid == teid);
-      }
-      CHECK_MESSAGE(events_of(data, true) == events_of(data, false), e.path().string());
+  for (const std::filesystem::path& p : all_captures()) {
+    const std::vector<uint8_t> data = read_file(p);
+    CaptureFileParser parser;
+    if (!parser.open(Span(data.data(), data.size()))) continue;
+    files++;
+    AnomalyCounters an;
+    CaptureFrame f;
+    while (parser.next(f, an) == ReadStatus::Frame) {
+      IpAddr dst;
+      uint32_t teid = 0;
+      if (!glance_gpdu(f, &dst, &teid)) continue;
+      glanced++;
+      // what the glance says is what the decoders say, for a frame they
+      // take as a G-PDU (one they reject is process()'s to count)
+      LinkResult link;
+      IpPacket ip;
+      UdpDatagram udp;
+      GtpuHeader gh;
+      if (decode_link(f.linktype, f.data, link, an) != Status::Ok) continue;
+      if (decode_ip(link.payload, ip, an) != Status::Ok || ip.proto != ipproto::kUdp) continue;
+      if (decode_udp(ip.payload, ip.truncated, udp, an) != Status::Ok) continue;
+      if (decode_gtpu(udp.payload, udp.truncated, gh, an) != Status::Ok) continue;
+      decoded++;
+      CHECK(!ip.is_fragment);
+      CHECK(ip.dst == dst);
+      CHECK((udp.sport == port::kGtpU || udp.dport == port::kGtpU));
+      CHECK(gh.msg_type == gtp1::msg::kGpdu);
+      CHECK(gh.teid == teid);
     }
+    CHECK_MESSAGE(events_of(data, true) == events_of(data, false), p.string());
   }
   MESSAGE("glanced at " << glanced << " G-PDUs in " << files << " capture files, " << decoded << " decoded whole");
   CHECK(decoded > 0);
@@ -442,16 +454,10 @@ TEST_CASE("engine: glance_gpdu leaves out what it does not recognise") {
 
 TEST_CASE("engine: decodes every fixture and public capture without fault") {
   size_t files = 0;
-  for (const char* root : {"../fixtures", "../../shared/fixtures/public"}) {
-    if (!std::filesystem::exists(root)) continue;
-    for (auto& e : std::filesystem::recursive_directory_iterator(root)) {
-      if (!e.is_regular_file()) continue;
-      std::string ext = e.path().extension().string();
-      if (ext != ".pcap" && ext != ".pcapng") continue;
-      uint64_t packets = 0;
-      decode_file(e.path(), &packets);
-      files++;
-    }
+  for (const std::filesystem::path& p : all_captures()) {
+    uint64_t packets = 0;
+    decode_file(p, &packets);
+    files++;
   }
   MESSAGE("decoded " << files << " capture files");
   CHECK(files > 0);
