@@ -264,25 +264,23 @@ size_t peek_file(int fd, uint8_t* m, size_t n) {
 bool classify_input(const std::string& path, InputKind* kind, std::string* error) {
   *kind = InputKind::Stream;
   if (path == "-") return true;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    *error = "cannot open " + path + ": " + std::strerror(errno);
-    return false;
-  }
+  // stat before any open: a named pipe opened here and closed again would
+  // let its writer's open return, and what it wrote before the real open
+  // would be lost with the pipe (the replay then waits for a writer forever)
   struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    *error = "cannot stat " + path + ": " + std::strerror(errno);
-    ::close(fd);
+  if (::stat(path.c_str(), &st) != 0) {
+    *error = "cannot open " + path + ": " + std::strerror(errno);
     return false;
   }
   if (S_ISDIR(st.st_mode)) {
     *error = path + " is a directory, not a capture file";
-    ::close(fd);
     return false;
   }
-  if (!S_ISREG(st.st_mode)) {  // a pipe, a character device: read as a stream, never peeked here
-    ::close(fd);
-    return true;
+  if (!S_ISREG(st.st_mode)) return true;  // a pipe, a character device: read as a stream, never opened here
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    *error = "cannot open " + path + ": " + std::strerror(errno);
+    return false;
   }
   uint8_t m[4];
   const size_t n = peek_file(fd, m, sizeof m);

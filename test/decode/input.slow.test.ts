@@ -3,7 +3,7 @@
 // streams). Each must give exactly the events and statistics of the plain
 // file, which the memory-mapped reader decodes. Also: `| head` ends quietly,
 // one default carrier with `gnpay run`, and --config.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,6 +87,28 @@ for (const name of ['gn-basic.pcap', 'gn-ipv6.pcapng']) {
     t.same(comparable(zstStdin.stdout), want, '.zst on standard input');
   });
 }
+
+t.test('a named pipe is opened once: a writer that writes as soon as a reader comes loses nothing', async (t) => {
+  // A reader that opened the pipe only to look at it and closed it again
+  // would let the writer's open return: what it wrote before the real open
+  // would go with the pipe, and the decode would wait for a writer forever.
+  const file = path.join(FIXTURES, 'gn-ipv6.pcapng');
+  const base = await gnpay(['decode', file, '--jsonl', ...CARRIERS]);
+  const want = comparable(base.stdout);
+  for (let i = 0; i < 15; i++) {
+    const fifo = path.join(dir, `once-${i}.fifo`);
+    spawnSync('mkfifo', [fifo]);
+    // cat's open returns when a reader opens the pipe; it writes the whole capture and exits
+    const writer = spawn('sh', ['-c', 'exec cat "$0" > "$1"', file, fifo], { stdio: 'ignore' });
+    const r = spawnSync(process.execPath, [CLI, 'decode', fifo, '--jsonl', ...CARRIERS], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    writer.kill();
+    t.equal(r.status, 0, `run ${i}: ${r.error ? String(r.error) : r.stderr}`);
+    t.same(comparable(r.stdout), want, `run ${i}: the events of the file`);
+  }
+});
 
 t.test('process substitution (/dev/fd/N) and a file given twice continue one tunnel table', async (t) => {
   const file = path.join(FIXTURES, 'gn-basic.pcap');
