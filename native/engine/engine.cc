@@ -1,6 +1,5 @@
 #include "engine.h"
 
-#include "byte_reader.h"
 #include "checkpoint.h"
 
 namespace gnpay {
@@ -11,39 +10,20 @@ uint16_t load_be16(const uint8_t* p) { return uint16_t((uint16_t(p[0]) << 8) | p
 
 }  // namespace
 
-bool glance_gpdu(const CaptureFrame& f, IpAddr* dst, uint32_t* teid) {
-  ByteReader r(f.data);
-  uint16_t type = 0;  // 0: the IP version says
-  switch (f.linktype) {
-    case linktype::kEthernet:
-      if (!r.skip(12) || !r.be16(type)) return false;
-      for (int tags = 0; tags < 2 && (type == ethertype::kVlan || type == ethertype::kQinQ); tags++)
-        if (!r.skip(2) || !r.be16(type)) return false;
-      break;
-    case linktype::kLinuxSll:
-      if (!r.skip(14) || !r.be16(type)) return false;
-      break;
-    case linktype::kLinuxSll2:
-      if (!r.be16(type) || !r.skip(18)) return false;
-      break;
-    case linktype::kRaw:
-    case linktype::kIpv4:
-    case linktype::kIpv6:
-      break;
-    default:
-      return false;
-  }
-  const Span ip = r.rest();
+bool glance_gpdu(const CaptureFrame& f, IpAddr* dst, uint32_t* teid, AnomalyCounters& scratch) {
+  LinkResult link;
+  if (decode_link(f.linktype, f.data, link, scratch) != Status::Ok) return false;
+  const Span ip = link.payload;
   if (ip.size < 40) return false;
   const uint8_t version = ip.data[0] >> 4;
   size_t udp_at = 0;
   if (version == 4) {
-    if ((type != 0 && type != ethertype::kIpv4) || ip.data[9] != ipproto::kUdp) return false;
+    if (link.ethertype != ethertype::kIpv4 || ip.data[9] != ipproto::kUdp) return false;
     if ((ip.data[6] & 0x3f) != 0 || ip.data[7] != 0) return false;  // a fragment
     udp_at = size_t(ip.data[0] & 0x0f) * 4;
     *dst = IpAddr::v4(ip.data + 16);
   } else if (version == 6) {
-    if ((type != 0 && type != ethertype::kIpv6) || ip.data[6] != ipproto::kUdp) return false;
+    if (link.ethertype != ethertype::kIpv6 || ip.data[6] != ipproto::kUdp) return false;
     udp_at = 40;
     *dst = IpAddr::v6(ip.data + 24);
   } else {
@@ -61,15 +41,15 @@ bool glance_gpdu(const CaptureFrame& f, IpAddr* dst, uint32_t* teid) {
 void Engine::prefetch_frame(const CaptureFrame& frame) {
   const uint8_t* p = frame.data.data;
   const size_t n = frame.data.size;
-  if (n > 0) __builtin_prefetch(p);
-  if (n > 64) __builtin_prefetch(p + 64);
-  if (n > 128) __builtin_prefetch(p + 128);
+  if (n > 0) prefetch_line(p);
+  if (n > 64) prefetch_line(p + 64);
+  if (n > 128) prefetch_line(p + 128);
 }
 
 void Engine::prefetch_tunnel(const CaptureFrame& frame) {
   IpAddr dst;
   uint32_t teid = 0;
-  if (glance_gpdu(frame, &dst, &teid)) user_.prefetch(dst, teid);
+  if (glance_gpdu(frame, &dst, &teid, glance_anomalies_)) user_.prefetch(dst, teid);
 }
 
 Engine::Engine(const EngineOptions& options)

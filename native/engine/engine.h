@@ -34,11 +34,11 @@ struct EngineTables {
 };
 
 // The receiving endpoint (outer destination, TEID) of a frame that looks like
-// a whole (unfragmented) G-PDU over UDP on the common link layers (Ethernet
-// with up to two VLAN tags, Linux cooked v1/v2, raw IP); false for anything
-// else. A glance for Engine::prefetch_tunnel(), not a decoder: process() alone
-// decides what a frame is, and counts what is wrong with it.
-bool glance_gpdu(const CaptureFrame& frame, IpAddr* dst, uint32_t* teid);
+// a whole (unfragmented) G-PDU over UDP behind any link layer decode_link()
+// reads; false for anything else. A glance for Engine::prefetch_tunnel(), not
+// a decoder: process() alone decides what a frame is, and counts what is wrong
+// with it (what decode_link() counts in `scratch` here is never read).
+bool glance_gpdu(const CaptureFrame& frame, IpAddr* dst, uint32_t* teid, AnomalyCounters& scratch);
 
 class Engine {
  public:
@@ -95,6 +95,7 @@ class Engine {
   GtpuHeader gtpu_;
   Resolution res_;
 
+  AnomalyCounters glance_anomalies_;  // prefetch_tunnel()'s, never read
   uint64_t last_housekeeping_ns_ = 0;
   uint64_t packets_since_housekeeping_ = 0;
 };

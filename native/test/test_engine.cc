@@ -399,7 +399,7 @@ TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints 
     while (parser.next(f, an) == ReadStatus::Frame) {
       IpAddr dst;
       uint32_t teid = 0;
-      if (!glance_gpdu(f, &dst, &teid)) continue;
+      if (!glance_gpdu(f, &dst, &teid, an)) continue;
       glanced++;
       // what the glance says is what the decoders say, for a frame they
       // take as a G-PDU (one they reject is process()'s to count)
@@ -427,13 +427,14 @@ TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints 
 TEST_CASE("engine: glance_gpdu leaves out what it does not recognise") {
   IpAddr dst;
   uint32_t teid = 0;
+  AnomalyCounters an;
   Bytes gpdu = ipv4_udp(SGSN, GGSN, 2152, 2152, gtpu(0x12345678, Bytes{1, 2, 3, 4, 5, 6, 7, 8}));
   auto glance = [&](uint32_t linktype, const Bytes& b) {
     CaptureFrame f;
     f.data = Span(b.data(), b.size());
     f.caplen = f.origlen = uint32_t(b.size());
     f.linktype = linktype;
-    return glance_gpdu(f, &dst, &teid);
+    return glance_gpdu(f, &dst, &teid, an);
   };
   CHECK(glance(linktype::kRaw, gpdu));
   CHECK(teid == 0x12345678);
