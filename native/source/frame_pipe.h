@@ -70,7 +70,8 @@ struct FrameChunk {
 
 class FramePipe {
  public:
-  FramePipe(size_t chunks, size_t frames_per_chunk) : ring_(chunks ? chunks : 1), frames_(frames_per_chunk) {
+  FramePipe(size_t chunks, size_t frames_per_chunk)
+      : ring_(chunks ? chunks : 1), frames_(frames_per_chunk), resume_at_(ring_.size() / 2) {
     for (FrameChunk& c : ring_) {
       c.frames.reserve(frames_);
       c.packets.reserve(frames_);
@@ -81,10 +82,17 @@ class FramePipe {
 
   size_t frames_per_chunk() const { return frames_; }
 
-  // Reader: a free chunk to fill (reset), waiting while all are full; nullptr once closed.
+  // Reader: a free chunk to fill (reset); nullptr once closed. A reader that
+  // found every chunk full waits until half of them are free again: it is
+  // woken once per half ring, not once per chunk (each wake-up of a thread
+  // may preempt the decoder on its core).
   FrameChunk* begin_write() {
     std::unique_lock<std::mutex> lk(mu_);
-    cv_space_.wait(lk, [&] { return closed_ || used_ < ring_.size(); });
+    if (!closed_ && used_ == ring_.size()) {
+      writer_waiting_ = true;
+      cv_space_.wait(lk, [&] { return closed_ || used_ <= resume_at_; });
+      writer_waiting_ = false;
+    }
     if (closed_) return nullptr;
     FrameChunk* c = &ring_[(head_ + used_) % ring_.size()];
     lk.unlock();
@@ -93,23 +101,35 @@ class FramePipe {
   }
   // Reader: the chunk from begin_write() is ready for the decoder.
   void end_write() {
-    std::lock_guard<std::mutex> lk(mu_);
-    used_++;
-    cv_data_.notify_one();
+    bool wake = false;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      used_++;
+      wake = decoder_waiting_;
+    }
+    if (wake) cv_data_.notify_one();
   }
   // Decoder: the oldest filled chunk, waiting while none is; nullptr once closed.
   FrameChunk* begin_read() {
     std::unique_lock<std::mutex> lk(mu_);
-    cv_data_.wait(lk, [&] { return closed_ || used_ > 0; });
+    if (!closed_ && used_ == 0) {
+      decoder_waiting_ = true;
+      cv_data_.wait(lk, [&] { return closed_ || used_ > 0; });
+      decoder_waiting_ = false;
+    }
     if (closed_) return nullptr;
     return &ring_[head_];
   }
   // Decoder: done with the chunk from begin_read(); the reader may refill it.
   void end_read() {
-    std::lock_guard<std::mutex> lk(mu_);
-    head_ = (head_ + 1) % ring_.size();
-    used_--;
-    cv_space_.notify_one();
+    bool wake = false;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      head_ = (head_ + 1) % ring_.size();
+      used_--;
+      wake = writer_waiting_ && used_ <= resume_at_;
+    }
+    if (wake) cv_space_.notify_one();
   }
   void close() {
     std::lock_guard<std::mutex> lk(mu_);
@@ -121,9 +141,11 @@ class FramePipe {
  private:
   std::vector<FrameChunk> ring_;
   const size_t frames_;
+  const size_t resume_at_;  // a waiting reader goes on once at most this many chunks are full
   std::mutex mu_;
   std::condition_variable cv_space_, cv_data_;
   size_t head_ = 0, used_ = 0;  // filled chunks: ring_[head_ .. head_ + used_)
+  bool writer_waiting_ = false, decoder_waiting_ = false;  // the reader thread waits for space, the decoder for a chunk
   bool closed_ = false;
 };
 
