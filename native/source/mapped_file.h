@@ -1,4 +1,15 @@
-// A read-only memory map of a whole capture file.
+// A read-only memory map of a whole capture file, guarded against the file
+// shrinking under it.
+//
+// A page of a mapping past the end of its file raises SIGBUS when touched:
+// another process truncating the capture while it is replayed would kill the
+// daemon. While a MappedFile is open its range is registered with a process
+// wide SIGBUS handler that, for a fault inside a registered range, maps
+// zero-filled anonymous pages over the rest of the range and flags the
+// mapping as truncated(); the faulting load then reads zeros and the reader,
+// which checks truncated() after each record, ends the replay with an error.
+// Faults outside every registered range go to the handler that was there
+// before (or the default action: the process dies as it would have).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -14,16 +25,27 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
 
   // False with error() set ("cannot open x: No such file or directory").
+  // Pages are mapped as they are first touched.
   bool open(const std::string& path);
   void close();
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& error() const { return error_; }
+  const std::string& path() const { return path_; }
+  // The file shrank while mapped: some of data() now reads as zeros.
+  bool truncated() const;
+  // Drops this process's page-table entries for the mapping's bytes before
+  // `offset` (whole pages only); the file's pages stay in the page cache and
+  // a later read of those bytes maps them again. Keeps the resident set of a
+  // long replay bounded.
+  void release_before(size_t offset);
 
  private:
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
-  bool mapped_ = false;
+  size_t released_ = 0;  // bytes before this were released (page aligned)
+  int slot_ = -1;        // the guard's slot while mapped
+  std::string path_;
   std::string error_;
 };
 

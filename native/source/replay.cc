@@ -247,6 +247,11 @@ void Replay::run() {
       // progress: bytes of the file taken so far (compressed bytes for gzip and zstd)
       offset_.store(stream ? stream->raw_offset() : parser.offset());
       move_events();
+      if (!stream && mf.truncated()) {  // frames of this chunk may have been read as zeros
+        fail(mf.path() + " shrank while it was read", parser.offset(), parser.packets());
+        return;
+      }
+      if (!stream) mf.release_before(size_t(parser.offset()));
       if (filter_failed) {
         fail(filter_.error(), filter_error_at, parser.packets());
         return;

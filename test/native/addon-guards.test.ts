@@ -2,6 +2,7 @@
 // throws a TypeError, never crashes), errors carry stable codes, and capture
 // threads stop when their environment goes away (a worker terminated mid-replay).
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { Engine, loadAddon, NATIVE_ERROR_CODES, openCapture, CaptureFilterError } from '../../src/native';
@@ -123,6 +124,37 @@ t.test('an engine closed while its replay decodes: the replay ends with an error
     }
     t.equal(error, 'the engine was closed during the replay', `${how}: the replay ends with this error`);
     t.ok(batches < 1000, `${how}: at once (${batches} batches after the close), not after the 200 files`);
+  }
+});
+
+t.test('a mapped capture file truncated under the replay: an error, no SIGBUS', async (t) => {
+  // readerThread: false maps the file; the pages past its new end would raise SIGBUS
+  const one = fs.readFileSync(file);
+  const big = Buffer.concat([one, ...Array<Buffer>(400).fill(one.subarray(24))]); // one header, 401 copies of the records
+  const dir = t.testdir();
+  for (const [name, keep] of [
+    ['cut.pcap', 200_000], // far past where the replay waits, well before its end
+    ['emptied.pcap', 0],
+  ] as const) {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, big);
+    const engine = new Engine({ carriers: ['query:pay_token'] });
+    t.teardown(() => engine.close());
+    const addon = loadAddon();
+    const replay = new addon.Replay(engine.native, [f], { batchEvents: 1, maxBatches: 1, readerThread: false });
+    t.teardown(() => replay.close());
+    const first = await replay.next();
+    t.ok(first && !first.end && !first.error, `${name}: the replay is under way`);
+    fs.truncateSync(f, keep);
+    let error: { message: string; file: string } | null = null;
+    let events = first!.count;
+    for (let b = await replay.next(); b; b = b.end ? null : await replay.next()) {
+      events += b.count;
+      if (b.error) error = b.error;
+    }
+    t.equal(error?.message, `${f} shrank while it was read`, `${name}: the replay ends with this error`);
+    t.equal(error?.file, f, `${name}: the error names the file`);
+    t.ok(events > 0, `${name}: ${events} events before the error`);
   }
 });
 
