@@ -10,32 +10,34 @@ uint16_t load_be16(const uint8_t* p) { return uint16_t((uint16_t(p[0]) << 8) | p
 
 }  // namespace
 
-bool glance_gpdu(const CaptureFrame& f, IpAddr* dst, uint32_t* teid, AnomalyCounters& scratch) {
+TunnelGlance glance_gpdu(const CaptureFrame& f, AnomalyCounters& scratch) {
+  TunnelGlance g;
   LinkResult link;
-  if (decode_link(f.linktype, f.data, link, scratch) != Status::Ok) return false;
+  if (decode_link(f.linktype, f.data, link, scratch) != Status::Ok) return g;
   const Span ip = link.payload;
-  if (ip.size < 40) return false;
+  if (ip.size < 40) return g;
   const uint8_t version = ip.data[0] >> 4;
   size_t udp_at = 0;
   if (version == 4) {
-    if (link.ethertype != ethertype::kIpv4 || ip.data[9] != ipproto::kUdp) return false;
-    if ((ip.data[6] & 0x3f) != 0 || ip.data[7] != 0) return false;  // a fragment
+    if (link.ethertype != ethertype::kIpv4 || ip.data[9] != ipproto::kUdp) return g;
+    if ((ip.data[6] & 0x3f) != 0 || ip.data[7] != 0) return g;  // a fragment
     udp_at = size_t(ip.data[0] & 0x0f) * 4;
-    *dst = IpAddr::v4(ip.data + 16);
+    g.dst = IpAddr::v4(ip.data + 16);
   } else if (version == 6) {
-    if (link.ethertype != ethertype::kIpv6 || ip.data[6] != ipproto::kUdp) return false;
+    if (link.ethertype != ethertype::kIpv6 || ip.data[6] != ipproto::kUdp) return g;
     udp_at = 40;
-    *dst = IpAddr::v6(ip.data + 24);
+    g.dst = IpAddr::v6(ip.data + 24);
   } else {
-    return false;
+    return g;
   }
-  if (udp_at < 20 || ip.size < udp_at || ip.size - udp_at < 16) return false;  // UDP header, GTP header
+  if (udp_at < 20 || ip.size < udp_at || ip.size - udp_at < 16) return g;  // UDP header, GTP header
   const uint8_t* udp = ip.data + udp_at;
-  if (load_be16(udp) != port::kGtpU && load_be16(udp + 2) != port::kGtpU) return false;
+  if (load_be16(udp) != port::kGtpU && load_be16(udp + 2) != port::kGtpU) return g;
   const uint8_t* gtp = udp + 8;
-  if ((gtp[0] & 0xf0) != 0x30 || gtp[1] != gtp1::msg::kGpdu) return false;  // version 1, GTP (not GTP')
-  *teid = (uint32_t(gtp[4]) << 24) | (uint32_t(gtp[5]) << 16) | (uint32_t(gtp[6]) << 8) | uint32_t(gtp[7]);
-  return true;
+  if ((gtp[0] & 0xf0) != 0x30 || gtp[1] != gtp1::msg::kGpdu) return g;  // version 1, GTP (not GTP')
+  g.teid = (uint32_t(gtp[4]) << 24) | (uint32_t(gtp[5]) << 16) | (uint32_t(gtp[6]) << 8) | uint32_t(gtp[7]);
+  g.gpdu = true;
+  return g;
 }
 
 void Engine::prefetch_frame(const CaptureFrame& frame) {
@@ -44,12 +46,6 @@ void Engine::prefetch_frame(const CaptureFrame& frame) {
   if (n > 0) prefetch_line(p);
   if (n > 64) prefetch_line(p + 64);
   if (n > 128) prefetch_line(p + 128);
-}
-
-void Engine::prefetch_tunnel(const CaptureFrame& frame) {
-  IpAddr dst;
-  uint32_t teid = 0;
-  if (glance_gpdu(frame, &dst, &teid, glance_anomalies_)) user_.prefetch(dst, teid);
 }
 
 Engine::Engine(const EngineOptions& options)

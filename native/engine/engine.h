@@ -35,10 +35,16 @@ struct EngineTables {
 
 // The receiving endpoint (outer destination, TEID) of a frame that looks like
 // a whole (unfragmented) G-PDU over UDP behind any link layer decode_link()
-// reads; false for anything else. A glance for Engine::prefetch_tunnel(), not
-// a decoder: process() alone decides what a frame is, and counts what is wrong
-// with it (what decode_link() counts in `scratch` here is never read).
-bool glance_gpdu(const CaptureFrame& frame, IpAddr* dst, uint32_t* teid, AnomalyCounters& scratch);
+// reads (gpdu false for anything else). A glance for Engine::prefetch_tunnel(),
+// not a decoder: process() alone decides what a frame is, and counts what is
+// wrong with it (what decode_link() counts in `scratch` here is never read). A
+// pure function of the frame's bytes: the replay's reader thread takes it.
+struct TunnelGlance {
+  IpAddr dst;
+  uint32_t teid = 0;
+  bool gpdu = false;
+};
+TunnelGlance glance_gpdu(const CaptureFrame& frame, AnomalyCounters& scratch);
 
 class Engine {
  public:
@@ -53,9 +59,12 @@ class Engine {
   // Hints for a frame process() will take a few frames later, so that its
   // memory loads overlap the decoding of the frames before it: prefetch_frame()
   // its first bytes (the headers), then prefetch_tunnel() the tunnel table's
-  // slot of a G-PDU's receiving endpoint. Neither changes what process() does.
+  // slot of a G-PDU's receiving endpoint (the frame's glance_gpdu()). Neither
+  // changes what process() does.
   static void prefetch_frame(const CaptureFrame& frame);
-  void prefetch_tunnel(const CaptureFrame& frame);
+  void prefetch_tunnel(const TunnelGlance& g) {
+    if (g.gpdu) user_.prefetch(g.dst, g.teid);
+  }
   // Expire timed-out state (pending requests, fragments, flows) as of now_ns
   // (capture time). process() calls it as capture time advances; live capture
   // also calls it from its idle ticks.
@@ -95,7 +104,6 @@ class Engine {
   GtpuHeader gtpu_;
   Resolution res_;
 
-  AnomalyCounters glance_anomalies_;  // prefetch_tunnel()'s, never read
   uint64_t last_housekeeping_ns_ = 0;
   uint64_t packets_since_housekeeping_ = 0;
 };

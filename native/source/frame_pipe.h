@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "capture_file.h"
+#include "engine.h"
 #include "status.h"
 
 namespace gnpay {
@@ -23,6 +24,7 @@ struct FrameChunk {
 
   std::vector<CaptureFrame> frames;       // to decode, in capture order; their data is in `bytes`
   std::vector<uint64_t> packets;          // each frame's 1-based index in its capture
+  std::vector<TunnelGlance> glances;      // each frame's glance_gpdu(), taken by the reader
   AnomalyCounters anomalies;              // what reading these frames counted
   uint64_t filtered = 0;                  // frames the filter left out
   uint64_t packets_after = 0;             // records read, this chunk included
@@ -49,11 +51,13 @@ struct FrameChunk {
     used_ += f.data.size;
     frames.push_back(g);
     packets.push_back(packet);
+    glances.push_back(glance_gpdu(g, glance_anomalies_));  // on the copy, still in this core's cache
   }
 
   void reset() {
     frames.clear();
     packets.clear();
+    glances.clear();
     used_ = 0;
     stopped = false;
     anomalies.reset();
@@ -66,6 +70,7 @@ struct FrameChunk {
  private:
   std::unique_ptr<uint8_t[]> bytes_;
   size_t capacity_ = 0, used_ = 0;
+  AnomalyCounters glance_anomalies_;  // glance_gpdu()'s scratch, never read
 };
 
 class FramePipe {
@@ -75,6 +80,7 @@ class FramePipe {
     for (FrameChunk& c : ring_) {
       c.frames.reserve(frames_);
       c.packets.reserve(frames_);
+      c.glances.reserve(frames_);
     }
   }
   FramePipe(const FramePipe&) = delete;

@@ -162,10 +162,10 @@ void Replay::run() {
             // lookup is a cache miss per G-PDU, now overlapped with decoding.
             const size_t n = c->frames.size();
             for (size_t k = 0; k < n && k < kAheadHeaders; k++) Engine::prefetch_frame(c->frames[k]);
-            for (size_t k = 0; k < n && k < kAheadTunnel; k++) eng.prefetch_tunnel(c->frames[k]);
+            for (size_t k = 0; k < n && k < kAheadTunnel; k++) eng.prefetch_tunnel(c->glances[k]);
             for (size_t k = 0; k < n; k++) {
               if (k + kAheadHeaders < n) Engine::prefetch_frame(c->frames[k + kAheadHeaders]);
-              if (k + kAheadTunnel < n) eng.prefetch_tunnel(c->frames[k + kAheadTunnel]);
+              if (k + kAheadTunnel < n) eng.prefetch_tunnel(c->glances[k + kAheadTunnel]);
               const size_t before = sink.events.size();
               eng.process(c->frames[k], c->packets[k], fi, sink);
               if (writer_) writer_->on_frame(c->frames[k], sink.events.data() + before, sink.events.size() - before);

@@ -376,10 +376,11 @@ static std::string events_of(const std::vector<uint8_t>& data, bool hints) {
   std::vector<CaptureFrame> frames;
   CaptureFrame f;
   while (parser.next(f, eng.anomalies()) == ReadStatus::Frame) frames.push_back(f);
+  AnomalyCounters scratch;
   for (size_t k = 0; k < frames.size(); k++) {
     if (hints && k + 3 < frames.size()) {
       Engine::prefetch_frame(frames[k + 3]);
-      eng.prefetch_tunnel(frames[k + 3]);
+      eng.prefetch_tunnel(glance_gpdu(frames[k + 3], scratch));
     }
     eng.process(frames[k], k + 1, 0, sink);
   }
@@ -397,9 +398,8 @@ TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints 
     AnomalyCounters an;
     CaptureFrame f;
     while (parser.next(f, an) == ReadStatus::Frame) {
-      IpAddr dst;
-      uint32_t teid = 0;
-      if (!glance_gpdu(f, &dst, &teid, an)) continue;
+      const TunnelGlance g = glance_gpdu(f, an);
+      if (!g.gpdu) continue;
       glanced++;
       // what the glance says is what the decoders say, for a frame they
       // take as a G-PDU (one they reject is process()'s to count)
@@ -413,10 +413,10 @@ TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints 
       if (decode_gtpu(udp.payload, udp.truncated, gh, an) != Status::Ok) continue;
       decoded++;
       CHECK(!ip.is_fragment);
-      CHECK(ip.dst == dst);
+      CHECK(ip.dst == g.dst);
       CHECK((udp.sport == port::kGtpU || udp.dport == port::kGtpU));
       CHECK(gh.msg_type == gtp1::msg::kGpdu);
-      CHECK(gh.teid == teid);
+      CHECK(gh.teid == g.teid);
     }
     CHECK_MESSAGE(events_of(data, true) == events_of(data, false), p.string());
   }
@@ -425,7 +425,6 @@ TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints 
 }
 
 TEST_CASE("engine: glance_gpdu leaves out what it does not recognise") {
-  IpAddr dst;
   uint32_t teid = 0;
   AnomalyCounters an;
   Bytes gpdu = ipv4_udp(SGSN, GGSN, 2152, 2152, gtpu(0x12345678, Bytes{1, 2, 3, 4, 5, 6, 7, 8}));
@@ -434,7 +433,9 @@ TEST_CASE("engine: glance_gpdu leaves out what it does not recognise") {
     f.data = Span(b.data(), b.size());
     f.caplen = f.origlen = uint32_t(b.size());
     f.linktype = linktype;
-    return glance_gpdu(f, &dst, &teid, an);
+    const TunnelGlance g = glance_gpdu(f, an);
+    teid = g.teid;
+    return g.gpdu;
   };
   CHECK(glance(linktype::kRaw, gpdu));
   CHECK(teid == 0x12345678);
