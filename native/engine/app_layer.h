@@ -29,6 +29,8 @@ class AppLayer {
 
   // The (reassembled) inner packet of a G-PDU that is examined, with its resolution.
   void on_inner(const IpPacket& inner, const Resolution& res);
+  // A hint: on_inner() is coming soon for a TCP segment of this flow.
+  void prefetch_flow(const FlowKey& key) const { heads_.prefetch(key); }
   void expire(uint64_t now_ns) { heads_.expire(now_ns, stats_.anomalies); }
 
   size_t flows() const { return heads_.flows(); }

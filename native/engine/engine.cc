@@ -37,7 +37,44 @@ TunnelGlance glance_gpdu(const CaptureFrame& f, AnomalyCounters& scratch) {
   if ((gtp[0] & 0xf0) != 0x30 || gtp[1] != gtp1::msg::kGpdu) return g;  // version 1, GTP (not GTP')
   g.teid = (uint32_t(gtp[4]) << 24) | (uint32_t(gtp[5]) << 16) | (uint32_t(gtp[6]) << 8) | uint32_t(gtp[7]);
   g.gpdu = true;
+  if (gtp[0] & 0x04) return g;  // extension headers: the inner packet is not glanced at
+  const size_t gtp_len = (gtp[0] & 0x03) ? 12 : 8;
+  const size_t after = ip.size - udp_at - 8;  // bytes from the GTP-U header on
+  if (after < gtp_len + 40) return g;
+  const uint8_t* in = gtp + gtp_len;
+  const size_t in_size = after - gtp_len;
+  size_t tcp_at = 0;
+  if ((in[0] >> 4) == 4) {
+    if (in[9] != ipproto::kTcp || (in[6] & 0x3f) != 0 || in[7] != 0) return g;  // not TCP, or a fragment
+    tcp_at = size_t(in[0] & 0x0f) * 4;
+    g.inner_src = IpAddr::v4(in + 12);
+    g.inner_dst = IpAddr::v4(in + 16);
+  } else if ((in[0] >> 4) == 6) {
+    if (in[6] != ipproto::kTcp || in_size < 44) return g;
+    tcp_at = 40;
+    g.inner_src = IpAddr::v6(in + 8);
+    g.inner_dst = IpAddr::v6(in + 24);
+  } else {
+    return g;
+  }
+  if (tcp_at < 20 || in_size < tcp_at + 4) return g;
+  g.sport = load_be16(in + tcp_at);
+  g.dport = load_be16(in + tcp_at + 2);
+  g.tcp = true;
   return g;
+}
+
+void Engine::prefetch_tunnel(const TunnelGlance& g) {
+  if (!g.gpdu) return;
+  const uint32_t gsn = user_.prefetch(g.dst, g.teid);
+  if (!g.tcp) return;
+  FlowKey key;  // as AppLayer::on_inner makes it
+  key.src = g.inner_src;
+  key.dst = g.inner_dst;
+  key.sport = g.sport;
+  key.dport = g.dport;
+  key.tunnel = (uint64_t(gsn) << 32) | g.teid;
+  app_.prefetch_flow(key);
 }
 
 void Engine::prefetch_frame(const CaptureFrame& frame) {

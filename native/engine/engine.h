@@ -35,14 +35,19 @@ struct EngineTables {
 
 // The receiving endpoint (outer destination, TEID) of a frame that looks like
 // a whole (unfragmented) G-PDU over UDP behind any link layer decode_link()
-// reads (gpdu false for anything else). A glance for Engine::prefetch_tunnel(),
-// not a decoder: process() alone decides what a frame is, and counts what is
-// wrong with it (what decode_link() counts in `scratch` here is never read). A
-// pure function of the frame's bytes: the replay's reader thread takes it.
+// reads (gpdu false for anything else) and, for a whole inner TCP segment
+// right after a GTP-U header with no extension header, its addresses and
+// ports (tcp). A glance for Engine::prefetch_tunnel(), not a decoder:
+// process() alone decides what a frame is, and counts what is wrong with it
+// (what decode_link() counts in `scratch` here is never read). A pure
+// function of the frame's bytes: the replay's reader thread takes it.
 struct TunnelGlance {
   IpAddr dst;
   uint32_t teid = 0;
   bool gpdu = false;
+  bool tcp = false;
+  uint16_t sport = 0, dport = 0;
+  IpAddr inner_src, inner_dst;
 };
 TunnelGlance glance_gpdu(const CaptureFrame& frame, AnomalyCounters& scratch);
 
@@ -59,12 +64,11 @@ class Engine {
   // Hints for a frame process() will take a few frames later, so that its
   // memory loads overlap the decoding of the frames before it: prefetch_frame()
   // its first bytes (the headers), then prefetch_tunnel() the tunnel table's
-  // slot of a G-PDU's receiving endpoint (the frame's glance_gpdu()). Neither
-  // changes what process() does.
+  // slot of a G-PDU's receiving endpoint and, for a TCP segment in it, the
+  // slot of its flow in the request-head assembler's index (both from the
+  // frame's glance_gpdu()). Neither changes what process() does.
   static void prefetch_frame(const CaptureFrame& frame);
-  void prefetch_tunnel(const TunnelGlance& g) {
-    if (g.gpdu) user_.prefetch(g.dst, g.teid);
-  }
+  void prefetch_tunnel(const TunnelGlance& g);
   // Expire timed-out state (pending requests, fragments, flows) as of now_ns
   // (capture time). process() calls it as capture time advances; live capture
   // also calls it from its idle ticks.

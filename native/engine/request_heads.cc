@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "flat_map.h"
 #include "http_request.h"
 #include "tls_client_hello.h"
 
@@ -1294,6 +1295,10 @@ void RequestHeadAssembler::feed(const FlowKey& key, const TcpSegment& seg, uint6
   impl_->an = &an;
   impl_->feed(key, seg, ts_ns);
   impl_->sink = nullptr;
+}
+
+void RequestHeadAssembler::prefetch(const FlowKey& key) const {
+  prefetch_line(&impl_->index[size_t(impl_->hash_key(key)) & impl_->mask]);
 }
 
 void RequestHeadAssembler::expire(uint64_t now_ns, AnomalyCounters& an) {

@@ -118,6 +118,9 @@ class RequestHeadAssembler {
   RequestHeadAssembler& operator=(const RequestHeadAssembler&) = delete;
 
   void feed(const FlowKey& key, const TcpSegment& seg, uint64_t ts_ns, HeadSink& sink, AnomalyCounters& an);
+  // A hint: feed() is coming soon for a segment of this flow (prefetches the
+  // slot of the flow index its lookup starts at).
+  void prefetch(const FlowKey& key) const;
   void expire(uint64_t now_ns, AnomalyCounters& an);
 
   size_t flows() const;

@@ -38,7 +38,12 @@ class UserPlane {
   // it is examined (uplink or undecided; counted by how it was resolved).
   bool resolve(const EndpointHit& hit, Way way, uint32_t gsn, uint32_t teid, const IpPacket& inner, Resolution& r);
   // A hint: endpoint() is coming soon for a G-PDU to (dst, teid).
-  void prefetch(const IpAddr& dst, uint32_t teid) { sessions_.prefetch_user(gsn_cached(dst), teid); }
+  // Returns the interned destination (kNone when it is not a known GSN).
+  uint32_t prefetch(const IpAddr& dst, uint32_t teid) {
+    const uint32_t gsn = gsn_cached(dst);
+    sessions_.prefetch_user(gsn, teid);
+    return gsn;
+  }
 
  private:
   uint32_t gsn_cached(const IpAddr& a);

@@ -389,7 +389,7 @@ static std::string events_of(const std::vector<uint8_t>& data, bool hints) {
 }
 
 TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints change no event") {
-  size_t files = 0, glanced = 0, decoded = 0;
+  size_t files = 0, glanced = 0, decoded = 0, tcp_glanced = 0;
   for (const std::filesystem::path& p : all_captures()) {
     const std::vector<uint8_t> data = read_file(p);
     CaptureFileParser parser;
@@ -417,11 +417,27 @@ TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints 
       CHECK((udp.sport == port::kGtpU || udp.dport == port::kGtpU));
       CHECK(gh.msg_type == gtp1::msg::kGpdu);
       CHECK(gh.teid == g.teid);
+      IpPacket inner;
+      TcpSegment tcp;
+      const bool inner_tcp = decode_ip(gh.payload, inner, an) == Status::Ok && inner.proto == ipproto::kTcp &&
+                             !inner.is_fragment && decode_tcp(inner.payload, inner.truncated, tcp, an) == Status::Ok;
+      if (g.tcp) {
+        tcp_glanced++;
+        REQUIRE(inner_tcp);
+        CHECK(inner.src == g.inner_src);
+        CHECK(inner.dst == g.inner_dst);
+        CHECK(tcp.sport == g.sport);
+        CHECK(tcp.dport == g.dport);
+      } else if (inner_tcp && gh.payload.data == udp.payload.data + 8 && !(udp.payload.data[0] & 0x07)) {
+        CHECK_MESSAGE(false, "a plain inner TCP segment the glance missed in " << p.string());
+      }
     }
     CHECK_MESSAGE(events_of(data, true) == events_of(data, false), p.string());
   }
-  MESSAGE("glanced at " << glanced << " G-PDUs in " << files << " capture files, " << decoded << " decoded whole");
+  MESSAGE("glanced at " << glanced << " G-PDUs in " << files << " capture files, " << decoded << " decoded whole, "
+                         << tcp_glanced << " with their TCP ports");
   CHECK(decoded > 0);
+  CHECK(tcp_glanced > 0);
 }
 
 TEST_CASE("engine: glance_gpdu leaves out what it does not recognise") {
