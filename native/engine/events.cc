@@ -20,9 +20,38 @@ size_t format_ts_iso(uint64_t ts_ns, char* out, size_t cap) {
   uint32_t d = doy - (153 * mp + 2) / 5 + 1;
   uint32_t m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) y++;
-  int n = std::snprintf(out, cap, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", static_cast<long long>(y), m, d, sod / 3600,
-                        (sod / 60) % 60, sod % 60, micros);
-  return n > 0 ? size_t(n) : 0;
+  if (cap < 28) {  // a buffer too short for the whole text (never the event writer's)
+    int n = std::snprintf(out, cap, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", static_cast<long long>(y), m, d,
+                          sod / 3600, (sod / 60) % 60, sod % 60, micros);
+    return n > 0 ? size_t(n) : 0;
+  }
+  // digits by hand: snprintf took a twentieth of the decoding thread's time on
+  // an event-dense capture. A uint64 of nanoseconds ends in the year 2554.
+  char* p = out;
+  auto two = [&p](uint32_t v) {
+    p[0] = char('0' + v / 10);
+    p[1] = char('0' + v % 10);
+    p += 2;
+  };
+  two(uint32_t(y / 100));
+  two(uint32_t(y % 100));
+  *p++ = '-';
+  two(m);
+  *p++ = '-';
+  two(d);
+  *p++ = 'T';
+  two(sod / 3600);
+  *p++ = ':';
+  two((sod / 60) % 60);
+  *p++ = ':';
+  two(sod % 60);
+  *p++ = '.';
+  two(micros / 10000);
+  two((micros / 100) % 100);
+  two(micros % 100);
+  *p++ = 'Z';
+  *p = 0;
+  return size_t(p - out);
 }
 
 }  // namespace gnpay

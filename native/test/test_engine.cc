@@ -50,6 +50,21 @@ TEST_CASE("format_ts_iso: UTC with microseconds, truncated") {
   CHECK(std::string(buf, format_ts_iso(1266969476413697999ull, buf, sizeof buf)) == "2010-02-23T23:57:56.413697Z");
   CHECK(std::string(buf, format_ts_iso(951782400000000000ull, buf, sizeof buf)) == "2000-02-29T00:00:00.000000Z");
   CHECK(std::string(buf, format_ts_iso(4102444799999999000ull, buf, sizeof buf)) == "2099-12-31T23:59:59.999999Z");
+  CHECK(std::string(buf, format_ts_iso(~0ull, buf, sizeof buf)) == "2554-07-21T23:34:33.709551Z");
+  // the digits written by hand agree with snprintf's (a buffer too short for them all)
+  char ref[40];
+  uint64_t ts = 0;
+  for (int i = 0; i < 200000; i++) {
+    ts = ts * 6364136223846793005ull + 1442695040888963407ull;  // LCG: spread over the whole range
+    const uint64_t t = i % 2 ? ts : ts % 4102444800000000000ull;
+    const size_t n = format_ts_iso(t, buf, sizeof buf);
+    const size_t m = format_ts_iso(t, ref, 27);  // snprintf's path: 26 characters and the NUL
+    REQUIRE(n == 27);
+    REQUIRE(m == 27);
+    REQUIRE(std::string(buf, 26) == std::string(ref, 26));
+    REQUIRE(buf[26] == 'Z');
+    REQUIRE(buf[27] == 0);
+  }
 }
 
 TEST_CASE("session table: bounded, evicts the least recently created or updated") {
