@@ -157,9 +157,10 @@ void Replay::run() {
             Engine& eng = *engine_->engine;
             eng.anomalies().add(c->anomalies);
             if (c->filtered) eng.count_filtered(c->filtered);
-            // Each frame's headers, then its tunnel's slot in the table, are
-            // prefetched a few frames ahead: on a dense capture the tunnel
-            // lookup is a cache miss per G-PDU, now overlapped with decoding.
+            // Each frame's headers, then its tunnel's slot in the table and
+            // its TCP flow's in the request-head index (from the glance the
+            // reader took), are prefetched a few frames ahead: on a dense
+            // capture both lookups miss the cache, now overlapped with decoding.
             const size_t n = c->frames.size();
             for (size_t k = 0; k < n && k < kAheadHeaders; k++) Engine::prefetch_frame(c->frames[k]);
             for (size_t k = 0; k < n && k < kAheadTunnel; k++) eng.prefetch_tunnel(c->glances[k]);
