@@ -150,7 +150,7 @@ class FramePipe {
   const size_t resume_at_;  // a waiting reader goes on once at most this many chunks are full
   std::mutex mu_;
   std::condition_variable cv_space_, cv_data_;
-  size_t head_ = 0, used_ = 0;  // filled chunks: ring_[head_ .. head_ + used_)
+  size_t head_ = 0, used_ = 0;                             // filled chunks: ring_[head_ .. head_ + used_)
   bool writer_waiting_ = false, decoder_waiting_ = false;  // the reader thread waits for space, the decoder for a chunk
   bool closed_ = false;
 };

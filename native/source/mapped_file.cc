@@ -18,9 +18,9 @@ namespace {
 // A slot is claimed (`used`), then its range published (`begin` last, with
 // release order); it is cleared before its mapping goes away.
 struct GuardSlot {
-  std::atomic<bool> used{false};
   std::atomic<uintptr_t> begin{0};
   std::atomic<uintptr_t> end{0};
+  std::atomic<bool> used{false};
   std::atomic<bool> hit{false};
 };
 constexpr int kGuardSlots = 64;
@@ -43,8 +43,9 @@ void on_sigbus(int sig, siginfo_t* info, void* context) {
     if (a >= e) continue;
     // Zero pages from the faulting page to the end of the range: the load is
     // retried when the handler returns and reads zeros.
-    const uintptr_t page = a & ~(g_page - 1);
-    void* p = mmap(reinterpret_cast<void*>(page), e - page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    const uintptr_t in_page = a & (g_page - 1);
+    char* page = static_cast<char*>(info->si_addr) - in_page;
+    void* p = mmap(page, e - (a - in_page), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     if (p != MAP_FAILED) {
       s.hit.store(true, std::memory_order_relaxed);
       return;
@@ -141,9 +142,7 @@ bool MappedFile::open(const std::string& path) {
   return true;
 }
 
-bool MappedFile::truncated() const {
-  return slot_ >= 0 && g_slots[slot_].hit.load(std::memory_order_relaxed);
-}
+bool MappedFile::truncated() const { return slot_ >= 0 && g_slots[slot_].hit.load(std::memory_order_relaxed); }
 
 void MappedFile::release_before(size_t offset) {
   if (!data_ || offset > size_) return;

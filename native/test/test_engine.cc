@@ -450,7 +450,7 @@ TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints 
     CHECK_MESSAGE(events_of(data, true) == events_of(data, false), p.string());
   }
   MESSAGE("glanced at " << glanced << " G-PDUs in " << files << " capture files, " << decoded << " decoded whole, "
-                         << tcp_glanced << " with their TCP ports");
+                        << tcp_glanced << " with their TCP ports");
   CHECK(decoded > 0);
   CHECK(tcp_glanced > 0);
 }
