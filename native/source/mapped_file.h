@@ -6,8 +6,9 @@
 // daemon. While a MappedFile is open its range is registered with a process
 // wide SIGBUS handler that, for a fault inside a registered range, maps
 // zero-filled anonymous pages over the rest of the range and flags the
-// mapping as truncated(); the faulting load then reads zeros and the reader,
-// which checks truncated() after each record, ends the replay with an error.
+// mapping as truncated(); the faulting load then reads zeros and the replay,
+// which checks truncated() after each chunk of frames it decoded, ends with
+// an error.
 // Faults outside every registered range go to the handler that was there
 // before (or the default action: the process dies as it would have).
 #pragma once
