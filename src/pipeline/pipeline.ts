@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics';
 import type { DecodeEvent, HelloEvent, SightingEvent } from '../native/types';
 import type { Store } from '../store';
 import type { PerMsisdnLimits, SightingResult } from '../store/associate';
-import { isStorageError } from '../store/db';
+import { commitLazily, isStorageError } from '../store/db';
 import { SIGHTING_OUTCOMES, type SightingOutcome } from '../store/types';
 
 export interface PipelineDeps {
@@ -291,13 +291,19 @@ function helloAllowed(store: Store, h: HelloEvent, now: number): boolean {
   return true;
 }
 
-/** Stores the probe's ClientHello reports (the pay listener looks them up) and wakes waiting lookups. */
+/**
+ * Stores the probe's ClientHello reports (the pay listener looks them up) and
+ * wakes waiting lookups. Committed without fsync (commitLazily): a binding a
+ * power cut loses only makes the pay page of that connection ask for the link
+ * to be opened again, and the batch's sightings, committed next with fsync,
+ * make these rows durable too (the log is written in order).
+ */
 function recordHellos(hellos: HelloEvent[], deps: PipelineDeps, stats: PipelineStats): void {
   const store = deps.store;
   const now = store.clock();
   let outcomes: string[] = [];
   try {
-    outcomes = store.transitions.tx(() =>
+    outcomes = commitLazily(store.db, () =>
       hellos.map((h) => (helloAllowed(store, h, now) ? store.bindings.record(h, now) : 'ratelimited')),
     );
   } catch (err) {
