@@ -139,6 +139,7 @@ bool MappedFile::open(const std::string& path) {
   madvise(p, size_, MADV_SEQUENTIAL);
   data_ = data;
   released_ = 0;
+  prefetched_ = 0;
   return true;
 }
 

@@ -40,12 +40,27 @@ class MappedFile {
   // a later read of those bytes maps them again. Keeps the resident set of a
   // long replay bounded.
   void release_before(size_t offset);
+  // Prefetches (into the CPU cache) every cache line from the last one
+  // prefetched up to kReadAhead bytes past `offset`: a reader walking the
+  // mapping forwards then finds its bytes in the cache. Records of varying
+  // length are a chain of dependent loads (each one's length gives the next
+  // one's place) that the hardware prefetchers do not follow across pages;
+  // without this, each record's first load waits for memory. A prefetch
+  // never faults (a page not yet mapped is skipped).
+  void read_ahead(size_t offset) {
+    size_t end = offset + kReadAhead;
+    if (end > size_) end = size_;
+    for (; prefetched_ < end; prefetched_ += kLine) __builtin_prefetch(data_ + prefetched_);
+  }
+  static constexpr size_t kReadAhead = 8192;
 
  private:
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
-  size_t released_ = 0;  // bytes before this were released (page aligned)
-  int slot_ = -1;        // the guard's slot while mapped
+  size_t released_ = 0;    // bytes before this were released (page aligned)
+  size_t prefetched_ = 0;  // read_ahead(): lines before this were prefetched
+  static constexpr size_t kLine = 64;
+  int slot_ = -1;  // the guard's slot while mapped
   std::string path_;
   std::string error_;
 };

@@ -226,6 +226,7 @@ void Replay::run() {
           CaptureFrame frame;
           st = stream ? stream->next(frame, eng.anomalies()) : mapped_parser.next(frame, eng.anomalies());
           if (st != ReadStatus::Frame) break;
+          if (!stream) mf.read_ahead(size_t(mapped_parser.offset()));
           if (filter_.active()) {
             BpfFilter::Verdict v = filter_.check(frame);
             if (v == BpfFilter::Verdict::Drop) {

@@ -6,7 +6,7 @@
 // daemon (src/cli/run.ts); the daemon's capture service adopts them.
 import { resolve } from 'node:path';
 import { payHosts, type Config } from '../config';
-import type { Capture, CaptureOptions, Engine } from '../native';
+import { replayReaderThread, type Capture, type CaptureOptions, type Engine } from '../native';
 import type { DecodeEvent } from '../native/types';
 import { activeCarriers } from '../pipeline/carriers';
 
@@ -29,6 +29,8 @@ export function sourceOptions(config: Config, read: string[]) {
     // a replay: up to 32 batches decoded ahead of the store (while the daemon starts); batches stay
     // small (256 events, one transaction each) so that the API is answered between them
     ...(files.length ? { maxBatches: 32 } : {}),
+    // the pipeline works on every batch: JavaScript wants a core of its own
+    readerThread: replayReaderThread(true),
     live: {
       bufferBytes: c.bufferMiB ? c.bufferMiB * 1024 * 1024 : undefined,
       snaplen: c.snaplen ?? undefined,

@@ -1,7 +1,7 @@
 // `gnpay decode`: replay capture files through the engine and write what it
 // finds: JSONL (docs/events.md), a readable table, or a statistics summary.
 import type { Writable } from 'node:stream';
-import { CaptureFileError, openCapture } from '../native';
+import { CaptureFileError, openCapture, replayReaderThread } from '../native';
 import { DEFAULT_CARRIERS } from '../pipeline/carriers';
 import type { DecodeEvent, EngineLimits, StatsEvent, SubscriberSelection } from '../native/types';
 import { ProgressBar } from '../progress';
@@ -122,6 +122,10 @@ function selectionSize(sel: SubscriberSelection): number {
 }
 
 export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
+  const sel = opts.select && selectionSize(opts.select) > 0 ? opts.select : null;
+  const fields = opts.fields && opts.fields.length > 0 ? opts.fields : null;
+  // JSONL as the engine wrote it (or only counted): JavaScript makes no object for an event
+  const passThrough = !sel && (opts.format === 'stats' || (opts.format === 'jsonl' && !fields));
   const capture = openCapture({
     files: opts.files,
     carriers: opts.carriers && opts.carriers.length > 0 ? opts.carriers : [...DEFAULT_CARRIERS],
@@ -132,8 +136,8 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
     hexTeids: true,
     write: opts.write,
     select: opts.select,
+    readerThread: replayReaderThread(!passThrough),
   });
-  const sel = opts.select && selectionSize(opts.select) > 0 ? opts.select : null;
   const bar = opts.progress ? new ProgressBar(() => capture.progress()).start() : null;
   let events = 0;
   let error: CaptureFileError | null = null;
@@ -142,9 +146,7 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
     if (opts.format === 'table') await output.write(TABLE_HEADER + '\n');
     try {
       const f = opts.format;
-      const fields = opts.fields && opts.fields.length > 0 ? opts.fields : null;
-      if (!sel && (f === 'stats' || (f === 'jsonl' && !fields))) {
-        // JSONL as the engine wrote it: no JS object is made for an event
+      if (passThrough) {
         for await (const c of capture.chunks()) {
           events += c.count;
           if (f === 'jsonl') await output.write(c.json);

@@ -2,6 +2,7 @@
 // Inputs are validated here, before they reach C++ (sharp / better-sqlite3 style).
 import fs from 'node:fs';
 import net from 'node:net';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type {
   CaptureOptions,
@@ -73,6 +74,19 @@ export interface LiveInterfaceStats {
 }
 
 let addon: Addon | undefined;
+
+/**
+ * Whether a replay should read its files on a thread of its own (the
+ * decoding thread then takes frames already read) rather than map them and
+ * read them on the decoding thread: only when a core is free for that thread.
+ * The decoding thread wants a core, and so does JavaScript when it works on
+ * every event (`jsBusy`: the daemon's pipeline, `gnpay decode` output other
+ * than the engine's own JSONL). On fewer cores the extra thread only takes
+ * time from the other two (docs/benchmarks.md: `gnpay run --read` on two cores).
+ */
+export function replayReaderThread(jsBusy: boolean, cores = availableParallelism()): boolean {
+  return cores >= (jsBusy ? 3 : 2);
+}
 
 /** Events from JSONL text (lines of JSON objects, each ending in a newline), in one JSON.parse. */
 export function parseEventLines(text: string): DecodeEvent[] {
@@ -327,6 +341,7 @@ class NativeCapture implements CaptureSource {
           filter: opts.filter ?? '',
           hexTeids: opts.hexTeids === true,
           types: opts.types,
+          readerThread: opts.readerThread ?? true,
           ...(opts.write !== undefined ? { write: opts.write, select: opts.select } : {}),
         });
       } catch (err) {

@@ -55,6 +55,11 @@ export interface CaptureOptions {
    * write the others (the `--write` selection and the statistics still see every event)
    */
   types?: DecodeEvent['type'][];
+  /**
+   * files: read on a thread of their own (the default), or mapped and read on
+   * the decoding thread (replayReaderThread() says which suits the machine)
+   */
+  readerThread?: boolean;
   /** files: events per batch and batches that may wait for JavaScript (defaults 256 and 8) */
   batchEvents?: number;
   maxBatches?: number;

@@ -70,3 +70,13 @@ t.test('closed while the reader is ahead: no hang, no crash', async (t) => {
   engine.close();
   t.pass('closed');
 });
+
+t.test('a reader thread only where a core is free for it', async (t) => {
+  const { replayReaderThread } = await import('../../src/native');
+  // the decoding thread and the reader: two cores; with JavaScript working on every event: three
+  t.equal(replayReaderThread(false, 1), false, 'one core: the decoding thread reads');
+  t.equal(replayReaderThread(false, 2), true, 'two cores, JavaScript passing JSONL on: a reader thread');
+  t.equal(replayReaderThread(true, 2), false, 'two cores, JavaScript busy (the daemon): no reader thread');
+  t.equal(replayReaderThread(true, 3), true, 'three cores: a reader thread');
+  t.equal(replayReaderThread(true), os.availableParallelism() >= 3, 'by default: this machine\'s cores');
+});
