@@ -5,7 +5,7 @@
 // process and Node.js metrics keep prom-client's unprefixed names so that
 // stock dashboards match. docs/metrics.md is generated from these definitions
 // (`npm run docs`); a test fails when it is stale.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from './prom';
 import { ORDER_STATUSES } from './client/types';
 import { SIGHTING_OUTCOMES } from './store/types';
 

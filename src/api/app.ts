@@ -2,7 +2,7 @@
 // inject() in unit tests, app.listen() in the daemon.
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -11,7 +11,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
-import type { FastifyValidationResult } from 'fastify/types/schema';
+import type { FastifyRouteSchemaDef, FastifyValidationResult } from 'fastify/types/schema';
 import type { Logger } from 'pino';
 import { createMetrics, type Metrics } from '../metrics';
 import type { Store } from '../store';
@@ -124,7 +124,16 @@ function notFound(req: FastifyRequest, reply: FastifyReply): void {
 /** The operations listener (opsListen): /metrics, /healthz and /readyz only, apart from the SP API. */
 export function buildOpsApp(deps: OpsDeps): FastifyInstance {
   const limits = deps.limits ?? DEFAULT_LISTENER_LIMITS;
-  const app = Fastify({ logger: false, bodyLimit: 1024, return503OnClosing: false, ...listenerOptions(limits) });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024,
+    return503OnClosing: false,
+    // no route has a schema: nothing of Ajv or fast-json-stringify is loaded for it
+    schemaController: {
+      compilersFactory: { buildSerializer: serializerFactory(false), buildValidator: validatorFactory(false) },
+    },
+    ...listenerOptions(limits),
+  });
   capConnections(app.server, limits, () => deps.metrics.connectionsDropped.inc({ listener: 'ops' }));
   const h = operationsHandlers(deps);
   app.addHook('onRequest', async (_req, reply) => void reply.header('cache-control', 'no-store'));
@@ -187,19 +196,61 @@ type RouteSerializer = ReturnType<ReturnType<SerializerFactory>>;
  * schema compiles).
  */
 function serializerFactory(eager: boolean): SerializerFactory {
-  // fastify's dependency, resolved from fastify itself
-  const selector = createRequire(require.resolve('fastify'))(
-    '@fastify/fast-json-stringify-compiler',
-  ) as () => SerializerFactory;
-  const build = selector();
+  // fastify's dependency, resolved from fastify itself, loaded (with fast-json-stringify and Ajv) on first use
+  let build: SerializerFactory | undefined;
+  const builder = (): SerializerFactory =>
+    (build ??= (
+      createRequire(require.resolve('fastify'))('@fastify/fast-json-stringify-compiler') as () => SerializerFactory
+    )());
   return (externalSchemas, options) => {
-    const compile = build(externalSchemas, options);
+    let compile: ReturnType<SerializerFactory> | undefined;
+    const compiler = () => (compile ??= builder()(externalSchemas, options));
     return (route) => {
-      if (eager) return compile(route);
+      if (eager) return compiler()(route);
       let s: RouteSerializer | undefined;
-      return (data) => (s ??= compile(route))(data);
+      return (data) => (s ??= compiler()(route))(data);
     };
   };
+}
+
+type ValidatorFactory = NonNullable<
+  NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']
+>;
+
+let ajvs: { strict: import('ajv').default; lenient: import('ajv').default } | null = null;
+
+/**
+ * The two Ajv instances every route's validator comes from, made on first
+ * use: strict for bodies (no coercion, nothing removed); lenient for query
+ * strings and parameters, which are text coerced to the schema's types.
+ */
+function validators(): NonNullable<typeof ajvs> {
+  if (ajvs) return ajvs;
+  const { default: Ajv } = require('ajv') as typeof import('ajv');
+  const formats = { 'date-time': true } as const;
+  ajvs = {
+    strict: new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, formats }),
+    lenient: new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false, formats }),
+  };
+  return ajvs;
+}
+
+/**
+ * The listeners' validator builder, given to fastify in place of its own
+ * (@fastify/ajv-compiler, which loads Ajv as the server is made): each
+ * route's validator is compiled on its first call, and Ajv is loaded only
+ * then, so that a daemon that replays a capture and exits loads none of it.
+ * `eager` compiles them as the routes are added (the tests: every schema
+ * compiles).
+ */
+function validatorFactory(eager: boolean): ValidatorFactory {
+  // fastify's type names Ajv's validate function; any function with `errors` is what it calls
+  return (() =>
+    ({ schema, httpPart }: FastifyRouteSchemaDef<unknown>) => {
+      const compile = () =>
+        (httpPart === 'body' ? validators().strict : validators().lenient).compile(schema as object);
+      return eager ? compile() : lazyValidator(compile);
+    }) as unknown as ValidatorFactory;
 }
 
 /** A validator compiled on its first call (see serializerFactory); fastify reads `errors` off the function it was given. */
@@ -231,31 +282,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    schemaController: { compilersFactory: { buildSerializer: serializerFactory(deps.eagerSchemas === true) } },
+    schemaController: {
+      compilersFactory: {
+        buildSerializer: serializerFactory(deps.eagerSchemas === true),
+        buildValidator: validatorFactory(deps.eagerSchemas === true),
+      },
+    },
     ...listenerOptions(limits),
   });
   capConnections(app.server, limits, () => metrics.connectionsDropped.inc({ listener: 'api' }));
   app.addHook('onSend', closeUnreadRequests);
 
-  // strict bodies (no coercion, nothing removed); query strings and params are text, coerced to the schema's types
-  const strict = new Ajv({
-    coerceTypes: false,
-    removeAdditional: false,
-    useDefaults: false,
-    allErrors: false,
-    formats: { 'date-time': true },
-  });
-  const lenient = new Ajv({
-    coerceTypes: true,
-    removeAdditional: false,
-    useDefaults: true,
-    allErrors: false,
-    formats: { 'date-time': true },
-  });
-  app.setValidatorCompiler(({ schema, httpPart }) => {
-    const compile = () => (httpPart === 'body' ? strict : lenient).compile(schema);
-    return deps.eagerSchemas ? compile() : lazyValidator(compile);
-  });
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('sp', null);
   app.decorateRequest('correlator', '');

@@ -5,7 +5,7 @@
 // checkpoint. The engine keeps running totals; each scrape turns them into
 // counter increments. Every series the engine reports exists from the first
 // scrape (0 until something happens).
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../prom';
 import type { LiveInterfaceStats } from '../native';
 import { count, counterGroups, counters } from '../native/stats';
 

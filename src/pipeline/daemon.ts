@@ -83,7 +83,9 @@ export class Daemon {
     this.done = new Promise((r) => (this.resolveDone = r));
     // a damaged file is refused here (DatabaseDamagedError), before anything is served from it
     this.store = Store.open(o.config.db!, { clock: o.clock, quickCheck: true, ...storeOptions(o.config) });
-    this.metrics = createMetrics({ defaultMetrics: true, version: o.version, libpcap: libpcapVersion() });
+    // prom-client's process and Node.js collectors only where /metrics is served (neither key is reloaded)
+    const served = o.config.opsListen !== null || o.config.api.metrics;
+    this.metrics = createMetrics({ defaultMetrics: served, version: o.version, libpcap: libpcapVersion() });
     this.ctx = {
       store: this.store,
       metrics: this.metrics,

@@ -96,3 +96,17 @@ t.test('promtool check rules and promtool test rules', { skip: promtool ? false 
   const test = spawnSync(promtool!, ['test', 'rules', TESTS], { encoding: 'utf8', cwd: join(DIR, 'tests') });
   t.equal(test.status, 0, `promtool test rules:\n${test.stdout}${test.stderr}`);
 });
+
+t.test("the metric classes gnpay loads one by one are prom-client's own", async (t) => {
+  const prom = await import('prom-client');
+  const own = await import('../../src/prom');
+  t.equal(own.Registry, prom.Registry, 'Registry');
+  t.equal(own.Counter, prom.Counter, 'Counter');
+  t.equal(own.Gauge, prom.Gauge, 'Gauge');
+  t.equal(own.Histogram, prom.Histogram, 'Histogram');
+  const registry = new own.Registry();
+  own.collectDefaultMetrics({ register: registry });
+  const text = await registry.metrics();
+  t.match(text, /^process_cpu_user_seconds_total /m, 'the default collectors, loaded on demand');
+  t.match(text, /^nodejs_eventloop_lag_seconds /m);
+});
