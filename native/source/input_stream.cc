@@ -37,7 +37,16 @@ std::string display(const std::string& path) { return path == "-" ? "standard in
 // A file descriptor, with a few bytes already read (the magic) given back first.
 class FdStream : public ByteStream {
  public:
-  FdStream(int fd, const std::atomic<bool>* stop) : fd_(fd), stop_(stop) {}
+  // `name` is what an error calls the input. A regular file's size is taken
+  // here: reaching its end before that many bytes means the file shrank
+  // under the replay (truncated, rewritten), an error rather than a capture
+  // that merely ends early. A file that grows is read to its new end.
+  FdStream(int fd, const std::atomic<bool>* stop, std::string name) : fd_(fd), stop_(stop), name_(std::move(name)) {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return;
+    const off_t at = ::lseek(fd_, 0, SEEK_CUR);  // standard input may be a file read part-way
+    if (at >= 0 && st.st_size >= at) expected_ = uint64_t(st.st_size - at);
+  }
   ~FdStream() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -65,6 +74,10 @@ class FdStream : public ByteStream {
       }
       if (r <= 0) continue;
       const ssize_t got = ::read(fd_, buf, n);
+      if (got == 0 && raw_ < expected_) {
+        error_ = name_ + " shrank while it was read";
+        return -1;
+      }
       if (got >= 0) {
         raw_ += uint64_t(got);
         return long(got);
@@ -79,8 +92,10 @@ class FdStream : public ByteStream {
  private:
   int fd_;
   const std::atomic<bool>* stop_;
+  std::string name_;
   std::vector<uint8_t> pushback_;
   uint64_t raw_ = 0;
+  uint64_t expected_ = 0;  // a regular file's size when opened (0: not a regular file)
 };
 
 // gzip (RFC 1952), members one after another as gzip and pigz write them.
@@ -261,8 +276,7 @@ size_t peek_file(int fd, uint8_t* m, size_t n) {
 
 }  // namespace
 
-bool classify_input(const std::string& path, InputKind* kind, std::string* error) {
-  *kind = InputKind::Stream;
+bool check_input(const std::string& path, std::string* error) {
   if (path == "-") return true;
   // stat before any open: a named pipe opened here and closed again would
   // let its writer's open return, and what it wrote before the real open
@@ -289,7 +303,6 @@ bool classify_input(const std::string& path, InputKind* kind, std::string* error
     *error = path + " is compressed with " + other + "; gnpay reads gzip and zstd";
     return false;
   }
-  *kind = is_gzip(m, n) || is_zstd(m, n) ? InputKind::Stream : InputKind::Mapped;
   return true;
 }
 
@@ -297,7 +310,7 @@ std::unique_ptr<ByteStream> open_input_stream(const std::string& path, const std
                                               std::string* error) {
   const int fd = open_fd(path, error);
   if (fd < 0) return nullptr;
-  std::unique_ptr<FdStream> raw(new FdStream(fd, stop));
+  std::unique_ptr<FdStream> raw(new FdStream(fd, stop, display(path)));
   uint8_t m[4];
   size_t n = 0;
   while (n < sizeof m) {

@@ -34,15 +34,11 @@ class ByteStream {
   std::string error_;
 };
 
-enum class InputKind : uint8_t {
-  Mapped,  // a regular uncompressed file: memory-map it (MappedFile)
-  Stream,  // read through open_input_stream()
-};
-
-// How `path` is read: "-" (standard input), anything that is not a regular
-// file, and files starting with a gzip or zstd magic are streams. False with
-// *error when it cannot be opened (or uses a compression gnpay cannot read).
-bool classify_input(const std::string& path, InputKind* kind, std::string* error);
+// Whether `path` can be replayed, checked before it is opened for reading:
+// false with *error when it is missing, a directory, or compressed with
+// something other than gzip or zstd. A pipe is not opened here (its writer
+// would see an open and close); "-" (standard input) is always fine.
+bool check_input(const std::string& path, std::string* error);
 
 // Opens `path` ("-": standard input) as a stream of capture bytes,
 // decompressing gzip and zstd. Null with *error on failure. `stop` (optional)
@@ -50,8 +46,7 @@ bool classify_input(const std::string& path, InputKind* kind, std::string* error
 std::unique_ptr<ByteStream> open_input_stream(const std::string& path, const std::atomic<bool>* stop,
                                               std::string* error);
 
-// Frames from a ByteStream through a window: the streaming counterpart of
-// MappedFile + CaptureFileParser::open.
+// Frames from a ByteStream through a window.
 class StreamReader {
  public:
   explicit StreamReader(std::unique_ptr<ByteStream> in) : in_(std::move(in)) {}

@@ -5,7 +5,6 @@
 
 #include "capture_file.h"
 #include "input_stream.h"
-#include "mapped_file.h"
 
 namespace gnpay {
 
@@ -91,44 +90,27 @@ void Replay::run() {
       flush(batch, true);
       finished_.store(true);
     };
-    // Read on a reader thread (the default), every input is a stream read
-    // through a window (read(2) of a file costs less than first touches of a
-    // mapping); read on this thread, a regular uncompressed file is
-    // memory-mapped and anything else (standard input, a pipe, gzip or
-    // zstd) is a stream.
-    InputKind kind = InputKind::Mapped;
+    // Every input is a stream read through a window (read(2), or
+    // decompression): on a reader thread of its own (the default) or on this
+    // one. read(2) of a file costs less than first touches of a mapping, and
+    // leaves the bytes in the cache of the core that decodes them next.
     std::string open_error;
-    if (!classify_input(path, &kind, &open_error)) {
+    if (!check_input(path, &open_error)) {
       fail(open_error, 0, 0);
       return;
     }
-    MappedFile mf;
-    CaptureFileParser mapped_parser;
-    std::unique_ptr<StreamReader> stream;
-    if (kind == InputKind::Mapped && !options_.reader_thread) {
-      if (!mf.open(path)) {
-        fail(mf.error(), 0, 0);
-        return;
-      }
-      size_.store(mf.size());
-      if (!mapped_parser.open(Span(mf.data(), mf.size()))) {
-        fail(std::string(mapped_parser.error()), mapped_parser.error_offset(), 0);
-        return;
-      }
-    } else {
-      struct stat st;
-      size_.store(path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? uint64_t(st.st_size) : 0);
-      std::unique_ptr<ByteStream> in = open_input_stream(path, &stop_, &open_error);
-      if (!in) {
-        fail(open_error, 0, 0);
-        return;
-      }
-      stream.reset(new StreamReader(std::move(in)));
-      if (!stream->open()) {
-        if (stop_.load()) break;
-        fail(stream->error(), stream->error_offset(), 0);
-        return;
-      }
+    struct stat st;
+    size_.store(path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? uint64_t(st.st_size) : 0);
+    std::unique_ptr<ByteStream> in = open_input_stream(path, &stop_, &open_error);
+    if (!in) {
+      fail(open_error, 0, 0);
+      return;
+    }
+    std::unique_ptr<StreamReader> stream(new StreamReader(std::move(in)));
+    if (!stream->open()) {
+      if (stop_.load()) break;
+      fail(stream->error(), stream->error_offset(), 0);
+      return;
     }
     if (options_.reader_thread) {
       // The reader thread reads the records ahead; this thread decodes.
@@ -208,7 +190,7 @@ void Replay::run() {
       base_packets += file_packets;
       continue;
     }
-    const CaptureFileParser& parser = stream ? stream->parser() : mapped_parser;
+    const CaptureFileParser& parser = stream->parser();
     bool done = false;
     bool engine_closed = false;
     bool filter_failed = false;
@@ -224,9 +206,8 @@ void Replay::run() {
         Engine& eng = *engine_->engine;
         for (size_t k = 0; k < options_.chunk_frames; k++) {
           CaptureFrame frame;
-          st = stream ? stream->next(frame, eng.anomalies()) : mapped_parser.next(frame, eng.anomalies());
+          st = stream->next(frame, eng.anomalies());
           if (st != ReadStatus::Frame) break;
-          if (!stream) mf.read_ahead(size_t(mapped_parser.offset()));
           if (filter_.active()) {
             BpfFilter::Verdict v = filter_.check(frame);
             if (v == BpfFilter::Verdict::Drop) {
@@ -247,13 +228,8 @@ void Replay::run() {
       }
       packets_.store(base_packets + parser.packets());
       // progress: bytes of the file taken so far (compressed bytes for gzip and zstd)
-      offset_.store(stream ? stream->raw_offset() : parser.offset());
+      offset_.store(stream->raw_offset());
       move_events();
-      if (!stream && mf.truncated()) {  // frames of this chunk may have been read as zeros
-        fail(mf.path() + " shrank while it was read", parser.offset(), parser.packets());
-        return;
-      }
-      if (!stream) mf.release_before(size_t(parser.offset()));
       if (filter_failed) {
         fail(filter_.error(), filter_error_at, parser.packets());
         return;
