@@ -34,10 +34,10 @@ class ByteStream {
   std::string error_;
 };
 
-// Whether `path` can be replayed, checked before it is opened for reading:
-// false with *error when it is missing, a directory, or compressed with
-// something other than gzip or zstd. A pipe is not opened here (its writer
-// would see an open and close); "-" (standard input) is always fine.
+// Whether `path` can be replayed, checked with stat(2) before it is opened:
+// false with *error when it is missing or a directory. Nothing is opened here
+// (a named pipe opened and closed would let its writer go on and lose what it
+// wrote); "-" (standard input) is always fine.
 bool check_input(const std::string& path, std::string* error);
 
 // Opens `path` ("-": standard input) as a stream of capture bytes,
