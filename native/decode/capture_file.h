@@ -1,7 +1,7 @@
 // pcap (tcpdump.org, µs and ns magic, both byte orders) and pcapng
 // (draft-ietf-opsawg-pcapng: SHB sections, several IDBs with their own link
 // types and timestamp resolutions, EPB/SPB/OPB packets) over one byte span
-// (the whole file, memory-mapped by the source layer). Pure: no I/O.
+// (a whole file in memory, or a stream's window: set_window()). Pure: no I/O.
 #pragma once
 #include <cstdint>
 #include "byte_reader.h"

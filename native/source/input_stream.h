@@ -1,8 +1,8 @@
-// Capture input that is not a regular uncompressed file: standard input ("-"),
-// named pipes, process substitution (/dev/fd/N), and gzip or zstd compressed
-// captures (files or streams). Bytes are read through a bounded window and
-// parsed by the same CaptureFileParser as memory-mapped files, so a stream
-// decodes exactly as the file it carries (pcap and pcapng alike, several
+// Capture input: regular files, standard input ("-"), named pipes, process
+// substitution (/dev/fd/N), and gzip or zstd compressed captures (files or
+// streams). Bytes are read through a bounded window and parsed by
+// CaptureFileParser, which also parses a whole file held in memory, so a
+// stream decodes exactly as the file it carries (pcap and pcapng alike, several
 // interfaces and link types included).
 //   gzip: zlib's inflate (the zlib Node.js itself links and exports to addons),
 //         concatenated members included.

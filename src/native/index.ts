@@ -77,8 +77,8 @@ let addon: Addon | undefined;
 
 /**
  * Whether a replay should read its files on a thread of its own (the
- * decoding thread then takes frames already read) rather than map them and
- * read them on the decoding thread: only when a core is free for that thread.
+ * decoding thread then takes frames already read) rather than on the
+ * decoding thread itself: only when a core is free for that thread.
  * The decoding thread wants a core, and so does JavaScript when it works on
  * every event (`jsBusy`: the daemon's pipeline, `gnpay decode` output other
  * than the engine's own JSONL). On fewer cores the extra thread only takes

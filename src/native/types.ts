@@ -56,8 +56,8 @@ export interface CaptureOptions {
    */
   types?: DecodeEvent['type'][];
   /**
-   * files: read on a thread of their own (the default), or mapped and read on
-   * the decoding thread (replayReaderThread() says which suits the machine)
+   * files: read on a thread of their own (the default), or on the decoding
+   * thread (replayReaderThread() says which suits the machine)
    */
   readerThread?: boolean;
   /** files: events per batch and batches that may wait for JavaScript (defaults 256 and 8) */

@@ -1,7 +1,7 @@
 // `gnpay decode` reads what network engineers pipe into it: standard input,
 // named pipes, process substitution, gzip and zstd captures (files or
 // streams). Each must give exactly the events and statistics of the plain
-// file, which the memory-mapped reader decodes. Also: `| head` ends quietly,
+// file read directly. Also: `| head` ends quietly,
 // one default carrier with `gnpay run`, and --config.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';

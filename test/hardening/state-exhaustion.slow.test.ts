@@ -318,9 +318,8 @@ function appendFrames(file: string, frames: Buffer[]): void {
   fs.appendFileSync(file, Buffer.concat(recs));
 }
 
-// Peak RSS ceilings. The capture file is mmapped by the reader, so its pages
-// count in the RSS of the decode process: each ceiling is what was measured
-// (node, the addon, the mapped capture, the tables) with a margin.
+// Peak RSS ceilings: each is what was measured (node, the addon, the read
+// buffers, the tables) with a margin.
 // Measured on the 2-core dev machine (Node 20), `decode --jsonl` with BOUNDS:
 //   flood              packets  file      peak RSS  tableBytes (sessions + fragments + TCP heads)
 //   pending            200k     34 MiB    128 MiB    4.30 MiB (2.00 + 0    + 2.30)

@@ -1,6 +1,6 @@
 // A replay reads its input on a reader thread and decodes on another; the
 // events, their order, the statistics and the errors are what a single
-// thread gives (readerThread: false, which memory-maps plain files), with
+// thread gives (readerThread: false: the decoding thread reads), with
 // frames handed over one at a time or in large chunks, filtered or not.
 // A capture replayed twice through one engine gives the same outcome every
 // time: which repeated request heads the head assembler recognises does not
