@@ -2,7 +2,7 @@
 // the life of the process. SQLite locks with fcntl(2), so the kernel releases
 // the lock when the process ends in any way (SIGKILL, OOM, power cut of a
 // container): nothing is PID-based, a PID namespace or a reused PID changes
-// nothing, and two daemons started at the same instant cannot both get it.
+// nothing, and of two daemons started at the same instant exactly one gets it.
 // `<db>.pid` only says who holds it, for the refusal message.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -37,7 +37,13 @@ function isBusy(err: unknown): boolean {
   return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
 }
 
-/** Takes the daemon lock of `dbFile` or throws DatabaseLockedError (never waits). */
+/** How long a starter waits for a lock step another starter is about to give back. */
+const ESCALATION_WAIT_MS = 200;
+
+/**
+ * Takes the daemon lock of `dbFile` or throws DatabaseLockedError. It does
+ * not wait for a running holder: a refusal comes after ESCALATION_WAIT_MS.
+ */
 export function lockDatabase(dbFile: string): DbLock {
   const path = `${dbFile}.lock`;
   const pidFile = `${dbFile}.pid`;
@@ -45,12 +51,18 @@ export function lockDatabase(dbFile: string): DbLock {
     let conn: Database.Database | null = null;
     try {
       privateFile(path);
-      conn = new Database(path, { timeout: 0 });
-      conn.pragma('locking_mode = EXCLUSIVE');
+      conn = new Database(path, { timeout: ESCALATION_WAIT_MS });
       conn.pragma('journal_mode = MEMORY');
-      // the first write of a connection in EXCLUSIVE locking mode takes the
-      // file's exclusive lock and keeps it until the connection closes
+      // Two starters of the same instant both take SHARED, then both try to
+      // escalate. BEGIN EXCLUSIVE runs in the normal locking mode, where the
+      // one that fails to take RESERVED gives back its SHARED lock at once,
+      // and the busy timeout lets the other wait for that instead of failing
+      // too. (In EXCLUSIVE locking mode the loser would keep SHARED and both
+      // would be refused.) Switched inside the transaction, EXCLUSIVE mode
+      // keeps the file's exclusive lock after COMMIT until the connection
+      // closes.
       conn.exec('BEGIN EXCLUSIVE');
+      conn.pragma('locking_mode = EXCLUSIVE');
       conn.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, since INTEGER NOT NULL)');
       conn.exec('DELETE FROM holder');
       conn.prepare('INSERT INTO holder (pid, since) VALUES (?, ?)').run(process.pid, Date.now());

@@ -46,3 +46,41 @@ t.test('lock: one holder, released with its holder, an old PID file replaced', a
   taken.release();
   t.throws(() => lockDatabase(join(tmpDir(t), 'no', 'such', 'dir.db')), /directory does not exist/);
 });
+
+// Two processes that call lockDatabase at the same instant (each spins to a
+// shared start time) both take SHARED before either escalates: the
+// escalation order in lockDatabase must give exactly one of them the lock.
+t.test('lock: two processes at the same instant, exactly one holds it, every round', async (t) => {
+  ensureBuilt();
+  const dir = tmpDir(t);
+  const lockJs = JSON.stringify(join(ROOT, 'dist', 'store', 'lock.js'));
+  const starter = (db: string, at: number) =>
+    new Promise<string>((resolve) => {
+      const c = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const { lockDatabase } = require(${lockJs});
+           while (Date.now() < ${at}) {}
+           try { const l = lockDatabase(${JSON.stringify(db)}); process.stdout.write('held'); setTimeout(() => l.release(), 400); }
+           catch (e) { process.stdout.write(e.name); }`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.once('exit', () => resolve(out));
+    });
+  const outcomes: string[] = [];
+  for (let round = 0; round < 16; round++) {
+    const db = join(dir, `r${round % 4}.db`); // new files and files held before
+    const at = Date.now() + 500; // both are loaded and spinning by then
+    const results = await Promise.all([starter(db, at), starter(db, at)]);
+    outcomes.push(results.sort().join('/'));
+  }
+  t.same(
+    outcomes,
+    outcomes.map(() => 'DatabaseLockedError/held'),
+    'one holds it and the other is refused with the lock error, in each round',
+  );
+});
