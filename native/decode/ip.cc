@@ -29,8 +29,8 @@ Status decode_ipv4(Span bytes, IpPacket& out, AnomalyCounters& an) {
     an.bump(Anomaly::Ipv4Truncated);
     return Status::Truncated;
   }
-  out.src = IpAddr::v4(src);
-  out.dst = IpAddr::v4(dst);
+  out.src.set_v4(src);
+  out.dst.set_v4(dst);
   out.ttl = ttl;
   out.proto = proto;
 

@@ -38,10 +38,7 @@ struct IpAddr {
 
   static IpAddr v4(const uint8_t* p) {
     IpAddr a;
-    a.b[10] = 0xff;
-    a.b[11] = 0xff;
-    std::memcpy(a.b + 12, p, 4);
-    a.family = 4;
+    a.set_v4(p);
     return a;
   }
   static IpAddr v6(const uint8_t* p) {
@@ -50,11 +47,32 @@ struct IpAddr {
     a.family = 6;
     return a;
   }
+  // ::ffff:a.b.c.d as two 8-byte words built in registers. Built byte by byte
+  // on the stack, the address was then read back as 16 bytes, which the store
+  // buffer cannot forward: a stall at every IPv4 header.
+  void set_v4(const uint8_t* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    const uint64_t hi = (uint64_t(0xffff) << 32) | v;
+#else
+    const uint64_t hi = (uint64_t(v) << 32) | 0xffff0000u;
+#endif
+    const uint64_t lo = 0;
+    std::memcpy(b, &lo, 8);
+    std::memcpy(b + 8, &hi, 8);
+    family = 4;
+  }
   bool is_set() const { return family != 0; }
   uint32_t v4_value() const {  // host order, valid when family == 4
     return (uint32_t(b[12]) << 24) | (uint32_t(b[13]) << 16) | (uint32_t(b[14]) << 8) | uint32_t(b[15]);
   }
-  bool operator==(const IpAddr& o) const { return family == o.family && std::memcmp(b, o.b, 16) == 0; }
+  bool operator==(const IpAddr& o) const {
+    uint64_t x[2], y[2];
+    std::memcpy(x, b, 16);
+    std::memcpy(y, o.b, 16);
+    return family == o.family && ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+  }
   bool operator!=(const IpAddr& o) const { return !(*this == o); }
 };
 
