@@ -77,6 +77,28 @@ void Engine::prefetch_tunnel(const TunnelGlance& g) {
   app_.prefetch_flow(key);
 }
 
+bool plain_gpdu_endpoint(const CaptureFrame& f, IpAddr* dst, uint32_t* teid) {
+  constexpr size_t kIp = 14, kUdp = kIp + 20, kGtp = kUdp + 8;
+  if (f.linktype != linktype::kEthernet || f.data.size < kGtp + 8) return false;
+  const uint8_t* p = f.data.data;
+  if (load_be16(p + 12) != ethertype::kIpv4) return false;
+  const uint8_t* ip = p + kIp;
+  if (ip[0] != 0x45 || ip[9] != ipproto::kUdp || (ip[6] & 0x3f) != 0 || ip[7] != 0) return false;
+  const uint8_t* udp = p + kUdp;
+  if (load_be16(udp) != port::kGtpU && load_be16(udp + 2) != port::kGtpU) return false;
+  const uint8_t* gtp = p + kGtp;
+  if ((gtp[0] & 0xf0) != 0x30 || gtp[1] != gtp1::msg::kGpdu) return false;
+  *teid = (uint32_t(gtp[4]) << 24) | (uint32_t(gtp[5]) << 16) | (uint32_t(gtp[6]) << 8) | uint32_t(gtp[7]);
+  dst->set_v4(ip + 16);
+  return true;
+}
+
+void Engine::prefetch_plain_gpdu(const CaptureFrame& f) {
+  IpAddr dst;
+  uint32_t teid = 0;
+  if (plain_gpdu_endpoint(f, &dst, &teid)) user_.prefetch(dst, teid);
+}
+
 void Engine::prefetch_frame(const CaptureFrame& frame) {
   const uint8_t* p = frame.data.data;
   const size_t n = frame.data.size;

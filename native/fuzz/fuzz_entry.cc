@@ -79,6 +79,7 @@ void run_capture(Span file) {
   while (n++ < 10000 && parser.next(f, eng.anomalies()) == ReadStatus::Frame) {
     Engine::prefetch_frame(f);
     eng.prefetch_tunnel(glance_gpdu(f, scratch));  // a hint: its anomalies are not the engine's
+    eng.prefetch_plain_gpdu(f);
     eng.process(f, parser.packets(), 0, sink);
   }
   check_events(sink);
@@ -110,6 +111,7 @@ void run_frames(uint32_t linktype, Span rest) {
     ts += (len & 0xFF) * 100000000ull;  // sometimes large steps: timeouts run
     Engine::prefetch_frame(f);
     eng.prefetch_tunnel(glance_gpdu(f, scratch));  // a hint: its anomalies are not the engine's
+    eng.prefetch_plain_gpdu(f);
     eng.process(f, ++packet, 0, sink);
   }
   check_events(sink);

@@ -16,6 +16,9 @@ const char* const kEngineClosed = "the engine was closed during the replay";
 // how many its tunnel's slot (which needs the headers) is.
 constexpr size_t kAheadHeaders = 8;
 constexpr size_t kAheadTunnel = 4;
+// On the one-thread path: how many frames ahead of the one decoded its
+// tunnel's slot is prefetched (Engine::prefetch_plain_gpdu).
+constexpr size_t kAheadPlain = 4;
 }  // namespace
 
 Replay::Replay(std::shared_ptr<SharedEngine> engine, ReplayOptions options, std::function<void()> notify)
@@ -204,6 +207,18 @@ void Replay::run() {
           break;
         }
         Engine& eng = *engine_->engine;
+        auto take = [&](const CaptureFrame& frame, uint64_t packet) {
+          const size_t before = sink.events.size();
+          eng.process(frame, packet, fi, sink);
+          if (writer_) writer_->on_frame(frame, sink.events.data() + before, sink.events.size() - before);
+        };
+        // Frames are decoded kAheadPlain behind the one read, whose tunnel
+        // slot is prefetched meanwhile (the table's lookup misses the cache
+        // on a dense capture). Every frame read is decoded before the chunk
+        // ends: a refill moves the window the frames point into.
+        CaptureFrame ahead[kAheadPlain];
+        uint64_t ahead_packet[kAheadPlain];
+        size_t queued = 0, oldest = 0;
         for (size_t k = 0; k < options_.chunk_frames; k++) {
           CaptureFrame frame;
           st = stream->next(frame, eng.anomalies());
@@ -220,9 +235,21 @@ void Replay::run() {
               break;
             }
           }
-          const size_t before = sink.events.size();
-          eng.process(frame, parser.packets(), fi, sink);
-          if (writer_) writer_->on_frame(frame, sink.events.data() + before, sink.events.size() - before);
+          eng.prefetch_plain_gpdu(frame);
+          if (queued == kAheadPlain) {
+            take(ahead[oldest], ahead_packet[oldest]);
+            ahead[oldest] = frame;
+            ahead_packet[oldest] = parser.packets();
+            oldest = (oldest + 1) % kAheadPlain;
+          } else {
+            const size_t at = (oldest + queued++) % kAheadPlain;
+            ahead[at] = frame;
+            ahead_packet[at] = parser.packets();
+          }
+        }
+        for (; queued > 0; queued--) {
+          take(ahead[oldest], ahead_packet[oldest]);
+          oldest = (oldest + 1) % kAheadPlain;
         }
         if (writer_) written_.store(writer_->written());
       }

@@ -396,6 +396,7 @@ static std::string events_of(const std::vector<uint8_t>& data, bool hints) {
     if (hints && k + 3 < frames.size()) {
       Engine::prefetch_frame(frames[k + 3]);
       eng.prefetch_tunnel(glance_gpdu(frames[k + 3], scratch));
+      eng.prefetch_plain_gpdu(frames[k + 3]);
     }
     eng.process(frames[k], k + 1, 0, sink);
   }
@@ -404,7 +405,7 @@ static std::string events_of(const std::vector<uint8_t>& data, bool hints) {
 }
 
 TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints change no event") {
-  size_t files = 0, glanced = 0, decoded = 0, tcp_glanced = 0;
+  size_t files = 0, glanced = 0, decoded = 0, tcp_glanced = 0, plain = 0;
   for (const std::filesystem::path& p : all_captures()) {
     const std::vector<uint8_t> data = read_file(p);
     CaptureFileParser parser;
@@ -414,6 +415,18 @@ TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints 
     CaptureFrame f;
     while (parser.next(f, an) == ReadStatus::Frame) {
       const TunnelGlance g = glance_gpdu(f, an);
+      IpAddr plain_dst;
+      uint32_t plain_teid = 0;
+      if (plain_gpdu_endpoint(f, &plain_dst, &plain_teid)) {
+        // the short reading is the glance's, for the frames it takes
+        plain++;
+        REQUIRE(g.gpdu);
+        CHECK(plain_dst == g.dst);
+        CHECK(plain_teid == g.teid);
+      } else if (g.gpdu && f.linktype == linktype::kEthernet && f.data.size > 14 && f.data.data[12] == 0x08 &&
+                 f.data.data[13] == 0x00 && f.data.data[14] == 0x45) {
+        CHECK_MESSAGE(false, "a plain G-PDU the short reading missed in " << p.string());
+      }
       if (!g.gpdu) continue;
       glanced++;
       // what the glance says is what the decoders say, for a frame they
@@ -450,8 +463,9 @@ TEST_CASE("engine: glance_gpdu agrees with the decoders, and the prefetch hints 
     CHECK_MESSAGE(events_of(data, true) == events_of(data, false), p.string());
   }
   MESSAGE("glanced at " << glanced << " G-PDUs in " << files << " capture files, " << decoded << " decoded whole, "
-                        << tcp_glanced << " with their TCP ports");
+                        << tcp_glanced << " with their TCP ports, " << plain << " in the plain layout");
   CHECK(decoded > 0);
+  CHECK(plain > 0);
   CHECK(tcp_glanced > 0);
 }
 
@@ -483,6 +497,38 @@ TEST_CASE("engine: glance_gpdu leaves out what it does not recognise") {
   CHECK_FALSE(glance(linktype::kRaw, echo));
   CHECK_FALSE(glance(147, gpdu));  // a link type it does not know
   CHECK_FALSE(glance(linktype::kEthernet, Bytes{}));
+}
+
+TEST_CASE("engine: plain_gpdu_endpoint reads the plain layout only, within the frame") {
+  Bytes gpdu = ethernet(ipv4_udp(SGSN, GGSN, 2152, 2152, gtpu(0x12345678, Bytes{1, 2, 3, 4, 5, 6, 7, 8})));
+  auto read = [](const Bytes& b, uint32_t linktype, uint32_t* teid) {
+    CaptureFrame f;
+    f.data = Span(b.data(), b.size());
+    f.caplen = f.origlen = uint32_t(b.size());
+    f.linktype = linktype;
+    IpAddr dst;
+    return plain_gpdu_endpoint(f, &dst, teid);
+  };
+  uint32_t teid = 0;
+  CHECK(read(gpdu, linktype::kEthernet, &teid));
+  CHECK(teid == 0x12345678);
+  // every prefix: only the whole GTP-U header is read (ASan checks the bytes past each copy's end)
+  for (size_t n = 0; n < gpdu.size(); n++) {
+    Bytes cut(gpdu.begin(), gpdu.begin() + long(n));
+    CHECK(read(cut, linktype::kEthernet, &teid) == (n >= 14 + 20 + 8 + 8));
+  }
+  CHECK_FALSE(read(gpdu, linktype::kRaw, &teid));  // not Ethernet
+  Bytes options = gpdu;
+  options[14] = 0x46;  // IPv4 options: glance_gpdu's and the decoders' case
+  CHECK_FALSE(read(options, linktype::kEthernet, &teid));
+  Bytes frag = gpdu;
+  frag[14 + 6] = 0x20;
+  CHECK_FALSE(read(frag, linktype::kEthernet, &teid));
+  Bytes echo = gpdu;
+  echo[14 + 28 + 1] = 0x01;
+  CHECK_FALSE(read(echo, linktype::kEthernet, &teid));
+  Bytes gtpc = ethernet(ipv4_udp(SGSN, GGSN, 2123, 2123, gtpu(0x12345678, Bytes{1, 2, 3, 4})));
+  CHECK_FALSE(read(gtpc, linktype::kEthernet, &teid));
 }
 
 TEST_CASE("engine: decodes every fixture and public capture without fault") {
