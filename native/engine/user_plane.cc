@@ -1,10 +1,13 @@
 #include "user_plane.h"
 
+#include <cstring>
+
 namespace gnpay {
 
 uint32_t UserPlane::gsn_cached(const IpAddr& a) {
-  uint32_t h = uint32_t(a.b[15]) ^ (uint32_t(a.b[14]) << 3) ^ (uint32_t(a.b[13]) << 1);
-  GsnCacheEntry& e = gsn_cache_[h & (kGsnCacheSize - 1)];
+  uint32_t last4;
+  std::memcpy(&last4, a.b + 12, 4);
+  GsnCacheEntry& e = gsn_cache_[(last4 * 0x9e3779b1u) >> (32 - kGsnCacheBits)];
   size_t gen = sessions_.gsn_generation();
   if (e.generation == gen && e.addr == a) return e.idx;
   e.addr = a;

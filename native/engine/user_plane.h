@@ -53,12 +53,16 @@ class UserPlane {
   // The GSN index of an outer address, through a small direct-mapped cache (a
   // Gn link has few GSN addresses; the table lookup hashes 16 bytes). Entries
   // are invalidated when the table's addresses change (its gsn_generation()).
+  // The slot is a multiplicative hash of the address's last four bytes: with
+  // the replay's look-ahead two addresses alternate, and a pair sharing a
+  // slot would miss at every frame.
   struct GsnCacheEntry {
     IpAddr addr;
     uint32_t idx = kNone;
     size_t generation = ~size_t(0);
   };
-  static constexpr size_t kGsnCacheSize = 16;
+  static constexpr size_t kGsnCacheBits = 6;
+  static constexpr size_t kGsnCacheSize = size_t(1) << kGsnCacheBits;
   GsnCacheEntry gsn_cache_[kGsnCacheSize];
 };
 
