@@ -184,9 +184,11 @@ struct RequestHeadAssembler::Impl {
     if (lim.max_head_bytes < 16) lim.max_head_bytes = 16;
     if (lim.max_head_bytes > 0x7fffffff) lim.max_head_bytes = 0x7fffffff;
     if (lim.orphan_max_bytes > 0xffffffffu) lim.orphan_max_bytes = 0xffffffffu;
-    flows.resize(lim.max_flows);
+    // Slots are made as flows first need them, in the room reserved here (never
+    // moved: references to a flow stay valid); the pages are touched only then,
+    // so that an engine starts in no time whatever max_flows is.
+    flows.reserve(lim.max_flows);
     free_slots.reserve(lim.max_flows);
-    for (size_t i = lim.max_flows; i > 0; i--) free_slots.push_back(uint32_t(i - 1));
     size_t isz = 16;
     while (isz < lim.max_flows * 2) isz <<= 1;
     index.assign(isz, kNil);
@@ -304,9 +306,14 @@ struct RequestHeadAssembler::Impl {
   // ---- flows ----
   uint32_t create(const FlowKey& k, uint64_t h, uint64_t ts) {
     if (free_slots.empty()) {
-      an->bump(Anomaly::TcpFlowEvicted);
-      n_evicted++;
-      release(lru_tail);
+      if (flows.size() < lim.max_flows) {
+        flows.emplace_back();
+        free_slots.push_back(uint32_t(flows.size() - 1));
+      } else {
+        an->bump(Anomaly::TcpFlowEvicted);
+        n_evicted++;
+        release(lru_tail);
+      }
     }
     uint32_t s = free_slots.back();
     free_slots.pop_back();
