@@ -50,32 +50,46 @@ t.test('lock: one holder, released with its holder, an old PID file replaced', a
 // Two processes that call lockDatabase at the same instant (each spins to a
 // shared start time) both take SHARED before either escalates: the
 // escalation order in lockDatabase must give exactly one of them the lock.
+// The holder keeps it until both have answered, so a starter that comes late
+// on a loaded machine still finds it held.
 t.test('lock: two processes at the same instant, exactly one holds it, every round', async (t) => {
   ensureBuilt();
   const dir = tmpDir(t);
   const lockJs = JSON.stringify(join(ROOT, 'dist', 'store', 'lock.js'));
-  const starter = (db: string, at: number) =>
-    new Promise<string>((resolve) => {
-      const c = spawn(
-        process.execPath,
-        [
-          '-e',
-          `const { lockDatabase } = require(${lockJs});
-           while (Date.now() < ${at}) {}
-           try { const l = lockDatabase(${JSON.stringify(db)}); process.stdout.write('held'); setTimeout(() => l.release(), 400); }
-           catch (e) { process.stdout.write(e.name); }`,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
+  const starter = (db: string, at: number) => {
+    const c = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { lockDatabase } = require(${lockJs});
+         while (Date.now() < ${at}) {}
+         let held = null;
+         try { held = lockDatabase(${JSON.stringify(db)}); process.stdout.write('held'); }
+         catch (e) { process.stdout.write(e.name); }
+         process.stdin.resume();
+         process.stdin.on('end', () => { held?.release(); process.exit(0); });`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    t.teardown(() => void c.kill('SIGKILL'));
+    const answer = new Promise<string>((resolve) => {
       let out = '';
-      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      c.once('exit', () => resolve(out));
+      c.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        resolve(out);
+      });
+      c.once('exit', () => resolve(out || 'exited'));
     });
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    return { answer, done: () => (c.stdin.end(), exited) };
+  };
   const outcomes: string[] = [];
   for (let round = 0; round < 16; round++) {
     const db = join(dir, `r${round % 4}.db`); // new files and files held before
-    const at = Date.now() + 500; // both are loaded and spinning by then
-    const results = await Promise.all([starter(db, at), starter(db, at)]);
+    const at = Date.now() + 500; // both are loaded and spinning by then (unless the machine is slow)
+    const both = [starter(db, at), starter(db, at)];
+    const results = await Promise.all(both.map((s) => s.answer));
+    await Promise.all(both.map((s) => s.done()));
     outcomes.push(results.sort().join('/'));
   }
   t.same(
