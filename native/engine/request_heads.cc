@@ -140,7 +140,14 @@ struct RequestHeadAssembler::Impl {
   HeadLimits lim;
   std::vector<Flow> flows;
   std::vector<uint32_t> free_slots;
-  std::vector<uint32_t> index;
+  // The index of flows by key hash: each entry holds a flow's slot (low 32
+  // bits, kNil when empty) and the upper half of its hash (a tag), so that a
+  // probe past another flow's entry does not load that flow to tell them
+  // apart. Most segments belong to no flow being assembled (bulk data, bare
+  // ACKs, connections whose SYN was not seen): `occupied`, one bit per entry
+  // (16 KiB for 65,536 flows), answers most of those from the cache.
+  std::vector<uint64_t> index;
+  std::vector<uint64_t> occupied;
   size_t mask = 0;
   uint32_t lru_head = kNil, lru_tail = kNil;
   size_t n_flows = 0;
@@ -192,6 +199,7 @@ struct RequestHeadAssembler::Impl {
     size_t isz = 16;
     while (isz < lim.max_flows * 2) isz <<= 1;
     index.assign(isz, kNil);
+    occupied.assign((isz + 63) / 64, 0);
     mask = isz - 1;
     if (lim.orphan_slots && lim.orphan_max_bytes) {
       ring.resize(lim.orphan_slots);
@@ -241,34 +249,48 @@ struct RequestHeadAssembler::Impl {
   }
 
   // ---- index ----
+  static uint32_t tag_of(uint64_t h) { return uint32_t(h >> 32); }
+  static uint32_t slot_of(uint64_t e) { return uint32_t(e); }
+  bool slot_used(size_t i) const { return (occupied[i >> 6] >> (i & 63)) & 1; }
+  void set_slot(size_t i, uint32_t s) {
+    index[i] = s == kNil ? uint64_t(kNil) : (uint64_t(tag_of(flows[s].hash)) << 32) | s;
+    if (s == kNil)
+      occupied[i >> 6] &= ~(uint64_t(1) << (i & 63));
+    else
+      occupied[i >> 6] |= uint64_t(1) << (i & 63);
+  }
+
   uint32_t lookup(const FlowKey& k, uint64_t h) const {
     size_t i = size_t(h) & mask;
+    if (!slot_used(i)) return kNil;
+    const uint32_t tag = tag_of(h);
     for (;;) {
-      uint32_t s = index[i];
+      uint64_t e = index[i];
+      uint32_t s = slot_of(e);
       if (s == kNil) return kNil;
-      if (flows[s].hash == h && key_eq(flows[s].key, k)) return s;
+      if (uint32_t(e >> 32) == tag && flows[s].hash == h && key_eq(flows[s].key, k)) return s;
       i = (i + 1) & mask;
     }
   }
   void index_insert(uint32_t s) {
     size_t i = size_t(flows[s].hash) & mask;
-    while (index[i] != kNil) i = (i + 1) & mask;
-    index[i] = s;
+    while (slot_of(index[i]) != kNil) i = (i + 1) & mask;
+    set_slot(i, s);
   }
   void index_erase(uint32_t s) {
     size_t i = size_t(flows[s].hash) & mask;
-    while (index[i] != s) i = (i + 1) & mask;
-    index[i] = kNil;
+    while (slot_of(index[i]) != s) i = (i + 1) & mask;
+    set_slot(i, kNil);
     size_t j = i;
     for (;;) {  // backward-shift deletion keeps probe chains without tombstones
       j = (j + 1) & mask;
-      uint32_t t = index[j];
+      uint32_t t = slot_of(index[j]);
       if (t == kNil) return;
       size_t home = size_t(flows[t].hash) & mask;
       bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
       if (!stays) {
-        index[i] = t;
-        index[j] = kNil;
+        set_slot(i, t);
+        set_slot(j, kNil);
         i = j;
       }
     }
@@ -1287,9 +1309,10 @@ struct RequestHeadAssembler::Impl {
 
   size_t memory() const {
     return sizeof(*this) + flows.capacity() * sizeof(Flow) + free_slots.capacity() * sizeof(uint32_t) +
-           index.capacity() * sizeof(uint32_t) + ring.capacity() * sizeof(Orphan) + ring_data.capacity() +
-           replay.capacity() * sizeof(Replay) + replay_data.capacity() + recent.capacity() * sizeof(uint64_t) +
-           recent_index.capacity() * sizeof(uint32_t) + buffer_bytes;
+           index.capacity() * sizeof(uint64_t) + occupied.capacity() * sizeof(uint64_t) +
+           ring.capacity() * sizeof(Orphan) + ring_data.capacity() + replay.capacity() * sizeof(Replay) +
+           replay_data.capacity() + recent.capacity() * sizeof(uint64_t) + recent_index.capacity() * sizeof(uint32_t) +
+           buffer_bytes;
   }
 };
 
@@ -1305,7 +1328,8 @@ void RequestHeadAssembler::feed(const FlowKey& key, const TcpSegment& seg, uint6
 }
 
 void RequestHeadAssembler::prefetch(const FlowKey& key) const {
-  prefetch_line(&impl_->index[size_t(impl_->hash_key(key)) & impl_->mask]);
+  size_t i = size_t(impl_->hash_key(key)) & impl_->mask;
+  if (impl_->slot_used(i)) prefetch_line(&impl_->index[i]);
 }
 
 void RequestHeadAssembler::expire(uint64_t now_ns, AnomalyCounters& an) {
