@@ -85,10 +85,21 @@ function payHostOf(payUrl: string): string {
 
 const MAX_BUCKETS = 100_000;
 
+/**
+ * The identity of a sighting within a source, so that a replay after a crash
+ * is recognised: packet indexes restart in each file of a multi-file run, so
+ * the tunnel and UE address are part of it (two files written in the same
+ * microsecond must not hide each other's sightings).
+ */
+function sourceKey(sourceId: string, s: SightingEvent): string {
+  return `${sourceId}|${s.ts}|${s.packet}|${s.token}|${s.teid}|${s.ueIp}`;
+}
+
 const CAP_CHECK = 100;
 
 export class Associator {
   private readonly seen;
+  private readonly seenIn;
   private readonly insert;
   private readonly payment;
   private readonly cancelPayment;
@@ -113,6 +124,8 @@ export class Associator {
     this.burst = o.perTunnelBurst ?? 100;
     this.maxRows = o.maxRows ?? 1_000_000;
     this.seen = db.prepare('SELECT 1 FROM sightings WHERE source_key = ?');
+    // the keys, of a JSON array of them, that are stored
+    this.seenIn = db.prepare('SELECT j.value FROM json_each(?) j JOIN sightings s ON s.source_key = j.value').pluck();
     this.insert = db.prepare(
       `INSERT INTO sightings (source_key, seen_at, ts, packet, token, carrier, via, msisdn, imsi, imei, apn, ue_ip, teid,
                               resolved_by, outcome, order_id, dst, proto, sport, dport, community_id)
@@ -136,7 +149,14 @@ export class Associator {
     return this.prune.run(before, limit).changes;
   }
 
-  /** Processes a batch of sightings in one transaction; one result per sighting, in order. */
+  /**
+   * Processes a batch of sightings in one transaction; one result per
+   * sighting, in order. Two statements find, for the whole batch, which
+   * tokens an order holds and which of the other sightings are stored
+   * (replayed); a sighting of a token no order holds is then decided without
+   * another statement. Neither answer changes within the batch: no sighting
+   * makes an order, and only one of a token an order holds is stored.
+   */
   process(sightings: readonly SightingEvent[], ctx: AssociateContext): SightingResult[] {
     // tokens per request: a request carrying more than one counts for none
     const perRequest = new Map<number, Set<string>>();
@@ -146,9 +166,18 @@ export class Associator {
       if (!set) perRequest.set(s.request, (set = new Set()));
       set.add(s.token);
     }
-    return this.transitions.tx(() =>
-      sightings.map((s) => this.one(s, ctx, (perRequest.get(s.request)?.size ?? 1) > 1)),
-    );
+    const keys = sightings.map((s) => sourceKey(ctx.sourceId, s));
+    return this.transitions.tx(() => {
+      const withOrder = this.orders.positionsWithOrder(sightings.map((s) => s.token));
+      const others = keys.filter((_, i) => !withOrder.has(i));
+      const stored = new Set(others.length ? (this.seenIn.all(JSON.stringify(others)) as string[]) : []);
+      return sightings.map((s, i) => {
+        if (withOrder.has(i)) return this.one(s, keys[i]!, ctx, (perRequest.get(s.request)?.size ?? 1) > 1);
+        if (stored.has(keys[i]!)) return { outcome: 'duplicate', orderId: null, replayed: true };
+        if (!this.allow(s, ctx.now)) return { outcome: 'ratelimited', orderId: null, replayed: false };
+        return { outcome: 'unknown', orderId: null, replayed: false };
+      });
+    });
   }
 
   private allow(s: SightingEvent, now: number): boolean {
@@ -166,12 +195,7 @@ export class Associator {
     return true;
   }
 
-  private one(s: SightingEvent, ctx: AssociateContext, multiToken: boolean): SightingResult {
-    // The identity of a sighting within a source, so that a replay after a crash
-    // is recognised: packet indexes restart in each file of a multi-file run, so
-    // the tunnel and UE address are part of it (two files written in the same
-    // microsecond must not hide each other's sightings).
-    const key = `${ctx.sourceId}|${s.ts}|${s.packet}|${s.token}|${s.teid}|${s.ueIp}`;
+  private one(s: SightingEvent, key: string, ctx: AssociateContext, multiToken: boolean): SightingResult {
     if (this.seen.get(key)) return { outcome: 'duplicate', orderId: null, replayed: true };
     if (!this.allow(s, ctx.now)) return { outcome: 'ratelimited', orderId: null, replayed: false };
     const order = this.orders.findByToken(s.token);

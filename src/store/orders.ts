@@ -40,6 +40,7 @@ export class OrderRepo {
   private readonly byId;
   private readonly byIdem;
   private readonly byTokenHash;
+  private readonly tokenHashesIn;
   private readonly dueToExpire;
   private readonly anyDue;
 
@@ -56,6 +57,10 @@ export class OrderRepo {
     this.byId = db.prepare('SELECT * FROM orders WHERE id = ?');
     this.byIdem = db.prepare('SELECT * FROM orders WHERE sp_id = ? AND idempotency_key = ?');
     this.byTokenHash = db.prepare('SELECT * FROM orders WHERE token_hash = ?');
+    // the positions, in a JSON array of hex SHA-256 digests, of those an order holds (one index probe each)
+    this.tokenHashesIn = db
+      .prepare('SELECT j.key FROM json_each(?) j JOIN orders o ON o.token_hash = unhex(j.value)')
+      .pluck();
     // open: pending, identified and not confirmed, or reserved (a held order its SP has not confirmed);
     // otherwise a confirmed order's charge is under way
     const open = `(status = 'pending' OR (status = 'identified' AND (confirmed_at IS NULL OR (hold = 1 AND captured_at IS NULL))))`;
@@ -134,6 +139,18 @@ export class OrderRepo {
   findByToken(token: string): OrderRow | null {
     const row = this.byTokenHash.get(sha256(token)) as OrderRow | undefined;
     return row && row.sandbox === null && safeEqual(row.token, token) ? row : null;
+  }
+
+  /**
+   * Which of `tokens` an order may hold: their positions whose SHA-256 is an
+   * order's, in one statement. A token not among them has no order
+   * (findByToken would find none); one among them is found (or not: a
+   * sandbox order, a hash collision) by findByToken.
+   */
+  positionsWithOrder(tokens: readonly string[]): Set<number> {
+    if (tokens.length === 0) return new Set();
+    const hex = JSON.stringify(tokens.map((t) => sha256(t).toString('hex')));
+    return new Set(this.tokenHashesIn.all(hex) as number[]);
   }
 
   list(spId: string | null, f: ListFilter = {}): { orders: OrderRow[]; nextCursor: number | null } {

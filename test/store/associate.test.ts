@@ -96,6 +96,53 @@ t.test('unknown tokens are only counted; unresolved ones are kept with their ord
   );
 });
 
+t.test('a batch is decided in its order, whether an order holds its tokens or not', async (t) => {
+  const clock = new FakeClock();
+  const store = openStore(t, { clock: clock.now, sightings: { perTunnelPerSecond: 1, perTunnelBurst: 3 } });
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
+  const o = store.orders.create(sp.id, { amount: 100, currency: 'EUR', reference: 'r' }, ORDER_OPTS).order;
+  const ctx = { now: clock.t, sourceId: 'cap' };
+  const batch = [
+    sighting('c'.repeat(26), A, { teid: 9 }),
+    sighting(o.token, A, { teid: 9 }),
+    sighting('d'.repeat(26), A, { teid: 9 }),
+    sighting('e'.repeat(26), A, { teid: 9 }),
+    sighting(o.token, A, { teid: 10 }),
+  ];
+  t.same(
+    store.associator.process(batch, ctx).map((r) => r.outcome),
+    ['unknown', 'associated', 'unknown', 'ratelimited', 'duplicate'],
+    "tokens without an order spend the tunnel's budget between the others, in capture order",
+  );
+  t.same(store.orders.positionsWithOrder(batch.map((s) => s.token)), new Set([1, 4]));
+  t.same(store.orders.positionsWithOrder([]), new Set());
+  // a row an earlier version kept for a token no order holds: replaying its sighting is recognised
+  const unlinked = sighting('f'.repeat(26), A, { teid: 11 });
+  store.db
+    .prepare(
+      `INSERT INTO sightings (source_key, seen_at, ts, packet, token, outcome) VALUES (?, ?, ?, ?, ?, 'unknown')`,
+    )
+    .run(
+      `cap|${unlinked.ts}|${unlinked.packet}|${unlinked.token}|11|${unlinked.ueIp}`,
+      clock.t,
+      unlinked.ts,
+      unlinked.packet,
+      unlinked.token,
+    );
+  clock.advance(10_000);
+  t.same(
+    store.associator.process([unlinked, sighting('f'.repeat(26), A, { teid: 11 }), batch[1]!], {
+      now: clock.t,
+      sourceId: 'cap',
+    }),
+    [
+      { outcome: 'duplicate', orderId: null, replayed: true },
+      { outcome: 'unknown', orderId: null, replayed: false },
+      { outcome: 'duplicate', orderId: null, replayed: true },
+    ],
+  );
+});
+
 t.test(
   'retention: unlinked sightings (kept by earlier versions) are deleted once old, those of an order stay',
   async (t) => {
