@@ -229,6 +229,8 @@ export function storeSightings(
   deps.onStored?.(sightings, results);
   let associated = false;
   const done: SightingResult[] = [];
+  // the batch's sightings by carrier, via and outcome: one metric update per kind
+  const counted = new Map<string, { carrier: string; via: string; outcome: SightingOutcome; n: number }>();
   results.forEach((r, i) => {
     if (r === null) return;
     done.push(r);
@@ -240,7 +242,10 @@ export function storeSightings(
     const s = sightings[i];
     if (!s) return;
     stats.outcomes[r.outcome]++;
-    deps.metrics?.sightings.inc({ carrier: s.carrier, via: s.via, outcome: r.outcome });
+    const kind = `${s.carrier}|${s.via}|${r.outcome}`;
+    const c = counted.get(kind);
+    if (c) c.n++;
+    else counted.set(kind, { carrier: s.carrier, via: s.via, outcome: r.outcome, n: 1 });
     if (r.outcome === 'associated') {
       associated = true;
       // the audit line of a binding: which subscriber the network says sent the order's token (personal data redacted as configured)
@@ -267,6 +272,7 @@ export function storeSightings(
         'sighting',
       );
   });
+  for (const { n, ...labels } of counted.values()) deps.metrics?.sightings.inc(labels, n);
   if (associated) deps.onAssociated?.();
   deps.onCommitted?.(done);
 }
@@ -311,9 +317,11 @@ function recordHellos(hellos: HelloEvent[], deps: PipelineDeps, stats: PipelineS
     deps.log?.error({ err: { message: (err as Error).message } }, 'ClientHello reports could not be stored');
     outcomes = hellos.map(() => 'error');
   }
-  for (const o of outcomes) {
-    stats.hellos[o] = (stats.hellos[o] ?? 0) + 1;
-    deps.metrics?.hellos.inc({ outcome: o });
+  const counted: Record<string, number> = {};
+  for (const o of outcomes) counted[o] = (counted[o] ?? 0) + 1;
+  for (const [o, n] of Object.entries(counted)) {
+    stats.hellos[o] = (stats.hellos[o] ?? 0) + n;
+    deps.metrics?.hellos.inc({ outcome: o }, n);
   }
   if (outcomes.includes('bound')) store.bindings.notify();
 }
