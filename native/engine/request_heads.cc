@@ -1328,8 +1328,11 @@ void RequestHeadAssembler::feed(const FlowKey& key, const TcpSegment& seg, uint6
 }
 
 void RequestHeadAssembler::prefetch(const FlowKey& key) const {
+  // both lines a lookup starts with, without waiting for either: reading the
+  // bit here to skip the index line would stall on it
   size_t i = size_t(impl_->hash_key(key)) & impl_->mask;
-  if (impl_->slot_used(i)) prefetch_line(&impl_->index[i]);
+  prefetch_line(&impl_->occupied[i >> 6]);
+  prefetch_line(&impl_->index[i]);
 }
 
 void RequestHeadAssembler::expire(uint64_t now_ns, AnomalyCounters& an) {
