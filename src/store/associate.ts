@@ -20,6 +20,7 @@
 import type { SightingEvent } from '../native/types';
 import type { Consent, ConsentLimits } from './consent';
 import type { DB } from './db';
+import { sha256 } from './ids';
 import type { OrderRepo } from './orders';
 import type { SpRepo } from './sps';
 import type { Transitions } from './transitions';
@@ -167,12 +168,13 @@ export class Associator {
       set.add(s.token);
     }
     const keys = sightings.map((s) => sourceKey(ctx.sourceId, s));
+    const hashes = sightings.map((s) => sha256(s.token));
     return this.transitions.tx(() => {
-      const withOrder = this.orders.positionsWithOrder(sightings.map((s) => s.token));
+      const withOrder = this.orders.positionsWithOrder(hashes);
       const others = keys.filter((_, i) => !withOrder.has(i));
       const stored = new Set(others.length ? (this.seenIn.all(JSON.stringify(others)) as string[]) : []);
       return sightings.map((s, i) => {
-        if (withOrder.has(i)) return this.one(s, keys[i]!, ctx, (perRequest.get(s.request)?.size ?? 1) > 1);
+        if (withOrder.has(i)) return this.one(s, keys[i]!, hashes[i]!, ctx, (perRequest.get(s.request)?.size ?? 1) > 1);
         if (stored.has(keys[i]!)) return { outcome: 'duplicate', orderId: null, replayed: true };
         if (!this.allow(s, ctx.now)) return { outcome: 'ratelimited', orderId: null, replayed: false };
         return { outcome: 'unknown', orderId: null, replayed: false };
@@ -195,10 +197,10 @@ export class Associator {
     return true;
   }
 
-  private one(s: SightingEvent, key: string, ctx: AssociateContext, multiToken: boolean): SightingResult {
+  private one(s: SightingEvent, key: string, hash: Buffer, ctx: AssociateContext, multiToken: boolean): SightingResult {
     if (this.seen.get(key)) return { outcome: 'duplicate', orderId: null, replayed: true };
     if (!this.allow(s, ctx.now)) return { outcome: 'ratelimited', orderId: null, replayed: false };
-    const order = this.orders.findByToken(s.token);
+    const order = this.orders.findByToken(s.token, hash);
     if (!order) return { outcome: 'unknown', orderId: null, replayed: false };
     const msisdn = s.msisdn === null ? null : normalizeMsisdn(s.msisdn);
     const outcome = this.decide(order, msisdn, s, ctx, multiToken);

@@ -136,21 +136,20 @@ export class OrderRepo {
    * constant-time comparison. A sandbox order is never found: no sighting and
    * no pay-page visit can reach one (the sandbox simulates its subscriber).
    */
-  findByToken(token: string): OrderRow | null {
-    const row = this.byTokenHash.get(sha256(token)) as OrderRow | undefined;
+  findByToken(token: string, hash: Buffer = sha256(token)): OrderRow | null {
+    const row = this.byTokenHash.get(hash) as OrderRow | undefined;
     return row && row.sandbox === null && safeEqual(row.token, token) ? row : null;
   }
 
   /**
-   * Which of `tokens` an order may hold: their positions whose SHA-256 is an
-   * order's, in one statement. A token not among them has no order
-   * (findByToken would find none); one among them is found (or not: a
-   * sandbox order, a hash collision) by findByToken.
+   * Which tokens an order may hold, by their SHA-256 (`hashes`): the
+   * positions of the hashes an order has, in one statement. A token not among
+   * them has no order (findByToken would find none); one among them is found
+   * (or not: a sandbox order) by findByToken.
    */
-  positionsWithOrder(tokens: readonly string[]): Set<number> {
-    if (tokens.length === 0) return new Set();
-    const hex = JSON.stringify(tokens.map((t) => sha256(t).toString('hex')));
-    return new Set(this.tokenHashesIn.all(hex) as number[]);
+  positionsWithOrder(hashes: readonly Buffer[]): Set<number> {
+    if (hashes.length === 0) return new Set();
+    return new Set(this.tokenHashesIn.all(JSON.stringify(hashes.map((h) => h.toString('hex')))) as number[]);
   }
 
   list(spId: string | null, f: ListFilter = {}): { orders: OrderRow[]; nextCursor: number | null } {
