@@ -238,14 +238,12 @@ void Replay::run() {
           eng.prefetch_plain_gpdu(frame);
           if (queued == kAheadPlain) {
             take(ahead[oldest], ahead_packet[oldest]);
-            ahead[oldest] = frame;
-            ahead_packet[oldest] = parser.packets();
             oldest = (oldest + 1) % kAheadPlain;
-          } else {
-            const size_t at = (oldest + queued++) % kAheadPlain;
-            ahead[at] = frame;
-            ahead_packet[at] = parser.packets();
+            queued--;
           }
+          const size_t at = (oldest + queued++) % kAheadPlain;
+          ahead[at] = frame;
+          ahead_packet[at] = parser.packets();
         }
         for (; queued > 0; queued--) {
           take(ahead[oldest], ahead_packet[oldest]);
