@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { bench as genBench } from '../gen';
-import { fmtRate, machine, run } from './util';
+import { childrenCpuSeconds, fmtRate, machine, run } from './util';
 
 export interface MixOptions {
   packets: number;
@@ -95,12 +95,13 @@ function medianOf(xs: number[]): number {
   return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Runs a command with stdout to /dev/null; whole-process wall time. */
+/** Runs a command with stdout to /dev/null; whole-process wall time and CPU time (every thread). */
 function timed(
   cmd: string,
   args: string[],
   env?: NodeJS.ProcessEnv,
-): { status: number | null; stderr: string; seconds: number } {
+): { status: number | null; stderr: string; seconds: number; cpuSeconds: number } {
+  const c0 = childrenCpuSeconds();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -108,7 +109,8 @@ function timed(
     env: env ?? gnpayEnv(),
     maxBuffer: 64 << 20,
   });
-  return { status: r.status, stderr: r.stderr ?? '', seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { status: r.status, stderr: r.stderr ?? '', seconds, cpuSeconds: childrenCpuSeconds() - c0 };
 }
 
 export interface MixResult {
@@ -123,6 +125,10 @@ export interface MixResult {
   /** the same ratios of the median runs */
   medianDecodeRatio: number;
   medianRunRatio: number;
+  /** median CPU seconds (user and system, every thread) of each */
+  loopCpu: number;
+  decodeCpu: number;
+  runCpu: number;
   sightings: number;
   sightingsExpected: number;
   events: number;
@@ -186,6 +192,10 @@ function timeMix(
   const repeat = o.repeat ?? 3;
   // every run's seconds: the best of each is the figure, the median says how noisy the machine was
   const times: Record<'loop' | 'decode' | 'run', number[]> = { loop: [], decode: [], run: [] };
+  // and their CPU seconds over their whole process's wall time: how many cores each kept busy
+  // (the loop's own figure leaves its start out; its process's wall time is taken for its cores)
+  const cpu: Record<'loop' | 'decode' | 'run', number[]> = { loop: [], decode: [], run: [] };
+  const loopWall: number[] = [];
   let packets = 0;
   let bytes = 0;
   const db = path.join(dir, `${name}.db`);
@@ -198,10 +208,13 @@ function timeMix(
       packets = lj.packets;
       bytes = lj.bytes;
       times.loop.push(lj.seconds);
+      cpu.loop.push(l.cpuSeconds);
+      loopWall.push(l.seconds);
       if (which === 'decode') {
         const d = timed(process.execPath, decodeArgs);
         if (d.status !== 0) throw new Error(`gnpay decode failed: ${d.stderr}`);
         times.decode.push(d.seconds);
+        cpu.decode.push(d.cpuSeconds);
       } else {
         for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.key`]) fs.rmSync(f, { force: true });
         const r = timed(process.execPath, [
@@ -220,6 +233,7 @@ function timeMix(
         ]);
         if (r.status !== 0) throw new Error(`gnpay run --read failed: ${r.stderr}`);
         times.run.push(r.seconds);
+        cpu.run.push(r.cpuSeconds);
       }
     }
   }
@@ -236,18 +250,24 @@ function timeMix(
     runRatio: best.loop / best.run,
     medianDecodeRatio: median.loop / median.decode,
     medianRunRatio: median.loop / median.run,
+    loopCpu: medianOf(cpu.loop),
+    decodeCpu: medianOf(cpu.decode),
+    runCpu: medianOf(cpu.run),
     sightings: stats.sightings,
     sightingsExpected,
     events: text.length - 1,
   };
-  const row = (label: string, s: number, m: number, extra = ''): string =>
-    `${label.padEnd(30)} ${fmtRate(packets / s, 'pkt/s').padEnd(14)} ${((bytes * 8) / s / 1e9).toFixed(2).padStart(6)}   ${s.toFixed(3).padStart(7)}  ${m.toFixed(3).padStart(7)}${extra}`;
-  console.log(`${''.padEnd(30)} packets/s      Gbit/s   seconds (best of ${repeat}, median)`);
-  console.log(row('(a) libpcap read loop', best.loop, median.loop));
+  // CPU: the median seconds of CPU (every thread, user and system), and the cores that kept busy
+  const row = (label: string, s: number, m: number, c: number, wall: number, extra = ''): string =>
+    `${label.padEnd(30)} ${fmtRate(packets / s, 'pkt/s').padEnd(14)} ${((bytes * 8) / s / 1e9).toFixed(2).padStart(6)}   ${s.toFixed(3).padStart(7)}  ${m.toFixed(3).padStart(7)}  ${c.toFixed(2).padStart(5)} s ${(c / wall).toFixed(1)}${extra}`;
+  console.log(`${''.padEnd(30)} packets/s      Gbit/s   seconds (best of ${repeat}, median)  CPU, cores`);
+  console.log(row('(a) libpcap read loop', best.loop, median.loop, res.loopCpu, medianOf(loopWall)));
   console.log(
     row(
       '(b) gnpay decode --jsonl',
       best.decode,
+      median.decode,
+      res.decodeCpu,
       median.decode,
       `   ratio (b)/(a) ${res.decodeRatio.toFixed(2)} (median ${res.medianDecodeRatio.toFixed(2)}; target >= 1.0)`,
     ),
@@ -257,6 +277,8 @@ function timeMix(
       row(
         '(c) gnpay run --read',
         best.run,
+        median.run,
+        res.runCpu,
         median.run,
         `   ratio (c)/(a) ${res.runRatio.toFixed(2)} (median ${res.medianRunRatio.toFixed(2)}; target >= 0.8)`,
       ),

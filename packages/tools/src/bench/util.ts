@@ -1,6 +1,7 @@
-// Small helpers shared by the benchmarks (never used by tests: figures come
-// from benchmarks only).
+// Small helpers shared by the benchmarks (tests check what they count, never
+// a figure: figures come from benchmarks only).
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 
 export function machine(): string {
@@ -25,9 +26,36 @@ export function run(
   cmd: string,
   args: string[],
   opts: { cwd?: string } = {},
-): { status: number | null; stdout: string; stderr: string; seconds: number } {
+): { status: number | null; stdout: string; stderr: string; seconds: number; cpuSeconds: number } {
+  const c0 = childrenCpuSeconds();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: opts.cwd, maxBuffer: 256 << 20 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', seconds };
+  return {
+    status: r.status,
+    stdout: r.stdout ?? '',
+    stderr: r.stderr ?? '',
+    seconds,
+    cpuSeconds: childrenCpuSeconds() - c0,
+  };
+}
+
+let clockTicks: number | undefined;
+
+/**
+ * CPU seconds (user and system, every thread) of the children this process
+ * has waited for so far: the cutime and cstime of /proc/self/stat, in clock
+ * ticks (10 ms here). The difference around a spawnSync is what that child
+ * used. NaN where /proc is not Linux's.
+ */
+export function childrenCpuSeconds(): number {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    // the fields after the command name (which may hold spaces), from field 3 (state) on
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+    return (Number(f[13]) + Number(f[14])) / clockTicks;
+  } catch {
+    return NaN;
+  }
 }
