@@ -255,7 +255,11 @@ export class Consent {
   /**
    * One-step mode (an SP configured with confirmation "none"): a tunnel-resolved
    * sighting identifies and confirms at once. In the caller's transaction.
-   * Returns the declined reason, or null when the charge was queued.
+   * As on the pay page, a subscriber other than the number the SP asked for
+   * is declined (PHONE_NUMBER_MISMATCH), and a held order (CAMARA
+   * preparePayment) is only reserved: its SP's confirmation queues the charge.
+   * Returns the declined reason, or null when the charge was queued or the
+   * order reserved.
    */
   confirmBySighting(
     o: OrderRow,
@@ -288,10 +292,18 @@ export class Consent {
       null,
       JSON.stringify(s),
     );
-    const reason = this.limitReason(identified, msisdn, limits, now);
+    const reason =
+      identified.requested_msisdn !== null && identified.requested_msisdn !== msisdn
+        ? 'PHONE_NUMBER_MISMATCH'
+        : this.limitReason(identified, msisdn, limits, now);
     if (reason) {
       this.transitions.apply(identified, 'declined', now, { reason });
       return reason;
+    }
+    if (identified.hold === 1) {
+      // reserved; a pending order's transition to identified has told its listeners already
+      if (o.status !== 'pending') this.transitions.changed(identified);
+      return null;
     }
     this.enqueue.run(o.id, now, now);
     return null;

@@ -55,6 +55,7 @@ export class PaymentOutbox {
   private readonly done;
   private readonly again;
   private readonly order;
+  private readonly drop;
   private readonly release;
   private readonly pending;
   private readonly oldest;
@@ -95,6 +96,11 @@ export class PaymentOutbox {
        WHERE order_id = ?`,
     );
     this.order = db.prepare('SELECT * FROM orders WHERE id = ?');
+    // a queued charge that no attempt has started, of an order that may not be charged (any more): nothing
+    // was sent, so nothing remains to settle (a held order's SP may still capture it, which queues it again)
+    this.drop = db.prepare(
+      `DELETE FROM payment_outbox WHERE order_id = ? AND state = 'pending' AND started_at IS NULL`,
+    );
     // the process that held these leases died: their attempts may have reached the platform
     this.release = db.prepare(
       `UPDATE payment_outbox SET lease_owner = NULL, lease_until = NULL, next_attempt_at = ?,
@@ -124,14 +130,30 @@ export class PaymentOutbox {
     const now = this.clock();
     return this.transitions.tx(() => {
       const ids = this.due.all(now, max) as string[];
-      return ids.map((id) => {
-        const t = this.take.get(now, owner, now + leaseMs, now + leaseMs, now, id) as {
-          attempts: number;
-          doubt_since: number | null;
-        };
-        return { order: this.order.get(id) as OrderRow, attempt: t.attempts, doubtSince: t.doubt_since };
-      });
+      const leased: LeasedPayment[] = [];
+      for (const id of ids) {
+        const p = this.takeUnlessDropped(id, owner, now, leaseMs);
+        if (p) leased.push(p);
+      }
+      return leased;
     });
+  }
+
+  /**
+   * Leases a due payment, or drops it (null): a charge is made only for an
+   * order that is identified and confirmed, and, when held (CAMARA two-step),
+   * captured by its SP. A queued charge of any other order is removed if no
+   * attempt has started; one that has started is leased as before (its outcome
+   * may be anything, and only the platform can say).
+   */
+  private takeUnlessDropped(id: string, owner: string, now: number, leaseMs: number): LeasedPayment | null {
+    const o = this.order.get(id) as OrderRow;
+    if (!chargeable(o) && this.drop.run(id).changes === 1) return null;
+    const t = this.take.get(now, owner, now + leaseMs, now + leaseMs, now, id) as {
+      attempts: number;
+      doubt_since: number | null;
+    };
+    return { order: o, attempt: t.attempts, doubtSince: t.doubt_since };
   }
 
   /**
@@ -153,11 +175,9 @@ export class PaymentOutbox {
       const ids = this.due.all(now, max) as string[];
       const settled: OrderRow[] = [];
       for (const id of ids) {
-        const t = this.take.get(now, owner, now + 60_000, now + 60_000, now, id) as {
-          attempts: number;
-          doubt_since: number | null;
-        };
-        const r = charge(this.order.get(id) as OrderRow, t.attempts, t.doubt_since);
+        const p = this.takeUnlessDropped(id, owner, now, 60_000);
+        if (!p) continue;
+        const r = charge(p.order, p.attempt, p.doubtSince);
         if ('retryAt' in r) {
           this.again.run(r.retryAt, r.lastError.slice(0, 500), 0, null, 0, null, id);
           continue;
@@ -270,4 +290,9 @@ export class PaymentOutbox {
       );
     });
   }
+}
+
+/** Whether a queued charge of `o` may be made: identified and confirmed, and captured when held. */
+function chargeable(o: OrderRow): boolean {
+  return o.status === 'identified' && o.confirmed_at !== null && (o.hold !== 1 || o.captured_at !== null);
 }

@@ -66,6 +66,57 @@ t.test('payment outbox: lease, retry, settle, exactly one owner', async (t) => {
   ]);
 });
 
+t.test('a queued charge of an order that may not be charged is dropped unless an attempt started', async (t) => {
+  const clock = new FakeClock();
+  const store = openStore(t, { clock: clock.now });
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
+  const orders = [1, 2, 3, 4].map(
+    (n) => store.orders.create(sp.id, { amount: n, currency: 'EUR', reference: `r${n}` }, ORDER_OPTS).order,
+  );
+  store.associator.process(
+    orders.map((o) => sighting(o.token, A)),
+    { now: clock.t, sourceId: 's' },
+  );
+  t.equal(store.payments.pendingCount(), 4);
+  const [held, cancelled, started, fine] = orders;
+  // what a database written before one-step sightings honoured a held order can hold: a charge queued
+  // for an order its SP has not captured, or that was cancelled after it was queued
+  store.db.prepare('UPDATE orders SET hold = 1 WHERE id = ?').run(held!.id);
+  store.db.prepare("UPDATE orders SET status = 'cancelled' WHERE id = ?").run(cancelled!.id);
+  // an attempt started before the order was cancelled: its outcome is the platform's to say, it is leased
+  store.db.prepare('UPDATE payment_outbox SET started_at = ? WHERE order_id = ?').run(clock.t, started!.id);
+  store.db.prepare("UPDATE orders SET status = 'cancelled' WHERE id = ?").run(started!.id);
+  t.same(
+    store.payments
+      .lease('w', 10, 30_000)
+      .map((p) => p.order.id)
+      .sort(),
+    [started!.id, fine!.id].sort(),
+  );
+  t.same(
+    store.db
+      .prepare('SELECT order_id FROM payment_outbox WHERE order_id IN (?, ?)')
+      .pluck()
+      .all(held!.id, cancelled!.id),
+    [],
+    'the two never-started charges are gone',
+  );
+  // the held order's SP captures it later: its charge is queued again, and leased
+  store.consent.capture(store.orders.find(held!.id)!, clock.t);
+  t.same(
+    store.payments.lease('w', 10, 30_000).map((p) => p.order.id),
+    [held!.id],
+  );
+  // the in-transaction path (ledger) drops them the same way
+  const o5 = store.orders.create(sp.id, { amount: 5, currency: 'EUR', reference: 'r5' }, ORDER_OPTS).order;
+  store.associator.process([sighting(o5.token, A)], { now: clock.t, sourceId: 's' });
+  store.db.prepare("UPDATE orders SET status = 'expired' WHERE id = ?").run(o5.id);
+  let charged = 0;
+  store.payments.processInTransaction('w', 10, () => (charged++, { settlement: { status: 'paid' } }));
+  t.equal(charged, 0, 'nothing charged');
+  t.equal(store.payments.status(o5.id), null);
+});
+
 t.test('webhook outbox: per-order order, retries, dead letters', async (t) => {
   const clock = new FakeClock();
   const store = openStore(t, { clock: clock.now });
