@@ -121,6 +121,7 @@ export class PaymentWorker {
     } catch (err) {
       r = { outcome: 'unknown', error: err instanceof Error ? err.message : String(err) };
     }
+    r = unlessInDoubt(r, p.doubtSince);
     this.deps.metrics?.paymentSeconds.observe(
       { driver: this.o.driver.name, outcome: `refund-${r.outcome}` },
       (performance.now() - t0) / 1000,
@@ -272,6 +273,7 @@ export class PaymentWorker {
         r = { outcome: 'unknown', error: err instanceof Error ? err.message : String(err) };
       }
       this.observe(r.outcome, t0);
+      r = unlessInDoubt(r, p.doubtSince);
     }
     let settled: OrderRow | null = null;
     if (r.outcome === 'succeeded') {
@@ -314,6 +316,18 @@ export class PaymentWorker {
       this.settled(settled, p.attempt);
     }
   }
+}
+
+/**
+ * An answer to a request sent again with the same key while an earlier one's
+ * outcome is unknown: a bare 4xx (PLATFORM_REJECTED) answers this request, not
+ * the earlier one (a platform may answer 409 while that one is under way, or
+ * refuse a repeat), so the outcome is still unknown. A definite status in a
+ * 2xx answer is the key's outcome and stands.
+ */
+function unlessInDoubt(r: ChargeResult, doubtSince: number | null): ChargeResult {
+  if (doubtSince === null || r.outcome !== 'declined' || r.reason !== 'PLATFORM_REJECTED') return r;
+  return { outcome: 'unknown', error: `${r.detail ?? 'a 4xx answer'} to the request sent again while in doubt` };
 }
 
 function request(order: OrderRow): ChargeRequest {

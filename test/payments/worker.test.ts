@@ -109,7 +109,8 @@ t.test(
         // eslint-disable-next-line @typescript-eslint/only-throw-error -- a driver that throws a non-Error must not stop the worker
         if (n === 2) throw 'not an error';
         if (n < 9) return { outcome: 'retry', error: 'HTTP 429' };
-        return { outcome: 'declined', reason: 'PLATFORM_REJECTED' };
+        // the key's outcome (2xx {"status":"declined"}); a bare 4xx would still be in doubt (below)
+        return { outcome: 'declined', reason: 'PLATFORM_DECLINED' };
       },
     };
     const w2 = new PaymentWorker(
@@ -121,7 +122,7 @@ t.test(
     await until(() => store.orders.find(o2!.id)!.status === 'declined', 20_000, 'the definite answer');
     await w2.stop(1000);
     t.equal(n, 9, 'asked past maxAttempts while in doubt, until a definite answer');
-    t.equal(store.orders.find(o2!.id)!.reason, 'PLATFORM_REJECTED');
+    t.equal(store.orders.find(o2!.id)!.reason, 'PLATFORM_DECLINED');
     t.ok(
       logs.some((l) => l.includes('charge outcome still unknown')),
       'logged as an error when maxAttempts passes',
@@ -262,6 +263,68 @@ t.test(
     );
   },
 );
+
+t.test('in doubt, a bare 4xx to the charge sent again is not a decline; a definite answer settles it', async (t) => {
+  const clock = new FakeClock(Date.now());
+  const store = openStore(t, { clock: clock.now });
+  const [inDoubt, fresh] = associatedOrders(store, 2);
+  // a platform that answers 409 while the first request with a key is under way, and later the key's outcome
+  const calls: string[] = [];
+  let settledAtPlatform = false;
+  const driver: PaymentDriver = {
+    name: 'platform',
+    async charge(req) {
+      calls.push(req.idempotencyKey);
+      if (req.idempotencyKey === fresh!.id)
+        return { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: 'HTTP 400' };
+      const n = calls.filter((k) => k === req.idempotencyKey).length;
+      if (n === 1) return { outcome: 'unknown', error: 'timeout after 300 ms' };
+      if (!settledAtPlatform) return { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: 'HTTP 409' };
+      return { outcome: 'succeeded' };
+    },
+  };
+  const w = new PaymentWorker(store, {
+    driver,
+    concurrency: 1,
+    maxAttempts: 2,
+    backoff: { baseMs: 1, maxMs: 1 },
+    leaseMs: 10_000,
+    pollMs: 10,
+  });
+  w.start();
+  await until(
+    () => {
+      clock.advance(5);
+      w.wake();
+      return calls.filter((k) => k === inDoubt!.id).length >= 4;
+    },
+    10_000,
+    'the charge in doubt sent again past a 4xx',
+  );
+  t.equal(
+    store.orders.find(fresh!.id)!.status,
+    'declined',
+    'a 4xx to a first attempt declines (nothing was charged before)',
+  );
+  t.equal(store.orders.find(inDoubt!.id)!.status, 'identified', 'in doubt: the 4xx said nothing of the first attempt');
+  t.equal(store.payments.inDoubt()[0]?.orderId, inDoubt!.id, 'still listed in doubt');
+  t.match(
+    store.db.prepare('SELECT last_error FROM payment_outbox WHERE order_id = ?').pluck().get(inDoubt!.id),
+    /HTTP 409 to the request sent again while in doubt/,
+  );
+  settledAtPlatform = true;
+  await until(
+    () => {
+      clock.advance(5);
+      w.wake();
+      return store.payments.isSettled(inDoubt!.id);
+    },
+    10_000,
+    'settled by the definite answer',
+  );
+  await w.stop(1000);
+  t.equal(store.orders.find(inDoubt!.id)!.status, 'paid');
+});
 
 t.test('two workers on one database never charge an order twice', async (t) => {
   const store = openStore(t);

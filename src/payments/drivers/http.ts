@@ -2,10 +2,12 @@
 //   POST <url>  {idempotencyKey, msisdn: "+<digits>", amount, currency, reference, description}
 //   Gnpay-Signature: t=<unix>,v1=<HMAC-SHA256(secret, "<t>.<body>")>   Idempotency-Key: <order id>
 // 2xx {"status":"succeeded"} or {"status":"declined"} is final; other 4xx
-// (not 408, 429) decline. What charged nothing for sure (the connection was
-// refused, 408, 429) is retried; what may have charged (a timeout, a reset, a
-// 5xx, an unreadable 2xx) is `unknown`: retried with the same key, never
-// taken for a failure.
+// (not 408, 409, 429) decline, except in doubt (the worker: a 4xx to a charge
+// sent again says nothing of the earlier one). What charged nothing for sure
+// (the connection was refused, 408, 429) is retried; what may have charged (a
+// timeout, a reset, a 5xx, an unreadable 2xx, 409: the key is held by a
+// request under way) is `unknown`: retried with the same key, never taken
+// for a failure.
 // The status call (payments.http.statusUrl, optional):
 //   GET <statusUrl with {key}>   Idempotency-Key: <order id>
 //   Gnpay-Signature: t=<unix>,v1=<HMAC-SHA256(secret, "<t>.<order id>")>
@@ -125,6 +127,9 @@ export class HttpDriver implements PaymentDriver {
       return { outcome: 'unknown', error: `HTTP ${res.status} without a status of succeeded or declined` };
     }
     if (res.status === 408 || res.status === 429) return { outcome: 'retry', error: `HTTP ${res.status}` };
+    // the key is held by another request (one still under way: RFC draft "The Idempotency-Key HTTP
+    // Header Field"): that request may charge
+    if (res.status === 409) return { outcome: 'unknown', error: 'HTTP 409' };
     if (res.status >= 400 && res.status < 500)
       return { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: `HTTP ${res.status}` };
     return { outcome: 'unknown', error: `HTTP ${res.status}` };

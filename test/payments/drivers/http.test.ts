@@ -38,6 +38,8 @@ t.test('http driver: signed request, answers mapped', async (t) => {
     ['2xx not JSON', reply(200, 'ok'), 'unknown'],
     ['400', reply(400, '{}'), 'declined', 'PLATFORM_REJECTED'],
     ['402', reply(402, ''), 'declined', 'PLATFORM_REJECTED'],
+    // the key is held by a request still under way: that one may charge
+    ['409', reply(409, '{"error":"idempotency key in use"}'), 'unknown'],
     ['408', reply(408, ''), 'retry'],
     ['429', reply(429, ''), 'retry'],
     // what may have charged is unknown, never a plain retry
