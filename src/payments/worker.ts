@@ -133,30 +133,41 @@ export class PaymentWorker {
       currency: refund.currency,
       attempt: p.attempt,
     };
+    const lost = () =>
+      this.deps.log?.[r.outcome === 'succeeded' ? 'error' : 'warn'](
+        { ...log, outcome: r.outcome },
+        'refund outcome not recorded: this attempt no longer holds the refund (its lease ran out); a later attempt asks again under the same key',
+      );
     if (r.outcome === 'succeeded') {
-      const o = this.store.refunds.settle(refund.id, this.owner, { status: 'succeeded' });
-      if (o) this.deps.log?.info({ ...log, status: o.status }, 'refund done');
-      if (o) this.deps.onSettled?.(o);
+      const o = this.store.refunds.settle(refund.id, this.owner, { status: 'succeeded' }, null, p.attempt);
+      if (!o) return void lost();
+      this.deps.log?.info({ ...log, status: o.status }, 'refund done');
+      this.deps.onSettled?.(o);
     } else if (r.outcome === 'declined') {
-      this.store.refunds.settle(
+      const o = this.store.refunds.settle(
         refund.id,
         this.owner,
         { status: 'failed', failure: r.detail ?? r.reason },
         r.detail ?? null,
+        p.attempt,
       );
+      if (!o) return void lost();
       this.deps.log?.warn({ ...log, reason: r.reason }, 'refund declined by the platform');
     } else if (r.outcome === 'retry' && p.attempt >= this.o.maxAttempts && p.doubtSince === null) {
-      this.store.refunds.settle(
+      const o = this.store.refunds.settle(
         refund.id,
         this.owner,
         { status: 'failed', failure: 'the payment platform could not be reached' },
         r.error,
+        p.attempt,
       );
+      if (!o) return void lost();
       this.deps.log?.warn({ ...log, error: r.error }, 'refund failed');
     } else {
       const unknown = r.outcome === 'unknown';
       const delay = backoffMs(p.attempt, this.o.backoff, this.deps.random);
-      this.store.refunds.retry(refund.id, this.owner, this.store.clock() + delay, r.error, unknown);
+      if (!this.store.refunds.retry(refund.id, this.owner, this.store.clock() + delay, r.error, unknown, p.attempt))
+        return void lost();
       this.deps.log?.warn(
         { ...log, error: r.error, retryInMs: delay, inDoubt: unknown || p.doubtSince !== null },
         'refund not done, will retry with the same key',
@@ -237,6 +248,18 @@ export class PaymentWorker {
     return a && b;
   }
 
+  /**
+   * An attempt's outcome that could not be recorded: its lease ran out and the
+   * payment was leased again (that attempt is in doubt and asks the platform
+   * with the same key), or it was settled by an operator meanwhile.
+   */
+  private leaseLost(orderId: string, attempt: number, outcome: string): void {
+    this.deps.log?.[outcome === 'succeeded' ? 'error' : 'warn'](
+      { orderId, attempt, outcome },
+      'charge outcome not recorded: this attempt no longer holds the payment (its lease ran out, or an operator settled it); a later attempt asks again under the same key',
+    );
+  }
+
   private async ask(req: ChargeRequest): Promise<StatusResult> {
     const t0 = performance.now();
     let s: StatusResult;
@@ -277,13 +300,14 @@ export class PaymentWorker {
     }
     let settled: OrderRow | null = null;
     if (r.outcome === 'succeeded') {
-      settled = this.store.payments.settle(order.id, this.owner, { status: 'paid' });
+      settled = this.store.payments.settle(order.id, this.owner, { status: 'paid' }, null, p.attempt);
     } else if (r.outcome === 'declined') {
       settled = this.store.payments.settle(
         order.id,
         this.owner,
         { status: 'declined', reason: r.reason },
         r.detail ?? null,
+        p.attempt,
       );
     } else if (r.outcome === 'retry' && p.attempt >= this.o.maxAttempts && p.doubtSince === null) {
       // no attempt can have charged: a definite failure
@@ -292,12 +316,16 @@ export class PaymentWorker {
         this.owner,
         { status: 'failed', reason: 'PAYMENT_FAILED' },
         r.error,
+        p.attempt,
       );
     } else {
       const unknown = r.outcome === 'unknown';
       const inDoubt = unknown || p.doubtSince !== null;
       const delay = backoffMs(p.attempt, this.o.backoff, this.deps.random);
-      this.store.payments.retry(order.id, this.owner, this.store.clock() + delay, r.error, unknown);
+      if (!this.store.payments.retry(order.id, this.owner, this.store.clock() + delay, r.error, unknown, p.attempt)) {
+        this.leaseLost(order.id, p.attempt, r.outcome);
+        return;
+      }
       const log = { orderId: order.id, attempt: p.attempt, error: r.error, retryInMs: delay, inDoubt };
       if (inDoubt && p.attempt === this.o.maxAttempts) {
         this.deps.log?.error(
@@ -307,14 +335,16 @@ export class PaymentWorker {
       } else this.deps.log?.warn(log, inDoubt ? 'charge outcome unknown, will ask again' : 'charge failed, will retry');
       return;
     }
-    if (settled) {
-      if (p.doubtSince !== null)
-        this.deps.log?.info(
-          { orderId: order.id, status: settled.status, attempt: p.attempt, doubtMs: this.store.clock() - p.doubtSince },
-          'payment in doubt resolved',
-        );
-      this.settled(settled, p.attempt);
+    if (!settled) {
+      this.leaseLost(order.id, p.attempt, r.outcome);
+      return;
     }
+    if (p.doubtSince !== null)
+      this.deps.log?.info(
+        { orderId: order.id, status: settled.status, attempt: p.attempt, doubtMs: this.store.clock() - p.doubtSince },
+        'payment in doubt resolved',
+      );
+    this.settled(settled, p.attempt);
   }
 }
 

@@ -189,13 +189,28 @@ export class PaymentOutbox {
     });
   }
 
-  /** Final outcome of the charge: order and outbox in one transaction. Null if the lease was lost. */
-  settle(orderId: string, owner: string, s: Settlement, lastError: string | null = null): OrderRow | null {
+  /**
+   * Final outcome of the charge: order and outbox in one transaction. Null if
+   * the lease was lost. `attempt` (the leased attempt's number): also null when
+   * the payment was leased again since, even by the same owner (an attempt
+   * that outlived its lease must not settle over the one after it).
+   */
+  settle(
+    orderId: string,
+    owner: string,
+    s: Settlement,
+    lastError: string | null = null,
+    attempt?: number,
+  ): OrderRow | null {
     return this.transitions.tx(() => {
       const r = this.row.get(orderId) as OutboxRow | undefined;
-      if (!r || r.state !== 'pending' || r.lease_owner !== owner) return null;
+      if (!this.holds(r, owner, attempt)) return null;
       return this.settleRow(orderId, s, lastError);
     });
+  }
+
+  private holds(r: OutboxRow | undefined, owner: string, attempt: number | undefined): r is OutboxRow {
+    return !!r && r.state === 'pending' && r.lease_owner === owner && (attempt === undefined || r.attempts === attempt);
   }
 
   private settleRow(orderId: string, s: Settlement, lastError: string | null): OrderRow {
@@ -207,12 +222,12 @@ export class PaymentOutbox {
   /**
    * Gives the payment back for another attempt at `nextAt`. `unknown`: this
    * attempt may have charged (timeout, reset, 5xx): the payment is in doubt
-   * until a definite answer.
+   * until a definite answer. False, as settle() null, when the lease was lost.
    */
-  retry(orderId: string, owner: string, nextAt: number, lastError: string, unknown = false): boolean {
+  retry(orderId: string, owner: string, nextAt: number, lastError: string, unknown = false, attempt?: number): boolean {
     return this.transitions.tx(() => {
       const r = this.row.get(orderId) as OutboxRow | undefined;
-      if (!r || r.state !== 'pending' || r.lease_owner !== owner) return false;
+      if (!this.holds(r, owner, attempt)) return false;
       const err = lastError.slice(0, 500);
       this.again.run(nextAt, err, unknown ? 1 : 0, this.clock(), unknown ? 1 : 0, err, orderId);
       return true;

@@ -130,7 +130,7 @@ export class RefundRepo {
     this.again = db.prepare(
       `UPDATE refunds SET lease_owner = NULL, lease_until = NULL, next_attempt_at = ?, last_error = ?, updated_at = ?,
          doubt_since = CASE WHEN ? THEN COALESCE(doubt_since, ?) ELSE doubt_since END
-       WHERE id = ? AND status = 'pending' AND lease_owner = ?`,
+       WHERE id = ? AND status = 'pending' AND lease_owner = ? AND (? IS NULL OR attempts = ?)`,
     );
     this.addRefunded = db.prepare('UPDATE orders SET refunded_amount = refunded_amount + ? WHERE id = ? RETURNING *');
     this.order = db.prepare('SELECT * FROM orders WHERE id = ?');
@@ -263,17 +263,21 @@ export class RefundRepo {
    * The definite outcome of a refund (by its lease `owner`, or null for a
    * driver that refunds in the caller's transaction): the refund, and on
    * success the order's refunded amount and state, in one transaction.
-   * Returns the order as it is after it, or null when the lease was lost.
+   * Returns the order as it is after it, or null when the lease was lost
+   * (`attempt`, the leased attempt's number: also when the refund was leased
+   * again since, even by the same owner).
    */
   settle(
     refundId: string,
     owner: string | null,
     outcome: { status: 'succeeded' } | { status: 'failed'; failure: string },
     lastError: string | null = null,
+    attempt?: number,
   ): OrderRow | null {
     return this.transitions.tx(() => {
       const r = this.byId.get(refundId) as RefundRow | undefined;
       if (!r || r.status !== 'pending' || (owner !== null && r.lease_owner !== owner)) return null;
+      if (attempt !== undefined && r.attempts !== attempt) return null;
       const now = this.clock();
       this.finish.run(
         outcome.status,
@@ -307,9 +311,21 @@ export class RefundRepo {
   }
 
   /** Another attempt later; `unknown`: this attempt may have refunded (in doubt until a definite answer). */
-  retry(refundId: string, owner: string, at: number, lastError: string, unknown: boolean): boolean {
+  retry(refundId: string, owner: string, at: number, lastError: string, unknown: boolean, attempt?: number): boolean {
     const now = this.clock();
-    return this.again.run(at, lastError.slice(0, 500), now, unknown ? 1 : 0, now, refundId, owner).changes === 1;
+    return (
+      this.again.run(
+        at,
+        lastError.slice(0, 500),
+        now,
+        unknown ? 1 : 0,
+        now,
+        refundId,
+        owner,
+        attempt ?? null,
+        attempt ?? null,
+      ).changes === 1
+    );
   }
 
   private notify(r: RefundRow, now: number): void {

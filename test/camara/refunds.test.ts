@@ -420,3 +420,21 @@ t.test(
     t.equal(store.db.prepare(`SELECT COUNT(*) FROM refunds WHERE status = 'succeeded'`).pluck().get(), want.size);
   },
 );
+
+t.test('a refund attempt that outlived its lease cannot settle over the next one of the same worker', async (t) => {
+  const { clock, store, sp, paid } = setup(t);
+  const o = await paid(500);
+  const { refund } = store.refunds.create(sp.sp.id, o.id, { amount: 200 });
+  const [stale] = store.refunds.lease('w', 1, 10_000);
+  t.equal(stale!.refund.id, refund.id);
+  clock.advance(10_001); // its request hangs past the lease: the same worker takes the refund again
+  const [next] = store.refunds.lease('w', 1, 10_000);
+  t.equal(next!.attempt, stale!.attempt + 1);
+  t.equal(store.refunds.retry(refund.id, 'w', clock.t, 'HTTP 429', false, stale!.attempt), false);
+  t.equal(
+    store.refunds.settle(refund.id, 'w', { status: 'failed', failure: 'x' }, null, stale!.attempt),
+    null,
+    'the stale attempt cannot fail it (its amount would be refundable again)',
+  );
+  t.equal(store.refunds.settle(refund.id, 'w', { status: 'succeeded' }, null, next!.attempt)!.refunded_amount, 200);
+});

@@ -117,6 +117,31 @@ t.test('a queued charge of an order that may not be charged is dropped unless an
   t.equal(store.payments.status(o5.id), null);
 });
 
+t.test('an attempt that outlived its lease cannot settle over the next one, even of the same worker', async (t) => {
+  const clock = new FakeClock();
+  const store = openStore(t, { clock: clock.now });
+  const sp = store.sps.add({ confirmation: 'none', name: 'shop' }).sp;
+  const o = store.orders.create(sp.id, { amount: 7, currency: 'EUR', reference: 'r' }, ORDER_OPTS).order;
+  store.associator.process([sighting(o.token, A)], { now: clock.t, sourceId: 's' });
+  const [stale] = store.payments.lease('w', 1, 10_000);
+  clock.advance(10_001); // its request hangs past the lease: the same worker takes the payment again
+  const [next] = store.payments.lease('w', 1, 10_000);
+  t.equal(next!.attempt, stale!.attempt + 1);
+  t.not(next!.doubtSince, null, 'in doubt: the stale attempt may have charged');
+  t.equal(
+    store.payments.retry(o.id, 'w', clock.t, 'HTTP 429', false, stale!.attempt),
+    false,
+    'the stale attempt cannot give it back',
+  );
+  t.equal(
+    store.payments.settle(o.id, 'w', { status: 'failed', reason: 'PAYMENT_FAILED' }, 'x', stale!.attempt),
+    null,
+    'nor settle it',
+  );
+  t.equal(store.orders.find(o.id)!.status, 'identified');
+  t.equal(store.payments.settle(o.id, 'w', { status: 'paid' }, null, next!.attempt)!.status, 'paid');
+});
+
 t.test('webhook outbox: per-order order, retries, dead letters', async (t) => {
   const clock = new FakeClock();
   const store = openStore(t, { clock: clock.now });
