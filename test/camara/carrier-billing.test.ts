@@ -501,12 +501,9 @@ t.test('a one-step SP that prepares: a sighting only reserves; the number it ask
   t.equal(queued(p1.id), 0, 'no charge queued');
   runLedger(store);
   t.equal(store.orders.find(p1.id)!.status, 'identified', 'nothing charged');
-  const c1 = await app.inject({
-    method: 'POST',
-    url: `${BASE}/payments/${p1.id}/confirm`,
-    headers: as(oneStep.apiKey),
-    payload: {},
-  });
+  const sp = (id: string, action: 'confirm' | 'cancel') =>
+    app.inject({ method: 'POST', url: `${BASE}/payments/${id}/${action}`, headers: as(oneStep.apiKey), payload: {} });
+  const c1 = await sp(p1.id, 'confirm');
   t.equal(c1.statusCode, 202, c1.body);
   runLedger(store);
   t.equal(store.orders.find(p1.id)!.status, 'paid', 'charged once the SP confirmed');
@@ -514,12 +511,7 @@ t.test('a one-step SP that prepares: a sighting only reserves; the number it ask
   // reserved, then cancelled by the SP: never charged
   const p2 = await prepare();
   t.equal(sees(p2.token, A), 'associated');
-  const x2 = await app.inject({
-    method: 'POST',
-    url: `${BASE}/payments/${p2.id}/cancel`,
-    headers: as(oneStep.apiKey),
-    payload: {},
-  });
+  const x2 = await sp(p2.id, 'cancel');
   t.equal(x2.statusCode, 202, x2.body);
   runLedger(store);
   t.equal(store.orders.find(p2.id)!.status, 'cancelled');

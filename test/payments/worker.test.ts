@@ -25,6 +25,33 @@ function associatedOrders(store: Store, n: number, msisdn = (i: number) => `4915
   return orders;
 }
 
+/** A worker of one charge at a time with a backoff of 1 ms, started; the store's clock moves only when told. */
+function quickWorker(store: Store, driver: PaymentDriver, maxAttempts = 2): PaymentWorker {
+  const w = new PaymentWorker(store, {
+    driver,
+    concurrency: 1,
+    maxAttempts,
+    backoff: { baseMs: 1, maxMs: 1 },
+    leaseMs: 10_000,
+    pollMs: 10,
+  });
+  w.start();
+  return w;
+}
+
+/** Waits for `done`, moving `clock` on (so each attempt's backoff passes) and waking the worker. */
+function untilWorked(clock: FakeClock, w: PaymentWorker, done: () => boolean, what: string) {
+  return until(
+    () => {
+      clock.advance(5);
+      w.wake();
+      return done();
+    },
+    10_000,
+    what,
+  );
+}
+
 const statuses = (store: Store) =>
   store.db.prepare('SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status').all();
 
@@ -198,24 +225,8 @@ t.test(
       charge: async () => ({ outcome: 'retry', error: 'fetch failed: ECONNREFUSED' }),
     };
     store.payments.releaseAll();
-    const w = new PaymentWorker(store, {
-      driver: unreachable,
-      concurrency: 1,
-      maxAttempts: 2,
-      backoff: { baseMs: 1, maxMs: 1 },
-      leaseMs: 10_000,
-      pollMs: 10,
-    });
-    w.start();
-    await until(
-      () => {
-        clock.advance(5); // the store's clock moves only when told: the backoff of each attempt passes
-        w.wake();
-        return (store.payments.status(o!.id)?.attempts ?? 0) >= 6;
-      },
-      10_000,
-      'attempts past maxAttempts',
-    );
+    const w = quickWorker(store, unreachable);
+    await untilWorked(clock, w, () => (store.payments.status(o!.id)?.attempts ?? 0) >= 6, 'attempts past maxAttempts');
     await w.stop(1000);
     t.equal(store.orders.find(o!.id)!.status, 'identified', 'not failed: it may have been charged');
   },
@@ -283,22 +294,11 @@ t.test('in doubt, a bare 4xx to the charge sent again is not a decline; a defini
       return { outcome: 'succeeded' };
     },
   };
-  const w = new PaymentWorker(store, {
-    driver,
-    concurrency: 1,
-    maxAttempts: 2,
-    backoff: { baseMs: 1, maxMs: 1 },
-    leaseMs: 10_000,
-    pollMs: 10,
-  });
-  w.start();
-  await until(
-    () => {
-      clock.advance(5);
-      w.wake();
-      return calls.filter((k) => k === inDoubt!.id).length >= 4;
-    },
-    10_000,
+  const w = quickWorker(store, driver);
+  await untilWorked(
+    clock,
+    w,
+    () => calls.filter((k) => k === inDoubt!.id).length >= 4,
     'the charge in doubt sent again past a 4xx',
   );
   t.equal(
@@ -313,15 +313,7 @@ t.test('in doubt, a bare 4xx to the charge sent again is not a decline; a defini
     /HTTP 409 to the request sent again while in doubt/,
   );
   settledAtPlatform = true;
-  await until(
-    () => {
-      clock.advance(5);
-      w.wake();
-      return store.payments.isSettled(inDoubt!.id);
-    },
-    10_000,
-    'settled by the definite answer',
-  );
+  await untilWorked(clock, w, () => store.payments.isSettled(inDoubt!.id), 'settled by the definite answer');
   await w.stop(1000);
   t.equal(store.orders.find(inDoubt!.id)!.status, 'paid');
 });
