@@ -17,8 +17,13 @@ export interface ChargeRequest {
 export type ChargeResult =
   /** final: the subscriber was charged */
   | { outcome: 'succeeded' }
-  /** final: the subscriber was not charged */
-  | { outcome: 'declined'; reason: OrderReason; detail?: string }
+  /**
+   * final: the subscriber was not charged. `keyHeld`: the platform refused the
+   * request because another one with the same key holds it (HTTP 409): final
+   * for a first request, not for one sent again while an earlier one's outcome
+   * is unknown (that one may still charge)
+   */
+  | { outcome: 'declined'; reason: OrderReason; detail?: string; keyHeld?: boolean }
   /** not done: this attempt certainly charged nothing (never sent, or refused before processing); try again later */
   | { outcome: 'retry'; error: string }
   /** not known: this attempt may have charged (timeout, reset, 5xx); only a definite answer to the same key settles it */

@@ -121,7 +121,7 @@ export class PaymentWorker {
     } catch (err) {
       r = { outcome: 'unknown', error: err instanceof Error ? err.message : String(err) };
     }
-    r = unlessInDoubt(r, p.doubtSince);
+    r = unlessUnderWay(r, p.doubtSince !== null);
     this.deps.metrics?.paymentSeconds.observe(
       { driver: this.o.driver.name, outcome: `refund-${r.outcome}` },
       (performance.now() - t0) / 1000,
@@ -136,7 +136,7 @@ export class PaymentWorker {
     const lost = () =>
       this.deps.log?.[r.outcome === 'succeeded' ? 'error' : 'warn'](
         { ...log, outcome: r.outcome },
-        'refund outcome not recorded: this attempt no longer holds the refund (its lease ran out); a later attempt asks again under the same key',
+        'refund outcome not recorded: this attempt no longer holds the refund (its lease ran out and the attempt that took it asks the platform under the same key)',
       );
     if (r.outcome === 'succeeded') {
       const o = this.store.refunds.settle(refund.id, this.owner, { status: 'succeeded' }, null, p.attempt);
@@ -256,7 +256,7 @@ export class PaymentWorker {
   private leaseLost(orderId: string, attempt: number, outcome: string): void {
     this.deps.log?.[outcome === 'succeeded' ? 'error' : 'warn'](
       { orderId, attempt, outcome },
-      'charge outcome not recorded: this attempt no longer holds the payment (its lease ran out, or an operator settled it); a later attempt asks again under the same key',
+      'charge outcome not recorded: this attempt no longer holds the payment (its lease ran out and the attempt that took it asks the platform under the same key, or an operator settled it: check that against this outcome)',
     );
   }
 
@@ -295,8 +295,8 @@ export class PaymentWorker {
         // a driver that throws may have sent the request first
         r = { outcome: 'unknown', error: err instanceof Error ? err.message : String(err) };
       }
+      r = unlessUnderWay(r, p.doubtSince !== null);
       this.observe(r.outcome, t0);
-      r = unlessInDoubt(r, p.doubtSince);
     }
     let settled: OrderRow | null = null;
     if (r.outcome === 'succeeded') {
@@ -349,15 +349,18 @@ export class PaymentWorker {
 }
 
 /**
- * An answer to a request sent again with the same key while an earlier one's
- * outcome is unknown: a bare 4xx (PLATFORM_REJECTED) answers this request, not
- * the earlier one (a platform may answer 409 while that one is under way, or
- * refuse a repeat), so the outcome is still unknown. A definite status in a
- * 2xx answer is the key's outcome and stands.
+ * The answer to a request sent again with the same key while an earlier
+ * request's outcome is unknown (`mayBeUnderWay`): a refusal because the key is
+ * held by another request (HTTP 409) says that earlier one may still be under
+ * way, and may charge: the outcome is still unknown. Any other answer is the
+ * key's outcome (the platform answers a repeat with the first outcome).
  */
-function unlessInDoubt(r: ChargeResult, doubtSince: number | null): ChargeResult {
-  if (doubtSince === null || r.outcome !== 'declined' || r.reason !== 'PLATFORM_REJECTED') return r;
-  return { outcome: 'unknown', error: `${r.detail ?? 'a 4xx answer'} to the request sent again while in doubt` };
+function unlessUnderWay(r: ChargeResult, mayBeUnderWay: boolean): ChargeResult {
+  if (!mayBeUnderWay || r.outcome !== 'declined' || !r.keyHeld) return r;
+  return {
+    outcome: 'unknown',
+    error: `${r.detail ?? 'HTTP 409'}: the key is held by an earlier request, still under way`,
+  };
 }
 
 function request(order: OrderRow): ChargeRequest {

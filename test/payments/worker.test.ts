@@ -275,47 +275,52 @@ t.test(
   },
 );
 
-t.test('in doubt, a bare 4xx to the charge sent again is not a decline; a definite answer settles it', async (t) => {
+t.test('in doubt, a 409 to the charge sent again is not a decline; another 4xx or a 2xx settles it', async (t) => {
   const clock = new FakeClock(Date.now());
   const store = openStore(t, { clock: clock.now });
-  const [inDoubt, fresh] = associatedOrders(store, 2);
-  // a platform that answers 409 while the first request with a key is under way, and later the key's outcome
+  const [held, fresh, rejected] = associatedOrders(store, 3);
+  // a platform that answers 409 while the first request with a key is under way, then the key's outcome
   const calls: string[] = [];
-  let settledAtPlatform = false;
+  let firstDone = false;
+  const keyHeld = { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: 'HTTP 409', keyHeld: true } as const;
   const driver: PaymentDriver = {
     name: 'platform',
     async charge(req) {
       calls.push(req.idempotencyKey);
-      if (req.idempotencyKey === fresh!.id)
-        return { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: 'HTTP 400' };
       const n = calls.filter((k) => k === req.idempotencyKey).length;
+      if (req.idempotencyKey === fresh!.id) return keyHeld; // a first request: the platform's own refusal
       if (n === 1) return { outcome: 'unknown', error: 'timeout after 300 ms' };
-      if (!settledAtPlatform) return { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: 'HTTP 409' };
-      return { outcome: 'succeeded' };
+      if (req.idempotencyKey === rejected!.id)
+        return { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: 'HTTP 402' };
+      return firstDone ? { outcome: 'succeeded' } : keyHeld;
     },
   };
   const w = quickWorker(store, driver);
   await untilWorked(
     clock,
     w,
-    () => calls.filter((k) => k === inDoubt!.id).length >= 4,
-    'the charge in doubt sent again past a 4xx',
+    () => calls.filter((k) => k === held!.id).length >= 4,
+    'the charge in doubt sent again past 409s',
   );
-  t.equal(
-    store.orders.find(fresh!.id)!.status,
-    'declined',
-    'a 4xx to a first attempt declines (nothing was charged before)',
-  );
-  t.equal(store.orders.find(inDoubt!.id)!.status, 'identified', 'in doubt: the 4xx said nothing of the first attempt');
-  t.equal(store.payments.inDoubt()[0]?.orderId, inDoubt!.id, 'still listed in doubt');
+  t.equal(store.orders.find(fresh!.id)!.status, 'declined', 'a 409 to a first request declines');
   t.match(
-    store.db.prepare('SELECT last_error FROM payment_outbox WHERE order_id = ?').pluck().get(inDoubt!.id),
-    /HTTP 409 to the request sent again while in doubt/,
+    store.orders.find(rejected!.id)!,
+    { status: 'declined', reason: 'PLATFORM_REJECTED' },
+    "another 4xx to a repeat is the key's outcome",
   );
-  settledAtPlatform = true;
-  await untilWorked(clock, w, () => store.payments.isSettled(inDoubt!.id), 'settled by the definite answer');
+  t.equal(store.orders.find(held!.id)!.status, 'identified', 'in doubt: the first request may still charge');
+  t.same(
+    store.payments.inDoubt().map((p) => p.orderId),
+    [held!.id],
+  );
+  t.match(
+    store.db.prepare('SELECT last_error FROM payment_outbox WHERE order_id = ?').pluck().get(held!.id),
+    /HTTP 409: the key is held by an earlier request, still under way/,
+  );
+  firstDone = true;
+  await untilWorked(clock, w, () => store.payments.isSettled(held!.id), 'settled by the definite answer');
   await w.stop(1000);
-  t.equal(store.orders.find(inDoubt!.id)!.status, 'paid');
+  t.equal(store.orders.find(held!.id)!.status, 'paid');
 });
 
 t.test('two workers on one database never charge an order twice', async (t) => {

@@ -2,12 +2,12 @@
 //   POST <url>  {idempotencyKey, msisdn: "+<digits>", amount, currency, reference, description}
 //   Gnpay-Signature: t=<unix>,v1=<HMAC-SHA256(secret, "<t>.<body>")>   Idempotency-Key: <order id>
 // 2xx {"status":"succeeded"} or {"status":"declined"} is final; other 4xx
-// (not 408, 409, 429) decline, except in doubt (the worker: a 4xx to a charge
-// sent again says nothing of the earlier one). What charged nothing for sure
-// (the connection was refused, 408, 429) is retried; what may have charged (a
-// timeout, a reset, a 5xx, an unreadable 2xx, 409: the key is held by a
-// request under way) is `unknown`: retried with the same key, never taken
-// for a failure.
+// (not 408, 429) decline, but a 409 (the key held by another request) only
+// where no earlier request with the key may be under way (the worker's
+// choice). What charged nothing for sure (the connection was refused, 408,
+// 429) is retried; what may have charged (a timeout, a reset, a 5xx, an
+// unreadable 2xx) is `unknown`: retried with the same key, never taken for a
+// failure.
 // The status call (payments.http.statusUrl, optional):
 //   GET <statusUrl with {key}>   Idempotency-Key: <order id>
 //   Gnpay-Signature: t=<unix>,v1=<HMAC-SHA256(secret, "<t>.<order id>")>
@@ -16,7 +16,8 @@
 //   POST <refundUrl>  {idempotencyKey: <refund id>, orderId, msisdn: "+<digits>", amount, currency, reason}
 //   Gnpay-Signature as above, Idempotency-Key: <refund id>
 // answered as a charge: 2xx {"status":"succeeded"} gave the money back, {"status":"declined"} or a 4xx
-// refused it; a timeout, reset or 5xx is unknown and sent again with the same key.
+// refused it (a 409 only when no earlier request of the refund may be under way); a timeout, reset or
+// 5xx is unknown and sent again with the same key.
 import { signatureHeader, SIGNATURE_HEADER } from '../../client/signature';
 import type { ChargeRequest, ChargeResult, PaymentDriver, RefundRequest, StatusResult } from '../types';
 import { registerDriver, type DriverProblem } from './registry';
@@ -127,9 +128,10 @@ export class HttpDriver implements PaymentDriver {
       return { outcome: 'unknown', error: `HTTP ${res.status} without a status of succeeded or declined` };
     }
     if (res.status === 408 || res.status === 429) return { outcome: 'retry', error: `HTTP ${res.status}` };
-    // the key is held by another request (one still under way: RFC draft "The Idempotency-Key HTTP
-    // Header Field"): that request may charge
-    if (res.status === 409) return { outcome: 'unknown', error: 'HTTP 409' };
+    // the key is held by another request (one still under way: the IETF draft "The Idempotency-Key HTTP
+    // Header Field"); the worker decides whether an earlier request of its own can be that one
+    if (res.status === 409)
+      return { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: 'HTTP 409', keyHeld: true };
     if (res.status >= 400 && res.status < 500)
       return { outcome: 'declined', reason: 'PLATFORM_REJECTED', detail: `HTTP ${res.status}` };
     return { outcome: 'unknown', error: `HTTP ${res.status}` };

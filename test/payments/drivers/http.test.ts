@@ -38,8 +38,8 @@ t.test('http driver: signed request, answers mapped', async (t) => {
     ['2xx not JSON', reply(200, 'ok'), 'unknown'],
     ['400', reply(400, '{}'), 'declined', 'PLATFORM_REJECTED'],
     ['402', reply(402, ''), 'declined', 'PLATFORM_REJECTED'],
-    // the key is held by a request still under way: that one may charge
-    ['409', reply(409, '{"error":"idempotency key in use"}'), 'unknown'],
+    // the key held by another request: a decline, marked so (the worker keeps a charge in doubt on it)
+    ['409', reply(409, '{"error":"idempotency key in use"}'), 'declined', 'PLATFORM_REJECTED'],
     ['408', reply(408, ''), 'retry'],
     ['429', reply(429, ''), 'retry'],
     // what may have charged is unknown, never a plain retry
@@ -63,6 +63,7 @@ t.test('http driver: signed request, answers mapped', async (t) => {
     t.equal(r.outcome, outcome, name);
     if (reason) t.equal((r as { reason: string }).reason, reason, `${name} reason`);
     if (name === 'timeout') t.match((r as { error: string }).error, /timeout after 2000 ms/);
+    t.equal((r as { keyHeld?: boolean }).keyHeld === true, name === '409', `${name}: the key held or not`);
   }
   const first = seen[0]!;
   t.same(JSON.parse(first.body), {
