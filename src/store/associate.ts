@@ -263,10 +263,12 @@ export class Associator {
     }
     switch (order.status) {
       case 'identified': {
-        // confirmed, the charge queued or under way
+        // confirmed: the charge queued or under way, or (a held order) reserved until its SP captures it
         if (order.msisdn === msisdn) return 'duplicate';
         const p = this.payment.get(order.id) as { state: string; started_at: number | null } | undefined;
-        if (!p || p.started_at !== null) return 'used'; // the charge is under way: too late to call it a conflict
+        const reserved = order.hold === 1 && order.captured_at === null;
+        // the charge is under way: too late to call it a conflict
+        if (p ? p.started_at !== null : !reserved) return 'used';
         this.cancelPayment.run(order.id);
         this.transitions.apply(order, 'conflict', ctx.now, { reason: 'TOKEN_CONFLICT' });
         return 'conflict';

@@ -107,6 +107,7 @@ export class Consent {
   private readonly insertConfirmation;
   private readonly getConfirmation;
   private readonly enqueue;
+  private readonly enqueueCaptured;
   private readonly setCaptured;
   private readonly monthSum;
   private readonly amountSince;
@@ -138,6 +139,11 @@ export class Consent {
     );
     this.getConfirmation = db.prepare('SELECT * FROM confirmations WHERE order_id = ?');
     this.enqueue = db.prepare('INSERT INTO payment_outbox (order_id, next_attempt_at, created_at) VALUES (?, ?, ?)');
+    // a capture keeps a charge already queued for the order (a database written when one-step sightings
+    // queued held orders' charges): captured, it may now be made
+    this.enqueueCaptured = db.prepare(
+      'INSERT INTO payment_outbox (order_id, next_attempt_at, created_at) VALUES (?, ?, ?) ON CONFLICT (order_id) DO NOTHING',
+    );
     this.setCaptured = db.prepare(
       `UPDATE orders SET captured_at = ?, updated_at = ? WHERE id = ? AND status = 'identified' AND hold = 1 AND confirmed_at IS NOT NULL AND captured_at IS NULL`,
     );
@@ -316,7 +322,7 @@ export class Consent {
   capture(o: OrderRow, now: number): OrderRow {
     const r = this.setCaptured.run(now, now, o.id);
     if (r.changes !== 1) throw new Error(`order ${o.id} is not reserved`);
-    this.enqueue.run(o.id, now, now);
+    this.enqueueCaptured.run(o.id, now, now);
     const captured = { ...o, captured_at: now, updated_at: now };
     this.transitions.changed(captured);
     return captured;

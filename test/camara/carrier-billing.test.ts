@@ -469,62 +469,74 @@ t.test('one-step only where the operator allows it; limits; errors in CAMARA for
   conforms(t, '/payments/{paymentId}/validate', 'post', validate);
 });
 
-t.test('a one-step SP that prepares: a sighting only reserves; the number it asked for is kept', async (t) => {
-  const { app, store, oneStep, as, clock } = setup(t);
-  store.ledger.credit(A, 100_000, { currency: 'EUR' });
-  store.ledger.credit(B, 100_000, { currency: 'EUR' });
-  const prepare = async (at: Record<string, unknown> = {}) => {
-    const r = await app.inject({
-      method: 'POST',
-      url: `${BASE}/payments/prepare`,
-      headers: as(oneStep.apiKey),
-      payload: prepareBody({}, { clientCorrelator: undefined, ...at }),
-    });
-    t.equal(r.statusCode, 201, r.body);
-    const id = r.json().paymentId as string;
-    const token = new URL(r.json().validationInfo.validationURL).searchParams.get('pay_token')!;
-    return { id, token };
-  };
-  const sees = (token: string, msisdn: string) =>
-    store.associator.process([sighting(token, msisdn)], { now: clock.now(), sourceId: 'gn', limits: NO_LIMITS })[0]!
-      .outcome;
-  const queued = (id: string) =>
-    store.db.prepare('SELECT COUNT(*) FROM payment_outbox WHERE order_id = ?').pluck().get(id);
-  const status = async (id: string) =>
-    (await app.inject({ method: 'GET', url: `${BASE}/payments/${id}`, headers: as(oneStep.apiKey) })).json()
-      .paymentStatus;
+t.test(
+  'a one-step SP that prepares: a sighting only reserves; the number it asked for is kept; conflicts',
+  async (t) => {
+    const { app, store, oneStep, as, clock } = setup(t);
+    store.ledger.credit(A, 100_000, { currency: 'EUR' });
+    store.ledger.credit(B, 100_000, { currency: 'EUR' });
+    const prepare = async (at: Record<string, unknown> = {}) => {
+      const r = await app.inject({
+        method: 'POST',
+        url: `${BASE}/payments/prepare`,
+        headers: as(oneStep.apiKey),
+        payload: prepareBody({}, { clientCorrelator: undefined, ...at }),
+      });
+      t.equal(r.statusCode, 201, r.body);
+      const id = r.json().paymentId as string;
+      const token = new URL(r.json().validationInfo.validationURL).searchParams.get('pay_token')!;
+      return { id, token };
+    };
+    const sees = (token: string, msisdn: string) =>
+      store.associator.process([sighting(token, msisdn)], { now: clock.now(), sourceId: 'gn', limits: NO_LIMITS })[0]!
+        .outcome;
+    const queued = (id: string) =>
+      store.db.prepare('SELECT COUNT(*) FROM payment_outbox WHERE order_id = ?').pluck().get(id);
+    const status = async (id: string) =>
+      (await app.inject({ method: 'GET', url: `${BASE}/payments/${id}`, headers: as(oneStep.apiKey) })).json()
+        .paymentStatus;
 
-  // the subscriber's request is seen in its tunnel: reserved, nothing charged until the SP confirms
-  const p1 = await prepare();
-  t.equal(sees(p1.token, A), 'associated');
-  t.equal(await status(p1.id), 'reserved');
-  t.equal(queued(p1.id), 0, 'no charge queued');
-  runLedger(store);
-  t.equal(store.orders.find(p1.id)!.status, 'identified', 'nothing charged');
-  const sp = (id: string, action: 'confirm' | 'cancel') =>
-    app.inject({ method: 'POST', url: `${BASE}/payments/${id}/${action}`, headers: as(oneStep.apiKey), payload: {} });
-  const c1 = await sp(p1.id, 'confirm');
-  t.equal(c1.statusCode, 202, c1.body);
-  runLedger(store);
-  t.equal(store.orders.find(p1.id)!.status, 'paid', 'charged once the SP confirmed');
+    // the subscriber's request is seen in its tunnel: reserved, nothing charged until the SP confirms
+    const p1 = await prepare();
+    t.equal(sees(p1.token, A), 'associated');
+    t.equal(await status(p1.id), 'reserved');
+    t.equal(queued(p1.id), 0, 'no charge queued');
+    runLedger(store);
+    t.equal(store.orders.find(p1.id)!.status, 'identified', 'nothing charged');
+    const sp = (id: string, action: 'confirm' | 'cancel') =>
+      app.inject({ method: 'POST', url: `${BASE}/payments/${id}/${action}`, headers: as(oneStep.apiKey), payload: {} });
+    const c1 = await sp(p1.id, 'confirm');
+    t.equal(c1.statusCode, 202, c1.body);
+    runLedger(store);
+    t.equal(store.orders.find(p1.id)!.status, 'paid', 'charged once the SP confirmed');
 
-  // reserved, then cancelled by the SP: never charged
-  const p2 = await prepare();
-  t.equal(sees(p2.token, A), 'associated');
-  const x2 = await sp(p2.id, 'cancel');
-  t.equal(x2.statusCode, 202, x2.body);
-  runLedger(store);
-  t.equal(store.orders.find(p2.id)!.status, 'cancelled');
-  t.equal(queued(p2.id), 0);
+    // reserved, then cancelled by the SP: never charged
+    const p2 = await prepare();
+    t.equal(sees(p2.token, A), 'associated');
+    const x2 = await sp(p2.id, 'cancel');
+    t.equal(x2.statusCode, 202, x2.body);
+    runLedger(store);
+    t.equal(store.orders.find(p2.id)!.status, 'cancelled');
+    t.equal(queued(p2.id), 0);
 
-  // the SP named a number; the network says another subscriber sent the token: declined, as on the pay page
-  const p3 = await prepare({ phoneNumber: `+${A}` });
-  t.equal(sees(p3.token, B), 'declined');
-  t.match(store.orders.find(p3.id)!, { status: 'declined', reason: 'PHONE_NUMBER_MISMATCH' });
-  t.equal(queued(p3.id), 0);
-  t.equal(store.ledger.show(A).balances.EUR, 100_000 - 499, 'charged once: the order its SP confirmed');
-  t.equal(store.ledger.show(B).balances.EUR, 100_000, 'the other subscriber is not charged');
-});
+    // the SP named a number; the network says another subscriber sent the token: declined, as on the pay page
+    const p3 = await prepare({ phoneNumber: `+${A}` });
+    t.equal(sees(p3.token, B), 'declined');
+    t.match(store.orders.find(p3.id)!, { status: 'declined', reason: 'PHONE_NUMBER_MISMATCH' });
+    t.equal(queued(p3.id), 0);
+
+    // reserved for one subscriber, then the token is seen in another's tunnel: a conflict, never charged
+    const p4 = await prepare();
+    t.equal(sees(p4.token, A), 'associated');
+    t.equal(sees(p4.token, B), 'conflict');
+    t.match(store.orders.find(p4.id)!, { status: 'conflict', reason: 'TOKEN_CONFLICT' });
+    t.equal((await sp(p4.id, 'confirm')).statusCode, 403, 'the SP cannot capture it');
+    runLedger(store);
+    t.equal(queued(p4.id), 0);
+    t.equal(store.ledger.show(A).balances.EUR, 100_000 - 499, 'charged once: the order its SP confirmed');
+    t.equal(store.ledger.show(B).balances.EUR, 100_000, 'the other subscriber is not charged');
+  },
+);
 
 t.test('list: page, perPage, X-Total-Count, filters, order', async (t) => {
   const { app, store, sp, as, clock } = setup(t);

@@ -101,6 +101,16 @@ t.test('a queued charge of an order that may not be charged is dropped unless an
     [],
     'the two never-started charges are gone',
   );
+  // a held order whose charge was queued and not yet dropped: its SP's capture keeps that row
+  const early = store.orders.create(sp.id, { amount: 6, currency: 'EUR', reference: 'r6' }, ORDER_OPTS).order;
+  store.associator.process([sighting(early.token, A)], { now: clock.t, sourceId: 's' });
+  store.db.prepare('UPDATE orders SET hold = 1 WHERE id = ?').run(early.id);
+  store.consent.capture(store.orders.find(early.id)!, clock.t);
+  t.same(
+    store.payments.lease('w', 10, 30_000).map((p) => p.order.id),
+    [early.id],
+    'captured: its queued charge may now be made',
+  );
   // the held order's SP captures it later: its charge is queued again, and leased
   store.consent.capture(store.orders.find(held!.id)!, clock.t);
   t.same(
