@@ -50,10 +50,11 @@ let clockTicks: number | undefined;
  */
 export function childrenCpuSeconds(): number {
   try {
+    // asked before the count is read, so that getconf's own CPU is in every count, not in a run's
+    clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
     const stat = fs.readFileSync('/proc/self/stat', 'utf8');
     // the fields after the command name (which may hold spaces), from field 3 (state) on
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
     return (Number(f[13]) + Number(f[14])) / clockTicks;
   } catch {
     return NaN;
