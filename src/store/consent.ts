@@ -139,8 +139,7 @@ export class Consent {
     );
     this.getConfirmation = db.prepare('SELECT * FROM confirmations WHERE order_id = ?');
     this.enqueue = db.prepare('INSERT INTO payment_outbox (order_id, next_attempt_at, created_at) VALUES (?, ?, ?)');
-    // a capture keeps a charge already queued for the order (a database written when one-step sightings
-    // queued held orders' charges): captured, it may now be made
+    // a capture keeps a charge already queued for the order, if there is one: captured, it may now be made
     this.enqueueCaptured = db.prepare(
       'INSERT INTO payment_outbox (order_id, next_attempt_at, created_at) VALUES (?, ?, ?) ON CONFLICT (order_id) DO NOTHING',
     );

@@ -79,8 +79,7 @@ t.test('a queued charge of an order that may not be charged is dropped unless an
   );
   t.equal(store.payments.pendingCount(), 4);
   const [held, cancelled, started, fine] = orders;
-  // what a database written before one-step sightings honoured a held order can hold: a charge queued
-  // for an order its SP has not captured, or that was cancelled after it was queued
+  // charges queued for an order its SP has not captured, and for one cancelled after it was queued
   store.db.prepare('UPDATE orders SET hold = 1 WHERE id = ?').run(held!.id);
   store.db.prepare("UPDATE orders SET status = 'cancelled' WHERE id = ?").run(cancelled!.id);
   // an attempt started before the order was cancelled: its outcome is the platform's to say, it is leased
