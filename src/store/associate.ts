@@ -21,7 +21,7 @@ import type { SightingEvent } from '../native/types';
 import type { Consent, ConsentLimits } from './consent';
 import type { DB } from './db';
 import { sha256 } from './ids';
-import type { OrderRepo } from './orders';
+import { isReserved, type OrderRepo } from './orders';
 import type { SpRepo } from './sps';
 import type { Transitions } from './transitions';
 import type { OrderRow, SightingOutcome } from './types';
@@ -266,9 +266,8 @@ export class Associator {
         // confirmed: the charge queued or under way, or (a held order) reserved until its SP captures it
         if (order.msisdn === msisdn) return 'duplicate';
         const p = this.payment.get(order.id) as { state: string; started_at: number | null } | undefined;
-        const reserved = order.hold === 1 && order.captured_at === null;
         // the charge is under way: too late to call it a conflict
-        if (p ? p.started_at !== null : !reserved) return 'used';
+        if (p ? p.started_at !== null : !isReserved(order)) return 'used';
         this.cancelPayment.run(order.id);
         this.transitions.apply(order, 'conflict', ctx.now, { reason: 'TOKEN_CONFLICT' });
         return 'conflict';

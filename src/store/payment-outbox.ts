@@ -9,6 +9,7 @@
 // failed; it stays pending here, and is listed by `gnpay payments doubt`.
 import type { DB } from './db';
 import { DomainError } from './errors';
+import { isOpen } from './orders';
 import type { Transitions } from './transitions';
 import type { Clock, OrderReason, OrderRow } from './types';
 
@@ -307,7 +308,7 @@ export class PaymentOutbox {
   }
 }
 
-/** Whether a queued charge of `o` may be made: identified and confirmed, and captured when held. */
+/** Whether a queued charge of `o` may be made: identified and no longer open (confirmed, and captured when held). */
 function chargeable(o: OrderRow): boolean {
-  return o.status === 'identified' && o.confirmed_at !== null && (o.hold !== 1 || o.captured_at !== null);
+  return o.status === 'identified' && !isOpen(o);
 }
