@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { bench as genBench } from '../gen';
-import { childrenCpuSeconds, fmtRate, machine, run } from './util';
+import { fmtRate, machine, run } from './util';
 
 export interface MixOptions {
   packets: number;
@@ -95,22 +95,9 @@ function medianOf(xs: number[]): number {
   return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Runs a command with stdout to /dev/null; whole-process wall time and CPU time (every thread). */
-function timed(
-  cmd: string,
-  args: string[],
-  env?: NodeJS.ProcessEnv,
-): { status: number | null; stderr: string; seconds: number; cpuSeconds: number } {
-  const c0 = childrenCpuSeconds();
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    encoding: 'utf8',
-    env: env ?? gnpayEnv(),
-    maxBuffer: 64 << 20,
-  });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { status: r.status, stderr: r.stderr ?? '', seconds, cpuSeconds: childrenCpuSeconds() - c0 };
+/** Runs gnpay with stdout to /dev/null; whole-process wall time and CPU time (every thread). */
+function timed(cmd: string, args: string[]) {
+  return run(cmd, args, { env: gnpayEnv(), ignoreStdout: true });
 }
 
 export interface MixResult {
