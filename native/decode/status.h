@@ -151,7 +151,11 @@ const char* anomaly_kind_name(AnomalyKind k);
 
 struct AnomalyCounters {
   uint64_t n[kAnomalyCount] = {0};
-  void bump(Anomaly a, uint64_t by = 1) { n[static_cast<size_t>(a)] += by; }
+  uint64_t bumps = 0;  // bump() calls: whether a decoder counted anything, in one load
+  void bump(Anomaly a, uint64_t by = 1) {
+    n[static_cast<size_t>(a)] += by;
+    bumps++;
+  }
   uint64_t get(Anomaly a) const { return n[static_cast<size_t>(a)]; }
   uint64_t total() const {
     uint64_t t = 0;
@@ -160,9 +164,11 @@ struct AnomalyCounters {
   }
   void reset() {
     for (size_t i = 0; i < kAnomalyCount; i++) n[i] = 0;
+    bumps = 0;
   }
   void add(const AnomalyCounters& o) {
     for (size_t i = 0; i < kAnomalyCount; i++) n[i] += o.n[i];
+    bumps += o.bumps;
   }
 };
 

@@ -12,37 +12,29 @@ uint16_t load_be16(const uint8_t* p) { return uint16_t((uint16_t(p[0]) << 8) | p
 
 TunnelGlance glance_gpdu(const CaptureFrame& f, AnomalyCounters& scratch) {
   TunnelGlance g;
+  const uint64_t bumps = scratch.bumps;
   LinkResult link;
   if (decode_link(f.linktype, f.data, link, scratch) != Status::Ok) return g;
-  const Span ip = link.payload;
-  if (ip.size < 40) return g;
-  const uint8_t version = ip.data[0] >> 4;
-  size_t udp_at = 0;
-  if (version == 4) {
-    if (link.ethertype != ethertype::kIpv4 || ip.data[9] != ipproto::kUdp) return g;
-    if ((ip.data[6] & 0x3f) != 0 || ip.data[7] != 0) return g;  // a fragment
-    udp_at = size_t(ip.data[0] & 0x0f) * 4;
-    g.dst = IpAddr::v4(ip.data + 16);
-  } else if (version == 6) {
-    if (link.ethertype != ethertype::kIpv6 || ip.data[6] != ipproto::kUdp) return g;
-    udp_at = 40;
-    g.dst = IpAddr::v6(ip.data + 24);
-  } else {
-    return g;
-  }
-  if (udp_at < 20 || ip.size < udp_at || ip.size - udp_at < 16) return g;  // UDP header, GTP header
-  const uint8_t* udp = ip.data + udp_at;
-  if (load_be16(udp) != port::kGtpU && load_be16(udp + 2) != port::kGtpU) return g;
-  const uint8_t* gtp = udp + 8;
-  if ((gtp[0] & 0xf0) != 0x30 || gtp[1] != gtp1::msg::kGpdu) return g;  // version 1, GTP (not GTP')
-  g.teid = (uint32_t(gtp[4]) << 24) | (uint32_t(gtp[5]) << 16) | (uint32_t(gtp[6]) << 8) | uint32_t(gtp[7]);
+  IpPacket ip;
+  if (decode_ip(link.payload, ip, scratch) != Status::Ok || ip.is_fragment || ip.proto != ipproto::kUdp) return g;
+  UdpDatagram udp;
+  if (decode_udp(ip.payload, ip.truncated, udp, scratch) != Status::Ok) return g;
+  if (udp.dport != port::kGtpU && udp.sport != port::kGtpU) return g;  // on_udp() tries GTP-U first
+  GtpuHeader gh;
+  if (decode_gtpu(udp.payload, udp.truncated, gh, scratch) != Status::Ok || gh.msg_type != gtp1::msg::kGpdu) return g;
+  g.dst = ip.dst;
+  g.teid = gh.teid;
   g.gpdu = true;
-  if (gtp[0] & 0x04) return g;  // extension headers: the inner packet is not glanced at
-  const size_t gtp_len = (gtp[0] & 0x03) ? 12 : 8;
-  const size_t after = ip.size - udp_at - 8;  // bytes from the GTP-U header on
-  if (after < gtp_len + 40) return g;
-  const uint8_t* in = gtp + gtp_len;
-  const size_t in_size = after - gtp_len;
+  if (scratch.bumps == bumps && !ip.truncated && !udp.truncated && !gh.truncated) {
+    g.outer_clean = true;
+    g.outer_version = ip.version;
+    g.src = ip.src;
+    g.tpdu_at = uint32_t(gh.payload.data - f.data.data);
+    g.tpdu_size = uint32_t(gh.payload.size);
+  }
+  const uint8_t* in = gh.payload.data;
+  const size_t in_size = gh.payload.size;
+  if (in_size < 40) return g;
   size_t tcp_at = 0;
   if ((in[0] >> 4) == 4) {
     if (in[9] != ipproto::kTcp || (in[6] & 0x3f) != 0 || in[7] != 0) return g;  // not TCP, or a fragment
@@ -114,7 +106,10 @@ Engine::Engine(const EngineOptions& options)
       user_(sessions_, stats_),
       app_(options_, sessions_, stats_, ctx_),
       outer_frag_(options.limits.outer_fragments),
-      inner_frag_(options.limits.inner_fragments) {}
+      inner_frag_(options.limits.inner_fragments) {
+  glanced_ip_.proto = ipproto::kUdp;
+  glanced_gtpu_.msg_type = gtp1::msg::kGpdu;
+}
 
 Engine::~Engine() = default;
 
@@ -148,7 +143,7 @@ size_t Engine::import_sessions(Span data, uint64_t now_ns, uint64_t max_age_ns, 
   return import_checkpoint(sessions_, data, now_ns, max_age_ns, error);
 }
 
-void Engine::process(const CaptureFrame& frame, uint64_t packet, uint32_t source, EventSink& sink) {
+void Engine::begin_frame(const CaptureFrame& frame, uint64_t packet, uint32_t source, EventSink& sink) {
   ctx_.sink = &sink;
   ctx_.now_ns = frame.ts_ns;
   ctx_.packet = packet;
@@ -161,6 +156,30 @@ void Engine::process(const CaptureFrame& frame, uint64_t packet, uint32_t source
       now_ns + 1000000000ull < last_housekeeping_ns_) {
     housekeeping(now_ns);
   }
+}
+
+void Engine::process_glanced(const CaptureFrame& frame, const TunnelGlance& g, uint64_t packet, uint32_t source,
+                             EventSink& sink) {
+  if (!g.outer_clean) {
+    process(frame, packet, source, sink);
+    return;
+  }
+  // what process() counts and keeps of those layers on its way to on_gpdu()
+  begin_frame(frame, packet, source, sink);
+  stats_.ip_packets++;
+  stats_.udp++;
+  stats_.gtpu[gtp1::msg::kGpdu]++;
+  glanced_ip_.version = g.outer_version;
+  glanced_ip_.src = g.src;
+  glanced_ip_.dst = g.dst;
+  glanced_gtpu_.teid = g.teid;
+  glanced_gtpu_.payload = Span(frame.data.data + g.tpdu_at, g.tpdu_size);
+  on_gpdu(glanced_ip_, glanced_gtpu_);
+}
+
+void Engine::process(const CaptureFrame& frame, uint64_t packet, uint32_t source, EventSink& sink) {
+  begin_frame(frame, packet, source, sink);
+  const uint64_t now_ns = ctx_.now_ns;
 
   link_.reset();
   Status st = decode_link(frame.linktype, frame.data, link_, stats_.anomalies);

@@ -33,21 +33,31 @@ struct EngineTables {
   size_t flows = 0, orphans = 0, flow_bytes = 0;
 };
 
-// The receiving endpoint (outer destination, TEID) of a frame that looks like
-// a whole (unfragmented) G-PDU over UDP behind any link layer decode_link()
-// reads (gpdu false for anything else) and, for a whole inner TCP segment
-// right after a GTP-U header with no extension header, its addresses and
-// ports (tcp). A glance for Engine::prefetch_tunnel(), not a decoder:
-// process() alone decides what a frame is, and counts what is wrong with it
-// (what decode_link() counts in `scratch` here is never read). A pure
-// function of the frame's bytes: the replay's reader thread takes it.
+// The replay's reader thread's decoding of a frame's outer layers, taken with
+// the decoders process() uses (decode_link, decode_ip, decode_udp,
+// decode_gtpu), so that the decoding thread need not take it again:
+//   gpdu: an unfragmented GTPv1-U G-PDU over UDP (to or from 2152), with its
+//     receiving endpoint (outer destination, TEID);
+//   outer_clean: and those decoders counted nothing (`scratch.bumps` did not
+//     move), and the capture cut none of its layers: then the outer source
+//     and the T-PDU's place in the frame are all process() needs of them
+//     (Engine::process_glanced());
+//   tcp: and the T-PDU is a whole (unfragmented) inner TCP segment: its
+//     addresses and ports, for the flow's prefetch (Engine::prefetch_tunnel).
+// What the decoders count in `scratch` here is never read: for any frame that
+// is not outer_clean, process() decodes it all and counts what is wrong with
+// it. A pure function of the frame's bytes.
 struct TunnelGlance {
   IpAddr dst;
   uint32_t teid = 0;
   bool gpdu = false;
   bool tcp = false;
+  bool outer_clean = false;
+  uint8_t outer_version = 0;  // 4 or 6
   uint16_t sport = 0, dport = 0;
   IpAddr inner_src, inner_dst;
+  IpAddr src;
+  uint32_t tpdu_at = 0, tpdu_size = 0;  // the T-PDU: its offset in the frame and its length
 };
 TunnelGlance glance_gpdu(const CaptureFrame& frame, AnomalyCounters& scratch);
 // The receiving endpoint of a G-PDU in the commonest layout only (Ethernet
@@ -66,6 +76,11 @@ class Engine {
   // Decode one frame; events go to `sink`. `packet` is its 1-based index in
   // its capture, `source` the capture file / interface index.
   void process(const CaptureFrame& frame, uint64_t packet, uint32_t source, EventSink& sink);
+  // process() of a frame whose outer layers the reader thread decoded
+  // (`g`, its glance_gpdu()): the same events and counts, without decoding
+  // those layers again when they were outer_clean.
+  void process_glanced(const CaptureFrame& frame, const TunnelGlance& g, uint64_t packet, uint32_t source,
+                       EventSink& sink);
   // Hints for a frame process() will take a few frames later, so that its
   // memory loads overlap the decoding of the frames before it: prefetch_frame()
   // its first bytes (the headers), then prefetch_tunnel() the tunnel table's
@@ -98,6 +113,8 @@ class Engine {
   size_t import_sessions(Span data, uint64_t now_ns, uint64_t max_age_ns, const char** error);
 
  private:
+  // What process() does for every frame before decoding it: context, counts, housekeeping.
+  void begin_frame(const CaptureFrame& frame, uint64_t packet, uint32_t source, EventSink& sink);
   void on_udp(const IpPacket& ip, const UdpDatagram& udp);
   void on_gtpu(const IpPacket& outer, const UdpDatagram& udp);
   void on_gpdu(const IpPacket& outer, const GtpuHeader& gh);
@@ -116,6 +133,11 @@ class Engine {
   IpPacket outer_ip_, outer_whole_, inner_ip_, inner_whole_;
   UdpDatagram udp_;
   GtpuHeader gtpu_;
+  // process_glanced()'s outer layers for on_gpdu(): the fields on_gpdu()
+  // reads come from the glance (version, addresses; TEID, T-PDU), the kind is
+  // fixed (UDP, G-PDU), every other field stays at its default
+  IpPacket glanced_ip_;
+  GtpuHeader glanced_gtpu_;
   Resolution res_;
 
   uint64_t last_housekeeping_ns_ = 0;

@@ -68,21 +68,35 @@ void check_events(const EventSink& sink) {
   }
 }
 
+// The reader thread's path (process_glanced() with each frame's glance) must
+// give what process() gives: the same events, the same counts.
+void check_same(const Engine& a, const EventSink& sa, const Engine& b, const EventSink& sb) {
+  if (std::memcmp(&a.stats(), &b.stats(), sizeof(EngineStats)) != 0) __builtin_trap();
+  if (sa.events.size() != sb.events.size()) __builtin_trap();
+  std::string ja, jb;
+  for (const Event& e : sa.events) append_event_json(e, ja);
+  for (const Event& e : sb.events) append_event_json(e, jb);
+  if (ja != jb) __builtin_trap();
+}
+
 void run_capture(Span file) {
-  Engine eng(small_options());
+  Engine eng(small_options()), glanced(small_options());
   CaptureFileParser parser;
-  EventSink sink;
+  EventSink sink, glanced_sink;
   if (!parser.open(file)) return;
   CaptureFrame f;
-  AnomalyCounters scratch;
+  AnomalyCounters scratch, parse_anomalies;
   size_t n = 0;
-  while (n++ < 10000 && parser.next(f, eng.anomalies()) == ReadStatus::Frame) {
+  while (n++ < 10000 && parser.next(f, parse_anomalies) == ReadStatus::Frame) {
     Engine::prefetch_frame(f);
-    eng.prefetch_tunnel(glance_gpdu(f, scratch));  // a hint: its anomalies are not the engine's
+    const TunnelGlance g = glance_gpdu(f, scratch);  // its anomalies are not the engine's
+    eng.prefetch_tunnel(g);
     eng.prefetch_plain_gpdu(f);
     eng.process(f, parser.packets(), 0, sink);
+    glanced.process_glanced(f, g, parser.packets(), 0, glanced_sink);
   }
   check_events(sink);
+  check_same(eng, sink, glanced, glanced_sink);
   std::vector<uint8_t> cp;
   eng.export_sessions(cp);
   Engine again(small_options());
@@ -92,8 +106,8 @@ void run_capture(Span file) {
 }
 
 void run_frames(uint32_t linktype, Span rest) {
-  Engine eng(small_options());
-  EventSink sink;
+  Engine eng(small_options()), glanced(small_options());
+  EventSink sink, glanced_sink;
   ByteReader r(rest);
   uint64_t ts = 1700000000ull * 1000000000ull;
   uint64_t packet = 0;
@@ -110,11 +124,14 @@ void run_frames(uint32_t linktype, Span rest) {
     f.ts_ns = ts;
     ts += (len & 0xFF) * 100000000ull;  // sometimes large steps: timeouts run
     Engine::prefetch_frame(f);
-    eng.prefetch_tunnel(glance_gpdu(f, scratch));  // a hint: its anomalies are not the engine's
+    const TunnelGlance g = glance_gpdu(f, scratch);  // its anomalies are not the engine's
+    eng.prefetch_tunnel(g);
     eng.prefetch_plain_gpdu(f);
     eng.process(f, ++packet, 0, sink);
+    glanced.process_glanced(f, g, packet, 0, glanced_sink);
   }
   check_events(sink);
+  check_same(eng, sink, glanced, glanced_sink);
   // importing a damaged checkpoint must fail cleanly, never crash
   const char* err = nullptr;
   eng.import_sessions(rest, 0, 0, &err);

@@ -2,8 +2,9 @@
 // decompression, pcap / pcapng records, BPF filter) to the thread that decodes
 // them, in chunks, in capture order. A fixed ring of chunks (single producer,
 // single consumer): the reader waits when every chunk is full (backpressure),
-// the decoder when none is; close() wakes both for good. Each chunk holds a
-// copy of its frames' bytes, so the reader's window moves on freely.
+// the decoder when none is; close() wakes both for good. Each chunk is also
+// the window its frames were read into (read(2) or decompression writes them
+// there), so no frame is copied, and the reader's next window is another chunk.
 #pragma once
 #include <condition_variable>
 #include <cstdint>
@@ -15,16 +16,24 @@
 
 #include "capture_file.h"
 #include "engine.h"
+#include "input_stream.h"
 #include "status.h"
 
 namespace gnpay {
 
-struct FrameChunk {
-  static constexpr size_t kBytes = size_t(512) << 10;  // room for frame bytes (grows for one larger frame)
+// A frame as the reader hands it over: the record, its index, and its glance,
+// side by side (the decoder's first loads of each come from the reader's core).
+struct ChunkFrame {
+  CaptureFrame frame;
+  uint64_t packet = 0;  // 1-based index in its capture
+  TunnelGlance glance;  // glance_gpdu(), taken by the reader
+};
 
-  std::vector<CaptureFrame> frames;       // to decode, in capture order; their data is in `bytes`
-  std::vector<uint64_t> packets;          // each frame's 1-based index in its capture
-  std::vector<TunnelGlance> glances;      // each frame's glance_gpdu(), taken by the reader
+struct FrameChunk {
+  static constexpr size_t kBytes = size_t(256)
+                                   << 10;  // room the chunk's window has for reading (more for a longer record)
+
+  std::vector<ChunkFrame> frames;         // to decode, in capture order; their data is in the chunk's window
   AnomalyCounters anomalies;              // what reading these frames counted
   uint64_t filtered = 0;                  // frames the filter left out
   uint64_t packets_after = 0;             // records read, this chunk included
@@ -36,29 +45,33 @@ struct FrameChunk {
   uint64_t filter_error_at = 0;
   bool stopped = false;  // reading was stopped (Replay::stop)
 
-  // Whether a frame of n bytes fits without moving the frames already in.
-  bool fits(size_t n) const { return used_ + n <= capacity_; }
-  // Copies the frame in (the chunk must be empty or the frame fit).
-  void add(const CaptureFrame& f, uint64_t packet) {
-    if (!fits(f.data.size)) {
-      capacity_ = f.data.size > kBytes ? f.data.size : kBytes;
-      bytes_.reset(new uint8_t[capacity_]);
-      used_ = 0;
+  // Makes this chunk's window the reader's (`in` reads into it from now on),
+  // big enough for the bytes the last window left unparsed and `room` more.
+  void take_window(StreamReader& in, size_t room = kBytes) {
+    const size_t need = in.unparsed() + room;
+    if (need <= capacity_) {
+      in.use_window(bytes_.get(), capacity_);
+      return;
     }
-    CaptureFrame g = f;
-    if (f.data.size) std::memcpy(bytes_.get() + used_, f.data.data, f.data.size);
-    g.data = Span(bytes_.get() + used_, f.data.size);
-    used_ += f.data.size;
-    frames.push_back(g);
-    packets.push_back(packet);
-    glances.push_back(glance_gpdu(g, glance_anomalies_));  // on the copy, still in this core's cache
+    // `in` may still read from the old window (this chunk's, with no frames left in it): moved first;
+    // some slack, so that the next record left over by the previous window fits as well
+    const size_t cap = need + kBytes / 8;
+    std::unique_ptr<uint8_t[]> bigger(new uint8_t[cap]);
+    in.use_window(bigger.get(), cap);
+    bytes_ = std::move(bigger);
+    capacity_ = cap;
+  }
+  // A frame `in` returned from this chunk's window (no copy).
+  void add(const CaptureFrame& f, uint64_t packet) {
+    frames.emplace_back();
+    ChunkFrame& c = frames.back();
+    c.frame = f;
+    c.packet = packet;
+    c.glance = glance_gpdu(f, glance_anomalies_);  // the frame is still in this core's cache from the read
   }
 
   void reset() {
     frames.clear();
-    packets.clear();
-    glances.clear();
-    used_ = 0;
     stopped = false;
     anomalies.reset();
     filtered = packets_after = offset_after = error_offset = filter_error_at = 0;
@@ -69,7 +82,7 @@ struct FrameChunk {
 
  private:
   std::unique_ptr<uint8_t[]> bytes_;
-  size_t capacity_ = 0, used_ = 0;
+  size_t capacity_ = 0;
   AnomalyCounters glance_anomalies_;  // glance_gpdu()'s scratch, never read
 };
 
@@ -77,11 +90,8 @@ class FramePipe {
  public:
   FramePipe(size_t chunks, size_t frames_per_chunk)
       : ring_(chunks ? chunks : 1), frames_(frames_per_chunk), resume_at_(ring_.size() / 2) {
-    for (FrameChunk& c : ring_) {
-      c.frames.reserve(frames_);
-      c.packets.reserve(frames_);
-      c.glances.reserve(frames_);
-    }
+    for (FrameChunk& c : ring_)
+      c.frames.reserve(frames_ < 1024 ? frames_ : 1024);  // a full window of 900-byte frames: 290
   }
   FramePipe(const FramePipe&) = delete;
   FramePipe& operator=(const FramePipe&) = delete;

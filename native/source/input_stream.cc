@@ -328,20 +328,28 @@ std::unique_ptr<ByteStream> open_input_stream(const std::string& path, const std
 }
 
 bool StreamReader::fill(uint64_t want) {
+  const bool own = window_ == buf_.data();
   while (!eof_ && end_ - begin_ < want) {
-    if (begin_ > 0) {  // keep the unread bytes at the front
-      std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
-      end_ -= begin_;
-      begin_ = 0;
+    if (own) {
+      if (begin_ > 0) {  // keep the unread bytes at the front
+        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+      }
+      if (buf_.size() < want) buf_.resize(size_t(want));
+      if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+      window_ = buf_.data();
+      cap_ = buf_.size();
+    } else if (end_ == cap_) {
+      return true;  // full: the caller moves on to another window
     }
-    if (buf_.size() < want) buf_.resize(size_t(want));
-    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
-    const long got = in_->read(buf_.data() + end_, buf_.size() - end_);
+    const long got = in_->read(window_ + end_, cap_ - end_);
     if (got < 0) {
       error_ = in_->error();
       return false;
     }
     if (got == 0) eof_ = true;
+    read_short_ = got > 0 && size_t(got) < cap_ - end_;
     end_ += size_t(got);
   }
   return true;
@@ -349,10 +357,12 @@ bool StreamReader::fill(uint64_t want) {
 
 bool StreamReader::open() {
   buf_.resize(kWindow);
+  window_ = buf_.data();
+  cap_ = buf_.size();
   if (!fill(12)) return false;
-  const uint64_t header = CaptureFileParser::stream_header_size(Span(buf_.data() + begin_, end_ - begin_));
+  const uint64_t header = CaptureFileParser::stream_header_size(Span(window_ + begin_, end_ - begin_));
   if (!fill(header)) return false;
-  if (!parser_.open(Span(buf_.data() + begin_, end_ - begin_), eof_)) {
+  if (!parser_.open(Span(window_ + begin_, end_ - begin_), eof_)) {
     error_ = parser_.error();
     error_offset_ = parser_.error_offset();
     return false;
@@ -362,11 +372,23 @@ bool StreamReader::open() {
 
 bool StreamReader::refill() {
   begin_ += size_t(parser_.consumed());
+  read_short_ = false;
   // at least one byte more than the window holds now (the record that did not fit);
   // one read takes whatever more the input has ready
   const bool ok = fill(uint64_t(end_ - begin_) + 1);
-  parser_.set_window(Span(buf_.data() + begin_, end_ - begin_), eof_);
+  parser_.set_window(Span(window_ + begin_, end_ - begin_), eof_);
   return ok;
+}
+
+void StreamReader::use_window(uint8_t* buf, size_t cap) {
+  const size_t from = begin_ + size_t(parser_.consumed());
+  const size_t n = end_ - from;
+  if (n) std::memmove(buf, window_ + from, n);  // buf may be the window itself
+  window_ = buf;
+  cap_ = cap;
+  begin_ = 0;
+  end_ = n;
+  parser_.set_window(Span(buf, n), eof_);
 }
 
 }  // namespace gnpay

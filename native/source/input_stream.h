@@ -46,7 +46,11 @@ bool check_input(const std::string& path, std::string* error);
 std::unique_ptr<ByteStream> open_input_stream(const std::string& path, const std::atomic<bool>* stop,
                                               std::string* error);
 
-// Frames from a ByteStream through a window.
+// Frames from a ByteStream through a window. The window is a buffer of the
+// reader's own (it moves its unparsed bytes to the front and grows as needed),
+// or, after use_window(), memory the caller owns: the replay's reader thread
+// reads each chunk's bytes straight into that chunk, so its frames need no
+// copy and stay valid after the window has moved on to the next chunk's.
 class StreamReader {
  public:
   explicit StreamReader(std::unique_ptr<ByteStream> in) : in_(std::move(in)) {}
@@ -54,10 +58,24 @@ class StreamReader {
   // stream is not a capture (or fails).
   bool open();
   // Frame, End, Error, or More: the window needs refill() (which blocks on
-  // the input) before the next call. Frames returned so far stay valid until refill().
+  // the input) before the next call. Frames returned so far stay valid until
+  // refill() of the reader's own window (a caller's window does not move).
   ReadStatus next(CaptureFrame& frame, AnomalyCounters& an) { return parser_.next(frame, an); }
   // Reads more input into the window; false with error() when reading failed.
+  // A caller's window that is full is left as it is (window_full(): the
+  // caller moves on to another with use_window()).
   bool refill();
+  // Makes buf[0, cap) the window: the bytes of the current one not parsed
+  // yet (the record it cut short) are moved to its start first; buf may be
+  // the current window. cap must exceed unparsed().
+  void use_window(uint8_t* buf, size_t cap);
+  // Bytes of the window not parsed yet.
+  size_t unparsed() const { return end_ - begin_ - size_t(parser_.consumed()); }
+  // A caller's window with no room left for refill().
+  bool window_full() const { return window_ != buf_.data() && end_ == cap_; }
+  // Whether the last read of refill() took less than there was room for:
+  // the input (a pipe, a decompressor) had no more ready then.
+  bool read_short() const { return read_short_; }
 
   const CaptureFileParser& parser() const { return parser_; }
   uint64_t packets() const { return parser_.packets(); }
@@ -66,12 +84,15 @@ class StreamReader {
   uint64_t error_offset() const { return error_offset_; }
 
  private:
-  bool fill(uint64_t want);  // reads until the window holds `want` bytes or the input ends
+  bool fill(uint64_t want);  // reads until the window holds `want` bytes, the input ends, or a caller's window is full
 
   std::unique_ptr<ByteStream> in_;
   CaptureFileParser parser_;
-  std::vector<uint8_t> buf_;
-  size_t begin_ = 0, end_ = 0;  // window = buf_[begin_, end_)
+  std::vector<uint8_t> buf_;    // the reader's own window
+  uint8_t* window_ = nullptr;   // buf_.data(), or the caller's buffer
+  size_t cap_ = 0;              // the caller's buffer's size
+  size_t begin_ = 0, end_ = 0;  // window = window_[begin_, end_)
+  bool read_short_ = false;
   bool eof_ = false;
   std::string error_;
   uint64_t error_offset_ = 0;

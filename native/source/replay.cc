@@ -13,9 +13,16 @@ namespace {
 // decoded: the replay ends with this error instead of decoding into nothing.
 const char* const kEngineClosed = "the engine was closed during the replay";
 // How many frames ahead of the one decoded its headers are prefetched, and
-// how many its tunnel's slot (which needs the headers) is.
+// how many its tunnel's slot (which needs the headers) is; before both, the
+// frame's record in the chunk.
+constexpr size_t kAheadRecord = 12;
 constexpr size_t kAheadHeaders = 8;
 constexpr size_t kAheadTunnel = 4;
+// The cache lines of a frame's record in its chunk.
+void prefetch_record(const ChunkFrame& f) {
+  const char* p = reinterpret_cast<const char*>(&f);
+  for (size_t at = 0; at < sizeof(ChunkFrame); at += 64) prefetch_line(p + at);
+}
 // On the one-thread path: how many frames ahead of the one decoded its
 // tunnel's slot is prefetched (Engine::prefetch_plain_gpdu).
 constexpr size_t kAheadPlain = 4;
@@ -142,19 +149,23 @@ void Replay::run() {
             Engine& eng = *engine_->engine;
             eng.anomalies().add(c->anomalies);
             if (c->filtered) eng.count_filtered(c->filtered);
-            // Each frame's headers, then its tunnel's slot in the table and
-            // its TCP flow's in the request-head index (from the glance the
-            // reader took), are prefetched a few frames ahead: on a dense
-            // capture both lookups miss the cache, now overlapped with decoding.
+            // Each frame's record (written on the reader's core), then its
+            // headers, then its tunnel's slot in the table and its TCP flow's
+            // in the request-head index (from the glance the reader took),
+            // are prefetched a few frames ahead: on a dense capture each of
+            // them misses the cache, now overlapped with decoding.
+            const ChunkFrame* f = c->frames.data();
             const size_t n = c->frames.size();
-            for (size_t k = 0; k < n && k < kAheadHeaders; k++) Engine::prefetch_frame(c->frames[k]);
-            for (size_t k = 0; k < n && k < kAheadTunnel; k++) eng.prefetch_tunnel(c->glances[k]);
+            for (size_t k = 0; k < n && k < kAheadRecord; k++) prefetch_record(f[k]);
+            for (size_t k = 0; k < n && k < kAheadHeaders; k++) Engine::prefetch_frame(f[k].frame);
+            for (size_t k = 0; k < n && k < kAheadTunnel; k++) eng.prefetch_tunnel(f[k].glance);
             for (size_t k = 0; k < n; k++) {
-              if (k + kAheadHeaders < n) Engine::prefetch_frame(c->frames[k + kAheadHeaders]);
-              if (k + kAheadTunnel < n) eng.prefetch_tunnel(c->glances[k + kAheadTunnel]);
+              if (k + kAheadRecord < n) prefetch_record(f[k + kAheadRecord]);
+              if (k + kAheadHeaders < n) Engine::prefetch_frame(f[k + kAheadHeaders].frame);
+              if (k + kAheadTunnel < n) eng.prefetch_tunnel(f[k + kAheadTunnel].glance);
               const size_t before = sink.events.size();
-              eng.process(c->frames[k], c->packets[k], fi, sink);
-              if (writer_) writer_->on_frame(c->frames[k], sink.events.data() + before, sink.events.size() - before);
+              eng.process_glanced(f[k].frame, f[k].glance, f[k].packet, fi, sink);
+              if (writer_) writer_->on_frame(f[k].frame, sink.events.data() + before, sink.events.size() - before);
             }
             if (writer_) written_.store(writer_->written());
           }
@@ -296,22 +307,33 @@ void Replay::run() {
 
 void Replay::read_frames(StreamReader& in, FramePipe& pipe) {
   const size_t n = pipe.frames_per_chunk();
-  CaptureFrame pending;  // read, but did not fit in the chunk it was read for
-  uint64_t pending_packet = 0;
-  bool has_pending = false;
   for (;;) {
     FrameChunk* c = pipe.begin_write();
     if (!c) return;
-    if (has_pending) {
-      c->add(pending, pending_packet);  // still valid: no refill() since it was read
-      has_pending = false;
-    }
+    // the chunk is the window from here on: what the last one left unparsed (a record it cut) first
+    c->take_window(in);
     ReadStatus st = ReadStatus::Frame;
     while (c->frames.size() < n) {
       CaptureFrame frame;
       st = in.next(frame, c->anomalies);
       if (st == ReadStatus::More) {
-        if (in.refill()) continue;  // frames already taken were copied into the chunk
+        if (in.window_full()) {
+          if (!c->frames.empty()) {
+            st = ReadStatus::Frame;  // the next chunk's window goes on from the record cut here
+            break;
+          }
+          c->take_window(in, in.unparsed());  // one record longer than the window: a window twice its size
+          continue;
+        }
+        if (in.refill()) {
+          // a pipe or a decompressor with no more ready: the frames read so far go to
+          // the decoder now, before the next read waits for more
+          if (in.read_short() && !c->frames.empty()) {
+            st = ReadStatus::Frame;
+            break;
+          }
+          continue;
+        }
         if (stop_.load()) {
           c->stopped = true;
         } else {
@@ -338,16 +360,10 @@ void Replay::read_frames(StreamReader& in, FramePipe& pipe) {
           break;
         }
       }
-      if (!c->fits(frame.data.size) && !c->frames.empty()) {
-        pending = frame;
-        pending_packet = in.packets();
-        has_pending = true;
-        break;
-      }
       c->add(frame, in.packets());
     }
     c->status = c->stopped ? ReadStatus::End : st;
-    c->packets_after = in.packets() - (has_pending ? 1 : 0);
+    c->packets_after = in.packets();
     c->offset_after = in.raw_offset();
     const bool last = c->stopped || c->filter_failed || (st != ReadStatus::Frame);
     pipe.end_write();

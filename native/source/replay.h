@@ -30,10 +30,13 @@ struct ReplayOptions {
   std::vector<std::string> files;
   size_t batch_events = 256;  // flush a batch at this many events
   size_t max_batches = 8;     // queue bound
-  size_t chunk_frames = 256;  // frames decoded per engine lock
+  // Frames decoded per engine lock, at most. A chunk of the reader thread
+  // also ends where its window (FrameChunk::kBytes) does, and where a pipe
+  // or a decompressor had no more ready.
+  size_t chunk_frames = 4096;
   // Inputs are read (read(2) or decompression, records, filter) on a reader
-  // thread of its own, up to pipe_chunks chunks of chunk_frames ahead of the
-  // decoding thread; false reads them on the decoding thread.
+  // thread of its own, up to pipe_chunks chunks ahead of the decoding
+  // thread; false reads them on the decoding thread.
   bool reader_thread = true;
   size_t pipe_chunks = 4;
   bool hex_teids = false;                 // events: TEIDs as "0x…" strings (event_json.h)

@@ -9,9 +9,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import t from 'tap';
 import { Engine, loadAddon } from '../../src/native';
-import { CARRIERS, FIXTURES, fixtureCaptures, replayFiles as replay } from '../helpers/replay';
+import { CARRIERS, FIXTURES, fixtureCaptures, replayFiles as replay, type ReplayOutcome } from '../helpers/replay';
 
 const captures = fixtureCaptures();
 
@@ -52,6 +53,45 @@ t.test('several files, a filter, a capture cut short', async (t) => {
   }
   const cutOne = await replay([cut], { readerThread: false });
   t.ok(cutOne.error, 'the cut capture ends in an error');
+});
+
+t.test('a capture many windows long, one record longer than a window, gzip: the same on one thread and two', async (t) => {
+  // the reader reads each chunk's bytes into that chunk (a window of 256 KiB and some): records
+  // cut by a window's end go on in the next chunk's, a longer record gets a longer window
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gnpay-windows-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const src = fs.readFileSync(path.join(FIXTURES, 'bearer-bounds.pcap'));
+  t.equal(src.readUInt32LE(0), 0xa1b2c3d4, 'a little-endian pcap');
+  const records = src.subarray(24);
+  const long = Buffer.alloc(16 + 700_000, 0x5a); // a record of 700,000 bytes of an unknown EtherType
+  long.writeUInt32LE(1_700_000_000, 0);
+  long.writeUInt32LE(700_000, 8);
+  long.writeUInt32LE(700_000, 12);
+  long.writeUInt16BE(0x88b5, 16 + 12);
+  const parts = [src.subarray(0, 24)];
+  for (let i = 0; i < 80; i++) parts.push(i === 40 ? Buffer.concat([long, records]) : records);
+  const big = path.join(dir, 'big.pcap');
+  fs.writeFileSync(big, Buffer.concat(parts));
+  const gz = path.join(dir, 'big.pcap.gz');
+  fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(big)));
+  t.ok(fs.statSync(big).size > 3_000_000, `${fs.statSync(big).size} bytes`);
+
+  // events name their file: the .gz's as the plain one's
+  const asBig = (o: ReplayOutcome): ReplayOutcome => ({ ...o, json: o.json.replaceAll(JSON.stringify(gz), JSON.stringify(big)) });
+  const one = await replay([big], { readerThread: false });
+  t.equal(one.error, null, 'read to its end');
+  t.equal(one.packets, 1 + 80 * (await replay([path.join(FIXTURES, 'bearer-bounds.pcap')], {})).packets, 'every record');
+  for (const [file, opts] of [
+    [big, {}],
+    [big, { chunkFrames: 1, pipeChunks: 1 }],
+    [big, { chunkFrames: 3, pipeChunks: 2, batchEvents: 1 }],
+    [gz, {}],
+    [gz, { chunkFrames: 5, pipeChunks: 1 }],
+  ] as const) {
+    const two = await replay([file], { readerThread: true, ...opts });
+    t.same(asBig(two), one, `${path.basename(file)} ${JSON.stringify(opts)}`);
+  }
+  t.same(asBig(await replay([gz], { readerThread: false })), one, 'big.pcap.gz on one thread');
 });
 
 t.test('every fixture replayed twice through one engine: the same outcome every time', async (t) => {
