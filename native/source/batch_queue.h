@@ -25,12 +25,21 @@ struct Batch {
   // event_type_bit()) into the batch as JSON and clears the sink: the others
   // are never written.
   void take(EventSink& sink, const EventJsonStyle& style = EventJsonStyle(), uint32_t types = kAllEventTypes) {
-    for (const Event& e : sink.events) {
+    take(sink, 0, SIZE_MAX, style, types);
+    sink.events.clear();
+  }
+  // The same for the sink's events from `from` on, until the batch holds
+  // `max` events: returns the index of the first event not taken (the sink's
+  // size when all were). The sink is left as it is.
+  size_t take(const EventSink& sink, size_t from, size_t max, const EventJsonStyle& style, uint32_t types) {
+    size_t i = from;
+    for (; i < sink.events.size() && count < max; i++) {
+      const Event& e = sink.events[i];
       if (!(types & event_type_bit(e.type))) continue;
       append_event_json(e, json, style);
       count++;
     }
-    sink.events.clear();
+    return i;
   }
   uint32_t file_index = 0;  // replay: which file; live: unused
   uint64_t offset = 0;      // replay: bytes of the current file consumed

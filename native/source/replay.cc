@@ -81,7 +81,21 @@ void Replay::run() {
   sink.events.reserve(options_.batch_events * 2);
   EventJsonStyle style;
   style.hex_teids = options_.hex_teids;
-  auto move_events = [&] { batch->take(sink, style, options_.event_types); };
+  // The sink's events into the batch, and each batch filled on the way out
+  // to JavaScript: batches stay within batch_events however many events one
+  // chunk of frames made. False when the queue was closed (stopping).
+  auto move_events = [&]() -> bool {
+    for (size_t at = 0;;) {
+      at = batch->take(sink, at, options_.batch_events, style, options_.event_types);
+      if (at == sink.events.size()) break;
+      if (!flush(batch, false)) {
+        sink.events.clear();
+        return false;
+      }
+    }
+    sink.events.clear();
+    return true;
+  };
   uint64_t base_packets = 0;
   for (uint32_t fi = 0; fi < options_.files.size() && !stop_.load(); fi++) {
     const std::string& path = options_.files[fi];
@@ -185,7 +199,7 @@ void Replay::run() {
         std::string error;
         if (st == ReadStatus::Error) error.swap(c->error);
         pipe.end_read();
-        move_events();
+        if (!move_events()) return;
         if (stopped) break;
         if (filter_failed) {
           fail(filter_.error(), filter_error_at, file_packets);
@@ -265,7 +279,7 @@ void Replay::run() {
       packets_.store(base_packets + parser.packets());
       // progress: bytes of the file taken so far (compressed bytes for gzip and zstd)
       offset_.store(stream->raw_offset());
-      move_events();
+      if (!move_events()) return;
       if (filter_failed) {
         fail(filter_.error(), filter_error_at, parser.packets());
         return;

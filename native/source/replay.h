@@ -33,7 +33,7 @@ struct ReplayOptions {
   // Frames decoded per engine lock, at most. A chunk of the reader thread
   // also ends where its window (FrameChunk::kBytes) does, and where a pipe
   // or a decompressor had no more ready.
-  size_t chunk_frames = 4096;
+  size_t chunk_frames = 1024;
   // Inputs are read (read(2) or decompression, records, filter) on a reader
   // thread of its own, up to pipe_chunks chunks ahead of the decoding
   // thread; false reads them on the decoding thread.

@@ -92,6 +92,25 @@ t.test('a capture many windows long, one record longer than a window, gzip: the 
     t.same(asBig(two), one, `${path.basename(file)} ${JSON.stringify(opts)}`);
   }
   t.same(asBig(await replay([gz], { readerThread: false })), one, 'big.pcap.gz on one thread');
+
+  // a chunk of up to 1,024 frames may make more events than a batch holds: they go out in several
+  for (const readerThread of [true, false]) {
+    const engine = new Engine({ carriers: CARRIERS, payHosts: ['pay.example.net'], requests: true }); // as replay()'s
+    const r = new (loadAddon().Replay)(engine.native, [big], { readerThread, batchEvents: 4 }) as unknown as {
+      next(): Promise<{ count: number; end: boolean } | null>;
+      close(): void;
+    };
+    const counts: number[] = [];
+    for (let b = await r.next(); b; b = b.end ? null : await r.next()) counts.push(b.count);
+    r.close();
+    engine.close();
+    t.ok(Math.max(...counts) <= 4, `readerThread ${readerThread}: no batch over batchEvents (${counts.length} batches)`);
+    t.equal(
+      counts.reduce((a, b) => a + b, 0),
+      one.counts,
+      `readerThread ${readerThread}: every event`,
+    );
+  }
 });
 
 t.test('every fixture replayed twice through one engine: the same outcome every time', async (t) => {
