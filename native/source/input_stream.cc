@@ -336,20 +336,23 @@ bool StreamReader::fill(uint64_t want) {
         end_ -= begin_;
         begin_ = 0;
       }
-      if (buf_.size() < want) buf_.resize(size_t(want));
-      if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+      // grows by doubling: a record longer than the window is read in as few reads as its size allows
+      if (buf_.size() < want || end_ == buf_.size())
+        buf_.resize(want > buf_.size() * 2 ? size_t(want) : buf_.size() * 2);
       window_ = buf_.data();
       cap_ = buf_.size();
     } else if (end_ == cap_) {
       return true;  // full: the caller moves on to another window
     }
-    const long got = in_->read(window_ + end_, cap_ - end_);
+    // a caller's window takes at most max_read_ at a time (own: as much as there is room for)
+    const size_t ask = !own && max_read_ < cap_ - end_ ? max_read_ : cap_ - end_;
+    const long got = in_->read(window_ + end_, ask);
     if (got < 0) {
       error_ = in_->error();
       return false;
     }
     if (got == 0) eof_ = true;
-    read_short_ = got > 0 && size_t(got) < cap_ - end_;
+    read_short_ = got > 0 && size_t(got) < ask;
     end_ += size_t(got);
   }
   return true;
@@ -370,9 +373,10 @@ bool StreamReader::open() {
   return true;
 }
 
-bool StreamReader::refill() {
+bool StreamReader::refill(size_t max_read) {
   begin_ += size_t(parser_.consumed());
   read_short_ = false;
+  max_read_ = max_read ? max_read : 1;
   // at least one byte more than the window holds now (the record that did not fit);
   // one read takes whatever more the input has ready
   const bool ok = fill(uint64_t(end_ - begin_) + 1);

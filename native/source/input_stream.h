@@ -63,8 +63,9 @@ class StreamReader {
   ReadStatus next(CaptureFrame& frame, AnomalyCounters& an) { return parser_.next(frame, an); }
   // Reads more input into the window; false with error() when reading failed.
   // A caller's window that is full is left as it is (window_full(): the
-  // caller moves on to another with use_window()).
-  bool refill();
+  // caller moves on to another with use_window()); into a caller's window
+  // at most max_read bytes are read (what its frames are expected to need).
+  bool refill(size_t max_read = SIZE_MAX);
   // Makes buf[0, cap) the window: the bytes of the current one not parsed
   // yet (the record it cut short) are moved to its start first; buf may be
   // the current window. cap must exceed unparsed().
@@ -93,6 +94,7 @@ class StreamReader {
   size_t cap_ = 0;              // the caller's buffer's size
   size_t begin_ = 0, end_ = 0;  // window = window_[begin_, end_)
   bool read_short_ = false;
+  size_t max_read_ = SIZE_MAX;
   bool eof_ = false;
   std::string error_;
   uint64_t error_offset_ = 0;

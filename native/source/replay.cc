@@ -23,6 +23,8 @@ void prefetch_record(const ChunkFrame& f) {
   const char* p = reinterpret_cast<const char*>(&f);
   for (size_t at = 0; at < sizeof(ChunkFrame); at += 64) prefetch_line(p + at);
 }
+// The least the reader thread reads into a chunk's window at a time.
+constexpr uint64_t kMinRead = 16 << 10;
 // On the one-thread path: how many frames ahead of the one decoded its
 // tunnel's slot is prefetched (Engine::prefetch_plain_gpdu).
 constexpr size_t kAheadPlain = 4;
@@ -339,15 +341,18 @@ void Replay::read_frames(StreamReader& in, FramePipe& pipe) {
           c->take_window(in, in.unparsed());  // one record longer than the window: a window twice its size
           continue;
         }
-        if (in.refill()) {
-          // a pipe or a decompressor with no more ready: the frames read so far go to
-          // the decoder now, before the next read waits for more
-          if (in.read_short() && !c->frames.empty()) {
-            st = ReadStatus::Frame;
-            break;
-          }
-          continue;
+        // the last read took what a pipe or decompressor had ready: the frames read so far go
+        // to the decoder now, not after the next read has waited for more
+        if (in.read_short() && !c->frames.empty()) {
+          st = ReadStatus::Frame;
+          break;
         }
+        // about what the rest of the chunk's frames need (at the capture's mean record size,
+        // and a quarter more): when the chunk ends on its frame count, little is left to move
+        const uint64_t done = in.parser().offset(), records = in.packets();
+        const uint64_t mean = records ? done / records + 1 : 1024;
+        const uint64_t want = (n - c->frames.size()) * mean * 5 / 4;
+        if (in.refill(size_t(want < kMinRead ? kMinRead : want))) continue;
         if (stop_.load()) {
           c->stopped = true;
         } else {
