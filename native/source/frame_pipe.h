@@ -8,7 +8,6 @@
 #pragma once
 #include <condition_variable>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,8 +29,8 @@ struct ChunkFrame {
 };
 
 struct FrameChunk {
-  static constexpr size_t kBytes = size_t(256)
-                                   << 10;  // room the chunk's window has for reading (more for a longer record)
+  // Room the chunk's window has for reading (more for a longer record).
+  static constexpr size_t kBytes = size_t(256) << 10;
 
   std::vector<ChunkFrame> frames;         // to decode, in capture order; their data is in the chunk's window
   AnomalyCounters anomalies;              // what reading these frames counted
