@@ -27,7 +27,6 @@ TunnelGlance glance_gpdu(const CaptureFrame& f, AnomalyCounters& scratch) {
   g.gpdu = true;
   if (scratch.bumps == bumps && !ip.truncated && !udp.truncated && !gh.truncated) {
     g.outer_clean = true;
-    g.outer_version = ip.version;
     g.src = ip.src;
     g.tpdu_at = uint32_t(gh.payload.data - f.data.data);
     g.tpdu_size = uint32_t(gh.payload.size);
@@ -169,7 +168,7 @@ void Engine::process_glanced(const CaptureFrame& frame, const TunnelGlance& g, u
   stats_.ip_packets++;
   stats_.udp++;
   stats_.gtpu[gtp1::msg::kGpdu]++;
-  glanced_ip_.version = g.outer_version;
+  glanced_ip_.version = g.src.family;  // 4 or 6, as decode_ip() sets both
   glanced_ip_.src = g.src;
   glanced_ip_.dst = g.dst;
   glanced_gtpu_.teid = g.teid;

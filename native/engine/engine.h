@@ -53,7 +53,6 @@ struct TunnelGlance {
   bool gpdu = false;
   bool tcp = false;
   bool outer_clean = false;
-  uint8_t outer_version = 0;  // 4 or 6
   uint16_t sport = 0, dport = 0;
   IpAddr inner_src, inner_dst;
   IpAddr src;

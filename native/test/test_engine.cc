@@ -478,7 +478,7 @@ TEST_CASE("engine: glance_gpdu agrees with the decoders; process_glanced() and t
       if (g.outer_clean) {
         // the outer layers as the decoders read them
         CHECK(ip.src == g.src);
-        CHECK(ip.version == g.outer_version);
+        CHECK(ip.version == g.src.family);
         CHECK(gh.payload.data == f.data.data + g.tpdu_at);
         CHECK(gh.payload.size == g.tpdu_size);
       }
