@@ -15,6 +15,8 @@
 #include <new>
 #include <vector>
 
+#include "prefetch.h"
+
 namespace gnpay {
 
 // Large arrays straight from mmap, small ones from malloc. A table that grows
@@ -55,14 +57,6 @@ struct BigAllocator {
     return false;
   }
 };
-
-// A prefetch hint for the cache line at p. GCC 12 at -O2 drops a
-// __builtin_prefetch whose address it computed from a hash (seen with the
-// slot arithmetic below); an empty asm taking the address keeps it.
-inline void prefetch_line(const void* p) {
-  __asm__ volatile("" : : "r"(p));
-  __builtin_prefetch(p);
-}
 
 inline uint64_t mix64(uint64_t k) {
   k ^= k >> 33;

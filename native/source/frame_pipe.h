@@ -16,6 +16,7 @@
 #include "capture_file.h"
 #include "engine.h"
 #include "input_stream.h"
+#include "prefetch.h"
 #include "status.h"
 
 namespace gnpay {
@@ -31,6 +32,8 @@ struct ChunkFrame {
 struct FrameChunk {
   // Room the chunk's window has for reading (more for a longer record).
   static constexpr size_t kBytes = size_t(256) << 10;
+  // How many frames ahead the reader asks for the record slots it will write.
+  static constexpr size_t kAheadWrite = 8;
 
   std::vector<ChunkFrame> frames;         // to decode, in capture order; their data is in the chunk's window
   AnomalyCounters anomalies;              // what reading these frames counted
@@ -62,6 +65,10 @@ struct FrameChunk {
   }
   // A frame `in` returned from this chunk's window (no copy).
   void add(const CaptureFrame& f, uint64_t packet) {
+    // The record slots a few frames on were last read by the decoder, on the
+    // other core: asked for now, so that writing them does not wait.
+    const size_t ahead = frames.size() + kAheadWrite;
+    if (ahead < frames.capacity()) prefetch_range_for_write(frames.data() + ahead, sizeof(ChunkFrame));
     frames.emplace_back();
     ChunkFrame& c = frames.back();
     c.frame = f;
