@@ -392,6 +392,22 @@ class StreamBase {
     d.Resolve(BatchToJs(env, b));
   }
 
+  // release(json): the caller is done with a batch's json Buffer. It is
+  // detached (empty from now on, in every view of it) and its memory goes back
+  // to the stream's pool for the next batches. True when it was released;
+  // false when it already was (or is empty); a TypeError for a Buffer no batch of this
+  // stream lent.
+  Napi::Value Release(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsBuffer()) throw TypeErr(env, "release() takes a batch's json Buffer");
+    Napi::ArrayBuffer ab = info[0].As<Napi::Buffer<char>>().ArrayBuffer();
+    if (ab.IsDetached() || ab.ByteLength() == 0) return Napi::Boolean::New(env, false);
+    if (!Queue() || !Queue()->pool()->lent(ab.Data()))
+      throw TypeErr(env, "release() takes a json Buffer of this stream's batches");
+    ab.Detach();
+    return Napi::Boolean::New(env, true);
+  }
+
   // Resolve a waiting next() with null (stream closed).
   void EndPending(Napi::Env env) {
     ended_ = true;
@@ -413,12 +429,26 @@ class StreamBase {
   std::unique_ptr<Napi::Promise::Deferred> pending_;
 };
 
-Napi::Value BatchCommon(Napi::Env env, Batch& b) {
+// A batch's JSONL text while a Buffer is over it: handed back to its pool
+// when the Buffer is collected or released.
+struct LentJson {
+  std::string text;
+  std::shared_ptr<JsonPool> pool;
+};
+
+Napi::Value BatchCommon(Napi::Env env, Batch& b, const std::shared_ptr<JsonPool>& pool) {
   Napi::Object o = Napi::Object::New(env);
   // the JSONL text is handed over, not copied: the Buffer owns the string
-  std::string* json = new std::string(std::move(b.json));
+  LentJson* lent = new LentJson{std::move(b.json), pool};
+  char* data = &lent->text[0];
+  pool->lend(data);
   o.Set("json", Napi::Buffer<char>::New(
-                    env, &(*json)[0], json->size(), [](Napi::Env, char*, std::string* s) { delete s; }, json));
+                    env, data, lent->text.size(),
+                    [](Napi::Env, char*, LentJson* l) {
+                      l->pool->give(std::move(l->text));
+                      delete l;
+                    },
+                    lent));
   o.Set("count", Napi::Number::New(env, double(b.count)));
   o.Set("fileIndex", Napi::Number::New(env, b.file_index));
   o.Set("offset", Napi::Number::New(env, double(b.offset)));
@@ -444,6 +474,7 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
     return DefineClass(env, "Replay",
                        {
                            InstanceMethod("next", &ReplayWrap::NextJs),
+                           InstanceMethod("release", &ReplayWrap::ReleaseJs),
                            InstanceMethod("progress", &ReplayWrap::Progress),
                            InstanceMethod("close", &ReplayWrap::Close),
                        });
@@ -512,11 +543,15 @@ class ReplayWrap : public Napi::ObjectWrap<ReplayWrap>, public StreamBase {
 
  private:
   BatchQueue* Queue() override { return replay_ ? &replay_->queue() : nullptr; }
-  Napi::Value BatchToJs(Napi::Env env, Batch& b) override { return BatchCommon(env, b); }
+  Napi::Value BatchToJs(Napi::Env env, Batch& b) override { return BatchCommon(env, b, replay_->queue().pool()); }
 
   Napi::Value NextJs(const Napi::CallbackInfo& info) {
     RequireThis(info, kReplayTag, "Replay");
     return Next(info.Env());
+  }
+  Napi::Value ReleaseJs(const Napi::CallbackInfo& info) {
+    RequireThis(info, kReplayTag, "Replay");
+    return Release(info);
   }
 
   Napi::Value Progress(const Napi::CallbackInfo& info) {
@@ -557,6 +592,7 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
     return DefineClass(env, "Live",
                        {
                            InstanceMethod("next", &LiveWrap::NextJs),
+                           InstanceMethod("release", &LiveWrap::ReleaseJs),
                            InstanceMethod("captureStats", &LiveWrap::CaptureStats),
                            InstanceMethod("close", &LiveWrap::Close),
                        });
@@ -617,10 +653,14 @@ class LiveWrap : public Napi::ObjectWrap<LiveWrap>, public StreamBase {
 
  private:
   BatchQueue* Queue() override { return live_ ? &live_->queue() : nullptr; }
-  Napi::Value BatchToJs(Napi::Env env, Batch& b) override { return BatchCommon(env, b); }
+  Napi::Value BatchToJs(Napi::Env env, Batch& b) override { return BatchCommon(env, b, live_->queue().pool()); }
   Napi::Value NextJs(const Napi::CallbackInfo& info) {
     RequireThis(info, kLiveTag, "Live");
     return Next(info.Env());
+  }
+  Napi::Value ReleaseJs(const Napi::CallbackInfo& info) {
+    RequireThis(info, kLiveTag, "Live");
+    return Release(info);
   }
 
   Napi::Value CaptureStats(const Napi::CallbackInfo& info) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "event_json.h"
@@ -53,9 +54,71 @@ struct Batch {
   uint64_t error_packet = 0;  // 1-based index of the packet that could not be read
 };
 
+// The strings of batches' JSON, handed back once JavaScript is done with
+// them (a Buffer's finalizer, or release() after its last use): a new batch
+// writes into memory that is already paged in and big enough, instead of
+// fresh pages grown by doubling. Bounded: at most kMaxStrings strings of at
+// most kMaxCapacity bytes wait; others are freed. Shared by the thread that
+// makes batches and the JavaScript thread.
+class JsonPool {
+ public:
+  static constexpr size_t kMaxStrings = 8;
+  static constexpr size_t kMaxCapacity = size_t(4) << 20;
+
+  // A string to write a batch's JSON into: empty, with the capacity of one
+  // handed back, or a new one.
+  std::string take() {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (free_.empty()) return std::string();
+    std::string s = std::move(free_.back());
+    free_.pop_back();
+    return s;
+  }
+  // The text at `data` is in JavaScript's hands now (the Buffer over it).
+  void lend(const void* data) {
+    std::lock_guard<std::mutex> lk(mu_);
+    lent_.insert(data);
+  }
+  // Whether `data` is the text of a batch lent and not handed back yet.
+  bool lent(const void* data) const {
+    std::lock_guard<std::mutex> lk(mu_);
+    return lent_.count(data) != 0;
+  }
+  // A lent string handed back (its Buffer is gone).
+  void give(std::string&& s) {
+    const void* data = s.data();
+    const bool keep = s.capacity() <= kMaxCapacity;
+    s.clear();
+    std::lock_guard<std::mutex> lk(mu_);
+    lent_.erase(data);
+    if (keep && free_.size() < kMaxStrings) free_.push_back(std::move(s));
+  }
+  size_t waiting() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    return free_.size();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> free_;
+  std::unordered_set<const void*> lent_;
+};
+
 class BatchQueue {
  public:
   explicit BatchQueue(size_t max_batches) : max_(max_batches ? max_batches : 1) {}
+
+  // A new batch, its JSON written into a string from the pool with room for
+  // at least `reserve` bytes.
+  std::unique_ptr<Batch> fresh_batch(size_t reserve = 0) const {
+    std::unique_ptr<Batch> b(new Batch());
+    b->json = pool_->take();
+    if (b->json.capacity() < reserve) b->json.reserve(reserve);
+    return b;
+  }
+  // Where the batches' strings go back to; outlives the queue while a
+  // Buffer over one of them lives.
+  const std::shared_ptr<JsonPool>& pool() const { return pool_; }
 
   // Blocks while full unless closed. False when closed.
   bool push_wait(std::unique_ptr<Batch> b) {
@@ -99,6 +162,7 @@ class BatchQueue {
 
  private:
   size_t max_;
+  std::shared_ptr<JsonPool> pool_ = std::make_shared<JsonPool>();
   mutable std::mutex mu_;
   std::condition_variable cv_space_;
   std::deque<std::unique_ptr<Batch>> q_;

@@ -186,7 +186,7 @@ uint64_t now_ns() {
 void LiveCapture::run(Iface* f) {
   EventSink sink;
   sink.events.reserve(options_.batch_events * 2);
-  std::unique_ptr<Batch> batch(new Batch());
+  std::unique_ptr<Batch> batch = queue_.fresh_batch();
   auto last_flush = std::chrono::steady_clock::now();
   auto last_stats = last_flush;
   uint64_t packets = 0, bytes = 0, shed_batches = 0, shed_events = 0;
@@ -199,9 +199,10 @@ void LiveCapture::run(Iface* f) {
     if (!queue_.try_push(batch)) {
       shed_batches++;
       shed_events += batch->count;
-      batch.reset(new Batch());
+      queue_.pool()->give(std::move(batch->json));  // never lent: straight back
+      batch = queue_.fresh_batch();
     } else {
-      batch.reset(new Batch());
+      batch = queue_.fresh_batch();
       if (notify_) notify_();
     }
     last_flush = std::chrono::steady_clock::now();

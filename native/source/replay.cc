@@ -70,14 +70,13 @@ bool Replay::flush(std::unique_ptr<Batch>& batch, bool end) {
   batch->packets = packets_.load();
   batch->end = end;
   bool ok = queue_.push_wait(std::move(batch));
-  batch.reset(new Batch());
-  batch->json.reserve(options_.batch_events * 320);
+  batch = queue_.fresh_batch(options_.batch_events * 320);
   if (ok && notify_) notify_();
   return ok;
 }
 
 void Replay::run() {
-  std::unique_ptr<Batch> batch(new Batch());
+  std::unique_ptr<Batch> batch = queue_.fresh_batch(options_.batch_events * 320);
   batch->json.reserve(options_.batch_events * 320);
   EventSink sink;
   sink.events.reserve(options_.batch_events * 2);

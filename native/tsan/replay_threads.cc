@@ -49,6 +49,11 @@ long drain(const std::vector<std::string>& files, size_t chunk_frames, size_t pi
       continue;
     }
     bytes += long(b->json.size());
+    // as the addon does: the text lent to JavaScript, then handed back (a
+    // Buffer's finalizer) while the decoding thread takes strings for new batches
+    const std::shared_ptr<JsonPool>& pool = replay.queue().pool();
+    pool->lend(b->json.data());
+    pool->give(std::move(b->json));
     (void)replay.packets();
     (void)replay.offset();
     {

@@ -94,9 +94,10 @@ class Output {
     throw this.failure;
   }
 
-  async write(s: string | Buffer): Promise<void> {
+  /** `written` runs once `out` is done with `s` (written, or failed). */
+  async write(s: string | Buffer, written?: () => void): Promise<void> {
     this.check();
-    if (!this.out.write(s)) {
+    if (!this.out.write(s, written && (() => written()))) {
       await new Promise<void>((resolve, reject) => {
         this.waiting = reject;
         this.out.once('drain', () => {
@@ -149,7 +150,9 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
       if (passThrough) {
         for await (const c of capture.chunks()) {
           events += c.count;
-          if (f === 'jsonl') await output.write(c.json);
+          // the chunk's memory goes back to the engine once written
+          if (f === 'jsonl') await output.write(c.json, () => capture.release(c));
+          else capture.release(c);
         }
       } else {
         const columns = f === 'csv' || f === 'tsv' ? (fields ?? defaultColumns(eventFieldTable())) : [];

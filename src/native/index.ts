@@ -42,6 +42,8 @@ interface NativeBatch {
 }
 interface NativeStream {
   next(): Promise<NativeBatch | null>;
+  /** the caller is done with a batch's json: detached, its memory reused for later batches */
+  release(json: Buffer): boolean;
   close(): void;
 }
 interface NativeReplay extends NativeStream {
@@ -371,7 +373,22 @@ class NativeCapture implements CaptureSource {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<DecodeEvent[]> {
-    for await (const c of this.chunks()) yield parseEventLines(c.json.toString('utf8'));
+    for await (const c of this.chunks()) {
+      const text = c.json.toString('utf8');
+      this.release(c);
+      yield parseEventLines(text);
+    }
+  }
+
+  /**
+   * Hands a chunk's memory back once nothing will read its `json` again (for
+   * a write, once the write completed): the engine writes later batches into
+   * it, instead of into fresh memory that only a garbage collection would
+   * free. The Buffer is empty afterwards. Optional: a chunk never released
+   * is freed when its Buffer is collected.
+   */
+  release(chunk: EventChunk): void {
+    this.stream?.release(chunk.json);
   }
 
   /**
