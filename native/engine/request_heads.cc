@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "flat_map.h"
@@ -141,12 +143,18 @@ struct RequestHeadAssembler::Impl {
   std::vector<Flow> flows;
   std::vector<uint32_t> free_slots;
   // The index of flows by key hash: each entry holds a flow's slot (low 32
-  // bits, kNil when empty) and the upper half of its hash (a tag), so that a
-  // probe past another flow's entry does not load that flow to tell them
-  // apart. Most segments belong to no flow being assembled (bulk data, bare
-  // ACKs, connections whose SYN was not seen): `occupied`, one bit per entry
-  // (16 KiB for 65,536 flows), answers most of those from the cache.
-  std::vector<uint64_t> index;
+  // bits, stored XOR kNil, so that an all-zero entry is an empty one) and
+  // the upper half of its hash (a tag), so that a probe past another flow's
+  // entry does not load that flow to tell them apart. Zeroed by calloc: an
+  // engine starts without touching its pages. Most segments belong to no
+  // flow being assembled (bulk data, bare ACKs, connections whose SYN was
+  // not seen): `occupied`, one bit per entry (16 KiB for 65,536 flows),
+  // answers most of those from the cache.
+  struct FreeDeleter {
+    void operator()(uint64_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint64_t[], FreeDeleter> index;
+  size_t index_size = 0;
   std::vector<uint64_t> occupied;
   size_t mask = 0;
   uint32_t lru_head = kNil, lru_tail = kNil;
@@ -157,7 +165,10 @@ struct RequestHeadAssembler::Impl {
   uint64_t seed = 0;
 
   std::vector<Orphan> ring;
-  std::vector<uint8_t> ring_data;
+  // Each slot's bytes are written before they are read: left uninitialised,
+  // so that an engine starts without touching the ring's pages.
+  std::unique_ptr<uint8_t[]> ring_data;
+  size_t ring_data_size = 0;
   uint64_t ring_ins = 0, ring_tail = 0;
   size_t ring_used = 0;
 
@@ -198,12 +209,15 @@ struct RequestHeadAssembler::Impl {
     free_slots.reserve(lim.max_flows);
     size_t isz = 16;
     while (isz < lim.max_flows * 2) isz <<= 1;
-    index.assign(isz, kNil);
+    index.reset(static_cast<uint64_t*>(std::calloc(isz, sizeof(uint64_t))));
+    if (!index) throw std::bad_alloc();
+    index_size = isz;
     occupied.assign((isz + 63) / 64, 0);
     mask = isz - 1;
     if (lim.orphan_slots && lim.orphan_max_bytes) {
       ring.resize(lim.orphan_slots);
-      ring_data.resize(lim.orphan_slots * lim.orphan_max_bytes);
+      ring_data_size = lim.orphan_slots * lim.orphan_max_bytes;
+      ring_data.reset(new uint8_t[ring_data_size]);
       size_t per = lim.orphans_per_flow ? lim.orphans_per_flow : 1;
       if (per > lim.orphan_slots) per = lim.orphan_slots;
       replay.reserve(per + 1);
@@ -250,10 +264,10 @@ struct RequestHeadAssembler::Impl {
 
   // ---- index ----
   static uint32_t tag_of(uint64_t h) { return uint32_t(h >> 32); }
-  static uint32_t slot_of(uint64_t e) { return uint32_t(e); }
+  static uint32_t slot_of(uint64_t e) { return uint32_t(e) ^ kNil; }
   bool slot_used(size_t i) const { return (occupied[i >> 6] >> (i & 63)) & 1; }
   void set_slot(size_t i, uint32_t s) {
-    index[i] = s == kNil ? uint64_t(kNil) : (uint64_t(tag_of(flows[s].hash)) << 32) | s;
+    index[i] = s == kNil ? 0 : (uint64_t(tag_of(flows[s].hash)) << 32) | (s ^ kNil);
     if (s == kNil)
       occupied[i >> 6] &= ~(uint64_t(1) << (i & 63));
     else
@@ -439,7 +453,7 @@ struct RequestHeadAssembler::Impl {
   }
 
   // ---- orphans ----
-  uint8_t* orphan_bytes(size_t pos) { return ring_data.data() + pos * lim.orphan_max_bytes; }
+  uint8_t* orphan_bytes(size_t pos) { return ring_data.get() + pos * lim.orphan_max_bytes; }
   void drop_orphan(Orphan& o) {
     o.used = false;
     ring_used--;
@@ -1309,10 +1323,9 @@ struct RequestHeadAssembler::Impl {
 
   size_t memory() const {
     return sizeof(*this) + flows.capacity() * sizeof(Flow) + free_slots.capacity() * sizeof(uint32_t) +
-           index.capacity() * sizeof(uint64_t) + occupied.capacity() * sizeof(uint64_t) +
-           ring.capacity() * sizeof(Orphan) + ring_data.capacity() + replay.capacity() * sizeof(Replay) +
-           replay_data.capacity() + recent.capacity() * sizeof(uint64_t) + recent_index.capacity() * sizeof(uint32_t) +
-           buffer_bytes;
+           index_size * sizeof(uint64_t) + occupied.capacity() * sizeof(uint64_t) + ring.capacity() * sizeof(Orphan) +
+           ring_data_size + replay.capacity() * sizeof(Replay) + replay_data.capacity() +
+           recent.capacity() * sizeof(uint64_t) + recent_index.capacity() * sizeof(uint32_t) + buffer_bytes;
   }
 };
 
