@@ -441,14 +441,21 @@ Napi::Value BatchCommon(Napi::Env env, Batch& b, const std::shared_ptr<JsonPool>
   // the JSONL text is handed over, not copied: the Buffer owns the string
   LentJson* lent = new LentJson{std::move(b.json), pool};
   char* data = &lent->text[0];
+  Napi::Buffer<char> json;
+  try {
+    json = Napi::Buffer<char>::New(
+        env, data, lent->text.size(),
+        [](Napi::Env, char*, LentJson* l) {
+          l->pool->give(std::move(l->text));
+          delete l;
+        },
+        lent);
+  } catch (...) {
+    delete lent;  // no Buffer, so no finalizer
+    throw;
+  }
   pool->lend(data);
-  o.Set("json", Napi::Buffer<char>::New(
-                    env, data, lent->text.size(),
-                    [](Napi::Env, char*, LentJson* l) {
-                      l->pool->give(std::move(l->text));
-                      delete l;
-                    },
-                    lent));
+  o.Set("json", json);
   o.Set("count", Napi::Number::New(env, double(b.count)));
   o.Set("fileIndex", Napi::Number::New(env, b.file_index));
   o.Set("offset", Napi::Number::New(env, double(b.offset)));

@@ -2,6 +2,7 @@
 // steps before they happen.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace gnpay {
 
@@ -25,11 +26,13 @@ inline void prefetch_line_for_write(const void* p) {
 #endif
 }
 
-// Every line of [p, p + n) for writing: a buffer about to be filled whose
-// lines the other core read last.
+// Every line that [p, p + n) touches, for writing: a buffer about to be
+// filled whose lines the other core read last.
 inline void prefetch_range_for_write(const void* p, size_t n) {
+  if (n == 0) return;
   const char* c = static_cast<const char*>(p);
-  for (size_t at = 0; at < n; at += 64) prefetch_line_for_write(c + at);
+  prefetch_line_for_write(c);
+  // then the start of each later line the range reaches
+  for (size_t at = 64 - (reinterpret_cast<uintptr_t>(c) & 63); at < n; at += 64) prefetch_line_for_write(c + at);
 }
-
 }  // namespace gnpay

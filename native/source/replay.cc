@@ -77,7 +77,6 @@ bool Replay::flush(std::unique_ptr<Batch>& batch, bool end) {
 
 void Replay::run() {
   std::unique_ptr<Batch> batch = queue_.fresh_batch(options_.batch_events * 320);
-  batch->json.reserve(options_.batch_events * 320);
   EventSink sink;
   sink.events.reserve(options_.batch_events * 2);
   EventJsonStyle style;

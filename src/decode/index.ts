@@ -1,5 +1,7 @@
 // `gnpay decode`: replay capture files through the engine and write what it
 // finds: JSONL (docs/events.md), a readable table, or a statistics summary.
+import fs from 'node:fs';
+import net from 'node:net';
 import type { Writable } from 'node:stream';
 import { CaptureFileError, openCapture, replayReaderThread } from '../native';
 import { DEFAULT_CARRIERS } from '../pipeline/carriers';
@@ -33,7 +35,19 @@ export interface DecodeOptions {
   select?: SubscriberSelection;
   /** a pcapng file: the GTP-C and GTP-U frames of the selected subscribers' tunnels */
   write?: string;
+  /**
+   * Where the output goes. A chunk of `--jsonl` text written to a stream
+   * that hands it to the operating system (this process's stdout or stderr,
+   * a file stream, a socket) goes back to the engine once the write called
+   * back; any other stream (a PassThrough, a writable that keeps its chunks)
+   * may hold the chunk after its callback, and keeps it.
+   */
   out: Writable;
+}
+
+/** Whether `out` is done with a chunk once it called back: the write reached the operating system. */
+function writesThrough(out: Writable): boolean {
+  return out === process.stdout || out === process.stderr || out instanceof fs.WriteStream || out instanceof net.Socket;
 }
 
 /** Whether an event concerns one of the selected subscribers (by IMSI, MSISDN or UE address). */
@@ -148,11 +162,21 @@ export async function decode(opts: DecodeOptions): Promise<DecodeResult> {
     try {
       const f = opts.format;
       if (passThrough) {
+        const recycle = writesThrough(opts.out);
         for await (const c of capture.chunks()) {
           events += c.count;
-          // the chunk's memory goes back to the engine once written
-          if (f === 'jsonl') await output.write(c.json, () => capture.release(c));
-          else capture.release(c);
+          if (f !== 'jsonl') capture.release(c);
+          else if (!recycle) await output.write(c.json);
+          else
+            await output.write(c.json, () => {
+              // the chunk's memory goes back to the engine once written; a
+              // release that fails leaves it to the garbage collector
+              try {
+                capture.release(c);
+              } catch {
+                /* freed when its Buffer is collected */
+              }
+            });
         }
       } else {
         const columns = f === 'csv' || f === 'tsv' ? (fields ?? defaultColumns(eventFieldTable())) : [];
